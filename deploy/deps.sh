@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian packages kefu needs to build, test and run.
+# Idempotent and quiet when everything is present; as root it installs what is
+# missing with apt-get, otherwise it prints the exact command and fails.
+set -eu
+
+PACKAGES="make gcc pkg-config
+libczmq-dev libzmq3-dev libsodium-dev
+libprotobuf-c-dev protobuf-c-compiler
+liblmdb-dev lmdb-utils
+libcmocka-dev libmicrohttpd-dev
+clang-14 libclang-rt-14-dev"
+
+missing=""
+for p in $PACKAGES; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$status" in
+        *" installed") ;;
+        *) missing="$missing $p" ;;
+    esac
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: missing Debian packages:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: run as root:  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
+echo "deps: installed$missing"
