@@ -1,0 +1,60 @@
+/*  kf_codec — protobuf in and out, with hostile input in mind.
+
+    Every decode goes through kf_codec_unpack: a size cap first, then
+    protobuf-c's unpack with an allocator that zeroes what it hands out
+    (protobuf-c 1.4.1 can leave fields uninitialised on some error paths),
+    then kf_codec_validate over the whole message: enum values must be known,
+    strings valid UTF-8 and not too long, repeated fields not too many.
+    Unknown fields are kept, so a store or a relay never drops what a newer
+    build wrote. JSON lives in kf_json, driven by the same descriptors.
+*/
+#ifndef KF_CODEC_H_INCLUDED
+#define KF_CODEC_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+#include "kf_log.h"
+
+#define KF_CODEC_MAX_MESSAGE   (4u << 20)   //  bytes of one encoded message
+#define KF_CODEC_MAX_STRING    (64u << 10)  //  bytes of one string or bytes field
+#define KF_CODEC_MAX_REPEATED  100000u      //  elements of one repeated field
+
+//  The allocator of every message kf_codec and kf_json hand out: calloc and
+//  free, so memory is zeroed and realloc-compatible.
+extern ProtobufCAllocator kf_codec_allocator;
+
+//  Decode and validate. NULL with a one-line reason on any failure.
+ProtobufCMessage *kf_codec_unpack (const ProtobufCMessageDescriptor *descriptor,
+                                   const void *data, size_t size, kf_err_t *err);
+
+//  Check a whole message tree (see above). Returns 0 or -1 with the reason,
+//  naming the field: "kf.TicketFiled.type: 99 is not a kf.TicketType".
+int kf_codec_validate (const ProtobufCMessage *msg, kf_err_t *err);
+
+//  Free a message from kf_codec_unpack or kf_json_decode; nulls the pointer.
+void kf_codec_free (ProtobufCMessage **msg_p);
+
+//  Encode into a new buffer (malloc; the caller frees). NULL when out of memory.
+uint8_t *kf_codec_pack (const ProtobufCMessage *msg, size_t *size);
+
+//  The field of a oneof that is set, or NULL. `oneof_member` is the name of
+//  any member of that oneof (protobuf-c keeps no table of oneofs).
+const ProtobufCFieldDescriptor *kf_codec_oneof_case (const ProtobufCMessage *msg,
+                                                     const char *oneof_member);
+
+//  The kind of an event, from the name of its envelope's body field with the
+//  first '_' turned into '.': "ticket.filed". Writes "unknown" when the body
+//  is not one this build knows. Returns buf.
+const char *kf_codec_event_kind (const ProtobufCMessage *envelope, char *buf, size_t size);
+
+//  UTF-8: one well-formed character at text (no overlongs, no surrogates,
+//  ≤ U+10FFFF): its length in bytes, or 0 when it is not well-formed.
+size_t kf_utf8_decode (const char *text, size_t size, uint32_t *code_point);
+//  Every character well-formed.
+bool kf_utf8_valid (const char *text, size_t size);
+//  Code points in a valid UTF-8 string ("at most 2,000 characters").
+size_t kf_utf8_length (const char *text);
+
+#endif

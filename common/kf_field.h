@@ -1,0 +1,34 @@
+/*  kf_field — reading and writing protobuf-c message fields through their
+    descriptors. Internal to libkefu: the codec, the JSON converter and the
+    tests share it so that one place knows protobuf-c's memory layout.
+*/
+#ifndef KF_FIELD_H_INCLUDED
+#define KF_FIELD_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <protobuf-c/protobuf-c.h>
+
+//  Bytes one value of this type takes in a message or a repeated array.
+size_t kf_field_value_size (ProtobufCType type);
+
+//  Whether the field is set: a oneof member that is the case, an optional
+//  with its has_ flag or a non-NULL pointer, a non-empty repeated field.
+bool kf_field_present (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field);
+
+//  Elements of a present field: the length of a repeated one, else 1.
+size_t kf_field_count (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field);
+
+//  The k-th value of a field (k = 0 for a singular one), as stored.
+const void *kf_field_element (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field, size_t k);
+
+//  For writers: the storage of a singular field, after marking it present
+//  (has_ flag or oneof case). Values already there are not freed.
+void *kf_field_set (ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field);
+
+//  For writers: append room for one element to a repeated field (zeroed);
+//  NULL when out of memory. Uses realloc, so the message must come from
+//  kf_codec_allocator.
+void *kf_field_append (ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field);
+
+#endif
