@@ -1,0 +1,712 @@
+/*  kf_store — LMDB with sticky-error transactions and redo on resize.  */
+#include "kf_store.h"
+#include "kf_codec.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+
+#define S_DEFAULT_MAP_SIZE      ((size_t) 64 << 20)
+#define S_DEFAULT_MAP_SIZE_MAX  ((size_t) 1 << 40)
+#define S_MAX_REDO              64   //  resize/reader-check redos before giving up
+
+typedef struct {
+    char *name;
+    MDB_dbi dbi;
+} s_table_t;
+
+struct _kf_store_t {
+    MDB_env *env;
+    char *path;
+    s_table_t *tables;
+    size_t table_count;
+    size_t map_size;
+    size_t map_size_max;
+};
+
+struct _kf_txn_t {
+    kf_store_t *store;
+    MDB_txn *txn;
+    bool write;
+    int rc;               //  the sticky error
+    kf_err_t reason;
+};
+
+struct _kf_cursor_t {
+    kf_txn_t *txn;
+    MDB_cursor *cursor;
+};
+
+//  ---- keys -----------------------------------------------------------------
+
+static bool
+s_key_append (kf_key_t *key, const void *data, size_t size)
+{
+    if (key->size + size > KF_KEY_MAX)
+        return false;
+    if (size)
+        memcpy (key->data + key->size, data, size);
+    key->size += size;
+    return true;
+}
+
+static void
+s_be64 (uint8_t *out, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out [i] = (uint8_t) v;
+}
+
+static uint64_t
+s_read_be (const uint8_t *in, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v = v << 8 | in [i];
+    return v;
+}
+
+int
+kf_key_make (kf_key_t *key, const char *format, ...)
+{
+    assert (key && format);
+    va_list args;
+    va_start (args, format);
+    key->size = 0;
+    bool ok = true;
+    for (const char *f = format; *f && ok; f++) {
+        uint8_t be [8];
+        switch (*f) {
+            case 's': {
+                const char *s = va_arg (args, const char *);
+                assert (s);
+                ok = strchr (s, '|') == NULL && s_key_append (key, s, strlen (s));
+                break;
+            }
+            case 'u': {
+                uint32_t v = va_arg (args, uint32_t);
+                be [0] = (uint8_t) (v >> 24); be [1] = (uint8_t) (v >> 16);
+                be [2] = (uint8_t) (v >> 8);  be [3] = (uint8_t) v;
+                ok = s_key_append (key, be, 4);
+                break;
+            }
+            case 'q':
+                s_be64 (be, va_arg (args, uint64_t));
+                ok = s_key_append (key, be, 8);
+                break;
+            case 't':
+                s_be64 (be, (uint64_t) va_arg (args, int64_t) ^ (UINT64_C (1) << 63));
+                ok = s_key_append (key, be, 8);
+                break;
+            case 'b': {
+                const void *data = va_arg (args, const void *);
+                size_t size = va_arg (args, size_t);
+                ok = s_key_append (key, data, size);
+                break;
+            }
+            case '|':
+                ok = s_key_append (key, "|", 1);
+                break;
+            default:
+                assert (!"kf_key_make: unknown format character");
+        }
+    }
+    va_end (args);
+    if (!ok)
+        key->size = 0;
+    return ok ? 0 : -1;
+}
+
+int
+kf_key_scan (const void *data, size_t size, const char *format, ...)
+{
+    assert (format);
+    const uint8_t *p = data, *end = p + size;
+    va_list args;
+    va_start (args, format);
+    bool ok = true;
+    for (const char *f = format; *f && ok; f++) {
+        switch (*f) {
+            case 's': {
+                char *buf = va_arg (args, char *);
+                size_t cap = va_arg (args, size_t);
+                const uint8_t *stop = f [1] ? memchr (p, '|', (size_t) (end - p)) : end;
+                if (!stop)
+                    stop = end;
+                size_t n = (size_t) (stop - p);
+                ok = n < cap && memchr (p, 0, n) == NULL;
+                if (ok) {
+                    memcpy (buf, p, n);
+                    buf [n] = 0;
+                    p = stop;
+                }
+                break;
+            }
+            case 'u':
+                ok = end - p >= 4;
+                if (ok)
+                    *va_arg (args, uint32_t *) = (uint32_t) s_read_be (p, 4), p += 4;
+                break;
+            case 'q':
+                ok = end - p >= 8;
+                if (ok)
+                    *va_arg (args, uint64_t *) = s_read_be (p, 8), p += 8;
+                break;
+            case 't':
+                ok = end - p >= 8;
+                if (ok)
+                    *va_arg (args, int64_t *) = (int64_t) (s_read_be (p, 8) ^ (UINT64_C (1) << 63)), p += 8;
+                break;
+            case '|':
+                ok = p < end && *p == '|';
+                p++;
+                break;
+            default:
+                assert (!"kf_key_scan: format character not supported");
+        }
+    }
+    va_end (args);
+    return ok && p == end ? 0 : -1;
+}
+
+bool
+kf_key_has_prefix (kf_val_t key, const kf_key_t *prefix)
+{
+    return key.size >= prefix->size && memcmp (key.data, prefix->data, prefix->size) == 0;
+}
+
+//  ---- the store ------------------------------------------------------------
+
+static int
+s_mkdir_p (const char *path)
+{
+    char buf [4096];
+    if (snprintf (buf, sizeof buf, "%s", path) >= (int) sizeof buf)
+        return ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir (buf, 0755) != 0 && errno != EEXIST)
+                return errno;
+            *p = '/';
+        }
+    if (mkdir (buf, 0755) != 0 && errno != EEXIST)
+        return errno;
+    return 0;
+}
+
+kf_store_t *
+kf_store_new (const char *path, const char *const *tables, const kf_store_options_t *options,
+              kf_err_t *err)
+{
+    assert (path && tables);
+    kf_store_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->map_size = options && options->map_size ? options->map_size : S_DEFAULT_MAP_SIZE;
+    self->map_size_max = options && options->map_size_max ? options->map_size_max : S_DEFAULT_MAP_SIZE_MAX;
+    unsigned readers = options && options->max_readers ? options->max_readers : 126;
+    while (tables [self->table_count])
+        self->table_count++;
+    self->path = strdup (path);
+    self->tables = calloc (self->table_count ? self->table_count : 1, sizeof *self->tables);
+    int rc = self->path && self->tables ? 0 : ENOMEM;
+    if (rc == 0)
+        rc = s_mkdir_p (path);
+    if (rc == 0)
+        rc = mdb_env_create (&self->env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs (self->env, (MDB_dbi) self->table_count + 1);
+    if (rc == 0)
+        rc = mdb_env_set_maxreaders (self->env, readers);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize (self->env, self->map_size);
+    if (rc == 0)
+        rc = mdb_env_open (self->env, path, MDB_NOTLS, 0640);
+    if (rc != 0) {
+        kf_err_set (err, "cannot open store %s: %s", path, mdb_strerror (rc));
+        kf_store_destroy (&self);
+        return NULL;
+    }
+    //  The file may already be larger than we asked for (grown earlier).
+    MDB_envinfo info;
+    mdb_env_info (self->env, &info);
+    self->map_size = info.me_mapsize;
+
+    MDB_txn *txn;
+    rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    for (size_t i = 0; rc == 0 && i < self->table_count; i++) {
+        self->tables [i].name = strdup (tables [i]);
+        rc = self->tables [i].name ? mdb_dbi_open (txn, tables [i], MDB_CREATE, &self->tables [i].dbi)
+                                   : ENOMEM;
+    }
+    if (rc == 0)
+        rc = mdb_txn_commit (txn);
+    else
+    if (txn)
+        mdb_txn_abort (txn);
+    if (rc != 0) {
+        kf_err_set (err, "cannot open the tables of store %s: %s", path, mdb_strerror (rc));
+        kf_store_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+kf_store_destroy (kf_store_t **self_p)
+{
+    assert (self_p);
+    kf_store_t *self = *self_p;
+    if (self) {
+        if (self->env)
+            mdb_env_close (self->env);
+        for (size_t i = 0; self->tables && i < self->table_count; i++)
+            free (self->tables [i].name);
+        free (self->tables);
+        free (self->path);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+kf_table_t
+kf_store_table (kf_store_t *self, const char *name)
+{
+    assert (self && name);
+    for (size_t i = 0; i < self->table_count; i++)
+        if (strcmp (self->tables [i].name, name) == 0)
+            return self->tables [i].dbi;
+    assert (!"kf_store_table: table was not named when the store was opened");
+    return 0;
+}
+
+const char *
+kf_store_path (kf_store_t *self)
+{
+    assert (self);
+    return self->path;
+}
+
+size_t
+kf_store_map_size (kf_store_t *self)
+{
+    assert (self);
+    return self->map_size;
+}
+
+size_t
+kf_store_used (kf_store_t *self)
+{
+    assert (self);
+    MDB_envinfo info;
+    MDB_stat stat;
+    mdb_env_info (self->env, &info);
+    mdb_env_stat (self->env, &stat);
+    return (info.me_last_pgno + 1) * (size_t) stat.ms_psize;
+}
+
+//  Errors that a fresh attempt can cure after the store layer has acted.
+static bool
+s_recoverable (kf_store_t *self, int rc)
+{
+    if (rc == MDB_MAP_FULL) {
+        if (self->map_size >= self->map_size_max)
+            return false;
+        size_t grown = self->map_size * 2 > self->map_size_max ? self->map_size_max : self->map_size * 2;
+        if (mdb_env_set_mapsize (self->env, grown) != 0)
+            return false;
+        kf_info ("store %s: map grown from %zu to %zu KiB", self->path,
+                 self->map_size >> 10, grown >> 10);
+        self->map_size = grown;
+        return true;
+    }
+    if (rc == MDB_MAP_RESIZED) {
+        //  Another process grew the map: adopt its size.
+        if (mdb_env_set_mapsize (self->env, 0) != 0)
+            return false;
+        MDB_envinfo info;
+        mdb_env_info (self->env, &info);
+        self->map_size = info.me_mapsize;
+        return true;
+    }
+    if (rc == MDB_READERS_FULL) {
+        int dead = 0;
+        mdb_reader_check (self->env, &dead);
+        if (dead > 0)
+            kf_warning ("store %s: cleared %d stale reader slots", self->path, dead);
+        return dead > 0;
+    }
+    return false;
+}
+
+static int
+s_run (kf_store_t *self, bool write, kf_txn_fn *fn, void *arg, kf_err_t *err)
+{
+    assert (self && fn);
+    for (int attempt = 0; attempt < S_MAX_REDO; attempt++) {
+        kf_txn_t txn = { .store = self, .write = write };
+        int rc = mdb_txn_begin (self->env, NULL, write ? 0 : MDB_RDONLY, &txn.txn);
+        if (rc != 0) {
+            if (s_recoverable (self, rc))
+                continue;
+            return kf_err_set (err, "store %s: cannot begin a transaction: %s", self->path, mdb_strerror (rc));
+        }
+        int fn_rc = fn (&txn, arg);
+        if (fn_rc != 0 && txn.rc == 0)
+            kf_txn_fail (&txn, "transaction failed");
+        if (txn.rc == 0 && write) {
+            rc = mdb_txn_commit (txn.txn);
+            txn.txn = NULL;
+            if (rc == 0)
+                return 0;
+            txn.rc = rc;
+            //  LMDB turns a short write into EIO, so a full disk shows up
+            //  as any of these.
+            if (rc == ENOSPC || rc == EFBIG || rc == EDQUOT || rc == EIO)
+                snprintf (txn.reason.text, sizeof txn.reason.text,
+                          "store %s: cannot write to disk (full, or failing: %s); nothing was written",
+                          self->path, mdb_strerror (rc));
+            else
+                snprintf (txn.reason.text, sizeof txn.reason.text,
+                          "store %s: commit failed: %s", self->path, mdb_strerror (rc));
+        }
+        if (txn.txn)
+            mdb_txn_abort (txn.txn);
+        if (txn.rc == 0)
+            return 0;   //  a read that went well
+        if (txn.rc != KF_TXN_ABORTED && s_recoverable (self, txn.rc))
+            continue;
+        if (err)
+            *err = txn.reason;
+        return -1;
+    }
+    return kf_err_set (err, "store %s: gave up after %d attempts", self->path, S_MAX_REDO);
+}
+
+int
+kf_store_write (kf_store_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err)
+{
+    return s_run (self, true, fn, arg, err);
+}
+
+int
+kf_store_read (kf_store_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err)
+{
+    return s_run (self, false, fn, arg, err);
+}
+
+int
+kf_store_backup (kf_store_t *self, const char *directory, kf_err_t *err)
+{
+    assert (self && directory);
+    int rc = s_mkdir_p (directory);
+    if (rc != 0)
+        return kf_err_set (err, "backup: cannot create %s: %s", directory, strerror (rc));
+    DIR *dir = opendir (directory);
+    if (!dir)
+        return kf_err_set (err, "backup: cannot open %s: %s", directory, strerror (errno));
+    struct dirent *entry;
+    bool empty = true;
+    while ((entry = readdir (dir)))
+        if (strcmp (entry->d_name, ".") && strcmp (entry->d_name, ".."))
+            empty = false;
+    closedir (dir);
+    if (!empty)
+        return kf_err_set (err, "backup: %s is not empty", directory);
+    rc = mdb_env_copy2 (self->env, directory, MDB_CP_COMPACT);
+    if (rc != 0)
+        return kf_err_set (err, "backup of %s into %s failed: %s", self->path, directory, mdb_strerror (rc));
+    return 0;
+}
+
+//  ---- transactions ---------------------------------------------------------
+
+//  Record the first error; later ones are consequences.
+static int
+s_txn_error (kf_txn_t *self, int rc, const char *what)
+{
+    if (self->rc == 0) {
+        self->rc = rc;
+        snprintf (self->reason.text, sizeof self->reason.text, "store %s: %s: %s",
+                  self->store->path, what, mdb_strerror (rc));
+    }
+    return -1;
+}
+
+bool
+kf_txn_ok (const kf_txn_t *self)
+{
+    assert (self);
+    return self->rc == 0;
+}
+
+bool
+kf_txn_writable (const kf_txn_t *self)
+{
+    assert (self);
+    return self->write;
+}
+
+int
+kf_txn_error (const kf_txn_t *self)
+{
+    assert (self);
+    return self->rc;
+}
+
+const char *
+kf_txn_reason (const kf_txn_t *self)
+{
+    assert (self);
+    return self->reason.text;
+}
+
+kf_store_t *
+kf_txn_store (kf_txn_t *self)
+{
+    assert (self);
+    return self->store;
+}
+
+int
+kf_txn_fail (kf_txn_t *self, const char *format, ...)
+{
+    assert (self);
+    if (self->rc == 0) {
+        self->rc = KF_TXN_ABORTED;
+        va_list args;
+        va_start (args, format);
+        vsnprintf (self->reason.text, sizeof self->reason.text, format, args);
+        va_end (args);
+    }
+    return -1;
+}
+
+static bool
+s_key_usable (kf_txn_t *self, const kf_key_t *key)
+{
+    if (key && key->size > 0)
+        return true;
+    kf_txn_fail (self, "store %s: a key could not be built (too long, or a '|' in a name)",
+                 self->store->path);
+    return false;
+}
+
+int
+kf_txn_put (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const void *data, size_t size)
+{
+    assert (self && self->write);
+    if (self->rc || !s_key_usable (self, key))
+        return -1;
+    MDB_val k = { key->size, (void *) key->data }, v = { size, (void *) data };
+    int rc = mdb_put (self->txn, table, &k, &v, 0);
+    return rc ? s_txn_error (self, rc, "put") : 0;
+}
+
+int
+kf_txn_put_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const ProtobufCMessage *msg)
+{
+    assert (self && self->write && msg);
+    if (self->rc || !s_key_usable (self, key))
+        return -1;
+    size_t size = protobuf_c_message_get_packed_size (msg);
+    MDB_val k = { key->size, (void *) key->data }, v = { size, NULL };
+    int rc = mdb_put (self->txn, table, &k, &v, MDB_RESERVE);
+    if (rc)
+        return s_txn_error (self, rc, "put");
+    size_t packed = protobuf_c_message_pack (msg, v.mv_data);
+    assert (packed == size);
+    (void) packed;
+    return 0;
+}
+
+int
+kf_txn_get (kf_txn_t *self, kf_table_t table, const kf_key_t *key, kf_val_t *value)
+{
+    assert (self && value);
+    if (self->rc || !s_key_usable (self, key))
+        return -1;
+    MDB_val k = { key->size, (void *) key->data }, v;
+    int rc = mdb_get (self->txn, table, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return KF_NOTFOUND;
+    if (rc)
+        return s_txn_error (self, rc, "get");
+    value->data = v.mv_data;
+    value->size = v.mv_size;
+    return KF_FOUND;
+}
+
+int
+kf_txn_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
+                const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **msg)
+{
+    assert (msg && descriptor);
+    *msg = NULL;
+    kf_val_t value;
+    int rc = kf_txn_get (self, table, key, &value);
+    if (rc != KF_FOUND)
+        return rc;
+    kf_err_t err;
+    *msg = kf_codec_unpack (descriptor, value.data, value.size, &err);
+    if (!*msg)
+        return kf_txn_fail (self, "store %s: corrupt value: %s", self->store->path, err.text);
+    return KF_FOUND;
+}
+
+int
+kf_txn_del (kf_txn_t *self, kf_table_t table, const kf_key_t *key)
+{
+    assert (self && self->write);
+    if (self->rc || !s_key_usable (self, key))
+        return -1;
+    MDB_val k = { key->size, (void *) key->data };
+    int rc = mdb_del (self->txn, table, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return KF_NOTFOUND;
+    return rc ? s_txn_error (self, rc, "delete") : KF_FOUND;
+}
+
+uint64_t
+kf_txn_next (kf_txn_t *self, kf_table_t table, const kf_key_t *key)
+{
+    kf_val_t value;
+    uint64_t n = 0;
+    int rc = kf_txn_get (self, table, key, &value);
+    if (rc == -1)
+        return 0;
+    if (rc == KF_FOUND) {
+        if (value.size != 8) {
+            kf_txn_fail (self, "store %s: a counter is not 8 bytes long", self->store->path);
+            return 0;
+        }
+        n = s_read_be (value.data, 8);
+    }
+    uint8_t be [8];
+    s_be64 (be, ++n);
+    return kf_txn_put (self, table, key, be, 8) == 0 ? n : 0;
+}
+
+uint64_t
+kf_txn_count (kf_txn_t *self, kf_table_t table)
+{
+    assert (self);
+    if (self->rc)
+        return 0;
+    MDB_stat stat;
+    int rc = mdb_stat (self->txn, table, &stat);
+    if (rc) {
+        s_txn_error (self, rc, "stat");
+        return 0;
+    }
+    return stat.ms_entries;
+}
+
+int
+kf_txn_scan (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix, kf_scan_fn *fn, void *arg)
+{
+    assert (self && fn);
+    kf_cursor_t *cursor = kf_cursor_open (self, table);
+    if (!cursor)
+        return -1;
+    kf_val_t k, v;
+    int rc = prefix ? kf_cursor_seek (cursor, prefix, &k, &v) : kf_cursor_first (cursor, &k, &v);
+    while (rc == KF_FOUND && (!prefix || kf_key_has_prefix (k, prefix))) {
+        int step = fn (self, k, v, arg);
+        if (step != 0) {
+            rc = step > 0 ? KF_NOTFOUND : -1;
+            break;
+        }
+        rc = kf_cursor_next (cursor, &k, &v);
+    }
+    kf_cursor_close (&cursor);
+    if (rc == -1 && self->rc == 0)
+        kf_txn_fail (self, "store %s: a scan was stopped by an error", self->store->path);
+    return rc == -1 ? -1 : 0;
+}
+
+//  ---- cursors --------------------------------------------------------------
+
+kf_cursor_t *
+kf_cursor_open (kf_txn_t *txn, kf_table_t table)
+{
+    assert (txn);
+    if (txn->rc)
+        return NULL;
+    kf_cursor_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        s_txn_error (txn, ENOMEM, "cursor");
+        return NULL;
+    }
+    self->txn = txn;
+    int rc = mdb_cursor_open (txn->txn, table, &self->cursor);
+    if (rc) {
+        s_txn_error (txn, rc, "cursor");
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+kf_cursor_close (kf_cursor_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        mdb_cursor_close ((*self_p)->cursor);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static int
+s_cursor_get (kf_cursor_t *self, MDB_val *key, MDB_cursor_op op, kf_val_t *k, kf_val_t *v)
+{
+    assert (self);
+    if (self->txn->rc)
+        return -1;
+    MDB_val mk = key ? *key : (MDB_val) { 0, NULL }, mv;
+    int rc = mdb_cursor_get (self->cursor, &mk, &mv, op);
+    if (rc == MDB_NOTFOUND)
+        return KF_NOTFOUND;
+    if (rc)
+        return s_txn_error (self->txn, rc, "cursor");
+    if (k)
+        *k = (kf_val_t) { mk.mv_data, mk.mv_size };
+    if (v)
+        *v = (kf_val_t) { mv.mv_data, mv.mv_size };
+    return KF_FOUND;
+}
+
+int
+kf_cursor_seek (kf_cursor_t *self, const kf_key_t *key, kf_val_t *k, kf_val_t *v)
+{
+    if (!s_key_usable (self->txn, key))
+        return -1;
+    MDB_val mk = { key->size, (void *) key->data };
+    return s_cursor_get (self, &mk, MDB_SET_RANGE, k, v);
+}
+
+int kf_cursor_first (kf_cursor_t *self, kf_val_t *k, kf_val_t *v) { return s_cursor_get (self, NULL, MDB_FIRST, k, v); }
+int kf_cursor_last (kf_cursor_t *self, kf_val_t *k, kf_val_t *v)  { return s_cursor_get (self, NULL, MDB_LAST, k, v); }
+int kf_cursor_next (kf_cursor_t *self, kf_val_t *k, kf_val_t *v)  { return s_cursor_get (self, NULL, MDB_NEXT, k, v); }
+int kf_cursor_prev (kf_cursor_t *self, kf_val_t *k, kf_val_t *v)  { return s_cursor_get (self, NULL, MDB_PREV, k, v); }
+
+int
+kf_cursor_del (kf_cursor_t *self)
+{
+    assert (self && self->txn->write);
+    if (self->txn->rc)
+        return -1;
+    int rc = mdb_cursor_del (self->cursor, 0);
+    return rc ? s_txn_error (self->txn, rc, "cursor delete") : 0;
+}

@@ -1,0 +1,167 @@
+/*  kf_store — a daemon's LMDB environment, used the Knot DNS way.
+
+    One environment per daemon, named tables, one writer thread. Work runs as
+    a callback inside a transaction:
+
+        static int
+        s_file_ticket (kf_txn_t *txn, void *arg)
+        {
+            ...
+            kf_txn_put_msg (txn, self->tickets, &key, &ticket.base);
+            kf_txn_put (txn, self->by_unit, &index_key, "", 0);
+            return 0;      //  or kf_txn_fail (txn, "unknown unit '%s'", unit)
+        }
+        kf_store_write (store, s_file_ticket, &req, &err);
+
+    The transaction has a sticky error: after the first failure every call is
+    a no-op and the commit aborts, so a handler is a straight line of puts
+    with one check at the end (kf_store_write makes it). MDB_MAP_FULL (grow
+    the map), MDB_READERS_FULL (clear stale readers) and MDB_MAP_RESIZED
+    (another process grew it) are handled here, once: the transaction is
+    aborted and the callback is run again from the start, so a callback must
+    keep its effects inside the transaction, or reset them when it begins.
+
+    Commits are durable (fdatasync). Throughput comes from putting many
+    changes into one transaction, never from turning fsync off.
+*/
+#ifndef KF_STORE_H_INCLUDED
+#define KF_STORE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+#include "kf_log.h"
+
+typedef struct _kf_store_t kf_store_t;
+typedef struct _kf_txn_t kf_txn_t;
+typedef struct _kf_cursor_t kf_cursor_t;
+typedef unsigned int kf_table_t;
+
+//  Results of lookups: found, or not there. Errors are -1.
+#define KF_FOUND     0
+#define KF_NOTFOUND  1
+
+//  The sticky error of a transaction that its callback failed on purpose.
+#define KF_TXN_ABORTED (-29000)
+
+//  A key or value as LMDB returns it: valid until the transaction ends or
+//  the next write in it.
+typedef struct {
+    const void *data;
+    size_t size;
+} kf_val_t;
+
+//  ---- keys -----------------------------------------------------------------
+//  Keys sort as bytes. They are built by one helper from a format:
+//      s   const char *   the string's bytes; may not contain '|'
+//      u   uint32_t       4 bytes big-endian
+//      q   uint64_t       8 bytes big-endian
+//      t   int64_t        8 bytes big-endian with the sign bit flipped, so
+//                         negative times sort before positive ones
+//      b   const void *, size_t   raw bytes
+//      |   a literal '|' separator
+//  e.g. kf_key_make (&key, "s|t|s", estate, deadline_ms, clock_id).
+
+#define KF_KEY_MAX 511   //  LMDB's default maximum key size
+
+typedef struct {
+    size_t size;         //  0 marks a key that could not be built
+    uint8_t data [KF_KEY_MAX];
+} kf_key_t;
+
+//  Returns 0, or -1 (and an empty key, which every store call refuses) when
+//  the key would be too long or a string holds '|'.
+int kf_key_make (kf_key_t *key, const char *format, ...);
+
+//  The reverse, over the same format; 's' takes (char *buffer, size_t size).
+//  Returns 0 only when the whole key matches the whole format.
+int kf_key_scan (const void *data, size_t size, const char *format, ...);
+
+bool kf_key_has_prefix (kf_val_t key, const kf_key_t *prefix);
+
+//  ---- the store ------------------------------------------------------------
+
+typedef struct {
+    size_t map_size;      //  initial map size in bytes (default 64 MiB)
+    size_t map_size_max;  //  growth stops here (default 1 TiB)
+    unsigned max_readers; //  default 126
+} kf_store_options_t;
+
+//  Open (creating when needed) the environment in directory `path` with the
+//  given NULL-terminated table names. Options may be NULL.
+kf_store_t *kf_store_new (const char *path, const char *const *tables,
+                          const kf_store_options_t *options, kf_err_t *err);
+void kf_store_destroy (kf_store_t **self_p);
+
+//  The handle of a table named at open. Asking for another is a bug.
+kf_table_t kf_store_table (kf_store_t *self, const char *name);
+
+typedef int (kf_txn_fn) (kf_txn_t *txn, void *arg);
+
+//  Run fn in a write transaction and commit it durably. Returns 0 when
+//  committed; -1 with the reason when fn failed, the transaction hit an
+//  error, or the commit failed (disk full included): nothing was written.
+int kf_store_write (kf_store_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err);
+
+//  Run fn in a read-only transaction.
+int kf_store_read (kf_store_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err);
+
+//  Online compact copy into `directory` (created if missing; must be empty).
+int kf_store_backup (kf_store_t *self, const char *directory, kf_err_t *err);
+
+//  Current map size in bytes, and bytes in use.
+size_t kf_store_map_size (kf_store_t *self);
+size_t kf_store_used (kf_store_t *self);
+const char *kf_store_path (kf_store_t *self);
+
+//  ---- transactions ---------------------------------------------------------
+
+bool kf_txn_ok (const kf_txn_t *self);
+bool kf_txn_writable (const kf_txn_t *self);
+//  The sticky error: 0, an LMDB or errno code, or KF_TXN_ABORTED.
+int kf_txn_error (const kf_txn_t *self);
+const char *kf_txn_reason (const kf_txn_t *self);
+kf_store_t *kf_txn_store (kf_txn_t *self);
+
+//  Fail the transaction on purpose (printf-style reason); returns -1.
+int kf_txn_fail (kf_txn_t *self, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+int kf_txn_put (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const void *data, size_t size);
+//  Pack a protobuf message straight into the page LMDB reserves for it.
+int kf_txn_put_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const ProtobufCMessage *msg);
+//  KF_FOUND, KF_NOTFOUND or -1.
+int kf_txn_get (kf_txn_t *self, kf_table_t table, const kf_key_t *key, kf_val_t *value);
+//  Unpacked and validated by kf_codec; free with kf_codec_free. A value that
+//  does not decode is a corrupt store: the transaction fails.
+int kf_txn_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
+                    const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **msg);
+//  KF_FOUND (deleted), KF_NOTFOUND or -1.
+int kf_txn_del (kf_txn_t *self, kf_table_t table, const kf_key_t *key);
+//  Add one to the big-endian counter at key (0 when absent) and return the
+//  new value; 0 on error.
+uint64_t kf_txn_next (kf_txn_t *self, kf_table_t table, const kf_key_t *key);
+
+//  Call fn for every entry whose key starts with prefix (all when prefix is
+//  NULL), in key order. fn returns 0 to go on, 1 to stop, -1 to fail.
+typedef int (kf_scan_fn) (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg);
+int kf_txn_scan (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix, kf_scan_fn *fn, void *arg);
+
+//  Entries in a table.
+uint64_t kf_txn_count (kf_txn_t *self, kf_table_t table);
+
+//  ---- cursors --------------------------------------------------------------
+//  Positioning calls return KF_FOUND, KF_NOTFOUND (nothing there) or -1.
+
+kf_cursor_t *kf_cursor_open (kf_txn_t *txn, kf_table_t table);
+void kf_cursor_close (kf_cursor_t **self_p);
+int kf_cursor_seek (kf_cursor_t *self, const kf_key_t *key, kf_val_t *k, kf_val_t *v);  //  first >= key
+int kf_cursor_first (kf_cursor_t *self, kf_val_t *k, kf_val_t *v);
+int kf_cursor_last (kf_cursor_t *self, kf_val_t *k, kf_val_t *v);
+int kf_cursor_next (kf_cursor_t *self, kf_val_t *k, kf_val_t *v);
+int kf_cursor_prev (kf_cursor_t *self, kf_val_t *k, kf_val_t *v);
+//  Delete the entry under the cursor.
+int kf_cursor_del (kf_cursor_t *self);
+
+#endif
