@@ -1,0 +1,657 @@
+/*  kf_config — ZPL configuration checked against one schema.  */
+#include "kf_config.h"
+#include "kf_time.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum {
+    T_SECTION,     //  holds keys, no value
+    T_STRING,      //  UTF-8 text for people, at most 200 bytes
+    T_ID,          //  kf_config_valid_id
+    T_PRODUCER,    //  <service>@<cluster>, e.g. intake@c1
+    T_ENDPOINT,    //  ipc://, tcp:// or inproc:// (no @ or >: kefu adds them)
+    T_LISTEN,      //  host:port for HTTP
+    T_PATH,        //  a file or directory
+    T_INT,         //  decimal integer within [min, max]
+    T_DURATION,    //  kf_duration_parse, within [min, max] ms
+    T_BOOL,        //  true | false
+    T_HOURS,       //  opening hours, kf_calendar_set_hours
+    T_DATES,       //  YYYY-MM-DD and YYYY-MM-DD..YYYY-MM-DD, comma-separated
+    T_OFFSET,      //  UTC offset, +08:00
+    T_LEVEL        //  log level
+} s_type_t;
+
+static const char *s_type_names [] = {
+    "section", "text", "identifier", "producer id (service@cluster)", "endpoint (ipc://, tcp:// or inproc://)",
+    "host:port", "path", "integer", "duration (e.g. 90s, 26h, 3d)", "true or false",
+    "opening hours (e.g. 08:30-18:00, or closed)", "list of dates (YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD)",
+    "UTC offset (e.g. +08:00)", "log level (error, warning, notice, info or debug)"
+};
+
+typedef struct {
+    const char *path;       //  '*' stands for any identifier
+    s_type_t type;
+    const char *fallback;   //  default, or NULL when there is none
+    bool required;
+    int64_t min, max;       //  T_INT and T_DURATION (ms)
+    const char *help;
+} s_key_t;
+
+#define S_DAY  (24 * 3600000LL)
+
+#define S_SERVICE(name) \
+    { "services/" name, T_SECTION, NULL, false, 0, 0, "the " name " daemon" }, \
+    { "services/" name "/endpoint", T_ENDPOINT, "ipc://var/run/" name, false, 0, 0, \
+      "ROUTER endpoint where it answers commands" }, \
+    { "services/" name "/replay", T_ENDPOINT, "ipc://var/run/" name "-replay", false, 0, 0, \
+      "ROUTER endpoint where it replays its outbox" }
+
+static const s_key_t s_schema [] = {
+    { "cluster", T_SECTION, NULL, false, 0, 0, "this cluster" },
+    { "cluster/name", T_ID, "c1", false, 0, 0, "names the cluster; producer ids are <service>@<name>" },
+    { "cluster/data_dir", T_PATH, "var/data", false, 0, 0, "each daemon keeps its LMDB in data_dir/<service>/" },
+    { "cluster/log_level", T_LEVEL, "info", false, 0, 0, "threshold of the daemons' logs" },
+
+    { "bus", T_SECTION, NULL, true, 0, 0, "the event bus" },
+    { "bus/publish", T_ENDPOINT, NULL, true, 0, 0, "XSUB endpoint of kefu-bus: producers connect here" },
+    { "bus/subscribe", T_ENDPOINT, NULL, true, 0, 0, "XPUB endpoint of kefu-bus: consumers connect here" },
+    { "bus/capture", T_ENDPOINT, NULL, false, 0, 0, "PUB copy of all bus traffic, for operations" },
+    { "bus/heartbeat", T_DURATION, "1s", false, 100, 60000, "how often every producer beats" },
+    { "bus/outbox_max_age", T_DURATION, "7d", false, 60000, 3650 * S_DAY, "outbox retention by age" },
+    { "bus/outbox_max_events", T_INT, "1000000", false, 1000, 1000000000, "outbox retention by count, per stream" },
+
+    { "calendars", T_SECTION, NULL, false, 0, 0, "working calendars, named" },
+    { "calendars/*", T_SECTION, NULL, false, 0, 0, "one calendar" },
+    { "calendars/*/weekday_hours", T_HOURS, "08:30-18:00", false, 0, 0, "Monday to Friday" },
+    { "calendars/*/weekend_hours", T_HOURS, "09:00-17:00", false, 0, 0, "Saturday and Sunday" },
+    { "calendars/*/monday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Mondays" },
+    { "calendars/*/tuesday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Tuesdays" },
+    { "calendars/*/wednesday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Wednesdays" },
+    { "calendars/*/thursday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Thursdays" },
+    { "calendars/*/friday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Fridays" },
+    { "calendars/*/saturday", T_HOURS, NULL, false, 0, 0, "overrides weekend_hours on Saturdays" },
+    { "calendars/*/sunday", T_HOURS, NULL, false, 0, 0, "overrides weekend_hours on Sundays" },
+    { "calendars/*/holiday_hours", T_HOURS, "closed", false, 0, 0, "hours on public holidays" },
+    { "calendars/*/makeup_hours", T_HOURS, "08:30-18:00", false, 0, 0, "hours on make-up working days (调休)" },
+    { "calendars/*/holidays", T_DATES, "", false, 0, 0, "public holidays" },
+    { "calendars/*/makeup_days", T_DATES, "", false, 0, 0, "weekend days worked in exchange for holidays" },
+
+    { "estates", T_SECTION, NULL, true, 0, 0, "the estates this cluster serves" },
+    { "estates/*", T_SECTION, NULL, false, 0, 0, "one estate; its id names it in topics and ticket numbers" },
+    { "estates/*/name", T_STRING, NULL, true, 0, 0, "the estate's name, for people" },
+    { "estates/*/utc_offset", T_OFFSET, "+08:00", false, 0, 0, "the estate's UTC offset" },
+    { "estates/*/calendar", T_ID, "default", false, 0, 0, "a calendar of calendars/, or default" },
+    { "estates/*/intake", T_PRODUCER, NULL, false, 0, 0, "the intake instance that owns the estate (default intake@<cluster>)" },
+
+    { "services", T_SECTION, NULL, false, 0, 0, "the daemons" },
+    S_SERVICE ("intake"),
+    S_SERVICE ("dispatch"),
+    S_SERVICE ("escalation"),
+    S_SERVICE ("survey"),
+    S_SERVICE ("billing"),
+    { "services/gateway", T_SECTION, NULL, false, 0, 0, "the HTTP gateway" },
+    { "services/gateway/listen", T_LISTEN, "127.0.0.1:8080", false, 0, 0, "address of the HTTP API, console and /metrics" },
+};
+#define S_SCHEMA_SIZE (sizeof s_schema / sizeof s_schema [0])
+
+struct _kf_config_t {
+    zconfig_t *root;
+    char *origin;
+    kf_estate_t *estates;
+    size_t estate_count;
+    kf_calendar_t **calendars;   //  one per estate, owned
+    char **intakes;              //  defaulted intake ids, owned
+};
+
+bool
+kf_config_valid_id (const char *text)
+{
+    size_t n = 0;
+    for (; text && text [n]; n++) {
+        char c = text [n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    }
+    return n >= 1 && n <= KF_ID_MAX;
+}
+
+//  Whether a concrete path matches a schema pattern, segment by segment.
+static bool
+s_matches (const char *pattern, const char *path)
+{
+    while (*pattern && *path) {
+        const char *pend = strchr (pattern, '/'), *send = strchr (path, '/');
+        size_t plen = pend ? (size_t) (pend - pattern) : strlen (pattern);
+        size_t slen = send ? (size_t) (send - path) : strlen (path);
+        if (!(plen == 1 && *pattern == '*') && (plen != slen || memcmp (pattern, path, plen) != 0))
+            return false;
+        pattern += plen + (pend != NULL);
+        path += slen + (send != NULL);
+        if ((pend == NULL) != (send == NULL))
+            return false;
+    }
+    return *pattern == 0 && *path == 0;
+}
+
+static const s_key_t *
+s_schema_find (const char *path)
+{
+    for (size_t i = 0; i < S_SCHEMA_SIZE; i++)
+        if (s_matches (s_schema [i].path, path))
+            return &s_schema [i];
+    return NULL;
+}
+
+//  The keys allowed under a section, for "expected one of ..." messages.
+static void
+s_expected_under (const char *section_path, char *out, size_t size)
+{
+    size_t len = 0;
+    out [0] = 0;
+    for (size_t i = 0; i < S_SCHEMA_SIZE; i++) {
+        const char *p = s_schema [i].path;
+        const char *last = strrchr (p, '/');
+        char parent [128] = "";
+        if (last)
+            snprintf (parent, sizeof parent, "%.*s", (int) (last - p), p);
+        bool child = section_path [0] ? (last && s_matches (parent, section_path)) : !last;
+        if (!child)
+            continue;
+        const char *name = last ? last + 1 : p;
+        int n = snprintf (out + len, size - len, "%s%s", len ? ", " : "",
+                          strcmp (name, "*") == 0 ? "<id>" : name);
+        if (n < 0 || (size_t) n >= size - len)
+            break;
+        len += (size_t) n;
+    }
+}
+
+static int
+s_parse_dates (const char *text, kf_calendar_t *calendar, bool holidays, kf_err_t *err)
+{
+    char *copy = strdup (text);
+    if (!copy)
+        return kf_err_set (err, "out of memory");
+    int rc = 0;
+    char *save = NULL;
+    for (char *item = strtok_r (copy, ",", &save); item && rc == 0; item = strtok_r (NULL, ",", &save)) {
+        while (*item == ' ')
+            item++;
+        char *end = item + strlen (item);
+        while (end > item && end [-1] == ' ')
+            *--end = 0;
+        if (!*item)
+            continue;
+        int64_t from, to;
+        char *dots = strstr (item, "..");
+        if (dots) {
+            *dots = 0;
+            rc = kf_date_parse (item, &from, err) || kf_date_parse (dots + 2, &to, err);
+            if (rc == 0 && (to < from || to - from > 366))
+                rc = kf_err_set (err, "'%s..%s' is not a range of at most a year", item, dots + 2);
+        }
+        else {
+            rc = kf_date_parse (item, &from, err);
+            to = from;
+        }
+        for (int64_t day = from; rc == 0 && calendar && day <= to; day++)
+            rc = holidays ? kf_calendar_add_holiday (calendar, day, err)
+                          : kf_calendar_add_makeup_day (calendar, day, err);
+    }
+    free (copy);
+    return rc ? -1 : 0;
+}
+
+static int
+s_check_value (const s_key_t *key, const char *value, kf_err_t *err)
+{
+    switch (key->type) {
+        case T_SECTION:
+            return 0;
+        case T_STRING: {
+            size_t n = strlen (value);
+            if (n == 0 || n > 200)
+                return kf_err_set (err, "expected 1 to 200 bytes of text");
+            return 0;
+        }
+        case T_ID:
+            return kf_config_valid_id (value) ? 0
+                 : kf_err_set (err, "'%s' is not an identifier (1-%d letters, digits, - or _)", value, KF_ID_MAX);
+        case T_PRODUCER: {
+            const char *at = strchr (value, '@');
+            char service [KF_ID_MAX + 1];
+            if (!at || at - value > KF_ID_MAX)
+                return kf_err_set (err, "'%s' is not a producer id (expected e.g. intake@c1)", value);
+            snprintf (service, sizeof service, "%.*s", (int) (at - value), value);
+            return kf_config_valid_id (service) && kf_config_valid_id (at + 1) ? 0
+                 : kf_err_set (err, "'%s' is not a producer id (expected e.g. intake@c1)", value);
+        }
+        case T_ENDPOINT:
+            if ((strncmp (value, "ipc://", 6) == 0 && value [6])
+            ||  (strncmp (value, "tcp://", 6) == 0 && strchr (value + 6, ':'))
+            ||  (strncmp (value, "inproc://", 9) == 0 && value [9]))
+                return 0;
+            return kf_err_set (err, "'%s' is not an endpoint (expected ipc://path, tcp://host:port or inproc://name)", value);
+        case T_LISTEN: {
+            const char *colon = strrchr (value, ':');
+            char *end;
+            long port = colon ? strtol (colon + 1, &end, 10) : 0;
+            if (!colon || colon == value || !colon [1] || *end || port < 1 || port > 65535)
+                return kf_err_set (err, "'%s' is not host:port (expected e.g. 127.0.0.1:8080)", value);
+            return 0;
+        }
+        case T_PATH:
+            return *value ? 0 : kf_err_set (err, "expected a path");
+        case T_INT: {
+            char *end;
+            errno = 0;
+            long long v = strtoll (value, &end, 10);
+            if (errno || end == value || *end || v < key->min || v > key->max)
+                return kf_err_set (err, "'%s' is not an integer from %lld to %lld", value,
+                                   (long long) key->min, (long long) key->max);
+            return 0;
+        }
+        case T_DURATION: {
+            int64_t ms;
+            if (kf_duration_parse (value, &ms, err))
+                return -1;
+            if (ms < key->min || ms > key->max) {
+                char lo [32], hi [32];
+                kf_duration_format (key->min, lo, sizeof lo);
+                kf_duration_format (key->max, hi, sizeof hi);
+                return kf_err_set (err, "'%s' is outside %s..%s", value, lo, hi);
+            }
+            return 0;
+        }
+        case T_BOOL:
+            return strcmp (value, "true") == 0 || strcmp (value, "false") == 0 ? 0
+                 : kf_err_set (err, "'%s' is not true or false", value);
+        case T_HOURS: {
+            kf_calendar_t *probe = kf_calendar_new (0);
+            int rc = probe ? kf_calendar_set_hours (probe, 1, value, err) : kf_err_set (err, "out of memory");
+            kf_calendar_destroy (&probe);
+            return rc;
+        }
+        case T_DATES:
+            return s_parse_dates (value, NULL, true, err);
+        case T_OFFSET: {
+            int offset;
+            return kf_utc_offset_parse (value, &offset, err);
+        }
+        case T_LEVEL: {
+            kf_log_level_t level;
+            return kf_log_level_parse (value, &level) == 0 ? 0
+                 : kf_err_set (err, "'%s' is not a log level (error, warning, notice, info or debug)", value);
+        }
+    }
+    return 0;
+}
+
+//  Check every node below `node` against the schema.
+static int
+s_check_tree (zconfig_t *node, const char *path, const char *origin, kf_err_t *err)
+{
+    for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
+        const char *name = zconfig_name (child);
+        char child_path [256];
+        if (snprintf (child_path, sizeof child_path, "%s%s%s", path, *path ? "/" : "", name)
+            >= (int) sizeof child_path)
+            return kf_err_set (err, "%s: key path too long: %s", origin, child_path);
+        for (zconfig_t *sib = zconfig_child (node); sib != child; sib = zconfig_next (sib))
+            if (strcmp (zconfig_name (sib), name) == 0)
+                return kf_err_set (err, "%s: %s is given twice", origin, child_path);
+        const s_key_t *key = s_schema_find (child_path);
+        if (!key) {
+            char expected [512];
+            s_expected_under (path, expected, sizeof expected);
+            return kf_err_set (err, "%s: unknown key %s (expected one of: %s)", origin, child_path, expected);
+        }
+        //  A key that matched a '*' names something: it must be an identifier.
+        const char *last = strrchr (key->path, '/');
+        bool named = strcmp (last ? last + 1 : key->path, "*") == 0;
+        if (named && !kf_config_valid_id (name))
+            return kf_err_set (err, "%s: %s: '%s' is not an identifier (1-%d letters, digits, - or _)",
+                               origin, child_path, name, KF_ID_MAX);
+        const char *value = zconfig_value (child);
+        if (key->type == T_SECTION) {
+            if (value && *value)
+                return kf_err_set (err, "%s: %s is a section: put its keys on the lines below it, indented 4 spaces",
+                                   origin, child_path);
+            if (s_check_tree (child, child_path, origin, err))
+                return -1;
+            continue;
+        }
+        if (zconfig_child (child))
+            return kf_err_set (err, "%s: %s takes a value (%s), not keys below it", origin, child_path,
+                               s_type_names [key->type]);
+        if (!value || !*value) {
+            if (key->type == T_DATES)
+                continue;
+            return kf_err_set (err, "%s: %s has no value (expected %s)", origin, child_path, s_type_names [key->type]);
+        }
+        if (s_check_value (key, value, err))
+            return kf_err_prefix (err, "%s: %s: ", origin, child_path);
+    }
+    return 0;
+}
+
+//  Required keys: each required pattern must exist under every instance of
+//  its parent that exists (for "estates/*/name": in every estate).
+static int
+s_check_required (zconfig_t *node, const char *pattern, const char *path, const char *origin, kf_err_t *err)
+{
+    const char *slash = strchr (pattern, '/');
+    size_t len = slash ? (size_t) (slash - pattern) : strlen (pattern);
+    char segment [64];
+    snprintf (segment, sizeof segment, "%.*s", (int) len, pattern);
+    if (strcmp (segment, "*") == 0) {
+        for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
+            char child_path [256];
+            snprintf (child_path, sizeof child_path, "%s/%s", path, zconfig_name (child));
+            if (slash && s_check_required (child, slash + 1, child_path, origin, err))
+                return -1;
+        }
+        return 0;
+    }
+    zconfig_t *child = zconfig_locate (node, segment);
+    char child_path [256];
+    snprintf (child_path, sizeof child_path, "%s%s%s", path, *path ? "/" : "", segment);
+    if (!child)
+        return kf_err_set (err, "%s: %s is missing", origin, child_path);
+    return slash ? s_check_required (child, slash + 1, child_path, origin, err) : 0;
+}
+
+static const char *
+s_value (const kf_config_t *self, const char *path, const s_key_t **key_p)
+{
+    const s_key_t *key = s_schema_find (path);
+    assert (key && key->type != T_SECTION);
+    if (key_p)
+        *key_p = key;
+    zconfig_t *node = zconfig_locate (self->root, path);
+    const char *value = node ? zconfig_value (node) : NULL;
+    return value && *value ? value : key->fallback;
+}
+
+static kf_calendar_t *
+s_build_calendar (const kf_config_t *self, const char *name, int offset, const char *origin, kf_err_t *err)
+{
+    static const char *days [] = { NULL, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday" };
+    kf_calendar_t *calendar = kf_calendar_new (offset);
+    if (!calendar) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    char base [128], path [192];
+    snprintf (base, sizeof base, "calendars/%s", name);
+    if (!zconfig_locate (self->root, base)) {
+        if (strcmp (name, "default") == 0)
+            return calendar;
+        kf_err_set (err, "%s: no calendar '%s' under calendars", origin, name);
+        kf_calendar_destroy (&calendar);
+        return NULL;
+    }
+    int rc = 0;
+    for (int wd = 1; wd <= 7 && rc == 0; wd++) {
+        snprintf (path, sizeof path, "%s/%s", base, days [wd]);
+        const char *hours = s_value (self, path, NULL);
+        if (!hours) {
+            snprintf (path, sizeof path, "%s/%s", base, wd <= 5 ? "weekday_hours" : "weekend_hours");
+            hours = s_value (self, path, NULL);
+        }
+        rc = kf_calendar_set_hours (calendar, wd, hours, err);
+    }
+    snprintf (path, sizeof path, "%s/holiday_hours", base);
+    rc = rc ? rc : kf_calendar_set_holiday_hours (calendar, s_value (self, path, NULL), err);
+    snprintf (path, sizeof path, "%s/makeup_hours", base);
+    rc = rc ? rc : kf_calendar_set_makeup_hours (calendar, s_value (self, path, NULL), err);
+    snprintf (path, sizeof path, "%s/holidays", base);
+    rc = rc ? rc : s_parse_dates (s_value (self, path, NULL), calendar, true, err);
+    snprintf (path, sizeof path, "%s/makeup_days", base);
+    rc = rc ? rc : s_parse_dates (s_value (self, path, NULL), calendar, false, err);
+    if (rc) {
+        kf_err_prefix (err, "%s: %s: ", origin, base);
+        kf_calendar_destroy (&calendar);
+    }
+    return calendar;
+}
+
+static int
+s_build_estates (kf_config_t *self, kf_err_t *err)
+{
+    zconfig_t *estates = zconfig_locate (self->root, "estates");
+    for (zconfig_t *e = zconfig_child (estates); e; e = zconfig_next (e))
+        self->estate_count++;
+    if (self->estate_count == 0)
+        return kf_err_set (err, "%s: estates lists no estate", self->origin);
+    self->estates = calloc (self->estate_count, sizeof *self->estates);
+    self->calendars = calloc (self->estate_count, sizeof *self->calendars);
+    self->intakes = calloc (self->estate_count, sizeof *self->intakes);
+    if (!self->estates || !self->calendars || !self->intakes)
+        return kf_err_set (err, "out of memory");
+    size_t i = 0;
+    for (zconfig_t *e = zconfig_child (estates); e; e = zconfig_next (e), i++) {
+        kf_estate_t *estate = &self->estates [i];
+        char path [128];
+        snprintf (estate->id, sizeof estate->id, "%s", zconfig_name (e));
+        snprintf (path, sizeof path, "estates/%s/name", estate->id);
+        estate->name = s_value (self, path, NULL);
+        snprintf (path, sizeof path, "estates/%s/utc_offset", estate->id);
+        kf_utc_offset_parse (s_value (self, path, NULL), &estate->utc_offset_min, NULL);
+        snprintf (path, sizeof path, "estates/%s/calendar", estate->id);
+        estate->calendar_name = s_value (self, path, NULL);
+        self->calendars [i] = s_build_calendar (self, estate->calendar_name, estate->utc_offset_min, self->origin, err);
+        if (!self->calendars [i])
+            return kf_err_prefix (err, "estate %s: ", estate->id);
+        estate->calendar = self->calendars [i];
+        snprintf (path, sizeof path, "estates/%s/intake", estate->id);
+        estate->intake = s_value (self, path, NULL);
+        if (!estate->intake) {
+            if (asprintf (&self->intakes [i], "intake@%s", s_value (self, "cluster/name", NULL)) < 0) {
+                self->intakes [i] = NULL;
+                return kf_err_set (err, "out of memory");
+            }
+            estate->intake = self->intakes [i];
+        }
+    }
+    return 0;
+}
+
+//  zconfig (czmq 4.2) reports a syntax error only by printing it to stdout
+//  with zclock_log: "... E (zconfig): (3) indent 4 spaces at once". Catch
+//  stdout around the load, so the caller gets "kefu.conf line 3: indent 4
+//  spaces at once" and stdout stays clean. Configuration is loaded at start,
+//  before any other thread could write to stdout.
+static zconfig_t *
+s_zconfig_load (const char *path, const char *text, const char *origin, kf_err_t *err)
+{
+    fflush (stdout);
+    FILE *capture = tmpfile ();
+    int saved = capture ? dup (STDOUT_FILENO) : -1;
+    if (saved >= 0)
+        dup2 (fileno (capture), STDOUT_FILENO);
+    zconfig_t *root = text ? zconfig_str_load (text) : zconfig_load (path);
+    char captured [512] = "";
+    if (saved >= 0) {
+        fflush (stdout);
+        dup2 (saved, STDOUT_FILENO);
+        close (saved);
+        rewind (capture);
+        size_t n = fread (captured, 1, sizeof captured - 1, capture);
+        captured [n] = 0;
+    }
+    if (capture)
+        fclose (capture);
+    if (!root) {
+        const char *reason = strstr (captured, "(zconfig): ");
+        int line = 0;
+        char what [160] = "not valid ZPL";
+        if (reason && sscanf (reason, "(zconfig): (%d) %159[^\n]", &line, what) >= 1 && line > 0)
+            kf_err_set (err, "%s line %d: %s", origin, line, what);
+        else
+            kf_err_set (err, "%s: %s", origin, what);
+    }
+    return root;
+}
+
+static kf_config_t *
+s_load (const char *path, const char *text, const char *origin, kf_err_t *err)
+{
+    if (!text) {
+        FILE *probe = fopen (path, "r");
+        if (!probe) {
+            kf_err_set (err, "cannot read configuration %s: %s", path, strerror (errno));
+            return NULL;
+        }
+        fclose (probe);
+    }
+    kf_config_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->origin = strdup (origin);
+    self->root = s_zconfig_load (path, text, origin, err);
+    int rc = self->origin && self->root ? 0 : -1;
+    if (rc == 0)
+        rc = s_check_tree (self->root, "", origin, err);
+    for (size_t i = 0; rc == 0 && i < S_SCHEMA_SIZE; i++)
+        if (s_schema [i].required)
+            rc = s_check_required (self->root, s_schema [i].path, "", origin, err);
+    //  Build every calendar once, used or not, so that a contradiction in
+    //  one is found now rather than when an estate first points at it.
+    zconfig_t *calendars = rc == 0 ? zconfig_locate (self->root, "calendars") : NULL;
+    for (zconfig_t *c = calendars ? zconfig_child (calendars) : NULL; rc == 0 && c; c = zconfig_next (c)) {
+        kf_calendar_t *calendar = s_build_calendar (self, zconfig_name (c), 0, origin, err);
+        rc = calendar ? 0 : -1;
+        kf_calendar_destroy (&calendar);
+    }
+    if (rc == 0)
+        rc = s_build_estates (self, err);
+    if (rc)
+        kf_config_destroy (&self);
+    return self;
+}
+
+kf_config_t *
+kf_config_load (const char *path, kf_err_t *err)
+{
+    assert (path);
+    return s_load (path, NULL, path, err);
+}
+
+kf_config_t *
+kf_config_load_text (const char *text, const char *origin, kf_err_t *err)
+{
+    assert (text);
+    return s_load (NULL, text, origin ? origin : "configuration", err);
+}
+
+void
+kf_config_destroy (kf_config_t **self_p)
+{
+    assert (self_p);
+    kf_config_t *self = *self_p;
+    if (self) {
+        for (size_t i = 0; i < self->estate_count; i++) {
+            if (self->calendars)
+                kf_calendar_destroy (&self->calendars [i]);
+            if (self->intakes)
+                free (self->intakes [i]);
+        }
+        free (self->calendars);
+        free (self->intakes);
+        free (self->estates);
+        zconfig_destroy (&self->root);
+        free (self->origin);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+size_t
+kf_config_estate_count (const kf_config_t *self)
+{
+    assert (self);
+    return self->estate_count;
+}
+
+const kf_estate_t *
+kf_config_estate (const kf_config_t *self, size_t index)
+{
+    assert (self && index < self->estate_count);
+    return &self->estates [index];
+}
+
+const kf_estate_t *
+kf_config_estate_find (const kf_config_t *self, const char *id)
+{
+    assert (self);
+    for (size_t i = 0; id && i < self->estate_count; i++)
+        if (strcmp (self->estates [i].id, id) == 0)
+            return &self->estates [i];
+    return NULL;
+}
+
+const char *
+kf_config_str (const kf_config_t *self, const char *path)
+{
+    assert (self && path);
+    return s_value (self, path, NULL);
+}
+
+int64_t
+kf_config_int (const kf_config_t *self, const char *path)
+{
+    const s_key_t *key;
+    const char *value = s_value (self, path, &key);
+    assert (key->type == T_INT);
+    return value ? strtoll (value, NULL, 10) : 0;
+}
+
+int64_t
+kf_config_duration_ms (const kf_config_t *self, const char *path)
+{
+    const s_key_t *key;
+    const char *value = s_value (self, path, &key);
+    assert (key->type == T_DURATION);
+    int64_t ms = 0;
+    if (value)
+        kf_duration_parse (value, &ms, NULL);
+    return ms;
+}
+
+bool
+kf_config_bool (const kf_config_t *self, const char *path)
+{
+    const s_key_t *key;
+    const char *value = s_value (self, path, &key);
+    assert (key->type == T_BOOL);
+    return value && strcmp (value, "true") == 0;
+}
+
+bool
+kf_config_has (const kf_config_t *self, const char *path)
+{
+    assert (self && path);
+    zconfig_t *node = zconfig_locate (self->root, path);
+    return node != NULL;
+}
+
+void
+kf_config_print_schema (FILE *out)
+{
+    for (size_t i = 0; i < S_SCHEMA_SIZE; i++) {
+        const s_key_t *key = &s_schema [i];
+        if (key->type == T_SECTION)
+            fprintf (out, "%s/\n    %s\n", key->path, key->help);
+        else
+            fprintf (out, "%s = %s%s\n    %s; %s\n", key->path,
+                     key->fallback ? key->fallback : "", key->required ? "  (required)" : "",
+                     key->help, s_type_names [key->type]);
+    }
+}

@@ -1,0 +1,62 @@
+/*  kf_config — the cluster's configuration (deploy/kefu.conf).
+
+    ZPL, read with CZMQ's zconfig, then checked against one schema that
+    lists every key kefu knows with its type, default and meaning: an unknown
+    key, a duplicate, a bad value or a missing required key is an error that
+    names the key and says what was expected. Nothing half-loaded is ever
+    returned. The cluster, calendars and estates are parsed into C here;
+    services read their own keys with the typed getters.
+
+    Paths are "section/child/key", e.g. "services/intake/endpoint" or
+    "estates/E001/name".
+*/
+#ifndef KF_CONFIG_H_INCLUDED
+#define KF_CONFIG_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "kf_calendar.h"
+#include "kf_log.h"
+
+#define KF_ID_MAX 32     //  estate ids, calendar names, cluster names
+
+typedef struct _kf_config_t kf_config_t;
+
+typedef struct {
+    char id [KF_ID_MAX + 1];      //  e.g. "E001": letters, digits, '-' and '_'
+    const char *name;             //  for people
+    int utc_offset_min;
+    const char *calendar_name;
+    const kf_calendar_t *calendar;   //  with this estate's offset
+    const char *intake;           //  the intake instance that owns it, e.g. "intake@c1"
+} kf_estate_t;
+
+kf_config_t *kf_config_load (const char *path, kf_err_t *err);
+//  The same from text (tests, tools); `origin` names it in errors.
+kf_config_t *kf_config_load_text (const char *text, const char *origin, kf_err_t *err);
+void kf_config_destroy (kf_config_t **self_p);
+
+size_t kf_config_estate_count (const kf_config_t *self);
+const kf_estate_t *kf_config_estate (const kf_config_t *self, size_t index);
+const kf_estate_t *kf_config_estate_find (const kf_config_t *self, const char *id);
+
+//  Values by path: the configured value or the schema's default. Asking for
+//  a path the schema does not have is a bug (assert).
+const char *kf_config_str (const kf_config_t *self, const char *path);
+int64_t kf_config_int (const kf_config_t *self, const char *path);
+int64_t kf_config_duration_ms (const kf_config_t *self, const char *path);
+bool kf_config_bool (const kf_config_t *self, const char *path);
+
+//  Whether the file sets this path (rather than the default applying).
+bool kf_config_has (const kf_config_t *self, const char *path);
+
+//  Print every key of the schema with its type, default and meaning.
+void kf_config_print_schema (FILE *out);
+
+//  An identifier as estates, calendars and clusters use: 1..KF_ID_MAX of
+//  letters, digits, '-' and '_'.
+bool kf_config_valid_id (const char *text);
+
+#endif

@@ -1,0 +1,200 @@
+/*  Unit tests: kf_config. Run from the top of the source tree.  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kf_config.h"
+#include "kf_time.h"
+
+#define MINIMAL \
+    "bus\n" \
+    "    publish = ipc://run/bus-in\n" \
+    "    subscribe = ipc://run/bus-out\n" \
+    "estates\n" \
+    "    E001\n" \
+    "        name = \"Riverside Garden\"\n"
+
+static void
+test_demo_configuration (void **state)
+{
+    (void) state;
+    kf_err_t err;
+    kf_config_t *config = kf_config_load ("deploy/kefu.conf", &err);
+    if (!config)
+        fail_msg ("%s", err.text);
+    assert_int_equal (kf_config_estate_count (config), 3);
+    const kf_estate_t *e2 = kf_config_estate_find (config, "E002");
+    assert_non_null (e2);
+    assert_string_equal (e2->name, "Maple Court 枫林苑");
+    assert_int_equal (e2->utc_offset_min, 480);
+    assert_string_equal (e2->calendar_name, "cn-2026");
+    assert_string_equal (e2->intake, "intake@c1");   //  defaulted from the cluster name
+    assert_null (kf_config_estate_find (config, "E999"));
+    //  The estate's calendar has the configured holidays and make-up days.
+    int64_t day;
+    kf_date_parse ("2026-10-05", &day, NULL);
+    assert_int_equal (kf_calendar_day_kind (e2->calendar, day), KF_DAY_HOLIDAY);
+    kf_date_parse ("2026-10-10", &day, NULL);
+    assert_int_equal (kf_calendar_day_kind (e2->calendar, day), KF_DAY_MAKEUP);
+    assert_string_equal (kf_config_str (config, "bus/subscribe"), "ipc://var/run/bus-out");
+    assert_string_equal (kf_config_str (config, "services/dispatch/replay"), "ipc://var/run/dispatch-replay");
+    assert_int_equal (kf_config_duration_ms (config, "bus/heartbeat"), 1000);
+    assert_int_equal (kf_config_duration_ms (config, "bus/outbox_max_age"), 7 * KF_MS_PER_DAY);
+    assert_int_equal (kf_config_int (config, "bus/outbox_max_events"), 1000000);
+    kf_config_destroy (&config);
+    assert_null (config);
+    kf_config_destroy (&config);
+}
+
+static void
+test_defaults (void **state)
+{
+    (void) state;
+    kf_err_t err;
+    kf_config_t *config = kf_config_load_text (MINIMAL, "minimal.conf", &err);
+    if (!config)
+        fail_msg ("%s", err.text);
+    assert_string_equal (kf_config_str (config, "cluster/name"), "c1");
+    assert_string_equal (kf_config_str (config, "cluster/data_dir"), "var/data");
+    assert_false (kf_config_has (config, "cluster/data_dir"));
+    assert_true (kf_config_has (config, "bus/publish"));
+    assert_string_equal (kf_config_str (config, "services/intake/endpoint"), "ipc://var/run/intake");
+    assert_null (kf_config_str (config, "bus/capture"));
+    const kf_estate_t *e1 = kf_config_estate (config, 0);
+    assert_string_equal (e1->id, "E001");
+    assert_int_equal (e1->utc_offset_min, 480);
+    assert_string_equal (e1->calendar_name, "default");
+    //  The default calendar: the standard's hours, no holidays.
+    int64_t t;
+    kf_time_parse ("2026-10-01 09:00", 480, &t, NULL);   //  a Thursday
+    assert_true (kf_calendar_is_open (e1->calendar, t));
+    kf_time_parse ("2026-10-03 08:45", 480, &t, NULL);   //  a Saturday, before 09:00
+    assert_false (kf_calendar_is_open (e1->calendar, t));
+    kf_config_destroy (&config);
+}
+
+static void
+test_calendar_overrides (void **state)
+{
+    (void) state;
+    kf_err_t err;
+    kf_config_t *config = kf_config_load_text (
+        MINIMAL
+        "        calendar = short-fridays\n"
+        "        utc_offset = +00:00\n"
+        "        intake = intake@estate-e001\n"
+        "calendars\n"
+        "    short-fridays\n"
+        "        friday = 08:30-12:00\n"
+        "        weekend_hours = closed\n"
+        "        holidays = 2026-12-25\n", "x.conf", &err);
+    if (!config)
+        fail_msg ("%s", err.text);
+    const kf_estate_t *e1 = kf_config_estate (config, 0);
+    assert_string_equal (e1->intake, "intake@estate-e001");
+    int64_t t;
+    kf_time_parse ("2026-09-25T13:00:00Z", 0, &t, NULL);   //  Friday afternoon
+    assert_false (kf_calendar_is_open (e1->calendar, t));
+    kf_time_parse ("2026-09-24T13:00:00Z", 0, &t, NULL);   //  Thursday afternoon
+    assert_true (kf_calendar_is_open (e1->calendar, t));
+    kf_time_parse ("2026-09-26T13:00:00Z", 0, &t, NULL);   //  Saturday
+    assert_false (kf_calendar_is_open (e1->calendar, t));
+    kf_config_destroy (&config);
+}
+
+static void
+test_errors_name_the_key (void **state)
+{
+    (void) state;
+    struct { const char *text; const char *reason; } cases [] = {
+        //  Unknown keys, with what was expected.
+        { MINIMAL "        nmae = x\n",
+          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake)" },
+        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, services)" },
+        { MINIMAL "services\n    mailer\n        endpoint = ipc://x\n", "unknown key services/mailer" },
+        //  Bad values, with what was expected.
+        { MINIMAL "        utc_offset = 8\n", "bad.conf: estates/E001/utc_offset: '8' is not a UTC offset (expected e.g. +08:00)" },
+        { MINIMAL "cluster\n    log_level = loud\n", "cluster/log_level: 'loud' is not a log level" },
+        { MINIMAL "cluster\n    name = \"c 1\"\n", "cluster/name: 'c 1' is not an identifier" },
+        { "bus\n    publish = http://x\n    subscribe = ipc://y\nestates\n    E1\n        name = a\n",
+          "bus/publish: 'http://x' is not an endpoint" },
+        { MINIMAL "bus\n", "bus is given twice" },
+        { MINIMAL "    E001\n        name = again\n", "estates/E001 is given twice" },
+        { MINIMAL "        name = twice\n", "estates/E001/name is given twice" },
+        { "bus\n    publish = ipc://a\n    subscribe = ipc://b\n    heartbeat = 5m\nestates\n    E1\n        name = a\n",
+          "bus/heartbeat: '5m' is outside 100ms..1m" },
+        { "bus\n    publish = ipc://a\n    subscribe = ipc://b\n    outbox_max_events = lots\nestates\n    E1\n        name = a\n",
+          "bus/outbox_max_events: 'lots' is not an integer from 1000 to 1000000000" },
+        { MINIMAL "calendars\n    cn\n        holidays = 2026-10-01..2026-09-01\n", "is not a range of at most a year" },
+        { MINIMAL "calendars\n    cn\n        weekday_hours = 9-5\n", "calendars/cn/weekday_hours: '9-5' is not a list of opening hours" },
+        { MINIMAL "calendars\n    cn\n        holidays = 2026-10-01\n        makeup_days = 2026-10-01\n",
+          "bad.conf: calendars/cn: 2026-10-01 cannot be both a make-up working day and a holiday" },
+        { MINIMAL "services\n    gateway\n        listen = 8080\n", "services/gateway/listen: '8080' is not host:port" },
+        { MINIMAL "        intake = intake\n", "estates/E001/intake: 'intake' is not a producer id" },
+        //  Structure.
+        { MINIMAL "        calendar = nowhere\n", "no calendar 'nowhere' under calendars" },
+        { MINIMAL "    E.9\n        name = x\n", "estates/E.9: 'E.9' is not an identifier" },
+        { MINIMAL "bus2 = 1\n", "unknown key bus2" },
+        { "bus = ipc://x\nestates\n    E1\n        name = a\n", "bus is a section" },
+        { MINIMAL "        name\n            first = x\n", "given twice" },
+        { "bus\n    publish = ipc://a\nestates\n    E1\n        name = a\n", "bad.conf: bus/subscribe is missing" },
+        { "bus\n    publish = ipc://a\n    subscribe = ipc://b\nestates\n    E1\n        utc_offset = +08:00\n",
+          "bad.conf: estates/E1/name is missing" },
+        { "bus\n    publish = ipc://a\n    subscribe = ipc://b\nestates\n", "bad.conf: estates lists no estate" },
+        { "bus\n    publish = ipc://a\n    subscribe = ipc://b\n", "bad.conf: estates is missing" },
+        //  ZPL syntax, with the line.
+        { "bus\n  publish = x\n", "bad.conf line 2: indent 4 spaces at once" },
+        { "bus\n    publish = \"unterminated\n", "bad.conf line 2: missing \"" },
+        { NULL, NULL }
+    };
+    for (int i = 0; cases [i].text; i++) {
+        kf_err_t err = { "" };
+        kf_config_t *config = kf_config_load_text (cases [i].text, "bad.conf", &err);
+        if (config)
+            fail_msg ("case %d accepted:\n%s", i, cases [i].text);
+        if (!strstr (err.text, cases [i].reason))
+            fail_msg ("case %d: got '%s', expected '%s'", i, err.text, cases [i].reason);
+        assert_null (strchr (err.text, '\n'));
+    }
+}
+
+static void
+test_missing_file (void **state)
+{
+    (void) state;
+    kf_err_t err;
+    assert_null (kf_config_load ("/nonexistent/kefu.conf", &err));
+    assert_string_equal (err.text, "cannot read configuration /nonexistent/kefu.conf: No such file or directory");
+}
+
+static void
+test_ids (void **state)
+{
+    (void) state;
+    assert_true (kf_config_valid_id ("E001"));
+    assert_true (kf_config_valid_id ("north_gate-2"));
+    assert_false (kf_config_valid_id (""));
+    assert_false (kf_config_valid_id ("E/1"));
+    assert_false (kf_config_valid_id ("E|1"));
+    assert_false (kf_config_valid_id ("abcdefghijklmnopqrstuvwxyz0123456"));
+    assert_false (kf_config_valid_id (NULL));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_demo_configuration),
+        cmocka_unit_test (test_defaults),
+        cmocka_unit_test (test_calendar_overrides),
+        cmocka_unit_test (test_errors_name_the_key),
+        cmocka_unit_test (test_missing_file),
+        cmocka_unit_test (test_ids),
+    };
+    return cmocka_run_group_tests_name ("kf_config", tests, NULL, NULL);
+}
