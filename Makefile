@@ -146,10 +146,11 @@ check: all
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
 test: deps
+	@sh tests/schema-lint.sh
 	$(MAKE) --no-print-directory -j2 BUILD=release check
 	$(MAKE) --no-print-directory -j2 BUILD=asan check
 	$(MAKE) --no-print-directory fuzz-regress
-	@echo "make test: release, asan and fuzz-corpus runs all passed"
+	@echo "make test: schema, release, asan and fuzz-corpus runs all passed"
 
 # Every fuzz target over its seed corpus only: a regression check, seconds long.
 fuzz-regress: deps
