@@ -1,5 +1,6 @@
 /*  kf_config — ZPL configuration checked against one schema.  */
 #include "kf_config.h"
+#include "kf_codec.h"
 #include "kf_time.h"
 
 #include <assert.h>
@@ -214,8 +215,8 @@ s_check_value (const s_key_t *key, const char *value, kf_err_t *err)
             return 0;
         case T_STRING: {
             size_t n = strlen (value);
-            if (n == 0 || n > 200)
-                return kf_err_set (err, "expected 1 to 200 bytes of text");
+            if (n == 0 || n > 200 || !kf_utf8_valid (value, n))
+                return kf_err_set (err, "expected 1 to 200 bytes of UTF-8 text");
             return 0;
         }
         case T_ID:

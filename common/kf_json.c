@@ -769,7 +769,7 @@ s_parse_field (s_parser_t *s, ProtobufCMessage *msg, const ProtobufCFieldDescrip
         s->p++;
         return 0;
     }
-    do {
+    while (true) {
         if (kf_field_count (msg, f) >= KF_CODEC_MAX_REPEATED)
             return s_fail (s, "%s.%s: more than %u elements", name, f->name, KF_CODEC_MAX_REPEATED);
         void *slot = kf_field_append (msg, f);
@@ -777,8 +777,10 @@ s_parse_field (s_parser_t *s, ProtobufCMessage *msg, const ProtobufCFieldDescrip
             return s_fail (s, "out of memory");
         if (s_parse_value (s, msg, f, slot))
             return -1;
-    } while (s_peek (s, ',') && s->p++);
-    return s_expect (s, ']');
+        if (!s_peek (s, ','))
+            return s_expect (s, ']');
+        s->p++;
+    }
 }
 
 static int

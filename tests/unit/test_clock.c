@@ -13,27 +13,17 @@
 
 #include "kf_clock.h"
 #include "kf_time.h"
+#include "kf_test.h"
 
-static char s_dir [64];
 static char s_path [128];
 
 static int
 s_setup (void **state)
 {
-    (void) state;
-    snprintf (s_dir, sizeof s_dir, "/tmp/kf-clock-XXXXXX");
-    assert_non_null (mkdtemp (s_dir));
-    snprintf (s_path, sizeof s_path, "%s/clock", s_dir);
+    if (kf_test_dir_setup (state))
+        return -1;
+    snprintf (s_path, sizeof s_path, "%s/clock", kf_test_dir);
     return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    (void) state;
-    char cmd [256];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    return system (cmd);
 }
 
 static void
@@ -132,8 +122,8 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_real_clock),
-        cmocka_unit_test_setup_teardown (test_file_clock_follows_the_file, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_concurrent_advances_add_up, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_file_clock_follows_the_file, s_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_concurrent_advances_add_up, s_setup, kf_test_dir_teardown),
     };
     return cmocka_run_group_tests_name ("kf_clock", tests, NULL, NULL);
 }

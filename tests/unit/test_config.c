@@ -136,6 +136,8 @@ test_errors_name_the_key (void **state)
           "bad.conf: calendars/cn: 2026-10-01 cannot be both a make-up working day and a holiday" },
         { MINIMAL "services\n    gateway\n        listen = 8080\n", "services/gateway/listen: '8080' is not host:port" },
         { MINIMAL "        intake = intake\n", "estates/E001/intake: 'intake' is not a producer id" },
+        { "bus\n    publish = ipc://a\n    subscribe = ipc://b\nestates\n    E1\n        name = \"\xc0\xaf\"\n",
+          "estates/E1/name: expected 1 to 200 bytes of UTF-8 text" },
         //  Structure.
         { MINIMAL "        calendar = nowhere\n", "no calendar 'nowhere' under calendars" },
         { MINIMAL "    E.9\n        name = x\n", "estates/E.9: 'E.9' is not an identifier" },

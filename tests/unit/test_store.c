@@ -15,33 +15,14 @@
 #include "kf_store.h"
 #include "kf_codec.h"
 #include "ticket.pb-c.h"
+#include "kf_test.h"
 
 static const char *s_tables [] = { "tickets", "index", "counters", NULL };
-static char s_dir [64];
-
-static int
-s_setup (void **state)
-{
-    (void) state;
-    snprintf (s_dir, sizeof s_dir, "/tmp/kf-store-XXXXXX");
-    assert_non_null (mkdtemp (s_dir));
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    (void) state;
-    char cmd [256];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    return system (cmd);
-}
-
 static kf_store_t *
 s_open (const char *sub, size_t map_size)
 {
     char path [256];
-    snprintf (path, sizeof path, "%s/%s", s_dir, sub);
+    snprintf (path, sizeof path, "%s/%s", kf_test_dir, sub);
     kf_store_options_t options = { .map_size = map_size };
     kf_err_t err;
     kf_store_t *store = kf_store_new (path, s_tables, &options, &err);
@@ -359,7 +340,7 @@ test_backup_is_a_usable_copy (void **state)
     s_job_t job = { store, "E003", 100, -1, 0 };
     assert_int_equal (kf_store_write (store, s_put_records, &job, NULL), 0);
     char backup [256];
-    snprintf (backup, sizeof backup, "%s/backup-1", s_dir);
+    snprintf (backup, sizeof backup, "%s/backup-1", kf_test_dir);
     kf_err_t err;
     assert_int_equal (kf_store_backup (store, backup, &err), 0);
     //  Not into a directory that already holds something.
@@ -395,7 +376,7 @@ test_stale_readers_are_cleared (void **state)
 {
     (void) state;
     char path [256];
-    snprintf (path, sizeof path, "%s/g", s_dir);
+    snprintf (path, sizeof path, "%s/g", kf_test_dir);
     kf_store_options_t options = { .max_readers = 2 };
     pid_t pid = fork ();
     if (pid == 0) {
@@ -427,7 +408,7 @@ test_disk_full_loses_nothing (void **state)
 {
     (void) state;
     char path [256];
-    snprintf (path, sizeof path, "%s/h", s_dir);
+    snprintf (path, sizeof path, "%s/h", kf_test_dir);
     pid_t pid = fork ();
     if (pid == 0) {
         signal (SIGXFSZ, SIG_IGN);
@@ -475,14 +456,14 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_keys_sort_as_their_values),
-        cmocka_unit_test_setup_teardown (test_write_read_and_reopen, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_sticky_error_aborts_everything, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_failing_on_purpose, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_map_full_grows_and_redoes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_scan_cursor_delete, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_backup_is_a_usable_copy, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_stale_readers_are_cleared, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_disk_full_loses_nothing, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_write_read_and_reopen, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_sticky_error_aborts_everything, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_failing_on_purpose, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_map_full_grows_and_redoes, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_scan_cursor_delete, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_backup_is_a_usable_copy, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_stale_readers_are_cleared, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_disk_full_loses_nothing, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test (test_bad_paths),
     };
     return cmocka_run_group_tests_name ("kf_store", tests, NULL, NULL);

@@ -1,0 +1,37 @@
+/*  kf_test — helpers shared by the unit tests: a scratch directory per test.  */
+#ifndef KF_TEST_H_INCLUDED
+#define KF_TEST_H_INCLUDED
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+//  The scratch directory of the running test, made by kf_test_dir_setup.
+static char kf_test_dir [64];
+
+static int
+kf_test_dir_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st; (void) flag; (void) ftw;
+    return remove (path);
+}
+
+//  cmocka setup: a fresh, empty directory under /tmp.
+static int
+kf_test_dir_setup (void **state)
+{
+    (void) state;
+    snprintf (kf_test_dir, sizeof kf_test_dir, "/tmp/kf-test-XXXXXX");
+    return mkdtemp (kf_test_dir) ? 0 : -1;
+}
+
+//  cmocka teardown: the directory and everything in it, gone.
+static int
+kf_test_dir_teardown (void **state)
+{
+    (void) state;
+    return nftw (kf_test_dir, kf_test_dir_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+#endif
