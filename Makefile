@@ -98,7 +98,7 @@ $(O)/bin/$(if $(filter kefuctl,$(1)),kefuctl,kefu-$(1)): $(patsubst %.c,$(O)/%.o
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
-$(O)/services/%.o: services/%.c $(PROTO_H)
+$(O)/services/%.o: services/%.c $(PROTO_H) | $(O)/common
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
