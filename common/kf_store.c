@@ -512,18 +512,30 @@ kf_txn_put (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const void *d
     return rc ? s_txn_error (self, rc, "put") : 0;
 }
 
+void *
+kf_txn_reserve (kf_txn_t *self, kf_table_t table, const kf_key_t *key, size_t size)
+{
+    assert (self && self->write);
+    if (self->rc || !s_key_usable (self, key))
+        return NULL;
+    MDB_val k = { key->size, (void *) key->data }, v = { size, NULL };
+    int rc = mdb_put (self->txn, table, &k, &v, MDB_RESERVE);
+    if (rc) {
+        s_txn_error (self, rc, "put");
+        return NULL;
+    }
+    return v.mv_data;
+}
+
 int
 kf_txn_put_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const ProtobufCMessage *msg)
 {
     assert (self && self->write && msg);
-    if (self->rc || !s_key_usable (self, key))
-        return -1;
     size_t size = protobuf_c_message_get_packed_size (msg);
-    MDB_val k = { key->size, (void *) key->data }, v = { size, NULL };
-    int rc = mdb_put (self->txn, table, &k, &v, MDB_RESERVE);
-    if (rc)
-        return s_txn_error (self, rc, "put");
-    size_t packed = protobuf_c_message_pack (msg, v.mv_data);
+    uint8_t *room = kf_txn_reserve (self, table, key, size);
+    if (!room)
+        return -1;
+    size_t packed = protobuf_c_message_pack (msg, room);
     assert (packed == size);
     (void) packed;
     return 0;

@@ -129,6 +129,9 @@ int kf_txn_fail (kf_txn_t *self, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 int kf_txn_put (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const void *data, size_t size);
+//  Room for `size` bytes at key, to be filled before the next call on the
+//  transaction; NULL on error (sticky).
+void *kf_txn_reserve (kf_txn_t *self, kf_table_t table, const kf_key_t *key, size_t size);
 //  Pack a protobuf message straight into the page LMDB reserves for it.
 int kf_txn_put_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const ProtobufCMessage *msg);
 //  KF_FOUND, KF_NOTFOUND or -1.

@@ -1,0 +1,133 @@
+/*  kf_inbox — per-stream cursors, moved with the effects.  */
+#include "kf_inbox.h"
+#include "kf_codec.h"
+#include "kf_config.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _kf_inbox_t {
+    kf_table_t cursors;
+};
+
+kf_inbox_t *
+kf_inbox_new (kf_store_t *store)
+{
+    assert (store);
+    kf_inbox_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->cursors = kf_store_table (store, "bus_cursors");
+    return self;
+}
+
+void
+kf_inbox_destroy (kf_inbox_t **self_p)
+{
+    assert (self_p);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+//  The header must name a stream "<producer>/<estate>" of the event's own
+//  estate, an epoch and a sequence from 1: anything else is not an event.
+static bool
+s_well_formed (const Kf__Envelope *event)
+{
+    if (!event->stream || !event->estate || !event->has_epoch || !event->has_seq || event->seq == 0)
+        return false;
+    size_t len = strlen (event->stream);
+    const char *slash = strrchr (event->stream, '/');
+    return len < KF_STREAM_MAX && slash && slash != event->stream && strchr (event->stream, '|') == NULL
+        && strcmp (slash + 1, event->estate) == 0 && kf_config_valid_id (event->estate);
+}
+
+int
+kf_inbox_cursor (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t *epoch, uint64_t *last_seq)
+{
+    assert (self && txn && stream);
+    *epoch = *last_seq = 0;
+    kf_key_t key;
+    kf_key_make (&key, "s", stream);
+    ProtobufCMessage *stored = NULL;
+    int rc = kf_txn_get_msg (txn, self->cursors, &key, &kf__cursor__descriptor, &stored);
+    if (rc == KF_FOUND) {
+        *epoch = ((Kf__Cursor *) stored)->epoch;
+        *last_seq = ((Kf__Cursor *) stored)->last_seq;
+        kf_codec_free (&stored);
+    }
+    return rc == -1 ? -1 : 0;
+}
+
+kf_inbox_verdict_t
+kf_inbox_check (kf_inbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, uint64_t *last)
+{
+    assert (self && txn && event && last);
+    *last = 0;
+    if (!s_well_formed (event))
+        return KF_INBOX_MALFORMED;
+    uint64_t epoch;
+    if (kf_inbox_cursor (self, txn, event->stream, &epoch, last))
+        return KF_INBOX_MALFORMED;   //  the transaction has failed anyway
+    if (*last > 0 && epoch != event->epoch)
+        return KF_INBOX_NEW_EPOCH;
+    if (event->seq <= *last)
+        return KF_INBOX_DUPLICATE;
+    if (event->seq > *last + 1)
+        return KF_INBOX_GAP;
+    return KF_INBOX_APPLY;
+}
+
+int
+kf_inbox_advance (kf_inbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, int64_t now_ms)
+{
+    assert (self && txn && event && event->stream);
+    Kf__Cursor cursor = KF__CURSOR__INIT;
+    cursor.stream = event->stream;
+    cursor.epoch = event->epoch;
+    cursor.last_seq = event->seq;
+    cursor.updated_at_ms = now_ms;
+    cursor.has_epoch = cursor.has_last_seq = cursor.has_updated_at_ms = 1;
+    kf_key_t key;
+    kf_key_make (&key, "s", event->stream);
+    return kf_txn_put_msg (txn, self->cursors, &key, &cursor.base);
+}
+
+typedef struct {
+    kf_inbox_cursor_fn *fn;
+    void *arg;
+} s_scan_t;
+
+static int
+s_cursor_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) txn; (void) key;
+    s_scan_t *scan = arg;
+    ProtobufCMessage *cursor = kf_codec_unpack (&kf__cursor__descriptor, value.data, value.size, NULL);
+    if (!cursor)
+        return -1;
+    int rc = scan->fn ((Kf__Cursor *) cursor, scan->arg);
+    kf_codec_free (&cursor);
+    return rc;
+}
+
+int
+kf_inbox_cursors (kf_inbox_t *self, kf_txn_t *txn, kf_inbox_cursor_fn *fn, void *arg)
+{
+    assert (self && txn && fn);
+    s_scan_t scan = { fn, arg };
+    return kf_txn_scan (txn, self->cursors, NULL, s_cursor_one, &scan);
+}
+
+const char *
+kf_inbox_verdict_name (kf_inbox_verdict_t verdict)
+{
+    switch (verdict) {
+        case KF_INBOX_APPLY:     return "apply";
+        case KF_INBOX_DUPLICATE: return "duplicate";
+        case KF_INBOX_GAP:       return "gap";
+        case KF_INBOX_NEW_EPOCH: return "new epoch";
+        case KF_INBOX_MALFORMED: return "malformed";
+    }
+    return "?";
+}

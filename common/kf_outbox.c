@@ -1,0 +1,497 @@
+/*  kf_outbox — events written with the state that caused them.  */
+#include "kf_outbox.h"
+#include "kf_codec.h"
+#include "kf_config.h"
+#include "kf_schema.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <string.h>
+#include <sys/random.h>
+
+//  An outbox value: [occurred_at int64 BE][topic length u8][topic][Envelope].
+//  The time lets retention trim without decoding; the topic lets a flush
+//  send without decoding.
+#define S_PREFIX 9
+
+//  What the outbox remembers of a stream between transactions.
+typedef struct {
+    uint64_t sent;          //  highest sequence sent (or checkpointed at start)
+    uint64_t checkpointed;  //  the sent mark as last written to the store
+} s_stream_t;
+
+struct _kf_outbox_t {
+    kf_store_t *store;
+    kf_table_t meta, outbox, heads;
+    char producer [KF_ID_MAX * 2 + 2];
+    uint64_t epoch;
+    zhashx_t *streams;      //  stream name -> s_stream_t
+};
+
+int
+kf_stream_name (char *buf, size_t size, const char *producer, const char *estate)
+{
+    int n = snprintf (buf, size, "%s/%s", producer, estate);
+    return n > 0 && (size_t) n < size ? 0 : -1;
+}
+
+static uint64_t
+s_be64_read (const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p [i];
+    return v;
+}
+
+static void
+s_be64_write (uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p [i] = (uint8_t) v;
+}
+
+static int s_meet_stream (const Kf__StreamHead *head, void *arg);
+
+static s_stream_t *
+s_stream (kf_outbox_t *self, const char *name)
+{
+    s_stream_t *stream = zhashx_lookup (self->streams, name);
+    if (!stream) {
+        stream = calloc (1, sizeof *stream);
+        if (stream)
+            zhashx_insert (self->streams, name, stream);
+    }
+    return stream;
+}
+
+static void
+s_stream_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+typedef struct {
+    kf_outbox_t *self;
+    uint64_t epoch;
+} s_open_t;
+
+//  Read or make the epoch; load the sent marks of every stream.
+static int
+s_open (kf_txn_t *txn, void *arg)
+{
+    s_open_t *open = arg;
+    kf_outbox_t *self = open->self;
+    kf_key_t key;
+    kf_val_t value;
+    kf_key_make (&key, "s", "epoch");
+    int rc = kf_txn_get (txn, self->meta, &key, &value);
+    if (rc == KF_FOUND && value.size == 8)
+        open->epoch = s_be64_read (value.data);
+    else
+    if (rc == KF_NOTFOUND) {
+        //  A random epoch: a rebuilt store is never taken for the old one.
+        do {
+            if (getrandom (&open->epoch, sizeof open->epoch, 0) != sizeof open->epoch)
+                return kf_txn_fail (txn, "cannot draw a random epoch");
+        } while (open->epoch == 0);
+        uint8_t be [8];
+        s_be64_write (be, open->epoch);
+        kf_txn_put (txn, self->meta, &key, be, 8);
+        kf_info ("outbox %s: new store, epoch %016llx", self->producer, (unsigned long long) open->epoch);
+    }
+    else
+        return kf_txn_fail (txn, "outbox %s: the epoch in the store is damaged", self->producer);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+static int
+s_load_sent (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) txn;
+    kf_outbox_t *self = arg;
+    char what [8], name [KF_STREAM_MAX];
+    if (kf_key_scan (key.data, key.size, "s|s", what, sizeof what, name, sizeof name) != 0
+    ||  value.size != 8)
+        return 0;
+    s_stream_t *stream = s_stream (self, name);
+    if (stream)
+        stream->sent = stream->checkpointed = s_be64_read (value.data);
+    return 0;
+}
+
+static int
+s_meet_stream (const Kf__StreamHead *head, void *arg)
+{
+    kf_outbox_t *self = arg;
+    return s_stream (self, head->stream) ? 0 : -1;
+}
+
+//  Every stream of the store, with its sent mark: a stream with events but
+//  no mark yet has sent nothing that we know of, so all of it is unsent.
+static int
+s_load_streams (kf_txn_t *txn, void *arg)
+{
+    kf_outbox_t *self = arg;
+    kf_key_t prefix;
+    kf_key_make (&prefix, "s|", "sent");
+    zhashx_purge (self->streams);
+    kf_txn_scan (txn, self->meta, &prefix, s_load_sent, self);
+    kf_outbox_heads (self, txn, s_meet_stream, self);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+kf_outbox_t *
+kf_outbox_new (kf_store_t *store, const char *producer, kf_err_t *err)
+{
+    assert (store && producer);
+    kf_outbox_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    if (snprintf (self->producer, sizeof self->producer, "%s", producer) >= (int) sizeof self->producer
+    ||  !strchr (producer, '@') || strchr (producer, '/') || strchr (producer, '|')) {
+        kf_err_set (err, "'%s' is not a producer id (expected e.g. dispatch@c1)", producer);
+        free (self);
+        return NULL;
+    }
+    self->store = store;
+    self->meta = kf_store_table (store, "bus_meta");
+    self->outbox = kf_store_table (store, "bus_outbox");
+    self->heads = kf_store_table (store, "bus_heads");
+    self->streams = zhashx_new ();
+    zhashx_set_destructor (self->streams, s_stream_free);
+    s_open_t open = { self, 0 };
+    if (kf_store_write (store, s_open, &open, err) || kf_store_read (store, s_load_streams, self, err)) {
+        kf_outbox_destroy (&self);
+        return NULL;
+    }
+    self->epoch = open.epoch;
+    return self;
+}
+
+void
+kf_outbox_destroy (kf_outbox_t **self_p)
+{
+    assert (self_p);
+    kf_outbox_t *self = *self_p;
+    if (self) {
+        zhashx_destroy (&self->streams);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+kf_outbox_producer (kf_outbox_t *self)
+{
+    assert (self);
+    return self->producer;
+}
+
+uint64_t
+kf_outbox_epoch (kf_outbox_t *self)
+{
+    assert (self);
+    return self->epoch;
+}
+
+int
+kf_outbox_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, Kf__StreamHead *head)
+{
+    assert (self && txn && stream && head);
+    kf__stream_head__init (head);
+    kf_key_t key;
+    kf_key_make (&key, "s", stream);
+    ProtobufCMessage *stored = NULL;
+    int rc = kf_txn_get_msg (txn, self->heads, &key, &kf__stream_head__descriptor, &stored);
+    if (rc == -1)
+        return -1;
+    if (rc == KF_FOUND) {
+        Kf__StreamHead *h = (Kf__StreamHead *) stored;
+        head->head_seq = h->head_seq;
+        head->first_seq = h->first_seq;
+        head->epoch = h->epoch;
+        kf_codec_free (&stored);
+    }
+    else {
+        head->epoch = self->epoch;
+        head->first_seq = 1;
+    }
+    head->has_head_seq = head->has_first_seq = head->has_epoch = 1;
+    return 0;
+}
+
+static int
+s_put_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t head_seq, uint64_t first_seq)
+{
+    Kf__StreamHead head = KF__STREAM_HEAD__INIT;
+    head.stream = (char *) stream;
+    head.epoch = self->epoch;
+    head.head_seq = head_seq;
+    head.first_seq = first_seq;
+    head.has_epoch = head.has_head_seq = head.has_first_seq = 1;
+    kf_key_t key;
+    kf_key_make (&key, "s", stream);
+    return kf_txn_put_msg (txn, self->heads, &key, &head.base);
+}
+
+uint64_t
+kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, int64_t now_ms)
+{
+    assert (self && txn && event);
+    assert (event->estate && event->body_case != KF__ENVELOPE__BODY__NOT_SET);
+    char stream [KF_STREAM_MAX];
+    if (!kf_config_valid_id (event->estate) || kf_stream_name (stream, sizeof stream, self->producer, event->estate)) {
+        kf_txn_fail (txn, "outbox %s: '%s' is not an estate id", self->producer, event->estate);
+        return 0;
+    }
+    Kf__StreamHead head;
+    if (kf_outbox_head (self, txn, stream, &head))
+        return 0;
+    uint64_t seq = head.head_seq + 1;
+
+    //  Our own copy of the envelope, with the header filled in.
+    Kf__Envelope env = *event;
+    uint8_t id [16];
+    char event_id [33];
+    if (getrandom (id, sizeof id, 0) != sizeof id) {
+        kf_txn_fail (txn, "cannot draw a random event id");
+        return 0;
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf (event_id + 2 * i, 3, "%02x", id [i]);
+    env.stream = stream;
+    env.epoch = self->epoch;
+    env.seq = seq;
+    env.event_id = event_id;
+    env.occurred_at_ms = now_ms;
+    env.schema_version = KF_SCHEMA_VERSION;
+    env.has_epoch = env.has_seq = env.has_occurred_at_ms = env.has_schema_version = 1;
+
+    char kind [64], topic [128];
+    kf_codec_event_kind (&env.base, kind, sizeof kind);
+    int topic_len = snprintf (topic, sizeof topic, "%s/%s", event->estate, kind);
+    assert (topic_len > 0 && topic_len < 256);
+    size_t packed = protobuf_c_message_get_packed_size (&env.base);
+    kf_key_t key;
+    kf_key_make (&key, "s|q", stream, seq);
+    uint8_t *room = kf_txn_reserve (txn, self->outbox, &key, S_PREFIX + (size_t) topic_len + packed);
+    if (!room)
+        return 0;
+    s_be64_write (room, (uint64_t) now_ms);
+    room [8] = (uint8_t) topic_len;
+    memcpy (room + S_PREFIX, topic, (size_t) topic_len);
+    protobuf_c_message_pack (&env.base, room + S_PREFIX + topic_len);
+    if (s_put_head (self, txn, stream, seq, head.head_seq == 0 ? 1 : head.first_seq))
+        return 0;
+    //  Remember the stream, so the flush after the commit looks at it.
+    //  A redo of the transaction finds it already there: no harm.
+    if (!s_stream (self, stream)) {
+        kf_txn_fail (txn, "out of memory");
+        return 0;
+    }
+    return seq;
+}
+
+//  ---- reading --------------------------------------------------------------
+
+typedef struct {
+    kf_outbox_read_fn *fn;
+    void *arg;
+    uint64_t to;
+    size_t max, count;
+    bool with_topic;   //  pass topic-prefixed values to an internal reader
+} s_read_t;
+
+static int
+s_read_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) txn;
+    s_read_t *r = arg;
+    if (key.size < 8 || value.size < S_PREFIX)
+        return -1;
+    uint64_t seq = s_be64_read ((const uint8_t *) key.data + key.size - 8);
+    if ((r->to && seq > r->to) || r->count >= r->max)
+        return 1;
+    const uint8_t *v = value.data;
+    size_t topic_len = v [8];
+    if (value.size < S_PREFIX + topic_len)
+        return -1;
+    r->count++;
+    if (r->with_topic)
+        return r->fn (seq, v, value.size, r->arg);
+    return r->fn (seq, v + S_PREFIX + topic_len, value.size - S_PREFIX - topic_len, r->arg);
+}
+
+static int64_t
+s_read (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t from, uint64_t to, size_t max,
+        bool with_topic, kf_outbox_read_fn *fn, void *arg)
+{
+    s_read_t r = { fn, arg, to, max, 0, with_topic };
+    kf_key_t start, prefix;
+    kf_key_make (&start, "s|q", stream, from);
+    kf_key_make (&prefix, "s|", stream);
+    kf_cursor_t *cursor = kf_cursor_open (txn, self->outbox);
+    if (!cursor)
+        return -1;
+    kf_val_t k, v;
+    int rc = kf_cursor_seek (cursor, &start, &k, &v);
+    while (rc == KF_FOUND && kf_key_has_prefix (k, &prefix) && k.size == prefix.size + 8) {
+        int step = s_read_one (txn, k, v, &r);
+        if (step)
+            break;
+        rc = kf_cursor_next (cursor, &k, &v);
+    }
+    kf_cursor_close (&cursor);
+    return kf_txn_ok (txn) ? (int64_t) r.count : -1;
+}
+
+int64_t
+kf_outbox_read (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t from, uint64_t to,
+                size_t max, kf_outbox_read_fn *fn, void *arg)
+{
+    assert (self && txn && stream && fn);
+    return s_read (self, txn, stream, from, to, max, false, fn, arg);
+}
+
+typedef struct {
+    kf_outbox_head_fn *fn;
+    void *arg;
+} s_heads_t;
+
+static int
+s_head_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) txn; (void) key;
+    s_heads_t *h = arg;
+    kf_err_t err;
+    ProtobufCMessage *head = kf_codec_unpack (&kf__stream_head__descriptor, value.data, value.size, &err);
+    if (!head)
+        return -1;
+    int rc = h->fn ((Kf__StreamHead *) head, h->arg);
+    kf_codec_free (&head);
+    return rc;
+}
+
+int
+kf_outbox_heads (kf_outbox_t *self, kf_txn_t *txn, kf_outbox_head_fn *fn, void *arg)
+{
+    assert (self && txn && fn);
+    s_heads_t h = { fn, arg };
+    return kf_txn_scan (txn, self->heads, NULL, s_head_one, &h);
+}
+
+//  ---- flushing -------------------------------------------------------------
+
+typedef struct {
+    kf_outbox_send_fn *send;
+    void *arg;
+    s_stream_t *stream;
+    bool stopped;
+} s_flush_t;
+
+static int
+s_flush_one (uint64_t seq, const void *value, size_t size, void *arg)
+{
+    s_flush_t *f = arg;
+    const uint8_t *v = value;
+    char topic [256];
+    size_t topic_len = v [8];
+    memcpy (topic, v + S_PREFIX, topic_len);
+    topic [topic_len] = 0;
+    if (f->send (topic, v + S_PREFIX + topic_len, size - S_PREFIX - topic_len, f->arg) != 0) {
+        f->stopped = true;
+        return 1;
+    }
+    f->stream->sent = seq;
+    return 0;
+}
+
+typedef struct {
+    kf_outbox_t *self;
+    s_flush_t flush;
+} s_flush_all_t;
+
+static int
+s_flush_streams (kf_txn_t *txn, void *arg)
+{
+    s_flush_all_t *all = arg;
+    kf_outbox_t *self = all->self;
+    Kf__StreamHead head;
+    for (s_stream_t *stream = zhashx_first (self->streams); stream && !all->flush.stopped;
+         stream = zhashx_next (self->streams)) {
+        const char *name = zhashx_cursor (self->streams);
+        if (kf_outbox_head (self, txn, name, &head))
+            return -1;
+        if (head.head_seq <= stream->sent)
+            continue;
+        all->flush.stream = stream;
+        //  Sequences below first_seq were trimmed: nothing to send there.
+        uint64_t from = stream->sent + 1 < head.first_seq ? head.first_seq : stream->sent + 1;
+        if (s_read (self, txn, name, from, head.head_seq, SIZE_MAX, true, s_flush_one, &all->flush) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+kf_outbox_flush (kf_outbox_t *self, kf_outbox_send_fn *send, void *arg, kf_err_t *err)
+{
+    assert (self && send);
+    s_flush_all_t all = { self, { send, arg, NULL, false } };
+    return kf_store_read (self->store, s_flush_streams, &all, err);
+}
+
+//  ---- maintenance ----------------------------------------------------------
+
+size_t
+kf_outbox_maintain (kf_outbox_t *self, kf_txn_t *txn, int64_t now_ms, int64_t max_age_ms,
+                    uint64_t max_events, size_t budget)
+{
+    assert (self && txn);
+    size_t trimmed = 0;
+    for (s_stream_t *stream = zhashx_first (self->streams); stream; stream = zhashx_next (self->streams)) {
+        const char *name = zhashx_cursor (self->streams);
+        kf_key_t key;
+        //  If this transaction does not commit, the mark stays behind and
+        //  a restart sends a few events twice: consumers drop duplicates.
+        if (stream->sent != stream->checkpointed) {
+            uint8_t be [8];
+            s_be64_write (be, stream->sent);
+            kf_key_make (&key, "s|s", "sent", name);
+            kf_txn_put (txn, self->meta, &key, be, 8);
+            stream->checkpointed = stream->sent;
+        }
+        Kf__StreamHead head;
+        if (kf_outbox_head (self, txn, name, &head))
+            return trimmed;
+        uint64_t first = head.first_seq;
+        kf_key_make (&key, "s|q", name, first);
+        kf_cursor_t *cursor = kf_cursor_open (txn, self->outbox);
+        kf_val_t k, v;
+        int rc = cursor ? kf_cursor_seek (cursor, &key, &k, &v) : -1;
+        kf_key_t prefix;
+        kf_key_make (&prefix, "s|", name);
+        while (rc == KF_FOUND && trimmed < budget && kf_key_has_prefix (k, &prefix) && v.size >= S_PREFIX) {
+            uint64_t seq = s_be64_read ((const uint8_t *) k.data + k.size - 8);
+            int64_t at = (int64_t) s_be64_read (v.data);
+            bool too_many = head.head_seq - seq >= max_events;
+            bool too_old = now_ms - at > max_age_ms;
+            //  Never trim what has not been sent: it would be lost to the
+            //  live stream, and a consumer could not even replay it.
+            if (seq > stream->sent || (!too_many && !too_old))
+                break;
+            kf_cursor_del (cursor);
+            first = seq + 1;
+            trimmed++;
+            rc = kf_cursor_next (cursor, &k, &v);
+        }
+        kf_cursor_close (&cursor);
+        if (first != head.first_seq)
+            s_put_head (self, txn, name, head.head_seq, first);
+    }
+    return trimmed;
+}
