@@ -1,10 +1,11 @@
 #!/bin/sh
-# Run every cmocka test binary given; print one closing line with the number
-# of test cases passed and failed. Exit non-zero when any binary fails
+# Run every cmocka test binary given (unit and integration); print one closing
+# line with the number of test cases passed, failed and skipped. Exit non-zero when any binary fails
 # (a crash or a sanitizer report counts as a failure of the whole binary).
 set -u
 passed=0
 failed=0
+skipped=0
 broken=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -14,6 +15,8 @@ for t in "$@"; do
     cat "$log"
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
     f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    k=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    skipped=$((skipped + ${k:-0}))
     passed=$((passed + ${p:-0}))
     failed=$((failed + ${f:-0}))
     if [ "$rc" -ne 0 ]; then
@@ -22,5 +25,5 @@ for t in "$@"; do
         [ -z "$f" ] && failed=$((failed + 1))
     fi
 done
-echo "unit: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$broken" -eq 0 ]

@@ -26,12 +26,19 @@ kf_test_dir_setup (void **state)
     return mkdtemp (kf_test_dir) ? 0 : -1;
 }
 
-//  cmocka teardown: the directory and everything in it, gone.
+//  A directory and everything in it, gone.
+static int
+kf_test_remove_tree (const char *path)
+{
+    return nftw (path, kf_test_dir_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+//  cmocka teardown: the scratch directory, gone.
 static int
 kf_test_dir_teardown (void **state)
 {
     (void) state;
-    return nftw (kf_test_dir, kf_test_dir_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return kf_test_remove_tree (kf_test_dir);
 }
 
 #endif

@@ -1,0 +1,1259 @@
+/*  kf_bus — consuming, producing, replaying and heartbeats on one zloop.  */
+#include "kf_bus.h"
+#include "kf_codec.h"
+#include "kf_field.h"
+#include "kf_net.h"
+
+#include <assert.h>
+#include <string.h>
+
+#define S_HEARTBEAT_TOPIC   "_sys/heartbeat"
+#define S_MISSED_BEATS      3       //  beats missed before a producer is down
+#define S_REPLAY_STALL_MS   5000    //  a replay without progress this long is abandoned
+#define S_SESSION_IDLE_MS   30000   //  a replay session whose consumer went quiet this long is dropped
+#define S_HWM               200000
+#define S_TRIM_BUDGET       10000   //  outbox events trimmed per maintenance at most
+
+//  A producer as a consumer knows it, from its heartbeats.
+typedef struct {
+    char *name;                //  e.g. "dispatch@c1"
+    char *endpoint;            //  its replay endpoint
+    zsock_t *dealer;           //  to its replay endpoint, made when needed
+    int64_t last_beat;         //  monotonic ms
+    bool down;
+    bool replaying;            //  one replay at a time per producer
+    char replay_stream [KF_STREAM_MAX];
+    int64_t replay_progress;   //  monotonic ms of the last batch
+    zlistx_t *heads;           //  Kf__StreamHead * of its last heartbeat
+} s_producer_t;
+
+//  A consumer's view of a stream, mirrored from the store after commits.
+typedef struct {
+    uint64_t epoch;
+    uint64_t last;
+    bool alarmed;              //  snapshot required: we do not touch it again
+} s_cursor_t;
+
+//  A replay this producer is serving to one consumer.
+typedef struct {
+    zframe_t *identity;
+    char stream [KF_STREAM_MAX];
+    uint64_t next;             //  next sequence to send
+    uint64_t last;             //  last sequence of the range
+    int credit;                //  batches it may send now
+    int64_t last_active;       //  monotonic ms of the last request or credit
+} s_session_t;
+
+struct _kf_bus_t {
+    kf_config_t *config;
+    kf_store_t *store;
+    kf_clock_t *clock;
+    kf_bus_options_t options;
+    char *producer;
+    char *replay_endpoint;
+    zloop_t *loop;
+    int64_t heartbeat_ms;
+    int64_t outbox_max_age_ms;
+    uint64_t outbox_max_events;
+    kf_bus_stats_t stats;
+
+    //  producing
+    kf_outbox_t *outbox;
+    zsock_t *pub;
+    zsock_t *replay;
+    zhashx_t *sessions;        //  identity (hex) -> s_session_t
+    ProtobufCBinaryData *replay_events;   //  room for one replay batch
+
+    //  consuming
+    kf_inbox_t *inbox;
+    zsock_t *sub;
+    zhashx_t *producers;       //  name -> s_producer_t
+    zhashx_t *cursors;         //  stream -> s_cursor_t
+    zhashx_t *estates;         //  consumed estate ids (NULL: all)
+
+    //  the batch being applied
+    Kf__Envelope **batch;
+    size_t batch_len;
+    size_t batch_size;
+};
+
+//  ---- small helpers ----------------------------------------------------------
+
+static int64_t
+s_mono_ms (void)
+{
+    return zclock_mono ();
+}
+
+//  "dispatch@c1/E001" -> "dispatch@c1" into buf; false when not a stream name.
+static bool
+s_stream_producer (const char *stream, char *buf, size_t size)
+{
+    const char *slash = stream ? strrchr (stream, '/') : NULL;
+    if (!slash || (size_t) (slash - stream) >= size)
+        return false;
+    memcpy (buf, stream, (size_t) (slash - stream));
+    buf [slash - stream] = 0;
+    return true;
+}
+
+//  An event of one of our own streams: its effects were made with it.
+static bool
+s_own_stream (kf_bus_t *self, const char *stream)
+{
+    char producer [KF_STREAM_MAX];
+    return self->producer && s_stream_producer (stream, producer, sizeof producer)
+        && strcmp (producer, self->producer) == 0;
+}
+
+static bool
+s_consumes_estate (kf_bus_t *self, const char *estate)
+{
+    return self->estates == NULL || (estate && zhashx_lookup (self->estates, estate) != NULL);
+}
+
+static s_cursor_t *
+s_cursor (kf_bus_t *self, const char *stream)
+{
+    s_cursor_t *cursor = zhashx_lookup (self->cursors, stream);
+    if (!cursor) {
+        cursor = calloc (1, sizeof *cursor);
+        if (cursor)
+            zhashx_insert (self->cursors, stream, cursor);
+    }
+    return cursor;
+}
+
+static void
+s_free_item (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+static void
+s_producer_free (void **item)
+{
+    s_producer_t *p = *item;
+    if (p) {
+        free (p->name);
+        free (p->endpoint);
+        zsock_destroy (&p->dealer);
+        zlistx_destroy (&p->heads);
+        free (p);
+        *item = NULL;
+    }
+}
+
+static void
+s_session_free (void **item)
+{
+    s_session_t *s = *item;
+    if (s) {
+        zframe_destroy (&s->identity);
+        free (s);
+        *item = NULL;
+    }
+}
+
+static void
+s_head_free (void **item)
+{
+    ProtobufCMessage *msg = *item;
+    kf_codec_free (&msg);
+    *item = NULL;
+}
+
+//  Raise the operator-visible alarm of a stream, once.
+static void
+s_alarm (kf_bus_t *self, const char *stream, const char *why)
+{
+    s_cursor_t *cursor = s_cursor (self, stream);
+    if (cursor && !cursor->alarmed) {
+        cursor->alarmed = true;
+        self->stats.alarms++;
+        kf_error ("stream %s needs an operator: snapshot required (%s); its events are not applied", stream, why);
+    }
+}
+
+//  ---- sending ----------------------------------------------------------------
+
+//  [topic][body] on the bus. A PUB socket never blocks: at its high-water
+//  mark, or with no bus, the message is dropped here, and consumers replay
+//  events from the outbox.
+static void
+s_send_on_bus (kf_bus_t *self, const char *topic, const void *body, size_t size)
+{
+    void *pub = zsock_resolve (self->pub);
+    if (zmq_send (pub, topic, strlen (topic), ZMQ_SNDMORE) < 0 || zmq_send (pub, body, size, 0) < 0)
+        kf_warning ("publishing %s: %s", topic, zmq_strerror (zmq_errno ()));
+}
+
+static int
+s_publish (const char *topic, const void *envelope, size_t size, void *arg)
+{
+    kf_bus_t *self = arg;
+    s_send_on_bus (self, topic, envelope, size);
+    self->stats.published++;
+    return 0;
+}
+
+static void
+s_flush (kf_bus_t *self)
+{
+    if (!self->outbox)
+        return;
+    kf_err_t err;
+    if (kf_outbox_flush (self->outbox, s_publish, self, &err))
+        kf_error ("sending the outbox: %s", err.text);
+}
+
+//  ---- applying batches -------------------------------------------------------
+
+//  What one attempt at a batch found; reset when the store redoes it.
+typedef struct {
+    kf_bus_t *self;
+    kf_bus_stats_t stats;
+    zlistx_t *gaps;            //  streams with a gap (char *), for replay
+    zlistx_t *epochs;          //  streams whose producer has a new epoch
+} s_apply_t;
+
+static int
+s_apply_txn (kf_txn_t *txn, void *arg)
+{
+    s_apply_t *a = arg;
+    kf_bus_t *self = a->self;
+    memset (&a->stats, 0, sizeof a->stats);
+    zlistx_purge (a->gaps);
+    zlistx_purge (a->epochs);
+    int64_t now = kf_clock_now (self->clock);
+    for (size_t i = 0; i < self->batch_len; i++) {
+        Kf__Envelope *event = self->batch [i];
+        if (s_own_stream (self, event->stream) || !s_consumes_estate (self, event->estate))
+            continue;
+        s_cursor_t *cursor = zhashx_lookup (self->cursors, event->stream ? event->stream : "");
+        if (cursor && cursor->alarmed)
+            continue;
+        uint64_t last;
+        switch (kf_inbox_check (self->inbox, txn, event, &last)) {
+            case KF_INBOX_APPLY:
+                if (event->body_case == KF__ENVELOPE__BODY__NOT_SET) {
+                    a->stats.unknown++;
+                    kf_notice ("%s #%llu: a kind of event this build does not know; its sequence is applied",
+                               event->stream, (unsigned long long) event->seq);
+                }
+                else
+                if (self->options.handler (self, txn, event, self->options.handler_arg) != 0)
+                    return -1;
+                kf_inbox_advance (self->inbox, txn, event, now);
+                a->stats.applied++;
+                break;
+            case KF_INBOX_DUPLICATE:
+                a->stats.duplicates++;
+                break;
+            case KF_INBOX_GAP:
+                if (!zlistx_find (a->gaps, event->stream)) {
+                    zlistx_add_end (a->gaps, event->stream);
+                    a->stats.gaps++;
+                }
+                break;
+            case KF_INBOX_NEW_EPOCH:
+                if (!zlistx_find (a->epochs, event->stream))
+                    zlistx_add_end (a->epochs, event->stream);
+                break;
+            case KF_INBOX_MALFORMED:
+                if (!kf_txn_ok (txn))
+                    return -1;
+                a->stats.malformed++;
+                break;
+        }
+        if (!kf_txn_ok (txn))
+            return -1;
+    }
+    return 0;
+}
+
+static void s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint64_t from);
+
+static void
+s_batch_clear (kf_bus_t *self)
+{
+    for (size_t i = 0; i < self->batch_len; i++)
+        kf_codec_free ((ProtobufCMessage **) &self->batch [i]);
+    self->batch_len = 0;
+}
+
+static int
+s_batch_add (kf_bus_t *self, Kf__Envelope *event)
+{
+    if (self->batch_len == self->batch_size) {
+        size_t size = self->batch_size ? self->batch_size * 2 : 64;
+        Kf__Envelope **grown = realloc (self->batch, size * sizeof *grown);
+        if (!grown)
+            return -1;
+        self->batch = grown;
+        self->batch_size = size;
+    }
+    self->batch [self->batch_len++] = event;
+    return 0;
+}
+
+static int
+s_list_compare (const void *a, const void *b)
+{
+    return strcmp (a, b);
+}
+
+//  Apply the gathered batch in one transaction, then send what the handler
+//  emitted and chase the gaps it found.
+static void
+s_apply_batch (kf_bus_t *self)
+{
+    if (self->batch_len == 0)
+        return;
+    s_apply_t a = { self, { 0 }, zlistx_new (), zlistx_new () };
+    zlistx_set_comparator (a.gaps, s_list_compare);
+    zlistx_set_comparator (a.epochs, s_list_compare);
+    kf_err_t err;
+    if (kf_store_write (self->store, s_apply_txn, &a, &err) == 0) {
+        self->stats.commits++;
+        self->stats.applied += a.stats.applied;
+        self->stats.duplicates += a.stats.duplicates;
+        self->stats.unknown += a.stats.unknown;
+        self->stats.malformed += a.stats.malformed;
+        self->stats.gaps += a.stats.gaps;
+        //  The commit is durable: mirror the cursors it moved.
+        for (size_t i = 0; i < self->batch_len; i++) {
+            Kf__Envelope *event = self->batch [i];
+            if (s_own_stream (self, event->stream))
+                continue;
+            s_cursor_t *cursor = event->stream ? zhashx_lookup (self->cursors, event->stream) : NULL;
+            if (!cursor && event->stream && s_consumes_estate (self, event->estate))
+                cursor = s_cursor (self, event->stream);
+            if (cursor && !cursor->alarmed && event->seq == cursor->last + 1
+            &&  (cursor->last == 0 || cursor->epoch == event->epoch)) {
+                cursor->last = event->seq;
+                cursor->epoch = event->epoch;
+            }
+        }
+        s_flush (self);
+        for (const char *stream = zlistx_first (a.epochs); stream; stream = zlistx_next (a.epochs))
+            s_alarm (self, stream, "its producer's store was rebuilt: the epoch changed");
+        for (const char *stream = zlistx_first (a.gaps); stream; stream = zlistx_next (a.gaps)) {
+            char name [KF_STREAM_MAX];
+            s_cursor_t *cursor = zhashx_lookup (self->cursors, stream);
+            if (s_stream_producer (stream, name, sizeof name))
+                s_replay_start (self, zhashx_lookup (self->producers, name), stream, cursor ? cursor->last + 1 : 1);
+        }
+    }
+    else
+        kf_error ("applying %zu events failed, they will be replayed: %s", self->batch_len, err.text);
+    zlistx_destroy (&a.gaps);
+    zlistx_destroy (&a.epochs);
+    s_batch_clear (self);
+}
+
+//  ---- heartbeats ------------------------------------------------------------
+
+//  Drop the socket to a producer's replay endpoint: zloop first, so it does
+//  not poll a socket that is gone. A replay in flight on it is abandoned.
+static void
+s_producer_disconnect (kf_bus_t *self, s_producer_t *producer)
+{
+    if (producer->dealer) {
+        zloop_reader_end (self->loop, producer->dealer);
+        zsock_destroy (&producer->dealer);
+    }
+    producer->replaying = false;
+}
+
+static s_producer_t *
+s_producer (kf_bus_t *self, const char *name)
+{
+    s_producer_t *p = zhashx_lookup (self->producers, name);
+    if (!p) {
+        p = calloc (1, sizeof *p);
+        if (!p || !(p->name = strdup (name)) || !(p->heads = zlistx_new ())) {
+            s_producer_free ((void **) &p);
+            return NULL;
+        }
+        zlistx_set_destructor (p->heads, s_head_free);
+        zhashx_insert (self->producers, name, p);
+    }
+    return p;
+}
+
+//  Compare a producer's announced heads with our cursors: a head beyond a
+//  cursor means events we never got (a lost tail, or a start-up), so ask.
+static void
+s_catch_up (kf_bus_t *self, s_producer_t *producer)
+{
+    for (Kf__StreamHead *head = zlistx_first (producer->heads); head && !producer->replaying;
+         head = zlistx_next (producer->heads)) {
+        const char *slash = strrchr (head->stream, '/');
+        if (!slash || !s_consumes_estate (self, slash + 1))
+            continue;
+        s_cursor_t *cursor = s_cursor (self, head->stream);
+        if (!cursor || cursor->alarmed)
+            continue;
+        if (cursor->last > 0 && cursor->epoch != head->epoch) {
+            s_alarm (self, head->stream, "its producer's store was rebuilt: the epoch changed");
+            continue;
+        }
+        if (head->head_seq > cursor->last)
+            s_replay_start (self, producer, head->stream, cursor->last + 1);
+    }
+}
+
+static void
+s_on_heartbeat (kf_bus_t *self, const void *data, size_t size)
+{
+    kf_err_t err;
+    Kf__Heartbeat *beat = (Kf__Heartbeat *) kf_codec_unpack (&kf__heartbeat__descriptor, data, size, &err);
+    if (!beat || !beat->producer || !strchr (beat->producer, '@') || !beat->replay_endpoint) {
+        self->stats.malformed++;
+        kf_codec_free ((ProtobufCMessage **) &beat);
+        return;
+    }
+    if (self->producer && strcmp (beat->producer, self->producer) == 0) {
+        kf_codec_free ((ProtobufCMessage **) &beat);
+        return;
+    }
+    s_producer_t *producer = s_producer (self, beat->producer);
+    if (producer) {
+        if (!producer->endpoint || strcmp (producer->endpoint, beat->replay_endpoint) != 0) {
+            free (producer->endpoint);
+            producer->endpoint = strdup (beat->replay_endpoint);
+            s_producer_disconnect (self, producer);
+        }
+        if (producer->down || producer->last_beat == 0)
+            kf_notice ("producer %s is up (replay at %s)", producer->name, producer->endpoint);
+        producer->down = false;
+        producer->last_beat = s_mono_ms ();
+        zlistx_purge (producer->heads);
+        for (size_t i = 0; i < beat->n_heads; i++) {
+            Kf__StreamHead *head = beat->heads [i];
+            char owner [KF_STREAM_MAX];
+            //  A producer speaks only for its own streams.
+            if (head->stream && s_stream_producer (head->stream, owner, sizeof owner)
+            &&  strcmp (owner, beat->producer) == 0) {
+                beat->heads [i] = NULL;
+                zlistx_add_end (producer->heads, head);
+            }
+        }
+        s_catch_up (self, producer);
+    }
+    kf_codec_free ((ProtobufCMessage **) &beat);
+}
+
+//  ---- consuming the bus -----------------------------------------------------
+
+//  Receive one whole multipart message without waiting: topic and body.
+//  Returns 1, 0 when nothing is waiting, or -1 when it was not two frames.
+static int
+s_recv_event (void *socket, zmq_msg_t *topic, zmq_msg_t *body)
+{
+    if (zmq_msg_recv (topic, socket, ZMQ_DONTWAIT) < 0)
+        return 0;
+    if (!zmq_msg_more (topic))
+        return -1;
+    zmq_msg_recv (body, socket, 0);
+    if (zmq_msg_more (body)) {
+        //  Drain the rest of a message with too many frames.
+        zmq_msg_t rest;
+        zmq_msg_init (&rest);
+        while (zmq_msg_more (body) && zmq_msg_recv (&rest, socket, 0) >= 0 && zmq_msg_more (&rest))
+            ;
+        zmq_msg_close (&rest);
+        return -1;
+    }
+    return 1;
+}
+
+static int
+s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    kf_bus_t *self = arg;
+    void *sub = zsock_resolve (reader);
+    int64_t deadline = zclock_usecs () + (int64_t) self->options.batch_ms * 1000;
+    size_t received = 0;
+    while (received < self->options.batch_max && zclock_usecs () < deadline) {
+        zmq_msg_t topic, body;
+        zmq_msg_init (&topic);
+        zmq_msg_init (&body);
+        int rc = s_recv_event (sub, &topic, &body);
+        if (rc == 0) {
+            zmq_msg_close (&topic);
+            zmq_msg_close (&body);
+            break;
+        }
+        received++;
+        size_t topic_size = zmq_msg_size (&topic);
+        if (rc < 0)
+            self->stats.malformed++;
+        else
+        if (topic_size == strlen (S_HEARTBEAT_TOPIC) && memcmp (zmq_msg_data (&topic), S_HEARTBEAT_TOPIC, topic_size) == 0)
+            s_on_heartbeat (self, zmq_msg_data (&body), zmq_msg_size (&body));
+        else {
+            Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor,
+                                                                    zmq_msg_data (&body), zmq_msg_size (&body), NULL);
+            if (!event || s_batch_add (self, event)) {
+                self->stats.malformed += event == NULL;
+                kf_codec_free ((ProtobufCMessage **) &event);
+            }
+        }
+        zmq_msg_close (&topic);
+        zmq_msg_close (&body);
+    }
+    s_apply_batch (self);
+    return 0;
+}
+
+//  ---- replay: the consumer's side -------------------------------------------
+
+static int s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg);
+
+//  A message packed straight into a new frame, without a copy.
+static zframe_t *
+s_frame_of (const ProtobufCMessage *msg)
+{
+    zframe_t *frame = zframe_new (NULL, protobuf_c_message_get_packed_size (msg));
+    if (frame)
+        protobuf_c_message_pack (msg, zframe_data (frame));
+    return frame;
+}
+
+static int
+s_send_replay_message (zsock_t *socket, Kf__ReplayMessage *msg)
+{
+    zframe_t *frame = s_frame_of (&msg->base);
+    int rc = frame ? zframe_send (&frame, socket, ZFRAME_DONTWAIT) : -1;
+    zframe_destroy (&frame);
+    return rc;
+}
+
+static void
+s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint64_t from)
+{
+    if (!producer || !producer->endpoint || producer->replaying || producer->down)
+        return;   //  the next heartbeat brings us back here
+    if (!producer->dealer) {
+        producer->dealer = zsock_new (ZMQ_DEALER);
+        kf_err_t err;
+        if (!producer->dealer || kf_net_connect (producer->dealer, producer->endpoint, &err)) {
+            kf_warning ("replay from %s: %s", producer->name, producer->dealer ? err.text : "no socket");
+            zsock_destroy (&producer->dealer);
+            return;
+        }
+        zsock_set_rcvhwm (producer->dealer, S_HWM);
+        zloop_reader (self->loop, producer->dealer, s_on_replay_reply, self);
+        zloop_reader_set_tolerant (self->loop, producer->dealer);
+    }
+    s_cursor_t *cursor = s_cursor (self, stream);
+    Kf__ReplayRequest request = KF__REPLAY_REQUEST__INIT;
+    request.stream = (char *) stream;
+    request.from_seq = from;
+    request.credit = (uint32_t) self->options.replay_credit;
+    request.has_from_seq = request.has_credit = 1;
+    if (cursor && cursor->last > 0) {
+        request.epoch = cursor->epoch;
+        request.has_epoch = 1;
+    }
+    Kf__ReplayMessage msg = KF__REPLAY_MESSAGE__INIT;
+    msg.msg_case = KF__REPLAY_MESSAGE__MSG_REQUEST;
+    msg.request = &request;
+    if (s_send_replay_message (producer->dealer, &msg) != 0)
+        return;
+    producer->replaying = true;
+    producer->replay_progress = s_mono_ms ();
+    snprintf (producer->replay_stream, sizeof producer->replay_stream, "%s", stream);
+    self->stats.replays++;
+    kf_debug ("replaying %s from %llu", stream, (unsigned long long) from);
+}
+
+static s_producer_t *
+s_producer_of_dealer (kf_bus_t *self, zsock_t *dealer)
+{
+    for (s_producer_t *p = zhashx_first (self->producers); p; p = zhashx_next (self->producers))
+        if (p->dealer == dealer)
+            return p;
+    return NULL;
+}
+
+static int
+s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    kf_bus_t *self = arg;
+    s_producer_t *producer = s_producer_of_dealer (self, reader);
+    zframe_t *frame = zframe_recv (reader);
+    if (!frame || !producer) {
+        zframe_destroy (&frame);
+        return 0;
+    }
+    Kf__ReplayMessage *msg = (Kf__ReplayMessage *) kf_codec_unpack (&kf__replay_message__descriptor,
+                                                                    zframe_data (frame), zframe_size (frame), NULL);
+    zframe_destroy (&frame);
+    if (!msg) {
+        self->stats.malformed++;
+        return 0;
+    }
+    producer->replay_progress = s_mono_ms ();
+    if (msg->msg_case == KF__REPLAY_MESSAGE__MSG_BATCH) {
+        Kf__ReplayBatch *batch = msg->batch;
+        for (size_t i = 0; i < batch->n_events; i++) {
+            Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor,
+                                    batch->events [i].data, batch->events [i].len, NULL);
+            if (!event || s_batch_add (self, event)) {
+                self->stats.malformed += event == NULL;
+                kf_codec_free ((ProtobufCMessage **) &event);
+            }
+            else
+                self->stats.replayed++;
+        }
+        s_apply_batch (self);
+        //  Applied and committed: the producer may send one more.
+        Kf__ReplayCredit credit = KF__REPLAY_CREDIT__INIT;
+        credit.credit = 1;
+        credit.has_credit = 1;
+        Kf__ReplayMessage more = KF__REPLAY_MESSAGE__INIT;
+        more.msg_case = KF__REPLAY_MESSAGE__MSG_CREDIT;
+        more.credit = &credit;
+        s_send_replay_message (producer->dealer, &more);
+    }
+    else
+    if (msg->msg_case == KF__REPLAY_MESSAGE__MSG_END) {
+        Kf__ReplayEnd *end = msg->end;
+        producer->replaying = false;
+        if (end->status == KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED)
+            s_alarm (self, producer->replay_stream, end->reason ? end->reason : "the producer cannot replay");
+        else
+        if (end->status != KF__REPLAY_STATUS__REPLAY_STATUS_OK)
+            kf_warning ("replay of %s ended: %s", producer->replay_stream, end->reason ? end->reason : "?");
+        else
+            s_catch_up (self, producer);   //  more streams may be behind
+    }
+    else
+        self->stats.malformed++;
+    kf_codec_free ((ProtobufCMessage **) &msg);
+    return 0;
+}
+
+//  ---- replay: the producer's side -------------------------------------------
+
+typedef struct {
+    ProtobufCBinaryData *events;
+    size_t count, max;
+    uint64_t last_seq;
+    zframe_t *frame;     //  the packed batch, made inside the read transaction
+} s_pack_t;
+
+static int
+s_pack_one (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_pack_t *p = arg;
+    p->events [p->count].data = (uint8_t *) data;
+    p->events [p->count].len = size;
+    p->count++;
+    p->last_seq = seq;
+    return 0;
+}
+
+typedef struct {
+    kf_bus_t *self;
+    s_session_t *session;
+    s_pack_t pack;
+} s_serve_t;
+
+static int
+s_serve_read (kf_txn_t *txn, void *arg)
+{
+    s_serve_t *s = arg;
+    s->pack.count = 0;
+    if (kf_outbox_read (s->self->outbox, txn, s->session->stream, s->session->next, s->session->last,
+                        s->pack.max, s_pack_one, &s->pack) < 0)
+        return -1;
+    //  The events point into the map: pack them before the transaction ends.
+    Kf__ReplayBatch batch = KF__REPLAY_BATCH__INIT;
+    batch.events = s->pack.events;
+    batch.n_events = s->pack.count;
+    Kf__ReplayMessage msg = KF__REPLAY_MESSAGE__INIT;
+    msg.msg_case = KF__REPLAY_MESSAGE__MSG_BATCH;
+    msg.batch = &batch;
+    s->pack.frame = s_frame_of (&msg.base);
+    return s->pack.frame ? 0 : kf_txn_fail (txn, "out of memory");
+}
+
+static int
+s_send_to (kf_bus_t *self, zframe_t *identity, Kf__ReplayMessage *msg)
+{
+    zframe_t *id = zframe_dup (identity);
+    zframe_t *body = s_frame_of (&msg->base);
+    void *router = zsock_resolve (self->replay);
+    int rc = zframe_send (&id, router, ZFRAME_MORE | ZFRAME_DONTWAIT);
+    if (rc == 0)
+        rc = zframe_send (&body, router, ZFRAME_DONTWAIT);
+    zframe_destroy (&id);
+    zframe_destroy (&body);
+    return rc;
+}
+
+static void
+s_send_end (kf_bus_t *self, zframe_t *identity, Kf__ReplayStatus status, uint64_t head, uint64_t first,
+            const char *reason)
+{
+    Kf__ReplayEnd end = KF__REPLAY_END__INIT;
+    end.status = status;
+    end.head_seq = head;
+    end.first_seq = first;
+    end.has_status = end.has_head_seq = end.has_first_seq = 1;
+    end.reason = (char *) reason;
+    Kf__ReplayMessage msg = KF__REPLAY_MESSAGE__INIT;
+    msg.msg_case = KF__REPLAY_MESSAGE__MSG_END;
+    msg.end = &end;
+    s_send_to (self, identity, &msg);
+}
+
+//  Send batches while the consumer has credit; end the session when done.
+static void
+s_pump (kf_bus_t *self, const char *key, s_session_t *session)
+{
+    while (session->credit > 0 && session->next <= session->last) {
+        s_serve_t serve = { self, session, { self->replay_events, 0, self->options.replay_batch, 0, NULL } };
+        kf_err_t err;
+        if (kf_store_read (self->store, s_serve_read, &serve, &err)) {
+            kf_error ("replay of %s: %s", session->stream, err.text);
+            zhashx_delete (self->sessions, key);
+            return;
+        }
+        if (serve.pack.count == 0)
+            break;   //  trimmed under our feet; the end says where it stands
+        void *router = zsock_resolve (self->replay);
+        zframe_t *id = zframe_dup (session->identity);
+        int rc = zframe_send (&id, router, ZFRAME_MORE | ZFRAME_DONTWAIT);
+        if (rc == 0)
+            rc = zframe_send (&serve.pack.frame, router, ZFRAME_DONTWAIT);
+        zframe_destroy (&id);
+        zframe_destroy (&serve.pack.frame);
+        if (rc != 0) {
+            //  The consumer went away (ROUTER_MANDATORY): forget it.
+            zhashx_delete (self->sessions, key);
+            return;
+        }
+        self->stats.served += serve.pack.count;
+        session->next = serve.pack.last_seq + 1;
+        session->credit--;
+    }
+    if (session->next > session->last || session->credit > 0) {
+        s_send_end (self, session->identity, KF__REPLAY_STATUS__REPLAY_STATUS_OK, session->last, 0, NULL);
+        zhashx_delete (self->sessions, key);
+    }
+}
+
+typedef struct {
+    kf_bus_t *self;
+    const char *stream;
+    Kf__StreamHead head;
+} s_head_t;
+
+static int
+s_read_head (kf_txn_t *txn, void *arg)
+{
+    s_head_t *h = arg;
+    return kf_outbox_head (h->self->outbox, txn, h->stream, &h->head);
+}
+
+static void
+s_on_replay_request (kf_bus_t *self, zframe_t *identity, Kf__ReplayRequest *request)
+{
+    char owner [KF_STREAM_MAX], reason [200];
+    if (!request->stream || !s_stream_producer (request->stream, owner, sizeof owner)
+    ||  strcmp (owner, self->producer) != 0) {
+        s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_UNKNOWN_STREAM, 0, 0,
+                    "not a stream of this producer");
+        return;
+    }
+    s_head_t h = { self, request->stream, KF__STREAM_HEAD__INIT };
+    kf_err_t err;
+    if (kf_store_read (self->store, s_read_head, &h, &err)) {
+        s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_BAD_REQUEST, 0, 0, err.text);
+        return;
+    }
+    uint64_t from = request->from_seq ? request->from_seq : 1;
+    if (request->has_epoch && request->epoch != kf_outbox_epoch (self->outbox)) {
+        snprintf (reason, sizeof reason, "%s has epoch %016llx, not %016llx: its store was rebuilt",
+                  self->producer, (unsigned long long) kf_outbox_epoch (self->outbox),
+                  (unsigned long long) request->epoch);
+        s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED, h.head.head_seq,
+                    h.head.first_seq, reason);
+        return;
+    }
+    if (from < h.head.first_seq && from <= h.head.head_seq) {
+        snprintf (reason, sizeof reason, "%s from %llu was trimmed: the outbox keeps %llu..%llu",
+                  request->stream, (unsigned long long) from, (unsigned long long) h.head.first_seq,
+                  (unsigned long long) h.head.head_seq);
+        s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED, h.head.head_seq,
+                    h.head.first_seq, reason);
+        return;
+    }
+    s_session_t *session = calloc (1, sizeof *session);
+    if (!session)
+        return;
+    session->identity = zframe_dup (identity);
+    snprintf (session->stream, sizeof session->stream, "%s", request->stream);
+    session->next = from;
+    session->last = request->to_seq && request->to_seq < h.head.head_seq ? request->to_seq : h.head.head_seq;
+    session->credit = request->credit > 0 ? (int) request->credit : 1;
+    session->last_active = s_mono_ms ();
+    char *key = zframe_strhex (identity);
+    //  A new request from the same consumer replaces its old one.
+    zhashx_update (self->sessions, key, session);
+    s_pump (self, key, session);
+    free (key);
+}
+
+static int
+s_on_replay_router (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    kf_bus_t *self = arg;
+    for (int n = 0; n < 100; n++) {
+        zmsg_t *msg = zmsg_recv_nowait (reader);
+        if (!msg)
+            break;
+        zframe_t *identity = zmsg_pop (msg);
+        zframe_t *body = zmsg_pop (msg);
+        Kf__ReplayMessage *request = body && zmsg_size (msg) == 0
+            ? (Kf__ReplayMessage *) kf_codec_unpack (&kf__replay_message__descriptor,
+                                                     zframe_data (body), zframe_size (body), NULL)
+            : NULL;
+        if (!request)
+            self->stats.malformed++;
+        else
+        if (request->msg_case == KF__REPLAY_MESSAGE__MSG_REQUEST)
+            s_on_replay_request (self, identity, request->request);
+        else
+        if (request->msg_case == KF__REPLAY_MESSAGE__MSG_CREDIT) {
+            char *key = zframe_strhex (identity);
+            s_session_t *session = zhashx_lookup (self->sessions, key);
+            if (session) {
+                session->last_active = s_mono_ms ();
+                session->credit += request->credit->credit > 0 ? (int) request->credit->credit : 1;
+                s_pump (self, key, session);
+            }
+            free (key);
+        }
+        else
+            self->stats.malformed++;
+        kf_codec_free ((ProtobufCMessage **) &request);
+        zframe_destroy (&identity);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+    }
+    return 0;
+}
+
+//  ---- the tick: heartbeat, maintenance, liveness ----------------------------
+
+typedef struct {
+    Kf__StreamHead **heads;
+    size_t count, size;
+} s_heads_t;
+
+static int
+s_collect_head (const Kf__StreamHead *head, void *arg)
+{
+    s_heads_t *h = arg;
+    if (h->count == h->size) {
+        size_t size = h->size ? h->size * 2 : 16;
+        Kf__StreamHead **grown = realloc (h->heads, size * sizeof *grown);
+        if (!grown)
+            return -1;
+        h->heads = grown;
+        h->size = size;
+    }
+    //  A copy: the one passed in is freed when we return.
+    size_t packed;
+    uint8_t *data = kf_codec_pack (&head->base, &packed);
+    Kf__StreamHead *copy = data ? (Kf__StreamHead *) kf_codec_unpack (&kf__stream_head__descriptor, data, packed, NULL) : NULL;
+    free (data);
+    if (!copy)
+        return -1;
+    h->heads [h->count++] = copy;
+    return 0;
+}
+
+static int
+s_collect_heads (kf_txn_t *txn, void *arg)
+{
+    void **args = arg;
+    return kf_outbox_heads (args [0], txn, s_collect_head, args [1]);
+}
+
+static void
+s_heartbeat (kf_bus_t *self)
+{
+    s_heads_t heads = { 0 };
+    void *args [2] = { self->outbox, &heads };
+    kf_err_t err;
+    if (kf_store_read (self->store, s_collect_heads, args, &err) == 0) {
+        Kf__Heartbeat beat = KF__HEARTBEAT__INIT;
+        beat.producer = self->producer;
+        beat.replay_endpoint = self->replay_endpoint;
+        beat.sent_at_ms = kf_clock_now (self->clock);
+        beat.has_sent_at_ms = 1;
+        beat.heads = heads.heads;
+        beat.n_heads = heads.count;
+        beat.version = "kefu";
+        size_t size;
+        uint8_t *data = kf_codec_pack (&beat.base, &size);
+        if (data)
+            s_send_on_bus (self, S_HEARTBEAT_TOPIC, data, size);
+        free (data);
+    }
+    else
+        kf_error ("heartbeat: %s", err.text);
+    for (size_t i = 0; i < heads.count; i++)
+        kf_codec_free ((ProtobufCMessage **) &heads.heads [i]);
+    free (heads.heads);
+}
+
+static int
+s_maintain (kf_txn_t *txn, void *arg)
+{
+    kf_bus_t *self = arg;
+    size_t trimmed = kf_outbox_maintain (self->outbox, txn, kf_clock_now (self->clock), self->outbox_max_age_ms,
+                                         self->outbox_max_events, S_TRIM_BUDGET);
+    if (trimmed)
+        kf_debug ("outbox: trimmed %zu events", trimmed);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    kf_bus_t *self = arg;
+    if (self->outbox) {
+        s_flush (self);   //  anything a failed send left behind
+        kf_err_t err;
+        if (kf_store_write (self->store, s_maintain, self, &err))
+            kf_error ("outbox maintenance: %s", err.text);
+        s_heartbeat (self);
+    }
+    int64_t now = s_mono_ms ();
+    //  A consumer that died while waiting for its next batch never sends
+    //  credit again: its session would stay for ever.
+    zlistx_t *idle = zlistx_new ();
+    zlistx_set_destructor (idle, (zlistx_destructor_fn *) zstr_free);
+    for (s_session_t *session = zhashx_first (self->sessions); session; session = zhashx_next (self->sessions))
+        if (now - session->last_active > S_SESSION_IDLE_MS)
+            zlistx_add_end (idle, strdup (zhashx_cursor (self->sessions)));
+    for (char *key = zlistx_first (idle); key; key = zlistx_next (idle))
+        zhashx_delete (self->sessions, key);
+    zlistx_destroy (&idle);
+    for (s_producer_t *p = zhashx_first (self->producers); p; p = zhashx_next (self->producers)) {
+        if (!p->down && now - p->last_beat > S_MISSED_BEATS * self->heartbeat_ms) {
+            p->down = true;
+            kf_warning ("producer %s is down: no heartbeat for %lld ms", p->name, (long long) (now - p->last_beat));
+        }
+        if (p->replaying && now - p->replay_progress > S_REPLAY_STALL_MS) {
+            kf_warning ("replay of %s from %s stalled; will ask again", p->replay_stream, p->name);
+            //  A new socket next time: whatever the old one holds is stale.
+            s_producer_disconnect (self, p);
+        }
+    }
+    return 0;
+}
+
+//  ---- life cycle ------------------------------------------------------------
+
+static int
+s_load_cursor (const Kf__Cursor *stored, void *arg)
+{
+    kf_bus_t *self = arg;
+    s_cursor_t *cursor = s_cursor (self, stored->stream);
+    if (cursor) {
+        cursor->epoch = stored->epoch;
+        cursor->last = stored->last_seq;
+    }
+    return 0;
+}
+
+static int
+s_load_cursors (kf_txn_t *txn, void *arg)
+{
+    kf_bus_t *self = arg;
+    return kf_inbox_cursors (self->inbox, txn, s_load_cursor, self);
+}
+
+kf_bus_t *
+kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_bus_options_t *options,
+            kf_err_t *err)
+{
+    assert (config && store && clock && options);
+    assert (options->producer || options->handler);
+    assert (!options->producer || options->replay_endpoint);
+    kf_bus_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->config = config;
+    self->store = store;
+    self->clock = clock;
+    self->options = *options;
+    if (!self->options.batch_max)
+        self->options.batch_max = 1000;
+    if (!self->options.batch_ms)
+        self->options.batch_ms = 2;
+    if (!self->options.replay_batch)
+        self->options.replay_batch = 256;
+    if (!self->options.replay_credit)
+        self->options.replay_credit = 4;
+    self->heartbeat_ms = kf_config_duration_ms (config, "bus/heartbeat");
+    self->outbox_max_age_ms = kf_config_duration_ms (config, "bus/outbox_max_age");
+    self->outbox_max_events = (uint64_t) kf_config_int (config, "bus/outbox_max_events");
+    self->loop = zloop_new ();
+    self->producers = zhashx_new ();
+    self->cursors = zhashx_new ();
+    self->sessions = zhashx_new ();
+    if (!self->loop || !self->producers || !self->cursors || !self->sessions)
+        goto oom;
+    zhashx_set_destructor (self->producers, s_producer_free);
+    zhashx_set_destructor (self->cursors, s_free_item);
+    zhashx_set_destructor (self->sessions, s_session_free);
+
+    if (options->producer) {
+        self->producer = strdup (options->producer);
+        self->replay_endpoint = strdup (options->replay_endpoint);
+        self->outbox = kf_outbox_new (store, options->producer, err);
+        if (!self->outbox)
+            goto fail;
+        self->pub = zsock_new (ZMQ_PUB);
+        self->replay = zsock_new (ZMQ_ROUTER);
+        self->replay_events = calloc (self->options.replay_batch, sizeof *self->replay_events);
+        if (!self->pub || !self->replay || !self->replay_events)
+            goto oom;
+        zsock_set_sndhwm (self->pub, S_HWM);
+        zsock_set_router_mandatory (self->replay, 1);
+        zsock_set_sndhwm (self->replay, S_HWM);
+        if (kf_net_connect (self->pub, kf_config_str (config, "bus/publish"), err)
+        ||  kf_net_bind (self->replay, options->replay_endpoint, err))
+            goto fail;
+        zloop_reader (self->loop, self->replay, s_on_replay_router, self);
+        zloop_reader_set_tolerant (self->loop, self->replay);
+    }
+    if (options->handler) {
+        self->inbox = kf_inbox_new (store);
+        self->sub = zsock_new (ZMQ_SUB);
+        if (!self->inbox || !self->sub)
+            goto oom;
+        zsock_set_rcvhwm (self->sub, S_HWM);
+        if (options->estates) {
+            self->estates = zhashx_new ();
+            for (const char *const *e = options->estates; *e; e++) {
+                char prefix [KF_ID_MAX + 2];
+                snprintf (prefix, sizeof prefix, "%s/", *e);
+                zhashx_insert (self->estates, *e, (void *) "");
+                zsock_set_subscribe (self->sub, prefix);
+            }
+            zsock_set_subscribe (self->sub, "_sys/");
+        }
+        else
+            zsock_set_subscribe (self->sub, "");
+        if (kf_net_connect (self->sub, kf_config_str (config, "bus/subscribe"), err)
+        ||  kf_store_read (store, s_load_cursors, self, err))
+            goto fail;
+        zloop_reader (self->loop, self->sub, s_on_sub, self);
+        zloop_reader_set_tolerant (self->loop, self->sub);
+    }
+    zloop_timer (self->loop, (size_t) self->heartbeat_ms, 0, s_on_tick, self);
+    return self;
+oom:
+    kf_err_set (err, "out of memory or sockets");
+fail:
+    kf_bus_destroy (&self);
+    return NULL;
+}
+
+void
+kf_bus_destroy (kf_bus_t **self_p)
+{
+    assert (self_p);
+    kf_bus_t *self = *self_p;
+    if (self) {
+        s_batch_clear (self);
+        free (self->batch);
+        zhashx_destroy (&self->producers);
+        zhashx_destroy (&self->cursors);
+        zhashx_destroy (&self->sessions);
+        zhashx_destroy (&self->estates);
+        zloop_destroy (&self->loop);
+        zsock_destroy (&self->pub);
+        zsock_destroy (&self->replay);
+        zsock_destroy (&self->sub);
+        kf_outbox_destroy (&self->outbox);
+        kf_inbox_destroy (&self->inbox);
+        free (self->producer);
+        free (self->replay_endpoint);
+        free (self->replay_events);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+zloop_t *
+kf_bus_loop (kf_bus_t *self)
+{
+    assert (self);
+    return self->loop;
+}
+
+int
+kf_bus_run (kf_bus_t *self)
+{
+    assert (self);
+    s_flush (self);
+    if (self->outbox)
+        s_heartbeat (self);
+    zloop_start (self->loop);
+    return 0;
+}
+
+uint64_t
+kf_bus_emit (kf_bus_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    assert (self && self->outbox);
+    return kf_outbox_append (self->outbox, txn, event, kf_clock_now (self->clock));
+}
+
+int
+kf_bus_write (kf_bus_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err)
+{
+    assert (self && fn);
+    int rc = kf_store_write (self->store, fn, arg, err);
+    if (rc == 0)
+        s_flush (self);
+    return rc;
+}
+
+const kf_bus_stats_t *
+kf_bus_stats (kf_bus_t *self)
+{
+    assert (self);
+    return &self->stats;
+}
+
+kf_clock_t *
+kf_bus_clock (kf_bus_t *self)
+{
+    assert (self);
+    return self->clock;
+}
+
+kf_store_t *
+kf_bus_store (kf_bus_t *self)
+{
+    assert (self);
+    return self->store;
+}
+
+//  ---- status, for kefuctl lag -----------------------------------------------
+
+//  A message of the given type, from kf_codec's allocator.
+static ProtobufCMessage *
+s_new_message (const ProtobufCMessageDescriptor *descriptor)
+{
+    ProtobufCMessage *msg = kf_codec_allocator.alloc (NULL, descriptor->sizeof_message);
+    if (msg)
+        descriptor->message_init (msg);
+    return msg;
+}
+
+//  Append a copy of msg to the repeated message field `field` of parent.
+static int
+s_append_copy (ProtobufCMessage *parent, const char *field, const ProtobufCMessage *msg)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name (parent->descriptor, field);
+    assert (f && f->label == PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE);
+    size_t size;
+    uint8_t *data = kf_codec_pack (msg, &size);
+    ProtobufCMessage *copy = data ? kf_codec_unpack (msg->descriptor, data, size, NULL) : NULL;
+    free (data);
+    ProtobufCMessage **slot = copy ? kf_field_append (parent, f) : NULL;
+    if (!slot) {
+        kf_codec_free (&copy);
+        return -1;
+    }
+    *slot = copy;
+    return 0;
+}
+
+static int
+s_status_head (const Kf__StreamHead *head, void *arg)
+{
+    return s_append_copy (arg, "heads", &head->base);
+}
+
+static int
+s_status_cursor (const Kf__Cursor *cursor, void *arg)
+{
+    return s_append_copy (arg, "cursors", &cursor->base);
+}
+
+typedef struct {
+    kf_bus_t *self;
+    Kf__BusStatus *status;
+} s_status_t;
+
+static int
+s_status_read (kf_txn_t *txn, void *arg)
+{
+    s_status_t *st = arg;
+    if (st->self->outbox) {
+        kf_outbox_heads (st->self->outbox, txn, s_status_head, st->status);
+        st->status->outbox_events = kf_txn_count (txn, kf_store_table (st->self->store, "bus_outbox"));
+        st->status->has_outbox_events = 1;
+    }
+    if (st->self->inbox)
+        kf_inbox_cursors (st->self->inbox, txn, s_status_cursor, st->status);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+Kf__BusStatus *
+kf_bus_status (kf_bus_t *self)
+{
+    assert (self);
+    Kf__BusStatus *status = (Kf__BusStatus *) s_new_message (&kf__bus_status__descriptor);
+    if (!status)
+        return NULL;
+    status->service = strdup (self->producer ? self->producer : "consumer");
+    status->malformed_frames = self->stats.malformed;
+    status->snapshot_alarms = self->stats.alarms;
+    status->has_malformed_frames = status->has_snapshot_alarms = 1;
+    s_status_t st = { self, status };
+    bool ok = status->service && kf_store_read (self->store, s_status_read, &st, NULL) == 0;
+    for (s_producer_t *p = zhashx_first (self->producers); ok && p; p = zhashx_next (self->producers)) {
+        Kf__ProducerState state = KF__PRODUCER_STATE__INIT;
+        state.producer = p->name;
+        state.replay_endpoint = p->endpoint;
+        //  Ages, not monotonic stamps, mean something outside this process.
+        state.last_beat_ms = kf_clock_now (self->clock) - (s_mono_ms () - p->last_beat);
+        state.down = p->down;
+        state.has_last_beat_ms = state.has_down = 1;
+        Kf__StreamHead **heads = NULL;
+        size_t n = zlistx_size (p->heads), i = 0;
+        if (n && (heads = calloc (n, sizeof *heads)))
+            for (Kf__StreamHead *h = zlistx_first (p->heads); h; h = zlistx_next (p->heads))
+                heads [i++] = h;
+        state.heads = heads;
+        state.n_heads = heads ? n : 0;
+        ok = s_append_copy (&status->base, "producers", &state.base) == 0;
+        free (heads);
+    }
+    if (!ok)
+        kf_codec_free ((ProtobufCMessage **) &status);
+    return status;
+}

@@ -1,0 +1,172 @@
+/*  kf_harness — starting real daemons from a test, and stopping them.
+
+    Daemons run from the build tree next to the test binary, with their
+    output in <dir>/<name>.log. A test waits on conditions with a deadline,
+    never on a fixed sleep: how long things take is for `make bench`.
+*/
+#ifndef KF_HARNESS_H_INCLUDED
+#define KF_HARNESS_H_INCLUDED
+
+#include <czmq.h>
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct {
+    char name [64];        //  for logs and messages
+    char log [512];        //  where its stdout and stderr go (appended)
+    char *argv [24];       //  the command, kept for restarts
+    pid_t pid;             //  0 when not running
+} h_proc_t;
+
+static char h_bin_dir [512];   //  build/<flavour>/tests
+
+static void
+h_init (void)
+{
+    char exe [512];
+    ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+    exe [n > 0 ? n : 0] = 0;
+    char *slash = strrchr (exe, '/');
+    if (slash)
+        *slash = 0;
+    snprintf (h_bin_dir, sizeof h_bin_dir, "%s", exe);
+    //  Sanitizers in the daemons report to their logs and fail them.
+    signal (SIGPIPE, SIG_IGN);
+}
+
+//  Path of a program of the build: "kefu-bus" is in ../bin, tests beside us.
+//  Program names are short: the buffer has room for the directory and 64 more.
+static void
+h_program (char *buf, size_t size, const char *program)
+{
+    assert (strlen (program) < 64 && size >= sizeof h_bin_dir + 80);
+    if (strncmp (program, "kefu-", 5) == 0)
+        snprintf (buf, size, "%s/../bin/%s", h_bin_dir, program);
+    else
+        snprintf (buf, size, "%s/%s", h_bin_dir, program);
+}
+
+//  Prepare a process: program, then its arguments, NULL-terminated.
+static void
+h_proc_init (h_proc_t *proc, const char *dir, const char *name, const char *program, ...)
+{
+    memset (proc, 0, sizeof *proc);
+    snprintf (proc->name, sizeof proc->name, "%s", name);
+    snprintf (proc->log, sizeof proc->log, "%s/%s.log", dir, name);
+    char path [sizeof h_bin_dir + 80];
+    h_program (path, sizeof path, program);
+    proc->argv [0] = strdup (path);
+    va_list args;
+    va_start (args, program);
+    int n = 1;
+    const char *arg;
+    while ((arg = va_arg (args, const char *)) && n < 23)
+        proc->argv [n++] = strdup (arg);
+    va_end (args);
+    proc->argv [n] = NULL;
+}
+
+static void
+h_proc_free (h_proc_t *proc)
+{
+    for (int i = 0; proc->argv [i]; i++)
+        free (proc->argv [i]);
+    memset (proc->argv, 0, sizeof proc->argv);
+}
+
+static void
+h_start (h_proc_t *proc)
+{
+    assert (proc->pid == 0);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int fd = open (proc->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2 (fd, STDOUT_FILENO);
+            dup2 (fd, STDERR_FILENO);
+            close (fd);
+        }
+        execv (proc->argv [0], proc->argv);
+        fprintf (stderr, "cannot run %s: %s\n", proc->argv [0], strerror (errno));
+        _exit (127);
+    }
+    proc->pid = pid;
+}
+
+//  kill -9, as a crash would.
+static void
+h_kill9 (h_proc_t *proc)
+{
+    if (proc->pid > 0) {
+        kill (proc->pid, SIGKILL);
+        waitpid (proc->pid, NULL, 0);
+        proc->pid = 0;
+    }
+}
+
+//  SIGTERM and wait up to timeout_ms; returns the exit status, or -1 when it
+//  had to be killed or died of a signal.
+static int
+h_stop (h_proc_t *proc, int timeout_ms)
+{
+    if (proc->pid <= 0)
+        return 0;
+    kill (proc->pid, SIGTERM);
+    int status = 0;
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (waitpid (proc->pid, &status, WNOHANG) == 0) {
+        if (zclock_mono () > deadline) {
+            kill (proc->pid, SIGKILL);
+            waitpid (proc->pid, &status, 0);
+            proc->pid = 0;
+            return -1;
+        }
+        zclock_sleep (10);
+    }
+    proc->pid = 0;
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+//  Whether the process is still running (it may have died on its own).
+static bool
+h_alive (h_proc_t *proc)
+{
+    return proc->pid > 0 && waitpid (proc->pid, NULL, WNOHANG) == 0;
+}
+
+//  Poll cond until it holds or timeout_ms passes.
+static bool
+h_wait_for (bool (*cond) (void *), void *arg, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (!cond (arg)) {
+        if (zclock_mono () > deadline)
+            return false;
+        zclock_sleep (20);
+    }
+    return true;
+}
+
+static bool
+h_log_contains (h_proc_t *proc, const char *text)
+{
+    FILE *file = fopen (proc->log, "r");
+    if (!file)
+        return false;
+    char line [2048];
+    bool found = false;
+    while (!found && fgets (line, sizeof line, file))
+        found = strstr (line, text) != NULL;
+    fclose (file);
+    return found;
+}
+
+#endif
