@@ -63,6 +63,7 @@ struct _kf_bus_t {
     zsock_t *replay;
     zhashx_t *sessions;        //  identity (hex) -> s_session_t
     ProtobufCBinaryData *replay_events;   //  room for one replay batch
+    bool stopping;             //  kf_bus_stop was called
 
     //  consuming
     kf_inbox_t *inbox;
@@ -71,7 +72,8 @@ struct _kf_bus_t {
     zhashx_t *cursors;         //  stream -> s_cursor_t
     zhashx_t *estates;         //  consumed estate ids (NULL: all)
 
-    //  the batch being applied
+    //  the batch being applied; its events live in the arena until applied
+    kf_arena_t *arena;
     Kf__Envelope **batch;
     size_t batch_len;
     size_t batch_size;
@@ -210,13 +212,37 @@ s_flush (kf_bus_t *self)
 
 //  ---- applying batches -------------------------------------------------------
 
+//  A stream's cursor within one attempt at a batch: read from the store the
+//  first time the stream appears, moved in memory, written once at the end.
+typedef struct {
+    uint64_t epoch;
+    uint64_t last;
+    const Kf__Envelope *moved_to;   //  the last event applied, NULL if none
+} s_batch_cursor_t;
+
 //  What one attempt at a batch found; reset when the store redoes it.
 typedef struct {
     kf_bus_t *self;
     kf_bus_stats_t stats;
     zlistx_t *gaps;            //  streams with a gap (char *), for replay
     zlistx_t *epochs;          //  streams whose producer has a new epoch
+    zhashx_t *cursors;         //  stream -> s_batch_cursor_t
 } s_apply_t;
+
+static s_batch_cursor_t *
+s_batch_cursor (s_apply_t *a, kf_txn_t *txn, const char *stream)
+{
+    s_batch_cursor_t *cursor = zhashx_lookup (a->cursors, stream);
+    if (!cursor) {
+        cursor = calloc (1, sizeof *cursor);
+        if (!cursor || kf_inbox_cursor (a->self->inbox, txn, stream, &cursor->epoch, &cursor->last)) {
+            free (cursor);
+            return NULL;
+        }
+        zhashx_insert (a->cursors, stream, cursor);
+    }
+    return cursor;
+}
 
 static int
 s_apply_txn (kf_txn_t *txn, void *arg)
@@ -226,16 +252,34 @@ s_apply_txn (kf_txn_t *txn, void *arg)
     memset (&a->stats, 0, sizeof a->stats);
     zlistx_purge (a->gaps);
     zlistx_purge (a->epochs);
+    zhashx_purge (a->cursors);
     int64_t now = kf_clock_now (self->clock);
+    //  Events come in runs of one stream: what is known of a stream is
+    //  looked up once per run, not once per event.
+    const char *run_stream = NULL;
+    bool run_skip = false;
+    s_batch_cursor_t *batch_cursor = NULL;
     for (size_t i = 0; i < self->batch_len; i++) {
         Kf__Envelope *event = self->batch [i];
-        if (s_own_stream (self, event->stream) || !s_consumes_estate (self, event->estate))
+        if (!event->stream || !run_stream || strcmp (event->stream, run_stream) != 0) {
+            run_stream = event->stream;
+            batch_cursor = NULL;
+            s_cursor_t *cursor = event->stream ? zhashx_lookup (self->cursors, event->stream) : NULL;
+            run_skip = s_own_stream (self, event->stream) || (cursor && cursor->alarmed);
+            if (!run_skip && kf_inbox_well_formed (event)) {
+                batch_cursor = s_batch_cursor (a, txn, event->stream);
+                if (!batch_cursor)
+                    return kf_txn_ok (txn) ? kf_txn_fail (txn, "out of memory") : -1;
+            }
+        }
+        if (run_skip || !s_consumes_estate (self, event->estate))
             continue;
-        s_cursor_t *cursor = zhashx_lookup (self->cursors, event->stream ? event->stream : "");
-        if (cursor && cursor->alarmed)
+        if (!batch_cursor || !kf_inbox_well_formed (event)) {
+            a->stats.malformed++;
+            run_stream = NULL;   //  do not let a bad event define a run
             continue;
-        uint64_t last;
-        switch (kf_inbox_check (self->inbox, txn, event, &last)) {
+        }
+        switch (kf_inbox_judge (event, batch_cursor->epoch, batch_cursor->last)) {
             case KF_INBOX_APPLY:
                 if (event->body_case == KF__ENVELOPE__BODY__NOT_SET) {
                     a->stats.unknown++;
@@ -245,7 +289,9 @@ s_apply_txn (kf_txn_t *txn, void *arg)
                 else
                 if (self->options.handler (self, txn, event, self->options.handler_arg) != 0)
                     return -1;
-                kf_inbox_advance (self->inbox, txn, event, now);
+                batch_cursor->epoch = event->epoch;
+                batch_cursor->last = event->seq;
+                batch_cursor->moved_to = event;
                 a->stats.applied++;
                 break;
             case KF_INBOX_DUPLICATE:
@@ -262,15 +308,17 @@ s_apply_txn (kf_txn_t *txn, void *arg)
                     zlistx_add_end (a->epochs, event->stream);
                 break;
             case KF_INBOX_MALFORMED:
-                if (!kf_txn_ok (txn))
-                    return -1;
                 a->stats.malformed++;
                 break;
         }
         if (!kf_txn_ok (txn))
             return -1;
     }
-    return 0;
+    //  Each stream's cursor, once, in the same transaction as the effects.
+    for (s_batch_cursor_t *c = zhashx_first (a->cursors); c; c = zhashx_next (a->cursors))
+        if (c->moved_to)
+            kf_inbox_advance (self->inbox, txn, c->moved_to, now);
+    return kf_txn_ok (txn) ? 0 : -1;
 }
 
 static void s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint64_t from);
@@ -278,9 +326,9 @@ static void s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *
 static void
 s_batch_clear (kf_bus_t *self)
 {
-    for (size_t i = 0; i < self->batch_len; i++)
-        kf_codec_free ((ProtobufCMessage **) &self->batch [i]);
     self->batch_len = 0;
+    if (self->arena)
+        kf_arena_reset (self->arena);
 }
 
 static int
@@ -298,6 +346,20 @@ s_batch_add (kf_bus_t *self, Kf__Envelope *event)
     return 0;
 }
 
+//  Decode an event into the batch; counts what does not decode.
+static void
+s_batch_decode (kf_bus_t *self, const void *data, size_t size)
+{
+    Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack_in (self->arena, &kf__envelope__descriptor,
+                                                               data, size, NULL);
+    if (!event)
+        self->stats.malformed++;
+    else
+    if (s_batch_add (self, event))
+        kf_warning ("out of memory: an event is left for replay");
+}
+
+
 static int
 s_list_compare (const void *a, const void *b)
 {
@@ -311,11 +373,14 @@ s_apply_batch (kf_bus_t *self)
 {
     if (self->batch_len == 0)
         return;
-    s_apply_t a = { self, { 0 }, zlistx_new (), zlistx_new () };
+    s_apply_t a = { self, { 0 }, zlistx_new (), zlistx_new (), zhashx_new () };
+    zhashx_set_destructor (a.cursors, s_free_item);
     zlistx_set_comparator (a.gaps, s_list_compare);
     zlistx_set_comparator (a.epochs, s_list_compare);
     kf_err_t err;
     if (kf_store_write (self->store, s_apply_txn, &a, &err) == 0) {
+        if (self->options.on_commit)
+            self->options.on_commit (self, (size_t) a.stats.applied, self->options.on_commit_arg);
         self->stats.commits++;
         self->stats.applied += a.stats.applied;
         self->stats.duplicates += a.stats.duplicates;
@@ -323,17 +388,11 @@ s_apply_batch (kf_bus_t *self)
         self->stats.malformed += a.stats.malformed;
         self->stats.gaps += a.stats.gaps;
         //  The commit is durable: mirror the cursors it moved.
-        for (size_t i = 0; i < self->batch_len; i++) {
-            Kf__Envelope *event = self->batch [i];
-            if (s_own_stream (self, event->stream))
-                continue;
-            s_cursor_t *cursor = event->stream ? zhashx_lookup (self->cursors, event->stream) : NULL;
-            if (!cursor && event->stream && s_consumes_estate (self, event->estate))
-                cursor = s_cursor (self, event->stream);
-            if (cursor && !cursor->alarmed && event->seq == cursor->last + 1
-            &&  (cursor->last == 0 || cursor->epoch == event->epoch)) {
-                cursor->last = event->seq;
-                cursor->epoch = event->epoch;
+        for (s_batch_cursor_t *moved = zhashx_first (a.cursors); moved; moved = zhashx_next (a.cursors)) {
+            s_cursor_t *cursor = moved->moved_to ? s_cursor (self, zhashx_cursor (a.cursors)) : NULL;
+            if (cursor) {
+                cursor->epoch = moved->epoch;
+                cursor->last = moved->last;
             }
         }
         s_flush (self);
@@ -350,6 +409,7 @@ s_apply_batch (kf_bus_t *self)
         kf_error ("applying %zu events failed, they will be replayed: %s", self->batch_len, err.text);
     zlistx_destroy (&a.gaps);
     zlistx_destroy (&a.epochs);
+    zhashx_destroy (&a.cursors);
     s_batch_clear (self);
 }
 
@@ -495,19 +555,13 @@ s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
         else
         if (topic_size == strlen (S_HEARTBEAT_TOPIC) && memcmp (zmq_msg_data (&topic), S_HEARTBEAT_TOPIC, topic_size) == 0)
             s_on_heartbeat (self, zmq_msg_data (&body), zmq_msg_size (&body));
-        else {
-            Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor,
-                                                                    zmq_msg_data (&body), zmq_msg_size (&body), NULL);
-            if (!event || s_batch_add (self, event)) {
-                self->stats.malformed += event == NULL;
-                kf_codec_free ((ProtobufCMessage **) &event);
-            }
-        }
+        else
+            s_batch_decode (self, zmq_msg_data (&body), zmq_msg_size (&body));
         zmq_msg_close (&topic);
         zmq_msg_close (&body);
     }
     s_apply_batch (self);
-    return 0;
+    return self->stopping ? -1 : 0;
 }
 
 //  ---- replay: the consumer's side -------------------------------------------
@@ -602,16 +656,9 @@ s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg)
     producer->replay_progress = s_mono_ms ();
     if (msg->msg_case == KF__REPLAY_MESSAGE__MSG_BATCH) {
         Kf__ReplayBatch *batch = msg->batch;
-        for (size_t i = 0; i < batch->n_events; i++) {
-            Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor,
-                                    batch->events [i].data, batch->events [i].len, NULL);
-            if (!event || s_batch_add (self, event)) {
-                self->stats.malformed += event == NULL;
-                kf_codec_free ((ProtobufCMessage **) &event);
-            }
-            else
-                self->stats.replayed++;
-        }
+        for (size_t i = 0; i < batch->n_events; i++)
+            s_batch_decode (self, batch->events [i].data, batch->events [i].len);
+        self->stats.replayed += batch->n_events;
         s_apply_batch (self);
         //  Applied and committed: the producer may send one more.
         Kf__ReplayCredit credit = KF__REPLAY_CREDIT__INIT;
@@ -637,7 +684,7 @@ s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg)
     else
         self->stats.malformed++;
     kf_codec_free ((ProtobufCMessage **) &msg);
-    return 0;
+    return self->stopping ? -1 : 0;
 }
 
 //  ---- replay: the producer's side -------------------------------------------
@@ -753,48 +800,32 @@ s_pump (kf_bus_t *self, const char *key, s_session_t *session)
 
 typedef struct {
     kf_bus_t *self;
-    const char *stream;
-    Kf__StreamHead head;
-} s_head_t;
+    const Kf__ReplayRequest *request;
+    Kf__ReplayStatus status;
+    uint64_t from, to, head, first;
+    char reason [200];
+} s_decide_t;
 
 static int
-s_read_head (kf_txn_t *txn, void *arg)
+s_decide_replay (kf_txn_t *txn, void *arg)
 {
-    s_head_t *h = arg;
-    return kf_outbox_head (h->self->outbox, txn, h->stream, &h->head);
+    s_decide_t *d = arg;
+    d->status = kf_outbox_replay_range (d->self->outbox, txn, d->request, &d->from, &d->to, &d->head,
+                                        &d->first, d->reason, sizeof d->reason);
+    return 0;
 }
 
 static void
 s_on_replay_request (kf_bus_t *self, zframe_t *identity, Kf__ReplayRequest *request)
 {
-    char owner [KF_STREAM_MAX], reason [200];
-    if (!request->stream || !s_stream_producer (request->stream, owner, sizeof owner)
-    ||  strcmp (owner, self->producer) != 0) {
-        s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_UNKNOWN_STREAM, 0, 0,
-                    "not a stream of this producer");
-        return;
-    }
-    s_head_t h = { self, request->stream, KF__STREAM_HEAD__INIT };
+    s_decide_t d = { self, request, 0, 0, 0, 0, 0, "" };
     kf_err_t err;
-    if (kf_store_read (self->store, s_read_head, &h, &err)) {
+    if (kf_store_read (self->store, s_decide_replay, &d, &err)) {
         s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_BAD_REQUEST, 0, 0, err.text);
         return;
     }
-    uint64_t from = request->from_seq ? request->from_seq : 1;
-    if (request->has_epoch && request->epoch != kf_outbox_epoch (self->outbox)) {
-        snprintf (reason, sizeof reason, "%s has epoch %016llx, not %016llx: its store was rebuilt",
-                  self->producer, (unsigned long long) kf_outbox_epoch (self->outbox),
-                  (unsigned long long) request->epoch);
-        s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED, h.head.head_seq,
-                    h.head.first_seq, reason);
-        return;
-    }
-    if (from < h.head.first_seq && from <= h.head.head_seq) {
-        snprintf (reason, sizeof reason, "%s from %llu was trimmed: the outbox keeps %llu..%llu",
-                  request->stream, (unsigned long long) from, (unsigned long long) h.head.first_seq,
-                  (unsigned long long) h.head.head_seq);
-        s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED, h.head.head_seq,
-                    h.head.first_seq, reason);
+    if (d.status != KF__REPLAY_STATUS__REPLAY_STATUS_OK) {
+        s_send_end (self, identity, d.status, d.head, d.first, d.reason);
         return;
     }
     s_session_t *session = calloc (1, sizeof *session);
@@ -802,8 +833,8 @@ s_on_replay_request (kf_bus_t *self, zframe_t *identity, Kf__ReplayRequest *requ
         return;
     session->identity = zframe_dup (identity);
     snprintf (session->stream, sizeof session->stream, "%s", request->stream);
-    session->next = from;
-    session->last = request->to_seq && request->to_seq < h.head.head_seq ? request->to_seq : h.head.head_seq;
+    session->next = d.from;
+    session->last = d.to;
     session->credit = request->credit > 0 ? (int) request->credit : 1;
     session->last_active = s_mono_ms ();
     char *key = zframe_strhex (identity);
@@ -953,6 +984,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     for (char *key = zlistx_first (idle); key; key = zlistx_next (idle))
         zhashx_delete (self->sessions, key);
     zlistx_destroy (&idle);
+    if (self->stopping)
+        return -1;
     for (s_producer_t *p = zhashx_first (self->producers); p; p = zhashx_next (self->producers)) {
         if (!p->down && now - p->last_beat > S_MISSED_BEATS * self->heartbeat_ms) {
             p->down = true;
@@ -1048,7 +1081,8 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
     if (options->handler) {
         self->inbox = kf_inbox_new (store);
         self->sub = zsock_new (ZMQ_SUB);
-        if (!self->inbox || !self->sub)
+        self->arena = kf_arena_new ();
+        if (!self->inbox || !self->sub || !self->arena)
             goto oom;
         zsock_set_rcvhwm (self->sub, S_HWM);
         if (options->estates) {
@@ -1086,6 +1120,7 @@ kf_bus_destroy (kf_bus_t **self_p)
     if (self) {
         s_batch_clear (self);
         free (self->batch);
+        kf_arena_destroy (&self->arena);
         zhashx_destroy (&self->producers);
         zhashx_destroy (&self->cursors);
         zhashx_destroy (&self->sessions);
@@ -1120,6 +1155,13 @@ kf_bus_run (kf_bus_t *self)
         s_heartbeat (self);
     zloop_start (self->loop);
     return 0;
+}
+
+void
+kf_bus_stop (kf_bus_t *self)
+{
+    assert (self);
+    self->stopping = true;
 }
 
 uint64_t

@@ -36,6 +36,10 @@ typedef struct _kf_bus_t kf_bus_t;
 //  business: log it and return 0, and its sequence is still applied.
 typedef int (kf_bus_handler_fn) (kf_bus_t *bus, kf_txn_t *txn, const Kf__Envelope *event, void *arg);
 
+//  Called after each batch of consumed events has committed (metrics,
+//  benchmarks): `applied` is how many of them took effect.
+typedef void (kf_bus_commit_fn) (kf_bus_t *bus, size_t applied, void *arg);
+
 typedef struct {
     const char *producer;          //  "<service>@<cluster>"; NULL: consumes only
     const char *replay_endpoint;   //  bound when producing
@@ -46,6 +50,8 @@ typedef struct {
     int batch_ms;                  //  ... or this long gathering them (default 2)
     size_t replay_batch;           //  events per replay batch (default 256)
     int replay_credit;             //  replay batches in flight (default 4)
+    kf_bus_commit_fn *on_commit;   //  optional
+    void *on_commit_arg;
 } kf_bus_options_t;
 
 typedef struct {
@@ -71,6 +77,9 @@ zloop_t *kf_bus_loop (kf_bus_t *self);
 
 //  Run until SIGINT/SIGTERM. Sends what the outbox has not sent yet first.
 int kf_bus_run (kf_bus_t *self);
+
+//  Ask kf_bus_run to return once the current handler is done.
+void kf_bus_stop (kf_bus_t *self);
 
 //  Inside a write transaction: append an event (estate and body set) to the
 //  outbox. Returns its sequence, 0 when the transaction failed.

@@ -1,6 +1,9 @@
 /*  kf_codec — size-capped, validated protobuf decoding.  */
 #include "kf_codec.h"
 #include "kf_field.h"
+#include "kf_schema.h"
+
+#include <pthread.h>
 
 #include <assert.h>
 #include <stdio.h>
@@ -77,16 +80,88 @@ kf_utf8_length (const char *text)
     return n;
 }
 
+//  ---- validation plans -----------------------------------------------------
+//  Validating walks only what can be invalid: strings, bytes, enums and
+//  messages outside oneofs, and the one member that is set of each oneof.
+//  The plan of every message type of the schema is made once.
+
+typedef struct {
+    const ProtobufCMessageDescriptor *descriptor;
+    const ProtobufCFieldDescriptor **fields;   //  outside oneofs, of the kinds above
+    unsigned n_fields;
+    unsigned *oneofs;                          //  quantifier offsets, one per oneof
+    unsigned n_oneofs;
+} s_plan_t;
+
+#define S_PLANS 512   //  open addressing; more than twice the schema's types
+static s_plan_t s_plans [S_PLANS];
+static pthread_once_t s_plans_once = PTHREAD_ONCE_INIT;
+
+static bool
+s_needs_checking (const ProtobufCFieldDescriptor *f)
+{
+    return f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_BYTES
+        || f->type == PROTOBUF_C_TYPE_ENUM || f->type == PROTOBUF_C_TYPE_MESSAGE
+        || f->label == PROTOBUF_C_LABEL_REPEATED;
+}
+
+static size_t
+s_plan_slot (const ProtobufCMessageDescriptor *d)
+{
+    return ((uintptr_t) d >> 4) % S_PLANS;
+}
+
+static void
+s_plans_build (void)
+{
+    for (size_t m = 0; m < kf_schema_message_count; m++) {
+        const ProtobufCMessageDescriptor *d = kf_schema_messages [m];
+        size_t slot = s_plan_slot (d);
+        while (s_plans [slot].descriptor)
+            slot = (slot + 1) % S_PLANS;
+        s_plan_t *plan = &s_plans [slot];
+        plan->fields = calloc (d->n_fields + 1, sizeof *plan->fields);
+        plan->oneofs = calloc (d->n_fields + 1, sizeof *plan->oneofs);
+        if (!plan->fields || !plan->oneofs) {
+            free (plan->fields);
+            free (plan->oneofs);
+            continue;   //  no plan: s_validate walks every field instead
+        }
+        for (unsigned i = 0; i < d->n_fields; i++) {
+            const ProtobufCFieldDescriptor *f = &d->fields [i];
+            if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+                bool known = false;
+                for (unsigned k = 0; k < plan->n_oneofs; k++)
+                    known = known || plan->oneofs [k] == f->quantifier_offset;
+                if (!known)
+                    plan->oneofs [plan->n_oneofs++] = f->quantifier_offset;
+            }
+            else
+            if (s_needs_checking (f))
+                plan->fields [plan->n_fields++] = f;
+        }
+        plan->descriptor = d;
+    }
+}
+
+static const s_plan_t *
+s_plan (const ProtobufCMessageDescriptor *d)
+{
+    pthread_once (&s_plans_once, s_plans_build);
+    for (size_t slot = s_plan_slot (d), n = 0; n < S_PLANS && s_plans [slot].descriptor; n++, slot = (slot + 1) % S_PLANS)
+        if (s_plans [slot].descriptor == d)
+            return &s_plans [slot];
+    return NULL;
+}
+
+static int s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err);
+
+//  Every value of one present field.
 static int
-s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err)
+s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, int depth, kf_err_t *err)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
-    if (depth > S_MAX_DEPTH)
-        return kf_err_set (err, "%s: nested too deeply", d->name);
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &d->fields [i];
-        if (!kf_field_present (msg, f))
-            continue;
+    {
         size_t count = kf_field_count (msg, f);
         if (count > KF_CODEC_MAX_REPEATED)
             return kf_err_set (err, "%s.%s: %zu elements, more than %u", d->name, f->name,
@@ -132,6 +207,34 @@ s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err)
     return 0;
 }
 
+static int
+s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    if (depth > S_MAX_DEPTH)
+        return kf_err_set (err, "%s: nested too deeply", d->name);
+    const s_plan_t *plan = s_plan (d);
+    if (!plan) {
+        //  A type outside the schema table: walk it all.
+        for (unsigned i = 0; i < d->n_fields; i++)
+            if (kf_field_present (msg, &d->fields [i])
+            &&  s_validate_field (msg, &d->fields [i], depth, err))
+                return -1;
+        return 0;
+    }
+    for (unsigned i = 0; i < plan->n_fields; i++)
+        if (kf_field_present (msg, plan->fields [i])
+        &&  s_validate_field (msg, plan->fields [i], depth, err))
+            return -1;
+    for (unsigned k = 0; k < plan->n_oneofs; k++) {
+        uint32_t which = *(const uint32_t *) ((const char *) msg + plan->oneofs [k]);
+        const ProtobufCFieldDescriptor *f = which ? protobuf_c_message_descriptor_get_field (d, which) : NULL;
+        if (f && s_validate_field (msg, f, depth, err))
+            return -1;
+    }
+    return 0;
+}
+
 int
 kf_codec_validate (const ProtobufCMessage *msg, kf_err_t *err)
 {
@@ -139,27 +242,141 @@ kf_codec_validate (const ProtobufCMessage *msg, kf_err_t *err)
     return s_validate (msg, 0, err);
 }
 
-ProtobufCMessage *
-kf_codec_unpack (const ProtobufCMessageDescriptor *descriptor, const void *data, size_t size,
-                 kf_err_t *err)
+//  ---- arenas ----------------------------------------------------------------
+
+#define S_ARENA_BLOCK (256u << 10)
+
+typedef struct s_block_t {
+    struct s_block_t *next;
+    size_t size, used;
+    max_align_t data [];
+} s_block_t;
+
+struct _kf_arena_t {
+    s_block_t *blocks;          //  the current block first; the last one is kept on reset
+    ProtobufCAllocator allocator;
+};
+
+static s_block_t *
+s_block_new (size_t size)
 {
-    assert (descriptor);
+    s_block_t *block = malloc (sizeof *block + size);
+    if (block) {
+        block->next = NULL;
+        block->size = size;
+        block->used = 0;
+    }
+    return block;
+}
+
+static void *
+s_arena_alloc (void *data, size_t size)
+{
+    kf_arena_t *self = data;
+    size = (size + 15) & ~(size_t) 15;
+    s_block_t *block = self->blocks;
+    if (!block || block->used + size > block->size) {
+        //  A large request gets a block of its own, behind the current one.
+        s_block_t *fresh = s_block_new (size > S_ARENA_BLOCK / 4 ? size : S_ARENA_BLOCK);
+        if (!fresh)
+            return NULL;
+        if (size > S_ARENA_BLOCK / 4 && block) {
+            fresh->next = block->next;
+            block->next = fresh;
+        }
+        else {
+            fresh->next = block;
+            self->blocks = fresh;
+        }
+        block = fresh;
+    }
+    void *ptr = (char *) block->data + block->used;
+    block->used += size;
+    return memset (ptr, 0, size);
+}
+
+static void
+s_arena_free (void *data, void *ptr)
+{
+    (void) data; (void) ptr;   //  all at once, in kf_arena_reset
+}
+
+kf_arena_t *
+kf_arena_new (void)
+{
+    kf_arena_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->allocator = (ProtobufCAllocator) { s_arena_alloc, s_arena_free, self };
+    return self;
+}
+
+void
+kf_arena_reset (kf_arena_t *self)
+{
+    assert (self);
+    //  Keep one block for the next batch; give the rest back.
+    s_block_t *keep = NULL;
+    for (s_block_t *block = self->blocks, *next; block; block = next) {
+        next = block->next;
+        if (!keep && block->size == S_ARENA_BLOCK) {
+            keep = block;
+            keep->used = 0;
+            keep->next = NULL;
+        }
+        else
+            free (block);
+    }
+    self->blocks = keep;
+}
+
+void
+kf_arena_destroy (kf_arena_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        kf_arena_reset (*self_p);
+        free ((*self_p)->blocks);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static ProtobufCMessage *
+s_unpack (ProtobufCAllocator *allocator, const ProtobufCMessageDescriptor *descriptor,
+          const void *data, size_t size, kf_err_t *err)
+{
     if (size > KF_CODEC_MAX_MESSAGE) {
         kf_err_set (err, "%s: %zu bytes, more than the %u allowed", descriptor->name, size,
                     KF_CODEC_MAX_MESSAGE);
         return NULL;
     }
-    ProtobufCMessage *msg = protobuf_c_message_unpack (descriptor, &kf_codec_allocator, size,
+    ProtobufCMessage *msg = protobuf_c_message_unpack (descriptor, allocator, size,
                                                        size ? data : (const uint8_t *) "");
     if (!msg) {
         kf_err_set (err, "malformed protobuf: not a valid %s", descriptor->name);
         return NULL;
     }
     if (kf_codec_validate (msg, err)) {
-        kf_codec_free (&msg);
+        protobuf_c_message_free_unpacked (msg, allocator);
         return NULL;
     }
     return msg;
+}
+
+ProtobufCMessage *
+kf_codec_unpack_in (kf_arena_t *arena, const ProtobufCMessageDescriptor *descriptor,
+                    const void *data, size_t size, kf_err_t *err)
+{
+    assert (arena && descriptor);
+    return s_unpack (&arena->allocator, descriptor, data, size, err);
+}
+
+ProtobufCMessage *
+kf_codec_unpack (const ProtobufCMessageDescriptor *descriptor, const void *data, size_t size,
+                 kf_err_t *err)
+{
+    assert (descriptor);
+    return s_unpack (&kf_codec_allocator, descriptor, data, size, err);
 }
 
 void
@@ -209,9 +426,14 @@ kf_codec_event_kind (const ProtobufCMessage *envelope, char *buf, size_t size)
     for (unsigned i = 0; i < d->n_fields && !body; i++)
         if (d->fields [i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
             body = kf_codec_oneof_case (envelope, d->fields [i].name);
-    snprintf (buf, size, "%s", body ? body->name : "unknown");
-    char *underscore = strchr (buf, '_');
-    if (body && underscore)
+    const char *name = body ? body->name : "unknown";
+    size_t n = strlen (name);
+    if (n >= size)
+        n = size - 1;
+    memcpy (buf, name, n);
+    buf [n] = 0;
+    char *underscore = body ? memchr (buf, '_', n) : NULL;
+    if (underscore)
         *underscore = '.';
     return buf;
 }

@@ -36,6 +36,18 @@ int kf_codec_validate (const ProtobufCMessage *msg, kf_err_t *err);
 //  Free a message from kf_codec_unpack or kf_json_decode; nulls the pointer.
 void kf_codec_free (ProtobufCMessage **msg_p);
 
+//  An arena for decoding many messages that die together (a batch of
+//  events): allocation is a bump of a pointer, memory is zeroed as handed
+//  out, and nothing is freed one by one: kf_arena_reset frees it all.
+typedef struct _kf_arena_t kf_arena_t;
+kf_arena_t *kf_arena_new (void);
+void kf_arena_destroy (kf_arena_t **self_p);
+void kf_arena_reset (kf_arena_t *self);
+
+//  kf_codec_unpack into an arena. Never kf_codec_free the result.
+ProtobufCMessage *kf_codec_unpack_in (kf_arena_t *arena, const ProtobufCMessageDescriptor *descriptor,
+                                      const void *data, size_t size, kf_err_t *err);
+
 //  Encode into a new buffer (malloc; the caller frees). NULL when out of memory.
 uint8_t *kf_codec_pack (const ProtobufCMessage *msg, size_t *size);
 

@@ -31,9 +31,10 @@ kf_inbox_destroy (kf_inbox_t **self_p)
 
 //  The header must name a stream "<producer>/<estate>" of the event's own
 //  estate, an epoch and a sequence from 1: anything else is not an event.
-static bool
-s_well_formed (const Kf__Envelope *event)
+bool
+kf_inbox_well_formed (const Kf__Envelope *event)
 {
+    assert (event);
     if (!event->stream || !event->estate || !event->has_epoch || !event->has_seq || event->seq == 0)
         return false;
     size_t len = strlen (event->stream);
@@ -60,22 +61,29 @@ kf_inbox_cursor (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t *
 }
 
 kf_inbox_verdict_t
+kf_inbox_judge (const Kf__Envelope *event, uint64_t epoch, uint64_t last)
+{
+    assert (event);
+    if (last > 0 && epoch != event->epoch)
+        return KF_INBOX_NEW_EPOCH;
+    if (event->seq <= last)
+        return KF_INBOX_DUPLICATE;
+    if (event->seq > last + 1)
+        return KF_INBOX_GAP;
+    return KF_INBOX_APPLY;
+}
+
+kf_inbox_verdict_t
 kf_inbox_check (kf_inbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, uint64_t *last)
 {
     assert (self && txn && event && last);
     *last = 0;
-    if (!s_well_formed (event))
+    if (!kf_inbox_well_formed (event))
         return KF_INBOX_MALFORMED;
     uint64_t epoch;
     if (kf_inbox_cursor (self, txn, event->stream, &epoch, last))
         return KF_INBOX_MALFORMED;   //  the transaction has failed anyway
-    if (*last > 0 && epoch != event->epoch)
-        return KF_INBOX_NEW_EPOCH;
-    if (event->seq <= *last)
-        return KF_INBOX_DUPLICATE;
-    if (event->seq > *last + 1)
-        return KF_INBOX_GAP;
-    return KF_INBOX_APPLY;
+    return kf_inbox_judge (event, epoch, *last);
 }
 
 int

@@ -29,6 +29,12 @@ void kf_inbox_destroy (kf_inbox_t **self_p);
 //  What to do with an event. *last gets the cursor's sequence (0: none).
 kf_inbox_verdict_t kf_inbox_check (kf_inbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, uint64_t *last);
 
+//  The two halves of kf_inbox_check, for a caller that keeps the cursors of
+//  a batch in memory (kf_bus): whether the header hangs together, and the
+//  verdict on a well-formed event against a cursor (epoch, last).
+bool kf_inbox_well_formed (const Kf__Envelope *event);
+kf_inbox_verdict_t kf_inbox_judge (const Kf__Envelope *event, uint64_t epoch, uint64_t last);
+
 //  Move the stream's cursor to this event (after applying it).
 int kf_inbox_advance (kf_inbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, int64_t now_ms);
 

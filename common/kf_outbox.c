@@ -18,6 +18,9 @@
 typedef struct {
     uint64_t sent;          //  highest sequence sent (or checkpointed at start)
     uint64_t checkpointed;  //  the sent mark as last written to the store
+    uint64_t txn_id;        //  the transaction the two below belong to
+    uint64_t head_seq;      //  the head as this transaction has made it
+    uint64_t first_seq;
 } s_stream_t;
 
 struct _kf_outbox_t {
@@ -26,13 +29,29 @@ struct _kf_outbox_t {
     char producer [KF_ID_MAX * 2 + 2];
     uint64_t epoch;
     zhashx_t *streams;      //  stream name -> s_stream_t
+    char id_prefix [17];    //  random per process: event ids are this + a counter
+    uint64_t id_counter;
 };
+
+static const char s_hex [] = "0123456789abcdef";
+
+static void
+s_hex64 (char *out, uint64_t v)
+{
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out [i] = s_hex [v & 15];
+}
 
 int
 kf_stream_name (char *buf, size_t size, const char *producer, const char *estate)
 {
-    int n = snprintf (buf, size, "%s/%s", producer, estate);
-    return n > 0 && (size_t) n < size ? 0 : -1;
+    size_t p = strlen (producer), e = strlen (estate);
+    if (p + 1 + e >= size)
+        return -1;
+    memcpy (buf, producer, p);
+    buf [p] = '/';
+    memcpy (buf + p + 1, estate, e + 1);
+    return 0;
 }
 
 static uint64_t
@@ -169,6 +188,16 @@ kf_outbox_new (kf_store_t *store, const char *producer, kf_err_t *err)
         return NULL;
     }
     self->epoch = open.epoch;
+    //  Event ids: 64 random bits drawn once per process, then a counter.
+    //  Unique across restarts without a system call per event.
+    uint64_t prefix;
+    if (getrandom (&prefix, sizeof prefix, 0) != sizeof prefix) {
+        kf_err_set (err, "cannot draw random bits for event ids");
+        kf_outbox_destroy (&self);
+        return NULL;
+    }
+    s_hex64 (self->id_prefix, prefix);
+    self->id_prefix [16] = 0;
     return self;
 }
 
@@ -238,6 +267,16 @@ s_put_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t head_
     return kf_txn_put_msg (txn, self->heads, &key, &head.base);
 }
 
+//  Before the commit: the head of every stream this transaction appended to.
+static void
+s_write_heads (kf_txn_t *txn, void *arg)
+{
+    kf_outbox_t *self = arg;
+    for (s_stream_t *stream = zhashx_first (self->streams); stream; stream = zhashx_next (self->streams))
+        if (stream->txn_id == kf_txn_id (txn))
+            s_put_head (self, txn, zhashx_cursor (self->streams), stream->head_seq, stream->first_seq);
+}
+
 uint64_t
 kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, int64_t now_ms)
 {
@@ -248,21 +287,32 @@ kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, i
         kf_txn_fail (txn, "outbox %s: '%s' is not an estate id", self->producer, event->estate);
         return 0;
     }
-    Kf__StreamHead head;
-    if (kf_outbox_head (self, txn, stream, &head))
+    //  The head: from the store the first time in a transaction, then from
+    //  memory. A redo is another transaction, so it reads the store again.
+    s_stream_t *cached = s_stream (self, stream);
+    if (!cached) {
+        kf_txn_fail (txn, "out of memory");
         return 0;
-    uint64_t seq = head.head_seq + 1;
+    }
+    if (cached->txn_id != kf_txn_id (txn)) {
+        Kf__StreamHead head;
+        if (kf_outbox_head (self, txn, stream, &head))
+            return 0;
+        cached->txn_id = kf_txn_id (txn);
+        cached->head_seq = head.head_seq;
+        cached->first_seq = head.head_seq == 0 ? 1 : head.first_seq;
+        //  The heads are written once, when the transaction is about to commit.
+        if (kf_txn_before_commit (txn, s_write_heads, self))
+            return 0;
+    }
+    uint64_t seq = cached->head_seq + 1;
 
     //  Our own copy of the envelope, with the header filled in.
     Kf__Envelope env = *event;
-    uint8_t id [16];
     char event_id [33];
-    if (getrandom (id, sizeof id, 0) != sizeof id) {
-        kf_txn_fail (txn, "cannot draw a random event id");
-        return 0;
-    }
-    for (int i = 0; i < 16; i++)
-        snprintf (event_id + 2 * i, 3, "%02x", id [i]);
+    memcpy (event_id, self->id_prefix, 16);
+    s_hex64 (event_id + 16, ++self->id_counter);
+    event_id [32] = 0;
     env.stream = stream;
     env.epoch = self->epoch;
     env.seq = seq;
@@ -273,7 +323,7 @@ kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, i
 
     char kind [64], topic [128];
     kf_codec_event_kind (&env.base, kind, sizeof kind);
-    int topic_len = snprintf (topic, sizeof topic, "%s/%s", event->estate, kind);
+    int topic_len = kf_stream_name (topic, sizeof topic, event->estate, kind) == 0 ? (int) strlen (topic) : -1;
     assert (topic_len > 0 && topic_len < 256);
     size_t packed = protobuf_c_message_get_packed_size (&env.base);
     kf_key_t key;
@@ -285,14 +335,7 @@ kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, i
     room [8] = (uint8_t) topic_len;
     memcpy (room + S_PREFIX, topic, (size_t) topic_len);
     protobuf_c_message_pack (&env.base, room + S_PREFIX + topic_len);
-    if (s_put_head (self, txn, stream, seq, head.head_seq == 0 ? 1 : head.first_seq))
-        return 0;
-    //  Remember the stream, so the flush after the commit looks at it.
-    //  A redo of the transaction finds it already there: no harm.
-    if (!s_stream (self, stream)) {
-        kf_txn_fail (txn, "out of memory");
-        return 0;
-    }
+    cached->head_seq = seq;
     return seq;
 }
 
@@ -465,7 +508,14 @@ kf_outbox_maintain (kf_outbox_t *self, kf_txn_t *txn, int64_t now_ms, int64_t ma
             kf_txn_put (txn, self->meta, &key, be, 8);
             stream->checkpointed = stream->sent;
         }
+        //  This transaction's own appends are in memory until the commit.
+        bool appended = stream->txn_id == kf_txn_id (txn);
         Kf__StreamHead head;
+        if (appended) {
+            head.head_seq = stream->head_seq;
+            head.first_seq = stream->first_seq;
+        }
+        else
         if (kf_outbox_head (self, txn, name, &head))
             return trimmed;
         uint64_t first = head.first_seq;
@@ -490,8 +540,51 @@ kf_outbox_maintain (kf_outbox_t *self, kf_txn_t *txn, int64_t now_ms, int64_t ma
             rc = kf_cursor_next (cursor, &k, &v);
         }
         kf_cursor_close (&cursor);
-        if (first != head.first_seq)
-            s_put_head (self, txn, name, head.head_seq, first);
+        if (first != head.first_seq) {
+            if (appended)
+                stream->first_seq = first;   //  written by the commit hook
+            else
+                s_put_head (self, txn, name, head.head_seq, first);
+        }
     }
     return trimmed;
+}
+
+//  ---- replay decisions -------------------------------------------------------
+
+Kf__ReplayStatus
+kf_outbox_replay_range (kf_outbox_t *self, kf_txn_t *txn, const Kf__ReplayRequest *request,
+                        uint64_t *from, uint64_t *to, uint64_t *head, uint64_t *first,
+                        char *reason, size_t size)
+{
+    assert (self && txn && request && from && to && head && first && reason && size);
+    *from = *to = *head = *first = 0;
+    reason [0] = 0;
+    size_t plen = strlen (self->producer);
+    const char *stream = request->stream;
+    if (!stream || strncmp (stream, self->producer, plen) != 0 || stream [plen] != '/'
+    ||  !kf_config_valid_id (stream + plen + 1)) {
+        snprintf (reason, size, "not a stream of %s", self->producer);
+        return KF__REPLAY_STATUS__REPLAY_STATUS_UNKNOWN_STREAM;
+    }
+    Kf__StreamHead h;
+    if (kf_outbox_head (self, txn, stream, &h)) {
+        snprintf (reason, size, "%s", kf_txn_reason (txn));
+        return KF__REPLAY_STATUS__REPLAY_STATUS_BAD_REQUEST;
+    }
+    *head = h.head_seq;
+    *first = h.first_seq;
+    if (request->has_epoch && request->epoch != self->epoch) {
+        snprintf (reason, size, "%s has epoch %016llx, not %016llx: its store was rebuilt",
+                  self->producer, (unsigned long long) self->epoch, (unsigned long long) request->epoch);
+        return KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED;
+    }
+    *from = request->from_seq ? request->from_seq : 1;
+    if (*from < h.first_seq && *from <= h.head_seq) {
+        snprintf (reason, size, "%s from %llu was trimmed: the outbox keeps %llu..%llu", stream,
+                  (unsigned long long) *from, (unsigned long long) h.first_seq, (unsigned long long) h.head_seq);
+        return KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED;
+    }
+    *to = request->to_seq && request->to_seq < h.head_seq ? request->to_seq : h.head_seq;
+    return KF__REPLAY_STATUS__REPLAY_STATUS_OK;
 }

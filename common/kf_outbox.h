@@ -66,6 +66,15 @@ typedef int (kf_outbox_read_fn) (uint64_t seq, const void *envelope, size_t size
 int64_t kf_outbox_read (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t from, uint64_t to,
                         size_t max, kf_outbox_read_fn *fn, void *arg);
 
+//  Decide a replay request (kf_bus's replay endpoint, the fuzzers): OK with
+//  the range [*from, *to] to send (empty when from > to), or why not, in
+//  `reason`: another producer's stream (UNKNOWN_STREAM), another epoch or a
+//  range already trimmed (SNAPSHOT_REQUIRED). *head and *first describe the
+//  stream in every case.
+Kf__ReplayStatus kf_outbox_replay_range (kf_outbox_t *self, kf_txn_t *txn, const Kf__ReplayRequest *request,
+                                         uint64_t *from, uint64_t *to, uint64_t *head, uint64_t *first,
+                                         char *reason, size_t size);
+
 //  A stream's name: "<producer>/<estate>". Returns 0, or -1 if too long.
 int kf_stream_name (char *buf, size_t size, const char *producer, const char *estate);
 

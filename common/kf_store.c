@@ -28,11 +28,15 @@ struct _kf_store_t {
     size_t table_count;
     size_t map_size;
     size_t map_size_max;
+    uint64_t txn_count;   //  transactions begun, redos included
 };
 
 struct _kf_txn_t {
     kf_store_t *store;
     MDB_txn *txn;
+    uint64_t id;
+    struct { kf_txn_hook_fn *fn; void *arg; } hooks [KF_TXN_HOOKS];
+    int hook_count;
     bool write;
     int rc;               //  the sticky error
     kf_err_t reason;
@@ -353,7 +357,7 @@ s_run (kf_store_t *self, bool write, kf_txn_fn *fn, void *arg, kf_err_t *err)
 {
     assert (self && fn);
     for (int attempt = 0; attempt < S_MAX_REDO; attempt++) {
-        kf_txn_t txn = { .store = self, .write = write };
+        kf_txn_t txn = { .store = self, .write = write, .id = ++self->txn_count };
         int rc = mdb_txn_begin (self->env, NULL, write ? 0 : MDB_RDONLY, &txn.txn);
         if (rc != 0) {
             if (s_recoverable (self, rc))
@@ -363,6 +367,8 @@ s_run (kf_store_t *self, bool write, kf_txn_fn *fn, void *arg, kf_err_t *err)
         int fn_rc = fn (&txn, arg);
         if (fn_rc != 0 && txn.rc == 0)
             kf_txn_fail (&txn, "transaction failed");
+        for (int i = 0; i < txn.hook_count && txn.rc == 0; i++)
+            txn.hooks [i].fn (&txn, txn.hooks [i].arg);
         if (txn.rc == 0 && write) {
             rc = mdb_txn_commit (txn.txn);
             txn.txn = NULL;
@@ -475,6 +481,28 @@ kf_txn_store (kf_txn_t *self)
 {
     assert (self);
     return self->store;
+}
+
+int
+kf_txn_before_commit (kf_txn_t *self, kf_txn_hook_fn *fn, void *arg)
+{
+    assert (self && self->write && fn);
+    for (int i = 0; i < self->hook_count; i++)
+        if (self->hooks [i].fn == fn && self->hooks [i].arg == arg)
+            return 0;
+    if (self->hook_count == KF_TXN_HOOKS)
+        return kf_txn_fail (self, "store %s: more than %d commit hooks", self->store->path, KF_TXN_HOOKS);
+    self->hooks [self->hook_count].fn = fn;
+    self->hooks [self->hook_count].arg = arg;
+    self->hook_count++;
+    return 0;
+}
+
+uint64_t
+kf_txn_id (const kf_txn_t *self)
+{
+    assert (self);
+    return self->id;
 }
 
 int

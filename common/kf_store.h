@@ -123,6 +123,18 @@ bool kf_txn_writable (const kf_txn_t *self);
 int kf_txn_error (const kf_txn_t *self);
 const char *kf_txn_reason (const kf_txn_t *self);
 kf_store_t *kf_txn_store (kf_txn_t *self);
+//  Run fn (txn, arg) inside this write transaction just before it commits,
+//  after the callback of kf_store_write returned 0: for a module that keeps
+//  what it changed in memory and writes it once (the outbox's stream heads).
+//  At most KF_TXN_HOOKS a transaction; registering the same fn and arg twice
+//  registers it once. A redo starts with none.
+#define KF_TXN_HOOKS 8
+typedef void (kf_txn_hook_fn) (kf_txn_t *txn, void *arg);
+int kf_txn_before_commit (kf_txn_t *self, kf_txn_hook_fn *fn, void *arg);
+
+//  A number no other transaction of this store has had, a redo included:
+//  lets a caller cache what it read within one transaction, safely.
+uint64_t kf_txn_id (const kf_txn_t *self);
 
 //  Fail the transaction on purpose (printf-style reason); returns -1.
 int kf_txn_fail (kf_txn_t *self, const char *format, ...)

@@ -1,6 +1,8 @@
-/*  Writes the seed corpus of fuzz_codec from a few hand-written JSON
-    documents: each as a JSON seed and as a protobuf seed. Run by
-    `make fuzz-seeds`; the output is committed under tests/fuzz/corpus/.
+/*  Writes the seed corpora of the fuzz targets from a few hand-written JSON
+    documents. fuzz_codec gets each as a JSON seed and as a protobuf seed;
+    fuzz_envelope and fuzz_replay get the envelopes and replay messages as
+    plain protobuf. Run by `make fuzz-seeds`; the output is committed under
+    tests/fuzz/corpus/.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +34,37 @@ static const struct { const char *type; const char *json; } s_seeds [] = {
     { "ReplayMessage", "{\"batch\":{\"events\":[\"CgF4\",\"\"]}}" },
     { "Heartbeat", "{\"producer\":\"dispatch@c1\",\"replay_endpoint\":\"ipc://var/run/dispatch-replay\","
                    "\"heads\":[{\"stream\":\"dispatch@c1/E001\",\"epoch\":\"5\",\"head_seq\":\"100\",\"first_seq\":\"1\"}]}" },
+    { "ReplayMessage", "{\"request\":{\"stream\":\"intake@c1/E001\",\"from_seq\":\"3\",\"to_seq\":\"40\",\"credit\":4}}" },
+    { "ReplayMessage", "{\"request\":{\"stream\":\"intake@c1/E002\",\"from_seq\":\"1\",\"credit\":1}}" },
+    { "ReplayMessage", "{\"request\":{\"stream\":\"intake@c1/E001\",\"epoch\":\"7\",\"from_seq\":\"1\"}}" },
+    { "ReplayMessage", "{\"request\":{\"stream\":\"dispatch@c1/E001\",\"from_seq\":\"1\"}}" },
+    { "ReplayMessage", "{\"credit\":{\"credit\":2}}" },
+    { "Envelope", "{\"stream\":\"intake@c1/E001\",\"estate\":\"E001\",\"epoch\":\"7\",\"seq\":\"6\","
+                  "\"ticket_note_added\":{\"ticket_no\":\"T\",\"note\":\"n\"}}" },
+    { "Envelope", "{\"stream\":\"intake@c1/E001\",\"estate\":\"E001\",\"epoch\":\"8\",\"seq\":\"1\","
+                  "\"ticket_closed\":{}}" },
     { "FeeSchedule", "{\"effective_from\":20260101,\"rates\":[{\"building_type\":\"highrise\",\"fen_per_m2_month\":\"235\"}],"
                      "\"vacant_discount_percent\":30}" },
 };
 
+static int
+s_write (const char *path, const void *prefix, size_t prefix_size, const void *data, size_t size)
+{
+    FILE *file = fopen (path, "wb");
+    if (!file) {
+        perror (path);
+        return -1;
+    }
+    fwrite (prefix, 1, prefix_size, file);
+    fwrite (data, 1, size, file);
+    fclose (file);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv [1] : "tests/fuzz/corpus/codec";
+    const char *root = argc > 1 ? argv [1] : "tests/fuzz/corpus";
     for (size_t i = 0; i < sizeof s_seeds / sizeof s_seeds [0]; i++) {
         const ProtobufCMessageDescriptor *d = kf_schema_find (s_seeds [i].type);
         kf_err_t err;
@@ -50,21 +75,24 @@ main (int argc, char **argv)
         }
         size_t size;
         uint8_t *packed = kf_codec_pack (msg, &size);
+        //  fuzz_codec: a mode byte, the type's name, NUL, the payload.
         for (int json = 0; json <= 1; json++) {
-            char path [512];
-            snprintf (path, sizeof path, "%s/seed-%02zu-%s.%s", dir, i, s_seeds [i].type, json ? "json" : "pb");
-            FILE *file = fopen (path, "wb");
-            if (!file) {
-                perror (path);
+            char path [512], prefix [64];
+            snprintf (path, sizeof path, "%s/codec/seed-%02zu-%s.%s", root, i, s_seeds [i].type, json ? "json" : "pb");
+            prefix [0] = (char) json;
+            size_t prefix_size = 1 + (size_t) snprintf (prefix + 1, sizeof prefix - 1, "%s", d->short_name) + 1;
+            if (s_write (path, prefix, prefix_size, json ? (const void *) s_seeds [i].json : packed,
+                         json ? strlen (s_seeds [i].json) : size))
                 return 1;
-            }
-            fputc (json, file);
-            fwrite (d->short_name, 1, strlen (d->short_name) + 1, file);
-            if (json)
-                fwrite (s_seeds [i].json, 1, strlen (s_seeds [i].json), file);
-            else
-                fwrite (packed, 1, size, file);
-            fclose (file);
+        }
+        //  fuzz_envelope and fuzz_replay: the plain protobuf.
+        const char *target = strcmp (s_seeds [i].type, "Envelope") == 0 ? "envelope"
+                           : strcmp (s_seeds [i].type, "ReplayMessage") == 0 ? "replay" : NULL;
+        if (target) {
+            char path [512];
+            snprintf (path, sizeof path, "%s/%s/seed-%02zu.pb", root, target, i);
+            if (s_write (path, "", 0, packed, size))
+                return 1;
         }
         free (packed);
         kf_codec_free (&msg);

@@ -28,7 +28,20 @@ typedef struct {
 
 static char h_bin_dir [512];   //  build/<flavour>/tests
 
-static void
+//  Every process started and not yet stopped: a test that fails half-way
+//  must not leave daemons behind (h_kill_all in its teardown).
+#define H_MAX_PROCS 64
+static h_proc_t *h_running [H_MAX_PROCS];
+
+static inline void
+h_forget (h_proc_t *proc)
+{
+    for (int i = 0; i < H_MAX_PROCS; i++)
+        if (h_running [i] == proc)
+            h_running [i] = NULL;
+}
+
+static inline void
 h_init (void)
 {
     char exe [512];
@@ -44,7 +57,7 @@ h_init (void)
 
 //  Path of a program of the build: "kefu-bus" is in ../bin, tests beside us.
 //  Program names are short: the buffer has room for the directory and 64 more.
-static void
+static inline void
 h_program (char *buf, size_t size, const char *program)
 {
     assert (strlen (program) < 64 && size >= sizeof h_bin_dir + 80);
@@ -55,7 +68,7 @@ h_program (char *buf, size_t size, const char *program)
 }
 
 //  Prepare a process: program, then its arguments, NULL-terminated.
-static void
+static inline void
 h_proc_init (h_proc_t *proc, const char *dir, const char *name, const char *program, ...)
 {
     memset (proc, 0, sizeof *proc);
@@ -74,7 +87,7 @@ h_proc_init (h_proc_t *proc, const char *dir, const char *name, const char *prog
     proc->argv [n] = NULL;
 }
 
-static void
+static inline void
 h_proc_free (h_proc_t *proc)
 {
     for (int i = 0; proc->argv [i]; i++)
@@ -82,7 +95,7 @@ h_proc_free (h_proc_t *proc)
     memset (proc->argv, 0, sizeof proc->argv);
 }
 
-static void
+static inline void
 h_start (h_proc_t *proc)
 {
     assert (proc->pid == 0);
@@ -99,10 +112,16 @@ h_start (h_proc_t *proc)
         _exit (127);
     }
     proc->pid = pid;
+    h_forget (proc);
+    for (int i = 0; i < H_MAX_PROCS; i++)
+        if (!h_running [i]) {
+            h_running [i] = proc;
+            break;
+        }
 }
 
 //  kill -9, as a crash would.
-static void
+static inline void
 h_kill9 (h_proc_t *proc)
 {
     if (proc->pid > 0) {
@@ -110,13 +129,24 @@ h_kill9 (h_proc_t *proc)
         waitpid (proc->pid, NULL, 0);
         proc->pid = 0;
     }
+    h_forget (proc);
+}
+
+//  kill -9 whatever this test started and did not stop.
+static inline void
+h_kill_all (void)
+{
+    for (int i = 0; i < H_MAX_PROCS; i++)
+        if (h_running [i])
+            h_kill9 (h_running [i]);
 }
 
 //  SIGTERM and wait up to timeout_ms; returns the exit status, or -1 when it
 //  had to be killed or died of a signal.
-static int
+static inline int
 h_stop (h_proc_t *proc, int timeout_ms)
 {
+    h_forget (proc);
     if (proc->pid <= 0)
         return 0;
     kill (proc->pid, SIGTERM);
@@ -136,14 +166,14 @@ h_stop (h_proc_t *proc, int timeout_ms)
 }
 
 //  Whether the process is still running (it may have died on its own).
-static bool
+static inline bool
 h_alive (h_proc_t *proc)
 {
     return proc->pid > 0 && waitpid (proc->pid, NULL, WNOHANG) == 0;
 }
 
 //  Poll cond until it holds or timeout_ms passes.
-static bool
+static inline bool
 h_wait_for (bool (*cond) (void *), void *arg, int timeout_ms)
 {
     int64_t deadline = zclock_mono () + timeout_ms;
@@ -155,7 +185,7 @@ h_wait_for (bool (*cond) (void *), void *arg, int timeout_ms)
     return true;
 }
 
-static bool
+static inline bool
 h_log_contains (h_proc_t *proc, const char *text)
 {
     FILE *file = fopen (proc->log, "r");

@@ -10,7 +10,7 @@
 //  The scratch directory of the running test, made by kf_test_dir_setup.
 static char kf_test_dir [64];
 
-static int
+static inline int
 kf_test_dir_remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void) st; (void) flag; (void) ftw;
@@ -18,7 +18,7 @@ kf_test_dir_remove_entry (const char *path, const struct stat *st, int flag, str
 }
 
 //  cmocka setup: a fresh, empty directory under /tmp.
-static int
+static inline int
 kf_test_dir_setup (void **state)
 {
     (void) state;
@@ -27,14 +27,14 @@ kf_test_dir_setup (void **state)
 }
 
 //  A directory and everything in it, gone.
-static int
+static inline int
 kf_test_remove_tree (const char *path)
 {
     return nftw (path, kf_test_dir_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 //  cmocka teardown: the scratch directory, gone.
-static int
+static inline int
 kf_test_dir_teardown (void **state)
 {
     (void) state;

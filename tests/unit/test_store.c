@@ -442,6 +442,71 @@ test_disk_full_loses_nothing (void **state)
     kf_store_destroy (&store);
 }
 
+typedef struct {
+    kf_store_t *store;
+    int hooks_run;
+    bool fail;
+} s_hooked_t;
+
+//  Writes, before the commit, how many records the transaction put.
+static void
+s_count_hook (kf_txn_t *txn, void *arg)
+{
+    s_hooked_t *h = arg;
+    h->hooks_run++;
+    kf_key_t key;
+    kf_key_make (&key, "s", "count");
+    uint64_t n = kf_txn_count (txn, kf_store_table (h->store, "tickets"));
+    kf_txn_put (txn, kf_store_table (h->store, "counters"), &key, &n, sizeof n);
+}
+
+static int
+s_hooked (kf_txn_t *txn, void *arg)
+{
+    s_hooked_t *h = arg;
+    kf_key_t key;
+    for (int i = 0; i < 3; i++) {
+        kf_key_make (&key, "u", (uint32_t) i);
+        kf_txn_put (txn, kf_store_table (h->store, "tickets"), &key, "x", 1);
+        //  Registered three times, run once.
+        kf_txn_before_commit (txn, s_count_hook, h);
+    }
+    if (h->fail)
+        return kf_txn_fail (txn, "no");
+    return 0;
+}
+
+static int
+s_read_count (kf_txn_t *txn, void *arg)
+{
+    uint64_t *n = arg;
+    kf_key_t key;
+    kf_key_make (&key, "s", "count");
+    kf_val_t value;
+    *n = 0;
+    if (kf_txn_get (txn, kf_store_table (kf_txn_store (txn), "counters"), &key, &value) == KF_FOUND)
+        memcpy (n, value.data, sizeof *n);
+    return 0;
+}
+
+static void
+test_hooks_run_before_commit (void **state)
+{
+    (void) state;
+    kf_store_t *store = s_open ("hooks", 0);
+    s_hooked_t h = { store, 0, true };
+    //  A failed transaction runs no hook.
+    assert_int_equal (kf_store_write (store, s_hooked, &h, NULL), -1);
+    assert_int_equal (h.hooks_run, 0);
+    h.fail = false;
+    assert_int_equal (kf_store_write (store, s_hooked, &h, NULL), 0);
+    assert_int_equal (h.hooks_run, 1);
+    uint64_t n;
+    kf_store_read (store, s_read_count, &n, NULL);
+    assert_int_equal (n, 3);   //  the hook saw the transaction's own writes
+    kf_store_destroy (&store);
+}
+
 static void
 test_bad_paths (void **state)
 {
@@ -464,6 +529,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_backup_is_a_usable_copy, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_stale_readers_are_cleared, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_loses_nothing, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_hooks_run_before_commit, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test (test_bad_paths),
     };
     return cmocka_run_group_tests_name ("kf_store", tests, NULL, NULL);

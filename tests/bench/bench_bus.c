@@ -1,0 +1,172 @@
+/*  bench_bus — what `make bench` prints for the event bus.
+
+    One producer, the bus, three consumers committing durably; the same
+    loads through kefu (kefu-bus, kf_bus) and through a bare LMDB + ZeroMQ
+    pipeline (bench_bare). For each: events per second flat out, and the
+    latency from publish to the last consumer's commit at a paced 1,000/s
+    and 10,000/s. Then the ratio kefu/bare. It measures; it does not fail.
+*/
+#include "kf_harness.h"
+#include "bench_common.h"
+#include "kf_test.h"
+#include "kf_log.h"
+
+typedef struct {
+    const char *name;
+    uint64_t events;
+    uint64_t rate;      //  0: flat out
+} s_load_t;
+
+typedef struct {
+    uint64_t received;  //  the least any consumer received
+    double per_second;
+    double p50_ms, p99_ms, max_ms;
+} s_result_t;
+
+static int
+s_compare_u32 (const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+//  Read the three consumers' records: an event's latency is the one to the
+//  last consumer that committed it.
+static s_result_t
+s_collect (const char *dir, uint64_t events)
+{
+    s_result_t result = { .received = UINT64_MAX };
+    uint32_t *worst = calloc (events, sizeof *worst);
+    uint32_t *one = calloc (events, sizeof *one);
+    uint64_t first_publish = UINT64_MAX, last_commit = 0;
+    for (int i = 1; i <= 3; i++) {
+        char path [256];
+        snprintf (path, sizeof path, "%s/record-%d", dir, i);
+        FILE *file = fopen (path, "rb");
+        uint64_t header [5] = { 0 };
+        if (!file || fread (header, sizeof header, 1, file) != 1 || fread (one, sizeof *one, events, file) != events) {
+            result.received = 0;
+            if (file)
+                fclose (file);
+            continue;
+        }
+        fclose (file);
+        result.received = header [1] < result.received ? header [1] : result.received;
+        last_commit = header [3] > last_commit ? header [3] : last_commit;
+        first_publish = header [4] && header [4] < first_publish ? header [4] : first_publish;
+        for (uint64_t k = 0; k < events; k++)
+            worst [k] = one [k] > worst [k] ? one [k] : worst [k];
+    }
+    if (result.received == events && last_commit > first_publish) {
+        result.per_second = (double) events * 1e6 / (double) (last_commit - first_publish);
+        qsort (worst, events, sizeof *worst, s_compare_u32);
+        result.p50_ms = worst [events / 2] / 1000.0;
+        result.p99_ms = worst [events * 99 / 100] / 1000.0;
+        result.max_ms = worst [events - 1] / 1000.0;
+    }
+    free (worst);
+    free (one);
+    return result;
+}
+
+static s_result_t
+s_run (bool kefu, const s_load_t *load)
+{
+    kf_test_dir_setup (NULL);
+    char config [256], in [128], out [128], events [32], rate [32];
+    snprintf (config, sizeof config, "%s/kefu.conf", kf_test_dir);
+    snprintf (in, sizeof in, "ipc://%s/bus-in", kf_test_dir);
+    snprintf (out, sizeof out, "ipc://%s/bus-out", kf_test_dir);
+    snprintf (events, sizeof events, "%llu", (unsigned long long) load->events);
+    snprintf (rate, sizeof rate, "%llu", (unsigned long long) load->rate);
+    FILE *file = fopen (config, "w");
+    fprintf (file, "bus\n    publish = %s\n    subscribe = %s\nestates\n    E001\n        name = bench\n", in, out);
+    fclose (file);
+
+    h_proc_t bus, producer, consumers [3];
+    if (kefu)
+        h_proc_init (&bus, kf_test_dir, "bus", "kefu-bus", "--config", config, NULL);
+    else
+        h_proc_init (&bus, kf_test_dir, "bus", "bench_bare", "proxy", "--in", in, "--out", out, NULL);
+    for (int i = 0; i < 3; i++) {
+        char data [128], record [128], name [16];
+        snprintf (data, sizeof data, "%s/c%d", kf_test_dir, i + 1);
+        snprintf (record, sizeof record, "%s/record-%d", kf_test_dir, i + 1);
+        snprintf (name, sizeof name, "c%d", i + 1);
+        if (kefu)
+            h_proc_init (&consumers [i], kf_test_dir, name, "bench_kefu", "consumer", "--config", config,
+                         "--data", data, "--events", events, "--out", record, NULL);
+        else
+            h_proc_init (&consumers [i], kf_test_dir, name, "bench_bare", "consumer", "--out", out,
+                         "--data", data, "--events", events, "--record", record, NULL);
+    }
+    char data [128], replay [128];
+    snprintf (data, sizeof data, "%s/p", kf_test_dir);
+    snprintf (replay, sizeof replay, "ipc://%s/p-replay", kf_test_dir);
+    if (kefu)
+        h_proc_init (&producer, kf_test_dir, "p", "bench_kefu", "producer", "--config", config, "--data", data,
+                     "--replay", replay, "--events", events, "--rate", rate, NULL);
+    else
+        h_proc_init (&producer, kf_test_dir, "p", "bench_bare", "producer", "--in", in, "--data", data,
+                     "--events", events, "--rate", rate, NULL);
+    h_start (&bus);
+    for (int i = 0; i < 3; i++)
+        h_start (&consumers [i]);
+    h_start (&producer);
+    //  The consumers leave once they have every event.
+    for (int i = 0; i < 3; i++) {
+        int64_t deadline = zclock_mono () + 180000;
+        while (h_alive (&consumers [i]) && zclock_mono () < deadline)
+            zclock_sleep (20);
+        h_stop (&consumers [i], 5000);
+        h_proc_free (&consumers [i]);
+    }
+    h_stop (&producer, 5000);
+    h_stop (&bus, 5000);
+    h_proc_free (&producer);
+    h_proc_free (&bus);
+    h_kill_all ();
+    s_result_t result = s_collect (kf_test_dir, load->events);
+    kf_test_dir_teardown (NULL);
+    return result;
+}
+
+static void
+s_print (const char *pipeline, const s_load_t *load, const s_result_t *r)
+{
+    if (r->received != load->events)
+        printf ("%-6s %-9s %8llu   incomplete: %llu events reached every consumer\n", pipeline, load->name,
+                (unsigned long long) load->events, (unsigned long long) r->received);
+    else
+        printf ("%-6s %-9s %8llu %10.0f %8.2f %8.2f %8.2f\n", pipeline, load->name,
+                (unsigned long long) load->events, r->per_second, r->p50_ms, r->p99_ms, r->max_ms);
+    fflush (stdout);
+}
+
+int
+main (void)
+{
+    h_init ();
+    kf_log_init ("bench_bus", KF_LOG_WARNING);
+    const s_load_t loads [] = {
+        { "flat out", 200000, 0 },
+        { "1000/s", 5000, 1000 },
+        { "10000/s", 50000, 10000 },
+    };
+    printf ("bus: 1 producer -> bus -> 3 consumers, every commit durable (fdatasync)\n");
+    printf ("latency: from the producer's publish to the last consumer's commit\n\n");
+    printf ("%-6s %-9s %8s %10s %8s %8s %8s\n", "", "load", "events", "events/s", "p50 ms", "p99 ms", "max ms");
+    s_result_t results [3][2];
+    for (size_t l = 0; l < 3; l++)
+        for (int kefu = 1; kefu >= 0; kefu--) {
+            results [l][kefu] = s_run (kefu, &loads [l]);
+            s_print (kefu ? "kefu" : "bare", &loads [l], &results [l][kefu]);
+        }
+    double ratio = results [0][0].per_second > 0 ? results [0][1].per_second / results [0][0].per_second : 0;
+    printf ("\nratio kefu/bare, events/s flat out: %.2f   (target >= 0.70: %s)\n", ratio,
+            ratio >= 0.7 ? "met" : "MISSED");
+    double p99 = results [1][1].p99_ms;
+    printf ("kefu p99 at 1000/s: %.2f ms   (target <= 20 ms: %s)\n", p99,
+            results [1][1].received == loads [1].events && p99 <= 20 ? "met" : "MISSED");
+    return 0;
+}
