@@ -49,6 +49,7 @@ struct _kf_bus_t {
     kf_store_t *store;
     kf_clock_t *clock;
     kf_bus_options_t options;
+    kf_net_t *net;
     char *producer;
     char *replay_endpoint;
     zloop_t *loop;
@@ -595,7 +596,7 @@ s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint
     if (!producer->dealer) {
         producer->dealer = zsock_new (ZMQ_DEALER);
         kf_err_t err;
-        if (!producer->dealer || kf_net_connect (producer->dealer, producer->endpoint, &err)) {
+        if (!producer->dealer || kf_net_connect (self->net, producer->dealer, producer->endpoint, &err)) {
             kf_warning ("replay from %s: %s", producer->name, producer->dealer ? err.text : "no socket");
             zsock_destroy (&producer->dealer);
             return;
@@ -1048,6 +1049,9 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
     self->heartbeat_ms = kf_config_duration_ms (config, "bus/heartbeat");
     self->outbox_max_age_ms = kf_config_duration_ms (config, "bus/outbox_max_age");
     self->outbox_max_events = (uint64_t) kf_config_int (config, "bus/outbox_max_events");
+    self->net = kf_net_new (config, err);
+    if (!self->net)
+        goto fail;
     self->loop = zloop_new ();
     self->producers = zhashx_new ();
     self->cursors = zhashx_new ();
@@ -1072,8 +1076,8 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
         zsock_set_sndhwm (self->pub, S_HWM);
         zsock_set_router_mandatory (self->replay, 1);
         zsock_set_sndhwm (self->replay, S_HWM);
-        if (kf_net_connect (self->pub, kf_config_str (config, "bus/publish"), err)
-        ||  kf_net_bind (self->replay, options->replay_endpoint, err))
+        if (kf_net_connect (self->net, self->pub, kf_config_str (config, "bus/publish"), err)
+        ||  kf_net_bind (self->net, self->replay, options->replay_endpoint, err))
             goto fail;
         zloop_reader (self->loop, self->replay, s_on_replay_router, self);
         zloop_reader_set_tolerant (self->loop, self->replay);
@@ -1097,7 +1101,7 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
         }
         else
             zsock_set_subscribe (self->sub, "");
-        if (kf_net_connect (self->sub, kf_config_str (config, "bus/subscribe"), err)
+        if (kf_net_connect (self->net, self->sub, kf_config_str (config, "bus/subscribe"), err)
         ||  kf_store_read (store, s_load_cursors, self, err))
             goto fail;
         zloop_reader (self->loop, self->sub, s_on_sub, self);
@@ -1129,6 +1133,7 @@ kf_bus_destroy (kf_bus_t **self_p)
         zsock_destroy (&self->pub);
         zsock_destroy (&self->replay);
         zsock_destroy (&self->sub);
+        kf_net_destroy (&self->net);
         kf_outbox_destroy (&self->outbox);
         kf_inbox_destroy (&self->inbox);
         free (self->producer);

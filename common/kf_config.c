@@ -88,6 +88,13 @@ static const s_key_t s_schema [] = {
     { "estates/*/calendar", T_ID, "default", false, 0, 0, "a calendar of calendars/, or default" },
     { "estates/*/intake", T_PRODUCER, NULL, false, 0, 0, "the intake instance that owns the estate (default intake@<cluster>)" },
 
+    { "security", T_SECTION, NULL, false, 0, 0, "CURVE for tcp:// endpoints (ipc:// needs none)" },
+    { "security/curve", T_BOOL, "true", false, 0, 0, "CURVE on every tcp:// endpoint; false runs them in the clear" },
+    { "security/cluster_certificate", T_PATH, NULL, false, 0, 0,
+      "the cluster's certificate (zcert): its public key for clients, its _secret file on cluster hosts" },
+    { "security/certificate", T_PATH, NULL, false, 0, 0, "this host's own certificate (zcert, with its _secret file)" },
+    { "security/allowed_keys", T_PATH, NULL, false, 0, 0, "directory of the public certificates the cluster admits" },
+
     { "services", T_SECTION, NULL, false, 0, 0, "the daemons" },
     S_SERVICE ("intake"),
     S_SERVICE ("dispatch"),

@@ -1,10 +1,26 @@
-/*  kf_net — binding and connecting endpoints.  */
+/*  kf_net — binding and connecting endpoints, with CURVE over tcp://.  */
 #include "kf_net.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define S_ZAP_DOMAIN "kefu"
+
+struct _kf_net_t {
+    bool curve;             //  security/curve
+    zcert_t *cluster;       //  the cluster's certificate (with its secret on cluster hosts)
+    zcert_t *own;           //  this process's certificate, as a client
+    char *allowed;          //  directory of admitted client certificates
+    zactor_t *auth;         //  zauth, started when a tcp:// endpoint is bound
+};
+
+static bool
+s_is_tcp (const char *endpoint)
+{
+    return strncmp (endpoint, "tcp://", 6) == 0;
+}
 
 //  mkdir -p of the directory that will hold an ipc socket file.
 static int
@@ -30,21 +46,98 @@ s_prepare_ipc (const char *endpoint, kf_err_t *err)
     return 0;
 }
 
-int
-kf_net_bind (zsock_t *socket, const char *endpoint, kf_err_t *err)
+kf_net_t *
+kf_net_new (kf_config_t *config, kf_err_t *err)
 {
-    assert (socket && endpoint);
+    assert (config);
+    kf_net_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->curve = kf_config_bool (config, "security/curve");
+    const char *cluster = kf_config_str (config, "security/cluster_certificate");
+    const char *own = kf_config_str (config, "security/certificate");
+    const char *allowed = kf_config_str (config, "security/allowed_keys");
+    if (cluster && !(self->cluster = zcert_load (cluster))) {
+        kf_err_set (err, "security/cluster_certificate: cannot load %s", cluster);
+        kf_net_destroy (&self);
+        return NULL;
+    }
+    if (own && !(self->own = zcert_load (own))) {
+        kf_err_set (err, "security/certificate: cannot load %s", own);
+        kf_net_destroy (&self);
+        return NULL;
+    }
+    if (allowed)
+        self->allowed = strdup (allowed);
+    return self;
+}
+
+void
+kf_net_destroy (kf_net_t **self_p)
+{
+    assert (self_p);
+    kf_net_t *self = *self_p;
+    if (self) {
+        zactor_destroy (&self->auth);
+        zcert_destroy (&self->cluster);
+        zcert_destroy (&self->own);
+        free (self->allowed);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  A zero secret key means the certificate was loaded without its _secret file.
+static bool
+s_has_secret (zcert_t *cert)
+{
+    const byte *key = zcert_secret_key (cert);
+    for (int i = 0; i < 32; i++)
+        if (key [i])
+            return true;
+    return false;
+}
+
+int
+kf_net_bind (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *err)
+{
+    assert (self && socket && endpoint);
     if (strncmp (endpoint, "ipc://", 6) == 0 && s_prepare_ipc (endpoint, err))
         return -1;
+    if (s_is_tcp (endpoint) && self->curve) {
+        if (!self->cluster || !s_has_secret (self->cluster) || !self->allowed)
+            return kf_err_set (err, "%s is tcp://: CURVE needs security/cluster_certificate (with its _secret "
+                               "file on this host) and security/allowed_keys, or security/curve = false", endpoint);
+        if (!self->auth) {
+            self->auth = zactor_new (zauth, NULL);
+            if (!self->auth)
+                return kf_err_set (err, "cannot start ZAP authentication");
+            //  Only the public certificates in this directory are admitted.
+            zstr_sendx (self->auth, "CURVE", self->allowed, NULL);
+            zsock_wait (self->auth);
+        }
+        zcert_apply (self->cluster, socket);
+        zsock_set_curve_server (socket, 1);
+        zsock_set_zap_domain (socket, S_ZAP_DOMAIN);
+    }
     if (zsock_bind (socket, "%s", endpoint) < 0)
         return kf_err_set (err, "cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
     return 0;
 }
 
 int
-kf_net_connect (zsock_t *socket, const char *endpoint, kf_err_t *err)
+kf_net_connect (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *err)
 {
-    assert (socket && endpoint);
+    assert (self && socket && endpoint);
+    if (s_is_tcp (endpoint) && self->curve) {
+        if (!self->cluster || !self->own || !s_has_secret (self->own))
+            return kf_err_set (err, "%s is tcp://: CURVE needs security/cluster_certificate and "
+                               "security/certificate (with its _secret file), or security/curve = false", endpoint);
+        zcert_apply (self->own, socket);
+        zsock_set_curve_serverkey (socket, zcert_public_txt (self->cluster));
+    }
     if (zsock_connect (socket, "%s", endpoint) < 0)
         return kf_err_set (err, "cannot connect to %s: %s", endpoint, zmq_strerror (zmq_errno ()));
     return 0;

@@ -14,6 +14,7 @@
 #define S_HWM 200000
 
 struct _bus_proxy_t {
+    kf_net_t *net;
     zsock_t *frontend;   //  XSUB: producers connect
     zsock_t *backend;    //  XPUB: consumers connect
     zsock_t *capture;    //  PUB: operations, optional
@@ -28,6 +29,11 @@ bus_proxy_new (kf_config_t *config, kf_err_t *err)
     bus_proxy_t *self = calloc (1, sizeof *self);
     if (!self) {
         kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->net = kf_net_new (config, err);
+    if (!self->net) {
+        bus_proxy_destroy (&self);
         return NULL;
     }
     self->frontend = zsock_new (ZMQ_XSUB);
@@ -46,9 +52,9 @@ bus_proxy_new (kf_config_t *config, kf_err_t *err)
     zsock_set_rcvhwm (self->backend, S_HWM);
     if (self->capture)
         zsock_set_sndhwm (self->capture, S_HWM);
-    if (kf_net_bind (self->frontend, kf_config_str (config, "bus/publish"), err)
-    ||  kf_net_bind (self->backend, kf_config_str (config, "bus/subscribe"), err)
-    ||  (self->capture && kf_net_bind (self->capture, capture, err))) {
+    if (kf_net_bind (self->net, self->frontend, kf_config_str (config, "bus/publish"), err)
+    ||  kf_net_bind (self->net, self->backend, kf_config_str (config, "bus/subscribe"), err)
+    ||  (self->capture && kf_net_bind (self->net, self->capture, capture, err))) {
         bus_proxy_destroy (&self);
         return NULL;
     }
@@ -64,6 +70,7 @@ bus_proxy_destroy (bus_proxy_t **self_p)
         zsock_destroy (&self->frontend);
         zsock_destroy (&self->backend);
         zsock_destroy (&self->capture);
+        kf_net_destroy (&self->net);
         free (self);
         *self_p = NULL;
     }

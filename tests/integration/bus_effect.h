@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct {
     uint64_t count;        //  events applied
@@ -28,5 +29,24 @@ bus_effect_note (char *buf, size_t size, const char *producer, const char *estat
 {
     snprintf (buf, size, "%s|%s|%llu", producer, estate, (unsigned long long) k);
 }
+
+#ifdef KF_STORE_H_INCLUDED
+//  Read the effect at a key from a consumer's store (drivers only).
+typedef struct {
+    kf_key_t *key;
+    bus_effect_t *effect;
+} bus_effect_read_t;
+
+static inline int
+s_read_effect (kf_txn_t *txn, void *arg)
+{
+    bus_effect_read_t *r = arg;
+    kf_val_t value;
+    if (kf_txn_get (txn, kf_store_table (kf_txn_store (txn), "effects"), r->key, &value) == KF_FOUND
+    &&  value.size == sizeof *r->effect)
+        memcpy (r->effect, value.data, sizeof *r->effect);
+    return 0;
+}
+#endif
 
 #endif

@@ -130,12 +130,12 @@ s_consumes (int consumer, const char *estate)
 typedef struct {
     const char *stream;
     bus_effect_t effect;
-} s_read_effect_t;
+} s_read_stream_effect_t;
 
 static int
-s_read_effect (kf_txn_t *txn, void *arg)
+s_read_stream_effect (kf_txn_t *txn, void *arg)
 {
-    s_read_effect_t *r = arg;
+    s_read_stream_effect_t *r = arg;
     kf_key_t key;
     kf_key_make (&key, "s", r->stream);
     kf_val_t value;
@@ -156,9 +156,9 @@ s_effect (int consumer, const char *producer, const char *estate)
     kf_store_t *store = kf_store_new (path, tables, NULL, NULL);
     char stream [KF_STREAM_MAX];
     kf_stream_name (stream, sizeof stream, producer, estate);
-    s_read_effect_t r = { stream, { 0 } };
+    s_read_stream_effect_t r = { stream, { 0 } };
     if (store)
-        kf_store_read (store, s_read_effect, &r, NULL);
+        kf_store_read (store, s_read_stream_effect, &r, NULL);
     kf_store_destroy (&store);
     return r.effect;
 }

@@ -33,11 +33,16 @@ kf_test_remove_tree (const char *path)
     return nftw (path, kf_test_dir_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-//  cmocka teardown: the scratch directory, gone.
+//  cmocka teardown: the scratch directory, gone (kept when KEFU_TEST_KEEP
+//  is set, for reading the daemons' logs after a failure).
 static inline int
 kf_test_dir_teardown (void **state)
 {
     (void) state;
+    if (getenv ("KEFU_TEST_KEEP")) {
+        fprintf (stderr, "kept %s\n", kf_test_dir);
+        return 0;
+    }
     return kf_test_remove_tree (kf_test_dir);
 }
 
