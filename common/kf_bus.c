@@ -1200,6 +1200,13 @@ kf_bus_clock (kf_bus_t *self)
     return self->clock;
 }
 
+kf_net_t *
+kf_bus_net (kf_bus_t *self)
+{
+    assert (self);
+    return self->net;
+}
+
 kf_store_t *
 kf_bus_store (kf_bus_t *self)
 {

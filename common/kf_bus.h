@@ -26,6 +26,7 @@
 #include "kf_clock.h"
 #include "kf_config.h"
 #include "kf_inbox.h"
+#include "kf_net.h"
 #include "kf_outbox.h"
 
 typedef struct _kf_bus_t kf_bus_t;
@@ -91,6 +92,7 @@ int kf_bus_write (kf_bus_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err);
 
 const kf_bus_stats_t *kf_bus_stats (kf_bus_t *self);
 kf_clock_t *kf_bus_clock (kf_bus_t *self);
+kf_net_t *kf_bus_net (kf_bus_t *self);
 kf_store_t *kf_bus_store (kf_bus_t *self);
 
 //  The daemon's view of the bus, for kefuctl lag: its own heads, its

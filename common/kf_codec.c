@@ -341,6 +341,25 @@ kf_arena_destroy (kf_arena_t **self_p)
     }
 }
 
+ProtobufCMessage *
+kf_arena_message (kf_arena_t *self, const ProtobufCMessageDescriptor *descriptor)
+{
+    assert (self && descriptor);
+    ProtobufCMessage *msg = s_arena_alloc (self, descriptor->sizeof_message);
+    if (msg)
+        descriptor->message_init (msg);
+    return msg;
+}
+
+char *
+kf_arena_strdup (kf_arena_t *self, const char *text)
+{
+    assert (self && text);
+    size_t size = strlen (text) + 1;
+    char *copy = s_arena_alloc (self, size);
+    return copy ? memcpy (copy, text, size) : NULL;
+}
+
 static ProtobufCMessage *
 s_unpack (ProtobufCAllocator *allocator, const ProtobufCMessageDescriptor *descriptor,
           const void *data, size_t size, kf_err_t *err)

@@ -44,6 +44,11 @@ kf_arena_t *kf_arena_new (void);
 void kf_arena_destroy (kf_arena_t **self_p);
 void kf_arena_reset (kf_arena_t *self);
 
+//  A new, initialised message of the given type in the arena; a copy of a
+//  string in the arena. NULL when out of memory.
+ProtobufCMessage *kf_arena_message (kf_arena_t *self, const ProtobufCMessageDescriptor *descriptor);
+char *kf_arena_strdup (kf_arena_t *self, const char *text);
+
 //  kf_codec_unpack into an arena. Never kf_codec_free the result.
 ProtobufCMessage *kf_codec_unpack_in (kf_arena_t *arena, const ProtobufCMessageDescriptor *descriptor,
                                       const void *data, size_t size, kf_err_t *err);

@@ -484,6 +484,41 @@ kf_txn_store (kf_txn_t *self)
 }
 
 int
+kf_txn_nested (kf_txn_t *parent, kf_txn_fn *fn, void *arg, kf_err_t *err)
+{
+    assert (parent && parent->write && fn);
+    if (parent->rc)
+        return kf_err_set (err, "%s", parent->reason.text);
+    kf_store_t *store = parent->store;
+    kf_txn_t child = { .store = store, .write = true, .id = ++store->txn_count };
+    int rc = mdb_txn_begin (store->env, parent->txn, 0, &child.txn);
+    if (rc) {
+        s_txn_error (parent, rc, "nested transaction");
+        return kf_err_set (err, "%s", parent->reason.text);
+    }
+    if (fn (&child, arg) != 0 && child.rc == 0)
+        kf_txn_fail (&child, "request failed");
+    for (int i = 0; i < child.hook_count && child.rc == 0; i++)
+        child.hooks [i].fn (&child, child.hooks [i].arg);
+    if (child.rc == 0) {
+        rc = mdb_txn_commit (child.txn);
+        if (rc == 0)
+            return 0;
+        s_txn_error (&child, rc, "nested commit");
+    }
+    else
+        mdb_txn_abort (child.txn);
+    //  Only a failure on purpose leaves the parent untouched.
+    if (child.rc != KF_TXN_ABORTED && parent->rc == 0) {
+        parent->rc = child.rc;
+        parent->reason = child.reason;
+    }
+    if (err)
+        *err = child.reason;
+    return -1;
+}
+
+int
 kf_txn_before_commit (kf_txn_t *self, kf_txn_hook_fn *fn, void *arg)
 {
     assert (self && self->write && fn);

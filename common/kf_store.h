@@ -123,6 +123,15 @@ bool kf_txn_writable (const kf_txn_t *self);
 int kf_txn_error (const kf_txn_t *self);
 const char *kf_txn_reason (const kf_txn_t *self);
 kf_store_t *kf_txn_store (kf_txn_t *self);
+//  Run fn in a transaction nested in this write transaction. Its writes join
+//  the parent when fn returns 0 and the nested transaction is ok, and are
+//  undone otherwise, leaving the parent as it was: one bad request in a
+//  batch changes nothing of the batch. A failure on purpose (kf_txn_fail)
+//  stays inside; a storage failure (map full, disk) fails the parent too, so
+//  that kf_store_write can cure it and redo the whole. Returns 0, or -1 with
+//  the nested transaction's reason.
+int kf_txn_nested (kf_txn_t *parent, kf_txn_fn *fn, void *arg, kf_err_t *err);
+
 //  Run fn (txn, arg) inside this write transaction just before it commits,
 //  after the callback of kf_store_write returned 0: for a module that keeps
 //  what it changed in memory and writes it once (the outbox's stream heads).

@@ -1,0 +1,224 @@
+/*  kf_commands — request/reply with group commit and nested transactions.  */
+#include "kf_commands.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <string.h>
+
+typedef struct {
+    zmsg_t *routing;            //  the frames before the request
+    Kf__Request *request;       //  in the arena; NULL when malformed
+    Kf__Reply reply;            //  its result and strings in the arena
+} s_pending_t;
+
+struct _kf_commands_t {
+    kf_bus_t *bus;
+    zsock_t *router;
+    kf_command_fn *fn;
+    void *arg;
+    kf_commands_options_t options;
+    kf_commands_stats_t stats;
+    kf_arena_t *arena;
+    s_pending_t *pending;
+    size_t pending_len, pending_size;
+};
+
+int
+kf_reply_error (Kf__Reply *reply, Kf__ReplyStatus status, kf_arena_t *arena, const char *format, ...)
+{
+    char text [256];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    for (char *c = text; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    reply->status = status;
+    reply->has_status = 1;
+    reply->error = kf_arena_strdup (arena, text);
+    reply->result_case = KF__REPLY__RESULT__NOT_SET;
+    return -1;
+}
+
+typedef struct {
+    kf_commands_t *self;
+    s_pending_t *pending;
+} s_one_t;
+
+static int
+s_handle_one (kf_txn_t *txn, void *arg)
+{
+    s_one_t *one = arg;
+    kf_commands_t *self = one->self;
+    Kf__Reply *reply = &one->pending->reply;
+    return self->fn (self->bus, txn, one->pending->request, reply, self->arena, self->arg);
+}
+
+static void
+s_reply_init (s_pending_t *p)
+{
+    kf__reply__init (&p->reply);
+    if (p->request && p->request->request_id)
+        p->reply.request_id = p->request->request_id;
+}
+
+//  The batch: every request in its nested transaction.
+static int
+s_handle_batch (kf_txn_t *txn, void *arg)
+{
+    kf_commands_t *self = arg;
+    for (size_t i = 0; i < self->pending_len; i++) {
+        s_pending_t *p = &self->pending [i];
+        if (!p->request)
+            continue;
+        //  A redo starts every reply afresh.
+        s_reply_init (p);
+        p->reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
+        p->reply.has_status = 1;
+        s_one_t one = { self, p };
+        kf_err_t err;
+        if (kf_txn_nested (txn, s_handle_one, &one, &err) != 0) {
+            if (!kf_txn_ok (txn))
+                return -1;   //  storage: the whole batch fails
+            if (p->reply.status == KF__REPLY_STATUS__REPLY_STATUS_OK)
+                kf_reply_error (&p->reply, KF__REPLY_STATUS__REPLY_STATUS_INTERNAL, self->arena, "%s", err.text);
+        }
+    }
+    return 0;
+}
+
+static void
+s_send_reply (kf_commands_t *self, s_pending_t *p)
+{
+    zframe_t *body = zframe_new (NULL, protobuf_c_message_get_packed_size (&p->reply.base));
+    if (!body)
+        return;
+    protobuf_c_message_pack (&p->reply.base, zframe_data (body));
+    zmsg_append (p->routing, &body);
+    //  ROUTER drops replies to clients that went away; nothing waits here.
+    zmsg_send (&p->routing, self->router);
+}
+
+static int
+s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    kf_commands_t *self = arg;
+    int64_t deadline = zclock_usecs () + (int64_t) self->options.batch_ms * 1000;
+    while (self->pending_len < self->options.batch_max && zclock_usecs () < deadline) {
+        zmsg_t *msg = zmsg_recv_nowait (reader);
+        if (!msg)
+            break;
+        if (self->pending_len == self->pending_size) {
+            size_t size = self->pending_size ? self->pending_size * 2 : 64;
+            s_pending_t *grown = realloc (self->pending, size * sizeof *grown);
+            if (!grown) {
+                zmsg_destroy (&msg);
+                break;
+            }
+            self->pending = grown;
+            self->pending_size = size;
+        }
+        s_pending_t *p = &self->pending [self->pending_len++];
+        memset (p, 0, sizeof *p);
+        zframe_t *body = zmsg_last (msg);
+        kf_err_t err = { "" };
+        if (zmsg_size (msg) >= 2)
+            p->request = (Kf__Request *) kf_codec_unpack_in (self->arena, &kf__request__descriptor,
+                                                             zframe_data (body), zframe_size (body), &err);
+        else
+            kf_err_set (&err, "a request is one frame after the routing frames");
+        zmsg_remove (msg, body);
+        zframe_destroy (&body);
+        p->routing = msg;
+        s_reply_init (p);
+        if (!p->request) {
+            self->stats.malformed++;
+            kf_reply_error (&p->reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena,
+                            "malformed request: %s", err.text);
+        }
+    }
+    if (self->pending_len == 0)
+        return 0;
+    kf_err_t err;
+    if (kf_bus_write (self->bus, s_handle_batch, self, &err) == 0)
+        self->stats.batches++;
+    else {
+        self->stats.failed++;
+        kf_error ("a batch of %zu requests failed: %s", self->pending_len, err.text);
+        for (size_t i = 0; i < self->pending_len; i++)
+            if (self->pending [i].request) {
+                s_reply_init (&self->pending [i]);
+                kf_reply_error (&self->pending [i].reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena,
+                                "nothing was written: %s", err.text);
+            }
+    }
+    //  Committed (or not at all): now the replies.
+    for (size_t i = 0; i < self->pending_len; i++) {
+        self->stats.requests += self->pending [i].request != NULL;
+        s_send_reply (self, &self->pending [i]);
+        zmsg_destroy (&self->pending [i].routing);
+    }
+    self->pending_len = 0;
+    kf_arena_reset (self->arena);
+    return 0;
+}
+
+kf_commands_t *
+kf_commands_new (kf_bus_t *bus, const char *endpoint, kf_command_fn *fn, void *arg,
+                 const kf_commands_options_t *options, kf_err_t *err)
+{
+    assert (bus && endpoint && fn);
+    kf_commands_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->bus = bus;
+    self->fn = fn;
+    self->arg = arg;
+    self->options.batch_max = options && options->batch_max ? options->batch_max : 1000;
+    self->options.batch_ms = options && options->batch_ms ? options->batch_ms : 2;
+    self->router = zsock_new (ZMQ_ROUTER);
+    self->arena = kf_arena_new ();
+    if (!self->router || !self->arena) {
+        kf_err_set (err, "out of memory or sockets");
+        kf_commands_destroy (&self);
+        return NULL;
+    }
+    zsock_set_sndhwm (self->router, 100000);
+    zsock_set_rcvhwm (self->router, 100000);
+    if (kf_net_bind (kf_bus_net (bus), self->router, endpoint, err)) {
+        kf_commands_destroy (&self);
+        return NULL;
+    }
+    zloop_reader (kf_bus_loop (bus), self->router, s_on_requests, self);
+    zloop_reader_set_tolerant (kf_bus_loop (bus), self->router);
+    return self;
+}
+
+void
+kf_commands_destroy (kf_commands_t **self_p)
+{
+    assert (self_p);
+    kf_commands_t *self = *self_p;
+    if (self) {
+        if (self->router)
+            zloop_reader_end (kf_bus_loop (self->bus), self->router);
+        zsock_destroy (&self->router);
+        for (size_t i = 0; i < self->pending_len; i++)
+            zmsg_destroy (&self->pending [i].routing);
+        free (self->pending);
+        kf_arena_destroy (&self->arena);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const kf_commands_stats_t *
+kf_commands_stats (kf_commands_t *self)
+{
+    assert (self);
+    return &self->stats;
+}
