@@ -61,8 +61,14 @@ kf_utf8_decode (const char *text, size_t size, uint32_t *code_point)
 bool
 kf_utf8_valid (const char *text, size_t size)
 {
+    const unsigned char *s = (const unsigned char *) text;
     uint32_t cp;
     for (size_t i = 0; i < size; ) {
+        //  Most text here is ASCII: skip runs of it without decoding.
+        while (i < size && s [i] < 0x80)
+            i++;
+        if (i == size)
+            break;
         size_t n = kf_utf8_decode (text + i, size - i, &cp);
         if (n == 0)
             return false;
