@@ -183,7 +183,7 @@ fuzz: deps
 
 run: deps
 	$(MAKE) --no-print-directory -j2 BUILD=release all
-	@echo "make run: there are no daemons to start yet: kefu-bus and the services arrive with issues 3 and 4." >&2
+	@echo "make run: kefu-bus is built, but the cluster (kefu-intake, kefuctl and the supervisor that starts them) arrives with issue 4: nothing was started." >&2
 	@exit 1
 
 # The long fault suite: FAULT_EVENTS per stream, 2 producers x 3 estates

@@ -283,9 +283,10 @@ s_apply_txn (kf_txn_t *txn, void *arg)
         switch (kf_inbox_judge (event, batch_cursor->epoch, batch_cursor->last)) {
             case KF_INBOX_APPLY:
                 if (event->body_case == KF__ENVELOPE__BODY__NOT_SET) {
-                    a->stats.unknown++;
-                    kf_notice ("%s #%llu: a kind of event this build does not know; its sequence is applied",
-                               event->stream, (unsigned long long) event->seq);
+                    //  Once a batch is enough for the log; the count is in the stats.
+                    if (a->stats.unknown++ == 0)
+                        kf_notice ("%s #%llu: a kind of event this build does not know; its sequence is "
+                                   "applied (said once a batch)", event->stream, (unsigned long long) event->seq);
                 }
                 else
                 if (self->options.handler (self, txn, event, self->options.handler_arg) != 0)

@@ -107,16 +107,11 @@ typedef struct {
 } s_scan_t;
 
 static int
-s_cursor_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+s_cursor_one (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *cursor, void *arg)
 {
     (void) txn; (void) key;
     s_scan_t *scan = arg;
-    ProtobufCMessage *cursor = kf_codec_unpack (&kf__cursor__descriptor, value.data, value.size, NULL);
-    if (!cursor)
-        return -1;
-    int rc = scan->fn ((Kf__Cursor *) cursor, scan->arg);
-    kf_codec_free (&cursor);
-    return rc;
+    return scan->fn ((const Kf__Cursor *) cursor, scan->arg);
 }
 
 int
@@ -124,7 +119,7 @@ kf_inbox_cursors (kf_inbox_t *self, kf_txn_t *txn, kf_inbox_cursor_fn *fn, void 
 {
     assert (self && txn && fn);
     s_scan_t scan = { fn, arg };
-    return kf_txn_scan (txn, self->cursors, NULL, s_cursor_one, &scan);
+    return kf_txn_scan_msg (txn, self->cursors, NULL, &kf__cursor__descriptor, s_cursor_one, &scan);
 }
 
 const char *

@@ -406,17 +406,11 @@ typedef struct {
 } s_heads_t;
 
 static int
-s_head_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+s_head_one (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *head, void *arg)
 {
     (void) txn; (void) key;
     s_heads_t *h = arg;
-    kf_err_t err;
-    ProtobufCMessage *head = kf_codec_unpack (&kf__stream_head__descriptor, value.data, value.size, &err);
-    if (!head)
-        return -1;
-    int rc = h->fn ((Kf__StreamHead *) head, h->arg);
-    kf_codec_free (&head);
-    return rc;
+    return h->fn ((const Kf__StreamHead *) head, h->arg);
 }
 
 int
@@ -424,7 +418,7 @@ kf_outbox_heads (kf_outbox_t *self, kf_txn_t *txn, kf_outbox_head_fn *fn, void *
 {
     assert (self && txn && fn);
     s_heads_t h = { fn, arg };
-    return kf_txn_scan (txn, self->heads, NULL, s_head_one, &h);
+    return kf_txn_scan_msg (txn, self->heads, NULL, &kf__stream_head__descriptor, s_head_one, &h);
 }
 
 //  ---- flushing -------------------------------------------------------------

@@ -709,6 +709,34 @@ kf_txn_scan (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix, kf_scan_f
     return rc == -1 ? -1 : 0;
 }
 
+typedef struct {
+    const ProtobufCMessageDescriptor *descriptor;
+    kf_scan_msg_fn *fn;
+    void *arg;
+} s_scan_msg_t;
+
+static int
+s_scan_msg_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    s_scan_msg_t *scan = arg;
+    kf_err_t err;
+    ProtobufCMessage *msg = kf_codec_unpack (scan->descriptor, value.data, value.size, &err);
+    if (!msg)
+        return kf_txn_fail (txn, "store %s: corrupt value: %s", txn->store->path, err.text);
+    int rc = scan->fn (txn, key, msg, scan->arg);
+    kf_codec_free (&msg);
+    return rc;
+}
+
+int
+kf_txn_scan_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix,
+                 const ProtobufCMessageDescriptor *descriptor, kf_scan_msg_fn *fn, void *arg)
+{
+    assert (descriptor && fn);
+    s_scan_msg_t scan = { descriptor, fn, arg };
+    return kf_txn_scan (self, table, prefix, s_scan_msg_one, &scan);
+}
+
 //  ---- cursors --------------------------------------------------------------
 
 kf_cursor_t *

@@ -172,6 +172,13 @@ uint64_t kf_txn_next (kf_txn_t *self, kf_table_t table, const kf_key_t *key);
 typedef int (kf_scan_fn) (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg);
 int kf_txn_scan (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix, kf_scan_fn *fn, void *arg);
 
+//  The same, with each value decoded (kf_codec) as a message of the given
+//  type. A value that does not decode is a corrupt store: the scan stops and
+//  the transaction fails.
+typedef int (kf_scan_msg_fn) (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg);
+int kf_txn_scan_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix,
+                     const ProtobufCMessageDescriptor *descriptor, kf_scan_msg_fn *fn, void *arg);
+
 //  Entries in a table.
 uint64_t kf_txn_count (kf_txn_t *self, kf_table_t table);
 

@@ -199,4 +199,15 @@ h_log_contains (h_proc_t *proc, const char *text)
     return found;
 }
 
+#ifdef KF_TEST_H_INCLUDED
+//  cmocka teardown for tests that start daemons: none outlives its test,
+//  even one that failed half-way; then the scratch directory goes.
+static inline int
+h_teardown (void **state)
+{
+    h_kill_all ();
+    return kf_test_dir_teardown (state);
+}
+#endif
+
 #endif

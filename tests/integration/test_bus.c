@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "kf_harness.h"
 #include "kf_test.h"
+#include "kf_harness.h"
 #include "kf_inbox.h"
 #include "kf_outbox.h"
 #include "kf_codec.h"
@@ -454,13 +454,6 @@ test_random_kill9_storm (void **state)
     s_verify (&c);
 }
 
-//  Teardown: no daemon outlives its test, even one that failed half-way.
-static int
-s_teardown (void **state)
-{
-    h_kill_all ();
-    return kf_test_dir_teardown (state);
-}
 
 int
 main (void)
@@ -470,12 +463,12 @@ main (void)
     if (getenv ("KEFU_TEST_FILTER"))
         cmocka_set_test_filter (getenv ("KEFU_TEST_FILTER"));
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_exactly_once_across_kill9, kf_test_dir_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_stopped_consumer_catches_up, kf_test_dir_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_new_epoch_is_reported, kf_test_dir_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_trimmed_range_is_reported, kf_test_dir_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_malformed_frames_are_dropped, kf_test_dir_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_random_kill9_storm, kf_test_dir_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_exactly_once_across_kill9, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_stopped_consumer_catches_up, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_new_epoch_is_reported, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_trimmed_range_is_reported, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_malformed_frames_are_dropped, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_random_kill9_storm, kf_test_dir_setup, h_teardown),
     };
     return cmocka_run_group_tests_name ("bus", tests, NULL, NULL);
 }

@@ -14,8 +14,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "kf_harness.h"
 #include "kf_test.h"
+#include "kf_harness.h"
 #include "kf_inbox.h"
 #include "kf_outbox.h"
 #include "bus_effect.h"
@@ -220,20 +220,14 @@ test_tcp_without_security_is_refused (void **state)
     h_proc_free (&bus);
 }
 
-static int
-s_teardown (void **state)
-{
-    h_kill_all ();
-    return kf_test_dir_teardown (state);
-}
 
 int
 main (void)
 {
     h_init ();
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_known_key_works_unknown_refused, kf_test_dir_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_tcp_without_security_is_refused, kf_test_dir_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_known_key_works_unknown_refused, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_tcp_without_security_is_refused, kf_test_dir_setup, h_teardown),
     };
     return cmocka_run_group_tests_name ("curve", tests, NULL, NULL);
 }
