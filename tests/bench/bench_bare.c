@@ -1,18 +1,23 @@
 /*  bench_bare — the same load as bench_kefu through a pipeline with no kefu
     code: LMDB and ZeroMQ used directly, with the same durability (a commit
     per batch, fdatasync) and the same batching, and a plain zmq_proxy for
-    the bus. No outbox, no cursors, no replay: what it cannot do is the
-    price kefu pays for exactly-once, and the ratio shows that price.
+    the bus. No outbox, no cursors, no replay, no validation: what it cannot
+    do is the price kefu pays for exactly-once, and the ratio shows it.
+
+    With --protobuf the events are the same bytes kefu moves: an Envelope
+    with the same header and body, packed and unpacked by protobuf-c's
+    generated code (not kefu's). Without it they are the bare notes.
 
         bench_bare proxy --in EP --out EP
-        bench_bare producer --in EP --data DIR --events N [--rate R] [--batch B]
-        bench_bare consumer --out EP --data DIR --events N --record FILE
+        bench_bare producer --in EP --data DIR --events N [--rate R] [--batch B] [--protobuf]
+        bench_bare consumer --out EP --data DIR --events N --record FILE [--protobuf]
 */
 #include <czmq.h>
 #include <getopt.h>
 #include <lmdb.h>
 
 #include "bench_common.h"
+#include "envelope.pb-c.h"
 
 #define S_HWM 200000
 
@@ -38,8 +43,33 @@ s_be64 (uint8_t *p, uint64_t v)
         p [i] = (uint8_t) v;
 }
 
+//  The event as kefu would carry it: header and body, packed by protobuf-c.
+static size_t
+s_pack_envelope (uint8_t *out, size_t size, uint64_t k, const char *note)
+{
+    Kf__TicketNoteAdded body = KF__TICKET_NOTE_ADDED__INIT;
+    body.note = (char *) note;
+    Kf__Envelope env = KF__ENVELOPE__INIT;
+    char event_id [33];
+    snprintf (event_id, sizeof event_id, "0123456789abcdef%016llx", (unsigned long long) k);
+    env.stream = "bench@c1/E001";
+    env.estate = "E001";
+    env.event_id = event_id;
+    env.epoch = 0x1234567890abcdefULL;
+    env.seq = k;
+    env.occurred_at_ms = 1795000000000;
+    env.schema_version = 1;
+    env.has_epoch = env.has_seq = env.has_occurred_at_ms = env.has_schema_version = 1;
+    env.body_case = KF__ENVELOPE__BODY_TICKET_NOTE_ADDED;
+    env.ticket_note_added = &body;
+    size_t n = protobuf_c_message_get_packed_size (&env.base);
+    if (n > size)
+        return 0;
+    return protobuf_c_message_pack (&env.base, out);
+}
+
 static int
-s_producer (const char *endpoint, const char *dir, uint64_t events, uint64_t rate, uint64_t batch)
+s_producer (const char *endpoint, const char *dir, uint64_t events, uint64_t rate, uint64_t batch, bool protobuf)
 {
     MDB_dbi dbi;
     MDB_env *env = s_env (dir, &dbi);
@@ -49,7 +79,9 @@ s_producer (const char *endpoint, const char *dir, uint64_t events, uint64_t rat
     void *socket = zsock_resolve (pub);
     zclock_sleep (500);   //  let subscriptions arrive: a bare pipeline cannot replay
     uint64_t start = bench_now_us (), sent = 0;
-    char notes [4096][48];
+    static char notes [4096][48];
+    static uint8_t packed [4096][160];
+    static size_t sizes [4096];
     while (sent < events && !zsys_interrupted) {
         uint64_t now = bench_now_us ();
         uint64_t due = bench_due (events, rate, now - start);
@@ -65,9 +97,16 @@ s_producer (const char *endpoint, const char *dir, uint64_t events, uint64_t rat
         for (uint64_t k = sent + 1; k <= until; k++) {
             char *note = notes [k - sent - 1];
             bench_note (note, sizeof notes [0], k, now);
+            size_t i = k - sent - 1;
+            if (protobuf)
+                sizes [i] = s_pack_envelope (packed [i], sizeof packed [i], k, note);
+            else {
+                sizes [i] = strlen (note);
+                memcpy (packed [i], note, sizes [i]);
+            }
             uint8_t key [8];
             s_be64 (key, k);
-            MDB_val mk = { 8, key }, mv = { strlen (note), note };
+            MDB_val mk = { 8, key }, mv = { sizes [i], packed [i] };
             mdb_put (txn, dbi, &mk, &mv, 0);
         }
         if (mdb_txn_commit (txn)) {
@@ -76,7 +115,7 @@ s_producer (const char *endpoint, const char *dir, uint64_t events, uint64_t rat
         }
         for (uint64_t k = sent + 1; k <= until; k++) {
             zmq_send (socket, "E001/bench", 10, ZMQ_SNDMORE);
-            zmq_send (socket, notes [k - sent - 1], strlen (notes [k - sent - 1]), 0);
+            zmq_send (socket, packed [k - sent - 1], sizes [k - sent - 1], 0);
         }
         sent = until;
         if (rate)
@@ -91,7 +130,7 @@ s_producer (const char *endpoint, const char *dir, uint64_t events, uint64_t rat
 }
 
 static int
-s_consumer (const char *endpoint, const char *dir, uint64_t events, const char *record_path)
+s_consumer (const char *endpoint, const char *dir, uint64_t events, const char *record_path, bool protobuf)
 {
     MDB_dbi dbi;
     MDB_env *env = s_env (dir, &dbi);
@@ -112,13 +151,27 @@ s_consumer (const char *endpoint, const char *dir, uint64_t events, const char *
         uint64_t until = bench_now_us () + 2000;
         for (int n = 0; n < 1000 && bench_now_us () < until; n++) {
             char topic [32], note [64];
+            uint8_t body [256];
             int tn = zmq_recv (socket, topic, sizeof topic, ZMQ_DONTWAIT);
             if (tn < 0)
                 break;
-            int nn = zmq_recv (socket, note, sizeof note - 1, 0);
+            int nn = zmq_recv (socket, body, sizeof body, 0);
             if (nn < 0)
                 break;
-            note [nn < (int) sizeof note - 1 ? nn : (int) sizeof note - 1] = 0;
+            if (nn > (int) sizeof body)
+                continue;
+            if (protobuf) {
+                Kf__Envelope *event = kf__envelope__unpack (NULL, (size_t) nn, body);
+                if (!event)
+                    continue;
+                snprintf (note, sizeof note, "%s", event->ticket_note_added ? event->ticket_note_added->note : "");
+                kf__envelope__free_unpacked (event, NULL);
+            }
+            else {
+                int len = nn < (int) sizeof note - 1 ? nn : (int) sizeof note - 1;
+                memcpy (note, body, (size_t) len);
+                note [len] = 0;
+            }
             uint64_t k, t;
             if (bench_parse (note, &k, &t))
                 continue;
@@ -145,11 +198,13 @@ main (int argc, char **argv)
         return 2;
     const char *in = NULL, *out = NULL, *data = NULL, *record = NULL;
     uint64_t events = 0, rate = 0, batch = 1000;
+    bool protobuf = false;
     static const struct option options [] = {
         { "in", required_argument, NULL, 'i' }, { "out", required_argument, NULL, 'o' },
         { "data", required_argument, NULL, 'd' }, { "events", required_argument, NULL, 'n' },
         { "rate", required_argument, NULL, 'R' }, { "batch", required_argument, NULL, 'b' },
-        { "record", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 }
+        { "record", required_argument, NULL, 'f' }, { "protobuf", no_argument, NULL, 'P' },
+        { NULL, 0, NULL, 0 }
     };
     int c;
     optind = 2;
@@ -162,6 +217,7 @@ main (int argc, char **argv)
             case 'R': rate = strtoull (optarg, NULL, 10); break;
             case 'b': batch = strtoull (optarg, NULL, 10); break;
             case 'f': record = optarg; break;
+            case 'P': protobuf = true; break;
             default: return 2;
         }
     zsys_init ();
@@ -177,8 +233,8 @@ main (int argc, char **argv)
         return 0;
     }
     if (strcmp (argv [1], "producer") == 0)
-        return s_producer (in, data, events, rate, batch);
+        return s_producer (in, data, events, rate, batch, protobuf);
     if (strcmp (argv [1], "consumer") == 0)
-        return s_consumer (out, data, events, record);
+        return s_consumer (out, data, events, record, protobuf);
     return 2;
 }
