@@ -294,6 +294,58 @@ s_outbox_trimmed (void *arg)
     return first > 1;
 }
 
+static bool
+s_said_up (void *proc)
+{
+    return h_log_contains (proc, "producer p1@c1 is up");
+}
+
+static bool
+s_said_up_again (void *proc)
+{
+    //  "is up" is said at the first beat and again after the return.
+    FILE *file = fopen (((h_proc_t *) proc)->log, "r");
+    int ups = 0;
+    char line [1024];
+    while (file && fgets (line, sizeof line, file))
+        ups += strstr (line, "producer p1@c1 is up") != NULL;
+    if (file)
+        fclose (file);
+    return ups >= 2;
+}
+
+//  A consumer's cursor on a stream, read from its store.
+typedef struct {
+    const char *stream;
+    uint64_t at_least;
+} s_cursor_wait_t;
+
+static int
+s_read_cursor (kf_txn_t *txn, void *arg)
+{
+    uint64_t *last = arg;
+    kf_inbox_t *inbox = kf_inbox_new (kf_txn_store (txn));
+    uint64_t epoch;
+    kf_inbox_cursor (inbox, txn, "newer@c1/E001", &epoch, last);
+    kf_inbox_destroy (&inbox);
+    return 0;
+}
+
+static bool
+s_cursor_reached (void *arg)
+{
+    s_cursor_wait_t *wait = arg;
+    char path [128];
+    snprintf (path, sizeof path, "%s/c1", kf_test_dir);
+    const char *tables [] = { KF_BUS_TABLES, "effects", NULL };
+    kf_store_t *store = kf_store_new (path, tables, NULL, NULL);
+    uint64_t last = 0;
+    if (store)
+        kf_store_read (store, s_read_cursor, &last, NULL);
+    kf_store_destroy (&store);
+    return last >= wait->at_least;
+}
+
 //  ---- the tests --------------------------------------------------------------
 
 //  A consumer, the bus and a producer each die by kill -9 mid-stream and
@@ -419,6 +471,89 @@ test_malformed_frames_are_dropped (void **state)
     s_verify (&c);
 }
 
+//  A producer that stops is marked down after three missed beats, and up
+//  again when it comes back.
+static bool
+s_said_down (void *proc)
+{
+    return h_log_contains (proc, "producer p1@c1 is down");
+}
+
+static void
+test_producer_down_and_up (void **state)
+{
+    (void) state;
+    s_cluster_t c;
+    s_cluster_init (&c, 1, 1, 100, 0, 1000000);
+    s_start_all (&c);
+    assert_true (s_wait_progress (&c, 0, c.events, 60000));
+    //  A producer is known by its heartbeats: wait until one was heard.
+    assert_true (h_wait_for (s_said_up, &c.consumers [0], 30000));
+    assert_int_equal (h_stop (&c.producers [0], 20000), 0);
+    assert_true (h_wait_for (s_said_down, &c.consumers [0], 30000));
+    h_start (&c.producers [0]);
+    assert_true (h_wait_for (s_said_up_again, &c.consumers [0], 30000));
+    s_cluster_stop (&c);
+    s_verify (&c);
+}
+
+//  A newer producer: its stream mixes known events with a kind this build
+//  does not know. The consumer applies the known ones, steps over the
+//  others, and its cursor reaches the end: it does not stall.
+static void
+test_unknown_kinds_advance_the_cursor (void **state)
+{
+    (void) state;
+    s_cluster_t c;
+    s_cluster_init (&c, 0, 1, 0, 0, 1000000);
+    h_start (&c.bus);
+    h_start (&c.consumers [0]);
+    zsock_t *newer = zsock_new (ZMQ_XPUB);
+    assert_int_equal (zsock_connect (newer, "ipc://%s/bus-in", kf_test_dir), 0);
+    zsock_set_rcvtimeo (newer, 30000);
+    zframe_t *subscription = zframe_recv (newer);
+    assert_non_null (subscription);
+    zframe_destroy (&subscription);
+    //  Events 1..10: odd ones known (notes 1..5), even ones a body at field 200.
+    //  protobuf-c keeps a length-prefixed unknown field with its length:
+    //  3, then the 3 bytes of a message { 1: "x" }.
+    uint8_t unknown_body [] = { 0x03, 0x0A, 0x01, 'x' };
+    ProtobufCMessageUnknownField field = { 200, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, sizeof unknown_body, unknown_body };
+    for (uint64_t seq = 1; seq <= 10; seq++) {
+        char note [64];
+        bus_effect_note (note, sizeof note, "newer@c1", "E001", (seq + 1) / 2);
+        Kf__TicketNoteAdded body = KF__TICKET_NOTE_ADDED__INIT;
+        body.note = note;
+        Kf__Envelope env = KF__ENVELOPE__INIT;
+        env.stream = "newer@c1/E001";
+        env.estate = "E001";
+        env.epoch = 1;
+        env.seq = seq;
+        env.has_epoch = env.has_seq = 1;
+        if (seq % 2) {
+            env.body_case = KF__ENVELOPE__BODY_TICKET_NOTE_ADDED;
+            env.ticket_note_added = &body;
+        }
+        else {
+            env.base.n_unknown_fields = 1;
+            env.base.unknown_fields = &field;
+        }
+        size_t size;
+        uint8_t *data = kf_codec_pack (&env.base, &size);
+        zmq_send (zsock_resolve (newer), "E001/x", 6, ZMQ_SNDMORE);
+        zmq_send (zsock_resolve (newer), data, size, 0);
+        free (data);
+    }
+    s_cursor_wait_t wait = { "newer@c1/E001", 10 };
+    assert_true (h_wait_for (s_cursor_reached, &wait, 30000));
+    zsock_destroy (&newer);
+    s_cluster_stop (&c);
+    bus_effect_t effect = s_effect (0, "newer@c1", "E001");
+    assert_int_equal (effect.count, 5);
+    assert_int_equal (effect.violations, 0);
+    assert_true (h_log_contains (&c.consumers [0], "a kind of event this build does not know"));
+}
+
 //  make fault: KEFU_FAULT_EVENTS events per stream, every kind of process
 //  killed at random moments and restarted, until all is delivered.
 static void
@@ -468,6 +603,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_new_epoch_is_reported, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_trimmed_range_is_reported, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_malformed_frames_are_dropped, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_producer_down_and_up, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_unknown_kinds_advance_the_cursor, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_random_kill9_storm, kf_test_dir_setup, h_teardown),
     };
     return cmocka_run_group_tests_name ("bus", tests, NULL, NULL);
