@@ -490,6 +490,12 @@ kf_txn_nested (kf_txn_t *parent, kf_txn_fn *fn, void *arg, kf_err_t *err)
     if (parent->rc)
         return kf_err_set (err, "%s", parent->reason.text);
     kf_store_t *store = parent->store;
+    //  What the parent keeps in memory for its commit (the outbox's stream
+    //  heads) must be in the store before a child reads it.
+    for (int i = 0; i < parent->hook_count && parent->rc == 0; i++)
+        parent->hooks [i].fn (parent, parent->hooks [i].arg);
+    if (parent->rc)
+        return kf_err_set (err, "%s", parent->reason.text);
     kf_txn_t child = { .store = store, .write = true, .id = ++store->txn_count };
     int rc = mdb_txn_begin (store->env, parent->txn, 0, &child.txn);
     if (rc) {

@@ -135,8 +135,11 @@ int kf_txn_nested (kf_txn_t *parent, kf_txn_fn *fn, void *arg, kf_err_t *err);
 //  Run fn (txn, arg) inside this write transaction just before it commits,
 //  after the callback of kf_store_write returned 0: for a module that keeps
 //  what it changed in memory and writes it once (the outbox's stream heads).
-//  At most KF_TXN_HOOKS a transaction; registering the same fn and arg twice
-//  registers it once. A redo starts with none.
+//  A hook also runs before each transaction nested in this one begins, so
+//  the child reads what the parent made: it must write the current state,
+//  and may run more than once. At most KF_TXN_HOOKS a transaction;
+//  registering the same fn and arg twice registers it once. A redo starts
+//  with none.
 #define KF_TXN_HOOKS 8
 typedef void (kf_txn_hook_fn) (kf_txn_t *txn, void *arg);
 int kf_txn_before_commit (kf_txn_t *self, kf_txn_hook_fn *fn, void *arg);

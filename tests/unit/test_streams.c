@@ -263,6 +263,66 @@ test_retention_never_trims_the_unsent (void **state)
     kf_store_destroy (&store);
 }
 
+//  Appends in a transaction, then in a transaction nested in it, then in the
+//  outer one again: one stream, one sequence, no number used twice.
+typedef struct {
+    kf_outbox_t *outbox;
+    int count;
+} s_nest_t;
+
+static int
+s_append_some (kf_txn_t *txn, void *arg)
+{
+    s_nest_t *n = arg;
+    for (int i = 0; i < n->count; i++) {
+        Kf__TicketClosed closed = KF__TICKET_CLOSED__INIT;
+        Kf__Envelope event = KF__ENVELOPE__INIT;
+        event.estate = "E001";
+        event.body_case = KF__ENVELOPE__BODY_TICKET_CLOSED;
+        event.ticket_closed = &closed;
+        kf_outbox_append (n->outbox, txn, &event, 0);
+    }
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+static int
+s_fail_after_append (kf_txn_t *txn, void *arg)
+{
+    s_append_some (txn, arg);
+    return kf_txn_fail (txn, "undone on purpose");
+}
+
+static int
+s_outer_and_nested (kf_txn_t *txn, void *arg)
+{
+    s_nest_t *n = arg;
+    s_nest_t two = { n->outbox, 2 }, one = { n->outbox, 1 };
+    s_append_some (txn, &two);                   //  1, 2
+    kf_txn_nested (txn, s_append_some, &two, NULL);   //  3, 4
+    kf_txn_nested (txn, s_fail_after_append, &one, NULL);   //  5, undone
+    s_append_some (txn, &one);                   //  5
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+static void
+test_nested_transactions_share_the_sequence (void **state)
+{
+    (void) state;
+    kf_store_t *store = s_open ("n");
+    kf_outbox_t *outbox = kf_outbox_new (store, "intake@c1", NULL);
+    s_nest_t n = { outbox, 0 };
+    kf_err_t err;
+    assert_int_equal (kf_store_write (store, s_outer_and_nested, &n, &err), 0);
+    s_look_t look = { .outbox = outbox };
+    kf_store_read (store, s_look, &look, &err);
+    assert_int_equal (look.head.head_seq, 5);
+    assert_int_equal (look.read, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal (look.seqs [i], (uint64_t) i + 1);
+    kf_outbox_destroy (&outbox);
+    kf_store_destroy (&store);
+}
+
 //  ---- the consumer's side --------------------------------------------------
 
 typedef struct {
@@ -340,6 +400,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_sequences_epochs_and_flush, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_restart_resends_only_the_unsent_tail, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_retention_never_trims_the_unsent, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_nested_transactions_share_the_sequence, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_cursor_verdicts, kf_test_dir_setup, kf_test_dir_teardown),
     };
     return cmocka_run_group_tests_name ("kf_outbox+kf_inbox", tests, NULL, NULL);
