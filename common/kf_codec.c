@@ -425,21 +425,23 @@ kf_codec_pack (const ProtobufCMessage *msg, size_t *size)
     return data;
 }
 
+//  The member set of the oneof that `member` belongs to, or NULL: the case
+//  is the set member's field number, found by protobuf-c's binary search.
+static const ProtobufCFieldDescriptor *
+s_oneof_set (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *member)
+{
+    uint32_t which = *(const uint32_t *) ((const char *) msg + member->quantifier_offset);
+    const ProtobufCFieldDescriptor *f = which ? protobuf_c_message_descriptor_get_field (msg->descriptor, which) : NULL;
+    return f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->quantifier_offset == member->quantifier_offset ? f : NULL;
+}
+
 const ProtobufCFieldDescriptor *
 kf_codec_oneof_case (const ProtobufCMessage *msg, const char *oneof_member)
 {
     assert (msg && oneof_member);
-    const ProtobufCMessageDescriptor *d = msg->descriptor;
-    const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field_by_name (d, oneof_member);
+    const ProtobufCFieldDescriptor *member = protobuf_c_message_descriptor_get_field_by_name (msg->descriptor, oneof_member);
     assert (member && (member->flags & PROTOBUF_C_FIELD_FLAG_ONEOF));
-    uint32_t which = *(const uint32_t *) ((const char *) msg + member->quantifier_offset);
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &d->fields [i];
-        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->quantifier_offset == member->quantifier_offset
-        &&  f->id == which)
-            return f;
-    }
-    return NULL;
+    return s_oneof_set (msg, member);
 }
 
 const char *
@@ -448,9 +450,11 @@ kf_codec_event_kind (const ProtobufCMessage *envelope, char *buf, size_t size)
     assert (envelope && buf && size > 0);
     const ProtobufCMessageDescriptor *d = envelope->descriptor;
     const ProtobufCFieldDescriptor *body = NULL;
-    for (unsigned i = 0; i < d->n_fields && !body; i++)
-        if (d->fields [i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-            body = kf_codec_oneof_case (envelope, d->fields [i].name);
+    for (unsigned i = 0; i < d->n_fields; i++)
+        if (d->fields [i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            body = s_oneof_set (envelope, &d->fields [i]);
+            break;   //  the envelope has one oneof: its body
+        }
     const char *name = body ? body->name : "unknown";
     size_t n = strlen (name);
     if (n >= size)
