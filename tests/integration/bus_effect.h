@@ -38,7 +38,7 @@ typedef struct {
 } bus_effect_read_t;
 
 static inline int
-s_read_effect (kf_txn_t *txn, void *arg)
+bus_effect_read (kf_txn_t *txn, void *arg)
 {
     bus_effect_read_t *r = arg;
     kf_val_t value;

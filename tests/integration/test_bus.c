@@ -127,25 +127,6 @@ s_consumes (int consumer, const char *estate)
 
 //  ---- reading the consumers' stores ---------------------------------------
 
-typedef struct {
-    const char *stream;
-    bus_effect_t effect;
-} s_read_stream_effect_t;
-
-static int
-s_read_stream_effect (kf_txn_t *txn, void *arg)
-{
-    s_read_stream_effect_t *r = arg;
-    kf_key_t key;
-    kf_key_make (&key, "s", r->stream);
-    kf_val_t value;
-    memset (&r->effect, 0, sizeof r->effect);
-    if (kf_txn_get (txn, kf_store_table (kf_txn_store (txn), "effects"), &key, &value) == KF_FOUND
-    &&  value.size == sizeof r->effect)
-        memcpy (&r->effect, value.data, sizeof r->effect);
-    return 0;
-}
-
 //  The effect a consumer holds for a stream.
 static bus_effect_t
 s_effect (int consumer, const char *producer, const char *estate)
@@ -156,11 +137,14 @@ s_effect (int consumer, const char *producer, const char *estate)
     kf_store_t *store = kf_store_new (path, tables, NULL, NULL);
     char stream [KF_STREAM_MAX];
     kf_stream_name (stream, sizeof stream, producer, estate);
-    s_read_stream_effect_t r = { stream, { 0 } };
+    kf_key_t key;
+    kf_key_make (&key, "s", stream);
+    bus_effect_t effect = { 0 };
+    bus_effect_read_t r = { &key, &effect };
     if (store)
-        kf_store_read (store, s_read_stream_effect, &r, NULL);
+        kf_store_read (store, bus_effect_read, &r, NULL);
     kf_store_destroy (&store);
-    return r.effect;
+    return effect;
 }
 
 static uint64_t

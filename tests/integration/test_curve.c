@@ -151,7 +151,7 @@ s_effect (const char *consumer, const char *stream)
     kf_key_make (&key, "s", stream);
     if (store) {
         bus_effect_read_t arg = { &key, &effect };
-        kf_store_read (store, s_read_effect, &arg, NULL);
+        kf_store_read (store, bus_effect_read, &arg, NULL);
     }
     kf_store_destroy (&store);
     return effect;
