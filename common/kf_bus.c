@@ -3,6 +3,7 @@
 #include "kf_codec.h"
 #include "kf_field.h"
 #include "kf_net.h"
+#include "kf_version.h"
 
 #include <assert.h>
 #include <string.h>
@@ -938,7 +939,7 @@ s_heartbeat (kf_bus_t *self)
         beat.has_sent_at_ms = 1;
         beat.heads = heads.heads;
         beat.n_heads = heads.count;
-        beat.version = "kefu";
+        beat.version = KF_VERSION;
         size_t size;
         uint8_t *data = kf_codec_pack (&beat.base, &size);
         if (data)
@@ -1206,6 +1207,13 @@ kf_bus_net (kf_bus_t *self)
 {
     assert (self);
     return self->net;
+}
+
+kf_outbox_t *
+kf_bus_outbox (kf_bus_t *self)
+{
+    assert (self);
+    return self->outbox;
 }
 
 kf_store_t *

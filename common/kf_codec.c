@@ -357,6 +357,13 @@ kf_arena_message (kf_arena_t *self, const ProtobufCMessageDescriptor *descriptor
     return msg;
 }
 
+void *
+kf_arena_alloc (kf_arena_t *self, size_t size)
+{
+    assert (self);
+    return s_arena_alloc (self, size ? size : 1);
+}
+
 char *
 kf_arena_strdup (kf_arena_t *self, const char *text)
 {

@@ -48,6 +48,8 @@ void kf_arena_reset (kf_arena_t *self);
 //  string in the arena. NULL when out of memory.
 ProtobufCMessage *kf_arena_message (kf_arena_t *self, const ProtobufCMessageDescriptor *descriptor);
 char *kf_arena_strdup (kf_arena_t *self, const char *text);
+//  size zeroed bytes in the arena (arrays of a reply); NULL when out of memory.
+void *kf_arena_alloc (kf_arena_t *self, size_t size);
 
 //  kf_codec_unpack into an arena. Never kf_codec_free the result.
 ProtobufCMessage *kf_codec_unpack_in (kf_arena_t *arena, const ProtobufCMessageDescriptor *descriptor,

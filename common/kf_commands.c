@@ -1,7 +1,10 @@
 /*  kf_commands — request/reply with group commit and nested transactions.  */
 #include "kf_commands.h"
 
+#include "kf_version.h"
+
 #include <assert.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -9,6 +12,7 @@ typedef struct {
     zmsg_t *routing;            //  the frames before the request
     Kf__Request *request;       //  in the arena; NULL when malformed
     Kf__Reply reply;            //  its result and strings in the arena
+    Kf__BusStatus *status;      //  a bus_status result, freed after sending
 } s_pending_t;
 
 struct _kf_commands_t {
@@ -46,6 +50,83 @@ typedef struct {
     s_pending_t *pending;
 } s_one_t;
 
+//  Ping, bus status and backup are every service's and write nothing: they
+//  are answered outside the batch's transaction, after its commit (a backup
+//  then holds what the batch acknowledged).
+static bool
+s_is_common (const Kf__Request *request)
+{
+    return request && (request->command_case == KF__REQUEST__COMMAND_PING
+                    || request->command_case == KF__REQUEST__COMMAND_BUS_STATUS
+                    || request->command_case == KF__REQUEST__COMMAND_BACKUP);
+}
+
+static void
+s_handle_common (kf_commands_t *self, s_pending_t *p)
+{
+    Kf__Reply *reply = &p->reply;
+    reply->status = KF__REPLY_STATUS__REPLY_STATUS_OK;
+    reply->has_status = 1;
+    switch (p->request->command_case) {
+        case KF__REQUEST__COMMAND_PING: {
+            Kf__Pong *pong = (Kf__Pong *) kf_arena_message (self->arena, &kf__pong__descriptor);
+            Kf__BusStatus *status = kf_bus_status (self->bus);
+            if (!pong || !status) {
+                kf_codec_free ((ProtobufCMessage **) &status);
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_INTERNAL, self->arena, "out of memory");
+                return;
+            }
+            pong->service = kf_arena_strdup (self->arena, status->service);
+            kf_codec_free ((ProtobufCMessage **) &status);
+            pong->version = KF_VERSION;
+            pong->now_ms = kf_clock_now (kf_bus_clock (self->bus));
+            pong->has_now_ms = 1;
+            reply->result_case = KF__REPLY__RESULT_PONG;
+            reply->pong = pong;
+            break;
+        }
+        case KF__REQUEST__COMMAND_BUS_STATUS:
+            p->status = kf_bus_status (self->bus);
+            if (!p->status) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_INTERNAL, self->arena, "out of memory");
+                return;
+            }
+            reply->result_case = KF__REPLY__RESULT_BUS_STATUS;
+            reply->bus_status = p->status;
+            break;
+        case KF__REQUEST__COMMAND_BACKUP: {
+            const char *directory = p->request->backup->directory;
+            if (!directory || !*directory) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena,
+                                "backup needs a directory");
+                return;
+            }
+            if (p->request->role != KF__ROLE__ROLE_OPERATIONS && p->request->role != KF__ROLE__ROLE_MANAGER) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, self->arena,
+                                "backups are for operations");
+                return;
+            }
+            kf_err_t err;
+            if (kf_store_backup (kf_bus_store (self->bus), directory, &err)) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena, "%s", err.text);
+                return;
+            }
+            Kf__BackupDone *done = (Kf__BackupDone *) kf_arena_message (self->arena, &kf__backup_done__descriptor);
+            char data [PATH_MAX];
+            snprintf (data, sizeof data, "%s/data.mdb", directory);
+            done->path = kf_arena_strdup (self->arena, directory);
+            done->bytes = (uint64_t) zsys_file_size (data);
+            done->has_bytes = 1;
+            kf_notice ("backup of the store written to %s", directory);
+            reply->result_case = KF__REPLY__RESULT_BACKUP;
+            reply->backup = done;
+            break;
+        }
+        default:
+            assert (false);
+    }
+}
+
 static int
 s_handle_one (kf_txn_t *txn, void *arg)
 {
@@ -70,7 +151,7 @@ s_handle_batch (kf_txn_t *txn, void *arg)
     kf_commands_t *self = arg;
     for (size_t i = 0; i < self->pending_len; i++) {
         s_pending_t *p = &self->pending [i];
-        if (!p->request)
+        if (!p->request || s_is_common (p->request))
             continue;
         //  A redo starts every reply afresh.
         s_reply_init (p);
@@ -141,14 +222,20 @@ s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
     }
     if (self->pending_len == 0)
         return 0;
+    size_t writers = 0;
+    for (size_t i = 0; i < self->pending_len; i++)
+        writers += self->pending [i].request && !s_is_common (self->pending [i].request);
     kf_err_t err;
+    if (writers == 0)
+        ;   //  nothing for a transaction: no commit to wait for
+    else
     if (kf_bus_write (self->bus, s_handle_batch, self, &err) == 0)
         self->stats.batches++;
     else {
         self->stats.failed++;
         kf_error ("a batch of %zu requests failed: %s", self->pending_len, err.text);
         for (size_t i = 0; i < self->pending_len; i++)
-            if (self->pending [i].request) {
+            if (self->pending [i].request && !s_is_common (self->pending [i].request)) {
                 s_reply_init (&self->pending [i]);
                 kf_reply_error (&self->pending [i].reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena,
                                 "nothing was written: %s", err.text);
@@ -156,9 +243,13 @@ s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
     }
     //  Committed (or not at all): now the replies.
     for (size_t i = 0; i < self->pending_len; i++) {
-        self->stats.requests += self->pending [i].request != NULL;
-        s_send_reply (self, &self->pending [i]);
-        zmsg_destroy (&self->pending [i].routing);
+        s_pending_t *p = &self->pending [i];
+        if (s_is_common (p->request))
+            s_handle_common (self, p);
+        self->stats.requests += p->request != NULL;
+        s_send_reply (self, p);
+        zmsg_destroy (&p->routing);
+        kf_codec_free ((ProtobufCMessage **) &p->status);
     }
     self->pending_len = 0;
     kf_arena_reset (self->arena);

@@ -1,8 +1,12 @@
 /*  kf_config — ZPL configuration checked against one schema.  */
 #include "kf_config.h"
 #include "kf_codec.h"
+#include "kf_field.h"
 #include "kf_time.h"
+#include "types.pb-c.h"
 
+#include <ctype.h>
+#include <strings.h>
 #include <assert.h>
 #include <czmq.h>
 #include <errno.h>
@@ -23,14 +27,16 @@ typedef enum {
     T_HOURS,       //  opening hours, kf_calendar_set_hours
     T_DATES,       //  YYYY-MM-DD and YYYY-MM-DD..YYYY-MM-DD, comma-separated
     T_OFFSET,      //  UTC offset, +08:00
-    T_LEVEL        //  log level
+    T_LEVEL,       //  log level
+    T_TERMS        //  kf_config_terms: "category:gas, hazard:person_trapped"
 } s_type_t;
 
 static const char *s_type_names [] = {
     "section", "text", "identifier", "producer id (service@cluster)", "endpoint (ipc://, tcp:// or inproc://)",
     "host:port", "path", "integer", "duration (e.g. 90s, 26h, 3d)", "true or false",
     "opening hours (e.g. 08:30-18:00, or closed)", "list of dates (YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD)",
-    "UTC offset (e.g. +08:00)", "log level (error, warning, notice, info or debug)"
+    "UTC offset (e.g. +08:00)", "log level (error, warning, notice, info or debug)",
+    "terms (e.g. \"category:gas, hazard:person_trapped\", or none)"
 };
 
 typedef struct {
@@ -87,6 +93,23 @@ static const s_key_t s_schema [] = {
     { "estates/*/utc_offset", T_OFFSET, "+08:00", false, 0, 0, "the estate's UTC offset" },
     { "estates/*/calendar", T_ID, "default", false, 0, 0, "a calendar of calendars/, or default" },
     { "estates/*/intake", T_PRODUCER, NULL, false, 0, 0, "the intake instance that owns the estate (default intake@<cluster>)" },
+    { "estates/*/intake_endpoint", T_ENDPOINT, NULL, false, 0, 0,
+      "command endpoint of that intake when it is not the cluster's own (estate edge mode)" },
+    { "estates/*/priority", T_SECTION, NULL, false, 0, 0, "this estate's priority rules, replacing the group's level by level" },
+    { "estates/*/priority/emergency", T_TERMS, NULL, false, 0, 0, "as priority/emergency, for this estate" },
+    { "estates/*/priority/urgent", T_TERMS, NULL, false, 0, 0, "as priority/urgent, for this estate" },
+    { "estates/*/priority/low", T_TERMS, NULL, false, 0, 0, "as priority/low, for this estate" },
+
+    { "priority", T_SECTION, NULL, false, 0, 0,
+      "a new ticket's priority: the first level whose terms match it (emergency, urgent, low), else normal" },
+    { "priority/emergency", T_TERMS,
+      "type:emergency_help, category:gas, category:fire_safety, hazard:gas_smell, hazard:smoke_or_fire, "
+      "hazard:person_trapped, hazard:leak_into_home, hazard:injury", false, 0, 0,
+      "24x7, on-call staff at any hour" },
+    { "priority/urgent", T_TERMS,
+      "category:lift, category:water_leak, category:electrical, hazard:no_power, hazard:no_water, channel:hotline",
+      false, 0, 0, "before the normal queue" },
+    { "priority/low", T_TERMS, "type:suggestion, type:enquiry", false, 0, 0, "after the normal queue" },
 
     { "security", T_SECTION, NULL, false, 0, 0, "CURVE for tcp:// endpoints (ipc:// needs none)" },
     { "security/curve", T_BOOL, "true", false, 0, 0, "CURVE on every tcp:// endpoint; false runs them in the clear" },
@@ -295,8 +318,62 @@ s_check_value (const s_key_t *key, const char *value, kf_err_t *err)
             return kf_log_level_parse (value, &level) == 0 ? 0
                  : kf_err_set (err, "'%s' is not a log level (error, warning, notice, info or debug)", value);
         }
+        case T_TERMS:
+            return kf_config_terms (value, NULL, NULL, err);
     }
     return 0;
+}
+
+//  The fields a term may name, with their enums.
+static const struct {
+    const char *name;
+    const ProtobufCEnumDescriptor *descriptor;
+} s_term_fields [] = {
+    { "type", &kf__ticket_type__descriptor },
+    { "channel", &kf__channel__descriptor },
+    { "category", &kf__category__descriptor },
+    { "hazard", &kf__hazard__descriptor },
+};
+
+int
+kf_config_terms (const char *value, kf_term_fn *fn, void *arg, kf_err_t *err)
+{
+    assert (value);
+    if (strcmp (value, "none") == 0)
+        return 0;
+    if (strlen (value) > 1000)
+        return kf_err_set (err, "more than 1000 bytes of terms");
+    const char *p = value;
+    while (true) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t n = strcspn (p, ",");
+        char term [128];
+        while (n && (p [n - 1] == ' ' || p [n - 1] == '\t'))
+            n--;
+        if (n == 0 || n >= sizeof term)
+            return kf_err_set (err, "'%s': expected terms like category:gas, separated by commas", value);
+        snprintf (term, sizeof term, "%.*s", (int) n, p);
+        char *colon = strchr (term, ':');
+        size_t f = 0;
+        if (colon) {
+            *colon = 0;
+            while (f < sizeof s_term_fields / sizeof s_term_fields [0] && strcasecmp (s_term_fields [f].name, term))
+                f++;
+        }
+        if (!colon || f == sizeof s_term_fields / sizeof s_term_fields [0])
+            return kf_err_set (err, "'%s' is not a term (expected type:, channel:, category: or hazard: and a value)",
+                               colon ? (*colon = ':', term) : term);
+        int number;
+        if (kf_enum_parse (s_term_fields [f].descriptor, colon + 1, &number) || number == 0)
+            return kf_err_set (err, "'%s:%s' names no %s", term, colon + 1, term);
+        if (fn && fn (s_term_fields [f].name, number, arg))
+            return kf_err_set (err, "'%s:%s' could not be kept", term, colon + 1);
+        p += strcspn (p, ",");
+        if (!*p)
+            return 0;
+        p++;
+    }
 }
 
 //  Check every node below `node` against the schema.
@@ -610,6 +687,15 @@ kf_config_str (const kf_config_t *self, const char *path)
 {
     assert (self && path);
     return s_value (self, path, NULL);
+}
+
+const char *
+kf_config_default_path (void)
+{
+    const char *env = getenv ("KEFU_CONFIG");
+    if (env && *env)
+        return env;
+    return access ("var/kefu.conf", F_OK) == 0 ? "var/kefu.conf" : "deploy/kefu.conf";
 }
 
 int64_t

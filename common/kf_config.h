@@ -38,6 +38,11 @@ kf_config_t *kf_config_load (const char *path, kf_err_t *err);
 kf_config_t *kf_config_load_text (const char *text, const char *origin, kf_err_t *err);
 void kf_config_destroy (kf_config_t **self_p);
 
+//  Where the configuration is when no --config says: $KEFU_CONFIG, else
+//  var/kefu.conf (what `make run` writes) when it exists, else
+//  deploy/kefu.conf.
+const char *kf_config_default_path (void);
+
 size_t kf_config_estate_count (const kf_config_t *self);
 const kf_estate_t *kf_config_estate (const kf_config_t *self, size_t index);
 const kf_estate_t *kf_config_estate_find (const kf_config_t *self, const char *id);
@@ -54,6 +59,14 @@ bool kf_config_has (const kf_config_t *self, const char *path);
 
 //  Print every key of the schema with its type, default and meaning.
 void kf_config_print_schema (FILE *out);
+
+//  Rule terms, as priority rules use them: "type:complaint, hazard:gas_smell",
+//  or "none". Checks every term (the field is type, channel, category or
+//  hazard; the value one of its enum's names, in any case, without the
+//  prefix) and calls fn (field, enum value, arg) for each when fn is not
+//  NULL; fn returns 0, or -1 to stop with an error.
+typedef int (kf_term_fn) (const char *field, int value, void *arg);
+int kf_config_terms (const char *value, kf_term_fn *fn, void *arg, kf_err_t *err);
 
 //  An identifier as estates, calendars and clusters use: 1..KF_ID_MAX of
 //  letters, digits, '-' and '_'.

@@ -14,17 +14,16 @@ struct _kf_daemon_t {
     kf_clock_t *clock;
 };
 
-#define S_DEFAULT_CONFIG "deploy/kefu.conf"
-
 static void
 s_usage (const char *name, const char *summary, FILE *out)
 {
     fprintf (out,
         "usage: %s [--config FILE] [--clock FILE]\n"
         "%s\n\n"
-        "  -c, --config FILE   the cluster's configuration (default %s)\n"
+        "  -c, --config FILE   the cluster's configuration (default: $KEFU_CONFIG, else\n"
+        "                      var/kefu.conf when it exists, else deploy/kefu.conf)\n"
         "  -k, --clock FILE    follow the time written in FILE instead of the real clock\n"
-        "  -h, --help          show this and exit\n", name, summary, S_DEFAULT_CONFIG);
+        "  -h, --help          show this and exit\n", name, summary);
 }
 
 kf_daemon_t *
@@ -37,7 +36,7 @@ kf_daemon_new (const char *name, const char *summary, int argc, char **argv, int
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    const char *config_path = S_DEFAULT_CONFIG, *clock_path = NULL;
+    const char *config_path = kf_config_default_path (), *clock_path = NULL;
     kf_log_init (name, KF_LOG_INFO);
     opterr = 0;
     optind = 1;

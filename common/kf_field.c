@@ -2,9 +2,12 @@
 #include "kf_field.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 size_t
 kf_field_value_size (ProtobufCType type)
@@ -98,4 +101,60 @@ kf_field_append (ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field)
     memset (slot, 0, size);
     (*count)++;
     return slot;
+}
+
+//  ---- enum names ------------------------------------------------------------
+
+void
+kf_enum_prefix (const ProtobufCEnumDescriptor *descriptor, char *out, size_t size)
+{
+    assert (descriptor && out && size > 0);
+    const char *short_name = descriptor->short_name;
+    size_t n = 0;
+    for (const char *c = short_name; *c && n + 2 < size; c++) {
+        if (isupper ((unsigned char) *c) && c != short_name)
+            out [n++] = '_';
+        out [n++] = (char) toupper ((unsigned char) *c);
+    }
+    if (n + 1 < size)
+        out [n++] = '_';
+    out [n] = 0;
+}
+
+int
+kf_enum_parse (const ProtobufCEnumDescriptor *descriptor, const char *name, int *value)
+{
+    assert (descriptor && name && value);
+    char prefix [128];
+    kf_enum_prefix (descriptor, prefix, sizeof prefix);
+    size_t plen = strlen (prefix);
+    for (unsigned i = 0; i < descriptor->n_values; i++) {
+        const ProtobufCEnumValue *ev = &descriptor->values [i];
+        if (strcasecmp (ev->name, name) == 0
+        || (strncmp (ev->name, prefix, plen) == 0 && strcasecmp (ev->name + plen, name) == 0)) {
+            *value = ev->value;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *
+kf_enum_short_name (const ProtobufCEnumDescriptor *descriptor, int value, char *buf, size_t size)
+{
+    assert (descriptor && buf && size > 0);
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value (descriptor, value);
+    if (!ev) {
+        snprintf (buf, size, "%d", value);
+        return buf;
+    }
+    char prefix [128];
+    kf_enum_prefix (descriptor, prefix, sizeof prefix);
+    size_t plen = strlen (prefix);
+    const char *name = strncmp (ev->name, prefix, plen) == 0 ? ev->name + plen : ev->name;
+    size_t n = 0;
+    for (; name [n] && n + 1 < size; n++)
+        buf [n] = (char) tolower ((unsigned char) name [n]);
+    buf [n] = 0;
+    return buf;
 }

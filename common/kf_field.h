@@ -31,4 +31,19 @@ void *kf_field_set (ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field
 //  kf_codec_allocator.
 void *kf_field_append (ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field);
 
+//  ---- enum names ------------------------------------------------------------
+//  kefu's enum values carry their enum's name ("CATEGORY_WATER_LEAK"); people
+//  and the command line use the rest in lower case ("water_leak").
+
+//  "TicketType" -> "TICKET_TYPE_": the prefix its value names carry.
+void kf_enum_prefix (const ProtobufCEnumDescriptor *descriptor, char *out, size_t size);
+
+//  The value named `name`: the full name or the short one, in any case.
+//  Returns 0, or -1 when no value has that name.
+int kf_enum_parse (const ProtobufCEnumDescriptor *descriptor, const char *name, int *value);
+
+//  The short lower-case name of a value ("water_leak"), or its number when
+//  this build does not know it. Returns buf.
+const char *kf_enum_short_name (const ProtobufCEnumDescriptor *descriptor, int value, char *buf, size_t size);
+
 #endif

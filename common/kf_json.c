@@ -595,21 +595,6 @@ s_parse_bytes (s_parser_t *s, const char *field, ProtobufCBinaryData *out)
     return 0;
 }
 
-//  "TicketType" -> "TICKET_TYPE_": the prefix its value names carry.
-static void
-s_enum_prefix (const char *short_name, char *out, size_t size)
-{
-    size_t n = 0;
-    for (const char *c = short_name; *c && n + 2 < size; c++) {
-        if (isupper ((unsigned char) *c) && c != short_name)
-            out [n++] = '_';
-        out [n++] = (char) toupper ((unsigned char) *c);
-    }
-    if (n + 1 < size)
-        out [n++] = '_';
-    out [n] = 0;
-}
-
 static int
 s_parse_enum (s_parser_t *s, const char *field, const ProtobufCEnumDescriptor *e, int *out)
 {
@@ -625,20 +610,8 @@ s_parse_enum (s_parser_t *s, const char *field, const ProtobufCEnumDescriptor *e
     char *name = s_parse_string (s, NULL);
     if (!name)
         return -1;
-    char prefix [128];
-    s_enum_prefix (e->short_name, prefix, sizeof prefix);
-    size_t plen = strlen (prefix);
-    const ProtobufCEnumValue *found = NULL;
-    for (unsigned i = 0; i < e->n_values && !found; i++) {
-        const ProtobufCEnumValue *ev = &e->values [i];
-        if (strcasecmp (ev->name, name) == 0
-        || (strncmp (ev->name, prefix, plen) == 0 && strcasecmp (ev->name + plen, name) == 0))
-            found = ev;
-    }
     int rc = 0;
-    if (found)
-        *out = found->value;
-    else
+    if (kf_enum_parse (e, name, out))
         rc = s_fail (s, "%s: '%s' is not a %s", field, name, e->name);
     free (name);
     return rc;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "kf_commands.h"
+#include "kf_version.h"
 #include "kf_test.h"
 
 static int
@@ -258,8 +259,43 @@ test_malformed_requests (void **state)
     s_send (client, &request);
     reply = s_reply (client);
     assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_OK);
-    assert_string_equal (reply->pong->service, "test");
+    //  kf_commands answers ping for every service: its producer id, its build.
+    assert_string_equal (reply->pong->service, "test@c1");
+    assert_string_equal (reply->pong->version, KF_VERSION);
+    assert_true (reply->pong->has_now_ms && reply->pong->now_ms > 0);
     kf_codec_free ((ProtobufCMessage **) &reply);
+    //  So are bus status and backup, outside the batch's transaction.
+    Kf__GetBusStatus get = KF__GET_BUS_STATUS__INIT;
+    request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
+    request.bus_status = &get;
+    s_send (client, &request);
+    reply = s_reply (client);
+    assert_int_equal (reply->result_case, KF__REPLY__RESULT_BUS_STATUS);
+    assert_string_equal (reply->bus_status->service, "test@c1");
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    char directory [128];
+    snprintf (directory, sizeof directory, "%s/backup", kf_test_dir);
+    Kf__Backup backup = KF__BACKUP__INIT;
+    backup.directory = directory;
+    request.command_case = KF__REQUEST__COMMAND_BACKUP;
+    request.backup = &backup;
+    s_send (client, &request);
+    reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    request.role = KF__ROLE__ROLE_OPERATIONS;
+    request.has_role = 1;
+    s_send (client, &request);
+    reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (reply->result_case, KF__REPLY__RESULT_BACKUP);
+    assert_true (reply->backup->bytes > 0);
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    //  The copy opens as a store of its own.
+    const char *tables [] = { KF_BUS_TABLES, "notes", NULL };
+    kf_store_t *copy = kf_store_new (directory, tables, NULL, NULL);
+    assert_non_null (copy);
+    kf_store_destroy (&copy);
     zsock_destroy (&client);
     zactor_destroy (&server);
 }

@@ -114,8 +114,8 @@ test_errors_name_the_key (void **state)
     struct { const char *text; const char *reason; } cases [] = {
         //  Unknown keys, with what was expected.
         { MINIMAL "        nmae = x\n",
-          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake)" },
-        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, security, services)" },
+          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, priority)" },
+        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, priority, security, services)" },
         { MINIMAL "services\n    mailer\n        endpoint = ipc://x\n", "unknown key services/mailer" },
         //  Bad values, with what was expected.
         { MINIMAL "        utc_offset = 8\n", "bad.conf: estates/E001/utc_offset: '8' is not a UTC offset (expected e.g. +08:00)" },
@@ -138,6 +138,11 @@ test_errors_name_the_key (void **state)
         { MINIMAL "        intake = intake\n", "estates/E001/intake: 'intake' is not a producer id" },
         { "bus\n    publish = ipc://a\n    subscribe = ipc://b\nestates\n    E1\n        name = \"\xc0\xaf\"\n",
           "estates/E1/name: expected 1 to 200 bytes of UTF-8 text" },
+        { MINIMAL "priority\n    urgent = category:lift, colour:red\n",
+          "priority/urgent: 'colour:red' is not a term (expected type:, channel:, category: or hazard: and a value)" },
+        { MINIMAL "priority\n    urgent = category:lifts\n", "priority/urgent: 'category:lifts' names no category" },
+        { MINIMAL "priority\n    low = type:unspecified\n", "priority/low: 'type:unspecified' names no type" },
+        { MINIMAL "        priority\n            low = \"type:enquiry,,\"\n", "estates/E001/priority/low: 'type:enquiry,,': expected terms" },
         //  Structure.
         { MINIMAL "        calendar = nowhere\n", "no calendar 'nowhere' under calendars" },
         { MINIMAL "    E.9\n        name = x\n", "estates/E.9: 'E.9' is not an identifier" },
@@ -163,6 +168,30 @@ test_errors_name_the_key (void **state)
             fail_msg ("case %d: got '%s', expected '%s'", i, err.text, cases [i].reason);
         assert_null (strchr (err.text, '\n'));
     }
+}
+
+static int
+s_collect_term (const char *field, int value, void *arg)
+{
+    char *out = arg;
+    sprintf (out + strlen (out), "%s=%d;", field, value);
+    return 0;
+}
+
+static void
+test_terms (void **state)
+{
+    (void) state;
+    char out [256] = "";
+    assert_int_equal (kf_config_terms (" Category:GAS ,hazard:person_trapped,type:emergency_help ", s_collect_term, out, NULL), 0);
+    assert_string_equal (out, "category=8;hazard=2;type=5;");
+    out [0] = 0;
+    assert_int_equal (kf_config_terms ("none", s_collect_term, out, NULL), 0);
+    assert_string_equal (out, "");
+    kf_err_t err;
+    assert_int_equal (kf_config_terms ("", NULL, NULL, &err), -1);
+    assert_int_equal (kf_config_terms ("channel:", NULL, NULL, &err), -1);
+    assert_int_equal (kf_config_terms (":x", NULL, NULL, &err), -1);
 }
 
 static void
@@ -196,6 +225,7 @@ main (void)
         cmocka_unit_test (test_calendar_overrides),
         cmocka_unit_test (test_errors_name_the_key),
         cmocka_unit_test (test_missing_file),
+        cmocka_unit_test (test_terms),
         cmocka_unit_test (test_ids),
     };
     return cmocka_run_group_tests_name ("kf_config", tests, NULL, NULL);
