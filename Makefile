@@ -109,7 +109,10 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 
 $(O)/tests/%: tests/unit/%.c $(LIBKEFU) | $(O)/tests
 	$(call say,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBKEFU) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(filter %.o,$^) $(LIBKEFU) -o $@ $(LDLIBS) -lcmocka
+
+# A service's domain logic, tested without its main.c.
+$(O)/tests/test_intake_domain: $(O)/services/intake/intake.o
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c

@@ -1,0 +1,926 @@
+/*  intake — tickets over a store transaction. See intake.h.  */
+#include "intake.h"
+#include "kf_commands.h"
+#include "kf_field.h"
+#include "kf_summary.h"
+#include "kf_time.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_PHOTOS_MAX   9
+#define S_HAZARDS_MAX  8
+#define S_URL_MAX      1024
+#define S_NAME_MAX     64      //  characters of a reporter's name
+#define S_KEY_MAX      128     //  bytes of an idempotency key
+#define S_TICKET_NO_MAX (KF_ID_MAX + 24)
+
+//  One level of priority rules: which values of each field match.
+typedef struct {
+    bool type [32], channel [32], category [32], hazard [32];
+} s_level_t;
+
+//  Levels in the order they are tried; the rest is normal.
+enum { S_EMERGENCY, S_URGENT, S_LOW, S_LEVELS };
+static const char *s_level_names [S_LEVELS] = { "emergency", "urgent", "low" };
+static const Kf__Priority s_level_priority [S_LEVELS] = {
+    KF__PRIORITY__PRIORITY_EMERGENCY, KF__PRIORITY__PRIORITY_URGENT, KF__PRIORITY__PRIORITY_LOW
+};
+
+typedef struct {
+    const kf_estate_t *estate;
+    s_level_t levels [S_LEVELS];
+} s_owned_t;
+
+struct _intake_t {
+    kf_config_t *config;
+    kf_outbox_t *outbox;
+    char producer [KF_ID_MAX * 2 + 2];
+    s_owned_t *owned;
+    size_t owned_count;
+    const char **estate_ids;   //  NULL-terminated, for the bus
+    kf_table_t tickets, timeline, idempotency, counters, by_filed, by_estate;
+    bool tables_known;
+};
+
+//  ---- set-up -----------------------------------------------------------------
+
+static int
+s_keep_term (const char *field, int value, void *arg)
+{
+    s_level_t *level = arg;
+    if (value < 0 || value >= 32)
+        return -1;
+    if (strcmp (field, "type") == 0)
+        level->type [value] = true;
+    else
+    if (strcmp (field, "channel") == 0)
+        level->channel [value] = true;
+    else
+    if (strcmp (field, "category") == 0)
+        level->category [value] = true;
+    else
+        level->hazard [value] = true;
+    return 0;
+}
+
+intake_t *
+intake_new (kf_config_t *config, const char *producer, kf_err_t *err)
+{
+    assert (config && producer);
+    intake_t *self = calloc (1, sizeof *self);
+    size_t estates = kf_config_estate_count (config);
+    if (self) {
+        self->owned = calloc (estates, sizeof *self->owned);
+        self->estate_ids = calloc (estates + 1, sizeof *self->estate_ids);
+    }
+    if (!self || !self->owned || !self->estate_ids) {
+        kf_err_set (err, "out of memory");
+        intake_destroy (&self);
+        return NULL;
+    }
+    self->config = config;
+    snprintf (self->producer, sizeof self->producer, "%s", producer);
+    for (size_t i = 0; i < estates; i++) {
+        const kf_estate_t *estate = kf_config_estate (config, i);
+        if (strcmp (estate->intake, producer) != 0)
+            continue;
+        s_owned_t *owned = &self->owned [self->owned_count++];
+        owned->estate = estate;
+        self->estate_ids [self->owned_count - 1] = estate->id;
+        for (int level = 0; level < S_LEVELS; level++) {
+            char path [128];
+            snprintf (path, sizeof path, "estates/%s/priority/%s", estate->id, s_level_names [level]);
+            const char *terms = kf_config_str (config, path);
+            if (!terms) {
+                snprintf (path, sizeof path, "priority/%s", s_level_names [level]);
+                terms = kf_config_str (config, path);
+            }
+            if (kf_config_terms (terms, s_keep_term, &owned->levels [level], err)) {
+                kf_err_prefix (err, "%s", path);
+                intake_destroy (&self);
+                return NULL;
+            }
+        }
+    }
+    if (self->owned_count == 0) {
+        kf_err_set (err, "no estate is filed by %s (see estates/<id>/intake)", producer);
+        intake_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+intake_destroy (intake_t **self_p)
+{
+    assert (self_p);
+    intake_t *self = *self_p;
+    if (self) {
+        free (self->owned);
+        free (self->estate_ids);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+intake_set_outbox (intake_t *self, kf_outbox_t *outbox)
+{
+    assert (self && outbox);
+    self->outbox = outbox;
+}
+
+const char *const *
+intake_estates (intake_t *self)
+{
+    assert (self);
+    return self->estate_ids;
+}
+
+static const s_owned_t *
+s_owned (intake_t *self, const char *estate)
+{
+    for (size_t i = 0; estate && i < self->owned_count; i++)
+        if (strcmp (self->owned [i].estate->id, estate) == 0)
+            return &self->owned [i];
+    return NULL;
+}
+
+static void
+s_tables (intake_t *self, kf_txn_t *txn)
+{
+    if (self->tables_known)
+        return;
+    kf_store_t *store = kf_txn_store (txn);
+    self->tickets = kf_store_table (store, "tickets");
+    self->timeline = kf_store_table (store, "timeline");
+    self->idempotency = kf_store_table (store, "idempotency");
+    self->counters = kf_store_table (store, "counters");
+    self->by_filed = kf_store_table (store, "by_filed");
+    self->by_estate = kf_store_table (store, "by_estate");
+    self->tables_known = true;
+}
+
+//  ---- rules --------------------------------------------------------------------
+
+static bool
+s_in (const bool *set, int value)
+{
+    return value > 0 && value < 32 && set [value];
+}
+
+static bool
+s_level_matches (const s_level_t *level, const Kf__FileTicket *filing)
+{
+    if (s_in (level->type, filing->type) || s_in (level->channel, filing->channel)
+    ||  s_in (level->category, filing->category))
+        return true;
+    for (size_t i = 0; i < filing->n_hazards; i++)
+        if (s_in (level->hazard, filing->hazards [i]))
+            return true;
+    return false;
+}
+
+Kf__Priority
+intake_priority (intake_t *self, const char *estate, const Kf__FileTicket *filing)
+{
+    const s_owned_t *owned = s_owned (self, estate);
+    assert (owned);
+    for (int level = 0; level < S_LEVELS; level++)
+        if (s_level_matches (&owned->levels [level], filing))
+            return s_level_priority [level];
+    return KF__PRIORITY__PRIORITY_NORMAL;
+}
+
+bool
+intake_valid_unit (const char *unit)
+{
+    //  building-unit-room: three parts of 1-8 letters or digits.
+    int parts = 0;
+    size_t len = 0;
+    for (const char *c = unit; ; c++) {
+        if (*c == '-' || *c == 0) {
+            if (len == 0 || len > 8)
+                return false;
+            parts++;
+            len = 0;
+            if (*c == 0)
+                break;
+        }
+        else
+        if (isalnum ((unsigned char) *c))
+            len++;
+        else
+            return false;
+    }
+    return parts == 3;
+}
+
+bool
+intake_valid_phone (const char *phone)
+{
+    const char *digits = phone [0] == '+' ? phone + 1 : phone;
+    size_t n = strlen (digits);
+    if (n < 5 || n > 20)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit ((unsigned char) digits [i]))
+            return false;
+    return true;
+}
+
+//  Text for people: present, not only blanks, at most `max` characters
+//  (the codec has already checked it is UTF-8).
+static bool
+s_valid_text (const char *text, size_t max)
+{
+    if (!text)
+        return false;
+    bool blank = true;
+    for (const char *c = text; *c && blank; c++)
+        blank = isspace ((unsigned char) *c);
+    return !blank && kf_utf8_length (text) <= max;
+}
+
+static bool
+s_known (const ProtobufCEnumDescriptor *descriptor, bool has, int value)
+{
+    return has && value != 0 && protobuf_c_enum_descriptor_get_value (descriptor, value);
+}
+
+#define S_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
+
+//  Every check of a filing, with the reason of the first that fails.
+static int
+s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__FileTicket *f = request->file_ticket;
+    if (!f->estate || !*f->estate)
+        return S_BAD ("estate is required");
+    const kf_estate_t *estate = kf_config_estate_find (self->config, f->estate);
+    if (!estate || (request->scope && *request->scope && strcmp (request->scope, f->estate) != 0))
+        return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", f->estate);
+    if (!s_owned (self, f->estate))
+        return S_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
+    if (!f->unit || !intake_valid_unit (f->unit))
+        return S_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit ? f->unit : "");
+    if (!s_valid_text (f->reporter_name, S_NAME_MAX))
+        return S_BAD ("reporter_name is required (1 to %d characters)", S_NAME_MAX);
+    if (!f->reporter_phone || !intake_valid_phone (f->reporter_phone))
+        return S_BAD ("reporter_phone '%s' is not a phone number (5 to 20 digits, optional leading +)",
+                      f->reporter_phone ? f->reporter_phone : "");
+    if (!s_known (&kf__ticket_type__descriptor, f->has_type, f->type))
+        return S_BAD ("type is required (repair, complaint, enquiry, suggestion, emergency_help or renovation_application)");
+    if (!s_known (&kf__channel__descriptor, f->has_channel, f->channel))
+        return S_BAD ("channel is required (counter, phone, on_site_visit, app_web, hotline or suggestion_box)");
+    if (!s_known (&kf__category__descriptor, f->has_category, f->category))
+        return S_BAD ("category is required (e.g. water_leak, lift, noise, other)");
+    if (!f->description || !s_valid_text (f->description, INTAKE_TEXT_MAX))
+        return S_BAD ("description is required (1 to %d characters)", INTAKE_TEXT_MAX);
+    if (f->n_photo_urls > S_PHOTOS_MAX)
+        return S_BAD ("at most %d photos", S_PHOTOS_MAX);
+    for (size_t i = 0; i < f->n_photo_urls; i++) {
+        const char *url = f->photo_urls [i];
+        bool ok = (strncmp (url, "https://", 8) == 0 || strncmp (url, "http://", 7) == 0) && strlen (url) <= S_URL_MAX;
+        for (const char *c = url; ok && *c; c++)
+            ok = (unsigned char) *c > 0x20 && *c != 0x7f;
+        if (!ok)
+            return S_BAD ("photo_urls: '%.60s' is not an http(s) URL", url);
+    }
+    if (f->n_hazards > S_HAZARDS_MAX)
+        return S_BAD ("at most %d hazards", S_HAZARDS_MAX);
+    for (size_t i = 0; i < f->n_hazards; i++)
+        if (!s_known (&kf__hazard__descriptor, true, f->hazards [i]))
+            return S_BAD ("hazards: %d is not a hazard", f->hazards [i]);
+    size_t key = f->idempotency_key ? strlen (f->idempotency_key) : 0;
+    if (key == 0 || key > S_KEY_MAX)
+        return S_BAD ("idempotency_key is required (1 to %d printable characters)", S_KEY_MAX);
+    for (size_t i = 0; i < key; i++)
+        if (f->idempotency_key [i] < 0x21 || f->idempotency_key [i] > 0x7e)
+            return S_BAD ("idempotency_key is required (1 to %d printable characters)", S_KEY_MAX);
+    return 0;
+}
+
+//  ---- records ------------------------------------------------------------------
+
+static uint64_t
+s_hash (const ProtobufCMessage *msg)
+{
+    size_t size = protobuf_c_message_get_packed_size (msg);
+    uint8_t *data = malloc (size ? size : 1);
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    if (!data)
+        return 0;
+    protobuf_c_message_pack (msg, data);
+    for (size_t i = 0; i < size; i++) {
+        hash ^= data [i];
+        hash *= 0x100000001b3ULL;
+    }
+    free (data);
+    return hash;
+}
+
+//  The estate of a ticket number: all before "-yyyymmdd-nnnn".
+static bool
+s_ticket_estate (const char *ticket_no, char *estate, size_t size)
+{
+    const char *last = strrchr (ticket_no, '-');
+    if (!last || last == ticket_no)
+        return false;
+    const char *date = last - 1;
+    while (date > ticket_no && *date != '-')
+        date--;
+    if (date == ticket_no || (size_t) (date - ticket_no) >= size)
+        return false;
+    snprintf (estate, size, "%.*s", (int) (date - ticket_no), ticket_no);
+    return true;
+}
+
+//  The stored ticket, allocated from arena, or NULL (reply set: not found,
+//  or another estate's in the caller's scope, which must look the same).
+static Kf__Ticket *
+s_load (intake_t *self, kf_txn_t *txn, const Kf__Request *request, const char *ticket_no,
+        Kf__Reply *reply, kf_arena_t *arena)
+{
+    kf_key_t key;
+    kf_val_t value;
+    char estate [KF_ID_MAX + 1];
+    if (!ticket_no || !*ticket_no || !s_ticket_estate (ticket_no, estate, sizeof estate)
+    ||  (request->scope && *request->scope && strcmp (request->scope, estate) != 0)
+    ||  kf_key_make (&key, "s", ticket_no)
+    ||  kf_txn_get (txn, self->tickets, &key, &value) != KF_FOUND) {
+        kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "no ticket '%s'",
+                        ticket_no ? ticket_no : "");
+        return NULL;
+    }
+    kf_err_t err;
+    Kf__Ticket *ticket = (Kf__Ticket *) kf_codec_unpack_in (arena, &kf__ticket__descriptor, value.data, value.size, &err);
+    if (!ticket) {
+        kf_txn_fail (txn, "ticket %s does not decode: %s", ticket_no, err.text);
+        kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_INTERNAL, arena, "ticket %s is damaged", ticket_no);
+    }
+    return ticket;
+}
+
+static int
+s_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s", ticket->ticket_no);
+    return kf_txn_put_msg (txn, self->tickets, &key, &ticket->base);
+}
+
+//  A line on a ticket's timeline, numbered in the order it was written.
+static int
+s_timeline_add (intake_t *self, kf_txn_t *txn, const char *ticket_no, int64_t at_ms, const char *kind,
+                const char *summary, const char *event_id, const char *actor)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s|s", "timeline", ticket_no);
+    uint64_t n = kf_txn_next (txn, self->counters, &key);
+    Kf__TimelineEntry entry = KF__TIMELINE_ENTRY__INIT;
+    entry.at_ms = at_ms;
+    entry.has_at_ms = 1;
+    entry.kind = (char *) kind;
+    entry.summary = (char *) summary;
+    entry.event_id = event_id && *event_id ? (char *) event_id : NULL;
+    entry.actor = actor && *actor ? (char *) actor : NULL;
+    kf_key_make (&key, "s|q", ticket_no, n);
+    return kf_txn_put_msg (txn, self->timeline, &key, &entry.base);
+}
+
+//  Publish an event of this ticket's estate, and write it on the timeline.
+static int
+s_publish (intake_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope *event, const char *ticket_no,
+           const char *actor)
+{
+    event->actor = actor && *actor ? (char *) actor : NULL;
+    assert (self->outbox);
+    if (kf_outbox_append (self->outbox, txn, event, now_ms) == 0)
+        return -1;
+    char kind [64], summary [512];
+    kf_codec_event_kind (&event->base, kind, sizeof kind);
+    kf_summary (kf_event_body (event), "ticket_no", summary, sizeof summary);
+    return s_timeline_add (self, txn, ticket_no, now_ms, kind, summary, NULL, actor);
+}
+
+typedef struct {
+    Kf__TimelineEntry **entries;
+    size_t count, size;
+    kf_arena_t *arena;
+} s_timeline_t;
+
+static int
+s_collect_entry (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) key;
+    s_timeline_t *t = arg;
+    if (t->count == t->size) {
+        size_t size = t->size ? t->size * 2 : 16;
+        Kf__TimelineEntry **grown = realloc (t->entries, size * sizeof *grown);
+        if (!grown)
+            return kf_txn_fail (txn, "out of memory");
+        t->entries = grown;
+        t->size = size;
+    }
+    kf_err_t err;
+    Kf__TimelineEntry *entry = (Kf__TimelineEntry *) kf_codec_unpack_in (t->arena, &kf__timeline_entry__descriptor,
+                                                                        value.data, value.size, &err);
+    if (!entry)
+        return kf_txn_fail (txn, "a timeline entry does not decode: %s", err.text);
+    t->entries [t->count++] = entry;
+    return 0;
+}
+
+//  Oldest first; entries of the same moment in the order they were written.
+static void
+s_sort_timeline (Kf__TimelineEntry **entries, size_t count)
+{
+    for (size_t i = 1; i < count; i++) {
+        Kf__TimelineEntry *e = entries [i];
+        size_t j = i;
+        while (j > 0 && entries [j - 1]->at_ms > e->at_ms) {
+            entries [j] = entries [j - 1];
+            j--;
+        }
+        entries [j] = e;
+    }
+}
+
+//  Answer with the ticket and its timeline.
+static int
+s_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__Reply *reply, kf_arena_t *arena)
+{
+    s_timeline_t t = { .arena = arena };
+    kf_key_t prefix;
+    kf_key_make (&prefix, "s|", ticket->ticket_no);
+    kf_txn_scan (txn, self->timeline, &prefix, s_collect_entry, &t);
+    if (t.count) {
+        s_sort_timeline (t.entries, t.count);
+        ticket->timeline = kf_arena_alloc (arena, t.count * sizeof *ticket->timeline);
+        if (ticket->timeline) {
+            memcpy (ticket->timeline, t.entries, t.count * sizeof *ticket->timeline);
+            ticket->n_timeline = t.count;
+        }
+    }
+    free (t.entries);
+    reply->result_case = KF__REPLY__RESULT_TICKET;
+    reply->ticket = ticket;
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  ---- commands -------------------------------------------------------------------
+
+static int
+s_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+        kf_arena_t *arena)
+{
+    if (s_check_filing (self, request, reply, arena))
+        return -1;
+    const Kf__FileTicket *f = request->file_ticket;
+    const kf_estate_t *estate = s_owned (self, f->estate)->estate;
+    uint64_t hash = s_hash (&f->base);
+
+    //  A retry: the same ticket, nothing new.
+    kf_key_t key;
+    kf_key_make (&key, "s|s", f->estate, f->idempotency_key);
+    Kf__IdempotencyRecord *seen = NULL;
+    int rc = kf_txn_get_msg (txn, self->idempotency, &key, &kf__idempotency_record__descriptor,
+                             (ProtobufCMessage **) &seen);
+    if (rc == KF_FOUND) {
+        char ticket_no [S_TICKET_NO_MAX + 1];
+        snprintf (ticket_no, sizeof ticket_no, "%s", seen->ticket_no ? seen->ticket_no : "");
+        bool same = seen->request_hash == hash;
+        kf_codec_free ((ProtobufCMessage **) &seen);
+        if (!same)
+            return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena,
+                                   "idempotency_key '%s' already filed %s with other details", f->idempotency_key, ticket_no);
+        Kf__Ticket *ticket = s_load (self, txn, request, ticket_no, reply, arena);
+        return ticket ? s_reply_ticket (self, txn, ticket, reply, arena) : -1;
+    }
+    if (rc != KF_NOTFOUND)
+        return -1;
+
+    //  <estate>-<yyyymmdd>-<nnnn>, numbered per estate and local day.
+    uint32_t yyyymmdd = kf_day_to_yyyymmdd (kf_local_day (now_ms, estate->utc_offset_min));
+    kf_key_make (&key, "s|s|u", "number", estate->id, yyyymmdd);
+    uint64_t n = kf_txn_next (txn, self->counters, &key);
+    char ticket_no [S_TICKET_NO_MAX + 1];
+    snprintf (ticket_no, sizeof ticket_no, "%s-%08" PRIu32 "-%04" PRIu64, estate->id, yyyymmdd, n);
+
+    Kf__TicketFiled filed = KF__TICKET_FILED__INIT;
+    filed.ticket_no = ticket_no;
+    filed.unit = f->unit;
+    filed.reporter_name = f->reporter_name;
+    filed.reporter_phone = f->reporter_phone;
+    filed.type = f->type;
+    filed.has_type = 1;
+    filed.channel = f->channel;
+    filed.has_channel = 1;
+    filed.category = f->category;
+    filed.has_category = 1;
+    filed.priority = intake_priority (self, f->estate, f);
+    filed.has_priority = 1;
+    filed.description = f->description;
+    filed.n_photo_urls = f->n_photo_urls;
+    filed.photo_urls = f->photo_urls;
+    filed.n_hazards = f->n_hazards;
+    filed.hazards = f->hazards;
+    filed.filed_by = request->actor && *request->actor ? request->actor : "unknown";
+    filed.idempotency_key = f->idempotency_key;
+
+    Kf__Ticket *ticket = (Kf__Ticket *) kf_arena_message (arena, &kf__ticket__descriptor);
+    if (!ticket)
+        return kf_txn_fail (txn, "out of memory");
+    ticket->ticket_no = kf_arena_strdup (arena, ticket_no);
+    ticket->estate = f->estate;
+    ticket->filed = &filed;
+    ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
+    ticket->has_status = 1;
+    ticket->filed_at_ms = now_ms;
+    ticket->has_filed_at_ms = 1;
+    s_save (self, txn, ticket);
+
+    Kf__IdempotencyRecord record = KF__IDEMPOTENCY_RECORD__INIT;
+    record.ticket_no = ticket_no;
+    record.request_hash = hash;
+    record.has_request_hash = 1;
+    kf_key_make (&key, "s|s", f->estate, f->idempotency_key);
+    kf_txn_put_msg (txn, self->idempotency, &key, &record.base);
+    kf_key_make (&key, "t|s", now_ms, ticket_no);
+    kf_txn_put (txn, self->by_filed, &key, "", 0);
+    kf_key_make (&key, "s|t|s", f->estate, now_ms, ticket_no);
+    kf_txn_put (txn, self->by_estate, &key, "", 0);
+
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = f->estate;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_FILED;
+    event.ticket_filed = &filed;
+    s_publish (self, txn, now_ms, &event, ticket_no, filed.filed_by);
+    rc = s_reply_ticket (self, txn, ticket, reply, arena);
+    //  The reply outlives this frame: give it the filing from the arena.
+    if (rc == 0) {
+        Kf__TicketFiled *copy = (Kf__TicketFiled *) kf_arena_message (arena, &kf__ticket_filed__descriptor);
+        if (!copy)
+            return kf_txn_fail (txn, "out of memory");
+        *copy = filed;
+        copy->ticket_no = ticket->ticket_no;
+        ticket->filed = copy;
+    }
+    return rc;
+}
+
+static bool
+s_may_cancel (Kf__Role role)
+{
+    return role == KF__ROLE__ROLE_SUPERVISOR || role == KF__ROLE__ROLE_MANAGER;
+}
+
+//  Note, close, reopen and cancel: one ticket, one transition, one event.
+static int
+s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+              kf_arena_t *arena)
+{
+    const char *ticket_no = NULL, *text = NULL, *what = NULL;
+    switch (request->command_case) {
+        case KF__REQUEST__COMMAND_ADD_NOTE:
+            ticket_no = request->add_note->ticket_no;
+            text = request->add_note->note;
+            what = "note";
+            break;
+        case KF__REQUEST__COMMAND_CLOSE_TICKET:
+            ticket_no = request->close_ticket->ticket_no;
+            text = request->close_ticket->resolution;
+            what = "resolution";
+            break;
+        case KF__REQUEST__COMMAND_REOPEN_TICKET:
+            ticket_no = request->reopen_ticket->ticket_no;
+            text = request->reopen_ticket->reason;
+            what = "reason";
+            break;
+        case KF__REQUEST__COMMAND_CANCEL_TICKET:
+            ticket_no = request->cancel_ticket->ticket_no;
+            text = request->cancel_ticket->reason;
+            what = "reason";
+            if (!s_may_cancel (request->role))
+                return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, arena,
+                                       "only a supervisor may cancel a ticket");
+            break;
+        default:
+            assert (false);
+    }
+    Kf__Ticket *ticket = s_load (self, txn, request, ticket_no, reply, arena);
+    if (!ticket)
+        return -1;
+    if (!s_valid_text (text, INTAKE_TEXT_MAX))
+        return S_BAD ("%s is required (1 to %d characters)", what, INTAKE_TEXT_MAX);
+    const char *actor = request->actor && *request->actor ? request->actor : "unknown";
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = ticket->estate;
+    Kf__TicketNoteAdded note = KF__TICKET_NOTE_ADDED__INIT;
+    Kf__TicketClosed closed = KF__TICKET_CLOSED__INIT;
+    Kf__TicketReopened reopened = KF__TICKET_REOPENED__INIT;
+    Kf__TicketCancelled cancelled = KF__TICKET_CANCELLED__INIT;
+    Kf__TicketStatus status = ticket->status;
+    bool cancelled_already = status == KF__TICKET_STATUS__TICKET_STATUS_CANCELLED;
+    switch (request->command_case) {
+        case KF__REQUEST__COMMAND_ADD_NOTE:
+            note.ticket_no = ticket->ticket_no;
+            note.note = (char *) text;
+            note.author = (char *) actor;
+            event.body_case = KF__ENVELOPE__BODY_TICKET_NOTE_ADDED;
+            event.ticket_note_added = &note;
+            break;
+        case KF__REQUEST__COMMAND_CLOSE_TICKET:
+            if (status != KF__TICKET_STATUS__TICKET_STATUS_OPEN)
+                return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena,
+                                       "ticket %s is not open", ticket->ticket_no);
+            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_CLOSED;
+            ticket->closed_at_ms = now_ms;
+            ticket->has_closed_at_ms = 1;
+            ticket->resolution = (char *) text;
+            closed.ticket_no = ticket->ticket_no;
+            closed.resolution = (char *) text;
+            closed.closed_by = (char *) actor;
+            closed.category = ticket->filed->category;
+            closed.has_category = ticket->filed->has_category;
+            closed.type = ticket->filed->type;
+            closed.has_type = ticket->filed->has_type;
+            closed.unit = ticket->filed->unit;
+            event.body_case = KF__ENVELOPE__BODY_TICKET_CLOSED;
+            event.ticket_closed = &closed;
+            break;
+        case KF__REQUEST__COMMAND_REOPEN_TICKET:
+            if (status != KF__TICKET_STATUS__TICKET_STATUS_CLOSED)
+                return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena,
+                                       "ticket %s is not closed", ticket->ticket_no);
+            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
+            ticket->reopen_count++;
+            ticket->has_reopen_count = 1;
+            reopened.ticket_no = ticket->ticket_no;
+            reopened.reason = (char *) text;
+            reopened.reopened_by = (char *) actor;
+            reopened.reopen_count = ticket->reopen_count;
+            reopened.has_reopen_count = 1;
+            event.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
+            event.ticket_reopened = &reopened;
+            break;
+        case KF__REQUEST__COMMAND_CANCEL_TICKET:
+            if (cancelled_already)
+                return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena,
+                                       "ticket %s is cancelled already", ticket->ticket_no);
+            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_CANCELLED;
+            ticket->cancel_reason = (char *) text;
+            cancelled.ticket_no = ticket->ticket_no;
+            cancelled.reason = (char *) text;
+            cancelled.cancelled_by = (char *) actor;
+            event.body_case = KF__ENVELOPE__BODY_TICKET_CANCELLED;
+            event.ticket_cancelled = &cancelled;
+            break;
+        default:
+            assert (false);
+    }
+    if (ticket->status != status)
+        ticket->has_status = 1;
+    s_save (self, txn, ticket);
+    s_publish (self, txn, now_ms, &event, ticket->ticket_no, actor);
+    return s_reply_ticket (self, txn, ticket, reply, arena);
+}
+
+static int
+s_show (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    Kf__Ticket *ticket = s_load (self, txn, request, request->show_ticket->ticket_no, reply, arena);
+    return ticket ? s_reply_ticket (self, txn, ticket, reply, arena) : -1;
+}
+
+//  ---- list -----------------------------------------------------------------------
+
+//  A page token is the index key of the last row shown, in hex.
+static int
+s_token_decode (const char *token, kf_key_t *key)
+{
+    size_t n = strlen (token);
+    if (n == 0 || n % 2 || n / 2 > KF_KEY_MAX)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned byte;
+        if (!isxdigit ((unsigned char) token [2 * i]) || !isxdigit ((unsigned char) token [2 * i + 1])
+        ||  sscanf (token + 2 * i, "%2x", &byte) != 1)
+            return -1;
+        key->data [i] = (uint8_t) byte;
+    }
+    key->size = n / 2;
+    return 0;
+}
+
+static char *
+s_token_encode (kf_val_t key, kf_arena_t *arena)
+{
+    char *token = kf_arena_alloc (arena, key.size * 2 + 1);
+    if (token) {
+        for (size_t i = 0; i < key.size; i++)
+            sprintf (token + 2 * i, "%02x", ((const uint8_t *) key.data) [i]);
+        token [key.size * 2] = 0;
+    }
+    return token;
+}
+
+static bool
+s_matches (const Kf__ListTickets *q, const Kf__Ticket *t)
+{
+    const Kf__TicketFiled *f = t->filed;
+    return (!q->has_status || q->status == 0 || q->status == t->status)
+        && (!q->has_type || q->type == 0 || (f && q->type == f->type))
+        && (!q->has_category || q->category == 0 || (f && q->category == f->category))
+        && (!q->unit || !*q->unit || (f && f->unit && strcmp (q->unit, f->unit) == 0));
+}
+
+static int
+s_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__ListTickets *q = request->list_tickets;
+    const char *estate = q->estate && *q->estate ? q->estate : NULL;
+    if (request->scope && *request->scope) {
+        if (estate && strcmp (estate, request->scope) != 0)
+            return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
+        estate = request->scope;
+    }
+    if (estate && !s_owned (self, estate))
+        return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena,
+                               kf_config_estate_find (self->config, estate)
+                               ? "estate %s is filed by another intake instance" : "unknown estate '%s'", estate);
+    int64_t from = q->filed && q->filed->has_from_ms ? q->filed->from_ms : INT64_MIN;
+    int64_t to = q->filed && q->filed->has_to_ms ? q->filed->to_ms : INT64_MAX;
+    uint32_t page_size = q->page && q->page->page_size ? q->page->page_size : INTAKE_PAGE_DEFAULT;
+    if (page_size > INTAKE_PAGE_MAX)
+        page_size = INTAKE_PAGE_MAX;
+    kf_key_t after = { 0 };
+    if (q->page && q->page->page_token && *q->page->page_token && s_token_decode (q->page->page_token, &after))
+        return S_BAD ("page_token is not one this service gave");
+
+    //  Newest first: from the end of the range backwards.
+    kf_table_t index = estate ? self->by_estate : self->by_filed;
+    kf_key_t prefix, top;
+    if (estate) {
+        kf_key_make (&prefix, "s|", estate);
+        kf_key_make (&top, "s|t", estate, to);
+    }
+    else {
+        prefix.size = 0;
+        kf_key_make (&top, "t", to);
+    }
+    Kf__TicketList *list = (Kf__TicketList *) kf_arena_message (arena, &kf__ticket_list__descriptor);
+    list->tickets = kf_arena_alloc (arena, page_size * sizeof *list->tickets);
+    if (!list || !list->tickets)
+        return kf_txn_fail (txn, "out of memory");
+    kf_cursor_t *cursor = kf_cursor_open (txn, index);
+    kf_val_t k, v;
+    int rc = cursor ? kf_cursor_seek (cursor, &top, &k, &v) : -1;
+    rc = rc == KF_FOUND ? kf_cursor_prev (cursor, &k, &v) : rc == KF_NOTFOUND ? kf_cursor_last (cursor, &k, &v) : rc;
+    bool paging = after.size > 0, more = false;
+    kf_val_t last = { 0 };
+    uint8_t last_key [KF_KEY_MAX];
+    for (; rc == KF_FOUND; rc = kf_cursor_prev (cursor, &k, &v)) {
+        if (prefix.size && !kf_key_has_prefix (k, &prefix))
+            break;
+        char ticket_no [S_TICKET_NO_MAX + 1], e [KF_ID_MAX + 1];
+        int64_t at;
+        if (estate ? kf_key_scan (k.data, k.size, "s|t|s", e, sizeof e, &at, ticket_no, sizeof ticket_no)
+                   : kf_key_scan (k.data, k.size, "t|s", &at, ticket_no, sizeof ticket_no)) {
+            rc = kf_txn_fail (txn, "a ticket index key does not decode");
+            break;
+        }
+        if (at < from)
+            break;
+        //  Rows down to the token's were on earlier pages: counted, not shown.
+        bool shown_before = false;
+        if (paging) {
+            size_t n = k.size < after.size ? k.size : after.size;
+            int cmp = memcmp (k.data, after.data, n);
+            shown_before = cmp > 0 || (cmp == 0 && k.size >= after.size);
+            paging = shown_before;
+        }
+        kf_key_t tk;
+        kf_val_t tv;
+        kf_key_make (&tk, "s", ticket_no);
+        if (kf_txn_get (txn, self->tickets, &tk, &tv) != KF_FOUND) {
+            rc = kf_txn_fail (txn, "index names ticket %s, which is not there", ticket_no);
+            break;
+        }
+        kf_err_t err;
+        Kf__Ticket *ticket = (Kf__Ticket *) kf_codec_unpack_in (arena, &kf__ticket__descriptor, tv.data, tv.size, &err);
+        if (!ticket) {
+            rc = kf_txn_fail (txn, "ticket %s does not decode: %s", ticket_no, err.text);
+            break;
+        }
+        if (!s_matches (q, ticket))
+            continue;
+        list->total++;
+        if (shown_before)
+            continue;
+        if (list->n_tickets < page_size) {
+            list->tickets [list->n_tickets++] = ticket;
+            memcpy (last_key, k.data, k.size);
+            last.data = last_key;
+            last.size = k.size;
+        }
+        else
+            more = true;
+    }
+    kf_cursor_close (&cursor);
+    if (rc == -1 || !kf_txn_ok (txn))
+        return -1;
+    list->has_total = 1;
+    if (more)
+        list->next_page_token = s_token_encode (last, arena);
+    reply->result_case = KF__REPLY__RESULT_TICKETS;
+    reply->tickets = list;
+    return 0;
+}
+
+int
+intake_handle_request (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                       Kf__Reply *reply, kf_arena_t *arena)
+{
+    assert (self && txn && request && reply && arena);
+    s_tables (self, txn);
+    switch (request->command_case) {
+        case KF__REQUEST__COMMAND_FILE_TICKET:
+            return s_file (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_ADD_NOTE:
+        case KF__REQUEST__COMMAND_CLOSE_TICKET:
+        case KF__REQUEST__COMMAND_REOPEN_TICKET:
+        case KF__REQUEST__COMMAND_CANCEL_TICKET:
+            return s_transition (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_SHOW_TICKET:
+            return s_show (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_TICKETS:
+            return s_list (self, txn, request, reply, arena);
+        default:
+            return S_BAD ("kefu-intake does not answer this command");
+    }
+}
+
+//  ---- events of other services ---------------------------------------------------
+
+//  An unsatisfied return visit reopens a closed ticket (issue 7: intake's half).
+static int
+s_reopen_after_visit (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event,
+                      const char *ticket_no)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s", ticket_no);
+    Kf__Ticket *ticket = NULL;
+    if (kf_txn_get_msg (txn, self->tickets, &key, &kf__ticket__descriptor, (ProtobufCMessage **) &ticket) != KF_FOUND)
+        return kf_txn_ok (txn) ? 0 : -1;
+    int rc = 0;
+    if (ticket->status == KF__TICKET_STATUS__TICKET_STATUS_CLOSED) {
+        ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
+        ticket->reopen_count++;
+        ticket->has_reopen_count = 1;
+        s_save (self, txn, ticket);
+        Kf__TicketReopened reopened = KF__TICKET_REOPENED__INIT;
+        reopened.ticket_no = ticket->ticket_no;
+        reopened.reason = "unsatisfied return visit";
+        reopened.reopened_by = "survey";
+        reopened.reopen_count = ticket->reopen_count;
+        reopened.has_reopen_count = 1;
+        Kf__Envelope reopen = KF__ENVELOPE__INIT;
+        reopen.estate = ticket->estate;
+        reopen.causation_id = event->event_id;
+        reopen.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
+        reopen.ticket_reopened = &reopened;
+        rc = s_publish (self, txn, now_ms, &reopen, ticket->ticket_no, "survey");
+    }
+    kf_codec_free ((ProtobufCMessage **) &ticket);
+    return rc;
+}
+
+int
+intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
+{
+    assert (self && txn && event);
+    s_tables (self, txn);
+    const ProtobufCMessage *body = kf_event_body (event);
+    const char *ticket_no = body ? kf_summary_string (body, "ticket_no") : NULL;
+    if (!ticket_no)
+        return 0;
+    kf_key_t key;
+    kf_val_t value;
+    if (kf_key_make (&key, "s", ticket_no) || kf_txn_get (txn, self->tickets, &key, &value) != KF_FOUND)
+        return kf_txn_ok (txn) ? 0 : -1;   //  not ours
+    char kind [64], summary [512];
+    kf_codec_event_kind (&event->base, kind, sizeof kind);
+    kf_summary (body, "ticket_no", summary, sizeof summary);
+    s_timeline_add (self, txn, ticket_no, event->has_occurred_at_ms ? event->occurred_at_ms : now_ms, kind,
+                    summary, event->event_id, event->actor);
+    if (event->body_case == KF__ENVELOPE__BODY_VISIT_UNSATISFIED)
+        s_reopen_after_visit (self, txn, now_ms, event, ticket_no);
+    return kf_txn_ok (txn) ? 0 : -1;
+}

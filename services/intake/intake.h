@@ -1,0 +1,61 @@
+/*  intake — the front desk: tickets, their numbers, priorities, lifecycle
+    and timelines (DESIGN.md §1, issue 4).
+
+    Plain functions over a store transaction: a request or a consumed event
+    in, state changes and events (appended to the outbox) out. No sockets:
+    main.c wires them to kf_commands and kf_bus, the unit tests call them
+    directly.
+
+    One intake instance owns a set of estates (estates/<id>/intake names
+    it): it files their tickets, numbers them and keeps their timelines from
+    every service's events. A filing for an estate it does not own is
+    refused, so ticket numbers and streams never collide.
+*/
+#ifndef INTAKE_H_INCLUDED
+#define INTAKE_H_INCLUDED
+
+#include "kf_codec.h"
+#include "kf_config.h"
+#include "kf_outbox.h"
+#include "commands.pb-c.h"
+#include "envelope.pb-c.h"
+
+//  intake's tables, after the bus's.
+#define INTAKE_TABLES KF_BUS_TABLES, "tickets", "timeline", "idempotency", "counters", "by_filed", "by_estate"
+
+#define INTAKE_TEXT_MAX     2000   //  characters of a description, note, reason
+#define INTAKE_PAGE_DEFAULT 50
+#define INTAKE_PAGE_MAX     500
+
+typedef struct _intake_t intake_t;
+
+//  `producer` is this instance's id ("intake@c1"). Fails with a reason when
+//  the priority rules do not parse or the instance owns no estate.
+intake_t *intake_new (kf_config_t *config, const char *producer, kf_err_t *err);
+void intake_destroy (intake_t **self_p);
+
+//  Where its events go (before the first request).
+void intake_set_outbox (intake_t *self, kf_outbox_t *outbox);
+
+//  The estates this instance owns (files tickets for), NULL-terminated.
+const char *const *intake_estates (intake_t *self);
+
+//  The priority the estate's rules give a filing.
+Kf__Priority intake_priority (intake_t *self, const char *estate, const Kf__FileTicket *filing);
+
+//  Answer one request inside txn (kf_command_fn's contract): 0 keeps its
+//  writes, -1 (reply status and error set) undoes them.
+int intake_handle_request (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                           Kf__Reply *reply, kf_arena_t *arena);
+
+//  Apply another service's event inside txn: a line on the timeline of the
+//  ticket it names, and a reopening after an unsatisfied return visit.
+//  Events of tickets this instance does not hold change nothing. Returns 0,
+//  or -1 when the transaction failed.
+int intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
+
+//  Checks of a filing's fields.
+bool intake_valid_unit (const char *unit);
+bool intake_valid_phone (const char *phone);
+
+#endif

@@ -1,0 +1,274 @@
+/*  Unit tests: intake's domain logic over a real store and outbox, without
+    sockets: priority rules, field checks, ticket numbers per estate and
+    local day, idempotency, timelines from other services' events, and the
+    reopening after an unsatisfied return visit.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../services/intake/intake.h"
+#include "kf_commands.h"
+#include "kf_test.h"
+#include "kf_time.h"
+
+static const char *s_config_text =
+    "bus\n    publish = ipc://x/in\n    subscribe = ipc://x/out\n"
+    "estates\n"
+    "    E001\n        name = one\n"
+    "    W9\n        name = west\n        utc_offset = -05:00\n"
+    "        priority\n            urgent = category:noise\n            low = none\n"
+    "    E003\n        name = edge\n        intake = intake@edge3\n";
+
+typedef struct {
+    kf_config_t *config;
+    kf_store_t *store;
+    kf_outbox_t *outbox;
+    intake_t *intake;
+    kf_arena_t *arena;
+    int64_t now;
+    Kf__Request *request;
+    Kf__Reply reply;
+    Kf__Envelope *event;
+} s_world_t;
+
+static s_world_t w;
+
+static int
+s_setup (void **state)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    char path [128];
+    snprintf (path, sizeof path, "%s/store", kf_test_dir);
+    const char *tables [] = { INTAKE_TABLES, NULL };
+    memset (&w, 0, sizeof w);
+    w.config = kf_config_load_text (s_config_text, "test", NULL);
+    w.store = kf_store_new (path, tables, NULL, NULL);
+    w.outbox = kf_outbox_new (w.store, "intake@c1", NULL);
+    w.intake = intake_new (w.config, "intake@c1", NULL);
+    w.arena = kf_arena_new ();
+    assert_non_null (w.intake);
+    intake_set_outbox (w.intake, w.outbox);
+    kf_time_parse ("2026-11-23T15:59:00Z", 0, &w.now, NULL);   //  23:59 in E001 (+08:00)
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    intake_destroy (&w.intake);
+    kf_outbox_destroy (&w.outbox);
+    kf_store_destroy (&w.store);
+    kf_config_destroy (&w.config);
+    kf_arena_destroy (&w.arena);
+    return kf_test_dir_teardown (state);
+}
+
+static int
+s_request_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    kf__reply__init (&w.reply);
+    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
+    return intake_handle_request (w.intake, txn, w.now, w.request, &w.reply, w.arena);
+}
+
+//  One request in its own transaction, as kf_commands runs it.
+static Kf__ReplyStatus
+s_do (Kf__Request *request)
+{
+    kf_arena_reset (w.arena);
+    w.request = request;
+    kf_err_t err;
+    kf_store_write (w.store, s_request_txn, NULL, &err);
+    return w.reply.status;
+}
+
+static Kf__FileTicket
+s_filing (const char *estate, const char *key)
+{
+    Kf__FileTicket f = KF__FILE_TICKET__INIT;
+    f.estate = (char *) estate;
+    f.unit = "3-2-1502";
+    f.reporter_name = "张三";
+    f.reporter_phone = "13800000000";
+    f.type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR;
+    f.has_type = 1;
+    f.channel = KF__CHANNEL__CHANNEL_PHONE;
+    f.has_channel = 1;
+    f.category = KF__CATEGORY__CATEGORY_PLUMBING;
+    f.has_category = 1;
+    f.description = "tap drips";
+    f.idempotency_key = (char *) key;
+    return f;
+}
+
+static Kf__ReplyStatus
+s_file (Kf__FileTicket *f, char *ticket_no, size_t size)
+{
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
+    request.file_ticket = f;
+    request.actor = "alice";
+    Kf__ReplyStatus status = s_do (&request);
+    if (status == KF__REPLY_STATUS__REPLY_STATUS_OK && ticket_no)
+        snprintf (ticket_no, size, "%s", w.reply.ticket->ticket_no);
+    return status;
+}
+
+static void
+test_priority_rules (void **state)
+{
+    (void) state;
+    Kf__FileTicket f = s_filing ("E001", "k");
+    assert_int_equal (intake_priority (w.intake, "E001", &f), KF__PRIORITY__PRIORITY_NORMAL);
+    Kf__Hazard trapped [] = { KF__HAZARD__HAZARD_NO_WATER, KF__HAZARD__HAZARD_PERSON_TRAPPED };
+    f.hazards = trapped;
+    f.n_hazards = 2;
+    //  The first level that matches wins: trapped is an emergency, no water urgent.
+    assert_int_equal (intake_priority (w.intake, "E001", &f), KF__PRIORITY__PRIORITY_EMERGENCY);
+    f.n_hazards = 1;
+    assert_int_equal (intake_priority (w.intake, "E001", &f), KF__PRIORITY__PRIORITY_URGENT);
+    f.n_hazards = 0;
+    f.category = KF__CATEGORY__CATEGORY_GAS;
+    assert_int_equal (intake_priority (w.intake, "E001", &f), KF__PRIORITY__PRIORITY_EMERGENCY);
+    f.category = KF__CATEGORY__CATEGORY_LIFT;
+    assert_int_equal (intake_priority (w.intake, "E001", &f), KF__PRIORITY__PRIORITY_URGENT);
+    f.category = KF__CATEGORY__CATEGORY_NOISE;
+    f.type = KF__TICKET_TYPE__TICKET_TYPE_SUGGESTION;
+    assert_int_equal (intake_priority (w.intake, "E001", &f), KF__PRIORITY__PRIORITY_LOW);
+    //  W9 replaces urgent and low; emergency stays the group's.
+    assert_int_equal (intake_priority (w.intake, "W9", &f), KF__PRIORITY__PRIORITY_URGENT);
+    f.category = KF__CATEGORY__CATEGORY_FIRE_SAFETY;
+    assert_int_equal (intake_priority (w.intake, "W9", &f), KF__PRIORITY__PRIORITY_EMERGENCY);
+    f.category = KF__CATEGORY__CATEGORY_OTHER;
+    assert_int_equal (intake_priority (w.intake, "W9", &f), KF__PRIORITY__PRIORITY_NORMAL);
+}
+
+static void
+test_field_checks (void **state)
+{
+    (void) state;
+    const char *units_ok [] = { "3-2-1502", "A3-1-B201", "1-1-1", "12345678-1-1", NULL };
+    const char *units_bad [] = { "3-2", "3-2-1-1", "3--1", "-2-1", "3-2-", "3-2-1502 ", "3/2/1502",
+                                 "123456789-1-1", "", "3-2-１", NULL };
+    for (int i = 0; units_ok [i]; i++)
+        assert_true (intake_valid_unit (units_ok [i]));
+    for (int i = 0; units_bad [i]; i++)
+        if (intake_valid_unit (units_bad [i]))
+            fail_msg ("unit '%s' accepted", units_bad [i]);
+    assert_true (intake_valid_phone ("13800000000"));
+    assert_true (intake_valid_phone ("+8613800000000"));
+    assert_true (intake_valid_phone ("12345"));
+    assert_false (intake_valid_phone ("1234"));
+    assert_false (intake_valid_phone ("+"));
+    assert_false (intake_valid_phone ("138 0000 0000"));
+    assert_false (intake_valid_phone ("++8613800000000"));
+    assert_false (intake_valid_phone ("123456789012345678901"));
+}
+
+static void
+test_numbers_per_estate_and_local_day (void **state)
+{
+    (void) state;
+    char no [64];
+    Kf__FileTicket a = s_filing ("E001", "a"), b = s_filing ("E001", "b"), c = s_filing ("W9", "c");
+    assert_int_equal (s_file (&a, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (no, "E001-20261123-0001");
+    assert_int_equal (s_file (&c, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (no, "W9-20261123-0001");       //  10:59 in W9, same date
+    w.now += 60000;                                     //  00:00 on the 24th in E001
+    assert_int_equal (s_file (&b, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (no, "E001-20261124-0001");
+    //  The retry of "a" the next day: the same ticket, nothing new.
+    assert_int_equal (s_file (&a, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (no, "E001-20261123-0001");
+    //  Another instance's estate is refused.
+    Kf__FileTicket e = s_filing ("E003", "e");
+    assert_int_equal (s_file (&e, NULL, 0), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_non_null (strstr (w.reply.error, "E003 is filed by intake@edge3, not by intake@c1"));
+}
+
+static int
+s_event_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    return intake_apply_event (w.intake, txn, w.now, w.event);
+}
+
+static void
+test_timeline_and_unsatisfied_visit (void **state)
+{
+    (void) state;
+    char no [64];
+    Kf__FileTicket a = s_filing ("E001", "a");
+    assert_int_equal (s_file (&a, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    //  Dispatch assigned it; survey found the owner unsatisfied after the close.
+    Kf__OrderAssigned assigned = KF__ORDER_ASSIGNED__INIT;
+    assigned.order_no = "W1";
+    assigned.ticket_no = no;
+    assigned.staff_name = "李师傅";
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = "E001";
+    event.event_id = "0123456789abcdef0123456789abcdef";
+    event.occurred_at_ms = w.now + 1000;
+    event.has_occurred_at_ms = 1;
+    event.body_case = KF__ENVELOPE__BODY_ORDER_ASSIGNED;
+    event.order_assigned = &assigned;
+    w.event = &event;
+    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    Kf__CloseTicket close = KF__CLOSE_TICKET__INIT;
+    close.ticket_no = no;
+    close.resolution = "fixed";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_CLOSE_TICKET;
+    request.close_ticket = &close;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    Kf__VisitUnsatisfied unsatisfied = KF__VISIT_UNSATISFIED__INIT;
+    unsatisfied.ticket_no = no;
+    unsatisfied.comment = "still drips";
+    event.body_case = KF__ENVELOPE__BODY_VISIT_UNSATISFIED;
+    event.visit_unsatisfied = &unsatisfied;
+    event.occurred_at_ms = w.now + 5000;
+    w.now += 10000;
+    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    //  An event of a ticket intake does not hold changes nothing.
+    unsatisfied.ticket_no = "E001-20200101-0001";
+    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+
+    Kf__ShowTicket show = KF__SHOW_TICKET__INIT;
+    show.ticket_no = no;
+    request.command_case = KF__REQUEST__COMMAND_SHOW_TICKET;
+    request.show_ticket = &show;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__Ticket *t = w.reply.ticket;
+    assert_int_equal (t->status, KF__TICKET_STATUS__TICKET_STATUS_OPEN);
+    assert_int_equal (t->reopen_count, 1);
+    const char *kinds [] = { "ticket.filed", "ticket.closed", "order.assigned", "visit.unsatisfied", "ticket.reopened" };
+    assert_int_equal (t->n_timeline, 5);
+    //  Oldest first by when it happened: the assignment (now + 1 s) after
+    //  the close (now), though it was written before it.
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal (t->timeline [i]->kind, kinds [i]);
+    assert_non_null (strstr (t->timeline [2]->summary, "staff_name=李师傅"));
+    assert_null (strstr (t->timeline [2]->summary, "ticket_no"));
+    assert_string_equal (t->timeline [2]->event_id, "0123456789abcdef0123456789abcdef");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_priority_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_field_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_numbers_per_estate_and_local_day, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_timeline_and_unsatisfied_visit, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
