@@ -61,7 +61,10 @@ static inline void
 h_program (char *buf, size_t size, const char *program)
 {
     assert (strlen (program) < 64 && size >= sizeof h_bin_dir + 80);
-    if (strncmp (program, "kefu-", 5) == 0)
+    if (program [0] == '/')
+        snprintf (buf, size, "%s", program);
+    else
+    if (strncmp (program, "kefu-", 5) == 0 || strcmp (program, "kefuctl") == 0)
         snprintf (buf, size, "%s/../bin/%s", h_bin_dir, program);
     else
         snprintf (buf, size, "%s/%s", h_bin_dir, program);
@@ -163,6 +166,59 @@ h_stop (h_proc_t *proc, int timeout_ms)
     }
     proc->pid = 0;
     return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+//  Run a program of the build to its end: argv [0] names it ("kefuctl"),
+//  the rest are its arguments, NULL-terminated. Its stdout goes into out
+//  (cut to size), its stderr into err (may be NULL). Returns its exit
+//  status, or -1 when it died of a signal.
+static inline int
+h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, char *const *argv)
+{
+    char path [sizeof h_bin_dir + 80], out_file [512], err_file [512];
+    h_program (path, sizeof path, argv [0]);
+    snprintf (out_file, sizeof out_file, "%s/.h_run.out", dir);
+    snprintf (err_file, sizeof err_file, "%s/.h_run.err", dir);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int fd = open (out_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open (err_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2 (fd, STDOUT_FILENO);
+        dup2 (fe, STDERR_FILENO);
+        execv (path, argv);
+        _exit (127);
+    }
+    int status = 0;
+    waitpid (pid, &status, 0);
+    const char *files [2] = { out_file, err_file };
+    char *bufs [2] = { out, err };
+    size_t sizes [2] = { size, err_size };
+    for (int i = 0; i < 2; i++) {
+        if (!bufs [i] || sizes [i] == 0)
+            continue;
+        FILE *file = fopen (files [i], "r");
+        size_t got = file ? fread (bufs [i], 1, sizes [i] - 1, file) : 0;
+        bufs [i][got] = 0;
+        if (file)
+            fclose (file);
+    }
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+//  The same with the arguments listed: program, then arguments, NULL.
+static inline int
+h_run (const char *dir, char *out, size_t size, char *err, size_t err_size, const char *program, ...)
+{
+    char *argv [64] = { (char *) program };
+    va_list args;
+    va_start (args, program);
+    int n = 1;
+    const char *arg;
+    while ((arg = va_arg (args, const char *)) && n < 63)
+        argv [n++] = (char *) arg;
+    va_end (args);
+    argv [n] = NULL;
+    return h_runv (dir, out, size, err, err_size, argv);
 }
 
 //  Whether the process is still running (it may have died on its own).

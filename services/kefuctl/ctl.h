@@ -1,0 +1,101 @@
+/*  kefuctl — what the commands share: the configuration, how to reach a
+    daemon and wait for its reply (never longer than --timeout), and how to
+    print for people (aligned tables, CJK counted as two columns) or for
+    scripts (--json, one protobuf-JSON document).
+
+    Exit status: 0 done, 1 the request failed (the daemon said no, or did
+    not answer in time), 2 the command line was wrong. Every failure is one
+    line on stderr starting "kefuctl: ".
+*/
+#ifndef CTL_H_INCLUDED
+#define CTL_H_INCLUDED
+
+#include <czmq.h>
+#include <getopt.h>
+#include "kf_codec.h"
+#include "kf_config.h"
+#include "kf_net.h"
+#include "commands.pb-c.h"
+#include "envelope.pb-c.h"
+
+#define CTL_FAILED 1
+#define CTL_USAGE  2
+
+typedef struct {
+    const char *config_path;
+    kf_config_t *config;       //  loaded on first use
+    kf_net_t *net;             //  CURVE for tcp:// endpoints
+    bool json;
+    int timeout_ms;
+    const char *actor;
+    Kf__Role role;
+    const char *scope;         //  empty: the whole group
+} ctl_t;
+
+typedef struct {
+    const char *name;
+    const char *summary;       //  one line, for kefuctl --help
+    const char *usage;         //  kefuctl NAME --help: the synopsis and what it does
+    int (*run) (ctl_t *ctl, int argc, char **argv);
+} ctl_command_t;
+
+//  Print "kefuctl: ..." on stderr; return `code`.
+int ctl_fail (int code, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
+//  The configuration, loaded once; NULL after printing why.
+kf_config_t *ctl_config (ctl_t *ctl);
+
+//  Parse a command's options. `spec` is getopt_long's; --json and --help
+//  are added to every command. Calls on_option for each of the command's
+//  own; returns the index of the first operand, or -1 after printing help
+//  (*code 0) or an error (*code 2).
+typedef int (ctl_option_fn) (ctl_t *ctl, int option, const char *value, void *arg);
+int ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, const struct option *spec,
+                 ctl_option_fn *on_option, void *arg, int *code);
+
+//  Send a request to a daemon's command endpoint and wait for the reply,
+//  at most ctl->timeout_ms. NULL (after printing why) when it did not
+//  answer or answered with an error; else the reply, to kf_codec_free.
+//  `who` names the daemon in messages ("kefu-intake").
+Kf__Reply *ctl_call (ctl_t *ctl, const char *who, const char *endpoint, Kf__Request *request);
+
+//  The same to several daemons at once: replies [i] is NULL for each that
+//  failed (printed). Returns how many answered.
+size_t ctl_call_many (ctl_t *ctl, size_t count, const char *const *who, const char *const *endpoints,
+                      Kf__Request *request, Kf__Reply **replies);
+
+//  A request with the caller's identity filled in.
+void ctl_request_init (ctl_t *ctl, Kf__Request *request);
+
+//  An enum value from the command line: its short name in any case.
+//  Prints the choices and returns -1 when there is no such value.
+int ctl_enum (const ProtobufCEnumDescriptor *descriptor, const char *option, const char *text, int *value);
+const char *ctl_enum_name (const ProtobufCEnumDescriptor *descriptor, int value);
+
+//  The JSON of a message on stdout, one line.
+int ctl_print_json (const ProtobufCMessage *msg);
+
+//  Local time in an estate's offset (the first estate's when NULL):
+//  "2026-11-23 18:05".
+const char *ctl_time (ctl_t *ctl, const char *estate, int64_t utc_ms, char *buf, size_t size);
+
+//  ---- tables ------------------------------------------------------------------
+typedef struct _ctl_table_t ctl_table_t;
+ctl_table_t *ctl_table_new (size_t columns, ...);   //  the headings
+//  Add a row of `columns` strings (copied; NULL prints as "-").
+void ctl_table_row (ctl_table_t *self, ...);
+//  Print aligned; the last column is not padded. Destroys the table (only
+//  that when out is NULL).
+void ctl_table_print (ctl_table_t **self_p, FILE *out);
+
+//  Text cut to `columns` display columns, "…" marking the cut; newlines
+//  become spaces. Returns buf.
+const char *ctl_cut (const char *text, size_t columns, char *buf, size_t size);
+
+//  ---- the commands, by file -----------------------------------------------------
+extern const ctl_command_t ctl_file_command, ctl_show_command, ctl_list_command, ctl_note_command,
+    ctl_close_command, ctl_reopen_command, ctl_cancel_command;
+extern const ctl_command_t ctl_tap_command, ctl_lag_command, ctl_clock_command, ctl_backup_command,
+    ctl_ping_command;
+
+#endif
