@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages kefu needs to build, test and run.
+# Install the Debian packages kefu needs to build, test and run (socat: the
+# tests cut and restore an estate's link to the cluster with it).
 # Idempotent and quiet when everything is present; as root it installs what is
 # missing with apt-get, otherwise it prints the exact command and fails.
 set -eu
@@ -9,7 +10,8 @@ libczmq-dev libzmq3-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
 liblmdb-dev lmdb-utils
 libcmocka-dev libmicrohttpd-dev
-clang-14 libclang-rt-14-dev"
+clang-14 libclang-rt-14-dev
+socat bash"
 
 missing=""
 for p in $PACKAGES; do

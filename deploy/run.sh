@@ -1,0 +1,31 @@
+#!/bin/sh
+# run.sh BIN_DIR — what `make run` does after building: a demo configuration
+# in var/ when there is none, then the supervisor, with a word on where to look.
+set -u
+bin=$1
+mkdir -p var || exit 1
+if [ ! -f var/kefu.conf ]; then
+    cp deploy/kefu.conf var/kefu.conf || exit 1
+    echo "make run: wrote var/kefu.conf, a demo configuration with three estates (E001, E002, E003)"
+fi
+clock=${KEFU_CLOCK:-}
+if [ -n "$clock" ] && [ ! -f "$clock" ]; then
+    "$bin/kefuctl" clock set "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --file "$clock" >/dev/null || exit 1
+fi
+ctl="$bin/kefuctl"
+cat <<TEXT
+
+kefu is starting: logs in var/log/, stores in var/data/, sockets in var/run/.
+When kefuctl ping answers, try, in another terminal:
+
+  file a ticket    $ctl file --estate E001 --unit 3-2-1502 --name 张三 --phone 13800000000 \\
+                       --type repair --channel phone --category water_leak --hazard leak_into_home 卫生间漏水到楼下
+  see it           $ctl list --estate E001;  $ctl show E001-YYYYMMDD-0001
+  tap the bus      $ctl tap            (every event, live; --json for JSON lines)
+  daemons          $ctl ping;  $ctl lag
+  everything else  $ctl --help
+
+Ctrl-C stops the cluster.
+
+TEXT
+exec bash deploy/supervise.sh "$bin" var/kefu.conf $clock
