@@ -48,11 +48,12 @@ ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, co
     all [n++] = (struct option) { "help", no_argument, NULL, 'H' };
     all [n] = (struct option) { NULL, 0, NULL, 0 };
     opterr = 0;
-    optind = 1;
+    optind = 0;   //  0, not 1: GNU getopt then forgets main's "+" ordering
     int c;
-    //  '+': options end at the first operand, so texts may start with '-'
-    //  after "--" only; ':' reports a missing value.
-    while ((c = getopt_long (argc, argv, "+:", all, NULL)) != -1) {
+    //  Options may follow operands ("clock advance 26h --file F"); after
+    //  "--" everything is an operand, for texts that start with '-'. ':'
+    //  reports a missing value.
+    while ((c = getopt_long (argc, argv, ":", all, NULL)) != -1) {
         if (c == 'J')
             ctl->json = true;
         else

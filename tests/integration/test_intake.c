@@ -14,6 +14,7 @@
 
 #include "kf_test.h"
 #include "kf_harness.h"
+#include "kf_store.h"
 #include "commands.pb-c.h"
 
 static char s_config [256], s_edge_config [256];
@@ -69,12 +70,18 @@ s_answers (void *arg)
     return CTL ("ping", (const char *) arg) == 0;
 }
 
+static char s_clock [256];
+
+//  The cluster's bus and intake; intake on the file clock s_clock when set.
 static void
 s_start_cluster (void)
 {
     s_write_configs ();
     h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
-    h_proc_init (&s_intake, kf_test_dir, "intake", "kefu-intake", "--config", s_config, NULL);
+    if (*s_clock)
+        h_proc_init (&s_intake, kf_test_dir, "intake", "kefu-intake", "--config", s_config, "--clock", s_clock, NULL);
+    else
+        h_proc_init (&s_intake, kf_test_dir, "intake", "kefu-intake", "--config", s_config, NULL);
     h_start (&s_bus);
     h_start (&s_intake);
     if (!h_wait_for (s_answers, "intake@c1", 10000))
@@ -569,6 +576,99 @@ test_tap_shows_the_event (void **state)
     s_stop_cluster ();
 }
 
+//  ---- the file clock and backups ----------------------------------------------------
+
+static void
+test_clock_and_backup (void **state)
+{
+    (void) state;
+    snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
+    assert_int_equal (CTL ("clock", "set", "2026-11-23T01:00:00Z", "--file", s_clock), 0);
+    s_start_cluster ();
+    char no [64];
+    assert_int_equal (s_file ("E001", "c1", "before", no, sizeof no), 0);
+    assert_string_equal (no, "E001-20261123-0001");          //  09:00 in E001
+    assert_int_equal (CTL ("clock", "advance", "26h", "--file", s_clock), 0);
+    assert_non_null (strstr (s_out, "2026-11-24T03:00:00"));
+    assert_int_equal (s_file ("E001", "c2", "after", no, sizeof no), 0);
+    assert_string_equal (no, "E001-20261124-0001");          //  11:00 the next day
+    assert_int_equal (CTL ("--json", "ping", "intake"), 0);
+    char field [64];
+    assert_string_equal (s_json_field (s_out, "now_ms", field, sizeof field), "1795489200000");
+    assert_int_equal (CTL ("clock", "advance", "soon", "--file", s_clock), 2);
+    s_clock [0] = 0;
+
+    //  An online copy holds what was acknowledged, and opens as a store.
+    char dir [256], data [320];
+    snprintf (dir, sizeof dir, "%s/backups", kf_test_dir);
+    assert_int_equal (CTL ("backup", dir, "intake"), 0);
+    snprintf (data, sizeof data, "%s/intake@c1/data.mdb", dir);
+    assert_true (zsys_file_exists (data));
+    assert_int_equal (CTL ("backup", dir, "intake"), 1);     //  never over an old copy
+    assert_non_null (strstr (s_err, "intake@c1"));
+    assert_int_equal (CTL ("--role", "front_desk", "backup", dir, "nobody"), 2);
+    s_stop_cluster ();
+    snprintf (dir, sizeof dir, "%s/backups/intake@c1", kf_test_dir);
+    const char *tables [] = { "bus_meta", "bus_outbox", "bus_heads", "bus_cursors", "tickets", "timeline",
+                              "idempotency", "counters", "by_filed", "by_estate", NULL };
+    kf_store_t *copy = kf_store_new (dir, tables, NULL, NULL);
+    assert_non_null (copy);
+    kf_store_destroy (&copy);
+}
+
+//  ---- the supervisor of make run ------------------------------------------------------
+
+static bool
+s_log_says_restarted (void *arg)
+{
+    return h_log_contains ((h_proc_t *) arg, "kefu-intake (pid");
+}
+
+//  Whether a process whose command line holds `text` runs.
+static bool
+s_running (const char *text)
+{
+    return h_run (kf_test_dir, s_out, sizeof s_out, NULL, 0, "/usr/bin/pgrep", "-f", text, NULL) == 0;
+}
+
+static void
+test_supervisor_restarts_and_stops (void **state)
+{
+    (void) state;
+    s_write_configs ();
+    char bin [600], log_dir [128];
+    snprintf (bin, sizeof bin, "%s/../bin", h_bin_dir);
+    snprintf (log_dir, sizeof log_dir, "%s/logs", kf_test_dir);
+    setenv ("KEFU_LOG_DIR", log_dir, 1);
+    h_proc_t supervisor;
+    h_proc_init (&supervisor, kf_test_dir, "supervise", "/bin/bash", "deploy/supervise.sh", bin, s_config, NULL);
+    h_start (&supervisor);
+    unsetenv ("KEFU_LOG_DIR");
+    assert_true (h_wait_for (s_answers, "intake@c1", 10000));
+    //  kill -9 of a daemon: it is started again and answers again.
+    char pattern [320];
+    snprintf (pattern, sizeof pattern, "kefu-intake --config %s", s_config);
+    assert_int_equal (h_run (kf_test_dir, s_out, sizeof s_out, NULL, 0, "/usr/bin/pkill", "-9", "-f", pattern, NULL), 0);
+    assert_true (h_wait_for (s_log_says_restarted, &supervisor, 10000));
+    assert_true (h_wait_for (s_answers, "intake@c1", 15000));
+    char no [64];
+    assert_int_equal (s_file ("E001", "after-restart", "still filing", no, sizeof no), 0);
+    //  Ctrl-C: every daemon stops cleanly, then the supervisor.
+    kill (supervisor.pid, SIGINT);
+    int64_t deadline = zclock_mono () + 15000;
+    int status = -1;
+    while (waitpid (supervisor.pid, &status, WNOHANG) == 0 && zclock_mono () < deadline)
+        zclock_sleep (50);
+    h_forget (&supervisor);
+    supervisor.pid = 0;
+    assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    assert_false (s_running (pattern));
+    snprintf (pattern, sizeof pattern, "kefu-bus --config %s", s_config);
+    assert_false (s_running (pattern));
+    assert_true (h_log_contains (&supervisor, "supervise: stopped"));
+    h_proc_free (&supervisor);
+}
+
 int
 main (void)
 {
@@ -580,6 +680,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_kill9_between_request_and_reply, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_estate_edge_mode, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_tap_shows_the_event, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_clock_and_backup, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_supervisor_restarts_and_stops, kf_test_dir_setup, h_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
