@@ -203,6 +203,7 @@ fault: deps
 bench: deps
 	$(MAKE) --no-print-directory -j2 BUILD=release all
 	@build/release/tests/bench_bus
+	@build/release/tests/bench_intake
 
 clean:
 	rm -rf build

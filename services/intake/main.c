@@ -82,7 +82,9 @@ main (int argc, char **argv)
         kf_notice ("%s files tickets of %s; commands on %s", producer, owned,
                    kf_config_str (config, "services/intake/endpoint"));
         status = kf_bus_run (bus) == 0 ? 0 : 1;
-        kf_notice ("stopping after %llu requests", (unsigned long long) kf_commands_stats (commands)->requests);
+        const kf_commands_stats_t *stats = kf_commands_stats (commands);
+        kf_notice ("stopping after %llu requests in %llu transactions", (unsigned long long) stats->requests,
+                   (unsigned long long) stats->batches);
     }
     else {
         kf_error ("%s", err.text);
