@@ -400,8 +400,16 @@ test_kill9_between_request_and_reply (void **state)
             in_flight++;
         }
         if (kills < n_kills && done >= kill_at [kills]) {
-            //  Mid-stream: requests are queued, some committed, replies unsent.
-            zclock_sleep ((int) (random () % 3));
+            //  Mid-stream: a fresh burst, then the kill a moment later, so
+            //  that some requests are committed and unanswered, some not
+            //  yet read, some answered.
+            for (int i = 0, burst = 0; i < S_STORM && burst < S_WINDOW; i++)
+                if (!acked [i][0] && sent_at [i] == 0) {
+                    s_send_filing (client, i);
+                    sent_at [i] = zclock_mono ();
+                    burst++;
+                }
+            usleep ((useconds_t) (random () % 2000));
             h_kill9 (&s_intake);
             h_start (&s_intake);
             kills++;
