@@ -1209,6 +1209,13 @@ kf_bus_net (kf_bus_t *self)
     return self->net;
 }
 
+const char *
+kf_bus_name (kf_bus_t *self)
+{
+    assert (self);
+    return self->producer ? self->producer : "consumer";
+}
+
 kf_outbox_t *
 kf_bus_outbox (kf_bus_t *self)
 {
@@ -1292,7 +1299,7 @@ kf_bus_status (kf_bus_t *self)
     Kf__BusStatus *status = (Kf__BusStatus *) s_new_message (&kf__bus_status__descriptor);
     if (!status)
         return NULL;
-    status->service = strdup (self->producer ? self->producer : "consumer");
+    status->service = strdup (kf_bus_name (self));
     status->malformed_frames = self->stats.malformed;
     status->snapshot_alarms = self->stats.alarms;
     status->has_malformed_frames = status->has_snapshot_alarms = 1;

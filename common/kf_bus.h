@@ -94,6 +94,8 @@ const kf_bus_stats_t *kf_bus_stats (kf_bus_t *self);
 kf_clock_t *kf_bus_clock (kf_bus_t *self);
 kf_net_t *kf_bus_net (kf_bus_t *self);
 kf_store_t *kf_bus_store (kf_bus_t *self);
+//  The daemon's producer id ("intake@c1"), or "consumer".
+const char *kf_bus_name (kf_bus_t *self);
 //  A producer's outbox (NULL when it only consumes): domain code appends to
 //  it with kf_outbox_append inside its transaction, without a socket in
 //  sight, and kf_bus sends what it holds after the commit.

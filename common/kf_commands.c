@@ -30,17 +30,14 @@ struct _kf_commands_t {
 int
 kf_reply_error (Kf__Reply *reply, Kf__ReplyStatus status, kf_arena_t *arena, const char *format, ...)
 {
-    char text [256];
+    kf_err_t err;
     va_list args;
     va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
+    kf_err_setv (&err, format, args);
     va_end (args);
-    for (char *c = text; *c; c++)
-        if (*c == '\n')
-            *c = ' ';
     reply->status = status;
     reply->has_status = 1;
-    reply->error = kf_arena_strdup (arena, text);
+    reply->error = kf_arena_strdup (arena, err.text);
     reply->result_case = KF__REPLY__RESULT__NOT_SET;
     return -1;
 }
@@ -70,14 +67,11 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
     switch (p->request->command_case) {
         case KF__REQUEST__COMMAND_PING: {
             Kf__Pong *pong = (Kf__Pong *) kf_arena_message (self->arena, &kf__pong__descriptor);
-            Kf__BusStatus *status = kf_bus_status (self->bus);
-            if (!pong || !status) {
-                kf_codec_free ((ProtobufCMessage **) &status);
+            if (!pong) {
                 kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_INTERNAL, self->arena, "out of memory");
                 return;
             }
-            pong->service = kf_arena_strdup (self->arena, status->service);
-            kf_codec_free ((ProtobufCMessage **) &status);
+            pong->service = (char *) kf_bus_name (self->bus);
             pong->version = KF_VERSION;
             pong->now_ms = kf_clock_now (kf_bus_clock (self->bus));
             pong->has_now_ms = 1;

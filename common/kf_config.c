@@ -362,8 +362,8 @@ kf_config_terms (const char *value, kf_term_fn *fn, void *arg, kf_err_t *err)
                 f++;
         }
         if (!colon || f == sizeof s_term_fields / sizeof s_term_fields [0])
-            return kf_err_set (err, "'%s' is not a term (expected type:, channel:, category: or hazard: and a value)",
-                               colon ? (*colon = ':', term) : term);
+            return kf_err_set (err, "'%.*s' is not a term (expected type:, channel:, category: or hazard: and a value)",
+                               (int) n, p);
         int number;
         if (kf_enum_parse (s_term_fields [f].descriptor, colon + 1, &number) || number == 0)
             return kf_err_set (err, "'%s:%s' names no %s", term, colon + 1, term);
@@ -687,6 +687,23 @@ kf_config_str (const kf_config_t *self, const char *path)
 {
     assert (self && path);
     return s_value (self, path, NULL);
+}
+
+bool
+kf_ticket_no_estate (const char *ticket_no, char *estate, size_t size)
+{
+    assert (ticket_no && estate && size > 0);
+    estate [0] = 0;
+    const char *last = strrchr (ticket_no, '-');
+    if (!last || last == ticket_no)
+        return false;
+    const char *date = last - 1;
+    while (date > ticket_no && *date != '-')
+        date--;
+    if (date == ticket_no || (size_t) (date - ticket_no) >= size)
+        return false;
+    snprintf (estate, size, "%.*s", (int) (date - ticket_no), ticket_no);
+    return true;
 }
 
 const char *

@@ -72,4 +72,9 @@ int kf_config_terms (const char *value, kf_term_fn *fn, void *arg, kf_err_t *err
 //  letters, digits, '-' and '_'.
 bool kf_config_valid_id (const char *text);
 
+//  The estate a ticket number belongs to: what comes before its
+//  "-<yyyymmdd>-<nnnn>" (estate ids may hold '-' themselves). False when
+//  ticket_no has not that shape or the estate does not fit in `size`.
+bool kf_ticket_no_estate (const char *ticket_no, char *estate, size_t size);
+
 #endif

@@ -106,15 +106,22 @@ s_one_line (char *text)
 }
 
 int
-kf_err_set (kf_err_t *err, const char *format, ...)
+kf_err_setv (kf_err_t *err, const char *format, va_list args)
 {
     if (err) {
-        va_list args;
-        va_start (args, format);
         vsnprintf (err->text, sizeof err->text, format, args);
-        va_end (args);
         s_one_line (err->text);
     }
+    return -1;
+}
+
+int
+kf_err_set (kf_err_t *err, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    kf_err_setv (err, format, args);
+    va_end (args);
     return -1;
 }
 

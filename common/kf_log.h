@@ -50,6 +50,9 @@ typedef struct {
 //  result are replaced by spaces: the reason is always one line.
 int kf_err_set (kf_err_t *err, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
+//  The same with a va_list, for functions that take a format of their own.
+int kf_err_setv (kf_err_t *err, const char *format, va_list args)
+    __attribute__ ((format (printf, 2, 0)));
 
 //  Prefix an existing reason with context: "config line 12: " + reason.
 int kf_err_prefix (kf_err_t *err, const char *format, ...)

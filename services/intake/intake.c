@@ -325,22 +325,6 @@ s_hash (const ProtobufCMessage *msg)
     return hash;
 }
 
-//  The estate of a ticket number: all before "-yyyymmdd-nnnn".
-static bool
-s_ticket_estate (const char *ticket_no, char *estate, size_t size)
-{
-    const char *last = strrchr (ticket_no, '-');
-    if (!last || last == ticket_no)
-        return false;
-    const char *date = last - 1;
-    while (date > ticket_no && *date != '-')
-        date--;
-    if (date == ticket_no || (size_t) (date - ticket_no) >= size)
-        return false;
-    snprintf (estate, size, "%.*s", (int) (date - ticket_no), ticket_no);
-    return true;
-}
-
 //  The stored ticket, allocated from arena, or NULL (reply set: not found,
 //  or another estate's in the caller's scope, which must look the same).
 static Kf__Ticket *
@@ -350,7 +334,7 @@ s_load (intake_t *self, kf_txn_t *txn, const Kf__Request *request, const char *t
     kf_key_t key;
     kf_val_t value;
     char estate [KF_ID_MAX + 1];
-    if (!ticket_no || !*ticket_no || !s_ticket_estate (ticket_no, estate, sizeof estate)
+    if (!ticket_no || !*ticket_no || !kf_ticket_no_estate (ticket_no, estate, sizeof estate)
     ||  (request->scope && *request->scope && strcmp (request->scope, estate) != 0)
     ||  kf_key_make (&key, "s", ticket_no)
     ||  kf_txn_get (txn, self->tickets, &key, &value) != KF_FOUND) {
@@ -513,33 +497,33 @@ s_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     char ticket_no [S_TICKET_NO_MAX + 1];
     snprintf (ticket_no, sizeof ticket_no, "%s-%08" PRIu32 "-%04" PRIu64, estate->id, yyyymmdd, n);
 
-    Kf__TicketFiled filed = KF__TICKET_FILED__INIT;
-    filed.ticket_no = ticket_no;
-    filed.unit = f->unit;
-    filed.reporter_name = f->reporter_name;
-    filed.reporter_phone = f->reporter_phone;
-    filed.type = f->type;
-    filed.has_type = 1;
-    filed.channel = f->channel;
-    filed.has_channel = 1;
-    filed.category = f->category;
-    filed.has_category = 1;
-    filed.priority = intake_priority (self, f->estate, f);
-    filed.has_priority = 1;
-    filed.description = f->description;
-    filed.n_photo_urls = f->n_photo_urls;
-    filed.photo_urls = f->photo_urls;
-    filed.n_hazards = f->n_hazards;
-    filed.hazards = f->hazards;
-    filed.filed_by = request->actor && *request->actor ? request->actor : "unknown";
-    filed.idempotency_key = f->idempotency_key;
-
+    //  Built in the arena: the event, the stored ticket and the reply share it.
+    Kf__TicketFiled *filed = (Kf__TicketFiled *) kf_arena_message (arena, &kf__ticket_filed__descriptor);
     Kf__Ticket *ticket = (Kf__Ticket *) kf_arena_message (arena, &kf__ticket__descriptor);
-    if (!ticket)
+    if (!filed || !ticket || !(filed->ticket_no = kf_arena_strdup (arena, ticket_no)))
         return kf_txn_fail (txn, "out of memory");
-    ticket->ticket_no = kf_arena_strdup (arena, ticket_no);
+    filed->unit = f->unit;
+    filed->reporter_name = f->reporter_name;
+    filed->reporter_phone = f->reporter_phone;
+    filed->type = f->type;
+    filed->has_type = 1;
+    filed->channel = f->channel;
+    filed->has_channel = 1;
+    filed->category = f->category;
+    filed->has_category = 1;
+    filed->priority = intake_priority (self, f->estate, f);
+    filed->has_priority = 1;
+    filed->description = f->description;
+    filed->n_photo_urls = f->n_photo_urls;
+    filed->photo_urls = f->photo_urls;
+    filed->n_hazards = f->n_hazards;
+    filed->hazards = f->hazards;
+    filed->filed_by = request->actor && *request->actor ? request->actor : "unknown";
+    filed->idempotency_key = f->idempotency_key;
+
+    ticket->ticket_no = filed->ticket_no;
     ticket->estate = f->estate;
-    ticket->filed = &filed;
+    ticket->filed = filed;
     ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
     ticket->has_status = 1;
     ticket->filed_at_ms = now_ms;
@@ -560,19 +544,9 @@ s_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.estate = f->estate;
     event.body_case = KF__ENVELOPE__BODY_TICKET_FILED;
-    event.ticket_filed = &filed;
-    s_publish (self, txn, now_ms, &event, ticket_no, filed.filed_by);
-    rc = s_reply_ticket (self, txn, ticket, reply, arena);
-    //  The reply outlives this frame: give it the filing from the arena.
-    if (rc == 0) {
-        Kf__TicketFiled *copy = (Kf__TicketFiled *) kf_arena_message (arena, &kf__ticket_filed__descriptor);
-        if (!copy)
-            return kf_txn_fail (txn, "out of memory");
-        *copy = filed;
-        copy->ticket_no = ticket->ticket_no;
-        ticket->filed = copy;
-    }
-    return rc;
+    event.ticket_filed = filed;
+    s_publish (self, txn, now_ms, &event, ticket_no, filed->filed_by);
+    return s_reply_ticket (self, txn, ticket, reply, arena);
 }
 
 static bool
@@ -776,7 +750,8 @@ s_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *re
         kf_key_make (&top, "t", to);
     }
     Kf__TicketList *list = (Kf__TicketList *) kf_arena_message (arena, &kf__ticket_list__descriptor);
-    list->tickets = kf_arena_alloc (arena, page_size * sizeof *list->tickets);
+    if (list)
+        list->tickets = kf_arena_alloc (arena, page_size * sizeof *list->tickets);
     if (!list || !list->tickets)
         return kf_txn_fail (txn, "out of memory");
     kf_cursor_t *cursor = kf_cursor_open (txn, index);

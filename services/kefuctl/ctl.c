@@ -10,15 +10,12 @@
 int
 ctl_fail (int code, const char *format, ...)
 {
-    char text [1024];
+    kf_err_t err;
     va_list args;
     va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
+    kf_err_setv (&err, format, args);
     va_end (args);
-    for (char *c = text; *c; c++)
-        if (*c == '\n')
-            *c = ' ';
-    fprintf (stderr, "kefuctl: %s\n", text);
+    fprintf (stderr, "kefuctl: %s\n", err.text);
     return code;
 }
 

@@ -20,17 +20,6 @@ s_intake_endpoint (ctl_t *ctl, const char *estate)
     return kf_config_str (ctl->config, "services/intake/endpoint");
 }
 
-//  The estate of a ticket number: what comes before "-yyyymmdd-nnnn".
-static void
-s_ticket_estate (const char *ticket_no, char *estate, size_t size)
-{
-    const char *end = strrchr (ticket_no, '-');
-    while (end && end > ticket_no && end [-1] != '-')
-        end--;
-    size_t n = end && end > ticket_no ? (size_t) (end - ticket_no - 1) : 0;
-    snprintf (estate, size, "%.*s", (int) (n < size ? n : 0), ticket_no);
-}
-
 static Kf__Reply *
 s_call_intake (ctl_t *ctl, const char *estate, Kf__Request *request)
 {
@@ -339,7 +328,7 @@ s_one_ticket (ctl_t *ctl, const ctl_command_t *command, Kf__Request__CommandCase
             break;
     }
     char estate [KF_ID_MAX + 1];
-    s_ticket_estate (ticket_no, estate, sizeof estate);
+    kf_ticket_no_estate (ticket_no, estate, sizeof estate);
     Kf__Reply *reply = s_call_intake (ctl, estate, &request);
     int rc = reply ? s_print_reply_ticket (ctl, reply) : CTL_FAILED;
     kf_codec_free ((ProtobufCMessage **) &reply);

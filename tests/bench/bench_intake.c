@@ -8,6 +8,7 @@
 */
 #include "../integration/kf_harness.h"
 #include "../unit/kf_test.h"
+#include "../unit/kf_filing.h"
 #include "commands.pb-c.h"
 
 #define S_FILINGS 20000
@@ -25,19 +26,7 @@ s_send (zsock_t *client, int i, int run)
     char key [32], id [16];
     snprintf (key, sizeof key, "bench-%d-%d", run, i);
     snprintf (id, sizeof id, "%d", i);
-    Kf__FileTicket f = KF__FILE_TICKET__INIT;
-    f.estate = i % 2 ? "E001" : "E002";
-    f.unit = "5-1-801";
-    f.reporter_name = "bench";
-    f.reporter_phone = "13800000000";
-    f.type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR;
-    f.has_type = 1;
-    f.channel = KF__CHANNEL__CHANNEL_APP_WEB;
-    f.has_channel = 1;
-    f.category = KF__CATEGORY__CATEGORY_PLUMBING;
-    f.has_category = 1;
-    f.description = "kitchen tap drips into the cupboard below";
-    f.idempotency_key = key;
+    Kf__FileTicket f = kf_filing (i % 2 ? "E001" : "E002", key, "kitchen tap drips into the cupboard below");
     Kf__Request request = KF__REQUEST__INIT;
     request.request_id = id;
     request.actor = "bench";
@@ -83,6 +72,14 @@ s_run (const char *endpoint, int run, int count, int window)
     zsock_destroy (&client);
 }
 
+//  kefu-intake answers kefuctl ping.
+static bool
+s_answers (void *config)
+{
+    return h_run (kf_test_dir, NULL, 0, NULL, 0, "kefuctl", "--config", (const char *) config, "ping", "intake",
+                  NULL) == 0;
+}
+
 int
 main (void)
 {
@@ -106,7 +103,11 @@ main (void)
     h_proc_init (&intake, kf_test_dir, "intake", "kefu-intake", "--config", config, NULL);
     h_start (&bus);
     h_start (&intake);
-    zclock_sleep (500);
+    if (!h_wait_for (s_answers, config, 10000)) {
+        fprintf (stderr, "bench_intake: kefu-intake does not answer (see %s)\n", intake.log);
+        h_kill_all ();
+        return 1;
+    }
     printf ("\nintake: FileTicket over ipc:// to kefu-intake, each reply after its durable commit\n\n");
     printf ("        load        filings  filings/s   p50 ms   p99 ms\n");
     s_run (endpoint, 1, 2000, 1);

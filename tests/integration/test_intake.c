@@ -15,6 +15,7 @@
 #include "kf_test.h"
 #include "kf_harness.h"
 #include "kf_store.h"
+#include "kf_filing.h"
 #include "commands.pb-c.h"
 
 static char s_config [256], s_edge_config [256];
@@ -343,19 +344,7 @@ s_send_filing (zsock_t *client, int i)
     char key [32], text [64];
     snprintf (key, sizeof key, "storm-%d", i);
     snprintf (text, sizeof text, "storm filing %d", i);
-    Kf__FileTicket f = KF__FILE_TICKET__INIT;
-    f.estate = "E001";
-    f.unit = "5-1-801";
-    f.reporter_name = "storm";
-    f.reporter_phone = "13800000000";
-    f.type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR;
-    f.has_type = 1;
-    f.channel = KF__CHANNEL__CHANNEL_APP_WEB;
-    f.has_channel = 1;
-    f.category = KF__CATEGORY__CATEGORY_PLUMBING;
-    f.has_category = 1;
-    f.description = text;
-    f.idempotency_key = key;
+    Kf__FileTicket f = kf_filing ("E001", key, text);
     Kf__Request request = KF__REQUEST__INIT;
     char id [16];
     snprintf (id, sizeof id, "%d", i);

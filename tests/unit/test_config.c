@@ -214,6 +214,16 @@ test_ids (void **state)
     assert_false (kf_config_valid_id ("E|1"));
     assert_false (kf_config_valid_id ("abcdefghijklmnopqrstuvwxyz0123456"));
     assert_false (kf_config_valid_id (NULL));
+    //  The estate of a ticket number, '-' in the estate id included.
+    char estate [KF_ID_MAX + 1];
+    assert_true (kf_ticket_no_estate ("E001-20261123-0001", estate, sizeof estate));
+    assert_string_equal (estate, "E001");
+    assert_true (kf_ticket_no_estate ("north-gate-20261123-12345", estate, sizeof estate));
+    assert_string_equal (estate, "north-gate");
+    assert_false (kf_ticket_no_estate ("20261123-0001", estate, sizeof estate));
+    assert_false (kf_ticket_no_estate ("E001", estate, sizeof estate));
+    assert_false (kf_ticket_no_estate ("-20261123-0001", estate, sizeof estate));
+    assert_false (kf_ticket_no_estate ("E001-20261123-0001", estate, 4));
 }
 
 int

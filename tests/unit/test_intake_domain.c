@@ -14,6 +14,7 @@
 
 #include "../../services/intake/intake.h"
 #include "kf_commands.h"
+#include "kf_filing.h"
 #include "kf_test.h"
 #include "kf_time.h"
 
@@ -93,20 +94,7 @@ s_do (Kf__Request *request)
 static Kf__FileTicket
 s_filing (const char *estate, const char *key)
 {
-    Kf__FileTicket f = KF__FILE_TICKET__INIT;
-    f.estate = (char *) estate;
-    f.unit = "3-2-1502";
-    f.reporter_name = "张三";
-    f.reporter_phone = "13800000000";
-    f.type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR;
-    f.has_type = 1;
-    f.channel = KF__CHANNEL__CHANNEL_PHONE;
-    f.has_channel = 1;
-    f.category = KF__CATEGORY__CATEGORY_PLUMBING;
-    f.has_category = 1;
-    f.description = "tap drips";
-    f.idempotency_key = (char *) key;
-    return f;
+    return kf_filing (estate, key, "tap drips");
 }
 
 static Kf__ReplyStatus
