@@ -28,21 +28,6 @@ struct _kf_calendar_t {
 };
 
 static int
-s_parse_hhmm (const char **p, int *minutes)
-{
-    const char *s = *p;
-    if (!isdigit ((unsigned char) s [0]) || !isdigit ((unsigned char) s [1]) || s [2] != ':'
-        || !isdigit ((unsigned char) s [3]) || !isdigit ((unsigned char) s [4]))
-        return -1;
-    int h = (s [0] - '0') * 10 + s [1] - '0', m = (s [3] - '0') * 10 + s [4] - '0';
-    if (m > 59 || h > 24 || (h == 24 && m != 0))
-        return -1;
-    *minutes = h * 60 + m;
-    *p = s + 5;
-    return 0;
-}
-
-static int
 s_parse_hours (const char *spec, s_hours_t *hours, kf_err_t *err)
 {
     s_hours_t parsed = { 0 };
@@ -55,7 +40,7 @@ s_parse_hours (const char *spec, s_hours_t *hours, kf_err_t *err)
         int start, end;
         if (parsed.count == KF_CALENDAR_MAX_SPANS)
             return kf_err_set (err, "'%s': at most %d spans a day", spec, KF_CALENDAR_MAX_SPANS);
-        if (s_parse_hhmm (&p, &start) || *p++ != '-' || s_parse_hhmm (&p, &end))
+        if (kf_hhmm_parse (&p, &start) || *p++ != '-' || kf_hhmm_parse (&p, &end))
             goto bad;
         if (start >= end)
             return kf_err_set (err, "'%s': a span must end after it starts, within the day", spec);

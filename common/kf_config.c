@@ -2,6 +2,7 @@
 #include "kf_config.h"
 #include "kf_codec.h"
 #include "kf_field.h"
+#include "kf_rota.h"
 #include "kf_time.h"
 #include "types.pb-c.h"
 
@@ -28,7 +29,11 @@ typedef enum {
     T_DATES,       //  YYYY-MM-DD and YYYY-MM-DD..YYYY-MM-DD, comma-separated
     T_OFFSET,      //  UTC offset, +08:00
     T_LEVEL,       //  log level
-    T_TERMS        //  kf_config_terms: "category:gas, hazard:person_trapped"
+    T_TERMS,       //  kf_config_terms: "category:gas, hazard:person_trapped"
+    T_DEPARTMENT,  //  a kf.Department short name: engineering
+    T_ROLE,        //  a kf.Role short name: technician
+    T_CATEGORIES,  //  kf.Category short names, comma-separated, or any
+    T_SHIFTS       //  kf_rota_parse: "mon-fri 08:30-17:30, hol 09:00-17:00"
 } s_type_t;
 
 static const char *s_type_names [] = {
@@ -36,7 +41,11 @@ static const char *s_type_names [] = {
     "host:port", "path", "integer", "duration (e.g. 90s, 26h, 3d)", "true or false",
     "opening hours (e.g. 08:30-18:00, or closed)", "list of dates (YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD)",
     "UTC offset (e.g. +08:00)", "log level (error, warning, notice, info or debug)",
-    "terms (e.g. \"category:gas, hazard:person_trapped\", or none)"
+    "terms (e.g. \"category:gas, hazard:person_trapped\", or none)",
+    "department (engineering, cleaning, security, greening or customer_service)",
+    "role (front_desk, technician, supervisor, manager or operations)",
+    "categories (e.g. \"water_leak, plumbing\"), or any",
+    "shifts (e.g. \"mon-fri 08:30-17:30, sat 09:00-13:00, hol 09:00-17:00\", or off)"
 };
 
 typedef struct {
@@ -99,6 +108,43 @@ static const s_key_t s_schema [] = {
     { "estates/*/priority/emergency", T_TERMS, NULL, false, 0, 0, "as priority/emergency, for this estate" },
     { "estates/*/priority/urgent", T_TERMS, NULL, false, 0, 0, "as priority/urgent, for this estate" },
     { "estates/*/priority/low", T_TERMS, NULL, false, 0, 0, "as priority/low, for this estate" },
+
+    { "estates/*/routing", T_SECTION, NULL, false, 0, 0, "this estate's routing, replacing the group's department by department" },
+    { "estates/*/routing/engineering", T_TERMS, NULL, false, 0, 0, "as routing/engineering, for this estate" },
+    { "estates/*/routing/cleaning", T_TERMS, NULL, false, 0, 0, "as routing/cleaning, for this estate" },
+    { "estates/*/routing/security", T_TERMS, NULL, false, 0, 0, "as routing/security, for this estate" },
+    { "estates/*/routing/greening", T_TERMS, NULL, false, 0, 0, "as routing/greening, for this estate" },
+    { "estates/*/routing/customer_service", T_TERMS, NULL, false, 0, 0, "as routing/customer_service, for this estate" },
+    { "estates/*/staff", T_SECTION, NULL, false, 0, 0, "the estate's people who take work orders, by staff id" },
+    { "estates/*/staff/*", T_SECTION, NULL, false, 0, 0, "one person; the id is who they act as (kefuctl --as)" },
+    { "estates/*/staff/*/name", T_STRING, NULL, true, 0, 0, "the person's name, for people" },
+    { "estates/*/staff/*/department", T_DEPARTMENT, NULL, true, 0, 0, "the department they work in" },
+    { "estates/*/staff/*/skills", T_CATEGORIES, "any", false, 0, 0,
+      "the categories they take; any: every category routed to their department" },
+    { "estates/*/staff/*/shifts", T_SHIFTS, "off", false, 0, 0, "their duty rota, in the estate's local time" },
+    { "estates/*/staff/*/on_call", T_BOOL, "false", false, 0, 0,
+      "takes emergencies when off shift: nights, weekends and holidays" },
+    { "estates/*/staff/*/phone", T_STRING, NULL, false, 0, 0, "how to reach them" },
+    { "estates/*/staff/*/role", T_ROLE, "technician", false, 0, 0, "what they may do" },
+    { "estates/*/staff/*/active", T_BOOL, "true", false, 0, 0,
+      "false once the person has left: the record stays, no new orders" },
+
+    { "routing", T_SECTION, NULL, false, 0, 0,
+      "which department a new case goes to: a type: term beats a category: term; "
+      "unrouted cases go to customer_service" },
+    { "routing/engineering", T_TERMS,
+      "category:water_leak, category:plumbing, category:electrical, category:lift, category:doors_locks, "
+      "category:fire_safety, category:security_installations, category:gas", false, 0, 0, "工程部" },
+    { "routing/cleaning", T_TERMS, "category:cleaning, category:pests", false, 0, 0, "保洁" },
+    { "routing/security", T_TERMS, "category:noise, category:parking, category:renovation_violation", false, 0, 0,
+      "秩序/安保" },
+    { "routing/greening", T_TERMS, "category:greening", false, 0, 0, "绿化" },
+    { "routing/customer_service", T_TERMS,
+      "category:fees, category:other, type:enquiry, type:suggestion, type:renovation_application", false, 0, 0, "客服" },
+
+    { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
+    { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,
+      "a rectification order after an unsatisfied return visit is due this long after the visit" },
 
     { "priority", T_SECTION, NULL, false, 0, 0,
       "a new ticket's priority: the first level whose terms match it (emergency, urgent, low), else normal" },
@@ -320,6 +366,23 @@ s_check_value (const s_key_t *key, const char *value, kf_err_t *err)
         }
         case T_TERMS:
             return kf_config_terms (value, NULL, NULL, err);
+        case T_DEPARTMENT:
+        case T_ROLE: {
+            const ProtobufCEnumDescriptor *descriptor = key->type == T_ROLE ? &kf__role__descriptor
+                                                                            : &kf__department__descriptor;
+            int number;
+            if (kf_enum_parse (descriptor, value, &number) || number == 0)
+                return kf_err_set (err, "'%s' is not a %s", value, s_type_names [key->type]);
+            return 0;
+        }
+        case T_CATEGORIES: {
+            int values [64];
+            return kf_config_enum_list (value, &kf__category__descriptor, values, 64, err) < 0 ? -1 : 0;
+        }
+        case T_SHIFTS: {
+            Kf__Shift shifts [KF_ROTA_SHIFTS_MAX];
+            return kf_rota_parse (value, shifts, KF_ROTA_SHIFTS_MAX, err) < 0 ? -1 : 0;
+        }
     }
     return 0;
 }
@@ -445,8 +508,8 @@ s_check_required (zconfig_t *node, const char *pattern, const char *path, const 
     zconfig_t *child = zconfig_locate (node, segment);
     char child_path [256];
     snprintf (child_path, sizeof child_path, "%s%s%s", path, *path ? "/" : "", segment);
-    if (!child)
-        return kf_err_set (err, "%s: %s is missing", origin, child_path);
+    if (!child)   //  an absent section holds no keys to require: its own entry says if it must exist
+        return slash ? 0 : kf_err_set (err, "%s: %s is missing", origin, child_path);
     return slash ? s_check_required (child, slash + 1, child_path, origin, err) : 0;
 }
 
@@ -713,6 +776,63 @@ kf_config_default_path (void)
     if (env && *env)
         return env;
     return access ("var/kefu.conf", F_OK) == 0 ? "var/kefu.conf" : "deploy/kefu.conf";
+}
+
+int
+kf_config_each (const kf_config_t *self, const char *path, kf_name_fn *fn, void *arg)
+{
+    assert (self && path && fn);
+    zconfig_t *section = zconfig_locate (self->root, path);
+    for (zconfig_t *child = section ? zconfig_child (section) : NULL; child; child = zconfig_next (child)) {
+        int rc = fn (zconfig_name (child), arg);
+        if (rc)
+            return rc < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+int
+kf_config_enum (const kf_config_t *self, const char *path)
+{
+    const s_key_t *key;
+    const char *value = s_value (self, path, &key);
+    assert (key->type == T_DEPARTMENT || key->type == T_ROLE);
+    int number = 0;
+    if (value)
+        kf_enum_parse (key->type == T_ROLE ? &kf__role__descriptor : &kf__department__descriptor, value, &number);
+    return number;
+}
+
+int
+kf_config_enum_list (const char *value, const ProtobufCEnumDescriptor *descriptor, int *values, size_t max,
+                     kf_err_t *err)
+{
+    assert (value && descriptor && values);
+    if (strcmp (value, "any") == 0)
+        return 0;
+    size_t count = 0;
+    const char *p = value;
+    while (true) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn (p, ",");
+        while (n && p [n - 1] == ' ')
+            n--;
+        char name [64];
+        int number;
+        if (n == 0 || n >= sizeof name)
+            return kf_err_set (err, "'%s': expected names separated by commas, or any", value);
+        snprintf (name, sizeof name, "%.*s", (int) n, p);
+        if (kf_enum_parse (descriptor, name, &number) || number == 0)
+            return kf_err_set (err, "'%s' is not one of %s", name, descriptor->short_name);
+        if (count == max)
+            return kf_err_set (err, "'%s': more than %zu names", value, max);
+        values [count++] = number;
+        p += strcspn (p, ",");
+        if (!*p)
+            return (int) count;
+        p++;
+    }
 }
 
 int64_t

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include "kf_calendar.h"
 #include "kf_log.h"
+#include <protobuf-c/protobuf-c.h>
 
 #define KF_ID_MAX 32     //  estate ids, calendar names, cluster names
 
@@ -53,6 +54,19 @@ const char *kf_config_str (const kf_config_t *self, const char *path);
 int64_t kf_config_int (const kf_config_t *self, const char *path);
 int64_t kf_config_duration_ms (const kf_config_t *self, const char *path);
 bool kf_config_bool (const kf_config_t *self, const char *path);
+
+//  A department or role key's enum value.
+int kf_config_enum (const kf_config_t *self, const char *path);
+
+//  Each name under a section, in file order ("estates/E001/staff" -> "T01",
+//  "T02"): fn returns 0 to go on, 1 to stop, -1 to fail (returned).
+typedef int (kf_name_fn) (const char *name, void *arg);
+int kf_config_each (const kf_config_t *self, const char *path, kf_name_fn *fn, void *arg);
+
+//  Short enum names separated by commas ("water_leak, plumbing") into
+//  values; "any" is none. Returns how many, or -1 with the reason.
+int kf_config_enum_list (const char *value, const ProtobufCEnumDescriptor *descriptor, int *values, size_t max,
+                         kf_err_t *err);
 
 //  Whether the file sets this path (rather than the default applying).
 bool kf_config_has (const kf_config_t *self, const char *path);

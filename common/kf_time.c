@@ -210,6 +210,21 @@ bad:
     return kf_err_set (err, "'%s' is not a duration (expected e.g. 500ms, 90s, 26h, 3d or 1h30m)", text);
 }
 
+int
+kf_hhmm_parse (const char **p, int *minutes)
+{
+    const char *s = *p;
+    if (!isdigit ((unsigned char) s [0]) || !isdigit ((unsigned char) s [1]) || s [2] != ':'
+        || !isdigit ((unsigned char) s [3]) || !isdigit ((unsigned char) s [4]))
+        return -1;
+    int h = (s [0] - '0') * 10 + s [1] - '0', m = (s [3] - '0') * 10 + s [4] - '0';
+    if (m > 59 || h > 24 || (h == 24 && m != 0))
+        return -1;
+    *minutes = h * 60 + m;
+    *p = s + 5;
+    return 0;
+}
+
 size_t
 kf_duration_format (int64_t ms, char *buf, size_t size)
 {

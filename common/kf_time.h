@@ -35,6 +35,10 @@ int64_t kf_local_day_start (int64_t day, int offset_min);
 uint32_t kf_day_to_yyyymmdd (int64_t day);
 int kf_yyyymmdd_to_day (uint32_t yyyymmdd, int64_t *day);
 
+//  "HH:MM" at *p (00:00 .. 24:00) -> minutes after midnight; advances *p
+//  past it. -1 (and *p unchanged) when the text is not that.
+int kf_hhmm_parse (const char **p, int *minutes);
+
 //  "2026-10-01" -> day number. Strict: exactly that shape, a real date.
 int kf_date_parse (const char *text, int64_t *day, kf_err_t *err);
 

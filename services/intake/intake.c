@@ -2,6 +2,7 @@
 #include "intake.h"
 #include "kf_commands.h"
 #include "kf_field.h"
+#include "kf_page.h"
 #include "kf_summary.h"
 #include "kf_time.h"
 
@@ -675,36 +676,6 @@ s_show (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *re
 
 //  ---- list -----------------------------------------------------------------------
 
-//  A page token is the index key of the last row shown, in hex.
-static int
-s_token_decode (const char *token, kf_key_t *key)
-{
-    size_t n = strlen (token);
-    if (n == 0 || n % 2 || n / 2 > KF_KEY_MAX)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned byte;
-        if (!isxdigit ((unsigned char) token [2 * i]) || !isxdigit ((unsigned char) token [2 * i + 1])
-        ||  sscanf (token + 2 * i, "%2x", &byte) != 1)
-            return -1;
-        key->data [i] = (uint8_t) byte;
-    }
-    key->size = n / 2;
-    return 0;
-}
-
-static char *
-s_token_encode (kf_val_t key, kf_arena_t *arena)
-{
-    char *token = kf_arena_alloc (arena, key.size * 2 + 1);
-    if (token) {
-        for (size_t i = 0; i < key.size; i++)
-            sprintf (token + 2 * i, "%02x", ((const uint8_t *) key.data) [i]);
-        token [key.size * 2] = 0;
-    }
-    return token;
-}
-
 static bool
 s_matches (const Kf__ListTickets *q, const Kf__Ticket *t)
 {
@@ -713,6 +684,43 @@ s_matches (const Kf__ListTickets *q, const Kf__Ticket *t)
         && (!q->has_type || q->type == 0 || (f && q->type == f->type))
         && (!q->has_category || q->category == 0 || (f && q->category == f->category))
         && (!q->unit || !*q->unit || (f && f->unit && strcmp (q->unit, f->unit) == 0));
+}
+
+typedef struct {
+    intake_t *self;
+    const Kf__ListTickets *query;
+    const char *estate;
+    int64_t from;
+    Kf__TicketList *list;
+    kf_arena_t *arena;
+} s_list_t;
+
+static int
+s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+{
+    (void) value;
+    s_list_t *l = arg;
+    char ticket_no [S_TICKET_NO_MAX + 1], e [KF_ID_MAX + 1];
+    int64_t at;
+    if (l->estate ? kf_key_scan (key.data, key.size, "s|t|s", e, sizeof e, &at, ticket_no, sizeof ticket_no)
+                  : kf_key_scan (key.data, key.size, "t|s", &at, ticket_no, sizeof ticket_no))
+        return kf_txn_fail (txn, "a ticket index key does not decode");
+    if (at < l->from)
+        return 2;
+    kf_key_t tk;
+    kf_val_t tv;
+    kf_key_make (&tk, "s", ticket_no);
+    if (kf_txn_get (txn, l->self->tickets, &tk, &tv) != KF_FOUND)
+        return kf_txn_fail (txn, "index names ticket %s, which is not there", ticket_no);
+    kf_err_t err;
+    Kf__Ticket *ticket = (Kf__Ticket *) kf_codec_unpack_in (l->arena, &kf__ticket__descriptor, tv.data, tv.size, &err);
+    if (!ticket)
+        return kf_txn_fail (txn, "ticket %s does not decode: %s", ticket_no, err.text);
+    if (!s_matches (l->query, ticket))
+        return 0;
+    if (show)
+        l->list->tickets [l->list->n_tickets++] = ticket;
+    return 1;
 }
 
 static int
@@ -729,93 +737,38 @@ s_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *re
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena,
                                kf_config_estate_find (self->config, estate)
                                ? "estate %s is filed by another intake instance" : "unknown estate '%s'", estate);
-    int64_t from = q->filed && q->filed->has_from_ms ? q->filed->from_ms : INT64_MIN;
     int64_t to = q->filed && q->filed->has_to_ms ? q->filed->to_ms : INT64_MAX;
-    uint32_t page_size = q->page && q->page->page_size ? q->page->page_size : INTAKE_PAGE_DEFAULT;
-    if (page_size > INTAKE_PAGE_MAX)
-        page_size = INTAKE_PAGE_MAX;
-    kf_key_t after = { 0 };
-    if (q->page && q->page->page_token && *q->page->page_token && s_token_decode (q->page->page_token, &after))
-        return S_BAD ("page_token is not one this service gave");
+    uint32_t page_size = kf_page_size (q->page, INTAKE_PAGE_DEFAULT, INTAKE_PAGE_MAX);
+    s_list_t l = {
+        .self = self, .query = q, .estate = estate, .arena = arena,
+        .from = q->filed && q->filed->has_from_ms ? q->filed->from_ms : INT64_MIN,
+        .list = (Kf__TicketList *) kf_arena_message (arena, &kf__ticket_list__descriptor),
+    };
+    if (l.list)
+        l.list->tickets = kf_arena_alloc (arena, page_size * sizeof *l.list->tickets);
+    if (!l.list || !l.list->tickets)
+        return kf_txn_fail (txn, "out of memory");
 
     //  Newest first: from the end of the range backwards.
-    kf_table_t index = estate ? self->by_estate : self->by_filed;
-    kf_key_t prefix, top;
+    kf_key_t prefix = { 0 }, top;
     if (estate) {
         kf_key_make (&prefix, "s|", estate);
         kf_key_make (&top, "s|t", estate, to);
     }
-    else {
-        prefix.size = 0;
+    else
         kf_key_make (&top, "t", to);
-    }
-    Kf__TicketList *list = (Kf__TicketList *) kf_arena_message (arena, &kf__ticket_list__descriptor);
-    if (list)
-        list->tickets = kf_arena_alloc (arena, page_size * sizeof *list->tickets);
-    if (!list || !list->tickets)
-        return kf_txn_fail (txn, "out of memory");
-    kf_cursor_t *cursor = kf_cursor_open (txn, index);
-    kf_val_t k, v;
-    int rc = cursor ? kf_cursor_seek (cursor, &top, &k, &v) : -1;
-    rc = rc == KF_FOUND ? kf_cursor_prev (cursor, &k, &v) : rc == KF_NOTFOUND ? kf_cursor_last (cursor, &k, &v) : rc;
-    bool paging = after.size > 0, more = false;
-    kf_val_t last = { 0 };
-    uint8_t last_key [KF_KEY_MAX];
-    for (; rc == KF_FOUND; rc = kf_cursor_prev (cursor, &k, &v)) {
-        if (prefix.size && !kf_key_has_prefix (k, &prefix))
-            break;
-        char ticket_no [S_TICKET_NO_MAX + 1], e [KF_ID_MAX + 1];
-        int64_t at;
-        if (estate ? kf_key_scan (k.data, k.size, "s|t|s", e, sizeof e, &at, ticket_no, sizeof ticket_no)
-                   : kf_key_scan (k.data, k.size, "t|s", &at, ticket_no, sizeof ticket_no)) {
-            rc = kf_txn_fail (txn, "a ticket index key does not decode");
-            break;
-        }
-        if (at < from)
-            break;
-        //  Rows down to the token's were on earlier pages: counted, not shown.
-        bool shown_before = false;
-        if (paging) {
-            size_t n = k.size < after.size ? k.size : after.size;
-            int cmp = memcmp (k.data, after.data, n);
-            shown_before = cmp > 0 || (cmp == 0 && k.size >= after.size);
-            paging = shown_before;
-        }
-        kf_key_t tk;
-        kf_val_t tv;
-        kf_key_make (&tk, "s", ticket_no);
-        if (kf_txn_get (txn, self->tickets, &tk, &tv) != KF_FOUND) {
-            rc = kf_txn_fail (txn, "index names ticket %s, which is not there", ticket_no);
-            break;
-        }
-        kf_err_t err;
-        Kf__Ticket *ticket = (Kf__Ticket *) kf_codec_unpack_in (arena, &kf__ticket__descriptor, tv.data, tv.size, &err);
-        if (!ticket) {
-            rc = kf_txn_fail (txn, "ticket %s does not decode: %s", ticket_no, err.text);
-            break;
-        }
-        if (!s_matches (q, ticket))
-            continue;
-        list->total++;
-        if (shown_before)
-            continue;
-        if (list->n_tickets < page_size) {
-            list->tickets [list->n_tickets++] = ticket;
-            memcpy (last_key, k.data, k.size);
-            last.data = last_key;
-            last.size = k.size;
-        }
-        else
-            more = true;
-    }
-    kf_cursor_close (&cursor);
-    if (rc == -1 || !kf_txn_ok (txn))
+    kf_page_t page;
+    int rc = kf_page_walk (txn, estate ? self->by_estate : self->by_filed, &prefix, &top, q->page, page_size,
+                           s_list_row, &l, arena, &page);
+    if (rc == KF_PAGE_BAD_TOKEN)
+        return S_BAD ("page_token is not one this service gave");
+    if (rc)
         return -1;
-    list->has_total = 1;
-    if (more)
-        list->next_page_token = s_token_encode (last, arena);
+    l.list->total = page.total;
+    l.list->has_total = 1;
+    l.list->next_page_token = page.next_token;
     reply->result_case = KF__REPLY__RESULT_TICKETS;
-    reply->tickets = list;
+    reply->tickets = l.list;
     return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "kf_config.h"
 #include "kf_time.h"
+#include "types.pb-c.h"
 
 #define MINIMAL \
     "bus\n" \
@@ -114,8 +115,8 @@ test_errors_name_the_key (void **state)
     struct { const char *text; const char *reason; } cases [] = {
         //  Unknown keys, with what was expected.
         { MINIMAL "        nmae = x\n",
-          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, priority)" },
-        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, priority, security, services)" },
+          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, priority, routing, staff)" },
+        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, routing, dispatch, priority, security, services)" },
         { MINIMAL "services\n    mailer\n        endpoint = ipc://x\n", "unknown key services/mailer" },
         //  Bad values, with what was expected.
         { MINIMAL "        utc_offset = 8\n", "bad.conf: estates/E001/utc_offset: '8' is not a UTC offset (expected e.g. +08:00)" },
@@ -143,6 +144,24 @@ test_errors_name_the_key (void **state)
         { MINIMAL "priority\n    urgent = category:lifts\n", "priority/urgent: 'category:lifts' names no category" },
         { MINIMAL "priority\n    low = type:unspecified\n", "priority/low: 'type:unspecified' names no type" },
         { MINIMAL "        priority\n            low = \"type:enquiry,,\"\n", "estates/E001/priority/low: 'type:enquiry,,': expected terms" },
+        //  Staff, routing and dispatch.
+        { MINIMAL "        staff\n            T01\n                department = engineering\n",
+          "bad.conf: estates/E001/staff/T01/name is missing" },
+        { MINIMAL "        staff\n            T01\n                name = Wang\n",
+          "bad.conf: estates/E001/staff/T01/department is missing" },
+        { MINIMAL "        staff\n            T01\n                name = Wang\n                department = plumbing\n",
+          "estates/E001/staff/T01/department: 'plumbing' is not a department (engineering, cleaning" },
+        { MINIMAL "        staff\n            T01\n                name = Wang\n                department = engineering\n"
+                  "                skills = \"water_leak, lifts\"\n",
+          "estates/E001/staff/T01/skills: 'lifts' is not one of Category" },
+        { MINIMAL "        staff\n            T01\n                name = Wang\n                department = engineering\n"
+                  "                shifts = \"mon-fri 8:30-17:30\"\n",
+          "estates/E001/staff/T01/shifts: '8:30-17:30' is not a span of hours" },
+        { MINIMAL "        staff\n            T01\n                name = Wang\n                department = engineering\n"
+                  "                role = boss\n", "estates/E001/staff/T01/role: 'boss' is not a role" },
+        { MINIMAL "        staff\n            T.1\n                name = Wang\n", "estates/E001/staff/T.1: 'T.1' is not an identifier" },
+        { MINIMAL "routing\n    plumbing = category:plumbing\n", "unknown key routing/plumbing" },
+        { MINIMAL "dispatch\n    rectification_due = 30m\n", "dispatch/rectification_due: '30m' is outside 1h..7d" },
         //  Structure.
         { MINIMAL "        calendar = nowhere\n", "no calendar 'nowhere' under calendars" },
         { MINIMAL "    E.9\n        name = x\n", "estates/E.9: 'E.9' is not an identifier" },
@@ -194,6 +213,58 @@ test_terms (void **state)
     assert_int_equal (kf_config_terms (":x", NULL, NULL, &err), -1);
 }
 
+static int
+s_collect_name (const char *name, void *arg)
+{
+    strcat (arg, name);
+    strcat (arg, ";");
+    return 0;
+}
+
+static void
+test_staff (void **state)
+{
+    (void) state;
+    kf_err_t err;
+    kf_config_t *config = kf_config_load_text (MINIMAL
+        "        staff\n"
+        "            T02\n"
+        "                name = \"Li Na 李娜\"\n"
+        "                department = Customer_Service\n"
+        "                role = supervisor\n"
+        "            T01\n"
+        "                name = Wang\n"
+        "                department = engineering\n"
+        "                skills = \"water_leak, plumbing\"\n"
+        "                shifts = \"mon-fri 08:30-17:30, hol 09:00-17:00\"\n"
+        "                on_call = true\n", "staff.conf", &err);
+    if (!config)
+        fail_msg ("%s", err.text);
+    char names [64] = "";
+    assert_int_equal (kf_config_each (config, "estates/E001/staff", s_collect_name, names), 0);
+    assert_string_equal (names, "T02;T01;");   //  file order
+    names [0] = 0;
+    assert_int_equal (kf_config_each (config, "estates/E009/staff", s_collect_name, names), 0);
+    assert_string_equal (names, "");
+    assert_int_equal (kf_config_enum (config, "estates/E001/staff/T02/department"), 5);
+    assert_int_equal (kf_config_enum (config, "estates/E001/staff/T02/role"), 3);
+    assert_int_equal (kf_config_enum (config, "estates/E001/staff/T01/role"), 2);   //  technician by default
+    assert_string_equal (kf_config_str (config, "estates/E001/staff/T02/skills"), "any");
+    assert_string_equal (kf_config_str (config, "estates/E001/staff/T02/shifts"), "off");
+    assert_true (kf_config_bool (config, "estates/E001/staff/T01/on_call"));
+    assert_true (kf_config_bool (config, "estates/E001/staff/T02/active"));
+    int values [8];
+    assert_int_equal (kf_config_enum_list (kf_config_str (config, "estates/E001/staff/T01/skills"),
+                                           &kf__category__descriptor, values, 8, NULL), 2);
+    assert_int_equal (values [0], 1);
+    assert_int_equal (values [1], 2);
+    assert_int_equal (kf_config_enum_list ("any", &kf__category__descriptor, values, 8, NULL), 0);
+    assert_int_equal (kf_config_enum_list ("gas, gas, gas", &kf__category__descriptor, values, 2, NULL), -1);
+    assert_int_equal (kf_config_duration_ms (config, "dispatch/rectification_due"), 24 * KF_MS_PER_HOUR);
+    assert_non_null (strstr (kf_config_str (config, "routing/engineering"), "category:lift"));
+    kf_config_destroy (&config);
+}
+
 static void
 test_missing_file (void **state)
 {
@@ -234,6 +305,7 @@ main (void)
         cmocka_unit_test (test_defaults),
         cmocka_unit_test (test_calendar_overrides),
         cmocka_unit_test (test_errors_name_the_key),
+        cmocka_unit_test (test_staff),
         cmocka_unit_test (test_missing_file),
         cmocka_unit_test (test_terms),
         cmocka_unit_test (test_ids),
