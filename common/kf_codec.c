@@ -473,3 +473,30 @@ kf_codec_event_kind (const ProtobufCMessage *envelope, char *buf, size_t size)
         *underscore = '.';
     return buf;
 }
+
+uint64_t
+kf_codec_digest (const ProtobufCMessage *msg)
+{
+    size_t size = 0;
+    uint8_t *data = kf_codec_pack (msg, &size);
+    if (!data)
+        return 0;
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < size; i++) {
+        hash ^= data [i];
+        hash *= 0x100000001b3ULL;
+    }
+    free (data);
+    return hash;
+}
+
+bool
+kf_text_valid (const char *text, size_t max_chars)
+{
+    if (!text || !kf_utf8_valid (text, strlen (text)))
+        return false;
+    bool blank = true;
+    for (const char *c = text; *c && blank; c++)
+        blank = *c == ' ' || (*c >= '\t' && *c <= '\r');
+    return !blank && kf_utf8_length (text) <= max_chars;
+}

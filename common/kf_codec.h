@@ -58,6 +58,11 @@ ProtobufCMessage *kf_codec_unpack_in (kf_arena_t *arena, const ProtobufCMessageD
 //  Encode into a new buffer (malloc; the caller frees). NULL when out of memory.
 uint8_t *kf_codec_pack (const ProtobufCMessage *msg, size_t *size);
 
+//  A 64-bit digest (FNV-1a) of a message's encoding: "has this changed?"
+//  for idempotency and configuration checks, not for security. 0 when out
+//  of memory.
+uint64_t kf_codec_digest (const ProtobufCMessage *msg);
+
 //  The field of a oneof that is set, or NULL. `oneof_member` is the name of
 //  any member of that oneof (protobuf-c keeps no table of oneofs).
 const ProtobufCFieldDescriptor *kf_codec_oneof_case (const ProtobufCMessage *msg,
@@ -75,5 +80,8 @@ size_t kf_utf8_decode (const char *text, size_t size, uint32_t *code_point);
 bool kf_utf8_valid (const char *text, size_t size);
 //  Code points in a valid UTF-8 string ("at most 2,000 characters").
 size_t kf_utf8_length (const char *text);
+//  Text for people: present, well-formed, not only blanks, at most
+//  max_chars characters.
+bool kf_text_valid (const char *text, size_t max_chars);
 
 #endif

@@ -158,3 +158,9 @@ kf_enum_short_name (const ProtobufCEnumDescriptor *descriptor, int value, char *
     buf [n] = 0;
     return buf;
 }
+
+bool
+kf_enum_known (const ProtobufCEnumDescriptor *descriptor, bool has, int value)
+{
+    return has && value != 0 && protobuf_c_enum_descriptor_get_value (descriptor, value) != NULL;
+}

@@ -42,6 +42,9 @@ void kf_enum_prefix (const ProtobufCEnumDescriptor *descriptor, char *out, size_
 //  Returns 0, or -1 when no value has that name.
 int kf_enum_parse (const ProtobufCEnumDescriptor *descriptor, const char *name, int *value);
 
+//  A value present, not 0 ("unspecified") and known to this build.
+bool kf_enum_known (const ProtobufCEnumDescriptor *descriptor, bool has, int value);
+
 //  The short lower-case name of a value ("water_leak"), or its number when
 //  this build does not know it. Returns buf.
 const char *kf_enum_short_name (const ProtobufCEnumDescriptor *descriptor, int value, char *buf, size_t size);

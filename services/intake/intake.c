@@ -235,25 +235,6 @@ intake_valid_phone (const char *phone)
     return true;
 }
 
-//  Text for people: present, not only blanks, at most `max` characters
-//  (the codec has already checked it is UTF-8).
-static bool
-s_valid_text (const char *text, size_t max)
-{
-    if (!text)
-        return false;
-    bool blank = true;
-    for (const char *c = text; *c && blank; c++)
-        blank = isspace ((unsigned char) *c);
-    return !blank && kf_utf8_length (text) <= max;
-}
-
-static bool
-s_known (const ProtobufCEnumDescriptor *descriptor, bool has, int value)
-{
-    return has && value != 0 && protobuf_c_enum_descriptor_get_value (descriptor, value);
-}
-
 #define S_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
 
 //  Every check of a filing, with the reason of the first that fails.
@@ -270,18 +251,18 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
         return S_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
     if (!f->unit || !intake_valid_unit (f->unit))
         return S_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit ? f->unit : "");
-    if (!s_valid_text (f->reporter_name, S_NAME_MAX))
+    if (!kf_text_valid (f->reporter_name, S_NAME_MAX))
         return S_BAD ("reporter_name is required (1 to %d characters)", S_NAME_MAX);
     if (!f->reporter_phone || !intake_valid_phone (f->reporter_phone))
         return S_BAD ("reporter_phone '%s' is not a phone number (5 to 20 digits, optional leading +)",
                       f->reporter_phone ? f->reporter_phone : "");
-    if (!s_known (&kf__ticket_type__descriptor, f->has_type, f->type))
+    if (!kf_enum_known (&kf__ticket_type__descriptor, f->has_type, f->type))
         return S_BAD ("type is required (repair, complaint, enquiry, suggestion, emergency_help or renovation_application)");
-    if (!s_known (&kf__channel__descriptor, f->has_channel, f->channel))
+    if (!kf_enum_known (&kf__channel__descriptor, f->has_channel, f->channel))
         return S_BAD ("channel is required (counter, phone, on_site_visit, app_web, hotline or suggestion_box)");
-    if (!s_known (&kf__category__descriptor, f->has_category, f->category))
+    if (!kf_enum_known (&kf__category__descriptor, f->has_category, f->category))
         return S_BAD ("category is required (e.g. water_leak, lift, noise, other)");
-    if (!f->description || !s_valid_text (f->description, INTAKE_TEXT_MAX))
+    if (!f->description || !kf_text_valid (f->description, INTAKE_TEXT_MAX))
         return S_BAD ("description is required (1 to %d characters)", INTAKE_TEXT_MAX);
     if (f->n_photo_urls > S_PHOTOS_MAX)
         return S_BAD ("at most %d photos", S_PHOTOS_MAX);
@@ -296,7 +277,7 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
     if (f->n_hazards > S_HAZARDS_MAX)
         return S_BAD ("at most %d hazards", S_HAZARDS_MAX);
     for (size_t i = 0; i < f->n_hazards; i++)
-        if (!s_known (&kf__hazard__descriptor, true, f->hazards [i]))
+        if (!kf_enum_known (&kf__hazard__descriptor, true, f->hazards [i]))
             return S_BAD ("hazards: %d is not a hazard", f->hazards [i]);
     size_t key = f->idempotency_key ? strlen (f->idempotency_key) : 0;
     if (key == 0 || key > S_KEY_MAX)
@@ -308,23 +289,6 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
 }
 
 //  ---- records ------------------------------------------------------------------
-
-static uint64_t
-s_hash (const ProtobufCMessage *msg)
-{
-    size_t size = protobuf_c_message_get_packed_size (msg);
-    uint8_t *data = malloc (size ? size : 1);
-    uint64_t hash = 0xcbf29ce484222325ULL;
-    if (!data)
-        return 0;
-    protobuf_c_message_pack (msg, data);
-    for (size_t i = 0; i < size; i++) {
-        hash ^= data [i];
-        hash *= 0x100000001b3ULL;
-    }
-    free (data);
-    return hash;
-}
 
 //  The stored ticket, allocated from arena, or NULL (reply set: not found,
 //  or another estate's in the caller's scope, which must look the same).
@@ -469,7 +433,7 @@ s_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
         return -1;
     const Kf__FileTicket *f = request->file_ticket;
     const kf_estate_t *estate = s_owned (self, f->estate)->estate;
-    uint64_t hash = s_hash (&f->base);
+    uint64_t hash = kf_codec_digest (&f->base);
 
     //  A retry: the same ticket, nothing new.
     kf_key_t key;
@@ -592,7 +556,7 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     Kf__Ticket *ticket = s_load (self, txn, request, ticket_no, reply, arena);
     if (!ticket)
         return -1;
-    if (!s_valid_text (text, INTAKE_TEXT_MAX))
+    if (!kf_text_valid (text, INTAKE_TEXT_MAX))
         return S_BAD ("%s is required (1 to %d characters)", what, INTAKE_TEXT_MAX);
     const char *actor = request->actor && *request->actor ? request->actor : "unknown";
     Kf__Envelope event = KF__ENVELOPE__INIT;

@@ -5,6 +5,7 @@
 #include "kf_time.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 
 int
@@ -78,6 +79,30 @@ ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, co
         }
     }
     return optind;
+}
+
+int
+ctl_no_option (ctl_t *ctl, int option, const char *value, void *arg)
+{
+    (void) ctl; (void) option; (void) value; (void) arg;
+    return 0;
+}
+
+char *
+ctl_join (int argc, char **argv, int first)
+{
+    if (first >= argc)
+        return NULL;
+    size_t size = 1;
+    for (int i = first; i < argc; i++)
+        size += strlen (argv [i]) + 1;
+    char *text = calloc (1, size);
+    for (int i = first; text && i < argc; i++) {
+        if (i > first)
+            strcat (text, " ");
+        strcat (text, argv [i]);
+    }
+    return text;
 }
 
 void
@@ -409,4 +434,55 @@ ctl_table_print (ctl_table_t **self_p, FILE *out)
     zlistx_destroy (&self->rows);
     free (self);
     *self_p = NULL;
+}
+
+int
+ctl_page_size (const char *command, const char *value, Kf__PageRequest *page)
+{
+    char *end;
+    long n = strtol (value, &end, 10);
+    if (*end || n < 1 || n > 500)
+        return ctl_fail (-1, "%s: --page-size '%s' is not from 1 to 500", command, value);
+    page->page_size = (uint32_t) n;
+    page->has_page_size = 1;
+    return 0;
+}
+
+int
+ctl_list_pages (ctl_t *ctl, const char *who, const char *endpoint, Kf__Request *request, Kf__PageRequest *page,
+                bool all, ctl_table_t *table, const char *noun, ctl_page_fn *fn, void *arg)
+{
+    int rc = 0;
+    uint64_t total = 0, shown = 0;
+    char *token = NULL;
+    do {
+        Kf__Reply *reply = ctl_call (ctl, who, endpoint, request);
+        ctl_page_t got = { 0 };
+        if (!reply || fn (ctl, reply, table, all, &got, arg) < 0) {
+            if (reply)
+                ctl_fail (0, "%s answered with something other than a list of %ss", who, noun);
+            rc = CTL_FAILED;
+            kf_codec_free ((ProtobufCMessage **) &reply);
+            break;
+        }
+        total = got.total;
+        shown += got.rows;
+        free (token);
+        token = got.next_token && *got.next_token ? strdup (got.next_token) : NULL;
+        page->page_token = token;
+        kf_codec_free ((ProtobufCMessage **) &reply);
+    } while (all && token);
+    if (table && rc == 0) {
+        ctl_table_print (&table, stdout);
+        printf ("%" PRIu64 " of %" PRIu64 " %s%s", shown, total, noun, total == 1 ? "" : "s");
+        if (token)
+            printf ("; next page: --page %s (or --all)", token);
+        printf ("\n");
+    }
+    else
+    if (table)
+        ctl_table_print (&table, NULL);
+    page->page_token = NULL;
+    free (token);
+    return rc;
 }

@@ -53,6 +53,13 @@ typedef int (ctl_option_fn) (ctl_t *ctl, int option, const char *value, void *ar
 int ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, const struct option *spec,
                  ctl_option_fn *on_option, void *arg, int *code);
 
+//  For commands without options of their own.
+int ctl_no_option (ctl_t *ctl, int option, const char *value, void *arg);
+
+//  argv [first..argc) joined with spaces (malloc; NULL when there are none
+//  or out of memory): the words of a note, reason or description.
+char *ctl_join (int argc, char **argv, int first);
+
 //  Send a request to a daemon's command endpoint and wait for the reply,
 //  at most ctl->timeout_ms. NULL (after printing why) when it did not
 //  answer or answered with an error; else the reply, to kf_codec_free.
@@ -79,8 +86,30 @@ int ctl_print_json (const ProtobufCMessage *msg);
 //  "2026-11-23 18:05".
 const char *ctl_time (ctl_t *ctl, const char *estate, int64_t utc_ms, char *buf, size_t size);
 
-//  ---- tables ------------------------------------------------------------------
+//  ---- list commands ----------------------------------------------------------------
 typedef struct _ctl_table_t ctl_table_t;
+
+//  One reply of a list: add its rows to `table` (NULL with --json: print
+//  the list, or with `all` each row, as JSON) and say how many rows, the
+//  total and the next page's token. -1 when the reply is not the list.
+typedef struct {
+    size_t rows;
+    uint64_t total;
+    const char *next_token;   //  into the reply
+} ctl_page_t;
+typedef int (ctl_page_fn) (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all, ctl_page_t *page,
+                           void *arg);
+
+//  Ask for a page, or with `all` every page, and print the table with a
+//  last line "N of M <noun>s" (and how to get the next page). `page` is the
+//  request's PageRequest, whose token this advances. Returns 0 or CTL_FAILED.
+int ctl_list_pages (ctl_t *ctl, const char *who, const char *endpoint, Kf__Request *request, Kf__PageRequest *page,
+                    bool all, ctl_table_t *table, const char *noun, ctl_page_fn *fn, void *arg);
+
+//  --page-size N for list commands: 1..500, or -1 after printing why.
+int ctl_page_size (const char *command, const char *value, Kf__PageRequest *page);
+
+//  ---- tables ------------------------------------------------------------------
 ctl_table_t *ctl_table_new (size_t columns, ...);   //  the headings
 //  Add a row of `columns` strings (copied; NULL prints as "-").
 void ctl_table_row (ctl_table_t *self, ...);
@@ -95,6 +124,7 @@ const char *ctl_cut (const char *text, size_t columns, char *buf, size_t size);
 //  ---- the commands, by file -----------------------------------------------------
 extern const ctl_command_t ctl_file_command, ctl_show_command, ctl_list_command, ctl_note_command,
     ctl_close_command, ctl_reopen_command, ctl_cancel_command;
+extern const ctl_command_t ctl_orders_command, ctl_order_command, ctl_staff_command;
 extern const ctl_command_t ctl_tap_command, ctl_lag_command, ctl_clock_command, ctl_backup_command,
     ctl_ping_command;
 

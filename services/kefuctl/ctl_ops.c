@@ -69,12 +69,6 @@ s_daemons (ctl_t *ctl, int count, char **names, s_daemons_t *d)
     return 0;
 }
 
-static int
-s_no_option (ctl_t *ctl, int option, const char *value, void *arg)
-{
-    (void) ctl; (void) option; (void) value; (void) arg;
-    return 0;
-}
 
 //  Ask every daemon named (all when none) the same thing.
 static int
@@ -82,7 +76,7 @@ s_ask_all (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, Kf__
            s_daemons_t *d, Kf__Reply **replies, size_t *answered)
 {
     int code;
-    int first = ctl_options (ctl, command, argc, argv, NULL, s_no_option, NULL, &code);
+    int first = ctl_options (ctl, command, argc, argv, NULL, ctl_no_option, NULL, &code);
     if (first < 0)
         return code;
     if (!ctl_config (ctl))
@@ -471,7 +465,7 @@ static int
 s_backup (ctl_t *ctl, int argc, char **argv)
 {
     int code;
-    int first = ctl_options (ctl, &ctl_backup_command, argc, argv, NULL, s_no_option, NULL, &code);
+    int first = ctl_options (ctl, &ctl_backup_command, argc, argv, NULL, ctl_no_option, NULL, &code);
     if (first < 0)
         return code;
     if (first >= argc)

@@ -193,16 +193,7 @@ s_file (ctl_t *ctl, int argc, char **argv)
     if (!from_json && first < argc) {
         if (filing.description)
             return ctl_fail (CTL_USAGE, "file: give the description once, as --description or as words");
-        size_t size = 1;
-        for (int i = first; i < argc; i++)
-            size += strlen (argv [i]) + 1;
-        joined = calloc (1, size);
-        for (int i = first; joined && i < argc; i++) {
-            if (i > first)
-                strcat (joined, " ");
-            strcat (joined, argv [i]);
-        }
-        filing.description = joined;
+        filing.description = joined = ctl_join (argc, argv, first);
     }
     //  Without a key, one made here: a retry of this command files again,
     //  a retry with --key KEY does not.
@@ -252,19 +243,13 @@ const ctl_command_t ctl_file_command = {
 
 //  ---- one ticket: show, note, close, reopen, cancel ------------------------------------
 
-static int
-s_no_option (ctl_t *ctl, int option, const char *value, void *arg)
-{
-    (void) ctl; (void) option; (void) value; (void) arg;
-    return 0;
-}
 
 //  show TICKET | note TICKET TEXT... | close TICKET TEXT... | ...
 static int
 s_one_ticket (ctl_t *ctl, const ctl_command_t *command, Kf__Request__CommandCase what, int argc, char **argv)
 {
     int code;
-    int first = ctl_options (ctl, command, argc, argv, NULL, s_no_option, NULL, &code);
+    int first = ctl_options (ctl, command, argc, argv, NULL, ctl_no_option, NULL, &code);
     if (first < 0)
         return code;
     bool wants_text = what != KF__REQUEST__COMMAND_SHOW_TICKET;
@@ -278,19 +263,8 @@ s_one_ticket (ctl_t *ctl, const ctl_command_t *command, Kf__Request__CommandCase
     if (!ctl_config (ctl))
         return CTL_FAILED;
     char *ticket_no = argv [first], *text = NULL;
-    if (wants_text) {
-        size_t size = 1;
-        for (int i = first + 1; i < argc; i++)
-            size += strlen (argv [i]) + 1;
-        text = calloc (1, size);
-        for (int i = first + 1; text && i < argc; i++) {
-            if (i > first + 1)
-                strcat (text, " ");
-            strcat (text, argv [i]);
-        }
-        if (!text)
-            return ctl_fail (CTL_FAILED, "out of memory");
-    }
+    if (wants_text && !(text = ctl_join (argc, argv, first + 1)))
+        return ctl_fail (CTL_FAILED, "out of memory");
     Kf__Request request;
     ctl_request_init (ctl, &request);
     Kf__ShowTicket show = KF__SHOW_TICKET__INIT;
@@ -405,7 +379,6 @@ s_list_option (ctl_t *ctl, int option, const char *value, void *arg)
     s_list_t *a = arg;
     Kf__ListTickets *q = a->query;
     int v;
-    char *end;
     switch (option) {
         case 'e': q->estate = (char *) value; break;
         case 'u': q->unit = (char *) value; break;
@@ -413,14 +386,8 @@ s_list_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 'T': a->to = value; break;
         case 'a': a->all = true; break;
         case 'P': a->page->page_token = (char *) value; break;
-        case 'n': {
-            long n = strtol (value, &end, 10);
-            if (*end || n < 1 || n > 500)
-                return ctl_fail (-1, "list: --page-size '%s' is not from 1 to 500", value);
-            a->page->page_size = (uint32_t) n;
-            a->page->has_page_size = 1;
-            break;
-        }
+        case 'n':
+            return ctl_page_size ("list", value, a->page);
         case 's':
             if (ctl_enum (&kf__ticket_status__descriptor, "--status", value, &v))
                 return -1;
@@ -439,6 +406,38 @@ s_list_option (ctl_t *ctl, int option, const char *value, void *arg)
             q->category = v;
             q->has_category = 1;
             break;
+    }
+    return 0;
+}
+
+static int
+s_ticket_rows (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all, ctl_page_t *page, void *arg)
+{
+    (void) arg;
+    if (reply->result_case != KF__REPLY__RESULT_TICKETS)
+        return -1;
+    const Kf__TicketList *list = reply->tickets;
+    page->rows = list->n_tickets;
+    page->total = list->total;
+    page->next_token = list->next_page_token;
+    if (!table && !all) {
+        ctl_print_json (&list->base);
+        return 0;
+    }
+    for (size_t i = 0; i < list->n_tickets; i++) {
+        const Kf__Ticket *t = list->tickets [i];
+        const Kf__TicketFiled *f = t->filed;
+        if (!table) {
+            ctl_print_json (&t->base);
+            continue;
+        }
+        char when [64], text [128];
+        ctl_table_row (table, t->ticket_no, ctl_time (ctl, t->estate, t->filed_at_ms, when, sizeof when),
+                       ctl_enum_name (&kf__ticket_status__descriptor, t->status),
+                       f ? ctl_enum_name (&kf__priority__descriptor, f->priority) : "-",
+                       f ? ctl_enum_name (&kf__ticket_type__descriptor, f->type) : "-",
+                       f ? ctl_enum_name (&kf__category__descriptor, f->category) : "-",
+                       f ? f->unit : "-", ctl_cut (f && f->description ? f->description : "", 40, text, sizeof text));
     }
     return 0;
 }
@@ -500,53 +499,8 @@ s_list (ctl_t *ctl, int argc, char **argv)
     request.list_tickets = &query;
     ctl_table_t *table = ctl->json ? NULL
         : ctl_table_new (8, "TICKET", "FILED", "STATUS", "PRIORITY", "TYPE", "CATEGORY", "UNIT", "DESCRIPTION");
-    int rc = 0;
-    uint64_t total = 0, shown = 0;
-    char *token = NULL;
-    do {
-        Kf__Reply *reply = s_call_intake (ctl, query.estate, &request);
-        if (!reply || reply->result_case != KF__REPLY__RESULT_TICKETS) {
-            rc = CTL_FAILED;
-            kf_codec_free ((ProtobufCMessage **) &reply);
-            break;
-        }
-        const Kf__TicketList *list = reply->tickets;
-        total = list->total;
-        for (size_t i = 0; i < list->n_tickets; i++) {
-            const Kf__Ticket *t = list->tickets [i];
-            const Kf__TicketFiled *f = t->filed;
-            if (ctl->json) {
-                if (a.all)
-                    ctl_print_json (&t->base);
-                continue;
-            }
-            char when [64], text [128];
-            ctl_table_row (table, t->ticket_no, ctl_time (ctl, t->estate, t->filed_at_ms, when, sizeof when),
-                           ctl_enum_name (&kf__ticket_status__descriptor, t->status),
-                           f ? ctl_enum_name (&kf__priority__descriptor, f->priority) : "-",
-                           f ? ctl_enum_name (&kf__ticket_type__descriptor, f->type) : "-",
-                           f ? ctl_enum_name (&kf__category__descriptor, f->category) : "-",
-                           f ? f->unit : "-", ctl_cut (f && f->description ? f->description : "", 40, text, sizeof text));
-        }
-        shown += list->n_tickets;
-        if (ctl->json && !a.all)
-            ctl_print_json (&reply->tickets->base);
-        free (token);
-        token = list->next_page_token && *list->next_page_token ? strdup (list->next_page_token) : NULL;
-        page.page_token = token;
-        kf_codec_free ((ProtobufCMessage **) &reply);
-    } while (a.all && token);
-    if (table) {
-        if (rc == 0) {
-            ctl_table_print (&table, stdout);
-            printf ("%" PRIu64 " of %" PRIu64 " ticket%s", shown, total, total == 1 ? "" : "s");
-            if (token)
-                printf ("; next page: --page %s (or --all)", token);
-            printf ("\n");
-        }
-        else
-            ctl_table_print (&table, NULL);
-    }
+    int rc = ctl_list_pages (ctl, "kefu-intake", s_intake_endpoint (ctl, query.estate), &request, &page, a.all, table,
+                             "ticket", s_ticket_rows, NULL);
     if (!query.estate && !ctl->json && rc == 0) {
         //  Edge-owned estates live in their own intake: say so, not silently.
         for (size_t i = 0; i < kf_config_estate_count (ctl->config); i++) {
@@ -557,7 +511,6 @@ s_list (ctl_t *ctl, int argc, char **argv)
                 fprintf (stderr, "kefuctl: estate %s is filed by %s: list it with --estate %s\n", e->id, e->intake, e->id);
         }
     }
-    free (token);
     return rc;
 }
 

@@ -255,7 +255,38 @@ h_log_contains (h_proc_t *proc, const char *text)
     return found;
 }
 
+//  The value of "field":"..." (or "field":123) in JSON text, or "" when
+//  absent: enough to read kefuctl --json output in a test.
+static inline const char *
+h_json_field (const char *json, const char *field, char *buf, size_t size)
+{
+    char key [64];
+    snprintf (key, sizeof key, "\"%s\":", field);
+    const char *at = strstr (json, key);
+    buf [0] = 0;
+    if (at) {
+        at += strlen (key);
+        bool quoted = *at == '"';
+        at += quoted;
+        size_t n = quoted ? strcspn (at, "\"") : strcspn (at, ",}");
+        snprintf (buf, size, "%.*s", (int) (n < size ? n : size - 1), at);
+    }
+    return buf;
+}
+
 #ifdef KF_TEST_H_INCLUDED
+//  A file of the test's scratch directory with this text; its path out.
+static inline void
+h_write (const char *name, const char *text, char *path, size_t size)
+{
+    snprintf (path, size, "%s/%s", kf_test_dir, name);
+    FILE *file = fopen (path, "w");
+    if (file) {
+        fputs (text, file);
+        fclose (file);
+    }
+}
+
 //  cmocka teardown for tests that start daemons: none outlives its test,
 //  even one that failed half-way; then the scratch directory goes.
 static inline int

@@ -28,15 +28,6 @@ static char s_out [OUT_SIZE], s_err [4096];
 #define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
                         __VA_ARGS__, NULL)
 
-static void
-s_write (const char *name, const char *text, char *path, size_t size)
-{
-    snprintf (path, size, "%s/%s", kf_test_dir, name);
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fputs (text, file);
-    fclose (file);
-}
 
 //  The cluster: E001 and E002 filed by its intake, E003 by an estate server.
 static void
@@ -54,7 +45,7 @@ s_write_configs (void)
         "    E003\n        name = Harbour\n        intake = intake@edge3\n        intake_endpoint = ipc://%s/edge-intake\n"
         "services\n    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n",
         d, d, d, d, d, d, d);
-    s_write ("kefu.conf", text, s_config, sizeof s_config);
+    h_write ("kefu.conf", text, s_config, sizeof s_config);
     //  The estate server's own: its site name, its store, the link.
     snprintf (text, sizeof text,
         "cluster\n    name = edge3\n    data_dir = %s/edge\n"
@@ -62,7 +53,7 @@ s_write_configs (void)
         "estates\n    E003\n        name = Harbour\n"
         "services\n    intake\n        endpoint = ipc://%s/edge-intake\n        replay = ipc://%s/edge-replay\n",
         d, d, d, d, d);
-    s_write ("edge.conf", text, s_edge_config, sizeof s_edge_config);
+    h_write ("edge.conf", text, s_edge_config, sizeof s_edge_config);
 }
 
 static bool
@@ -98,29 +89,13 @@ s_stop_cluster (void)
     h_proc_free (&s_bus);
 }
 
-//  The value of "field":"..." in JSON text, or "" when absent.
-static const char *
-s_json_field (const char *json, const char *field, char *buf, size_t size)
-{
-    char key [64];
-    snprintf (key, sizeof key, "\"%s\":\"", field);
-    const char *at = strstr (json, key);
-    buf [0] = 0;
-    if (at) {
-        at += strlen (key);
-        size_t n = strcspn (at, "\"");
-        snprintf (buf, size, "%.*s", (int) (n < size ? n : size - 1), at);
-    }
-    return buf;
-}
-
 static int
 s_file (const char *estate, const char *key, const char *text, char *ticket_no, size_t size)
 {
     int rc = CTL ("--json", "file", "--estate", estate, "--unit", "3-2-1502", "--name", "张三", "--phone",
                   "13800000000", "--type", "repair", "--channel", "phone", "--category", "plumbing", "--key", key, text);
     if (ticket_no)
-        s_json_field (s_out, "ticket_no", ticket_no, size);
+        h_json_field (s_out, "ticket_no", ticket_no, size);
     return rc;
 }
 
@@ -136,25 +111,25 @@ test_file_show_list (void **state)
                            "张三", "--phone", "+8613800000000", "--type", "repair", "--channel", "phone",
                            "--category", "water_leak", "--hazard", "leak_into_home", "--photo",
                            "https://img.example.com/1.jpg", "卫生间漏水到楼下"), 0);
-    s_json_field (s_out, "ticket_no", ticket_no, sizeof ticket_no);
+    h_json_field (s_out, "ticket_no", ticket_no, sizeof ticket_no);
     //  <estate>-<yyyymmdd>-<nnnn>, the first of the day.
     assert_int_equal (strlen (ticket_no), strlen ("E001-20261123-0001"));
     assert_int_equal (strncmp (ticket_no, "E001-", 5), 0);
     assert_string_equal (ticket_no + 14, "0001");
     //  A leak into a home is an emergency by the default rules.
-    assert_string_equal (s_json_field (s_out, "priority", field, sizeof field), "PRIORITY_EMERGENCY");
-    assert_string_equal (s_json_field (s_out, "filed_by", field, sizeof field), "alice");
+    assert_string_equal (h_json_field (s_out, "priority", field, sizeof field), "PRIORITY_EMERGENCY");
+    assert_string_equal (h_json_field (s_out, "filed_by", field, sizeof field), "alice");
 
     //  Estate E002's own rule makes greening low; elsewhere it is normal.
     assert_int_equal (CTL ("--json", "file", "--estate", "E002", "--unit", "1-1-101", "--name", "王五", "--phone",
                            "13900000000", "--type", "suggestion", "--channel", "app_web", "--category", "greening",
                            "trim the hedges"), 0);
-    assert_string_equal (s_json_field (s_out, "priority", field, sizeof field), "PRIORITY_LOW");
+    assert_string_equal (h_json_field (s_out, "priority", field, sizeof field), "PRIORITY_LOW");
     assert_int_equal (CTL ("--json", "file", "--estate", "E001", "--unit", "1-1-101", "--name", "王五", "--phone",
                            "13900000000", "--type", "repair", "--channel", "app_web", "--category", "greening",
                            "dead tree"), 0);
-    assert_string_equal (s_json_field (s_out, "priority", field, sizeof field), "PRIORITY_NORMAL");
-    assert_string_equal (s_json_field (s_out, "ticket_no", field, sizeof field) + 14, "0002");
+    assert_string_equal (h_json_field (s_out, "priority", field, sizeof field), "PRIORITY_NORMAL");
+    assert_string_equal (h_json_field (s_out, "ticket_no", field, sizeof field) + 14, "0002");
 
     //  show: readable, with the timeline.
     assert_int_equal (CTL ("show", ticket_no), 0);
@@ -164,23 +139,23 @@ test_file_show_list (void **state)
 
     //  list: by estate, by filter, paged.
     assert_int_equal (CTL ("--json", "list", "--estate", "E001"), 0);
-    assert_string_equal (s_json_field (s_out, "total", field, sizeof field), "2");
+    assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "2");
     assert_int_equal (CTL ("--json", "list", "--category", "water_leak"), 0);
-    assert_string_equal (s_json_field (s_out, "total", field, sizeof field), "1");
+    assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "1");
     assert_int_equal (CTL ("--json", "list", "--estate", "E001", "--page-size", "1"), 0);
-    assert_string_equal (s_json_field (s_out, "total", field, sizeof field), "2");
+    assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "2");
     char token [128];
-    s_json_field (s_out, "next_page_token", token, sizeof token);
+    h_json_field (s_out, "next_page_token", token, sizeof token);
     assert_true (strlen (token) > 0);
     //  Newest first: page 1 holds 0002, page 2 holds 0001.
     assert_non_null (strstr (s_out, "-0002\""));
     assert_int_equal (CTL ("--json", "list", "--estate", "E001", "--page-size", "1", "--page", token), 0);
     assert_non_null (strstr (s_out, ticket_no));
-    assert_string_equal (s_json_field (s_out, "next_page_token", field, sizeof field), "");
+    assert_string_equal (h_json_field (s_out, "next_page_token", field, sizeof field), "");
     assert_int_equal (CTL ("list", "--estate", "E001"), 0);
     assert_non_null (strstr (s_out, "2 of 2 tickets"));
     assert_int_equal (CTL ("--json", "list", "--status", "closed"), 0);
-    assert_string_equal (s_json_field (s_out, "total", field, sizeof field), "0");
+    assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "0");
     s_stop_cluster ();
 }
 
@@ -258,11 +233,11 @@ test_validation_errors (void **state)
     assert_non_null (strstr (s_err, "description is required (1 to 2000 characters)"));
     //  Nothing of the refused filings was stored, and no number was used.
     assert_int_equal (CTL ("--json", "list"), 0);
-    assert_string_equal (s_json_field (s_out, "total", field, sizeof field), "1");
+    assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "1");
     assert_string_equal (ticket_no + 14, "0001");
     //  A configuration that does not load: a clear line, no daemon needed.
     char bad [256];
-    s_write ("bad.conf", "bus\n    publish = nowhere\n", bad, sizeof bad);
+    h_write ("bad.conf", "bus\n    publish = nowhere\n", bad, sizeof bad);
     assert_int_equal (h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", bad,
                              "list", NULL), 1);
     assert_non_null (strstr (s_err, "bus/publish: 'nowhere' is not an endpoint"));
@@ -287,7 +262,7 @@ test_idempotent_retry_and_lifecycle (void **state)
     assert_int_equal (s_file ("E002", "app-7f3a", "tap drips", again, sizeof again), 0);
     assert_int_equal (strncmp (again, "E002-", 5), 0);
     assert_int_equal (CTL ("--json", "list", "--estate", "E001"), 0);
-    assert_string_equal (s_json_field (s_out, "total", field, sizeof field), "1");
+    assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "1");
 
     //  note, close, reopen (twice), cancel; illegal moves refused.
     assert_int_equal (CTL ("--as", "bob", "note", first, "called", "the", "owner"), 0);
@@ -482,7 +457,7 @@ s_cluster_cursor (void)
         return 0;
     const char *at = strstr (s_out, "\"stream\":\"intake@edge3/E003\"");
     char field [32];
-    return at ? strtoull (s_json_field (at, "last_seq", field, sizeof field), NULL, 10) : 0;
+    return at ? strtoull (h_json_field (at, "last_seq", field, sizeof field), NULL, 10) : 0;
 }
 
 static bool
@@ -525,7 +500,7 @@ test_estate_edge_mode (void **state)
     h_start (&s_edge);
     assert_true (h_wait_for (s_answers, "intake@edge3", 10000));
     assert_int_equal (CTL ("--json", "list", "--estate", "E003"), 0);
-    assert_string_equal (s_json_field (s_out, "total", field, sizeof field), "4");
+    assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "4");
     assert_int_equal (s_cluster_cursor (), 1);
 
     //  The link returns: the cluster catches up by replay.
@@ -591,7 +566,7 @@ test_clock_and_backup (void **state)
     assert_string_equal (no, "E001-20261124-0001");          //  11:00 the next day
     assert_int_equal (CTL ("--json", "ping", "intake"), 0);
     char field [64];
-    assert_string_equal (s_json_field (s_out, "now_ms", field, sizeof field), "1795489200000");
+    assert_string_equal (h_json_field (s_out, "now_ms", field, sizeof field), "1795489200000");
     assert_int_equal (CTL ("clock", "advance", "soon", "--file", s_clock), 2);
     s_clock [0] = 0;
 

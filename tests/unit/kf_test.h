@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "kf_time.h"
 
 //  The scratch directory of the running test, made by kf_test_dir_setup.
 static char kf_test_dir [64];
@@ -45,5 +46,18 @@ kf_test_dir_teardown (void **state)
     }
     return kf_test_remove_tree (kf_test_dir);
 }
+
+#ifdef fail_msg   //  in cmocka tests, not in the benchmarks
+//  A local time in Beijing (+08:00), "2026-10-01 10:00", as UTC ms.
+static inline int64_t
+kf_test_at (const char *local)
+{
+    int64_t t;
+    kf_err_t err;
+    if (kf_time_parse (local, 480, &t, &err))
+        fail_msg ("%s", err.text);
+    return t;
+}
+#endif
 
 #endif

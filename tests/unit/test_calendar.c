@@ -16,19 +16,12 @@
 
 #include "kf_calendar.h"
 #include "kf_time.h"
+#include "kf_test.h"
 
 #define MIN KF_MS_PER_MINUTE
 #define HOUR KF_MS_PER_HOUR
 
-static int64_t
-at (const char *local)
-{
-    int64_t t;
-    kf_err_t err;
-    if (kf_time_parse (local, 480, &t, &err))
-        fail_msg ("%s", err.text);
-    return t;
-}
+#define at kf_test_at
 
 static int64_t
 day_of (const char *date)

@@ -14,18 +14,11 @@
 
 #include "kf_rota.h"
 #include "kf_time.h"
+#include "kf_test.h"
 
 static kf_calendar_t *s_calendar;
 
-static int64_t
-at (const char *local)
-{
-    int64_t t;
-    kf_err_t err;
-    if (kf_time_parse (local, 480, &t, &err))
-        fail_msg ("%s", err.text);
-    return t;
-}
+#define at kf_test_at
 
 static int
 setup (void **state)

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "kf_time.h"
+#include "kf_money.h"
 
 static void
 test_civil_round_trip (void **state)
@@ -156,6 +157,37 @@ test_floor (void **state)
     assert_int_equal (kf_floor_mod (14, 7), 0);
 }
 
+//  Money rides along here: it is text <-> integers like the rest.
+static void
+test_money (void **state)
+{
+    (void) state;
+    static const struct { const char *text; int64_t fen; } good [] = {
+        { "35", 3500 }, { "35.5", 3550 }, { "35.50", 3550 }, { "0.01", 1 }, { "-12.05", -1205 }, { "0", 0 },
+        { "1000000000000", 100000000000000 },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good [0]; i++) {
+        int64_t fen = -1;
+        assert_int_equal (kf_fen_parse (good [i].text, &fen, NULL), 0);
+        assert_int_equal (fen, good [i].fen);
+    }
+    static const char *bad [] = { "", "-", ".5", "35.", "35.505", "3,500", "35 ", "1e3", "¥35", "--1",
+                                  "1000000000000.01", "99999999999999999999" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        int64_t fen = 7;
+        kf_err_t err = { "" };
+        if (kf_fen_parse (bad [i], &fen, &err) != -1)
+            fail_msg ("'%s' parsed", bad [i]);
+        assert_int_equal (fen, 7);
+        assert_true (err.text [0] != 0);
+    }
+    char buf [32];
+    assert_string_equal (kf_fen_format (3550, buf, sizeof buf), "35.50");
+    assert_string_equal (kf_fen_format (-1205, buf, sizeof buf), "-12.05");
+    assert_string_equal (kf_fen_format (7, buf, sizeof buf), "0.07");
+    assert_string_equal (kf_fen_format (INT64_MIN, buf, sizeof buf), "-92233720368547758.08");
+}
+
 int
 main (void)
 {
@@ -168,6 +200,7 @@ main (void)
         cmocka_unit_test (test_offsets),
         cmocka_unit_test (test_dates),
         cmocka_unit_test (test_floor),
+        cmocka_unit_test (test_money),
     };
     return cmocka_run_group_tests_name ("kf_time", tests, NULL, NULL);
 }
