@@ -113,6 +113,7 @@ $(O)/tests/%: tests/unit/%.c $(LIBKEFU) | $(O)/tests
 
 # A service's domain logic, tested without its main.c.
 $(O)/tests/test_intake_domain: $(O)/services/intake/intake.o
+$(O)/tests/test_dispatch_domain: $(O)/services/dispatch/dispatch.o
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c
@@ -204,6 +205,7 @@ bench: deps
 	$(MAKE) --no-print-directory -j2 BUILD=release all
 	@build/release/tests/bench_bus
 	@build/release/tests/bench_intake
+	@build/release/tests/bench_dispatch
 
 clean:
 	rm -rf build

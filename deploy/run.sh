@@ -21,6 +21,8 @@ When kefuctl ping answers, try, in another terminal:
   file a ticket    $ctl file --estate E001 --unit 3-2-1502 --name 张三 --phone 13800000000 \\
                        --type repair --channel phone --category water_leak --hazard leak_into_home 卫生间漏水到楼下
   see it           $ctl list --estate E001;  $ctl show E001-YYYYMMDD-0001
+  its work order   $ctl orders --estate E001;  $ctl staff --on-duty
+  do the work      $ctl --as W01 --role technician order accept E001-YYYYMMDD-0001-W1
   tap the bus      $ctl tap            (every event, live; --json for JSON lines)
   daemons          $ctl ping;  $ctl lag
   everything else  $ctl --help

@@ -1,0 +1,79 @@
+/*  dispatch — work orders (派工单): every case becomes an order for the right
+    department and the right person (DESIGN.md §1, issue 5).
+
+    Plain functions over a store transaction, as intake's: a consumed event
+    or a request in, state changes and order.* events (appended to the
+    outbox) out. main.c wires them to kf_bus, kf_commands and a tick.
+
+    - Routing: a ticket's type, else its category, names the department
+      (routing/<department> terms, replaced per estate department by
+      department); a case no rule names goes to customer service.
+    - Staff and rotas come from the configuration (estates/<id>/staff) and
+      live in the store, where kefuctl changes a rota without a restart.
+      An entry the file changes wins over earlier kefuctl changes; a person
+      the file no longer lists becomes inactive, never deleted.
+    - Assignment: among the active technicians and front-desk staff of the
+      department who have the skill (the category) and are on shift, the one
+      with the fewest open orders; of equal loads, the one who waited
+      longest since their last order. An emergency with nobody on shift
+      goes to on-call staff at any hour. Nobody: the order waits in the
+      department queue (order.queued), and the tick assigns it when someone
+      comes on shift.
+    - Lifecycle: created → queued → assigned → accepted → started ⇄ paused →
+      completed, or transferred (a new order in the other department) or
+      cancelled (its ticket was closed or cancelled). Each move is one event;
+      a move the status does not allow is refused (CONFLICT).
+    - Rectification: visit.unsatisfied opens an order for the same
+      department, due dispatch/rectification_due (24 h) after the visit.
+*/
+#ifndef DISPATCH_H_INCLUDED
+#define DISPATCH_H_INCLUDED
+
+#include "kf_codec.h"
+#include "kf_config.h"
+#include "kf_outbox.h"
+#include "commands.pb-c.h"
+#include "envelope.pb-c.h"
+
+//  dispatch's tables, after the bus's.
+#define DISPATCH_TABLES KF_BUS_TABLES, "orders", "by_ticket", "by_estate", "by_created", "queue", "staff", "counters"
+
+#define DISPATCH_TEXT_MAX     2000    //  characters of a reason or note
+#define DISPATCH_PAGE_DEFAULT 50
+#define DISPATCH_PAGE_MAX     500
+#define DISPATCH_AMOUNT_MAX   INT64_C (100000000)   //  fen: ¥1,000,000 for one paid job
+
+typedef struct _dispatch_t dispatch_t;
+
+//  Fails with a reason when an estate's routing names a value twice or a
+//  term other than type: or category:.
+dispatch_t *dispatch_new (kf_config_t *config, kf_err_t *err);
+void dispatch_destroy (dispatch_t **self_p);
+
+//  Where its events go (before the first request or event).
+void dispatch_set_outbox (dispatch_t *self, kf_outbox_t *outbox);
+
+//  The department that takes a case of this type and category.
+Kf__Department dispatch_route (dispatch_t *self, const char *estate, Kf__TicketType type, Kf__Category category);
+
+//  Bring the stored staff in line with the configuration (at start).
+//  Returns how many records changed, or -1 when the transaction failed.
+int dispatch_load_staff (dispatch_t *self, kf_txn_t *txn);
+
+//  Answer one request inside txn (kf_command_fn's contract).
+int dispatch_handle_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                             Kf__Reply *reply, kf_arena_t *arena);
+
+//  Apply a consumed event: ticket.filed, .closed, .reopened, .cancelled,
+//  visit.unsatisfied, escalation.raised; others change nothing. 0, or -1
+//  when the transaction failed.
+int dispatch_apply_event (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
+
+//  Whether any order waits in a queue (a read: the tick's cheap check).
+bool dispatch_has_queued (dispatch_t *self, kf_txn_t *txn);
+
+//  Offer queued orders, most urgent and oldest first, to whoever is on
+//  shift now. Returns how many were assigned, or -1.
+int dispatch_tick (dispatch_t *self, kf_txn_t *txn, int64_t now_ms);
+
+#endif
