@@ -19,6 +19,7 @@
 #define S_QUEUE_BATCH    1000    //  queued orders one tick offers
 #define S_MATERIALS_MAX  50
 #define S_LABOUR_MAX     (14 * 24 * 60)   //  minutes: two weeks on one job
+#define S_TICKET_ORDERS_MAX 256           //  orders of one ticket: transfers, reopenings, rectifications
 
 static const char *s_department_keys [] = { NULL, "engineering", "cleaning", "security", "greening", "customer_service" };
 #define S_DEPARTMENTS 6
@@ -476,6 +477,21 @@ s_emit (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, Kf__E
     return 0;
 }
 
+//  How many orders a ticket has had.
+static uint64_t
+s_orders_made (dispatch_t *self, kf_txn_t *txn, const char *ticket_no)
+{
+    kf_key_t key;
+    kf_val_t value;
+    if (kf_key_make (&key, "s|s", "orders", ticket_no) || kf_txn_get (txn, self->counters, &key, &value) != KF_FOUND
+    ||  value.size != 8)
+        return 0;
+    uint64_t n = 0;
+    for (size_t i = 0; i < 8; i++)
+        n = n << 8 | ((const uint8_t *) value.data) [i];
+    return n;
+}
+
 //  The next order number of a ticket: <ticket_no>-W<n>.
 static uint32_t
 s_next_order_no (dispatch_t *self, kf_txn_t *txn, const char *ticket_no, char *order_no, size_t size)
@@ -736,7 +752,6 @@ s_ticket_orders (dispatch_t *self, kf_txn_t *txn, const char *ticket_no, char (*
     return t.count;
 }
 
-#define S_TICKET_ORDERS_MAX 64
 
 //  Close every open order of a ticket (ticket closed or cancelled).
 static int
@@ -839,6 +854,10 @@ static int
 s_follow_up_order (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event, const Kf__Order *from,
                    const char *why, const char *text, bool rectification)
 {
+    if (s_orders_made (self, txn, from->created->ticket_no) >= S_TICKET_ORDERS_MAX) {
+        kf_warning ("ticket %s has had %d orders: no more (%s)", from->created->ticket_no, S_TICKET_ORDERS_MAX, why);
+        return kf_txn_ok (txn) ? 0 : -1;
+    }
     Kf__OrderCreated *spec = s_follow_up (from->created, self->scratch);
     if (!spec)
         return kf_txn_fail (txn, "out of memory");
@@ -1214,6 +1233,9 @@ s_transfer (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
                       s_name (&kf__department__descriptor, t->to_department, department, sizeof department));
     if (!kf_text_valid (t->reason, DISPATCH_TEXT_MAX))
         return S_BAD ("a transfer needs its reason (1 to %d characters)", DISPATCH_TEXT_MAX);
+    if (s_orders_made (self, txn, order->created->ticket_no) >= S_TICKET_ORDERS_MAX)
+        return S_CONFLICT ("ticket %s has had %d orders: file a new ticket", order->created->ticket_no,
+                           S_TICKET_ORDERS_MAX);
 
     Kf__OrderCreated *spec = s_follow_up (order->created, arena);
     if (!spec)

@@ -319,6 +319,29 @@ s_load_of (const char *staff_id)
     return 0;
 }
 
+//  Exactly one of the ticket's orders is open.
+static bool
+s_open_order_count_is_one (const char *ticket_no)
+{
+    Kf__ListOrders list = KF__LIST_ORDERS__INIT;
+    list.ticket_no = (char *) ticket_no;
+    Kf__PageRequest page = KF__PAGE_REQUEST__INIT;
+    page.page_size = 500;
+    page.has_page_size = 1;
+    list.page = &page;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_ORDERS;
+    request.list_orders = &list;
+    assert_int_equal (s_do (&request, "boss", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    int open = 0;
+    for (size_t i = 0; i < w.reply.orders->n_orders; i++) {
+        Kf__OrderStatus status = w.reply.orders->orders [i]->status;
+        open += status != KF__ORDER_STATUS__ORDER_STATUS_TRANSFERRED && status != KF__ORDER_STATUS__ORDER_STATUS_COMPLETED
+             && status != KF__ORDER_STATUS__ORDER_STATUS_CANCELLED;
+    }
+    return open == 1;
+}
+
 //  ---- routing -------------------------------------------------------------------------
 
 static void
@@ -599,6 +622,32 @@ test_transfer_and_manual_assignment (void **state)
     assert_string_equal (s_events (), "order.assigned");
 }
 
+//  A ticket's orders are bounded (a transfer loop must not grow it forever).
+static void
+test_orders_per_ticket_bounded (void **state)
+{
+    (void) state;
+    char no [64], order_no [80];
+    s_plumbing (no);
+    Kf__TransferOrder transfer = KF__TRANSFER_ORDER__INIT;
+    transfer.order_no = order_no;
+    transfer.has_to_department = 1;
+    transfer.reason = "ping-pong";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_TRANSFER_ORDER;
+    request.transfer_order = &transfer;
+    for (int n = 1; n < 256; n++) {
+        snprintf (order_no, sizeof order_no, "%s-W%d", no, n);
+        transfer.to_department = n % 2 ? KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE : KF__DEPARTMENT__DEPARTMENT_ENGINEERING;
+        assert_int_equal (s_do (&request, "boss", KF__ROLE__ROLE_MANAGER), OK);
+    }
+    snprintf (order_no, sizeof order_no, "%s-W256", no);
+    transfer.to_department = KF__DEPARTMENT__DEPARTMENT_ENGINEERING;
+    assert_int_equal (s_do (&request, "boss", KF__ROLE__ROLE_MANAGER), CONFLICT);
+    assert_non_null (strstr (w.reply.error, "has had 256 orders: file a new ticket"));
+    assert_true (s_open_order_count_is_one (no));
+}
+
 //  ---- events of the ticket and the visit --------------------------------------------------
 
 static void
@@ -849,6 +898,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_fairness, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_lifecycle, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_transfer_and_manual_assignment, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_orders_per_ticket_bounded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_rectification_and_ticket_events, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_escalation_reassigns_unaccepted, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_staff_rota_changes, s_setup, s_teardown),
