@@ -645,6 +645,23 @@ kf_txn_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
 }
 
 int
+kf_txn_get_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
+                   const ProtobufCMessageDescriptor *descriptor, kf_arena_t *arena, ProtobufCMessage **msg)
+{
+    assert (msg && descriptor && arena);
+    *msg = NULL;
+    kf_val_t value;
+    int rc = kf_txn_get (self, table, key, &value);
+    if (rc != KF_FOUND)
+        return rc;
+    kf_err_t err;
+    *msg = kf_codec_unpack_in (arena, descriptor, value.data, value.size, &err);
+    if (!*msg)
+        return kf_txn_fail (self, "store %s: corrupt value: %s", self->store->path, err.text);
+    return KF_FOUND;
+}
+
+int
 kf_txn_del (kf_txn_t *self, kf_table_t table, const kf_key_t *key)
 {
     assert (self && self->write);

@@ -164,6 +164,11 @@ int kf_txn_get (kf_txn_t *self, kf_table_t table, const kf_key_t *key, kf_val_t 
 //  does not decode is a corrupt store: the transaction fails.
 int kf_txn_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
                     const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **msg);
+//  The same, decoded into an arena (kf_codec_unpack_in): for messages that
+//  live as long as a request's reply or a batch. Never kf_codec_free them.
+typedef struct _kf_arena_t kf_arena_t;
+int kf_txn_get_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
+                       const ProtobufCMessageDescriptor *descriptor, kf_arena_t *arena, ProtobufCMessage **msg);
 //  KF_FOUND (deleted), KF_NOTFOUND or -1.
 int kf_txn_del (kf_txn_t *self, kf_table_t table, const kf_key_t *key);
 //  Add one to the big-endian counter at key (0 when absent) and return the

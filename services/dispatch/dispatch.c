@@ -194,11 +194,6 @@ s_tables (dispatch_t *self, kf_txn_t *txn)
     self->tables_known = true;
 }
 
-static const char *
-s_name (const ProtobufCEnumDescriptor *descriptor, int value, char *buf, size_t size)
-{
-    return kf_enum_short_name (descriptor, value, buf, size);
-}
 
 //  ---- staff ----------------------------------------------------------------------
 
@@ -206,14 +201,10 @@ static Kf__Staff *
 s_staff_get (dispatch_t *self, kf_txn_t *txn, const char *estate, const char *staff_id, kf_arena_t *arena)
 {
     kf_key_t key;
-    kf_val_t value;
-    if (!staff_id || kf_key_make (&key, "s|s", estate, staff_id) || kf_txn_get (txn, self->staff, &key, &value) != KF_FOUND)
-        return NULL;
-    kf_err_t err;
-    Kf__Staff *staff = (Kf__Staff *) kf_codec_unpack_in (arena, &kf__staff__descriptor, value.data, value.size, &err);
-    if (!staff)
-        kf_txn_fail (txn, "staff %s/%s does not decode: %s", estate, staff_id, err.text);
-    return staff;
+    ProtobufCMessage *staff = NULL;
+    if (staff_id && kf_key_make (&key, "s|s", estate, staff_id) == 0)
+        kf_txn_get_msg_in (txn, self->staff, &key, &kf__staff__descriptor, arena, &staff);
+    return (Kf__Staff *) staff;
 }
 
 static int
@@ -401,14 +392,15 @@ static Kf__Order *
 s_order_get (dispatch_t *self, kf_txn_t *txn, const char *order_no, kf_arena_t *arena)
 {
     kf_key_t key;
-    kf_val_t value;
-    if (!order_no || kf_key_make (&key, "s", order_no) || kf_txn_get (txn, self->orders, &key, &value) != KF_FOUND)
+    Kf__Order *order = NULL;
+    if (!order_no || kf_key_make (&key, "s", order_no)
+    ||  kf_txn_get_msg_in (txn, self->orders, &key, &kf__order__descriptor, arena, (ProtobufCMessage **) &order) != KF_FOUND)
         return NULL;
-    kf_err_t err;
-    Kf__Order *order = (Kf__Order *) kf_codec_unpack_in (arena, &kf__order__descriptor, value.data, value.size, &err);
-    if (!order || !order->created || !order->estate)
-        kf_txn_fail (txn, "order %s does not decode: %s", order_no, order ? "no estate or creation" : err.text);
-    return order && order->created && order->estate ? order : NULL;
+    if (!order->created || !order->estate) {
+        kf_txn_fail (txn, "order %s has no estate or creation", order_no);
+        return NULL;
+    }
+    return order;
 }
 
 static int
@@ -674,8 +666,8 @@ s_queue (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, cons
     char department [32], category [48], reason [160];
     bool emergency = order->created->priority == KF__PRIORITY__PRIORITY_EMERGENCY;
     snprintf (reason, sizeof reason, "no %s staff for %s %s", 
-              s_name (&kf__department__descriptor, order->created->department, department, sizeof department),
-              s_name (&kf__category__descriptor, order->created->category, category, sizeof category),
+              kf_enum_short_name (&kf__department__descriptor, order->created->department, department, sizeof department),
+              kf_enum_short_name (&kf__category__descriptor, order->created->category, category, sizeof category),
               emergency ? "on shift or on call" : "on shift");
     Kf__OrderQueued queued = KF__ORDER_QUEUED__INIT;
     queued.order_no = order->order_no;
@@ -1057,9 +1049,9 @@ s_reply_order (kf_txn_t *txn, Kf__Order *order, Kf__Reply *reply)
 }
 
 static const char *
-s_status_name (Kf__OrderStatus status, char *buf, size_t size)
+s_statukf_enum_short_name (Kf__OrderStatus status, char *buf, size_t size)
 {
-    return s_name (&kf__order_status__descriptor, status, buf, size);
+    return kf_enum_short_name (&kf__order_status__descriptor, status, buf, size);
 }
 
 //  Accept, start, pause, resume, complete: the assignee's own moves (a
@@ -1098,7 +1090,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         case KF__REQUEST__COMMAND_ACCEPT_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ASSIGNED)
                 return S_CONFLICT ("order %s is %s: only an assigned order can be accepted", order->order_no,
-                                   s_status_name (from, status, sizeof status));
+                                   s_statukf_enum_short_name (from, status, sizeof status));
             s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED, now_ms);
             accepted.order_no = order->order_no;
             accepted.ticket_no = order->created->ticket_no;
@@ -1109,7 +1101,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         case KF__REQUEST__COMMAND_START_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED)
                 return S_CONFLICT ("order %s is %s: only an accepted order can be started", order->order_no,
-                                   s_status_name (from, status, sizeof status));
+                                   s_statukf_enum_short_name (from, status, sizeof status));
             s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_STARTED, now_ms);
             started.order_no = order->order_no;
             started.ticket_no = order->created->ticket_no;
@@ -1120,7 +1112,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         case KF__REQUEST__COMMAND_PAUSE_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED && from != KF__ORDER_STATUS__ORDER_STATUS_STARTED)
                 return S_CONFLICT ("order %s is %s: only an accepted or started order can be paused", order->order_no,
-                                   s_status_name (from, status, sizeof status));
+                                   s_statukf_enum_short_name (from, status, sizeof status));
             if (!kf_enum_known (&kf__pause_reason__descriptor, request->pause_order->has_reason, request->pause_order->reason))
                 return S_BAD ("a pause needs its reason (waiting_for_owner, waiting_for_parts or other)");
             s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_PAUSED, now_ms);
@@ -1139,7 +1131,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         case KF__REQUEST__COMMAND_RESUME_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_PAUSED)
                 return S_CONFLICT ("order %s is %s: only a paused order can be resumed", order->order_no,
-                                   s_status_name (from, status, sizeof status));
+                                   s_statukf_enum_short_name (from, status, sizeof status));
             s_set_status (order, order->has_paused_from ? order->paused_from : KF__ORDER_STATUS__ORDER_STATUS_STARTED,
                           now_ms);
             order->has_paused_from = 0;
@@ -1154,7 +1146,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
             const Kf__CompleteOrder *c = request->complete_order;
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED && from != KF__ORDER_STATUS__ORDER_STATUS_STARTED)
                 return S_CONFLICT ("order %s is %s: only an accepted or started order can be completed%s",
-                                   order->order_no, s_status_name (from, status, sizeof status),
+                                   order->order_no, s_statukf_enum_short_name (from, status, sizeof status),
                                    from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED ? " (resume it first)" : "");
             if (c->labour_minutes > S_LABOUR_MAX)
                 return S_BAD ("labour_minutes %u is more than %d", c->labour_minutes, S_LABOUR_MAX);
@@ -1225,12 +1217,12 @@ s_transfer (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     char status [32], department [32];
     if (!s_open (order->status))
         return S_CONFLICT ("order %s is %s: only an open order can be transferred", order->order_no,
-                           s_status_name (order->status, status, sizeof status));
+                           s_statukf_enum_short_name (order->status, status, sizeof status));
     if (!kf_enum_known (&kf__department__descriptor, t->has_to_department, t->to_department))
         return S_BAD ("to_department is required (engineering, cleaning, security, greening or customer_service)");
     if (t->to_department == order->created->department)
         return S_BAD ("order %s is with %s already", order->order_no,
-                      s_name (&kf__department__descriptor, t->to_department, department, sizeof department));
+                      kf_enum_short_name (&kf__department__descriptor, t->to_department, department, sizeof department));
     if (!kf_text_valid (t->reason, DISPATCH_TEXT_MAX))
         return S_BAD ("a transfer needs its reason (1 to %d characters)", DISPATCH_TEXT_MAX);
     if (s_orders_made (self, txn, order->created->ticket_no) >= S_TICKET_ORDERS_MAX)
@@ -1285,7 +1277,7 @@ s_assign (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *re
     Kf__OrderStatus from = order->status;
     if (!s_open (from) || from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED)
         return S_CONFLICT ("order %s is %s: it cannot be assigned%s", order->order_no,
-                           s_status_name (from, status, sizeof status),
+                           s_statukf_enum_short_name (from, status, sizeof status),
                            from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED ? " while paused (resume it first)" : "");
     if (!a->staff_id || !*a->staff_id)
         return S_BAD ("staff_id is required");
@@ -1297,8 +1289,8 @@ s_assign (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *re
         return S_CONFLICT ("%s is no longer active", staff->staff_id);
     if (staff->department != order->created->department)
         return S_CONFLICT ("%s works in %s, not %s: transfer the order first", staff->staff_id,
-                           s_name (&kf__department__descriptor, staff->department, department, sizeof department),
-                           s_name (&kf__department__descriptor, order->created->department, status, sizeof status));
+                           kf_enum_short_name (&kf__department__descriptor, staff->department, department, sizeof department),
+                           kf_enum_short_name (&kf__department__descriptor, order->created->department, status, sizeof status));
     if (order->staff_id && s_held (order) && strcmp (order->staff_id, staff->staff_id) == 0)
         return S_CONFLICT ("order %s is with %s already", order->order_no, staff->staff_id);
     if (a->reason && *a->reason && !kf_text_valid (a->reason, DISPATCH_TEXT_MAX))

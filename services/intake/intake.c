@@ -297,21 +297,19 @@ s_load (intake_t *self, kf_txn_t *txn, const Kf__Request *request, const char *t
         Kf__Reply *reply, kf_arena_t *arena)
 {
     kf_key_t key;
-    kf_val_t value;
     char estate [KF_ID_MAX + 1];
+    Kf__Ticket *ticket = NULL;
     if (!ticket_no || !*ticket_no || !kf_ticket_no_estate (ticket_no, estate, sizeof estate)
     ||  (request->scope && *request->scope && strcmp (request->scope, estate) != 0)
     ||  kf_key_make (&key, "s", ticket_no)
-    ||  kf_txn_get (txn, self->tickets, &key, &value) != KF_FOUND) {
-        kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "no ticket '%s'",
-                        ticket_no ? ticket_no : "");
+    ||  kf_txn_get_msg_in (txn, self->tickets, &key, &kf__ticket__descriptor, arena,
+                           (ProtobufCMessage **) &ticket) != KF_FOUND) {
+        if (kf_txn_ok (txn))
+            kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "no ticket '%s'",
+                            ticket_no ? ticket_no : "");
+        else
+            kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_INTERNAL, arena, "ticket %s is damaged", ticket_no);
         return NULL;
-    }
-    kf_err_t err;
-    Kf__Ticket *ticket = (Kf__Ticket *) kf_codec_unpack_in (arena, &kf__ticket__descriptor, value.data, value.size, &err);
-    if (!ticket) {
-        kf_txn_fail (txn, "ticket %s does not decode: %s", ticket_no, err.text);
-        kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_INTERNAL, arena, "ticket %s is damaged", ticket_no);
     }
     return ticket;
 }
@@ -672,14 +670,14 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
     if (at < l->from)
         return 2;
     kf_key_t tk;
-    kf_val_t tv;
+    Kf__Ticket *ticket = NULL;
     kf_key_make (&tk, "s", ticket_no);
-    if (kf_txn_get (txn, l->self->tickets, &tk, &tv) != KF_FOUND)
+    int rc = kf_txn_get_msg_in (txn, l->self->tickets, &tk, &kf__ticket__descriptor, l->arena,
+                                (ProtobufCMessage **) &ticket);
+    if (rc == KF_NOTFOUND)
         return kf_txn_fail (txn, "index names ticket %s, which is not there", ticket_no);
-    kf_err_t err;
-    Kf__Ticket *ticket = (Kf__Ticket *) kf_codec_unpack_in (l->arena, &kf__ticket__descriptor, tv.data, tv.size, &err);
-    if (!ticket)
-        return kf_txn_fail (txn, "ticket %s does not decode: %s", ticket_no, err.text);
+    if (rc != KF_FOUND)
+        return -1;
     if (!s_matches (l->query, ticket))
         return 0;
     if (show)

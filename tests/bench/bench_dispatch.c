@@ -15,13 +15,6 @@
 
 #define S_TICKETS 5000
 
-static int
-s_cmp (const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-    return x < y ? -1 : x > y;
-}
-
 static void
 s_send (zsock_t *client, int i, int run)
 {
@@ -34,9 +27,7 @@ s_send (zsock_t *client, int i, int run)
     request.actor = "bench";
     request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
     request.file_ticket = &f;
-    zframe_t *frame = zframe_new (NULL, protobuf_c_message_get_packed_size (&request.base));
-    protobuf_c_message_pack (&request.base, zframe_data (frame));
-    zframe_send (&frame, client, 0);
+    h_send_request (client, &request);
 }
 
 //  One run: `count` tickets, `window` filings in flight.
@@ -86,7 +77,7 @@ s_run (const char *intake, zsock_t *bus, int run, int count, int window)
         zmsg_destroy (&msg);
     }
     uint64_t elapsed = (uint64_t) zclock_usecs () - start;
-    qsort (took, (size_t) count, sizeof *took, s_cmp);
+    qsort (took, (size_t) count, sizeof *took, h_cmp_u64);
     uint64_t *measured = took + (count - assigned);   //  the zeros of lost ones sort first
     printf ("dispatch window %-3d %7d %10.0f %8.2f %8.2f %8.2f\n", window, assigned,
             assigned * 1e6 / (double) elapsed, assigned ? measured [assigned / 2] / 1000.0 : 0,

@@ -13,13 +13,6 @@
 
 #define S_FILINGS 20000
 
-static int
-s_cmp (const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-    return x < y ? -1 : x > y;
-}
-
 static void
 s_send (zsock_t *client, int i, int run)
 {
@@ -32,9 +25,7 @@ s_send (zsock_t *client, int i, int run)
     request.actor = "bench";
     request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
     request.file_ticket = &f;
-    zframe_t *frame = zframe_new (NULL, protobuf_c_message_get_packed_size (&request.base));
-    protobuf_c_message_pack (&request.base, zframe_data (frame));
-    zframe_send (&frame, client, 0);
+    h_send_request (client, &request);
 }
 
 //  One run: `count` filings with `window` in flight.
@@ -64,7 +55,7 @@ s_run (const char *endpoint, int run, int count, int window)
         kf__reply__free_unpacked (reply, NULL);
     }
     uint64_t elapsed = (uint64_t) zclock_usecs () - start;
-    qsort (took, (size_t) done, sizeof *took, s_cmp);
+    qsort (took, (size_t) done, sizeof *took, h_cmp_u64);
     printf ("intake  window %-3d %8d %10.0f %8.2f %8.2f\n", window, done, done * 1e6 / (double) elapsed,
             done ? took [done / 2] / 1000.0 : 0, done ? took [done * 99 / 100] / 1000.0 : 0);
     free (sent);

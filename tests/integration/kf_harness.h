@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "commands.pb-c.h"
 
 typedef struct {
     char name [64];        //  for logs and messages
@@ -253,6 +254,24 @@ h_log_contains (h_proc_t *proc, const char *text)
         found = strstr (line, text) != NULL;
     fclose (file);
     return found;
+}
+
+//  A request to a daemon's command endpoint, on a DEALER, as kefuctl and
+//  the gateway send it (the load tests and benchmarks).
+static inline void
+h_send_request (zsock_t *client, const Kf__Request *request)
+{
+    zframe_t *frame = zframe_new (NULL, protobuf_c_message_get_packed_size (&request->base));
+    protobuf_c_message_pack (&request->base, zframe_data (frame));
+    zframe_send (&frame, client, 0);
+}
+
+//  qsort order of uint64_t (latencies, for percentiles).
+static inline int
+h_cmp_u64 (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
 }
 
 //  The value of "field":"..." (or "field":123) in JSON text, or "" when

@@ -326,9 +326,7 @@ s_send_filing (zsock_t *client, int i)
     request.request_id = id;
     request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
     request.file_ticket = &f;
-    zframe_t *frame = zframe_new (NULL, protobuf_c_message_get_packed_size (&request.base));
-    protobuf_c_message_pack (&request.base, zframe_data (frame));
-    zframe_send (&frame, client, 0);
+    h_send_request (client, &request);
 }
 
 static void
