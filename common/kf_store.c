@@ -627,9 +627,10 @@ kf_txn_get (kf_txn_t *self, kf_table_t table, const kf_key_t *key, kf_val_t *val
     return KF_FOUND;
 }
 
-int
-kf_txn_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
-                const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **msg)
+//  Get and decode, with malloc (arena NULL) or into an arena.
+static int
+s_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const ProtobufCMessageDescriptor *descriptor,
+           kf_arena_t *arena, ProtobufCMessage **msg)
 {
     assert (msg && descriptor);
     *msg = NULL;
@@ -638,27 +639,26 @@ kf_txn_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
     if (rc != KF_FOUND)
         return rc;
     kf_err_t err;
-    *msg = kf_codec_unpack (descriptor, value.data, value.size, &err);
+    *msg = arena ? kf_codec_unpack_in (arena, descriptor, value.data, value.size, &err)
+                 : kf_codec_unpack (descriptor, value.data, value.size, &err);
     if (!*msg)
         return kf_txn_fail (self, "store %s: corrupt value: %s", self->store->path, err.text);
     return KF_FOUND;
 }
 
 int
+kf_txn_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
+                const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **msg)
+{
+    return s_get_msg (self, table, key, descriptor, NULL, msg);
+}
+
+int
 kf_txn_get_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
                    const ProtobufCMessageDescriptor *descriptor, kf_arena_t *arena, ProtobufCMessage **msg)
 {
-    assert (msg && descriptor && arena);
-    *msg = NULL;
-    kf_val_t value;
-    int rc = kf_txn_get (self, table, key, &value);
-    if (rc != KF_FOUND)
-        return rc;
-    kf_err_t err;
-    *msg = kf_codec_unpack_in (arena, descriptor, value.data, value.size, &err);
-    if (!*msg)
-        return kf_txn_fail (self, "store %s: corrupt value: %s", self->store->path, err.text);
-    return KF_FOUND;
+    assert (arena);
+    return s_get_msg (self, table, key, descriptor, arena, msg);
 }
 
 int

@@ -1,0 +1,71 @@
+/*  kf_service — a domain daemon's wiring. See kf_service.h.  */
+#include "kf_service.h"
+#include "kf_commands.h"
+
+#include <assert.h>
+
+typedef struct {
+    const kf_service_options_t *options;
+    kf_clock_t *clock;
+} s_run_t;
+
+static int
+s_on_request (kf_bus_t *bus, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena,
+              void *arg)
+{
+    (void) bus;
+    s_run_t *run = arg;
+    return run->options->on_request (run->options->app, txn, kf_clock_now (run->clock), request, reply, arena);
+}
+
+static int
+s_on_event (kf_bus_t *bus, kf_txn_t *txn, const Kf__Envelope *event, void *arg)
+{
+    (void) bus;
+    s_run_t *run = arg;
+    return run->options->on_event (run->options->app, txn, kf_clock_now (run->clock), event);
+}
+
+int
+kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options)
+{
+    assert (daemon && options && options->service && options->tables && options->on_request && options->on_event);
+    kf_config_t *config = kf_daemon_config (daemon);
+    s_run_t run = { .options = options, .clock = kf_daemon_clock (daemon) };
+    char producer [2 * KF_ID_MAX + 2], path [1024], endpoint [128], replay [128];
+    snprintf (producer, sizeof producer, "%s@%s", options->service, kf_config_str (config, "cluster/name"));
+    snprintf (path, sizeof path, "%s/%s", kf_config_str (config, "cluster/data_dir"), options->service);
+    snprintf (endpoint, sizeof endpoint, "services/%s/endpoint", options->service);
+    snprintf (replay, sizeof replay, "services/%s/replay", options->service);
+
+    kf_err_t err;
+    kf_bus_t *bus = NULL;
+    kf_commands_t *commands = NULL;
+    kf_store_t *store = kf_store_new (path, options->tables, NULL, &err);
+    if (store) {
+        kf_bus_options_t bus_options = {
+            .producer = producer,
+            .replay_endpoint = kf_config_str (config, replay),
+            .estates = options->estates,
+            .handler = s_on_event,
+            .handler_arg = &run,
+        };
+        bus = kf_bus_new (config, store, run.clock, &bus_options, &err);
+    }
+    if (bus && (!options->on_start || options->on_start (options->app, bus, &err) == 0))
+        commands = kf_commands_new (bus, kf_config_str (config, endpoint), s_on_request, &run, NULL, &err);
+    int status = 1;
+    if (commands) {
+        kf_notice ("%s: commands on %s", producer, kf_config_str (config, endpoint));
+        status = kf_bus_run (bus) == 0 ? 0 : 1;
+        const kf_commands_stats_t *stats = kf_commands_stats (commands);
+        kf_notice ("stopping after %llu requests in %llu transactions", (unsigned long long) stats->requests,
+                   (unsigned long long) stats->batches);
+    }
+    else
+        kf_error ("%s", err.text);
+    kf_commands_destroy (&commands);
+    kf_bus_destroy (&bus);
+    kf_store_destroy (&store);
+    return status;
+}

@@ -1,0 +1,35 @@
+/*  kf_service — the wiring every domain daemon shares (intake, dispatch,
+    and the services to come): its store under data_dir/<service>, its place
+    on the bus as producer <service>@<cluster> consuming events, its command
+    endpoint services/<service>/endpoint, the run until SIGINT/SIGTERM, and
+    an orderly shutdown. main.c keeps only what is its own: the domain
+    object, and the callbacks that hand it requests, events and the clock.
+*/
+#ifndef KF_SERVICE_H_INCLUDED
+#define KF_SERVICE_H_INCLUDED
+
+#include "kf_bus.h"
+#include "kf_codec.h"
+#include "kf_daemon.h"
+#include "commands.pb-c.h"
+
+typedef struct {
+    const char *service;                 //  "dispatch"
+    const char *const *tables;           //  the store's tables, NULL-terminated (KF_BUS_TABLES among them)
+    const char *const *estates;          //  consumed estates, NULL-terminated; NULL: all
+    //  A request or an event inside a transaction, at the daemon's clock
+    //  time (kf_command_fn's and kf_bus_handler_fn's contracts).
+    int (*on_request) (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                       kf_arena_t *arena);
+    int (*on_event) (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
+    //  Once on the bus, before the first command: wire the outbox, load
+    //  state, add timers to kf_bus_loop. 0, or -1 with the reason.
+    int (*on_start) (void *app, kf_bus_t *bus, kf_err_t *err);
+    void *app;
+} kf_service_options_t;
+
+//  Run the service; returns the process's exit status (1 after logging why
+//  it could not start or run).
+int kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options);
+
+#endif
