@@ -3,6 +3,7 @@
 #include "kf_codec.h"
 #include "kf_field.h"
 #include "kf_rota.h"
+#include "kf_sla.h"
 #include "kf_time.h"
 #include "types.pb-c.h"
 
@@ -33,7 +34,11 @@ typedef enum {
     T_DEPARTMENT,  //  a kf.Department short name: engineering
     T_ROLE,        //  a kf.Role short name: technician
     T_CATEGORIES,  //  kf.Category short names, comma-separated, or any
-    T_SHIFTS       //  kf_rota_parse: "mon-fri 08:30-17:30, hol 09:00-17:00"
+    T_SHIFTS,      //  kf_rota_parse: "mon-fri 08:30-17:30, hol 09:00-17:00"
+    T_LIMIT,       //  kf_sla_limit_parse: none, same_day, 3wd, 72h
+    T_CLOCK,       //  24x7 | working
+    T_PAUSES,      //  kf.PauseReason short names, comma-separated, or none
+    T_MINUTE       //  a local time of day, 16:00
 } s_type_t;
 
 static const char *s_type_names [] = {
@@ -45,7 +50,11 @@ static const char *s_type_names [] = {
     "department (engineering, cleaning, security, greening or customer_service)",
     "role (front_desk, technician, supervisor, manager or operations)",
     "categories (e.g. \"water_leak, plumbing\"), or any",
-    "shifts (e.g. \"mon-fri 08:30-17:30, sat 09:00-13:00, hol 09:00-17:00\", or off)"
+    "shifts (e.g. \"mon-fri 08:30-17:30, sat 09:00-13:00, hol 09:00-17:00\", or off)",
+    "SLA limit (none, same_day, 3wd for 3 working days, or a duration such as 72h)",
+    "clock (24x7, or working: the estate calendar's open hours)",
+    "pause reasons (waiting_for_owner, waiting_for_parts, other), or none",
+    "time of day (e.g. 16:00)"
 };
 
 typedef struct {
@@ -58,6 +67,27 @@ typedef struct {
 } s_key_t;
 
 #define S_DAY  (24 * 3600000LL)
+
+//  An SLA policy: the group's keys with their defaults, and the same keys
+//  for an estate, which replace them one by one.
+#define S_POLICY_KEYS(prefix, name, match, hours, pauses, first, on_site, resolution, transferred) \
+    { prefix "sla/" name "/match", T_TERMS, match, false, 0, 0, \
+      "the cases it applies to: type:, channel:, category:, hazard: or priority: terms, or none" }, \
+    { prefix "sla/" name "/hours", T_CLOCK, hours, false, 0, 0, "what its clocks count: 24x7, or working hours" }, \
+    { prefix "sla/" name "/pause_for", T_PAUSES, pauses, false, 0, 0, \
+      "an order paused for one of these stops its clocks until it resumes" }, \
+    { prefix "sla/" name "/first_response", T_LIMIT, first, false, 0, 0, "someone accepts the case (order.accepted)" }, \
+    { prefix "sla/" name "/on_site", T_LIMIT, on_site, false, 0, 0, "someone is on site (order.started)" }, \
+    { prefix "sla/" name "/resolution", T_LIMIT, resolution, false, 0, 0, \
+      "the case is resolved (order.completed, or ticket.closed)" }, \
+    { prefix "sla/" name "/transferred", T_LIMIT, transferred, false, 0, 0, \
+      "replaces resolution once a department other than customer service handles the case; none keeps it" }
+#define S_POLICY(name, help, match, hours, first, on_site, resolution, transferred) \
+    { "sla/" name, T_SECTION, NULL, false, 0, 0, help }, \
+    S_POLICY_KEYS ("", name, match, hours, "waiting_for_owner, waiting_for_parts", first, on_site, resolution, \
+                   transferred), \
+    { "estates/*/sla/" name, T_SECTION, NULL, false, 0, 0, "this estate's " name " policy, key by key" }, \
+    S_POLICY_KEYS ("estates/*/", name, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
 
 #define S_SERVICE(name) \
     { "services/" name, T_SECTION, NULL, false, 0, 0, "the " name " daemon" }, \
@@ -141,6 +171,38 @@ static const s_key_t s_schema [] = {
     { "routing/greening", T_TERMS, "category:greening", false, 0, 0, "绿化" },
     { "routing/customer_service", T_TERMS,
       "category:fees, category:other, type:enquiry, type:suggestion, type:renovation_application", false, 0, 0, "客服" },
+
+    { "sla", T_SECTION, NULL, false, 0, 0,
+      "SLA policies, in this order of precedence: each target of a case (first_response, on_site, resolution) "
+      "comes from the first policy that matches the case and sets it" },
+    { "sla/warning_percent", T_INT, "80", false, 50, 99, "sla.warning when this share of a target is used" },
+    { "sla/same_day_cutoff", T_MINUTE, "16:00", false, 0, 0,
+      "a same_day target that starts after this local time is due at the close of the next day" },
+    S_POLICY ("emergency", "emergencies: 24x7 with short targets", "priority:emergency", "24x7",
+              "15m", "30m", "24h", "none"),
+    S_POLICY ("rectification", "a case reopened after an unsatisfied return visit (and any it matches): "
+              "resolved within 24 h of the visit", "none", "24x7", "none", "none", "24h", "none"),
+    S_POLICY ("hotline", "the supervision / complaint hotline: a reply within 72 h", "channel:hotline", "24x7",
+              "72h", "none", "none", "none"),
+    S_POLICY ("renovation", "renovation applications: reviewed within 2 working days",
+              "type:renovation_application", "working", "none", "none", "2wd", "none"),
+    S_POLICY ("complaint", "complaints: the same day within customer service, 3 working days when transferred",
+              "type:complaint", "working", "none", "none", "same_day", "3wd"),
+    S_POLICY ("repair", "repairs: a response, a visit, and the work done", "type:repair", "working",
+              "30m", "4h", "3wd", "none"),
+    S_POLICY ("default", "every other case (its match is ignored: it matches all)", "none", "working",
+              "none", "none", "same_day", "3wd"),
+    { "estates/*/sla", T_SECTION, NULL, false, 0, 0, "this estate's SLA policies, replacing the group's key by key" },
+
+    { "escalation", T_SECTION, NULL, false, 0, 0,
+      "the chain after a breach: level 1 the handler and receptionist, level 2 the customer-service supervisors, "
+      "level 3 the deputy general manager (the estate's managers)" },
+    { "escalation/supervisor_after", T_DURATION, "4h", false, 60000, 30 * S_DAY,
+      "level 2 follows level 1 after this long while a target stays missed and the case open" },
+    { "escalation/deputy_gm_after", T_DURATION, "24h", false, 60000, 30 * S_DAY,
+      "level 3 follows level 2 after this long while the cause lasts" },
+    { "escalation/reopens_to_supervisor", T_INT, "2", false, 1, 100,
+      "a case reopened this many times goes to level 2 at once" },
 
     { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
     { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,
@@ -383,6 +445,28 @@ s_check_value (const s_key_t *key, const char *value, kf_err_t *err)
             Kf__Shift shifts [KF_ROTA_SHIFTS_MAX];
             return kf_rota_parse (value, shifts, KF_ROTA_SHIFTS_MAX, err) < 0 ? -1 : 0;
         }
+        case T_LIMIT: {
+            kf_sla_limit_t limit;
+            return kf_sla_limit_parse (value, &limit, err);
+        }
+        case T_CLOCK:
+            return strcmp (value, "24x7") == 0 || strcmp (value, "working") == 0 ? 0
+                 : kf_err_set (err, "'%s' is not 24x7 or working", value);
+        case T_PAUSES: {
+            int values [8];
+            if (strcmp (value, "none") == 0)
+                return 0;
+            if (strcmp (value, "any") == 0)
+                return kf_err_set (err, "'any' is not a pause reason (name them, or none)");
+            return kf_config_enum_list (value, &kf__pause_reason__descriptor, values, 8, err) < 0 ? -1 : 0;
+        }
+        case T_MINUTE: {
+            const char *p = value;
+            int minute;
+            if (kf_hhmm_parse (&p, &minute) || *p || minute >= 24 * 60)
+                return kf_err_set (err, "'%s' is not a time of day such as 16:00", value);
+            return 0;
+        }
     }
     return 0;
 }
@@ -396,6 +480,7 @@ static const struct {
     { "channel", &kf__channel__descriptor },
     { "category", &kf__category__descriptor },
     { "hazard", &kf__hazard__descriptor },
+    { "priority", &kf__priority__descriptor },
 };
 
 int
@@ -425,13 +510,13 @@ kf_config_terms (const char *value, kf_term_fn *fn, void *arg, kf_err_t *err)
                 f++;
         }
         if (!colon || f == sizeof s_term_fields / sizeof s_term_fields [0])
-            return kf_err_set (err, "'%.*s' is not a term (expected type:, channel:, category: or hazard: and a value)",
+            return kf_err_set (err, "'%.*s' is not a term (expected type:, channel:, category:, hazard: or priority: and a value)",
                                (int) n, p);
         int number;
         if (kf_enum_parse (s_term_fields [f].descriptor, colon + 1, &number) || number == 0)
             return kf_err_set (err, "'%s:%s' names no %s", term, colon + 1, term);
         if (fn && fn (s_term_fields [f].name, number, arg))
-            return kf_err_set (err, "'%s:%s' could not be kept", term, colon + 1);
+            return kf_err_set (err, "'%s:%s' is not allowed here", term, colon + 1);
         p += strcspn (p, ",");
         if (!*p)
             return 0;

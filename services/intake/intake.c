@@ -54,8 +54,8 @@ static int
 s_keep_term (const char *field, int value, void *arg)
 {
     s_level_t *level = arg;
-    if (value < 0 || value >= 32)
-        return -1;
+    if (value < 0 || value >= 32 || strcmp (field, "priority") == 0)
+        return -1;   //  priority rules cannot be made of priorities
     if (strcmp (field, "type") == 0)
         level->type [value] = true;
     else

@@ -115,8 +115,8 @@ test_errors_name_the_key (void **state)
     struct { const char *text; const char *reason; } cases [] = {
         //  Unknown keys, with what was expected.
         { MINIMAL "        nmae = x\n",
-          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, priority, routing, staff)" },
-        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, routing, dispatch, priority, security, services)" },
+          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, priority, routing, staff, sla)" },
+        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, routing, sla, escalation, dispatch, priority, security, services)" },
         { MINIMAL "services\n    mailer\n        endpoint = ipc://x\n", "unknown key services/mailer" },
         //  Bad values, with what was expected.
         { MINIMAL "        utc_offset = 8\n", "bad.conf: estates/E001/utc_offset: '8' is not a UTC offset (expected e.g. +08:00)" },
@@ -140,7 +140,7 @@ test_errors_name_the_key (void **state)
         { "bus\n    publish = ipc://a\n    subscribe = ipc://b\nestates\n    E1\n        name = \"\xc0\xaf\"\n",
           "estates/E1/name: expected 1 to 200 bytes of UTF-8 text" },
         { MINIMAL "priority\n    urgent = category:lift, colour:red\n",
-          "priority/urgent: 'colour:red' is not a term (expected type:, channel:, category: or hazard: and a value)" },
+          "priority/urgent: 'colour:red' is not a term (expected type:, channel:, category:, hazard: or priority: and a value)" },
         { MINIMAL "priority\n    urgent = category:lifts\n", "priority/urgent: 'category:lifts' names no category" },
         { MINIMAL "priority\n    low = type:unspecified\n", "priority/low: 'type:unspecified' names no type" },
         { MINIMAL "        priority\n            low = \"type:enquiry,,\"\n", "estates/E001/priority/low: 'type:enquiry,,': expected terms" },
@@ -162,6 +162,17 @@ test_errors_name_the_key (void **state)
         { MINIMAL "        staff\n            T.1\n                name = Wang\n", "estates/E001/staff/T.1: 'T.1' is not an identifier" },
         { MINIMAL "routing\n    plumbing = category:plumbing\n", "unknown key routing/plumbing" },
         { MINIMAL "dispatch\n    rectification_due = 30m\n", "dispatch/rectification_due: '30m' is outside 1h..7d" },
+        //  SLA policies and the chain.
+        { MINIMAL "sla\n    complaint\n        resolution = tomorrow\n",
+          "sla/complaint/resolution: 'tomorrow' is not an SLA limit (none, same_day, 1wd..30wd, or a duration" },
+        { MINIMAL "sla\n    repair\n        on_site = 31wd\n", "sla/repair/on_site: '31wd' is not an SLA limit" },
+        { MINIMAL "        sla\n            repair\n                hours = nights\n",
+          "estates/E001/sla/repair/hours: 'nights' is not 24x7 or working" },
+        { MINIMAL "        sla\n            gold\n                resolution = 1h\n", "unknown key estates/E001/sla/gold" },
+        { MINIMAL "sla\n    hotline\n        pause_for = any\n", "sla/hotline/pause_for: 'any' is not a pause reason" },
+        { MINIMAL "sla\n    same_day_cutoff = 25:00\n", "sla/same_day_cutoff: '25:00' is not a time of day" },
+        { MINIMAL "sla\n    warning_percent = 100\n", "sla/warning_percent: '100' is not an integer from 50 to 99" },
+        { MINIMAL "escalation\n    supervisor_after = soon\n", "escalation/supervisor_after: 'soon'" },
         //  Structure.
         { MINIMAL "        calendar = nowhere\n", "no calendar 'nowhere' under calendars" },
         { MINIMAL "    E.9\n        name = x\n", "estates/E.9: 'E.9' is not an identifier" },
