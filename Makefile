@@ -114,6 +114,7 @@ $(O)/tests/%: tests/unit/%.c $(LIBKEFU) | $(O)/tests
 # A service's domain logic, tested without its main.c.
 $(O)/tests/test_intake_domain: $(O)/services/intake/intake.o
 $(O)/tests/test_dispatch_domain: $(O)/services/dispatch/dispatch.o
+$(O)/tests/test_escalation_domain: $(O)/services/escalation/escalation.o
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c

@@ -486,3 +486,17 @@ ctl_list_pages (ctl_t *ctl, const char *who, const char *endpoint, Kf__Request *
     free (token);
     return rc;
 }
+
+int
+ctl_period_time (ctl_t *ctl, const char *command, const char *estate, const char *text, bool end, int64_t *ms)
+{
+    const kf_estate_t *e = estate ? kf_config_estate_find (ctl->config, estate) : NULL;
+    if (!e)
+        e = kf_config_estate (ctl->config, 0);
+    kf_err_t err;
+    if (kf_time_parse (text, e->utc_offset_min, ms, &err))
+        return ctl_fail (-1, "%s: %s: %s", command, end ? "--to" : "--from", err.text);
+    if (end && strlen (text) == 10)
+        *ms += 24 * 3600 * 1000LL;
+    return 0;
+}

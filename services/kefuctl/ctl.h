@@ -86,6 +86,11 @@ int ctl_print_json (const ProtobufCMessage *msg);
 //  "2026-11-23 18:05".
 const char *ctl_time (ctl_t *ctl, const char *estate, int64_t utc_ms, char *buf, size_t size);
 
+//  A time for --from/--to, in the estate's offset (the first estate's when
+//  NULL); a bare date given as --to includes that day. -1 after printing
+//  why, naming the command.
+int ctl_period_time (ctl_t *ctl, const char *command, const char *estate, const char *text, bool end, int64_t *ms);
+
 //  ---- list commands ----------------------------------------------------------------
 typedef struct _ctl_table_t ctl_table_t;
 
@@ -125,6 +130,7 @@ const char *ctl_cut (const char *text, size_t columns, char *buf, size_t size);
 extern const ctl_command_t ctl_file_command, ctl_show_command, ctl_list_command, ctl_note_command,
     ctl_close_command, ctl_reopen_command, ctl_cancel_command;
 extern const ctl_command_t ctl_orders_command, ctl_order_command, ctl_staff_command;
+extern const ctl_command_t ctl_sla_command, ctl_report_command;
 extern const ctl_command_t ctl_tap_command, ctl_lag_command, ctl_clock_command, ctl_backup_command,
     ctl_ping_command;
 

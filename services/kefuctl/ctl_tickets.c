@@ -442,22 +442,6 @@ s_ticket_rows (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all,
     return 0;
 }
 
-//  A time for --from/--to in the estate's offset; a bare date given as
-//  --to includes that day.
-static int
-s_list_time (ctl_t *ctl, const char *estate, const char *text, bool end, int64_t *ms)
-{
-    const kf_estate_t *e = estate ? kf_config_estate_find (ctl->config, estate) : NULL;
-    if (!e)
-        e = kf_config_estate (ctl->config, 0);
-    kf_err_t err;
-    if (kf_time_parse (text, e->utc_offset_min, ms, &err))
-        return ctl_fail (-1, "list: %s: %s", end ? "--to" : "--from", err.text);
-    if (end && strlen (text) == 10)
-        *ms += 24 * 3600 * 1000LL;
-    return 0;
-}
-
 static int
 s_list (ctl_t *ctl, int argc, char **argv)
 {
@@ -484,9 +468,9 @@ s_list (ctl_t *ctl, int argc, char **argv)
         return CTL_FAILED;
     if (query.estate && !kf_config_estate_find (ctl->config, query.estate))
         return ctl_fail (CTL_FAILED, "list: unknown estate '%s'", query.estate);
-    if (a.from && s_list_time (ctl, query.estate, a.from, false, &range.from_ms))
+    if (a.from && ctl_period_time (ctl, "list", query.estate, a.from, false, &range.from_ms))
         return CTL_USAGE;
-    if (a.to && s_list_time (ctl, query.estate, a.to, true, &range.to_ms))
+    if (a.to && ctl_period_time (ctl, "list", query.estate, a.to, true, &range.to_ms))
         return CTL_USAGE;
     range.has_from_ms = a.from != NULL;
     range.has_to_ms = a.to != NULL;

@@ -12,6 +12,7 @@ static const ctl_command_t *s_commands [] = {
     &ctl_file_command, &ctl_show_command, &ctl_list_command, &ctl_note_command, &ctl_close_command,
     &ctl_reopen_command, &ctl_cancel_command,
     &ctl_orders_command, &ctl_order_command, &ctl_staff_command,
+    &ctl_sla_command, &ctl_report_command,
     &ctl_tap_command, &ctl_lag_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command,
     NULL
 };
@@ -25,6 +26,8 @@ s_usage (FILE *out)
     for (int i = 0; s_commands [i]; i++) {
         if (s_commands [i] == &ctl_orders_command)
             fprintf (out, "work orders\n");
+        if (s_commands [i] == &ctl_sla_command)
+            fprintf (out, "service standard\n");
         if (s_commands [i] == &ctl_tap_command)
             fprintf (out, "operations\n");
         fprintf (out, "  %-8s %s\n", s_commands [i]->name, s_commands [i]->summary);

@@ -19,6 +19,7 @@
 #include "kf_commands.h"
 #include "kf_rota.h"
 #include "kf_test.h"
+#include "kf_test_events.h"
 #include "kf_time.h"
 
 #define STAFF(id, dept, extra) \
@@ -53,8 +54,7 @@ typedef struct {
     const Kf__Request *request;
     Kf__Reply reply;
     const Kf__Envelope *event;
-    uint64_t seen;            //  events of E001 read so far
-    char kinds [1024];        //  kinds of the events since, space-separated
+    kf_test_events_t events;  //  what E001's stream published
     int tickets;
 } s_world_t;
 
@@ -108,6 +108,7 @@ s_setup (void **state)
     w.store = kf_store_new (path, tables, NULL, NULL);
     w.outbox = kf_outbox_new (w.store, "dispatch@c1", NULL);
     w.arena = kf_arena_new ();
+    w.events = (kf_test_events_t) { .store = w.store, .outbox = w.outbox, .stream = "dispatch@c1/E001" };
     assert_int_equal (s_start (s_config (NULL)), 8);
     w.now = kf_test_at ("2026-11-23 10:00");   //  a Monday morning
     return 0;
@@ -194,34 +195,11 @@ s_plumbing (char *ticket_no)
              KF__PRIORITY__PRIORITY_NORMAL, ticket_no);
 }
 
-static int
-s_collect_kind (uint64_t seq, const void *data, size_t size, void *arg)
-{
-    (void) arg;
-    w.seen = seq;
-    Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor, data, size, NULL);
-    assert_non_null (event);
-    char kind [64];
-    kf_codec_event_kind (&event->base, kind, sizeof kind);
-    snprintf (w.kinds + strlen (w.kinds), sizeof w.kinds - strlen (w.kinds), "%s%s", *w.kinds ? " " : "", kind);
-    kf_codec_free ((ProtobufCMessage **) &event);
-    return 0;
-}
-
-static int
-s_read_txn (kf_txn_t *txn, void *arg)
-{
-    (void) arg;
-    w.kinds [0] = 0;
-    return kf_outbox_read (w.outbox, txn, "dispatch@c1/E001", w.seen + 1, 0, 1000, s_collect_kind, NULL) < 0 ? -1 : 0;
-}
-
 //  The kinds of E001's events since the last call.
 static const char *
 s_events (void)
 {
-    assert_int_equal (kf_store_read (w.store, s_read_txn, NULL, NULL), 0);
-    return w.kinds;
+    return kf_test_events (&w.events);
 }
 
 static const Kf__Order *

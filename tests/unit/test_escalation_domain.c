@@ -1,0 +1,794 @@
+/*  Unit tests: escalation's domain logic over a real store and outbox,
+    without sockets, with time handed in as the daemon's clock would.
+
+    Every rule of the service standard (DESIGN.md §5) on one awkward case:
+    filed on Friday 2026-09-25 at 17:50, after the same-day cutoff, ten
+    minutes before reception closes. Saturday 09-26 is a make-up working
+    day (08:30-18:00); Sunday 09-27 is a plain weekend day (09:00-17:00);
+    Monday 09-28 to Sunday 10-04 is a holiday week (closed); Monday 10-05
+    is the next ordinary workday.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../services/escalation/escalation.h"
+#include "kf_commands.h"
+#include "kf_field.h"
+#include "kf_test.h"
+#include "kf_test_events.h"
+#include "kf_time.h"
+
+#define FRIDAY_1750 "2026-09-25 17:50"
+
+static const char *s_config_text =
+    "bus\n    publish = ipc://x/in\n    subscribe = ipc://x/out\n"
+    "calendars\n    cn\n        holidays = 2026-09-28..2026-10-04\n        makeup_days = 2026-09-26\n"
+    "estates\n"
+    "    E001\n        name = one\n        calendar = cn\n"
+    "        staff\n"
+    "            W01\n                name = Wang\n                department = engineering\n"
+    "            F01\n                name = Liu\n                department = customer_service\n"
+    "                role = front_desk\n"
+    "            S01\n                name = Sun\n                department = customer_service\n"
+    "                role = supervisor\n"
+    "            S02\n                name = Shi\n                department = engineering\n"
+    "                role = supervisor\n"
+    "            D01\n                name = Deng\n                department = customer_service\n"
+    "                role = manager\n"
+    "    E002\n        name = two\n        calendar = cn\n"
+    "        sla\n            complaint\n                resolution = 4h\n";
+
+typedef struct {
+    kf_config_t *config;
+    kf_store_t *store;
+    kf_outbox_t *outbox;
+    escalation_t *escalation;
+    kf_arena_t *arena;
+    int64_t now;
+    const Kf__Envelope *event;
+    const Kf__Request *request;
+    Kf__Reply reply;
+    kf_test_events_t events; //  what E001's stream published
+    int tickets;
+    int fired;
+} s_world_t;
+
+static s_world_t w;
+
+static void
+s_describe (const Kf__Envelope *event, char *out, size_t size)
+{
+    char target [32];
+    switch (event->body_case) {
+        case KF__ENVELOPE__BODY_SLA_WARNING:
+        case KF__ENVELOPE__BODY_SLA_BREACHED: {
+            const Kf__SlaAlert *a = event->sla_warning ? event->sla_warning : event->sla_breached;
+            snprintf (out, size, "%s(%s)", event->body_case == KF__ENVELOPE__BODY_SLA_WARNING ? "warning" : "breached",
+                      kf_enum_short_name (&kf__sla_target__descriptor, a->target, target, sizeof target));
+            break;
+        }
+        case KF__ENVELOPE__BODY_SLA_MET:
+            snprintf (out, size, "met(%s,%s)",
+                      kf_enum_short_name (&kf__sla_target__descriptor, event->sla_met->target, target, sizeof target),
+                      event->sla_met->on_time ? "on_time" : "late");
+            break;
+        case KF__ENVELOPE__BODY_ESCALATION_RAISED: {
+            const Kf__EscalationRaised *r = event->escalation_raised;
+            size_t used = (size_t) snprintf (out, size, "level%d(", (int) r->level);
+            for (size_t i = 0; i < r->n_notify_staff && used < size; i++)
+                used += (size_t) snprintf (out + used, size - used, "%s%s", i ? "," : "", r->notify_staff [i]);
+            if (used < size)
+                snprintf (out + used, size - used, ")");
+            break;
+        }
+        default:
+            kf_codec_event_kind (&event->base, out, size);
+    }
+}
+
+static void
+s_start (void)
+{
+    escalation_destroy (&w.escalation);
+    kf_config_destroy (&w.config);
+    kf_err_t err;
+    w.config = kf_config_load_text (s_config_text, "test", &err);
+    if (!w.config)
+        fail_msg ("%s", err.text);
+    w.escalation = escalation_new (w.config, &err);
+    if (!w.escalation)
+        fail_msg ("%s", err.text);
+    escalation_set_outbox (w.escalation, w.outbox);
+}
+
+static int
+s_setup (void **state)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    char path [128];
+    snprintf (path, sizeof path, "%s/store", kf_test_dir);
+    const char *tables [] = { ESCALATION_TABLES, NULL };
+    memset (&w, 0, sizeof w);
+    w.store = kf_store_new (path, tables, NULL, NULL);
+    w.outbox = kf_outbox_new (w.store, "escalation@c1", NULL);
+    w.arena = kf_arena_new ();
+    w.events = (kf_test_events_t) {
+        .store = w.store, .outbox = w.outbox, .stream = "escalation@c1/E001", .describe = s_describe
+    };
+    assert_non_null (w.store);
+    assert_non_null (w.outbox);
+    s_start ();
+    w.now = kf_test_at (FRIDAY_1750);
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    escalation_destroy (&w.escalation);
+    kf_outbox_destroy (&w.outbox);
+    kf_store_destroy (&w.store);
+    kf_config_destroy (&w.config);
+    kf_arena_destroy (&w.arena);
+    return kf_test_dir_teardown (state);
+}
+
+//  ---- time --------------------------------------------------------------------------
+
+static const char *
+s_local (int64_t utc_ms)
+{
+    static char buf [4][32];
+    static int next;
+    char *out = buf [next++ % 4];
+    int year, month, day;
+    int64_t days = kf_local_day (utc_ms, 480);
+    int64_t minute = (utc_ms - kf_local_day_start (days, 480)) / KF_MS_PER_MINUTE;
+    kf_civil_from_days (days, &year, &month, &day);
+    snprintf (out, 32, "%04d-%02d-%02d %02d:%02d", year, month, day, (int) (minute / 60), (int) (minute % 60));
+    return out;
+}
+
+static int
+s_fire_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    w.fired = escalation_fire_due (w.escalation, txn, w.now, 100000);
+    return w.fired < 0 ? -1 : 0;
+}
+
+//  The clock reaches `local`: every timer due by then fires. How many fired.
+static int
+s_at (const char *local)
+{
+    w.now = kf_test_at (local);
+    assert_int_equal (kf_store_write (w.store, s_fire_txn, NULL, NULL), 0);
+    return w.fired;
+}
+
+//  ---- events in ----------------------------------------------------------------------
+
+static int
+s_event_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    return escalation_apply_event (w.escalation, txn, w.now, w.event);
+}
+
+static void
+s_apply (Kf__Envelope *event)
+{
+    event->event_id = "0123456789abcdef0123456789abcdef";
+    event->occurred_at_ms = w.now;
+    event->has_occurred_at_ms = 1;
+    if (!event->estate)
+        event->estate = "E001";
+    w.event = event;
+    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+}
+
+typedef struct {
+    Kf__TicketType type;
+    Kf__Category category;
+    Kf__Channel channel;
+    Kf__Priority priority;
+    const char *estate;
+} s_case_t;
+
+static void
+s_filed (s_case_t c, char *ticket_no)
+{
+    const char *estate = c.estate ? c.estate : "E001";
+    sprintf (ticket_no, "%s-20260925-%04d", estate, ++w.tickets);
+    Kf__TicketFiled f = KF__TICKET_FILED__INIT;
+    f.ticket_no = ticket_no;
+    f.unit = "3-2-1502";
+    f.type = c.type;
+    f.has_type = 1;
+    f.category = c.category ? c.category : KF__CATEGORY__CATEGORY_OTHER;
+    f.has_category = 1;
+    f.channel = c.channel ? c.channel : KF__CHANNEL__CHANNEL_PHONE;
+    f.has_channel = 1;
+    f.priority = c.priority ? c.priority : KF__PRIORITY__PRIORITY_NORMAL;
+    f.has_priority = 1;
+    f.filed_by = "F01";
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = (char *) estate;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_FILED;
+    event.ticket_filed = &f;
+    s_apply (&event);
+}
+
+static void
+s_complaint (char *ticket_no)
+{
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, .category = KF__CATEGORY__CATEGORY_NOISE },
+             ticket_no);
+}
+
+static void
+s_repair (char *ticket_no)
+{
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR, .category = KF__CATEGORY__CATEGORY_PLUMBING },
+             ticket_no);
+}
+
+static void
+s_order_created (const char *ticket_no, Kf__Department department)
+{
+    char order_no [80];
+    snprintf (order_no, sizeof order_no, "%s-W1", ticket_no);
+    Kf__OrderCreated o = KF__ORDER_CREATED__INIT;
+    o.order_no = order_no;
+    o.ticket_no = (char *) ticket_no;
+    o.department = department;
+    o.has_department = 1;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_ORDER_CREATED;
+    event.order_created = &o;
+    s_apply (&event);
+    Kf__OrderAssigned a = KF__ORDER_ASSIGNED__INIT;
+    a.order_no = order_no;
+    a.ticket_no = (char *) ticket_no;
+    a.staff_id = "W01";
+    event.body_case = KF__ENVELOPE__BODY_ORDER_ASSIGNED;
+    event.order_assigned = &a;
+    s_apply (&event);
+}
+
+//  An order event that names only the order and the ticket.
+static void
+s_order (Kf__Envelope__BodyCase what, const char *ticket_no, int n)
+{
+    char order_no [80];
+    snprintf (order_no, sizeof order_no, "%s-W%d", ticket_no, n);
+    Kf__OrderAccepted accepted = KF__ORDER_ACCEPTED__INIT;
+    Kf__OrderStarted started = KF__ORDER_STARTED__INIT;
+    Kf__OrderPaused paused = KF__ORDER_PAUSED__INIT;
+    Kf__OrderResumed resumed = KF__ORDER_RESUMED__INIT;
+    Kf__OrderCompleted completed = KF__ORDER_COMPLETED__INIT;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = what;
+    switch (what) {
+        case KF__ENVELOPE__BODY_ORDER_ACCEPTED:
+            accepted.order_no = order_no, accepted.ticket_no = (char *) ticket_no;
+            event.order_accepted = &accepted;
+            break;
+        case KF__ENVELOPE__BODY_ORDER_STARTED:
+            started.order_no = order_no, started.ticket_no = (char *) ticket_no;
+            event.order_started = &started;
+            break;
+        case KF__ENVELOPE__BODY_ORDER_PAUSED:
+            paused.order_no = order_no, paused.ticket_no = (char *) ticket_no;
+            paused.reason = KF__PAUSE_REASON__PAUSE_REASON_WAITING_FOR_PARTS;
+            paused.has_reason = 1;
+            event.order_paused = &paused;
+            break;
+        case KF__ENVELOPE__BODY_ORDER_RESUMED:
+            resumed.order_no = order_no, resumed.ticket_no = (char *) ticket_no;
+            event.order_resumed = &resumed;
+            break;
+        case KF__ENVELOPE__BODY_ORDER_COMPLETED:
+            completed.order_no = order_no, completed.ticket_no = (char *) ticket_no;
+            event.order_completed = &completed;
+            break;
+        default:
+            fail_msg ("not an order step");
+    }
+    s_apply (&event);
+}
+
+static void
+s_ticket (Kf__Envelope__BodyCase what, const char *ticket_no, const char *by, uint32_t reopen_count)
+{
+    Kf__TicketClosed closed = KF__TICKET_CLOSED__INIT;
+    Kf__TicketReopened reopened = KF__TICKET_REOPENED__INIT;
+    Kf__TicketCancelled cancelled = KF__TICKET_CANCELLED__INIT;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = what;
+    closed.ticket_no = reopened.ticket_no = cancelled.ticket_no = (char *) ticket_no;
+    reopened.reopened_by = (char *) by;
+    reopened.reopen_count = reopen_count;
+    reopened.has_reopen_count = 1;
+    event.ticket_closed = &closed;
+    if (what == KF__ENVELOPE__BODY_TICKET_REOPENED)
+        event.ticket_reopened = &reopened;
+    if (what == KF__ENVELOPE__BODY_TICKET_CANCELLED)
+        event.ticket_cancelled = &cancelled;
+    s_apply (&event);
+}
+
+static void
+s_unsatisfied (const char *ticket_no)
+{
+    Kf__VisitUnsatisfied v = KF__VISIT_UNSATISFIED__INIT;
+    v.ticket_no = (char *) ticket_no;
+    v.visit_id = "V1";
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_VISIT_UNSATISFIED;
+    event.visit_unsatisfied = &v;
+    s_apply (&event);
+}
+
+//  ---- what comes out --------------------------------------------------------------------
+
+//  E001's events since the last call, described.
+static const char *
+s_events (void)
+{
+    return kf_test_events (&w.events);
+}
+
+static int
+s_request_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    kf__reply__init (&w.reply);
+    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
+    return escalation_handle_request (w.escalation, txn, w.now, w.request, &w.reply, w.arena);
+}
+
+static Kf__ReplyStatus
+s_do (Kf__Request *request, const char *scope)
+{
+    kf_arena_reset (w.arena);
+    request->scope = (char *) scope;
+    w.request = request;
+    kf_store_write (w.store, s_request_txn, NULL, NULL);
+    return w.reply.status;
+}
+
+static const Kf__SlaCase *
+s_case (const char *ticket_no)
+{
+    Kf__ShowSla show = KF__SHOW_SLA__INIT;
+    show.ticket_no = (char *) ticket_no;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SHOW_SLA;
+    request.show_sla = &show;
+    if (s_do (&request, NULL) != KF__REPLY_STATUS__REPLY_STATUS_OK)
+        fail_msg ("show %s: %s", ticket_no, w.reply.error);
+    return w.reply.sla_case;
+}
+
+static const Kf__SlaClock *
+s_clock (const char *ticket_no, Kf__SlaTarget target)
+{
+    const Kf__SlaCase *c = s_case (ticket_no);
+    for (size_t i = 0; i < c->n_clocks; i++)
+        if (c->clocks [i]->target == target)
+            return c->clocks [i];
+    return NULL;
+}
+
+//  Local time of a target's deadline, or "none" when the case has no such target.
+static const char *
+s_due (const char *ticket_no, Kf__SlaTarget target)
+{
+    const Kf__SlaClock *k = s_clock (ticket_no, target);
+    return k ? s_local (k->deadline_ms) : "none";
+}
+
+#define FIRST    KF__SLA_TARGET__SLA_TARGET_FIRST_RESPONSE
+#define ON_SITE  KF__SLA_TARGET__SLA_TARGET_ON_SITE
+#define RESOLVED KF__SLA_TARGET__SLA_TARGET_RESOLUTION
+
+//  ---- each rule of the standard ------------------------------------------------------------
+
+//  A complaint within customer service: the same day; after the 16:00
+//  cutoff, the next day's close, which is the make-up Saturday's 18:00
+//  (not the weekend's 17:00). Before the cutoff it is that day's close.
+static void
+test_complaint_same_day (void **state)
+{
+    (void) state;
+    char late [64], early [64];
+    s_complaint (late);
+    s_order_created (late, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    assert_string_equal (s_due (late, RESOLVED), "2026-09-26 18:00");
+    assert_string_equal (s_due (late, FIRST), "none");
+    assert_string_equal (s_clock (late, RESOLVED)->policy, "complaint");
+    assert_string_equal (s_clock (late, RESOLVED)->rule, "same_day");
+    w.now = kf_test_at ("2026-09-25 10:00");
+    s_complaint (early);
+    assert_string_equal (s_due (early, RESOLVED), "2026-09-25 18:00");
+    //  The early one warns at 80 % of its 8 working hours (16:24) and
+    //  breaches at 18:00 on Friday; nobody handles it yet, so level 1 is
+    //  the receptionist who filed it, and level 2 follows 4 h later.
+    s_events ();
+    s_at ("2026-09-26 16:03");
+    assert_string_equal (s_events (), "warning(resolution) breached(resolution) level1(F01) level2(S01)");
+    //  The late one has 10 min on Friday and 9 h 30 on Saturday: 80 % is
+    //  7 h 44 in, at 16:04 on Saturday.
+    s_at ("2026-09-26 16:04");
+    assert_string_equal (s_events (), "warning(resolution)");
+    s_at ("2026-09-26 17:59");
+    assert_string_equal (s_events (), "");
+    s_at ("2026-09-26 18:00");
+    assert_string_equal (s_events (), "breached(resolution) level1(W01,F01)");
+}
+
+//  A case another department handles: 3 working days, counted over the
+//  make-up Saturday and past the holiday week.
+static void
+test_transferred_three_days (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    s_complaint (ticket_no);
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-09-26 18:00");
+    s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_SECURITY);
+    assert_string_equal (s_clock (ticket_no, RESOLVED)->rule, "3wd");
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-10-06 18:00");
+    //  Nothing fires over the holiday: the clock counts working hours.
+    s_events ();
+    s_at ("2026-10-04 23:59");
+    assert_string_equal (s_events (), "");
+    s_at ("2026-10-06 18:00");
+    assert_string_equal (s_events (), "warning(resolution) breached(resolution) level1(W01,F01)");
+}
+
+//  The supervision hotline: a reply within 72 h, on calendar time, into
+//  the holiday; the complaint's own resolution target still applies.
+static void
+test_hotline_72h (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, .channel = KF__CHANNEL__CHANNEL_HOTLINE },
+             ticket_no);
+    assert_string_equal (s_due (ticket_no, FIRST), "2026-09-28 17:50");
+    assert_string_equal (s_clock (ticket_no, FIRST)->policy, "hotline");
+    assert_false (s_clock (ticket_no, FIRST)->working_hours);
+    assert_string_equal (s_clock (ticket_no, RESOLVED)->policy, "complaint");
+    s_events ();
+    //  The same-day resolution slips on Saturday and climbs the chain; the
+    //  reply's warning comes at 80 % of 72 h, 57 h 36 in.
+    s_at ("2026-09-28 03:25");
+    assert_string_equal (s_events (), "warning(resolution) breached(resolution) level1(F01) level2(S01) level3(D01)");
+    s_at ("2026-09-28 03:26");
+    assert_string_equal (s_events (), "warning(first_response)");
+    s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    w.now = kf_test_at ("2026-09-28 09:00");
+    s_order (KF__ENVELOPE__BODY_ORDER_ACCEPTED, ticket_no, 1);
+    assert_string_equal (s_events (), "met(first_response,on_time)");
+}
+
+//  Emergencies run 24x7 with short targets, whatever the hour.
+static void
+test_emergency_24x7 (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR, .category = KF__CATEGORY__CATEGORY_GAS,
+                          .priority = KF__PRIORITY__PRIORITY_EMERGENCY }, ticket_no);
+    assert_string_equal (s_due (ticket_no, FIRST), "2026-09-25 18:05");
+    assert_string_equal (s_due (ticket_no, ON_SITE), "2026-09-25 18:20");
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-09-26 17:50");
+    s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_ENGINEERING);
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-09-26 17:50");   //  no transferred limit
+    s_events ();
+    w.now = kf_test_at ("2026-09-25 18:02");
+    s_order (KF__ENVELOPE__BODY_ORDER_ACCEPTED, ticket_no, 1);
+    s_at ("2026-09-25 18:21");
+    assert_string_equal (s_events (), "met(first_response,on_time) warning(on_site) breached(on_site) level1(W01,F01)");
+    w.now = kf_test_at ("2026-09-25 18:30");
+    s_order (KF__ENVELOPE__BODY_ORDER_STARTED, ticket_no, 1);
+    assert_string_equal (s_events (), "met(on_site,late)");
+}
+
+//  A renovation application: reviewed within 2 working days, the
+//  make-up Saturday being the first.
+static void
+test_renovation_two_working_days (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_RENOVATION_APPLICATION }, ticket_no);
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-10-05 18:00");
+    assert_string_equal (s_clock (ticket_no, RESOLVED)->policy, "renovation");
+    s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-10-05 18:00");
+}
+
+//  A repair: a response in 30 working minutes and a visit in 4 working
+//  hours (ten minutes of each on Friday, the rest on Saturday morning),
+//  the work in 3 working days.
+static void
+test_repair_working_hours (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    s_repair (ticket_no);
+    assert_string_equal (s_due (ticket_no, FIRST), "2026-09-26 08:50");
+    assert_string_equal (s_due (ticket_no, ON_SITE), "2026-09-26 12:20");
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-10-06 18:00");
+}
+
+//  After an unsatisfied return visit: rectified within 24 h of the visit,
+//  whichever of the visit and the reopening comes first.
+static void
+test_rectification_24h (void **state)
+{
+    (void) state;
+    char first [64], second [64];
+    s_repair (first);
+    s_order_created (first, KF__DEPARTMENT__DEPARTMENT_ENGINEERING);
+    s_order (KF__ENVELOPE__BODY_ORDER_COMPLETED, first, 1);
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, first, NULL, 0);
+    w.now = kf_test_at ("2026-09-27 10:00");
+    s_unsatisfied (first);
+    w.now = kf_test_at ("2026-09-27 10:01");
+    s_ticket (KF__ENVELOPE__BODY_TICKET_REOPENED, first, "survey", 1);
+    assert_string_equal (s_clock (first, RESOLVED)->policy, "rectification");
+    assert_string_equal (s_due (first, RESOLVED), "2026-09-28 10:00");
+    //  The reopening first, then the visit: the same target.
+    s_repair (second);
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, second, NULL, 0);
+    w.now = kf_test_at ("2026-09-27 10:30");
+    s_ticket (KF__ENVELOPE__BODY_TICKET_REOPENED, second, "survey", 1);
+    assert_string_equal (s_clock (second, RESOLVED)->policy, "repair");
+    s_unsatisfied (second);
+    assert_string_equal (s_clock (second, RESOLVED)->policy, "rectification");
+    assert_string_equal (s_due (second, RESOLVED), "2026-09-28 10:30");
+    //  A reopening by staff is no rectification.
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, first, NULL, 0);
+    s_ticket (KF__ENVELOPE__BODY_TICKET_REOPENED, first, "S01", 2);
+    assert_string_equal (s_clock (first, RESOLVED)->policy, "repair");
+}
+
+//  ---- pause, transfer, reopen, the chain, restart -------------------------------------------
+
+static void
+test_pause_resume (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    w.now = kf_test_at ("2026-10-05 09:00");
+    s_repair (ticket_no);
+    s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_ENGINEERING);
+    s_order (KF__ENVELOPE__BODY_ORDER_ACCEPTED, ticket_no, 1);
+    s_order (KF__ENVELOPE__BODY_ORDER_STARTED, ticket_no, 1);
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-10-08 18:00");
+    //  Waiting for parts from Monday 10:00 to Tuesday 10:00: one working
+    //  day (9 h 30) off the clock moves the deadline a day on.
+    w.now = kf_test_at ("2026-10-05 10:00");
+    s_order (KF__ENVELOPE__BODY_ORDER_PAUSED, ticket_no, 1);
+    const Kf__SlaClock *k = s_clock (ticket_no, RESOLVED);
+    assert_true (k->paused);
+    assert_int_equal (k->used_ms, 3600000);
+    s_events ();
+    s_at ("2026-10-08 18:00");
+    assert_string_equal (s_events (), "");
+    w.now = kf_test_at ("2026-10-06 10:00");
+    s_order (KF__ENVELOPE__BODY_ORDER_RESUMED, ticket_no, 1);
+    assert_false (s_clock (ticket_no, RESOLVED)->paused);
+    assert_string_equal (s_due (ticket_no, RESOLVED), "2026-10-09 18:00");
+    w.now = kf_test_at ("2026-10-09 11:00");
+    s_order (KF__ENVELOPE__BODY_ORDER_COMPLETED, ticket_no, 1);
+    assert_string_equal (s_events (), "met(resolution,on_time)");
+}
+
+static int
+s_count_txn (kf_txn_t *txn, void *arg)
+{
+    *(uint64_t *) arg = escalation_timer_count (w.escalation, txn);
+    return 0;
+}
+
+static uint64_t
+s_timers (void)
+{
+    uint64_t n = 0;
+    assert_int_equal (kf_store_read (w.store, s_count_txn, &n, NULL), 0);
+    return n;
+}
+
+//  A case reopened a second time goes to level 2 at once, and on to level
+//  3 while it stays open.
+static void
+test_reopened_twice (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    s_complaint (ticket_no);
+    s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, ticket_no, NULL, 0);
+    s_ticket (KF__ENVELOPE__BODY_TICKET_REOPENED, ticket_no, "F01", 1);
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, ticket_no, NULL, 0);
+    s_events ();
+    s_ticket (KF__ENVELOPE__BODY_TICKET_REOPENED, ticket_no, "F01", 2);
+    assert_string_equal (s_events (), "level2(S01)");
+    const Kf__SlaCase *c = s_case (ticket_no);
+    assert_int_equal (c->level, 2);
+    assert_int_equal (c->round, 3);
+    assert_string_equal (s_local (c->next_level_at_ms), "2026-09-26 17:50");   //  24 h on
+    s_at ("2026-09-26 17:50");
+    assert_string_equal (s_events (), "warning(resolution) level3(D01)");
+    assert_int_equal (s_case (ticket_no)->next_level_at_ms, 0);
+}
+
+//  The full chain on a missed target: level 1 at the deadline, level 2 4 h
+//  later, level 3 24 h after that; nothing more once met.
+static void
+test_full_chain (void **state)
+{
+    (void) state;
+    char ticket_no [64], other [64];
+    s_complaint (ticket_no);
+    s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    s_complaint (other);
+    s_events ();
+    s_at ("2026-09-26 18:00");
+    //  Time jumped past both thresholds: each clock warns and breaches at once.
+    assert_string_equal (s_events (), "warning(resolution) breached(resolution) level1(W01,F01) "
+                                      "warning(resolution) breached(resolution) level1(F01)");
+    s_at ("2026-09-26 21:59");
+    assert_string_equal (s_events (), "");
+    //  The other is resolved, late: its chain stops there.
+    s_order (KF__ENVELOPE__BODY_ORDER_COMPLETED, other, 1);
+    assert_string_equal (s_events (), "met(resolution,late)");
+    s_at ("2026-09-26 22:00");
+    assert_string_equal (s_events (), "level2(S01)");
+    s_at ("2026-09-27 21:59");
+    assert_string_equal (s_events (), "");
+    s_at ("2026-09-27 22:00");
+    assert_string_equal (s_events (), "level3(D01)");
+    s_at ("2026-12-31 00:00");
+    assert_string_equal (s_events (), "");
+    const Kf__SlaCase *c = s_case (ticket_no);
+    assert_int_equal (c->level, 3);
+    assert_int_equal (s_clock (ticket_no, RESOLVED)->level, 3);
+    assert_true (c->n_history >= 5);
+    assert_int_equal (s_timers (), 0);
+}
+
+//  A restart with overdue timers: none lost, each fires once.
+static void
+test_restart_fires_overdue_once (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    for (int i = 0; i < 20; i++)
+        s_repair (ticket_no);
+    assert_int_equal (s_timers (), 60);
+    s_start ();   //  the daemon again, over the same store
+    s_events ();
+    //  One timer per clock (its warning and breach, both overdue, fire as
+    //  one), and per case the chain's levels 2 and 3.
+    assert_int_equal (s_at ("2026-10-20 00:00"), 20 * 3 + 20 * 2);
+    const char *events = s_events ();
+    int breaches = 0, warnings = 0, raised = 0;
+    for (const char *p = events; (p = strstr (p, "breached(")); p++)
+        breaches++;
+    for (const char *p = events; (p = strstr (p, "warning(")); p++)
+        warnings++;
+    for (const char *p = events; (p = strstr (p, "level")); p++)
+        raised++;
+    assert_int_equal (breaches, 60);
+    assert_int_equal (warnings, 60);
+    assert_int_equal (raised, 60);
+    s_start ();
+    assert_int_equal (s_at ("2026-10-21 00:00"), 0);
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_timers (), 0);
+}
+
+//  ---- the board and the report ---------------------------------------------------------------
+
+static void
+test_board_and_report (void **state)
+{
+    (void) state;
+    char a [64], b [64], c [64], d [64];
+    s_complaint (a);                                                 //  due Sat 18:00
+    s_repair (b);                                                    //  due Sat 08:50, 12:20, Tue 18:00
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, .estate = "E002" }, c);   //  4 h
+    s_order_created (b, KF__DEPARTMENT__DEPARTMENT_ENGINEERING);
+    w.now = kf_test_at ("2026-09-26 08:40");
+    Kf__GetSlaBoard get = KF__GET_SLA_BOARD__INIT;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SLA_BOARD;
+    request.sla_board = &get;
+    assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.sla_board->n_risks, 0);   //  nothing past its warning yet: no timer fired
+    s_at ("2026-09-26 08:45");
+    assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    //  The repair's response is 80 % gone at 08:44; E002's complaint (4
+    //  working hours, due 12:20) only at 11:32.
+    assert_int_equal (w.reply.sla_board->n_risks, 1);
+    assert_string_equal (w.reply.sla_board->risks [0]->ticket_no, b);
+    assert_int_equal (w.reply.sla_board->risks [0]->remaining_ms, 5 * 60000);
+    assert_string_equal (w.reply.sla_board->risks [0]->handler, "W01");
+    get.all = 1;
+    get.has_all = 1;
+    assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.sla_board->n_risks, 5);
+    for (size_t i = 1; i < w.reply.sla_board->n_risks; i++)
+        assert_true (w.reply.sla_board->risks [i - 1]->deadline_ms <= w.reply.sla_board->risks [i]->deadline_ms);
+    //  An estate's scope sees its own estate only.
+    assert_int_equal (s_do (&request, "E002"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.sla_board->n_risks, 1);
+    assert_string_equal (w.reply.sla_board->risks [0]->ticket_no, c);
+    get.estate = "E001";
+    assert_int_equal (s_do (&request, "E002"), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    //  Outcomes: the repair's response and visit on time, complaint a
+    //  resolved on time; complaint d withdrawn, so not counted.
+    s_order (KF__ENVELOPE__BODY_ORDER_ACCEPTED, b, 1);
+    s_at ("2026-09-26 09:00");
+    s_order (KF__ENVELOPE__BODY_ORDER_STARTED, b, 1);
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, a, NULL, 0);
+    s_complaint (d);
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CANCELLED, d, NULL, 0);
+    Kf__TimeRange period = KF__TIME_RANGE__INIT;
+    period.from_ms = kf_test_at ("2026-09-01 00:00");
+    period.has_from_ms = 1;
+    period.to_ms = kf_test_at ("2026-10-01 00:00");
+    period.has_to_ms = 1;
+    Kf__ReportSla report = KF__REPORT_SLA__INIT;
+    report.period = &period;
+    report.estate = "E001";
+    report.group_by = "category";
+    request.command_case = KF__REQUEST__COMMAND_REPORT_SLA;
+    request.report_sla = &report;
+    assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__SlaReport *r = w.reply.sla_report;
+    assert_int_equal (r->n_rows, 2);
+    assert_string_equal (r->rows [0]->key, "plumbing");
+    assert_int_equal (r->rows [0]->total, 2);
+    assert_int_equal (r->rows [0]->on_time, 2);    //  accepted at 08:45 of 08:50, on site at 09:00 of 12:20
+    assert_string_equal (r->rows [1]->key, "noise");
+    assert_int_equal (r->rows [1]->on_time, 1);
+    assert_int_equal (r->valid_complaints, 1);
+    assert_int_equal (r->valid_complaints_handled, 1);
+    assert_int_equal (r->complaint_handling_permille, 1000);
+    report.group_by = "weekday";
+    assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_complaint_same_day, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_transferred_three_days, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_hotline_72h, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_emergency_24x7, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_renovation_two_working_days, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_repair_working_hours, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_rectification_24h, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_pause_resume, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reopened_twice, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_full_chain, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_restart_fires_overdue_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_board_and_report, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
