@@ -133,7 +133,10 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(O)/tests/%,$(BENCH_SRC))
 
 $(O)/tests/%: tests/bench/%.c $(LIBKEFU) | $(O)/tests
 	$(call say,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -Itests/integration $(LDFLAGS) $< $(LIBKEFU) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -Itests/integration $(LDFLAGS) $< $(filter %.o,$^) $(LIBKEFU) -o $@ $(LDLIBS)
+
+# A benchmark of a service's domain logic, without its main.c.
+$(O)/tests/bench_escalation: $(O)/services/escalation/escalation.o
 
 $(O)/common $(O)/gen-obj $(O)/bin $(O)/tests:
 	@mkdir -p $@
@@ -207,6 +210,7 @@ bench: deps
 	@build/release/tests/bench_bus
 	@build/release/tests/bench_intake
 	@build/release/tests/bench_dispatch
+	@build/release/tests/bench_escalation
 
 clean:
 	rm -rf build
