@@ -23,6 +23,8 @@ When kefuctl ping answers, try, in another terminal:
   see it           $ctl list --estate E001;  $ctl show E001-YYYYMMDD-0001
   its work order   $ctl orders --estate E001;  $ctl staff --on-duty
   do the work      $ctl --as W01 --role technician order accept E001-YYYYMMDD-0001-W1
+  its SLA clocks   $ctl sla E001-YYYYMMDD-0001;  $ctl sla --all   (at risk, soonest due first)
+  on-time rate     $ctl report sla --from $(date +%Y-%m-01) --by department
   tap the bus      $ctl tap            (every event, live; --json for JSON lines)
   daemons          $ctl ping;  $ctl lag
   everything else  $ctl --help
