@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,10 +194,11 @@ s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f
                     break;
                 }
                 case PROTOBUF_C_TYPE_BYTES: {
+                    //  Opaque payloads (an import's CSV): the message's bound is theirs.
                     const ProtobufCBinaryData *b = value;
-                    if (b->len > KF_CODEC_MAX_STRING)
+                    if (b->len > KF_CODEC_MAX_MESSAGE)
                         return kf_err_set (err, "%s.%s: %zu bytes, more than %u", d->name, f->name,
-                                           b->len, KF_CODEC_MAX_STRING);
+                                           b->len, KF_CODEC_MAX_MESSAGE);
                     break;
                 }
                 case PROTOBUF_C_TYPE_MESSAGE: {
@@ -499,4 +501,41 @@ kf_text_valid (const char *text, size_t max_chars)
     for (const char *c = text; *c && blank; c++)
         blank = *c == ' ' || (*c >= '\t' && *c <= '\r');
     return !blank && kf_utf8_length (text) <= max_chars;
+}
+
+bool
+kf_unit_valid (const char *unit)
+{
+    //  building-unit-room: three parts of 1-8 letters or digits.
+    int parts = 0;
+    size_t len = 0;
+    for (const char *c = unit; ; c++) {
+        if (*c == '-' || *c == 0) {
+            if (len == 0 || len > 8)
+                return false;
+            parts++;
+            len = 0;
+            if (*c == 0)
+                break;
+        }
+        else
+        if (isalnum ((unsigned char) *c))
+            len++;
+        else
+            return false;
+    }
+    return parts == 3;
+}
+
+bool
+kf_phone_valid (const char *phone)
+{
+    const char *digits = phone [0] == '+' ? phone + 1 : phone;
+    size_t n = strlen (digits);
+    if (n < 5 || n > 20)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit ((unsigned char) digits [i]))
+            return false;
+    return true;
 }

@@ -18,7 +18,7 @@
 #include "kf_log.h"
 
 #define KF_CODEC_MAX_MESSAGE   (4u << 20)   //  bytes of one encoded message
-#define KF_CODEC_MAX_STRING    (64u << 10)  //  bytes of one string or bytes field
+#define KF_CODEC_MAX_STRING    (64u << 10)  //  bytes of one string field (bytes fields: the message's bound)
 #define KF_CODEC_MAX_REPEATED  100000u      //  elements of one repeated field
 
 //  The allocator of every message kf_codec and kf_json hand out: calloc and
@@ -83,5 +83,11 @@ size_t kf_utf8_length (const char *text);
 //  Text for people: present, well-formed, not only blanks, at most
 //  max_chars characters.
 bool kf_text_valid (const char *text, size_t max_chars);
+
+//  A unit of an estate: building-unit-room, three parts of 1-8 letters or
+//  digits ("3-2-1502").
+bool kf_unit_valid (const char *unit);
+//  A phone number: 5 to 20 digits, with an optional leading +.
+bool kf_phone_valid (const char *phone);
 
 #endif

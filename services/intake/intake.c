@@ -198,43 +198,6 @@ intake_priority (intake_t *self, const char *estate, const Kf__FileTicket *filin
     return KF__PRIORITY__PRIORITY_NORMAL;
 }
 
-bool
-intake_valid_unit (const char *unit)
-{
-    //  building-unit-room: three parts of 1-8 letters or digits.
-    int parts = 0;
-    size_t len = 0;
-    for (const char *c = unit; ; c++) {
-        if (*c == '-' || *c == 0) {
-            if (len == 0 || len > 8)
-                return false;
-            parts++;
-            len = 0;
-            if (*c == 0)
-                break;
-        }
-        else
-        if (isalnum ((unsigned char) *c))
-            len++;
-        else
-            return false;
-    }
-    return parts == 3;
-}
-
-bool
-intake_valid_phone (const char *phone)
-{
-    const char *digits = phone [0] == '+' ? phone + 1 : phone;
-    size_t n = strlen (digits);
-    if (n < 5 || n > 20)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit ((unsigned char) digits [i]))
-            return false;
-    return true;
-}
-
 #define S_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
 
 //  Every check of a filing, with the reason of the first that fails.
@@ -249,11 +212,11 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", f->estate);
     if (!s_owned (self, f->estate))
         return S_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
-    if (!f->unit || !intake_valid_unit (f->unit))
+    if (!f->unit || !kf_unit_valid (f->unit))
         return S_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit ? f->unit : "");
     if (!kf_text_valid (f->reporter_name, S_NAME_MAX))
         return S_BAD ("reporter_name is required (1 to %d characters)", S_NAME_MAX);
-    if (!f->reporter_phone || !intake_valid_phone (f->reporter_phone))
+    if (!f->reporter_phone || !kf_phone_valid (f->reporter_phone))
         return S_BAD ("reporter_phone '%s' is not a phone number (5 to 20 digits, optional leading +)",
                       f->reporter_phone ? f->reporter_phone : "");
     if (!kf_enum_known (&kf__ticket_type__descriptor, f->has_type, f->type))

@@ -54,8 +54,4 @@ int intake_handle_request (intake_t *self, kf_txn_t *txn, int64_t now_ms, const 
 //  or -1 when the transaction failed.
 int intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 
-//  Checks of a filing's fields.
-bool intake_valid_unit (const char *unit);
-bool intake_valid_phone (const char *phone);
-
 #endif

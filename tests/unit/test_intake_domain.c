@@ -147,18 +147,18 @@ test_field_checks (void **state)
     const char *units_bad [] = { "3-2", "3-2-1-1", "3--1", "-2-1", "3-2-", "3-2-1502 ", "3/2/1502",
                                  "123456789-1-1", "", "3-2-１", NULL };
     for (int i = 0; units_ok [i]; i++)
-        assert_true (intake_valid_unit (units_ok [i]));
+        assert_true (kf_unit_valid (units_ok [i]));
     for (int i = 0; units_bad [i]; i++)
-        if (intake_valid_unit (units_bad [i]))
+        if (kf_unit_valid (units_bad [i]))
             fail_msg ("unit '%s' accepted", units_bad [i]);
-    assert_true (intake_valid_phone ("13800000000"));
-    assert_true (intake_valid_phone ("+8613800000000"));
-    assert_true (intake_valid_phone ("12345"));
-    assert_false (intake_valid_phone ("1234"));
-    assert_false (intake_valid_phone ("+"));
-    assert_false (intake_valid_phone ("138 0000 0000"));
-    assert_false (intake_valid_phone ("++8613800000000"));
-    assert_false (intake_valid_phone ("123456789012345678901"));
+    assert_true (kf_phone_valid ("13800000000"));
+    assert_true (kf_phone_valid ("+8613800000000"));
+    assert_true (kf_phone_valid ("12345"));
+    assert_false (kf_phone_valid ("1234"));
+    assert_false (kf_phone_valid ("+"));
+    assert_false (kf_phone_valid ("138 0000 0000"));
+    assert_false (kf_phone_valid ("++8613800000000"));
+    assert_false (kf_phone_valid ("123456789012345678901"));
 }
 
 static void
