@@ -115,6 +115,7 @@ $(O)/tests/%: tests/unit/%.c $(LIBKEFU) | $(O)/tests
 $(O)/tests/test_intake_domain: $(O)/services/intake/intake.o
 $(O)/tests/test_dispatch_domain: $(O)/services/dispatch/dispatch.o
 $(O)/tests/test_escalation_domain: $(O)/services/escalation/escalation.o
+$(O)/tests/test_billing_domain: $(O)/services/billing/billing.o
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c
@@ -137,6 +138,7 @@ $(O)/tests/%: tests/bench/%.c $(LIBKEFU) | $(O)/tests
 
 # A benchmark of a service's domain logic, without its main.c.
 $(O)/tests/bench_escalation: $(O)/services/escalation/escalation.o
+$(O)/tests/bench_billing: $(O)/services/billing/billing.o
 
 $(O)/common $(O)/gen-obj $(O)/bin $(O)/tests:
 	@mkdir -p $@
@@ -211,6 +213,7 @@ bench: deps
 	@build/release/tests/bench_intake
 	@build/release/tests/bench_dispatch
 	@build/release/tests/bench_escalation
+	@build/release/tests/bench_billing
 
 clean:
 	rm -rf build

@@ -50,6 +50,8 @@ const kf_commands_stats_t *kf_commands_stats (kf_commands_t *self);
 
 //  Set a reply's status and one-line error (printf-style); returns -1, so a
 //  handler can `return kf_reply_error (reply, KF__REPLY_STATUS__..., "...")`.
+//  It clears the result; a handler may set one after it when the result
+//  explains the refusal (an import's rejected lines).
 int kf_reply_error (Kf__Reply *reply, Kf__ReplyStatus status, kf_arena_t *arena, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 

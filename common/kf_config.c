@@ -38,7 +38,8 @@ typedef enum {
     T_LIMIT,       //  kf_sla_limit_parse: none, same_day, 3wd, 72h
     T_CLOCK,       //  24x7 | working
     T_PAUSES,      //  kf.PauseReason short names, comma-separated, or none
-    T_MINUTE       //  a local time of day, 16:00
+    T_MINUTE,      //  a local time of day, 16:00
+    T_DAYS         //  day counts, rising, comma-separated: 7, 15, 30
 } s_type_t;
 
 static const char *s_type_names [] = {
@@ -54,7 +55,8 @@ static const char *s_type_names [] = {
     "SLA limit (none, same_day, 3wd for 3 working days, or a duration such as 72h)",
     "clock (24x7, or working: the estate calendar's open hours)",
     "pause reasons (waiting_for_owner, waiting_for_parts, other), or none",
-    "time of day (e.g. 16:00)"
+    "time of day (e.g. 16:00)",
+    "day counts, rising, comma-separated (e.g. 7, 15, 30), or none"
 };
 
 typedef struct {
@@ -82,6 +84,20 @@ typedef struct {
       "the case is resolved (order.completed, or ticket.closed)" }, \
     { prefix "sla/" name "/transferred", T_LIMIT, transferred, false, 0, 0, \
       "replaces resolution once a department other than customer service handles the case; none keeps it" }
+//  Billing rules: the group's, with defaults, and an estate's (no defaults:
+//  the group's apply where the estate says nothing).
+#define S_BILLING_KEYS(prefix, due_day, reminders, per_day, grace, cap) \
+    { prefix "billing/due_day", T_INT, due_day, false, 1, 28, \
+      "a month's notice is due by the end of this day of that month" }, \
+    { prefix "billing/reminders", T_DAYS, reminders, false, 1, 3650, \
+      "arrears reminders when a notice is this many days overdue" }, \
+    { prefix "billing/late_fee_per_day", T_INT, per_day, false, 0, 100, \
+      "late fee a day, in ten-thousandths of the overdue principal (5 = 0.05 %); 0: no late fees" }, \
+    { prefix "billing/late_fee_grace_days", T_INT, grace, false, 0, 365, \
+      "days overdue before late fees start" }, \
+    { prefix "billing/late_fee_cap_percent", T_INT, cap, false, 0, 100, \
+      "late fees on a notice never exceed this share of its principal" }
+
 #define S_POLICY(name, help, match, hours, first, on_site, resolution, transferred) \
     { "sla/" name, T_SECTION, NULL, false, 0, 0, help }, \
     S_POLICY_KEYS ("", name, match, hours, "waiting_for_owner, waiting_for_parts", first, on_site, resolution, \
@@ -203,6 +219,11 @@ static const s_key_t s_schema [] = {
       "level 3 follows level 2 after this long while the cause lasts" },
     { "escalation/reopens_to_supervisor", T_INT, "2", false, 1, 100,
       "a case reopened this many times goes to level 2 at once" },
+
+    { "billing", T_SECTION, NULL, false, 0, 0, "fees, notices, arrears (each key may be set per estate too)" },
+    S_BILLING_KEYS ("", "25", "7, 15, 30", "0", "0", "100"),
+    { "estates/*/billing", T_SECTION, NULL, false, 0, 0, "this estate's billing rules, replacing the group's key by key" },
+    S_BILLING_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL),
 
     { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
     { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,
@@ -459,6 +480,26 @@ s_check_value (const s_key_t *key, const char *value, kf_err_t *err)
             if (strcmp (value, "any") == 0)
                 return kf_err_set (err, "'any' is not a pause reason (name them, or none)");
             return kf_config_enum_list (value, &kf__pause_reason__descriptor, values, 8, err) < 0 ? -1 : 0;
+        }
+        case T_DAYS: {
+            if (strcmp (value, "none") == 0)
+                return 0;
+            long last = 0;
+            for (const char *p = value; *p; ) {
+                char *end;
+                while (*p == ' ')
+                    p++;
+                long days = strtol (p, &end, 10);
+                if (end == p || days < key->min || days > key->max || days <= last)
+                    return kf_err_set (err, "'%s' is not a list of %s", value, s_type_names [key->type]);
+                last = days;
+                p = end;
+                while (*p == ' ')
+                    p++;
+                if (*p && *p++ != ',')
+                    return kf_err_set (err, "'%s' is not a list of %s", value, s_type_names [key->type]);
+            }
+            return 0;
         }
         case T_MINUTE: {
             const char *p = value;

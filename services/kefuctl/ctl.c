@@ -207,7 +207,10 @@ ctl_call_many (ctl_t *ctl, size_t count, const char *const *who, const char *con
         else
         if (reply->status != KF__REPLY_STATUS__REPLY_STATUS_OK) {
             ctl_fail (CTL_FAILED, "%s", reply->error && *reply->error ? reply->error : "request failed");
-            kf_codec_free ((ProtobufCMessage **) &reply);
+            if (ctl->keep_failed && !ctl->failed)
+                ctl->failed = reply;
+            else
+                kf_codec_free ((ProtobufCMessage **) &reply);
         }
         else {
             replies [i] = reply;

@@ -30,6 +30,8 @@ typedef struct {
     const char *actor;
     Kf__Role role;
     const char *scope;         //  empty: the whole group
+    bool keep_failed;          //  keep a refused reply in `failed` (its result may explain: an import's report)
+    Kf__Reply *failed;         //  to kf_codec_free
 } ctl_t;
 
 typedef struct {
@@ -131,6 +133,12 @@ extern const ctl_command_t ctl_file_command, ctl_show_command, ctl_list_command,
     ctl_close_command, ctl_reopen_command, ctl_cancel_command;
 extern const ctl_command_t ctl_orders_command, ctl_order_command, ctl_staff_command;
 extern const ctl_command_t ctl_sla_command, ctl_report_command;
+extern const ctl_command_t ctl_units_command, ctl_billing_command;
+
+//  The reports of each service: report <name> [options], argv [0] the name.
+int ctl_report_sla (ctl_t *ctl, int argc, char **argv);
+int ctl_report_collection (ctl_t *ctl, int argc, char **argv);
+int ctl_report_arrears (ctl_t *ctl, int argc, char **argv);
 extern const ctl_command_t ctl_tap_command, ctl_lag_command, ctl_clock_command, ctl_backup_command,
     ctl_ping_command;
 

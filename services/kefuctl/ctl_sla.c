@@ -233,8 +233,8 @@ s_print_report (ctl_t *ctl, const Kf__SlaReport *r, const char *estate)
             r->complaint_handling_permille % 10);
 }
 
-static int
-s_report_sla (ctl_t *ctl, int argc, char **argv)
+int
+ctl_report_sla (ctl_t *ctl, int argc, char **argv)
 {
     static const struct option spec [] = {
         { "estate", required_argument, NULL, 'e' }, { "from", required_argument, NULL, 'f' },
@@ -247,12 +247,8 @@ s_report_sla (ctl_t *ctl, int argc, char **argv)
     int first = ctl_options (ctl, &ctl_report_command, argc, argv, spec, s_report_option, &a, &code);
     if (first < 0)
         return code;
-    if (first >= argc)
-        return ctl_fail (CTL_USAGE, "report: which report? (sla)");
-    if (strcmp (argv [first], "sla") != 0)
-        return ctl_fail (CTL_USAGE, "report: unknown report '%s' (sla)", argv [first]);
-    if (first + 1 < argc)
-        return ctl_fail (CTL_USAGE, "report sla: unexpected argument '%s'", argv [first + 1]);
+    if (first < argc)
+        return ctl_fail (CTL_USAGE, "report sla: unexpected argument '%s'", argv [first]);
     if (!ctl_config (ctl))
         return CTL_FAILED;
     if (report.estate && !kf_config_estate_find (ctl->config, report.estate))
@@ -282,15 +278,3 @@ s_report_sla (ctl_t *ctl, int argc, char **argv)
     kf_codec_free ((ProtobufCMessage **) &reply);
     return rc;
 }
-
-const ctl_command_t ctl_report_command = {
-    "report", "reports: sla (on-time rate, valid-complaint handling rate)",
-    "report sla [--estate E] [--from TIME] [--to TIME] [--by estate|department|category]\n\n"
-    "The on-time rate of the SLA targets that fell due in the period (to: now\n"
-    "when not given), by estate (default), department or category, and the\n"
-    "valid-complaint handling rate of the complaints filed in the period\n"
-    "(cancelled ones are not valid), against the standard's 95 %.\n"
-    "Times are local to the estate: 2026-09-01, or 2026-09-01 08:30; a bare\n"
-    "date as --to includes that day.",
-    s_report_sla
-};

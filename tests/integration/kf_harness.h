@@ -306,6 +306,57 @@ h_write (const char *name, const char *text, char *path, size_t size)
     }
 }
 
+//  A cluster for a group of tests: kefu-bus and the named services
+//  ("intake", "dispatch", ...) on `config`, the services on the file clock
+//  `clock`, each started and answering `kefuctl ping` within 10 s.
+//  procs [0] is the bus, procs [1..] the services in order. 0, or -1 after
+//  printing which did not answer.
+#define H_CLUSTER_MAX 8
+static inline bool
+h_cluster_answers (void *arg)
+{
+    char **argv = arg;
+    char out [4096], err [512];
+    return h_runv (kf_test_dir, out, sizeof out, err, sizeof err, argv) == 0;
+}
+
+static inline int
+h_cluster_up (h_proc_t *procs, const char *const *services, const char *config, const char *clock)
+{
+    h_proc_init (&procs [0], kf_test_dir, "bus", "kefu-bus", "--config", config, NULL);
+    h_start (&procs [0]);
+    for (int i = 0; services [i]; i++) {
+        assert (i + 1 < H_CLUSTER_MAX);
+        char program [64];
+        snprintf (program, sizeof program, "kefu-%s", services [i]);
+        h_proc_init (&procs [i + 1], kf_test_dir, services [i], program, "--config", config, "--clock", clock, NULL);
+        h_start (&procs [i + 1]);
+    }
+    for (int i = 0; services [i]; i++) {
+        char *argv [] = { "kefuctl", "--config", (char *) config, "ping", (char *) services [i], NULL };
+        if (!h_wait_for (h_cluster_answers, argv, 10000)) {
+            fprintf (stderr, "kefu-%s does not answer\n", services [i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  Stop the cluster, services first; 0 when each stopped cleanly.
+static inline int
+h_cluster_down (h_proc_t *procs, const char *const *services)
+{
+    int count = 0, rc = 0;
+    while (services [count])
+        count++;
+    for (int i = count; i >= 0; i--) {
+        if (h_stop (&procs [i], 10000))
+            rc = -1;
+        h_proc_free (&procs [i]);
+    }
+    return rc;
+}
+
 //  cmocka teardown for tests that start daemons: none outlives its test,
 //  even one that failed half-way; then the scratch directory goes.
 static inline int

@@ -22,7 +22,6 @@
 #include "kf_harness.h"
 
 static char s_config [256], s_clock [256];
-static h_proc_t s_bus, s_intake, s_dispatch, s_escalation;
 
 #define OUT_SIZE (1 << 20)
 static char s_out [OUT_SIZE], s_err [4096];
@@ -66,6 +65,10 @@ s_answers (void *arg)
     return CTL ("ping", (const char *) arg) == 0;
 }
 
+static const char *s_services [] = { "intake", "dispatch", "escalation", NULL };
+static h_proc_t s_procs [H_CLUSTER_MAX];   //  the bus, then s_services
+static h_proc_t *const s_escalation = &s_procs [3];
+
 static int
 s_cluster_up (void **state)
 {
@@ -76,33 +79,13 @@ s_cluster_up (void **state)
     snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
     if (CTL ("clock", "set", "2026-09-25T17:50:00+08:00", "--file", s_clock))
         return -1;
-    h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
-    h_proc_init (&s_intake, kf_test_dir, "intake", "kefu-intake", "--config", s_config, "--clock", s_clock, NULL);
-    h_proc_init (&s_dispatch, kf_test_dir, "dispatch", "kefu-dispatch", "--config", s_config, "--clock", s_clock, NULL);
-    h_proc_init (&s_escalation, kf_test_dir, "escalation", "kefu-escalation", "--config", s_config, "--clock", s_clock,
-                 NULL);
-    h_start (&s_bus);
-    h_start (&s_intake);
-    h_start (&s_dispatch);
-    h_start (&s_escalation);
-    if (!h_wait_for (s_answers, "intake", 10000) || !h_wait_for (s_answers, "dispatch", 10000)
-    ||  !h_wait_for (s_answers, "escalation", 10000)) {
-        fprintf (stderr, "the cluster does not answer: %s\n", s_err);
-        return -1;
-    }
-    return 0;
+    return h_cluster_up (s_procs, s_services, s_config, s_clock);
 }
 
 static int
 s_cluster_down (void **state)
 {
-    int rc = 0;
-    h_proc_t *procs [] = { &s_escalation, &s_dispatch, &s_intake, &s_bus };
-    for (size_t i = 0; i < 4; i++) {
-        if (h_stop (procs [i], 10000))
-            rc = -1;
-        h_proc_free (procs [i]);
-    }
+    int rc = h_cluster_down (s_procs, s_services);
     h_teardown (state);
     return rc;
 }
@@ -266,9 +249,9 @@ test_full_chain_and_kill9_with_overdue_timers (void **state)
     assert_int_equal (CTL ("sla", t), 0);
     assert_non_null (strstr (s_out, "level 1 handler"));
     //  Overdue while it is down: level 2 (22:00) and level 3 (Sunday 22:00).
-    h_kill9 (&s_escalation);
+    h_kill9 (s_escalation);
     assert_int_equal (CTL ("clock", "set", "2026-09-28T09:00:00+08:00", "--file", s_clock), 0);
-    h_start (&s_escalation);
+    h_start (s_escalation);
     assert_true (h_wait_for (s_answers, "escalation", 10000));
     s_expect_timeline (t, "escalation.raised", 3);
     assert_int_equal (CTL ("sla", t), 0);
@@ -278,8 +261,8 @@ test_full_chain_and_kill9_with_overdue_timers (void **state)
     assert_int_equal (s_occurrences (s_out, "level 3 ("), 1);
     assert_non_null (strstr (s_out, "notified D01"));
     //  And again: nothing more is due, nothing fires twice.
-    h_kill9 (&s_escalation);
-    h_start (&s_escalation);
+    h_kill9 (s_escalation);
+    h_start (s_escalation);
     assert_true (h_wait_for (s_answers, "escalation", 10000));
     assert_int_equal (CTL ("ping", "escalation"), 0);
     s_expect_timeline (t, "escalation.raised", 3);

@@ -1,0 +1,1767 @@
+/*  billing — fees, notices, arrears, payments over a store transaction.
+    See billing.h.
+
+    Tables (keys):
+      units          estate|unit                   Unit
+      schedules      estate|effective (yyyymmdd)   FeeSchedule
+      invoices       estate|period|unit            Invoice
+      unit_invoices  estate|unit|period            ""      a unit's notices, oldest first
+      open           estate|due|estate|period|unit ""      notices not paid in full, by due time
+      payments       estate|payment_ref            PaymentRecord
+      refunds        estate|refund_ref             PaymentRefunded
+      charges        estate|order_no               ChargeRecord
+      pending        estate|unit|order_no          ""      charges not yet on a notice
+      runs           estate|period                 BillingRunState
+      ledger         estate|unit|time|seq          StatementLine
+      arrears        estate                        ArrearsDay
+      counters       name                          big-endian count
+*/
+#include "billing.h"
+#include "kf_commands.h"
+#include "kf_field.h"
+#include "kf_money.h"
+#include "kf_page.h"
+#include "kf_time.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_SET(msg, field, value) ((msg)->field = (value), (msg)->has_##field = 1)
+#define S_REF_MAX        64        //  bytes of a payment or refund reference
+#define S_UNIT_MAX       32
+#define S_INVOICE_NO_MAX (KF_ID_MAX + 48)
+#define S_REJECTS_LISTED 1000
+#define S_STEPS_MAX      16
+
+#define S_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
+#define S_NOT_FOUND(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, __VA_ARGS__)
+#define S_CONFLICT(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena, __VA_ARGS__)
+#define S_FORBIDDEN(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, arena, __VA_ARGS__)
+
+typedef struct {
+    const kf_estate_t *estate;
+    int due_day;
+    int steps [S_STEPS_MAX];      //  reminder cadence, rising
+    int step_count;
+    int late_fee_per_day;         //  ten-thousandths; 0: none
+    int late_fee_grace_days;
+    int late_fee_cap_percent;
+} s_estate_t;
+
+struct _billing_t {
+    kf_config_t *config;
+    kf_outbox_t *outbox;
+    s_estate_t *estates;
+    size_t estate_count;
+    kf_arena_t *scratch;
+    kf_table_t units, schedules, invoices, unit_invoices, open, payments, refunds, charges, pending, runs, ledger,
+               arrears, counters;
+    bool tables_known;
+};
+
+//  ---- the arithmetic ---------------------------------------------------------------
+
+int64_t
+billing_muldiv (int64_t a, int64_t b, int64_t c)
+{
+    assert (a >= 0 && b >= 0 && c > 0);
+    __int128 product = (__int128) a * b;
+    return (int64_t) ((product * 2 + c) / (2 * (__int128) c));
+}
+
+int
+billing_month_days (uint32_t yyyymm)
+{
+    int year = (int) (yyyymm / 100), month = (int) (yyyymm % 100);
+    int64_t first = kf_days_from_civil (year, month, 1);
+    int64_t next = month == 12 ? kf_days_from_civil (year + 1, 1, 1) : kf_days_from_civil (year, month + 1, 1);
+    return (int) (next - first);
+}
+
+int
+billing_days_billed (uint32_t yyyymm, uint32_t move_in)
+{
+    int days = billing_month_days (yyyymm);
+    uint32_t first = yyyymm * 100 + 1, last = yyyymm * 100 + (uint32_t) days;
+    if (move_in <= first)
+        return days;
+    if (move_in > last)
+        return 0;
+    return days - (int) (move_in - first);
+}
+
+int64_t
+billing_management_fee (int64_t area_centi_m2, int64_t fen_per_m2, int days, int month_days)
+{
+    return billing_muldiv (area_centi_m2 * days, fen_per_m2, 100 * (int64_t) month_days);
+}
+
+int64_t
+billing_late_fee (int64_t principal, int64_t unpaid_principal, int64_t accrued, int per_day, int days,
+                  int cap_percent)
+{
+    if (per_day <= 0 || days <= 0 || unpaid_principal <= 0)
+        return accrued;
+    int64_t cap = billing_muldiv (principal, cap_percent, 100);
+    int64_t daily = billing_muldiv (unpaid_principal, per_day, 10000);
+    int64_t total = accrued + daily * days;
+    return total > cap ? (accrued > cap ? accrued : cap) : total;
+}
+
+//  ---- set-up -------------------------------------------------------------------------
+
+static const char *
+s_rule (kf_config_t *config, const char *estate, const char *key, char *path, size_t size)
+{
+    snprintf (path, size, "estates/%s/billing/%s", estate, key);
+    if (!kf_config_has (config, path))
+        snprintf (path, size, "billing/%s", key);
+    return path;
+}
+
+static void
+s_parse_steps (s_estate_t *e, const char *value)
+{
+    e->step_count = 0;
+    for (const char *p = value; *p && strcmp (value, "none") != 0 && e->step_count < S_STEPS_MAX; ) {
+        char *end;
+        long days = strtol (p, &end, 10);
+        if (end == p)
+            break;
+        e->steps [e->step_count++] = (int) days;
+        p = end + strspn (end, " ,");
+    }
+}
+
+billing_t *
+billing_new (kf_config_t *config, kf_err_t *err)
+{
+    assert (config);
+    billing_t *self = calloc (1, sizeof *self);
+    size_t estates = kf_config_estate_count (config);
+    if (self) {
+        self->estates = calloc (estates, sizeof *self->estates);
+        self->scratch = kf_arena_new ();
+    }
+    if (!self || !self->estates || !self->scratch) {
+        kf_err_set (err, "out of memory");
+        billing_destroy (&self);
+        return NULL;
+    }
+    self->config = config;
+    self->estate_count = estates;
+    for (size_t i = 0; i < estates; i++) {
+        s_estate_t *e = &self->estates [i];
+        char path [128];
+        e->estate = kf_config_estate (config, i);
+        const char *id = e->estate->id;
+        e->due_day = (int) kf_config_int (config, s_rule (config, id, "due_day", path, sizeof path));
+        s_parse_steps (e, kf_config_str (config, s_rule (config, id, "reminders", path, sizeof path)));
+        e->late_fee_per_day = (int) kf_config_int (config, s_rule (config, id, "late_fee_per_day", path, sizeof path));
+        e->late_fee_grace_days = (int) kf_config_int (config, s_rule (config, id, "late_fee_grace_days", path,
+                                                                         sizeof path));
+        e->late_fee_cap_percent = (int) kf_config_int (config, s_rule (config, id, "late_fee_cap_percent", path,
+                                                                          sizeof path));
+    }
+    return self;
+}
+
+void
+billing_destroy (billing_t **self_p)
+{
+    assert (self_p);
+    billing_t *self = *self_p;
+    if (self) {
+        kf_arena_destroy (&self->scratch);
+        free (self->estates);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+billing_set_outbox (billing_t *self, kf_outbox_t *outbox)
+{
+    assert (self && outbox);
+    self->outbox = outbox;
+}
+
+static const s_estate_t *
+s_estate (const billing_t *self, const char *id)
+{
+    for (size_t i = 0; id && i < self->estate_count; i++)
+        if (strcmp (self->estates [i].estate->id, id) == 0)
+            return &self->estates [i];
+    return NULL;
+}
+
+static void
+s_tables (billing_t *self, kf_txn_t *txn)
+{
+    if (self->tables_known)
+        return;
+    kf_store_t *store = kf_txn_store (txn);
+    const char *names [] = { "units", "schedules", "invoices", "unit_invoices", "open", "payments", "refunds",
+                             "charges", "pending", "runs", "ledger", "arrears", "counters" };
+    kf_table_t *tables [] = { &self->units, &self->schedules, &self->invoices, &self->unit_invoices, &self->open,
+                              &self->payments, &self->refunds, &self->charges, &self->pending, &self->runs,
+                              &self->ledger, &self->arrears, &self->counters };
+    for (size_t i = 0; i < sizeof names / sizeof names [0]; i++)
+        *tables [i] = kf_store_table (store, names [i]);
+    self->tables_known = true;
+}
+
+//  ---- records -------------------------------------------------------------------------
+
+static ProtobufCMessage *
+s_get (kf_txn_t *txn, kf_table_t table, const kf_key_t *key, const ProtobufCMessageDescriptor *d, kf_arena_t *arena)
+{
+    ProtobufCMessage *msg = NULL;
+    if (key->size == 0 || kf_txn_get_msg_in (txn, table, key, d, arena, &msg) != KF_FOUND)
+        return NULL;
+    return msg;
+}
+
+static Kf__Unit *
+s_unit_get (billing_t *self, kf_txn_t *txn, const char *estate, const char *unit, kf_arena_t *arena)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s|s", estate, unit);
+    return (Kf__Unit *) s_get (txn, self->units, &key, &kf__unit__descriptor, arena);
+}
+
+static void
+s_unit_put (billing_t *self, kf_txn_t *txn, const Kf__Unit *unit)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s|s", unit->estate, unit->unit);
+    kf_txn_put_msg (txn, self->units, &key, &unit->base);
+}
+
+static void
+s_invoice_key (kf_key_t *key, const char *estate, uint32_t period, const char *unit)
+{
+    kf_key_make (key, "s|u|s", estate, period, unit);
+}
+
+static Kf__Invoice *
+s_invoice_get (billing_t *self, kf_txn_t *txn, const char *estate, uint32_t period, const char *unit,
+               kf_arena_t *arena)
+{
+    kf_key_t key;
+    s_invoice_key (&key, estate, period, unit);
+    return (Kf__Invoice *) s_get (txn, self->invoices, &key, &kf__invoice__descriptor, arena);
+}
+
+//  A notice's number, <estate>-<yyyymm>-<unit>, back into its parts. From
+//  the right, since estate ids may hold dashes: the unit's three parts,
+//  six digits, the estate.
+static bool
+s_invoice_no_parse (const char *invoice_no, char *estate, uint32_t *period, char *unit)
+{
+    const char *p = invoice_no + strlen (invoice_no);
+    int dashes = 0;
+    while (p > invoice_no && dashes < 4)
+        if (*--p == '-')
+            dashes++;
+    if (dashes != 4 || p == invoice_no || p - invoice_no > KF_ID_MAX || strlen (p + 1) < 8 || p [7] != '-'
+    ||  strlen (p + 8) > S_UNIT_MAX)
+        return false;
+    *period = 0;
+    for (int i = 1; i <= 6; i++) {
+        if (!isdigit ((unsigned char) p [i]))
+            return false;
+        *period = *period * 10 + (uint32_t) (p [i] - '0');
+    }
+    snprintf (estate, KF_ID_MAX + 1, "%.*s", (int) (p - invoice_no), invoice_no);
+    snprintf (unit, S_UNIT_MAX + 1, "%s", p + 8);
+    return *period % 100 >= 1 && *period % 100 <= 12;
+}
+
+static void
+s_invoice_put (billing_t *self, kf_txn_t *txn, const Kf__Invoice *invoice)
+{
+    const Kf__InvoiceIssued *i = invoice->issued;
+    kf_key_t key, open;
+    s_invoice_key (&key, invoice->estate, i->period, i->unit);
+    kf_txn_put_msg (txn, self->invoices, &key, &invoice->base);
+    kf_key_make (&open, "s|t|s|u|s", invoice->estate, i->due_at_ms, invoice->estate, i->period, i->unit);
+    if (invoice->settled_at_ms)
+        kf_txn_del (txn, self->open, &open);
+    else
+        kf_txn_put (txn, self->open, &open, "", 0);
+}
+
+static int64_t
+s_outstanding (const Kf__Invoice *invoice)
+{
+    return invoice->issued->total_fen + invoice->late_fee_fen - invoice->paid_fen;
+}
+
+static int
+s_emit (billing_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, Kf__Envelope *event,
+        const char *causation)
+{
+    assert (self->outbox);
+    event->estate = (char *) estate;
+    event->causation_id = causation && *causation ? (char *) causation : NULL;
+    return kf_outbox_append (self->outbox, txn, event, now_ms) ? 0 : -1;
+}
+
+//  A line of the unit's statement: the unit's balance moves by debit -
+//  credit (the caller puts the unit back).
+static void
+s_ledger (billing_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Unit *unit, const char *what, int64_t debit,
+          int64_t credit)
+{
+    S_SET (unit, balance_fen, unit->balance_fen + debit - credit);
+    Kf__StatementLine line = KF__STATEMENT_LINE__INIT;
+    S_SET (&line, at_ms, now_ms);
+    line.what = (char *) what;
+    S_SET (&line, debit_fen, debit);
+    S_SET (&line, credit_fen, credit);
+    S_SET (&line, balance_fen, unit->balance_fen);
+    kf_key_t seq_key, key;
+    kf_key_make (&seq_key, "s", "ledger");
+    uint64_t seq = kf_txn_next (txn, self->counters, &seq_key);
+    kf_key_make (&key, "s|s|t|q", unit->estate, unit->unit, now_ms, seq);
+    kf_txn_put_msg (txn, self->ledger, &key, &line.base);
+}
+
+static void
+s_settle_if_paid (billing_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Invoice *invoice, const char *causation)
+{
+    if (invoice->settled_at_ms || s_outstanding (invoice) > 0)
+        return;
+    S_SET (invoice, settled_at_ms, now_ms);
+    Kf__InvoiceSettled settled = KF__INVOICE_SETTLED__INIT;
+    settled.invoice_no = invoice->issued->invoice_no;
+    settled.unit = invoice->issued->unit;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_INVOICE_SETTLED;
+    event.invoice_settled = &settled;
+    s_emit (self, txn, now_ms, invoice->estate, &event, causation);
+}
+
+static bool
+s_in_scope (const Kf__Request *request, const char *estate)
+{
+    return !request->scope || !*request->scope || strcmp (request->scope, estate) == 0;
+}
+
+//  The estate a request names, or its scope's; NULL after a NOT_FOUND or
+//  BAD_REQUEST reply.
+static const s_estate_t *
+s_request_estate (billing_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply,
+                  kf_arena_t *arena)
+{
+    const char *id = named && *named ? named : request->scope;
+    if (!id || !*id) {
+        S_BAD ("estate is required");
+        return NULL;
+    }
+    const s_estate_t *e = s_estate (self, id);
+    if (!e || !s_in_scope (request, id)) {
+        S_NOT_FOUND ("unknown estate '%s'", id);
+        return NULL;
+    }
+    return e;
+}
+
+static bool
+s_manages (Kf__Role role)
+{
+    return role == KF__ROLE__ROLE_SUPERVISOR || role == KF__ROLE__ROLE_MANAGER || role == KF__ROLE__ROLE_OPERATIONS;
+}
+
+//  ---- units: the CSV import ---------------------------------------------------------------
+
+static const char *s_columns [] = {
+    "unit", "area_m2", "owner_name", "owner_phone", "occupied", "move_in_date", "building_type", "parking_spaces"
+};
+enum { C_UNIT, C_AREA, C_NAME, C_PHONE, C_OCCUPIED, C_MOVE_IN, C_TYPE, C_PARKING, C_COUNT };
+
+//  The fields of one CSV record on one line, RFC 4180 quoting, in place.
+//  Returns how many, or -1 when a quote is left open or there are too many.
+static int
+s_csv_fields (char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (true) {
+        if (n == max)
+            return -1;
+        char *out = p;
+        fields [n++] = out;
+        if (*p == '"') {
+            p++;
+            while (true) {
+                if (*p == 0)
+                    return -1;
+                if (*p == '"' && p [1] == '"')
+                    p++;
+                else
+                if (*p == '"') {
+                    p++;
+                    break;
+                }
+                *out++ = *p++;
+            }
+            if (*p != ',' && *p != 0)
+                return -1;
+        }
+        else
+            while (*p && *p != ',')
+                *out++ = *p++;
+        bool more = *p == ',';
+        if (*p)
+            p++;
+        *out = 0;
+        //  Spaces around an unquoted field are not part of it.
+        char *f = fields [n - 1];
+        while (*f == ' ')
+            f++;
+        size_t len = strlen (f);
+        while (len && f [len - 1] == ' ')
+            f [--len] = 0;
+        fields [n - 1] = f;
+        if (!more)
+            return n;
+    }
+}
+
+typedef struct {
+    int column [C_COUNT];      //  field index of each column, -1 when absent
+    Kf__ImportReport *report;
+    uint32_t rejected;
+    kf_arena_t *arena;
+} s_import_t;
+
+static void
+s_reject (s_import_t *im, int line, const char *format, ...)
+{
+    im->rejected++;
+    if (im->report->n_rejected >= S_REJECTS_LISTED)
+        return;
+    char text [300];
+    int used = snprintf (text, sizeof text, "line %d: ", line);
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text + used, sizeof text - (size_t) used, format, args);
+    va_end (args);
+    im->report->rejected [im->report->n_rejected++] = kf_arena_strdup (im->arena, text);
+}
+
+static int
+s_header (s_import_t *im, char *line)
+{
+    char *fields [C_COUNT + 1];
+    int n = s_csv_fields (line, fields, C_COUNT + 1);
+    for (int c = 0; c < C_COUNT; c++)
+        im->column [c] = -1;
+    if (n < 0) {
+        s_reject (im, 1, "the header names more than the %d known columns, or a quote is open", C_COUNT);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        int c = 0;
+        while (c < C_COUNT && strcmp (fields [i], s_columns [c]) != 0)
+            c++;
+        if (c == C_COUNT || im->column [c] >= 0) {
+            s_reject (im, 1, c == C_COUNT ? "unknown column '%s' (unit, area_m2, owner_name, owner_phone, occupied, "
+                                            "move_in_date, building_type, parking_spaces)"
+                                          : "column '%s' is named twice", fields [i]);
+            return -1;
+        }
+        im->column [c] = i;
+    }
+    if (im->column [C_UNIT] < 0 || im->column [C_AREA] < 0) {
+        s_reject (im, 1, "the header must name unit and area_m2");
+        return -1;
+    }
+    return 0;
+}
+
+//  One data line into a unit, or a rejection with the first reason.
+static Kf__Unit *
+s_unit_line (s_import_t *im, const char *estate, char *line, int number)
+{
+    char *fields [C_COUNT + 1];
+    int n = s_csv_fields (line, fields, C_COUNT + 1);
+    int want = 0;
+    for (int c = 0; c < C_COUNT; c++)
+        want += im->column [c] >= 0;
+    if (n != want) {
+        s_reject (im, number, n < 0 ? "a quote is left open" : "%d fields, the header has %d", n, want);
+        return NULL;
+    }
+    const char *v [C_COUNT];
+    for (int c = 0; c < C_COUNT; c++)
+        v [c] = im->column [c] >= 0 ? fields [im->column [c]] : "";
+    Kf__Unit *u = (Kf__Unit *) kf_arena_message (im->arena, &kf__unit__descriptor);
+    if (!u)
+        return NULL;
+    kf_err_t err;
+    int64_t area;
+    if (!kf_unit_valid (v [C_UNIT])) {
+        s_reject (im, number, "'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", v [C_UNIT]);
+        return NULL;
+    }
+    if (kf_fen_parse (v [C_AREA], &area, &err) || area <= 0 || area > 10000000) {
+        s_reject (im, number, "area_m2 '%s' is not an area from 0.01 to 100000 m² with at most two decimals",
+                  v [C_AREA]);
+        return NULL;
+    }
+    if (*v [C_NAME] && !kf_text_valid (v [C_NAME], 100)) {
+        s_reject (im, number, "owner_name is not 1 to 100 characters of UTF-8");
+        return NULL;
+    }
+    if (*v [C_PHONE] && !kf_phone_valid (v [C_PHONE])) {
+        s_reject (im, number, "owner_phone '%s' is not 5 to 20 digits with an optional leading +", v [C_PHONE]);
+        return NULL;
+    }
+    const char *occupied = v [C_OCCUPIED];
+    bool yes = !*occupied || !strcmp (occupied, "yes") || !strcmp (occupied, "true") || !strcmp (occupied, "1")
+            || !strcmp (occupied, "occupied");
+    bool no = !strcmp (occupied, "no") || !strcmp (occupied, "false") || !strcmp (occupied, "0")
+           || !strcmp (occupied, "vacant");
+    if (!yes && !no) {
+        s_reject (im, number, "occupied '%s' is not yes or no", occupied);
+        return NULL;
+    }
+    int64_t day = 0;
+    if (*v [C_MOVE_IN] && kf_date_parse (v [C_MOVE_IN], &day, &err)) {
+        s_reject (im, number, "move_in_date: %s", err.text);
+        return NULL;
+    }
+    if (*v [C_TYPE] && !kf_config_valid_id (v [C_TYPE])) {
+        s_reject (im, number, "building_type '%s' is not an identifier", v [C_TYPE]);
+        return NULL;
+    }
+    char *end;
+    long spaces = *v [C_PARKING] ? strtol (v [C_PARKING], &end, 10) : 0;
+    if (*v [C_PARKING] && (*end || spaces < 0 || spaces > 50)) {
+        s_reject (im, number, "parking_spaces '%s' is not a count from 0 to 50", v [C_PARKING]);
+        return NULL;
+    }
+    u->unit = kf_arena_strdup (im->arena, v [C_UNIT]);
+    u->estate = (char *) estate;
+    S_SET (u, area_centi_m2, area);
+    u->owner_name = *v [C_NAME] ? kf_arena_strdup (im->arena, v [C_NAME]) : NULL;
+    u->owner_phone = *v [C_PHONE] ? kf_arena_strdup (im->arena, v [C_PHONE]) : NULL;
+    S_SET (u, occupied, yes);
+    S_SET (u, move_in_date, *v [C_MOVE_IN] ? kf_day_to_yyyymmdd (day) : 0);
+    u->building_type = kf_arena_strdup (im->arena, *v [C_TYPE] ? v [C_TYPE] : "default");
+    S_SET (u, parking_spaces, (uint32_t) spaces);
+    return u;
+}
+
+typedef struct {
+    const char *unit;
+    int line;
+} s_seen_t;
+
+static int
+s_by_unit (const void *a, const void *b)
+{
+    const s_seen_t *x = a, *y = b;
+    int c = strcmp (x->unit, y->unit);
+    return c ? c : x->line - y->line;
+}
+
+static bool
+s_same_text (const char *a, const char *b)
+{
+    return strcmp (a ? a : "", b ? b : "") == 0;
+}
+
+//  Whether an import changes what is known of a unit.
+static bool
+s_unit_changed (const Kf__Unit *was, const Kf__Unit *now)
+{
+    return was->area_centi_m2 != now->area_centi_m2 || !s_same_text (was->owner_name, now->owner_name)
+        || !s_same_text (was->owner_phone, now->owner_phone) || was->occupied != now->occupied
+        || was->move_in_date != now->move_in_date || !s_same_text (was->building_type, now->building_type)
+        || was->parking_spaces != now->parking_spaces;
+}
+
+static int
+s_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+          kf_arena_t *arena)
+{
+    const Kf__ImportUnits *q = request->import_units;
+    if (!s_manages (request->role))
+        return S_FORBIDDEN ("only a supervisor, a manager or operations imports units");
+    const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
+    if (!e)
+        return -1;
+    if (!q->has_csv || q->csv.len == 0)
+        return S_BAD ("the CSV is empty");
+    if (memchr (q->csv.data, 0, q->csv.len))
+        return S_BAD ("the CSV holds a NUL byte");
+    char *text = kf_arena_alloc (arena, q->csv.len + 1);
+    s_import_t im = { .arena = arena, .report = (Kf__ImportReport *) kf_arena_message (arena, &kf__import_report__descriptor) };
+    if (!text || !im.report || !(im.report->rejected = kf_arena_alloc (arena, S_REJECTS_LISTED * sizeof (char *))))
+        return kf_txn_fail (txn, "out of memory");
+    memcpy (text, q->csv.data, q->csv.len);
+    text [q->csv.len] = 0;
+    Kf__Unit **units = kf_arena_alloc (arena, BILLING_IMPORT_MAX_LINES * sizeof *units);
+    s_seen_t *seen = kf_arena_alloc (arena, BILLING_IMPORT_MAX_LINES * sizeof *seen);
+    if (!units || !seen)
+        return kf_txn_fail (txn, "out of memory");
+    size_t count = 0;
+    int number = 0;
+    bool header = true;
+    for (char *line = text, *next; line; line = next) {
+        next = strchr (line, '\n');
+        if (next)
+            *next++ = 0;
+        number++;
+        size_t len = strlen (line);
+        if (len && line [len - 1] == '\r')
+            line [--len] = 0;
+        if (len == 0)
+            continue;
+        if (!kf_utf8_valid (line, len)) {
+            s_reject (&im, number, "not UTF-8");
+            continue;
+        }
+        if (header) {
+            header = false;
+            if (s_header (&im, line))
+                break;
+            continue;
+        }
+        if (count == BILLING_IMPORT_MAX_LINES) {
+            s_reject (&im, number, "more than %d units in one import", BILLING_IMPORT_MAX_LINES);
+            break;
+        }
+        Kf__Unit *u = s_unit_line (&im, e->estate->id, line, number);
+        if (u) {
+            seen [count] = (s_seen_t) { u->unit, number };
+            units [count++] = u;
+        }
+    }
+    if (header && im.rejected == 0)
+        s_reject (&im, 1, "there is no header line");
+    qsort (seen, count, sizeof *seen, s_by_unit);
+    for (size_t i = 1; i < count; i++)
+        if (strcmp (seen [i].unit, seen [i - 1].unit) == 0)
+            s_reject (&im, seen [i].line, "unit %s is on line %d too", seen [i].unit, seen [i - 1].line);
+    S_SET (im.report, accepted, im.rejected ? 0 : (uint32_t) count);
+    if (im.rejected)
+        S_BAD ("%u line%s rejected; nothing imported", im.rejected, im.rejected == 1 ? "" : "s");
+    //  Refused or not, the report goes back: it says what to fix.
+    reply->result_case = KF__REPLY__RESULT_IMPORT_REPORT;
+    reply->import_report = im.report;
+    if (im.rejected)
+        return -1;
+    kf_key_t counter;
+    kf_key_make (&counter, "s|s", "units", e->estate->id);
+    for (size_t i = 0; i < count && kf_txn_ok (txn); i++) {
+        Kf__Unit *u = units [i];
+        Kf__Unit *was = s_unit_get (self, txn, e->estate->id, u->unit, arena);
+        if (was && !s_unit_changed (was, u))
+            continue;
+        if (was) {
+            S_SET (u, credit_fen, was->credit_fen);
+            S_SET (u, balance_fen, was->balance_fen);
+        }
+        else
+            kf_txn_next (txn, self->counters, &counter);
+        s_unit_put (self, txn, u);
+        Kf__UnitRegistered registered = KF__UNIT_REGISTERED__INIT;
+        registered.unit = u;
+        Kf__Envelope event = KF__ENVELOPE__INIT;
+        event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
+        event.unit_registered = &registered;
+        s_emit (self, txn, now_ms, e->estate->id, &event, NULL);
+    }
+    kf_info ("%s: %zu units imported by %s", e->estate->id, count, request->actor ? request->actor : "unknown");
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+static uint64_t
+s_unit_count (billing_t *self, kf_txn_t *txn, const char *estate)
+{
+    kf_key_t key;
+    kf_val_t value;
+    kf_key_make (&key, "s|s", "units", estate);
+    if (kf_txn_get (txn, self->counters, &key, &value) != KF_FOUND || value.size != 8)
+        return 0;
+    uint64_t n = 0;
+    for (int i = 0; i < 8; i++)
+        n = n << 8 | ((const uint8_t *) value.data) [i];
+    return n;
+}
+
+typedef struct {
+    Kf__UnitList *list;
+    kf_arena_t *arena;
+} s_units_t;
+
+static int
+s_units_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+{
+    (void) key;
+    s_units_t *l = arg;
+    if (!show)
+        return 1;
+    kf_err_t err;
+    Kf__Unit *u = (Kf__Unit *) kf_codec_unpack_in (l->arena, &kf__unit__descriptor, value.data, value.size, &err);
+    if (!u)
+        return kf_txn_fail (txn, "a unit record does not decode: %s", err.text);
+    l->list->units [l->list->n_units++] = u;
+    return 1;
+}
+
+static int
+s_list_units (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__ListUnits *q = request->list_units;
+    const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
+    if (!e)
+        return -1;
+    uint32_t size = kf_page_size (q->page, BILLING_PAGE_DEFAULT, BILLING_PAGE_MAX);
+    s_units_t l = { (Kf__UnitList *) kf_arena_message (arena, &kf__unit_list__descriptor), arena };
+    if (!l.list || !(l.list->units = kf_arena_alloc (arena, size * sizeof *l.list->units)))
+        return kf_txn_fail (txn, "out of memory");
+    kf_key_t prefix, top;
+    kf_key_make (&prefix, "s|", e->estate->id);
+    kf_key_make (&top, "s|s", e->estate->id, "\x7f");
+    kf_page_t page;
+    int rc = kf_page_walk (txn, self->units, &prefix, &top, q->page, size, s_units_row, &l, arena, &page);
+    if (rc == KF_PAGE_BAD_TOKEN)
+        return S_BAD ("page_token is not one this service gave");
+    if (rc)
+        return -1;
+    S_SET (l.list, total, page.total);
+    l.list->next_page_token = page.next_token;
+    reply->result_case = KF__REPLY__RESULT_UNITS;
+    reply->units = l.list;
+    return 0;
+}
+
+//  ---- fee schedules ----------------------------------------------------------------------------
+
+static int
+s_set_schedule (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__SetFeeSchedule *q = request->set_fee_schedule;
+    if (!s_manages (request->role))
+        return S_FORBIDDEN ("only a supervisor, a manager or operations sets fee schedules");
+    const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
+    if (!e)
+        return -1;
+    const Kf__FeeSchedule *f = q->schedule;
+    int64_t day;
+    if (!f || kf_yyyymmdd_to_day (f->effective_from, &day))
+        return S_BAD ("effective_from is not a date (yyyymmdd)");
+    if (f->n_rates == 0)
+        return S_BAD ("a schedule needs a management-fee rate for at least one building type");
+    for (size_t i = 0; i < f->n_rates; i++) {
+        const Kf__BuildingRate *r = f->rates [i];
+        if (!r->building_type || !kf_config_valid_id (r->building_type))
+            return S_BAD ("building type '%s' is not an identifier", r->building_type ? r->building_type : "");
+        if (r->fen_per_m2_month < 0 || r->fen_per_m2_month > 100000)
+            return S_BAD ("the rate of %s is not 0 to ¥1000 per m²", r->building_type);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp (f->rates [j]->building_type, r->building_type) == 0)
+                return S_BAD ("building type %s has two rates", r->building_type);
+    }
+    if (f->parking_fen_per_space < 0 || f->parking_fen_per_space > 1000000)
+        return S_BAD ("parking is not 0 to ¥10,000 a space");
+    for (size_t i = 0; i < f->n_fixed_items; i++)
+        if (!f->fixed_items [i]->name || !kf_text_valid (f->fixed_items [i]->name, 50)
+        ||  f->fixed_items [i]->amount_fen < 0 || f->fixed_items [i]->amount_fen > 1000000)
+            return S_BAD ("fixed item %zu needs a name (1 to 50 characters) and 0 to ¥10,000 a month", i + 1);
+    if (f->vacant_discount_percent > 100)
+        return S_BAD ("vacant_discount_percent is 0 to 100");
+    kf_key_t key;
+    kf_key_make (&key, "s|u", e->estate->id, f->effective_from);
+    kf_txn_put_msg (txn, self->schedules, &key, &f->base);
+    kf_notice ("%s: fee schedule from %u set by %s", e->estate->id, f->effective_from,
+               request->actor ? request->actor : "unknown");
+    reply->result_case = KF__REPLY__RESULT_FEE_SCHEDULE;
+    reply->fee_schedule = (Kf__FeeSchedule *) f;
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  The schedule in effect on a day: the latest that began by then.
+static Kf__FeeSchedule *
+s_schedule_on (billing_t *self, kf_txn_t *txn, const char *estate, uint32_t yyyymmdd, kf_arena_t *arena)
+{
+    kf_key_t key, prefix;
+    kf_key_make (&key, "s|u", estate, yyyymmdd + 1);
+    kf_key_make (&prefix, "s|", estate);
+    kf_cursor_t *cursor = kf_cursor_open (txn, self->schedules);
+    kf_val_t k, v;
+    Kf__FeeSchedule *found = NULL;
+    int rc = cursor ? kf_cursor_seek (cursor, &key, &k, &v) : -1;
+    rc = rc == KF_FOUND ? kf_cursor_prev (cursor, &k, &v) : rc == KF_NOTFOUND ? kf_cursor_last (cursor, &k, &v) : rc;
+    if (rc == KF_FOUND && kf_key_has_prefix (k, &prefix)) {
+        kf_err_t err;
+        found = (Kf__FeeSchedule *) kf_codec_unpack_in (arena, &kf__fee_schedule__descriptor, v.data, v.size, &err);
+        if (!found)
+            kf_txn_fail (txn, "a fee schedule does not decode: %s", err.text);
+    }
+    kf_cursor_close (&cursor);
+    return found;
+}
+
+//  ---- the monthly run ---------------------------------------------------------------------------
+
+typedef struct {
+    billing_t *self;
+    kf_txn_t *txn;
+    int64_t now_ms;
+    const s_estate_t *estate;
+    uint32_t period;
+    const Kf__FeeSchedule *schedule;
+    int64_t due_at_ms;
+    Kf__BillingRunState *state;
+    Kf__BillingRunResult *result;
+    uint32_t visited;
+    kf_arena_t *arena;           //  the request's
+    kf_arena_t *scratch;         //  one unit's
+    char error [200];
+} s_run_t;
+
+static Kf__InvoiceLine *
+s_line (kf_arena_t *arena, Kf__ChargeKind kind, const char *description, int64_t quantity_milli, int64_t amount)
+{
+    Kf__InvoiceLine *line = (Kf__InvoiceLine *) kf_arena_message (arena, &kf__invoice_line__descriptor);
+    if (line) {
+        S_SET (line, kind, kind);
+        line->description = kf_arena_strdup (arena, description);
+        if (quantity_milli)
+            S_SET (line, quantity_milli, quantity_milli);
+        S_SET (line, amount_fen, amount);
+    }
+    return line;
+}
+
+typedef struct {
+    billing_t *self;
+    kf_txn_t *txn;
+    kf_arena_t *arena;
+    Kf__InvoiceLine **lines;
+    size_t count, size;
+    const char *invoice_no;
+} s_pending_t;
+
+//  Paid services waiting for this unit's notice: each a line, marked as
+//  charged by it.
+static int
+s_pending_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) value;
+    s_pending_t *p = arg;
+    char estate [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1], order_no [128];
+    if (kf_key_scan (key.data, key.size, "s|s|s", estate, sizeof estate, unit, sizeof unit, order_no, sizeof order_no))
+        return kf_txn_fail (txn, "a pending-charge key does not parse");
+    kf_key_t charge_key;
+    kf_key_make (&charge_key, "s|s", estate, order_no);
+    Kf__ChargeRecord *c = (Kf__ChargeRecord *) s_get (txn, p->self->charges, &charge_key, &kf__charge_record__descriptor,
+                                                      p->arena);
+    if (!c || p->count == p->size)
+        return kf_txn_ok (txn) ? 1 : -1;
+    c->invoice_no = (char *) p->invoice_no;
+    kf_txn_put_msg (txn, p->self->charges, &charge_key, &c->base);
+    Kf__InvoiceLine *line = s_line (p->arena, KF__CHARGE_KIND__CHARGE_KIND_PAID_SERVICE,
+                                    c->charge->description ? c->charge->description : "paid service", 0,
+                                    c->charge->amount_fen);
+    if (!line)
+        return kf_txn_fail (txn, "out of memory");
+    line->reference = kf_arena_strdup (p->arena, order_no);
+    p->lines [p->count++] = line;
+    return 0;
+}
+
+static int
+s_bill_unit (s_run_t *r, Kf__Unit *u)
+{
+    billing_t *self = r->self;
+    kf_arena_t *arena = r->scratch;
+    if (s_invoice_get (self, r->txn, u->estate, r->period, u->unit, arena)) {
+        r->result->skipped_already_billed++;
+        return 0;
+    }
+    int month_days = billing_month_days (r->period);
+    int days = billing_days_billed (r->period, u->move_in_date);
+    if (days == 0) {
+        r->result->not_moved_in++;
+        return 0;
+    }
+    const Kf__FeeSchedule *f = r->schedule;
+    const Kf__BuildingRate *rate = NULL;
+    //  The unit's building type, else the schedule's "default" rate.
+    for (size_t i = 0; i < f->n_rates; i++)
+        if (strcmp (f->rates [i]->building_type, u->building_type ? u->building_type : "default") == 0)
+            rate = f->rates [i];
+    for (size_t i = 0; i < f->n_rates && !rate; i++)
+        if (strcmp (f->rates [i]->building_type, "default") == 0)
+            rate = f->rates [i];
+    if (!rate) {
+        snprintf (r->error, sizeof r->error, "the fee schedule from %u has no rate for building type '%s' (unit %s)",
+                  f->effective_from, u->building_type ? u->building_type : "default", u->unit);
+        return -1;
+    }
+    char invoice_no [S_INVOICE_NO_MAX], what [120];
+    snprintf (invoice_no, sizeof invoice_no, "%s-%06u-%s", u->estate, r->period, u->unit);
+    size_t size = 4 + f->n_fixed_items + 64;
+    Kf__InvoiceLine **lines = kf_arena_alloc (arena, size * sizeof *lines);
+    if (!lines)
+        return kf_txn_fail (r->txn, "out of memory");
+    size_t n = 0;
+    char days_note [40] = "";
+    if (days < month_days)
+        snprintf (days_note, sizeof days_note, ", %d of %d days", days, month_days);
+    snprintf (what, sizeof what, "management fee%s", days_note);
+    int64_t management = billing_management_fee (u->area_centi_m2, rate->fen_per_m2_month, days, month_days);
+    lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_MANAGEMENT_FEE, what, u->area_centi_m2 * 10, management);
+    if (!u->occupied && f->vacant_discount_percent) {
+        //  From the exact fee, not the rounded one: one rounding per line.
+        int64_t discount = billing_muldiv (u->area_centi_m2 * days * (int64_t) f->vacant_discount_percent,
+                                           rate->fen_per_m2_month, 100 * (int64_t) month_days * 100);
+        snprintf (what, sizeof what, "vacant unit discount %u %%", f->vacant_discount_percent);
+        lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_DISCOUNT, what, 0, -discount);
+    }
+    if (u->parking_spaces && f->parking_fen_per_space) {
+        snprintf (what, sizeof what, "parking%s", days_note);
+        lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_PARKING, what, (int64_t) u->parking_spaces * 1000,
+                              billing_muldiv ((int64_t) u->parking_spaces * f->parking_fen_per_space, days, month_days));
+    }
+    for (size_t i = 0; i < f->n_fixed_items; i++) {
+        snprintf (what, sizeof what, "%s%s", f->fixed_items [i]->name, days_note);
+        lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_FIXED, what, 0,
+                              billing_muldiv (f->fixed_items [i]->amount_fen, days, month_days));
+    }
+    s_pending_t pending = { self, r->txn, arena, lines, n, size, NULL };
+    pending.invoice_no = kf_arena_strdup (arena, invoice_no);
+    kf_key_t prefix;
+    kf_key_make (&prefix, "s|s|", u->estate, u->unit);
+    if (kf_txn_scan (r->txn, self->pending, &prefix, s_pending_row, &pending) < 0)
+        return -1;
+    for (size_t i = n; i < pending.count; i++) {
+        kf_key_t key;
+        kf_key_make (&key, "s|s|s", u->estate, u->unit, pending.lines [i]->reference);
+        kf_txn_del (r->txn, self->pending, &key);
+    }
+    n = pending.count;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!lines [i])
+            return kf_txn_fail (r->txn, "out of memory");
+        total += lines [i]->amount_fen;
+    }
+    Kf__InvoiceIssued issued = KF__INVOICE_ISSUED__INIT;
+    issued.invoice_no = (char *) pending.invoice_no;
+    issued.unit = u->unit;
+    S_SET (&issued, period, r->period);
+    issued.lines = lines;
+    issued.n_lines = n;
+    S_SET (&issued, total_fen, total);
+    S_SET (&issued, due_at_ms, r->due_at_ms);
+    Kf__Invoice invoice = KF__INVOICE__INIT;
+    invoice.issued = &issued;
+    invoice.estate = u->estate;
+    S_SET (&invoice, issued_at_ms, r->now_ms);
+    S_SET (&invoice, paid_fen, 0);
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_INVOICE_ISSUED;
+    event.invoice_issued = &issued;
+    s_emit (self, r->txn, r->now_ms, u->estate, &event, NULL);
+    snprintf (what, sizeof what, "notice %s", invoice_no);
+    s_ledger (self, r->txn, r->now_ms, u, what, total, 0);
+    //  Credit from earlier over-payments pays the new notice first.
+    if (u->credit_fen > 0) {
+        int64_t use = u->credit_fen < total ? u->credit_fen : total;
+        S_SET (&invoice, paid_fen, use);
+        S_SET (u, credit_fen, u->credit_fen - use);
+    }
+    s_settle_if_paid (self, r->txn, r->now_ms, &invoice, NULL);
+    s_invoice_put (self, r->txn, &invoice);
+    kf_key_t key;
+    kf_key_make (&key, "s|s|u", u->estate, u->unit, r->period);
+    kf_txn_put (r->txn, self->unit_invoices, &key, "", 0);
+    s_unit_put (self, r->txn, u);
+    r->result->issued++;
+    r->result->total_fen += total;
+    return kf_txn_ok (r->txn) ? 0 : -1;
+}
+
+//  Bill the units after the run's cursor, up to a chunk. Each unit is
+//  found by a fresh seek, as billing it writes to the table walked.
+static int
+s_run_units (s_run_t *r)
+{
+    kf_txn_t *txn = r->txn;
+    const char *estate = r->estate->estate->id;
+    kf_key_t from, prefix;
+    kf_key_make (&prefix, "s|", estate);
+    if (r->state->cursor)
+        kf_key_make (&from, "s|s", estate, r->state->cursor);
+    else
+        from = prefix;
+    kf_cursor_t *cursor = kf_cursor_open (txn, r->self->units);
+    if (!cursor)
+        return -1;
+    kf_val_t k, v;
+    int found = kf_cursor_seek (cursor, &from, &k, &v);
+    while (found == KF_FOUND && kf_key_has_prefix (k, &prefix) && kf_txn_ok (txn)) {
+        char id [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
+        if (kf_key_scan (k.data, k.size, "s|s", id, sizeof id, unit, sizeof unit)) {
+            kf_txn_fail (txn, "a unit key does not parse");
+            break;
+        }
+        if (r->state->cursor && strcmp (unit, r->state->cursor) <= 0) {
+            found = kf_cursor_next (cursor, &k, &v);
+            continue;
+        }
+        if (r->visited == BILLING_RUN_CHUNK)
+            break;
+        kf_arena_reset (r->scratch);
+        kf_err_t err;
+        Kf__Unit *u = (Kf__Unit *) kf_codec_unpack_in (r->scratch, &kf__unit__descriptor, v.data, v.size, &err);
+        if (!u) {
+            kf_txn_fail (txn, "unit %s does not decode: %s", unit, err.text);
+            break;
+        }
+        if (s_bill_unit (r, u))
+            break;
+        r->visited++;
+        r->state->cursor = kf_arena_strdup (r->arena, unit);
+        kf_key_make (&from, "s|s", estate, unit);
+        found = kf_cursor_seek (cursor, &from, &k, &v);
+    }
+    bool done = found != KF_FOUND || !kf_key_has_prefix (k, &prefix);
+    kf_cursor_close (&cursor);
+    if (!kf_txn_ok (txn) || r->error [0])
+        return -1;
+    return done ? 1 : 0;
+}
+
+static int
+s_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+       kf_arena_t *arena)
+{
+    const Kf__RunBilling *q = request->run_billing;
+    if (!s_manages (request->role))
+        return S_FORBIDDEN ("only a supervisor, a manager or operations runs billing");
+    const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
+    if (!e)
+        return -1;
+    uint32_t period = q->period;
+    if (period / 100 < 2000 || period / 100 > 2999 || period % 100 < 1 || period % 100 > 12)
+        return S_BAD ("period %u is not a month (yyyymm)", period);
+    s_run_t r = {
+        .self = self, .txn = txn, .now_ms = now_ms, .estate = e, .period = period, .arena = arena,
+        .scratch = self->scratch,
+        .result = (Kf__BillingRunResult *) kf_arena_message (arena, &kf__billing_run_result__descriptor),
+    };
+    if (!r.result)
+        return kf_txn_fail (txn, "out of memory");
+    r.schedule = s_schedule_on (self, txn, e->estate->id, period * 100 + 1, arena);
+    if (!r.schedule)
+        return kf_txn_ok (txn) ? S_BAD ("no fee schedule of %s is in effect on %04u-%02u-01", e->estate->id,
+                                        period / 100, period % 100) : -1;
+    //  Due by the end of due_day of the month, local time.
+    int64_t due_day;
+    kf_yyyymmdd_to_day (period * 100 + (uint32_t) e->due_day, &due_day);
+    r.due_at_ms = kf_local_day_start (due_day + 1, e->estate->utc_offset_min);
+    kf_key_t key;
+    kf_key_make (&key, "s|u", e->estate->id, period);
+    r.state = (Kf__BillingRunState *) s_get (txn, self->runs, &key, &kf__billing_run_state__descriptor, arena);
+    if (!r.state && !kf_txn_ok (txn))
+        return -1;
+    if (!r.state) {
+        r.state = (Kf__BillingRunState *) kf_arena_message (arena, &kf__billing_run_state__descriptor);
+        if (!r.state)
+            return kf_txn_fail (txn, "out of memory");
+        r.state->estate = (char *) e->estate->id;
+        S_SET (r.state, period, period);
+    }
+    if (r.state->done) {
+        //  A new pass: units imported since get their notice; the others are skipped.
+        r.state->cursor = NULL;
+        S_SET (r.state, done, 0);
+    }
+    int rc = s_run_units (&r);
+    if (rc < 0)
+        return r.error [0] ? S_BAD ("%s", r.error) : -1;
+    bool done = rc == 1;
+    S_SET (r.state, done, done);
+    S_SET (r.state, visited, done ? 0 : r.state->visited + r.visited);
+    S_SET (r.state, issued, r.state->issued + r.result->issued);
+    S_SET (r.state, skipped, r.state->skipped + r.result->skipped_already_billed);
+    S_SET (r.state, total_fen, r.state->total_fen + r.result->total_fen);
+    kf_txn_put_msg (txn, self->runs, &key, &r.state->base);
+    S_SET (r.result, period, period);
+    r.result->estate = (char *) e->estate->id;
+    r.result->has_issued = r.result->has_skipped_already_billed = r.result->has_total_fen = 1;
+    r.result->has_not_moved_in = 1;
+    //  What is left of this pass: the estate's units it has not visited.
+    uint64_t units = s_unit_count (self, txn, e->estate->id);
+    S_SET (r.result, remaining, done || units <= r.state->visited ? (done ? 0 : 1) : (uint32_t) (units - r.state->visited));
+    kf_info ("%s: billing %06u: %u issued, %u already billed, %u left", e->estate->id, period, r.result->issued,
+             r.result->skipped_already_billed, r.result->remaining);
+    reply->result_case = KF__REPLY__RESULT_BILLING_RUN;
+    reply->billing_run = r.result;
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  ---- payments and refunds ---------------------------------------------------------------------
+
+static bool
+s_ref_valid (const char *ref)
+{
+    size_t n = ref ? strlen (ref) : 0;
+    if (n == 0 || n > S_REF_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (ref [i] <= ' ' || ref [i] == '|' || ref [i] == 0x7f)
+            return false;
+    return true;
+}
+
+static const char *
+s_receipt_no (billing_t *self, kf_txn_t *txn, const char *estate, kf_arena_t *arena)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s|s", "receipts", estate);
+    char text [KF_ID_MAX + 24];
+    snprintf (text, sizeof text, "%s-R%08" PRIu64, estate, kf_txn_next (txn, self->counters, &key));
+    return kf_arena_strdup (arena, text);
+}
+
+typedef struct {
+    char periods [512][7];
+    size_t count;
+} s_periods_t;
+
+static int
+s_period_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) txn; (void) value;
+    s_periods_t *p = arg;
+    if (p->count == sizeof p->periods / sizeof p->periods [0] || key.size < 4)
+        return 1;
+    const uint8_t *b = (const uint8_t *) key.data + key.size - 4;
+    uint32_t period = (uint32_t) b [0] << 24 | (uint32_t) b [1] << 16 | (uint32_t) b [2] << 8 | b [3];
+    snprintf (p->periods [p->count++], 7, "%06u", period);
+    return 0;
+}
+
+static int
+s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+       kf_arena_t *arena)
+{
+    const Kf__Pay *q = request->pay;
+    const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
+    if (!e)
+        return -1;
+    const char *estate = e->estate->id;
+    if (!s_ref_valid (q->payment_ref))
+        return S_BAD ("payment_ref is 1 to %d printable characters without spaces", S_REF_MAX);
+    if (q->amount_fen <= 0 || q->amount_fen > BILLING_AMOUNT_MAX)
+        return S_BAD ("the amount is more than ¥0 and at most ¥100,000,000");
+    if (q->method && !kf_text_valid (q->method, 20))
+        return S_BAD ("method is 1 to 20 characters");
+    uint64_t hash = kf_codec_digest (&q->base);
+    kf_key_t key;
+    kf_key_make (&key, "s|s", estate, q->payment_ref);
+    Kf__PaymentRecord *known = (Kf__PaymentRecord *) s_get (txn, self->payments, &key,
+                                                           &kf__payment_record__descriptor, arena);
+    if (known) {
+        if (known->request_hash != hash)
+            return S_CONFLICT ("payment_ref %s was used for another payment", q->payment_ref);
+        reply->result_case = KF__REPLY__RESULT_PAYMENT;
+        reply->payment = known->payment;
+        return 0;
+    }
+    if (!kf_txn_ok (txn))
+        return -1;
+    if (!q->unit || !kf_unit_valid (q->unit))
+        return S_BAD ("unit '%s' is not a unit (building-unit-room)", q->unit ? q->unit : "");
+    Kf__Unit *unit = s_unit_get (self, txn, estate, q->unit, arena);
+    if (!unit)
+        return kf_txn_ok (txn) ? S_NOT_FOUND ("no unit %s in %s", q->unit, estate) : -1;
+    //  Oldest notice first; within one, principal before late fees.
+    s_periods_t *periods = kf_arena_alloc (arena, sizeof *periods);
+    Kf__Allocation **allocations = kf_arena_alloc (arena, 512 * sizeof *allocations);
+    if (!periods || !allocations)
+        return kf_txn_fail (txn, "out of memory");
+    periods->count = 0;
+    kf_key_t prefix;
+    kf_key_make (&prefix, "s|s|", estate, q->unit);
+    kf_txn_scan (txn, self->unit_invoices, &prefix, s_period_row, periods);
+    int64_t left = q->amount_fen;
+    size_t n = 0;
+    for (size_t i = 0; i < periods->count && left > 0 && kf_txn_ok (txn); i++) {
+        Kf__Invoice *invoice = s_invoice_get (self, txn, estate, (uint32_t) atoi (periods->periods [i]), q->unit, arena);
+        if (!invoice || invoice->settled_at_ms || s_outstanding (invoice) <= 0)
+            continue;
+        int64_t take = s_outstanding (invoice) < left ? s_outstanding (invoice) : left;
+        S_SET (invoice, paid_fen, invoice->paid_fen + take);
+        left -= take;
+        Kf__Allocation *a = (Kf__Allocation *) kf_arena_message (arena, &kf__allocation__descriptor);
+        if (!a)
+            return kf_txn_fail (txn, "out of memory");
+        a->invoice_no = invoice->issued->invoice_no;
+        S_SET (a, amount_fen, take);
+        allocations [n++] = a;
+        s_settle_if_paid (self, txn, now_ms, invoice, NULL);
+        s_invoice_put (self, txn, invoice);
+    }
+    Kf__PaymentReceived *p = (Kf__PaymentReceived *) kf_arena_message (arena, &kf__payment_received__descriptor);
+    Kf__PaymentRecord *record = (Kf__PaymentRecord *) kf_arena_message (arena, &kf__payment_record__descriptor);
+    if (!p || !record)
+        return kf_txn_fail (txn, "out of memory");
+    p->payment_ref = q->payment_ref;
+    p->unit = unit->unit;
+    S_SET (p, amount_fen, q->amount_fen);
+    p->allocations = allocations;
+    p->n_allocations = n;
+    S_SET (p, credit_fen, left);
+    p->receipt_no = (char *) s_receipt_no (self, txn, estate, arena);
+    p->method = q->method;
+    S_SET (unit, credit_fen, unit->credit_fen + left);
+    char what [120];
+    snprintf (what, sizeof what, "payment %s, receipt %s", q->payment_ref, p->receipt_no);
+    s_ledger (self, txn, now_ms, unit, what, 0, q->amount_fen);
+    s_unit_put (self, txn, unit);
+    record->payment = p;
+    record->estate = (char *) estate;
+    S_SET (record, at_ms, now_ms);
+    S_SET (record, refunded_fen, 0);
+    S_SET (record, request_hash, hash);
+    kf_txn_put_msg (txn, self->payments, &key, &record->base);
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_PAYMENT_RECEIVED;
+    event.payment_received = p;
+    event.actor = request->actor;
+    s_emit (self, txn, now_ms, estate, &event, NULL);
+    reply->result_case = KF__REPLY__RESULT_PAYMENT;
+    reply->payment = p;
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+static int
+s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+          kf_arena_t *arena)
+{
+    const Kf__Refund *q = request->refund;
+    if (!s_manages (request->role))
+        return S_FORBIDDEN ("only a supervisor, a manager or operations refunds");
+    const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
+    if (!e)
+        return -1;
+    const char *estate = e->estate->id;
+    if (!s_ref_valid (q->payment_ref) || !s_ref_valid (q->refund_ref))
+        return S_BAD ("payment_ref and refund_ref are 1 to %d printable characters without spaces", S_REF_MAX);
+    if (q->amount_fen <= 0 || q->amount_fen > BILLING_AMOUNT_MAX)
+        return S_BAD ("the amount is more than ¥0 and at most ¥100,000,000");
+    if (!q->reason || !kf_text_valid (q->reason, 200))
+        return S_BAD ("a refund needs a reason (1 to 200 characters)");
+    kf_key_t refund_key, payment_key;
+    kf_key_make (&refund_key, "s|s", estate, q->refund_ref);
+    Kf__PaymentRefunded *known = (Kf__PaymentRefunded *) s_get (txn, self->refunds, &refund_key,
+                                                               &kf__payment_refunded__descriptor, arena);
+    if (known) {
+        if (strcmp (known->payment_ref, q->payment_ref) != 0 || known->amount_fen != q->amount_fen)
+            return S_CONFLICT ("refund_ref %s was used for another refund", q->refund_ref);
+        reply->result_case = KF__REPLY__RESULT_REFUND;
+        reply->refund = known;
+        return 0;
+    }
+    kf_key_make (&payment_key, "s|s", estate, q->payment_ref);
+    Kf__PaymentRecord *record = (Kf__PaymentRecord *) s_get (txn, self->payments, &payment_key,
+                                                            &kf__payment_record__descriptor, arena);
+    if (!record)
+        return kf_txn_ok (txn) ? S_NOT_FOUND ("no payment %s in %s", q->payment_ref, estate) : -1;
+    Kf__PaymentReceived *p = record->payment;
+    if (q->amount_fen > p->amount_fen - record->refunded_fen) {
+        char left [32];
+        return S_CONFLICT ("payment %s has ¥%s left to refund", q->payment_ref,
+                           kf_fen_format (p->amount_fen - record->refunded_fen, left, sizeof left));
+    }
+    Kf__Unit *unit = s_unit_get (self, txn, estate, p->unit, arena);
+    if (!unit)
+        return kf_txn_ok (txn) ? kf_txn_fail (txn, "payment %s names unit %s, which is not there", q->payment_ref,
+                                              p->unit) : -1;
+    //  Credit first; then what the payment paid, newest notice first.
+    int64_t left = q->amount_fen;
+    int64_t from_credit = unit->credit_fen < left ? unit->credit_fen : left;
+    S_SET (unit, credit_fen, unit->credit_fen - from_credit);
+    left -= from_credit;
+    int64_t *reversed = kf_arena_alloc (arena, (p->n_allocations + 1) * sizeof *reversed);
+    if (!reversed)
+        return kf_txn_fail (txn, "out of memory");
+    for (size_t i = 0; i < p->n_allocations; i++)
+        reversed [i] = i < record->n_reversed_fen ? record->reversed_fen [i] : 0;
+    for (size_t i = p->n_allocations; i-- > 0 && left > 0 && kf_txn_ok (txn); ) {
+        char id [KF_ID_MAX + 1], unit_id [S_UNIT_MAX + 1];
+        uint32_t period;
+        if (!s_invoice_no_parse (p->allocations [i]->invoice_no, id, &period, unit_id))
+            continue;
+        Kf__Invoice *invoice = s_invoice_get (self, txn, estate, period, unit_id, arena);
+        if (!invoice)
+            continue;
+        int64_t back = p->allocations [i]->amount_fen - reversed [i];
+        if (back > left)
+            back = left;
+        if (back > invoice->paid_fen)
+            back = invoice->paid_fen;
+        if (back <= 0)
+            continue;
+        reversed [i] += back;
+        S_SET (invoice, paid_fen, invoice->paid_fen - back);
+        if (s_outstanding (invoice) > 0)
+            S_SET (invoice, settled_at_ms, 0);
+        s_invoice_put (self, txn, invoice);
+        left -= back;
+    }
+    if (left > 0) {
+        char short_of [32];
+        return S_CONFLICT ("unit %s is ¥%s short of that refund: its credit and what the payment paid are less",
+                           p->unit, kf_fen_format (left, short_of, sizeof short_of));
+    }
+    S_SET (record, refunded_fen, record->refunded_fen + q->amount_fen);
+    record->reversed_fen = reversed;
+    record->n_reversed_fen = p->n_allocations;
+    kf_txn_put_msg (txn, self->payments, &payment_key, &record->base);
+    Kf__PaymentRefunded *r = (Kf__PaymentRefunded *) kf_arena_message (arena, &kf__payment_refunded__descriptor);
+    if (!r)
+        return kf_txn_fail (txn, "out of memory");
+    r->payment_ref = q->payment_ref;
+    r->refund_ref = q->refund_ref;
+    r->unit = p->unit;
+    S_SET (r, amount_fen, q->amount_fen);
+    r->receipt_no = (char *) s_receipt_no (self, txn, estate, arena);
+    r->reason = q->reason;
+    kf_txn_put_msg (txn, self->refunds, &refund_key, &r->base);
+    char what [160];
+    snprintf (what, sizeof what, "refund %s of payment %s, receipt %s", q->refund_ref, q->payment_ref, r->receipt_no);
+    s_ledger (self, txn, now_ms, unit, what, q->amount_fen, 0);
+    s_unit_put (self, txn, unit);
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_PAYMENT_REFUNDED;
+    event.payment_refunded = r;
+    event.actor = request->actor;
+    s_emit (self, txn, now_ms, estate, &event, NULL);
+    reply->result_case = KF__REPLY__RESULT_REFUND;
+    reply->refund = r;
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  ---- statements and reports --------------------------------------------------------------------
+
+#define S_STATEMENT_MAX 2000   //  lines of a statement shown: the newest
+
+typedef struct {
+    Kf__StatementLine **lines;
+    size_t count;
+    kf_arena_t *arena;
+} s_statement_t;
+
+static int
+s_statement_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) key;
+    s_statement_t *st = arg;
+    kf_err_t err;
+    Kf__StatementLine *line = (Kf__StatementLine *) kf_codec_unpack_in (st->arena, &kf__statement_line__descriptor,
+                                                                        value.data, value.size, &err);
+    if (!line)
+        return kf_txn_fail (txn, "a ledger line does not decode: %s", err.text);
+    if (st->count == S_STATEMENT_MAX) {
+        memmove (st->lines, st->lines + 1, (S_STATEMENT_MAX - 1) * sizeof *st->lines);
+        st->count--;
+    }
+    st->lines [st->count++] = line;
+    return 0;
+}
+
+static int
+s_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__GetStatement *q = request->statement;
+    const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
+    if (!e)
+        return -1;
+    if (!q->unit || !kf_unit_valid (q->unit))
+        return S_BAD ("unit '%s' is not a unit (building-unit-room)", q->unit ? q->unit : "");
+    Kf__Unit *unit = s_unit_get (self, txn, e->estate->id, q->unit, arena);
+    if (!unit)
+        return kf_txn_ok (txn) ? S_NOT_FOUND ("no unit %s in %s", q->unit, e->estate->id) : -1;
+    s_statement_t st = { kf_arena_alloc (arena, S_STATEMENT_MAX * sizeof (Kf__StatementLine *)), 0, arena };
+    Kf__Statement *statement = (Kf__Statement *) kf_arena_message (arena, &kf__statement__descriptor);
+    if (!st.lines || !statement)
+        return kf_txn_fail (txn, "out of memory");
+    kf_key_t prefix;
+    kf_key_make (&prefix, "s|s|", e->estate->id, q->unit);
+    if (kf_txn_scan (txn, self->ledger, &prefix, s_statement_row, &st) < 0)
+        return -1;
+    statement->unit = unit->unit;
+    statement->lines = st.lines;
+    statement->n_lines = st.count;
+    S_SET (statement, balance_fen, unit->balance_fen);
+    reply->result_case = KF__REPLY__RESULT_STATEMENT;
+    reply->statement = statement;
+    return 0;
+}
+
+static bool
+s_period_valid (uint32_t period)
+{
+    return period / 100 >= 2000 && period / 100 <= 2999 && period % 100 >= 1 && period % 100 <= 12;
+}
+
+static int
+s_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__ReportCollection *q = request->report_collection;
+    uint32_t from = q->period_from, to = q->has_period_to && q->period_to ? q->period_to : q->period_from;
+    if (!s_period_valid (from) || !s_period_valid (to) || to < from)
+        return S_BAD ("the periods are months (yyyymm), the first not after the last");
+    Kf__CollectionReport *report = (Kf__CollectionReport *) kf_arena_message (arena, &kf__collection_report__descriptor);
+    if (!report || !(report->rows = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *report->rows)))
+        return kf_txn_fail (txn, "out of memory");
+    const char *only = q->estate && *q->estate ? q->estate : NULL;
+    if (only && (!s_estate (self, only) || !s_in_scope (request, only)))
+        return S_NOT_FOUND ("unknown estate '%s'", only);
+    for (size_t i = 0; i < self->estate_count; i++) {
+        const char *estate = self->estates [i].estate->id;
+        if ((only && strcmp (only, estate) != 0) || !s_in_scope (request, estate))
+            continue;
+        int64_t billed = 0, collected = 0;
+        kf_key_t start, prefix;
+        kf_key_make (&start, "s|u", estate, from);
+        kf_key_make (&prefix, "s|", estate);
+        kf_cursor_t *cursor = kf_cursor_open (txn, self->invoices);
+        kf_val_t k, v;
+        for (int found = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;
+             found == KF_FOUND && kf_key_has_prefix (k, &prefix); found = kf_cursor_next (cursor, &k, &v)) {
+            const uint8_t *b = (const uint8_t *) k.data + prefix.size;
+            uint32_t period = (uint32_t) b [0] << 24 | (uint32_t) b [1] << 16 | (uint32_t) b [2] << 8 | b [3];
+            if (period > to)
+                break;
+            Kf__Invoice *invoice = kf__invoice__unpack (NULL, v.size, v.data);
+            if (!invoice || !invoice->issued) {
+                kf__invoice__free_unpacked (invoice, NULL);
+                kf_cursor_close (&cursor);
+                return kf_txn_fail (txn, "a notice does not decode");
+            }
+            int64_t total = invoice->issued->total_fen;
+            billed += total;
+            collected += invoice->paid_fen < total ? invoice->paid_fen : total;
+            kf__invoice__free_unpacked (invoice, NULL);
+        }
+        kf_cursor_close (&cursor);
+        Kf__CollectionRow *row = (Kf__CollectionRow *) kf_arena_message (arena, &kf__collection_row__descriptor);
+        if (!row)
+            return kf_txn_fail (txn, "out of memory");
+        row->estate = (char *) estate;
+        S_SET (row, billed_fen, billed);
+        S_SET (row, collected_fen, collected);
+        S_SET (row, rate_permille, billed > 0 ? (uint32_t) billing_muldiv (collected, 1000, billed) : 0);
+        report->rows [report->n_rows++] = row;
+    }
+    S_SET (report, period_from, from);
+    S_SET (report, period_to, to);
+    reply->result_case = KF__REPLY__RESULT_COLLECTION;
+    reply->collection = report;
+    return 0;
+}
+
+static int
+s_arrears_report (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                  kf_arena_t *arena)
+{
+    const s_estate_t *e = s_request_estate (self, request, request->report_arrears->estate, reply, arena);
+    if (!e)
+        return -1;
+    Kf__ArrearsReport *report = (Kf__ArrearsReport *) kf_arena_message (arena, &kf__arrears_report__descriptor);
+    if (!report)
+        return kf_txn_fail (txn, "out of memory");
+    report->estate = (char *) e->estate->id;
+    int64_t buckets [4] = { 0 };
+    kf_key_t prefix;
+    kf_key_make (&prefix, "s|", e->estate->id);
+    kf_cursor_t *cursor = kf_cursor_open (txn, self->open);
+    kf_val_t k, v;
+    int offset = e->estate->utc_offset_min;
+    for (int found = cursor ? kf_cursor_seek (cursor, &prefix, &k, &v) : -1;
+         found == KF_FOUND && kf_key_has_prefix (k, &prefix) && kf_txn_ok (txn); found = kf_cursor_next (cursor, &k, &v)) {
+        char estate [KF_ID_MAX + 1], again [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
+        int64_t due;
+        uint32_t period;
+        if (kf_key_scan (k.data, k.size, "s|t|s|u|s", estate, sizeof estate, &due, again, sizeof again, &period,
+                         unit, sizeof unit))
+            continue;
+        if (due > now_ms)
+            break;
+        Kf__Invoice *invoice = s_invoice_get (self, txn, estate, period, unit, self->scratch);
+        if (!invoice)
+            continue;
+        int64_t days = kf_local_day (now_ms, offset) - kf_local_day (due - 1, offset);
+        int bucket = days <= 30 ? 0 : days <= 90 ? 1 : days <= 180 ? 2 : 3;
+        buckets [bucket] += s_outstanding (invoice);
+    }
+    kf_cursor_close (&cursor);
+    kf_arena_reset (self->scratch);
+    S_SET (report, days_0_30_fen, buckets [0]);
+    S_SET (report, days_31_90_fen, buckets [1]);
+    S_SET (report, days_91_180_fen, buckets [2]);
+    S_SET (report, days_over_180_fen, buckets [3]);
+    reply->result_case = KF__REPLY__RESULT_ARREARS;
+    reply->arrears = report;
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+int
+billing_handle_request (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                        Kf__Reply *reply, kf_arena_t *arena)
+{
+    assert (self && txn && request && reply && arena);
+    s_tables (self, txn);
+    switch (request->command_case) {
+        case KF__REQUEST__COMMAND_IMPORT_UNITS:
+            return s_import (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_UNITS:
+            return s_list_units (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_SET_FEE_SCHEDULE:
+            return s_set_schedule (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_RUN_BILLING:
+            return s_run (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_PAY:
+            return s_pay (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_REFUND:
+            return s_refund (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_STATEMENT:
+            return s_statement (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_REPORT_COLLECTION:
+            return s_collection (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_REPORT_ARREARS:
+            return s_arrears_report (self, txn, now_ms, request, reply, arena);
+        default:
+            return S_BAD ("kefu-billing does not answer this command");
+    }
+}
+
+//  ---- paid services ------------------------------------------------------------------------------
+
+int
+billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
+{
+    assert (self && txn && event);
+    s_tables (self, txn);
+    if (event->body_case != KF__ENVELOPE__BODY_ORDER_COMPLETED)
+        return 0;
+    const Kf__OrderCompleted *o = event->order_completed;
+    if (!o->paid_service || o->amount_fen <= 0 || !o->order_no || !o->unit || !kf_unit_valid (o->unit)
+    ||  !s_estate (self, event->estate))
+        return 0;
+    if (o->amount_fen > BILLING_AMOUNT_MAX) {
+        kf_warning ("%s: a paid service of %" PRId64 " fen is beyond any notice: not charged", o->order_no, o->amount_fen);
+        return 0;
+    }
+    kf_arena_reset (self->scratch);
+    kf_key_t key;
+    kf_key_make (&key, "s|s", event->estate, o->order_no);
+    kf_val_t known;
+    int rc = kf_txn_get (txn, self->charges, &key, &known);
+    if (rc != KF_NOTFOUND)
+        return rc == KF_FOUND ? 0 : -1;   //  charged once, however often replayed
+    char description [160];
+    snprintf (description, sizeof description, "paid service, order %s", o->order_no);
+    Kf__InvoiceChargeAdded charge = KF__INVOICE_CHARGE_ADDED__INIT;
+    charge.charge_id = o->order_no;
+    charge.unit = o->unit;
+    S_SET (&charge, amount_fen, o->amount_fen);
+    charge.description = description;
+    Kf__ChargeRecord record = KF__CHARGE_RECORD__INIT;
+    record.charge = &charge;
+    record.estate = event->estate;
+    S_SET (&record, at_ms, event->has_occurred_at_ms ? event->occurred_at_ms : now_ms);
+    kf_txn_put_msg (txn, self->charges, &key, &record.base);
+    kf_key_t pending;
+    kf_key_make (&pending, "s|s|s", event->estate, o->unit, o->order_no);
+    kf_txn_put (txn, self->pending, &pending, "", 0);
+    Kf__Envelope out = KF__ENVELOPE__INIT;
+    out.body_case = KF__ENVELOPE__BODY_INVOICE_CHARGE_ADDED;
+    out.invoice_charge_added = &charge;
+    s_emit (self, txn, now_ms, event->estate, &out, event->event_id);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  ---- arrears: once a local day per estate ------------------------------------------------------------
+
+static uint32_t
+s_today (const s_estate_t *e, int64_t now_ms)
+{
+    return kf_day_to_yyyymmdd (kf_local_day (now_ms, e->estate->utc_offset_min));
+}
+
+static Kf__ArrearsDay *
+s_arrears_day (billing_t *self, kf_txn_t *txn, const s_estate_t *e, kf_arena_t *arena)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s", e->estate->id);
+    return (Kf__ArrearsDay *) s_get (txn, self->arrears, &key, &kf__arrears_day__descriptor, arena);
+}
+
+static bool
+s_day_has_work (const Kf__ArrearsDay *day, uint32_t today)
+{
+    return !day || day->day < today || (day->has_cursor && day->cursor.len > 0);
+}
+
+bool
+billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms)
+{
+    assert (self && txn);
+    s_tables (self, txn);
+    kf_arena_reset (self->scratch);
+    for (size_t i = 0; i < self->estate_count; i++)
+        if (s_day_has_work (s_arrears_day (self, txn, &self->estates [i], self->scratch), s_today (&self->estates [i], now_ms)))
+            return true;
+    return false;
+}
+
+//  One overdue notice on a new day: its late fee up to today, and the
+//  highest reminder step it has reached and not been sent.
+static void
+s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, Kf__Invoice *invoice,
+           kf_arena_t *arena)
+{
+    const Kf__InvoiceIssued *i = invoice->issued;
+    int offset = e->estate->utc_offset_min;
+    int64_t days_overdue = kf_local_day (now_ms, offset) - kf_local_day (i->due_at_ms - 1, offset);
+    if (days_overdue <= 0 || s_outstanding (invoice) <= 0)
+        return;
+    bool changed = false;
+    int64_t chargeable = days_overdue - e->late_fee_grace_days;
+    if (e->late_fee_per_day > 0 && chargeable > invoice->late_fee_days) {
+        int64_t unpaid = i->total_fen - invoice->paid_fen;
+        int64_t fee = billing_late_fee (i->total_fen, unpaid > 0 ? unpaid : 0, invoice->late_fee_fen,
+                                        e->late_fee_per_day, (int) (chargeable - invoice->late_fee_days),
+                                        e->late_fee_cap_percent);
+        int64_t added = fee - invoice->late_fee_fen;
+        S_SET (invoice, late_fee_days, (uint32_t) chargeable);
+        changed = true;
+        if (added > 0) {
+            S_SET (invoice, late_fee_fen, fee);
+            Kf__InvoiceLateFee late = KF__INVOICE_LATE_FEE__INIT;
+            late.invoice_no = i->invoice_no;
+            late.unit = i->unit;
+            S_SET (&late, amount_fen, added);
+            S_SET (&late, days_overdue, (uint32_t) chargeable);
+            S_SET (&late, total_late_fee_fen, fee);
+            Kf__Envelope event = KF__ENVELOPE__INIT;
+            event.body_case = KF__ENVELOPE__BODY_INVOICE_LATE_FEE;
+            event.invoice_late_fee = &late;
+            s_emit (self, txn, now_ms, invoice->estate, &event, NULL);
+            Kf__Unit *unit = s_unit_get (self, txn, invoice->estate, i->unit, arena);
+            if (unit) {
+                char what [120];
+                snprintf (what, sizeof what, "late fee on %s, %" PRId64 " days", i->invoice_no, chargeable);
+                s_ledger (self, txn, now_ms, unit, what, added, 0);
+                s_unit_put (self, txn, unit);
+            }
+        }
+    }
+    int step = 0;
+    for (int s = 0; s < e->step_count; s++)
+        if (e->steps [s] <= days_overdue && (uint32_t) e->steps [s] > invoice->reminder_step)
+            step = e->steps [s];
+    if (step) {
+        S_SET (invoice, reminder_step, (uint32_t) step);
+        changed = true;
+        Kf__ReminderSent reminder = KF__REMINDER_SENT__INIT;
+        reminder.invoice_no = i->invoice_no;
+        reminder.unit = i->unit;
+        S_SET (&reminder, days_overdue, (uint32_t) step);
+        S_SET (&reminder, outstanding_fen, s_outstanding (invoice));
+        Kf__Envelope event = KF__ENVELOPE__INIT;
+        event.body_case = KF__ENVELOPE__BODY_REMINDER_SENT;
+        event.reminder_sent = &reminder;
+        s_emit (self, txn, now_ms, invoice->estate, &event, NULL);
+    }
+    if (changed)
+        s_invoice_put (self, txn, invoice);
+}
+
+int
+billing_arrears_step (billing_t *self, kf_txn_t *txn, int64_t now_ms)
+{
+    assert (self && txn);
+    s_tables (self, txn);
+    for (size_t i = 0; i < self->estate_count; i++) {
+        const s_estate_t *e = &self->estates [i];
+        kf_arena_reset (self->scratch);
+        uint32_t today = s_today (e, now_ms);
+        Kf__ArrearsDay *day = s_arrears_day (self, txn, e, self->scratch);
+        if (!kf_txn_ok (txn))
+            return -1;
+        if (!s_day_has_work (day, today))
+            continue;
+        Kf__ArrearsDay fresh = KF__ARREARS_DAY__INIT;
+        kf_key_t from, prefix;
+        kf_key_make (&prefix, "s|", e->estate->id);
+        if (!day || day->day < today) {
+            day = &fresh;
+            fresh.estate = (char *) e->estate->id;
+            S_SET (&fresh, day, today);
+            from = prefix;
+        }
+        else {
+            from.size = day->cursor.len <= KF_KEY_MAX ? day->cursor.len : 0;
+            memcpy (from.data, day->cursor.data, from.size);
+        }
+        kf_cursor_t *cursor = kf_cursor_open (txn, self->open);
+        kf_val_t k, v;
+        int done = 0, found = cursor ? kf_cursor_seek (cursor, &from, &k, &v) : -1;
+        kf_key_t next = { 0 };
+        while (found == KF_FOUND && kf_key_has_prefix (k, &prefix) && kf_txn_ok (txn)) {
+            char estate [KF_ID_MAX + 1], again [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
+            int64_t due;
+            uint32_t period;
+            if (kf_key_scan (k.data, k.size, "s|t|s|u|s", estate, sizeof estate, &due, again, sizeof again, &period,
+                             unit, sizeof unit) || due > now_ms)
+                break;
+            if (done == BILLING_ARREARS_CHUNK) {
+                next.size = k.size;
+                memcpy (next.data, k.data, k.size);
+                break;
+            }
+            Kf__Invoice *invoice = s_invoice_get (self, txn, estate, period, unit, self->scratch);
+            if (invoice)
+                s_overdue (self, txn, now_ms, e, invoice, self->scratch);
+            done++;
+            //  s_overdue may have written to the table walked: find the next key afresh.
+            kf_key_t here;
+            kf_key_make (&here, "s|t|s|u|s", estate, due, again, period, unit);
+            found = kf_cursor_seek (cursor, &here, &k, &v);
+            if (found == KF_FOUND && k.size == here.size && memcmp (k.data, here.data, k.size) == 0)
+                found = kf_cursor_next (cursor, &k, &v);
+        }
+        kf_cursor_close (&cursor);
+        day->cursor.data = next.data;
+        day->cursor.len = next.size;
+        day->has_cursor = 1;
+        kf_key_t key;
+        kf_key_make (&key, "s", e->estate->id);
+        kf_txn_put_msg (txn, self->arrears, &key, &day->base);
+        if (done)
+            kf_info ("%s: arrears of %u: %d overdue notice%s looked at", e->estate->id, today, done, done == 1 ? "" : "s");
+        return kf_txn_ok (txn) ? done : -1;
+    }
+    return 0;
+}

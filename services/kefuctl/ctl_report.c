@@ -1,0 +1,47 @@
+/*  kefuctl — report NAME: each service's reports, by name.  */
+#include "ctl.h"
+
+static const struct {
+    const char *name;
+    int (*run) (ctl_t *ctl, int argc, char **argv);
+} s_reports [] = {
+    { "sla", ctl_report_sla },
+    { "collection", ctl_report_collection },
+    { "arrears", ctl_report_arrears },
+};
+
+static int
+s_report (ctl_t *ctl, int argc, char **argv)
+{
+    if (argc < 2 || strcmp (argv [1], "--help") == 0 || strcmp (argv [1], "-h") == 0) {
+        int code;
+        static const struct option none [] = { { NULL, 0, NULL, 0 } };
+        if (argc >= 2) {
+            ctl_options (ctl, &ctl_report_command, argc, argv, none, ctl_no_option, NULL, &code);
+            return code;
+        }
+        return ctl_fail (CTL_USAGE, "report: which report? (sla, collection or arrears)");
+    }
+    for (size_t i = 0; i < sizeof s_reports / sizeof s_reports [0]; i++)
+        if (strcmp (argv [1], s_reports [i].name) == 0)
+            return s_reports [i].run (ctl, argc - 1, argv + 1);
+    return ctl_fail (CTL_USAGE, "report: unknown report '%s' (sla, collection or arrears)", argv [1]);
+}
+
+const ctl_command_t ctl_report_command = {
+    "report", "reports: sla (on-time rate), collection (收缴率), arrears (ageing)",
+    "report sla [--estate E] [--from TIME] [--to TIME] [--by estate|department|category]\n"
+    "       kefuctl report collection --from YYYY-MM [--to YYYY-MM] [--estate E]\n"
+    "       kefuctl report arrears --estate E\n\n"
+    "sla: the on-time rate of the SLA targets that fell due in the period (to:\n"
+    "now when not given), by estate (default), department or category, and the\n"
+    "valid-complaint handling rate of the complaints filed in the period\n"
+    "(cancelled ones are not valid), against the standard's 95 %. Times are\n"
+    "local to the estate: 2026-09-01, or 2026-09-01 08:30; a bare date as --to\n"
+    "includes that day.\n"
+    "collection: billed and collected per estate for the notices of the months\n"
+    "from..to (late fees aside), and the collection rate.\n"
+    "arrears: what is owed on overdue notices, by days overdue: 0-30, 31-90,\n"
+    "91-180, over 180.",
+    s_report
+};

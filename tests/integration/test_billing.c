@@ -1,0 +1,309 @@
+/*  Integration tests of kefu-billing: the real kefu-bus, kefu-intake,
+    kefu-dispatch and kefu-billing on ipc:// endpoints in a scratch
+    directory, on a file clock, driven through kefuctl (and a DEALER for
+    the kill -9 run).
+
+    Three estates import their units (a bad file first: every line reported,
+    nothing imported), get fee schedules and a month's run, twice (the
+    second issues nothing). Payments are idempotent on their reference. A
+    paid repair, completed through dispatch while billing is killed, is
+    charged on the next notice exactly once. A run over 45,000 units is
+    killed with kill -9 three times in its middle: in the end every unit
+    has exactly one notice.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kf_test.h"
+#include "kf_harness.h"
+
+static char s_config [256], s_clock [256];
+
+#define OUT_SIZE (1 << 20)
+static char s_out [OUT_SIZE], s_err [8192];
+
+#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
+                        __VA_ARGS__, NULL)
+
+//  A kefuctl call that must succeed; its complaint when it does not.
+#define CTL_OK(...) do { if (CTL (__VA_ARGS__)) fail_msg ("kefuctl: %s", s_err); } while (0)
+
+#define S_BIG 45000   //  units of E003: three chunks of a run
+
+static void
+s_write_config (void)
+{
+    const char *d = kf_test_dir;
+    char text [8192];
+    snprintf (text, sizeof text,
+        "cluster\n    name = c1\n    data_dir = %s/data\n"
+        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
+        "estates\n"
+        "    E001\n        name = Riverside\n"
+        "        staff\n"
+        "            W01\n                name = Wang\n                department = engineering\n"
+        "                shifts = \"daily 00:00-24:00\"\n"
+        "    E002\n        name = Maple\n"
+        "    E003\n        name = Harbour\n"
+        "services\n"
+        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
+        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
+        "    billing\n        endpoint = ipc://%s/billing\n        replay = ipc://%s/billing-replay\n",
+        d, d, d, d, d, d, d, d, d);
+    h_write ("kefu.conf", text, s_config, sizeof s_config);
+}
+
+static bool
+s_answers (void *arg)
+{
+    return CTL ("ping", (const char *) arg) == 0;
+}
+
+static const char *s_services [] = { "intake", "dispatch", "billing", NULL };
+static h_proc_t s_procs [H_CLUSTER_MAX];   //  the bus, then s_services
+static h_proc_t *const s_billing = &s_procs [3];
+
+static int
+s_cluster_up (void **state)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    h_init ();
+    s_write_config ();
+    snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
+    if (CTL ("clock", "set", "2026-11-01T09:00:00+08:00", "--file", s_clock))
+        return -1;
+    return h_cluster_up (s_procs, s_services, s_config, s_clock);
+}
+
+static int
+s_cluster_down (void **state)
+{
+    int rc = h_cluster_down (s_procs, s_services);
+    h_teardown (state);
+    return rc;
+}
+
+static int
+s_occurrences (const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = haystack; (p = strstr (p, needle)); p += strlen (needle))
+        n++;
+    return n;
+}
+
+static void
+s_schedule (const char *estate)
+{
+    if (CTL ("billing", "schedule", "--estate", estate, "--from", "2026-01-01", "--rate", "highrise:2.35",
+             "--rate", "default:2.00", "--parking", "300", "--fixed", "garbage:10.00", "--vacant-discount", "30"))
+        fail_msg ("schedule %s: %s", estate, s_err);
+}
+
+//  ---- three estates, a month, twice -----------------------------------------------------------
+
+static void
+test_import_and_run_three_estates (void **state)
+{
+    (void) state;
+    char path [256];
+    h_write ("bad.csv", "unit,area_m2,occupied\n1-1-101,89.50,yes\n1-1-102,-3,yes\nbad,1,yes\n", path, sizeof path);
+    assert_int_equal (CTL ("units", "import", path, "--estate", "E001"), 1);
+    assert_non_null (strstr (s_out, "line 3: area_m2 '-3'"));
+    assert_non_null (strstr (s_out, "line 4: 'bad' is not a unit"));
+    assert_non_null (strstr (s_err, "2 lines rejected; nothing imported"));
+    CTL_OK ("--json", "units", "--estate", "E001");
+    assert_null (strstr (s_out, "1-1-101"));
+    h_write ("e1.csv", "unit,area_m2,owner_name,occupied,building_type,parking_spaces\n"
+                       "1-1-101,89.50,\"Zhang, San\",yes,highrise,0\n"
+                       "1-1-102,120.00,Li Si,no,highrise,1\n"
+                       "2-1-101,100.00,Wu,yes,,0\n", path, sizeof path);
+    CTL_OK ("units", "import", path, "--estate", "E001");
+    assert_non_null (strstr (s_out, "3 units imported"));
+    h_write ("e2.csv", "unit,area_m2\n1-1-1,50\n1-1-2,60\n", path, sizeof path);
+    CTL_OK ("units", "import", path, "--estate", "E002");
+    assert_int_equal (CTL ("billing", "run", "--estate", "E002", "--period", "2026-11"), 1);
+    assert_non_null (strstr (s_err, "no fee schedule of E002"));
+    for (int i = 1; i <= 2; i++) {
+        char estate [16];
+        snprintf (estate, sizeof estate, "E00%d", i);
+        s_schedule (estate);
+    }
+    CTL_OK ("billing", "run", "--estate", "E001", "--period", "2026-11");
+    //  ¥220.33 + ¥507.40 + ¥210.00
+    assert_non_null (strstr (s_out, "E001 2026-11: 3 notices issued (¥937.73), 0 units already billed"));
+    CTL_OK ("billing", "run", "--estate", "E002", "--period", "2026-11");
+    assert_non_null (strstr (s_out, "2 notices issued (¥240.00)"));
+    CTL_OK ("billing", "run", "--estate", "E001", "--period", "2026-11");
+    assert_non_null (strstr (s_out, "0 notices issued (¥0.00), 3 units already billed"));
+    CTL_OK ("units", "--estate", "E001");
+    assert_non_null (strstr (s_out, "3 of 3 units"));
+    assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "2026-13"), 2);
+    assert_int_equal (CTL ("billing", "run", "--period", "2026-11"), 2);
+    assert_int_equal (CTL ("--scope", "E002", "billing", "run", "--estate", "E001", "--period", "2026-11"), 1);
+}
+
+//  ---- payments, and a paid repair charged once across a kill -9 -----------------------------------
+
+static bool
+s_order_completed_seen (void *arg)
+{
+    return CTL ("--json", "order", "show", (const char *) arg) == 0 && strstr (s_out, "ORDER_STATUS_COMPLETED");
+}
+
+static void
+test_payments_and_paid_service (void **state)
+{
+    (void) state;
+    CTL_OK ("billing", "pay", "1-1-101", "100.00", "--ref", "WX-1", "--estate", "E001",
+                           "--method", "wechat");
+    assert_non_null (strstr (s_out, "paid    E001-202611-1-1-101  ¥100.00"));
+    char receipt [64];
+    snprintf (receipt, sizeof receipt, "%.*s", (int) strcspn (s_out, ":"), s_out);
+    CTL_OK ("billing", "pay", "1-1-101", "100.00", "--ref", "WX-1", "--estate", "E001", "--method", "wechat");
+    assert_non_null (strstr (s_out, receipt));
+    assert_int_equal (CTL ("billing", "pay", "1-1-101", "100.01", "--ref", "WX-1", "--estate", "E001"), 1);
+    assert_non_null (strstr (s_err, "payment_ref WX-1 was used for another payment"));
+    assert_int_equal (CTL ("billing", "pay", "1-1-101", "1.234", "--ref", "WX-2", "--estate", "E001"), 2);
+    assert_int_equal (CTL ("billing", "pay", "1-1-101", "10", "--estate", "E001"), 2);
+    //  A paid repair in 1-1-101, completed while billing is being killed.
+    if (CTL ("--json", "file", "--estate", "E001", "--unit", "1-1-101", "--name", "张三", "--phone", "13800000000",
+             "--type", "repair", "--channel", "phone", "--category", "plumbing", "replace the tap"))
+        fail_msg ("file: %s", s_err);
+    char ticket_no [64], order_no [80];
+    h_json_field (s_out, "ticket_no", ticket_no, sizeof ticket_no);
+    snprintf (order_no, sizeof order_no, "%s-W1", ticket_no);
+    assert_true (h_wait_for (s_answers, "dispatch", 5000));
+    for (const char *step [] = { "accept", "start", NULL }, **s = step; *s; s++)
+        for (int tries = 0; CTL ("--as", "W01", "--role", "technician", "order", *s, order_no); tries++)
+            if (tries == 100)
+                fail_msg ("%s: %s", *s, s_err);
+            else
+                usleep (50000);
+    CTL_OK ("--as", "W01", "--role", "technician", "order", "complete", order_no, "--paid", "60");
+    h_kill9 (s_billing);
+    assert_true (h_wait_for (s_order_completed_seen, order_no, 10000));
+    h_start (s_billing);
+    assert_true (h_wait_for (s_answers, "billing", 10000));
+    h_kill9 (s_billing);
+    h_start (s_billing);
+    assert_true (h_wait_for (s_answers, "billing", 10000));
+    CTL_OK ("clock", "set", "2026-12-01T09:00:00+08:00", "--file", s_clock);
+    //  December's notice of 1-1-101: ¥220.33 + the repair's ¥60.00, once.
+    bool charged = false;
+    for (int tries = 0; tries < 100 && !charged; tries++) {
+        CTL_OK ("--json", "billing", "run", "--estate", "E001", "--period", "2026-12");
+        CTL_OK ("billing", "statement", "1-1-101", "--estate", "E001");
+        charged = strstr (s_out, "notice E001-202612-1-1-101") != NULL;
+    }
+    assert_true (charged);
+    assert_int_equal (s_occurrences (s_out, "280.33"), 1);
+    assert_non_null (strstr (s_out, "1-1-101 owes ¥400.66"));   //  220.33 - 100 + 280.33
+    CTL_OK ("report", "collection", "--from", "2026-11", "--to", "2026-12", "--estate", "E001");
+    //  November ¥937.73, December ¥997.73 (the repair's ¥60 with it); ¥100.00 collected.
+    assert_non_null (strstr (s_out, "1935.46"));
+    assert_non_null (strstr (s_out, "100.00"));
+    assert_non_null (strstr (s_out, "5.2 %"));
+}
+
+//  ---- kill -9 in the middle of a run -------------------------------------------------------------
+
+//  One chunk of E003's November run, as kefuctl sends it.
+static void
+s_send_run (zsock_t *client)
+{
+    Kf__RunBilling run = KF__RUN_BILLING__INIT;
+    run.estate = "E003";
+    run.period = 202611;
+    run.has_period = 1;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.role = KF__ROLE__ROLE_OPERATIONS;
+    request.has_role = 1;
+    request.command_case = KF__REQUEST__COMMAND_RUN_BILLING;
+    request.run_billing = &run;
+    h_send_request (client, &request);
+}
+
+static Kf__Reply *
+s_run_request (zsock_t *client, int timeout_ms)
+{
+    s_send_run (client);
+    zsock_set_rcvtimeo (client, timeout_ms);
+    zframe_t *frame = zframe_recv (client);
+    Kf__Reply *reply = frame ? kf__reply__unpack (NULL, zframe_size (frame), zframe_data (frame)) : NULL;
+    zframe_destroy (&frame);
+    return reply;
+}
+
+static void
+test_kill9_in_the_middle_of_a_run (void **state)
+{
+    (void) state;
+    size_t size = 64 + (size_t) S_BIG * 32;
+    char *csv = malloc (size), path [256];
+    assert_non_null (csv);
+    size_t used = (size_t) snprintf (csv, size, "unit,area_m2\n");
+    for (int i = 0; i < S_BIG; i++)
+        used += (size_t) snprintf (csv + used, size - used, "%d-%d-%d,100\n", i / 10000 + 1, i / 100 % 100 + 1,
+                                   i % 100 + 1);
+    h_write ("big.csv", csv, path, sizeof path);
+    free (csv);
+    CTL_OK ("--timeout", "60000", "units", "import", path, "--estate", "E003");
+    assert_non_null (strstr (s_out, "45000 units imported"));
+    s_schedule ("E003");
+    char endpoint [256];
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/billing", kf_test_dir);
+    srandom ((unsigned) getpid ());
+    int kills = 0;
+    for (int round = 0; round < 200; round++) {
+        zsock_t *client = zsock_new_dealer (endpoint);
+        assert_non_null (client);
+        if (kills < 3) {
+            //  Send a chunk and kill billing while it works on it (or just after).
+            s_send_run (client);
+            usleep ((useconds_t) (20000 + random () % 200000));
+            h_kill9 (s_billing);
+            h_start (s_billing);
+            kills++;
+            zsock_destroy (&client);
+            assert_true (h_wait_for (s_answers, "billing", 10000));
+            continue;
+        }
+        Kf__Reply *reply = s_run_request (client, 60000);
+        zsock_destroy (&client);
+        assert_non_null (reply);
+        assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_OK);
+        bool done = reply->billing_run->remaining == 0;
+        kf__reply__free_unpacked (reply, NULL);
+        if (done)
+            break;
+    }
+    assert_int_equal (kills, 3);
+    //  One more pass: every unit already billed, none issued.
+    CTL_OK ("--timeout", "60000", "billing", "run", "--estate", "E003", "--period", "2026-11");
+    char want [160];
+    snprintf (want, sizeof want, "0 notices issued (¥0.00), %d units already billed", S_BIG);
+    assert_non_null (strstr (s_out, want));
+    //  And the money: 45,000 notices of 100 m² × ¥2.00 + ¥10.00 = ¥210.00.
+    CTL_OK ("--json", "report", "collection", "--from", "2026-11", "--estate", "E003");
+    char billed [32];
+    snprintf (want, sizeof want, "%lld", (long long) S_BIG * 21000);
+    assert_string_equal (h_json_field (s_out, "billed_fen", billed, sizeof billed), want);
+    print_message ("      %d units, %d kill -9 of kefu-billing in a run: %d notices, billed %s fen\n", S_BIG, kills,
+                   S_BIG, billed);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_import_and_run_three_estates),
+        cmocka_unit_test (test_payments_and_paid_service),
+        cmocka_unit_test (test_kill9_in_the_middle_of_a_run),
+    };
+    return cmocka_run_group_tests (tests, s_cluster_up, s_cluster_down);
+}

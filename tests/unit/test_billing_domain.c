@@ -1,0 +1,622 @@
+/*  Unit tests: billing's domain logic over a real store and outbox, without
+    sockets: the arithmetic (rounding half up to the fen, pro rata, late
+    fees with grace and cap), the all-or-nothing import, idempotent and
+    chunked billing runs, payments oldest first with credit, refunds, paid
+    services charged once, reminders and late fees day by day, statements
+    and reports.
+
+    E001 charges late fees: 0.05 % a day after 5 days of grace, at most
+    10 % of a notice. E002 keeps the defaults (no late fees).
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../services/billing/billing.h"
+#include "kf_commands.h"
+#include "kf_field.h"
+#include "kf_money.h"
+#include "kf_test.h"
+#include "kf_test_events.h"
+#include "kf_time.h"
+
+static const char *s_config_text =
+    "bus\n    publish = ipc://x/in\n    subscribe = ipc://x/out\n"
+    "estates\n"
+    "    E001\n        name = one\n"
+    "        billing\n            late_fee_per_day = 5\n            late_fee_grace_days = 5\n"
+    "            late_fee_cap_percent = 10\n"
+    "    E002\n        name = two\n";
+
+static const char *s_units_csv =
+    "unit,area_m2,owner_name,owner_phone,occupied,move_in_date,building_type,parking_spaces\n"
+    "1-1-101,89.50,\"Zhang, San\",13800000001,yes,,highrise,0\n"
+    "1-1-102,120.00,Li Si,13800000002,no,,highrise,1\n"
+    "1-1-103,89.50,Wang Wu,,yes,2026-11-16,highrise,0\n"
+    "1-1-104,89.50,Zhao Liu,,yes,2026-12-02,highrise,0\n"
+    "9-1-1,300.25,Qian Qi,,yes,2020-01-01,villa,2\n";
+
+typedef struct {
+    kf_config_t *config;
+    kf_store_t *store;
+    kf_outbox_t *outbox;
+    billing_t *billing;
+    kf_arena_t *arena;
+    int64_t now;
+    const Kf__Envelope *event;
+    const Kf__Request *request;
+    Kf__Reply reply;
+    kf_test_events_t events;
+} s_world_t;
+
+static s_world_t w;
+
+static void
+s_describe (const Kf__Envelope *event, char *out, size_t size)
+{
+    char kind [64], money [32];
+    kf_codec_event_kind (&event->base, kind, sizeof kind);
+    switch (event->body_case) {
+        case KF__ENVELOPE__BODY_REMINDER_SENT:
+            snprintf (out, size, "reminder(%u)", event->reminder_sent->days_overdue);
+            break;
+        case KF__ENVELOPE__BODY_INVOICE_LATE_FEE:
+            snprintf (out, size, "late_fee(%s)", kf_fen_format (event->invoice_late_fee->amount_fen, money, sizeof money));
+            break;
+        case KF__ENVELOPE__BODY_INVOICE_ISSUED:
+            snprintf (out, size, "issued(%s)", kf_fen_format (event->invoice_issued->total_fen, money, sizeof money));
+            break;
+        default:
+            snprintf (out, size, "%s", kind);
+    }
+}
+
+static int
+s_setup (void **state)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    char path [128];
+    snprintf (path, sizeof path, "%s/store", kf_test_dir);
+    const char *tables [] = { BILLING_TABLES, NULL };
+    memset (&w, 0, sizeof w);
+    kf_err_t err;
+    w.config = kf_config_load_text (s_config_text, "test", &err);
+    if (!w.config)
+        fail_msg ("%s", err.text);
+    w.store = kf_store_new (path, tables, NULL, NULL);
+    w.outbox = kf_outbox_new (w.store, "billing@c1", NULL);
+    w.arena = kf_arena_new ();
+    w.billing = billing_new (w.config, &err);
+    assert_non_null (w.billing);
+    billing_set_outbox (w.billing, w.outbox);
+    w.events = (kf_test_events_t) {
+        .store = w.store, .outbox = w.outbox, .stream = "billing@c1/E001", .describe = s_describe
+    };
+    w.now = kf_test_at ("2026-11-01 09:00");
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    billing_destroy (&w.billing);
+    kf_outbox_destroy (&w.outbox);
+    kf_store_destroy (&w.store);
+    kf_config_destroy (&w.config);
+    kf_arena_destroy (&w.arena);
+    return kf_test_dir_teardown (state);
+}
+
+//  ---- driving it --------------------------------------------------------------------------
+
+static int
+s_request_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    kf__reply__init (&w.reply);
+    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
+    return billing_handle_request (w.billing, txn, w.now, w.request, &w.reply, w.arena);
+}
+
+//  As kf_commands runs it: a refused request leaves nothing behind.
+static Kf__ReplyStatus
+s_do (Kf__Request *request)
+{
+    kf_arena_reset (w.arena);
+    if (!request->has_role) {
+        request->role = KF__ROLE__ROLE_MANAGER;
+        request->has_role = 1;
+    }
+    request->actor = "boss";
+    w.request = request;
+    kf_store_write (w.store, s_request_txn, NULL, NULL);
+    return w.reply.status;
+}
+
+static Kf__ReplyStatus
+s_import (const char *estate, const char *csv)
+{
+    Kf__ImportUnits import = KF__IMPORT_UNITS__INIT;
+    import.estate = (char *) estate;
+    import.csv.data = (uint8_t *) csv;
+    import.csv.len = strlen (csv);
+    import.has_csv = 1;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_IMPORT_UNITS;
+    request.import_units = &import;
+    return s_do (&request);
+}
+
+static void
+s_schedule (const char *estate, uint32_t from, int64_t highrise, int64_t villa)
+{
+    Kf__BuildingRate r1 = KF__BUILDING_RATE__INIT, r2 = KF__BUILDING_RATE__INIT;
+    r1.building_type = "highrise";
+    r1.fen_per_m2_month = highrise;
+    r1.has_fen_per_m2_month = r2.has_fen_per_m2_month = 1;
+    r2.building_type = "villa";
+    r2.fen_per_m2_month = villa;
+    Kf__BuildingRate *rates [] = { &r1, &r2 };
+    Kf__FeeItem garbage = KF__FEE_ITEM__INIT;
+    garbage.name = "garbage";
+    garbage.amount_fen = 1000;
+    garbage.has_amount_fen = 1;
+    Kf__FeeItem *items [] = { &garbage };
+    Kf__FeeSchedule f = KF__FEE_SCHEDULE__INIT;
+    f.effective_from = from;
+    f.has_effective_from = f.has_parking_fen_per_space = f.has_vacant_discount_percent = 1;
+    f.rates = rates;
+    f.n_rates = 2;
+    f.parking_fen_per_space = 30000;
+    f.fixed_items = items;
+    f.n_fixed_items = 1;
+    f.vacant_discount_percent = 30;
+    Kf__SetFeeSchedule set = KF__SET_FEE_SCHEDULE__INIT;
+    set.estate = (char *) estate;
+    set.schedule = &f;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SET_FEE_SCHEDULE;
+    request.set_fee_schedule = &set;
+    if (s_do (&request) != KF__REPLY_STATUS__REPLY_STATUS_OK)
+        fail_msg ("schedule: %s", w.reply.error);
+}
+
+static const Kf__BillingRunResult *
+s_run (const char *estate, uint32_t period)
+{
+    Kf__RunBilling run = KF__RUN_BILLING__INIT;
+    run.estate = (char *) estate;
+    run.period = period;
+    run.has_period = 1;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_RUN_BILLING;
+    request.run_billing = &run;
+    if (s_do (&request) != KF__REPLY_STATUS__REPLY_STATUS_OK)
+        fail_msg ("run: %s", w.reply.error);
+    return w.reply.billing_run;
+}
+
+static Kf__ReplyStatus
+s_pay (const char *unit, int64_t fen, const char *ref)
+{
+    Kf__Pay pay = KF__PAY__INIT;
+    pay.estate = "E001";
+    pay.unit = (char *) unit;
+    pay.amount_fen = fen;
+    pay.has_amount_fen = 1;
+    pay.payment_ref = (char *) ref;
+    pay.method = "wechat";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_PAY;
+    request.pay = &pay;
+    return s_do (&request);
+}
+
+static Kf__ReplyStatus
+s_refund (const char *payment_ref, int64_t fen, const char *ref)
+{
+    Kf__Refund refund = KF__REFUND__INIT;
+    refund.estate = "E001";
+    refund.payment_ref = (char *) payment_ref;
+    refund.refund_ref = (char *) ref;
+    refund.amount_fen = fen;
+    refund.has_amount_fen = 1;
+    refund.reason = "paid twice by mistake";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_REFUND;
+    request.refund = &refund;
+    return s_do (&request);
+}
+
+static const Kf__Statement *
+s_statement (const char *unit)
+{
+    Kf__GetStatement get = KF__GET_STATEMENT__INIT;
+    get.estate = "E001";
+    get.unit = (char *) unit;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_STATEMENT;
+    request.statement = &get;
+    if (s_do (&request) != KF__REPLY_STATUS__REPLY_STATUS_OK)
+        fail_msg ("statement: %s", w.reply.error);
+    return w.reply.statement;
+}
+
+static int
+s_arrears_txn (kf_txn_t *txn, void *arg)
+{
+    int *done = arg;
+    *done = billing_arrears_step (w.billing, txn, w.now);
+    return *done < 0 ? -1 : 0;
+}
+
+static int
+s_due_txn (kf_txn_t *txn, void *arg)
+{
+    *(bool *) arg = billing_arrears_due (w.billing, txn, w.now);
+    return 0;
+}
+
+//  The clock reaches `local`: the daily arrears job runs to its end.
+static void
+s_day (const char *local)
+{
+    w.now = kf_test_at (local);
+    for (int i = 0; i < 100; i++) {
+        bool due = false;
+        int done = 0;
+        assert_int_equal (kf_store_read (w.store, s_due_txn, &due, NULL), 0);
+        if (!due)
+            return;
+        assert_int_equal (kf_store_write (w.store, s_arrears_txn, &done, NULL), 0);
+    }
+    fail_msg ("the arrears job does not finish");
+}
+
+static const char *
+s_events (void)
+{
+    return kf_test_events (&w.events);
+}
+
+//  ---- the arithmetic -------------------------------------------------------------------------
+
+static void
+test_rounding_and_pro_rata (void **state)
+{
+    (void) state;
+    assert_int_equal (billing_muldiv (5, 1, 2), 3);     //  2.5 rounds up
+    assert_int_equal (billing_muldiv (49, 1, 100), 0);  //  0.49 down
+    assert_int_equal (billing_muldiv (1, 1, 2), 1);     //  0.5 up
+    //  89.50 m² at ¥2.35 = ¥210.325 -> ¥210.33; half of November -> ¥105.1625 -> ¥105.16.
+    assert_int_equal (billing_management_fee (8950, 235, 30, 30), 21033);
+    assert_int_equal (billing_management_fee (8950, 235, 15, 30), 10516);
+    assert_int_equal (billing_month_days (202602), 28);
+    assert_int_equal (billing_month_days (202802), 29);
+    assert_int_equal (billing_month_days (202612), 31);
+    assert_int_equal (billing_days_billed (202611, 0), 30);
+    assert_int_equal (billing_days_billed (202611, 20261116), 15);
+    assert_int_equal (billing_days_billed (202611, 20261101), 30);
+    assert_int_equal (billing_days_billed (202611, 20261130), 1);
+    assert_int_equal (billing_days_billed (202611, 20261201), 0);
+}
+
+static void
+test_late_fee_grace_and_cap (void **state)
+{
+    (void) state;
+    //  ¥1,000 unpaid at 0.05 % a day: ¥0.50 a day; capped at 10 %: ¥100.
+    assert_int_equal (billing_late_fee (100000, 100000, 0, 5, 10, 10), 500);
+    assert_int_equal (billing_late_fee (100000, 100000, 500, 5, 1, 10), 550);
+    assert_int_equal (billing_late_fee (100000, 100000, 9800, 5, 10, 10), 10000);
+    assert_int_equal (billing_late_fee (100000, 100000, 10000, 5, 10, 10), 10000);
+    //  Only on unpaid principal: half paid, half the fee; nothing unpaid, nothing.
+    assert_int_equal (billing_late_fee (100000, 50000, 0, 5, 10, 10), 250);
+    assert_int_equal (billing_late_fee (100000, 0, 700, 5, 10, 10), 700);
+    //  Off: no fee.
+    assert_int_equal (billing_late_fee (100000, 100000, 0, 0, 10, 10), 0);
+}
+
+//  ---- units ---------------------------------------------------------------------------------
+
+static void
+test_import_all_or_nothing (void **state)
+{
+    (void) state;
+    const char *bad =
+        "unit,area_m2,occupied,move_in_date\n"
+        "1-1-101,89.50,yes,\n"
+        "1-1-102,89.555,yes,\n"
+        "1-1-103,89.50,maybe,\n"
+        "1-1-104,89.50,yes,2026-02-30\n"
+        "1-1-101,70,yes,\n"
+        "1-1-105,\"89.50,yes,\n"
+        "oops,1,yes,\n";
+    assert_int_equal (s_import ("E001", bad), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "6 lines rejected; nothing imported");
+    const Kf__ImportReport *r = w.reply.import_report;
+    assert_int_equal (r->accepted, 0);
+    assert_int_equal (r->n_rejected, 6);
+    assert_non_null (strstr (r->rejected [0], "line 3: area_m2 '89.555'"));
+    assert_non_null (strstr (r->rejected [1], "line 4: occupied 'maybe'"));
+    assert_non_null (strstr (r->rejected [2], "line 5: move_in_date"));
+    assert_non_null (strstr (r->rejected [3], "line 7: a quote is left open"));
+    assert_non_null (strstr (r->rejected [4], "line 8: 'oops' is not a unit"));
+    assert_non_null (strstr (r->rejected [5], "line 6: unit 1-1-101 is on line 2 too"));
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_import ("E001", "area_m2,colour\n"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_non_null (strstr (w.reply.import_report->rejected [0], "unknown column 'colour'"));
+    assert_int_equal (s_import ("E001", ""), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_import ("E009", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    //  The good file: all in; again: nothing changes, nothing is announced.
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.import_report->accepted, 5);
+    assert_string_equal (s_events (), "unit.registered unit.registered unit.registered unit.registered unit.registered");
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (s_events (), "");
+    Kf__ListUnits list = KF__LIST_UNITS__INIT;
+    list.estate = "E001";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_UNITS;
+    request.list_units = &list;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.units->total, 5);
+    //  Only those who manage import.
+    Kf__ImportUnits import = KF__IMPORT_UNITS__INIT;
+    import.estate = "E001";
+    import.csv.data = (uint8_t *) s_units_csv;
+    import.csv.len = strlen (s_units_csv);
+    import.has_csv = 1;
+    request.command_case = KF__REQUEST__COMMAND_IMPORT_UNITS;
+    request.import_units = &import;
+    request.role = KF__ROLE__ROLE_FRONT_DESK;
+    request.has_role = 1;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+}
+
+//  ---- the monthly run ----------------------------------------------------------------------------
+
+static void
+test_billing_run_idempotent (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    Kf__RunBilling run = KF__RUN_BILLING__INIT;
+    run.estate = "E001";
+    run.period = 202611;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_RUN_BILLING;
+    request.run_billing = &run;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "no fee schedule of E001 is in effect on 2026-11-01");
+    s_schedule ("E001", 20260101, 235, 400);
+    s_events ();
+    const Kf__BillingRunResult *r = s_run ("E001", 202611);
+    assert_int_equal (r->issued, 4);
+    assert_int_equal (r->not_moved_in, 1);
+    assert_int_equal (r->remaining, 0);
+    //  101: ¥210.33 + garbage ¥10.00                                  = ¥220.33
+    //  102: 120 m² × ¥2.35 = ¥282.00, vacant -30 % ¥84.60, parking ¥300, garbage = ¥507.40
+    //  103: moved in on the 16th: ¥105.16 + ¥5.00                       = ¥110.16
+    //  9-1-1: 300.25 m² × ¥4.00 = ¥1,201.00, 2 spaces ¥600, garbage     = ¥1,811.00
+    assert_string_equal (s_events (), "issued(220.33) issued(507.40) issued(110.16) issued(1811.00)");
+    assert_int_equal (r->total_fen, 22033 + 50740 + 11016 + 181100);
+    r = s_run ("E001", 202611);
+    assert_int_equal (r->issued, 0);
+    assert_int_equal (r->skipped_already_billed, 4);
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_statement ("1-1-102")->balance_fen, 50740);
+    //  A new rate from December applies from December.
+    s_schedule ("E001", 20261201, 250, 400);
+    r = s_run ("E001", 202612);
+    assert_int_equal (r->issued, 5);
+    assert_non_null (strstr (s_events (), "issued(233.75)"));   //  89.50 × ¥2.50 = ¥223.75 + ¥10
+}
+
+static void
+test_run_in_chunks (void **state)
+{
+    (void) state;
+    enum { UNITS = BILLING_RUN_CHUNK * 2 + 1234 };
+    size_t size = 64 + (size_t) UNITS * 32;
+    char *csv = malloc (size);
+    assert_non_null (csv);
+    size_t used = (size_t) snprintf (csv, size, "unit,area_m2,building_type\n");
+    for (int i = 0; i < UNITS; i++)
+        used += (size_t) snprintf (csv + used, size - used, "%d-%d-%d,100,villa\n", i / 10000 + 1, i / 100 % 100 + 1,
+                                   i % 100 + 1);
+    assert_int_equal (s_import ("E002", csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    free (csv);
+    s_schedule ("E002", 20260101, 200, 200);
+    uint32_t issued = 0;
+    const Kf__BillingRunResult *r = s_run ("E002", 202611);
+    issued += r->issued;
+    assert_int_equal (r->issued, BILLING_RUN_CHUNK);
+    assert_int_equal (r->remaining, UNITS - BILLING_RUN_CHUNK);
+    r = s_run ("E002", 202611);
+    issued += r->issued;
+    assert_int_equal (r->remaining, UNITS - 2 * BILLING_RUN_CHUNK);
+    r = s_run ("E002", 202611);
+    issued += r->issued;
+    assert_int_equal (r->remaining, 0);
+    assert_int_equal (issued, UNITS);
+    //  A whole new pass issues nothing.
+    for (int pass = 0; pass < 3; pass++) {
+        r = s_run ("E002", 202611);
+        assert_int_equal (r->issued, 0);
+    }
+    assert_int_equal (r->remaining, 0);
+}
+
+//  ---- payments ------------------------------------------------------------------------------------
+
+static void
+test_payments_oldest_first_with_credit (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_schedule ("E001", 20260101, 235, 400);
+    s_run ("E001", 202610);
+    s_run ("E001", 202611);
+    s_events ();
+    //  101 owes ¥220.33 for October and November each.
+    assert_int_equal (s_pay ("1-1-101", 30000, "WX1"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__PaymentReceived *p = w.reply.payment;
+    assert_int_equal (p->n_allocations, 2);
+    assert_string_equal (p->allocations [0]->invoice_no, "E001-202610-1-1-101");
+    assert_int_equal (p->allocations [0]->amount_fen, 22033);
+    assert_int_equal (p->allocations [1]->amount_fen, 7967);
+    assert_int_equal (p->credit_fen, 0);
+    char receipt [64];
+    snprintf (receipt, sizeof receipt, "%s", p->receipt_no);
+    assert_string_equal (s_events (), "invoice.settled payment.received");
+    //  The same payment again: the same receipt, nothing new; another amount: refused.
+    assert_int_equal (s_pay ("1-1-101", 30000, "WX1"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.payment->receipt_no, receipt);
+    assert_int_equal (s_pay ("1-1-101", 30001, "WX1"), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_string_equal (s_events (), "");
+    //  Over-payment: the rest of November, then credit, which pays December.
+    assert_int_equal (s_pay ("1-1-101", 50000, "WX2"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.payment->credit_fen, 50000 - 14066);
+    assert_int_equal (s_statement ("1-1-101")->balance_fen, -35934);
+    s_run ("E001", 202612);
+    assert_int_equal (s_statement ("1-1-101")->balance_fen, -35934 + 22033);
+    assert_non_null (strstr (s_events (), "invoice.settled"));
+    //  Refunds: from credit first, then undoing the payment's allocations.
+    assert_int_equal (s_refund ("WX2", 20000, "RF1"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_statement ("1-1-101")->balance_fen, -35934 + 22033 + 20000);
+    assert_int_equal (s_refund ("WX2", 20000, "RF1"), KF__REPLY_STATUS__REPLY_STATUS_OK);   //  replayed
+    assert_int_equal (s_refund ("WX2", 30001, "RF2"), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_non_null (strstr (w.reply.error, "has ¥300.00 left to refund"));
+    //  The rest of WX2 became credit that paid December: it cannot go back.
+    assert_int_equal (s_refund ("WX2", 30000, "RF2"), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_non_null (strstr (w.reply.error, "¥220.33 short"));
+    assert_int_equal (s_refund ("WX2", 7967, "RF3"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_statement ("1-1-101")->balance_fen, 14066);   //  November open again
+    assert_int_equal (s_pay ("9-9-9", 100, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_int_equal (s_pay ("1-1-101", 0, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_pay ("1-1-101", 100, "has space"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+}
+
+static int
+s_event_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    return billing_apply_event (w.billing, txn, w.now, w.event);
+}
+
+static void
+s_completed (const char *order_no, const char *unit, int64_t fen)
+{
+    Kf__OrderCompleted o = KF__ORDER_COMPLETED__INIT;
+    o.order_no = (char *) order_no;
+    o.ticket_no = "E001-20261105-0001";
+    o.unit = (char *) unit;
+    o.paid_service = fen > 0;
+    o.has_paid_service = 1;
+    o.amount_fen = fen;
+    o.has_amount_fen = 1;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = "E001";
+    event.event_id = "0123456789abcdef0123456789abcdef";
+    event.body_case = KF__ENVELOPE__BODY_ORDER_COMPLETED;
+    event.order_completed = &o;
+    w.event = &event;
+    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+}
+
+static void
+test_paid_service_charged_once (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_schedule ("E001", 20260101, 235, 400);
+    s_events ();
+    s_completed ("E001-20261105-0001-W1", "1-1-101", 6000);
+    s_completed ("E001-20261105-0001-W1", "1-1-101", 6000);   //  replayed
+    s_completed ("E001-20261105-0001-W2", "1-1-101", 0);      //  free
+    assert_string_equal (s_events (), "invoice.charge_added");
+    s_run ("E001", 202611);
+    assert_non_null (strstr (s_events (), "issued(280.33)"));   //  ¥220.33 + ¥60.00
+    s_completed ("E001-20261105-0001-W1", "1-1-101", 6000);     //  replayed after billing
+    s_run ("E001", 202612);
+    assert_non_null (strstr (s_events (), "issued(220.33)"));
+    const Kf__Statement *st = s_statement ("1-1-101");
+    assert_int_equal (st->balance_fen, 28033 + 22033);
+}
+
+//  ---- arrears ---------------------------------------------------------------------------------------
+
+static void
+test_reminders_and_late_fees (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_schedule ("E001", 20260101, 235, 400);
+    s_run ("E001", 202611);            //  due by the end of 25 November
+    s_pay ("1-1-102", 50740, "WX1");   //  102 pays in time
+    s_pay ("1-1-103", 5000, "WX2");    //  103 pays part: ¥60.16 of principal unpaid
+    s_events ();
+    s_day ("2026-11-25 23:00");
+    assert_string_equal (s_events (), "");
+    //  6 days overdue: 1 past the grace, late fees of 0.05 % a day.
+    s_day ("2026-12-01 00:10");
+    assert_string_equal (s_events (), "late_fee(0.11) late_fee(0.03) late_fee(0.91)");
+    s_day ("2026-12-01 18:00");        //  the same day again: nothing
+    assert_string_equal (s_events (), "");
+    s_day ("2026-12-02 00:10");        //  7 days: the first reminder
+    assert_string_equal (s_events (), "late_fee(0.11) reminder(7) late_fee(0.03) reminder(7) late_fee(0.91) reminder(7)");
+    //  A jump of a month: the fees up to the cap (10 %), the latest step only.
+    s_day ("2027-01-02 00:10");
+    assert_string_equal (s_events (), "late_fee(3.41) reminder(30) late_fee(0.93) reminder(30) late_fee(28.21) reminder(30)");
+    const Kf__Statement *st = s_statement ("1-1-101");
+    assert_int_equal (st->balance_fen, 22033 + 11 + 11 + 341);
+    //  Paying everything settles it, fees included; no more reminders.
+    assert_int_equal (s_pay ("1-1-101", st->balance_fen, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_events ();
+    s_day ("2027-02-15 00:10");
+    assert_string_equal (s_events (), "late_fee(1.32) late_fee(40.04)");
+    //  The arrears report: 103 and 9-1-1 owe, 82 days overdue by now.
+    Kf__ReportArrears arrears = KF__REPORT_ARREARS__INIT;
+    arrears.estate = "E001";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_REPORT_ARREARS;
+    request.report_arrears = &arrears;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.arrears->days_0_30_fen, 0);
+    assert_int_equal (w.reply.arrears->days_31_90_fen, (11016 + 231 - 5000) + (181100 + 7007));
+    //  Collection: billed ¥2,648.89 in November, collected ¥220.33 + ¥507.40 + ¥50.00.
+    Kf__ReportCollection collection = KF__REPORT_COLLECTION__INIT;
+    collection.estate = "E001";
+    collection.period_from = 202611;
+    collection.has_period_from = 1;
+    request.command_case = KF__REQUEST__COMMAND_REPORT_COLLECTION;
+    request.report_collection = &collection;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.collection->n_rows, 1);
+    assert_int_equal (w.reply.collection->rows [0]->billed_fen, 264889);
+    assert_int_equal (w.reply.collection->rows [0]->collected_fen, 22033 + 50740 + 5000);
+    assert_int_equal (w.reply.collection->rows [0]->rate_permille, 294);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_rounding_and_pro_rata),
+        cmocka_unit_test (test_late_fee_grace_and_cap),
+        cmocka_unit_test_setup_teardown (test_import_all_or_nothing, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_billing_run_idempotent, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_run_in_chunks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_payments_oldest_first_with_credit, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_paid_service_charged_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reminders_and_late_fees, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
