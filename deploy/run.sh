@@ -25,6 +25,11 @@ When kefuctl ping answers, try, in another terminal:
   do the work      $ctl --as W01 --role technician order accept E001-YYYYMMDD-0001-W1
   its SLA clocks   $ctl sla E001-YYYYMMDD-0001;  $ctl sla --all   (at risk, soonest due first)
   on-time rate     $ctl report sla --from $(date +%Y-%m-01) --by department
+  property fees    $ctl units import deploy/units-E001.csv --estate E001
+                   $ctl billing schedule --estate E001 --from 2026-01-01 --rate highrise:2.35 \\
+                       --rate villa:4.00 --parking 300 --fixed garbage:10 --vacant-discount 30
+                   $ctl billing run --estate E001 --period $(date +%Y-%m)
+                   $ctl billing pay 1-1-101 100 --ref WX0001 --estate E001;  $ctl billing statement 1-1-101 --estate E001
   tap the bus      $ctl tap            (every event, live; --json for JSON lines)
   daemons          $ctl ping;  $ctl lag
   everything else  $ctl --help
