@@ -18,6 +18,7 @@
 */
 #include "billing.h"
 #include "kf_commands.h"
+#include "kf_domain.h"
 #include "kf_field.h"
 #include "kf_money.h"
 #include "kf_page.h"
@@ -115,15 +116,6 @@ billing_late_fee (int64_t principal, int64_t unpaid_principal, int64_t accrued, 
 
 //  ---- set-up -------------------------------------------------------------------------
 
-static const char *
-s_rule (kf_config_t *config, const char *estate, const char *key, char *path, size_t size)
-{
-    snprintf (path, size, "estates/%s/billing/%s", estate, key);
-    if (!kf_config_has (config, path))
-        snprintf (path, size, "billing/%s", key);
-    return path;
-}
-
 static void
 s_parse_steps (s_estate_t *e, const char *value)
 {
@@ -137,6 +129,9 @@ s_parse_steps (s_estate_t *e, const char *value)
         p = end + strspn (end, " ,");
     }
 }
+
+//  An estate's own value of a rule, else the group's (in billing_new).
+#define S_RULE(key) kf_config_rule (config, id, "billing/" key, path, sizeof path)
 
 billing_t *
 billing_new (kf_config_t *config, kf_err_t *err)
@@ -160,13 +155,11 @@ billing_new (kf_config_t *config, kf_err_t *err)
         char path [128];
         e->estate = kf_config_estate (config, i);
         const char *id = e->estate->id;
-        e->due_day = (int) kf_config_int (config, s_rule (config, id, "due_day", path, sizeof path));
-        s_parse_steps (e, kf_config_str (config, s_rule (config, id, "reminders", path, sizeof path)));
-        e->late_fee_per_day = (int) kf_config_int (config, s_rule (config, id, "late_fee_per_day", path, sizeof path));
-        e->late_fee_grace_days = (int) kf_config_int (config, s_rule (config, id, "late_fee_grace_days", path,
-                                                                         sizeof path));
-        e->late_fee_cap_percent = (int) kf_config_int (config, s_rule (config, id, "late_fee_cap_percent", path,
-                                                                          sizeof path));
+        e->due_day = (int) kf_config_int (config, S_RULE ("due_day"));
+        s_parse_steps (e, kf_config_str (config, S_RULE ("reminders")));
+        e->late_fee_per_day = (int) kf_config_int (config, S_RULE ("late_fee_per_day"));
+        e->late_fee_grace_days = (int) kf_config_int (config, S_RULE ("late_fee_grace_days"));
+        e->late_fee_cap_percent = (int) kf_config_int (config, S_RULE ("late_fee_cap_percent"));
     }
     return self;
 }
@@ -303,16 +296,6 @@ s_outstanding (const Kf__Invoice *invoice)
     return invoice->issued->total_fen + invoice->late_fee_fen - invoice->paid_fen;
 }
 
-static int
-s_emit (billing_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, Kf__Envelope *event,
-        const char *causation)
-{
-    assert (self->outbox);
-    event->estate = (char *) estate;
-    event->causation_id = causation && *causation ? (char *) causation : NULL;
-    return kf_outbox_append (self->outbox, txn, event, now_ms) ? 0 : -1;
-}
-
 //  A line of the unit's statement: the unit's balance moves by debit -
 //  credit (the caller puts the unit back).
 static void
@@ -345,13 +328,7 @@ s_settle_if_paid (billing_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Invoice *i
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_INVOICE_SETTLED;
     event.invoice_settled = &settled;
-    s_emit (self, txn, now_ms, invoice->estate, &event, causation);
-}
-
-static bool
-s_in_scope (const Kf__Request *request, const char *estate)
-{
-    return !request->scope || !*request->scope || strcmp (request->scope, estate) == 0;
+    kf_emit (self->outbox, txn, now_ms, invoice->estate, &event, causation);
 }
 
 //  The estate a request names, or its scope's; NULL after a NOT_FOUND or
@@ -366,17 +343,11 @@ s_request_estate (billing_t *self, const Kf__Request *request, const char *named
         return NULL;
     }
     const s_estate_t *e = s_estate (self, id);
-    if (!e || !s_in_scope (request, id)) {
+    if (!e || !kf_request_sees (request, id)) {
         S_NOT_FOUND ("unknown estate '%s'", id);
         return NULL;
     }
     return e;
-}
-
-static bool
-s_manages (Kf__Role role)
-{
-    return role == KF__ROLE__ROLE_SUPERVISOR || role == KF__ROLE__ROLE_MANAGER || role == KF__ROLE__ROLE_OPERATIONS;
 }
 
 //  ---- units: the CSV import ---------------------------------------------------------------
@@ -595,7 +566,7 @@ s_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
           kf_arena_t *arena)
 {
     const Kf__ImportUnits *q = request->import_units;
-    if (!s_manages (request->role))
+    if (!kf_role_manages (request->role))
         return S_FORBIDDEN ("only a supervisor, a manager or operations imports units");
     const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
     if (!e)
@@ -680,7 +651,7 @@ s_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
         event.unit_registered = &registered;
-        s_emit (self, txn, now_ms, e->estate->id, &event, NULL);
+        kf_emit (self->outbox, txn, now_ms, e->estate->id, &event, NULL);
     }
     kf_info ("%s: %zu units imported by %s", e->estate->id, count, request->actor ? request->actor : "unknown");
     return kf_txn_ok (txn) ? 0 : -1;
@@ -753,7 +724,7 @@ static int
 s_set_schedule (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
     const Kf__SetFeeSchedule *q = request->set_fee_schedule;
-    if (!s_manages (request->role))
+    if (!kf_role_manages (request->role))
         return S_FORBIDDEN ("only a supervisor, a manager or operations sets fee schedules");
     const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
     if (!e)
@@ -976,7 +947,7 @@ s_bill_unit (s_run_t *r, Kf__Unit *u)
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_INVOICE_ISSUED;
     event.invoice_issued = &issued;
-    s_emit (self, r->txn, r->now_ms, u->estate, &event, NULL);
+    kf_emit (self->outbox, r->txn, r->now_ms, u->estate, &event, NULL);
     snprintf (what, sizeof what, "notice %s", invoice_no);
     s_ledger (self, r->txn, r->now_ms, u, what, total, 0);
     //  Credit from earlier over-payments pays the new notice first.
@@ -1052,7 +1023,7 @@ s_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
        kf_arena_t *arena)
 {
     const Kf__RunBilling *q = request->run_billing;
-    if (!s_manages (request->role))
+    if (!kf_role_manages (request->role))
         return S_FORBIDDEN ("only a supervisor, a manager or operations runs billing");
     const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
     if (!e)
@@ -1246,7 +1217,7 @@ s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     event.body_case = KF__ENVELOPE__BODY_PAYMENT_RECEIVED;
     event.payment_received = p;
     event.actor = request->actor;
-    s_emit (self, txn, now_ms, estate, &event, NULL);
+    kf_emit (self->outbox, txn, now_ms, estate, &event, NULL);
     reply->result_case = KF__REPLY__RESULT_PAYMENT;
     reply->payment = p;
     return kf_txn_ok (txn) ? 0 : -1;
@@ -1257,7 +1228,7 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
           kf_arena_t *arena)
 {
     const Kf__Refund *q = request->refund;
-    if (!s_manages (request->role))
+    if (!kf_role_manages (request->role))
         return S_FORBIDDEN ("only a supervisor, a manager or operations refunds");
     const s_estate_t *e = s_request_estate (self, request, q->estate, reply, arena);
     if (!e)
@@ -1354,7 +1325,7 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
     event.body_case = KF__ENVELOPE__BODY_PAYMENT_REFUNDED;
     event.payment_refunded = r;
     event.actor = request->actor;
-    s_emit (self, txn, now_ms, estate, &event, NULL);
+    kf_emit (self->outbox, txn, now_ms, estate, &event, NULL);
     reply->result_case = KF__REPLY__RESULT_REFUND;
     reply->refund = r;
     return kf_txn_ok (txn) ? 0 : -1;
@@ -1434,11 +1405,11 @@ s_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Re
     if (!report || !(report->rows = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *report->rows)))
         return kf_txn_fail (txn, "out of memory");
     const char *only = q->estate && *q->estate ? q->estate : NULL;
-    if (only && (!s_estate (self, only) || !s_in_scope (request, only)))
+    if (only && (!s_estate (self, only) || !kf_request_sees (request, only)))
         return S_NOT_FOUND ("unknown estate '%s'", only);
     for (size_t i = 0; i < self->estate_count; i++) {
         const char *estate = self->estates [i].estate->id;
-        if ((only && strcmp (only, estate) != 0) || !s_in_scope (request, estate))
+        if ((only && strcmp (only, estate) != 0) || !kf_request_sees (request, estate))
             continue;
         int64_t billed = 0, collected = 0;
         kf_key_t start, prefix;
@@ -1597,7 +1568,7 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
     Kf__Envelope out = KF__ENVELOPE__INIT;
     out.body_case = KF__ENVELOPE__BODY_INVOICE_CHARGE_ADDED;
     out.invoice_charge_added = &charge;
-    s_emit (self, txn, now_ms, event->estate, &out, event->event_id);
+    kf_emit (self->outbox, txn, now_ms, event->estate, &out, event->event_id);
     return kf_txn_ok (txn) ? 0 : -1;
 }
 
@@ -1667,7 +1638,7 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
             Kf__Envelope event = KF__ENVELOPE__INIT;
             event.body_case = KF__ENVELOPE__BODY_INVOICE_LATE_FEE;
             event.invoice_late_fee = &late;
-            s_emit (self, txn, now_ms, invoice->estate, &event, NULL);
+            kf_emit (self->outbox, txn, now_ms, invoice->estate, &event, NULL);
             Kf__Unit *unit = s_unit_get (self, txn, invoice->estate, i->unit, arena);
             if (unit) {
                 char what [120];
@@ -1692,7 +1663,7 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_REMINDER_SENT;
         event.reminder_sent = &reminder;
-        s_emit (self, txn, now_ms, invoice->estate, &event, NULL);
+        kf_emit (self->outbox, txn, now_ms, invoice->estate, &event, NULL);
     }
     if (changed)
         s_invoice_put (self, txn, invoice);

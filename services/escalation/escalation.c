@@ -9,6 +9,7 @@
 */
 #include "escalation.h"
 #include "kf_commands.h"
+#include "kf_domain.h"
 #include "kf_field.h"
 #include "kf_sla.h"
 #include "kf_summary.h"
@@ -527,10 +528,7 @@ s_local (const s_ctx_t *x, int64_t utc_ms, char *buf, size_t size)
 static int
 s_emit (s_ctx_t *x, Kf__Envelope *event, const char *causation)
 {
-    assert (x->self->outbox);
-    event->estate = x->c->estate;
-    event->causation_id = causation && *causation ? (char *) causation : NULL;
-    return kf_outbox_append (x->self->outbox, x->txn, event, x->now_ms) ? 0 : -1;
+    return kf_emit (x->self->outbox, x->txn, x->now_ms, x->c->estate, event, causation);
 }
 
 static Kf__SlaMet

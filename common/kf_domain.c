@@ -1,0 +1,37 @@
+/*  kf_domain — what the domain services share. See kf_domain.h.  */
+#include "kf_domain.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+int
+kf_emit (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *estate, Kf__Envelope *event,
+         const char *causation)
+{
+    assert (outbox && txn && estate && event);
+    event->estate = (char *) estate;
+    event->causation_id = causation && *causation ? (char *) causation : NULL;
+    return kf_outbox_append (outbox, txn, event, now_ms) ? 0 : -1;
+}
+
+bool
+kf_request_sees (const Kf__Request *request, const char *estate)
+{
+    return !request->scope || !*request->scope || strcmp (request->scope, estate) == 0;
+}
+
+bool
+kf_role_manages (Kf__Role role)
+{
+    return role == KF__ROLE__ROLE_SUPERVISOR || role == KF__ROLE__ROLE_MANAGER || role == KF__ROLE__ROLE_OPERATIONS;
+}
+
+const char *
+kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size)
+{
+    snprintf (path, size, "estates/%s/%s", estate, key);
+    if (!kf_config_has (config, path))
+        snprintf (path, size, "%s", key);
+    return path;
+}

@@ -1,0 +1,30 @@
+/*  kf_domain — small things every domain service (dispatch, escalation,
+    billing, survey) does the same way: publish an event about an estate,
+    judge a request's scope and role, find an estate's own rule.
+*/
+#ifndef KF_DOMAIN_H_INCLUDED
+#define KF_DOMAIN_H_INCLUDED
+
+#include <stdbool.h>
+#include "kf_config.h"
+#include "kf_outbox.h"
+#include "commands.pb-c.h"
+
+//  Append an event about an estate to the outbox, caused by the consumed
+//  event `causation` (NULL or empty: none). 0, or -1 when the transaction
+//  failed (sticky).
+int kf_emit (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *estate, Kf__Envelope *event,
+             const char *causation);
+
+//  Whether a request bound to an estate (its scope) may see this one.
+bool kf_request_sees (const Kf__Request *request, const char *estate);
+
+//  Supervisors, managers and operations: who runs an estate's money,
+//  draws and imports.
+bool kf_role_manages (Kf__Role role);
+
+//  The path of a rule an estate may set for itself: "estates/<id>/<key>"
+//  when the configuration sets it there, else the group's "<key>".
+const char *kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size);
+
+#endif
