@@ -116,6 +116,7 @@ $(O)/tests/test_intake_domain: $(O)/services/intake/intake.o
 $(O)/tests/test_dispatch_domain: $(O)/services/dispatch/dispatch.o
 $(O)/tests/test_escalation_domain: $(O)/services/escalation/escalation.o
 $(O)/tests/test_billing_domain: $(O)/services/billing/billing.o
+$(O)/tests/test_survey_domain: $(O)/services/survey/survey.o
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c

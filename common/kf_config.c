@@ -98,6 +98,27 @@ typedef struct {
     { prefix "billing/late_fee_cap_percent", T_INT, cap, false, 0, 100, \
       "late fees on a notice never exceed this share of its principal" }
 
+//  Return visits and evaluations: the group's, with defaults, and an
+//  estate's (the group's apply where it says nothing).
+#define S_SURVEY_KEYS(prefix, safety, safety_categories, leak, leak_categories, other, complaint, attempts, \
+                      contacts, percent, days) \
+    { prefix "survey/visit_safety", T_DURATION, safety, false, 3600000, 30 * S_DAY, \
+      "a return visit after a repair of a safety installation is due this long after completion" }, \
+    { prefix "survey/safety_categories", T_CATEGORIES, safety_categories, false, 0, 0, \
+      "the categories that are safety installations" }, \
+    { prefix "survey/visit_leak", T_DURATION, leak, false, 3600000, 30 * S_DAY, "... after a leak repair" }, \
+    { prefix "survey/leak_categories", T_CATEGORIES, leak_categories, false, 0, 0, "the categories that are leaks" }, \
+    { prefix "survey/visit_other", T_DURATION, other, false, 3600000, 30 * S_DAY, "... after any other repair" }, \
+    { prefix "survey/visit_complaint", T_DURATION, complaint, false, 3600000, 30 * S_DAY, \
+      "... after a complaint is closed" }, \
+    { prefix "survey/visit_attempts", T_INT, attempts, false, 1, 10, "calls before a visit is given up" }, \
+    { prefix "survey/max_contacts", T_INT, contacts, false, 1, 30, \
+      "visits one household may get in 30 days; more merge into the last or are not made" }, \
+    { prefix "survey/sample_percent", T_INT, percent, false, 1, 100, \
+      "share of occupied households drawn for the quarterly evaluation" }, \
+    { prefix "survey/collection_days", T_INT, days, false, 1, 60, \
+      "days the evaluation forms are collected after the hand-out on the 15th" }
+
 #define S_POLICY(name, help, match, hours, first, on_site, resolution, transferred) \
     { "sla/" name, T_SECTION, NULL, false, 0, 0, help }, \
     S_POLICY_KEYS ("", name, match, hours, "waiting_for_owner, waiting_for_parts", first, on_site, resolution, \
@@ -224,6 +245,14 @@ static const s_key_t s_schema [] = {
     S_BILLING_KEYS ("", "25", "7, 15, 30", "0", "0", "100"),
     { "estates/*/billing", T_SECTION, NULL, false, 0, 0, "this estate's billing rules, replacing the group's key by key" },
     S_BILLING_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL),
+
+    { "survey", T_SECTION, NULL, false, 0, 0, "return visits, evaluations, the daily report (per estate too)" },
+    S_SURVEY_KEYS ("", "2d", "fire_safety, security_installations, gas, electrical, lift", "3d", "water_leak, plumbing",
+                   "7d", "3d", "3", "2", "20", "15"),
+    { "survey/daily_report_at", T_MINUTE, "08:00", false, 0, 0,
+      "local time the daily statistics of the day before are made (the standard: before 12:00)" },
+    { "estates/*/survey", T_SECTION, NULL, false, 0, 0, "this estate's survey rules, replacing the group's key by key" },
+    S_SURVEY_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
 
     { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
     { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,

@@ -134,11 +134,15 @@ extern const ctl_command_t ctl_file_command, ctl_show_command, ctl_list_command,
 extern const ctl_command_t ctl_orders_command, ctl_order_command, ctl_staff_command;
 extern const ctl_command_t ctl_sla_command, ctl_report_command;
 extern const ctl_command_t ctl_units_command, ctl_billing_command;
+extern const ctl_command_t ctl_visits_command, ctl_evaluation_command;
 
 //  The reports of each service: report <name> [options], argv [0] the name.
 int ctl_report_sla (ctl_t *ctl, int argc, char **argv);
 int ctl_report_collection (ctl_t *ctl, int argc, char **argv);
 int ctl_report_arrears (ctl_t *ctl, int argc, char **argv);
+int ctl_report_satisfaction (ctl_t *ctl, int argc, char **argv);
+int ctl_report_pareto (ctl_t *ctl, int argc, char **argv);
+int ctl_report_daily (ctl_t *ctl, int argc, char **argv);
 extern const ctl_command_t ctl_tap_command, ctl_lag_command, ctl_clock_command, ctl_backup_command,
     ctl_ping_command;
 

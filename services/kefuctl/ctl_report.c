@@ -8,6 +8,9 @@ static const struct {
     { "sla", ctl_report_sla },
     { "collection", ctl_report_collection },
     { "arrears", ctl_report_arrears },
+    { "satisfaction", ctl_report_satisfaction },
+    { "pareto", ctl_report_pareto },
+    { "daily", ctl_report_daily },
 };
 
 static int
@@ -20,19 +23,22 @@ s_report (ctl_t *ctl, int argc, char **argv)
             ctl_options (ctl, &ctl_report_command, argc, argv, none, ctl_no_option, NULL, &code);
             return code;
         }
-        return ctl_fail (CTL_USAGE, "report: which report? (sla, collection or arrears)");
+        return ctl_fail (CTL_USAGE, "report: which report? (sla, collection, arrears, satisfaction, pareto or daily)");
     }
     for (size_t i = 0; i < sizeof s_reports / sizeof s_reports [0]; i++)
         if (strcmp (argv [1], s_reports [i].name) == 0)
             return s_reports [i].run (ctl, argc - 1, argv + 1);
-    return ctl_fail (CTL_USAGE, "report: unknown report '%s' (sla, collection or arrears)", argv [1]);
+    return ctl_fail (CTL_USAGE, "report: unknown report '%s' (sla, collection, arrears, satisfaction, pareto or daily)", argv [1]);
 }
 
 const ctl_command_t ctl_report_command = {
-    "report", "reports: sla (on-time rate), collection (收缴率), arrears (ageing)",
+    "report", "reports: sla, collection (收缴率), arrears, satisfaction, pareto, daily",
     "report sla [--estate E] [--from TIME] [--to TIME] [--by estate|department|category]\n"
     "       kefuctl report collection --from YYYY-MM [--to YYYY-MM] [--estate E]\n"
-    "       kefuctl report arrears --estate E\n\n"
+    "       kefuctl report arrears --estate E\n"
+    "       kefuctl report satisfaction [--estate E] [--from TIME] [--to TIME] [--by estate|department|technician]\n"
+    "       kefuctl report pareto [--estate E] [--from TIME] [--to TIME]\n"
+    "       kefuctl report daily [--estate E] [--date YYYY-MM-DD]\n\n"
     "sla: the on-time rate of the SLA targets that fell due in the period (to:\n"
     "now when not given), by estate (default), department or category, and the\n"
     "valid-complaint handling rate of the complaints filed in the period\n"
@@ -42,6 +48,11 @@ const ctl_command_t ctl_report_command = {
     "collection: billed and collected per estate for the notices of the months\n"
     "from..to (late fees aside), and the collection rate.\n"
     "arrears: what is owed on overdue notices, by days overdue: 0-30, 31-90,\n"
-    "91-180, over 180.",
+    "91-180, over 180.\n"
+    "satisfaction: return visits answered in the period, satisfied (or fairly)\n"
+    "and the mean score, and how many visits due were done in their window.\n"
+    "pareto: complaints, unsatisfied visits and evaluation problems by category,\n"
+    "most first, with the running share; the vital few make up 80 %.\n"
+    "daily: yesterday's statistics (or --date's), made each morning.",
     s_report
 };

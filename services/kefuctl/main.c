@@ -12,7 +12,8 @@ static const ctl_command_t *s_commands [] = {
     &ctl_file_command, &ctl_show_command, &ctl_list_command, &ctl_note_command, &ctl_close_command,
     &ctl_reopen_command, &ctl_cancel_command,
     &ctl_orders_command, &ctl_order_command, &ctl_staff_command,
-    &ctl_sla_command, &ctl_units_command, &ctl_billing_command, &ctl_report_command,
+    &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_units_command, &ctl_billing_command,
+    &ctl_report_command,
     &ctl_tap_command, &ctl_lag_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command,
     NULL
 };
@@ -27,7 +28,7 @@ s_usage (FILE *out)
         if (s_commands [i] == &ctl_orders_command)
             fprintf (out, "work orders\n");
         if (s_commands [i] == &ctl_sla_command)
-            fprintf (out, "service standard, fees and reports\n");
+            fprintf (out, "service standard, owners, fees and reports\n");
         if (s_commands [i] == &ctl_tap_command)
             fprintf (out, "operations\n");
         fprintf (out, "  %-8s %s\n", s_commands [i]->name, s_commands [i]->summary);

@@ -288,7 +288,7 @@ test_board_and_report (void **state)
     assert_non_null (strstr (s_out, "fees"));
     assert_non_null (strstr (s_out, "valid complaints filed: 4"));
     assert_int_equal (CTL ("report", "sla", "--by", "weekday"), 2);
-    assert_int_equal (CTL ("report", "daily"), 2);
+    assert_int_equal (CTL ("report", "weather"), 2);
     assert_int_equal (CTL ("report", "sla", "--from", "yesterday"), 2);
 }
 

@@ -115,8 +115,8 @@ test_errors_name_the_key (void **state)
     struct { const char *text; const char *reason; } cases [] = {
         //  Unknown keys, with what was expected.
         { MINIMAL "        nmae = x\n",
-          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, priority, routing, staff, sla, billing)" },
-        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, routing, sla, escalation, billing, dispatch, priority, security, services)" },
+          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, priority, routing, staff, sla, billing, survey)" },
+        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, routing, sla, escalation, billing, survey, dispatch, priority, security, services)" },
         { MINIMAL "services\n    mailer\n        endpoint = ipc://x\n", "unknown key services/mailer" },
         //  Bad values, with what was expected.
         { MINIMAL "        utc_offset = 8\n", "bad.conf: estates/E001/utc_offset: '8' is not a UTC offset (expected e.g. +08:00)" },
@@ -177,6 +177,11 @@ test_errors_name_the_key (void **state)
         { MINIMAL "billing\n    reminders = \"15, 7\"\n", "billing/reminders: '15, 7' is not a list of day counts" },
         { MINIMAL "        billing\n            due_day = 31\n", "estates/E001/billing/due_day: '31' is not an integer from 1 to 28" },
         { MINIMAL "billing\n    late_fee_per_day = 5%\n", "billing/late_fee_per_day: '5%' is not an integer" },
+        //  Survey.
+        { MINIMAL "survey\n    visit_safety = 10m\n", "survey/visit_safety: '10m' is outside 1h..30d" },
+        { MINIMAL "        survey\n            leak_categories = \"water_leak, drips\"\n",
+          "estates/E001/survey/leak_categories: 'drips' is not one of Category" },
+        { MINIMAL "survey\n    daily_report_at = noon\n", "survey/daily_report_at: 'noon' is not a time of day" },
         //  Structure.
         { MINIMAL "        calendar = nowhere\n", "no calendar 'nowhere' under calendars" },
         { MINIMAL "    E.9\n        name = x\n", "estates/E.9: 'E.9' is not an identifier" },

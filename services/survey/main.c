@@ -1,0 +1,91 @@
+/*  kefu-survey — return visits, owner evaluations, daily statistics. See
+    survey.h.
+
+    Consumes order.completed, ticket.*, sla.breached and unit.registered,
+    publishes visit.*, evaluation.* and report.daily, answers kefuctl's
+    visits, evaluation and report satisfaction|pareto|daily on
+    services/survey/endpoint, and once a second does the periodic work:
+    overdue visits, the day's report, the quarter's draw and its close.
+*/
+#include "survey.h"
+#include "kf_service.h"
+
+#define S_TICK_MS      1000
+
+typedef struct {
+    survey_t *survey;
+    kf_bus_t *bus;
+    int done;
+} s_app_t;
+
+static int
+s_on_request (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+              kf_arena_t *arena)
+{
+    return survey_handle_request (((s_app_t *) app)->survey, txn, now_ms, request, reply, arena);
+}
+
+static int
+s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
+{
+    return survey_apply_event (((s_app_t *) app)->survey, txn, now_ms, event);
+}
+
+static int
+s_tick_txn (kf_txn_t *txn, void *arg)
+{
+    s_app_t *app = arg;
+    app->done = survey_tick (app->survey, txn, kf_clock_now (kf_bus_clock (app->bus)));
+    return app->done < 0 ? -1 : 0;
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    s_app_t *app = arg;
+    kf_err_t err;
+    if (kf_bus_write (app->bus, s_tick_txn, app, &err))
+        kf_warning ("the survey tick failed: %s", err.text);
+    return 0;
+}
+
+static int
+s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
+{
+    s_app_t *app = arg;
+    app->bus = bus;
+    survey_set_outbox (app->survey, kf_bus_outbox (bus));
+    if (zloop_timer (kf_bus_loop (bus), S_TICK_MS, 0, s_on_tick, app) == -1)
+        return kf_err_set (err, "cannot start the survey tick");
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    int status;
+    kf_daemon_t *daemon = kf_daemon_new ("kefu-survey",
+        "Return visits after repairs and complaints, the quarterly owner\n"
+        "evaluation, the daily statistics; answers kefuctl's visits, evaluation\n"
+        "and report satisfaction|pareto|daily on services/survey/endpoint.", argc, argv, &status);
+    if (!daemon)
+        return status;
+    kf_err_t err;
+    s_app_t app = { .survey = survey_new (kf_daemon_config (daemon), &err) };
+    if (app.survey) {
+        const char *tables [] = { SURVEY_TABLES, NULL };
+        kf_service_options_t options = {
+            .service = "survey", .tables = tables, .estates = NULL,
+            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .app = &app,
+        };
+        status = kf_service_run (daemon, &options);
+    }
+    else {
+        kf_error ("%s", err.text);
+        status = 1;
+    }
+    survey_destroy (&app.survey);
+    kf_daemon_destroy (&daemon);
+    return status;
+}

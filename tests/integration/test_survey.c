@@ -1,0 +1,208 @@
+/*  Integration tests of kefu-survey: the real kefu-bus, kefu-intake,
+    kefu-dispatch, kefu-billing and kefu-survey on ipc:// endpoints in a
+    scratch directory, on one file clock, driven through kefuctl.
+
+    The whole loop with the owner: a leak repaired → a return visit due in
+    3 days → the owner is unsatisfied → dispatch's rectification order and
+    intake's reopened ticket → the rectification completed → a new visit.
+    The evaluation draws from the households billing imported. The clock
+    moves: the visit falls overdue, and the daily report is made in the
+    morning.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kf_test.h"
+#include "kf_harness.h"
+
+static char s_config [256], s_clock [256];
+
+#define OUT_SIZE (1 << 20)
+static char s_out [OUT_SIZE], s_err [8192];
+
+#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
+                        __VA_ARGS__, NULL)
+#define CTL_OK(...) do { if (CTL (__VA_ARGS__)) fail_msg ("kefuctl: %s", s_err); } while (0)
+
+static void
+s_write_config (void)
+{
+    const char *d = kf_test_dir;
+    char text [8192];
+    snprintf (text, sizeof text,
+        "cluster\n    name = c1\n    data_dir = %s/data\n"
+        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
+        "estates\n"
+        "    E001\n        name = Riverside\n"
+        "        staff\n"
+        "            W01\n                name = Wang\n                department = engineering\n"
+        "                shifts = \"daily 00:00-24:00\"\n"
+        "services\n"
+        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
+        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
+        "    billing\n        endpoint = ipc://%s/billing\n        replay = ipc://%s/billing-replay\n"
+        "    survey\n        endpoint = ipc://%s/survey\n        replay = ipc://%s/survey-replay\n",
+        d, d, d, d, d, d, d, d, d, d, d);
+    h_write ("kefu.conf", text, s_config, sizeof s_config);
+}
+
+static const char *s_services [] = { "intake", "dispatch", "billing", "survey", NULL };
+static h_proc_t s_procs [H_CLUSTER_MAX];   //  the bus, then s_services
+
+static int
+s_cluster_up (void **state)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    h_init ();
+    s_write_config ();
+    snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
+    if (CTL ("clock", "set", "2026-11-02T10:00:00+08:00", "--file", s_clock))
+        return -1;
+    return h_cluster_up (s_procs, s_services, s_config, s_clock);
+}
+
+static int
+s_cluster_down (void **state)
+{
+    int rc = h_cluster_down (s_procs, s_services);
+    h_teardown (state);
+    return rc;
+}
+
+typedef struct {
+    const char **argv;     //  kefuctl's arguments, NULL-terminated
+    const char *text;      //  what its output must hold
+} s_until_t;
+
+static bool
+s_output_holds (void *arg)
+{
+    s_until_t *u = arg;
+    char *argv [16] = { "kefuctl", "--config", s_config };
+    int n = 3;
+    for (int i = 0; u->argv [i] && n < 15; i++)
+        argv [n++] = (char *) u->argv [i];
+    argv [n] = NULL;
+    return h_runv (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, argv) == 0 && strstr (s_out, u->text);
+}
+
+//  Wait until a kefuctl command's output holds a text.
+#define UNTIL(text, ...) do { \
+        const char *argv_ [] = { __VA_ARGS__, NULL }; \
+        s_until_t until_ = { argv_, text }; \
+        if (!h_wait_for (s_output_holds, &until_, 15000)) \
+            fail_msg ("never '%s' in: %s%s", text, s_out, s_err); \
+    } while (0)
+
+static void
+s_work (const char *order_no)
+{
+    for (const char *step [] = { "accept", "start", NULL }, **s = step; *s; s++)
+        for (int tries = 0; CTL ("--as", "W01", "--role", "technician", "order", *s, order_no); tries++)
+            if (tries == 200)
+                fail_msg ("%s %s: %s", *s, order_no, s_err);
+            else
+                usleep (50000);
+    CTL_OK ("--as", "W01", "--role", "technician", "order", "complete", order_no, "--minutes", "40");
+}
+
+static void
+test_unsatisfied_owner_gets_rectification_and_a_new_visit (void **state)
+{
+    (void) state;
+    CTL_OK ("--json", "--as", "F01", "file", "--estate", "E001", "--unit", "3-2-1502", "--name", "张三", "--phone",
+            "13800000000", "--type", "repair", "--channel", "phone", "--category", "water_leak", "卫生间漏水");
+    char ticket_no [64], order_no [80], rectification [80], visit [96];
+    h_json_field (s_out, "ticket_no", ticket_no, sizeof ticket_no);
+    snprintf (order_no, sizeof order_no, "%s-W1", ticket_no);
+    s_work (order_no);
+    CTL_OK ("--as", "F01", "close", ticket_no, "换了水管");
+    //  A leak: the visit is due in 3 days.
+    UNTIL ("2026-11-05 10:00", "visits", "--estate", "E001", "--pending");
+    assert_non_null (strstr (s_out, "after_repair"));
+    assert_non_null (strstr (s_out, "water_leak"));
+    snprintf (visit, sizeof visit, "%s-V1", ticket_no);
+    assert_int_equal (CTL ("visits", "answer", visit, "--reached", "--satisfaction", "delighted", "--score", "5"), 2);
+    assert_int_equal (CTL ("visits", "answer", visit, "--reached", "--satisfaction", "unsatisfied"), 2);
+    CTL_OK ("--as", "F01", "visits", "answer", visit, "--reached", "--satisfaction", "unsatisfied", "--score", "1",
+            "还在漏");
+    assert_non_null (strstr (s_out, "rectification order"));
+    assert_int_equal (CTL ("visits", "answer", visit, "--not-reached"), 1);
+    assert_non_null (strstr (s_err, "done already"));
+    //  Dispatch's rectification order, intake's reopened ticket.
+    snprintf (rectification, sizeof rectification, "%s-W2", ticket_no);
+    UNTIL ("rectifies", "order", "show", rectification);
+    UNTIL ("ticket.reopened", "show", ticket_no);
+    assert_non_null (strstr (s_out, "visit.unsatisfied"));
+    //  The rectification done: a new visit, after rectification.
+    s_work (rectification);
+    UNTIL ("after_rectification", "visits", "--estate", "E001", "--pending");
+    //  Its window passes: overdue; the satisfaction report counts the first.
+    CTL_OK ("clock", "set", "2026-11-06T10:01:00+08:00", "--file", s_clock);
+    UNTIL ("overdue", "visits", "--estate", "E001");
+    CTL_OK ("report", "satisfaction", "--estate", "E001", "--by", "technician");
+    assert_non_null (strstr (s_out, "W01"));
+    assert_non_null (strstr (s_out, "0.0 %"));
+    CTL_OK ("report", "pareto", "--estate", "E001");
+    assert_non_null (strstr (s_out, "water_leak"));
+    assert_non_null (strstr (s_out, "vital few"));
+}
+
+static void
+test_daily_report_in_the_morning (void **state)
+{
+    (void) state;
+    //  On 2026-11-06 at 10:01, yesterday's report was made at 08:00 (or is made now).
+    CTL_OK ("clock", "set", "2026-11-06T10:01:00+08:00", "--file", s_clock);
+    UNTIL ("made 2026-11-06", "report", "daily", "--estate", "E001");
+    CTL_OK ("report", "daily", "--estate", "E001", "--date", "2026-11-02");
+    assert_non_null (strstr (s_out, "tickets filed      1 (complaints 0, repairs 1)"));
+    assert_non_null (strstr (s_out, "return visits      1 done, 0 satisfied"));
+    assert_int_equal (CTL ("report", "daily", "--estate", "E001", "--date", "2026-02-30"), 2);
+}
+
+static void
+test_evaluation_from_billing_households (void **state)
+{
+    (void) state;
+    char csv [4096], path [256];
+    size_t used = (size_t) snprintf (csv, sizeof csv, "unit,area_m2,occupied\n");
+    for (int i = 1; i <= 30; i++)
+        used += (size_t) snprintf (csv + used, sizeof csv - used, "5-1-%d,90,%s\n", i, i <= 25 ? "yes" : "no");
+    h_write ("units.csv", csv, path, sizeof path);
+    CTL_OK ("units", "import", path, "--estate", "E001");
+    UNTIL ("5 of 25 occupied households", "evaluation", "sample", "--estate", "E001", "--year", "2026", "--quarter",
+           "4", "--seed", "2a");
+    assert_int_equal (CTL ("evaluation", "sample", "--estate", "E001", "--year", "2026", "--quarter", "4", "--seed",
+                           "2b"), 1);
+    assert_non_null (strstr (s_err, "drawn already, with seed 000000000000002a"));
+    CTL_OK ("--json", "evaluation", "status", "E001-2026Q4");
+    char unit [32];
+    const char *units = strstr (s_out, "\"units\":[\"");
+    assert_non_null (units);
+    snprintf (unit, sizeof unit, "%.*s", (int) strcspn (units + 10, "\""), units + 10);
+    assert_int_equal (CTL ("evaluation", "answer", "E001-2026Q4", unit, "--area", "cleaning:4"), 1);
+    assert_non_null (strstr (s_err, "handed out on the 15th"));
+    CTL_OK ("clock", "set", "2026-12-16T09:00:00+08:00", "--file", s_clock);
+    CTL_OK ("evaluation", "answer", "E001-2026Q4", unit, "--area", "cleaning:2:cleaning", "--area", "security:5",
+            "楼道不干净");
+    assert_non_null (strstr (s_out, "1 answered"));
+    assert_int_equal (CTL ("evaluation", "answer", "E001-2026Q4", unit, "--area", "gardens:4"), 2);
+    CTL_OK ("clock", "set", "2026-12-30T00:00:05+08:00", "--file", s_clock);
+    UNTIL ("closed", "evaluation", "status", "E001-2026Q4");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_unsatisfied_owner_gets_rectification_and_a_new_visit),
+        cmocka_unit_test (test_daily_report_in_the_morning),
+        cmocka_unit_test (test_evaluation_from_billing_households),
+    };
+    return cmocka_run_group_tests (tests, s_cluster_up, s_cluster_down);
+}

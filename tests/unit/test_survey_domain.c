@@ -1,0 +1,685 @@
+/*  Unit tests: survey's domain logic over a real store and outbox, without
+    sockets: every return-visit window, answers and retries, overdue
+    visits, survey fatigue and merging, the evaluation draw (proportion, no
+    repeats across four quarters, reproducible), answers and closing, the
+    daily report, satisfaction and the Pareto.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../services/survey/survey.h"
+#include "kf_commands.h"
+#include "kf_field.h"
+#include "kf_test.h"
+#include "kf_test_events.h"
+#include "kf_time.h"
+
+#define DAY (24 * 3600000LL)
+
+static const char *s_config_text =
+    "bus\n    publish = ipc://x/in\n    subscribe = ipc://x/out\n"
+    "estates\n    E001\n        name = one\n    E002\n        name = two\n";
+
+typedef struct {
+    kf_config_t *config;
+    kf_store_t *store;
+    kf_outbox_t *outbox;
+    survey_t *survey;
+    kf_arena_t *arena;
+    int64_t now;
+    const Kf__Envelope *event;
+    const Kf__Request *request;
+    Kf__Reply reply;
+    kf_test_events_t events;
+    int tickets;
+} s_world_t;
+
+static s_world_t w;
+
+static void
+s_describe (const Kf__Envelope *event, char *out, size_t size)
+{
+    char kind [64];
+    kf_codec_event_kind (&event->base, kind, sizeof kind);
+    if (event->body_case == KF__ENVELOPE__BODY_VISIT_ATTEMPTED)
+        snprintf (out, size, "%s(%u%s)", kind, event->visit_attempted->attempt,
+                  event->visit_attempted->gave_up ? ",gave_up" : "");
+    else
+        snprintf (out, size, "%s", kind);
+}
+
+static int
+s_open_store (void)
+{
+    char path [128];
+    snprintf (path, sizeof path, "%s/store", kf_test_dir);
+    const char *tables [] = { SURVEY_TABLES, NULL };
+    w.store = kf_store_new (path, tables, NULL, NULL);
+    w.outbox = kf_outbox_new (w.store, "survey@c1", NULL);
+    kf_err_t err;
+    w.survey = survey_new (w.config, &err);
+    if (!w.survey)
+        fail_msg ("%s", err.text);
+    survey_set_outbox (w.survey, w.outbox);
+    w.events = (kf_test_events_t) {
+        .store = w.store, .outbox = w.outbox, .stream = "survey@c1/E001", .describe = s_describe
+    };
+    return 0;
+}
+
+static void
+s_close_store (void)
+{
+    survey_destroy (&w.survey);
+    kf_outbox_destroy (&w.outbox);
+    kf_store_destroy (&w.store);
+}
+
+static int
+s_setup (void **state)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    memset (&w, 0, sizeof w);
+    kf_err_t err;
+    w.config = kf_config_load_text (s_config_text, "test", &err);
+    w.arena = kf_arena_new ();
+    s_open_store ();
+    w.now = kf_test_at ("2026-11-02 10:00");   //  a Monday
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    s_close_store ();
+    kf_config_destroy (&w.config);
+    kf_arena_destroy (&w.arena);
+    return kf_test_dir_teardown (state);
+}
+
+//  ---- driving it ---------------------------------------------------------------------------
+
+static int
+s_event_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    return survey_apply_event (w.survey, txn, w.now, w.event);
+}
+
+static void
+s_apply (Kf__Envelope *event)
+{
+    event->estate = event->estate ? event->estate : "E001";
+    event->event_id = "0123456789abcdef0123456789abcdef";
+    event->occurred_at_ms = w.now;
+    event->has_occurred_at_ms = 1;
+    w.event = event;
+    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+}
+
+static int
+s_tick_txn (kf_txn_t *txn, void *arg)
+{
+    *(int *) arg = survey_tick (w.survey, txn, w.now);
+    return *(int *) arg < 0 ? -1 : 0;
+}
+
+static int
+s_tick (const char *local)
+{
+    w.now = kf_test_at (local);
+    int done = 0;
+    assert_int_equal (kf_store_write (w.store, s_tick_txn, &done, NULL), 0);
+    return done;
+}
+
+static int
+s_request_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    kf__reply__init (&w.reply);
+    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
+    return survey_handle_request (w.survey, txn, w.now, w.request, &w.reply, w.arena);
+}
+
+static Kf__ReplyStatus
+s_do (Kf__Request *request)
+{
+    kf_arena_reset (w.arena);
+    if (!request->has_role) {
+        request->role = KF__ROLE__ROLE_FRONT_DESK;
+        request->has_role = 1;
+    }
+    request->actor = request->actor ? request->actor : "F01";
+    w.request = request;
+    kf_store_write (w.store, s_request_txn, NULL, NULL);
+    return w.reply.status;
+}
+
+static const char *
+s_events (void)
+{
+    return kf_test_events (&w.events);
+}
+
+//  A repair (or another type) in `unit` completed now: its ticket number out.
+static void
+s_completed (const char *unit, Kf__TicketType type, Kf__Category category, const char *rectification_of, char *ticket_no)
+{
+    sprintf (ticket_no, "E001-20261102-%04d", ++w.tickets);
+    char order_no [64];
+    snprintf (order_no, sizeof order_no, "%s-W1", ticket_no);
+    Kf__OrderCompleted o = KF__ORDER_COMPLETED__INIT;
+    o.order_no = order_no;
+    o.ticket_no = ticket_no;
+    o.unit = (char *) unit;
+    o.type = type;
+    o.has_type = 1;
+    o.category = category;
+    o.has_category = 1;
+    o.department = KF__DEPARTMENT__DEPARTMENT_ENGINEERING;
+    o.has_department = 1;
+    o.staff_id = "W01";
+    o.rectification_of = (char *) rectification_of;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_ORDER_COMPLETED;
+    event.order_completed = &o;
+    s_apply (&event);
+}
+
+static void
+s_repair (const char *unit, Kf__Category category, char *ticket_no)
+{
+    s_completed (unit, KF__TICKET_TYPE__TICKET_TYPE_REPAIR, category, NULL, ticket_no);
+}
+
+static const Kf__VisitList *
+s_visits (bool pending_only)
+{
+    Kf__ListVisits list = KF__LIST_VISITS__INIT;
+    list.estate = "E001";
+    list.pending_only = pending_only;
+    list.has_pending_only = 1;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_VISITS;
+    request.list_visits = &list;
+    if (s_do (&request) != KF__REPLY_STATUS__REPLY_STATUS_OK)
+        fail_msg ("visits: %s", w.reply.error);
+    return w.reply.visits;
+}
+
+//  The visit of a ticket (its first), or NULL.
+static const Kf__Visit *
+s_visit_of (const char *ticket_no)
+{
+    const Kf__VisitList *l = s_visits (false);
+    for (size_t i = 0; i < l->n_visits; i++)
+        if (strcmp (l->visits [i]->scheduled->ticket_no, ticket_no) == 0)
+            return l->visits [i];
+    return NULL;
+}
+
+static Kf__ReplyStatus
+s_answer (const char *visit_id, bool reached, Kf__Satisfaction satisfaction, uint32_t score)
+{
+    Kf__AnswerVisit a = KF__ANSWER_VISIT__INIT;
+    a.visit_id = (char *) visit_id;
+    a.reached = reached;
+    a.has_reached = 1;
+    if (satisfaction) {
+        a.satisfaction = satisfaction;
+        a.has_satisfaction = 1;
+    }
+    a.score = score;
+    a.has_score = score > 0;
+    a.comment = "还可以";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_ANSWER_VISIT;
+    request.answer_visit = &a;
+    return s_do (&request);
+}
+
+//  ---- visits --------------------------------------------------------------------------------
+
+static void
+test_visit_windows (void **state)
+{
+    (void) state;
+    char gas [64], leak [64], door [64], complaint [64], enquiry [64], again [64];
+    s_repair ("1-1-101", KF__CATEGORY__CATEGORY_GAS, gas);
+    s_repair ("1-1-102", KF__CATEGORY__CATEGORY_WATER_LEAK, leak);
+    s_repair ("1-1-103", KF__CATEGORY__CATEGORY_DOORS_LOCKS, door);
+    s_completed ("1-1-104", KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, KF__CATEGORY__CATEGORY_NOISE, NULL, complaint);
+    s_completed ("1-1-105", KF__TICKET_TYPE__TICKET_TYPE_ENQUIRY, KF__CATEGORY__CATEGORY_FEES, NULL, enquiry);
+    assert_string_equal (s_events (), "visit.scheduled visit.scheduled visit.scheduled");
+    assert_int_equal (s_visit_of (gas)->scheduled->due_at_ms, w.now + 2 * DAY);
+    assert_int_equal (s_visit_of (leak)->scheduled->due_at_ms, w.now + 3 * DAY);
+    assert_int_equal (s_visit_of (door)->scheduled->due_at_ms, w.now + 7 * DAY);
+    assert_string_equal (s_visit_of (gas)->scheduled->staff_id, "W01");
+    assert_null (s_visit_of (complaint));   //  its visit follows its closing
+    assert_null (s_visit_of (enquiry));
+    //  A closed complaint: 3 days.
+    Kf__TicketClosed c = KF__TICKET_CLOSED__INIT;
+    c.ticket_no = complaint;
+    c.type = KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT;
+    c.has_type = 1;
+    c.category = KF__CATEGORY__CATEGORY_NOISE;
+    c.has_category = 1;
+    c.unit = "1-1-104";
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_CLOSED;
+    event.ticket_closed = &c;
+    s_apply (&event);
+    assert_int_equal (s_visit_of (complaint)->scheduled->due_at_ms, w.now + 3 * DAY);
+    assert_int_equal (s_visit_of (complaint)->scheduled->reason, KF__VISIT_REASON__VISIT_REASON_AFTER_COMPLAINT);
+    //  A rectification order of the gas repair, once its visit is done: after rectification.
+    assert_int_equal (s_answer (s_visit_of (gas)->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_UNSATISFIED, 1),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_completed ("1-1-101", KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_GAS, "x-W1", again);
+    assert_int_equal (s_visit_of (again)->scheduled->reason, KF__VISIT_REASON__VISIT_REASON_AFTER_RECTIFICATION);
+    //  The due list: pending, soonest first.
+    const Kf__VisitList *l = s_visits (true);
+    assert_int_equal (l->n_visits, 4);
+    for (size_t i = 1; i < l->n_visits; i++)
+        assert_true (l->visits [i - 1]->scheduled->due_at_ms <= l->visits [i]->scheduled->due_at_ms);
+}
+
+static void
+test_answers_retries_and_unsatisfied (void **state)
+{
+    (void) state;
+    char a [64], b [64], c [64];
+    s_repair ("1-1-101", KF__CATEGORY__CATEGORY_PLUMBING, a);
+    s_repair ("1-1-102", KF__CATEGORY__CATEGORY_PLUMBING, b);
+    s_repair ("1-1-103", KF__CATEGORY__CATEGORY_PLUMBING, c);
+    s_events ();
+    char va [80], vb [80], vc [80];
+    snprintf (va, sizeof va, "%s", s_visit_of (a)->scheduled->visit_id);
+    snprintf (vb, sizeof vb, "%s", s_visit_of (b)->scheduled->visit_id);
+    snprintf (vc, sizeof vc, "%s", s_visit_of (c)->scheduled->visit_id);
+    //  Not reached three times: given up.
+    for (int i = 0; i < 3; i++)
+        assert_int_equal (s_answer (va, false, 0, 0), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (s_events (), "visit.attempted(1) visit.attempted(2) visit.attempted(3,gave_up)");
+    assert_true (w.reply.visit->gave_up);
+    assert_int_equal (s_answer (va, false, 0, 0), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    //  Satisfied, on time; an unsatisfied answer asks for the rectification.
+    assert_int_equal (s_answer (vb, true, KF__SATISFACTION__SATISFACTION_SATISFIED, 5), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_true (w.reply.visit->result->on_time);
+    assert_int_equal (s_answer (vc, true, KF__SATISFACTION__SATISFACTION_UNSATISFIED, 7),
+                      KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_answer (vc, true, 0, 3), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    Kf__AnswerVisit tech = KF__ANSWER_VISIT__INIT;
+    tech.visit_id = vc;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_ANSWER_VISIT;
+    request.answer_visit = &tech;
+    request.role = KF__ROLE__ROLE_TECHNICIAN;
+    request.has_role = 1;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_answer (vc, true, KF__SATISFACTION__SATISFACTION_UNSATISFIED, 1), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (s_events (), "visit.completed visit.completed visit.unsatisfied");
+    assert_int_equal (s_answer ("nope", false, 0, 0), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+}
+
+static void
+test_overdue (void **state)
+{
+    (void) state;
+    char a [64];
+    s_repair ("1-1-101", KF__CATEGORY__CATEGORY_GAS, a);   //  due in 2 days
+    s_events ();
+    s_tick ("2026-11-04 09:59");
+    assert_null (strstr (s_events (), "visit.overdue"));
+    s_tick ("2026-11-04 10:00");
+    assert_string_equal (s_events (), "visit.overdue");
+    s_tick ("2026-11-05 10:00");
+    assert_null (strstr (s_events (), "visit.overdue"));
+    assert_true (s_visit_of (a)->overdue);
+    assert_int_equal (s_answer (s_visit_of (a)->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_SATISFIED, 4),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_false (w.reply.visit->result->on_time);
+}
+
+static void
+test_fatigue_and_merging (void **state)
+{
+    (void) state;
+    char t1 [64], t2 [64], t3 [64], t4 [64], t5 [64];
+    s_repair ("3-2-1502", KF__CATEGORY__CATEGORY_PLUMBING, t1);
+    s_repair ("3-2-1502", KF__CATEGORY__CATEGORY_ELECTRICAL, t2);   //  merges into t1's pending visit
+    assert_string_equal (s_events (), "visit.scheduled visit.merged");
+    const Kf__Visit *v = s_visit_of (t1);
+    assert_int_equal (v->n_merged_tickets, 1);
+    assert_string_equal (v->merged_tickets [0], t2);
+    assert_null (s_visit_of (t2));
+    s_answer (v->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_SATISFIED, 5);
+    w.now += 5 * DAY;
+    s_repair ("3-2-1502", KF__CATEGORY__CATEGORY_PLUMBING, t3);     //  the second visit in 30 days
+    s_answer (s_visit_of (t3)->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_SATISFIED, 5);
+    s_events ();
+    w.now += 5 * DAY;
+    s_repair ("3-2-1502", KF__CATEGORY__CATEGORY_PLUMBING, t4);     //  a third: not made
+    assert_string_equal (s_events (), "");
+    assert_null (s_visit_of (t4));
+    w.now += 21 * DAY;                                              //  the first is 31 days back
+    s_repair ("3-2-1502", KF__CATEGORY__CATEGORY_PLUMBING, t5);
+    assert_string_equal (s_events (), "visit.scheduled");
+}
+
+//  ---- the evaluation --------------------------------------------------------------------------
+
+static void
+s_register (const char *unit, bool occupied)
+{
+    Kf__Unit u = KF__UNIT__INIT;
+    u.unit = (char *) unit;
+    u.occupied = occupied;
+    u.has_occupied = 1;
+    Kf__UnitRegistered r = KF__UNIT_REGISTERED__INIT;
+    r.unit = &u;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
+    event.unit_registered = &r;
+    s_apply (&event);
+}
+
+static void
+s_households (int occupied, int vacant)
+{
+    char unit [32];
+    for (int i = 0; i < occupied + vacant; i++) {
+        snprintf (unit, sizeof unit, "%d-1-%d", i < occupied ? 1 : 9, i + 1);
+        s_register (unit, i < occupied);
+    }
+}
+
+static const Kf__EvaluationStatusView *
+s_sample (uint32_t year, uint32_t quarter, uint64_t seed, Kf__ReplyStatus want)
+{
+    Kf__SampleEvaluation q = KF__SAMPLE_EVALUATION__INIT;
+    q.estate = "E001";
+    q.year = year;
+    q.has_year = 1;
+    q.quarter = quarter;
+    q.has_quarter = 1;
+    q.seed = seed;
+    q.has_seed = 1;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SAMPLE_EVALUATION;
+    request.sample_evaluation = &q;
+    request.role = KF__ROLE__ROLE_SUPERVISOR;
+    request.has_role = 1;
+    assert_int_equal (s_do (&request), want);
+    return w.reply.evaluation;
+}
+
+static void
+test_draw_rules (void **state)
+{
+    (void) state;
+    //  The pure draw: a fifth, rounded up; reproducible; another seed, another draw.
+    uint32_t last [101] = { 0 };
+    size_t a [101], b [101], c [101];
+    assert_int_equal (survey_draw (last, 101, 20264, 20, 42, a), 21);
+    assert_int_equal (survey_draw (last, 101, 20264, 20, 42, b), 21);
+    assert_memory_equal (a, b, 21 * sizeof *a);
+    survey_draw (last, 101, 20264, 20, 43, c);
+    assert_memory_not_equal (a, c, 21 * sizeof *a);
+    //  Households drawn in the last four quarters come last, the oldest first.
+    for (int i = 0; i < 95; i++)
+        last [i] = 20262;
+    for (int i = 95; i < 101; i++)
+        last [i] = 0;
+    assert_int_equal (survey_draw (last, 101, 20264, 20, 7, a), 21);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal (a [15 + i], 95 + i);   //  the six never drawn are in
+    //  Through the service: 100 occupied and 10 vacant households, four quarters.
+    s_households (100, 10);
+    char seen [128][16];
+    int count = 0;
+    for (uint32_t q = 1; q <= 4; q++) {
+        const Kf__EvaluationStatusView *v = s_sample (2026, q, 1000 + q, KF__REPLY_STATUS__REPLY_STATUS_OK);
+        assert_int_equal (v->sample->n_units, 20);
+        assert_int_equal (v->sample->occupied, 100);
+        for (size_t i = 0; i < v->sample->n_units; i++) {
+            assert_int_equal (v->sample->units [i][0], '1');   //  never a vacant (9-...) household
+            for (int j = 0; j < count; j++)
+                assert_string_not_equal (seen [j], v->sample->units [i]);   //  none twice in a year
+            snprintf (seen [count++], sizeof seen [0], "%s", v->sample->units [i]);
+        }
+    }
+    //  Asking again: the recorded draw; with another seed: refused.
+    const Kf__EvaluationStatusView *again = s_sample (2026, 1, 1001, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (again->sample->seed, 1001);
+    s_sample (2026, 1, 9, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    s_sample (2026, 5, 9, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    //  The same seed over the same households elsewhere draws the same.
+    char first [20][16];
+    const Kf__EvaluationStatusView *v = s_sample (2027, 2, 77, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    for (size_t i = 0; i < 20; i++)
+        snprintf (first [i], sizeof first [i], "%s", v->sample->units [i]);
+    s_close_store ();
+    kf_test_remove_tree (kf_test_dir);
+    mkdir (kf_test_dir, 0700);
+    s_open_store ();
+    s_households (100, 10);
+    for (uint32_t q = 1; q <= 4; q++)
+        s_sample (2026, q, 1000 + q, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    v = s_sample (2027, 2, 77, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    for (size_t i = 0; i < 20; i++)
+        assert_string_equal (first [i], v->sample->units [i]);
+}
+
+static Kf__ReplyStatus
+s_evaluate (const char *id, const char *unit, uint32_t score)
+{
+    Kf__AreaScore cleaning = KF__AREA_SCORE__INIT, security = KF__AREA_SCORE__INIT;
+    cleaning.area = KF__DEPARTMENT__DEPARTMENT_CLEANING;
+    cleaning.has_area = 1;
+    cleaning.score = score;
+    cleaning.has_score = 1;
+    cleaning.problem = KF__CATEGORY__CATEGORY_CLEANING;
+    cleaning.has_problem = 1;
+    security.area = KF__DEPARTMENT__DEPARTMENT_SECURITY;
+    security.has_area = 1;
+    security.score = 5;
+    security.has_score = 1;
+    Kf__AreaScore *answers [] = { &cleaning, &security };
+    Kf__AnswerEvaluation a = KF__ANSWER_EVALUATION__INIT;
+    a.evaluation_id = (char *) id;
+    a.unit = (char *) unit;
+    a.answers = answers;
+    a.n_answers = 2;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_ANSWER_EVALUATION;
+    request.answer_evaluation = &a;
+    return s_do (&request);
+}
+
+static void
+test_evaluation_collection (void **state)
+{
+    (void) state;
+    s_households (10, 0);
+    w.now = kf_test_at ("2026-12-01 09:00");
+    const Kf__EvaluationStatusView *v = s_sample (2026, 4, 5, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    char unit [16], other [16] = "";
+    snprintf (unit, sizeof unit, "%s", v->sample->units [0]);
+    assert_string_equal (v->sample->evaluation_id, "E001-2026Q4");
+    assert_int_equal (v->sample->hand_out_at_ms, kf_test_at ("2026-12-15 00:00"));
+    assert_int_equal (v->sample->closes_at_ms, kf_test_at ("2026-12-30 00:00"));
+    for (int i = 1; i <= 10 && !other [0]; i++) {
+        char u [16];
+        snprintf (u, sizeof u, "1-1-%d", i);
+        if (strcmp (u, v->sample->units [0]) && strcmp (u, v->sample->units [1]))
+            snprintf (other, sizeof other, "%s", u);
+    }
+    assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);   //  not yet out
+    w.now = kf_test_at ("2026-12-16 10:00");
+    assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.evaluation->answered, 1);
+    assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_int_equal (s_evaluate ("E001-2026Q4", other, 3), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_evaluate ("E001-2026Q4", unit, 9), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_evaluate ("E001-2026Q3", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    s_events ();
+    s_tick ("2026-12-30 00:00");
+    assert_non_null (strstr (s_events (), "evaluation.closed"));
+    assert_int_equal (s_evaluate ("E001-2026Q4", v->sample->units [1], 3), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    //  The next quarter draws itself on its hand-out day.
+    assert_null (strstr (s_events (), "evaluation.sampled"));
+    s_tick ("2027-03-14 23:59");
+    assert_null (strstr (s_events (), "evaluation.sampled"));   //  (the daily report comes, as every day)
+    s_tick ("2027-03-15 00:00");
+    assert_non_null (strstr (s_events (), "evaluation.sampled"));
+    s_tick ("2027-03-15 00:01");
+    assert_null (strstr (s_events (), "evaluation.sampled"));
+}
+
+//  ---- statistics ----------------------------------------------------------------------------------
+
+static void
+s_filed (Kf__TicketType type, Kf__Category category, char *ticket_no)
+{
+    sprintf (ticket_no, "E001-20261102-%04d", ++w.tickets);
+    Kf__TicketFiled f = KF__TICKET_FILED__INIT;
+    f.ticket_no = ticket_no;
+    f.type = type;
+    f.has_type = 1;
+    f.category = category;
+    f.has_category = 1;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_FILED;
+    event.ticket_filed = &f;
+    s_apply (&event);
+}
+
+static void
+test_daily_report (void **state)
+{
+    (void) state;
+    char a [64], b [64], c [64], d [64];
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, KF__CATEGORY__CATEGORY_NOISE, a);
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_PLUMBING, b);
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_LIFT, c);
+    Kf__TicketClosed closed = KF__TICKET_CLOSED__INIT;
+    closed.ticket_no = b;
+    closed.type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR;
+    closed.has_type = 1;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_CLOSED;
+    event.ticket_closed = &closed;
+    s_apply (&event);
+    Kf__SlaAlert alert = KF__SLA_ALERT__INIT;
+    Kf__Envelope breach = KF__ENVELOPE__INIT;
+    breach.body_case = KF__ENVELOPE__BODY_SLA_BREACHED;
+    breach.sla_breached = &alert;
+    s_apply (&breach);
+    s_repair ("1-1-101", KF__CATEGORY__CATEGORY_PLUMBING, d);
+    s_answer (s_visit_of (d)->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_FAIRLY_SATISFIED, 4);
+    s_events ();
+    s_tick ("2026-11-03 00:01");   //  the day turned: its open count noted, no report yet
+    assert_string_equal (s_events (), "");
+    s_tick ("2026-11-03 07:59");
+    assert_string_equal (s_events (), "");
+    s_tick ("2026-11-03 08:00");
+    assert_string_equal (s_events (), "report.daily");
+    s_tick ("2026-11-03 11:00");
+    assert_string_equal (s_events (), "");
+    Kf__GetDailyReport get = KF__GET_DAILY_REPORT__INIT;
+    get.estate = "E001";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_DAILY_REPORT;
+    request.daily_report = &get;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__DailyReport *r = w.reply.daily_report;
+    assert_int_equal (r->date, 20261102);
+    assert_int_equal (r->filed, 3);
+    assert_int_equal (r->closed, 1);
+    assert_int_equal (r->open_at_end, 2);
+    assert_int_equal (r->complaints, 1);
+    assert_int_equal (r->repairs, 2);
+    assert_int_equal (r->breaches, 1);
+    assert_int_equal (r->visits_done, 1);
+    assert_int_equal (r->visits_satisfied, 1);
+    assert_int_equal (r->generated_at_ms, kf_test_at ("2026-11-03 08:00"));
+}
+
+static void
+test_satisfaction_and_pareto (void **state)
+{
+    (void) state;
+    char t [8][64];
+    Kf__Category categories [] = { KF__CATEGORY__CATEGORY_NOISE, KF__CATEGORY__CATEGORY_NOISE,
+                                   KF__CATEGORY__CATEGORY_NOISE, KF__CATEGORY__CATEGORY_PARKING,
+                                   KF__CATEGORY__CATEGORY_CLEANING };
+    for (int i = 0; i < 5; i++)
+        s_filed (KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, categories [i], t [i]);
+    char unit [16];
+    for (int i = 0; i < 3; i++) {
+        snprintf (unit, sizeof unit, "2-1-%d", i + 1);
+        s_repair (unit, KF__CATEGORY__CATEGORY_PLUMBING, t [5 + i]);
+    }
+    s_answer (s_visit_of (t [5])->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_SATISFIED, 5);
+    s_answer (s_visit_of (t [6])->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_UNSATISFIED, 2);
+    Kf__ReportSatisfaction q = KF__REPORT_SATISFACTION__INIT;
+    q.estate = "E001";
+    q.group_by = "technician";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_REPORT_SATISFACTION;
+    request.report_satisfaction = &q;
+    w.now += 10 * DAY;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__SatisfactionReport *s = w.reply.satisfaction;
+    assert_int_equal (s->n_rows, 1);
+    assert_string_equal (s->rows [0]->key, "W01");
+    assert_int_equal (s->rows [0]->answered, 2);
+    assert_int_equal (s->rows [0]->satisfied_permille, 500);
+    assert_int_equal (s->rows [0]->mean_score_centi, 350);
+    assert_int_equal (s->visits_due, 3);
+    assert_int_equal (s->visits_on_time, 2);
+    q.group_by = "mood";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    //  Pareto: noise 3, then plumbing (the unsatisfied visit), parking, cleaning: 3 of 6 is 50 %, 4 of 6 67 %,
+    //  5 of 6 83 %: the first three are the vital few.
+    Kf__ReportPareto p = KF__REPORT_PARETO__INIT;
+    p.estate = "E001";
+    request.command_case = KF__REQUEST__COMMAND_REPORT_PARETO;
+    request.report_pareto = &p;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__ParetoReport *r = w.reply.pareto;
+    assert_int_equal (r->total, 6);
+    assert_int_equal (r->n_rows, 4);
+    assert_int_equal (r->rows [0]->category, KF__CATEGORY__CATEGORY_NOISE);
+    assert_int_equal (r->rows [0]->count, 3);
+    assert_int_equal (r->rows [0]->cumulative_permille, 500);
+    assert_true (r->rows [0]->vital_few);
+    assert_true (r->rows [1]->vital_few);
+    assert_true (r->rows [2]->vital_few);
+    assert_false (r->rows [3]->vital_few);
+    assert_int_equal (r->rows [3]->cumulative_permille, 1000);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_visit_windows, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_answers_retries_and_unsatisfied, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_overdue, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_fatigue_and_merging, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_draw_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_evaluation_collection, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_daily_report, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_satisfaction_and_pareto, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
