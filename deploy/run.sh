@@ -25,6 +25,10 @@ When kefuctl ping answers, try, in another terminal:
   do the work      $ctl --as W01 --role technician order accept E001-YYYYMMDD-0001-W1
   its SLA clocks   $ctl sla E001-YYYYMMDD-0001;  $ctl sla --all   (at risk, soonest due first)
   on-time rate     $ctl report sla --from $(date +%Y-%m-01) --by department
+  return visits    $ctl visits --estate E001 --pending
+                   $ctl visits answer E001-YYYYMMDD-0001-V1 --reached --satisfaction satisfied --score 5
+  evaluation       $ctl evaluation sample --estate E001 --year $(date +%Y) --quarter 4   (after the units import)
+  statistics       $ctl report daily --estate E001;  $ctl report pareto;  $ctl report satisfaction --by technician
   property fees    $ctl units import deploy/units-E001.csv --estate E001
                    $ctl billing schedule --estate E001 --from 2026-01-01 --rate highrise:2.35 \\
                        --rate villa:4.00 --parking 300 --fixed garbage:10 --vacant-discount 30
