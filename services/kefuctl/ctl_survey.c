@@ -472,8 +472,9 @@ s_print_pareto (ctl_t *ctl, const Kf__Reply *reply)
 {
     (void) ctl;
     const Kf__ParetoReport *r = reply->pareto;
-    printf ("Pareto of the problems: %" PRIu64 " complaints, unsatisfied visits and evaluation problems\n\n", r->total);
-    ctl_table_t *table = ctl_table_new (4, "CATEGORY", "COUNT", "CUMULATIVE", "");
+    printf ("Pareto of %" PRIu64 " problem%s (complaints, unsatisfied return visits, evaluation answers)\n\n", r->total,
+            r->total == 1 ? "" : "s");
+    ctl_table_t *table = ctl_table_new (4, "CATEGORY", "COUNT", "CUMULATIVE", "PARETO");
     for (size_t i = 0; i < r->n_rows; i++) {
         char count [24], cumulative [16];
         snprintf (count, sizeof count, "%" PRIu64, r->rows [i]->count);
