@@ -1303,6 +1303,15 @@ kf_bus_status (kf_bus_t *self)
     status->malformed_frames = self->stats.malformed;
     status->snapshot_alarms = self->stats.alarms;
     status->has_malformed_frames = status->has_snapshot_alarms = 1;
+    const kf_store_commits_t *commits = kf_store_commits (self->store);
+    status->commit_buckets = kf_codec_allocator.alloc (NULL, KF_STORE_COMMIT_BUCKETS * sizeof *status->commit_buckets);
+    if (status->commit_buckets) {
+        memcpy (status->commit_buckets, commits->buckets, KF_STORE_COMMIT_BUCKETS * sizeof *status->commit_buckets);
+        status->n_commit_buckets = KF_STORE_COMMIT_BUCKETS;
+    }
+    status->commit_count = commits->count;
+    status->commit_sum_us = commits->sum_us;
+    status->has_commit_count = status->has_commit_sum_us = 1;
     s_status_t st = { self, status };
     bool ok = status->service && kf_store_read (self->store, s_status_read, &st, NULL) == 0;
     for (s_producer_t *p = zhashx_first (self->producers); ok && p; p = zhashx_next (self->producers)) {

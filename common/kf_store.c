@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <time.h>
 #include <lmdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +30,34 @@ struct _kf_store_t {
     size_t map_size;
     size_t map_size_max;
     uint64_t txn_count;   //  transactions begun, redos included
+    kf_store_commits_t commits;
 };
+
+const int64_t kf_store_commit_bounds_us [KF_STORE_COMMIT_BUCKETS] = {
+    250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 250000, 1000000
+};
+
+//  A commit's duration into the histogram (cumulative buckets, as
+//  Prometheus counts them).
+static void
+s_commit_took (kf_store_t *self, const struct timespec *start)
+{
+    struct timespec end;
+    clock_gettime (CLOCK_MONOTONIC, &end);
+    int64_t us = (end.tv_sec - start->tv_sec) * 1000000 + (end.tv_nsec - start->tv_nsec) / 1000;
+    self->commits.count++;
+    self->commits.sum_us += (uint64_t) (us > 0 ? us : 0);
+    for (int i = 0; i < KF_STORE_COMMIT_BUCKETS; i++)
+        if (us <= kf_store_commit_bounds_us [i])
+            self->commits.buckets [i]++;
+}
+
+const kf_store_commits_t *
+kf_store_commits (kf_store_t *self)
+{
+    assert (self);
+    return &self->commits;
+}
 
 struct _kf_txn_t {
     kf_store_t *store;
@@ -370,10 +398,14 @@ s_run (kf_store_t *self, bool write, kf_txn_fn *fn, void *arg, kf_err_t *err)
         for (int i = 0; i < txn.hook_count && txn.rc == 0; i++)
             txn.hooks [i].fn (&txn, txn.hooks [i].arg);
         if (txn.rc == 0 && write) {
+            struct timespec start;
+            clock_gettime (CLOCK_MONOTONIC, &start);
             rc = mdb_txn_commit (txn.txn);
             txn.txn = NULL;
-            if (rc == 0)
+            if (rc == 0) {
+                s_commit_took (self, &start);
                 return 0;
+            }
             txn.rc = rc;
             //  LMDB turns a short write into EIO, so a full disk shows up
             //  as any of these.

@@ -110,6 +110,18 @@ int kf_store_read (kf_store_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err);
 //  Online compact copy into `directory` (created if missing; must be empty).
 int kf_store_backup (kf_store_t *self, const char *directory, kf_err_t *err);
 
+//  Durable commits of write transactions and how long each took, as a
+//  histogram: buckets [i] counts the commits that took at most
+//  kf_store_commit_bounds_us [i] (cumulative, as Prometheus counts).
+#define KF_STORE_COMMIT_BUCKETS 11
+extern const int64_t kf_store_commit_bounds_us [KF_STORE_COMMIT_BUCKETS];
+typedef struct {
+    uint64_t count;
+    uint64_t sum_us;
+    uint64_t buckets [KF_STORE_COMMIT_BUCKETS];
+} kf_store_commits_t;
+const kf_store_commits_t *kf_store_commits (kf_store_t *self);
+
 //  Current map size in bytes, and bytes in use.
 size_t kf_store_map_size (kf_store_t *self);
 size_t kf_store_used (kf_store_t *self);
