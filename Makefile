@@ -16,7 +16,7 @@ GEN          := $(O)/gen
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang-14
 
-PKGS   := libczmq libzmq lmdb libprotobuf-c
+PKGS   := libczmq libzmq lmdb libprotobuf-c libmicrohttpd
 # Deferred (=) so that pkg-config runs only once deps.sh has installed things.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -117,6 +117,7 @@ $(O)/tests/test_dispatch_domain: $(O)/services/dispatch/dispatch.o
 $(O)/tests/test_escalation_domain: $(O)/services/escalation/escalation.o
 $(O)/tests/test_billing_domain: $(O)/services/billing/billing.o
 $(O)/tests/test_survey_domain: $(O)/services/survey/survey.o
+$(O)/tests/test_gateway_domain: $(O)/services/gateway/gateway.o
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c
@@ -159,7 +160,7 @@ fuzz-seeds: $(LIBKEFU)
 	$(Q)$(O)/make_seeds tests/fuzz/corpus
 
 # ---- entry points -----------------------------------------------------------
-.PHONY: all build deps test check run fuzz fuzz-regress fuzz-seeds fault bench clean FORCE
+.PHONY: all build deps test check run e2e fuzz fuzz-regress fuzz-seeds fault bench clean FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIBKEFU) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
@@ -179,9 +180,15 @@ check: all
 test: deps
 	@sh tests/schema-lint.sh
 	$(MAKE) --no-print-directory -j2 BUILD=release check
+	@sh tests/e2e/run.sh build/release/bin
 	$(MAKE) --no-print-directory -j2 BUILD=asan check
 	$(MAKE) --no-print-directory fuzz-regress
-	@echo "make test: schema, release, asan and fuzz-corpus runs all passed"
+	@echo "make test: schema, release, console end-to-end, asan and fuzz-corpus runs all passed"
+
+# The web console in headless Chromium against a running cluster.
+e2e: deps
+	$(MAKE) --no-print-directory -j2 BUILD=release all
+	@sh tests/e2e/run.sh build/release/bin
 
 # Every fuzz target over its seed corpus only: a regression check, seconds long.
 fuzz-regress: deps

@@ -284,6 +284,21 @@ static const s_key_t s_schema [] = {
     S_SERVICE ("billing"),
     { "services/gateway", T_SECTION, NULL, false, 0, 0, "the HTTP gateway" },
     { "services/gateway/listen", T_LISTEN, "127.0.0.1:8080", false, 0, 0, "address of the HTTP API, console and /metrics" },
+    { "services/gateway/console", T_PATH, "services/gateway/console", false, 0, 0,
+      "directory of the web console's files" },
+    { "services/gateway/max_body", T_INT, "8388608", false, 1024, 67108864,
+      "bytes of one request body (a units import of 100,000 lines needs about 6 MiB)" },
+    { "services/gateway/timeout", T_DURATION, "10s", false, 100, 600000,
+      "how long a request waits for its daemon before 504" },
+
+    { "gateway", T_SECTION, NULL, false, 0, 0, "who may use the HTTP API" },
+    { "gateway/tokens", T_SECTION, NULL, false, 0, 0, "API tokens, by name (the name is what logs show)" },
+    { "gateway/tokens/*", T_SECTION, NULL, false, 0, 0, "one token" },
+    { "gateway/tokens/*/secret", T_STRING, NULL, true, 0, 0,
+      "what clients send (Authorization: Bearer ...): 16 to 200 characters; never logged" },
+    { "gateway/tokens/*/estate", T_STRING, "*", false, 0, 0, "the estate it is bound to, or * for the whole group" },
+    { "gateway/tokens/*/role", T_ROLE, NULL, true, 0, 0, "what it may do" },
+    { "gateway/tokens/*/staff", T_ID, NULL, false, 0, 0, "who acts through it, for timelines (default: its name)" },
 };
 #define S_SCHEMA_SIZE (sizeof s_schema / sizeof s_schema [0])
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages kefu needs to build, test and run (socat: the
-# tests cut and restore an estate's link to the cluster with it).
+# tests cut and restore an estate's link to the cluster with it; Node and
+# Chromium: the web console's end-to-end test).
 # Idempotent and quiet when everything is present; as root it installs what is
 # missing with apt-get, otherwise it prints the exact command and fails.
 set -eu
@@ -21,6 +22,10 @@ for p in $PACKAGES; do
         *) missing="$missing $p" ;;
     esac
 done
+# The console's end-to-end test: Node (Debian's 18 will do; another
+# packaging of Node that brings npm is left alone) and Debian's Chromium.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 
 [ -z "$missing" ] && exit 0
 

@@ -1,0 +1,425 @@
+/*  gateway — the HTTP gateway's decisions. See gateway.h.  */
+#include "gateway.h"
+#include "kf_field.h"
+#include "kf_json.h"
+#include "kf_store.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _gateway_t {
+    gateway_token_t *tokens;
+    size_t token_count;
+};
+
+//  ---- tokens -----------------------------------------------------------------------------
+
+typedef struct {
+    gateway_t *self;
+    kf_config_t *config;
+    kf_err_t *err;
+} s_load_t;
+
+static int
+s_load_token (const char *name, void *arg)
+{
+    s_load_t *l = arg;
+    gateway_t *self = l->self;
+    gateway_token_t *t = &self->tokens [self->token_count];
+    char path [160];
+    snprintf (path, sizeof path, "gateway/tokens/%s/secret", name);
+    const char *secret = kf_config_str (l->config, path);
+    size_t len = secret ? strlen (secret) : 0;
+    if (len < GATEWAY_SECRET_MIN || len > GATEWAY_SECRET_MAX) {
+        kf_err_set (l->err, "%s: a secret is %d to %d characters", path, GATEWAY_SECRET_MIN, GATEWAY_SECRET_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < self->token_count; i++)
+        if (self->tokens [i].secret_len == len && memcmp (self->tokens [i].secret, secret, len) == 0) {
+            kf_err_set (l->err, "%s: tokens %s and %s have the same secret", path, self->tokens [i].name, name);
+            return -1;
+        }
+    snprintf (t->name, sizeof t->name, "%s", name);
+    memcpy (t->secret, secret, len + 1);
+    t->secret_len = len;
+    snprintf (path, sizeof path, "gateway/tokens/%s/estate", name);
+    const char *estate = kf_config_str (l->config, path);
+    if (strcmp (estate, "*") != 0) {
+        if (!kf_config_estate_find (l->config, estate)) {
+            kf_err_set (l->err, "%s: no estate '%s' (an estate's id, or * for the whole group)", path, estate);
+            return -1;
+        }
+        snprintf (t->estate, sizeof t->estate, "%s", estate);
+    }
+    snprintf (path, sizeof path, "gateway/tokens/%s/role", name);
+    t->role = kf_config_enum (l->config, path);
+    snprintf (path, sizeof path, "gateway/tokens/%s/staff", name);
+    const char *staff = kf_config_str (l->config, path);
+    snprintf (t->staff, sizeof t->staff, "%s", staff ? staff : name);
+    self->token_count++;
+    return 0;
+}
+
+static int
+s_count_token (const char *name, void *arg)
+{
+    (void) name;
+    (*(size_t *) arg)++;
+    return 0;
+}
+
+gateway_t *
+gateway_new (kf_config_t *config, kf_err_t *err)
+{
+    assert (config);
+    gateway_t *self = calloc (1, sizeof *self);
+    size_t count = 0;
+    kf_config_each (config, "gateway/tokens", s_count_token, &count);
+    if (self)
+        self->tokens = calloc (count + 1, sizeof *self->tokens);
+    if (!self || !self->tokens) {
+        kf_err_set (err, "out of memory");
+        gateway_destroy (&self);
+        return NULL;
+    }
+    s_load_t load = { self, config, err };
+    if (kf_config_each (config, "gateway/tokens", s_load_token, &load)) {
+        gateway_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+gateway_destroy (gateway_t **self_p)
+{
+    assert (self_p);
+    gateway_t *self = *self_p;
+    if (self) {
+        if (self->tokens)
+            memset (self->tokens, 0, self->token_count * sizeof *self->tokens);   //  secrets do not linger
+        free (self->tokens);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+size_t
+gateway_token_count (const gateway_t *self)
+{
+    return self->token_count;
+}
+
+//  Equal, in time that depends on the lengths only.
+static bool
+s_same_secret (const char *given, size_t given_len, const gateway_token_t *t)
+{
+    volatile unsigned char diff = given_len != t->secret_len;
+    for (size_t i = 0; i < given_len; i++)
+        diff |= (unsigned char) given [i] ^ (unsigned char) t->secret [i % t->secret_len];
+    return diff == 0;
+}
+
+const gateway_token_t *
+gateway_authenticate (const gateway_t *self, const char *secret)
+{
+    assert (self);
+    if (!secret)
+        return NULL;
+    size_t len = strnlen (secret, GATEWAY_SECRET_MAX + 1);
+    if (len == 0 || len > GATEWAY_SECRET_MAX)
+        return NULL;
+    const gateway_token_t *found = NULL;
+    for (size_t i = 0; i < self->token_count; i++)
+        if (s_same_secret (secret, len, &self->tokens [i]))
+            found = &self->tokens [i];
+    return found;
+}
+
+//  ---- requests and replies ---------------------------------------------------------------
+
+static const char *s_services [] = { "intake", "dispatch", "escalation", "survey", "billing", NULL };
+
+const char *
+gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
+{
+    if (!command)
+        return NULL;
+    unsigned id = command->id;
+    if (id < 20) {
+        for (int i = 0; service && s_services [i]; i++)
+            if (strcmp (service, s_services [i]) == 0)
+                return s_services [i];
+        return NULL;
+    }
+    return id < 40 ? "intake" : id < 60 ? "dispatch" : id < 70 ? "escalation" : id < 90 ? "survey"
+         : id < 110 ? "billing" : NULL;
+}
+
+Kf__Request *
+gateway_request (const gateway_token_t *token, const char *command, const char *service, const char *body,
+                 size_t size, const char **to, int *http_status, kf_err_t *err)
+{
+    assert (token && command && to && http_status);
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field_by_name (&kf__request__descriptor,
+                                                                                           command);
+    if (!field || !(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || field->type != PROTOBUF_C_TYPE_MESSAGE) {
+        *http_status = 404;
+        kf_err_set (err, "no command '%s' (see /console/openapi.yaml)", command);
+        return NULL;
+    }
+    *to = gateway_service (field, service);
+    if (!*to) {
+        *http_status = 400;
+        kf_err_set (err, "%s goes to one daemon: add ?service=intake, dispatch, escalation, survey or billing",
+                    command);
+        return NULL;
+    }
+    //  The bus and the stores are operations' business.
+    if ((field->id == KF__REQUEST__COMMAND_BUS_STATUS || field->id == KF__REQUEST__COMMAND_BACKUP)
+    &&  token->role != KF__ROLE__ROLE_OPERATIONS) {
+        *http_status = 403;
+        kf_err_set (err, "only operations may ask for %s", command);
+        return NULL;
+    }
+    ProtobufCMessage *message = kf_json_decode (field->descriptor, size ? body : "{}", size ? size : 2, err);
+    if (!message) {
+        *http_status = 400;
+        return NULL;
+    }
+    Kf__Request *request = (Kf__Request *) kf_codec_allocator.alloc (NULL, sizeof *request);
+    if (!request) {
+        kf_codec_free (&message);
+        *http_status = 500;
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    kf__request__init (request);
+    request->actor = strdup (token->staff);
+    request->scope = strdup (token->estate);
+    request->role = token->role;
+    request->has_role = 1;
+    request->command_case = (Kf__Request__CommandCase) field->id;
+    *(ProtobufCMessage **) ((char *) request + field->offset) = message;
+    if (!request->actor || !request->scope) {
+        kf_codec_free ((ProtobufCMessage **) &request);
+        *http_status = 500;
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    return request;
+}
+
+int
+gateway_http_status (Kf__ReplyStatus status)
+{
+    switch (status) {
+        case KF__REPLY_STATUS__REPLY_STATUS_OK: return 200;
+        case KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST: return 400;
+        case KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND: return 404;
+        case KF__REPLY_STATUS__REPLY_STATUS_CONFLICT: return 409;
+        case KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN: return 403;
+        case KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE: return 503;
+        default: return 500;
+    }
+}
+
+char *
+gateway_reply_json (const Kf__Reply *reply, int *http_status)
+{
+    assert (reply && http_status);
+    *http_status = gateway_http_status (reply->status);
+    if (*http_status != 200)
+        return kf_json_encode (&reply->base);
+    const ProtobufCFieldDescriptor *field = kf_codec_oneof_case (&reply->base, "pong");
+    if (!field)
+        return strdup ("{}");
+    return kf_json_encode (*(const ProtobufCMessage *const *) ((const char *) reply + field->offset));
+}
+
+bool
+gateway_event_visible (const gateway_token_t *token, const char *estate, const char *kind, const char *kinds)
+{
+    if (token->estate [0] && (!estate || strcmp (token->estate, estate) != 0))
+        return false;
+    if (!kinds || !*kinds)
+        return true;
+    for (const char *p = kinds; *p; ) {
+        size_t n = strcspn (p, ",");
+        if (n && kind && strncmp (kind, p, n) == 0)
+            return true;
+        p += n + (p [n] == ',');
+    }
+    return false;
+}
+
+//  ---- /metrics -----------------------------------------------------------------------------
+
+struct _gateway_metrics_t {
+    zhashx_t *events;     //  "estate|kind" -> uint64_t *
+};
+
+gateway_metrics_t *
+gateway_metrics_new (void)
+{
+    gateway_metrics_t *self = calloc (1, sizeof *self);
+    if (self && !(self->events = zhashx_new ()))
+        free (self), self = NULL;
+    if (self)
+        zhashx_set_destructor (self->events, (zhashx_destructor_fn *) zstr_free);
+    return self;
+}
+
+void
+gateway_metrics_destroy (gateway_metrics_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        zhashx_destroy (&(*self_p)->events);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+void
+gateway_metrics_event (gateway_metrics_t *self, const char *estate, const char *kind)
+{
+    char key [160];
+    snprintf (key, sizeof key, "%s|%s", estate ? estate : "", kind ? kind : "unknown");
+    uint64_t *count = zhashx_lookup (self->events, key);
+    if (!count) {
+        count = calloc (1, sizeof *count);
+        if (!count || zhashx_insert (self->events, key, count)) {
+            free (count);
+            return;
+        }
+    }
+    (*count)++;
+}
+
+typedef struct {
+    char *data;
+    size_t size, used;
+    bool failed;
+} s_text_t;
+
+static void
+s_put (s_text_t *t, const char *format, ...)
+{
+    va_list args;
+    while (!t->failed) {
+        va_start (args, format);
+        int n = vsnprintf (t->data ? t->data + t->used : NULL, t->data ? t->size - t->used : 0, format, args);
+        va_end (args);
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if (t->data && t->used + (size_t) n < t->size) {
+            t->used += (size_t) n;
+            return;
+        }
+        size_t size = (t->size ? t->size * 2 : 4096) + (size_t) n;
+        char *grown = realloc (t->data, size);
+        if (!grown)
+            t->failed = true;
+        else {
+            t->data = grown;
+            t->size = size;
+        }
+    }
+}
+
+static int
+s_compare_keys (const void *a, const void *b)
+{
+    return strcmp ((const char *) a, (const char *) b);
+}
+
+//  The head of a stream as a consumer's status heard it.
+static uint64_t
+s_head (const Kf__BusStatus *status, const char *stream)
+{
+    for (size_t p = 0; p < status->n_producers; p++)
+        for (size_t h = 0; h < status->producers [p]->n_heads; h++)
+            if (strcmp (status->producers [p]->heads [h]->stream, stream) == 0)
+                return status->producers [p]->heads [h]->head_seq;
+    return 0;
+}
+
+char *
+gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__BusStatus *const *statuses,
+                      size_t service_count, const char *const *estates, const int64_t *open_cases,
+                      size_t estate_count)
+{
+    s_text_t t = { 0 };
+    //  Events by estate and kind, SLA alerts among them.
+    zlistx_t *keys = zhashx_keys (self->events);
+    if (keys) {
+        zlistx_set_comparator (keys, (zlistx_comparator_fn *) s_compare_keys);
+        zlistx_sort (keys);
+    }
+    s_put (&t, "# HELP kefu_events_total Events seen on the bus since the gateway started.\n"
+               "# TYPE kefu_events_total counter\n");
+    for (const char *key = keys ? zlistx_first (keys) : NULL; key; key = zlistx_next (keys)) {
+        const char *bar = strchr (key, '|');
+        s_put (&t, "kefu_events_total{estate=\"%.*s\",kind=\"%s\"} %" PRIu64 "\n", (int) (bar - key), key, bar + 1,
+               *(uint64_t *) zhashx_lookup (self->events, key));
+    }
+    const char *alerts [] = { "sla.warning", "sla.breached" };
+    const char *names [] = { "kefu_sla_warnings_total", "kefu_sla_breaches_total" };
+    for (int a = 0; a < 2; a++) {
+        s_put (&t, "# HELP %s %s since the gateway started.\n# TYPE %s counter\n", names [a], alerts [a], names [a]);
+        for (size_t e = 0; e < estate_count; e++) {
+            char key [160];
+            snprintf (key, sizeof key, "%s|%s", estates [e], alerts [a]);
+            uint64_t *count = zhashx_lookup (self->events, key);
+            s_put (&t, "%s{estate=\"%s\"} %" PRIu64 "\n", names [a], estates [e], count ? *count : 0);
+        }
+    }
+    zlistx_destroy (&keys);
+    s_put (&t, "# HELP kefu_open_cases Tickets open now, per estate.\n# TYPE kefu_open_cases gauge\n");
+    for (size_t e = 0; e < estate_count; e++)
+        if (open_cases [e] >= 0)
+            s_put (&t, "kefu_open_cases{estate=\"%s\"} %" PRId64 "\n", estates [e], open_cases [e]);
+    //  Each daemon: up, outbox, lag per stream it consumes, commits.
+    s_put (&t, "# HELP kefu_up Whether the daemon answered.\n# TYPE kefu_up gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        s_put (&t, "kefu_up{service=\"%s\"} %d\n", services [s], statuses [s] != NULL);
+    s_put (&t, "# HELP kefu_outbox_events Events held in the daemon's outbox.\n# TYPE kefu_outbox_events gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        if (statuses [s])
+            s_put (&t, "kefu_outbox_events{service=\"%s\"} %" PRIu64 "\n", services [s], statuses [s]->outbox_events);
+    s_put (&t, "# HELP kefu_consumer_lag Events of a stream the daemon has yet to apply.\n"
+               "# TYPE kefu_consumer_lag gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        for (size_t c = 0; statuses [s] && c < statuses [s]->n_cursors; c++) {
+            const Kf__Cursor *cursor = statuses [s]->cursors [c];
+            uint64_t head = s_head (statuses [s], cursor->stream);
+            s_put (&t, "kefu_consumer_lag{service=\"%s\",stream=\"%s\"} %" PRIu64 "\n", services [s], cursor->stream,
+                   head > cursor->last_seq ? head - cursor->last_seq : 0);
+        }
+    s_put (&t, "# HELP kefu_commit_seconds Durable commits of the daemon's store.\n"
+               "# TYPE kefu_commit_seconds histogram\n");
+    for (size_t s = 0; s < service_count; s++) {
+        const Kf__BusStatus *st = statuses [s];
+        if (!st || st->n_commit_buckets != KF_STORE_COMMIT_BUCKETS)
+            continue;
+        for (int b = 0; b < KF_STORE_COMMIT_BUCKETS; b++)
+            s_put (&t, "kefu_commit_seconds_bucket{service=\"%s\",le=\"%g\"} %" PRIu64 "\n", services [s],
+                   kf_store_commit_bounds_us [b] / 1e6, st->commit_buckets [b]);
+        s_put (&t, "kefu_commit_seconds_bucket{service=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", services [s], st->commit_count);
+        s_put (&t, "kefu_commit_seconds_sum{service=\"%s\"} %.6f\n", services [s], st->commit_sum_us / 1e6);
+        s_put (&t, "kefu_commit_seconds_count{service=\"%s\"} %" PRIu64 "\n", services [s], st->commit_count);
+    }
+    if (t.failed) {
+        free (t.data);
+        return NULL;
+    }
+    return t.data ? t.data : strdup ("");
+}

@@ -1,0 +1,84 @@
+/*  gateway — what the HTTP gateway decides, without sockets (DESIGN.md §6,
+    §7; issue 9): tokens and who they are, which daemon answers a command,
+    how a JSON body becomes a kf.Request and a kf.Reply an HTTP answer,
+    which live events a caller may see, and the /metrics text.
+
+    The API is one route per command: POST /api/v1/<command>, the body the
+    JSON of that command's message (the field of kf.Request's oneof, e.g.
+    file_ticket: a kf.FileTicket), the answer the JSON of the reply's
+    result. Errors are the JSON of the kf.Reply (status and error, and a
+    result that explains, such as an import's rejected lines).
+*/
+#ifndef GATEWAY_H_INCLUDED
+#define GATEWAY_H_INCLUDED
+
+#include "kf_codec.h"
+#include "kf_config.h"
+#include "commands.pb-c.h"
+#include "envelope.pb-c.h"
+#include "bus.pb-c.h"
+
+#define GATEWAY_SECRET_MIN 16
+#define GATEWAY_SECRET_MAX 200
+
+typedef struct {
+    char name [KF_ID_MAX + 1];       //  what logs show
+    char secret [GATEWAY_SECRET_MAX + 1];
+    size_t secret_len;
+    char estate [KF_ID_MAX + 1];     //  empty: the whole group
+    Kf__Role role;
+    char staff [KF_ID_MAX + 1];      //  the actor of its requests
+} gateway_token_t;
+
+typedef struct _gateway_t gateway_t;
+
+//  Fails with a reason naming the token when one is unusable (a short
+//  secret, an unknown estate, two tokens with one secret).
+gateway_t *gateway_new (kf_config_t *config, kf_err_t *err);
+void gateway_destroy (gateway_t **self_p);
+
+size_t gateway_token_count (const gateway_t *self);
+
+//  The token whose secret this is, or NULL. Every token is compared, each
+//  in time that depends only on the lengths, so the answer's timing tells
+//  nothing of any secret.
+const gateway_token_t *gateway_authenticate (const gateway_t *self, const char *secret);
+
+//  The daemons a command may go to, and the one it goes to ("intake",
+//  ...); NULL when the gateway does not pass it on. Ping, bus status and
+//  backup are every daemon's: `service` names one (a ?service= argument).
+const char *gateway_service (const ProtobufCFieldDescriptor *command, const char *service);
+
+//  A request from a command name, a JSON body and a token. On error,
+//  *http_status and `error` say why (404 unknown command, 400 bad JSON,
+//  403 a role that may not). Free the request with kf_codec_free.
+Kf__Request *gateway_request (const gateway_token_t *token, const char *command, const char *service,
+                              const char *body, size_t size, const char **to, int *http_status, kf_err_t *err);
+
+//  The HTTP status of a reply's status.
+int gateway_http_status (Kf__ReplyStatus status);
+
+//  The body of an answer (malloc'd JSON): the result on success, the
+//  whole reply (status, error, and any result) on failure.
+char *gateway_reply_json (const Kf__Reply *reply, int *http_status);
+
+//  Whether a live event is for this caller: its estate within the token's,
+//  and its kind starting with one of `kinds` (comma-separated prefixes;
+//  NULL or empty: all).
+bool gateway_event_visible (const gateway_token_t *token, const char *estate, const char *kind, const char *kinds);
+
+//  ---- /metrics -----------------------------------------------------------------------------
+typedef struct _gateway_metrics_t gateway_metrics_t;
+
+gateway_metrics_t *gateway_metrics_new (void);
+void gateway_metrics_destroy (gateway_metrics_t **self_p);
+//  One event seen on the bus.
+void gateway_metrics_event (gateway_metrics_t *self, const char *estate, const char *kind);
+//  The text for Prometheus: the bus counters, and for each daemon that
+//  answered its status (NULL: down), its outbox, lag per stream and commit
+//  histogram; open cases per estate (-1: unknown).
+char *gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__BusStatus *const *statuses,
+                            size_t service_count, const char *const *estates, const int64_t *open_cases,
+                            size_t estate_count);
+
+#endif

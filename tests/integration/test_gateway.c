@@ -1,0 +1,329 @@
+/*  Integration tests of kefu-gateway over real HTTP: the bus, intake,
+    dispatch and escalation on ipc:// endpoints in a scratch directory, the
+    gateway on a local TCP port, and a plain HTTP/1.1 client on a socket.
+
+    Tokens bind callers to an estate and a role: another estate's ticket is
+    404, a front desk may not cancel, read the bus or the metrics. Bad
+    input gets the right status and a one-line JSON error: no token (401),
+    an unknown command (404), malformed JSON and unknown fields (400), an
+    oversized body (413). A session cookie signs the console in, and the
+    live stream carries a ticket filed through the API.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "kf_test.h"
+#include "kf_harness.h"
+
+static char s_config [256], s_clock [256];
+static unsigned s_port;
+static const char *s_services [] = { "intake", "dispatch", "escalation", NULL };
+static h_proc_t s_procs [H_CLUSTER_MAX], s_gateway;
+
+#define OPS   "ops-secret-0123456789abcdef"
+#define DESK1 "desk-E001-0123456789abcdef"
+#define DESK2 "desk-E002-0123456789abcdef"
+
+#define OUT_SIZE (1 << 20)
+static char s_out [OUT_SIZE], s_err [4096];
+
+static void
+s_write_config (void)
+{
+    const char *d = kf_test_dir;
+    char text [8192], root [512];
+    if (!getcwd (root, sizeof root))
+        root [0] = 0;   //  the tests run from the repository's root
+    snprintf (text, sizeof text,
+        "cluster\n    name = c1\n    data_dir = %s/data\n"
+        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
+        "estates\n    E001\n        name = Riverside\n    E002\n        name = Maple\n"
+        "services\n"
+        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
+        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
+        "    escalation\n        endpoint = ipc://%s/escalation\n        replay = ipc://%s/escalation-replay\n"
+        "    gateway\n        listen = 127.0.0.1:%u\n        max_body = 4096\n        timeout = 5s\n"
+        "        console = %s/services/gateway/console\n"
+        "gateway\n    tokens\n"
+        "        ops\n            secret = \"" OPS "\"\n            role = operations\n"
+        "        desk1\n            secret = \"" DESK1 "\"\n            estate = E001\n            role = front_desk\n"
+        "            staff = F01\n"
+        "        desk2\n            secret = \"" DESK2 "\"\n            estate = E002\n            role = front_desk\n",
+        d, d, d, d, d, d, d, d, d, s_port, root);
+    h_write ("kefu.conf", text, s_config, sizeof s_config);
+}
+
+//  ---- a plain HTTP/1.1 client ----------------------------------------------------------------
+
+static int
+s_connect (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) s_port) };
+    inet_pton (AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (fd >= 0 && connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0)
+        return fd;
+    if (fd >= 0)
+        close (fd);
+    return -1;
+}
+
+static void
+s_send_all (int fd, const char *data, size_t size)
+{
+    while (size) {
+        ssize_t n = send (fd, data, size, MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        data += n;
+        size -= (size_t) n;
+    }
+}
+
+static void
+s_send_request (int fd, const char *method, const char *path, const char *auth, const char *cookie,
+                const char *body, size_t size)
+{
+    char head [1024];
+    int n = snprintf (head, sizeof head, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                      "Content-Type: application/json\r\nContent-Length: %zu\r\n%s%s%s%s%s%s\r\n",
+                      method, path, size, auth ? "Authorization: Bearer " : "", auth ? auth : "", auth ? "\r\n" : "",
+                      cookie ? "Cookie: " : "", cookie ? cookie : "", cookie ? "\r\n" : "");
+    s_send_all (fd, head, (size_t) n);
+    if (size)
+        s_send_all (fd, body, size);
+}
+
+//  A request; the status, with the whole response (head and body) in s_out.
+static int
+s_http (const char *method, const char *path, const char *auth, const char *cookie, const char *body)
+{
+    int fd = s_connect ();
+    if (fd < 0)
+        return -1;
+    s_send_request (fd, method, path, auth, cookie, body, body ? strlen (body) : 0);
+    size_t used = 0;
+    ssize_t n;
+    while (used + 1 < sizeof s_out && (n = recv (fd, s_out + used, sizeof s_out - used - 1, 0)) > 0)
+        used += (size_t) n;
+    s_out [used] = 0;
+    close (fd);
+    int status = -1;
+    sscanf (s_out, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+static const char *
+s_body (void)
+{
+    const char *body = strstr (s_out, "\r\n\r\n");
+    return body ? body + 4 : "";
+}
+
+static bool
+s_up (void *arg)
+{
+    (void) arg;
+    return s_http ("GET", "/healthz", NULL, NULL, NULL) == 200;
+}
+
+static int
+s_cluster_up (void **state)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    h_init ();
+    s_port = 20000 + (unsigned) getpid () % 20000;
+    s_write_config ();
+    snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
+    if (h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "clock", "set",
+               "2026-11-23T10:00:00+08:00", "--file", s_clock, NULL)
+    ||  h_cluster_up (s_procs, s_services, s_config, s_clock))
+        return -1;
+    h_proc_init (&s_gateway, kf_test_dir, "gateway", "kefu-gateway", "--config", s_config, "--clock", s_clock, NULL);
+    h_start (&s_gateway);
+    return h_wait_for (s_up, NULL, 10000) ? 0 : -1;
+}
+
+static int
+s_cluster_down (void **state)
+{
+    int rc = h_stop (&s_gateway, 10000);
+    h_proc_free (&s_gateway);
+    if (h_cluster_down (s_procs, s_services))
+        rc = -1;
+    h_teardown (state);
+    return rc;
+}
+
+static void
+s_file (const char *token, const char *estate, const char *key, char *ticket_no, size_t size)
+{
+    char body [512];
+    snprintf (body, sizeof body, "{\"estate\":\"%s\",\"unit\":\"1-1-101\",\"reporter_name\":\"张三\","
+              "\"reporter_phone\":\"13800000000\",\"type\":\"REPAIR\",\"channel\":\"PHONE\",\"category\":\"PLUMBING\","
+              "\"description\":\"漏水\",\"idempotency_key\":\"%s\"}", estate, key);
+    int status = s_http ("POST", "/api/v1/file_ticket", token, NULL, body);
+    if (status != 200)
+        fail_msg ("file_ticket: %d %s", status, s_body ());
+    h_json_field (s_body (), "ticket_no", ticket_no, size);
+}
+
+//  ---- the tests ---------------------------------------------------------------------------------
+
+static void
+test_bad_requests (void **state)
+{
+    (void) state;
+    assert_int_equal (s_http ("GET", "/healthz", NULL, NULL, NULL), 200);
+    assert_string_equal (s_body (), "ok\n");
+    assert_int_equal (s_http ("POST", "/api/v1/list_tickets", NULL, NULL, "{}"), 401);
+    assert_non_null (strstr (s_out, "WWW-Authenticate: Bearer"));
+    assert_int_equal (s_http ("POST", "/api/v1/list_tickets", "not-a-token-of-ours-at-all", NULL, "{}"), 401);
+    assert_int_equal (s_http ("POST", "/api/v1/list_tickets", DESK1 "x", NULL, "{}"), 401);
+    assert_int_equal (s_http ("POST", "/api/v1/launch_rockets", DESK1, NULL, "{}"), 404);
+    assert_non_null (strstr (s_body (), "no command 'launch_rockets'"));
+    assert_int_equal (s_http ("POST", "/api/v1/file_ticket", DESK1, NULL, "{\"estate\": \"E001\","), 400);
+    assert_non_null (strstr (s_body (), "\"error\":\"bad JSON"));
+    assert_int_equal (s_http ("POST", "/api/v1/file_ticket", DESK1, NULL, "{\"colour\": \"red\"}"), 400);
+    assert_non_null (strstr (s_body (), "colour"));
+    assert_int_equal (s_http ("POST", "/api/v1/file_ticket", DESK1, NULL, "{\"estate\": \"E001\"}"), 400);
+    assert_non_null (strstr (s_body (), "REPLY_STATUS_BAD_REQUEST"));
+    char big [8192];
+    memset (big, ' ', sizeof big - 1);
+    big [0] = '{';
+    big [sizeof big - 2] = '}';
+    big [sizeof big - 1] = 0;
+    assert_int_equal (s_http ("POST", "/api/v1/file_ticket", DESK1, NULL, big), 413);
+    assert_non_null (strstr (s_body (), "larger than 4096 bytes"));
+    assert_int_equal (s_http ("GET", "/console/.hidden", NULL, NULL, NULL), 404);
+    assert_int_equal (s_http ("GET", "/console/..%2Fkefu.conf", NULL, NULL, NULL), 404);
+    assert_int_equal (s_http ("GET", "/nowhere", NULL, NULL, NULL), 404);
+    assert_int_equal (s_http ("GET", "/console/index.html", NULL, NULL, NULL), 200);
+    assert_non_null (strstr (s_out, "text/html"));
+    assert_int_equal (s_http ("GET", "/console/openapi.yaml", NULL, NULL, NULL), 200);
+    //  A daemon that is not running: 504 after the timeout would be slow; ping needs ?service=.
+    assert_int_equal (s_http ("GET", "/api/v1/ping", DESK1, NULL, NULL), 400);
+    assert_int_equal (s_http ("GET", "/api/v1/ping?service=intake", DESK1, NULL, NULL), 200);
+    assert_non_null (strstr (s_body (), "\"service\":\"intake@c1\""));
+}
+
+static void
+test_estate_isolation (void **state)
+{
+    (void) state;
+    char mine [64], theirs [64], path [128];
+    s_file (DESK1, "E001", "iso-1", mine, sizeof mine);
+    s_file (DESK2, "E002", "iso-2", theirs, sizeof theirs);
+    snprintf (path, sizeof path, "{\"ticket_no\":\"%s\"}", mine);
+    assert_int_equal (s_http ("POST", "/api/v1/show_ticket", DESK1, NULL, path), 200);
+    assert_int_equal (s_http ("POST", "/api/v1/show_ticket", DESK2, NULL, path), 404);
+    assert_non_null (strstr (s_body (), "REPLY_STATUS_NOT_FOUND"));
+    assert_int_equal (s_http ("POST", "/api/v1/show_ticket", OPS, NULL, path), 200);
+    //  Lists see the caller's estate only; another estate's list or filing is 404.
+    assert_int_equal (s_http ("POST", "/api/v1/list_tickets", DESK2, NULL, "{}"), 200);
+    assert_non_null (strstr (s_body (), theirs));
+    assert_null (strstr (s_body (), mine));
+    assert_int_equal (s_http ("POST", "/api/v1/list_tickets", DESK2, NULL, "{\"estate\":\"E001\"}"), 404);
+    char body [512];
+    snprintf (body, sizeof body, "{\"estate\":\"E001\",\"unit\":\"1-1-101\",\"reporter_name\":\"x\","
+              "\"reporter_phone\":\"13800000000\",\"type\":\"REPAIR\",\"channel\":\"PHONE\",\"category\":\"PLUMBING\","
+              "\"description\":\"x\",\"idempotency_key\":\"iso-3\"}");
+    assert_int_equal (s_http ("POST", "/api/v1/file_ticket", DESK2, NULL, body), 404);
+    snprintf (path, sizeof path, "{\"ticket_no\":\"%s\"}", mine);
+    assert_int_equal (s_http ("POST", "/api/v1/show_sla", DESK2, NULL, path), 404);
+}
+
+static void
+test_roles (void **state)
+{
+    (void) state;
+    char ticket [64], body [256];
+    s_file (DESK1, "E001", "roles-1", ticket, sizeof ticket);
+    snprintf (body, sizeof body, "{\"ticket_no\":\"%s\",\"reason\":\"filed twice\"}", ticket);
+    assert_int_equal (s_http ("POST", "/api/v1/cancel_ticket", DESK1, NULL, body), 403);
+    assert_int_equal (s_http ("GET", "/api/v1/bus_status?service=intake", DESK1, NULL, NULL), 403);
+    assert_int_equal (s_http ("GET", "/api/v1/bus_status?service=intake", OPS, NULL, NULL), 200);
+    assert_non_null (strstr (s_body (), "\"cursors\""));
+    assert_int_equal (s_http ("GET", "/api/v1/events", DESK1, NULL, NULL), 403);
+    assert_int_equal (s_http ("GET", "/metrics", DESK1, NULL, NULL), 403);
+    assert_int_equal (s_http ("GET", "/metrics", OPS, NULL, NULL), 200);
+    assert_non_null (strstr (s_out, "text/plain; version=0.0.4"));
+    assert_non_null (strstr (s_body (), "kefu_up{service=\"intake\"} 1"));
+    assert_non_null (strstr (s_body (), "kefu_up{service=\"survey\"} 0"));
+    assert_non_null (strstr (s_body (), "kefu_events_total{estate=\"E001\",kind=\"ticket.filed\"}"));
+    assert_non_null (strstr (s_body (), "kefu_open_cases{estate=\"E001\"}"));
+    assert_non_null (strstr (s_body (), "kefu_commit_seconds_count{service=\"dispatch\"}"));
+    assert_non_null (strstr (s_body (), "kefu_consumer_lag{service=\"escalation\",stream=\"intake@c1/E001\"}"));
+}
+
+//  Read the live stream until `text` comes, or the deadline.
+static bool
+s_stream_until (int fd, const char *text, int timeout_ms)
+{
+    size_t used = 0;
+    int64_t deadline = zclock_mono () + timeout_ms;
+    s_out [0] = 0;
+    while (!strstr (s_out, text)) {
+        int64_t left = deadline - zclock_mono ();
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (left <= 0 || poll (&p, 1, (int) left) <= 0)
+            return false;
+        ssize_t n = recv (fd, s_out + used, sizeof s_out - used - 1, 0);
+        if (n <= 0)
+            return false;
+        used += (size_t) n;
+        s_out [used] = 0;
+    }
+    return true;
+}
+
+static void
+test_session_and_live_stream (void **state)
+{
+    (void) state;
+    assert_int_equal (s_http ("POST", "/api/v1/session", NULL, NULL, "{\"token\":\"guess\"}"), 401);
+    assert_int_equal (s_http ("POST", "/api/v1/session", NULL, NULL, "{\"token\":\"" OPS "\"}"), 200);
+    const char *set = strstr (s_out, "Set-Cookie: kefu_session=");
+    assert_non_null (set);
+    assert_non_null (strstr (set, "HttpOnly"));
+    char cookie [128];
+    snprintf (cookie, sizeof cookie, "%.*s", (int) strcspn (set + 12, ";"), set + 12);
+    assert_int_equal (s_http ("GET", "/api/v1/whoami", NULL, cookie, NULL), 200);
+    assert_non_null (strstr (s_body (), "\"name\":\"ops\""));
+    assert_non_null (strstr (s_body (), "\"estates\":[\"E001\",\"E002\"]"));
+    //  The live stream, by the session: a ticket filed through the API comes along.
+    int fd = s_connect ();
+    assert_true (fd >= 0);
+    s_send_request (fd, "GET", "/api/v1/events?kinds=ticket.", NULL, cookie, NULL, 0);
+    assert_true (s_stream_until (fd, ": kefu live events", 5000));
+    char ticket [64], want [96];
+    s_file (DESK1, "E001", "live-1", ticket, sizeof ticket);
+    snprintf (want, sizeof want, "\"ticket_no\":\"%s\"", ticket);
+    assert_true (s_stream_until (fd, want, 10000));
+    assert_non_null (strstr (s_out, "event: ticket.filed"));
+    assert_null (strstr (s_out, "event: order."));   //  filtered by kind
+    close (fd);
+    //  Signed out: the cookie no longer works.
+    assert_int_equal (s_http ("DELETE", "/api/v1/session", NULL, cookie, NULL), 200);
+    assert_int_equal (s_http ("GET", "/api/v1/whoami", NULL, cookie, NULL), 401);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_bad_requests),
+        cmocka_unit_test (test_estate_isolation),
+        cmocka_unit_test (test_roles),
+        cmocka_unit_test (test_session_and_live_stream),
+    };
+    return cmocka_run_group_tests (tests, s_cluster_up, s_cluster_down);
+}
