@@ -1,5 +1,6 @@
 /*  kf_domain — what the domain services share. See kf_domain.h.  */
 #include "kf_domain.h"
+#include "kf_commands.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -19,6 +20,23 @@ bool
 kf_request_sees (const Kf__Request *request, const char *estate)
 {
     return !request->scope || !*request->scope || strcmp (request->scope, estate) == 0;
+}
+
+const kf_estate_t *
+kf_request_estate (const kf_config_t *config, const Kf__Request *request, const char *named, Kf__Reply *reply,
+                   kf_arena_t *arena)
+{
+    const char *id = named && *named ? named : request->scope;
+    if (!id || !*id) {
+        kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, "estate is required");
+        return NULL;
+    }
+    const kf_estate_t *estate = kf_config_estate_find (config, id);
+    if (!estate || !kf_request_sees (request, id)) {
+        kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", id);
+        return NULL;
+    }
+    return estate;
 }
 
 bool

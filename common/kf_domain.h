@@ -19,6 +19,12 @@ int kf_emit (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *est
 //  Whether a request bound to an estate (its scope) may see this one.
 bool kf_request_sees (const Kf__Request *request, const char *estate);
 
+//  The estate a request names (`named`), else the one its scope binds it
+//  to; NULL after a one-line reply: BAD_REQUEST when there is neither,
+//  NOT_FOUND for an estate the configuration or the scope does not allow.
+const kf_estate_t *kf_request_estate (const kf_config_t *config, const Kf__Request *request, const char *named,
+                                      Kf__Reply *reply, kf_arena_t *arena);
+
 //  Supervisors, managers and operations: who runs an estate's money,
 //  draws and imports.
 bool kf_role_manages (Kf__Role role);

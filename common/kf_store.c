@@ -66,6 +66,7 @@ struct _kf_txn_t {
     struct { kf_txn_hook_fn *fn; void *arg; } hooks [KF_TXN_HOOKS];
     int hook_count;
     bool write;
+    bool dirty;           //  it wrote something: its commit is a durable one worth timing
     int rc;               //  the sticky error
     kf_err_t reason;
 };
@@ -403,7 +404,8 @@ s_run (kf_store_t *self, bool write, kf_txn_fn *fn, void *arg, kf_err_t *err)
             rc = mdb_txn_commit (txn.txn);
             txn.txn = NULL;
             if (rc == 0) {
-                s_commit_took (self, &start);
+                if (txn.dirty)
+                    s_commit_took (self, &start);
                 return 0;
             }
             txn.rc = rc;
@@ -610,6 +612,7 @@ kf_txn_put (kf_txn_t *self, kf_table_t table, const kf_key_t *key, const void *d
         return -1;
     MDB_val k = { key->size, (void *) key->data }, v = { size, (void *) data };
     int rc = mdb_put (self->txn, table, &k, &v, 0);
+    self->dirty = true;
     return rc ? s_txn_error (self, rc, "put") : 0;
 }
 
@@ -621,6 +624,7 @@ kf_txn_reserve (kf_txn_t *self, kf_table_t table, const kf_key_t *key, size_t si
         return NULL;
     MDB_val k = { key->size, (void *) key->data }, v = { size, NULL };
     int rc = mdb_put (self->txn, table, &k, &v, MDB_RESERVE);
+    self->dirty = true;
     if (rc) {
         s_txn_error (self, rc, "put");
         return NULL;
@@ -693,6 +697,16 @@ kf_txn_get_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
     return s_get_msg (self, table, key, descriptor, arena, msg);
 }
 
+ProtobufCMessage *
+kf_txn_find_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
+                    const ProtobufCMessageDescriptor *descriptor, kf_arena_t *arena)
+{
+    ProtobufCMessage *msg = NULL;
+    if (!key || key->size == 0 || kf_txn_get_msg_in (self, table, key, descriptor, arena, &msg) != KF_FOUND)
+        return NULL;
+    return msg;
+}
+
 int
 kf_txn_del (kf_txn_t *self, kf_table_t table, const kf_key_t *key)
 {
@@ -701,29 +715,42 @@ kf_txn_del (kf_txn_t *self, kf_table_t table, const kf_key_t *key)
         return -1;
     MDB_val k = { key->size, (void *) key->data };
     int rc = mdb_del (self->txn, table, &k, NULL);
+    self->dirty = true;
     if (rc == MDB_NOTFOUND)
         return KF_NOTFOUND;
     return rc ? s_txn_error (self, rc, "delete") : KF_FOUND;
 }
 
 uint64_t
-kf_txn_next (kf_txn_t *self, kf_table_t table, const kf_key_t *key)
+kf_txn_counter (kf_txn_t *self, kf_table_t table, const kf_key_t *key)
 {
     kf_val_t value;
-    uint64_t n = 0;
     int rc = kf_txn_get (self, table, key, &value);
-    if (rc == -1)
+    if (rc != KF_FOUND)
         return 0;
-    if (rc == KF_FOUND) {
-        if (value.size != 8) {
-            kf_txn_fail (self, "store %s: a counter is not 8 bytes long", self->store->path);
-            return 0;
-        }
-        n = s_read_be (value.data, 8);
+    if (value.size != 8) {
+        kf_txn_fail (self, "store %s: a counter is not 8 bytes long", self->store->path);
+        return 0;
     }
+    return s_read_be (value.data, 8);
+}
+
+uint64_t
+kf_txn_add (kf_txn_t *self, kf_table_t table, const kf_key_t *key, int64_t delta)
+{
+    uint64_t n = kf_txn_counter (self, table, key);
+    if (!kf_txn_ok (self))
+        return 0;
+    n = delta < 0 && (uint64_t) -delta > n ? 0 : n + (uint64_t) delta;
     uint8_t be [8];
-    s_be64 (be, ++n);
+    s_be64 (be, n);
     return kf_txn_put (self, table, key, be, 8) == 0 ? n : 0;
+}
+
+uint64_t
+kf_txn_next (kf_txn_t *self, kf_table_t table, const kf_key_t *key)
+{
+    return kf_txn_add (self, table, key, 1);
 }
 
 uint64_t
@@ -866,5 +893,6 @@ kf_cursor_del (kf_cursor_t *self)
     if (self->txn->rc)
         return -1;
     int rc = mdb_cursor_del (self->cursor, 0);
+    self->txn->dirty = true;
     return rc ? s_txn_error (self->txn, rc, "cursor delete") : 0;
 }

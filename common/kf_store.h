@@ -110,7 +110,8 @@ int kf_store_read (kf_store_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err);
 //  Online compact copy into `directory` (created if missing; must be empty).
 int kf_store_backup (kf_store_t *self, const char *directory, kf_err_t *err);
 
-//  Durable commits of write transactions and how long each took, as a
+//  Durable commits of write transactions that wrote something, and how long
+//  each took, as a
 //  histogram: buckets [i] counts the commits that took at most
 //  kf_store_commit_bounds_us [i] (cumulative, as Prometheus counts).
 #define KF_STORE_COMMIT_BUCKETS 11
@@ -181,11 +182,19 @@ int kf_txn_get_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
 typedef struct _kf_arena_t kf_arena_t;
 int kf_txn_get_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
                        const ProtobufCMessageDescriptor *descriptor, kf_arena_t *arena, ProtobufCMessage **msg);
+//  The message at key decoded into an arena, or NULL when there is none
+//  (a key that could not be built finds none). A corrupt value fails the
+//  transaction, as kf_txn_get_msg_in does: check kf_txn_ok after NULL.
+ProtobufCMessage *kf_txn_find_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *key,
+                                      const ProtobufCMessageDescriptor *descriptor, kf_arena_t *arena);
 //  KF_FOUND (deleted), KF_NOTFOUND or -1.
 int kf_txn_del (kf_txn_t *self, kf_table_t table, const kf_key_t *key);
-//  Add one to the big-endian counter at key (0 when absent) and return the
-//  new value; 0 on error.
+//  Counters: a big-endian uint64 at key, 0 when absent. kf_txn_next adds
+//  one and kf_txn_add adds delta (never below 0); both return the new
+//  value, 0 on error.
+uint64_t kf_txn_counter (kf_txn_t *self, kf_table_t table, const kf_key_t *key);
 uint64_t kf_txn_next (kf_txn_t *self, kf_table_t table, const kf_key_t *key);
+uint64_t kf_txn_add (kf_txn_t *self, kf_table_t table, const kf_key_t *key, int64_t delta);
 
 //  Call fn for every entry whose key starts with prefix (all when prefix is
 //  NULL), in key order. fn returns 0 to go on, 1 to stop, -1 to fail.

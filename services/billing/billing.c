@@ -211,21 +211,12 @@ s_tables (billing_t *self, kf_txn_t *txn)
 
 //  ---- records -------------------------------------------------------------------------
 
-static ProtobufCMessage *
-s_get (kf_txn_t *txn, kf_table_t table, const kf_key_t *key, const ProtobufCMessageDescriptor *d, kf_arena_t *arena)
-{
-    ProtobufCMessage *msg = NULL;
-    if (key->size == 0 || kf_txn_get_msg_in (txn, table, key, d, arena, &msg) != KF_FOUND)
-        return NULL;
-    return msg;
-}
-
 static Kf__Unit *
 s_unit_get (billing_t *self, kf_txn_t *txn, const char *estate, const char *unit, kf_arena_t *arena)
 {
     kf_key_t key;
     kf_key_make (&key, "s|s", estate, unit);
-    return (Kf__Unit *) s_get (txn, self->units, &key, &kf__unit__descriptor, arena);
+    return (Kf__Unit *) kf_txn_find_msg_in (txn, self->units, &key, &kf__unit__descriptor, arena);
 }
 
 static void
@@ -248,7 +239,7 @@ s_invoice_get (billing_t *self, kf_txn_t *txn, const char *estate, uint32_t peri
 {
     kf_key_t key;
     s_invoice_key (&key, estate, period, unit);
-    return (Kf__Invoice *) s_get (txn, self->invoices, &key, &kf__invoice__descriptor, arena);
+    return (Kf__Invoice *) kf_txn_find_msg_in (txn, self->invoices, &key, &kf__invoice__descriptor, arena);
 }
 
 //  A notice's number, <estate>-<yyyymm>-<unit>, back into its parts. From
@@ -333,21 +324,12 @@ s_settle_if_paid (billing_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Invoice *i
 
 //  The estate a request names, or its scope's; NULL after a NOT_FOUND or
 //  BAD_REQUEST reply.
+//  The estate a request is for, as this service keeps it (kf_request_estate).
 static const s_estate_t *
-s_request_estate (billing_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply,
-                  kf_arena_t *arena)
+s_request_estate (billing_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply, kf_arena_t *arena)
 {
-    const char *id = named && *named ? named : request->scope;
-    if (!id || !*id) {
-        S_BAD ("estate is required");
-        return NULL;
-    }
-    const s_estate_t *e = s_estate (self, id);
-    if (!e || !kf_request_sees (request, id)) {
-        S_NOT_FOUND ("unknown estate '%s'", id);
-        return NULL;
-    }
-    return e;
+    const kf_estate_t *estate = kf_request_estate (self->config, request, named, reply, arena);
+    return estate ? s_estate (self, estate->id) : NULL;
 }
 
 //  ---- units: the CSV import ---------------------------------------------------------------
@@ -661,14 +643,8 @@ static uint64_t
 s_unit_count (billing_t *self, kf_txn_t *txn, const char *estate)
 {
     kf_key_t key;
-    kf_val_t value;
     kf_key_make (&key, "s|s", "units", estate);
-    if (kf_txn_get (txn, self->counters, &key, &value) != KF_FOUND || value.size != 8)
-        return 0;
-    uint64_t n = 0;
-    for (int i = 0; i < 8; i++)
-        n = n << 8 | ((const uint8_t *) value.data) [i];
-    return n;
+    return kf_txn_counter (txn, self->counters, &key);
 }
 
 typedef struct {
@@ -838,7 +814,7 @@ s_pending_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
         return kf_txn_fail (txn, "a pending-charge key does not parse");
     kf_key_t charge_key;
     kf_key_make (&charge_key, "s|s", estate, order_no);
-    Kf__ChargeRecord *c = (Kf__ChargeRecord *) s_get (txn, p->self->charges, &charge_key, &kf__charge_record__descriptor,
+    Kf__ChargeRecord *c = (Kf__ChargeRecord *) kf_txn_find_msg_in (txn, p->self->charges, &charge_key, &kf__charge_record__descriptor,
                                                       p->arena);
     if (!c || p->count == p->size)
         return kf_txn_ok (txn) ? 1 : -1;
@@ -1048,7 +1024,7 @@ s_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     r.due_at_ms = kf_local_day_start (due_day + 1, e->estate->utc_offset_min);
     kf_key_t key;
     kf_key_make (&key, "s|u", e->estate->id, period);
-    r.state = (Kf__BillingRunState *) s_get (txn, self->runs, &key, &kf__billing_run_state__descriptor, arena);
+    r.state = (Kf__BillingRunState *) kf_txn_find_msg_in (txn, self->runs, &key, &kf__billing_run_state__descriptor, arena);
     if (!r.state && !kf_txn_ok (txn))
         return -1;
     if (!r.state) {
@@ -1112,20 +1088,22 @@ s_receipt_no (billing_t *self, kf_txn_t *txn, const char *estate, kf_arena_t *ar
 }
 
 typedef struct {
-    char periods [512][7];
+    uint32_t periods [512];
     size_t count;
 } s_periods_t;
 
 static int
 s_period_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
 {
-    (void) txn; (void) value;
+    (void) value;
     s_periods_t *p = arg;
-    if (p->count == sizeof p->periods / sizeof p->periods [0] || key.size < 4)
+    char estate [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
+    uint32_t period;
+    if (p->count == sizeof p->periods / sizeof p->periods [0])
         return 1;
-    const uint8_t *b = (const uint8_t *) key.data + key.size - 4;
-    uint32_t period = (uint32_t) b [0] << 24 | (uint32_t) b [1] << 16 | (uint32_t) b [2] << 8 | b [3];
-    snprintf (p->periods [p->count++], 7, "%06u", period);
+    if (kf_key_scan (key.data, key.size, "s|s|u", estate, sizeof estate, unit, sizeof unit, &period))
+        return kf_txn_fail (txn, "a unit's notice key does not parse");
+    p->periods [p->count++] = period;
     return 0;
 }
 
@@ -1147,7 +1125,7 @@ s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     uint64_t hash = kf_codec_digest (&q->base);
     kf_key_t key;
     kf_key_make (&key, "s|s", estate, q->payment_ref);
-    Kf__PaymentRecord *known = (Kf__PaymentRecord *) s_get (txn, self->payments, &key,
+    Kf__PaymentRecord *known = (Kf__PaymentRecord *) kf_txn_find_msg_in (txn, self->payments, &key,
                                                            &kf__payment_record__descriptor, arena);
     if (known) {
         if (known->request_hash != hash)
@@ -1175,7 +1153,7 @@ s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     int64_t left = q->amount_fen;
     size_t n = 0;
     for (size_t i = 0; i < periods->count && left > 0 && kf_txn_ok (txn); i++) {
-        Kf__Invoice *invoice = s_invoice_get (self, txn, estate, (uint32_t) atoi (periods->periods [i]), q->unit, arena);
+        Kf__Invoice *invoice = s_invoice_get (self, txn, estate, periods->periods [i], q->unit, arena);
         if (!invoice || invoice->settled_at_ms || s_outstanding (invoice) <= 0)
             continue;
         int64_t take = s_outstanding (invoice) < left ? s_outstanding (invoice) : left;
@@ -1242,7 +1220,7 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
         return S_BAD ("a refund needs a reason (1 to 200 characters)");
     kf_key_t refund_key, payment_key;
     kf_key_make (&refund_key, "s|s", estate, q->refund_ref);
-    Kf__PaymentRefunded *known = (Kf__PaymentRefunded *) s_get (txn, self->refunds, &refund_key,
+    Kf__PaymentRefunded *known = (Kf__PaymentRefunded *) kf_txn_find_msg_in (txn, self->refunds, &refund_key,
                                                                &kf__payment_refunded__descriptor, arena);
     if (known) {
         if (strcmp (known->payment_ref, q->payment_ref) != 0 || known->amount_fen != q->amount_fen)
@@ -1252,7 +1230,7 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
         return 0;
     }
     kf_key_make (&payment_key, "s|s", estate, q->payment_ref);
-    Kf__PaymentRecord *record = (Kf__PaymentRecord *) s_get (txn, self->payments, &payment_key,
+    Kf__PaymentRecord *record = (Kf__PaymentRecord *) kf_txn_find_msg_in (txn, self->payments, &payment_key,
                                                             &kf__payment_record__descriptor, arena);
     if (!record)
         return kf_txn_ok (txn) ? S_NOT_FOUND ("no payment %s in %s", q->payment_ref, estate) : -1;
@@ -1419,9 +1397,9 @@ s_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Re
         kf_val_t k, v;
         for (int found = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;
              found == KF_FOUND && kf_key_has_prefix (k, &prefix); found = kf_cursor_next (cursor, &k, &v)) {
-            const uint8_t *b = (const uint8_t *) k.data + prefix.size;
-            uint32_t period = (uint32_t) b [0] << 24 | (uint32_t) b [1] << 16 | (uint32_t) b [2] << 8 | b [3];
-            if (period > to)
+            char id [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
+            uint32_t period;
+            if (kf_key_scan (k.data, k.size, "s|u|s", id, sizeof id, &period, unit, sizeof unit) || period > to)
                 break;
             Kf__Invoice *invoice = kf__invoice__unpack (NULL, v.size, v.data);
             if (!invoice || !invoice->issued) {
@@ -1585,7 +1563,7 @@ s_arrears_day (billing_t *self, kf_txn_t *txn, const s_estate_t *e, kf_arena_t *
 {
     kf_key_t key;
     kf_key_make (&key, "s", e->estate->id);
-    return (Kf__ArrearsDay *) s_get (txn, self->arrears, &key, &kf__arrears_day__descriptor, arena);
+    return (Kf__ArrearsDay *) kf_txn_find_msg_in (txn, self->arrears, &key, &kf__arrears_day__descriptor, arena);
 }
 
 static bool

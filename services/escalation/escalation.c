@@ -468,12 +468,9 @@ static Kf__SlaCase *
 s_case_get (escalation_t *self, kf_txn_t *txn, const char *ticket_no, kf_arena_t *arena)
 {
     kf_key_t key;
-    ProtobufCMessage *msg = NULL;
     if (!ticket_no || kf_key_make (&key, "s", ticket_no))
         return NULL;
-    if (kf_txn_get_msg_in (txn, self->cases, &key, &kf__sla_case__descriptor, arena, &msg) != KF_FOUND)
-        return NULL;
-    return (Kf__SlaCase *) msg;
+    return (Kf__SlaCase *) kf_txn_find_msg_in (txn, self->cases, &key, &kf__sla_case__descriptor, arena);
 }
 
 static int

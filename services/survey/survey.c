@@ -167,35 +167,18 @@ s_tables (survey_t *self, kf_txn_t *txn)
 
 //  ---- small things ---------------------------------------------------------------------
 
-static ProtobufCMessage *
-s_get (kf_txn_t *txn, kf_table_t table, const kf_key_t *key, const ProtobufCMessageDescriptor *d, kf_arena_t *arena)
-{
-    ProtobufCMessage *msg = NULL;
-    if (key->size == 0 || kf_txn_get_msg_in (txn, table, key, d, arena, &msg) != KF_FOUND)
-        return NULL;
-    return msg;
-}
-
 static uint32_t
 s_local_date (const s_estate_t *e, int64_t utc_ms)
 {
     return kf_day_to_yyyymmdd (kf_local_day (utc_ms, e->estate->utc_offset_min));
 }
 
+//  The estate a request is for, as this service keeps it (kf_request_estate).
 static const s_estate_t *
 s_request_estate (survey_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply, kf_arena_t *arena)
 {
-    const char *id = named && *named ? named : request->scope;
-    if (!id || !*id) {
-        S_BAD ("estate is required");
-        return NULL;
-    }
-    const s_estate_t *e = s_estate (self, id);
-    if (!e || !kf_request_sees (request, id)) {
-        S_NOT_FOUND ("unknown estate '%s'", id);
-        return NULL;
-    }
-    return e;
+    const kf_estate_t *estate = kf_request_estate (self->config, request, named, reply, arena);
+    return estate ? s_estate (self, estate->id) : NULL;
 }
 
 //  The day's statistics, counted as events come.
@@ -207,7 +190,7 @@ s_count (survey_t *self, kf_txn_t *txn, const s_estate_t *e, int64_t at_ms, s_co
     uint32_t date = s_local_date (e, at_ms);
     kf_key_t key;
     kf_key_make (&key, "s|u", e->estate->id, date);
-    Kf__DailyReport *d = (Kf__DailyReport *) s_get (txn, self->days, &key, &kf__daily_report__descriptor, arena);
+    Kf__DailyReport *d = (Kf__DailyReport *) kf_txn_find_msg_in (txn, self->days, &key, &kf__daily_report__descriptor, arena);
     Kf__DailyReport fresh = KF__DAILY_REPORT__INIT;
     if (!d) {
         d = &fresh;
@@ -235,22 +218,13 @@ s_problem (survey_t *self, kf_txn_t *txn, const char *estate, int64_t at_ms, Kf_
         kf_txn_put (txn, self->problems, &key, "", 0);
 }
 
+//  Tickets open now, per estate: delta 0 reads it.
 static int64_t
 s_open_count (survey_t *self, kf_txn_t *txn, const char *estate, int delta)
 {
     kf_key_t key;
-    kf_val_t value;
     kf_key_make (&key, "s|s", "open", estate);
-    int64_t n = 0;
-    if (kf_txn_get (txn, self->counters, &key, &value) == KF_FOUND && value.size == sizeof n)
-        memcpy (&n, value.data, sizeof n);
-    if (delta) {
-        n += delta;
-        if (n < 0)
-            n = 0;
-        kf_txn_put (txn, self->counters, &key, &n, sizeof n);
-    }
-    return n;
+    return (int64_t) (delta ? kf_txn_add (txn, self->counters, &key, delta) : kf_txn_counter (txn, self->counters, &key));
 }
 
 //  ---- visits -------------------------------------------------------------------------------
@@ -261,7 +235,7 @@ s_visit_get (survey_t *self, kf_txn_t *txn, const char *visit_id, kf_arena_t *ar
     kf_key_t key;
     if (!visit_id || kf_key_make (&key, "s", visit_id))
         return NULL;
-    return (Kf__Visit *) s_get (txn, self->visits, &key, &kf__visit__descriptor, arena);
+    return (Kf__Visit *) kf_txn_find_msg_in (txn, self->visits, &key, &kf__visit__descriptor, arena);
 }
 
 //  The visit and its indexes: pending ones are listed and timed.
@@ -731,7 +705,7 @@ s_evaluation_get (survey_t *self, kf_txn_t *txn, const char *id, kf_arena_t *are
     kf_key_t key;
     if (!id || kf_key_make (&key, "s", id))
         return NULL;
-    return (Kf__EvaluationStatusView *) s_get (txn, self->evaluations, &key, &kf__evaluation_status_view__descriptor,
+    return (Kf__EvaluationStatusView *) kf_txn_find_msg_in (txn, self->evaluations, &key, &kf__evaluation_status_view__descriptor,
                                                arena);
 }
 
@@ -1103,7 +1077,7 @@ s_daily_report (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request
         return S_BAD ("%u is not a date (yyyymmdd)", date);
     kf_key_t key;
     kf_key_make (&key, "s|u", e->estate->id, date);
-    Kf__DailyReport *d = (Kf__DailyReport *) s_get (txn, self->days, &key, &kf__daily_report__descriptor, arena);
+    Kf__DailyReport *d = (Kf__DailyReport *) kf_txn_find_msg_in (txn, self->days, &key, &kf__daily_report__descriptor, arena);
     if (!d && kf_txn_ok (txn)) {
         d = (Kf__DailyReport *) kf_arena_message (arena, &kf__daily_report__descriptor);
         if (!d)
@@ -1155,7 +1129,7 @@ s_mark_ticket (survey_t *self, kf_txn_t *txn, const s_estate_t *e, const char *t
     kf_key_t key;
     if (!ticket_no || kf_key_make (&key, "s", ticket_no))
         return;
-    Kf__TicketMark *mark = (Kf__TicketMark *) s_get (txn, self->tickets, &key, &kf__ticket_mark__descriptor, arena);
+    Kf__TicketMark *mark = (Kf__TicketMark *) kf_txn_find_msg_in (txn, self->tickets, &key, &kf__ticket_mark__descriptor, arena);
     Kf__TicketMark fresh = KF__TICKET_MARK__INIT;
     bool was_open = mark && mark->open;
     if (!mark) {
@@ -1187,7 +1161,7 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
                 break;
             kf_key_t key;
             kf_key_make (&key, "s|s", e->estate->id, u->unit);
-            Kf__Household *h = (Kf__Household *) s_get (txn, self->households, &key, &kf__household__descriptor, arena);
+            Kf__Household *h = (Kf__Household *) kf_txn_find_msg_in (txn, self->households, &key, &kf__household__descriptor, arena);
             Kf__Household fresh = KF__HOUSEHOLD__INIT;
             if (!h) {
                 h = &fresh;
@@ -1304,7 +1278,7 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e)
     kf_key_t key;
     kf_key_make (&key, "s|u", e->estate->id, yesterday);
     kf_arena_reset (self->scratch);
-    Kf__DailyReport *d = (Kf__DailyReport *) s_get (txn, self->days, &key, &kf__daily_report__descriptor, self->scratch);
+    Kf__DailyReport *d = (Kf__DailyReport *) kf_txn_find_msg_in (txn, self->days, &key, &kf__daily_report__descriptor, self->scratch);
     Kf__DailyReport fresh = KF__DAILY_REPORT__INIT;
     if (!d) {
         if (!kf_txn_ok (txn))

@@ -516,6 +516,71 @@ test_bad_paths (void **state)
     assert_non_null (strstr (err.text, "cannot open store /proc/kefu-cannot-be-here"));
 }
 
+//  ---- counters, finding, the commit histogram ------------------------------------
+
+static int
+s_counters (kf_txn_t *txn, void *arg)
+{
+    kf_store_t *store = arg;
+    kf_table_t counters = kf_store_table (store, "counters"), tickets = kf_store_table (store, "tickets");
+    kf_key_t key, empty = { 0 };
+    kf_key_make (&key, "s|s", "open", "E001");
+    assert_int_equal (kf_txn_counter (txn, counters, &key), 0);
+    assert_int_equal (kf_txn_add (txn, counters, &key, 5), 5);
+    assert_int_equal (kf_txn_add (txn, counters, &key, -7), 0);   //  never below 0
+    assert_int_equal (kf_txn_next (txn, counters, &key), 1);
+    assert_int_equal (kf_txn_counter (txn, counters, &key), 1);
+    kf_arena_t *arena = kf_arena_new ();
+    assert_null (kf_txn_find_msg_in (txn, tickets, &key, &kf__ticket_filed__descriptor, arena));
+    assert_null (kf_txn_find_msg_in (txn, tickets, &empty, &kf__ticket_filed__descriptor, arena));
+    assert_true (kf_txn_ok (txn));   //  nothing there is no error
+    Kf__TicketFiled filed = KF__TICKET_FILED__INIT;
+    filed.ticket_no = "E001-20261123-0001";
+    kf_txn_put_msg (txn, tickets, &key, &filed.base);
+    Kf__TicketFiled *found = (Kf__TicketFiled *) kf_txn_find_msg_in (txn, tickets, &key, &kf__ticket_filed__descriptor,
+                                                                      arena);
+    assert_non_null (found);
+    assert_string_equal (found->ticket_no, "E001-20261123-0001");
+    //  A counter that is not 8 bytes is a corrupt store.
+    kf_txn_put (txn, counters, &key, "abc", 3);
+    assert_int_equal (kf_txn_counter (txn, counters, &key), 0);
+    assert_false (kf_txn_ok (txn));
+    kf_arena_destroy (&arena);
+    return -1;
+}
+
+static int
+s_write_one (kf_txn_t *txn, void *arg)
+{
+    kf_store_t *store = arg;
+    kf_key_t key;
+    kf_key_make (&key, "s", "E001");
+    return kf_txn_next (txn, kf_store_table (store, "counters"), &key) ? 0 : -1;
+}
+
+static int
+s_write_nothing (kf_txn_t *txn, void *arg)
+{
+    (void) txn; (void) arg;
+    return 0;
+}
+
+static void
+test_counters_find_and_commit_histogram (void **state)
+{
+    (void) state;
+    kf_store_t *store = s_open ("counters", 0);
+    assert_int_equal (kf_store_write (store, s_counters, store, NULL), -1);   //  the corrupt counter aborts it
+    const kf_store_commits_t *commits = kf_store_commits (store);
+    uint64_t before = commits->count;
+    assert_int_equal (kf_store_write (store, s_write_nothing, store, NULL), 0);
+    assert_int_equal (commits->count, before);            //  an empty write is no durable commit
+    assert_int_equal (kf_store_write (store, s_write_one, store, NULL), 0);
+    assert_int_equal (commits->count, before + 1);
+    assert_int_equal (commits->buckets [KF_STORE_COMMIT_BUCKETS - 1] <= commits->count, 1);
+    kf_store_destroy (&store);
+}
+
 int
 main (void)
 {
@@ -530,6 +595,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_stale_readers_are_cleared, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_disk_full_loses_nothing, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_hooks_run_before_commit, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_counters_find_and_commit_histogram, kf_test_dir_setup,
+                                         kf_test_dir_teardown),
         cmocka_unit_test (test_bad_paths),
     };
     return cmocka_run_group_tests_name ("kf_store", tests, NULL, NULL);
