@@ -503,3 +503,38 @@ ctl_period_time (ctl_t *ctl, const char *command, const char *estate, const char
         *ms += 24 * 3600 * 1000LL;
     return 0;
 }
+
+int
+ctl_print_result (ctl_t *ctl, const char *who, Kf__Reply *reply, Kf__Reply__ResultCase want,
+                  void (*print) (ctl_t *ctl, const Kf__Reply *reply))
+{
+    if (!reply)
+        return CTL_FAILED;
+    int rc = 0;
+    if (reply->result_case != want)
+        rc = ctl_fail (CTL_FAILED, "%s answered with something else", who);
+    else
+    if (ctl->json) {
+        const ProtobufCFieldDescriptor *field = kf_codec_oneof_case (&reply->base, "pong");
+        ctl_print_json (*(const ProtobufCMessage *const *) ((const char *) reply + field->offset));
+    }
+    else
+        print (ctl, reply);
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    return rc;
+}
+
+const char *
+ctl_estate (ctl_t *ctl, const char *command, const char *named, int *code)
+{
+    const char *estate = named ? named : ctl->scope && *ctl->scope ? ctl->scope : NULL;
+    if (!estate) {
+        *code = ctl_fail (CTL_USAGE, "%s: --estate is required", command);
+        return NULL;
+    }
+    if (!kf_config_estate_find (ctl->config, estate)) {
+        *code = ctl_fail (CTL_FAILED, "%s: unknown estate '%s'", command, estate);
+        return NULL;
+    }
+    return estate;
+}

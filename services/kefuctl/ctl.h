@@ -88,6 +88,17 @@ int ctl_print_json (const ProtobufCMessage *msg);
 //  "2026-11-23 18:05".
 const char *ctl_time (ctl_t *ctl, const char *estate, int64_t utc_ms, char *buf, size_t size);
 
+//  Print a reply's result (`want`): as JSON with --json, else with print.
+//  Frees the reply; NULL (the call failed, already said) is CTL_FAILED.
+//  `who` names the daemon when the result is another.
+int ctl_print_result (ctl_t *ctl, const char *who, Kf__Reply *reply, Kf__Reply__ResultCase want,
+                      void (*print) (ctl_t *ctl, const Kf__Reply *reply));
+
+//  The estate a command is for: `named` (its --estate), else the caller's
+//  --scope; NULL after saying why, with *code CTL_USAGE (none given) or
+//  CTL_FAILED (no such estate).
+const char *ctl_estate (ctl_t *ctl, const char *command, const char *named, int *code);
+
 //  A time for --from/--to, in the estate's offset (the first estate's when
 //  NULL); a bare date given as --to includes that day. -1 after printing
 //  why, naming the command.

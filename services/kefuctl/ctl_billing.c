@@ -46,26 +46,6 @@ s_fen (const char *command, const char *what, const char *text, int64_t *fen)
     return 0;
 }
 
-//  Each reply's checks: the result it must carry.
-static int
-s_print (ctl_t *ctl, Kf__Reply *reply, Kf__Reply__ResultCase want, void (*print) (ctl_t *, const Kf__Reply *))
-{
-    int rc = 0;
-    if (!reply)
-        return CTL_FAILED;
-    if (reply->result_case != want)
-        rc = ctl_fail (CTL_FAILED, "kefu-billing answered with something else");
-    else
-    if (ctl->json) {
-        const ProtobufCFieldDescriptor *field = kf_codec_oneof_case (&reply->base, "pong");
-        ctl_print_json (*(const ProtobufCMessage *const *) ((const char *) reply + field->offset));
-    }
-    else
-        print (ctl, reply);
-    kf_codec_free ((ProtobufCMessage **) &reply);
-    return rc;
-}
-
 typedef struct {
     const char *estate, *ref, *method, *from, *to, *period, *page_token;
     const char *rates [16], *fixed [16];
@@ -115,22 +95,6 @@ static const struct option s_spec [] = {
     { "fixed", required_argument, NULL, 'F' }, { "parking", required_argument, NULL, 'k' },
     { "vacant-discount", required_argument, NULL, 'd' }, { NULL, 0, NULL, 0 }
 };
-
-//  The estate a command is for: --estate, else the caller's scope.
-static const char *
-s_estate (ctl_t *ctl, const char *command, const s_args_t *a)
-{
-    const char *estate = a->estate ? a->estate : ctl->scope && *ctl->scope ? ctl->scope : NULL;
-    if (!estate) {
-        ctl_fail (CTL_USAGE, "%s: --estate is required", command);
-        return NULL;
-    }
-    if (!kf_config_estate_find (ctl->config, estate)) {
-        ctl_fail (CTL_FAILED, "%s: unknown estate '%s'", command, estate);
-        return NULL;
-    }
-    return estate;
-}
 
 //  ---- units -------------------------------------------------------------------------------------
 
@@ -213,9 +177,9 @@ s_units (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "units: unexpected argument '%s'", argv [first + 1]);
     if (!ctl_config (ctl))
         return CTL_FAILED;
-    const char *estate = s_estate (ctl, import ? "units import" : "units", &a);
+    const char *estate = ctl_estate (ctl, import ? "units import" : "units", a.estate, &code);
     if (!estate)
-        return a.estate || (ctl->scope && *ctl->scope) ? CTL_FAILED : CTL_USAGE;
+        return code;
     Kf__Request request;
     ctl_request_init (ctl, &request);
     if (!import) {
@@ -253,7 +217,7 @@ s_units (ctl_t *ctl, int argc, char **argv)
                 printf ("%s\n", r->rejected [i]);
     }
     kf_codec_free ((ProtobufCMessage **) &ctl->failed);
-    return s_print (ctl, reply, KF__REPLY__RESULT_IMPORT_REPORT, s_print_import);
+    return ctl_print_result (ctl, "kefu-billing", reply, KF__REPLY__RESULT_IMPORT_REPORT, s_print_import);
 }
 
 const ctl_command_t ctl_units_command = {
@@ -393,7 +357,7 @@ s_schedule (ctl_t *ctl, const s_args_t *a, const char *estate, Kf__Request *requ
     set.schedule = &f;
     request->command_case = KF__REQUEST__COMMAND_SET_FEE_SCHEDULE;
     request->set_fee_schedule = &set;
-    return s_print (ctl, s_call (ctl, request), KF__REPLY__RESULT_FEE_SCHEDULE, s_print_schedule);
+    return ctl_print_result (ctl, "kefu-billing", s_call (ctl, request), KF__REPLY__RESULT_FEE_SCHEDULE, s_print_schedule);
 }
 
 //  A run, request after request until every unit was visited.
@@ -465,9 +429,9 @@ s_billing (ctl_t *ctl, int argc, char **argv)
         return CTL_FAILED;
     char command [32];
     snprintf (command, sizeof command, "billing %s", action);
-    const char *estate = s_estate (ctl, command, &a);
+    const char *estate = ctl_estate (ctl, command, a.estate, &code);
     if (!estate)
-        return a.estate || (ctl->scope && *ctl->scope) ? CTL_FAILED : CTL_USAGE;
+        return code;
     Kf__Request request;
     ctl_request_init (ctl, &request);
     if (strcmp (action, "run") == 0)
@@ -480,7 +444,7 @@ s_billing (ctl_t *ctl, int argc, char **argv)
         get.unit = argv [first];
         request.command_case = KF__REQUEST__COMMAND_STATEMENT;
         request.statement = &get;
-        return s_print (ctl, s_call (ctl, &request), KF__REPLY__RESULT_STATEMENT, s_print_statement);
+        return ctl_print_result (ctl, "kefu-billing", s_call (ctl, &request), KF__REPLY__RESULT_STATEMENT, s_print_statement);
     }
     if (!a.ref)
         return ctl_fail (CTL_USAGE, "%s: --ref REFERENCE is required (the payment's or refund's own reference)",
@@ -498,7 +462,7 @@ s_billing (ctl_t *ctl, int argc, char **argv)
         pay.method = (char *) a.method;
         request.command_case = KF__REQUEST__COMMAND_PAY;
         request.pay = &pay;
-        return s_print (ctl, s_call (ctl, &request), KF__REPLY__RESULT_PAYMENT, s_print_payment);
+        return ctl_print_result (ctl, "kefu-billing", s_call (ctl, &request), KF__REPLY__RESULT_PAYMENT, s_print_payment);
     }
     char *reason = ctl_join (argc, argv, first + 2);
     if (!reason)
@@ -512,7 +476,7 @@ s_billing (ctl_t *ctl, int argc, char **argv)
     refund.reason = reason;
     request.command_case = KF__REQUEST__COMMAND_REFUND;
     request.refund = &refund;
-    int rc = s_print (ctl, s_call (ctl, &request), KF__REPLY__RESULT_REFUND, s_print_refund);
+    int rc = ctl_print_result (ctl, "kefu-billing", s_call (ctl, &request), KF__REPLY__RESULT_REFUND, s_print_refund);
     free (reason);
     return rc;
 }
@@ -579,7 +543,7 @@ ctl_report_collection (ctl_t *ctl, int argc, char **argv)
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_REPORT_COLLECTION;
     request.report_collection = &q;
-    return s_print (ctl, s_call (ctl, &request), KF__REPLY__RESULT_COLLECTION, s_print_collection);
+    return ctl_print_result (ctl, "kefu-billing", s_call (ctl, &request), KF__REPLY__RESULT_COLLECTION, s_print_collection);
 }
 
 static void
@@ -607,14 +571,14 @@ ctl_report_arrears (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "report arrears: unexpected argument '%s'", argv [first]);
     if (!ctl_config (ctl))
         return CTL_FAILED;
-    const char *estate = s_estate (ctl, "report arrears", &a);
+    const char *estate = ctl_estate (ctl, "report arrears", a.estate, &code);
     if (!estate)
-        return a.estate || (ctl->scope && *ctl->scope) ? CTL_FAILED : CTL_USAGE;
+        return code;
     Kf__ReportArrears q = KF__REPORT_ARREARS__INIT;
     q.estate = (char *) estate;
     Kf__Request request;
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_REPORT_ARREARS;
     request.report_arrears = &q;
-    return s_print (ctl, s_call (ctl, &request), KF__REPLY__RESULT_ARREARS, s_print_arrears);
+    return ctl_print_result (ctl, "kefu-billing", s_call (ctl, &request), KF__REPLY__RESULT_ARREARS, s_print_arrears);
 }

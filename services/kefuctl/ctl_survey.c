@@ -81,20 +81,6 @@ static const struct option s_spec [] = {
     { NULL, 0, NULL, 0 }
 };
 
-static const char *
-s_estate_or_scope (ctl_t *ctl, const s_args_t *a, const char *command)
-{
-    const char *estate = a->estate ? a->estate : ctl->scope && *ctl->scope ? ctl->scope : NULL;
-    if (!estate)
-        ctl_fail (CTL_USAGE, "%s: --estate is required", command);
-    else
-    if (!kf_config_estate_find (ctl->config, estate)) {
-        ctl_fail (CTL_FAILED, "%s: unknown estate '%s'", command, estate);
-        return NULL;
-    }
-    return estate;
-}
-
 //  ---- visits ---------------------------------------------------------------------------------
 
 static const char *
@@ -138,8 +124,9 @@ s_visit_rows (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all, 
 }
 
 static void
-s_print_visit (ctl_t *ctl, const Kf__Visit *v)
+s_print_visit (ctl_t *ctl, const Kf__Reply *reply)
 {
+    const Kf__Visit *v = reply->visit;
     char due [64];
     printf ("visit %s of %s, unit %s, due %s: %s, %u call%s\n", v->scheduled->visit_id, v->scheduled->ticket_no,
             v->scheduled->unit, ctl_time (ctl, v->estate, v->scheduled->due_at_ms, due, sizeof due), s_visit_state (v),
@@ -167,9 +154,9 @@ s_visits (ctl_t *ctl, int argc, char **argv)
     if (!answer) {
         if (first + 1 < argc)
             return ctl_fail (CTL_USAGE, "visits: unexpected argument '%s'", argv [first + 1]);
-        const char *estate = s_estate_or_scope (ctl, &a, "visits");
+        const char *estate = ctl_estate (ctl, "visits", a.estate, &code);
         if (!estate)
-            return a.estate || (ctl->scope && *ctl->scope) ? CTL_FAILED : CTL_USAGE;
+            return code;
         Kf__ListVisits q = KF__LIST_VISITS__INIT;
         q.estate = (char *) estate;
         q.pending_only = a.pending;
@@ -210,18 +197,7 @@ s_visits (ctl_t *ctl, int argc, char **argv)
     request.answer_visit = &q;
     Kf__Reply *reply = s_call (ctl, &request);
     free (comment);
-    int rc = 0;
-    if (!reply)
-        return CTL_FAILED;
-    if (reply->result_case != KF__REPLY__RESULT_VISIT)
-        rc = ctl_fail (CTL_FAILED, "kefu-survey answered with something else");
-    else
-    if (ctl->json)
-        ctl_print_json (&reply->visit->base);
-    else
-        s_print_visit (ctl, reply->visit);
-    kf_codec_free ((ProtobufCMessage **) &reply);
-    return rc;
+    return ctl_print_result (ctl, "kefu-survey", reply, KF__REPLY__RESULT_VISIT, s_print_visit);
 }
 
 const ctl_command_t ctl_visits_command = {
@@ -239,8 +215,9 @@ const ctl_command_t ctl_visits_command = {
 //  ---- evaluation -------------------------------------------------------------------------------
 
 static void
-s_print_evaluation (ctl_t *ctl, const Kf__EvaluationStatusView *v)
+s_print_evaluation (ctl_t *ctl, const Kf__Reply *reply)
 {
+    const Kf__EvaluationStatusView *v = reply->evaluation;
     const Kf__EvaluationSampled *s = v->sample;
     char out [64], closes [64];
     printf ("evaluation %s: %zu of %u occupied households drawn (seed %016" PRIx64 ")\n", s->evaluation_id, s->n_units,
@@ -300,9 +277,9 @@ s_evaluation (ctl_t *ctl, int argc, char **argv)
     if (strcmp (action, "sample") == 0) {
         if (first + 1 != argc)
             return ctl_fail (CTL_USAGE, "evaluation sample: unexpected argument '%s'", argv [first + 1]);
-        const char *estate = s_estate_or_scope (ctl, &a, "evaluation sample");
+        const char *estate = ctl_estate (ctl, "evaluation sample", a.estate, &code);
         if (!estate)
-            return a.estate || (ctl->scope && *ctl->scope) ? CTL_FAILED : CTL_USAGE;
+            return code;
         if (!a.year || !a.quarter)
             return ctl_fail (CTL_USAGE, "evaluation sample: --year and --quarter are required");
         sample.estate = (char *) estate;
@@ -351,18 +328,7 @@ s_evaluation (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "evaluation: unknown action '%s' (sample, status, answer)", action);
     Kf__Reply *reply = s_call (ctl, &request);
     free (comment);
-    if (!reply)
-        return CTL_FAILED;
-    int rc = 0;
-    if (reply->result_case != KF__REPLY__RESULT_EVALUATION)
-        rc = ctl_fail (CTL_FAILED, "kefu-survey answered with something else");
-    else
-    if (ctl->json)
-        ctl_print_json (&reply->evaluation->base);
-    else
-        s_print_evaluation (ctl, reply->evaluation);
-    kf_codec_free ((ProtobufCMessage **) &reply);
-    return rc;
+    return ctl_print_result (ctl, "kefu-survey", reply, KF__REPLY__RESULT_EVALUATION, s_print_evaluation);
 }
 
 const ctl_command_t ctl_evaluation_command = {
@@ -407,26 +373,6 @@ s_report_common (ctl_t *ctl, int argc, char **argv, const char *name, s_args_t *
     return 0;
 }
 
-static int
-s_report_reply (ctl_t *ctl, Kf__Request *request, Kf__Reply__ResultCase want, void (*print) (ctl_t *, const Kf__Reply *))
-{
-    Kf__Reply *reply = s_call (ctl, request);
-    if (!reply)
-        return CTL_FAILED;
-    int rc = 0;
-    if (reply->result_case != want)
-        rc = ctl_fail (CTL_FAILED, "kefu-survey answered with something else");
-    else
-    if (ctl->json) {
-        const ProtobufCFieldDescriptor *field = kf_codec_oneof_case (&reply->base, "pong");
-        ctl_print_json (*(const ProtobufCMessage *const *) ((const char *) reply + field->offset));
-    }
-    else
-        print (ctl, reply);
-    kf_codec_free ((ProtobufCMessage **) &reply);
-    return rc;
-}
-
 static void
 s_print_satisfaction (ctl_t *ctl, const Kf__Reply *reply)
 {
@@ -464,7 +410,7 @@ ctl_report_satisfaction (ctl_t *ctl, int argc, char **argv)
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_REPORT_SATISFACTION;
     request.report_satisfaction = &q;
-    return s_report_reply (ctl, &request, KF__REPLY__RESULT_SATISFACTION, s_print_satisfaction);
+    return ctl_print_result (ctl, "kefu-survey", s_call (ctl, &request), KF__REPLY__RESULT_SATISFACTION, s_print_satisfaction);
 }
 
 static void
@@ -501,7 +447,7 @@ ctl_report_pareto (ctl_t *ctl, int argc, char **argv)
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_REPORT_PARETO;
     request.report_pareto = &q;
-    return s_report_reply (ctl, &request, KF__REPLY__RESULT_PARETO, s_print_pareto);
+    return ctl_print_result (ctl, "kefu-survey", s_call (ctl, &request), KF__REPLY__RESULT_PARETO, s_print_pareto);
 }
 
 static void
@@ -527,9 +473,9 @@ ctl_report_daily (ctl_t *ctl, int argc, char **argv)
     int rc = s_report_common (ctl, argc, argv, "daily", &a, NULL);
     if (rc)
         return rc;
-    const char *estate = s_estate_or_scope (ctl, &a, "report daily");
+    const char *estate = ctl_estate (ctl, "report daily", a.estate, &rc);
     if (!estate)
-        return a.estate || (ctl->scope && *ctl->scope) ? CTL_FAILED : CTL_USAGE;
+        return rc;
     Kf__GetDailyReport q = KF__GET_DAILY_REPORT__INIT;
     q.estate = (char *) estate;
     if (a.date) {
@@ -544,5 +490,5 @@ ctl_report_daily (ctl_t *ctl, int argc, char **argv)
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_DAILY_REPORT;
     request.daily_report = &q;
-    return s_report_reply (ctl, &request, KF__REPLY__RESULT_DAILY_REPORT, s_print_daily);
+    return ctl_print_result (ctl, "kefu-survey", s_call (ctl, &request), KF__REPLY__RESULT_DAILY_REPORT, s_print_daily);
 }

@@ -150,6 +150,12 @@ test_import_and_run_three_estates (void **state)
 //  ---- payments, and a paid repair charged once across a kill -9 -----------------------------------
 
 static bool
+s_order_assigned (void *arg)
+{
+    return CTL ("--json", "order", "show", (const char *) arg) == 0 && strstr (s_out, "ORDER_STATUS_ASSIGNED");
+}
+
+static bool
 s_order_completed_seen (void *arg)
 {
     return CTL ("--json", "order", "show", (const char *) arg) == 0 && strstr (s_out, "ORDER_STATUS_COMPLETED");
@@ -177,13 +183,10 @@ test_payments_and_paid_service (void **state)
     char ticket_no [64], order_no [80];
     h_json_field (s_out, "ticket_no", ticket_no, sizeof ticket_no);
     snprintf (order_no, sizeof order_no, "%s-W1", ticket_no);
-    assert_true (h_wait_for (s_answers, "dispatch", 5000));
-    for (const char *step [] = { "accept", "start", NULL }, **s = step; *s; s++)
-        for (int tries = 0; CTL ("--as", "W01", "--role", "technician", "order", *s, order_no); tries++)
-            if (tries == 100)
-                fail_msg ("%s: %s", *s, s_err);
-            else
-                usleep (50000);
+    if (!h_wait_for (s_order_assigned, order_no, 10000))
+        fail_msg ("%s is not assigned: %s%s", order_no, s_out, s_err);
+    CTL_OK ("--as", "W01", "--role", "technician", "order", "accept", order_no);
+    CTL_OK ("--as", "W01", "--role", "technician", "order", "start", order_no);
     CTL_OK ("--as", "W01", "--role", "technician", "order", "complete", order_no, "--paid", "60");
     h_kill9 (s_billing);
     assert_true (h_wait_for (s_order_completed_seen, order_no, 10000));

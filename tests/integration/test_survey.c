@@ -98,15 +98,13 @@ s_output_holds (void *arg)
             fail_msg ("never '%s' in: %s%s", text, s_out, s_err); \
     } while (0)
 
+//  Accept, start and complete an order once dispatch has assigned it.
 static void
 s_work (const char *order_no)
 {
-    for (const char *step [] = { "accept", "start", NULL }, **s = step; *s; s++)
-        for (int tries = 0; CTL ("--as", "W01", "--role", "technician", "order", *s, order_no); tries++)
-            if (tries == 200)
-                fail_msg ("%s %s: %s", *s, order_no, s_err);
-            else
-                usleep (50000);
+    UNTIL ("ORDER_STATUS_ASSIGNED", "--json", "order", "show", order_no);
+    CTL_OK ("--as", "W01", "--role", "technician", "order", "accept", order_no);
+    CTL_OK ("--as", "W01", "--role", "technician", "order", "start", order_no);
     CTL_OK ("--as", "W01", "--role", "technician", "order", "complete", order_no, "--minutes", "40");
 }
 
