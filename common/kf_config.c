@@ -51,7 +51,7 @@ static const char *s_type_names [] = {
     "department (engineering, cleaning, security, greening or customer_service)",
     "role (front_desk, technician, supervisor, manager or operations)",
     "categories (e.g. \"water_leak, plumbing\"), or any",
-    "shifts (e.g. \"mon-fri 08:30-17:30, sat 09:00-13:00, hol 09:00-17:00\", or off)",
+    "shifts (e.g. \"mon-fri 08:30-17:30, sat 09:00-13:00, hol 09:00-17:00\", \"daily 00:00-24:00, hol off\", or off)",
     "SLA limit (none, same_day, 3wd for 3 working days, or a duration such as 72h)",
     "clock (24x7, or working: the estate calendar's open hours)",
     "pause reasons (waiting_for_owner, waiting_for_parts, other), or none",

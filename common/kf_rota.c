@@ -45,6 +45,22 @@ s_parse_days (const char *token, size_t len, unsigned *days)
     return 0;
 }
 
+static bool
+s_off (const Kf__Shift *shift)
+{
+    return shift->has_off && shift->off;
+}
+
+//  Whether the rota marks a slot off ("hol off").
+static bool
+s_slot_off (Kf__Shift *const *shifts, size_t count, int slot)
+{
+    for (size_t i = 0; i < count; i++)
+        if ((int) shifts [i]->weekday == slot && s_off (shifts [i]))
+            return true;
+    return false;
+}
+
 int
 kf_rota_parse (const char *text, Kf__Shift *shifts, size_t max, kf_err_t *err)
 {
@@ -66,6 +82,25 @@ kf_rota_parse (const char *text, Kf__Shift *shifts, size_t max, kf_err_t *err)
         const char *day = p;
         p += len;
         int spans = 0;
+        //  "hol off", "mkp off": such days are off, daily shifts included.
+        const char *rest = p + strspn (p, " ");
+        if (rest > p && strncmp (rest, "off", 3) == 0 && (rest [3] == 0 || rest [3] == ',' || rest [3] == ' ')) {
+            if (days != (1u << KF_ROTA_HOLIDAY) && days != (1u << KF_ROTA_MAKEUP))
+                return kf_err_set (err, "'%.*s off': only hol and mkp can be off (leave a weekday out instead)",
+                                   (int) len, day);
+            if (count == max)
+                return kf_err_set (err, "more than %zu shifts", max);
+            Kf__Shift *shift = &shifts [count++];
+            kf__shift__init (shift);
+            shift->weekday = days == (1u << KF_ROTA_HOLIDAY) ? KF_ROTA_HOLIDAY : KF_ROTA_MAKEUP;
+            shift->has_weekday = 1;
+            shift->off = shift->has_off = 1;
+            p = rest + 3;
+            p += strspn (p, " ");
+            if (*p && *p != ',')
+                return kf_err_set (err, "'%.*s off' takes no hours", (int) len, day);
+            spans = 1;
+        }
         while (*p == ' ') {
             while (*p == ' ')
                 p++;
@@ -112,6 +147,14 @@ kf_rota_check (Kf__Shift *const *shifts, size_t count, kf_err_t *err)
         const Kf__Shift *s = shifts [i];
         if (s->weekday < 1 || s->weekday > KF_ROTA_MAKEUP)
             return kf_err_set (err, "shift %zu: weekday %u is not 1..9", i + 1, s->weekday);
+        if (s_off (s)) {
+            if (s->weekday < KF_ROTA_HOLIDAY || s->start_minute || s->end_minute)
+                return kf_err_set (err, "shift %zu: only holidays and make-up days are off, without minutes", i + 1);
+            continue;
+        }
+        if (s->weekday >= KF_ROTA_HOLIDAY && s_slot_off (shifts, count, (int) s->weekday))
+            return kf_err_set (err, "shift %zu: %s is off and has hours too", i + 1,
+                               s->weekday == KF_ROTA_HOLIDAY ? "hol" : "mkp");
         if (s->start_minute >= 1440 || s->end_minute < 1 || s->end_minute > 1440 || s->start_minute == s->end_minute)
             return kf_err_set (err, "shift %zu: %u..%u are not the minutes of a shift", i + 1, s->start_minute,
                                s->end_minute);
@@ -131,6 +174,8 @@ s_slot_spans (Kf__Shift *const *shifts, size_t count, int slot, char *buf, size_
         const Kf__Shift *next = NULL;
         for (size_t i = 0; i < count; i++) {
             const Kf__Shift *s = shifts [i];
+            if (s_off (s))
+                continue;
             if ((int) s->weekday == slot && (first || s->start_minute > after)
             &&  (!next || s->start_minute < next->start_minute))
                 next = s;
@@ -162,6 +207,8 @@ kf_rota_format (Kf__Shift *const *shifts, size_t count, char *buf, size_t size)
         if (slot <= 7)
             while (last < 7 && strcmp (spans [last + 1], spans [slot]) == 0)
                 last++;
+        if (slot > 7 && s_slot_off (shifts, count, slot))
+            snprintf (spans [slot], sizeof spans [slot], "off");
         if (*spans [slot]) {
             char days [16];
             if (slot == 1 && last == 7)
@@ -183,21 +230,51 @@ kf_rota_format (Kf__Shift *const *shifts, size_t count, char *buf, size_t size)
     return buf;
 }
 
-//  The slot whose shifts a local day follows.
-static int
-s_slot_of (Kf__Shift *const *shifts, size_t count, const kf_calendar_t *calendar, int64_t day)
+//  A span worked on each of the seven weekdays is a daily span: "daily"
+//  means every day, so such a span is worked on holidays and make-up days
+//  too (the guard's 24 hours, the night engineer), unless the rota says
+//  "hol off" / "mkp off". A rota stores daily as seven weekday shifts, so
+//  this reads old stores the same way.
+static bool
+s_daily (Kf__Shift *const *shifts, size_t count, const Kf__Shift *span)
 {
+    unsigned days = 0;
+    for (size_t i = 0; i < count; i++) {
+        const Kf__Shift *s = shifts [i];
+        if (!s_off (s) && s->weekday >= 1 && s->weekday <= 7
+        &&  s->start_minute == span->start_minute && s->end_minute == span->end_minute)
+            days |= 1u << s->weekday;
+    }
+    return days == 0xfe;
+}
+
+//  Whether a shift is worked on a local day: the slot that day follows,
+//  and on holidays and make-up days the daily spans as well.
+static bool
+s_worked_on (Kf__Shift *const *shifts, size_t count, const kf_calendar_t *calendar, int64_t day,
+             const Kf__Shift *shift)
+{
+    if (s_off (shift))
+        return false;
+    int slot;
     switch (kf_calendar_day_kind (calendar, day)) {
         case KF_DAY_HOLIDAY:
-            return KF_ROTA_HOLIDAY;
+            slot = KF_ROTA_HOLIDAY;
+            break;
         case KF_DAY_MAKEUP:
-            for (size_t i = 0; i < count; i++)
-                if (shifts [i]->weekday == KF_ROTA_MAKEUP)
-                    return KF_ROTA_MAKEUP;
-            return 1;
+            slot = KF_ROTA_MAKEUP;
+            bool own = false;
+            for (size_t i = 0; i < count && !own; i++)
+                own = shifts [i]->weekday == KF_ROTA_MAKEUP;
+            if (!own)   //  worked as a normal workday: Monday's shifts, daily ones among them
+                return shift->weekday == 1;
+            break;
         default:
-            return kf_weekday (day);
+            return (int) shift->weekday == kf_weekday (day);
     }
+    if ((int) shift->weekday == slot)
+        return true;
+    return shift->weekday == 1 && !s_slot_off (shifts, count, slot) && s_daily (shifts, count, shift);
 }
 
 bool
@@ -207,14 +284,13 @@ kf_rota_on_duty (Kf__Shift *const *shifts, size_t count, const kf_calendar_t *ca
     int offset = kf_calendar_offset (calendar);
     int64_t day = kf_local_day (utc_ms, offset);
     uint32_t minute = (uint32_t) ((utc_ms - kf_local_day_start (day, offset)) / KF_MS_PER_MINUTE);
-    int today = s_slot_of (shifts, count, calendar, day);
-    int yesterday = s_slot_of (shifts, count, calendar, day - 1);
     for (size_t i = 0; i < count; i++) {
         const Kf__Shift *s = shifts [i];
         bool overnight = s->end_minute < s->start_minute;
-        if ((int) s->weekday == today && minute >= s->start_minute && (overnight || minute < s->end_minute))
+        if (minute >= s->start_minute && (overnight || minute < s->end_minute)
+        &&  s_worked_on (shifts, count, calendar, day, s))
             return true;
-        if ((int) s->weekday == yesterday && overnight && minute < s->end_minute)
+        if (overnight && minute < s->end_minute && s_worked_on (shifts, count, calendar, day - 1, s))
             return true;
     }
     return false;

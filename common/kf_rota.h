@@ -6,10 +6,17 @@
     public holidays and KF_ROTA_MAKEUP those on make-up working days (调休).
     Which slot a local day uses comes from the estate's calendar:
 
-        public holiday      the holiday shifts only (none: off duty)
-        make-up day         the make-up shifts, or Monday's when there are none
-                            (a make-up day is worked as a normal workday)
+        public holiday      the holiday shifts and the daily ones
+        make-up day         the make-up shifts and the daily ones, or
+                            Monday's when there are none (a make-up day is
+                            worked as a normal workday)
         any other day       that weekday's shifts
+
+    "daily" means every day: a span worked on all seven weekdays is worked
+    on holidays and make-up days too (the 24-hour guard, the night
+    engineer, the daily cleaner). Shifts of some weekdays only (mon-fri)
+    are not worked on a holiday; "hol ..." adds hours on holidays, and only
+    "hol off" (or "mkp off") takes someone off on such days altogether.
 
     A shift whose end is before its start runs past midnight; the part after
     midnight belongs to the day it started on (a Friday night shift still
@@ -19,10 +26,12 @@
 
         mon-fri 08:30-17:30, sat 09:00-12:00 13:00-17:00, hol 09:00-17:00
         daily 20:00-08:00
+        daily 00:00-24:00, hol off
         off
 
     Days are mon tue wed thu fri sat sun, ranges of them (mon-fri, fri-mon),
-    daily, hol and mkp; each is followed by one or more HH:MM-HH:MM spans.
+    daily, hol and mkp; each is followed by one or more HH:MM-HH:MM spans,
+    or, for hol and mkp, by "off".
 */
 #ifndef KF_ROTA_H_INCLUDED
 #define KF_ROTA_H_INCLUDED

@@ -179,6 +179,65 @@ test_holidays (void **state)
     assert_false (on_duty ("hol 22:00-06:00", "2026-10-09 03:00"));
 }
 
+//  Issue 15: "daily" is every day. On National Day the 24-hour guard, the
+//  night engineer and the daily cleaner are at work; weekday-only staff are
+//  not; "hol" adds hours; only "hol off" takes a daily person off.
+static void
+test_daily_covers_holidays (void **state)
+{
+    (void) state;
+    assert_true (on_duty ("daily 00:00-24:00", "2026-10-01 03:00"));
+    assert_true (on_duty ("daily 00:00-24:00", "2026-10-03 23:59"));
+    assert_true (on_duty ("daily 07:00-19:00", "2026-10-01 10:00"));
+    assert_false (on_duty ("daily 07:00-19:00", "2026-10-01 19:00"));
+    //  The night engineer: the holiday's own night, into the next morning.
+    assert_true (on_duty ("daily 20:00-08:00", "2026-10-01 22:00"));
+    assert_true (on_duty ("daily 20:00-08:00", "2026-10-02 07:59"));
+    //  Seven weekdays with the same hours are daily hours.
+    assert_true (on_duty ("mon-sun 09:00-17:00", "2026-10-05 10:00"));
+    //  Hours of some weekdays only stay off; hol adds to daily.
+    assert_false (on_duty ("mon-sat 08:00-17:00", "2026-10-01 10:00"));
+    assert_true (on_duty ("daily 08:00-12:00, hol 14:00-18:00", "2026-10-01 10:00"));
+    assert_true (on_duty ("daily 08:00-12:00, hol 14:00-18:00", "2026-10-01 15:00"));
+    assert_false (on_duty ("daily 08:00-12:00, hol 14:00-18:00", "2026-10-02 13:00"));
+    //  hol off: off on holidays, and no night runs on from one.
+    assert_false (on_duty ("daily 00:00-24:00, hol off", "2026-10-01 10:00"));
+    assert_false (on_duty ("daily 20:00-08:00, hol off", "2026-10-02 03:00"));
+    assert_true (on_duty ("daily 20:00-08:00, hol off", "2026-10-01 03:00"));   //  Wednesday's night
+    assert_true (on_duty ("daily 00:00-24:00, hol off", "2026-10-08 10:00"));
+    //  Make-up days: daily hours, with or without mkp; mkp off takes them off.
+    assert_true (on_duty ("daily 07:00-19:00", "2026-10-10 08:00"));
+    assert_true (on_duty ("daily 07:00-19:00, mkp 20:00-22:00", "2026-10-10 08:00"));
+    assert_true (on_duty ("daily 07:00-19:00, mkp 20:00-22:00", "2026-10-10 21:00"));
+    assert_false (on_duty ("daily 07:00-19:00, mkp off", "2026-10-10 08:00"));
+    assert_true (on_duty ("daily 07:00-19:00, mkp off", "2026-10-11 08:00"));
+}
+
+static void
+test_off_text (void **state)
+{
+    (void) state;
+    rota_t r;
+    rota (&r, "daily 00:00-24:00, hol off");
+    assert_int_equal (r.count, 8);
+    char text [256];
+    assert_string_equal (kf_rota_format (r.ptrs, (size_t) r.count, text, sizeof text), "daily 00:00-24:00, hol off");
+    assert_int_equal (kf_rota_check (r.ptrs, (size_t) r.count, NULL), 0);
+    Kf__Shift shifts [KF_ROTA_SHIFTS_MAX];
+    kf_err_t err;
+    assert_int_equal (kf_rota_parse ("daily 08:00-17:00, sun off", shifts, KF_ROTA_SHIFTS_MAX, &err), -1);
+    assert_non_null (strstr (err.text, "only hol and mkp"));
+    assert_int_equal (kf_rota_parse ("hol off 09:00-17:00", shifts, KF_ROTA_SHIFTS_MAX, &err), -1);
+    assert_non_null (strstr (err.text, "takes no hours"));
+    //  Off and hours on the same slot, over the wire.
+    rota (&r, "hol 09:00-17:00");
+    Kf__Shift off = KF__SHIFT__INIT;
+    off.weekday = KF_ROTA_HOLIDAY;
+    off.has_off = off.off = 1;
+    r.ptrs [r.count] = &off;
+    assert_int_equal (kf_rota_check (r.ptrs, (size_t) r.count + 1, NULL), -1);
+}
+
 static void
 test_makeup_days (void **state)
 {
@@ -204,6 +263,8 @@ main (void)
         cmocka_unit_test (test_nights),
         cmocka_unit_test (test_holidays),
         cmocka_unit_test (test_makeup_days),
+        cmocka_unit_test (test_daily_covers_holidays),
+        cmocka_unit_test (test_off_text),
     };
     return cmocka_run_group_tests (tests, setup, teardown);
 }
