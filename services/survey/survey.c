@@ -14,13 +14,15 @@
       problems      estate|time|category|source   ""   complaints and unsatisfied answers (Pareto)
       days          estate|yyyymmdd               DailyReport (counted as the day goes)
       tickets       ticket_no                     TicketMark
-      counters      name                          big-endian count
+      counters      name                          big-endian count; period|<job> the next period of a
+                                                  periodic job (kf_period)
 */
 #include "survey.h"
 #include "kf_commands.h"
 #include "kf_domain.h"
 #include "kf_field.h"
 #include "kf_page.h"
+#include "kf_period.h"
 #include "kf_time.h"
 
 #include <assert.h>
@@ -46,6 +48,7 @@ typedef struct {
     int64_t safety_ms, leak_ms, other_ms, complaint_ms;
     bool safety [S_CATEGORIES], leak [S_CATEGORIES];
     uint32_t attempts, max_contacts, percent, collection_days;
+    int report_minute;           //  the day's report falls due at this minute of the next day
 } s_estate_t;
 
 struct _survey_t {
@@ -111,6 +114,7 @@ survey_new (kf_config_t *config, kf_err_t *err)
         e->max_contacts = (uint32_t) kf_config_int (config, S_RULE ("max_contacts"));
         e->percent = (uint32_t) kf_config_int (config, S_RULE ("sample_percent"));
         e->collection_days = (uint32_t) kf_config_int (config, S_RULE ("collection_days"));
+        e->report_minute = self->report_minute;
         if (s_categories (config, S_RULE ("safety_categories"), e->safety, err)
         ||  s_categories (config, S_RULE ("leak_categories"), e->leak, err)) {
             survey_destroy (&self);
@@ -182,7 +186,8 @@ s_request_estate (survey_t *self, const Kf__Request *request, const char *named,
 }
 
 //  The day's statistics, counted as events come.
-typedef enum { D_FILED, D_CLOSED, D_COMPLAINTS, D_REPAIRS, D_BREACHES, D_VISITS_DONE, D_VISITS_SATISFIED } s_count_t;
+typedef enum { D_FILED, D_CLOSED, D_COMPLAINTS, D_REPAIRS, D_BREACHES, D_VISITS_DONE, D_VISITS_SATISFIED, D_OPENED,
+               D_ENDED } s_count_t;
 
 static void
 s_count (survey_t *self, kf_txn_t *txn, const s_estate_t *e, int64_t at_ms, s_count_t what, kf_arena_t *arena)
@@ -205,6 +210,8 @@ s_count (survey_t *self, kf_txn_t *txn, const s_estate_t *e, int64_t at_ms, s_co
         case D_BREACHES: S_SET (d, breaches, d->breaches + 1); break;
         case D_VISITS_DONE: S_SET (d, visits_done, d->visits_done + 1); break;
         case D_VISITS_SATISFIED: S_SET (d, visits_satisfied, d->visits_satisfied + 1); break;
+        case D_OPENED: S_SET (d, opened, d->opened + 1); break;
+        case D_ENDED: S_SET (d, ended, d->ended + 1); break;
     }
     kf_txn_put_msg (txn, self->days, &key, &d->base);
 }
@@ -1122,24 +1129,53 @@ survey_handle_request (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
 
 //  ---- consumed events -----------------------------------------------------------------------------
 
-static void
+//  A ticket's mark: its type, whether it is open, who handles it. A change
+//  between open and not moves the estate's open count now and the day's
+//  opened / ended counts at `at_ms`, from which "open at midnight" is
+//  reckoned for any past midnight (s_open_at_end).
+static Kf__TicketMark *
 s_mark_ticket (survey_t *self, kf_txn_t *txn, const s_estate_t *e, const char *ticket_no, Kf__TicketType type,
-               bool open, kf_arena_t *arena)
+               bool open, int64_t at_ms, kf_arena_t *arena)
+{
+    kf_key_t key;
+    if (!ticket_no || kf_key_make (&key, "s", ticket_no))
+        return NULL;
+    Kf__TicketMark *mark = (Kf__TicketMark *) kf_txn_find_msg_in (txn, self->tickets, &key, &kf__ticket_mark__descriptor, arena);
+    bool was_open = mark && mark->open;
+    if (!mark) {
+        mark = (Kf__TicketMark *) kf_arena_message (arena, &kf__ticket_mark__descriptor);
+        if (!mark) {
+            kf_txn_fail (txn, "out of memory");
+            return NULL;
+        }
+        mark->estate = (char *) e->estate->id;
+        S_SET (mark, type, type);
+    }
+    if (was_open != open) {
+        s_open_count (self, txn, e->estate->id, open ? 1 : -1);
+        s_count (self, txn, e, at_ms, open ? D_OPENED : D_ENDED, arena);
+    }
+    S_SET (mark, open, open);
+    kf_txn_put_msg (txn, self->tickets, &key, &mark->base);
+    return mark;
+}
+
+//  Who handles a ticket now: the assignee of its latest order, and that
+//  order's department (a complaint's visit counts for them).
+static void
+s_mark_handler (survey_t *self, kf_txn_t *txn, const char *ticket_no, const char *staff_id, Kf__Department department,
+                kf_arena_t *arena)
 {
     kf_key_t key;
     if (!ticket_no || kf_key_make (&key, "s", ticket_no))
         return;
     Kf__TicketMark *mark = (Kf__TicketMark *) kf_txn_find_msg_in (txn, self->tickets, &key, &kf__ticket_mark__descriptor, arena);
-    Kf__TicketMark fresh = KF__TICKET_MARK__INIT;
-    bool was_open = mark && mark->open;
-    if (!mark) {
-        mark = &fresh;
-        mark->estate = (char *) e->estate->id;
-        S_SET (mark, type, type);
-    }
-    if (was_open != open)
-        s_open_count (self, txn, e->estate->id, open ? 1 : -1);
-    S_SET (mark, open, open);
+    if (!mark)
+        return;   //  a ticket filed before this store began
+    if (staff_id && *staff_id)
+        mark->staff_id = (char *) staff_id;
+    if (department)
+        S_SET (mark, department, department);
     kf_txn_put_msg (txn, self->tickets, &key, &mark->base);
 }
 
@@ -1174,7 +1210,7 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
         }
         case KF__ENVELOPE__BODY_TICKET_FILED: {
             const Kf__TicketFiled *f = event->ticket_filed;
-            s_mark_ticket (self, txn, e, f->ticket_no, f->type, true, arena);
+            s_mark_ticket (self, txn, e, f->ticket_no, f->type, true, at, arena);
             s_count (self, txn, e, at, D_FILED, arena);
             if (f->type == KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT) {
                 s_count (self, txn, e, at, D_COMPLAINTS, arena);
@@ -1186,23 +1222,32 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
         }
         case KF__ENVELOPE__BODY_TICKET_CLOSED: {
             const Kf__TicketClosed *c = event->ticket_closed;
-            s_mark_ticket (self, txn, e, c->ticket_no, c->type, false, arena);
+            const Kf__TicketMark *mark = s_mark_ticket (self, txn, e, c->ticket_no, c->type, false, at, arena);
             s_count (self, txn, e, at, D_CLOSED, arena);
             if (c->type == KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT) {
+                //  The visit counts for whoever handled the complaint.
                 s_visit_for_t f = { .reason = KF__VISIT_REASON__VISIT_REASON_AFTER_COMPLAINT, .ticket_no = c->ticket_no,
-                                    .unit = c->unit, .category = c->category, .done_at_ms = at };
+                                    .unit = c->unit, .category = c->category, .done_at_ms = at,
+                                    .staff_id = mark ? mark->staff_id : NULL,
+                                    .department = mark && mark->has_department ? mark->department : 0 };
                 s_schedule (self, txn, now_ms, e, &f, event->event_id, arena);
             }
             break;
         }
         case KF__ENVELOPE__BODY_TICKET_REOPENED:
-            s_mark_ticket (self, txn, e, event->ticket_reopened->ticket_no, 0, true, arena);
+            s_mark_ticket (self, txn, e, event->ticket_reopened->ticket_no, 0, true, at, arena);
             break;
         case KF__ENVELOPE__BODY_TICKET_CANCELLED:
-            s_mark_ticket (self, txn, e, event->ticket_cancelled->ticket_no, 0, false, arena);
+            s_mark_ticket (self, txn, e, event->ticket_cancelled->ticket_no, 0, false, at, arena);
             break;
+        case KF__ENVELOPE__BODY_ORDER_ASSIGNED: {
+            const Kf__OrderAssigned *o = event->order_assigned;
+            s_mark_handler (self, txn, o->ticket_no, o->staff_id, o->has_department ? o->department : 0, arena);
+            break;
+        }
         case KF__ENVELOPE__BODY_ORDER_COMPLETED: {
             const Kf__OrderCompleted *o = event->order_completed;
+            s_mark_handler (self, txn, o->ticket_no, o->staff_id, o->has_department ? o->department : 0, arena);
             bool rectification = o->rectification_of && *o->rectification_of;
             if (!rectification && o->type != KF__TICKET_TYPE__TICKET_TYPE_REPAIR
             &&  o->type != KF__TICKET_TYPE__TICKET_TYPE_EMERGENCY_HELP)
@@ -1217,7 +1262,7 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
             break;
         }
         case KF__ENVELOPE__BODY_SLA_BREACHED:
-            s_count (self, txn, e, now_ms, D_BREACHES, arena);
+            s_count (self, txn, e, at, D_BREACHES, arena);
             break;
         default:
             break;
@@ -1267,74 +1312,135 @@ s_overdue (survey_t *self, kf_txn_t *txn, int64_t now_ms)
     return kf_txn_ok (txn) ? done : -1;
 }
 
-//  Yesterday's statistics: the open count when the day turned, and the
-//  report itself at the configured hour, once.
+#define S_CATCH_UP 400   //  periods one tick does per job: a year's days after a long jump
+
+//  The day's report falls due at the configured minute of the next day.
+static int64_t
+s_report_due (int64_t day, const void *arg)
+{
+    const s_estate_t *e = arg;
+    return kf_local_day_start (day + 1, e->estate->utc_offset_min) + (int64_t) e->report_minute * 60000;
+}
+
+//  Tickets open at the end of a local day: those open now, less the net
+//  openings of the days after it (counted at the events' times), so any
+//  past midnight reads right however late the report is made.
+static uint32_t
+s_open_at_end (survey_t *self, kf_txn_t *txn, const s_estate_t *e, int64_t day, kf_arena_t *arena)
+{
+    int64_t open = s_open_count (self, txn, e->estate->id, 0);
+    kf_key_t prefix, from;
+    kf_key_make (&prefix, "s|", e->estate->id);
+    kf_key_make (&from, "s|u", e->estate->id, kf_day_to_yyyymmdd (day + 1));
+    kf_cursor_t *cursor = kf_cursor_open (txn, self->days);
+    kf_val_t k, v;
+    int rc = cursor ? kf_cursor_seek (cursor, &from, &k, &v) : -1;
+    while (rc == KF_FOUND && kf_key_has_prefix (k, &prefix)) {
+        const Kf__DailyReport *later = (const Kf__DailyReport *) kf_codec_unpack_in (
+            arena, &kf__daily_report__descriptor, v.data, v.size, NULL);
+        if (!later) {
+            kf_txn_fail (txn, "a daily report of %s does not decode", e->estate->id);
+            break;
+        }
+        open -= (int64_t) later->opened - (int64_t) later->ended;
+        rc = kf_cursor_next (cursor, &k, &v);
+    }
+    kf_cursor_close (&cursor);
+    return open > 0 ? (uint32_t) open : 0;
+}
+
+//  The daily statistics of every day whose report has fallen due since the
+//  last one made, oldest first, each once (kf_period): a jump over three
+//  08:00s makes three reports.
 static int
 s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e)
 {
-    int offset = e->estate->utc_offset_min;
-    int64_t today = kf_local_day (now_ms, offset);
-    uint32_t yesterday = kf_day_to_yyyymmdd (today - 1);
-    kf_key_t key;
-    kf_key_make (&key, "s|u", e->estate->id, yesterday);
-    kf_arena_reset (self->scratch);
-    Kf__DailyReport *d = (Kf__DailyReport *) kf_txn_find_msg_in (txn, self->days, &key, &kf__daily_report__descriptor, self->scratch);
-    Kf__DailyReport fresh = KF__DAILY_REPORT__INIT;
-    if (!d) {
+    char name [KF_ID_MAX + 16];
+    snprintf (name, sizeof name, "daily/%s", e->estate->id);
+    kf_period_t job = { self->counters, name, s_report_due, e };
+    int64_t yesterday = kf_local_day (now_ms, e->estate->utc_offset_min) - 1;
+    int64_t day;
+    int done = 0;
+    while (done < S_CATCH_UP && kf_period_next (txn, &job, yesterday, now_ms, &day) == KF_FOUND) {
+        uint32_t date = kf_day_to_yyyymmdd (day);
+        kf_key_t key;
+        kf_key_make (&key, "s|u", e->estate->id, date);
+        kf_arena_reset (self->scratch);
+        Kf__DailyReport *d = (Kf__DailyReport *) kf_txn_find_msg_in (txn, self->days, &key, &kf__daily_report__descriptor,
+                                                                     self->scratch);
+        Kf__DailyReport fresh = KF__DAILY_REPORT__INIT;
+        if (!d) {
+            d = &fresh;
+            d->estate = (char *) e->estate->id;
+            S_SET (d, date, date);
+        }
+        if (!d->generated_at_ms) {   //  a store of an older build may have made it already
+            S_SET (d, open_at_end, s_open_at_end (self, txn, e, day, self->scratch));
+            S_SET (d, generated_at_ms, now_ms);
+            Kf__Envelope event = KF__ENVELOPE__INIT;
+            event.body_case = KF__ENVELOPE__BODY_REPORT_DAILY;
+            event.report_daily = d;
+            kf_emit (self->outbox, txn, now_ms, e->estate->id, &event, NULL);
+            kf_txn_put_msg (txn, self->days, &key, &d->base);
+            done++;
+        }
+        kf_period_done (txn, &job, day);
         if (!kf_txn_ok (txn))
             return -1;
-        d = &fresh;
-        d->estate = (char *) e->estate->id;
-        S_SET (d, date, yesterday);
     }
-    bool due = now_ms >= kf_local_day_start (today, offset) + (int64_t) self->report_minute * 60000;
-    if (d->has_open_at_end && (d->generated_at_ms || !due))
-        return 0;
-    if (!d->has_open_at_end)
-        S_SET (d, open_at_end, (uint32_t) s_open_count (self, txn, e->estate->id, 0));
-    if (due) {
-        S_SET (d, generated_at_ms, now_ms);
-        Kf__Envelope event = KF__ENVELOPE__INIT;
-        event.body_case = KF__ENVELOPE__BODY_REPORT_DAILY;
-        event.report_daily = d;
-        kf_emit (self->outbox, txn, now_ms, e->estate->id, &event, NULL);
-    }
-    kf_txn_put_msg (txn, self->days, &key, &d->base);
-    return kf_txn_ok (txn) ? 1 : -1;
+    return kf_txn_ok (txn) ? done : -1;
 }
 
-//  The quarter's evaluation, drawn on its hand-out day if nobody drew it.
+static int64_t
+s_quarter_due (int64_t quarter, const void *arg)
+{
+    return s_hand_out_at (arg, (uint32_t) (quarter / 4), (uint32_t) (quarter % 4) + 1);
+}
+
+//  Each quarter's evaluation, drawn on its hand-out day if nobody drew it
+//  by hand: every quarter whose hand-out has come since the last one done,
+//  in order (kf_period). A quarter with no occupied households waits for
+//  them while its collection lasts, and is passed over after.
 static int
 s_quarterly (survey_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e)
 {
+    char name [KF_ID_MAX + 16];
+    snprintf (name, sizeof name, "quarterly/%s", e->estate->id);
+    kf_period_t job = { self->counters, name, s_quarter_due, e };
     int year, month, day;
     kf_civil_from_days (kf_local_day (now_ms, e->estate->utc_offset_min), &year, &month, &day);
-    uint32_t quarter = (uint32_t) (month - 1) / 3 + 1;
-    if (now_ms < s_hand_out_at (e, (uint32_t) year, quarter))
-        return 0;
-    char id [64];
-    s_evaluation_id (id, sizeof id, e->estate->id, (uint32_t) year, quarter);
-    kf_key_t key;
-    kf_val_t value;
-    kf_key_make (&key, "s", id);
-    int rc = kf_txn_get (txn, self->evaluations, &key, &value);
-    if (rc != KF_NOTFOUND)
-        return rc == KF_FOUND ? 0 : -1;
-    //  Nobody drew it: draw it now, from a seed recorded with it.
-    kf_key_t households;
-    kf_key_make (&households, "s|", e->estate->id);
-    kf_cursor_t *cursor = kf_cursor_open (txn, self->households);
-    kf_val_t k, v;
-    bool any = cursor && kf_cursor_seek (cursor, &households, &k, &v) == KF_FOUND && kf_key_has_prefix (k, &households);
-    kf_cursor_close (&cursor);
-    if (!any)
-        return 0;
-    kf_arena_reset (self->scratch);
-    char why [200] = "";
-    uint64_t seed = (uint64_t) now_ms * 0x9E3779B97F4A7C15ull ^ (uint64_t) quarter;
-    if (!s_sample (self, txn, now_ms, e, (uint32_t) year, quarter, seed, self->scratch, why, sizeof why))
-        return kf_txn_ok (txn) ? 0 : -1;
-    return 1;
+    int64_t this_quarter = (int64_t) year * 4 + (month - 1) / 3;
+    int64_t q;
+    int done = 0;
+    while (done < S_CATCH_UP && kf_period_next (txn, &job, this_quarter, now_ms, &q) == KF_FOUND) {
+        uint32_t y = (uint32_t) (q / 4), quarter = (uint32_t) (q % 4) + 1;
+        char id [64];
+        s_evaluation_id (id, sizeof id, e->estate->id, y, quarter);
+        kf_key_t key;
+        kf_val_t value;
+        kf_key_make (&key, "s", id);
+        int rc = kf_txn_get (txn, self->evaluations, &key, &value);
+        if (rc < 0)
+            return -1;
+        if (rc == KF_NOTFOUND) {
+            kf_arena_reset (self->scratch);
+            char why [200] = "";
+            uint64_t seed = (uint64_t) now_ms * 0x9E3779B97F4A7C15ull ^ (uint64_t) quarter;
+            if (!s_sample (self, txn, now_ms, e, y, quarter, seed, self->scratch, why, sizeof why)) {
+                if (!kf_txn_ok (txn))
+                    return -1;
+                int64_t closes = s_quarter_due (q, e) + (int64_t) e->collection_days * S_DAY_MS;
+                if (now_ms < closes)
+                    break;   //  try again while households may still come
+                kf_notice ("%s: no evaluation for %s: %s", e->estate->id, id, why);
+            }
+            done++;
+        }
+        kf_period_done (txn, &job, q);
+        if (!kf_txn_ok (txn))
+            return -1;
+    }
+    return done;
 }
 
 typedef struct {

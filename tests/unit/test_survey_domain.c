@@ -563,6 +563,22 @@ s_filed (Kf__TicketType type, Kf__Category category, char *ticket_no)
 }
 
 static void
+s_closed (const char *ticket_no, Kf__TicketType type, const char *unit, Kf__Category category)
+{
+    Kf__TicketClosed closed = KF__TICKET_CLOSED__INIT;
+    closed.ticket_no = (char *) ticket_no;
+    closed.type = type;
+    closed.has_type = 1;
+    closed.unit = (char *) unit;
+    closed.category = category;
+    closed.has_category = category != 0;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_CLOSED;
+    event.ticket_closed = &closed;
+    s_apply (&event);
+}
+
+static void
 test_daily_report (void **state)
 {
     (void) state;
@@ -570,14 +586,7 @@ test_daily_report (void **state)
     s_filed (KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, KF__CATEGORY__CATEGORY_NOISE, a);
     s_filed (KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_PLUMBING, b);
     s_filed (KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_LIFT, c);
-    Kf__TicketClosed closed = KF__TICKET_CLOSED__INIT;
-    closed.ticket_no = b;
-    closed.type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR;
-    closed.has_type = 1;
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = KF__ENVELOPE__BODY_TICKET_CLOSED;
-    event.ticket_closed = &closed;
-    s_apply (&event);
+    s_closed (b, KF__TICKET_TYPE__TICKET_TYPE_REPAIR, NULL, 0);
     Kf__SlaAlert alert = KF__SLA_ALERT__INIT;
     Kf__Envelope breach = KF__ENVELOPE__INIT;
     breach.body_case = KF__ENVELOPE__BODY_SLA_BREACHED;
@@ -611,6 +620,124 @@ test_daily_report (void **state)
     assert_int_equal (r->visits_done, 1);
     assert_int_equal (r->visits_satisfied, 1);
     assert_int_equal (r->generated_at_ms, kf_test_at ("2026-11-03 08:00"));
+}
+
+static const Kf__DailyReport *
+s_daily_of (uint32_t date)
+{
+    Kf__GetDailyReport get = KF__GET_DAILY_REPORT__INIT;
+    get.estate = "E001";
+    get.date = date;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_DAILY_REPORT;
+    request.daily_report = &get;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    return w.reply.daily_report;
+}
+
+//  Issue 15: periodic work never skips a period. kefu-survey is down from
+//  Monday to Friday (its events are replayed with their own times): the
+//  tick that follows makes the four reports it missed, oldest first, each
+//  with the count open at its own midnight; a clock set back makes none
+//  twice.
+static void
+test_daily_reports_catch_up (void **state)
+{
+    (void) state;
+    char a [64], b [64], c [64], d [64];
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_PLUMBING, a);
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_LIFT, b);
+    s_tick ("2026-11-02 10:00");                 //  Sunday's report; then down
+    assert_string_equal (s_events (), "report.daily");
+    w.now = kf_test_at ("2026-11-03 10:00");
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_LIFT, c);
+    s_closed (a, KF__TICKET_TYPE__TICKET_TYPE_REPAIR, NULL, 0);   //  Tuesday ends with b, c open
+    w.now = kf_test_at ("2026-11-04 10:00");
+    s_closed (b, KF__TICKET_TYPE__TICKET_TYPE_REPAIR, NULL, 0);
+    s_closed (c, KF__TICKET_TYPE__TICKET_TYPE_REPAIR, NULL, 0);   //  Wednesday ends with none
+    w.now = kf_test_at ("2026-11-05 10:00");
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_REPAIR, KF__CATEGORY__CATEGORY_LIFT, d);
+    assert_int_equal (s_tick ("2026-11-06 09:00"), 8);   //  four days of each of the two estates
+    assert_string_equal (s_events (), "report.daily report.daily report.daily report.daily");
+    static const struct { uint32_t date; uint32_t open, filed, closed; } days [] = {
+        { 20261102, 2, 2, 0 }, { 20261103, 2, 1, 1 }, { 20261104, 0, 0, 2 }, { 20261105, 1, 1, 0 },
+    };
+    for (size_t i = 0; i < 4; i++) {
+        const Kf__DailyReport *r = s_daily_of (days [i].date);
+        if (r->open_at_end != days [i].open || r->filed != days [i].filed || r->closed != days [i].closed)
+            fail_msg ("%u: open %u filed %u closed %u", days [i].date, r->open_at_end, r->filed, r->closed);
+        assert_int_equal (r->generated_at_ms, kf_test_at ("2026-11-06 09:00"));
+    }
+    assert_int_equal (s_tick ("2026-11-06 09:01"), 0);
+    assert_int_equal (s_tick ("2026-11-03 09:00"), 0);   //  the clock set back
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_tick ("2026-11-07 08:00"), 2);   //  and on: Friday's
+    assert_int_equal (s_daily_of (20261106)->open_at_end, 1);
+}
+
+//  Issue 15: every quarter's draw, in order, after a long downtime.
+static void
+test_quarters_catch_up (void **state)
+{
+    (void) state;
+    s_households (10, 0);
+    s_tick ("2026-11-02 10:00");                 //  the job begins with 2026 Q4
+    s_events ();
+    s_tick ("2027-03-20 10:00");                 //  down over both hand-outs
+    const char *events = s_events ();
+    const char *first = strstr (events, "evaluation.sampled");
+    assert_non_null (first);
+    assert_non_null (strstr (first + 1, "evaluation.sampled"));
+    Kf__GetEvaluationStatus q = KF__GET_EVALUATION_STATUS__INIT;
+    q.evaluation_id = "E001-2026Q4";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_EVALUATION_STATUS;
+    request.evaluation_status = &q;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    q.evaluation_id = "E001-2027Q1";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_tick ("2027-03-20 10:01");
+    assert_null (strstr (s_events (), "evaluation.sampled"));
+}
+
+//  Issue 15: a complaint's visit counts for the guard who handled it, in
+//  the security department, not for "-" in "unspecified".
+static void
+test_complaint_visit_counts_for_handler (void **state)
+{
+    (void) state;
+    char t [64];
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, KF__CATEGORY__CATEGORY_NOISE, t);
+    Kf__OrderAssigned a = KF__ORDER_ASSIGNED__INIT;
+    a.order_no = "x-W1";
+    a.ticket_no = t;
+    a.staff_id = "B01";
+    a.department = KF__DEPARTMENT__DEPARTMENT_SECURITY;
+    a.has_department = 1;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_ORDER_ASSIGNED;
+    event.order_assigned = &a;
+    s_apply (&event);
+    s_closed (t, KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, "1-1-101", KF__CATEGORY__CATEGORY_NOISE);
+    const Kf__Visit *v = s_visit_of (t);
+    assert_non_null (v);
+    assert_string_equal (v->scheduled->staff_id, "B01");
+    assert_int_equal (v->scheduled->department, KF__DEPARTMENT__DEPARTMENT_SECURITY);
+    assert_int_equal (s_answer (v->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_SATISFIED, 5),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    Kf__ReportSatisfaction q = KF__REPORT_SATISFACTION__INIT;
+    q.estate = "E001";
+    q.group_by = "department";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_REPORT_SATISFACTION;
+    request.report_satisfaction = &q;
+    w.now += DAY;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.satisfaction->n_rows, 1);
+    assert_string_equal (w.reply.satisfaction->rows [0]->key, "security");
+    q.group_by = "technician";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.satisfaction->rows [0]->key, "B01");
 }
 
 static void
@@ -680,6 +807,9 @@ main (void)
         cmocka_unit_test_setup_teardown (test_evaluation_collection, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_daily_report, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_satisfaction_and_pareto, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_daily_reports_catch_up, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_quarters_catch_up, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_complaint_visit_counts_for_handler, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
