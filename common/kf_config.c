@@ -197,14 +197,16 @@ static const s_key_t s_schema [] = {
       "false once the person has left: the record stays, no new orders" },
 
     { "routing", T_SECTION, NULL, false, 0, 0,
-      "which department a new case goes to: a type: term beats a category: term; "
+      "which department a new case goes to: a hazard: term beats a type: term, which beats a category: term; "
       "unrouted cases go to customer_service" },
     { "routing/engineering", T_TERMS,
+      "hazard:gas_smell, hazard:leak_into_home, hazard:electrical_danger, "
       "category:water_leak, category:plumbing, category:electrical, category:lift, category:doors_locks, "
       "category:fire_safety, category:security_installations, category:gas", false, 0, 0, "工程部" },
     { "routing/cleaning", T_TERMS, "category:cleaning, category:pests", false, 0, 0, "保洁" },
-    { "routing/security", T_TERMS, "category:noise, category:parking, category:renovation_violation", false, 0, 0,
-      "秩序/安保" },
+    { "routing/security", T_TERMS,
+      "hazard:person_trapped, hazard:smoke_or_fire, hazard:injury, "
+      "category:noise, category:parking, category:renovation_violation", false, 0, 0, "秩序/安保" },
     { "routing/greening", T_TERMS, "category:greening", false, 0, 0, "绿化" },
     { "routing/customer_service", T_TERMS,
       "category:fees, category:other, type:enquiry, type:suggestion, type:renovation_application", false, 0, 0, "客服" },
@@ -240,6 +242,12 @@ static const s_key_t s_schema [] = {
       "level 3 follows level 2 after this long while the cause lasts" },
     { "escalation/reopens_to_supervisor", T_INT, "2", false, 1, 100,
       "a case reopened this many times goes to level 2 at once" },
+    { "estates/*/escalation", T_SECTION, NULL, false, 0, 0,
+      "who this estate's levels 2 and 3 always reach, besides those of the role on shift or on call" },
+    { "estates/*/escalation/supervisor", T_ID, NULL, false, 0, 0,
+      "the estate's customer-service supervisor (a staff id): told at level 2 whatever the shift" },
+    { "estates/*/escalation/deputy_gm", T_ID, NULL, false, 0, 0,
+      "the estate's deputy general manager (a staff id): told at level 3 whatever the shift" },
 
     { "billing", T_SECTION, NULL, false, 0, 0, "fees, notices, arrears (each key may be set per estate too)" },
     S_BILLING_KEYS ("", "25", "7, 15, 30", "0", "0", "100"),
@@ -262,7 +270,7 @@ static const s_key_t s_schema [] = {
       "a new ticket's priority: the first level whose terms match it (emergency, urgent, low), else normal" },
     { "priority/emergency", T_TERMS,
       "type:emergency_help, category:gas, category:fire_safety, hazard:gas_smell, hazard:smoke_or_fire, "
-      "hazard:person_trapped, hazard:leak_into_home, hazard:injury", false, 0, 0,
+      "hazard:person_trapped, hazard:leak_into_home, hazard:injury, hazard:electrical_danger", false, 0, 0,
       "24x7, on-call staff at any hour" },
     { "priority/urgent", T_TERMS,
       "category:lift, category:water_leak, category:electrical, hazard:no_power, hazard:no_water, channel:hotline",

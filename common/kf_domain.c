@@ -45,6 +45,33 @@ kf_role_manages (Kf__Role role)
     return role == KF__ROLE__ROLE_SUPERVISOR || role == KF__ROLE__ROLE_MANAGER || role == KF__ROLE__ROLE_OPERATIONS;
 }
 
+bool
+kf_hazard_life_safety (Kf__Hazard hazard)
+{
+    switch (hazard) {
+        case KF__HAZARD__HAZARD_PERSON_TRAPPED:
+        case KF__HAZARD__HAZARD_GAS_SMELL:
+        case KF__HAZARD__HAZARD_SMOKE_OR_FIRE:
+        case KF__HAZARD__HAZARD_ELECTRICAL_DANGER:
+        case KF__HAZARD__HAZARD_LEAK_INTO_HOME:
+        case KF__HAZARD__HAZARD_INJURY:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool
+kf_case_emergency (Kf__TicketType type, const Kf__Hazard *hazards, size_t count)
+{
+    if (type == KF__TICKET_TYPE__TICKET_TYPE_EMERGENCY_HELP)
+        return true;
+    for (size_t i = 0; i < count; i++)
+        if (kf_hazard_life_safety (hazards [i]))
+            return true;
+    return false;
+}
+
 const char *
 kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size)
 {

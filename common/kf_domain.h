@@ -29,6 +29,16 @@ const kf_estate_t *kf_request_estate (const kf_config_t *config, const Kf__Reque
 //  draws and imports.
 bool kf_role_manages (Kf__Role role);
 
+//  The service standard's life-safety hazards (DESIGN.md §5): a person
+//  trapped, gas, smoke or fire, electrical danger, water into a home, an
+//  injury.
+bool kf_hazard_life_safety (Kf__Hazard hazard);
+
+//  Whether a case is an emergency whatever an estate's priority rules say:
+//  a call for help (emergency_help) or a life-safety hazard. Such a case
+//  goes at once, 24x7, to someone on shift or on call who can act.
+bool kf_case_emergency (Kf__TicketType type, const Kf__Hazard *hazards, size_t count);
+
 //  The path of a rule an estate may set for itself: "estates/<id>/<key>"
 //  when the configuration sets it there, else the group's "<key>".
 const char *kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size);

@@ -1,6 +1,7 @@
 /*  dispatch — work orders over a store transaction. See dispatch.h.  */
 #include "dispatch.h"
 #include "kf_commands.h"
+#include "kf_domain.h"
 #include "kf_field.h"
 #include "kf_page.h"
 #include "kf_rota.h"
@@ -16,6 +17,7 @@
 #define S_ORDER_NO_MAX   (KF_ID_MAX + 48)
 #define S_TYPES          16
 #define S_CATEGORIES     32
+#define S_HAZARDS        16
 #define S_QUEUE_BATCH    1000    //  queued orders one tick offers
 #define S_MATERIALS_MAX  50
 #define S_LABOUR_MAX     (14 * 24 * 60)   //  minutes: two weeks on one job
@@ -26,6 +28,7 @@ static const char *s_department_keys [] = { NULL, "engineering", "cleaning", "se
 
 typedef struct {
     const kf_estate_t *estate;
+    Kf__Department by_hazard [S_HAZARDS];
     Kf__Department by_type [S_TYPES];
     Kf__Department by_category [S_CATEGORIES];
 } s_estate_t;
@@ -47,7 +50,7 @@ typedef struct {
     s_estate_t *estate;
     Kf__Department department;
     bool estate_pass;            //  the estate's own rules, which win
-    bool from_estate_type [S_TYPES], from_estate_category [S_CATEGORIES];
+    bool from_estate_hazard [S_HAZARDS], from_estate_type [S_TYPES], from_estate_category [S_CATEGORIES];
     char reason [160];
 } s_routing_t;
 
@@ -55,20 +58,34 @@ static int
 s_route_term (const char *field, int value, void *arg)
 {
     s_routing_t *r = arg;
-    bool type = strcmp (field, "type") == 0;
-    if (!type && strcmp (field, "category") != 0) {
-        snprintf (r->reason, sizeof r->reason, "routing names types and categories only, not %s:", field);
+    //  Each field its table, its estate marks and its values.
+    struct {
+        const char *name;
+        Kf__Department *slots;
+        bool *from_estate;
+        int size;
+        const ProtobufCEnumDescriptor *descriptor;
+    } fields [] = {
+        { "hazard", r->estate->by_hazard, r->from_estate_hazard, S_HAZARDS, &kf__hazard__descriptor },
+        { "type", r->estate->by_type, r->from_estate_type, S_TYPES, &kf__ticket_type__descriptor },
+        { "category", r->estate->by_category, r->from_estate_category, S_CATEGORIES, &kf__category__descriptor },
+    };
+    size_t f = 0;
+    while (f < sizeof fields / sizeof fields [0] && strcmp (field, fields [f].name) != 0)
+        f++;
+    if (f == sizeof fields / sizeof fields [0]) {
+        snprintf (r->reason, sizeof r->reason, "routing names hazards, types and categories only, not %s:", field);
         return -1;
     }
-    if (value <= 0 || value >= (type ? S_TYPES : S_CATEGORIES))
+    if (value <= 0 || value >= fields [f].size)
         return -1;
-    Kf__Department *slot = type ? &r->estate->by_type [value] : &r->estate->by_category [value];
-    bool *from_estate = type ? &r->from_estate_type [value] : &r->from_estate_category [value];
+    Kf__Department *slot = &fields [f].slots [value];
+    bool *from_estate = &fields [f].from_estate [value];
     if (!r->estate_pass && *from_estate)
         return 0;
     if (*slot && *slot != r->department) {
         char name [48];
-        kf_enum_short_name (type ? &kf__ticket_type__descriptor : &kf__category__descriptor, value, name, sizeof name);
+        kf_enum_short_name (fields [f].descriptor, value, name, sizeof name);
         snprintf (r->reason, sizeof r->reason, "%s:%s is routed to both %s and %s", field, name,
                   s_department_keys [*slot], s_department_keys [r->department]);
         return -1;
@@ -167,10 +184,15 @@ s_estate (dispatch_t *self, const char *id)
 }
 
 Kf__Department
-dispatch_route (dispatch_t *self, const char *estate, Kf__TicketType type, Kf__Category category)
+dispatch_route (dispatch_t *self, const char *estate, Kf__TicketType type, Kf__Category category,
+                const Kf__Hazard *hazards, size_t hazard_count)
 {
     const s_estate_t *e = s_estate (self, estate);
     assert (e);
+    //  A hazard first (life safety goes to who can act), in the order ticked.
+    for (size_t i = 0; i < hazard_count; i++)
+        if (hazards [i] > 0 && hazards [i] < S_HAZARDS && e->by_hazard [hazards [i]])
+            return e->by_hazard [hazards [i]];
     if (type > 0 && type < S_TYPES && e->by_type [type])
         return e->by_type [type];
     if (category > 0 && category < S_CATEGORIES && e->by_category [category])
@@ -804,7 +826,7 @@ s_on_ticket_filed (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__En
         return kf_txn_fail (txn, "out of memory");
     spec->ticket_no = f->ticket_no;
     spec->unit = f->unit;
-    spec->department = dispatch_route (self, event->estate, f->type, f->category);
+    spec->department = dispatch_route (self, event->estate, f->type, f->category, f->hazards, f->n_hazards);
     spec->has_department = 1;
     spec->category = f->category;
     spec->has_category = f->has_category;
@@ -1013,12 +1035,6 @@ dispatch_tick (dispatch_t *self, kf_txn_t *txn, int64_t now_ms)
 #define S_FORBIDDEN(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, arena, __VA_ARGS__)
 
 static bool
-s_in_scope (const Kf__Request *request, const char *estate)
-{
-    return !request->scope || !*request->scope || (estate && strcmp (request->scope, estate) == 0);
-}
-
-static bool
 s_directs (Kf__Role role)
 {
     return role == KF__ROLE__ROLE_SUPERVISOR || role == KF__ROLE__ROLE_MANAGER;
@@ -1031,7 +1047,7 @@ s_load (dispatch_t *self, kf_txn_t *txn, const Kf__Request *request, const char 
         kf_arena_t *arena)
 {
     Kf__Order *order = order_no && *order_no ? s_order_get (self, txn, order_no, arena) : NULL;
-    if (order && s_in_scope (request, order->estate))
+    if (order && order->estate && kf_request_sees (request, order->estate))
         return order;
     if (kf_txn_ok (txn))
         kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "no order '%s'", order_no ? order_no : "");
@@ -1351,11 +1367,10 @@ s_list (dispatch_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *
 {
     const Kf__ListOrders *q = request->list_orders;
     const char *estate = q->estate && *q->estate ? q->estate : NULL;
-    const char *scope = request->scope && *request->scope ? request->scope : NULL;
-    if (estate && (!s_estate (self, estate) || (scope && strcmp (scope, estate) != 0)))
+    if (estate && (!s_estate (self, estate) || !kf_request_sees (request, estate)))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
-    if (!estate)
-        estate = scope;
+    if (!estate && request->scope && *request->scope)
+        estate = request->scope;
     uint32_t page_size = kf_page_size (q->page, DISPATCH_PAGE_DEFAULT, DISPATCH_PAGE_MAX);
     s_list_t l = {
         .self = self, .query = q, .scope = estate, .arena = arena,
@@ -1441,11 +1456,10 @@ s_list_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request
 {
     const Kf__ListStaff *q = request->list_staff;
     const char *estate = q->estate && *q->estate ? q->estate : NULL;
-    const char *scope = request->scope && *request->scope ? request->scope : NULL;
-    if (estate && (!s_estate (self, estate) || (scope && strcmp (scope, estate) != 0)))
+    if (estate && (!s_estate (self, estate) || !kf_request_sees (request, estate)))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
-    if (!estate)
-        estate = scope;
+    if (!estate && request->scope && *request->scope)
+        estate = request->scope;
     s_staff_list_t l = {
         .query = q, .self = self, .now_ms = now_ms, .arena = arena,
         .list = (Kf__StaffList *) kf_arena_message (arena, &kf__staff_list__descriptor),
@@ -1472,7 +1486,7 @@ s_set_rota (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     const char *estate = r->estate && *r->estate ? r->estate : request->scope;
     if (!estate || !*estate)
         return S_BAD ("estate is required");
-    if (!s_estate (self, estate) || !s_in_scope (request, estate))
+    if (!s_estate (self, estate) || !kf_request_sees (request, estate))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
     kf_err_t err;
     if (kf_rota_check (r->shifts, r->n_shifts, &err))

@@ -53,8 +53,10 @@ void dispatch_destroy (dispatch_t **self_p);
 //  Where its events go (before the first request or event).
 void dispatch_set_outbox (dispatch_t *self, kf_outbox_t *outbox);
 
-//  The department that takes a case of this type and category.
-Kf__Department dispatch_route (dispatch_t *self, const char *estate, Kf__TicketType type, Kf__Category category);
+//  The department that takes a case: by its first routed hazard, else its
+//  type, else its category, else customer service.
+Kf__Department dispatch_route (dispatch_t *self, const char *estate, Kf__TicketType type, Kf__Category category,
+                               const Kf__Hazard *hazards, size_t hazard_count);
 
 //  Bring the stored staff in line with the configuration (at start).
 //  Returns how many records changed, or -1 when the transaction failed.

@@ -1,6 +1,7 @@
 /*  intake — tickets over a store transaction. See intake.h.  */
 #include "intake.h"
 #include "kf_commands.h"
+#include "kf_domain.h"
 #include "kf_field.h"
 #include "kf_page.h"
 #include "kf_summary.h"
@@ -192,6 +193,9 @@ intake_priority (intake_t *self, const char *estate, const Kf__FileTicket *filin
 {
     const s_owned_t *owned = s_owned (self, estate);
     assert (owned);
+    //  Life safety is never queued: no estate's rules make it less.
+    if (kf_case_emergency (filing->type, filing->hazards, filing->n_hazards))
+        return KF__PRIORITY__PRIORITY_EMERGENCY;
     for (int level = 0; level < S_LEVELS; level++)
         if (s_level_matches (&owned->levels [level], filing))
             return s_level_priority [level];
@@ -208,7 +212,7 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
     if (!f->estate || !*f->estate)
         return S_BAD ("estate is required");
     const kf_estate_t *estate = kf_config_estate_find (self->config, f->estate);
-    if (!estate || (request->scope && *request->scope && strcmp (request->scope, f->estate) != 0))
+    if (!estate || !kf_request_sees (request, f->estate))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", f->estate);
     if (!s_owned (self, f->estate))
         return S_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
@@ -263,7 +267,7 @@ s_load (intake_t *self, kf_txn_t *txn, const Kf__Request *request, const char *t
     char estate [KF_ID_MAX + 1];
     Kf__Ticket *ticket = NULL;
     if (!ticket_no || !*ticket_no || !kf_ticket_no_estate (ticket_no, estate, sizeof estate)
-    ||  (request->scope && *request->scope && strcmp (request->scope, estate) != 0)
+    ||  !kf_request_sees (request, estate)
     ||  kf_key_make (&key, "s", ticket_no)
     ||  kf_txn_get_msg_in (txn, self->tickets, &key, &kf__ticket__descriptor, arena,
                            (ProtobufCMessage **) &ticket) != KF_FOUND) {
@@ -653,11 +657,10 @@ s_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *re
 {
     const Kf__ListTickets *q = request->list_tickets;
     const char *estate = q->estate && *q->estate ? q->estate : NULL;
-    if (request->scope && *request->scope) {
-        if (estate && strcmp (estate, request->scope) != 0)
-            return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
+    if (estate && !kf_request_sees (request, estate))
+        return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
+    if (!estate && request->scope && *request->scope)
         estate = request->scope;
-    }
     if (estate && !s_owned (self, estate))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena,
                                kf_config_estate_find (self->config, estate)

@@ -341,16 +341,26 @@ test_routing (void **state)
         { KF__CATEGORY__CATEGORY_OTHER, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE },
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults [0]; i++) {
-        assert_int_equal (dispatch_route (w.dispatch, "E001", repair, defaults [i].category), defaults [i].department);
-        assert_int_equal (dispatch_route (w.dispatch, "E001", complaint, defaults [i].category), defaults [i].department);
+        assert_int_equal (dispatch_route (w.dispatch, "E001", repair, defaults [i].category, NULL, 0), defaults [i].department);
+        assert_int_equal (dispatch_route (w.dispatch, "E001", complaint, defaults [i].category, NULL, 0), defaults [i].department);
     }
     //  A type term beats a category term: an enquiry about the lift is customer service's.
-    assert_int_equal (dispatch_route (w.dispatch, "E001", KF__TICKET_TYPE__TICKET_TYPE_ENQUIRY, KF__CATEGORY__CATEGORY_LIFT),
+    assert_int_equal (dispatch_route (w.dispatch, "E001", KF__TICKET_TYPE__TICKET_TYPE_ENQUIRY, KF__CATEGORY__CATEGORY_LIFT, NULL, 0),
                       KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    //  A hazard beats both (issue 15): a person trapped is security's, gas is engineering's,
+    //  whatever the type and category; the first hazard ticked that is routed decides.
+    const Kf__Hazard trapped [] = { KF__HAZARD__HAZARD_NO_POWER, KF__HAZARD__HAZARD_PERSON_TRAPPED };
+    const Kf__Hazard gas [] = { KF__HAZARD__HAZARD_GAS_SMELL, KF__HAZARD__HAZARD_SMOKE_OR_FIRE };
+    assert_int_equal (dispatch_route (w.dispatch, "E001", KF__TICKET_TYPE__TICKET_TYPE_EMERGENCY_HELP,
+                                      KF__CATEGORY__CATEGORY_OTHER, trapped, 2), KF__DEPARTMENT__DEPARTMENT_SECURITY);
+    assert_int_equal (dispatch_route (w.dispatch, "E001", KF__TICKET_TYPE__TICKET_TYPE_ENQUIRY,
+                                      KF__CATEGORY__CATEGORY_OTHER, gas, 2), KF__DEPARTMENT__DEPARTMENT_ENGINEERING);
+    assert_int_equal (dispatch_route (w.dispatch, "E001", KF__TICKET_TYPE__TICKET_TYPE_EMERGENCY_HELP,
+                                      KF__CATEGORY__CATEGORY_OTHER, trapped, 1), KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
     //  E002 gives pests to greening; its other departments keep the group's rules.
-    assert_int_equal (dispatch_route (w.dispatch, "E002", repair, KF__CATEGORY__CATEGORY_PESTS), KF__DEPARTMENT__DEPARTMENT_GREENING);
-    assert_int_equal (dispatch_route (w.dispatch, "E002", repair, KF__CATEGORY__CATEGORY_CLEANING), KF__DEPARTMENT__DEPARTMENT_CLEANING);
-    assert_int_equal (dispatch_route (w.dispatch, "E002", repair, KF__CATEGORY__CATEGORY_LIFT), KF__DEPARTMENT__DEPARTMENT_ENGINEERING);
+    assert_int_equal (dispatch_route (w.dispatch, "E002", repair, KF__CATEGORY__CATEGORY_PESTS, NULL, 0), KF__DEPARTMENT__DEPARTMENT_GREENING);
+    assert_int_equal (dispatch_route (w.dispatch, "E002", repair, KF__CATEGORY__CATEGORY_CLEANING, NULL, 0), KF__DEPARTMENT__DEPARTMENT_CLEANING);
+    assert_int_equal (dispatch_route (w.dispatch, "E002", repair, KF__CATEGORY__CATEGORY_LIFT, NULL, 0), KF__DEPARTMENT__DEPARTMENT_ENGINEERING);
     //  A filed ticket's order goes to the routed department.
     char no [64];
     s_filed ("E001", complaint, KF__CATEGORY__CATEGORY_NOISE, KF__PRIORITY__PRIORITY_NORMAL, no);
@@ -362,7 +372,9 @@ test_routing (void **state)
     static const struct { const char *extra; const char *reason; } bad [] = {
         { "routing\n    cleaning = \"category:lift\"\n",
           "routing/cleaning: category:lift is routed to both engineering and cleaning" },
-        { "routing\n    greening = \"hazard:gas_smell\"\n", "routing/greening: routing names types and categories only" },
+        { "routing\n    greening = \"hazard:gas_smell\"\n",
+          "routing/greening: hazard:gas_smell is routed to both engineering and greening" },
+        { "routing\n    greening = \"channel:phone\"\n", "routing/greening: routing names hazards, types and categories only" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
         kf_config_t *config = s_config (bad [i].extra);

@@ -24,7 +24,10 @@ static const char *s_config_text =
     "    E001\n        name = one\n"
     "    W9\n        name = west\n        utc_offset = -05:00\n"
     "        priority\n            urgent = category:noise\n            low = none\n"
-    "    E003\n        name = edge\n        intake = intake@edge3\n";
+    "    E003\n        name = edge\n        intake = intake@edge3\n"
+    //  An estate whose rules forget life safety (issue 15.1).
+    "    E004\n        name = lax\n"
+    "        priority\n            emergency = category:gas\n            urgent = none\n            low = type:emergency_help\n";
 
 typedef struct {
     kf_config_t *config;
@@ -137,6 +140,22 @@ test_priority_rules (void **state)
     assert_int_equal (intake_priority (w.intake, "W9", &f), KF__PRIORITY__PRIORITY_EMERGENCY);
     f.category = KF__CATEGORY__CATEGORY_OTHER;
     assert_int_equal (intake_priority (w.intake, "W9", &f), KF__PRIORITY__PRIORITY_NORMAL);
+    //  Life safety is an emergency whatever an estate's rules say: a call
+    //  for help, and each life-safety hazard; a lack of water is not one.
+    f.type = KF__TICKET_TYPE__TICKET_TYPE_EMERGENCY_HELP;
+    assert_int_equal (intake_priority (w.intake, "E004", &f), KF__PRIORITY__PRIORITY_EMERGENCY);
+    f.type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR;
+    const Kf__Hazard life [] = { KF__HAZARD__HAZARD_PERSON_TRAPPED, KF__HAZARD__HAZARD_GAS_SMELL,
+                                 KF__HAZARD__HAZARD_SMOKE_OR_FIRE, KF__HAZARD__HAZARD_ELECTRICAL_DANGER,
+                                 KF__HAZARD__HAZARD_LEAK_INTO_HOME, KF__HAZARD__HAZARD_INJURY };
+    for (size_t i = 0; i < sizeof life / sizeof life [0]; i++) {
+        f.hazards = (Kf__Hazard *) &life [i];
+        f.n_hazards = 1;
+        assert_int_equal (intake_priority (w.intake, "E004", &f), KF__PRIORITY__PRIORITY_EMERGENCY);
+    }
+    Kf__Hazard dry [] = { KF__HAZARD__HAZARD_NO_WATER };
+    f.hazards = dry;
+    assert_int_equal (intake_priority (w.intake, "E004", &f), KF__PRIORITY__PRIORITY_NORMAL);
 }
 
 static void
