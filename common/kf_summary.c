@@ -60,6 +60,38 @@ s_text (const char *text, char *out, size_t size)
     out [n] = 0;
 }
 
+//  One scalar value as text; false for a type not shown on one line
+//  (nested messages, bytes, floats).
+static bool
+s_scalar (const ProtobufCFieldDescriptor *f, const void *v, char *value, size_t size)
+{
+    switch (f->type) {
+        case PROTOBUF_C_TYPE_STRING:
+            s_text (*(char * const *) v, value, size);
+            return true;
+        case PROTOBUF_C_TYPE_ENUM:
+            kf_enum_short_name (f->descriptor, *(const int *) v, value, size);
+            return true;
+        case PROTOBUF_C_TYPE_BOOL:
+            snprintf (value, size, "%s", *(const protobuf_c_boolean *) v ? "yes" : "no");
+            return true;
+        case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
+            snprintf (value, size, "%" PRId32, *(const int32_t *) v);
+            return true;
+        case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+            snprintf (value, size, "%" PRIu32, *(const uint32_t *) v);
+            return true;
+        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+            snprintf (value, size, "%" PRId64, *(const int64_t *) v);
+            return true;
+        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+            snprintf (value, size, "%" PRIu64, *(const uint64_t *) v);
+            return true;
+        default:
+            return false;
+    }
+}
+
 const char *
 kf_summary (const ProtobufCMessage *msg, const char *skip, char *buf, size_t size)
 {
@@ -69,38 +101,23 @@ kf_summary (const ProtobufCMessage *msg, const char *skip, char *buf, size_t siz
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields [i];
-        if (f->label == PROTOBUF_C_LABEL_REPEATED || !kf_field_present (msg, f))
-            continue;
         if (skip && strcmp (f->name, skip) == 0)
             continue;
-        const void *v = kf_field_element (msg, f, 0);
-        char value [256];
-        switch (f->type) {
-            case PROTOBUF_C_TYPE_STRING:
-                s_text (*(char * const *) v, value, sizeof value);
+        //  A repeated field reads as its values joined by commas (the
+        //  people an escalation told, the hazards ticked), up to the room.
+        size_t count = f->label == PROTOBUF_C_LABEL_REPEATED ? kf_field_count (msg, f)
+                     : kf_field_present (msg, f) ? 1 : 0;
+        char value [256], one [256];
+        size_t used = 0;
+        value [0] = 0;
+        for (size_t k = 0; k < count && used + 1 < sizeof value; k++) {
+            if (!s_scalar (f, kf_field_element (msg, f, k), one, sizeof one))
                 break;
-            case PROTOBUF_C_TYPE_ENUM:
-                kf_enum_short_name (f->descriptor, *(const int *) v, value, sizeof value);
-                break;
-            case PROTOBUF_C_TYPE_BOOL:
-                snprintf (value, sizeof value, "%s", *(const protobuf_c_boolean *) v ? "yes" : "no");
-                break;
-            case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
-                snprintf (value, sizeof value, "%" PRId32, *(const int32_t *) v);
-                break;
-            case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
-                snprintf (value, sizeof value, "%" PRIu32, *(const uint32_t *) v);
-                break;
-            case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-                snprintf (value, sizeof value, "%" PRId64, *(const int64_t *) v);
-                break;
-            case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
-                snprintf (value, sizeof value, "%" PRIu64, *(const uint64_t *) v);
-                break;
-            default:
-                continue;   //  nested messages, bytes, floats: not for one line
+            int n = snprintf (value + used, sizeof value - used, "%s%s", k ? "," : "", one);
+            used = n < 0 || (size_t) n >= sizeof value - used ? sizeof value : used + (size_t) n;
         }
-        s_append (buf, size, &len, f->name, value);
+        if (value [0])
+            s_append (buf, size, &len, f->name, value);
     }
     return buf;
 }

@@ -11,6 +11,7 @@
 #include "kf_commands.h"
 #include "kf_domain.h"
 #include "kf_field.h"
+#include "kf_rota.h"
 #include "kf_sla.h"
 #include "kf_summary.h"
 #include "kf_time.h"
@@ -55,13 +56,24 @@ typedef struct {
     kf_sla_limit_t transferred;
 } s_policy_t;
 
+//  Someone levels 2 and 3 may notify, with their rota (the configuration's
+//  text: the chain asks who is there only when it climbs).
+typedef struct {
+    char id [S_ID_SIZE];
+    const char *shifts;
+    bool on_call;
+} s_person_t;
+
+typedef struct {
+    s_person_t people [S_NOTIFY_MAX];
+    size_t count;
+    char named [S_ID_SIZE];      //  the estate's own supervisor / deputy GM, always told
+} s_level_people_t;
+
 typedef struct {
     const kf_estate_t *estate;
     s_policy_t policies [S_POLICIES];
-    char supervisors [S_NOTIFY_MAX][S_ID_SIZE];
-    size_t supervisor_count;
-    char managers [S_NOTIFY_MAX][S_ID_SIZE];
-    size_t manager_count;
+    s_level_people_t levels [4];   //  [2] the CS supervisors, [3] the managers (deputy GM)
 } s_estate_t;
 
 struct _escalation_t {
@@ -154,7 +166,7 @@ typedef struct {
     s_estate_t *estate;
 } s_staff_load_t;
 
-//  Who levels 2 and 3 notify: the estate's active customer-service
+//  Who levels 2 and 3 may notify: the estate's active customer-service
 //  supervisors, and its active managers (the deputy general manager).
 static int
 s_staff_one (const char *staff_id, void *arg)
@@ -162,19 +174,42 @@ s_staff_one (const char *staff_id, void *arg)
     s_staff_load_t *l = arg;
     s_estate_t *e = l->estate;
     char path [160];
-    snprintf (path, sizeof path, "estates/%s/staff/%s/active", e->estate->id, staff_id);
-    if (!kf_config_bool (l->config, path))
+#define S_PATH(key) (snprintf (path, sizeof path, "estates/%s/staff/%s/" key, e->estate->id, staff_id), path)
+    if (!kf_config_bool (l->config, S_PATH ("active")))
         return 0;
-    snprintf (path, sizeof path, "estates/%s/staff/%s/role", e->estate->id, staff_id);
-    int role = kf_config_enum (l->config, path);
-    snprintf (path, sizeof path, "estates/%s/staff/%s/department", e->estate->id, staff_id);
-    int department = kf_config_enum (l->config, path);
-    if (role == KF__ROLE__ROLE_SUPERVISOR && department == KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE
-    &&  e->supervisor_count < S_NOTIFY_MAX)
-        snprintf (e->supervisors [e->supervisor_count++], S_ID_SIZE, "%s", staff_id);
-    if (role == KF__ROLE__ROLE_MANAGER && e->manager_count < S_NOTIFY_MAX)
-        snprintf (e->managers [e->manager_count++], S_ID_SIZE, "%s", staff_id);
+    int role = kf_config_enum (l->config, S_PATH ("role"));
+    int department = kf_config_enum (l->config, S_PATH ("department"));
+    int level = role == KF__ROLE__ROLE_MANAGER ? 3
+              : role == KF__ROLE__ROLE_SUPERVISOR && department == KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE ? 2 : 0;
+    s_level_people_t *people = &e->levels [level];
+    if (level && people->count < S_NOTIFY_MAX) {
+        s_person_t *p = &people->people [people->count++];
+        snprintf (p->id, sizeof p->id, "%s", staff_id);
+        p->shifts = kf_config_str (l->config, S_PATH ("shifts"));
+        p->on_call = kf_config_bool (l->config, S_PATH ("on_call"));
+    }
+#undef S_PATH
     return 0;
+}
+
+//  The estate's named supervisor and deputy GM (estates/<id>/escalation/
+//  supervisor and deputy_gm): a person of that level, or the daemon stops.
+static int
+s_named (kf_config_t *config, s_estate_t *e, int level, const char *key, kf_err_t *err)
+{
+    char path [160];
+    snprintf (path, sizeof path, "estates/%s/%s", e->estate->id, key);
+    const char *id = kf_config_str (config, path);
+    if (!id || !*id)
+        return 0;
+    s_level_people_t *people = &e->levels [level];
+    for (size_t i = 0; i < people->count; i++)
+        if (strcmp (people->people [i].id, id) == 0) {
+            snprintf (people->named, sizeof people->named, "%s", id);
+            return 0;
+        }
+    return kf_err_set (err, "%s: %s is not an active %s of estate %s", path, id,
+                       level == 2 ? "customer-service supervisor" : "manager", e->estate->id);
 }
 
 escalation_t *
@@ -213,9 +248,13 @@ escalation_new (kf_config_t *config, kf_err_t *err)
         snprintf (path, sizeof path, "estates/%s/staff", e->estate->id);
         s_staff_load_t load = { config, e };
         kf_config_each (config, path, s_staff_one, &load);
-        if (e->supervisor_count == 0)
+        if (s_named (config, e, 2, "escalation/supervisor", err) || s_named (config, e, 3, "escalation/deputy_gm", err)) {
+            escalation_destroy (&self);
+            return NULL;
+        }
+        if (e->levels [2].count == 0)
             kf_warning ("estate %s has no active customer-service supervisor: level 2 names nobody", e->estate->id);
-        if (e->manager_count == 0)
+        if (e->levels [3].count == 0)
             kf_warning ("estate %s has no active manager: level 3 names nobody", e->estate->id);
     }
     return self;
@@ -616,6 +655,30 @@ s_cause (const escalation_t *self, const Kf__SlaCase *c, Kf__SlaTarget *target, 
     return false;
 }
 
+//  Who a level 2 or 3 reaches now: the people of its role on shift or on
+//  call, and the estate's named supervisor / deputy GM whatever their
+//  shift; when that is nobody, every one of the role (someone must hear).
+static size_t
+s_level_present (const s_estate_t *e, int level, int64_t now_ms, char **notify)
+{
+    const s_level_people_t *people = &e->levels [level];
+    size_t n = 0;
+    for (size_t i = 0; i < people->count; i++) {
+        const s_person_t *p = &people->people [i];
+        Kf__Shift shifts [KF_ROTA_SHIFTS_MAX];
+        Kf__Shift *ptrs [KF_ROTA_SHIFTS_MAX];
+        int count = kf_rota_parse (p->shifts ? p->shifts : "off", shifts, KF_ROTA_SHIFTS_MAX, NULL);
+        for (int j = 0; j < count; j++)
+            ptrs [j] = &shifts [j];
+        bool there = p->on_call || (count > 0 && kf_rota_on_duty (ptrs, (size_t) count, e->estate->calendar, now_ms));
+        if (there || strcmp (p->id, people->named) == 0)
+            notify [n++] = (char *) p->id;
+    }
+    for (size_t i = 0; n == 0 && i < people->count; i++)
+        notify [i] = (char *) people->people [i].id;
+    return n ? n : people->count;
+}
+
 //  Notify a level: escalation.raised naming the people, and the next
 //  level armed `after` the time this one was due.
 static void
@@ -633,11 +696,8 @@ s_raise (s_ctx_t *x, int level, Kf__SlaTarget target, const char *reason, int64_
         &&  (!c->handler || strcmp (c->handler, c->filed_by) != 0))
             notify [n++] = c->filed_by;
     }
-    else {
-        size_t count = level == 2 ? e->supervisor_count : e->manager_count;
-        for (size_t i = 0; i < count; i++)
-            notify [n++] = (char *) (level == 2 ? e->supervisors [i] : e->managers [i]);
-    }
+    else
+        n = s_level_present (e, level, x->now_ms, notify);
     int64_t next = level < 3 ? due_ms + x->self->level_after_ms [level] : 0;
     Kf__EscalationRaised r = KF__ESCALATION_RAISED__INIT;
     r.ticket_no = c->ticket_no;
@@ -703,7 +763,7 @@ s_settle (s_ctx_t *x)
 //  ---- what happens to a clock ------------------------------------------------------------
 
 static void
-s_alert (s_ctx_t *x, const Kf__SlaClock *k, bool breach)
+s_alert (s_ctx_t *x, const Kf__SlaClock *k, bool breach, bool warning_skipped)
 {
     Kf__SlaAlert a = KF__SLA_ALERT__INIT;
     a.ticket_no = x->c->ticket_no;
@@ -714,6 +774,8 @@ s_alert (s_ctx_t *x, const Kf__SlaClock *k, bool breach)
     S_SET (&a, limit_ms, k->limit_ms);
     S_SET (&a, elapsed_ms, s_used_at (x->estate, k, x->now_ms));
     S_SET (&a, working_hours, k->working_hours);
+    if (warning_skipped)
+        S_SET (&a, warning_skipped, 1);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = breach ? KF__ENVELOPE__BODY_SLA_BREACHED : KF__ENVELOPE__BODY_SLA_WARNING;
     if (breach)
@@ -731,15 +793,26 @@ s_clock_due (s_ctx_t *x, Kf__SlaClock *k)
     char when [40];
     if (!s_running (k))
         return;
+    bool past_deadline = k->deadline_ms != INT64_MAX && x->now_ms >= k->deadline_ms;
+    bool skipped = false;
     if (!k->warned && x->now_ms >= s_warn_at (x->self, x->estate, k)) {
         S_SET (k, warned, 1);
-        s_alert (x, k, false);
-        s_history (x, x->now_ms, "warning: %d %% of %s (%s %s) used, due %s", x->self->warning_percent,
-                   s_target_name (k->target), k->policy, k->rule, s_local (x, k->deadline_ms, when, sizeof when));
+        //  A warning after the deadline warns of nothing: the breach alone
+        //  is published, marked as having passed its warning.
+        skipped = past_deadline && !k->breached;
+        if (skipped)
+            s_history (x, x->now_ms, "warning skipped: %s (%s %s) passed its %d %% and its deadline %s at once",
+                       s_target_name (k->target), k->policy, k->rule, x->self->warning_percent,
+                       s_local (x, k->deadline_ms, when, sizeof when));
+        else {
+            s_alert (x, k, false, false);
+            s_history (x, x->now_ms, "warning: %d %% of %s (%s %s) used, due %s", x->self->warning_percent,
+                       s_target_name (k->target), k->policy, k->rule, s_local (x, k->deadline_ms, when, sizeof when));
+        }
     }
-    if (!k->breached && k->deadline_ms != INT64_MAX && x->now_ms >= k->deadline_ms) {
+    if (!k->breached && past_deadline) {
         S_SET (k, breached, 1);
-        s_alert (x, k, true);
+        s_alert (x, k, true, skipped);
         Kf__SlaMet late = s_met_record (x, k, 0, false);
         s_outcome (x, k, &late);
         s_history (x, x->now_ms, "breached: %s (%s %s) was due %s", s_target_name (k->target), k->policy, k->rule,
@@ -999,6 +1072,23 @@ s_on_reopened (s_ctx_t *x, const Kf__TicketReopened *r, int64_t at)
     }
 }
 
+//  An emergency nobody can take (nobody of the department on shift or on
+//  call) goes to the supervisor and the deputy GM at once: DESIGN.md §5.
+static void
+s_on_queued (s_ctx_t *x, const Kf__OrderQueued *q, int64_t at)
+{
+    Kf__SlaCase *c = x->c;
+    if (c->priority != KF__PRIORITY__PRIORITY_EMERGENCY || c->status != KF__TICKET_STATUS__TICKET_STATUS_OPEN
+    ||  c->level >= 3)
+        return;
+    char reason [200];
+    snprintf (reason, sizeof reason, "emergency with nobody to take it (%s)", q->reason ? q->reason : "queued");
+    s_history (x, at, "%s: supervisor and deputy GM at once", reason);
+    if (c->level < 2)
+        s_raise (x, 2, KF__SLA_TARGET__SLA_TARGET_UNSPECIFIED, reason, at);
+    s_raise (x, 3, KF__SLA_TARGET__SLA_TARGET_UNSPECIFIED, reason, at);
+}
+
 static void
 s_on_unsatisfied (s_ctx_t *x, int64_t at)
 {
@@ -1026,7 +1116,12 @@ s_apply (s_ctx_t *x, const Kf__Envelope *event, int64_t at)
             s_on_reopened (x, event->ticket_reopened, at);
             break;
         case KF__ENVELOPE__BODY_ORDER_CREATED:
+            c->handler = NULL;   //  a new order (a transfer, a rectification): nobody holds it yet
             s_handled_by (x, event->order_created->department, at);
+            break;
+        case KF__ENVELOPE__BODY_ORDER_QUEUED:
+            c->handler = NULL;
+            s_on_queued (x, event->order_queued, at);
             break;
         case KF__ENVELOPE__BODY_ORDER_ASSIGNED:
             c->handler = event->order_assigned->staff_id;
@@ -1054,6 +1149,7 @@ s_apply (s_ctx_t *x, const Kf__Envelope *event, int64_t at)
             char name [48];
             kf_enum_short_name (&kf__department__descriptor, event->order_transferred->to_department, name, sizeof name);
             s_history (x, at, "transferred to %s", name);
+            c->handler = NULL;
             s_handled_by (x, event->order_transferred->to_department, at);
             break;
         }
@@ -1120,6 +1216,7 @@ escalation_apply_event (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const
         case KF__ENVELOPE__BODY_TICKET_CANCELLED:
         case KF__ENVELOPE__BODY_TICKET_REOPENED:
         case KF__ENVELOPE__BODY_ORDER_CREATED:
+        case KF__ENVELOPE__BODY_ORDER_QUEUED:
         case KF__ENVELOPE__BODY_ORDER_ASSIGNED:
         case KF__ENVELOPE__BODY_ORDER_ACCEPTED:
         case KF__ENVELOPE__BODY_ORDER_STARTED:
@@ -1244,14 +1341,9 @@ escalation_fire_due (escalation_t *self, kf_txn_t *txn, int64_t now_ms, size_t m
 #define S_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
 #define S_NOT_FOUND(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, __VA_ARGS__)
 
-static const char *
-s_scope (const Kf__Request *request)
-{
-    return request->scope && *request->scope ? request->scope : NULL;
-}
-
 static int
-s_show (escalation_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+s_show (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+        kf_arena_t *arena)
 {
     const char *ticket_no = request->show_sla->ticket_no;
     if (!ticket_no || !*ticket_no)
@@ -1259,8 +1351,11 @@ s_show (escalation_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply
     Kf__SlaCase *c = s_case_get (self, txn, ticket_no, arena);
     if (!kf_txn_ok (txn))
         return -1;
-    if (!c || (s_scope (request) && strcmp (s_scope (request), c->estate) != 0))
+    if (!c || !c->estate || !kf_request_sees (request, c->estate))
         return S_NOT_FOUND ("no SLA clocks for ticket %s", ticket_no);
+    const s_estate_t *e = s_estate (self, c->estate);
+    for (size_t i = 0; e && i < c->n_clocks; i++)
+        S_SET (c->clocks [i], used_now_ms, s_used_at (e, c->clocks [i], now_ms));
     reply->result_case = KF__REPLY__RESULT_SLA_CASE;
     reply->sla_case = c;
     return 0;
@@ -1272,17 +1367,16 @@ static int
 s_estates_of (const escalation_t *self, const Kf__Request *request, const char *estate, const s_estate_t **list,
               size_t *n)
 {
-    const char *scope = s_scope (request);
     *n = 0;
     if (estate && *estate) {
         const s_estate_t *e = s_estate (self, estate);
-        if (!e || (scope && strcmp (scope, estate) != 0))
+        if (!e || !kf_request_sees (request, estate))
             return -1;
         list [(*n)++] = e;
         return 0;
     }
     for (size_t i = 0; i < self->estate_count; i++)
-        if (!scope || strcmp (scope, self->estates [i].estate->id) == 0)
+        if (kf_request_sees (request, self->estates [i].estate->id))
             list [(*n)++] = &self->estates [i];
     return 0;
 }
@@ -1540,7 +1634,7 @@ escalation_handle_request (escalation_t *self, kf_txn_t *txn, int64_t now_ms, co
     s_tables (self, txn);
     switch (request->command_case) {
         case KF__REQUEST__COMMAND_SHOW_SLA:
-            return s_show (self, txn, request, reply, arena);
+            return s_show (self, txn, now_ms, request, reply, arena);
         case KF__REQUEST__COMMAND_SLA_BOARD:
             return s_board (self, txn, now_ms, request, reply, arena);
         case KF__REQUEST__COMMAND_REPORT_SLA:

@@ -53,7 +53,7 @@ s_print_case (ctl_t *ctl, const Kf__SlaCase *c)
         const Kf__SlaClock *k = c->clocks [i];
         char target [48], share [80], state [64];
         snprintf (target, sizeof target, "  %s", ctl_enum_name (&kf__sla_target__descriptor, k->target));
-        kf_duration_format (k->used_ms, used, sizeof used);
+        kf_duration_format (k->has_used_now_ms ? k->used_now_ms : k->used_ms, used, sizeof used);
         kf_duration_format (k->limit_ms, limit, sizeof limit);
         snprintf (share, sizeof share, "%s / %s", used, limit);
         if (k->met_at_ms)

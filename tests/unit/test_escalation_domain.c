@@ -42,7 +42,23 @@ static const char *s_config_text =
     "            D01\n                name = Deng\n                department = customer_service\n"
     "                role = manager\n"
     "    E002\n        name = two\n        calendar = cn\n"
-    "        sla\n            complaint\n                resolution = 4h\n";
+    "        sla\n            complaint\n                resolution = 4h\n"
+    //  Issue 15: supervisors and managers with rotas, and the named ones.
+    "    E003\n        name = three\n        calendar = cn\n"
+    "        escalation\n            supervisor = S33\n            deputy_gm = D31\n"
+    "        staff\n"
+    "            S31\n                name = Day\n                department = customer_service\n"
+    "                role = supervisor\n                shifts = \"mon-fri 08:30-18:00\"\n"
+    "            S32\n                name = Night\n                department = customer_service\n"
+    "                role = supervisor\n                shifts = \"daily 18:00-08:00\"\n"
+    "            S33\n                name = Named\n                department = customer_service\n"
+    "                role = supervisor\n                shifts = \"mon-fri 08:30-18:00\"\n"
+    "            D31\n                name = Deputy\n                department = customer_service\n"
+    "                role = manager\n                shifts = \"mon-fri 08:30-18:00\"\n"
+    "            D32\n                name = Duty\n                department = customer_service\n"
+    "                role = manager\n                on_call = true\n"
+    "            D33\n                name = Away\n                department = customer_service\n"
+    "                role = manager\n                shifts = \"mon-fri 08:30-18:00\"\n";
 
 typedef struct {
     kf_config_t *config;
@@ -69,8 +85,9 @@ s_describe (const Kf__Envelope *event, char *out, size_t size)
         case KF__ENVELOPE__BODY_SLA_WARNING:
         case KF__ENVELOPE__BODY_SLA_BREACHED: {
             const Kf__SlaAlert *a = event->sla_warning ? event->sla_warning : event->sla_breached;
-            snprintf (out, size, "%s(%s)", event->body_case == KF__ENVELOPE__BODY_SLA_WARNING ? "warning" : "breached",
-                      kf_enum_short_name (&kf__sla_target__descriptor, a->target, target, sizeof target));
+            snprintf (out, size, "%s(%s%s)", event->body_case == KF__ENVELOPE__BODY_SLA_WARNING ? "warning" : "breached",
+                      kf_enum_short_name (&kf__sla_target__descriptor, a->target, target, sizeof target),
+                      a->warning_skipped ? ",warning_skipped" : "");
             break;
         }
         case KF__ENVELOPE__BODY_SLA_MET:
@@ -424,7 +441,7 @@ test_complaint_same_day (void **state)
     //  the receptionist who filed it, and level 2 follows 4 h later.
     s_events ();
     s_at ("2026-09-26 16:03");
-    assert_string_equal (s_events (), "warning(resolution) breached(resolution) level1(F01) level2(S01)");
+    assert_string_equal (s_events (), "breached(resolution,warning_skipped) level1(F01) level2(S01)");
     //  The late one has 10 min on Friday and 9 h 30 on Saturday: 80 % is
     //  7 h 44 in, at 16:04 on Saturday.
     s_at ("2026-09-26 16:04");
@@ -452,7 +469,7 @@ test_transferred_three_days (void **state)
     s_at ("2026-10-04 23:59");
     assert_string_equal (s_events (), "");
     s_at ("2026-10-06 18:00");
-    assert_string_equal (s_events (), "warning(resolution) breached(resolution) level1(W01,F01)");
+    assert_string_equal (s_events (), "breached(resolution,warning_skipped) level1(W01,F01)");
 }
 
 //  The supervision hotline: a reply within 72 h, on calendar time, into
@@ -472,7 +489,7 @@ test_hotline_72h (void **state)
     //  The same-day resolution slips on Saturday and climbs the chain; the
     //  reply's warning comes at 80 % of 72 h, 57 h 36 in.
     s_at ("2026-09-28 03:25");
-    assert_string_equal (s_events (), "warning(resolution) breached(resolution) level1(F01) level2(S01) level3(D01)");
+    assert_string_equal (s_events (), "breached(resolution,warning_skipped) level1(F01) level2(S01) level3(D01)");
     s_at ("2026-09-28 03:26");
     assert_string_equal (s_events (), "warning(first_response)");
     s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
@@ -498,7 +515,7 @@ test_emergency_24x7 (void **state)
     w.now = kf_test_at ("2026-09-25 18:02");
     s_order (KF__ENVELOPE__BODY_ORDER_ACCEPTED, ticket_no, 1);
     s_at ("2026-09-25 18:21");
-    assert_string_equal (s_events (), "met(first_response,on_time) warning(on_site) breached(on_site) level1(W01,F01)");
+    assert_string_equal (s_events (), "met(first_response,on_time) breached(on_site,warning_skipped) level1(W01,F01)");
     w.now = kf_test_at ("2026-09-25 18:30");
     s_order (KF__ENVELOPE__BODY_ORDER_STARTED, ticket_no, 1);
     assert_string_equal (s_events (), "met(on_site,late)");
@@ -647,9 +664,10 @@ test_full_chain (void **state)
     s_complaint (other);
     s_events ();
     s_at ("2026-09-26 18:00");
-    //  Time jumped past both thresholds: each clock warns and breaches at once.
-    assert_string_equal (s_events (), "warning(resolution) breached(resolution) level1(W01,F01) "
-                                      "warning(resolution) breached(resolution) level1(F01)");
+    //  Time jumped past both thresholds: each clock breaches, its warning
+    //  skipped (issue 15: no warning published with its breach).
+    assert_string_equal (s_events (), "breached(resolution,warning_skipped) level1(W01,F01) "
+                                      "breached(resolution,warning_skipped) level1(F01)");
     s_at ("2026-09-26 21:59");
     assert_string_equal (s_events (), "");
     //  The other is resolved, late: its chain stops there.
@@ -693,7 +711,7 @@ test_restart_fires_overdue_once (void **state)
     for (const char *p = events; (p = strstr (p, "level")); p++)
         raised++;
     assert_int_equal (breaches, 60);
-    assert_int_equal (warnings, 60);
+    assert_int_equal (warnings, 0);   //  each breach says its warning was skipped
     assert_int_equal (raised, 60);
     s_start ();
     assert_int_equal (s_at ("2026-10-21 00:00"), 0);
@@ -773,6 +791,104 @@ test_board_and_report (void **state)
     assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
 }
 
+//  Issue 15: an emergency nobody can take (order.queued) goes to levels 2
+//  and 3 at once, on a Friday at 22:00. Each level reaches who is there:
+//  the night supervisor on shift, the duty manager on call, and the named
+//  supervisor and deputy GM whatever their shift; not the day staff.
+static void
+test_emergency_nobody_there (void **state)
+{
+    (void) state;
+    w.events.stream = "escalation@c1/E003";
+    w.now = kf_test_at ("2026-09-25 22:00");
+    char ticket_no [64];
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_EMERGENCY_HELP, .priority = KF__PRIORITY__PRIORITY_EMERGENCY,
+                          .estate = "E003" }, ticket_no);
+    s_events ();
+    char order_no [80];
+    snprintf (order_no, sizeof order_no, "%s-W1", ticket_no);
+    Kf__OrderQueued q = KF__ORDER_QUEUED__INIT;
+    q.order_no = order_no;
+    q.ticket_no = ticket_no;
+    q.reason = "no security staff for other on shift or on call";
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = "E003";
+    event.body_case = KF__ENVELOPE__BODY_ORDER_QUEUED;
+    event.order_queued = &q;
+    s_apply (&event);
+    assert_string_equal (s_events (), "level2(S32,S33) level3(D31,D32)");
+    const Kf__SlaCase *c = s_case (ticket_no);
+    assert_int_equal (c->level, 3);
+    assert_int_equal (c->next_level_at_ms, 0);
+    assert_null (c->handler);
+    //  A second queueing (the tick offers it again) raises nothing more.
+    s_apply (&event);
+    assert_string_equal (s_events (), "");
+    //  A normal case queued is no emergency: it waits for its deadline.
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_REPAIR, .estate = "E003" }, ticket_no);
+    snprintf (order_no, sizeof order_no, "%s-W1", ticket_no);
+    q.ticket_no = ticket_no;
+    s_apply (&event);
+    assert_string_equal (s_events (), "");
+}
+
+//  Issue 15: after a transfer the board names the new order's handler
+//  (nobody while it is queued), not the old one.
+static void
+test_handler_after_transfer (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    s_complaint (ticket_no);
+    s_order_created (ticket_no, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    assert_string_equal (s_case (ticket_no)->handler, "W01");
+    char old_no [80], new_no [80];
+    snprintf (old_no, sizeof old_no, "%s-W1", ticket_no);
+    snprintf (new_no, sizeof new_no, "%s-W2", ticket_no);
+    Kf__OrderTransferred t = KF__ORDER_TRANSFERRED__INIT;
+    t.order_no = old_no;
+    t.ticket_no = ticket_no;
+    t.to_department = KF__DEPARTMENT__DEPARTMENT_SECURITY;
+    t.has_to_department = 1;
+    t.new_order_no = new_no;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_ORDER_TRANSFERRED;
+    event.order_transferred = &t;
+    s_apply (&event);
+    Kf__OrderQueued q = KF__ORDER_QUEUED__INIT;
+    q.order_no = new_no;
+    q.ticket_no = ticket_no;
+    Kf__Envelope queued = KF__ENVELOPE__INIT;
+    queued.body_case = KF__ENVELOPE__BODY_ORDER_QUEUED;
+    queued.order_queued = &q;
+    s_apply (&queued);
+    assert_null (s_case (ticket_no)->handler);
+    Kf__GetSlaBoard b = KF__GET_SLA_BOARD__INIT;
+    b.all = 1;
+    b.has_all = 1;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SLA_BOARD;
+    request.sla_board = &b;
+    assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.sla_board->n_risks, 1);
+    assert_null (w.reply.sla_board->risks [0]->handler);
+}
+
+//  Issue 15: `sla TICKET` counts the running stretch: a same-day case
+//  filed at 09:00 has used 7 h 15 m of its day at 16:15.
+static void
+test_used_counts_the_running_stretch (void **state)
+{
+    (void) state;
+    w.now = kf_test_at ("2026-09-25 09:00");
+    char ticket_no [64];
+    s_complaint (ticket_no);
+    w.now = kf_test_at ("2026-09-25 16:15");
+    const Kf__SlaClock *k = s_clock (ticket_no, RESOLVED);
+    assert_int_equal (k->used_ms, 0);
+    assert_int_equal (k->used_now_ms, (7 * 60 + 15) * 60000LL);
+}
+
 int
 main (void)
 {
@@ -789,6 +905,9 @@ main (void)
         cmocka_unit_test_setup_teardown (test_full_chain, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_restart_fires_overdue_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_board_and_report, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_emergency_nobody_there, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_handler_after_transfer, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_used_counts_the_running_stretch, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
