@@ -160,7 +160,7 @@ fuzz-seeds: $(LIBKEFU)
 	$(Q)$(O)/make_seeds tests/fuzz/corpus
 
 # ---- entry points -----------------------------------------------------------
-.PHONY: all build deps test check run e2e fuzz fuzz-regress fuzz-seeds fault bench clean FORCE
+.PHONY: all build deps test check check-reverse run e2e fuzz fuzz-regress fuzz-seeds fault bench clean FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIBKEFU) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
@@ -177,9 +177,15 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 check: all
 	@sh tests/run-unit.sh $(UNIT_BIN) $(INTEG_TESTS)
 
+# The integration files again, each one's tests last first: a test that
+# counts what another test made fails here.
+check-reverse: all
+	@KEFU_TEST_ORDER=reverse sh tests/run-unit.sh $(INTEG_TESTS)
+
 test: deps
 	@sh tests/schema-lint.sh
 	$(MAKE) --no-print-directory -j2 BUILD=release check
+	$(MAKE) --no-print-directory -j2 BUILD=release check-reverse
 	@sh tests/e2e/run.sh build/release/bin
 	$(MAKE) --no-print-directory -j2 BUILD=asan check
 	$(MAKE) --no-print-directory fuzz-regress

@@ -274,6 +274,16 @@ h_cmp_u64 (const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+//  How often a text stands in another (kefuctl's output).
+static inline int
+h_occurrences (const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = haystack; (p = strstr (p, needle)); p += strlen (needle))
+        n++;
+    return n;
+}
+
 //  The value of "field":"..." (or "field":123) in JSON text, or "" when
 //  absent: enough to read kefuctl --json output in a test.
 static inline const char *
@@ -292,6 +302,30 @@ h_json_field (const char *json, const char *field, char *buf, size_t size)
     }
     return buf;
 }
+
+#ifdef cmocka_unit_test
+//  Run an integration file's tests: in their order, or, with
+//  KEFU_TEST_ORDER=reverse (make test runs each file so once more), last
+//  first, so a test that counts what another made fails; KEFU_TEST_FILTER
+//  picks tests by name. Use as H_RUN_TESTS (tests, setup, teardown).
+static inline int
+h_run_tests (const char *name, struct CMUnitTest *tests, size_t count, CMFixtureFunction setup,
+             CMFixtureFunction teardown)
+{
+    const char *order = getenv ("KEFU_TEST_ORDER");
+    if (order && strcmp (order, "reverse") == 0)
+        for (size_t i = 0; i < count / 2; i++) {
+            struct CMUnitTest swap = tests [i];
+            tests [i] = tests [count - 1 - i];
+            tests [count - 1 - i] = swap;
+        }
+    if (getenv ("KEFU_TEST_FILTER"))
+        cmocka_set_test_filter (getenv ("KEFU_TEST_FILTER"));
+    return _cmocka_run_group_tests (name, tests, count, setup, teardown);
+}
+#define H_RUN_TESTS(tests, setup, teardown) \
+    h_run_tests (#tests, tests, sizeof tests / sizeof tests [0], setup, teardown)
+#endif
 
 #ifdef KF_TEST_H_INCLUDED
 //  A file of the test's scratch directory with this text; its path out.

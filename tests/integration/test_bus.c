@@ -578,10 +578,8 @@ int
 main (void)
 {
     h_init ();
-    //  make fault runs one test by name.
-    if (getenv ("KEFU_TEST_FILTER"))
-        cmocka_set_test_filter (getenv ("KEFU_TEST_FILTER"));
-    const struct CMUnitTest tests [] = {
+    //  make fault runs one test by name (KEFU_TEST_FILTER, in H_RUN_TESTS).
+    struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_exactly_once_across_kill9, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_stopped_consumer_catches_up, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_new_epoch_is_reported, kf_test_dir_setup, h_teardown),
@@ -591,5 +589,5 @@ main (void)
         cmocka_unit_test_setup_teardown (test_unknown_kinds_advance_the_cursor, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_random_kill9_storm, kf_test_dir_setup, h_teardown),
     };
-    return cmocka_run_group_tests_name ("bus", tests, NULL, NULL);
+    return H_RUN_TESTS (tests, NULL, NULL);
 }

@@ -225,9 +225,9 @@ int
 main (void)
 {
     h_init ();
-    const struct CMUnitTest tests [] = {
+    struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_known_key_works_unknown_refused, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_tcp_without_security_is_refused, kf_test_dir_setup, h_teardown),
     };
-    return cmocka_run_group_tests_name ("curve", tests, NULL, NULL);
+    return H_RUN_TESTS (tests, NULL, NULL);
 }

@@ -371,11 +371,11 @@ int
 main (void)
 {
     h_init ();
-    const struct CMUnitTest tests [] = {
+    struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_filed_ticket_assigned, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_lifecycle_through_kefuctl, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_queue_clock_and_rota, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_kill9_dispatch_under_load, kf_test_dir_setup, h_teardown),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return H_RUN_TESTS (tests, NULL, NULL);
 }

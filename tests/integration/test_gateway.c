@@ -320,11 +320,11 @@ test_session_and_live_stream (void **state)
 int
 main (void)
 {
-    const struct CMUnitTest tests [] = {
+    struct CMUnitTest tests [] = {
         cmocka_unit_test (test_bad_requests),
         cmocka_unit_test (test_estate_isolation),
         cmocka_unit_test (test_roles),
         cmocka_unit_test (test_session_and_live_stream),
     };
-    return cmocka_run_group_tests (tests, s_cluster_up, s_cluster_down);
+    return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }

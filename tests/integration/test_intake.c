@@ -643,7 +643,7 @@ int
 main (void)
 {
     h_init ();
-    const struct CMUnitTest tests [] = {
+    struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_file_show_list, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_validation_errors, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_idempotent_retry_and_lifecycle, kf_test_dir_setup, h_teardown),
@@ -653,5 +653,5 @@ main (void)
         cmocka_unit_test_setup_teardown (test_clock_and_backup, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_supervisor_restarts_and_stops, kf_test_dir_setup, h_teardown),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return H_RUN_TESTS (tests, NULL, NULL);
 }

@@ -740,6 +740,59 @@ test_complaint_visit_counts_for_handler (void **state)
     assert_string_equal (w.reply.satisfaction->rows [0]->key, "B01");
 }
 
+//  Issue 15.13: a caller bound to E002 sees nothing of E001's: its visits,
+//  answers, evaluations and reports are "not found", as if absent.
+static void
+test_other_estates_are_not_seen (void **state)
+{
+    (void) state;
+    char t [64];
+    s_repair ("1-1-101", KF__CATEGORY__CATEGORY_PLUMBING, t);
+    s_households (5, 0);
+    w.now = kf_test_at ("2026-12-01 09:00");
+    s_sample (2026, 4, 7, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__Visit *v = s_visit_of (t);
+    assert_non_null (v);
+    char visit_id [96];
+    snprintf (visit_id, sizeof visit_id, "%s", v->scheduled->visit_id);
+
+    Kf__ListVisits list = KF__LIST_VISITS__INIT;
+    list.estate = "E001";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.scope = "E002";
+    request.command_case = KF__REQUEST__COMMAND_LIST_VISITS;
+    request.list_visits = &list;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    Kf__AnswerVisit a = KF__ANSWER_VISIT__INIT;
+    a.visit_id = visit_id;
+    a.reached = 1;
+    a.has_reached = 1;
+    request.command_case = KF__REQUEST__COMMAND_ANSWER_VISIT;
+    request.answer_visit = &a;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    Kf__GetEvaluationStatus e = KF__GET_EVALUATION_STATUS__INIT;
+    e.evaluation_id = "E001-2026Q4";
+    request.command_case = KF__REQUEST__COMMAND_EVALUATION_STATUS;
+    request.evaluation_status = &e;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    Kf__GetDailyReport d = KF__GET_DAILY_REPORT__INIT;
+    d.estate = "E001";
+    request.command_case = KF__REQUEST__COMMAND_DAILY_REPORT;
+    request.daily_report = &d;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    Kf__ReportSatisfaction r = KF__REPORT_SATISFACTION__INIT;
+    r.estate = "E001";
+    request.command_case = KF__REQUEST__COMMAND_REPORT_SATISFACTION;
+    request.report_satisfaction = &r;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    //  Its own estate it sees; the visit is still not done.
+    request.scope = "E001";
+    request.command_case = KF__REQUEST__COMMAND_LIST_VISITS;
+    request.list_visits = &list;   //  (the command is a oneof: one pointer for all)
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_false (s_visit_of (t)->done);
+}
+
 static void
 test_satisfaction_and_pareto (void **state)
 {
@@ -810,6 +863,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_daily_reports_catch_up, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_quarters_catch_up, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_complaint_visit_counts_for_handler, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_other_estates_are_not_seen, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
