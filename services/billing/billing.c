@@ -1626,11 +1626,12 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
             }
         }
     }
-    int step = 0;
-    for (int s = 0; s < e->step_count; s++)
-        if (e->steps [s] <= days_overdue && (uint32_t) e->steps [s] > invoice->reminder_step)
-            step = e->steps [s];
-    if (step) {
+    //  Every step reached and not yet sent, in order: billing down over the
+    //  7th and the 15th day sends both when it is back, each once.
+    for (int s = 0; s < e->step_count; s++) {
+        int step = e->steps [s];
+        if (step > days_overdue || (uint32_t) step <= invoice->reminder_step)
+            continue;
         S_SET (invoice, reminder_step, (uint32_t) step);
         changed = true;
         Kf__ReminderSent reminder = KF__REMINDER_SENT__INIT;

@@ -572,9 +572,11 @@ test_reminders_and_late_fees (void **state)
     assert_string_equal (s_events (), "");
     s_day ("2026-12-02 00:10");        //  7 days: the first reminder
     assert_string_equal (s_events (), "late_fee(0.11) reminder(7) late_fee(0.03) reminder(7) late_fee(0.91) reminder(7)");
-    //  A jump of a month: the fees up to the cap (10 %), the latest step only.
+    //  A jump of a month: the fees up to the cap (10 %), and each step
+    //  passed, in order, once (issue 15.4: periodic work skips nothing).
     s_day ("2027-01-02 00:10");
-    assert_string_equal (s_events (), "late_fee(3.41) reminder(30) late_fee(0.93) reminder(30) late_fee(28.21) reminder(30)");
+    assert_string_equal (s_events (), "late_fee(3.41) reminder(15) reminder(30) late_fee(0.93) reminder(15) reminder(30) "
+                                      "late_fee(28.21) reminder(15) reminder(30)");
     const Kf__Statement *st = s_statement ("1-1-101");
     assert_int_equal (st->balance_fen, 22033 + 11 + 11 + 341);
     //  Paying everything settles it, fees included; no more reminders.
