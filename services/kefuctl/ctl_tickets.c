@@ -234,7 +234,9 @@ const ctl_command_t ctl_file_command = {
     "  --category  water_leak, plumbing, electrical, lift, doors_locks, fire_safety,\n"
     "              security_installations, gas, cleaning, greening, pests, noise, parking,\n"
     "              renovation_violation, fees, other\n"
-    "  --hazard    leak_into_home, person_trapped, gas_smell, smoke_or_fire, injury, no_power, no_water\n"
+    "  --hazard    leak_into_home, person_trapped, gas_smell, smoke_or_fire, injury, no_power, no_water,\n"
+    "              electrical_danger; all but no_power and no_water are life safety: an emergency\n"
+    "              24x7 whatever the estate's priority rules\n"
     "  --key KEY   idempotency key: filing again with the same key returns the same ticket\n"
     "              and files nothing new (default: a new key each time)\n"
     "  --from-json a FileTicket as JSON (fields as in proto/ticket.proto)",
