@@ -78,13 +78,33 @@ kf_utf8_valid (const char *text, size_t size)
     return true;
 }
 
+//  Characters in the first `bytes` bytes of valid UTF-8 text.
+static size_t
+s_chars (const char *text, size_t bytes)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < bytes; i++)
+        n += ((unsigned char) text [i] & 0xC0) != 0x80;
+    return n;
+}
+
 size_t
 kf_utf8_length (const char *text)
 {
-    size_t n = 0;
-    for (const unsigned char *s = (const unsigned char *) text; *s; s++)
-        n += (*s & 0xC0) != 0x80;
-    return n;
+    return s_chars (text, strlen (text));
+}
+
+long
+kf_text_control_at (const char *text, uint32_t *code_point)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    for (size_t i = 0; s [i]; i++)
+        if (s [i] < 0x20 || s [i] == 0x7f || (s [i] == 0xC2 && s [i + 1] >= 0x80 && s [i + 1] <= 0x9f)) {
+            //  C1 controls are U+0080..U+009F: 0xC2 then 0x80..0x9F.
+            *code_point = s [i] == 0xC2 ? s [i + 1] : s [i];
+            return (long) i;
+        }
+    return -1;
 }
 
 //  ---- validation plans -----------------------------------------------------
@@ -492,15 +512,42 @@ kf_codec_digest (const ProtobufCMessage *msg)
     return hash;
 }
 
-bool
-kf_text_valid (const char *text, size_t max_chars)
+int
+kf_text_check (const char *field, const char *text, size_t max_chars, kf_err_t *err)
 {
-    if (!text || !kf_utf8_valid (text, strlen (text)))
-        return false;
+    assert (field);
     bool blank = true;
-    for (const char *c = text; *c && blank; c++)
+    for (const char *c = text; c && *c && blank; c++)
         blank = *c == ' ' || (*c >= '\t' && *c <= '\r');
-    return !blank && kf_utf8_length (text) <= max_chars;
+    if (blank)
+        return kf_err_set (err, "%s is required (1 to %zu characters)", field, max_chars);
+    if (!kf_utf8_valid (text, strlen (text)))
+        return kf_err_set (err, "%s is not valid UTF-8", field);
+    uint32_t cp;
+    long at = kf_text_control_at (text, &cp);
+    if (at >= 0)
+        return kf_err_set (err, "%s may not contain control characters (U+%04X at character %zu)", field,
+                           (unsigned) cp, s_chars (text, (size_t) at) + 1);
+    size_t chars = kf_utf8_length (text);
+    if (chars > max_chars)
+        return kf_err_set (err, "%s is too long (%zu characters, at most %zu)", field, chars, max_chars);
+    return 0;
+}
+
+int
+kf_ref_check (const char *field, const char *ref, size_t max_chars, kf_err_t *err)
+{
+    assert (field);
+    size_t n = ref ? strlen (ref) : 0;
+    if (n == 0)
+        return kf_err_set (err, "%s is required (1 to %zu characters)", field, max_chars);
+    for (size_t i = 0; i < n; i++)
+        if (ref [i] <= ' ' || ref [i] > '~' || ref [i] == '|')
+            return kf_err_set (err, "%s may contain only printable ASCII characters other than space and '|' "
+                               "(character %zu is not)", field, i + 1);
+    if (n > max_chars)
+        return kf_err_set (err, "%s is too long (%zu characters, at most %zu)", field, n, max_chars);
+    return 0;
 }
 
 bool

@@ -230,7 +230,16 @@ test_validation_errors (void **state)
     assert_int_equal (s_file ("E001", "long", text, ticket_no, sizeof ticket_no), 0);
     strcat (text, "x");
     assert_int_equal (s_file ("E001", "longer", text, NULL, 0), 1);
-    assert_non_null (strstr (s_err, "description is required (1 to 2000 characters)"));
+    assert_non_null (strstr (s_err, "description is too long (2001 characters, at most 2000)"));
+    //  Each reason says what is wrong, not "is required" when it is there.
+    char name [256] = "";
+    for (int i = 0; i < 65; i++)
+        strcat (name, "张");
+    assert_int_equal (CTL ("file", "--estate", "E001", "--unit", "3-2-1", "--name", name, "--phone", "138000",
+                           "--type", "repair", "--channel", "phone", "--category", "other", "text"), 1);
+    assert_non_null (strstr (s_err, "reporter_name is too long (65 characters, at most 64)"));
+    assert_int_equal (s_file ("E001", "a key", "text", NULL, 0), 1);
+    assert_non_null (strstr (s_err, "idempotency_key may contain only printable ASCII characters other than space"));
     //  Nothing of the refused filings was stored, and no number was used.
     assert_int_equal (CTL ("--json", "list"), 0);
     assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "1");
