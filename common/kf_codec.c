@@ -181,11 +181,14 @@ s_plan (const ProtobufCMessageDescriptor *d)
     return NULL;
 }
 
-static int s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err);
+//  `commands`: strings must also be free of control characters (see
+//  kf_codec_validate_command).
+static int s_validate (const ProtobufCMessage *msg, int depth, bool commands, kf_err_t *err);
 
 //  Every value of one present field.
 static int
-s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, int depth, kf_err_t *err)
+s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, int depth, bool commands,
+                  kf_err_t *err)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     {
@@ -211,6 +214,11 @@ s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f
                                            len, KF_CODEC_MAX_STRING);
                     if (s && !kf_utf8_valid (s, len))
                         return kf_err_set (err, "%s.%s: not valid UTF-8", d->name, f->name);
+                    uint32_t cp;
+                    long at = commands && s ? kf_text_control_at (s, &cp) : -1;
+                    if (at >= 0)
+                        return kf_err_set (err, "%s.%s may not contain control characters (U+%04X at character %zu)",
+                                           d->name, f->name, (unsigned) cp, s_chars (s, (size_t) at) + 1);
                     break;
                 }
                 case PROTOBUF_C_TYPE_BYTES: {
@@ -223,7 +231,7 @@ s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f
                 }
                 case PROTOBUF_C_TYPE_MESSAGE: {
                     const ProtobufCMessage *sub = *(ProtobufCMessage *const *) value;
-                    if (sub && s_validate (sub, depth + 1, err))
+                    if (sub && s_validate (sub, depth + 1, commands, err))
                         return -1;
                     break;
                 }
@@ -236,7 +244,7 @@ s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f
 }
 
 static int
-s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err)
+s_validate (const ProtobufCMessage *msg, int depth, bool commands, kf_err_t *err)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     if (depth > S_MAX_DEPTH)
@@ -246,18 +254,18 @@ s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err)
         //  A type outside the schema table: walk it all.
         for (unsigned i = 0; i < d->n_fields; i++)
             if (kf_field_present (msg, &d->fields [i])
-            &&  s_validate_field (msg, &d->fields [i], depth, err))
+            &&  s_validate_field (msg, &d->fields [i], depth, commands, err))
                 return -1;
         return 0;
     }
     for (unsigned i = 0; i < plan->n_fields; i++)
         if (kf_field_present (msg, plan->fields [i])
-        &&  s_validate_field (msg, plan->fields [i], depth, err))
+        &&  s_validate_field (msg, plan->fields [i], depth, commands, err))
             return -1;
     for (unsigned k = 0; k < plan->n_oneofs; k++) {
         uint32_t which = *(const uint32_t *) ((const char *) msg + plan->oneofs [k]);
         const ProtobufCFieldDescriptor *f = which ? protobuf_c_message_descriptor_get_field (d, which) : NULL;
-        if (f && s_validate_field (msg, f, depth, err))
+        if (f && s_validate_field (msg, f, depth, commands, err))
             return -1;
     }
     return 0;
@@ -267,7 +275,14 @@ int
 kf_codec_validate (const ProtobufCMessage *msg, kf_err_t *err)
 {
     assert (msg);
-    return s_validate (msg, 0, err);
+    return s_validate (msg, 0, false, err);
+}
+
+int
+kf_codec_validate_command (const ProtobufCMessage *msg, kf_err_t *err)
+{
+    assert (msg);
+    return s_validate (msg, 0, true, err);
 }
 
 //  ---- arenas ----------------------------------------------------------------

@@ -33,6 +33,13 @@ ProtobufCMessage *kf_codec_unpack (const ProtobufCMessageDescriptor *descriptor,
 //  naming the field: "kf.TicketFiled.type: 99 is not a kf.TicketType".
 int kf_codec_validate (const ProtobufCMessage *msg, kf_err_t *err);
 
+//  kf_codec_validate for a command from people (a kf.Request): every
+//  string, however deep, must also be free of control characters
+//  (kf_text_control_at), so no command of any service stores a value that
+//  would split a table or a log line. Stored records and events are not
+//  held to this: what an older build accepted must still decode.
+int kf_codec_validate_command (const ProtobufCMessage *msg, kf_err_t *err);
+
 //  Free a message from kf_codec_unpack or kf_json_decode; nulls the pointer.
 void kf_codec_free (ProtobufCMessage **msg_p);
 

@@ -240,6 +240,14 @@ test_validation_errors (void **state)
     assert_non_null (strstr (s_err, "reporter_name is too long (65 characters, at most 64)"));
     assert_int_equal (s_file ("E001", "a key", "text", NULL, 0), 1);
     assert_non_null (strstr (s_err, "idempotency_key may contain only printable ASCII characters other than space"));
+    //  A newline would split the tables that show the name: refused, in
+    //  one line, for this as for every text of every command.
+    assert_int_equal (CTL ("file", "--estate", "E001", "--unit", "3-2-1", "--name", "张\n三", "--phone", "138000",
+                           "--type", "repair", "--channel", "phone", "--category", "other", "text"), 1);
+    assert_non_null (strstr (s_err, "kf.FileTicket.reporter_name may not contain control characters (U+000A at character 2)"));
+    assert_ptr_equal (strchr (s_err, '\n'), s_err + strlen (s_err) - 1);
+    assert_int_equal (CTL ("note", ticket_no, "tab\tseparated"), 1);
+    assert_non_null (strstr (s_err, "kf.AddNote.note may not contain control characters (U+0009 at character 4)"));
     //  Nothing of the refused filings was stored, and no number was used.
     assert_int_equal (CTL ("--json", "list"), 0);
     assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "1");
