@@ -8,6 +8,16 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+const ctl_command_t *const ctl_commands [] = {
+    &ctl_file_command, &ctl_show_command, &ctl_list_command, &ctl_note_command, &ctl_close_command,
+    &ctl_reopen_command, &ctl_cancel_command,
+    &ctl_orders_command, &ctl_order_command, &ctl_staff_command,
+    &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_units_command, &ctl_billing_command,
+    &ctl_report_command,
+    &ctl_tap_command, &ctl_lag_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command,
+    NULL
+};
+
 int
 ctl_fail (int code, const char *format, ...)
 {
@@ -51,11 +61,11 @@ ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, co
     //  Options may follow operands ("clock advance 26h --file F"); after
     //  "--" everything is an operand, for texts that start with '-'. ':'
     //  reports a missing value.
-    while ((c = getopt_long (argc, argv, ":", all, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, ":h", all, NULL)) != -1) {
         if (c == 'J')
             ctl->json = true;
         else
-        if (c == 'H') {
+        if (c == 'H' || c == 'h') {
             printf ("usage: kefuctl %s\n", command->usage);
             *code = 0;
             return -1;

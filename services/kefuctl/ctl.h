@@ -34,12 +34,20 @@ typedef struct {
     Kf__Reply *failed;         //  to kf_codec_free
 } ctl_t;
 
-typedef struct {
-    const char *name;
+typedef struct _ctl_command_t ctl_command_t;
+struct _ctl_command_t {
+    const char *name;          //  the words that call it: "clock", "order pause"
     const char *summary;       //  one line, for kefuctl --help
     const char *usage;         //  kefuctl NAME --help: the synopsis and what it does
     int (*run) (ctl_t *ctl, int argc, char **argv);
-} ctl_command_t;
+    //  The actions that parse their own options (order STEP, report NAME),
+    //  ended by one without a name; NULL when there are none. An action
+    //  without a usage has its command's.
+    const ctl_command_t *actions;
+};
+
+//  Every command, in the order kefuctl --help lists them; NULL-terminated.
+extern const ctl_command_t *const ctl_commands [];
 
 //  Print "kefuctl: ..." on stderr; return `code`.
 int ctl_fail (int code, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
@@ -48,9 +56,11 @@ int ctl_fail (int code, const char *format, ...) __attribute__ ((format (printf,
 kf_config_t *ctl_config (ctl_t *ctl);
 
 //  Parse a command's options. `spec` is getopt_long's; --json and --help
-//  are added to every command. Calls on_option for each of the command's
+//  (or -h) are added to every command. Calls on_option for each of the command's
 //  own; returns the index of the first operand, or -1 after printing help
-//  (*code 0) or an error (*code 2).
+//  (*code 0) or an error (*code 2). On -1 the command stops and returns
+//  *code, help included: a helper that parses for a command takes the same
+//  form (-1 and the code), so that nobody carries on after the usage.
 typedef int (ctl_option_fn) (ctl_t *ctl, int option, const char *value, void *arg);
 int ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, const struct option *spec,
                  ctl_option_fn *on_option, void *arg, int *code);

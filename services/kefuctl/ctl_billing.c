@@ -228,7 +228,7 @@ const ctl_command_t ctl_units_command = {
     "of owner_name, owner_phone, occupied (yes/no), move_in_date (YYYY-MM-DD),\n"
     "building_type (keys the fee rate), parking_spaces. Every rejected line is\n"
     "printed, and then nothing is imported. Units already there are updated.",
-    s_units
+    s_units, NULL
 };
 
 //  ---- billing -----------------------------------------------------------------------------------
@@ -494,7 +494,7 @@ const ctl_command_t ctl_billing_command = {
     "again gets the same receipt. Payments pay the oldest notices first; the\n"
     "rest is credit for the next notice. Amounts are yuan with at most two\n"
     "decimals (12.50), kept as fen.",
-    s_billing
+    s_billing, NULL
 };
 
 //  ---- reports ------------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ const ctl_command_t ctl_orders_command = {
     "  --status      created, queued, assigned, accepted, started, paused, completed,\n"
     "                transferred or cancelled (queued: waiting for someone on shift)\n"
     "  --department  engineering, cleaning, security, greening or customer_service",
-    s_orders
+    s_orders, NULL
 };
 
 //  ---- order STEP ORDER ... -------------------------------------------------------------------
@@ -284,42 +284,48 @@ s_step_option (ctl_t *ctl, int option, const char *value, void *arg)
     return 0;
 }
 
+static int s_order (ctl_t *ctl, int argc, char **argv);
+
+//  The steps, each with its own usage: "order STEP" picks one.
+static const ctl_command_t s_step_commands [] = {
+    { "order show", "", "order show ORDER\n\nThe order with its history.", s_order, NULL },
+    { "order accept", "", "order accept ORDER\n\nThe assignee takes the order (the first response).\n"
+      "A technician (--role technician --as ID) may accept only their own orders.", s_order, NULL },
+    { "order start", "", "order start ORDER\n\nThe assignee is on site.", s_order, NULL },
+    { "order pause", "", "order pause ORDER --reason owner|parts|other [NOTE...]\n\n"
+      "Waiting for the owner or for parts; SLA clocks pause until it resumes.", s_order, NULL },
+    { "order resume", "", "order resume ORDER [NOTE...]\n\nBack to work after a pause.", s_order, NULL },
+    { "order complete", "", "order complete ORDER [--minutes N] [--material NAME:QTY[:YUAN]]... [--paid YUAN]\n"
+      "            [NOTE...]\n\n"
+      "The work is done: labour minutes, materials used, and with --paid the amount the\n"
+      "owner pays for a paid service (billing charges it on the next notice).", s_order, NULL },
+    { "order transfer", "", "order transfer ORDER --to DEPARTMENT REASON...\n\n"
+      "Hands the case to another department: a new order there (the 3-day limit applies).", s_order, NULL },
+    { "order assign", "", "order assign ORDER STAFF [REASON...]\n\n"
+      "Assigns or reassigns the order by hand (supervisors and managers).", s_order, NULL },
+    { NULL, NULL, NULL, NULL, NULL }
+};
+
+//  What each step sends and takes, in the order of s_step_commands.
 typedef struct {
-    const char *name;
     Kf__Request__CommandCase what;
     int operands;          //  after ORDER: 0 none, 1 one required (STAFF), words are text
     bool text_required;
-    const ctl_command_t command;
 } s_step_kind_t;
 
-static int s_order (ctl_t *ctl, int argc, char **argv);
-
 static const s_step_kind_t s_steps [] = {
-    { "show", KF__REQUEST__COMMAND_SHOW_ORDER, 0, false,
-      { "order show", "", "order show ORDER\n\nThe order with its history.", s_order } },
-    { "accept", KF__REQUEST__COMMAND_ACCEPT_ORDER, 0, false,
-      { "order accept", "", "order accept ORDER\n\nThe assignee takes the order (the first response).\n"
-        "A technician (--role technician --as ID) may accept only their own orders.", s_order } },
-    { "start", KF__REQUEST__COMMAND_START_ORDER, 0, false,
-      { "order start", "", "order start ORDER\n\nThe assignee is on site.", s_order } },
-    { "pause", KF__REQUEST__COMMAND_PAUSE_ORDER, 0, false,
-      { "order pause", "", "order pause ORDER --reason owner|parts|other [NOTE...]\n\n"
-        "Waiting for the owner or for parts; SLA clocks pause until it resumes.", s_order } },
-    { "resume", KF__REQUEST__COMMAND_RESUME_ORDER, 0, false,
-      { "order resume", "", "order resume ORDER [NOTE...]\n\nBack to work after a pause.", s_order } },
-    { "complete", KF__REQUEST__COMMAND_COMPLETE_ORDER, 0, false,
-      { "order complete", "", "order complete ORDER [--minutes N] [--material NAME:QTY[:YUAN]]... [--paid YUAN]\n"
-        "            [NOTE...]\n\n"
-        "The work is done: labour minutes, materials used, and with --paid the amount the\n"
-        "owner pays for a paid service (billing charges it on the next notice).", s_order } },
-    { "transfer", KF__REQUEST__COMMAND_TRANSFER_ORDER, 0, true,
-      { "order transfer", "", "order transfer ORDER --to DEPARTMENT REASON...\n\n"
-        "Hands the case to another department: a new order there (the 3-day limit applies).", s_order } },
-    { "assign", KF__REQUEST__COMMAND_ASSIGN_ORDER, 1, false,
-      { "order assign", "", "order assign ORDER STAFF [REASON...]\n\n"
-        "Assigns or reassigns the order by hand (supervisors and managers).", s_order } },
+    { KF__REQUEST__COMMAND_SHOW_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_ACCEPT_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_START_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_PAUSE_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_RESUME_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_COMPLETE_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_TRANSFER_ORDER, 0, true },
+    { KF__REQUEST__COMMAND_ASSIGN_ORDER, 1, false },
 };
 #define S_STEPS (sizeof s_steps / sizeof s_steps [0])
+_Static_assert (S_STEPS + 1 == sizeof s_step_commands / sizeof s_step_commands [0],
+                "a kind for every step, in the same order");
 
 static int
 s_order (ctl_t *ctl, int argc, char **argv)
@@ -329,9 +335,12 @@ s_order (ctl_t *ctl, int argc, char **argv)
         return argc < 2 ? CTL_USAGE : 0;
     }
     const s_step_kind_t *step = NULL;
+    const ctl_command_t *command = NULL;
     for (size_t i = 0; i < S_STEPS && !step; i++)
-        if (strcmp (s_steps [i].name, argv [1]) == 0)
+        if (strcmp (s_step_commands [i].name + strlen ("order "), argv [1]) == 0) {
             step = &s_steps [i];
+            command = &s_step_commands [i];
+        }
     if (!step)
         return ctl_fail (CTL_USAGE, "order: unknown step '%s' (show, accept, start, pause, resume, complete, "
                          "transfer or assign)", argv [1]);
@@ -342,12 +351,12 @@ s_order (ctl_t *ctl, int argc, char **argv)
     };
     s_step_t a = { 0 };
     int code;
-    int first = ctl_options (ctl, &step->command, argc - 1, argv + 1, spec, s_step_option, &a, &code);
+    int first = ctl_options (ctl, command, argc - 1, argv + 1, spec, s_step_option, &a, &code);
     int rc = CTL_USAGE;
     char *text = NULL;
     argc--;
     argv++;
-    const char *name = step->command.name;
+    const char *name = command->name;
     if (first < 0)
         rc = code;
     else
@@ -451,7 +460,7 @@ const ctl_command_t ctl_order_command = {
     "  transfer ORDER --to DEPARTMENT REASON...   a new order in that department\n"
     "  assign ORDER STAFF [REASON]      by hand (supervisors and managers)\n\n"
     "kefuctl order STEP --help explains one. Technicians act as themselves: --as ID --role technician.",
-    s_order
+    s_order, s_step_commands
 };
 
 //  ---- staff -------------------------------------------------------------------------------
@@ -596,5 +605,5 @@ const ctl_command_t ctl_staff_command = {
     "restart (supervisors and managers); queued orders go to them if they are on shift.\n"
     "ROTA is e.g. \"mon-fri 08:30-17:30, sat 09:00-12:00, hol 09:00-17:00\", nights as\n"
     "\"fri 22:00-06:00\", daily, mkp (make-up working days), or off.",
-    s_staff
+    s_staff, NULL
 };

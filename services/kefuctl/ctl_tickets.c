@@ -238,7 +238,7 @@ const ctl_command_t ctl_file_command = {
     "  --key KEY   idempotency key: filing again with the same key returns the same ticket\n"
     "              and files nothing new (default: a new key each time)\n"
     "  --from-json a FileTicket as JSON (fields as in proto/ticket.proto)",
-    s_file
+    s_file, NULL
 };
 
 //  ---- one ticket: show, note, close, reopen, cancel ------------------------------------
@@ -343,23 +343,24 @@ s_cancel (ctl_t *ctl, int argc, char **argv)
 const ctl_command_t ctl_show_command = {
     "show", "one ticket with its whole timeline",
     "show TICKET\n\nPrints the ticket and its timeline: filed, dispatched, accepted, transferred,\n"
-    "escalated, completed, visited, satisfied or not.", s_show
+    "escalated, completed, visited, satisfied or not.", s_show, NULL
 };
 const ctl_command_t ctl_note_command = {
     "note", "add a note to a ticket's timeline",
-    "note TICKET TEXT...\n\nAdds a note (1 to 2,000 characters) to the ticket's timeline.", s_note
+    "note TICKET TEXT...\n\nAdds a note (1 to 2,000 characters) to the ticket's timeline.", s_note, NULL
 };
 const ctl_command_t ctl_close_command = {
     "close", "close an open ticket, with its resolution",
-    "close TICKET RESOLUTION...\n\nCloses an open ticket; the resolution says what was done.", s_close
+    "close TICKET RESOLUTION...\n\nCloses an open ticket; the resolution says what was done.", s_close, NULL
 };
 const ctl_command_t ctl_reopen_command = {
     "reopen", "reopen a closed ticket, with the reason",
-    "reopen TICKET REASON...\n\nReopens a closed ticket. A ticket reopened twice escalates to level 2.", s_reopen
+    "reopen TICKET REASON...\n\nReopens a closed ticket. A ticket reopened twice escalates to level 2.", s_reopen, NULL
 };
 const ctl_command_t ctl_cancel_command = {
     "cancel", "cancel a ticket for good (supervisors), with the reason",
-    "cancel TICKET REASON...\n\nWithdraws a ticket for good. Only a supervisor or a manager may (--role).", s_cancel
+    "cancel TICKET REASON...\n\nWithdraws a ticket for good. Only a supervisor or a manager may (--role).",
+    s_cancel, NULL
 };
 
 //  ---- list ----------------------------------------------------------------------------
@@ -505,5 +506,5 @@ const ctl_command_t ctl_list_command = {
     "Lists tickets, newest first. Filters combine. DATE is 2026-11-23 or 2026-11-23 18:00 in the\n"
     "estate's local time; --to a date includes that day. A page holds 50 tickets unless\n"
     "--page-size says; --page TOKEN shows the next one, --all every page. With --json, one\n"
-    "TicketList per page (--all: one Ticket per line).", s_list
+    "TicketList per page (--all: one Ticket per line).", s_list, NULL
 };

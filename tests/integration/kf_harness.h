@@ -172,9 +172,11 @@ h_stop (h_proc_t *proc, int timeout_ms)
 //  Run a program of the build to its end: argv [0] names it ("kefuctl"),
 //  the rest are its arguments, NULL-terminated. Its stdout goes into out
 //  (cut to size), its stderr into err (may be NULL). Returns its exit
-//  status, or -1 when it died of a signal.
+//  status, or -1 when it died of a signal or, timeout_ms given (>= 0), was
+//  still running then (it is killed).
 static inline int
-h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, char *const *argv)
+h_runv_within (const char *dir, char *out, size_t size, char *err, size_t err_size, char *const *argv,
+               int timeout_ms)
 {
     char path [sizeof h_bin_dir + 80], out_file [512], err_file [512];
     h_program (path, sizeof path, argv [0]);
@@ -190,7 +192,18 @@ h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, cha
         _exit (127);
     }
     int status = 0;
-    waitpid (pid, &status, 0);
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (timeout_ms >= 0 && waitpid (pid, &status, WNOHANG) == 0) {
+        if (zclock_mono () > deadline) {
+            kill (pid, SIGKILL);
+            waitpid (pid, &status, 0);
+            status = -1;
+            break;
+        }
+        zclock_sleep (5);
+    }
+    if (timeout_ms < 0)
+        waitpid (pid, &status, 0);
     const char *files [2] = { out_file, err_file };
     char *bufs [2] = { out, err };
     size_t sizes [2] = { size, err_size };
@@ -203,7 +216,13 @@ h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, cha
         if (file)
             fclose (file);
     }
-    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+    return status != -1 && WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static inline int
+h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, char *const *argv)
+{
+    return h_runv_within (dir, out, size, err, err_size, argv, -1);
 }
 
 //  The same with the arguments listed: program, then arguments, NULL.

@@ -1,0 +1,133 @@
+/*  Integration tests of kefuctl on its own, with no daemon running.
+
+    Every command's --help, and that of each action that parses its own
+    options (order STEP, report NAME), taken from kefuctl's command table
+    itself, so a command added later is covered without touching this
+    file: each must print its usage, exit 0, say nothing on stderr, and
+    open no socket. The configuration points every endpoint at an empty
+    directory, so a command that carried on past its usage would fail
+    ("not running"), hang (tap), or leave a socket file there.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+
+#include "kf_test.h"
+#include "kf_harness.h"
+#include "../../services/kefuctl/ctl.h"
+
+static char s_config [256], s_run_dir [256];
+static char s_out [65536], s_err [4096];
+
+static void
+s_write_config (void)
+{
+    const char *d = kf_test_dir;
+    char text [4096];
+    snprintf (text, sizeof text,
+        "cluster\n    name = c1\n    data_dir = %s/data\n"
+        "bus\n    publish = ipc://%s/run/bus-in\n    subscribe = ipc://%s/run/bus-out\n"
+        "    capture = ipc://%s/run/bus-tap\n"
+        "estates\n    E001\n        name = One\n"
+        "services\n"
+        "    intake\n        endpoint = ipc://%s/run/intake\n        replay = ipc://%s/run/intake-replay\n"
+        "    dispatch\n        endpoint = ipc://%s/run/dispatch\n        replay = ipc://%s/run/dispatch-replay\n"
+        "    escalation\n        endpoint = ipc://%s/run/escalation\n        replay = ipc://%s/run/escalation-replay\n"
+        "    survey\n        endpoint = ipc://%s/run/survey\n        replay = ipc://%s/run/survey-replay\n"
+        "    billing\n        endpoint = ipc://%s/run/billing\n        replay = ipc://%s/run/billing-replay\n",
+        d, d, d, d, d, d, d, d, d, d, d, d, d, d);
+    h_write ("kefu.conf", text, s_config, sizeof s_config);
+    snprintf (s_run_dir, sizeof s_run_dir, "%s/run", d);
+    assert_int_equal (mkdir (s_run_dir, 0750), 0);
+}
+
+//  Entries in a directory, . and .. aside.
+static int
+s_entries (const char *path)
+{
+    DIR *dir = opendir (path);
+    assert_non_null (dir);
+    int n = 0;
+    for (struct dirent *e = readdir (dir); e; e = readdir (dir))
+        n += strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
+    closedir (dir);
+    return n;
+}
+
+//  kefuctl --config CONFIG, the words of `name` ("order pause"), then
+//  `option`: its exit status, or -1 when it crashed or was still running
+//  after 20 s (killed then).
+static int
+s_ctl (const char *name, const char *option)
+{
+    char words [128], *argv [16] = { "kefuctl", "--config", s_config };
+    int n = 3;
+    snprintf (words, sizeof words, "%s", name);
+    for (char *word = strtok (words, " "); word && n < 14; word = strtok (NULL, " "))
+        argv [n++] = word;
+    if (*option)
+        argv [n++] = (char *) option;
+    argv [n] = NULL;
+    return h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, argv, 20000);
+}
+
+//  `name --help` (and -h) prints its usage and nothing else, and does
+//  nothing else: no error, no socket.
+static void
+s_check_help (const char *name, const char *usage)
+{
+    static const char *options [] = { "--help", "-h" };
+    char expected [8192];
+    snprintf (expected, sizeof expected, "usage: kefuctl %s\n", usage);
+    for (size_t i = 0; i < 2; i++) {
+        int status = s_ctl (name, options [i]);
+        if (status != 0 || strcmp (s_out, expected) != 0 || *s_err)
+            fail_msg ("kefuctl %s %s: exit %d, stdout '%.300s', stderr '%s'", name, options [i], status, s_out, s_err);
+        if (s_entries (s_run_dir) != 0)
+            fail_msg ("kefuctl %s %s left something in %s: it opened a socket", name, options [i], s_run_dir);
+    }
+}
+
+static void
+test_every_command_help (void **state)
+{
+    (void) state;
+    s_write_config ();
+    int commands = 0, actions = 0;
+    for (int i = 0; ctl_commands [i]; i++, commands++) {
+        const ctl_command_t *command = ctl_commands [i];
+        s_check_help (command->name, command->usage);
+        for (const ctl_command_t *action = command->actions; action && action->name; action++, actions++)
+            //  An action without a usage of its own prints its command's.
+            s_check_help (action->name, action->usage ? action->usage : command->usage);
+    }
+    assert_true (commands >= 21);
+    assert_true (actions >= 14);
+    //  kefuctl --help lists every command of the table.
+    static const char *forms [][2] = { { "", "--help" }, { "", "-h" }, { "help", "" } };
+    for (size_t f = 0; f < sizeof forms / sizeof forms [0]; f++) {
+        assert_int_equal (s_ctl (forms [f][0], forms [f][1]), 0);
+        for (int i = 0; ctl_commands [i]; i++) {
+            char line [256];
+            snprintf (line, sizeof line, "\n  %-8s %s\n", ctl_commands [i]->name, ctl_commands [i]->summary);
+            if (!strstr (s_out, line))
+                fail_msg ("kefuctl %s%s does not list %s", forms [f][0], forms [f][1], ctl_commands [i]->name);
+        }
+        assert_int_equal (s_entries (s_run_dir), 0);
+    }
+    //  Nothing but the configuration and the outputs in the scratch directory.
+    assert_int_equal (s_entries (kf_test_dir), 4);
+}
+
+int
+main (void)
+{
+    h_init ();
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_every_command_help, kf_test_dir_setup, h_teardown),
+    };
+    return cmocka_run_group_tests_name ("kefuctl", tests, NULL, NULL);
+}
