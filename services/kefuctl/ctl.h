@@ -55,8 +55,21 @@ int ctl_fail (int code, const char *format, ...) __attribute__ ((format (printf,
 //  The configuration, loaded once; NULL after printing why.
 kf_config_t *ctl_config (ctl_t *ctl);
 
+//  Or'ed into an option's has_arg in a spec: it may be given more than
+//  once (--hazard H...). Any other option with a value given twice is
+//  refused ("--estate given twice"): the last one silently winning would
+//  drop what was typed first.
+#define CTL_REPEATED 0x100
+
+//  For a parser of options: -1 after saying "COMMAND: --NAME given twice"
+//  (no COMMAND: kefuctl's own options) when option `index` of `spec` takes
+//  a value, may not be repeated and is marked in *seen already; else marks
+//  it and returns 0.
+int ctl_option_once (const char *command, const struct option *spec, int index, unsigned *seen);
+
 //  Parse a command's options. `spec` is getopt_long's; --json and --help
-//  (or -h) are added to every command. Calls on_option for each of the command's
+//  (or -h) are added to every command. A negative number ("-5", "-2h") is
+//  an operand or a value, never taken for an option. Calls on_option for each of the command's
 //  own; returns the index of the first operand, or -1 after printing help
 //  (*code 0) or an error (*code 2). On -1 the command stops and returns
 //  *code, help included: a helper that parses for a command takes the same

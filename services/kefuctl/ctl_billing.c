@@ -91,8 +91,8 @@ static const struct option s_spec [] = {
     { "method", required_argument, NULL, 'm' }, { "from", required_argument, NULL, 'f' },
     { "to", required_argument, NULL, 'T' }, { "period", required_argument, NULL, 'p' },
     { "page", required_argument, NULL, 'P' }, { "page-size", required_argument, NULL, 'n' },
-    { "all", no_argument, NULL, 'a' }, { "rate", required_argument, NULL, 'R' },
-    { "fixed", required_argument, NULL, 'F' }, { "parking", required_argument, NULL, 'k' },
+    { "all", no_argument, NULL, 'a' }, { "rate", required_argument | CTL_REPEATED, NULL, 'R' },
+    { "fixed", required_argument | CTL_REPEATED, NULL, 'F' }, { "parking", required_argument, NULL, 'k' },
     { "vacant-discount", required_argument, NULL, 'd' }, { NULL, 0, NULL, 0 }
 };
 

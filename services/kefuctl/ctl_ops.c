@@ -286,7 +286,7 @@ static int
 s_tap (ctl_t *ctl, int argc, char **argv)
 {
     static const struct option spec [] = {
-        { "estate", required_argument, NULL, 'e' }, { "kind", required_argument, NULL, 'k' },
+        { "estate", required_argument | CTL_REPEATED, NULL, 'e' }, { "kind", required_argument, NULL, 'k' },
         { "count", required_argument, NULL, 'n' }, { "sys", no_argument, NULL, 's' },
         { NULL, 0, NULL, 0 }
     };
@@ -458,7 +458,7 @@ const ctl_command_t ctl_clock_command = {
     "clock [show | set TIME | advance DURATION] [--file FILE]\n\n"
     "Daemons started with --clock FILE read the time from FILE; this command moves it for\n"
     "all of them at once, e.g. `kefuctl clock advance 26h`. TIME is ISO 8601 (2026-11-23T09:00Z)\n"
-    "or UTC milliseconds; DURATION as 90s, 26h, 3d (back: advance -- -2h). FILE is --file,\n"
+    "or UTC milliseconds; DURATION as 90s, 26h, 3d (back: advance -2h). FILE is --file,\n"
     "else $KEFU_CLOCK, else var/clock. `kefuctl ping` shows each daemon's clock.", s_clock, NULL
 };
 

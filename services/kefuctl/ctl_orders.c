@@ -347,7 +347,7 @@ s_order (ctl_t *ctl, int argc, char **argv)
     static const struct option spec [] = {
         { "reason", required_argument, NULL, 'r' }, { "to", required_argument, NULL, 't' },
         { "minutes", required_argument, NULL, 'm' }, { "paid", required_argument, NULL, 'p' },
-        { "material", required_argument, NULL, 'M' }, { NULL, 0, NULL, 0 }
+        { "material", required_argument | CTL_REPEATED, NULL, 'M' }, { NULL, 0, NULL, 0 }
     };
     s_step_t a = { 0 };
     int code;

@@ -76,7 +76,7 @@ static const struct option s_spec [] = {
     { "pending", no_argument, NULL, 'p' }, { "all", no_argument, NULL, 'a' },
     { "reached", no_argument, NULL, 'r' }, { "not-reached", no_argument, NULL, 'R' },
     { "page", required_argument, NULL, 'P' }, { "page-size", required_argument, NULL, 'n' },
-    { "area", required_argument, NULL, 'A' }, { "year", required_argument, NULL, 'y' },
+    { "area", required_argument | CTL_REPEATED, NULL, 'A' }, { "year", required_argument, NULL, 'y' },
     { "quarter", required_argument, NULL, 'q' }, { "score", required_argument, NULL, 'c' },
     { NULL, 0, NULL, 0 }
 };

@@ -151,8 +151,8 @@ s_file (ctl_t *ctl, int argc, char **argv)
         { "estate", required_argument, NULL, 'e' }, { "unit", required_argument, NULL, 'u' },
         { "name", required_argument, NULL, 'n' }, { "phone", required_argument, NULL, 'p' },
         { "type", required_argument, NULL, 't' }, { "channel", required_argument, NULL, 'c' },
-        { "category", required_argument, NULL, 'g' }, { "hazard", required_argument, NULL, 'z' },
-        { "photo", required_argument, NULL, 'P' }, { "description", required_argument, NULL, 'd' },
+        { "category", required_argument, NULL, 'g' }, { "hazard", required_argument | CTL_REPEATED, NULL, 'z' },
+        { "photo", required_argument | CTL_REPEATED, NULL, 'P' }, { "description", required_argument, NULL, 'd' },
         { "key", required_argument, NULL, 'k' }, { "from-json", required_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 }
     };

@@ -65,9 +65,13 @@ main (int argc, char **argv)
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     opterr = 0;
-    int c;
+    int c, index = -1;
+    unsigned seen = 0;
     char *end;
-    while ((c = getopt_long (argc, argv, "+:h", options, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "+:h", options, &index)) != -1) {
+        if (ctl_option_once (NULL, options, index, &seen))
+            return CTL_USAGE;
+        index = -1;
         switch (c) {
             case 'c': ctl.config_path = optarg; break;
             case 'a': ctl.actor = optarg; break;

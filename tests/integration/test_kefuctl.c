@@ -122,12 +122,89 @@ test_every_command_help (void **state)
     assert_int_equal (s_entries (kf_test_dir), 4);
 }
 
+//  Each wrong command line: exit 2 and one line saying what is wrong,
+//  before anything is asked of a daemon.
+typedef struct {
+    const char *args [16];
+    int status;
+    const char *reason;
+} s_case_t;
+
+static void
+s_check_cases (const s_case_t *cases)
+{
+    for (int i = 0; cases [i].args [0]; i++) {
+        char *argv [24] = { "kefuctl", "--config", s_config };
+        int n = 3;
+        for (int j = 0; cases [i].args [j]; j++)
+            argv [n++] = (char *) cases [i].args [j];
+        argv [n] = NULL;
+        int status = h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, argv, 20000);
+        if (status != cases [i].status || !strstr (s_err, cases [i].reason))
+            fail_msg ("case %d (%s %s): status %d, stderr '%s'; expected %d and '%s'", i, cases [i].args [0],
+                      cases [i].args [1] ? cases [i].args [1] : "", status, s_err, cases [i].status, cases [i].reason);
+        if (strncmp (s_err, "kefuctl: ", 9) != 0 || strchr (s_err, '\n') != s_err + strlen (s_err) - 1)
+            fail_msg ("case %d (%s): not one line: '%s'", i, cases [i].args [0], s_err);
+        assert_int_equal (s_entries (s_run_dir), 0);
+    }
+}
+
+static void
+test_options_given_twice (void **state)
+{
+    (void) state;
+    s_write_config ();
+    static const s_case_t cases [] = {
+        { { "list", "--estate", "E001", "--estate", "E002" }, 2, "list: --estate given twice" },
+        { { "list", "--estate=E001", "--page-size", "5", "--estate", "E001" }, 2, "list: --estate given twice" },
+        { { "tap", "--kind", "ticket.", "--kind", "order." }, 2, "tap: --kind given twice" },
+        { { "order", "pause", "X", "--reason", "owner", "--reason", "parts" }, 2, "order pause: --reason given twice" },
+        { { "report", "sla", "--from", "2026-01-01", "--from", "2026-02-01" }, 2, "report: --from given twice" },
+        { { "--timeout", "100", "--timeout", "200", "ping" }, 2, "--timeout given twice (see kefuctl --help)" },
+        { { "--scope", "E001", "--scope", "E002", "list" }, 2, "--scope given twice" },
+        //  What may be repeated still may: this one stops at the next check.
+        { { "billing", "schedule", "--rate", "a:1", "--rate", "b:2", "--estate", "E001" }, 2,
+          "billing schedule: --from YYYY-MM-DD is required" },
+        { { NULL }, 0, NULL }
+    };
+    s_check_cases (cases);
+}
+
+//  "-2h" and "-5" are operands (a clock moved back, an amount), not options.
+static void
+test_negative_numbers_are_operands (void **state)
+{
+    (void) state;
+    s_write_config ();
+    char clock [256];
+    h_write ("clock", "1795000000000\n", clock, sizeof clock);
+    char *back [] = { "kefuctl", "--config", s_config, "clock", "advance", "-2h", "--file", clock, NULL };
+    assert_int_equal (h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, back, 20000), 0);
+    char *show [] = { "kefuctl", "--config", s_config, "--json", "clock", "--file", clock, NULL };
+    assert_int_equal (h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, show, 20000), 0);
+    assert_non_null (strstr (s_out, "\"utc_ms\":\"1794992800000\""));
+    //  As the old spelling still says.
+    char *old [] = { "kefuctl", "--config", s_config, "clock", "advance", "--file", clock, "--", "-1h", NULL };
+    assert_int_equal (h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, old, 20000), 0);
+    assert_non_null (strstr (s_out, "2026-11-18T"));
+    static const s_case_t cases [] = {
+        { { "billing", "pay", "1-1-102", "-5.x", "--ref", "r1", "--estate", "E001" }, 2,
+          "billing pay: amount: '-5.x' is not an amount in yuan" },
+        { { "order", "complete", "X", "--paid", "-5" }, 2, "order complete: --paid:" },
+        { { "list", "-x" }, 2, "list: unknown option -x" },
+        { { NULL }, 0, NULL }
+    };
+    s_check_cases (cases);
+}
+
 int
 main (void)
 {
     h_init ();
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_every_command_help, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_options_given_twice, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_negative_numbers_are_operands, kf_test_dir_setup, h_teardown),
     };
     return cmocka_run_group_tests_name ("kefuctl", tests, NULL, NULL);
 }
