@@ -325,6 +325,38 @@ h_write (const char *name, const char *text, char *path, size_t size)
     }
 }
 
+#ifdef fail_msg   //  in cmocka tests
+//  A table of kefuctl command lines and what each must give: its exit
+//  status, and a text in its one line of stderr, which starts "kefuctl: ".
+typedef struct {
+    const char *args [24];
+    int status;
+    const char *reason;
+} h_ctl_case_t;
+
+//  Run each of `cases` (ended by one without args) as kefuctl --config
+//  CONFIG ARGS..., at most 20 s each, and fail at the first that does not
+//  give what it says.
+static inline void
+h_ctl_cases (const char *config, const h_ctl_case_t *cases)
+{
+    static char out [1 << 16], err [4096];
+    for (int i = 0; cases [i].args [0]; i++) {
+        char *argv [32] = { "kefuctl", "--config", (char *) config };
+        int n = 3;
+        for (int j = 0; cases [i].args [j]; j++)
+            argv [n++] = (char *) cases [i].args [j];
+        argv [n] = NULL;
+        int status = h_runv_within (kf_test_dir, out, sizeof out, err, sizeof err, argv, 20000);
+        if (status != cases [i].status || !strstr (err, cases [i].reason))
+            fail_msg ("case %d (%s %s): status %d, stderr '%s'; expected %d and '%s'", i, cases [i].args [0],
+                      cases [i].args [1] ? cases [i].args [1] : "", status, err, cases [i].status, cases [i].reason);
+        if (strncmp (err, "kefuctl: ", 9) != 0 || strchr (err, '\n') != err + strlen (err) - 1)
+            fail_msg ("case %d (%s): not one line starting 'kefuctl: ': '%s'", i, cases [i].args [0], err);
+    }
+}
+#endif
+
 //  A cluster for a group of tests: kefu-bus and the named services
 //  ("intake", "dispatch", ...) on `config`, the services on the file clock
 //  `clock`, each started and answering `kefuctl ping` within 10 s.

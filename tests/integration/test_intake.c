@@ -166,11 +166,7 @@ test_validation_errors (void **state)
 {
     (void) state;
     s_start_cluster ();
-    static const struct {
-        const char *args [24];
-        int status;
-        const char *reason;
-    } cases [] = {
+    static const h_ctl_case_t cases [] = {
         { { "file", "--estate", "E009", "--unit", "3-2-1", "--name", "a", "--phone", "138000", "--type", "repair",
             "--channel", "phone", "--category", "other", "text" }, 1, "unknown estate 'E009'" },
         { { "file", "--estate", "E001", "--unit", "3-2", "--name", "a", "--phone", "138000", "--type", "repair",
@@ -208,20 +204,7 @@ test_validation_errors (void **state)
         { { "frobnicate" }, 2, "unknown command 'frobnicate'" },
         { { NULL }, 0, NULL }
     };
-    for (int i = 0; cases [i].args [0]; i++) {
-        char *argv [32] = { "kefuctl", "--config", s_config };
-        int n = 3;
-        for (int j = 0; cases [i].args [j]; j++)
-            argv [n++] = (char *) cases [i].args [j];
-        argv [n] = NULL;
-        int status = h_runv (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, argv);
-        if (status != cases [i].status || !strstr (s_err, cases [i].reason))
-            fail_msg ("case %d (%s %s): status %d, stderr '%s'; expected %d and '%s'", i, cases [i].args [0],
-                      cases [i].args [1] ? cases [i].args [1] : "", status, s_err, cases [i].status, cases [i].reason);
-        //  One line, starting kefuctl:
-        assert_int_equal (strncmp (s_err, "kefuctl: ", 9), 0);
-        assert_ptr_equal (strchr (s_err, '\n'), s_err + strlen (s_err) - 1);
-    }
+    h_ctl_cases (s_config, cases);
     //  A description of 2,001 characters is refused; 2,000 (CJK, 6,000 bytes) filed.
     char text [8192] = "";
     for (int i = 0; i < 2000; i++)

@@ -122,39 +122,12 @@ test_every_command_help (void **state)
     assert_int_equal (s_entries (kf_test_dir), 4);
 }
 
-//  Each wrong command line: exit 2 and one line saying what is wrong,
-//  before anything is asked of a daemon.
-typedef struct {
-    const char *args [16];
-    int status;
-    const char *reason;
-} s_case_t;
-
-static void
-s_check_cases (const s_case_t *cases)
-{
-    for (int i = 0; cases [i].args [0]; i++) {
-        char *argv [24] = { "kefuctl", "--config", s_config };
-        int n = 3;
-        for (int j = 0; cases [i].args [j]; j++)
-            argv [n++] = (char *) cases [i].args [j];
-        argv [n] = NULL;
-        int status = h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, argv, 20000);
-        if (status != cases [i].status || !strstr (s_err, cases [i].reason))
-            fail_msg ("case %d (%s %s): status %d, stderr '%s'; expected %d and '%s'", i, cases [i].args [0],
-                      cases [i].args [1] ? cases [i].args [1] : "", status, s_err, cases [i].status, cases [i].reason);
-        if (strncmp (s_err, "kefuctl: ", 9) != 0 || strchr (s_err, '\n') != s_err + strlen (s_err) - 1)
-            fail_msg ("case %d (%s): not one line: '%s'", i, cases [i].args [0], s_err);
-        assert_int_equal (s_entries (s_run_dir), 0);
-    }
-}
-
 static void
 test_options_given_twice (void **state)
 {
     (void) state;
     s_write_config ();
-    static const s_case_t cases [] = {
+    static const h_ctl_case_t cases [] = {
         { { "list", "--estate", "E001", "--estate", "E002" }, 2, "list: --estate given twice" },
         { { "list", "--estate=E001", "--page-size", "5", "--estate", "E001" }, 2, "list: --estate given twice" },
         { { "tap", "--kind", "ticket.", "--kind", "order." }, 2, "tap: --kind given twice" },
@@ -167,7 +140,8 @@ test_options_given_twice (void **state)
           "billing schedule: --from YYYY-MM-DD is required" },
         { { NULL }, 0, NULL }
     };
-    s_check_cases (cases);
+    h_ctl_cases (s_config, cases);
+    assert_int_equal (s_entries (s_run_dir), 0);
 }
 
 //  "-2h" and "-5" are operands (a clock moved back, an amount), not options.
@@ -187,14 +161,15 @@ test_negative_numbers_are_operands (void **state)
     char *old [] = { "kefuctl", "--config", s_config, "clock", "advance", "--file", clock, "--", "-1h", NULL };
     assert_int_equal (h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, old, 20000), 0);
     assert_non_null (strstr (s_out, "2026-11-18T"));
-    static const s_case_t cases [] = {
+    static const h_ctl_case_t cases [] = {
         { { "billing", "pay", "1-1-102", "-5.x", "--ref", "r1", "--estate", "E001" }, 2,
           "billing pay: amount: '-5.x' is not an amount in yuan" },
         { { "order", "complete", "X", "--paid", "-5" }, 2, "order complete: --paid:" },
         { { "list", "-x" }, 2, "list: unknown option -x" },
         { { NULL }, 0, NULL }
     };
-    s_check_cases (cases);
+    h_ctl_cases (s_config, cases);
+    assert_int_equal (s_entries (s_run_dir), 0);
 }
 
 int
