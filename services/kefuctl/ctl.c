@@ -607,7 +607,7 @@ ctl_estate (ctl_t *ctl, const char *command, const char *named, int *code)
 {
     const char *estate = named ? named : ctl->scope && *ctl->scope ? ctl->scope : NULL;
     if (!estate) {
-        *code = ctl_fail (CTL_USAGE, "%s: --estate is required", command);
+        *code = ctl_fail (CTL_USAGE, "%s: --estate E is required (or kefuctl --scope E)", command);
         return NULL;
     }
     if (!kf_config_estate_find (ctl->config, estate)) {

@@ -222,8 +222,8 @@ s_units (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_units_command = {
     "units", "the estate's units: list them, import them from CSV (all or nothing)",
-    "units [list] [--estate E] [--page-size N] [--page TOKEN | --all]\n"
-    "       kefuctl units import FILE|- [--estate E]\n\n"
+    "units [list] --estate E [--page-size N] [--page TOKEN | --all]\n"
+    "       kefuctl units import FILE|- --estate E\n\n"
     "import reads a CSV whose header names its columns: unit and area_m2, and any\n"
     "of owner_name, owner_phone, occupied (yes/no), move_in_date (YYYY-MM-DD),\n"
     "building_type (keys the fee rate), parking_spaces. Every rejected line is\n"
@@ -483,12 +483,12 @@ s_billing (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_billing_command = {
     "billing", "property fees: run a month, pay, refund, a unit's statement, fee schedules",
-    "billing run --period YYYY-MM [--estate E]\n"
-    "       kefuctl billing pay UNIT YUAN --ref PAYMENT_REF [--method M] [--estate E]\n"
-    "       kefuctl billing refund PAYMENT_REF YUAN --ref REFUND_REF [--estate E] REASON...\n"
-    "       kefuctl billing statement UNIT [--estate E]\n"
-    "       kefuctl billing schedule --from YYYY-MM-DD --rate TYPE:YUAN... [--parking YUAN]\n"
-    "                                [--fixed NAME:YUAN...] [--vacant-discount PERCENT] [--estate E]\n\n"
+    "billing run --estate E --period YYYY-MM\n"
+    "       kefuctl billing pay UNIT YUAN --estate E --ref PAYMENT_REF [--method M]\n"
+    "       kefuctl billing refund PAYMENT_REF YUAN --estate E --ref REFUND_REF REASON...\n"
+    "       kefuctl billing statement UNIT --estate E\n"
+    "       kefuctl billing schedule --estate E --from YYYY-MM-DD --rate TYPE:YUAN... [--parking YUAN]\n"
+    "                                [--fixed NAME:YUAN]... [--vacant-discount PERCENT]\n\n"
     "run issues a payment notice to every unit not yet billed for the month, and\n"
     "is safe to repeat. pay and refund are idempotent on --ref: the same request\n"
     "again gets the same receipt. Payments pay the oldest notices first; the\n"

@@ -546,8 +546,9 @@ s_staff (ctl_t *ctl, int argc, char **argv)
     Kf__Shift shifts [KF_ROTA_SHIFTS_MAX], *shift_ptrs [KF_ROTA_SHIFTS_MAX];
     char *text = NULL;
     if (rota) {
-        if (!a.estate && !ctl->scope)
-            return ctl_fail (CTL_USAGE, "staff rota: --estate is required");
+        const char *estate = ctl_estate (ctl, "staff rota", a.estate, &code);
+        if (!estate)
+            return code;
         text = ctl_join (argc, argv, first + 2);
         kf_err_t err = { "out of memory" };
         int n = text ? kf_rota_parse (text, shifts, KF_ROTA_SHIFTS_MAX, &err) : -1;
@@ -557,7 +558,7 @@ s_staff (ctl_t *ctl, int argc, char **argv)
         }
         for (int i = 0; i < n; i++)
             shift_ptrs [i] = &shifts [i];
-        set.estate = (char *) a.estate;
+        set.estate = (char *) estate;
         set.staff_id = argv [first + 1];
         set.shifts = shift_ptrs;
         set.n_shifts = (size_t) n;

@@ -38,7 +38,7 @@ const ctl_command_t ctl_report_command = {
     "       kefuctl report arrears --estate E\n"
     "       kefuctl report satisfaction [--estate E] [--from TIME] [--to TIME] [--by estate|department|technician]\n"
     "       kefuctl report pareto [--estate E] [--from TIME] [--to TIME]\n"
-    "       kefuctl report daily [--estate E] [--date YYYY-MM-DD]\n\n"
+    "       kefuctl report daily --estate E [--date YYYY-MM-DD]\n\n"
     "sla: the on-time rate of the SLA targets that fell due in the period (to:\n"
     "now when not given), by estate (default), department or category, and the\n"
     "valid-complaint handling rate of the complaints filed in the period\n"

@@ -202,7 +202,7 @@ s_visits (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_visits_command = {
     "visits", "return visits (回访): the due list, and recording an answer",
-    "visits [list] [--estate E] [--pending] [--due-before TIME] [--page-size N] [--page TOKEN | --all]\n"
+    "visits [list] --estate E [--pending] [--due-before TIME] [--page-size N] [--page TOKEN | --all]\n"
     "       kefuctl visits answer VISIT --reached --satisfaction S --score 1..5 [COMMENT...]\n"
     "       kefuctl visits answer VISIT --not-reached [NOTE...]\n\n"
     "Visits are listed soonest due first. satisfaction is satisfied,\n"
@@ -333,7 +333,7 @@ s_evaluation (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_evaluation_command = {
     "evaluation", "the quarterly owner evaluation: draw the households, its status, an answer",
-    "evaluation sample --year Y --quarter Q [--seed HEX] [--estate E]\n"
+    "evaluation sample --estate E --year Y --quarter Q [--seed HEX]\n"
     "       kefuctl evaluation status EVALUATION\n"
     "       kefuctl evaluation answer EVALUATION UNIT --area AREA:SCORE[:PROBLEM]... [COMMENT...]\n\n"
     "sample draws the configured share (20 %) of the occupied households, those\n"

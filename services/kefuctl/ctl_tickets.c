@@ -144,6 +144,16 @@ s_file_option (ctl_t *ctl, int option, const char *value, void *arg)
     return 0;
 }
 
+//  The first of what the usage shows without brackets that a filing lacks,
+//  or NULL: one missing is a wrong command line (exit 2), not a refusal.
+static const char *
+s_missing (const Kf__FileTicket *f)
+{
+    return !f->unit ? "--unit B-U-R" : !f->reporter_name ? "--name NAME" : !f->reporter_phone ? "--phone PHONE"
+         : !f->has_type ? "--type T" : !f->has_channel ? "--channel C" : !f->has_category ? "--category C"
+         : !f->description ? "a DESCRIPTION" : NULL;
+}
+
 static int
 s_file (ctl_t *ctl, int argc, char **argv)
 {
@@ -195,6 +205,16 @@ s_file (ctl_t *ctl, int argc, char **argv)
             return ctl_fail (CTL_USAGE, "file: give the description once, as --description or as words");
         filing.description = joined = ctl_join (argc, argv, first);
     }
+    //  The estate may come from --scope, as for every command.
+    int rc = CTL_FAILED;
+    if (!from_json) {
+        const char *missing = NULL;
+        if (!ctl_config (ctl) || !(filing.estate = (char *) ctl_estate (ctl, "file", filing.estate, &rc))
+        ||  (missing = s_missing (&filing))) {
+            free (joined);
+            return missing ? ctl_fail (CTL_USAGE, "file: %s is required (see kefuctl file --help)", missing) : rc;
+        }
+    }
     //  Without a key, one made here: a retry of this command files again,
     //  a retry with --key KEY does not.
     char key [40];
@@ -204,7 +224,6 @@ s_file (ctl_t *ctl, int argc, char **argv)
                   (unsigned) zclock_time ());
         f->idempotency_key = key;
     }
-    int rc = CTL_FAILED;
     if (ctl_config (ctl)) {
         Kf__Request request;
         ctl_request_init (ctl, &request);

@@ -31,7 +31,8 @@ s_usage (FILE *out)
         "  --as STAFF      who acts, for timelines (default: $KEFU_ACTOR, else $USER)\n"
         "  --role ROLE     front_desk, technician, supervisor, manager or operations\n"
         "                  (default: $KEFU_ROLE, else manager)\n"
-        "  --scope ESTATE  act as staff of this estate only (default: the whole group)\n"
+        "  --scope ESTATE  act as staff of this estate only (default: the whole group); it is\n"
+        "                  the --estate E of every command that needs one and is not given it\n"
         "  --json          machine-readable output: protobuf JSON\n\n"
         "Exit status: 0 done; 1 the request failed (refused, or no answer in time); 2 bad arguments.\n");
 }

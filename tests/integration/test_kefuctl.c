@@ -172,6 +172,72 @@ test_negative_numbers_are_operands (void **state)
     assert_int_equal (s_entries (s_run_dir), 0);
 }
 
+//  What a command needs and is not given is a wrong command line (exit 2),
+//  and its usage shows it without brackets (as the synopsis here says).
+static void
+test_required_options (void **state)
+{
+    (void) state;
+    s_write_config ();
+    static const struct {
+        h_ctl_case_t run;
+        const char *command, *synopsis;
+    } cases [] = {
+        { { { "file", "--unit", "1-1-101", "--name", "a", "--phone", "13800000000", "--type", "repair", "--channel",
+              "phone", "--category", "other", "text" }, 2, "file: --estate E is required (or kefuctl --scope E)" },
+          "file", "file --estate E --unit B-U-R --name NAME --phone PHONE --type T --channel C --category C" },
+        { { { "file", "--estate", "E001", "--unit", "1-1-101", "--name", "a", "--phone", "13800000000", "--channel",
+              "phone", "--category", "other", "text" }, 2, "file: --type T is required" }, "file", "--type T" },
+        { { { "file", "--estate", "E001", "--name", "a", "--phone", "13800000000", "--type", "repair", "--channel",
+              "phone", "--category", "other", "text" }, 2, "file: --unit B-U-R is required" }, "file", "--unit B-U-R" },
+        { { { "file", "--estate", "E001", "--unit", "1-1-101", "--name", "a", "--phone", "13800000000", "--type",
+              "repair", "--channel", "phone", "--category", "other" }, 2, "file: a DESCRIPTION is required" },
+          "file", "DESCRIPTION..." },
+        { { { "report", "daily" }, 2, "report daily: --estate E is required" }, "report", "report daily --estate E" },
+        { { { "report", "arrears" }, 2, "report arrears: --estate E is required" }, "report", "report arrears --estate E" },
+        { { { "report", "collection" }, 2, "report collection: --from YYYY-MM is required" }, "report",
+          "report collection --from YYYY-MM" },
+        { { { "units" }, 2, "units: --estate E is required" }, "units", "units [list] --estate E" },
+        { { { "units", "import", "x.csv" }, 2, "units import: --estate E is required" }, "units",
+          "units import FILE|- --estate E" },
+        { { { "visits" }, 2, "visits: --estate E is required" }, "visits", "visits [list] --estate E" },
+        { { { "evaluation", "sample", "--year", "2026", "--quarter", "4" }, 2,
+            "evaluation sample: --estate E is required" }, "evaluation", "evaluation sample --estate E --year Y" },
+        { { { "billing", "run", "--period", "2026-12" }, 2, "billing run: --estate E is required" }, "billing",
+          "billing run --estate E --period YYYY-MM" },
+        { { { "billing", "run", "--estate", "E001" }, 2, "billing run: --period YYYY-MM is required" }, "billing",
+          "billing run --estate E --period YYYY-MM" },
+        { { { "billing", "pay", "1-1-101", "10", "--estate", "E001" }, 2, "billing pay: --ref REFERENCE is required" },
+          "billing", "billing pay UNIT YUAN --estate E --ref PAYMENT_REF" },
+        { { { "billing", "statement", "1-1-101" }, 2, "billing statement: --estate E is required" }, "billing",
+          "billing statement UNIT --estate E" },
+        { { { "billing", "schedule", "--from", "2026-01-01", "--rate", "a:1" }, 2,
+            "billing schedule: --estate E is required" }, "billing", "billing schedule --estate E --from YYYY-MM-DD" },
+        { { { "staff", "rota", "W01", "daily" }, 2, "staff rota: --estate E is required" }, "staff",
+          "staff rota STAFF ROTA... --estate E" },
+        { { { "order", "pause", "X" }, 2, "order pause: --reason owner, parts or other is required" }, "order pause",
+          "order pause ORDER --reason owner|parts|other" },
+        { { { "order", "transfer", "X", "why" }, 2, "order transfer: --to DEPARTMENT is required" }, "order transfer",
+          "order transfer ORDER --to DEPARTMENT" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        h_ctl_case_t one [2] = { cases [i].run, { { NULL }, 0, NULL } };
+        h_ctl_cases (s_config, one);
+        assert_int_equal (s_ctl (cases [i].command, "--help"), 0);
+        if (!strstr (s_out, cases [i].synopsis))
+            fail_msg ("kefuctl %s --help does not show '%s':\n%s", cases [i].command, cases [i].synopsis, s_out);
+    }
+    //  --scope stands in for --estate: this one goes on, to a daemon that is not there.
+    static const h_ctl_case_t scoped [] = {
+        { { "--scope", "E001", "report", "daily" }, 1, "kefu-survey is not running" },
+        { { "--scope", "E001", "file", "--unit", "1-1-101", "--name", "a", "--phone", "13800000000", "--type",
+            "repair", "--channel", "phone", "--category", "other", "text" }, 1, "kefu-intake is not running" },
+        { { NULL }, 0, NULL }
+    };
+    h_ctl_cases (s_config, scoped);
+    assert_int_equal (s_entries (s_run_dir), 0);
+}
+
 int
 main (void)
 {
@@ -180,6 +246,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_every_command_help, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_options_given_twice, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_negative_numbers_are_operands, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_required_options, kf_test_dir_setup, h_teardown),
     };
     return cmocka_run_group_tests_name ("kefuctl", tests, NULL, NULL);
 }
