@@ -1110,8 +1110,8 @@ s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     kf_err_t err;
     if (kf_ref_check ("payment_ref", q->payment_ref, S_REF_MAX, &err))
         return S_BAD ("%s", err.text);
-    if (q->amount_fen <= 0 || q->amount_fen > BILLING_AMOUNT_MAX)
-        return S_BAD ("the amount is more than ¥0 and at most ¥100,000,000");
+    if (kf_fen_check_positive (q->amount_fen, BILLING_AMOUNT_MAX, &err))
+        return S_BAD ("%s", err.text);
     if (q->method && kf_text_check ("method", q->method, 20, &err))
         return S_BAD ("%s", err.text);
     uint64_t hash = kf_codec_digest (&q->base);
@@ -1208,8 +1208,8 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
     if (kf_ref_check ("payment_ref", q->payment_ref, S_REF_MAX, &err)
     ||  kf_ref_check ("refund_ref", q->refund_ref, S_REF_MAX, &err))
         return S_BAD ("%s", err.text);
-    if (q->amount_fen <= 0 || q->amount_fen > BILLING_AMOUNT_MAX)
-        return S_BAD ("the amount is more than ¥0 and at most ¥100,000,000");
+    if (kf_fen_check_positive (q->amount_fen, BILLING_AMOUNT_MAX, &err))
+        return S_BAD ("%s", err.text);
     if (kf_text_check ("reason", q->reason, 200, &err))
         return S_BAD ("a refund needs a reason: %s", err.text);
     kf_key_t refund_key, payment_key;

@@ -2,6 +2,7 @@
 #include "dispatch.h"
 #include "kf_commands.h"
 #include "kf_field.h"
+#include "kf_money.h"
 #include "kf_page.h"
 #include "kf_rota.h"
 #include "kf_summary.h"
@@ -1161,8 +1162,8 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
                     return S_BAD ("material %zu needs a name, a quantity of at least 1 and a price of 0 to %" PRId64 " fen",
                                   i + 1, DISPATCH_AMOUNT_MAX);
             }
-            if (c->paid_service && (c->amount_fen < 1 || c->amount_fen > DISPATCH_AMOUNT_MAX))
-                return S_BAD ("a paid service needs its amount: 1 to %" PRId64 " fen", DISPATCH_AMOUNT_MAX);
+            if (c->paid_service && kf_fen_check_positive (c->amount_fen, DISPATCH_AMOUNT_MAX, &err))
+                return S_BAD ("a paid service: %s", err.text);
             if (!c->paid_service && c->amount_fen != 0)
                 return S_BAD ("an amount is charged only for a paid service (--paid)");
             completed = (Kf__OrderCompleted *) kf_arena_message (arena, &kf__order_completed__descriptor);

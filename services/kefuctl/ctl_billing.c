@@ -450,8 +450,11 @@ s_billing (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "%s: --ref REFERENCE is required (the payment's or refund's own reference)",
                          command);
     int64_t fen;
+    kf_err_t err;
     if (s_fen (command, "amount", argv [first + 1], &fen))
         return CTL_USAGE;
+    if (kf_fen_check_positive (fen, KF_FEN_MAX, &err))
+        return ctl_fail (CTL_USAGE, "%s: %s", command, err.text);
     if (strcmp (action, "pay") == 0) {
         Kf__Pay pay = KF__PAY__INIT;
         pay.estate = (char *) estate;

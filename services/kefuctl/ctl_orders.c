@@ -272,10 +272,8 @@ s_step_option (ctl_t *ctl, int option, const char *value, void *arg)
             return 0;
         }
         case 'p':
-            if (kf_fen_parse (value, &a->amount_fen, &err))
+            if (kf_fen_parse (value, &a->amount_fen, &err) || kf_fen_check_positive (a->amount_fen, KF_FEN_MAX, &err))
                 return ctl_fail (-1, "order complete: --paid: %s", err.text);
-            if (a->amount_fen <= 0)
-                return ctl_fail (-1, "order complete: --paid: the amount must be more than 0");
             a->paid = true;
             return 0;
         case 'M':

@@ -143,6 +143,10 @@ test_import_and_run_three_estates (void **state)
     CTL_OK ("units", "--estate", "E001");
     assert_non_null (strstr (s_out, "3 of 3 units"));
     assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "2026-13"), 2);
+    assert_int_equal (CTL ("billing", "pay", "1-1-101", "-5", "--ref", "neg", "--estate", "E001"), 2);
+    assert_non_null (strstr (s_err, "billing pay: the amount must be a positive number of yuan, not -5.00"));
+    assert_int_equal (CTL ("billing", "pay", "1-1-101", "0", "--ref", "zero", "--estate", "E001"), 2);
+    assert_non_null (strstr (s_err, "billing pay: the amount must be a positive number of yuan, not 0.00"));
     assert_int_equal (CTL ("billing", "run", "--period", "2026-11"), 2);
     assert_int_equal (CTL ("--scope", "E002", "billing", "run", "--estate", "E001", "--period", "2026-11"), 1);
 }

@@ -164,7 +164,12 @@ test_negative_numbers_are_operands (void **state)
     static const h_ctl_case_t cases [] = {
         { { "billing", "pay", "1-1-102", "-5.x", "--ref", "r1", "--estate", "E001" }, 2,
           "billing pay: amount: '-5.x' is not an amount in yuan" },
-        { { "order", "complete", "X", "--paid", "-5" }, 2, "order complete: --paid:" },
+        { { "order", "complete", "X", "--paid", "-5" }, 2,
+          "order complete: --paid: the amount must be a positive number of yuan, not -5.00" },
+        { { "billing", "pay", "1-1-102", "-5", "--ref", "r1", "--estate", "E001" }, 2,
+          "billing pay: the amount must be a positive number of yuan, not -5.00" },
+        { { "billing", "refund", "WX1", "-0.5", "--ref", "r2", "--estate", "E001", "why" }, 2,
+          "billing refund: the amount must be a positive number of yuan, not -0.50" },
         { { "list", "-x" }, 2, "list: unknown option -x" },
         { { NULL }, 0, NULL }
     };

@@ -501,6 +501,11 @@ test_payments_oldest_first_with_credit (void **state)
     assert_int_equal (s_statement ("1-1-101")->balance_fen, 14066);   //  November open again
     assert_int_equal (s_pay ("9-9-9", 100, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
     assert_int_equal (s_pay ("1-1-101", 0, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "the amount must be a positive number of yuan, not 0.00");
+    assert_int_equal (s_pay ("1-1-101", -500, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "the amount must be a positive number of yuan, not -5.00");
+    assert_int_equal (s_pay ("1-1-101", BILLING_AMOUNT_MAX + 1, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "the amount must be at most ¥100000000.00");
     assert_int_equal (s_pay ("1-1-101", 100, "has space"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
 }
 
