@@ -997,6 +997,22 @@ s_run_units (s_run_t *r)
     return done ? 1 : 0;
 }
 
+//  The estate's local date now: yyyymmdd.
+static uint32_t
+s_today (const s_estate_t *e, int64_t now_ms)
+{
+    return kf_day_to_yyyymmdd (kf_local_day (now_ms, e->estate->utc_offset_min));
+}
+
+//  The month after the estate's current one: yyyymm. Notices are issued at
+//  most that far ahead, so a mistyped year bills no one.
+static uint32_t
+s_next_month (const s_estate_t *e, int64_t now_ms)
+{
+    uint32_t month = s_today (e, now_ms) / 100;
+    return month % 100 == 12 ? (month / 100 + 1) * 100 + 1 : month + 1;
+}
+
 static int
 s_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
        kf_arena_t *arena)
@@ -1010,6 +1026,10 @@ s_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     uint32_t period = q->period;
     if (period / 100 < 2000 || period / 100 > 2999 || period % 100 < 1 || period % 100 > 12)
         return S_BAD ("period %u is not a month (yyyymm)", period);
+    uint32_t next = s_next_month (e, now_ms);
+    if (period > next)
+        return S_BAD ("period %04u-%02u is after next month (%04u-%02u): notices are issued at most a month ahead",
+                      period / 100, period % 100, next / 100, next % 100);
     s_run_t r = {
         .self = self, .txn = txn, .now_ms = now_ms, .estate = e, .period = period, .arena = arena,
         .scratch = self->scratch,
@@ -1545,12 +1565,6 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
 }
 
 //  ---- arrears: once a local day per estate ------------------------------------------------------------
-
-static uint32_t
-s_today (const s_estate_t *e, int64_t now_ms)
-{
-    return kf_day_to_yyyymmdd (kf_local_day (now_ms, e->estate->utc_offset_min));
-}
 
 static Kf__ArrearsDay *
 s_arrears_day (billing_t *self, kf_txn_t *txn, const s_estate_t *e, kf_arena_t *arena)

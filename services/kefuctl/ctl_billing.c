@@ -4,6 +4,7 @@
 #include "kf_money.h"
 #include "kf_time.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -22,15 +23,16 @@ s_money (int64_t fen, char *buf, size_t size)
     return kf_fen_format (fen, buf, size);
 }
 
-//  "2026-11" or "202611" -> 202611.
+//  "2026-11" -> 202611. YYYY-MM only: "2026-1" and "202611" are refused,
+//  so a month is always written one way.
 static int
 s_period (const char *command, const char *text, uint32_t *period)
 {
-    unsigned year, month;
-    char tail;
-    if ((sscanf (text, "%4u-%2u%c", &year, &month, &tail) == 2 || (strlen (text) == 6
-         && sscanf (text, "%4u%2u%c", &year, &month, &tail) == 2)) && year >= 2000 && year <= 2999
-    &&  month >= 1 && month <= 12) {
+    bool digits = strlen (text) == 7 && text [4] == '-';
+    for (int i = 0; digits && i < 7; i++)
+        digits = i == 4 || isdigit ((unsigned char) text [i]);
+    unsigned year = digits ? (unsigned) atoi (text) : 0, month = digits ? (unsigned) atoi (text + 5) : 0;
+    if (year >= 2000 && year <= 2999 && month >= 1 && month <= 12) {
         *period = year * 100 + month;
         return 0;
     }

@@ -412,6 +412,14 @@ test_billing_run_idempotent (void **state)
     assert_int_equal (r->skipped_already_billed, 4);
     assert_string_equal (s_events (), "");
     assert_int_equal (s_statement ("1-1-102")->balance_fen, 50740);
+    //  Next month at most, by the service's clock (a mistyped year bills no one).
+    run.period = 202701;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "period 2027-01 is after next month (2026-12): notices are issued at most "
+                                        "a month ahead");
+    run.period = 203101;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (s_events (), "");
     //  A new rate from December applies from December.
     s_schedule ("E001", 20261201, 250, 400);
     r = s_run ("E001", 202612);
