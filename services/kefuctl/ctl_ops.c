@@ -423,7 +423,9 @@ s_clock (ctl_t *ctl, int argc, char **argv)
                              "one when started with --clock FILE)", action);
         const char *value = argv [first + 1];
         if (*action == 's') {
-            if (kf_time_parse (value, 0, &now, &err) || kf_clock_file_write (file, now, &err))
+            if (kf_clock_time_parse (value, &now, &err))
+                return ctl_fail (CTL_USAGE, "clock set: %s", err.text);
+            if (kf_clock_file_write (file, now, &err))
                 return ctl_fail (CTL_FAILED, "clock set: %s", err.text);
         }
         else {

@@ -177,6 +177,29 @@ test_negative_numbers_are_operands (void **state)
     assert_int_equal (s_entries (s_run_dir), 0);
 }
 
+//  clock set takes what its help says: UTC milliseconds or ISO 8601.
+static void
+test_clock_set (void **state)
+{
+    (void) state;
+    s_write_config ();
+    char clock [256];
+    snprintf (clock, sizeof clock, "%s/clock", kf_test_dir);
+    char *set [] = { "kefuctl", "--config", s_config, "clock", "set", "1772413200000", "--file", clock, NULL };
+    assert_int_equal (h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, set, 20000), 0);
+    assert_non_null (strstr (s_out, "2026-03-02T01:00:00.000Z"));
+    set [5] = "2026-03-02T09:30:00+08:00";
+    assert_int_equal (h_runv_within (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, set, 20000), 0);
+    assert_non_null (strstr (s_out, "2026-03-02T01:30:00.000Z"));
+    static const h_ctl_case_t cases [] = {
+        { { "clock", "set", "next tuesday", "--file", "/nonexistent/clock" }, 2,
+          "clock set: 'next tuesday' is not a time" },
+        { { "clock", "set", "99999999999999999999", "--file", "/nonexistent/clock" }, 2, "is out of range" },
+        { { NULL }, 0, NULL }
+    };
+    h_ctl_cases (s_config, cases);
+}
+
 //  What a command needs and is not given is a wrong command line (exit 2),
 //  and its usage shows it without brackets (as the synopsis here says).
 static void
@@ -252,6 +275,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_options_given_twice, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_negative_numbers_are_operands, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_required_options, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_clock_set, kf_test_dir_setup, h_teardown),
     };
     return cmocka_run_group_tests_name ("kefuctl", tests, NULL, NULL);
 }
