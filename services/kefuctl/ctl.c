@@ -345,7 +345,8 @@ ctl_enum_name (const ProtobufCEnumDescriptor *descriptor, int value)
 int
 ctl_print_json (const ProtobufCMessage *msg)
 {
-    char *json = kf_json_encode (msg);
+    //  An empty list is [], so a script can iterate it: {"staff":[]}, not {}.
+    char *json = kf_json_encode_lists (msg);
     if (!json)
         return ctl_fail (CTL_FAILED, "out of memory");
     puts (json);

@@ -104,7 +104,8 @@ void ctl_request_init (ctl_t *ctl, Kf__Request *request);
 int ctl_enum (const ProtobufCEnumDescriptor *descriptor, const char *option, const char *text, int *value);
 const char *ctl_enum_name (const ProtobufCEnumDescriptor *descriptor, int value);
 
-//  The JSON of a message on stdout, one line.
+//  The JSON of a message on stdout, one line; its repeated fields are
+//  there even when empty ([]).
 int ctl_print_json (const ProtobufCMessage *msg);
 
 //  Local time in an estate's offset (the first estate's when NULL):

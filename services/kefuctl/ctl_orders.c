@@ -491,9 +491,14 @@ s_staff_option (ctl_t *ctl, int option, const char *value, void *arg)
 }
 
 static void
-s_print_staff (ctl_t *ctl, const Kf__Staff *const *staff, size_t count)
+s_print_staff (ctl_t *ctl, const Kf__Staff *const *staff, size_t count, bool on_duty)
 {
     (void) ctl;
+    if (count == 0) {
+        //  A bare header says nothing; this says what was asked.
+        printf ("%s\n", on_duty ? "nobody on shift" : "no staff");
+        return;
+    }
     ctl_table_t *table = ctl_table_new (10, "STAFF", "ESTATE", "NAME", "DEPARTMENT", "ROLE", "ON SHIFT", "ON CALL",
                                         "OPEN", "ROTA", "SKILLS");
     for (size_t i = 0; i < count; i++) {
@@ -580,14 +585,15 @@ s_staff (ctl_t *ctl, int argc, char **argv)
         if (ctl->json)
             ctl_print_json (&reply->staff->base);
         else
-            s_print_staff (ctl, (const Kf__Staff *const *) reply->staff->staff, reply->staff->n_staff);
+            s_print_staff (ctl, (const Kf__Staff *const *) reply->staff->staff, reply->staff->n_staff,
+                           query.on_duty_now);
     }
     else
     if (reply->result_case == KF__REPLY__RESULT_STAFF_MEMBER && rota) {
         if (ctl->json)
             ctl_print_json (&reply->staff_member->base);
         else
-            s_print_staff (ctl, (const Kf__Staff *const *) &reply->staff_member, 1);
+            s_print_staff (ctl, (const Kf__Staff *const *) &reply->staff_member, 1, false);
     }
     else
         rc = ctl_fail (CTL_FAILED, "kefu-dispatch answered with something other than staff");

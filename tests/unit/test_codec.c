@@ -414,6 +414,28 @@ test_json_mapping (void **state)
     kf_codec_free ((ProtobufCMessage **) &import);
 }
 
+//  For scripts, a list's own repeated fields can be written even when empty.
+static void
+test_json_empty_lists (void **state)
+{
+    (void) state;
+    Kf__StaffList list = KF__STAFF_LIST__INIT;
+    char *json = kf_json_encode (&list.base);
+    assert_string_equal (json, "{}");
+    free (json);
+    json = kf_json_encode_lists (&list.base);
+    assert_string_equal (json, "{\"staff\":[]}");
+    free (json);
+    //  Only the message's own: what is inside keeps the canonical form.
+    Kf__Staff one = KF__STAFF__INIT, *staff [] = { &one };
+    one.staff_id = "W01";
+    list.staff = staff;
+    list.n_staff = 1;
+    json = kf_json_encode_lists (&list.base);
+    assert_string_equal (json, "{\"staff\":[{\"staff_id\":\"W01\"}]}");
+    free (json);
+}
+
 static void
 test_json_encodes_invalid_utf8_safely (void **state)
 {
@@ -526,6 +548,7 @@ main (void)
         cmocka_unit_test (test_utf8),
         cmocka_unit_test (test_text_and_ref_checks),
         cmocka_unit_test (test_json_mapping),
+        cmocka_unit_test (test_json_empty_lists),
         cmocka_unit_test (test_json_encodes_invalid_utf8_safely),
         cmocka_unit_test (test_json_rejects),
         cmocka_unit_test (test_json_request_envelopes_commands),
