@@ -128,7 +128,10 @@ INTEG_TESTS  := $(filter $(O)/tests/test_%,$(INTEG_BIN))
 
 $(O)/tests/%: tests/integration/%.c $(LIBKEFU) | $(O)/tests
 	$(call say,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIBKEFU) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) $< $(filter %.o,$^) $(LIBKEFU) -o $@ $(LDLIBS) -lcmocka
+
+# kefuctl's command table, without its main.c: the test runs every command it lists.
+$(O)/tests/test_kefuctl: $(patsubst %.c,$(O)/%.o,$(filter-out %/main.c,$(wildcard services/kefuctl/*.c)))
 
 # ---- benchmarks -------------------------------------------------------------
 BENCH_SRC := $(wildcard tests/bench/*.c)

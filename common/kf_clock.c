@@ -21,17 +21,15 @@ struct _kf_clock_t {
     bool warned;             //  one warning per bad spell, not one per call
 };
 
-//  Parse a clock file's text: integer ms, or an ISO-8601 time; trailing
-//  white space allowed.
-static int
-s_parse (const char *text, int64_t *utc_ms, kf_err_t *err)
+int
+kf_clock_time_parse (const char *text, int64_t *utc_ms, kf_err_t *err)
 {
     char buf [64];
     size_t n = strlen (text);
     while (n > 0 && isspace ((unsigned char) text [n - 1]))
         n--;
     if (n == 0 || n >= sizeof buf)
-        return kf_err_set (err, "clock file holds no time");
+        return kf_err_set (err, "no time");
     memcpy (buf, text, n);
     buf [n] = 0;
     const char *p = buf + (buf [0] == '-');
@@ -42,7 +40,7 @@ s_parse (const char *text, int64_t *utc_ms, kf_err_t *err)
         errno = 0;
         long long v = strtoll (buf, NULL, 10);
         if (errno)
-            return kf_err_set (err, "clock file time '%s' is out of range", buf);
+            return kf_err_set (err, "time '%s' is out of range", buf);
         *utc_ms = v;
         return 0;
     }
@@ -59,7 +57,7 @@ kf_clock_file_read (const char *path, int64_t *utc_ms, kf_err_t *err)
     size_t n = fread (text, 1, sizeof text - 1, file);
     fclose (file);
     text [n] = 0;
-    if (s_parse (text, utc_ms, err))
+    if (kf_clock_time_parse (text, utc_ms, err))
         return kf_err_prefix (err, "%s: ", path);
     return 0;
 }

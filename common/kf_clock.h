@@ -28,6 +28,11 @@ bool kf_clock_is_file (kf_clock_t *self);
 //  The file of a file clock, else NULL.
 const char *kf_clock_path (kf_clock_t *self);
 
+//  A time as a clock file holds it, and as people give one: UTC
+//  milliseconds ("1772413200000"), or an ISO-8601 time; trailing white
+//  space allowed.
+int kf_clock_time_parse (const char *text, int64_t *utc_ms, kf_err_t *err);
+
 //  Operations on a clock file (kefuctl clock, tests). Writes are atomic
 //  (temporary file, fsync, rename), so a reader never sees half a time.
 int kf_clock_file_read (const char *path, int64_t *utc_ms, kf_err_t *err);

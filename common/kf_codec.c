@@ -78,13 +78,33 @@ kf_utf8_valid (const char *text, size_t size)
     return true;
 }
 
+//  Characters in the first `bytes` bytes of valid UTF-8 text.
+static size_t
+s_chars (const char *text, size_t bytes)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < bytes; i++)
+        n += ((unsigned char) text [i] & 0xC0) != 0x80;
+    return n;
+}
+
 size_t
 kf_utf8_length (const char *text)
 {
-    size_t n = 0;
-    for (const unsigned char *s = (const unsigned char *) text; *s; s++)
-        n += (*s & 0xC0) != 0x80;
-    return n;
+    return s_chars (text, strlen (text));
+}
+
+long
+kf_text_control_at (const char *text, uint32_t *code_point)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    for (size_t i = 0; s [i]; i++)
+        if (s [i] < 0x20 || s [i] == 0x7f || (s [i] == 0xC2 && s [i + 1] >= 0x80 && s [i + 1] <= 0x9f)) {
+            //  C1 controls are U+0080..U+009F: 0xC2 then 0x80..0x9F.
+            *code_point = s [i] == 0xC2 ? s [i + 1] : s [i];
+            return (long) i;
+        }
+    return -1;
 }
 
 //  ---- validation plans -----------------------------------------------------
@@ -161,11 +181,14 @@ s_plan (const ProtobufCMessageDescriptor *d)
     return NULL;
 }
 
-static int s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err);
+//  `commands`: strings must also be free of control characters (see
+//  kf_codec_validate_command).
+static int s_validate (const ProtobufCMessage *msg, int depth, bool commands, kf_err_t *err);
 
 //  Every value of one present field.
 static int
-s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, int depth, kf_err_t *err)
+s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, int depth, bool commands,
+                  kf_err_t *err)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     {
@@ -191,6 +214,11 @@ s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f
                                            len, KF_CODEC_MAX_STRING);
                     if (s && !kf_utf8_valid (s, len))
                         return kf_err_set (err, "%s.%s: not valid UTF-8", d->name, f->name);
+                    uint32_t cp;
+                    long at = commands && s ? kf_text_control_at (s, &cp) : -1;
+                    if (at >= 0)
+                        return kf_err_set (err, "%s.%s may not contain control characters (U+%04X at character %zu)",
+                                           d->name, f->name, (unsigned) cp, s_chars (s, (size_t) at) + 1);
                     break;
                 }
                 case PROTOBUF_C_TYPE_BYTES: {
@@ -203,7 +231,7 @@ s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f
                 }
                 case PROTOBUF_C_TYPE_MESSAGE: {
                     const ProtobufCMessage *sub = *(ProtobufCMessage *const *) value;
-                    if (sub && s_validate (sub, depth + 1, err))
+                    if (sub && s_validate (sub, depth + 1, commands, err))
                         return -1;
                     break;
                 }
@@ -216,7 +244,7 @@ s_validate_field (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f
 }
 
 static int
-s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err)
+s_validate (const ProtobufCMessage *msg, int depth, bool commands, kf_err_t *err)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     if (depth > S_MAX_DEPTH)
@@ -226,18 +254,18 @@ s_validate (const ProtobufCMessage *msg, int depth, kf_err_t *err)
         //  A type outside the schema table: walk it all.
         for (unsigned i = 0; i < d->n_fields; i++)
             if (kf_field_present (msg, &d->fields [i])
-            &&  s_validate_field (msg, &d->fields [i], depth, err))
+            &&  s_validate_field (msg, &d->fields [i], depth, commands, err))
                 return -1;
         return 0;
     }
     for (unsigned i = 0; i < plan->n_fields; i++)
         if (kf_field_present (msg, plan->fields [i])
-        &&  s_validate_field (msg, plan->fields [i], depth, err))
+        &&  s_validate_field (msg, plan->fields [i], depth, commands, err))
             return -1;
     for (unsigned k = 0; k < plan->n_oneofs; k++) {
         uint32_t which = *(const uint32_t *) ((const char *) msg + plan->oneofs [k]);
         const ProtobufCFieldDescriptor *f = which ? protobuf_c_message_descriptor_get_field (d, which) : NULL;
-        if (f && s_validate_field (msg, f, depth, err))
+        if (f && s_validate_field (msg, f, depth, commands, err))
             return -1;
     }
     return 0;
@@ -247,7 +275,14 @@ int
 kf_codec_validate (const ProtobufCMessage *msg, kf_err_t *err)
 {
     assert (msg);
-    return s_validate (msg, 0, err);
+    return s_validate (msg, 0, false, err);
+}
+
+int
+kf_codec_validate_command (const ProtobufCMessage *msg, kf_err_t *err)
+{
+    assert (msg);
+    return s_validate (msg, 0, true, err);
 }
 
 //  ---- arenas ----------------------------------------------------------------
@@ -492,15 +527,42 @@ kf_codec_digest (const ProtobufCMessage *msg)
     return hash;
 }
 
-bool
-kf_text_valid (const char *text, size_t max_chars)
+int
+kf_text_check (const char *field, const char *text, size_t max_chars, kf_err_t *err)
 {
-    if (!text || !kf_utf8_valid (text, strlen (text)))
-        return false;
+    assert (field);
     bool blank = true;
-    for (const char *c = text; *c && blank; c++)
+    for (const char *c = text; c && *c && blank; c++)
         blank = *c == ' ' || (*c >= '\t' && *c <= '\r');
-    return !blank && kf_utf8_length (text) <= max_chars;
+    if (blank)
+        return kf_err_set (err, "%s is required (1 to %zu characters)", field, max_chars);
+    if (!kf_utf8_valid (text, strlen (text)))
+        return kf_err_set (err, "%s is not valid UTF-8", field);
+    uint32_t cp;
+    long at = kf_text_control_at (text, &cp);
+    if (at >= 0)
+        return kf_err_set (err, "%s may not contain control characters (U+%04X at character %zu)", field,
+                           (unsigned) cp, s_chars (text, (size_t) at) + 1);
+    size_t chars = kf_utf8_length (text);
+    if (chars > max_chars)
+        return kf_err_set (err, "%s is too long (%zu characters, at most %zu)", field, chars, max_chars);
+    return 0;
+}
+
+int
+kf_ref_check (const char *field, const char *ref, size_t max_chars, kf_err_t *err)
+{
+    assert (field);
+    size_t n = ref ? strlen (ref) : 0;
+    if (n == 0)
+        return kf_err_set (err, "%s is required (1 to %zu characters)", field, max_chars);
+    for (size_t i = 0; i < n; i++)
+        if (ref [i] <= ' ' || ref [i] > '~' || ref [i] == '|')
+            return kf_err_set (err, "%s may contain only printable ASCII characters other than space and '|' "
+                               "(character %zu is not)", field, i + 1);
+    if (n > max_chars)
+        return kf_err_set (err, "%s is too long (%zu characters, at most %zu)", field, n, max_chars);
+    return 0;
 }
 
 bool

@@ -33,6 +33,13 @@ ProtobufCMessage *kf_codec_unpack (const ProtobufCMessageDescriptor *descriptor,
 //  naming the field: "kf.TicketFiled.type: 99 is not a kf.TicketType".
 int kf_codec_validate (const ProtobufCMessage *msg, kf_err_t *err);
 
+//  kf_codec_validate for a command from people (a kf.Request): every
+//  string, however deep, must also be free of control characters
+//  (kf_text_control_at), so no command of any service stores a value that
+//  would split a table or a log line. Stored records and events are not
+//  held to this: what an older build accepted must still decode.
+int kf_codec_validate_command (const ProtobufCMessage *msg, kf_err_t *err);
+
 //  Free a message from kf_codec_unpack or kf_json_decode; nulls the pointer.
 void kf_codec_free (ProtobufCMessage **msg_p);
 
@@ -80,9 +87,24 @@ size_t kf_utf8_decode (const char *text, size_t size, uint32_t *code_point);
 bool kf_utf8_valid (const char *text, size_t size);
 //  Code points in a valid UTF-8 string ("at most 2,000 characters").
 size_t kf_utf8_length (const char *text);
-//  Text for people: present, well-formed, not only blanks, at most
-//  max_chars characters.
-bool kf_text_valid (const char *text, size_t max_chars);
+//  The first control character in valid UTF-8 text (C0, DEL or C1: a
+//  newline, a tab, an escape...): its offset in bytes and, in *code_point,
+//  the character; -1 when there is none.
+long kf_text_control_at (const char *text, uint32_t *code_point);
+
+//  Text for people, as every service checks it: present and not only
+//  blanks, well-formed, no control characters (a newline splits the tables
+//  and logs that show the text), at most max_chars characters. 0, or -1
+//  with the reason naming `field`: "description is required (1 to 2000
+//  characters)", "reporter_name is too long (65 characters, at most 64)",
+//  "note may not contain control characters (U+000A at character 3)".
+int kf_text_check (const char *field, const char *text, size_t max_chars, kf_err_t *err);
+
+//  A reference the caller chooses (an idempotency key, a payment's
+//  reference): 1 to max_chars printable ASCII characters, no spaces and no
+//  '|' (it becomes part of a store key). 0, or -1 with the reason naming
+//  `field`, as kf_text_check.
+int kf_ref_check (const char *field, const char *ref, size_t max_chars, kf_err_t *err);
 
 //  A unit of an estate: building-unit-room, three parts of 1-8 letters or
 //  digits ("3-2-1502").

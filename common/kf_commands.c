@@ -213,6 +213,12 @@ s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
             kf_reply_error (&p->reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena,
                             "malformed request: %s", err.text);
         }
+        else
+        if (kf_codec_validate_command (&p->request->base, &err)) {
+            //  Decoded, so the reply names the request; no handler sees it.
+            kf_reply_error (&p->reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena, "%s", err.text);
+            p->request = NULL;
+        }
     }
     if (self->pending_len == 0)
         return 0;

@@ -7,7 +7,10 @@
     Replies are sent only after the commit, so an acknowledged request is
     on disk. A storage failure fails the batch: every request of it is
     answered UNAVAILABLE with the reason, and nothing of it was written.
-    A frame that is not a Request is answered BAD_REQUEST.
+    A frame that is not a Request is answered BAD_REQUEST, and so is a
+    Request with a control character in any of its strings: every command
+    of every service is refused a newline in a name before its handler
+    sees it (kf_codec_validate_command).
 
     Clients may be DEALER or REQ: whatever frames come before the request
     (identity, empty delimiter) go back before the reply.

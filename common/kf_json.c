@@ -133,7 +133,7 @@ s_encode_string (s_buf_t *b, const char *s)
     s_put (b, "\"", 1);
 }
 
-static void s_encode_message (s_buf_t *b, const ProtobufCMessage *msg);
+static void s_encode_message (s_buf_t *b, const ProtobufCMessage *msg, bool lists);
 
 static void
 s_encode_value (s_buf_t *b, const ProtobufCFieldDescriptor *f, const void *v)
@@ -186,7 +186,7 @@ s_encode_value (s_buf_t *b, const ProtobufCFieldDescriptor *f, const void *v)
         case PROTOBUF_C_TYPE_MESSAGE: {
             const ProtobufCMessage *sub = *(ProtobufCMessage *const *) v;
             if (sub)
-                s_encode_message (b, sub);
+                s_encode_message (b, sub, false);
             else
                 s_puts (b, "{}");
             break;
@@ -194,15 +194,16 @@ s_encode_value (s_buf_t *b, const ProtobufCFieldDescriptor *f, const void *v)
     }
 }
 
+//  `lists`: the message's own repeated fields are written even when empty.
 static void
-s_encode_message (s_buf_t *b, const ProtobufCMessage *msg)
+s_encode_message (s_buf_t *b, const ProtobufCMessage *msg, bool lists)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     bool first = true;
     s_put (b, "{", 1);
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields [i];
-        if (!kf_field_present (msg, f))
+        if (!kf_field_present (msg, f) && !(lists && f->label == PROTOBUF_C_LABEL_REPEATED))
             continue;
         if (!first)
             s_put (b, ",", 1);
@@ -225,17 +226,29 @@ s_encode_message (s_buf_t *b, const ProtobufCMessage *msg)
     s_put (b, "}", 1);
 }
 
-char *
-kf_json_encode (const ProtobufCMessage *msg)
+static char *
+s_encode (const ProtobufCMessage *msg, bool lists)
 {
     assert (msg);
     s_buf_t b = { 0 };
-    s_encode_message (&b, msg);
+    s_encode_message (&b, msg, lists);
     if (b.oom) {
         free (b.data);
         return NULL;
     }
     return b.data;
+}
+
+char *
+kf_json_encode (const ProtobufCMessage *msg)
+{
+    return s_encode (msg, false);
+}
+
+char *
+kf_json_encode_lists (const ProtobufCMessage *msg)
+{
+    return s_encode (msg, true);
 }
 
 //  ---- decoding -------------------------------------------------------------

@@ -27,6 +27,11 @@
 //  is always valid JSON.
 char *kf_json_encode (const ProtobufCMessage *msg);
 
+//  The same, but the message's own repeated fields are written even when
+//  empty: a list with nothing in it is {"staff":[]}, not {}, for scripts
+//  that iterate it. Nested messages are as kf_json_encode writes them.
+char *kf_json_encode_lists (const ProtobufCMessage *msg);
+
 //  Parse `size` bytes of JSON (an object) into a new message of the given
 //  type; free it with kf_codec_free. NULL with a one-line reason on error.
 ProtobufCMessage *kf_json_decode (const ProtobufCMessageDescriptor *descriptor,

@@ -50,6 +50,34 @@ kf_log_enabled (kf_log_level_t level)
     return level <= s_level;
 }
 
+//  A log line is one line whatever the values it prints hold: a name with
+//  a newline, a terminal escape. Control characters are written as \n, \r,
+//  \t or \xNN. Copies text into out (at most size - 1 bytes, cut where
+//  the next one does not fit) and returns the length written.
+static size_t
+s_escape (const char *text, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++) {
+        char esc [8];
+        if (*c >= 0x20 && *c != 0x7f) {
+            esc [0] = (char) *c;
+            esc [1] = 0;
+        }
+        else
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            snprintf (esc, sizeof esc, "\\%c", *c == '\n' ? 'n' : *c == '\r' ? 'r' : 't');
+        else
+            snprintf (esc, sizeof esc, "\\x%02x", *c);
+        size_t len = strlen (esc);
+        if (n + len >= size)
+            break;
+        memcpy (out + n, esc, len);
+        n += len;
+    }
+    return n;
+}
+
 void
 kf_log_v (kf_log_level_t level, const char *format, va_list args)
 {
@@ -76,13 +104,10 @@ kf_log_v (kf_log_level_t level, const char *format, va_list args)
     }
     if (n < 0 || (size_t) n >= sizeof line)
         n = 0;
-    int m = vsnprintf (line + n, sizeof line - (size_t) n - 1, format, args);
-    size_t len = (size_t) n + (m < 0 ? 0 : (size_t) m);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
-    for (size_t i = (size_t) n; i < len; i++)
-        if (line [i] == '\n')
-            line [i] = ' ';
+    char text [sizeof line];
+    if (vsnprintf (text, sizeof text, format, args) < 0)
+        text [0] = 0;
+    size_t len = s_escape (text, line + n, sizeof line - (size_t) n - 1) + (size_t) n;
     line [len++] = '\n';
     ssize_t rc = write (STDERR_FILENO, line, len);
     (void) rc;

@@ -1,7 +1,8 @@
 /*  kf_log — levelled logging to stderr, and the one-line error that every
     fallible call of libkefu fills in.
 
-    Lines carry the daemon's name. Under systemd (JOURNAL_STREAM set) each line
+    Lines carry the daemon's name. A line is never split by what it prints:
+    control characters in it are escaped (\n, \t, \x1b). Under systemd (JOURNAL_STREAM set) each line
     starts with a syslog priority "<N>" so journald records the level; on a
     terminal it starts with an ISO time and a level letter instead.
 */

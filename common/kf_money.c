@@ -43,6 +43,18 @@ kf_fen_parse (const char *text, int64_t *fen, kf_err_t *err)
     return 0;
 }
 
+int
+kf_fen_check_positive (int64_t fen, int64_t max, kf_err_t *err)
+{
+    char text [32];
+    if (fen <= 0)
+        return kf_err_set (err, "the amount must be a positive number of yuan, not %s",
+                           kf_fen_format (fen, text, sizeof text));
+    if (fen > max)
+        return kf_err_set (err, "the amount must be at most ¥%s", kf_fen_format (max, text, sizeof text));
+    return 0;
+}
+
 const char *
 kf_fen_format (int64_t fen, char *buf, size_t size)
 {

@@ -13,6 +13,17 @@
 # On several hosts, systemd does this job (deploy/systemd/).
 set -u
 
+# A script that starts this one in the background (supervise.sh &) hands it
+# SIGINT ignored, and bash can neither trap nor reset a signal that was
+# ignored when it started: Ctrl-C or kill -INT would never stop it. So when
+# INT or TERM arrives ignored, start again under env --default-signal
+# (coreutils 8.31 and later), which puts them back before bash starts. Only
+# once: were they still ignored then, it would carry on as before.
+if [ -z "${KEFU_SUPERVISE_SIGNALS:-}" ] && [ -n "$(trap -p INT TERM)" ]; then
+    KEFU_SUPERVISE_SIGNALS=reset exec env --default-signal=INT,TERM "$BASH" "$0" "$@"
+fi
+unset KEFU_SUPERVISE_SIGNALS
+
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
     echo "usage: $0 BIN_DIR CONFIG [CLOCK_FILE]" >&2
     exit 2

@@ -470,8 +470,8 @@ s_unit_line (s_import_t *im, const char *estate, char *line, int number)
                   v [C_AREA]);
         return NULL;
     }
-    if (*v [C_NAME] && !kf_text_valid (v [C_NAME], 100)) {
-        s_reject (im, number, "owner_name is not 1 to 100 characters of UTF-8");
+    if (*v [C_NAME] && kf_text_check ("owner_name", v [C_NAME], 100, &err)) {
+        s_reject (im, number, "%s", err.text);
         return NULL;
     }
     if (*v [C_PHONE] && !kf_phone_valid (v [C_PHONE])) {
@@ -723,10 +723,13 @@ s_set_schedule (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__
     }
     if (f->parking_fen_per_space < 0 || f->parking_fen_per_space > 1000000)
         return S_BAD ("parking is not 0 to ¥10,000 a space");
-    for (size_t i = 0; i < f->n_fixed_items; i++)
-        if (!f->fixed_items [i]->name || !kf_text_valid (f->fixed_items [i]->name, 50)
-        ||  f->fixed_items [i]->amount_fen < 0 || f->fixed_items [i]->amount_fen > 1000000)
-            return S_BAD ("fixed item %zu needs a name (1 to 50 characters) and 0 to ¥10,000 a month", i + 1);
+    for (size_t i = 0; i < f->n_fixed_items; i++) {
+        kf_err_t err;
+        if (kf_text_check ("name", f->fixed_items [i]->name, 50, &err))
+            return S_BAD ("fixed item %zu: %s", i + 1, err.text);
+        if (f->fixed_items [i]->amount_fen < 0 || f->fixed_items [i]->amount_fen > 1000000)
+            return S_BAD ("fixed item %zu: the amount is 0 to ¥10,000 a month", i + 1);
+    }
     if (f->vacant_discount_percent > 100)
         return S_BAD ("vacant_discount_percent is 0 to 100");
     kf_key_t key;
@@ -994,6 +997,22 @@ s_run_units (s_run_t *r)
     return done ? 1 : 0;
 }
 
+//  The estate's local date now: yyyymmdd.
+static uint32_t
+s_today (const s_estate_t *e, int64_t now_ms)
+{
+    return kf_day_to_yyyymmdd (kf_local_day (now_ms, e->estate->utc_offset_min));
+}
+
+//  The month after the estate's current one: yyyymm. Notices are issued at
+//  most that far ahead, so a mistyped year bills no one.
+static uint32_t
+s_next_month (const s_estate_t *e, int64_t now_ms)
+{
+    uint32_t month = s_today (e, now_ms) / 100;
+    return month % 100 == 12 ? (month / 100 + 1) * 100 + 1 : month + 1;
+}
+
 static int
 s_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
        kf_arena_t *arena)
@@ -1007,6 +1026,10 @@ s_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     uint32_t period = q->period;
     if (period / 100 < 2000 || period / 100 > 2999 || period % 100 < 1 || period % 100 > 12)
         return S_BAD ("period %u is not a month (yyyymm)", period);
+    uint32_t next = s_next_month (e, now_ms);
+    if (period > next)
+        return S_BAD ("period %04u-%02u is after next month (%04u-%02u): notices are issued at most a month ahead",
+                      period / 100, period % 100, next / 100, next % 100);
     s_run_t r = {
         .self = self, .txn = txn, .now_ms = now_ms, .estate = e, .period = period, .arena = arena,
         .scratch = self->scratch,
@@ -1065,18 +1088,6 @@ s_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
 
 //  ---- payments and refunds ---------------------------------------------------------------------
 
-static bool
-s_ref_valid (const char *ref)
-{
-    size_t n = ref ? strlen (ref) : 0;
-    if (n == 0 || n > S_REF_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (ref [i] <= ' ' || ref [i] == '|' || ref [i] == 0x7f)
-            return false;
-    return true;
-}
-
 static const char *
 s_receipt_no (billing_t *self, kf_txn_t *txn, const char *estate, kf_arena_t *arena)
 {
@@ -1116,12 +1127,13 @@ s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     if (!e)
         return -1;
     const char *estate = e->estate->id;
-    if (!s_ref_valid (q->payment_ref))
-        return S_BAD ("payment_ref is 1 to %d printable characters without spaces", S_REF_MAX);
-    if (q->amount_fen <= 0 || q->amount_fen > BILLING_AMOUNT_MAX)
-        return S_BAD ("the amount is more than ¥0 and at most ¥100,000,000");
-    if (q->method && !kf_text_valid (q->method, 20))
-        return S_BAD ("method is 1 to 20 characters");
+    kf_err_t err;
+    if (kf_ref_check ("payment_ref", q->payment_ref, S_REF_MAX, &err))
+        return S_BAD ("%s", err.text);
+    if (kf_fen_check_positive (q->amount_fen, BILLING_AMOUNT_MAX, &err))
+        return S_BAD ("%s", err.text);
+    if (q->method && kf_text_check ("method", q->method, 20, &err))
+        return S_BAD ("%s", err.text);
     uint64_t hash = kf_codec_digest (&q->base);
     kf_key_t key;
     kf_key_make (&key, "s|s", estate, q->payment_ref);
@@ -1212,12 +1224,14 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
     if (!e)
         return -1;
     const char *estate = e->estate->id;
-    if (!s_ref_valid (q->payment_ref) || !s_ref_valid (q->refund_ref))
-        return S_BAD ("payment_ref and refund_ref are 1 to %d printable characters without spaces", S_REF_MAX);
-    if (q->amount_fen <= 0 || q->amount_fen > BILLING_AMOUNT_MAX)
-        return S_BAD ("the amount is more than ¥0 and at most ¥100,000,000");
-    if (!q->reason || !kf_text_valid (q->reason, 200))
-        return S_BAD ("a refund needs a reason (1 to 200 characters)");
+    kf_err_t err;
+    if (kf_ref_check ("payment_ref", q->payment_ref, S_REF_MAX, &err)
+    ||  kf_ref_check ("refund_ref", q->refund_ref, S_REF_MAX, &err))
+        return S_BAD ("%s", err.text);
+    if (kf_fen_check_positive (q->amount_fen, BILLING_AMOUNT_MAX, &err))
+        return S_BAD ("%s", err.text);
+    if (kf_text_check ("reason", q->reason, 200, &err))
+        return S_BAD ("a refund needs a reason: %s", err.text);
     kf_key_t refund_key, payment_key;
     kf_key_make (&refund_key, "s|s", estate, q->refund_ref);
     Kf__PaymentRefunded *known = (Kf__PaymentRefunded *) kf_txn_find_msg_in (txn, self->refunds, &refund_key,
@@ -1551,12 +1565,6 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
 }
 
 //  ---- arrears: once a local day per estate ------------------------------------------------------------
-
-static uint32_t
-s_today (const s_estate_t *e, int64_t now_ms)
-{
-    return kf_day_to_yyyymmdd (kf_local_day (now_ms, e->estate->utc_offset_min));
-}
 
 static Kf__ArrearsDay *
 s_arrears_day (billing_t *self, kf_txn_t *txn, const s_estate_t *e, kf_arena_t *arena)

@@ -3,6 +3,7 @@
 #include "kf_commands.h"
 #include "kf_domain.h"
 #include "kf_field.h"
+#include "kf_money.h"
 #include "kf_page.h"
 #include "kf_rota.h"
 #include "kf_summary.h"
@@ -1092,8 +1093,9 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
     if (request->role == KF__ROLE__ROLE_TECHNICIAN && (!order->staff_id || !actor || strcmp (actor, order->staff_id) != 0))
         return S_FORBIDDEN ("order %s is assigned to %s, not to %s", order->order_no,
                             order->staff_id ? order->staff_id : "nobody", actor ? actor : "you");
-    if (note && !kf_text_valid (note, DISPATCH_TEXT_MAX))
-        return S_BAD ("a note is 1 to %d characters", DISPATCH_TEXT_MAX);
+    kf_err_t err;
+    if (note && kf_text_check ("note", note, DISPATCH_TEXT_MAX, &err))
+        return S_BAD ("%s", err.text);
     Kf__OrderStatus from = order->status;
     char status [32];
     Kf__Envelope event = KF__ENVELOPE__INIT;
@@ -1170,13 +1172,14 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
                 return S_BAD ("at most %d materials", S_MATERIALS_MAX);
             for (size_t i = 0; i < c->n_materials; i++) {
                 const Kf__Material *m = c->materials [i];
-                if (!kf_text_valid (m->name, 100) || m->quantity < 1 || m->unit_price_fen < 0
-                ||  m->unit_price_fen > DISPATCH_AMOUNT_MAX)
+                if (kf_text_check ("name", m->name, 100, &err))
+                    return S_BAD ("material %zu: %s", i + 1, err.text);
+                if (m->quantity < 1 || m->unit_price_fen < 0 || m->unit_price_fen > DISPATCH_AMOUNT_MAX)
                     return S_BAD ("material %zu needs a name, a quantity of at least 1 and a price of 0 to %" PRId64 " fen",
                                   i + 1, DISPATCH_AMOUNT_MAX);
             }
-            if (c->paid_service && (c->amount_fen < 1 || c->amount_fen > DISPATCH_AMOUNT_MAX))
-                return S_BAD ("a paid service needs its amount: 1 to %" PRId64 " fen", DISPATCH_AMOUNT_MAX);
+            if (c->paid_service && kf_fen_check_positive (c->amount_fen, DISPATCH_AMOUNT_MAX, &err))
+                return S_BAD ("a paid service: %s", err.text);
             if (!c->paid_service && c->amount_fen != 0)
                 return S_BAD ("an amount is charged only for a paid service (--paid)");
             completed = (Kf__OrderCompleted *) kf_arena_message (arena, &kf__order_completed__descriptor);
@@ -1239,8 +1242,9 @@ s_transfer (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     if (t->to_department == order->created->department)
         return S_BAD ("order %s is with %s already", order->order_no,
                       kf_enum_short_name (&kf__department__descriptor, t->to_department, department, sizeof department));
-    if (!kf_text_valid (t->reason, DISPATCH_TEXT_MAX))
-        return S_BAD ("a transfer needs its reason (1 to %d characters)", DISPATCH_TEXT_MAX);
+    kf_err_t err;
+    if (kf_text_check ("reason", t->reason, DISPATCH_TEXT_MAX, &err))
+        return S_BAD ("a transfer needs its reason: %s", err.text);
     if (s_orders_made (self, txn, order->created->ticket_no) >= S_TICKET_ORDERS_MAX)
         return S_CONFLICT ("ticket %s has had %d orders: file a new ticket", order->created->ticket_no,
                            S_TICKET_ORDERS_MAX);
@@ -1309,8 +1313,9 @@ s_assign (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *re
                            kf_enum_short_name (&kf__department__descriptor, order->created->department, status, sizeof status));
     if (order->staff_id && s_held (order) && strcmp (order->staff_id, staff->staff_id) == 0)
         return S_CONFLICT ("order %s is with %s already", order->order_no, staff->staff_id);
-    if (a->reason && *a->reason && !kf_text_valid (a->reason, DISPATCH_TEXT_MAX))
-        return S_BAD ("a reason is 1 to %d characters", DISPATCH_TEXT_MAX);
+    kf_err_t err;
+    if (a->reason && *a->reason && kf_text_check ("reason", a->reason, DISPATCH_TEXT_MAX, &err))
+        return S_BAD ("%s", err.text);
     const char *actor = request->actor && *request->actor ? request->actor : NULL;
     if (s_assign_to (self, txn, now_ms, order, staff->staff_id, staff->name, KF__ASSIGNED_BY__ASSIGNED_BY_MANUAL,
                      a->reason, NULL, actor, arena))

@@ -218,8 +218,9 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
         return S_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
     if (!f->unit || !kf_unit_valid (f->unit))
         return S_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit ? f->unit : "");
-    if (!kf_text_valid (f->reporter_name, S_NAME_MAX))
-        return S_BAD ("reporter_name is required (1 to %d characters)", S_NAME_MAX);
+    kf_err_t err;
+    if (kf_text_check ("reporter_name", f->reporter_name, S_NAME_MAX, &err))
+        return S_BAD ("%s", err.text);
     if (!f->reporter_phone || !kf_phone_valid (f->reporter_phone))
         return S_BAD ("reporter_phone '%s' is not a phone number (5 to 20 digits, optional leading +)",
                       f->reporter_phone ? f->reporter_phone : "");
@@ -229,8 +230,8 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
         return S_BAD ("channel is required (counter, phone, on_site_visit, app_web, hotline or suggestion_box)");
     if (!kf_enum_known (&kf__category__descriptor, f->has_category, f->category))
         return S_BAD ("category is required (e.g. water_leak, lift, noise, other)");
-    if (!f->description || !kf_text_valid (f->description, INTAKE_TEXT_MAX))
-        return S_BAD ("description is required (1 to %d characters)", INTAKE_TEXT_MAX);
+    if (kf_text_check ("description", f->description, INTAKE_TEXT_MAX, &err))
+        return S_BAD ("%s", err.text);
     if (f->n_photo_urls > S_PHOTOS_MAX)
         return S_BAD ("at most %d photos", S_PHOTOS_MAX);
     for (size_t i = 0; i < f->n_photo_urls; i++) {
@@ -246,12 +247,8 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
     for (size_t i = 0; i < f->n_hazards; i++)
         if (!kf_enum_known (&kf__hazard__descriptor, true, f->hazards [i]))
             return S_BAD ("hazards: %d is not a hazard", f->hazards [i]);
-    size_t key = f->idempotency_key ? strlen (f->idempotency_key) : 0;
-    if (key == 0 || key > S_KEY_MAX)
-        return S_BAD ("idempotency_key is required (1 to %d printable characters)", S_KEY_MAX);
-    for (size_t i = 0; i < key; i++)
-        if (f->idempotency_key [i] < 0x21 || f->idempotency_key [i] > 0x7e)
-            return S_BAD ("idempotency_key is required (1 to %d printable characters)", S_KEY_MAX);
+    if (kf_ref_check ("idempotency_key", f->idempotency_key, S_KEY_MAX, &err))
+        return S_BAD ("%s", err.text);
     return 0;
 }
 
@@ -521,8 +518,9 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     Kf__Ticket *ticket = s_load (self, txn, request, ticket_no, reply, arena);
     if (!ticket)
         return -1;
-    if (!kf_text_valid (text, INTAKE_TEXT_MAX))
-        return S_BAD ("%s is required (1 to %d characters)", what, INTAKE_TEXT_MAX);
+    kf_err_t err;
+    if (kf_text_check (what, text, INTAKE_TEXT_MAX, &err))
+        return S_BAD ("%s", err.text);
     const char *actor = request->actor && *request->actor ? request->actor : "unknown";
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.estate = ticket->estate;

@@ -5,8 +5,19 @@
 #include "kf_time.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
+
+const ctl_command_t *const ctl_commands [] = {
+    &ctl_file_command, &ctl_show_command, &ctl_list_command, &ctl_note_command, &ctl_close_command,
+    &ctl_reopen_command, &ctl_cancel_command,
+    &ctl_orders_command, &ctl_order_command, &ctl_staff_command,
+    &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_units_command, &ctl_billing_command,
+    &ctl_report_command,
+    &ctl_tap_command, &ctl_lag_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command,
+    NULL
+};
 
 int
 ctl_fail (int code, const char *format, ...)
@@ -33,6 +44,59 @@ ctl_config (ctl_t *ctl)
 }
 
 int
+ctl_option_once (const char *command, const struct option *spec, int index, unsigned *seen)
+{
+    if (index < 0 || (spec [index].has_arg & ~CTL_REPEATED) == no_argument || (spec [index].has_arg & CTL_REPEATED))
+        return 0;
+    assert (index < 32);
+    if (!(*seen & 1u << index)) {
+        *seen |= 1u << index;
+        return 0;
+    }
+    if (command)
+        return ctl_fail (-1, "%s: --%s given twice (see kefuctl %s --help)", command, spec [index].name, command);
+    return ctl_fail (-1, "--%s given twice (see kefuctl --help)", spec [index].name);
+}
+
+//  getopt takes "-5" for an option, but a negative number is an operand
+//  (an amount, for the command to refuse with its reason; a clock moved
+//  back) or an option's value. Such arguments are shown to getopt without
+//  their '-' and given back after: getopt moves the pointers about, and
+//  these stay recognisable.
+#define S_HIDDEN_MAX 16
+typedef struct {
+    char *shown [S_HIDDEN_MAX];
+    size_t count;
+} s_hidden_t;
+
+static void
+s_hide_numbers (int argc, char **argv, s_hidden_t *h)
+{
+    h->count = 0;
+    for (int i = 1; i < argc && strcmp (argv [i], "--") != 0 && h->count < S_HIDDEN_MAX; i++) {
+        const char *a = argv [i];
+        if (a [0] == '-' && (isdigit ((unsigned char) a [1]) || (a [1] == '.' && isdigit ((unsigned char) a [2]))))
+            argv [i] = h->shown [h->count++] = argv [i] + 1;
+    }
+}
+
+static char *
+s_unhidden (char *arg, const s_hidden_t *h)
+{
+    for (size_t i = 0; arg && i < h->count; i++)
+        if (arg == h->shown [i])
+            return arg - 1;
+    return arg;
+}
+
+static void
+s_unhide_numbers (int argc, char **argv, const s_hidden_t *h)
+{
+    for (int i = 0; i < argc; i++)
+        argv [i] = s_unhidden (argv [i], h);
+}
+
+int
 ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, const struct option *spec,
              ctl_option_fn *on_option, void *arg, int *code)
 {
@@ -41,43 +105,57 @@ ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, co
     for (; spec && spec [n].name; n++) {
         assert (n < 29);
         all [n] = spec [n];
+        all [n].has_arg &= ~CTL_REPEATED;
     }
+    size_t specs = n;
     all [n++] = (struct option) { "json", no_argument, NULL, 'J' };
     all [n++] = (struct option) { "help", no_argument, NULL, 'H' };
     all [n] = (struct option) { NULL, 0, NULL, 0 };
     opterr = 0;
     optind = 0;   //  0, not 1: GNU getopt then forgets main's "+" ordering
-    int c;
+    s_hidden_t hidden;
+    s_hide_numbers (argc, argv, &hidden);
+    unsigned seen = 0;
+    int c, index = -1;
+    *code = CTL_USAGE;
     //  Options may follow operands ("clock advance 26h --file F"); after
     //  "--" everything is an operand, for texts that start with '-'. ':'
     //  reports a missing value.
-    while ((c = getopt_long (argc, argv, ":", all, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, ":h", all, &index)) != -1) {
+        const char *value = s_unhidden (optarg, &hidden);
+        int rc = 0;
         if (c == 'J')
             ctl->json = true;
         else
-        if (c == 'H') {
+        if (c == 'H' || c == 'h') {
             printf ("usage: kefuctl %s\n", command->usage);
             *code = 0;
-            return -1;
+            rc = -1;
         }
         else
         if (c == ':') {
-            *code = ctl_fail (CTL_USAGE, "%s: %s needs a value (see kefuctl %s --help)", command->name,
-                              argv [optind - 1], command->name);
-            return -1;
+            s_unhide_numbers (argc, argv, &hidden);
+            rc = ctl_fail (-1, "%s: %s needs a value (see kefuctl %s --help)", command->name, argv [optind - 1],
+                           command->name);
         }
         else
         if (c == '?') {
-            *code = ctl_fail (CTL_USAGE, "%s: unknown option %s (see kefuctl %s --help)", command->name,
-                              argv [optind - 1], command->name);
-            return -1;
+            s_unhide_numbers (argc, argv, &hidden);
+            rc = ctl_fail (-1, "%s: unknown option %s (see kefuctl %s --help)", command->name, argv [optind - 1],
+                           command->name);
         }
         else
-        if (on_option (ctl, c, optarg, arg)) {
-            *code = CTL_USAGE;
+        if (index < (int) specs && ctl_option_once (command->name, spec, index, &seen))
+            rc = -1;
+        else
+            rc = on_option (ctl, c, value, arg);
+        index = -1;
+        if (rc) {
+            s_unhide_numbers (argc, argv, &hidden);
             return -1;
         }
     }
+    s_unhide_numbers (argc, argv, &hidden);
     return optind;
 }
 
@@ -267,7 +345,8 @@ ctl_enum_name (const ProtobufCEnumDescriptor *descriptor, int value)
 int
 ctl_print_json (const ProtobufCMessage *msg)
 {
-    char *json = kf_json_encode (msg);
+    //  An empty list is [], so a script can iterate it: {"staff":[]}, not {}.
+    char *json = kf_json_encode_lists (msg);
     if (!json)
         return ctl_fail (CTL_FAILED, "out of memory");
     puts (json);
@@ -529,7 +608,7 @@ ctl_estate (ctl_t *ctl, const char *command, const char *named, int *code)
 {
     const char *estate = named ? named : ctl->scope && *ctl->scope ? ctl->scope : NULL;
     if (!estate) {
-        *code = ctl_fail (CTL_USAGE, "%s: --estate is required", command);
+        *code = ctl_fail (CTL_USAGE, "%s: --estate E is required (or kefuctl --scope E)", command);
         return NULL;
     }
     if (!kf_config_estate_find (ctl->config, estate)) {

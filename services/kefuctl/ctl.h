@@ -34,12 +34,20 @@ typedef struct {
     Kf__Reply *failed;         //  to kf_codec_free
 } ctl_t;
 
-typedef struct {
-    const char *name;
+typedef struct _ctl_command_t ctl_command_t;
+struct _ctl_command_t {
+    const char *name;          //  the words that call it: "clock", "order pause"
     const char *summary;       //  one line, for kefuctl --help
     const char *usage;         //  kefuctl NAME --help: the synopsis and what it does
     int (*run) (ctl_t *ctl, int argc, char **argv);
-} ctl_command_t;
+    //  The actions that parse their own options (order STEP, report NAME),
+    //  ended by one without a name; NULL when there are none. An action
+    //  without a usage has its command's.
+    const ctl_command_t *actions;
+};
+
+//  Every command, in the order kefuctl --help lists them; NULL-terminated.
+extern const ctl_command_t *const ctl_commands [];
 
 //  Print "kefuctl: ..." on stderr; return `code`.
 int ctl_fail (int code, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
@@ -47,10 +55,25 @@ int ctl_fail (int code, const char *format, ...) __attribute__ ((format (printf,
 //  The configuration, loaded once; NULL after printing why.
 kf_config_t *ctl_config (ctl_t *ctl);
 
+//  Or'ed into an option's has_arg in a spec: it may be given more than
+//  once (--hazard H...). Any other option with a value given twice is
+//  refused ("--estate given twice"): the last one silently winning would
+//  drop what was typed first.
+#define CTL_REPEATED 0x100
+
+//  For a parser of options: -1 after saying "COMMAND: --NAME given twice"
+//  (no COMMAND: kefuctl's own options) when option `index` of `spec` takes
+//  a value, may not be repeated and is marked in *seen already; else marks
+//  it and returns 0.
+int ctl_option_once (const char *command, const struct option *spec, int index, unsigned *seen);
+
 //  Parse a command's options. `spec` is getopt_long's; --json and --help
-//  are added to every command. Calls on_option for each of the command's
+//  (or -h) are added to every command. A negative number ("-5", "-2h") is
+//  an operand or a value, never taken for an option. Calls on_option for each of the command's
 //  own; returns the index of the first operand, or -1 after printing help
-//  (*code 0) or an error (*code 2).
+//  (*code 0) or an error (*code 2). On -1 the command stops and returns
+//  *code, help included: a helper that parses for a command takes the same
+//  form (-1 and the code), so that nobody carries on after the usage.
 typedef int (ctl_option_fn) (ctl_t *ctl, int option, const char *value, void *arg);
 int ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, const struct option *spec,
                  ctl_option_fn *on_option, void *arg, int *code);
@@ -81,7 +104,8 @@ void ctl_request_init (ctl_t *ctl, Kf__Request *request);
 int ctl_enum (const ProtobufCEnumDescriptor *descriptor, const char *option, const char *text, int *value);
 const char *ctl_enum_name (const ProtobufCEnumDescriptor *descriptor, int value);
 
-//  The JSON of a message on stdout, one line.
+//  The JSON of a message on stdout, one line; its repeated fields are
+//  there even when empty ([]).
 int ctl_print_json (const ProtobufCMessage *msg);
 
 //  Local time in an estate's offset (the first estate's when NULL):

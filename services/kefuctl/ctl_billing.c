@@ -4,6 +4,7 @@
 #include "kf_money.h"
 #include "kf_time.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -22,15 +23,16 @@ s_money (int64_t fen, char *buf, size_t size)
     return kf_fen_format (fen, buf, size);
 }
 
-//  "2026-11" or "202611" -> 202611.
+//  "2026-11" -> 202611. YYYY-MM only: "2026-1" and "202611" are refused,
+//  so a month is always written one way.
 static int
 s_period (const char *command, const char *text, uint32_t *period)
 {
-    unsigned year, month;
-    char tail;
-    if ((sscanf (text, "%4u-%2u%c", &year, &month, &tail) == 2 || (strlen (text) == 6
-         && sscanf (text, "%4u%2u%c", &year, &month, &tail) == 2)) && year >= 2000 && year <= 2999
-    &&  month >= 1 && month <= 12) {
+    bool digits = strlen (text) == 7 && text [4] == '-';
+    for (int i = 0; digits && i < 7; i++)
+        digits = i == 4 || isdigit ((unsigned char) text [i]);
+    unsigned year = digits ? (unsigned) atoi (text) : 0, month = digits ? (unsigned) atoi (text + 5) : 0;
+    if (year >= 2000 && year <= 2999 && month >= 1 && month <= 12) {
         *period = year * 100 + month;
         return 0;
     }
@@ -91,8 +93,8 @@ static const struct option s_spec [] = {
     { "method", required_argument, NULL, 'm' }, { "from", required_argument, NULL, 'f' },
     { "to", required_argument, NULL, 'T' }, { "period", required_argument, NULL, 'p' },
     { "page", required_argument, NULL, 'P' }, { "page-size", required_argument, NULL, 'n' },
-    { "all", no_argument, NULL, 'a' }, { "rate", required_argument, NULL, 'R' },
-    { "fixed", required_argument, NULL, 'F' }, { "parking", required_argument, NULL, 'k' },
+    { "all", no_argument, NULL, 'a' }, { "rate", required_argument | CTL_REPEATED, NULL, 'R' },
+    { "fixed", required_argument | CTL_REPEATED, NULL, 'F' }, { "parking", required_argument, NULL, 'k' },
     { "vacant-discount", required_argument, NULL, 'd' }, { NULL, 0, NULL, 0 }
 };
 
@@ -222,13 +224,13 @@ s_units (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_units_command = {
     "units", "the estate's units: list them, import them from CSV (all or nothing)",
-    "units [list] [--estate E] [--page-size N] [--page TOKEN | --all]\n"
-    "       kefuctl units import FILE|- [--estate E]\n\n"
+    "units [list] --estate E [--page-size N] [--page TOKEN | --all]\n"
+    "       kefuctl units import FILE|- --estate E\n\n"
     "import reads a CSV whose header names its columns: unit and area_m2, and any\n"
     "of owner_name, owner_phone, occupied (yes/no), move_in_date (YYYY-MM-DD),\n"
     "building_type (keys the fee rate), parking_spaces. Every rejected line is\n"
     "printed, and then nothing is imported. Units already there are updated.",
-    s_units
+    s_units, NULL
 };
 
 //  ---- billing -----------------------------------------------------------------------------------
@@ -450,8 +452,11 @@ s_billing (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "%s: --ref REFERENCE is required (the payment's or refund's own reference)",
                          command);
     int64_t fen;
+    kf_err_t err;
     if (s_fen (command, "amount", argv [first + 1], &fen))
         return CTL_USAGE;
+    if (kf_fen_check_positive (fen, KF_FEN_MAX, &err))
+        return ctl_fail (CTL_USAGE, "%s: %s", command, err.text);
     if (strcmp (action, "pay") == 0) {
         Kf__Pay pay = KF__PAY__INIT;
         pay.estate = (char *) estate;
@@ -483,18 +488,18 @@ s_billing (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_billing_command = {
     "billing", "property fees: run a month, pay, refund, a unit's statement, fee schedules",
-    "billing run --period YYYY-MM [--estate E]\n"
-    "       kefuctl billing pay UNIT YUAN --ref PAYMENT_REF [--method M] [--estate E]\n"
-    "       kefuctl billing refund PAYMENT_REF YUAN --ref REFUND_REF [--estate E] REASON...\n"
-    "       kefuctl billing statement UNIT [--estate E]\n"
-    "       kefuctl billing schedule --from YYYY-MM-DD --rate TYPE:YUAN... [--parking YUAN]\n"
-    "                                [--fixed NAME:YUAN...] [--vacant-discount PERCENT] [--estate E]\n\n"
+    "billing run --estate E --period YYYY-MM\n"
+    "       kefuctl billing pay UNIT YUAN --estate E --ref PAYMENT_REF [--method M]\n"
+    "       kefuctl billing refund PAYMENT_REF YUAN --estate E --ref REFUND_REF REASON...\n"
+    "       kefuctl billing statement UNIT --estate E\n"
+    "       kefuctl billing schedule --estate E --from YYYY-MM-DD --rate TYPE:YUAN... [--parking YUAN]\n"
+    "                                [--fixed NAME:YUAN]... [--vacant-discount PERCENT]\n\n"
     "run issues a payment notice to every unit not yet billed for the month, and\n"
     "is safe to repeat. pay and refund are idempotent on --ref: the same request\n"
     "again gets the same receipt. Payments pay the oldest notices first; the\n"
     "rest is credit for the next notice. Amounts are yuan with at most two\n"
     "decimals (12.50), kept as fen.",
-    s_billing
+    s_billing, NULL
 };
 
 //  ---- reports ------------------------------------------------------------------------------------

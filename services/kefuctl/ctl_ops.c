@@ -70,19 +70,22 @@ s_daemons (ctl_t *ctl, int count, char **names, s_daemons_t *d)
 }
 
 
-//  Ask every daemon named (all when none) the same thing.
+//  Ask every daemon named (all when none) the same thing: 0 when asked
+//  (the replies are in), or -1 and what the command returns in *code (its
+//  --help included: nothing was asked, there are no replies).
 static int
 s_ask_all (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, Kf__Request *request,
-           s_daemons_t *d, Kf__Reply **replies, size_t *answered)
+           s_daemons_t *d, Kf__Reply **replies, size_t *answered, int *code)
 {
-    int code;
-    int first = ctl_options (ctl, command, argc, argv, NULL, ctl_no_option, NULL, &code);
+    int first = ctl_options (ctl, command, argc, argv, NULL, ctl_no_option, NULL, code);
     if (first < 0)
-        return code;
+        return -1;
+    *code = CTL_FAILED;
     if (!ctl_config (ctl))
-        return CTL_FAILED;
+        return -1;
+    *code = CTL_USAGE;
     if (s_daemons (ctl, argc - first, argv + first, d))
-        return CTL_USAGE;
+        return -1;
     *answered = ctl_call_many (ctl, d->count, d->who, d->endpoint, request, replies);
     return 0;
 }
@@ -100,9 +103,9 @@ s_ping (ctl_t *ctl, int argc, char **argv)
     s_daemons_t d;
     Kf__Reply *replies [S_DAEMONS_MAX];
     size_t answered = 0;
-    int rc = s_ask_all (ctl, &ctl_ping_command, argc, argv, &request, &d, replies, &answered);
-    if (rc)
-        return rc;
+    int code;
+    if (s_ask_all (ctl, &ctl_ping_command, argc, argv, &request, &d, replies, &answered, &code))
+        return code;
     ctl_table_t *table = ctl->json ? NULL : ctl_table_new (4, "DAEMON", "ENDPOINT", "VERSION", "CLOCK");
     for (size_t i = 0; i < d.count; i++) {
         const Kf__Pong *pong = replies [i] && replies [i]->result_case == KF__REPLY__RESULT_PONG ? replies [i]->pong : NULL;
@@ -123,7 +126,7 @@ const ctl_command_t ctl_ping_command = {
     "ping", "which daemons answer, their version and clock",
     "ping [DAEMON...]\n\nAsks each daemon (all by default: intake, dispatch, escalation, survey,\n"
     "billing and the estates' own intakes) for its version and clock. Fails when one does not answer.",
-    s_ping
+    s_ping, NULL
 };
 
 //  ---- lag -----------------------------------------------------------------------------
@@ -152,9 +155,9 @@ s_lag (ctl_t *ctl, int argc, char **argv)
     s_daemons_t d;
     Kf__Reply *replies [S_DAEMONS_MAX];
     size_t answered = 0;
-    int rc = s_ask_all (ctl, &ctl_lag_command, argc, argv, &request, &d, replies, &answered);
-    if (rc)
-        return rc;
+    int code;
+    if (s_ask_all (ctl, &ctl_lag_command, argc, argv, &request, &d, replies, &answered, &code))
+        return code;
     ctl_table_t *table = ctl->json ? NULL
         : ctl_table_new (7, "CONSUMER", "STREAM", "CURSOR", "HEAD", "LAG", "PRODUCER", "UPDATED");
     ctl_table_t *own = ctl->json ? NULL : ctl_table_new (5, "PRODUCER", "STREAM", "HEAD", "OLDEST KEPT", "EPOCH");
@@ -218,7 +221,7 @@ const ctl_command_t ctl_lag_command = {
     "lag [DAEMON...]\n\nFor each daemon (all by default), each stream it consumes: its cursor, the head\n"
     "the producer last announced, the difference, and whether the producer is up or DOWN\n"
     "(three missed heartbeats). Then each daemon's own streams. Fails when a daemon does not answer.",
-    s_lag
+    s_lag, NULL
 };
 
 //  ---- tap -----------------------------------------------------------------------------
@@ -283,7 +286,7 @@ static int
 s_tap (ctl_t *ctl, int argc, char **argv)
 {
     static const struct option spec [] = {
-        { "estate", required_argument, NULL, 'e' }, { "kind", required_argument, NULL, 'k' },
+        { "estate", required_argument | CTL_REPEATED, NULL, 'e' }, { "kind", required_argument, NULL, 'k' },
         { "count", required_argument, NULL, 'n' }, { "sys", no_argument, NULL, 's' },
         { NULL, 0, NULL, 0 }
     };
@@ -384,7 +387,7 @@ const ctl_command_t ctl_tap_command = {
     "Prints every event crossing kefu-bus as it passes (bus/capture), one readable line each,\n"
     "or one Envelope as JSON per line with --json. --estate keeps those estates, --kind\n"
     "the kinds starting with PREFIX (ticket., order.assigned), --sys adds heartbeats, --count\n"
-    "stops after N events. Live only: what passed before tap started is not shown.", s_tap
+    "stops after N events. Live only: what passed before tap started is not shown.", s_tap, NULL
 };
 
 //  ---- clock ---------------------------------------------------------------------------
@@ -420,7 +423,9 @@ s_clock (ctl_t *ctl, int argc, char **argv)
                              "one when started with --clock FILE)", action);
         const char *value = argv [first + 1];
         if (*action == 's') {
-            if (kf_time_parse (value, 0, &now, &err) || kf_clock_file_write (file, now, &err))
+            if (kf_clock_time_parse (value, &now, &err))
+                return ctl_fail (CTL_USAGE, "clock set: %s", err.text);
+            if (kf_clock_file_write (file, now, &err))
                 return ctl_fail (CTL_FAILED, "clock set: %s", err.text);
         }
         else {
@@ -455,8 +460,8 @@ const ctl_command_t ctl_clock_command = {
     "clock [show | set TIME | advance DURATION] [--file FILE]\n\n"
     "Daemons started with --clock FILE read the time from FILE; this command moves it for\n"
     "all of them at once, e.g. `kefuctl clock advance 26h`. TIME is ISO 8601 (2026-11-23T09:00Z)\n"
-    "or UTC milliseconds; DURATION as 90s, 26h, 3d (back: advance -- -2h). FILE is --file,\n"
-    "else $KEFU_CLOCK, else var/clock. `kefuctl ping` shows each daemon's clock.", s_clock
+    "or UTC milliseconds; DURATION as 90s, 26h, 3d (back: advance -2h). FILE is --file,\n"
+    "else $KEFU_CLOCK, else var/clock. `kefuctl ping` shows each daemon's clock.", s_clock, NULL
 };
 
 //  ---- backup --------------------------------------------------------------------------
@@ -517,5 +522,5 @@ const ctl_command_t ctl_backup_command = {
     "backup", "online compact copies of every daemon's store",
     "backup DIR [DAEMON...]\n\nEach daemon (all by default) copies its LMDB store into DIR/<producer id>/ while\n"
     "it runs (mdb_env_copy2, compacting), holding everything acknowledged before the request.\n"
-    "Fails when one does not answer or cannot write its copy.", s_backup
+    "Fails when one does not answer or cannot write its copy.", s_backup, NULL
 };

@@ -194,7 +194,7 @@ const ctl_command_t ctl_orders_command = {
     "  --status      created, queued, assigned, accepted, started, paused, completed,\n"
     "                transferred or cancelled (queued: waiting for someone on shift)\n"
     "  --department  engineering, cleaning, security, greening or customer_service",
-    s_orders
+    s_orders, NULL
 };
 
 //  ---- order STEP ORDER ... -------------------------------------------------------------------
@@ -272,10 +272,8 @@ s_step_option (ctl_t *ctl, int option, const char *value, void *arg)
             return 0;
         }
         case 'p':
-            if (kf_fen_parse (value, &a->amount_fen, &err))
+            if (kf_fen_parse (value, &a->amount_fen, &err) || kf_fen_check_positive (a->amount_fen, KF_FEN_MAX, &err))
                 return ctl_fail (-1, "order complete: --paid: %s", err.text);
-            if (a->amount_fen <= 0)
-                return ctl_fail (-1, "order complete: --paid: the amount must be more than 0");
             a->paid = true;
             return 0;
         case 'M':
@@ -284,42 +282,48 @@ s_step_option (ctl_t *ctl, int option, const char *value, void *arg)
     return 0;
 }
 
+static int s_order (ctl_t *ctl, int argc, char **argv);
+
+//  The steps, each with its own usage: "order STEP" picks one.
+static const ctl_command_t s_step_commands [] = {
+    { "order show", "", "order show ORDER\n\nThe order with its history.", s_order, NULL },
+    { "order accept", "", "order accept ORDER\n\nThe assignee takes the order (the first response).\n"
+      "A technician (--role technician --as ID) may accept only their own orders.", s_order, NULL },
+    { "order start", "", "order start ORDER\n\nThe assignee is on site.", s_order, NULL },
+    { "order pause", "", "order pause ORDER --reason owner|parts|other [NOTE...]\n\n"
+      "Waiting for the owner or for parts; SLA clocks pause until it resumes.", s_order, NULL },
+    { "order resume", "", "order resume ORDER [NOTE...]\n\nBack to work after a pause.", s_order, NULL },
+    { "order complete", "", "order complete ORDER [--minutes N] [--material NAME:QTY[:YUAN]]... [--paid YUAN]\n"
+      "            [NOTE...]\n\n"
+      "The work is done: labour minutes, materials used, and with --paid the amount the\n"
+      "owner pays for a paid service (billing charges it on the next notice).", s_order, NULL },
+    { "order transfer", "", "order transfer ORDER --to DEPARTMENT REASON...\n\n"
+      "Hands the case to another department: a new order there (the 3-day limit applies).", s_order, NULL },
+    { "order assign", "", "order assign ORDER STAFF [REASON...]\n\n"
+      "Assigns or reassigns the order by hand (supervisors and managers).", s_order, NULL },
+    { NULL, NULL, NULL, NULL, NULL }
+};
+
+//  What each step sends and takes, in the order of s_step_commands.
 typedef struct {
-    const char *name;
     Kf__Request__CommandCase what;
     int operands;          //  after ORDER: 0 none, 1 one required (STAFF), words are text
     bool text_required;
-    const ctl_command_t command;
 } s_step_kind_t;
 
-static int s_order (ctl_t *ctl, int argc, char **argv);
-
 static const s_step_kind_t s_steps [] = {
-    { "show", KF__REQUEST__COMMAND_SHOW_ORDER, 0, false,
-      { "order show", "", "order show ORDER\n\nThe order with its history.", s_order } },
-    { "accept", KF__REQUEST__COMMAND_ACCEPT_ORDER, 0, false,
-      { "order accept", "", "order accept ORDER\n\nThe assignee takes the order (the first response).\n"
-        "A technician (--role technician --as ID) may accept only their own orders.", s_order } },
-    { "start", KF__REQUEST__COMMAND_START_ORDER, 0, false,
-      { "order start", "", "order start ORDER\n\nThe assignee is on site.", s_order } },
-    { "pause", KF__REQUEST__COMMAND_PAUSE_ORDER, 0, false,
-      { "order pause", "", "order pause ORDER --reason owner|parts|other [NOTE...]\n\n"
-        "Waiting for the owner or for parts; SLA clocks pause until it resumes.", s_order } },
-    { "resume", KF__REQUEST__COMMAND_RESUME_ORDER, 0, false,
-      { "order resume", "", "order resume ORDER [NOTE...]\n\nBack to work after a pause.", s_order } },
-    { "complete", KF__REQUEST__COMMAND_COMPLETE_ORDER, 0, false,
-      { "order complete", "", "order complete ORDER [--minutes N] [--material NAME:QTY[:YUAN]]... [--paid YUAN]\n"
-        "            [NOTE...]\n\n"
-        "The work is done: labour minutes, materials used, and with --paid the amount the\n"
-        "owner pays for a paid service (billing charges it on the next notice).", s_order } },
-    { "transfer", KF__REQUEST__COMMAND_TRANSFER_ORDER, 0, true,
-      { "order transfer", "", "order transfer ORDER --to DEPARTMENT REASON...\n\n"
-        "Hands the case to another department: a new order there (the 3-day limit applies).", s_order } },
-    { "assign", KF__REQUEST__COMMAND_ASSIGN_ORDER, 1, false,
-      { "order assign", "", "order assign ORDER STAFF [REASON...]\n\n"
-        "Assigns or reassigns the order by hand (supervisors and managers).", s_order } },
+    { KF__REQUEST__COMMAND_SHOW_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_ACCEPT_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_START_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_PAUSE_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_RESUME_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_COMPLETE_ORDER, 0, false },
+    { KF__REQUEST__COMMAND_TRANSFER_ORDER, 0, true },
+    { KF__REQUEST__COMMAND_ASSIGN_ORDER, 1, false },
 };
 #define S_STEPS (sizeof s_steps / sizeof s_steps [0])
+_Static_assert (S_STEPS + 1 == sizeof s_step_commands / sizeof s_step_commands [0],
+                "a kind for every step, in the same order");
 
 static int
 s_order (ctl_t *ctl, int argc, char **argv)
@@ -329,25 +333,28 @@ s_order (ctl_t *ctl, int argc, char **argv)
         return argc < 2 ? CTL_USAGE : 0;
     }
     const s_step_kind_t *step = NULL;
+    const ctl_command_t *command = NULL;
     for (size_t i = 0; i < S_STEPS && !step; i++)
-        if (strcmp (s_steps [i].name, argv [1]) == 0)
+        if (strcmp (s_step_commands [i].name + strlen ("order "), argv [1]) == 0) {
             step = &s_steps [i];
+            command = &s_step_commands [i];
+        }
     if (!step)
         return ctl_fail (CTL_USAGE, "order: unknown step '%s' (show, accept, start, pause, resume, complete, "
                          "transfer or assign)", argv [1]);
     static const struct option spec [] = {
         { "reason", required_argument, NULL, 'r' }, { "to", required_argument, NULL, 't' },
         { "minutes", required_argument, NULL, 'm' }, { "paid", required_argument, NULL, 'p' },
-        { "material", required_argument, NULL, 'M' }, { NULL, 0, NULL, 0 }
+        { "material", required_argument | CTL_REPEATED, NULL, 'M' }, { NULL, 0, NULL, 0 }
     };
     s_step_t a = { 0 };
     int code;
-    int first = ctl_options (ctl, &step->command, argc - 1, argv + 1, spec, s_step_option, &a, &code);
+    int first = ctl_options (ctl, command, argc - 1, argv + 1, spec, s_step_option, &a, &code);
     int rc = CTL_USAGE;
     char *text = NULL;
     argc--;
     argv++;
-    const char *name = step->command.name;
+    const char *name = command->name;
     if (first < 0)
         rc = code;
     else
@@ -451,7 +458,7 @@ const ctl_command_t ctl_order_command = {
     "  transfer ORDER --to DEPARTMENT REASON...   a new order in that department\n"
     "  assign ORDER STAFF [REASON]      by hand (supervisors and managers)\n\n"
     "kefuctl order STEP --help explains one. Technicians act as themselves: --as ID --role technician.",
-    s_order
+    s_order, s_step_commands
 };
 
 //  ---- staff -------------------------------------------------------------------------------
@@ -484,9 +491,14 @@ s_staff_option (ctl_t *ctl, int option, const char *value, void *arg)
 }
 
 static void
-s_print_staff (ctl_t *ctl, const Kf__Staff *const *staff, size_t count)
+s_print_staff (ctl_t *ctl, const Kf__Staff *const *staff, size_t count, bool on_duty)
 {
     (void) ctl;
+    if (count == 0) {
+        //  A bare header says nothing; this says what was asked.
+        printf ("%s\n", on_duty ? "nobody on shift" : "no staff");
+        return;
+    }
     ctl_table_t *table = ctl_table_new (10, "STAFF", "ESTATE", "NAME", "DEPARTMENT", "ROLE", "ON SHIFT", "ON CALL",
                                         "OPEN", "ROTA", "SKILLS");
     for (size_t i = 0; i < count; i++) {
@@ -537,8 +549,9 @@ s_staff (ctl_t *ctl, int argc, char **argv)
     Kf__Shift shifts [KF_ROTA_SHIFTS_MAX], *shift_ptrs [KF_ROTA_SHIFTS_MAX];
     char *text = NULL;
     if (rota) {
-        if (!a.estate && !ctl->scope)
-            return ctl_fail (CTL_USAGE, "staff rota: --estate is required");
+        const char *estate = ctl_estate (ctl, "staff rota", a.estate, &code);
+        if (!estate)
+            return code;
         text = ctl_join (argc, argv, first + 2);
         kf_err_t err = { "out of memory" };
         int n = text ? kf_rota_parse (text, shifts, KF_ROTA_SHIFTS_MAX, &err) : -1;
@@ -548,7 +561,7 @@ s_staff (ctl_t *ctl, int argc, char **argv)
         }
         for (int i = 0; i < n; i++)
             shift_ptrs [i] = &shifts [i];
-        set.estate = (char *) a.estate;
+        set.estate = (char *) estate;
         set.staff_id = argv [first + 1];
         set.shifts = shift_ptrs;
         set.n_shifts = (size_t) n;
@@ -572,14 +585,15 @@ s_staff (ctl_t *ctl, int argc, char **argv)
         if (ctl->json)
             ctl_print_json (&reply->staff->base);
         else
-            s_print_staff (ctl, (const Kf__Staff *const *) reply->staff->staff, reply->staff->n_staff);
+            s_print_staff (ctl, (const Kf__Staff *const *) reply->staff->staff, reply->staff->n_staff,
+                           query.on_duty_now);
     }
     else
     if (reply->result_case == KF__REPLY__RESULT_STAFF_MEMBER && rota) {
         if (ctl->json)
             ctl_print_json (&reply->staff_member->base);
         else
-            s_print_staff (ctl, (const Kf__Staff *const *) &reply->staff_member, 1);
+            s_print_staff (ctl, (const Kf__Staff *const *) &reply->staff_member, 1, false);
     }
     else
         rc = ctl_fail (CTL_FAILED, "kefu-dispatch answered with something other than staff");
@@ -596,5 +610,5 @@ const ctl_command_t ctl_staff_command = {
     "restart (supervisors and managers); queued orders go to them if they are on shift.\n"
     "ROTA is e.g. \"mon-fri 08:30-17:30, sat 09:00-12:00, hol 09:00-17:00\", nights as\n"
     "\"fri 22:00-06:00\", daily, mkp (make-up working days), or off.",
-    s_staff
+    s_staff, NULL
 };

@@ -1,16 +1,16 @@
 /*  kefuctl — report NAME: each service's reports, by name.  */
 #include "ctl.h"
 
-static const struct {
-    const char *name;
-    int (*run) (ctl_t *ctl, int argc, char **argv);
-} s_reports [] = {
-    { "sla", ctl_report_sla },
-    { "collection", ctl_report_collection },
-    { "arrears", ctl_report_arrears },
-    { "satisfaction", ctl_report_satisfaction },
-    { "pareto", ctl_report_pareto },
-    { "daily", ctl_report_daily },
+//  Each report parses its own options (with the usage below); the name
+//  after "report " picks it.
+static const ctl_command_t s_reports [] = {
+    { "report sla", "", NULL, ctl_report_sla, NULL },
+    { "report collection", "", NULL, ctl_report_collection, NULL },
+    { "report arrears", "", NULL, ctl_report_arrears, NULL },
+    { "report satisfaction", "", NULL, ctl_report_satisfaction, NULL },
+    { "report pareto", "", NULL, ctl_report_pareto, NULL },
+    { "report daily", "", NULL, ctl_report_daily, NULL },
+    { NULL, NULL, NULL, NULL, NULL }
 };
 
 static int
@@ -25,8 +25,8 @@ s_report (ctl_t *ctl, int argc, char **argv)
         }
         return ctl_fail (CTL_USAGE, "report: which report? (sla, collection, arrears, satisfaction, pareto or daily)");
     }
-    for (size_t i = 0; i < sizeof s_reports / sizeof s_reports [0]; i++)
-        if (strcmp (argv [1], s_reports [i].name) == 0)
+    for (size_t i = 0; s_reports [i].name; i++)
+        if (strcmp (argv [1], s_reports [i].name + strlen ("report ")) == 0)
             return s_reports [i].run (ctl, argc - 1, argv + 1);
     return ctl_fail (CTL_USAGE, "report: unknown report '%s' (sla, collection, arrears, satisfaction, pareto or daily)", argv [1]);
 }
@@ -38,7 +38,7 @@ const ctl_command_t ctl_report_command = {
     "       kefuctl report arrears --estate E\n"
     "       kefuctl report satisfaction [--estate E] [--from TIME] [--to TIME] [--by estate|department|technician]\n"
     "       kefuctl report pareto [--estate E] [--from TIME] [--to TIME]\n"
-    "       kefuctl report daily [--estate E] [--date YYYY-MM-DD]\n\n"
+    "       kefuctl report daily --estate E [--date YYYY-MM-DD]\n\n"
     "sla: the on-time rate of the SLA targets that fell due in the period (to:\n"
     "now when not given), by estate (default), department or category, and the\n"
     "valid-complaint handling rate of the complaints filed in the period\n"
@@ -54,5 +54,5 @@ const ctl_command_t ctl_report_command = {
     "pareto: complaints, unsatisfied visits and evaluation problems by category,\n"
     "most first, with the running share; the vital few make up 80 %.\n"
     "daily: yesterday's statistics (or --date's), made each morning.",
-    s_report
+    s_report, s_reports
 };

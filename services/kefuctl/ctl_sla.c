@@ -181,7 +181,7 @@ const ctl_command_t ctl_sla_command = {
     "escalation level; --all shows every running target.\n"
     "With a ticket: its clocks (policy, rule, deadline, time used) and their\n"
     "history: started, paused, warned, breached, met, each level raised.",
-    s_sla
+    s_sla, NULL
 };
 
 //  ---- report sla ----------------------------------------------------------------------------

@@ -76,7 +76,7 @@ static const struct option s_spec [] = {
     { "pending", no_argument, NULL, 'p' }, { "all", no_argument, NULL, 'a' },
     { "reached", no_argument, NULL, 'r' }, { "not-reached", no_argument, NULL, 'R' },
     { "page", required_argument, NULL, 'P' }, { "page-size", required_argument, NULL, 'n' },
-    { "area", required_argument, NULL, 'A' }, { "year", required_argument, NULL, 'y' },
+    { "area", required_argument | CTL_REPEATED, NULL, 'A' }, { "year", required_argument, NULL, 'y' },
     { "quarter", required_argument, NULL, 'q' }, { "score", required_argument, NULL, 'c' },
     { NULL, 0, NULL, 0 }
 };
@@ -202,14 +202,14 @@ s_visits (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_visits_command = {
     "visits", "return visits (回访): the due list, and recording an answer",
-    "visits [list] [--estate E] [--pending] [--due-before TIME] [--page-size N] [--page TOKEN | --all]\n"
+    "visits [list] --estate E [--pending] [--due-before TIME] [--page-size N] [--page TOKEN | --all]\n"
     "       kefuctl visits answer VISIT --reached --satisfaction S --score 1..5 [COMMENT...]\n"
     "       kefuctl visits answer VISIT --not-reached [NOTE...]\n\n"
     "Visits are listed soonest due first. satisfaction is satisfied,\n"
     "fairly_satisfied or unsatisfied; an unsatisfied answer has dispatch open\n"
     "a rectification order and intake reopen the ticket. A visit not reached\n"
     "after the configured number of calls is given up.",
-    s_visits
+    s_visits, NULL
 };
 
 //  ---- evaluation -------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ s_evaluation (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_evaluation_command = {
     "evaluation", "the quarterly owner evaluation: draw the households, its status, an answer",
-    "evaluation sample --year Y --quarter Q [--seed HEX] [--estate E]\n"
+    "evaluation sample --estate E --year Y --quarter Q [--seed HEX]\n"
     "       kefuctl evaluation status EVALUATION\n"
     "       kefuctl evaluation answer EVALUATION UNIT --area AREA:SCORE[:PROBLEM]... [COMMENT...]\n\n"
     "sample draws the configured share (20 %) of the occupied households, those\n"
@@ -342,30 +342,35 @@ const ctl_command_t ctl_evaluation_command = {
     "the quarter's last month. Areas: engineering, cleaning, security,\n"
     "greening, customer_service; scores 1 (worst) to 5; a problem is a\n"
     "category (it counts in the Pareto).",
-    s_evaluation
+    s_evaluation, NULL
 };
 
 //  ---- reports ----------------------------------------------------------------------------------
 
+//  The options of survey's reports: 0, or -1 and what the report returns
+//  in *code (its --help included).
 static int
-s_report_common (ctl_t *ctl, int argc, char **argv, const char *name, s_args_t *a, Kf__TimeRange *period)
+s_report_common (ctl_t *ctl, int argc, char **argv, const char *name, s_args_t *a, Kf__TimeRange *period,
+                 int *code)
 {
-    int code;
-    int first = ctl_options (ctl, &ctl_report_command, argc, argv, s_spec, s_option, a, &code);
+    int first = ctl_options (ctl, &ctl_report_command, argc, argv, s_spec, s_option, a, code);
     if (first < 0)
-        return code;
+        return -1;
+    *code = CTL_USAGE;
     if (first < argc)
-        return ctl_fail (CTL_USAGE, "report %s: unexpected argument '%s'", name, argv [first]);
+        return ctl_fail (-1, "report %s: unexpected argument '%s'", name, argv [first]);
+    *code = CTL_FAILED;
     if (!ctl_config (ctl))
-        return CTL_FAILED;
+        return -1;
     if (a->estate && !kf_config_estate_find (ctl->config, a->estate))
-        return ctl_fail (CTL_FAILED, "report %s: unknown estate '%s'", name, a->estate);
+        return ctl_fail (-1, "report %s: unknown estate '%s'", name, a->estate);
     char command [48];
     snprintf (command, sizeof command, "report %s", name);
+    *code = CTL_USAGE;
     if (period && a->from && ctl_period_time (ctl, command, a->estate, a->from, false, &period->from_ms))
-        return CTL_USAGE;
+        return -1;
     if (period && a->to && ctl_period_time (ctl, command, a->estate, a->to, true, &period->to_ms))
-        return CTL_USAGE;
+        return -1;
     if (period) {
         period->has_from_ms = a->from != NULL;
         period->has_to_ms = a->to != NULL;
@@ -399,9 +404,9 @@ ctl_report_satisfaction (ctl_t *ctl, int argc, char **argv)
 {
     s_args_t a = { 0 };
     Kf__TimeRange period = KF__TIME_RANGE__INIT;
-    int rc = s_report_common (ctl, argc, argv, "satisfaction", &a, &period);
-    if (rc)
-        return rc;
+    int code;
+    if (s_report_common (ctl, argc, argv, "satisfaction", &a, &period, &code))
+        return code;
     Kf__ReportSatisfaction q = KF__REPORT_SATISFACTION__INIT;
     q.estate = (char *) a.estate;
     q.period = &period;
@@ -437,9 +442,9 @@ ctl_report_pareto (ctl_t *ctl, int argc, char **argv)
 {
     s_args_t a = { 0 };
     Kf__TimeRange period = KF__TIME_RANGE__INIT;
-    int rc = s_report_common (ctl, argc, argv, "pareto", &a, &period);
-    if (rc)
-        return rc;
+    int code;
+    if (s_report_common (ctl, argc, argv, "pareto", &a, &period, &code))
+        return code;
     Kf__ReportPareto q = KF__REPORT_PARETO__INIT;
     q.estate = (char *) a.estate;
     q.period = &period;
@@ -470,12 +475,12 @@ int
 ctl_report_daily (ctl_t *ctl, int argc, char **argv)
 {
     s_args_t a = { 0 };
-    int rc = s_report_common (ctl, argc, argv, "daily", &a, NULL);
-    if (rc)
-        return rc;
-    const char *estate = ctl_estate (ctl, "report daily", a.estate, &rc);
+    int code;
+    if (s_report_common (ctl, argc, argv, "daily", &a, NULL, &code))
+        return code;
+    const char *estate = ctl_estate (ctl, "report daily", a.estate, &code);
     if (!estate)
-        return rc;
+        return code;
     Kf__GetDailyReport q = KF__GET_DAILY_REPORT__INIT;
     q.estate = (char *) estate;
     if (a.date) {

@@ -144,6 +144,16 @@ s_file_option (ctl_t *ctl, int option, const char *value, void *arg)
     return 0;
 }
 
+//  The first of what the usage shows without brackets that a filing lacks,
+//  or NULL: one missing is a wrong command line (exit 2), not a refusal.
+static const char *
+s_missing (const Kf__FileTicket *f)
+{
+    return !f->unit ? "--unit B-U-R" : !f->reporter_name ? "--name NAME" : !f->reporter_phone ? "--phone PHONE"
+         : !f->has_type ? "--type T" : !f->has_channel ? "--channel C" : !f->has_category ? "--category C"
+         : !f->description ? "a DESCRIPTION" : NULL;
+}
+
 static int
 s_file (ctl_t *ctl, int argc, char **argv)
 {
@@ -151,8 +161,8 @@ s_file (ctl_t *ctl, int argc, char **argv)
         { "estate", required_argument, NULL, 'e' }, { "unit", required_argument, NULL, 'u' },
         { "name", required_argument, NULL, 'n' }, { "phone", required_argument, NULL, 'p' },
         { "type", required_argument, NULL, 't' }, { "channel", required_argument, NULL, 'c' },
-        { "category", required_argument, NULL, 'g' }, { "hazard", required_argument, NULL, 'z' },
-        { "photo", required_argument, NULL, 'P' }, { "description", required_argument, NULL, 'd' },
+        { "category", required_argument, NULL, 'g' }, { "hazard", required_argument | CTL_REPEATED, NULL, 'z' },
+        { "photo", required_argument | CTL_REPEATED, NULL, 'P' }, { "description", required_argument, NULL, 'd' },
         { "key", required_argument, NULL, 'k' }, { "from-json", required_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 }
     };
@@ -195,6 +205,16 @@ s_file (ctl_t *ctl, int argc, char **argv)
             return ctl_fail (CTL_USAGE, "file: give the description once, as --description or as words");
         filing.description = joined = ctl_join (argc, argv, first);
     }
+    //  The estate may come from --scope, as for every command.
+    int rc = CTL_FAILED;
+    if (!from_json) {
+        const char *missing = NULL;
+        if (!ctl_config (ctl) || !(filing.estate = (char *) ctl_estate (ctl, "file", filing.estate, &rc))
+        ||  (missing = s_missing (&filing))) {
+            free (joined);
+            return missing ? ctl_fail (CTL_USAGE, "file: %s is required (see kefuctl file --help)", missing) : rc;
+        }
+    }
     //  Without a key, one made here: a retry of this command files again,
     //  a retry with --key KEY does not.
     char key [40];
@@ -204,7 +224,6 @@ s_file (ctl_t *ctl, int argc, char **argv)
                   (unsigned) zclock_time ());
         f->idempotency_key = key;
     }
-    int rc = CTL_FAILED;
     if (ctl_config (ctl)) {
         Kf__Request request;
         ctl_request_init (ctl, &request);
@@ -240,7 +259,7 @@ const ctl_command_t ctl_file_command = {
     "  --key KEY   idempotency key: filing again with the same key returns the same ticket\n"
     "              and files nothing new (default: a new key each time)\n"
     "  --from-json a FileTicket as JSON (fields as in proto/ticket.proto)",
-    s_file
+    s_file, NULL
 };
 
 //  ---- one ticket: show, note, close, reopen, cancel ------------------------------------
@@ -345,23 +364,24 @@ s_cancel (ctl_t *ctl, int argc, char **argv)
 const ctl_command_t ctl_show_command = {
     "show", "one ticket with its whole timeline",
     "show TICKET\n\nPrints the ticket and its timeline: filed, dispatched, accepted, transferred,\n"
-    "escalated, completed, visited, satisfied or not.", s_show
+    "escalated, completed, visited, satisfied or not.", s_show, NULL
 };
 const ctl_command_t ctl_note_command = {
     "note", "add a note to a ticket's timeline",
-    "note TICKET TEXT...\n\nAdds a note (1 to 2,000 characters) to the ticket's timeline.", s_note
+    "note TICKET TEXT...\n\nAdds a note (1 to 2,000 characters) to the ticket's timeline.", s_note, NULL
 };
 const ctl_command_t ctl_close_command = {
     "close", "close an open ticket, with its resolution",
-    "close TICKET RESOLUTION...\n\nCloses an open ticket; the resolution says what was done.", s_close
+    "close TICKET RESOLUTION...\n\nCloses an open ticket; the resolution says what was done.", s_close, NULL
 };
 const ctl_command_t ctl_reopen_command = {
     "reopen", "reopen a closed ticket, with the reason",
-    "reopen TICKET REASON...\n\nReopens a closed ticket. A ticket reopened twice escalates to level 2.", s_reopen
+    "reopen TICKET REASON...\n\nReopens a closed ticket. A ticket reopened twice escalates to level 2.", s_reopen, NULL
 };
 const ctl_command_t ctl_cancel_command = {
     "cancel", "cancel a ticket for good (supervisors), with the reason",
-    "cancel TICKET REASON...\n\nWithdraws a ticket for good. Only a supervisor or a manager may (--role).", s_cancel
+    "cancel TICKET REASON...\n\nWithdraws a ticket for good. Only a supervisor or a manager may (--role).",
+    s_cancel, NULL
 };
 
 //  ---- list ----------------------------------------------------------------------------
@@ -507,5 +527,5 @@ const ctl_command_t ctl_list_command = {
     "Lists tickets, newest first. Filters combine. DATE is 2026-11-23 or 2026-11-23 18:00 in the\n"
     "estate's local time; --to a date includes that day. A page holds 50 tickets unless\n"
     "--page-size says; --page TOKEN shows the next one, --all every page. With --json, one\n"
-    "TicketList per page (--all: one Ticket per line).", s_list
+    "TicketList per page (--all: one Ticket per line).", s_list, NULL
 };

@@ -8,30 +8,20 @@
 #include "ctl.h"
 #include "kf_field.h"
 
-static const ctl_command_t *s_commands [] = {
-    &ctl_file_command, &ctl_show_command, &ctl_list_command, &ctl_note_command, &ctl_close_command,
-    &ctl_reopen_command, &ctl_cancel_command,
-    &ctl_orders_command, &ctl_order_command, &ctl_staff_command,
-    &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_units_command, &ctl_billing_command,
-    &ctl_report_command,
-    &ctl_tap_command, &ctl_lag_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command,
-    NULL
-};
-
 static void
 s_usage (FILE *out)
 {
     fprintf (out,
         "usage: kefuctl [OPTIONS] COMMAND [ARGS]     kefuctl COMMAND --help explains one\n\n"
         "tickets\n");
-    for (int i = 0; s_commands [i]; i++) {
-        if (s_commands [i] == &ctl_orders_command)
+    for (int i = 0; ctl_commands [i]; i++) {
+        if (ctl_commands [i] == &ctl_orders_command)
             fprintf (out, "work orders\n");
-        if (s_commands [i] == &ctl_sla_command)
+        if (ctl_commands [i] == &ctl_sla_command)
             fprintf (out, "service standard, owners, fees and reports\n");
-        if (s_commands [i] == &ctl_tap_command)
+        if (ctl_commands [i] == &ctl_tap_command)
             fprintf (out, "operations\n");
-        fprintf (out, "  %-8s %s\n", s_commands [i]->name, s_commands [i]->summary);
+        fprintf (out, "  %-8s %s\n", ctl_commands [i]->name, ctl_commands [i]->summary);
     }
     fprintf (out,
         "\noptions\n"
@@ -41,7 +31,8 @@ s_usage (FILE *out)
         "  --as STAFF      who acts, for timelines (default: $KEFU_ACTOR, else $USER)\n"
         "  --role ROLE     front_desk, technician, supervisor, manager or operations\n"
         "                  (default: $KEFU_ROLE, else manager)\n"
-        "  --scope ESTATE  act as staff of this estate only (default: the whole group)\n"
+        "  --scope ESTATE  act as staff of this estate only (default: the whole group); it is\n"
+        "                  the --estate E of every command that needs one and is not given it\n"
         "  --json          machine-readable output: protobuf JSON\n\n"
         "Exit status: 0 done; 1 the request failed (refused, or no answer in time); 2 bad arguments.\n");
 }
@@ -75,9 +66,13 @@ main (int argc, char **argv)
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     opterr = 0;
-    int c;
+    int c, index = -1;
+    unsigned seen = 0;
     char *end;
-    while ((c = getopt_long (argc, argv, "+:h", options, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "+:h", options, &index)) != -1) {
+        if (ctl_option_once (NULL, options, index, &seen))
+            return CTL_USAGE;
+        index = -1;
         switch (c) {
             case 'c': ctl.config_path = optarg; break;
             case 'a': ctl.actor = optarg; break;
@@ -114,9 +109,9 @@ main (int argc, char **argv)
         return 0;
     }
     int rc = -1;
-    for (int i = 0; s_commands [i] && rc < 0; i++)
-        if (strcmp (s_commands [i]->name, name) == 0)
-            rc = s_commands [i]->run (&ctl, argc - optind, argv + optind);
+    for (int i = 0; ctl_commands [i] && rc < 0; i++)
+        if (strcmp (ctl_commands [i]->name, name) == 0)
+            rc = ctl_commands [i]->run (&ctl, argc - optind, argv + optind);
     if (rc < 0)
         rc = ctl_fail (CTL_USAGE, "unknown command '%s' (see kefuctl --help)", name);
     kf_net_destroy (&ctl.net);

@@ -425,8 +425,9 @@ s_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         return S_BAD ("satisfaction is satisfied, fairly_satisfied or unsatisfied");
     if (q->score < 1 || q->score > 5)
         return S_BAD ("score is 1 (worst) to 5 (best)");
-    if (q->comment && !kf_text_valid (q->comment, SURVEY_TEXT_MAX))
-        return S_BAD ("a comment is 1 to %d characters", SURVEY_TEXT_MAX);
+    kf_err_t err;
+    if (q->comment && kf_text_check ("comment", q->comment, SURVEY_TEXT_MAX, &err))
+        return S_BAD ("%s", err.text);
     Kf__VisitCompleted *c = (Kf__VisitCompleted *) kf_arena_message (arena, &kf__visit_completed__descriptor);
     if (!c)
         return kf_txn_fail (txn, "out of memory");
@@ -785,6 +786,7 @@ s_answer_evaluation (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
     if (q->n_answers == 0 || q->n_answers > 5)
         return S_BAD ("an evaluation scores 1 to 5 service areas");
     bool seen [S_AREAS] = { false };
+    kf_err_t err;
     for (size_t i = 0; i < q->n_answers; i++) {
         const Kf__AreaScore *a = q->answers [i];
         if (a->area <= 0 || a->area >= S_AREAS || seen [a->area])
@@ -792,13 +794,13 @@ s_answer_evaluation (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
         seen [a->area] = true;
         if (a->score < 1 || a->score > 5)
             return S_BAD ("answer %zu: a score is 1 to 5", i + 1);
-        if (a->comment && !kf_text_valid (a->comment, SURVEY_TEXT_MAX))
-            return S_BAD ("answer %zu: a comment is 1 to %d characters", i + 1, SURVEY_TEXT_MAX);
+        if (a->comment && kf_text_check ("comment", a->comment, SURVEY_TEXT_MAX, &err))
+            return S_BAD ("answer %zu: %s", i + 1, err.text);
         if (a->has_problem && !kf_enum_known (&kf__category__descriptor, a->has_problem, a->problem))
             return S_BAD ("answer %zu: the problem is not a category", i + 1);
     }
-    if (q->comment && !kf_text_valid (q->comment, SURVEY_TEXT_MAX))
-        return S_BAD ("a comment is 1 to %d characters", SURVEY_TEXT_MAX);
+    if (q->comment && kf_text_check ("comment", q->comment, SURVEY_TEXT_MAX, &err))
+        return S_BAD ("%s", err.text);
     kf_key_t key;
     kf_key_make (&key, "s|s", s->evaluation_id, q->unit);
     kf_val_t known;

@@ -17,6 +17,7 @@
 
 #define S_UNITS   1000000
 #define S_IMPORT  200000
+#define S_NOW     INT64_C (1794700800000)   //  2026-11-15T00:00Z: November is billed in November
 
 typedef struct {
     billing_t *billing;
@@ -32,7 +33,7 @@ s_request (kf_txn_t *txn, void *arg)
     kf_arena_reset (b->arena);
     kf__reply__init (&b->reply);
     b->reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
-    return billing_handle_request (b->billing, txn, 0, b->request, &b->reply, b->arena);
+    return billing_handle_request (b->billing, txn, S_NOW, b->request, &b->reply, b->arena);
 }
 
 static int

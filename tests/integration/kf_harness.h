@@ -172,9 +172,11 @@ h_stop (h_proc_t *proc, int timeout_ms)
 //  Run a program of the build to its end: argv [0] names it ("kefuctl"),
 //  the rest are its arguments, NULL-terminated. Its stdout goes into out
 //  (cut to size), its stderr into err (may be NULL). Returns its exit
-//  status, or -1 when it died of a signal.
+//  status, or -1 when it died of a signal or, timeout_ms given (>= 0), was
+//  still running then (it is killed).
 static inline int
-h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, char *const *argv)
+h_runv_within (const char *dir, char *out, size_t size, char *err, size_t err_size, char *const *argv,
+               int timeout_ms)
 {
     char path [sizeof h_bin_dir + 80], out_file [512], err_file [512];
     h_program (path, sizeof path, argv [0]);
@@ -190,7 +192,18 @@ h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, cha
         _exit (127);
     }
     int status = 0;
-    waitpid (pid, &status, 0);
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (timeout_ms >= 0 && waitpid (pid, &status, WNOHANG) == 0) {
+        if (zclock_mono () > deadline) {
+            kill (pid, SIGKILL);
+            waitpid (pid, &status, 0);
+            status = -1;
+            break;
+        }
+        zclock_sleep (5);
+    }
+    if (timeout_ms < 0)
+        waitpid (pid, &status, 0);
     const char *files [2] = { out_file, err_file };
     char *bufs [2] = { out, err };
     size_t sizes [2] = { size, err_size };
@@ -203,7 +216,13 @@ h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, cha
         if (file)
             fclose (file);
     }
-    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+    return status != -1 && WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static inline int
+h_runv (const char *dir, char *out, size_t size, char *err, size_t err_size, char *const *argv)
+{
+    return h_runv_within (dir, out, size, err, err_size, argv, -1);
 }
 
 //  The same with the arguments listed: program, then arguments, NULL.
@@ -339,6 +358,38 @@ h_write (const char *name, const char *text, char *path, size_t size)
         fclose (file);
     }
 }
+
+#ifdef fail_msg   //  in cmocka tests
+//  A table of kefuctl command lines and what each must give: its exit
+//  status, and a text in its one line of stderr, which starts "kefuctl: ".
+typedef struct {
+    const char *args [24];
+    int status;
+    const char *reason;
+} h_ctl_case_t;
+
+//  Run each of `cases` (ended by one without args) as kefuctl --config
+//  CONFIG ARGS..., at most 20 s each, and fail at the first that does not
+//  give what it says.
+static inline void
+h_ctl_cases (const char *config, const h_ctl_case_t *cases)
+{
+    static char out [1 << 16], err [4096];
+    for (int i = 0; cases [i].args [0]; i++) {
+        char *argv [32] = { "kefuctl", "--config", (char *) config };
+        int n = 3;
+        for (int j = 0; cases [i].args [j]; j++)
+            argv [n++] = (char *) cases [i].args [j];
+        argv [n] = NULL;
+        int status = h_runv_within (kf_test_dir, out, sizeof out, err, sizeof err, argv, 20000);
+        if (status != cases [i].status || !strstr (err, cases [i].reason))
+            fail_msg ("case %d (%s %s): status %d, stderr '%s'; expected %d and '%s'", i, cases [i].args [0],
+                      cases [i].args [1] ? cases [i].args [1] : "", status, err, cases [i].status, cases [i].reason);
+        if (strncmp (err, "kefuctl: ", 9) != 0 || strchr (err, '\n') != err + strlen (err) - 1)
+            fail_msg ("case %d (%s): not one line starting 'kefuctl: ': '%s'", i, cases [i].args [0], err);
+    }
+}
+#endif
 
 //  A cluster for a group of tests: kefu-bus and the named services
 //  ("intake", "dispatch", ...) on `config`, the services on the file clock

@@ -138,6 +138,17 @@ test_import_and_run_three_estates (void **state)
     CTL_OK ("units", "--estate", "E001");
     assert_non_null (strstr (s_out, "3 of 3 units"));
     assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "2026-13"), 2);
+    //  YYYY-MM only; and at most next month by the service's clock (November 2026 here).
+    assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "2026-1"), 2);
+    assert_non_null (strstr (s_err, "'2026-1' is not a month (YYYY-MM)"));
+    assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "202611"), 2);
+    assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "2031-01"), 1);
+    assert_non_null (strstr (s_err, "period 2031-01 is after next month (2026-12): notices are issued at most "
+                                    "a month ahead"));
+    assert_int_equal (CTL ("billing", "pay", "1-1-101", "-5", "--ref", "neg", "--estate", "E001"), 2);
+    assert_non_null (strstr (s_err, "billing pay: the amount must be a positive number of yuan, not -5.00"));
+    assert_int_equal (CTL ("billing", "pay", "1-1-101", "0", "--ref", "zero", "--estate", "E001"), 2);
+    assert_non_null (strstr (s_err, "billing pay: the amount must be a positive number of yuan, not 0.00"));
     assert_int_equal (CTL ("billing", "run", "--period", "2026-11"), 2);
     assert_int_equal (CTL ("--scope", "E002", "billing", "run", "--estate", "E001", "--period", "2026-11"), 1);
 }

@@ -259,6 +259,14 @@ test_queue_clock_and_rota (void **state)
     assert_int_equal (CTL ("staff", "--on-duty"), 0);
     assert_non_null (strstr (s_out, "F01"));
     assert_null (strstr (s_out, "W01"));
+    //  No engineer on shift on a Saturday night (O01 is on call, not on shift): said so,
+    //  and an empty list in JSON, not {}.
+    assert_int_equal (CTL ("staff", "--on-duty", "--department", "engineering"), 0);
+    assert_string_equal (s_out, "nobody on shift\n");
+    assert_int_equal (CTL ("--json", "staff", "--on-duty", "--department", "engineering"), 0);
+    assert_string_equal (s_out, "{\"staff\":[]}\n");
+    assert_int_equal (CTL ("staff", "--estate", "E002"), 0);
+    assert_string_equal (s_out, "no staff\n");
     //  Monday 08:30: the tick hands the queued order to the morning shift.
     assert_int_equal (CTL ("clock", "set", "2026-11-30T08:30:00+08:00", "--file", s_clock), 0);
     s_wait_order (order_no, "ORDER_STATUS_ASSIGNED");

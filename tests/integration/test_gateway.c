@@ -196,6 +196,12 @@ test_bad_requests (void **state)
     assert_non_null (strstr (s_body (), "colour"));
     assert_int_equal (s_http ("POST", "/api/v1/file_ticket", DESK1, NULL, "{\"estate\": \"E001\"}"), 400);
     assert_non_null (strstr (s_body (), "REPLY_STATUS_BAD_REQUEST"));
+    //  A newline in any text of any command: refused by the daemon, as from kefuctl.
+    assert_int_equal (s_http ("POST", "/api/v1/file_ticket", DESK1, NULL,
+                              "{\"estate\":\"E001\",\"unit\":\"1-1-101\",\"reporter_name\":\"张\\n三\","
+                              "\"reporter_phone\":\"13800000000\",\"type\":\"REPAIR\",\"channel\":\"PHONE\","
+                              "\"category\":\"PLUMBING\",\"description\":\"漏水\",\"idempotency_key\":\"nl\"}"), 400);
+    assert_non_null (strstr (s_body (), "kf.FileTicket.reporter_name may not contain control characters (U+000A"));
     char big [8192];
     memset (big, ' ', sizeof big - 1);
     big [0] = '{';

@@ -166,11 +166,7 @@ test_validation_errors (void **state)
 {
     (void) state;
     s_start_cluster ();
-    static const struct {
-        const char *args [24];
-        int status;
-        const char *reason;
-    } cases [] = {
+    static const h_ctl_case_t cases [] = {
         { { "file", "--estate", "E009", "--unit", "3-2-1", "--name", "a", "--phone", "138000", "--type", "repair",
             "--channel", "phone", "--category", "other", "text" }, 1, "unknown estate 'E009'" },
         { { "file", "--estate", "E001", "--unit", "3-2", "--name", "a", "--phone", "138000", "--type", "repair",
@@ -180,17 +176,19 @@ test_validation_errors (void **state)
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", "a", "--phone", "138-000", "--type", "repair",
             "--channel", "phone", "--category", "other", "text" }, 1, "reporter_phone '138-000' is not a phone number" },
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--phone", "138000", "--type", "repair",
-            "--channel", "phone", "--category", "other", "text" }, 1, "reporter_name is required" },
+            "--channel", "phone", "--category", "other", "text" }, 2, "file: --name NAME is required" },
+        { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", " ", "--phone", "138000", "--type", "repair",
+            "--channel", "phone", "--category", "other", "text" }, 1, "reporter_name is required (1 to 64 characters)" },
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", "a", "--phone", "138000", "--type", "repair",
             "--channel", "phone", "--category", "other", "  " }, 1, "description is required" },
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", "a", "--phone", "138000", "--type", "repair",
-            "--channel", "phone", "--category", "other" }, 1, "description is required" },
+            "--channel", "phone", "--category", "other" }, 2, "file: a DESCRIPTION is required" },
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", "a", "--phone", "138000",
-            "--channel", "phone", "--category", "other", "text" }, 1, "type is required" },
+            "--channel", "phone", "--category", "other", "text" }, 2, "file: --type T is required" },
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", "a", "--phone", "138000", "--type", "repair",
-            "--category", "other", "text" }, 1, "channel is required" },
+            "--category", "other", "text" }, 2, "file: --channel C is required" },
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", "a", "--phone", "138000", "--type", "repair",
-            "--channel", "phone", "text" }, 1, "category is required" },
+            "--channel", "phone", "text" }, 2, "file: --category C is required" },
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", "a", "--phone", "138000", "--type", "repairs",
             "--channel", "phone", "--category", "other", "text" }, 2, "--type 'repairs' is not one of: repair," },
         { { "file", "--estate", "E001", "--unit", "3-2-1", "--name", "a", "--phone", "138000", "--type", "repair",
@@ -208,20 +206,7 @@ test_validation_errors (void **state)
         { { "frobnicate" }, 2, "unknown command 'frobnicate'" },
         { { NULL }, 0, NULL }
     };
-    for (int i = 0; cases [i].args [0]; i++) {
-        char *argv [32] = { "kefuctl", "--config", s_config };
-        int n = 3;
-        for (int j = 0; cases [i].args [j]; j++)
-            argv [n++] = (char *) cases [i].args [j];
-        argv [n] = NULL;
-        int status = h_runv (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, argv);
-        if (status != cases [i].status || !strstr (s_err, cases [i].reason))
-            fail_msg ("case %d (%s %s): status %d, stderr '%s'; expected %d and '%s'", i, cases [i].args [0],
-                      cases [i].args [1] ? cases [i].args [1] : "", status, s_err, cases [i].status, cases [i].reason);
-        //  One line, starting kefuctl:
-        assert_int_equal (strncmp (s_err, "kefuctl: ", 9), 0);
-        assert_ptr_equal (strchr (s_err, '\n'), s_err + strlen (s_err) - 1);
-    }
+    h_ctl_cases (s_config, cases);
     //  A description of 2,001 characters is refused; 2,000 (CJK, 6,000 bytes) filed.
     char text [8192] = "";
     for (int i = 0; i < 2000; i++)
@@ -230,7 +215,24 @@ test_validation_errors (void **state)
     assert_int_equal (s_file ("E001", "long", text, ticket_no, sizeof ticket_no), 0);
     strcat (text, "x");
     assert_int_equal (s_file ("E001", "longer", text, NULL, 0), 1);
-    assert_non_null (strstr (s_err, "description is required (1 to 2000 characters)"));
+    assert_non_null (strstr (s_err, "description is too long (2001 characters, at most 2000)"));
+    //  Each reason says what is wrong, not "is required" when it is there.
+    char name [256] = "";
+    for (int i = 0; i < 65; i++)
+        strcat (name, "张");
+    assert_int_equal (CTL ("file", "--estate", "E001", "--unit", "3-2-1", "--name", name, "--phone", "138000",
+                           "--type", "repair", "--channel", "phone", "--category", "other", "text"), 1);
+    assert_non_null (strstr (s_err, "reporter_name is too long (65 characters, at most 64)"));
+    assert_int_equal (s_file ("E001", "a key", "text", NULL, 0), 1);
+    assert_non_null (strstr (s_err, "idempotency_key may contain only printable ASCII characters other than space"));
+    //  A newline would split the tables that show the name: refused, in
+    //  one line, for this as for every text of every command.
+    assert_int_equal (CTL ("file", "--estate", "E001", "--unit", "3-2-1", "--name", "张\n三", "--phone", "138000",
+                           "--type", "repair", "--channel", "phone", "--category", "other", "text"), 1);
+    assert_non_null (strstr (s_err, "kf.FileTicket.reporter_name may not contain control characters (U+000A at character 2)"));
+    assert_ptr_equal (strchr (s_err, '\n'), s_err + strlen (s_err) - 1);
+    assert_int_equal (CTL ("note", ticket_no, "tab\tseparated"), 1);
+    assert_non_null (strstr (s_err, "kf.AddNote.note may not contain control characters (U+0009 at character 4)"));
     //  Nothing of the refused filings was stored, and no number was used.
     assert_int_equal (CTL ("--json", "list"), 0);
     assert_string_equal (h_json_field (s_out, "total", field, sizeof field), "1");

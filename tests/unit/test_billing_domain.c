@@ -412,6 +412,14 @@ test_billing_run_idempotent (void **state)
     assert_int_equal (r->skipped_already_billed, 4);
     assert_string_equal (s_events (), "");
     assert_int_equal (s_statement ("1-1-102")->balance_fen, 50740);
+    //  Next month at most, by the service's clock (a mistyped year bills no one).
+    run.period = 202701;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "period 2027-01 is after next month (2026-12): notices are issued at most "
+                                        "a month ahead");
+    run.period = 203101;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (s_events (), "");
     //  A new rate from December applies from December.
     s_schedule ("E001", 20261201, 250, 400);
     r = s_run ("E001", 202612);
@@ -501,6 +509,11 @@ test_payments_oldest_first_with_credit (void **state)
     assert_int_equal (s_statement ("1-1-101")->balance_fen, 14066);   //  November open again
     assert_int_equal (s_pay ("9-9-9", 100, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
     assert_int_equal (s_pay ("1-1-101", 0, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "the amount must be a positive number of yuan, not 0.00");
+    assert_int_equal (s_pay ("1-1-101", -500, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "the amount must be a positive number of yuan, not -5.00");
+    assert_int_equal (s_pay ("1-1-101", BILLING_AMOUNT_MAX + 1, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "the amount must be at most ¥100000000.00");
     assert_int_equal (s_pay ("1-1-101", 100, "has space"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
 }
 

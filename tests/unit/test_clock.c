@@ -85,6 +85,13 @@ test_file_clock_follows_the_file (void **state)
     assert_int_equal (kf_clock_now (clock), expected);
     assert_int_equal (kf_clock_file_read (s_path, &now, &err), -1);
     assert_non_null (strstr (err.text, "is not a time"));
+    //  The text of a clock file is a time as people give one.
+    assert_int_equal (kf_clock_time_parse ("1772413200000", &now, &err), 0);
+    assert_int_equal (now, INT64_C (1772413200000));
+    assert_int_equal (kf_clock_time_parse ("2026-03-02T01:00:00Z \n", &now, &err), 0);
+    assert_int_equal (now, INT64_C (1772413200000));
+    assert_int_equal (kf_clock_time_parse ("99999999999999999999", &now, &err), -1);
+    assert_string_equal (err.text, "time '99999999999999999999' is out of range");
     //  And so does a file that went away.
     unlink (s_path);
     assert_int_equal (kf_clock_now (clock), expected);

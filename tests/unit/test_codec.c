@@ -297,6 +297,61 @@ test_utf8 (void **state)
     assert_int_equal (kf_utf8_length ("滨江花园 ab"), 7);
 }
 
+//  The one text check every service uses: the reason says what is wrong.
+static void
+test_text_and_ref_checks (void **state)
+{
+    (void) state;
+    char long_name [200] = "";
+    for (int i = 0; i < 65; i++)
+        strcat (long_name, "张");
+    static const struct { const char *text; const char *reason; } texts [] = {
+        { "张三", NULL },
+        { "tab-free, 一行", NULL },
+        { NULL, "name is required (1 to 64 characters)" },
+        { "", "name is required (1 to 64 characters)" },
+        { " \t ", "name is required (1 to 64 characters)" },
+        { "two\nlines", "name may not contain control characters (U+000A at character 4)" },
+        { "张\t三", "name may not contain control characters (U+0009 at character 2)" },
+        { "esc\x1b[2J", "name may not contain control characters (U+001B at character 4)" },
+        { "nel\xc2\x85", "name may not contain control characters (U+0085 at character 4)" },
+        { "\xe6\xbb", "name is not valid UTF-8" },
+        { NULL, NULL },   //  the 65 characters, below
+    };
+    size_t n = sizeof texts / sizeof texts [0];
+    for (size_t i = 0; i < n; i++) {
+        const char *text = i + 1 == n ? long_name : texts [i].text;
+        const char *reason = i + 1 == n ? "name is too long (65 characters, at most 64)" : texts [i].reason;
+        kf_err_t err = { "" };
+        int rc = kf_text_check ("name", text, 64, &err);
+        if (reason ? rc != -1 || strcmp (err.text, reason) : rc != 0)
+            fail_msg ("text %zu: %d '%s', expected '%s'", i, rc, err.text, reason ? reason : "ok");
+    }
+    long_name [strlen (long_name) - 3] = 0;   //  64 characters of 3 bytes each: fine
+    assert_int_equal (kf_text_check ("name", long_name, 64, NULL), 0);
+
+    static const struct { const char *ref; const char *reason; } refs [] = {
+        { "app-7f3a", NULL },
+        { "WX01/26", NULL },
+        { "", "key is required (1 to 8 characters)" },
+        { NULL, "key is required (1 to 8 characters)" },
+        { "a b", "key may contain only printable ASCII characters other than space and '|' (character 2 is not)" },
+        { "a|b", "key may contain only printable ASCII characters other than space and '|' (character 2 is not)" },
+        { "键", "key may contain only printable ASCII characters other than space and '|' (character 1 is not)" },
+        { "123456789", "key is too long (9 characters, at most 8)" },
+    };
+    for (size_t i = 0; i < sizeof refs / sizeof refs [0]; i++) {
+        kf_err_t err = { "" };
+        int rc = kf_ref_check ("key", refs [i].ref, 8, &err);
+        if (refs [i].reason ? rc != -1 || strcmp (err.text, refs [i].reason) : rc != 0)
+            fail_msg ("ref %zu: %d '%s', expected '%s'", i, rc, err.text, refs [i].reason ? refs [i].reason : "ok");
+    }
+    uint32_t cp;
+    assert_int_equal (kf_text_control_at ("plain 文字", &cp), -1);
+    assert_int_equal (kf_text_control_at ("ab\x7f", &cp), 2);
+    assert_int_equal (cp, 0x7f);
+}
+
 //  ---- JSON -----------------------------------------------------------------
 
 static ProtobufCMessage *
@@ -357,6 +412,28 @@ test_json_mapping (void **state)
     assert_string_equal (out, "{\"csv\":\"dW5pdCxhcmVh+/8=\"}");
     free (out);
     kf_codec_free ((ProtobufCMessage **) &import);
+}
+
+//  For scripts, a list's own repeated fields can be written even when empty.
+static void
+test_json_empty_lists (void **state)
+{
+    (void) state;
+    Kf__StaffList list = KF__STAFF_LIST__INIT;
+    char *json = kf_json_encode (&list.base);
+    assert_string_equal (json, "{}");
+    free (json);
+    json = kf_json_encode_lists (&list.base);
+    assert_string_equal (json, "{\"staff\":[]}");
+    free (json);
+    //  Only the message's own: what is inside keeps the canonical form.
+    Kf__Staff one = KF__STAFF__INIT, *staff [] = { &one };
+    one.staff_id = "W01";
+    list.staff = staff;
+    list.n_staff = 1;
+    json = kf_json_encode_lists (&list.base);
+    assert_string_equal (json, "{\"staff\":[{\"staff_id\":\"W01\"}]}");
+    free (json);
 }
 
 static void
@@ -469,7 +546,9 @@ main (void)
         cmocka_unit_test (test_rejects_bad_protobuf),
         cmocka_unit_test (test_allocator_zeroes),
         cmocka_unit_test (test_utf8),
+        cmocka_unit_test (test_text_and_ref_checks),
         cmocka_unit_test (test_json_mapping),
+        cmocka_unit_test (test_json_empty_lists),
         cmocka_unit_test (test_json_encodes_invalid_utf8_safely),
         cmocka_unit_test (test_json_rejects),
         cmocka_unit_test (test_json_request_envelopes_commands),

@@ -300,6 +300,54 @@ test_malformed_requests (void **state)
     zactor_destroy (&server);
 }
 
+//  A control character anywhere in a request's strings: refused before the
+//  handler runs, whichever field it is in, naming the field.
+static void
+test_control_characters_refused (void **state)
+{
+    (void) state;
+    zactor_t *server = zactor_new (s_server, NULL);
+    zsock_t *client = s_client ();
+    static const struct { const char *ticket_no, *note, *reason; } cases [] = {
+        { "T1", "two\nlines", "kf.AddNote.note may not contain control characters (U+000A at character 4)" },
+        { "T2", "tab\there", "kf.AddNote.note may not contain control characters (U+0009 at character 4)" },
+        { "T3\x1b[2J", "ok", "kf.AddNote.ticket_no may not contain control characters (U+001B at character 3)" },
+        { "T4", "漏水\xc2\x85next", "kf.AddNote.note may not contain control characters (U+0085 at character 3)" },
+        { "T5", "del\x7f", "kf.AddNote.note may not contain control characters (U+007F at character 4)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        s_add_note (client, "c", cases [i].ticket_no, cases [i].note);
+        Kf__Reply *reply = s_reply (client);
+        assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+        if (!strstr (reply->error, cases [i].reason))
+            fail_msg ("case %zu: '%s', expected '%s'", i, reply->error, cases [i].reason);
+        assert_string_equal (reply->request_id, "c");
+        kf_codec_free ((ProtobufCMessage **) &reply);
+    }
+    //  The request's own strings too (who asks).
+    Kf__Ping ping = KF__PING__INIT;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.actor = "ali\rce";
+    request.command_case = KF__REQUEST__COMMAND_PING;
+    request.ping = &ping;
+    s_send (client, &request);
+    Kf__Reply *reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_non_null (strstr (reply->error, "kf.Request.actor may not contain control characters (U+000D"));
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    //  Nothing of them reached the handler; plain text still does.
+    s_show (client, "T1");
+    reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    s_add_note (client, "d", "T1", "one line, 一行");
+    reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    zsock_destroy (&client);
+    zactor_destroy (&server);
+}
+
 int
 main (void)
 {
@@ -308,6 +356,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_group_commit_and_replies, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_failed_request_changes_nothing, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_malformed_requests, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_control_characters_refused, kf_test_dir_setup, kf_test_dir_teardown),
     };
     return cmocka_run_group_tests_name ("kf_commands", tests, NULL, NULL);
 }

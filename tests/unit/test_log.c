@@ -36,6 +36,7 @@ s_log_some (void)
     kf_info ("filed %s", "E001-20261123-0001");
     kf_debug ("not shown at info");
     kf_error ("two\nlines");
+    kf_warning ("name '%s'", "a\r\nb\t\x1b[2J\x7f 张三");
 }
 
 static void
@@ -48,8 +49,14 @@ test_lines_and_levels (void **state)
     char *out = s_capture_stderr (s_log_some);
     assert_non_null (strstr (out, " kefu-test I: filed E001-20261123-0001\n"));
     assert_null (strstr (out, "not shown"));
-    //  A message is always one line.
-    assert_non_null (strstr (out, " kefu-test E: two lines\n"));
+    //  A message is always one line, whatever its values hold: control
+    //  characters are escaped, the rest (UTF-8 included) kept.
+    assert_non_null (strstr (out, " kefu-test E: two\\nlines\n"));
+    assert_non_null (strstr (out, " kefu-test W: name 'a\\r\\nb\\t\\x1b[2J\\x7f 张三'\n"));
+    int lines = 0;
+    for (char *c = out; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal (lines, 3);
 
     //  Under systemd, lines carry the syslog priority for journald.
     setenv ("JOURNAL_STREAM", "8:1234", 1);
@@ -57,7 +64,7 @@ test_lines_and_levels (void **state)
     out = s_capture_stderr (s_log_some);
     assert_non_null (strstr (out, "<6>kefu-test: filed"));
     assert_non_null (strstr (out, "<7>kefu-test: not shown at info"));
-    assert_non_null (strstr (out, "<3>kefu-test: two lines"));
+    assert_non_null (strstr (out, "<3>kefu-test: two\\nlines"));
     unsetenv ("JOURNAL_STREAM");
 
     //  KEFU_LOG overrides the level given.
