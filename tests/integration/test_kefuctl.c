@@ -270,12 +270,12 @@ int
 main (void)
 {
     h_init ();
-    const struct CMUnitTest tests [] = {
+    struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_every_command_help, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_options_given_twice, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_negative_numbers_are_operands, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_required_options, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_clock_set, kf_test_dir_setup, h_teardown),
     };
-    return cmocka_run_group_tests_name ("kefuctl", tests, NULL, NULL);
+    return H_RUN_TESTS (tests, NULL, NULL);
 }

@@ -200,9 +200,9 @@ int
 main (void)
 {
     h_init ();
-    const struct CMUnitTest tests [] = {
+    struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_background_sigint, kf_test_dir_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_background_sigterm, kf_test_dir_setup, s_teardown),
     };
-    return cmocka_run_group_tests_name ("supervise", tests, NULL, NULL);
+    return H_RUN_TESTS (tests, NULL, NULL);
 }
