@@ -105,6 +105,7 @@ static void
 test_import_and_run_three_estates (void **state)
 {
     (void) state;
+    CTL_OK ("clock", "set", "2026-11-01T09:00:00+08:00", "--file", s_clock);   //  its own day
     char path [256];
     h_write ("bad.csv", "unit,area_m2,occupied\n1-1-101,89.50,yes\n1-1-102,-3,yes\nbad,1,yes\n", path, sizeof path);
     assert_int_equal (CTL ("units", "import", path, "--estate", "E001"), 1);
