@@ -22,6 +22,7 @@
 #include "kf_field.h"
 #include "kf_money.h"
 #include "kf_page.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <assert.h>
@@ -67,14 +68,6 @@ struct _billing_t {
 
 //  ---- the arithmetic ---------------------------------------------------------------
 
-int64_t
-billing_muldiv (int64_t a, int64_t b, int64_t c)
-{
-    assert (a >= 0 && b >= 0 && c > 0);
-    __int128 product = (__int128) a * b;
-    return (int64_t) ((product * 2 + c) / (2 * (__int128) c));
-}
-
 int
 billing_month_days (uint32_t yyyymm)
 {
@@ -99,7 +92,7 @@ billing_days_billed (uint32_t yyyymm, uint32_t move_in)
 int64_t
 billing_management_fee (int64_t area_centi_m2, int64_t fen_per_m2, int days, int month_days)
 {
-    return billing_muldiv (area_centi_m2 * days, fen_per_m2, 100 * (int64_t) month_days);
+    return kf_muldiv_round (area_centi_m2 * days, fen_per_m2, 100 * (int64_t) month_days);
 }
 
 int64_t
@@ -108,8 +101,8 @@ billing_late_fee (int64_t principal, int64_t unpaid_principal, int64_t accrued, 
 {
     if (per_day <= 0 || days <= 0 || unpaid_principal <= 0)
         return accrued;
-    int64_t cap = billing_muldiv (principal, cap_percent, 100);
-    int64_t daily = billing_muldiv (unpaid_principal, per_day, 10000);
+    int64_t cap = kf_muldiv_round (principal, cap_percent, 100);
+    int64_t daily = kf_muldiv_round (unpaid_principal, per_day, 10000);
     int64_t total = accrued + daily * days;
     return total > cap ? (accrued > cap ? accrued : cap) : total;
 }
@@ -874,7 +867,7 @@ s_bill_unit (s_run_t *r, Kf__Unit *u)
     lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_MANAGEMENT_FEE, what, u->area_centi_m2 * 10, management);
     if (!u->occupied && f->vacant_discount_percent) {
         //  From the exact fee, not the rounded one: one rounding per line.
-        int64_t discount = billing_muldiv (u->area_centi_m2 * days * (int64_t) f->vacant_discount_percent,
+        int64_t discount = kf_muldiv_round (u->area_centi_m2 * days * (int64_t) f->vacant_discount_percent,
                                            rate->fen_per_m2_month, 100 * (int64_t) month_days * 100);
         snprintf (what, sizeof what, "vacant unit discount %u %%", f->vacant_discount_percent);
         lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_DISCOUNT, what, 0, -discount);
@@ -882,12 +875,12 @@ s_bill_unit (s_run_t *r, Kf__Unit *u)
     if (u->parking_spaces && f->parking_fen_per_space) {
         snprintf (what, sizeof what, "parking%s", days_note);
         lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_PARKING, what, (int64_t) u->parking_spaces * 1000,
-                              billing_muldiv ((int64_t) u->parking_spaces * f->parking_fen_per_space, days, month_days));
+                              kf_muldiv_round ((int64_t) u->parking_spaces * f->parking_fen_per_space, days, month_days));
     }
     for (size_t i = 0; i < f->n_fixed_items; i++) {
         snprintf (what, sizeof what, "%s%s", f->fixed_items [i]->name, days_note);
         lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_FIXED, what, 0,
-                              billing_muldiv (f->fixed_items [i]->amount_fen, days, month_days));
+                              kf_muldiv_round (f->fixed_items [i]->amount_fen, days, month_days));
     }
     s_pending_t pending = { self, r->txn, arena, lines, n, size, NULL };
     pending.invoice_no = kf_arena_strdup (arena, invoice_no);
@@ -1419,7 +1412,7 @@ s_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Re
         row->estate = (char *) estate;
         S_SET (row, billed_fen, billed);
         S_SET (row, collected_fen, collected);
-        S_SET (row, rate_permille, billed > 0 ? (uint32_t) billing_muldiv (collected, 1000, billed) : 0);
+        S_SET (row, rate_permille, kf_permille ((uint64_t) collected, (uint64_t) billed));
         report->rows [report->n_rows++] = row;
     }
     S_SET (report, period_from, from);

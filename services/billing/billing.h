@@ -66,8 +66,7 @@ bool billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms);
 int billing_arrears_step (billing_t *self, kf_txn_t *txn, int64_t now_ms);
 
 //  ---- the arithmetic, for the tests ------------------------------------------------
-//  round (a × b / c), half up, for a, b >= 0 and c > 0.
-int64_t billing_muldiv (int64_t a, int64_t b, int64_t c);
+//  (Rounding half up is kf_muldiv_round, in kf_rate.)
 int billing_month_days (uint32_t yyyymm);
 //  Days of the month yyyymm a unit that moved in on yyyymmdd (0: long ago)
 //  is billed for: the whole month, from the move-in day on, or 0.

@@ -2,6 +2,7 @@
     statement, schedule), report collection and report arrears.  */
 #include "ctl.h"
 #include "kf_money.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <errno.h>
@@ -509,9 +510,9 @@ s_print_collection (ctl_t *ctl, const Kf__Reply *reply)
     ctl_table_t *table = ctl_table_new (4, "ESTATE", "BILLED ¥", "COLLECTED ¥", "RATE");
     for (size_t i = 0; i < r->n_rows; i++) {
         char billed [32], collected [32], rate [16];
-        snprintf (rate, sizeof rate, "%u.%u %%", r->rows [i]->rate_permille / 10, r->rows [i]->rate_permille % 10);
         ctl_table_row (table, r->rows [i]->estate, s_money (r->rows [i]->billed_fen, billed, sizeof billed),
-                       s_money (r->rows [i]->collected_fen, collected, sizeof collected), rate);
+                       s_money (r->rows [i]->collected_fen, collected, sizeof collected),
+                       kf_permille_format (r->rows [i]->rate_permille, rate, sizeof rate));
     }
     ctl_table_print (&table, stdout);
 }

@@ -2,6 +2,7 @@
     evaluation (evaluation sample|status|answer) and survey's reports
     (report satisfaction|pareto|daily).  */
 #include "ctl.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <inttypes.h>
@@ -385,7 +386,7 @@ s_print_satisfaction (ctl_t *ctl, const Kf__Reply *reply)
         char answered [24], satisfied [24], rate [16], mean [16];
         snprintf (answered, sizeof answered, "%" PRIu64, row->answered);
         snprintf (satisfied, sizeof satisfied, "%" PRIu64, row->satisfied);
-        snprintf (rate, sizeof rate, "%u.%u %%", row->satisfied_permille / 10, row->satisfied_permille % 10);
+        kf_permille_format (row->satisfied_permille, rate, sizeof rate);
         snprintf (mean, sizeof mean, "%u.%02u", row->mean_score_centi / 100, row->mean_score_centi % 100);
         ctl_table_row (table, row->key, answered, satisfied, rate, mean);
     }
@@ -424,8 +425,7 @@ s_print_pareto (ctl_t *ctl, const Kf__Reply *reply)
     for (size_t i = 0; i < r->n_rows; i++) {
         char count [24], cumulative [16];
         snprintf (count, sizeof count, "%" PRIu64, r->rows [i]->count);
-        snprintf (cumulative, sizeof cumulative, "%u.%u %%", r->rows [i]->cumulative_permille / 10,
-                  r->rows [i]->cumulative_permille % 10);
+        kf_permille_format (r->rows [i]->cumulative_permille, cumulative, sizeof cumulative);
         ctl_table_row (table, ctl_enum_name (&kf__category__descriptor, r->rows [i]->category), count, cumulative,
                        r->rows [i]->vital_few ? "vital few (80 %)" : "");
     }

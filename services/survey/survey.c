@@ -21,6 +21,7 @@
 #include "kf_domain.h"
 #include "kf_field.h"
 #include "kf_page.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <assert.h>
@@ -963,9 +964,9 @@ s_report_satisfaction (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
             return kf_txn_fail (txn, "out of memory");
         S_SET (row, answered, r.groups [g].answered);
         S_SET (row, satisfied, r.groups [g].satisfied);
-        S_SET (row, satisfied_permille, (uint32_t) (r.groups [g].satisfied * 1000 / r.groups [g].answered));
-        S_SET (row, mean_score_centi, (uint32_t) ((r.groups [g].score * 100 + r.groups [g].answered / 2)
-                                                  / r.groups [g].answered));
+        S_SET (row, satisfied_permille, kf_permille (r.groups [g].satisfied, r.groups [g].answered));
+        S_SET (row, mean_score_centi, (uint32_t) kf_muldiv_round ((int64_t) r.groups [g].score, 100,
+                                                                  (int64_t) r.groups [g].answered));
         report->rows [report->n_rows++] = row;
     }
     if (q->period && q->period->has_from_ms)
@@ -1048,7 +1049,7 @@ s_report_pareto (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
         running += counts [c].count;
         S_SET (row, category, counts [c].category);
         S_SET (row, count, counts [c].count);
-        S_SET (row, cumulative_permille, (uint32_t) (running * 1000 / total));
+        S_SET (row, cumulative_permille, kf_permille (running, total));
         report->rows [report->n_rows++] = row;
     }
     if (q->period && q->period->has_from_ms)

@@ -630,6 +630,7 @@ test_satisfaction_and_pareto (void **state)
     }
     s_answer (s_visit_of (t [5])->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_SATISFIED, 5);
     s_answer (s_visit_of (t [6])->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_UNSATISFIED, 2);
+    s_answer (s_visit_of (t [7])->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_FAIRLY_SATISFIED, 4);
     Kf__ReportSatisfaction q = KF__REPORT_SATISFACTION__INIT;
     q.estate = "E001";
     q.group_by = "technician";
@@ -641,11 +642,12 @@ test_satisfaction_and_pareto (void **state)
     const Kf__SatisfactionReport *s = w.reply.satisfaction;
     assert_int_equal (s->n_rows, 1);
     assert_string_equal (s->rows [0]->key, "W01");
-    assert_int_equal (s->rows [0]->answered, 2);
-    assert_int_equal (s->rows [0]->satisfied_permille, 500);
-    assert_int_equal (s->rows [0]->mean_score_centi, 350);
+    //  2 of 3 satisfied is 66.7 % (rounded, not cut to 66.6 %); the mean 11 / 3 is 3.67.
+    assert_int_equal (s->rows [0]->answered, 3);
+    assert_int_equal (s->rows [0]->satisfied_permille, 667);
+    assert_int_equal (s->rows [0]->mean_score_centi, 367);
     assert_int_equal (s->visits_due, 3);
-    assert_int_equal (s->visits_on_time, 2);
+    assert_int_equal (s->visits_on_time, 3);
     q.group_by = "mood";
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     //  Pareto: noise 3, then plumbing (the unsatisfied visit), parking, cleaning: 3 of 6 is 50 %, 4 of 6 67 %,
@@ -661,6 +663,8 @@ test_satisfaction_and_pareto (void **state)
     assert_int_equal (r->rows [0]->category, KF__CATEGORY__CATEGORY_NOISE);
     assert_int_equal (r->rows [0]->count, 3);
     assert_int_equal (r->rows [0]->cumulative_permille, 500);
+    assert_int_equal (r->rows [1]->cumulative_permille, 667);   //  4 of 6, rounded
+    assert_int_equal (r->rows [2]->cumulative_permille, 833);
     assert_true (r->rows [0]->vital_few);
     assert_true (r->rows [1]->vital_few);
     assert_true (r->rows [2]->vital_few);
