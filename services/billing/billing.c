@@ -96,15 +96,21 @@ billing_management_fee (int64_t area_centi_m2, int64_t fen_per_m2, int days, int
 }
 
 int64_t
-billing_late_fee (int64_t principal, int64_t unpaid_principal, int64_t accrued, int per_day, int days,
-                  int cap_percent)
+billing_late_fee_accrue (int64_t principal, int64_t unpaid, int64_t exact, int per_day, int days, int cap_percent)
 {
-    if (per_day <= 0 || days <= 0 || unpaid_principal <= 0)
-        return accrued;
-    int64_t cap = kf_muldiv_round (principal, cap_percent, 100);
-    int64_t daily = kf_muldiv_round (unpaid_principal, per_day, 10000);
-    int64_t total = accrued + daily * days;
-    return total > cap ? (accrued > cap ? accrued : cap) : total;
+    if (per_day <= 0 || days <= 0 || unpaid <= 0)
+        return exact;
+    int64_t cap = principal * cap_percent * (BILLING_EXACT_PER_FEN / 100);
+    int64_t total = exact + unpaid * per_day * days;
+    return total > cap ? (exact > cap ? exact : cap) : total;
+}
+
+int64_t
+billing_late_fee_charged (int64_t principal, int64_t exact, int cap_percent)
+{
+    int64_t fee = kf_muldiv_round (exact, 1, BILLING_EXACT_PER_FEN);
+    int64_t cap = principal * cap_percent / 100;
+    return fee < cap ? fee : cap;
 }
 
 //  ---- set-up -------------------------------------------------------------------------
@@ -1578,7 +1584,9 @@ billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms)
 }
 
 //  One overdue notice on a new day: its late fee up to today, and the
-//  highest reminder step it has reached and not been sent.
+//  highest reminder step it has reached and not been sent. The fee accrues
+//  exactly and is charged as that total rounded once; a notice that
+//  accrued before the exact amount was kept starts from its fee in fen.
 static void
 s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, Kf__Invoice *invoice,
            kf_arena_t *arena)
@@ -1592,10 +1600,13 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
     int64_t chargeable = days_overdue - e->late_fee_grace_days;
     if (e->late_fee_per_day > 0 && chargeable > invoice->late_fee_days) {
         int64_t unpaid = i->total_fen - invoice->paid_fen;
-        int64_t fee = billing_late_fee (i->total_fen, unpaid > 0 ? unpaid : 0, invoice->late_fee_fen,
-                                        e->late_fee_per_day, (int) (chargeable - invoice->late_fee_days),
-                                        e->late_fee_cap_percent);
+        int64_t exact = invoice->has_late_fee_exact ? invoice->late_fee_exact
+                                                    : invoice->late_fee_fen * BILLING_EXACT_PER_FEN;
+        exact = billing_late_fee_accrue (i->total_fen, unpaid > 0 ? unpaid : 0, exact, e->late_fee_per_day,
+                                         (int) (chargeable - invoice->late_fee_days), e->late_fee_cap_percent);
+        int64_t fee = billing_late_fee_charged (i->total_fen, exact, e->late_fee_cap_percent);
         int64_t added = fee - invoice->late_fee_fen;
+        S_SET (invoice, late_fee_exact, exact);
         S_SET (invoice, late_fee_days, (uint32_t) chargeable);
         changed = true;
         if (added > 0) {
