@@ -1311,6 +1311,7 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
 //  ---- statements and reports --------------------------------------------------------------------
 
 #define S_STATEMENT_MAX 2000   //  lines of a statement shown: the newest
+#define S_NOTICES_MAX   120    //  notices of a statement shown in full: the newest (ten years)
 
 typedef struct {
     Kf__StatementLine **lines;
@@ -1336,6 +1337,33 @@ s_statement_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     return 0;
 }
 
+typedef struct {
+    billing_t *self;
+    Kf__Invoice **notices;
+    size_t count;
+    kf_arena_t *arena;
+} s_notices_t;
+
+//  A unit's notice, newest first, in full: its lines, late fees, reminders.
+static int
+s_notice_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+{
+    (void) value;
+    s_notices_t *n = arg;
+    char estate [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
+    uint32_t period;
+    if (!show)
+        return 2;
+    if (kf_key_scan (key.data, key.size, "s|s|u", estate, sizeof estate, unit, sizeof unit, &period))
+        return kf_txn_fail (txn, "a unit's notice key does not parse");
+    Kf__Invoice *invoice = s_invoice_get (n->self, txn, estate, period, unit, n->arena);
+    if (!invoice)
+        return kf_txn_ok (txn) ? kf_txn_fail (txn, "notice %s-%06u-%s is indexed but not there", estate, period, unit)
+                               : -1;
+    n->notices [n->count++] = invoice;
+    return 1;
+}
+
 static int
 s_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
@@ -1352,13 +1380,27 @@ s_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Rep
     Kf__Statement *statement = (Kf__Statement *) kf_arena_message (arena, &kf__statement__descriptor);
     if (!st.lines || !statement)
         return kf_txn_fail (txn, "out of memory");
-    kf_key_t prefix;
+    kf_key_t prefix, top;
     kf_key_make (&prefix, "s|s|", e->estate->id, q->unit);
     if (kf_txn_scan (txn, self->ledger, &prefix, s_statement_row, &st) < 0)
         return -1;
+    s_notices_t n = { self, kf_arena_alloc (arena, S_NOTICES_MAX * sizeof (Kf__Invoice *)), 0, arena };
+    kf_page_t page;
+    kf_key_make (&top, "s|s|u", e->estate->id, q->unit, UINT32_MAX);
+    if (!n.notices)
+        return kf_txn_fail (txn, "out of memory");
+    if (kf_page_walk (txn, self->unit_invoices, &prefix, &top, NULL, S_NOTICES_MAX, s_notice_row, &n, arena, &page))
+        return -1;
+    for (size_t i = 0; i < n.count / 2; i++) {
+        Kf__Invoice *newer = n.notices [i];
+        n.notices [i] = n.notices [n.count - 1 - i];
+        n.notices [n.count - 1 - i] = newer;
+    }
     statement->unit = unit->unit;
     statement->lines = st.lines;
     statement->n_lines = st.count;
+    statement->notices = n.notices;
+    statement->n_notices = n.count;
     S_SET (statement, balance_fen, unit->balance_fen);
     reply->result_case = KF__REPLY__RESULT_STATEMENT;
     reply->statement = statement;
@@ -1583,6 +1625,26 @@ billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms)
     return false;
 }
 
+//  A reminder sent for a notice, kept with it for the statement.
+static void
+s_keep_reminder (kf_txn_t *txn, Kf__Invoice *invoice, int64_t now_ms, uint32_t step, kf_arena_t *arena)
+{
+    Kf__InvoiceReminder **all = kf_arena_alloc (arena, (invoice->n_reminders + 1) * sizeof *all);
+    Kf__InvoiceReminder *r = (Kf__InvoiceReminder *) kf_arena_message (arena, &kf__invoice_reminder__descriptor);
+    if (!all || !r) {
+        kf_txn_fail (txn, "out of memory");
+        return;
+    }
+    S_SET (r, days_overdue, step);
+    S_SET (r, sent_at_ms, now_ms);
+    S_SET (r, outstanding_fen, s_outstanding (invoice));
+    if (invoice->n_reminders)
+        memcpy (all, invoice->reminders, invoice->n_reminders * sizeof *all);
+    all [invoice->n_reminders] = r;
+    invoice->reminders = all;
+    invoice->n_reminders++;
+}
+
 //  One overdue notice on a new day: its late fee up to today, and the
 //  highest reminder step it has reached and not been sent. The fee accrues
 //  exactly and is charged as that total rounded once; a notice that
@@ -1636,6 +1698,7 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
             step = e->steps [s];
     if (step) {
         S_SET (invoice, reminder_step, (uint32_t) step);
+        s_keep_reminder (txn, invoice, now_ms, (uint32_t) step, arena);
         changed = true;
         Kf__ReminderSent reminder = KF__REMINDER_SENT__INIT;
         reminder.invoice_no = i->invoice_no;

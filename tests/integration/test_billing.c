@@ -48,6 +48,9 @@ s_write_config (void)
         "                shifts = \"daily 00:00-24:00\"\n"
         "    E002\n        name = Maple\n"
         "    E003\n        name = Harbour\n"
+        "    E004\n        name = Garden\n"
+        "        billing\n            late_fee_per_day = 5\n            late_fee_grace_days = 5\n"
+        "            late_fee_cap_percent = 1\n"
         "services\n"
         "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
         "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
@@ -204,13 +207,63 @@ test_payments_and_paid_service (void **state)
         charged = strstr (s_out, "notice E001-202612-1-1-101") != NULL;
     }
     assert_true (charged);
-    assert_int_equal (s_occurrences (s_out, "280.33"), 1);
+    //  Once: one ledger line of ¥280.33, its notice's total, one paid-service line on it.
+    assert_int_equal (s_occurrences (s_out, "280.33"), 2);
+    assert_non_null (strstr (s_out, "(2026-12), due by 2026-12-26 00:00:00: ¥280.33"));
+    assert_int_equal (s_occurrences (s_out, "60.00  paid service, order "), 1);
     assert_non_null (strstr (s_out, "1-1-101 owes ¥400.66"));   //  220.33 - 100 + 280.33
     CTL_OK ("report", "collection", "--from", "2026-11", "--to", "2026-12", "--estate", "E001");
     //  November ¥937.73, December ¥997.73 (the repair's ¥60 with it); ¥100.00 collected.
     assert_non_null (strstr (s_out, "1935.46"));
     assert_non_null (strstr (s_out, "100.00"));
     assert_non_null (strstr (s_out, "5.2 %"));
+}
+
+//  ---- what a statement shows ---------------------------------------------------------------------
+
+static bool
+s_reminded (void *arg)
+{
+    return CTL ("billing", "statement", "1-1-1", "--estate", "E004") == 0 && strstr (s_out, (const char *) arg);
+}
+
+//  E004 charges 0.05 % a day after 5 days of grace, at most 1 %. Its one
+//  unit's notice is issue 15's ¥1,683.60 (836.80 m² at ¥2.00 and ¥10.00
+//  of garbage): the statement lists its lines, its late fees and the
+//  reminders sent, and the fee is the exact accrual rounded once.
+static void
+test_statement_shows_notices (void **state)
+{
+    (void) state;
+    char path [256];
+    h_write ("e4.csv", "unit,area_m2\n1-1-1,836.80\n", path, sizeof path);
+    CTL_OK ("units", "import", path, "--estate", "E004");
+    s_schedule ("E004");
+    CTL_OK ("billing", "run", "--estate", "E004", "--period", "2026-11");   //  due by the end of 25 November
+    CTL_OK ("billing", "statement", "1-1-1", "--estate", "E004");
+    assert_non_null (strstr (s_out, "notice E004-202611-1-1-1 (2026-11), due by 2026-11-26 00:00:00: ¥1683.60, "
+                                    "paid ¥0.00, open"));
+    assert_non_null (strstr (s_out, "1673.60  management fee"));
+    assert_non_null (strstr (s_out, "10.00  garbage"));
+    assert_null (strstr (s_out, "late fees"));
+    //  7 days overdue (2 past the grace): the first reminder and two days' fees.
+    CTL_OK ("clock", "set", "2026-12-02T09:00:00+08:00", "--file", s_clock);
+    if (!h_wait_for (s_reminded, "reminder sent 2026-12-02", 10000))
+        fail_msg ("no reminder on the statement: %s%s", s_out, s_err);
+    //  16 days (11 past the grace): ¥9.2598 of late fees, charged ¥9.26 (not 11 × ¥0.84).
+    CTL_OK ("clock", "set", "2026-12-11T09:00:00+08:00", "--file", s_clock);
+    if (!h_wait_for (s_reminded, "15 days overdue", 10000))
+        fail_msg ("no second reminder on the statement: %s%s", s_out, s_err);
+    assert_non_null (strstr (s_out, "9.26  late fees, 11 days overdue past the grace period"));
+    assert_non_null (strstr (s_out, "reminder sent 2026-12-02 09:00:00, 7 days overdue, ¥1685.28 owed"));
+    assert_non_null (strstr (s_out, "reminder sent 2026-12-11 09:00:00, 15 days overdue, ¥1692.86 owed"));
+    assert_non_null (strstr (s_out, "1-1-1 owes ¥1692.86"));
+    //  The same through the generic JSON: the notice with its lines, fees and reminders.
+    CTL_OK ("--json", "billing", "statement", "1-1-1", "--estate", "E004");
+    char field [64];
+    assert_string_equal (h_json_field (s_out, "late_fee_fen", field, sizeof field), "926");
+    assert_string_equal (h_json_field (s_out, "late_fee_exact", field, sizeof field), "9259800");
+    assert_non_null (strstr (s_out, "\"reminders\":[{\"days_overdue\":7"));
 }
 
 //  ---- kill -9 in the middle of a run -------------------------------------------------------------
@@ -306,6 +359,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_import_and_run_three_estates),
         cmocka_unit_test (test_payments_and_paid_service),
+        cmocka_unit_test (test_statement_shows_notices),
         cmocka_unit_test (test_kill9_in_the_middle_of_a_run),
     };
     return cmocka_run_group_tests (tests, s_cluster_up, s_cluster_down);

@@ -595,6 +595,22 @@ test_reminders_and_late_fees (void **state)
     assert_string_equal (s_events (), "late_fee(3.42) reminder(30) late_fee(0.93) reminder(30) late_fee(28.07) reminder(30)");
     const Kf__Statement *st = s_statement ("1-1-101");
     assert_int_equal (st->balance_fen, 22033 + 364);
+    //  The statement shows the notice itself: its lines, its late fees, the reminders sent.
+    assert_int_equal (st->n_notices, 1);
+    const Kf__Invoice *notice = st->notices [0];
+    assert_string_equal (notice->issued->invoice_no, "E001-202611-1-1-101");
+    assert_int_equal (notice->issued->n_lines, 2);
+    assert_int_equal (notice->issued->lines [0]->amount_fen, 21033);
+    assert_int_equal (notice->issued->lines [1]->amount_fen, 1000);
+    assert_int_equal (notice->late_fee_fen, 364);
+    assert_int_equal (notice->late_fee_exact, 3635445);
+    assert_int_equal (notice->late_fee_days, 33);
+    assert_int_equal (notice->n_reminders, 2);
+    assert_int_equal (notice->reminders [0]->days_overdue, 7);
+    assert_int_equal (notice->reminders [0]->sent_at_ms, kf_test_at ("2026-12-02 00:10"));
+    assert_int_equal (notice->reminders [0]->outstanding_fen, 22033 + 22);
+    assert_int_equal (notice->reminders [1]->days_overdue, 30);
+    assert_int_equal (notice->reminders [1]->outstanding_fen, 22033 + 364);
     //  Paying everything settles it, fees included; no more reminders.
     assert_int_equal (s_pay ("1-1-101", st->balance_fen, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_OK);
     s_events ();
