@@ -504,6 +504,24 @@ s_evaluate (const char *id, const char *unit, uint32_t score)
     return s_do (&request);
 }
 
+//  Evaluation status, with one page of the households not answered.
+static const Kf__EvaluationStatusView *
+s_status (const char *id, uint32_t page_size, const char *token, Kf__ReplyStatus want)
+{
+    Kf__PageRequest page = KF__PAGE_REQUEST__INIT;
+    page.page_size = page_size;
+    page.has_page_size = 1;
+    page.page_token = (char *) token;
+    Kf__GetEvaluationStatus get = KF__GET_EVALUATION_STATUS__INIT;
+    get.evaluation_id = (char *) id;
+    get.page = &page;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_EVALUATION_STATUS;
+    request.evaluation_status = &get;
+    assert_int_equal (s_do (&request), want);
+    return w.reply.evaluation;
+}
+
 static void
 test_evaluation_collection (void **state)
 {
@@ -523,9 +541,26 @@ test_evaluation_collection (void **state)
             snprintf (other, sizeof other, "%s", u);
     }
     assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);   //  not yet out
+    //  Nobody has answered: both drawn households, a page at a time.
+    char second [16];
+    snprintf (second, sizeof second, "%s", v->sample->units [1]);
+    const Kf__EvaluationStatusView *st = s_status ("E001-2026Q4", 1, NULL, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (st->n_not_answered, 1);
+    assert_string_equal (st->not_answered [0], unit);
+    assert_string_equal (st->next_page_token, unit);
+    st = s_status ("E001-2026Q4", 1, unit, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (st->n_not_answered, 1);
+    assert_string_equal (st->not_answered [0], second);
+    assert_null (st->next_page_token);
+    s_status ("E001-2026Q4", 1, "9-9-9", KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     w.now = kf_test_at ("2026-12-16 10:00");
     assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.evaluation->answered, 1);
+    assert_int_equal (w.reply.evaluation->n_not_answered, 0);   //  the stored view holds no page
+    st = s_status ("E001-2026Q4", 50, NULL, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (st->n_not_answered, 1);
+    assert_string_equal (st->not_answered [0], second);
+    assert_null (st->next_page_token);
     assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
     assert_int_equal (s_evaluate ("E001-2026Q4", other, 3), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_int_equal (s_evaluate ("E001-2026Q4", unit, 9), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
