@@ -7,9 +7,11 @@
     nothing imported), get fee schedules and a month's run, twice (the
     second issues nothing). Payments are idempotent on their reference. A
     paid repair, completed through dispatch while billing is killed, is
-    charged on the next notice exactly once. A run over 45,000 units is
-    killed with kill -9 three times in its middle: in the end every unit
-    has exactly one notice.
+    charged on the next notice exactly once. A statement shows each notice's
+    lines, late fees and reminders. `billing run --json` on a pipe prints
+    each chunk's line before it asks for the next (through a gate in front
+    of kefu-billing). A run over 45,000 units is killed with kill -9 three
+    times in its middle: in the end every unit has exactly one notice.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,8 +21,11 @@
 
 #include "kf_test.h"
 #include "kf_harness.h"
+#include "../../services/billing/billing.h"
 
-static char s_config [256], s_clock [256];
+#include <poll.h>
+
+static char s_config [256], s_clock [256], s_gate_config [256];
 
 #define OUT_SIZE (1 << 20)
 static char s_out [OUT_SIZE], s_err [8192];
@@ -33,6 +38,8 @@ static char s_out [OUT_SIZE], s_err [8192];
 
 #define S_BIG 45000   //  units of E003: three chunks of a run
 
+//  The cluster's configuration, kefu.conf, and the same in gate.conf but
+//  for kefu-billing's command endpoint: the test's gate in front of it.
 static void
 s_write_config (void)
 {
@@ -51,12 +58,18 @@ s_write_config (void)
         "    E004\n        name = Garden\n"
         "        billing\n            late_fee_per_day = 5\n            late_fee_grace_days = 5\n"
         "            late_fee_cap_percent = 1\n"
+        "    E005\n        name = Orchard\n"
         "services\n"
         "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
         "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
         "    billing\n        endpoint = ipc://%s/billing\n        replay = ipc://%s/billing-replay\n",
         d, d, d, d, d, d, d, d, d);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
+    char gate [8192 + 16];
+    const char *at = strstr (text, "/billing\n");
+    assert_non_null (at);
+    snprintf (gate, sizeof gate, "%.*s/billing-gate%s", (int) (at - text), text, at + strlen ("/billing"));
+    h_write ("gate.conf", gate, s_gate_config, sizeof s_gate_config);
 }
 
 static bool
@@ -105,6 +118,27 @@ s_schedule (const char *estate)
     if (CTL ("billing", "schedule", "--estate", estate, "--from", "2026-01-01", "--rate", "highrise:2.35",
              "--rate", "default:2.00", "--parking", "300", "--fixed", "garbage:10.00", "--vacant-discount", "30"))
         fail_msg ("schedule %s: %s", estate, s_err);
+}
+
+//  `count` units of 100 m² imported into an estate and its fee schedule set.
+static void
+s_many_units (const char *estate, int count)
+{
+    size_t size = 64 + (size_t) count * 32;
+    char *csv = malloc (size), name [32], path [256];
+    assert_non_null (csv);
+    size_t used = (size_t) snprintf (csv, size, "unit,area_m2\n");
+    for (int i = 0; i < count; i++)
+        used += (size_t) snprintf (csv + used, size - used, "%d-%d-%d,100\n", i / 10000 + 1, i / 100 % 100 + 1,
+                                   i % 100 + 1);
+    snprintf (name, sizeof name, "%s.csv", estate);
+    h_write (name, csv, path, sizeof path);
+    free (csv);
+    CTL_OK ("--timeout", "60000", "units", "import", path, "--estate", estate);
+    char want [64];
+    snprintf (want, sizeof want, "%d units imported", count);
+    assert_non_null (strstr (s_out, want));
+    s_schedule (estate);
 }
 
 //  ---- three estates, a month, twice -----------------------------------------------------------
@@ -266,6 +300,91 @@ test_statement_shows_notices (void **state)
     assert_non_null (strstr (s_out, "\"reminders\":[{\"days_overdue\":7"));
 }
 
+//  ---- a run prints each chunk as it goes ---------------------------------------------------------
+
+//  The lines kefuctl has written to the pipe so far (waiting up to
+//  timeout_ms for the first), appended to buf.
+static int
+s_lines_so_far (int fd, char *buf, size_t size, int timeout_ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    size_t used = strlen (buf);
+    while (used + 1 < size && poll (&p, 1, timeout_ms) == 1) {
+        ssize_t got = read (fd, buf + used, size - used - 1);
+        if (got <= 0)
+            break;
+        used += (size_t) got;
+        buf [used] = 0;
+        timeout_ms = 0;
+    }
+    int lines = 0;
+    for (const char *c = buf; (c = strchr (c, '\n')); c++)
+        lines++;
+    return lines;
+}
+
+//  kefuctl billing run --json with its output on a pipe, as a script reads
+//  it: a line for each request's result, out before it sends the next.
+//  kefuctl talks to billing through a gate of the test's own, which passes
+//  each request and reply on; when the next request comes, the line of the
+//  last reply must already be on the pipe (kefuctl is waiting for the gate,
+//  so a line kept in its buffer never comes before the reply).
+static void
+test_run_prints_each_chunk_as_it_goes (void **state)
+{
+    (void) state;
+    s_many_units ("E005", BILLING_RUN_CHUNK + 1);   //  a run of two requests
+    char endpoint [256];
+    snprintf (endpoint, sizeof endpoint, "@ipc://%s/billing-gate", kf_test_dir);
+    zsock_t *gate = zsock_new_router (endpoint);
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/billing", kf_test_dir);
+    zsock_t *billing = zsock_new_dealer (endpoint);
+    assert_true (gate && billing);
+    zsock_set_rcvtimeo (gate, 60000);
+    zsock_set_rcvtimeo (billing, 60000);
+    char *argv [] = { "kefuctl", "--config", s_gate_config, "--timeout", "60000", "--json", "billing", "run",
+                      "--estate", "E005", "--period", "2026-11", NULL };
+    int out = -1;
+    pid_t pid = h_spawn_piped (kf_test_dir, &out, argv);
+    assert_true (pid > 0);
+    char lines [8192] = "";
+    int requests = 0;
+    bool done = false;
+    while (!done) {
+        zmsg_t *request = zmsg_recv (gate);
+        assert_non_null (request);
+        if (requests > 0 && s_lines_so_far (out, lines, sizeof lines, 2000) != requests) {
+            kill (pid, SIGKILL);
+            waitpid (pid, NULL, 0);
+            fail_msg ("kefuctl asked again before its line of the last chunk was out (%d request%s, got: '%s')",
+                      requests, requests == 1 ? "" : "s", lines);
+        }
+        zframe_t *peer = zmsg_pop (request);
+        zmsg_send (&request, billing);
+        zmsg_t *reply = zmsg_recv (billing);
+        assert_non_null (reply);
+        zframe_t *body = zmsg_first (reply);
+        Kf__Reply *r = kf__reply__unpack (NULL, zframe_size (body), zframe_data (body));
+        assert_true (r && r->result_case == KF__REPLY__RESULT_BILLING_RUN);
+        done = r->billing_run->remaining == 0;
+        kf__reply__free_unpacked (r, NULL);
+        zmsg_prepend (reply, &peer);
+        zmsg_send (&reply, gate);
+        requests++;
+    }
+    int status = 0;
+    waitpid (pid, &status, 0);
+    s_lines_so_far (out, lines, sizeof lines, 2000);
+    close (out);
+    zsock_destroy (&gate);
+    zsock_destroy (&billing);
+    assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    assert_int_equal (requests, 2);
+    char issued [32];
+    assert_string_equal (h_json_field (lines, "issued", issued, sizeof issued), "20000");
+    assert_string_equal (h_json_field (strchr (lines, '\n'), "issued", issued, sizeof issued), "1");
+}
+
 //  ---- kill -9 in the middle of a run -------------------------------------------------------------
 
 //  One chunk of E003's November run, as kefuctl sends it.
@@ -299,18 +418,7 @@ static void
 test_kill9_in_the_middle_of_a_run (void **state)
 {
     (void) state;
-    size_t size = 64 + (size_t) S_BIG * 32;
-    char *csv = malloc (size), path [256];
-    assert_non_null (csv);
-    size_t used = (size_t) snprintf (csv, size, "unit,area_m2\n");
-    for (int i = 0; i < S_BIG; i++)
-        used += (size_t) snprintf (csv + used, size - used, "%d-%d-%d,100\n", i / 10000 + 1, i / 100 % 100 + 1,
-                                   i % 100 + 1);
-    h_write ("big.csv", csv, path, sizeof path);
-    free (csv);
-    CTL_OK ("--timeout", "60000", "units", "import", path, "--estate", "E003");
-    assert_non_null (strstr (s_out, "45000 units imported"));
-    s_schedule ("E003");
+    s_many_units ("E003", S_BIG);
     char endpoint [256];
     snprintf (endpoint, sizeof endpoint, "ipc://%s/billing", kf_test_dir);
     srandom ((unsigned) getpid ());
@@ -360,6 +468,7 @@ main (void)
         cmocka_unit_test (test_import_and_run_three_estates),
         cmocka_unit_test (test_payments_and_paid_service),
         cmocka_unit_test (test_statement_shows_notices),
+        cmocka_unit_test (test_run_prints_each_chunk_as_it_goes),
         cmocka_unit_test (test_kill9_in_the_middle_of_a_run),
     };
     return cmocka_run_group_tests (tests, s_cluster_up, s_cluster_down);
