@@ -198,6 +198,23 @@ s_order_completed_seen (void *arg)
     return CTL ("--json", "order", "show", (const char *) arg) == 0 && strstr (s_out, "ORDER_STATUS_COMPLETED");
 }
 
+//  From `kefuctl --json lag DAEMON`: the first "seq_field" of an entry
+//  for the stream, its own head first, then its cursors; 0 when none.
+static uint64_t
+s_bus_seq (const char *daemon, const char *stream, const char *seq_field)
+{
+    char key [96], value [32];
+    snprintf (key, sizeof key, "\"stream\":\"%s\"", stream);
+    const char *at = CTL ("--json", "lag", daemon) == 0 ? strstr (s_out, key) : NULL;
+    return at ? strtoull (h_json_field (at, seq_field, value, sizeof value), NULL, 10) : 0;
+}
+
+static bool
+s_billing_applied (void *arg)
+{
+    return s_bus_seq ("billing@c1", "dispatch@c1/E001", "last_seq") >= *(uint64_t *) arg;
+}
+
 static void
 test_payments_and_paid_service (void **state)
 {
@@ -225,6 +242,8 @@ test_payments_and_paid_service (void **state)
     CTL_OK ("--as", "W01", "--role", "technician", "order", "accept", order_no);
     CTL_OK ("--as", "W01", "--role", "technician", "order", "start", order_no);
     CTL_OK ("--as", "W01", "--role", "technician", "order", "complete", order_no, "--paid", "60");
+    uint64_t completed = s_bus_seq ("dispatch@c1", "dispatch@c1/E001", "head_seq");   //  order.completed's
+    assert_true (completed > 0);
     h_kill9 (s_billing);
     assert_true (h_wait_for (s_order_completed_seen, order_no, 10000));
     h_start (s_billing);
@@ -232,6 +251,9 @@ test_payments_and_paid_service (void **state)
     h_kill9 (s_billing);
     h_start (s_billing);
     assert_true (h_wait_for (s_answers, "billing", 10000));
+    //  Billing has caught up with dispatch (the repair's charge is in) before December is billed.
+    if (!h_wait_for (s_billing_applied, &completed, 10000))
+        fail_msg ("kefu-billing did not apply dispatch's events up to %llu", (unsigned long long) completed);
     CTL_OK ("clock", "set", "2026-12-01T09:00:00+08:00", "--file", s_clock);
     //  December's notice of 1-1-101: ¥220.33 + the repair's ¥60.00, once.
     bool charged = false;
