@@ -22,6 +22,7 @@
 #include "kf_field.h"
 #include "kf_money.h"
 #include "kf_page.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <assert.h>
@@ -67,14 +68,6 @@ struct _billing_t {
 
 //  ---- the arithmetic ---------------------------------------------------------------
 
-int64_t
-billing_muldiv (int64_t a, int64_t b, int64_t c)
-{
-    assert (a >= 0 && b >= 0 && c > 0);
-    __int128 product = (__int128) a * b;
-    return (int64_t) ((product * 2 + c) / (2 * (__int128) c));
-}
-
 int
 billing_month_days (uint32_t yyyymm)
 {
@@ -99,19 +92,25 @@ billing_days_billed (uint32_t yyyymm, uint32_t move_in)
 int64_t
 billing_management_fee (int64_t area_centi_m2, int64_t fen_per_m2, int days, int month_days)
 {
-    return billing_muldiv (area_centi_m2 * days, fen_per_m2, 100 * (int64_t) month_days);
+    return kf_muldiv_round (area_centi_m2 * days, fen_per_m2, 100 * (int64_t) month_days);
 }
 
 int64_t
-billing_late_fee (int64_t principal, int64_t unpaid_principal, int64_t accrued, int per_day, int days,
-                  int cap_percent)
+billing_late_fee_accrue (int64_t principal, int64_t unpaid, int64_t exact, int per_day, int days, int cap_percent)
 {
-    if (per_day <= 0 || days <= 0 || unpaid_principal <= 0)
-        return accrued;
-    int64_t cap = billing_muldiv (principal, cap_percent, 100);
-    int64_t daily = billing_muldiv (unpaid_principal, per_day, 10000);
-    int64_t total = accrued + daily * days;
-    return total > cap ? (accrued > cap ? accrued : cap) : total;
+    if (per_day <= 0 || days <= 0 || unpaid <= 0)
+        return exact;
+    int64_t cap = principal * cap_percent * (BILLING_EXACT_PER_FEN / 100);
+    int64_t total = exact + unpaid * per_day * days;
+    return total > cap ? (exact > cap ? exact : cap) : total;
+}
+
+int64_t
+billing_late_fee_charged (int64_t principal, int64_t exact, int cap_percent)
+{
+    int64_t fee = kf_muldiv_round (exact, 1, BILLING_EXACT_PER_FEN);
+    int64_t cap = principal * cap_percent / 100;
+    return fee < cap ? fee : cap;
 }
 
 //  ---- set-up -------------------------------------------------------------------------
@@ -877,7 +876,7 @@ s_bill_unit (s_run_t *r, Kf__Unit *u)
     lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_MANAGEMENT_FEE, what, u->area_centi_m2 * 10, management);
     if (!u->occupied && f->vacant_discount_percent) {
         //  From the exact fee, not the rounded one: one rounding per line.
-        int64_t discount = billing_muldiv (u->area_centi_m2 * days * (int64_t) f->vacant_discount_percent,
+        int64_t discount = kf_muldiv_round (u->area_centi_m2 * days * (int64_t) f->vacant_discount_percent,
                                            rate->fen_per_m2_month, 100 * (int64_t) month_days * 100);
         snprintf (what, sizeof what, "vacant unit discount %u %%", f->vacant_discount_percent);
         lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_DISCOUNT, what, 0, -discount);
@@ -885,12 +884,12 @@ s_bill_unit (s_run_t *r, Kf__Unit *u)
     if (u->parking_spaces && f->parking_fen_per_space) {
         snprintf (what, sizeof what, "parking%s", days_note);
         lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_PARKING, what, (int64_t) u->parking_spaces * 1000,
-                              billing_muldiv ((int64_t) u->parking_spaces * f->parking_fen_per_space, days, month_days));
+                              kf_muldiv_round ((int64_t) u->parking_spaces * f->parking_fen_per_space, days, month_days));
     }
     for (size_t i = 0; i < f->n_fixed_items; i++) {
         snprintf (what, sizeof what, "%s%s", f->fixed_items [i]->name, days_note);
         lines [n++] = s_line (arena, KF__CHARGE_KIND__CHARGE_KIND_FIXED, what, 0,
-                              billing_muldiv (f->fixed_items [i]->amount_fen, days, month_days));
+                              kf_muldiv_round (f->fixed_items [i]->amount_fen, days, month_days));
     }
     s_pending_t pending = { self, r->txn, arena, lines, n, size, NULL };
     pending.invoice_no = kf_arena_strdup (arena, invoice_no);
@@ -1326,6 +1325,7 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
 //  ---- statements and reports --------------------------------------------------------------------
 
 #define S_STATEMENT_MAX 2000   //  lines of a statement shown: the newest
+#define S_NOTICES_MAX   120    //  notices of a statement shown in full: the newest (ten years)
 
 typedef struct {
     Kf__StatementLine **lines;
@@ -1351,6 +1351,33 @@ s_statement_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     return 0;
 }
 
+typedef struct {
+    billing_t *self;
+    Kf__Invoice **notices;
+    size_t count;
+    kf_arena_t *arena;
+} s_notices_t;
+
+//  A unit's notice, newest first, in full: its lines, late fees, reminders.
+static int
+s_notice_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+{
+    (void) value;
+    s_notices_t *n = arg;
+    char estate [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
+    uint32_t period;
+    if (!show)
+        return 2;
+    if (kf_key_scan (key.data, key.size, "s|s|u", estate, sizeof estate, unit, sizeof unit, &period))
+        return kf_txn_fail (txn, "a unit's notice key does not parse");
+    Kf__Invoice *invoice = s_invoice_get (n->self, txn, estate, period, unit, n->arena);
+    if (!invoice)
+        return kf_txn_ok (txn) ? kf_txn_fail (txn, "notice %s-%06u-%s is indexed but not there", estate, period, unit)
+                               : -1;
+    n->notices [n->count++] = invoice;
+    return 1;
+}
+
 static int
 s_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
@@ -1367,13 +1394,27 @@ s_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Rep
     Kf__Statement *statement = (Kf__Statement *) kf_arena_message (arena, &kf__statement__descriptor);
     if (!st.lines || !statement)
         return kf_txn_fail (txn, "out of memory");
-    kf_key_t prefix;
+    kf_key_t prefix, top;
     kf_key_make (&prefix, "s|s|", e->estate->id, q->unit);
     if (kf_txn_scan (txn, self->ledger, &prefix, s_statement_row, &st) < 0)
         return -1;
+    s_notices_t n = { self, kf_arena_alloc (arena, S_NOTICES_MAX * sizeof (Kf__Invoice *)), 0, arena };
+    kf_page_t page;
+    kf_key_make (&top, "s|s|u", e->estate->id, q->unit, UINT32_MAX);
+    if (!n.notices)
+        return kf_txn_fail (txn, "out of memory");
+    if (kf_page_walk (txn, self->unit_invoices, &prefix, &top, NULL, S_NOTICES_MAX, s_notice_row, &n, arena, &page))
+        return -1;
+    for (size_t i = 0; i < n.count / 2; i++) {
+        Kf__Invoice *newer = n.notices [i];
+        n.notices [i] = n.notices [n.count - 1 - i];
+        n.notices [n.count - 1 - i] = newer;
+    }
     statement->unit = unit->unit;
     statement->lines = st.lines;
     statement->n_lines = st.count;
+    statement->notices = n.notices;
+    statement->n_notices = n.count;
     S_SET (statement, balance_fen, unit->balance_fen);
     reply->result_case = KF__REPLY__RESULT_STATEMENT;
     reply->statement = statement;
@@ -1433,7 +1474,7 @@ s_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Re
         row->estate = (char *) estate;
         S_SET (row, billed_fen, billed);
         S_SET (row, collected_fen, collected);
-        S_SET (row, rate_permille, billed > 0 ? (uint32_t) billing_muldiv (collected, 1000, billed) : 0);
+        S_SET (row, rate_permille, kf_permille ((uint64_t) collected, (uint64_t) billed));
         report->rows [report->n_rows++] = row;
     }
     S_SET (report, period_from, from);
@@ -1592,8 +1633,30 @@ billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms)
     return false;
 }
 
+//  A reminder sent for a notice, kept with it for the statement.
+static void
+s_keep_reminder (kf_txn_t *txn, Kf__Invoice *invoice, int64_t now_ms, uint32_t step, kf_arena_t *arena)
+{
+    Kf__InvoiceReminder **all = kf_arena_alloc (arena, (invoice->n_reminders + 1) * sizeof *all);
+    Kf__InvoiceReminder *r = (Kf__InvoiceReminder *) kf_arena_message (arena, &kf__invoice_reminder__descriptor);
+    if (!all || !r) {
+        kf_txn_fail (txn, "out of memory");
+        return;
+    }
+    S_SET (r, days_overdue, step);
+    S_SET (r, sent_at_ms, now_ms);
+    S_SET (r, outstanding_fen, s_outstanding (invoice));
+    if (invoice->n_reminders)
+        memcpy (all, invoice->reminders, invoice->n_reminders * sizeof *all);
+    all [invoice->n_reminders] = r;
+    invoice->reminders = all;
+    invoice->n_reminders++;
+}
+
 //  One overdue notice on a new day: its late fee up to today, and the
-//  highest reminder step it has reached and not been sent.
+//  highest reminder step it has reached and not been sent. The fee accrues
+//  exactly and is charged as that total rounded once; a notice that
+//  accrued before the exact amount was kept starts from its fee in fen.
 static void
 s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, Kf__Invoice *invoice,
            kf_arena_t *arena)
@@ -1607,10 +1670,13 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
     int64_t chargeable = days_overdue - e->late_fee_grace_days;
     if (e->late_fee_per_day > 0 && chargeable > invoice->late_fee_days) {
         int64_t unpaid = i->total_fen - invoice->paid_fen;
-        int64_t fee = billing_late_fee (i->total_fen, unpaid > 0 ? unpaid : 0, invoice->late_fee_fen,
-                                        e->late_fee_per_day, (int) (chargeable - invoice->late_fee_days),
-                                        e->late_fee_cap_percent);
+        int64_t exact = invoice->has_late_fee_exact ? invoice->late_fee_exact
+                                                    : invoice->late_fee_fen * BILLING_EXACT_PER_FEN;
+        exact = billing_late_fee_accrue (i->total_fen, unpaid > 0 ? unpaid : 0, exact, e->late_fee_per_day,
+                                         (int) (chargeable - invoice->late_fee_days), e->late_fee_cap_percent);
+        int64_t fee = billing_late_fee_charged (i->total_fen, exact, e->late_fee_cap_percent);
         int64_t added = fee - invoice->late_fee_fen;
+        S_SET (invoice, late_fee_exact, exact);
         S_SET (invoice, late_fee_days, (uint32_t) chargeable);
         changed = true;
         if (added > 0) {
@@ -1641,6 +1707,7 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
         if (step > days_overdue || (uint32_t) step <= invoice->reminder_step)
             continue;
         S_SET (invoice, reminder_step, (uint32_t) step);
+        s_keep_reminder (txn, invoice, now_ms, (uint32_t) step, arena);
         changed = true;
         Kf__ReminderSent reminder = KF__REMINDER_SENT__INIT;
         reminder.invoice_no = i->invoice_no;

@@ -25,7 +25,9 @@
       the payment's allocations, newest first.
     - Once a local day per estate, overdue notices get a reminder at each
       configured step and, when the estate charges them, late fees on the
-      unpaid principal after a grace period, up to a cap.
+      unpaid principal after a grace period, up to a cap. The fee accrues
+      exactly (ten-thousandths of a fen, day by day, on whatever principal
+      was unpaid each day) and is rounded to the fen once, on the total.
     - order.completed of a paid service becomes a charge on the unit's next
       notice, once, however often the event is replayed.
 */
@@ -66,8 +68,7 @@ bool billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms);
 int billing_arrears_step (billing_t *self, kf_txn_t *txn, int64_t now_ms);
 
 //  ---- the arithmetic, for the tests ------------------------------------------------
-//  round (a × b / c), half up, for a, b >= 0 and c > 0.
-int64_t billing_muldiv (int64_t a, int64_t b, int64_t c);
+//  (Rounding half up is kf_muldiv_round, in kf_rate.)
 int billing_month_days (uint32_t yyyymm);
 //  Days of the month yyyymm a unit that moved in on yyyymmdd (0: long ago)
 //  is billed for: the whole month, from the move-in day on, or 0.
@@ -75,11 +76,16 @@ int billing_days_billed (uint32_t yyyymm, uint32_t move_in);
 //  The management fee of a month: area (m² × 100) × rate (fen per m² per
 //  month) × days / days in the month, rounded half up to the fen.
 int64_t billing_management_fee (int64_t area_centi_m2, int64_t fen_per_m2, int days, int month_days);
-//  The late fee a notice owes after `days_overdue` days: per_day
-//  ten-thousandths of the unpaid principal for each day past the grace
-//  period, added day by day to what it already owes (`accrued`), never
-//  above cap_percent of its principal.
-int64_t billing_late_fee (int64_t principal, int64_t unpaid_principal, int64_t accrued, int per_day, int days,
-                          int cap_percent);
+//  Late fees accrue exactly, in ten-thousandths of a fen: per_day is in
+//  ten-thousandths of the unpaid principal a day, so a day on `unpaid` fen
+//  is unpaid × per_day of them, whatever the principal. `exact` so far plus
+//  `days` more days on `unpaid`, never beyond cap_percent of the principal.
+#define BILLING_EXACT_PER_FEN 10000
+int64_t billing_late_fee_accrue (int64_t principal, int64_t unpaid, int64_t exact, int per_day, int days,
+                                 int cap_percent);
+//  The late fee charged for an exact accrual: rounded half up to the fen
+//  once, from the exact amount, and never above the cap (cap_percent of
+//  the principal, rounded down: a cap of ¥16.836 is ¥16.83).
+int64_t billing_late_fee_charged (int64_t principal, int64_t exact, int cap_percent);
 
 #endif

@@ -11,6 +11,7 @@
 #include "kf_commands.h"
 #include "kf_domain.h"
 #include "kf_field.h"
+#include "kf_rate.h"
 #include "kf_rota.h"
 #include "kf_sla.h"
 #include "kf_summary.h"
@@ -1557,7 +1558,7 @@ s_report_row (Kf__SlaReport *report, kf_arena_t *arena, const char *key, uint64_
         return -1;
     S_SET (row, total, total);
     S_SET (row, on_time, on_time);
-    S_SET (row, on_time_permille, (uint32_t) (on_time * 1000 / total));
+    S_SET (row, on_time_permille, kf_permille (on_time, total));
     report->rows [report->n_rows++] = row;
     return 0;
 }
@@ -1620,7 +1621,7 @@ s_report (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     report->group_by = (char *) r.group_by;
     S_SET (report, valid_complaints, r.complaints);
     S_SET (report, valid_complaints_handled, r.handled);
-    S_SET (report, complaint_handling_permille, r.complaints ? (uint32_t) (r.handled * 1000 / r.complaints) : 1000);
+    S_SET (report, complaint_handling_permille, r.complaints ? kf_permille (r.handled, r.complaints) : 1000);
     reply->result_case = KF__REPLY__RESULT_SLA_REPORT;
     reply->sla_report = report;
     return 0;

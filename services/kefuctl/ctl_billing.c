@@ -2,6 +2,7 @@
     statement, schedule), report collection and report arrears.  */
 #include "ctl.h"
 #include "kf_money.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <ctype.h>
@@ -259,6 +260,29 @@ s_print_refund (ctl_t *ctl, const Kf__Reply *reply)
             s_money (reply->refund->amount_fen, money, sizeof money), reply->refund->unit, reply->refund->payment_ref);
 }
 
+//  One notice of a statement: what it charged line by line, its late fees,
+//  what was paid, and each reminder sent.
+static void
+s_print_notice (ctl_t *ctl, const Kf__Invoice *n)
+{
+    const Kf__InvoiceIssued *i = n->issued;
+    char due [64], money [32], paid [32], when [64];
+    printf ("\nnotice %s (%04u-%02u), due by %s: ¥%s", i->invoice_no, i->period / 100, i->period % 100,
+            ctl_time (ctl, n->estate, i->due_at_ms, due, sizeof due), s_money (i->total_fen + n->late_fee_fen, money,
+                                                                             sizeof money));
+    printf (", paid ¥%s, %s\n", s_money (n->paid_fen, paid, sizeof paid),
+            n->settled_at_ms ? "settled" : "open");
+    for (size_t l = 0; l < i->n_lines; l++)
+        printf ("  %12s  %s\n", s_money (i->lines [l]->amount_fen, money, sizeof money), i->lines [l]->description);
+    if (n->late_fee_fen)
+        printf ("  %12s  late fees, %u day%s overdue past the grace period\n",
+                s_money (n->late_fee_fen, money, sizeof money), n->late_fee_days, n->late_fee_days == 1 ? "" : "s");
+    for (size_t r = 0; r < n->n_reminders; r++)
+        printf ("  reminder sent %s, %u days overdue, ¥%s owed\n",
+                ctl_time (ctl, n->estate, n->reminders [r]->sent_at_ms, when, sizeof when),
+                n->reminders [r]->days_overdue, s_money (n->reminders [r]->outstanding_fen, money, sizeof money));
+}
+
 static void
 s_print_statement (ctl_t *ctl, const Kf__Reply *reply)
 {
@@ -278,6 +302,8 @@ s_print_statement (ctl_t *ctl, const Kf__Reply *reply)
     char balance [32];
     printf ("%s %s ¥%s\n", s->unit, s->balance_fen > 0 ? "owes" : "is in credit by",
             s_money (s->balance_fen > 0 ? s->balance_fen : -s->balance_fen, balance, sizeof balance));
+    for (size_t i = 0; i < s->n_notices; i++)
+        s_print_notice (ctl, s->notices [i]);
 }
 
 static void
@@ -514,9 +540,9 @@ s_print_collection (ctl_t *ctl, const Kf__Reply *reply)
     ctl_table_t *table = ctl_table_new (4, "ESTATE", "BILLED ¥", "COLLECTED ¥", "RATE");
     for (size_t i = 0; i < r->n_rows; i++) {
         char billed [32], collected [32], rate [16];
-        snprintf (rate, sizeof rate, "%u.%u %%", r->rows [i]->rate_permille / 10, r->rows [i]->rate_permille % 10);
         ctl_table_row (table, r->rows [i]->estate, s_money (r->rows [i]->billed_fen, billed, sizeof billed),
-                       s_money (r->rows [i]->collected_fen, collected, sizeof collected), rate);
+                       s_money (r->rows [i]->collected_fen, collected, sizeof collected),
+                       kf_permille_format (r->rows [i]->rate_permille, rate, sizeof rate));
     }
     ctl_table_print (&table, stdout);
 }

@@ -323,7 +323,6 @@ s_tap (ctl_t *ctl, int argc, char **argv)
     }
     if (a.sys && a.n_estates)
         zsock_set_subscribe (sub, "_sys/");
-    setvbuf (stdout, NULL, _IOLBF, 0);
     fprintf (stderr, "kefuctl: tapping %s (Ctrl-C stops)\n", endpoint);
     zpoller_t *poller = zpoller_new (sub, NULL);
     long seen = 0;

@@ -1,6 +1,7 @@
 /*  kefuctl — the service standard: sla (the at-risk board, one case's
     clocks) and report sla (the on-time rate and complaint handling).  */
 #include "ctl.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <inttypes.h>
@@ -222,15 +223,16 @@ s_print_report (ctl_t *ctl, const Kf__SlaReport *r, const char *estate)
         char total [24], on_time [24], rate [24];
         snprintf (total, sizeof total, "%" PRIu64, r->rows [i]->total);
         snprintf (on_time, sizeof on_time, "%" PRIu64, r->rows [i]->on_time);
-        snprintf (rate, sizeof rate, "%u.%u %%", r->rows [i]->on_time_permille / 10, r->rows [i]->on_time_permille % 10);
-        ctl_table_row (table, r->rows [i]->key, total, on_time, rate);
+        ctl_table_row (table, r->rows [i]->key, total, on_time, kf_permille_format (r->rows [i]->on_time_permille, rate,
+                                                                                    sizeof rate));
     }
     ctl_table_print (&table, stdout);
     if (r->n_rows == 0)
         printf ("(no target fell due in the period)\n");
-    printf ("\nvalid complaints filed: %" PRIu64 ", handled %" PRIu64 " (%u.%u %%; the standard asks for 95 %% or more)\n",
-            r->valid_complaints, r->valid_complaints_handled, r->complaint_handling_permille / 10,
-            r->complaint_handling_permille % 10);
+    char rate [24];
+    printf ("\nvalid complaints filed: %" PRIu64 ", handled %" PRIu64 " (%s; the standard asks for 95 %% or more)\n",
+            r->valid_complaints, r->valid_complaints_handled,
+            kf_permille_format (r->complaint_handling_permille, rate, sizeof rate));
 }
 
 int

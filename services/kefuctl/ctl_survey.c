@@ -2,6 +2,7 @@
     evaluation (evaluation sample|status|answer) and survey's reports
     (report satisfaction|pareto|daily).  */
 #include "ctl.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <inttypes.h>
@@ -215,18 +216,53 @@ const ctl_command_t ctl_visits_command = {
 //  ---- evaluation -------------------------------------------------------------------------------
 
 static void
-s_print_evaluation (ctl_t *ctl, const Kf__Reply *reply)
+s_evaluation_heading (ctl_t *ctl, const Kf__EvaluationStatusView *v)
 {
-    const Kf__EvaluationStatusView *v = reply->evaluation;
     const Kf__EvaluationSampled *s = v->sample;
     char out [64], closes [64];
     printf ("evaluation %s: %zu of %u occupied households drawn (seed %016" PRIx64 ")\n", s->evaluation_id, s->n_units,
             s->occupied, s->seed);
     printf ("handed out %s, collected until %s: %u answered%s\n", ctl_time (ctl, v->estate, s->hand_out_at_ms, out, sizeof out),
             ctl_time (ctl, v->estate, s->closes_at_ms, closes, sizeof closes), v->answered, v->closed ? ", closed" : "");
+}
+
+//  A draw or an answer: the evaluation and every household drawn.
+static void
+s_print_evaluation (ctl_t *ctl, const Kf__Reply *reply)
+{
+    const Kf__EvaluationStatusView *v = reply->evaluation;
+    const Kf__EvaluationSampled *s = v->sample;
+    s_evaluation_heading (ctl, v);
     for (size_t i = 0; i < s->n_units; i++)
         printf ("%s%s", i % 10 ? "  " : i ? "\n  " : "  ", s->units [i]);
     printf ("\n");
+}
+
+//  A page of evaluation status: the heading once, then the households
+//  drawn that have not answered. With --json each page's view.
+static int
+s_status_rows (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all, ctl_page_t *page, void *arg)
+{
+    (void) all;
+    bool *headed = arg;
+    if (reply->result_case != KF__REPLY__RESULT_EVALUATION)
+        return -1;
+    const Kf__EvaluationStatusView *v = reply->evaluation;
+    page->rows = v->n_not_answered;
+    page->total = v->sample->n_units - v->answered;
+    page->next_token = v->next_page_token;
+    if (!table) {
+        ctl_print_json (&v->base);
+        return 0;
+    }
+    if (!*headed) {
+        s_evaluation_heading (ctl, v);
+        printf ("\n");
+        *headed = true;
+    }
+    for (size_t i = 0; i < v->n_not_answered; i++)
+        ctl_table_row (table, v->not_answered [i]);
+    return 0;
 }
 
 static int
@@ -257,7 +293,8 @@ s_area (const char *text, Kf__AreaScore *score)
 static int
 s_evaluation (ctl_t *ctl, int argc, char **argv)
 {
-    s_args_t a = { 0 };
+    Kf__PageRequest page = KF__PAGE_REQUEST__INIT;
+    s_args_t a = { .page = &page };
     int code;
     int first = ctl_options (ctl, &ctl_evaluation_command, argc, argv, s_spec, s_option, &a, &code);
     if (first < 0)
@@ -302,8 +339,13 @@ s_evaluation (ctl_t *ctl, int argc, char **argv)
         if (first + 2 != argc)
             return ctl_fail (CTL_USAGE, "evaluation status: give the evaluation (e.g. E001-2026Q4)");
         status.evaluation_id = argv [first + 1];
+        status.page = &page;
         request.command_case = KF__REQUEST__COMMAND_EVALUATION_STATUS;
         request.evaluation_status = &status;
+        bool headed = false;
+        ctl_table_t *table = ctl->json ? NULL : ctl_table_new (1, "NOT ANSWERED");
+        return ctl_list_pages (ctl, "kefu-survey", s_endpoint (ctl), &request, &page, a.all, table,
+                               "unanswered household", s_status_rows, &headed);
     }
     else
     if (strcmp (action, "answer") == 0) {
@@ -334,12 +376,13 @@ s_evaluation (ctl_t *ctl, int argc, char **argv)
 const ctl_command_t ctl_evaluation_command = {
     "evaluation", "the quarterly owner evaluation: draw the households, its status, an answer",
     "evaluation sample --estate E --year Y --quarter Q [--seed HEX]\n"
-    "       kefuctl evaluation status EVALUATION\n"
+    "       kefuctl evaluation status EVALUATION [--page-size N] [--page TOKEN | --all]\n"
     "       kefuctl evaluation answer EVALUATION UNIT --area AREA:SCORE[:PROBLEM]... [COMMENT...]\n\n"
     "sample draws the configured share (20 %) of the occupied households, those\n"
     "not drawn in the last four quarters first; the seed it records redoes the\n"
     "same draw. Left alone, the draw happens on the hand-out day, the 15th of\n"
-    "the quarter's last month. Areas: engineering, cleaning, security,\n"
+    "the quarter's last month. status lists the households drawn that have not\n"
+    "answered yet, in unit order, 50 a page. Areas: engineering, cleaning, security,\n"
     "greening, customer_service; scores 1 (worst) to 5; a problem is a\n"
     "category (it counts in the Pareto).",
     s_evaluation, NULL
@@ -390,7 +433,7 @@ s_print_satisfaction (ctl_t *ctl, const Kf__Reply *reply)
         char answered [24], satisfied [24], rate [16], mean [16];
         snprintf (answered, sizeof answered, "%" PRIu64, row->answered);
         snprintf (satisfied, sizeof satisfied, "%" PRIu64, row->satisfied);
-        snprintf (rate, sizeof rate, "%u.%u %%", row->satisfied_permille / 10, row->satisfied_permille % 10);
+        kf_permille_format (row->satisfied_permille, rate, sizeof rate);
         snprintf (mean, sizeof mean, "%u.%02u", row->mean_score_centi / 100, row->mean_score_centi % 100);
         ctl_table_row (table, row->key, answered, satisfied, rate, mean);
     }
@@ -429,8 +472,7 @@ s_print_pareto (ctl_t *ctl, const Kf__Reply *reply)
     for (size_t i = 0; i < r->n_rows; i++) {
         char count [24], cumulative [16];
         snprintf (count, sizeof count, "%" PRIu64, r->rows [i]->count);
-        snprintf (cumulative, sizeof cumulative, "%u.%u %%", r->rows [i]->cumulative_permille / 10,
-                  r->rows [i]->cumulative_permille % 10);
+        kf_permille_format (r->rows [i]->cumulative_permille, cumulative, sizeof cumulative);
         ctl_table_row (table, ctl_enum_name (&kf__category__descriptor, r->rows [i]->category), count, cumulative,
                        r->rows [i]->vital_few ? "vital few (80 %)" : "");
     }

@@ -44,6 +44,9 @@ main (int argc, char **argv)
     //  and errors are its own one-line messages.
     zsys_init ();
     zsys_set_logstream (NULL);
+    //  A line goes out when it is complete, piped or not: a run's progress,
+    //  --all pages and tap are read by scripts while kefuctl still works.
+    setvbuf (stdout, NULL, _IOLBF, 0);
     ctl_t ctl = {
         .config_path = kf_config_default_path (),
         .timeout_ms = 5000,

@@ -23,6 +23,7 @@
 #include "kf_field.h"
 #include "kf_page.h"
 #include "kf_period.h"
+#include "kf_rate.h"
 #include "kf_time.h"
 
 #include <assert.h>
@@ -751,21 +752,48 @@ s_sample_request (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reque
 }
 
 static int
-s_evaluation_status (survey_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
-{
-    const char *id = request->evaluation_status->evaluation_id;
-    Kf__EvaluationStatusView *view = s_evaluation_get (self, txn, id, arena);
-    if (!view || !kf_request_sees (request, view->estate))
-        return kf_txn_ok (txn) ? S_NOT_FOUND ("no evaluation '%s'", id ? id : "") : -1;
-    reply->result_case = KF__REPLY__RESULT_EVALUATION;
-    reply->evaluation = view;
-    return 0;
-}
-
-static int
 s_unit_cmp (const void *key, const void *member)
 {
     return strcmp ((const char *) key, *(char *const *) member);
+}
+
+//  The evaluation, with one page of the drawn households that have not
+//  answered (whom to chase), in unit order: the page token is the last
+//  unit of the page before.
+static int
+s_evaluation_status (survey_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__GetEvaluationStatus *q = request->evaluation_status;
+    Kf__EvaluationStatusView *view = s_evaluation_get (self, txn, q->evaluation_id, arena);
+    if (!view || !kf_request_sees (request, view->estate))
+        return kf_txn_ok (txn) ? S_NOT_FOUND ("no evaluation '%s'", q->evaluation_id ? q->evaluation_id : "") : -1;
+    const Kf__EvaluationSampled *s = view->sample;
+    const char *after = q->page && q->page->page_token && *q->page->page_token ? q->page->page_token : NULL;
+    if (after && !bsearch (after, s->units, s->n_units, sizeof *s->units, s_unit_cmp))
+        return S_BAD ("page_token is not one this service gave");
+    uint32_t size = kf_page_size (q->page, SURVEY_PAGE_DEFAULT, SURVEY_PAGE_MAX);
+    if (!(view->not_answered = kf_arena_alloc (arena, size * sizeof *view->not_answered)))
+        return kf_txn_fail (txn, "out of memory");
+    for (size_t i = 0; i < s->n_units; i++) {
+        if (after && strcmp (s->units [i], after) <= 0)
+            continue;
+        kf_key_t key;
+        kf_val_t answer;
+        kf_key_make (&key, "s|s", s->evaluation_id, s->units [i]);
+        int rc = kf_txn_get (txn, self->answers, &key, &answer);
+        if (rc < 0)
+            return -1;
+        if (rc == KF_FOUND)
+            continue;
+        if (view->n_not_answered == size) {
+            view->next_page_token = view->not_answered [size - 1];
+            break;
+        }
+        view->not_answered [view->n_not_answered++] = s->units [i];
+    }
+    reply->result_case = KF__REPLY__RESULT_EVALUATION;
+    reply->evaluation = view;
+    return 0;
 }
 
 static int
@@ -972,9 +1000,9 @@ s_report_satisfaction (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
             return kf_txn_fail (txn, "out of memory");
         S_SET (row, answered, r.groups [g].answered);
         S_SET (row, satisfied, r.groups [g].satisfied);
-        S_SET (row, satisfied_permille, (uint32_t) (r.groups [g].satisfied * 1000 / r.groups [g].answered));
-        S_SET (row, mean_score_centi, (uint32_t) ((r.groups [g].score * 100 + r.groups [g].answered / 2)
-                                                  / r.groups [g].answered));
+        S_SET (row, satisfied_permille, kf_permille (r.groups [g].satisfied, r.groups [g].answered));
+        S_SET (row, mean_score_centi, (uint32_t) kf_muldiv_round ((int64_t) r.groups [g].score, 100,
+                                                                  (int64_t) r.groups [g].answered));
         report->rows [report->n_rows++] = row;
     }
     if (q->period && q->period->has_from_ms)
@@ -1057,7 +1085,7 @@ s_report_pareto (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
         running += counts [c].count;
         S_SET (row, category, counts [c].category);
         S_SET (row, count, counts [c].count);
-        S_SET (row, cumulative_permille, (uint32_t) (running * 1000 / total));
+        S_SET (row, cumulative_permille, kf_permille (running, total));
         report->rows [report->n_rows++] = row;
     }
     if (q->period && q->period->has_from_ms)

@@ -241,6 +241,38 @@ h_run (const char *dir, char *out, size_t size, char *err, size_t err_size, cons
     return h_runv (dir, out, size, err, err_size, argv);
 }
 
+//  Start a program of the build (argv as for h_runv) with its stdout on a
+//  pipe, whose read end goes to *out_fd, and its stderr appended to
+//  <dir>/<argv [0]>.err: for watching what it prints while it runs.
+//  Returns its pid (waitpid it), or -1.
+static inline pid_t
+h_spawn_piped (const char *dir, int *out_fd, char *const *argv)
+{
+    char path [sizeof h_bin_dir + 80], err_file [512];
+    h_program (path, sizeof path, argv [0]);
+    snprintf (err_file, sizeof err_file, "%s/%s.err", dir, argv [0]);
+    int fds [2];
+    if (pipe (fds))
+        return -1;
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int fe = open (err_file, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2 (fds [1], STDOUT_FILENO);
+        dup2 (fe, STDERR_FILENO);
+        close (fds [0]);
+        close (fds [1]);
+        execv (path, argv);
+        _exit (127);
+    }
+    close (fds [1]);
+    if (pid < 0) {
+        close (fds [0]);
+        return -1;
+    }
+    *out_fd = fds [0];
+    return pid;
+}
+
 //  Whether the process is still running (it may have died on its own).
 static inline bool
 h_alive (h_proc_t *proc)

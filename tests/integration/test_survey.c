@@ -211,10 +211,16 @@ test_evaluation_from_billing_households (void **state)
                            "2b"), 1);
     assert_non_null (strstr (s_err, "drawn already, with seed 000000000000002a"));
     CTL_OK ("--json", "evaluation", "status", "E001-2026Q4");
-    char unit [32];
-    const char *units = strstr (s_out, "\"units\":[\"");
+    char drawn [5][32], line [192];
+    const char *units = strstr (s_out, "\"units\":[");
     assert_non_null (units);
-    snprintf (unit, sizeof unit, "%.*s", (int) strcspn (units + 10, "\""), units + 10);
+    units += 9;
+    for (int i = 0; i < 5; i++) {
+        assert_true (*units == '"');
+        snprintf (drawn [i], sizeof drawn [i], "%.*s", (int) strcspn (units + 1, "\""), units + 1);
+        units += strlen (drawn [i]) + 3;
+    }
+    const char *unit = drawn [0];
     assert_int_equal (CTL ("evaluation", "answer", "E001-2026Q4", unit, "--area", "cleaning:4"), 1);
     assert_non_null (strstr (s_err, "handed out on the 15th"));
     CTL_OK ("clock", "set", "2026-12-16T09:00:00+08:00", "--file", s_clock);
@@ -222,6 +228,22 @@ test_evaluation_from_billing_households (void **state)
             "楼道不干净");
     assert_non_null (strstr (s_out, "1 answered"));
     assert_int_equal (CTL ("evaluation", "answer", "E001-2026Q4", unit, "--area", "gardens:4"), 2);
+    //  Whom to chase: the four drawn households that have not answered, a page at a time or all.
+    CTL_OK ("evaluation", "status", "E001-2026Q4", "--page-size", "3");
+    assert_non_null (strstr (s_out, "5 of 25 occupied households drawn"));
+    assert_non_null (strstr (s_out, "3 of 4 unanswered households; next page: --page "));
+    CTL_OK ("evaluation", "status", "E001-2026Q4", "--page-size", "3", "--all");
+    assert_non_null (strstr (s_out, "4 of 4 unanswered households\n"));
+    for (int i = 0; i < 5; i++) {
+        snprintf (line, sizeof line, "\n%s\n", drawn [i]);
+        if ((strstr (s_out, line) != NULL) != (i > 0))
+            fail_msg ("%s is %slisted as not answered:\n%s", drawn [i], i ? "not " : "", s_out);
+    }
+    CTL_OK ("--json", "evaluation", "status", "E001-2026Q4");
+    snprintf (line, sizeof line, "\"not_answered\":[\"%s\"", drawn [1]);
+    assert_non_null (strstr (s_out, line));
+    assert_int_equal (CTL ("evaluation", "status", "E001-2026Q4", "--page", "nobody"), 1);
+    assert_non_null (strstr (s_err, "page_token is not one this service gave"));
     CTL_OK ("clock", "set", "2026-12-30T00:00:05+08:00", "--file", s_clock);
     UNTIL ("closed", "evaluation", "status", "E001-2026Q4");
 }

@@ -291,9 +291,6 @@ static void
 test_rounding_and_pro_rata (void **state)
 {
     (void) state;
-    assert_int_equal (billing_muldiv (5, 1, 2), 3);     //  2.5 rounds up
-    assert_int_equal (billing_muldiv (49, 1, 100), 0);  //  0.49 down
-    assert_int_equal (billing_muldiv (1, 1, 2), 1);     //  0.5 up
     //  89.50 m² at ¥2.35 = ¥210.325 -> ¥210.33; half of November -> ¥105.1625 -> ¥105.16.
     assert_int_equal (billing_management_fee (8950, 235, 30, 30), 21033);
     assert_int_equal (billing_management_fee (8950, 235, 15, 30), 10516);
@@ -311,16 +308,33 @@ static void
 test_late_fee_grace_and_cap (void **state)
 {
     (void) state;
-    //  ¥1,000 unpaid at 0.05 % a day: ¥0.50 a day; capped at 10 %: ¥100.
-    assert_int_equal (billing_late_fee (100000, 100000, 0, 5, 10, 10), 500);
-    assert_int_equal (billing_late_fee (100000, 100000, 500, 5, 1, 10), 550);
-    assert_int_equal (billing_late_fee (100000, 100000, 9800, 5, 10, 10), 10000);
-    assert_int_equal (billing_late_fee (100000, 100000, 10000, 5, 10, 10), 10000);
+    //  ¥1,000 unpaid at 0.05 % a day: ¥0.50 a day (5,000 ten-thousandths of a fen); capped at 10 %: ¥100.
+    assert_int_equal (billing_late_fee_accrue (100000, 100000, 0, 5, 10, 10), 500 * 10000);
+    assert_int_equal (billing_late_fee_accrue (100000, 100000, 500 * 10000, 5, 1, 10), 550 * 10000);
+    assert_int_equal (billing_late_fee_accrue (100000, 100000, 9800 * 10000, 5, 10, 10), 10000 * 10000);
+    assert_int_equal (billing_late_fee_accrue (100000, 100000, 10000 * 10000, 5, 10, 10), 10000 * 10000);
     //  Only on unpaid principal: half paid, half the fee; nothing unpaid, nothing.
-    assert_int_equal (billing_late_fee (100000, 50000, 0, 5, 10, 10), 250);
-    assert_int_equal (billing_late_fee (100000, 0, 700, 5, 10, 10), 700);
+    assert_int_equal (billing_late_fee_accrue (100000, 50000, 0, 5, 10, 10), 250 * 10000);
+    assert_int_equal (billing_late_fee_accrue (100000, 0, 700 * 10000, 5, 10, 10), 700 * 10000);
     //  Off: no fee.
-    assert_int_equal (billing_late_fee (100000, 100000, 0, 0, 10, 10), 0);
+    assert_int_equal (billing_late_fee_accrue (100000, 100000, 0, 0, 10, 10), 0);
+    //  Issue 15: ¥1,683.60 unpaid at 0.05 % a day is ¥0.8418 a day; 11 days
+    //  are ¥9.2598, charged ¥9.26 (rounded once), not 11 × ¥0.84 = ¥9.24.
+    int64_t exact = billing_late_fee_accrue (168360, 168360, 0, 5, 11, 1);
+    assert_int_equal (exact, 9259800);
+    assert_int_equal (billing_late_fee_charged (168360, exact, 1), 926);
+    //  Day by day, on whatever was unpaid each day, the same.
+    exact = 0;
+    for (int day = 0; day < 11; day++)
+        exact = billing_late_fee_accrue (168360, 168360, exact, 5, 1, 1);
+    assert_int_equal (billing_late_fee_charged (168360, exact, 1), 926);
+    //  Its 1 % cap is ¥16.836: the fee stops at ¥16.83, never the ¥16.84 rounding would make.
+    exact = billing_late_fee_accrue (168360, 168360, exact, 5, 30, 1);
+    assert_int_equal (exact, 16836000);
+    assert_int_equal (billing_late_fee_charged (168360, exact, 1), 1683);
+    assert_int_equal (billing_late_fee_charged (168360, 16834999, 1), 1683);   //  ¥16.834999: rounds to ¥16.83
+    assert_int_equal (billing_late_fee_charged (168360, 16825000, 1), 1683);   //  ¥16.825 rounds up
+    assert_int_equal (billing_late_fee_charged (168360, 16824999, 1), 1682);
 }
 
 //  ---- units ---------------------------------------------------------------------------------
@@ -583,20 +597,40 @@ test_reminders_and_late_fees (void **state)
     assert_string_equal (s_events (), "late_fee(0.11) late_fee(0.03) late_fee(0.91)");
     s_day ("2026-12-01 18:00");        //  the same day again: nothing
     assert_string_equal (s_events (), "");
-    s_day ("2026-12-02 00:10");        //  7 days: the first reminder
-    assert_string_equal (s_events (), "late_fee(0.11) reminder(7) late_fee(0.03) reminder(7) late_fee(0.91) reminder(7)");
-    //  A jump of a month: the fees up to the cap (10 %), and each step
-    //  passed, in order, once (issue 15.4: periodic work skips nothing).
+    //  7 days: the first reminder. The fees accrue exactly and are rounded
+    //  once: 9-1-1's ¥1,811.00 owes ¥0.9055 a day, ¥1.811 in two days, so
+    //  ¥1.81 in all and ¥0.90 today (rounded each day it was ¥0.91 again).
+    s_day ("2026-12-02 00:10");
+    assert_string_equal (s_events (), "late_fee(0.11) reminder(7) late_fee(0.03) reminder(7) late_fee(0.90) reminder(7)");
+    //  A jump of a month, 33 days charged in all, and each reminder step
+    //  passed, in order, once (issue 15.4: periodic work skips nothing):
+    //  101 ¥3.635445 -> ¥3.64, 103 ¥0.99264 -> ¥0.99, 9-1-1 ¥29.8815 -> ¥29.88.
     s_day ("2027-01-02 00:10");
-    assert_string_equal (s_events (), "late_fee(3.41) reminder(15) reminder(30) late_fee(0.93) reminder(15) reminder(30) "
-                                      "late_fee(28.21) reminder(15) reminder(30)");
+    assert_string_equal (s_events (), "late_fee(3.42) reminder(15) reminder(30) late_fee(0.93) reminder(15) reminder(30) "
+                                      "late_fee(28.07) reminder(15) reminder(30)");
     const Kf__Statement *st = s_statement ("1-1-101");
-    assert_int_equal (st->balance_fen, 22033 + 11 + 11 + 341);
+    assert_int_equal (st->balance_fen, 22033 + 364);
+    //  The statement shows the notice itself: its lines, its late fees, the reminders sent.
+    assert_int_equal (st->n_notices, 1);
+    const Kf__Invoice *notice = st->notices [0];
+    assert_string_equal (notice->issued->invoice_no, "E001-202611-1-1-101");
+    assert_int_equal (notice->issued->n_lines, 2);
+    assert_int_equal (notice->issued->lines [0]->amount_fen, 21033);
+    assert_int_equal (notice->issued->lines [1]->amount_fen, 1000);
+    assert_int_equal (notice->late_fee_fen, 364);
+    assert_int_equal (notice->late_fee_exact, 3635445);
+    assert_int_equal (notice->late_fee_days, 33);
+    assert_int_equal (notice->n_reminders, 2);
+    assert_int_equal (notice->reminders [0]->days_overdue, 7);
+    assert_int_equal (notice->reminders [0]->sent_at_ms, kf_test_at ("2026-12-02 00:10"));
+    assert_int_equal (notice->reminders [0]->outstanding_fen, 22033 + 22);
+    assert_int_equal (notice->reminders [1]->days_overdue, 30);
+    assert_int_equal (notice->reminders [1]->outstanding_fen, 22033 + 364);
     //  Paying everything settles it, fees included; no more reminders.
     assert_int_equal (s_pay ("1-1-101", st->balance_fen, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_OK);
     s_events ();
     s_day ("2027-02-15 00:10");
-    assert_string_equal (s_events (), "late_fee(1.32) late_fee(40.04)");
+    assert_string_equal (s_events (), "late_fee(1.33) late_fee(39.84)");   //  77 days: ¥2.32, ¥69.72
     //  The arrears report: 103 and 9-1-1 owe, 82 days overdue by now.
     Kf__ReportArrears arrears = KF__REPORT_ARREARS__INIT;
     arrears.estate = "E001";
@@ -605,7 +639,7 @@ test_reminders_and_late_fees (void **state)
     request.report_arrears = &arrears;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.arrears->days_0_30_fen, 0);
-    assert_int_equal (w.reply.arrears->days_31_90_fen, (11016 + 231 - 5000) + (181100 + 7007));
+    assert_int_equal (w.reply.arrears->days_31_90_fen, (11016 + 232 - 5000) + (181100 + 6972));
     //  Collection: billed ¥2,648.89 in November, collected ¥220.33 + ¥507.40 + ¥50.00.
     Kf__ReportCollection collection = KF__REPORT_COLLECTION__INIT;
     collection.estate = "E001";

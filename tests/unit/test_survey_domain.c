@@ -504,6 +504,24 @@ s_evaluate (const char *id, const char *unit, uint32_t score)
     return s_do (&request);
 }
 
+//  Evaluation status, with one page of the households not answered.
+static const Kf__EvaluationStatusView *
+s_status (const char *id, uint32_t page_size, const char *token, Kf__ReplyStatus want)
+{
+    Kf__PageRequest page = KF__PAGE_REQUEST__INIT;
+    page.page_size = page_size;
+    page.has_page_size = 1;
+    page.page_token = (char *) token;
+    Kf__GetEvaluationStatus get = KF__GET_EVALUATION_STATUS__INIT;
+    get.evaluation_id = (char *) id;
+    get.page = &page;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_EVALUATION_STATUS;
+    request.evaluation_status = &get;
+    assert_int_equal (s_do (&request), want);
+    return w.reply.evaluation;
+}
+
 static void
 test_evaluation_collection (void **state)
 {
@@ -523,9 +541,26 @@ test_evaluation_collection (void **state)
             snprintf (other, sizeof other, "%s", u);
     }
     assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);   //  not yet out
+    //  Nobody has answered: both drawn households, a page at a time.
+    char second [16];
+    snprintf (second, sizeof second, "%s", v->sample->units [1]);
+    const Kf__EvaluationStatusView *st = s_status ("E001-2026Q4", 1, NULL, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (st->n_not_answered, 1);
+    assert_string_equal (st->not_answered [0], unit);
+    assert_string_equal (st->next_page_token, unit);
+    st = s_status ("E001-2026Q4", 1, unit, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (st->n_not_answered, 1);
+    assert_string_equal (st->not_answered [0], second);
+    assert_null (st->next_page_token);
+    s_status ("E001-2026Q4", 1, "9-9-9", KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     w.now = kf_test_at ("2026-12-16 10:00");
     assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.evaluation->answered, 1);
+    assert_int_equal (w.reply.evaluation->n_not_answered, 0);   //  the stored view holds no page
+    st = s_status ("E001-2026Q4", 50, NULL, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (st->n_not_answered, 1);
+    assert_string_equal (st->not_answered [0], second);
+    assert_null (st->next_page_token);
     assert_int_equal (s_evaluate ("E001-2026Q4", unit, 3), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
     assert_int_equal (s_evaluate ("E001-2026Q4", other, 3), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_int_equal (s_evaluate ("E001-2026Q4", unit, 9), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
@@ -810,6 +845,7 @@ test_satisfaction_and_pareto (void **state)
     }
     s_answer (s_visit_of (t [5])->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_SATISFIED, 5);
     s_answer (s_visit_of (t [6])->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_UNSATISFIED, 2);
+    s_answer (s_visit_of (t [7])->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_FAIRLY_SATISFIED, 4);
     Kf__ReportSatisfaction q = KF__REPORT_SATISFACTION__INIT;
     q.estate = "E001";
     q.group_by = "technician";
@@ -821,11 +857,12 @@ test_satisfaction_and_pareto (void **state)
     const Kf__SatisfactionReport *s = w.reply.satisfaction;
     assert_int_equal (s->n_rows, 1);
     assert_string_equal (s->rows [0]->key, "W01");
-    assert_int_equal (s->rows [0]->answered, 2);
-    assert_int_equal (s->rows [0]->satisfied_permille, 500);
-    assert_int_equal (s->rows [0]->mean_score_centi, 350);
+    //  2 of 3 satisfied is 66.7 % (rounded, not cut to 66.6 %); the mean 11 / 3 is 3.67.
+    assert_int_equal (s->rows [0]->answered, 3);
+    assert_int_equal (s->rows [0]->satisfied_permille, 667);
+    assert_int_equal (s->rows [0]->mean_score_centi, 367);
     assert_int_equal (s->visits_due, 3);
-    assert_int_equal (s->visits_on_time, 2);
+    assert_int_equal (s->visits_on_time, 3);
     q.group_by = "mood";
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     //  Pareto: noise 3, then plumbing (the unsatisfied visit), parking, cleaning: 3 of 6 is 50 %, 4 of 6 67 %,
@@ -841,6 +878,8 @@ test_satisfaction_and_pareto (void **state)
     assert_int_equal (r->rows [0]->category, KF__CATEGORY__CATEGORY_NOISE);
     assert_int_equal (r->rows [0]->count, 3);
     assert_int_equal (r->rows [0]->cumulative_permille, 500);
+    assert_int_equal (r->rows [1]->cumulative_permille, 667);   //  4 of 6, rounded
+    assert_int_equal (r->rows [2]->cumulative_permille, 833);
     assert_true (r->rows [0]->vital_few);
     assert_true (r->rows [1]->vital_few);
     assert_true (r->rows [2]->vital_few);
