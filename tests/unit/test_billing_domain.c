@@ -620,12 +620,14 @@ test_reminders_and_late_fees (void **state)
     assert_int_equal (notice->late_fee_fen, 364);
     assert_int_equal (notice->late_fee_exact, 3635445);
     assert_int_equal (notice->late_fee_days, 33);
-    assert_int_equal (notice->n_reminders, 2);
+    assert_int_equal (notice->n_reminders, 3);   //  7 days, then 15 and 30 after the jump
     assert_int_equal (notice->reminders [0]->days_overdue, 7);
     assert_int_equal (notice->reminders [0]->sent_at_ms, kf_test_at ("2026-12-02 00:10"));
     assert_int_equal (notice->reminders [0]->outstanding_fen, 22033 + 22);
-    assert_int_equal (notice->reminders [1]->days_overdue, 30);
-    assert_int_equal (notice->reminders [1]->outstanding_fen, 22033 + 364);
+    assert_int_equal (notice->reminders [1]->days_overdue, 15);
+    assert_int_equal (notice->reminders [1]->sent_at_ms, kf_test_at ("2027-01-02 00:10"));
+    assert_int_equal (notice->reminders [2]->days_overdue, 30);
+    assert_int_equal (notice->reminders [2]->outstanding_fen, 22033 + 364);
     //  Paying everything settles it, fees included; no more reminders.
     assert_int_equal (s_pay ("1-1-101", st->balance_fen, "WX3"), KF__REPLY_STATUS__REPLY_STATUS_OK);
     s_events ();
