@@ -60,6 +60,12 @@ s_escape (const char *text, char *out, size_t size)
     size_t n = 0;
     for (const unsigned char *c = (const unsigned char *) text; *c; c++) {
         char esc [8];
+        if (c [0] == 0xc2 && c [1] >= 0x80 && c [1] <= 0x9f) {
+            //  C1 controls (U+0080..U+009F; U+009B starts a terminal's CSI).
+            snprintf (esc, sizeof esc, "\\u%04x", c [1]);
+            c++;
+        }
+        else
         if (*c >= 0x20 && *c != 0x7f) {
             esc [0] = (char) *c;
             esc [1] = 0;

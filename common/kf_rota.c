@@ -61,10 +61,9 @@ s_slot_off (Kf__Shift *const *shifts, size_t count, int slot)
     return false;
 }
 
-int
-kf_rota_parse (const char *text, Kf__Shift *shifts, size_t max, kf_err_t *err)
+static int
+s_parse (const char *text, Kf__Shift *shifts, size_t max, kf_err_t *err)
 {
-    assert (text && shifts);
     size_t count = 0;
     const char *p = text;
     while (*p == ' ')
@@ -160,6 +159,22 @@ kf_rota_check (Kf__Shift *const *shifts, size_t count, kf_err_t *err)
                                s->end_minute);
     }
     return 0;
+}
+
+int
+kf_rota_parse (const char *text, Kf__Shift *shifts, size_t max, kf_err_t *err)
+{
+    assert (text && shifts);
+    int count = s_parse (text, shifts, max, err);
+    if (count <= 0)
+        return count;
+    //  What the wire must hold, text must too ("hol off, hol 09:00-17:00").
+    Kf__Shift *ptrs [KF_ROTA_SHIFTS_MAX];
+    if ((size_t) count > KF_ROTA_SHIFTS_MAX)
+        return kf_err_set (err, "more than %d shifts", KF_ROTA_SHIFTS_MAX);
+    for (int i = 0; i < count; i++)
+        ptrs [i] = &shifts [i];
+    return kf_rota_check (ptrs, (size_t) count, err) ? -1 : count;
 }
 
 //  The spans of one slot as text, earliest first: "08:30-12:00 13:00-17:30".

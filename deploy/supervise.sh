@@ -19,7 +19,12 @@ set -u
 # INT or TERM arrives ignored, start again under env --default-signal
 # (coreutils 8.31 and later), which puts them back before bash starts. Only
 # once: were they still ignored then, it would carry on as before.
-if [ -z "${KEFU_SUPERVISE_SIGNALS:-}" ] && [ -n "$(trap -p INT TERM)" ]; then
+# An env without --default-signal (older coreutils, busybox) cannot: then it
+# says so and carries on, stopped by SIGTERM only if that was not ignored.
+if [ -z "${KEFU_SUPERVISE_SIGNALS:-}" ] && [ -n "$(trap -p INT TERM)" ] \
+&& ! env --default-signal=INT true 2>/dev/null; then
+    echo "supervise: started with SIGINT/SIGTERM ignored, and this env cannot reset them" >&2
+elif [ -z "${KEFU_SUPERVISE_SIGNALS:-}" ] && [ -n "$(trap -p INT TERM)" ]; then
     KEFU_SUPERVISE_SIGNALS=reset exec env --default-signal=INT,TERM "$BASH" "$0" "$@"
 fi
 unset KEFU_SUPERVISE_SIGNALS

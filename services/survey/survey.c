@@ -1405,7 +1405,10 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e)
             S_SET (d, date, date);
         }
         if (!d->generated_at_ms) {   //  a store of an older build may have made it already
-            S_SET (d, open_at_end, s_open_at_end (self, txn, e, day, self->scratch));
+            //  ... or noted its open count at midnight, before this build
+            //  counted the openings that reckon it: that count stands.
+            if (!d->has_open_at_end)
+                S_SET (d, open_at_end, s_open_at_end (self, txn, e, day, self->scratch));
             S_SET (d, generated_at_ms, now_ms);
             Kf__Envelope event = KF__ENVELOPE__INIT;
             event.body_case = KF__ENVELOPE__BODY_REPORT_DAILY;
@@ -1455,7 +1458,7 @@ s_quarterly (survey_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e)
         if (rc == KF_NOTFOUND) {
             kf_arena_reset (self->scratch);
             char why [200] = "";
-            uint64_t seed = (uint64_t) now_ms * 0x9E3779B97F4A7C15ull ^ (uint64_t) quarter;
+            uint64_t seed = (uint64_t) now_ms * 0x9E3779B97F4A7C15ull ^ (uint64_t) q;   //  q: year and quarter
             if (!s_sample (self, txn, now_ms, e, y, quarter, seed, self->scratch, why, sizeof why)) {
                 if (!kf_txn_ok (txn))
                     return -1;

@@ -4,9 +4,11 @@
     options (order STEP, report NAME), taken from kefuctl's command table
     itself, so a command added later is covered without touching this
     file: each must print its usage, exit 0, say nothing on stderr, and
-    open no socket. The configuration points every endpoint at an empty
-    directory, so a command that carried on past its usage would fail
-    ("not running"), hang (tap), or leave a socket file there.
+    reach for no daemon. The configuration points every endpoint at an
+    empty directory, so a command that carried on past its usage to a
+    socket would fail ("not running": kefuctl looks for the ipc:// file
+    before it connects), hang (tap, bounded by the run's deadline), or
+    leave a file there.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,7 +77,7 @@ s_ctl (const char *name, const char *option)
 }
 
 //  `name --help` (and -h) prints its usage and nothing else, and does
-//  nothing else: no error, no socket.
+//  nothing else: no error, no daemon asked, nothing left behind.
 static void
 s_check_help (const char *name, const char *usage)
 {
@@ -87,7 +89,7 @@ s_check_help (const char *name, const char *usage)
         if (status != 0 || strcmp (s_out, expected) != 0 || *s_err)
             fail_msg ("kefuctl %s %s: exit %d, stdout '%.300s', stderr '%s'", name, options [i], status, s_out, s_err);
         if (s_entries (s_run_dir) != 0)
-            fail_msg ("kefuctl %s %s left something in %s: it opened a socket", name, options [i], s_run_dir);
+            fail_msg ("kefuctl %s %s left something in %s", name, options [i], s_run_dir);
     }
 }
 

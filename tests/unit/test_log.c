@@ -36,7 +36,7 @@ s_log_some (void)
     kf_info ("filed %s", "E001-20261123-0001");
     kf_debug ("not shown at info");
     kf_error ("two\nlines");
-    kf_warning ("name '%s'", "a\r\nb\t\x1b[2J\x7f 张三");
+    kf_warning ("name '%s'", "a\r\nb\t\x1b[2J\x7f 张三\xc2\x9b" "2J");
 }
 
 static void
@@ -52,7 +52,7 @@ test_lines_and_levels (void **state)
     //  A message is always one line, whatever its values hold: control
     //  characters are escaped, the rest (UTF-8 included) kept.
     assert_non_null (strstr (out, " kefu-test E: two\\nlines\n"));
-    assert_non_null (strstr (out, " kefu-test W: name 'a\\r\\nb\\t\\x1b[2J\\x7f 张三'\n"));
+    assert_non_null (strstr (out, " kefu-test W: name 'a\\r\\nb\\t\\x1b[2J\\x7f 张三\\u009b2J'\n"));
     int lines = 0;
     for (char *c = out; *c; c++)
         lines += *c == '\n';

@@ -229,6 +229,8 @@ test_off_text (void **state)
     assert_non_null (strstr (err.text, "only hol and mkp"));
     assert_int_equal (kf_rota_parse ("hol off 09:00-17:00", shifts, KF_ROTA_SHIFTS_MAX, &err), -1);
     assert_non_null (strstr (err.text, "takes no hours"));
+    assert_int_equal (kf_rota_parse ("hol off, hol 09:00-17:00", shifts, KF_ROTA_SHIFTS_MAX, &err), -1);
+    assert_non_null (strstr (err.text, "hol is off and has hours too"));
     //  Off and hours on the same slot, over the wire.
     rota (&r, "hol 09:00-17:00");
     Kf__Shift off = KF__SHIFT__INIT;
