@@ -238,6 +238,24 @@ s_staff_put (dispatch_t *self, kf_txn_t *txn, const Kf__Staff *staff)
     return kf_txn_put_msg (txn, self->staff, &key, &staff->base);
 }
 
+//  A person's record changed (the file, a retirement, kefuctl staff rota):
+//  staff.changed, so that escalation reaches who is on shift as dispatch
+//  sees it. The load is dispatch's alone and is left out.
+static int
+s_staff_announce (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Staff *staff, const char *actor)
+{
+    assert (self->outbox);
+    Kf__Staff news = *staff;
+    news.has_open_orders = news.has_last_assigned_ms = news.has_config_digest = news.has_on_duty = 0;
+    Kf__StaffChanged changed = KF__STAFF_CHANGED__INIT;
+    changed.staff = &news;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_STAFF_CHANGED;
+    event.staff_changed = &changed;
+    event.actor = actor && *actor ? (char *) actor : NULL;
+    return kf_emit (self->outbox, txn, now_ms, staff->estate, &event, NULL);
+}
+
 //  One person's load moves by delta; an assignment also stamps the time
 //  (fairness among equal loads).
 static int
@@ -301,6 +319,7 @@ s_staff_from_config (dispatch_t *self, const char *estate, const char *staff_id,
 typedef struct {
     dispatch_t *self;
     kf_txn_t *txn;
+    int64_t now_ms;
     const char *estate;
     int changed;
     char retiring [S_RETIRE_MAX][KF_ID_MAX + 1];
@@ -334,7 +353,8 @@ s_load_one (const char *staff_id, void *arg)
     }
     kf_notice ("staff %s/%s %s from the configuration", l->estate, staff_id, stored ? "updated" : "added");
     l->changed++;
-    return s_staff_put (self, l->txn, &wanted);
+    s_staff_put (self, l->txn, &wanted);
+    return s_staff_announce (self, l->txn, l->now_ms, &wanted, NULL);
 }
 
 //  People the file no longer lists, to make inactive after the scan.
@@ -363,11 +383,12 @@ s_retire (s_load_t *l, const char *staff_id)
     kf_notice ("staff %s/%s is no longer in the configuration: inactive (%u open orders stay with them)",
                l->estate, staff_id, left->open_orders);
     l->changed++;
-    return s_staff_put (l->self, l->txn, left);
+    s_staff_put (l->self, l->txn, left);
+    return s_staff_announce (l->self, l->txn, l->now_ms, left, NULL);
 }
 
 int
-dispatch_load_staff (dispatch_t *self, kf_txn_t *txn)
+dispatch_load_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms)
 {
     assert (self && txn);
     s_tables (self, txn);
@@ -377,6 +398,7 @@ dispatch_load_staff (dispatch_t *self, kf_txn_t *txn)
         return kf_txn_fail (txn, "out of memory");
     l->self = self;
     l->txn = txn;
+    l->now_ms = now_ms;
     for (size_t i = 0; i < self->estate_count && kf_txn_ok (txn); i++) {
         l->estate = self->estates [i].estate->id;
         l->retiring_count = 0;
@@ -1510,6 +1532,7 @@ s_set_rota (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     kf_notice ("rota of %s/%s set by %s: %s%s", estate, staff->staff_id, request->actor ? request->actor : "unknown",
                kf_rota_format (r->shifts, r->n_shifts, rota, sizeof rota), staff->on_call ? ", on call" : "");
     s_staff_put (self, txn, staff);
+    s_staff_announce (self, txn, now_ms, staff, request->actor);
     //  Someone may be on shift now who was not: the queue need not wait.
     if (s_drain (self, txn, now_ms, estate, arena) < 0)
         return -1;

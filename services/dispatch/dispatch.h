@@ -58,9 +58,10 @@ void dispatch_set_outbox (dispatch_t *self, kf_outbox_t *outbox);
 Kf__Department dispatch_route (dispatch_t *self, const char *estate, Kf__TicketType type, Kf__Category category,
                                const Kf__Hazard *hazards, size_t hazard_count);
 
-//  Bring the stored staff in line with the configuration (at start).
+//  Bring the stored staff in line with the configuration (at start); each
+//  record added, changed or retired is announced (staff.changed).
 //  Returns how many records changed, or -1 when the transaction failed.
-int dispatch_load_staff (dispatch_t *self, kf_txn_t *txn);
+int dispatch_load_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms);
 
 //  Answer one request inside txn (kf_command_fn's contract).
 int dispatch_handle_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,

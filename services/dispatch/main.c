@@ -33,7 +33,7 @@ static int
 s_load_staff (kf_txn_t *txn, void *arg)
 {
     s_app_t *app = arg;
-    return dispatch_load_staff (app->dispatch, txn) < 0 ? -1 : 0;
+    return dispatch_load_staff (app->dispatch, txn, kf_clock_now (kf_bus_clock (app->bus))) < 0 ? -1 : 0;
 }
 
 static int

@@ -87,7 +87,7 @@ struct _escalation_t {
     int64_t level_after_ms [3];     //  [1]: level 1 to 2, [2]: level 2 to 3
     uint32_t reopens_to_supervisor;
     kf_arena_t *scratch;            //  for one event or one timer
-    kf_table_t cases, timers, board, outcomes, complaints;
+    kf_table_t cases, timers, board, outcomes, complaints, staff;
     bool tables_known;
 };
 
@@ -301,6 +301,7 @@ s_tables (escalation_t *self, kf_txn_t *txn)
     self->board = kf_store_table (store, "board");
     self->outcomes = kf_store_table (store, "outcomes");
     self->complaints = kf_store_table (store, "complaints");
+    self->staff = kf_store_table (store, "staff");
     self->tables_known = true;
 }
 
@@ -659,25 +660,56 @@ s_cause (const escalation_t *self, const Kf__SlaCase *c, Kf__SlaTarget *target, 
 //  Who a level 2 or 3 reaches now: the people of its role on shift or on
 //  call, and the estate's named supervisor / deputy GM whatever their
 //  shift; when that is nobody, every one of the role (someone must hear).
+//  A person's rota and on-call are dispatch's as last announced
+//  (staff.changed: kefuctl staff rota included), else the configuration's.
 static size_t
-s_level_present (const s_estate_t *e, int level, int64_t now_ms, char **notify)
+s_level_present (s_ctx_t *x, int level, char **notify)
 {
+    const s_estate_t *e = x->estate;
     const s_level_people_t *people = &e->levels [level];
-    size_t n = 0;
+    size_t n = 0, reachable = 0;
+    const char *reach [S_NOTIFY_MAX];
     for (size_t i = 0; i < people->count; i++) {
         const s_person_t *p = &people->people [i];
-        Kf__Shift shifts [KF_ROTA_SHIFTS_MAX];
-        Kf__Shift *ptrs [KF_ROTA_SHIFTS_MAX];
-        int count = kf_rota_parse (p->shifts ? p->shifts : "off", shifts, KF_ROTA_SHIFTS_MAX, NULL);
-        for (int j = 0; j < count; j++)
-            ptrs [j] = &shifts [j];
-        bool there = p->on_call || (count > 0 && kf_rota_on_duty (ptrs, (size_t) count, e->estate->calendar, now_ms));
+        kf_key_t key;
+        kf_key_make (&key, "s|s", e->estate->id, p->id);
+        const Kf__Staff *known = (const Kf__Staff *) kf_txn_find_msg_in (x->txn, x->self->staff, &key,
+                                                                        &kf__staff__descriptor, x->arena);
+        if (known && !known->active)
+            continue;   //  retired since the configuration was read
+        reach [reachable++] = p->id;
+        bool there;
+        if (known)
+            there = known->on_call
+                 || kf_rota_on_duty (known->shifts, known->n_shifts, e->estate->calendar, x->now_ms);
+        else {
+            Kf__Shift shifts [KF_ROTA_SHIFTS_MAX];
+            Kf__Shift *ptrs [KF_ROTA_SHIFTS_MAX];
+            int count = kf_rota_parse (p->shifts ? p->shifts : "off", shifts, KF_ROTA_SHIFTS_MAX, NULL);
+            for (int j = 0; j < count; j++)
+                ptrs [j] = &shifts [j];
+            there = p->on_call || (count > 0 && kf_rota_on_duty (ptrs, (size_t) count, e->estate->calendar, x->now_ms));
+        }
         if (there || strcmp (p->id, people->named) == 0)
             notify [n++] = (char *) p->id;
     }
-    for (size_t i = 0; n == 0 && i < people->count; i++)
-        notify [i] = (char *) people->people [i].id;
-    return n ? n : people->count;
+    for (size_t i = 0; n == 0 && i < reachable; i++)
+        notify [i] = (char *) reach [i];
+    return n ? n : reachable;
+}
+
+//  dispatch's news of a person: kept for s_level_present.
+static int
+s_on_staff (escalation_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    const Kf__Staff *staff = event->staff_changed->staff;
+    if (!staff || !staff->staff_id || !staff->estate || !event->estate || strcmp (staff->estate, event->estate) != 0
+    ||  !s_estate (self, staff->estate))
+        return 0;   //  not a person of an estate this configuration knows
+    kf_key_t key;
+    if (kf_key_make (&key, "s|s", staff->estate, staff->staff_id))
+        return 0;
+    return kf_txn_put_msg (txn, self->staff, &key, &staff->base);
 }
 
 //  Notify a level: escalation.raised naming the people, and the next
@@ -687,7 +719,6 @@ s_raise (s_ctx_t *x, int level, Kf__SlaTarget target, const char *reason, int64_
 {
     static const Kf__Role roles [] = { 0, KF__ROLE__ROLE_FRONT_DESK, KF__ROLE__ROLE_SUPERVISOR, KF__ROLE__ROLE_MANAGER };
     Kf__SlaCase *c = x->c;
-    const s_estate_t *e = x->estate;
     char *notify [S_NOTIFY_MAX];
     size_t n = 0;
     if (level == 1) {
@@ -698,7 +729,7 @@ s_raise (s_ctx_t *x, int level, Kf__SlaTarget target, const char *reason, int64_
             notify [n++] = c->filed_by;
     }
     else
-        n = s_level_present (e, level, x->now_ms, notify);
+        n = s_level_present (x, level, notify);
     int64_t next = level < 3 ? due_ms + x->self->level_after_ms [level] : 0;
     Kf__EscalationRaised r = KF__ESCALATION_RAISED__INIT;
     r.ticket_no = c->ticket_no;
@@ -1227,10 +1258,13 @@ escalation_apply_event (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const
         case KF__ENVELOPE__BODY_ORDER_TRANSFERRED:
         case KF__ENVELOPE__BODY_ORDER_CANCELLED:
         case KF__ENVELOPE__BODY_VISIT_UNSATISFIED:
+        case KF__ENVELOPE__BODY_STAFF_CHANGED:
             break;
         default:
             return 0;
     }
+    if (event->body_case == KF__ENVELOPE__BODY_STAFF_CHANGED)
+        return s_on_staff (self, txn, event);
     const char *ticket_no = body ? kf_summary_string (body, "ticket_no") : NULL;
     if (!ticket_no || !*ticket_no || !(x.estate = s_estate (self, event->estate)))
         return 0;   //  not a case of an estate this configuration knows

@@ -39,7 +39,7 @@
 #include "envelope.pb-c.h"
 
 //  escalation's tables, after the bus's.
-#define ESCALATION_TABLES KF_BUS_TABLES, "cases", "timers", "board", "outcomes", "complaints"
+#define ESCALATION_TABLES KF_BUS_TABLES, "cases", "timers", "board", "outcomes", "complaints", "staff"
 
 #define ESCALATION_BOARD_DEFAULT 50
 #define ESCALATION_BOARD_MAX     500

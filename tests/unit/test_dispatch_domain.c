@@ -75,7 +75,7 @@ s_config (const char *extra)
 static int
 s_load_txn (kf_txn_t *txn, void *arg)
 {
-    *(int *) arg = dispatch_load_staff (w.dispatch, txn);
+    *(int *) arg = dispatch_load_staff (w.dispatch, txn, w.now);
     return *(int *) arg < 0 ? -1 : 0;
 }
 
@@ -110,6 +110,11 @@ s_setup (void **state)
     w.arena = kf_arena_new ();
     w.events = (kf_test_events_t) { .store = w.store, .outbox = w.outbox, .stream = "dispatch@c1/E001" };
     assert_int_equal (s_start (s_config (NULL)), 8);
+    //  Each of E001's eight people is announced (staff.changed), for escalation.
+    int announced = 0;
+    for (const char *p = kf_test_events (&w.events); (p = strstr (p, "staff.changed")); p++)
+        announced++;
+    assert_int_equal (announced, 8);
     w.now = kf_test_at ("2026-11-23 10:00");   //  a Monday morning
     return 0;
 }

@@ -836,6 +836,60 @@ test_emergency_nobody_there (void **state)
     assert_string_equal (s_events (), "");
 }
 
+//  dispatch's staff.changed (kefuctl staff rota) is who is on shift now:
+//  the day supervisor put on nights is told, the night one who left is not.
+static void
+test_rota_changes_from_dispatch (void **state)
+{
+    (void) state;
+    w.events.stream = "escalation@c1/E003";
+    Kf__Shift night = KF__SHIFT__INIT, *nights [7];
+    Kf__Shift week [7];
+    for (int d = 0; d < 7; d++) {
+        week [d] = night;
+        week [d].weekday = (uint32_t) d + 1;
+        week [d].start_minute = 18 * 60;
+        week [d].end_minute = 8 * 60;
+        week [d].has_weekday = week [d].has_start_minute = week [d].has_end_minute = 1;
+        nights [d] = &week [d];
+    }
+    Kf__Staff s31 = KF__STAFF__INIT, s32 = KF__STAFF__INIT;
+    s31.staff_id = "S31";
+    s31.estate = "E003";
+    s31.shifts = nights;
+    s31.n_shifts = 7;
+    s31.active = s32.active = 1;
+    s31.has_active = s32.has_active = 1;
+    s32.staff_id = "S32";
+    s32.estate = "E003";
+    s32.active = 0;   //  left
+    Kf__Staff *people [] = { &s31, &s32 };
+    for (int i = 0; i < 2; i++) {
+        Kf__StaffChanged changed = KF__STAFF_CHANGED__INIT;
+        changed.staff = people [i];
+        Kf__Envelope event = KF__ENVELOPE__INIT;
+        event.estate = "E003";
+        event.body_case = KF__ENVELOPE__BODY_STAFF_CHANGED;
+        event.staff_changed = &changed;
+        s_apply (&event);
+    }
+    w.now = kf_test_at ("2026-09-25 22:00");
+    char ticket_no [64], order_no [80];
+    s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_EMERGENCY_HELP, .priority = KF__PRIORITY__PRIORITY_EMERGENCY,
+                          .estate = "E003" }, ticket_no);
+    s_events ();
+    snprintf (order_no, sizeof order_no, "%s-W1", ticket_no);
+    Kf__OrderQueued q = KF__ORDER_QUEUED__INIT;
+    q.order_no = order_no;
+    q.ticket_no = ticket_no;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = "E003";
+    event.body_case = KF__ENVELOPE__BODY_ORDER_QUEUED;
+    event.order_queued = &q;
+    s_apply (&event);
+    assert_string_equal (s_events (), "level2(S31,S33) level3(D31,D32)");
+}
+
 //  Issue 15: after a transfer the board names the new order's handler
 //  (nobody while it is queued), not the old one.
 static void
@@ -911,6 +965,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_board_and_report, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_emergency_nobody_there, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_handler_after_transfer, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_rota_changes_from_dispatch, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_used_counts_the_running_stretch, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
