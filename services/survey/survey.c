@@ -1207,6 +1207,22 @@ s_mark_handler (survey_t *self, kf_txn_t *txn, const char *ticket_no, const char
     if (department)
         S_SET (mark, department, department);
     kf_txn_put_msg (txn, self->tickets, &key, &mark->base);
+    //  Replayed after a downtime, intake's stream may come before
+    //  dispatch's: a complaint's visit made before its handler was known
+    //  takes them now, while it is not answered.
+    kf_key_t counter;
+    kf_key_make (&counter, "s|s", "visits", ticket_no);
+    uint64_t last = kf_txn_counter (txn, self->counters, &counter);
+    char visit_id [S_ID_MAX];
+    snprintf (visit_id, sizeof visit_id, "%s-V%" PRIu64, ticket_no, last);
+    Kf__Visit *v = last ? s_visit_get (self, txn, visit_id, arena) : NULL;
+    if (v && !v->done && v->scheduled->reason == KF__VISIT_REASON__VISIT_REASON_AFTER_COMPLAINT
+    &&  !(v->scheduled->staff_id && *v->scheduled->staff_id) && staff_id && *staff_id) {
+        v->scheduled->staff_id = (char *) staff_id;
+        if (department)
+            S_SET (v->scheduled, department, department);
+        s_visit_put (self, txn, v);
+    }
 }
 
 int

@@ -773,6 +773,17 @@ test_complaint_visit_counts_for_handler (void **state)
     q.group_by = "technician";
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_string_equal (w.reply.satisfaction->rows [0]->key, "B01");
+
+    //  Replayed in the other order (intake's close before dispatch's
+    //  assignment): the visit, not yet answered, takes its handler late.
+    char u [64];
+    s_filed (KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, KF__CATEGORY__CATEGORY_NOISE, u);
+    s_closed (u, KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT, "1-1-102", KF__CATEGORY__CATEGORY_NOISE);
+    assert_null (s_visit_of (u)->scheduled->staff_id);
+    a.ticket_no = u;
+    s_apply (&event);
+    assert_string_equal (s_visit_of (u)->scheduled->staff_id, "B01");
+    assert_int_equal (s_visit_of (u)->scheduled->department, KF__DEPARTMENT__DEPARTMENT_SECURITY);
 }
 
 //  Issue 15.13: a caller bound to E002 sees nothing of E001's: its visits,
