@@ -72,6 +72,7 @@ struct _kf_bus_t {
     zsock_t *sub;
     zhashx_t *producers;       //  name -> s_producer_t
     zhashx_t *cursors;         //  stream -> s_cursor_t
+    zhashx_t *forged;          //  forged stream names already logged (at most S_FORGED_LOGGED)
     zhashx_t *estates;         //  consumed estate ids (NULL: all)
 
     //  the batch being applied; its events live in the arena until applied
@@ -168,6 +169,38 @@ s_head_free (void **item)
     *item = NULL;
 }
 
+#define S_FORGED_LOGGED 64   //  forged stream names logged one by one; the rest are counted
+
+//  An estate's intake events come from the intake that owns the estate
+//  (its configuration says which): "intake@<site>/<estate>" from another
+//  site is forged, whatever the bus let through (DESIGN.md §7: consumers
+//  refuse what is not the sender's estate). Other services' streams are
+//  the cluster's; the bus's keys decide who may publish them.
+static bool
+s_forged (kf_bus_t *self, const char *stream, const char *estate)
+{
+    if (!stream || !estate || strncmp (stream, "intake@", 7) != 0)
+        return false;
+    const kf_estate_t *e = kf_config_estate_find (self->config, estate);
+    if (!e || !e->intake)
+        return false;   //  not an estate of ours: not consumed anyway
+    size_t n = strlen (e->intake);
+    return strncmp (stream, e->intake, n) != 0 || stream [n] != '/';
+}
+
+//  Count a forged event; say so once per stream name (a few dozen names).
+static void
+s_refuse_forged (kf_bus_t *self, const char *stream, const char *estate)
+{
+    self->stats.forged++;
+    if (!self->forged || zhashx_size (self->forged) >= S_FORGED_LOGGED || zhashx_lookup (self->forged, stream))
+        return;
+    zhashx_insert (self->forged, stream, (void *) "");
+    const kf_estate_t *e = kf_config_estate_find (self->config, estate);
+    kf_error ("refused stream %s: estate %s is filed by %s, not by it (forged; counted in forged_events)", stream,
+              estate, e && e->intake ? e->intake : "?");
+}
+
 //  Raise the operator-visible alarm of a stream, once.
 static void
 s_alarm (kf_bus_t *self, const char *stream, const char *why)
@@ -259,7 +292,7 @@ s_apply_txn (kf_txn_t *txn, void *arg)
     //  Events come in runs of one stream: what is known of a stream is
     //  looked up once per run, not once per event.
     const char *run_stream = NULL;
-    bool run_skip = false;
+    bool run_skip = false, run_forged = false;
     s_batch_cursor_t *batch_cursor = NULL;
     for (size_t i = 0; i < self->batch_len; i++) {
         Kf__Envelope *event = self->batch [i];
@@ -268,7 +301,8 @@ s_apply_txn (kf_txn_t *txn, void *arg)
             batch_cursor = NULL;
             s_cursor_t *cursor = event->stream ? zhashx_lookup (self->cursors, event->stream) : NULL;
             run_skip = s_own_stream (self, event->stream) || (cursor && cursor->alarmed);
-            if (!run_skip && kf_inbox_well_formed (event)) {
+            run_forged = !run_skip && s_forged (self, event->stream, event->estate);
+            if (!run_skip && !run_forged && kf_inbox_well_formed (event)) {
                 batch_cursor = s_batch_cursor (a, txn, event->stream);
                 if (!batch_cursor)
                     return kf_txn_ok (txn) ? kf_txn_fail (txn, "out of memory") : -1;
@@ -276,6 +310,10 @@ s_apply_txn (kf_txn_t *txn, void *arg)
         }
         if (run_skip || !s_consumes_estate (self, event->estate))
             continue;
+        if (run_forged) {
+            s_refuse_forged (self, event->stream, event->estate);
+            continue;
+        }
         if (!batch_cursor || !kf_inbox_well_formed (event)) {
             a->stats.malformed++;
             run_stream = NULL;   //  do not let a bad event define a run
@@ -454,7 +492,7 @@ s_catch_up (kf_bus_t *self, s_producer_t *producer)
     for (Kf__StreamHead *head = zlistx_first (producer->heads); head && !producer->replaying;
          head = zlistx_next (producer->heads)) {
         const char *slash = strrchr (head->stream, '/');
-        if (!slash || !s_consumes_estate (self, slash + 1))
+        if (!slash || !s_consumes_estate (self, slash + 1) || s_forged (self, head->stream, slash + 1))
             continue;
         s_cursor_t *cursor = s_cursor (self, head->stream);
         if (!cursor || cursor->alarmed)
@@ -1057,6 +1095,7 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
     self->loop = zloop_new ();
     self->producers = zhashx_new ();
     self->cursors = zhashx_new ();
+    self->forged = zhashx_new ();
     self->sessions = zhashx_new ();
     if (!self->loop || !self->producers || !self->cursors || !self->sessions)
         goto oom;
@@ -1129,6 +1168,7 @@ kf_bus_destroy (kf_bus_t **self_p)
         kf_arena_destroy (&self->arena);
         zhashx_destroy (&self->producers);
         zhashx_destroy (&self->cursors);
+        zhashx_destroy (&self->forged);
         zhashx_destroy (&self->sessions);
         zhashx_destroy (&self->estates);
         zloop_destroy (&self->loop);
@@ -1302,7 +1342,8 @@ kf_bus_status (kf_bus_t *self)
     status->service = strdup (kf_bus_name (self));
     status->malformed_frames = self->stats.malformed;
     status->snapshot_alarms = self->stats.alarms;
-    status->has_malformed_frames = status->has_snapshot_alarms = 1;
+    status->forged_events = self->stats.forged;
+    status->has_malformed_frames = status->has_snapshot_alarms = status->has_forged_events = 1;
     const kf_store_commits_t *commits = kf_store_commits (self->store);
     status->commit_buckets = kf_codec_allocator.alloc (NULL, KF_STORE_COMMIT_BUCKETS * sizeof *status->commit_buckets);
     if (status->commit_buckets) {

@@ -304,13 +304,18 @@ typedef struct {
     uint64_t at_least;
 } s_cursor_wait_t;
 
+typedef struct {
+    const char *stream;
+    uint64_t last;
+} s_cursor_read_t;
+
 static int
 s_read_cursor (kf_txn_t *txn, void *arg)
 {
-    uint64_t *last = arg;
+    s_cursor_read_t *r = arg;
     kf_inbox_t *inbox = kf_inbox_new (kf_txn_store (txn));
     uint64_t epoch;
-    kf_inbox_cursor (inbox, txn, "newer@c1/E001", &epoch, last);
+    kf_inbox_cursor (inbox, txn, r->stream, &epoch, &r->last);
     kf_inbox_destroy (&inbox);
     return 0;
 }
@@ -323,11 +328,11 @@ s_cursor_reached (void *arg)
     snprintf (path, sizeof path, "%s/c1", kf_test_dir);
     const char *tables [] = { KF_BUS_TABLES, "effects", NULL };
     kf_store_t *store = kf_store_new (path, tables, NULL, NULL);
-    uint64_t last = 0;
+    s_cursor_read_t r = { wait->stream, 0 };
     if (store)
-        kf_store_read (store, s_read_cursor, &last, NULL);
+        kf_store_read (store, s_read_cursor, &r, NULL);
     kf_store_destroy (&store);
-    return last >= wait->at_least;
+    return r.last >= wait->at_least;
 }
 
 //  ---- the tests --------------------------------------------------------------
@@ -538,6 +543,61 @@ test_unknown_kinds_advance_the_cursor (void **state)
     assert_true (h_log_contains (&c.consumers [0], "a kind of event this build does not know"));
 }
 
+//  Issue 16 (consumers' part of DESIGN.md §7): E001 is filed by intake@c1
+//  (the configuration's default), so "intake@e002/E001" is forged, whoever
+//  let it through: its events are refused, counted and said once; the real
+//  intake's stream of the same estate is applied.
+static void
+s_send_notes (zsock_t *pub, const char *stream, uint64_t count)
+{
+    char producer [32];
+    snprintf (producer, sizeof producer, "%.*s", (int) strcspn (stream, "/"), stream);
+    for (uint64_t seq = 1; seq <= count; seq++) {
+        char note [96];
+        bus_effect_note (note, sizeof note, producer, "E001", seq);
+        Kf__TicketNoteAdded body = KF__TICKET_NOTE_ADDED__INIT;
+        body.note = note;
+        Kf__Envelope env = KF__ENVELOPE__INIT;
+        env.stream = (char *) stream;
+        env.estate = "E001";
+        env.epoch = 7;
+        env.seq = seq;
+        env.has_epoch = env.has_seq = 1;
+        env.body_case = KF__ENVELOPE__BODY_TICKET_NOTE_ADDED;
+        env.ticket_note_added = &body;
+        size_t size;
+        uint8_t *data = kf_codec_pack (&env.base, &size);
+        zmq_send (zsock_resolve (pub), "E001/ticket.note_added", 22, ZMQ_SNDMORE);
+        zmq_send (zsock_resolve (pub), data, size, 0);
+        free (data);
+    }
+}
+
+static void
+test_forged_intake_stream_is_refused (void **state)
+{
+    (void) state;
+    s_cluster_t c;
+    s_cluster_init (&c, 0, 1, 0, 0, 1000000);
+    h_start (&c.bus);
+    h_start (&c.consumers [0]);
+    zsock_t *pub = zsock_new (ZMQ_XPUB);
+    assert_int_equal (zsock_connect (pub, "ipc://%s/bus-in", kf_test_dir), 0);
+    zsock_set_rcvtimeo (pub, 30000);
+    zframe_t *subscription = zframe_recv (pub);
+    assert_non_null (subscription);
+    zframe_destroy (&subscription);
+    s_send_notes (pub, "intake@e002/E001", 5);
+    s_send_notes (pub, "intake@c1/E001", 3);
+    s_cursor_wait_t wait = { "intake@c1/E001", 3 };
+    assert_true (h_wait_for (s_cursor_reached, &wait, 30000));
+    zsock_destroy (&pub);
+    s_cluster_stop (&c);
+    assert_int_equal (s_effect (0, "intake@e002", "E001").count, 0);
+    assert_int_equal (s_effect (0, "intake@c1", "E001").count, 3);
+    assert_true (h_log_contains (&c.consumers [0], "refused stream intake@e002/E001: estate E001 is filed by intake@c1"));
+}
+
 //  make fault: KEFU_FAULT_EVENTS events per stream, every kind of process
 //  killed at random moments and restarted, until all is delivered.
 static void
@@ -587,6 +647,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_malformed_frames_are_dropped, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_producer_down_and_up, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_unknown_kinds_advance_the_cursor, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_forged_intake_stream_is_refused, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_random_kill9_storm, kf_test_dir_setup, h_teardown),
     };
     return H_RUN_TESTS (tests, NULL, NULL);
