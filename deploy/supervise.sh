@@ -45,7 +45,7 @@ for name in intake dispatch escalation survey billing gateway; do
     [ -x "$bin/kefu-$name" ] && daemons+=("$name")
 done
 
-declare -A pid=() since=() delay=()
+declare -A pid=() since=() delay=() timer=()   # timer: pid of a restart's sleep -> daemon
 stopping=0
 
 say() { printf '%s supervise: %s\n' "$(date -u +%FT%TZ)" "$*"; }
@@ -64,6 +64,7 @@ stop_all() {
     trap '' INT TERM
     say "stopping ${daemons[*]}"
     local i name
+    [ ${#timer[@]} -gt 0 ] && kill "${!timer[@]}" 2>/dev/null   # restarts not yet due: none now
     for (( i=${#daemons[@]}-1; i>=0; i-- )); do
         name=${daemons[$i]}
         [ -n "${pid[$name]:-}" ] && kill -TERM "${pid[$name]}" 2>/dev/null
@@ -78,7 +79,7 @@ stop_all() {
             fi
             sleep 0.1
         done
-        wait "${pid[$name]}" 2>/dev/null
+        [ -n "${pid[$name]:-}" ] && wait "${pid[$name]}" 2>/dev/null
     done
     say "stopped"
     exit 0
@@ -92,20 +93,30 @@ done
 say "started ${daemons[*]/#/kefu-} (logs in $logdir/)"
 [ -n "${KEFU_READY_FILE:-}" ] && : > "$KEFU_READY_FILE"
 
+# A restart waits in a sleep of its own, so that a daemon dying in a loop
+# (a port taken, a broken store) never delays noticing and restarting the
+# others: wait -n hears deaths and due restarts alike.
 while [ $stopping -eq 0 ]; do
     dead=
     wait -n -p dead
     status=$?
     [ -z "$dead" ] && continue          # a signal interrupted the wait
+    if [ -n "${timer[$dead]:-}" ]; then # a restart is due
+        name=${timer[$dead]}
+        unset "timer[$dead]"
+        [ $stopping -eq 0 ] && start "$name"
+        continue
+    fi
     for name in "${daemons[@]}"; do
-        [ "${pid[$name]}" = "$dead" ] || continue
+        [ "${pid[$name]:-}" = "$dead" ] || continue
         ran=$((SECONDS - since[$name]))
         if [ $ran -ge 10 ]; then
             delay[$name]=1
         fi
         say "kefu-$name (pid $dead) exited with status $status after ${ran}s; starting it again in ${delay[$name]}s"
-        sleep "${delay[$name]}" & wait $!
-        [ $stopping -eq 0 ] && start "$name"
+        pid[$name]=
+        sleep "${delay[$name]}" &
+        timer[$!]=$name
         if [ $ran -lt 10 ]; then
             delay[$name]=$(( delay[$name] * 2 > 30 ? 30 : delay[$name] * 2 ))
         fi

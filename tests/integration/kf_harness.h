@@ -105,6 +105,9 @@ h_start (h_proc_t *proc)
     assert (proc->pid == 0);
     pid_t pid = fork ();
     if (pid == 0) {
+        //  A group of its own: kill -9 takes what it started with it (the
+        //  supervisor's daemons), so a test that fails leaves nothing behind.
+        setpgid (0, 0);
         int fd = open (proc->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2 (fd, STDOUT_FILENO);
@@ -124,11 +127,12 @@ h_start (h_proc_t *proc)
         }
 }
 
-//  kill -9, as a crash would.
+//  kill -9, as a crash would (its process group: what it started too).
 static inline void
 h_kill9 (h_proc_t *proc)
 {
     if (proc->pid > 0) {
+        kill (-proc->pid, SIGKILL);
         kill (proc->pid, SIGKILL);
         waitpid (proc->pid, NULL, 0);
         proc->pid = 0;

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "kf_test.h"
 #include "kf_harness.h"
@@ -29,6 +32,11 @@ static char s_out [OUT_SIZE], s_err [4096];
                         __VA_ARGS__, NULL)
 
 
+//  The gateway's port. Only the supervisor's test starts a gateway, on a
+//  port it holds itself, so that the gateway dies at once, again and again
+//  (and never on 8080, which a `make run` on the same machine may hold).
+static int s_gateway_port = 8080;
+
 //  The cluster: E001 and E002 filed by its intake, E003 by an estate server.
 static void
 s_write_configs (void)
@@ -43,8 +51,9 @@ s_write_configs (void)
         "    E001\n        name = \"Riverside 滨江花园\"\n"
         "    E002\n        name = Maple\n        priority\n            low = category:greening\n"
         "    E003\n        name = Harbour\n        intake = intake@edge3\n        intake_endpoint = ipc://%s/edge-intake\n"
-        "services\n    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n",
-        d, d, d, d, d, d, d);
+        "services\n    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
+        "    gateway\n        listen = 127.0.0.1:%d\n",
+        d, d, d, d, d, d, d, s_gateway_port);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
     //  The estate server's own: its site name, its store, the link.
     snprintf (text, sizeof text,
@@ -603,10 +612,28 @@ s_running (const char *text)
     return h_run (kf_test_dir, s_out, sizeof s_out, NULL, 0, "/usr/bin/pgrep", "-f", text, NULL) == 0;
 }
 
+//  A TCP port on loopback, bound and listening (the caller closes it).
+static int
+s_hold_port (int *port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    socklen_t size = sizeof a;
+    if (fd < 0 || bind (fd, (struct sockaddr *) &a, sizeof a) || listen (fd, 1)
+    ||  getsockname (fd, (struct sockaddr *) &a, &size))
+        return -1;
+    *port = ntohs (a.sin_port);
+    return fd;
+}
+
 static void
 test_supervisor_restarts_and_stops (void **state)
 {
     (void) state;
+    //  The gateway cannot listen: it dies and is restarted, with a longer
+    //  wait each time; that must not hold up the restart of intake.
+    int held = s_hold_port (&s_gateway_port);
+    assert_true (held >= 0);
     s_write_configs ();
     char bin [600], log_dir [128];
     snprintf (bin, sizeof bin, "%s/../bin", h_bin_dir);
@@ -638,6 +665,8 @@ test_supervisor_restarts_and_stops (void **state)
     snprintf (pattern, sizeof pattern, "kefu-bus --config %s", s_config);
     assert_false (s_running (pattern));
     assert_true (h_log_contains (&supervisor, "supervise: stopped"));
+    assert_true (h_log_contains (&supervisor, "kefu-gateway (pid"));
+    close (held);
     h_proc_free (&supervisor);
 }
 
