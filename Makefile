@@ -16,7 +16,7 @@ GEN          := $(O)/gen
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang-14
 
-PKGS   := libczmq libzmq lmdb libprotobuf-c libmicrohttpd
+PKGS   := libczmq libzmq lmdb libprotobuf-c libmicrohttpd libsystemd
 # Deferred (=) so that pkg-config runs only once deps.sh has installed things.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
