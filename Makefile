@@ -2,7 +2,8 @@
 #
 #   make            build everything (release flavour)
 #   make test       install missing packages, then run every test twice:
-#                   a release build and an ASan+UBSan build (leak checking on)
+#                   a release build and an ASan+UBSan build (leak checking on);
+#                   and the systemd units, installed into a staging directory
 #   make run        install, build, start the demo cluster
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make fault      the long fault-injection suite
@@ -16,7 +17,7 @@ GEN          := $(O)/gen
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang-14
 
-PKGS   := libczmq libzmq lmdb libprotobuf-c libmicrohttpd
+PKGS   := libczmq libzmq lmdb libprotobuf-c libmicrohttpd libsystemd
 # Deferred (=) so that pkg-config runs only once deps.sh has installed things.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -189,10 +190,11 @@ test: deps
 	@sh tests/schema-lint.sh
 	$(MAKE) --no-print-directory -j2 BUILD=release check
 	$(MAKE) --no-print-directory -j2 BUILD=release check-reverse
+	@sh tests/systemd-verify.sh build/release/bin
 	@sh tests/e2e/run.sh build/release/bin
 	$(MAKE) --no-print-directory -j2 BUILD=asan check
 	$(MAKE) --no-print-directory fuzz-regress
-	@echo "make test: schema, release, console end-to-end, asan and fuzz-corpus runs all passed"
+	@echo "make test: schema, release, systemd units, console end-to-end, asan and fuzz-corpus runs all passed"
 
 # The web console in headless Chromium against a running cluster.
 e2e: deps

@@ -3,6 +3,7 @@
 #include "kf_codec.h"
 #include "kf_field.h"
 #include "kf_net.h"
+#include "kf_notify.h"
 #include "kf_version.h"
 
 #include <assert.h>
@@ -1200,7 +1201,11 @@ kf_bus_run (kf_bus_t *self)
     s_flush (self);
     if (self->outbox)
         s_heartbeat (self);
-    zloop_start (self->loop);
+    //  Live now: what the outbox had not sent is sent, and commands queued
+    //  while starting are answered as soon as the loop turns.
+    char status [KF_STREAM_MAX + 32];
+    snprintf (status, sizeof status, "%s: live on the bus", kf_bus_name (self));
+    kf_notify_run (self->loop, status);
     return 0;
 }
 

@@ -77,7 +77,9 @@ void kf_bus_destroy (kf_bus_t **self_p);
 //  The reactor, for the service's own sockets and timers.
 zloop_t *kf_bus_loop (kf_bus_t *self);
 
-//  Run until SIGINT/SIGTERM. Sends what the outbox has not sent yet first.
+//  Run until SIGINT/SIGTERM. Sends what the outbox has not sent yet first,
+//  then tells systemd the daemon is ready and pings its watchdog from the
+//  loop (kf_notify; nothing outside systemd).
 int kf_bus_run (kf_bus_t *self);
 
 //  Ask kf_bus_run to return once the current handler is done.

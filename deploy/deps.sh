@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian packages kefu needs to build, test and run (socat: the
 # tests cut and restore an estate's link to the cluster with it; Node and
-# Chromium: the web console's end-to-end test).
+# Chromium: the web console's end-to-end test; systemd: systemd-analyze
+# verifies deploy/systemd/, and libsystemd-dev brings sd_notify).
 # Idempotent and quiet when everything is present; as root it installs what is
 # missing with apt-get, otherwise it prints the exact command and fails.
 set -eu
@@ -11,6 +12,7 @@ libczmq-dev libzmq3-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
 liblmdb-dev lmdb-utils
 libcmocka-dev libmicrohttpd-dev
+libsystemd-dev systemd
 clang-14 libclang-rt-14-dev
 socat bash"
 

@@ -1,6 +1,7 @@
 /*  bus_proxy — XSUB/XPUB forwarding with a capture socket.  */
 #include "bus_proxy.h"
 #include "kf_net.h"
+#include "kf_notify.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -122,8 +123,12 @@ bus_proxy_run (bus_proxy_t *self)
         { frontend, 0, ZMQ_POLLIN, 0 },
         { backend, 0, ZMQ_POLLIN, 0 },
     };
+    //  Wake up often enough for systemd's watchdog too (kf_notify).
+    int watchdog_ms = kf_notify_watchdog_ms ();
+    int poll_ms = watchdog_ms && watchdog_ms < S_POLL_MS ? watchdog_ms : S_POLL_MS;
     while (!zsys_interrupted) {
-        if (zmq_poll (items, 2, S_POLL_MS) < 0) {
+        kf_notify_alive ();
+        if (zmq_poll (items, 2, poll_ms) < 0) {
             if (zmq_errno () == EINTR)
                 continue;
             kf_error ("poll failed: %s", zmq_strerror (zmq_errno ()));

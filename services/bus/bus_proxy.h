@@ -17,7 +17,8 @@ typedef struct _bus_proxy_t bus_proxy_t;
 bus_proxy_t *bus_proxy_new (kf_config_t *config, kf_err_t *err);
 void bus_proxy_destroy (bus_proxy_t **self_p);
 
-//  Forward until SIGINT/SIGTERM (zsys_interrupted). Returns 0.
+//  Forward until SIGINT/SIGTERM (zsys_interrupted), pinging systemd's
+//  watchdog when it has one (kf_notify). Returns 0.
 int bus_proxy_run (bus_proxy_t *self);
 
 //  Frames forwarded so far, each way.

@@ -1,6 +1,7 @@
 /*  kefu-bus — the event bus proxy. See bus_proxy.h.  */
 #include "bus_proxy.h"
 #include "kf_daemon.h"
+#include "kf_notify.h"
 
 int
 main (int argc, char **argv)
@@ -20,7 +21,10 @@ main (int argc, char **argv)
     }
     kf_notice ("forwarding %s -> %s", kf_config_str (kf_daemon_config (daemon), "bus/publish"),
                kf_config_str (kf_daemon_config (daemon), "bus/subscribe"));
+    //  Its sockets are bound: producers and consumers can connect.
+    kf_notify_ready ("forwarding events");
     status = bus_proxy_run (proxy) == 0 ? 0 : 1;
+    kf_notify_stopping ();
     kf_notice ("stopping after %llu events", (unsigned long long) bus_proxy_events (proxy));
     bus_proxy_destroy (&proxy);
     kf_daemon_destroy (&daemon);

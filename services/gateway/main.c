@@ -8,6 +8,7 @@
 #include "gateway.h"
 #include "http.h"
 #include "kf_daemon.h"
+#include "kf_notify.h"
 
 int
 main (int argc, char **argv)
@@ -26,7 +27,7 @@ main (int argc, char **argv)
     zloop_t *loop = net ? zloop_new () : NULL;
     http_t *http = loop ? http_new (config, net, gateway, loop, &err) : NULL;
     if (http) {
-        zloop_start (loop);   //  until SIGINT or SIGTERM
+        kf_notify_run (loop, "serving HTTP");   //  until SIGINT or SIGTERM
         kf_notice ("stopping");
         status = 0;
     }
