@@ -5,6 +5,7 @@
 #include "kf_store.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <czmq.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -404,6 +405,22 @@ gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__
             s_put (&t, "kefu_consumer_lag{service=\"%s\",stream=\"%s\"} %" PRIu64 "\n", services [s], cursor->stream,
                    head > cursor->last_seq ? head - cursor->last_seq : 0);
         }
+    //  What each daemon's bus refused, and what waits for an operator.
+    static const struct { const char *name, *help, *type; size_t offset; } counts [] = {
+        { "kefu_malformed_frames_total", "Frames the daemon dropped as not valid.", "counter",
+          offsetof (Kf__BusStatus, malformed_frames) },
+        { "kefu_forged_events_total", "Events refused: an estate's intake stream published by another intake.",
+          "counter", offsetof (Kf__BusStatus, forged_events) },
+        { "kefu_snapshot_alarms", "Streams that need an operator (snapshot required).", "gauge",
+          offsetof (Kf__BusStatus, snapshot_alarms) },
+    };
+    for (size_t k = 0; k < sizeof counts / sizeof counts [0]; k++) {
+        s_put (&t, "# HELP %s %s\n# TYPE %s %s\n", counts [k].name, counts [k].help, counts [k].name, counts [k].type);
+        for (size_t s = 0; s < service_count; s++)
+            if (statuses [s])
+                s_put (&t, "%s{service=\"%s\"} %" PRIu64 "\n", counts [k].name, services [s],
+                       *(const uint64_t *) ((const char *) statuses [s] + counts [k].offset));
+    }
     s_put (&t, "# HELP kefu_commit_seconds Durable commits of the daemon's store.\n"
                "# TYPE kefu_commit_seconds histogram\n");
     for (size_t s = 0; s < service_count; s++) {

@@ -190,6 +190,8 @@ test_metrics_text (void **state)
     status.n_commit_buckets = KF_STORE_COMMIT_BUCKETS;
     status.commit_count = 6;
     status.commit_sum_us = 1500000;
+    status.forged_events = 5;
+    status.malformed_frames = 2;
     const char *services [] = { "dispatch", "survey" };
     Kf__BusStatus *statuses [] = { &status, NULL };
     const char *estates [] = { "E001", "E002" };
@@ -205,6 +207,8 @@ test_metrics_text (void **state)
         "kefu_commit_seconds_bucket{service=\"dispatch\",le=\"0.00025\"} 1\n",
         "kefu_commit_seconds_bucket{service=\"dispatch\",le=\"+Inf\"} 6\n",
         "kefu_commit_seconds_sum{service=\"dispatch\"} 1.500000\n", "# TYPE kefu_commit_seconds histogram\n",
+        "kefu_forged_events_total{service=\"dispatch\"} 5\n", "kefu_malformed_frames_total{service=\"dispatch\"} 2\n",
+        "kefu_snapshot_alarms{service=\"dispatch\"} 0\n", "# TYPE kefu_forged_events_total counter\n",
     };
     for (size_t i = 0; i < sizeof want / sizeof want [0]; i++)
         if (!strstr (text, want [i]))
