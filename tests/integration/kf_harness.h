@@ -486,6 +486,36 @@ h_teardown (void **state)
     h_kill_all ();
     return kf_test_dir_teardown (state);
 }
+
+//  A group of tests' cluster on a file clock (a cmocka group setup): the
+//  scratch directory, the configuration (write_config fills `config`),
+//  the clock file set to `start` (ISO-8601), then h_cluster_up. 0, or -1.
+static inline int
+h_suite_up (void **state, void (*write_config) (void), h_proc_t *procs, const char *const *services,
+            const char *config, char *clock, size_t clock_size, const char *start)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    h_init ();
+    write_config ();
+    snprintf (clock, clock_size, "%s/clock", kf_test_dir);
+    char *argv [] = { "kefuctl", "--config", (char *) config, "clock", "set", (char *) start, "--file", clock, NULL };
+    char out [512], err [512];
+    if (h_runv (kf_test_dir, out, sizeof out, err, sizeof err, argv)) {
+        fprintf (stderr, "clock set %s: %s", start, err);
+        return -1;
+    }
+    return h_cluster_up (procs, services, config, clock);
+}
+
+//  Its group teardown: the cluster stopped, then nothing left behind.
+static inline int
+h_suite_down (void **state, h_proc_t *procs, const char *const *services)
+{
+    int rc = h_cluster_down (procs, services);
+    h_teardown (state);
+    return rc;
+}
 #endif
 
 #endif

@@ -77,22 +77,14 @@ static h_proc_t *const s_escalation = &s_procs [3];
 static int
 s_cluster_up (void **state)
 {
-    if (kf_test_dir_setup (state))
-        return -1;
-    h_init ();
-    s_write_config ();
-    snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
-    if (CTL ("clock", "set", "2026-09-25T17:50:00+08:00", "--file", s_clock))
-        return -1;
-    return h_cluster_up (s_procs, s_services, s_config, s_clock);
+    return h_suite_up (state, s_write_config, s_procs, s_services, s_config, s_clock, sizeof s_clock,
+                       "2026-09-25T17:50:00+08:00");
 }
 
 static int
 s_cluster_down (void **state)
 {
-    int rc = h_cluster_down (s_procs, s_services);
-    h_teardown (state);
-    return rc;
+    return h_suite_down (state, s_procs, s_services);
 }
 
 //  Each test starts on the Friday at 17:50, whatever the tests before it

@@ -79,22 +79,14 @@ static h_proc_t s_procs [H_CLUSTER_MAX];   //  the bus, then s_services
 static int
 s_cluster_up (void **state)
 {
-    if (kf_test_dir_setup (state))
-        return -1;
-    h_init ();
-    s_write_config ();
-    snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
-    if (CTL ("clock", "set", "2026-11-27T09:00:00+08:00", "--file", s_clock))
-        return -1;
-    return h_cluster_up (s_procs, s_services, s_config, s_clock);
+    return h_suite_up (state, s_write_config, s_procs, s_services, s_config, s_clock, sizeof s_clock,
+                       "2026-11-27T09:00:00+08:00");
 }
 
 static int
 s_cluster_down (void **state)
 {
-    int rc = h_cluster_down (s_procs, s_services);
-    h_teardown (state);
-    return rc;
+    return h_suite_down (state, s_procs, s_services);
 }
 
 static void
