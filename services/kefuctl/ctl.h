@@ -179,6 +179,6 @@ int ctl_report_satisfaction (ctl_t *ctl, int argc, char **argv);
 int ctl_report_pareto (ctl_t *ctl, int argc, char **argv);
 int ctl_report_daily (ctl_t *ctl, int argc, char **argv);
 extern const ctl_command_t ctl_tap_command, ctl_lag_command, ctl_clock_command, ctl_backup_command,
-    ctl_ping_command;
+    ctl_ping_command, ctl_keys_command;
 
 #endif

@@ -268,6 +268,58 @@ test_required_options (void **state)
     assert_int_equal (s_entries (s_run_dir), 0);
 }
 
+//  kefuctl with these words after --config; its exit status.
+#define KEYS(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
+                         "keys", __VA_ARGS__, NULL)
+
+//  Issue 16.1: a host's key pair says whose it is; the cluster admits the
+//  public part of a sound one for estates it serves, lists and revokes.
+static void
+test_keys (void **state)
+{
+    (void) state;
+    s_write_config ();
+    char keys [300], allowed [300], path [400];
+    snprintf (keys, sizeof keys, "%s/keys", kf_test_dir);
+    snprintf (allowed, sizeof allowed, "%s/allowed", kf_test_dir);
+    assert_int_equal (KEYS ("new", "e1", "--role", "estate", "--estates", "E001", "--dir", keys), 0);
+    assert_int_equal (KEYS ("new", "e1", "--role", "estate", "--estates", "E001", "--dir", keys), 2);
+    assert_non_null (strstr (s_err, "exists already"));
+    assert_int_equal (KEYS ("new", "e2", "--role", "estate", "--dir", keys), 2);
+    assert_non_null (strstr (s_err, "names its estates"));
+    assert_int_equal (KEYS ("new", "e3", "--role", "mayor", "--dir", keys), 2);
+    assert_int_equal (KEYS ("new", "e9", "--role", "estate", "--estates", "E009", "--dir", keys), 0);
+    //  Admitting the secret file puts only the public part in.
+    snprintf (path, sizeof path, "%s/e1.cert_secret", keys);
+    assert_int_equal (KEYS ("admit", path, "--allowed", allowed), 0);
+    assert_non_null (strstr (s_out, "admitted e1 (estate: E001)"));
+    snprintf (path, sizeof path, "%s/e1.cert", allowed);
+    FILE *file = fopen (path, "r");
+    assert_non_null (file);
+    char text [2048];
+    size_t got = fread (text, 1, sizeof text - 1, file);
+    text [got] = 0;
+    fclose (file);
+    assert_null (strstr (text, "secret-key"));
+    assert_non_null (strstr (text, "public-key"));
+    //  An estate the cluster does not serve; a file that is no certificate.
+    snprintf (path, sizeof path, "%s/e9.cert", keys);
+    assert_int_equal (KEYS ("admit", path, "--allowed", allowed), 1);
+    assert_non_null (strstr (s_err, "names estate E009, which this configuration does not serve"));
+    h_write ("junk.cert", "junk\n", path, sizeof path);
+    assert_int_equal (KEYS ("admit", path, "--allowed", allowed), 1);
+    assert_non_null (strstr (s_err, "is not a certificate"));
+    assert_int_equal (h_occurrences (s_err, "\n"), 1);   //  one line
+    assert_int_equal (KEYS ("list", "--allowed", allowed), 0);
+    assert_non_null (strstr (s_out, "e1    estate  E001"));
+    assert_null (strstr (s_out, "e9"));
+    assert_int_equal (KEYS ("revoke", "e1", "--allowed", allowed), 0);
+    assert_int_equal (KEYS ("--allowed", allowed), 0);
+    assert_null (strstr (s_out, "e1 "));
+    assert_int_equal (KEYS ("revoke", "e1", "--allowed", allowed), 1);
+    assert_int_equal (KEYS ("rotate", "e1"), 2);
+}
+
 int
 main (void)
 {
@@ -278,6 +330,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_negative_numbers_are_operands, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_required_options, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_clock_set, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_keys, kf_test_dir_setup, h_teardown),
     };
     return H_RUN_TESTS (tests, NULL, NULL);
 }

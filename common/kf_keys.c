@@ -1,0 +1,147 @@
+/*  kf_keys — whose a CURVE certificate is. See kf_keys.h.  */
+#include "kf_keys.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *s_roles [] = { NULL, "cluster", "estate", "operations" };
+
+const char *
+kf_key_role_name (kf_key_role_t role)
+{
+    return role >= KF_KEY_CLUSTER && role <= KF_KEY_OPERATIONS ? s_roles [role] : "?";
+}
+
+int
+kf_key_role_parse (const char *text, kf_key_role_t *role)
+{
+    for (int r = KF_KEY_CLUSTER; text && r <= KF_KEY_OPERATIONS; r++)
+        if (strcmp (text, s_roles [r]) == 0) {
+            *role = (kf_key_role_t) r;
+            return 0;
+        }
+    return -1;
+}
+
+//  "E001,E002" into the identity's estates: 0, or -1 with the reason.
+static int
+s_estates (const char *text, kf_key_identity_t *id, kf_err_t *err)
+{
+    id->estate_count = 0;
+    const char *p = text;
+    while (p && *p) {
+        size_t n = strcspn (p, ",");
+        char estate [KF_ID_MAX + 1];
+        if (n == 0 || n > KF_ID_MAX)
+            return kf_err_set (err, "estates '%s': an empty or over-long estate id", text);
+        memcpy (estate, p, n);
+        estate [n] = 0;
+        if (!kf_config_valid_id (estate))
+            return kf_err_set (err, "estates '%s': '%s' is not an estate id", text, estate);
+        if (id->estate_count == KF_KEY_ESTATES_MAX)
+            return kf_err_set (err, "estates '%s': more than %d", text, KF_KEY_ESTATES_MAX);
+        memcpy (id->estates [id->estate_count++], estate, n + 1);
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+static int
+s_check (const char *name, const char *role_text, const char *estates, kf_key_identity_t *id, kf_err_t *err)
+{
+    memset (id, 0, sizeof *id);
+    if (!name || !kf_config_valid_id (name))
+        return kf_err_set (err, "'%s' is not a host name (1-32 letters, digits, - and _)", name ? name : "");
+    snprintf (id->name, sizeof id->name, "%s", name);
+    if (kf_key_role_parse (role_text, &id->role))
+        return kf_err_set (err, "%s: role '%s' is not cluster, estate or operations", name,
+                           role_text ? role_text : "");
+    bool any = estates && *estates;
+    if (id->role == KF_KEY_ESTATE && !any)
+        return kf_err_set (err, "%s: an estate server's certificate names its estates", name);
+    if (id->role != KF_KEY_ESTATE && any)
+        return kf_err_set (err, "%s: only an estate server's certificate names estates, not one of role %s", name,
+                           kf_key_role_name (id->role));
+    return s_estates (estates, id, err);
+}
+
+int
+kf_keys_identity (zcert_t *cert, kf_key_identity_t *id, kf_err_t *err)
+{
+    assert (cert && id);
+    return s_check (zcert_meta (cert, "name"), zcert_meta (cert, "role"), zcert_meta (cert, "estates"), id, err);
+}
+
+int
+kf_keys_make (const char *dir, const char *name, kf_key_role_t role, const char *estates, kf_err_t *err)
+{
+    assert (dir);
+    kf_key_identity_t id;
+    if (s_check (name, kf_key_role_name (role), estates, &id, err))
+        return -1;
+    if (mkdir (dir, 0700) != 0 && errno != EEXIST)
+        return kf_err_set (err, "cannot make %s: %s", dir, strerror (errno));
+    char path [PATH_MAX], secret [PATH_MAX + 8];
+    snprintf (path, sizeof path, "%s/%s.cert", dir, name);
+    snprintf (secret, sizeof secret, "%s_secret", path);
+    if (access (path, F_OK) == 0 || access (secret, F_OK) == 0)
+        return kf_err_set (err, "%s exists already: revoke or remove it first", path);
+    zcert_t *cert = zcert_new ();
+    if (!cert)
+        return kf_err_set (err, "cannot make a key pair");
+    zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "role", "%s", kf_key_role_name (role));
+    if (estates && *estates)
+        zcert_set_meta (cert, "estates", "%s", estates);
+    //  The secret is never readable by others, not even for a moment.
+    mode_t old = umask (077);
+    int rc = zcert_save_secret (cert, secret);
+    umask (022);
+    rc = rc ? rc : zcert_save_public (cert, path);
+    umask (old);
+    zcert_destroy (&cert);
+    if (rc) {
+        unlink (secret);
+        unlink (path);
+        return kf_err_set (err, "cannot write %s: %s", path, strerror (errno));
+    }
+    return 0;
+}
+
+zcert_t *
+kf_keys_load (const char *path, kf_key_identity_t *id, kf_err_t *err)
+{
+    assert (path && id);
+    if (access (path, R_OK) != 0) {
+        kf_err_set (err, "%s: %s", path, strerror (errno));
+        return NULL;
+    }
+    zcert_t *cert = zcert_load (path);
+    if (!cert) {
+        kf_err_set (err, "%s is not a certificate (zcert)", path);
+        return NULL;
+    }
+    if (kf_keys_identity (cert, id, err)) {
+        kf_err_prefix (err, "%s: ", path);
+        zcert_destroy (&cert);
+        return NULL;
+    }
+    return cert;
+}
+
+bool
+kf_keys_for_estate (const kf_key_identity_t *id, const char *estate)
+{
+    assert (id);
+    if (id->role == KF_KEY_CLUSTER)
+        return true;
+    for (size_t i = 0; id->role == KF_KEY_ESTATE && estate && i < id->estate_count; i++)
+        if (strcmp (id->estates [i], estate) == 0)
+            return true;
+    return false;
+}
