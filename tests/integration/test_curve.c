@@ -201,6 +201,44 @@ test_known_key_works_unknown_refused (void **state)
     h_proc_free (&consumer);
 }
 
+//  Issue 16.1: a key admitted with kefuctl keys while the cluster runs is
+//  let in, and refused again once revoked, with no restart.
+static bool
+s_handshake_is (void *arg)
+{
+    const int *want = arg;
+    return s_handshake (ZMQ_SUB, want [0], "keys/e7.cert") == want [1];
+}
+
+static void
+test_admit_and_revoke_without_restart (void **state)
+{
+    (void) state;
+    s_make_certificates ();
+    s_setup_t s;
+    s_write_config (&s, true);
+    h_proc_t bus;
+    h_proc_init (&bus, kf_test_dir, "bus", "kefu-bus", "--config", s.config, NULL);
+    h_start (&bus);
+    char keys [192], allowed [192], cert [256], out [1024], err [1024];
+    snprintf (keys, sizeof keys, "%s/keys", kf_test_dir);
+    snprintf (allowed, sizeof allowed, "%s/allowed", kf_test_dir);
+    snprintf (cert, sizeof cert, "%s/e7.cert", keys);
+    assert_int_equal (h_run (kf_test_dir, out, sizeof out, err, sizeof err, "kefuctl", "--config", s.config, "keys", "new",
+                             "e7", "--role", "estate", "--estates", "E001", "--dir", keys, NULL), 0);
+    int refused [2] = { s.subscribe, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH };
+    int admitted [2] = { s.subscribe, ZMQ_EVENT_HANDSHAKE_SUCCEEDED };
+    assert_true (h_wait_for (s_handshake_is, refused, 20000));
+    assert_int_equal (h_run (kf_test_dir, out, sizeof out, err, sizeof err, "kefuctl", "--config", s.config, "keys",
+                             "admit", cert, NULL), 0);
+    assert_true (h_wait_for (s_handshake_is, admitted, 20000));
+    assert_int_equal (h_run (kf_test_dir, out, sizeof out, err, sizeof err, "kefuctl", "--config", s.config, "keys",
+                             "revoke", "e7", NULL), 0);
+    assert_true (h_wait_for (s_handshake_is, refused, 20000));
+    assert_int_equal (h_stop (&bus, 20000), 0);
+    h_proc_free (&bus);
+}
+
 static void
 test_tcp_without_security_is_refused (void **state)
 {
@@ -227,6 +265,7 @@ main (void)
     h_init ();
     struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_known_key_works_unknown_refused, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_admit_and_revoke_without_restart, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_tcp_without_security_is_refused, kf_test_dir_setup, h_teardown),
     };
     return H_RUN_TESTS (tests, NULL, NULL);
