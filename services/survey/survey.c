@@ -1406,6 +1406,7 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e)
     kf_period_t job = { self->counters, name, s_report_due, e };
     int64_t yesterday = kf_local_day (now_ms, e->estate->utc_offset_min) - 1;
     int64_t day;
+    int64_t open = -1;   //  at the end of the day before, once known: a catch-up steps from it, day by day
     int done = 0;
     while (done < S_CATCH_UP && kf_period_next (txn, &job, yesterday, now_ms, &day) == KF_FOUND) {
         uint32_t date = kf_day_to_yyyymmdd (day);
@@ -1423,8 +1424,11 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e)
         if (!d->generated_at_ms) {   //  a store of an older build may have made it already
             //  ... or noted its open count at midnight, before this build
             //  counted the openings that reckon it: that count stands.
-            if (!d->has_open_at_end)
-                S_SET (d, open_at_end, s_open_at_end (self, txn, e, day, self->scratch));
+            if (!d->has_open_at_end) {
+                int64_t at_end = open >= 0 ? open + (int64_t) d->opened - (int64_t) d->ended
+                                           : (int64_t) s_open_at_end (self, txn, e, day, self->scratch);
+                S_SET (d, open_at_end, at_end > 0 ? (uint32_t) at_end : 0);
+            }
             S_SET (d, generated_at_ms, now_ms);
             Kf__Envelope event = KF__ENVELOPE__INIT;
             event.body_case = KF__ENVELOPE__BODY_REPORT_DAILY;
@@ -1433,6 +1437,7 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e)
             kf_txn_put_msg (txn, self->days, &key, &d->base);
             done++;
         }
+        open = d->has_open_at_end ? (int64_t) d->open_at_end : -1;
         kf_period_done (txn, &job, day);
         if (!kf_txn_ok (txn))
             return -1;
