@@ -20,6 +20,7 @@
 typedef struct {
     char *name;                //  e.g. "dispatch@c1"
     char *endpoint;            //  its replay endpoint
+    char *server_key;          //  that endpoint's CURVE key, as the bus let its heartbeat say; NULL: the cluster's
     zsock_t *dealer;           //  to its replay endpoint, made when needed
     int64_t last_beat;         //  monotonic ms
     bool down;
@@ -144,6 +145,7 @@ s_producer_free (void **item)
     if (p) {
         free (p->name);
         free (p->endpoint);
+        free (p->server_key);
         zsock_destroy (&p->dealer);
         zlistx_destroy (&p->heads);
         free (p);
@@ -523,9 +525,13 @@ s_on_heartbeat (kf_bus_t *self, const void *data, size_t size)
     }
     s_producer_t *producer = s_producer (self, beat->producer);
     if (producer) {
-        if (!producer->endpoint || strcmp (producer->endpoint, beat->replay_endpoint) != 0) {
+        bool key_changed = (producer->server_key == NULL) != (beat->replay_key == NULL)
+                        || (beat->replay_key && strcmp (producer->server_key, beat->replay_key) != 0);
+        if (!producer->endpoint || strcmp (producer->endpoint, beat->replay_endpoint) != 0 || key_changed) {
             free (producer->endpoint);
+            free (producer->server_key);
             producer->endpoint = strdup (beat->replay_endpoint);
+            producer->server_key = beat->replay_key ? strdup (beat->replay_key) : NULL;
             s_producer_disconnect (self, producer);
         }
         if (producer->down || producer->last_beat == 0)
@@ -598,6 +604,9 @@ s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
         if (topic_size == strlen (S_HEARTBEAT_TOPIC) && memcmp (zmq_msg_data (&topic), S_HEARTBEAT_TOPIC, topic_size) == 0)
             s_on_heartbeat (self, zmq_msg_data (&body), zmq_msg_size (&body));
         else
+        if (topic_size >= 5 && memcmp (zmq_msg_data (&topic), "_sys/", 5) == 0)
+            ;   //  the bus's own (_sys/alarm, _sys/bus): for operations, not events
+        else
             s_batch_decode (self, zmq_msg_data (&body), zmq_msg_size (&body));
         zmq_msg_close (&topic);
         zmq_msg_close (&body);
@@ -637,7 +646,7 @@ s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint
     if (!producer->dealer) {
         producer->dealer = zsock_new (ZMQ_DEALER);
         kf_err_t err;
-        if (!producer->dealer || kf_net_connect (self->net, producer->dealer, producer->endpoint, &err)) {
+        if (!producer->dealer || kf_net_connect_to (self->net, producer->dealer, producer->endpoint, producer->server_key, &err)) {
             kf_warning ("replay from %s: %s", producer->name, producer->dealer ? err.text : "no socket");
             zsock_destroy (&producer->dealer);
             return;
@@ -904,8 +913,22 @@ s_on_replay_router (zloop_t *loop, zsock_t *reader, void *arg)
         if (!request)
             self->stats.malformed++;
         else
-        if (request->msg_case == KF__REPLAY_MESSAGE__MSG_REQUEST)
-            s_on_replay_request (self, identity, request->request);
+        if (request->msg_case == KF__REPLAY_MESSAGE__MSG_REQUEST) {
+            //  The same rule as the bus's: a key reads its estates only.
+            const kf_key_identity_t *asker = kf_net_sender (self->net, zframe_meta (body, "User-Id"));
+            const char *slash = request->request->stream ? strrchr (request->request->stream, '/') : NULL;
+            if (!asker || !slash || !kf_keys_reads_estate (asker, slash + 1)) {
+                //  Said for the first few, then every thousandth: a loop of
+                //  refused requests must not flood the log.
+                if (++self->stats.forbidden <= 16 || self->stats.forbidden % 1000 == 0)
+                    kf_warning ("refused replay of %s to key %s: not of its estates", request->request->stream
+                            ? request->request->stream : "(no stream)", asker ? asker->name : "(revoked)");
+                s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_FORBIDDEN, 0, 0,
+                            "this key may not read that estate");
+            }
+            else
+                s_on_replay_request (self, identity, request->request);
+        }
         else
         if (request->msg_case == KF__REPLAY_MESSAGE__MSG_CREDIT) {
             char *key = zframe_strhex (identity);
@@ -979,6 +1002,8 @@ s_heartbeat (kf_bus_t *self)
         beat.heads = heads.heads;
         beat.n_heads = heads.count;
         beat.version = KF_VERSION;
+        //  Over tcp:// the replay endpoint is a CURVE server with this key.
+        beat.replay_key = (char *) kf_net_server_key (self->net);
         size_t size;
         uint8_t *data = kf_codec_pack (&beat.base, &size);
         if (data)
@@ -1348,7 +1373,9 @@ kf_bus_status (kf_bus_t *self)
     status->malformed_frames = self->stats.malformed;
     status->snapshot_alarms = self->stats.alarms;
     status->forged_events = self->stats.forged;
+    status->forbidden_replays = self->stats.forbidden;
     status->has_malformed_frames = status->has_snapshot_alarms = status->has_forged_events = 1;
+    status->has_forbidden_replays = 1;
     const kf_store_commits_t *commits = kf_store_commits (self->store);
     status->commit_buckets = kf_codec_allocator.alloc (NULL, KF_STORE_COMMIT_BUCKETS * sizeof *status->commit_buckets);
     if (status->commit_buckets) {

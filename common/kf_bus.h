@@ -65,6 +65,7 @@ typedef struct {
     uint64_t replayed;         //  events received by replay
     uint64_t alarms;           //  streams that need an operator (snapshot required)
     uint64_t forged;           //  events refused: an estate's intake stream from another intake
+    uint64_t forbidden;        //  replay requests refused: not of the asking key's estates
     uint64_t published;        //  events sent on the bus
     uint64_t served;           //  events sent to replaying consumers
     uint64_t commits;          //  write transactions of consumed batches

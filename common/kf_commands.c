@@ -1,6 +1,7 @@
 /*  kf_commands — request/reply with group commit and nested transactions.  */
 #include "kf_commands.h"
 
+#include "kf_net.h"
 #include "kf_version.h"
 
 #include <assert.h>
@@ -175,6 +176,24 @@ s_send_reply (kf_commands_t *self, s_pending_t *p)
     zmsg_send (&p->routing, self->router);
 }
 
+//  What the key that sent a request lets it do (DESIGN.md §7): an estate
+//  server's key acts for its own estates only, so its requests must be
+//  scoped to one of them, and it takes no group-wide copy of a store. 0,
+//  or -1 with the reason.
+static int
+s_key_allows (const kf_key_identity_t *key, const Kf__Request *request, kf_err_t *err)
+{
+    if (!key)
+        return kf_err_set (err, "this key is no longer admitted, or has no kefu identity");
+    if (key->role != KF_KEY_ESTATE)
+        return 0;
+    if (!request->scope || !*request->scope || !kf_keys_for_estate (key, request->scope))
+        return kf_err_set (err, "key %s acts for its estates only: scope the request to one of them", key->name);
+    if (request->command_case == KF__REQUEST__COMMAND_BACKUP)
+        return kf_err_set (err, "key %s may not copy a store: backups are the cluster's and operations'", key->name);
+    return 0;
+}
+
 static int
 s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -204,6 +223,9 @@ s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
                                                              zframe_data (body), zframe_size (body), &err);
         else
             kf_err_set (&err, "a request is one frame after the routing frames");
+        //  Whose key sent it (ZAP's User-Id on the frame); looked up now,
+        //  before the frame goes.
+        const kf_key_identity_t *key = kf_net_sender (kf_bus_net (self->bus), body ? zframe_meta (body, "User-Id") : NULL);
         zmsg_remove (msg, body);
         zframe_destroy (&body);
         p->routing = msg;
@@ -217,6 +239,11 @@ s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
         if (kf_codec_validate_command (&p->request->base, &err)) {
             //  Decoded, so the reply names the request; no handler sees it.
             kf_reply_error (&p->reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena, "%s", err.text);
+            p->request = NULL;
+        }
+        else
+        if (s_key_allows (key, p->request, &err)) {
+            kf_reply_error (&p->reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, self->arena, "%s", err.text);
             p->request = NULL;
         }
     }

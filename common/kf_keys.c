@@ -2,6 +2,7 @@
 #include "kf_keys.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,4 +156,136 @@ kf_keys_for_estate (const kf_key_identity_t *id, const char *estate)
         if (strcmp (id->estates [i], estate) == 0)
             return true;
     return false;
+}
+
+bool
+kf_keys_reads_estate (const kf_key_identity_t *id, const char *estate)
+{
+    assert (id);
+    return id->role == KF_KEY_OPERATIONS || kf_keys_for_estate (id, estate);
+}
+
+const kf_key_identity_t *
+kf_keys_local (void)
+{
+    static const kf_key_identity_t local = { "local", KF_KEY_CLUSTER, { { 0 } }, 0 };
+    return &local;
+}
+
+//  ---- the keyring -----------------------------------------------------------
+
+#define S_REFRESH_MS 1000
+
+struct _kf_keyring_t {
+    char *dir;
+    zhashx_t *identities;     //  public key (Z85) -> kf_key_identity_t
+    struct timespec mtime;    //  the directory's when last read
+    int64_t checked_ms;       //  when the directory was last looked at
+};
+
+static void
+s_identity_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+//  Every NAME.cert of the directory (their _secret files are not read).
+static void
+s_keyring_load (kf_keyring_t *self)
+{
+    zhashx_purge (self->identities);
+    DIR *dir = opendir (self->dir);
+    if (!dir) {
+        if (errno != ENOENT)
+            kf_error ("allowed keys %s: %s", self->dir, strerror (errno));
+        return;
+    }
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        size_t len = strlen (entry->d_name);
+        if (entry->d_name [0] == '.' || len < 6 || strcmp (entry->d_name + len - 5, ".cert") != 0)
+            continue;
+        char path [PATH_MAX];
+        if (snprintf (path, sizeof path, "%s/%s", self->dir, entry->d_name) >= (int) sizeof path)
+            continue;
+        kf_key_identity_t *id = calloc (1, sizeof *id);
+        kf_err_t err;
+        zcert_t *cert = id ? kf_keys_load (path, id, &err) : NULL;
+        if (cert)
+            zhashx_update (self->identities, zcert_public_txt (cert), id);
+        else {
+            if (id)
+                kf_error ("allowed keys: %s; it admits nothing", err.text);
+            free (id);
+        }
+        zcert_destroy (&cert);
+    }
+    closedir (dir);
+}
+
+kf_keyring_t *
+kf_keyring_new (const char *dir)
+{
+    assert (dir);
+    kf_keyring_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->dir = strdup (dir);
+    self->identities = zhashx_new ();
+    if (!self->dir || !self->identities) {
+        kf_keyring_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->identities, s_identity_free);
+    kf_keyring_refresh (self, true);
+    return self;
+}
+
+void
+kf_keyring_destroy (kf_keyring_t **self_p)
+{
+    assert (self_p);
+    kf_keyring_t *self = *self_p;
+    if (self) {
+        zhashx_destroy (&self->identities);
+        free (self->dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+kf_keyring_refresh (kf_keyring_t *self, bool force)
+{
+    assert (self);
+    int64_t now = zclock_mono ();
+    if (!force && now - self->checked_ms < S_REFRESH_MS)
+        return;
+    self->checked_ms = now;
+    //  kefuctl keys adds and removes files, which changes the directory's
+    //  mtime; a certificate edited in place is read again only when forced.
+    struct stat st;
+    struct timespec mtime = { 0, 0 };
+    if (stat (self->dir, &st) == 0)
+        mtime = st.st_mtim;
+    if (!force && mtime.tv_sec == self->mtime.tv_sec && mtime.tv_nsec == self->mtime.tv_nsec)
+        return;
+    self->mtime = mtime;
+    s_keyring_load (self);
+}
+
+const kf_key_identity_t *
+kf_keyring_lookup (kf_keyring_t *self, const char *public_txt)
+{
+    assert (self);
+    kf_keyring_refresh (self, false);
+    return public_txt ? zhashx_lookup (self->identities, public_txt) : NULL;
+}
+
+size_t
+kf_keyring_size (kf_keyring_t *self)
+{
+    assert (self);
+    return zhashx_size (self->identities);
 }

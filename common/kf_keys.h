@@ -57,4 +57,35 @@ zcert_t *kf_keys_load (const char *path, kf_key_identity_t *id, kf_err_t *err);
 //  estate server for its own; operations hosts publish nothing.
 bool kf_keys_for_estate (const kf_key_identity_t *id, const char *estate);
 
+//  Whether an identity may read an estate's events: an estate server its
+//  own estates only; the cluster and operations hosts every estate.
+bool kf_keys_reads_estate (const kf_key_identity_t *id, const char *estate);
+
+//  The identity of this host's own processes, reached over ipc:// or
+//  inproc:// (or tcp:// with CURVE turned off): trusted as the cluster.
+const kf_key_identity_t *kf_keys_local (void);
+
+//  ---- the keyring: the allowed-keys directory as identities ---------------
+//
+//  ZAP admits a connection whose key is in the directory; the keyring says
+//  whose it is, for every message afterwards. It reads the directory again
+//  when its contents changed (looked at no more than once a second), so a
+//  key revoked while its host is connected stops counting at once: its
+//  messages find no identity. A file without a kefu identity is named in
+//  one error line when read and admits nothing.
+
+typedef struct _kf_keyring_t kf_keyring_t;
+
+kf_keyring_t *kf_keyring_new (const char *dir);
+void kf_keyring_destroy (kf_keyring_t **self_p);
+
+//  The identity of a public key (Z85 text, as ZAP's User-Id), or NULL.
+const kf_key_identity_t *kf_keyring_lookup (kf_keyring_t *self, const char *public_txt);
+
+//  Read the directory again if it changed (`force`: whether or not).
+void kf_keyring_refresh (kf_keyring_t *self, bool force);
+
+//  Identities held now.
+size_t kf_keyring_size (kf_keyring_t *self);
+
 #endif

@@ -13,6 +13,7 @@ struct _kf_net_t {
     zcert_t *cluster;       //  the cluster's certificate (with its secret on cluster hosts)
     zcert_t *own;           //  this process's certificate, as a client
     char *allowed;          //  directory of admitted client certificates
+    kf_keyring_t *keyring;  //  whose each admitted key is
     zactor_t *auth;         //  zauth, started when a tcp:// endpoint is bound
 };
 
@@ -69,8 +70,11 @@ kf_net_new (kf_config_t *config, kf_err_t *err)
         kf_net_destroy (&self);
         return NULL;
     }
-    if (allowed)
-        self->allowed = strdup (allowed);
+    if (allowed && (!(self->allowed = strdup (allowed)) || !(self->keyring = kf_keyring_new (allowed)))) {
+        kf_err_set (err, "out of memory");
+        kf_net_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -81,6 +85,7 @@ kf_net_destroy (kf_net_t **self_p)
     kf_net_t *self = *self_p;
     if (self) {
         zactor_destroy (&self->auth);
+        kf_keyring_destroy (&self->keyring);
         zcert_destroy (&self->cluster);
         zcert_destroy (&self->own);
         free (self->allowed);
@@ -100,6 +105,44 @@ s_has_secret (zcert_t *cert)
     return false;
 }
 
+//  The certificate a bound socket serves with: the cluster's on a cluster
+//  host (which has its secret), else this host's own (an estate server's
+//  replay endpoint). Its public key goes out in the heartbeat.
+static zcert_t *
+s_server_cert (kf_net_t *self)
+{
+    if (self->cluster && s_has_secret (self->cluster))
+        return self->cluster;
+    if (self->own && s_has_secret (self->own))
+        return self->own;
+    return NULL;
+}
+
+const char *
+kf_net_server_key (kf_net_t *self)
+{
+    assert (self);
+    zcert_t *cert = self->curve ? s_server_cert (self) : NULL;
+    return cert ? zcert_public_txt (cert) : NULL;
+}
+
+const kf_key_identity_t *
+kf_net_sender (kf_net_t *self, const char *user_id)
+{
+    assert (self);
+    if (!user_id || !*user_id)
+        return kf_keys_local ();
+    return self->keyring ? kf_keyring_lookup (self->keyring, user_id) : NULL;
+}
+
+void
+kf_net_refresh (kf_net_t *self)
+{
+    assert (self);
+    if (self->keyring)
+        kf_keyring_refresh (self->keyring, false);
+}
+
 int
 kf_net_bind (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *err)
 {
@@ -107,9 +150,11 @@ kf_net_bind (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *er
     if (strncmp (endpoint, "ipc://", 6) == 0 && s_prepare_ipc (endpoint, err))
         return -1;
     if (s_is_tcp (endpoint) && self->curve) {
-        if (!self->cluster || !s_has_secret (self->cluster) || !self->allowed)
-            return kf_err_set (err, "%s is tcp://: CURVE needs security/cluster_certificate (with its _secret "
-                               "file on this host) and security/allowed_keys, or security/curve = false", endpoint);
+        zcert_t *server = s_server_cert (self);
+        if (!server || !self->allowed)
+            return kf_err_set (err, "%s is tcp://: CURVE needs a certificate with its _secret file on this host "
+                               "(security/cluster_certificate, or security/certificate) and security/allowed_keys, "
+                               "or security/curve = false", endpoint);
         if (!self->auth) {
             self->auth = zactor_new (zauth, NULL);
             if (!self->auth)
@@ -118,7 +163,7 @@ kf_net_bind (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *er
             zstr_sendx (self->auth, "CURVE", self->allowed, NULL);
             zsock_wait (self->auth);
         }
-        zcert_apply (self->cluster, socket);
+        zcert_apply (server, socket);
         zsock_set_curve_server (socket, 1);
         zsock_set_zap_domain (socket, S_ZAP_DOMAIN);
     }
@@ -130,13 +175,21 @@ kf_net_bind (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *er
 int
 kf_net_connect (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *err)
 {
+    return kf_net_connect_to (self, socket, endpoint, NULL, err);
+}
+
+int
+kf_net_connect_to (kf_net_t *self, zsock_t *socket, const char *endpoint, const char *server_key, kf_err_t *err)
+{
     assert (self && socket && endpoint);
     if (s_is_tcp (endpoint) && self->curve) {
         if (!self->cluster || !self->own || !s_has_secret (self->own))
             return kf_err_set (err, "%s is tcp://: CURVE needs security/cluster_certificate and "
                                "security/certificate (with its _secret file), or security/curve = false", endpoint);
+        if (server_key && strlen (server_key) != 40)
+            return kf_err_set (err, "%s: a server key is 40 characters of Z85", endpoint);
         zcert_apply (self->own, socket);
-        zsock_set_curve_serverkey (socket, zcert_public_txt (self->cluster));
+        zsock_set_curve_serverkey (socket, server_key ? server_key : zcert_public_txt (self->cluster));
     }
     if (zsock_connect (socket, "%s", endpoint) < 0)
         return kf_err_set (err, "cannot connect to %s: %s", endpoint, zmq_strerror (zmq_errno ()));

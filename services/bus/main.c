@@ -13,7 +13,7 @@ main (int argc, char **argv)
     if (!daemon)
         return status;
     kf_err_t err;
-    bus_proxy_t *proxy = bus_proxy_new (kf_daemon_config (daemon), &err);
+    bus_proxy_t *proxy = bus_proxy_new (kf_daemon_config (daemon), kf_daemon_clock (daemon), &err);
     if (!proxy) {
         kf_error ("%s", err.text);
         kf_daemon_destroy (&daemon);
@@ -25,7 +25,11 @@ main (int argc, char **argv)
     kf_notify_ready ("forwarding events");
     status = bus_proxy_run (proxy) == 0 ? 0 : 1;
     kf_notify_stopping ();
-    kf_notice ("stopping after %llu events", (unsigned long long) bus_proxy_events (proxy));
+    const bus_proxy_stats_t *stats = bus_proxy_stats (proxy);
+    kf_notice ("stopping after %llu messages forwarded, %llu publishes and %llu subscriptions refused",
+               (unsigned long long) stats->forwarded,
+               (unsigned long long) (stats->refused_publish + stats->unknown_keys),
+               (unsigned long long) stats->refused_subscribe);
     bus_proxy_destroy (&proxy);
     kf_daemon_destroy (&daemon);
     return status;

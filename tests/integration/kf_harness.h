@@ -19,6 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "commands.pb-c.h"
+#include "envelope.pb-c.h"
+#include "kf_store.h"     //  before bus_effect.h: its store readers too
+#include "bus_effect.h"
 
 typedef struct {
     char name [64];        //  for logs and messages
@@ -319,6 +322,52 @@ h_send_request (zsock_t *client, const Kf__Request *request)
     zframe_t *frame = zframe_new (NULL, protobuf_c_message_get_packed_size (&request->base));
     protobuf_c_message_pack (&request->base, zframe_data (frame));
     zframe_send (&frame, client, 0);
+}
+
+//  `count` ticket.note_added events of E001 on `stream`, numbered from 1,
+//  sent on a PUB-like socket as a producer would (forgeries in the bus
+//  tests); the note is the one bus_effect_note makes for that producer.
+static inline void
+h_send_notes (zsock_t *pub, const char *stream, uint64_t count)
+{
+    char producer [32];
+    snprintf (producer, sizeof producer, "%.*s", (int) strcspn (stream, "/"), stream);
+    for (uint64_t seq = 1; seq <= count; seq++) {
+        char note [96];
+        bus_effect_note (note, sizeof note, producer, "E001", seq);
+        Kf__TicketNoteAdded body = KF__TICKET_NOTE_ADDED__INIT;
+        body.note = note;
+        Kf__Envelope env = KF__ENVELOPE__INIT;
+        env.stream = (char *) stream;
+        env.estate = "E001";
+        env.epoch = 7;
+        env.seq = seq;
+        env.has_epoch = env.has_seq = 1;
+        env.body_case = KF__ENVELOPE__BODY_TICKET_NOTE_ADDED;
+        env.ticket_note_added = &body;
+        size_t size = protobuf_c_message_get_packed_size (&env.base);
+        uint8_t *data = malloc (size);
+        assert (data);
+        protobuf_c_message_pack (&env.base, data);
+        zmq_send (zsock_resolve (pub), "E001/ticket.note_added", 22, ZMQ_SNDMORE);
+        zmq_send (zsock_resolve (pub), data, size, 0);
+        free (data);
+    }
+}
+
+//  How many lines of a process's log hold a text.
+static inline int
+h_log_count (h_proc_t *proc, const char *text)
+{
+    FILE *file = fopen (proc->log, "r");
+    if (!file)
+        return 0;
+    char line [2048];
+    int n = 0;
+    while (fgets (line, sizeof line, file))
+        n += strstr (line, text) != NULL;
+    fclose (file);
+    return n;
 }
 
 //  qsort order of uint64_t (latencies, for percentiles).

@@ -548,32 +548,6 @@ test_unknown_kinds_advance_the_cursor (void **state)
 //  let it through: its events are refused, counted and said once; the real
 //  intake's stream of the same estate is applied.
 static void
-s_send_notes (zsock_t *pub, const char *stream, uint64_t count)
-{
-    char producer [32];
-    snprintf (producer, sizeof producer, "%.*s", (int) strcspn (stream, "/"), stream);
-    for (uint64_t seq = 1; seq <= count; seq++) {
-        char note [96];
-        bus_effect_note (note, sizeof note, producer, "E001", seq);
-        Kf__TicketNoteAdded body = KF__TICKET_NOTE_ADDED__INIT;
-        body.note = note;
-        Kf__Envelope env = KF__ENVELOPE__INIT;
-        env.stream = (char *) stream;
-        env.estate = "E001";
-        env.epoch = 7;
-        env.seq = seq;
-        env.has_epoch = env.has_seq = 1;
-        env.body_case = KF__ENVELOPE__BODY_TICKET_NOTE_ADDED;
-        env.ticket_note_added = &body;
-        size_t size;
-        uint8_t *data = kf_codec_pack (&env.base, &size);
-        zmq_send (zsock_resolve (pub), "E001/ticket.note_added", 22, ZMQ_SNDMORE);
-        zmq_send (zsock_resolve (pub), data, size, 0);
-        free (data);
-    }
-}
-
-static void
 test_forged_intake_stream_is_refused (void **state)
 {
     (void) state;
@@ -587,8 +561,8 @@ test_forged_intake_stream_is_refused (void **state)
     zframe_t *subscription = zframe_recv (pub);
     assert_non_null (subscription);
     zframe_destroy (&subscription);
-    s_send_notes (pub, "intake@e002/E001", 5);
-    s_send_notes (pub, "intake@c1/E001", 3);
+    h_send_notes (pub, "intake@e002/E001", 5);
+    h_send_notes (pub, "intake@c1/E001", 3);
     s_cursor_wait_t wait = { "intake@c1/E001", 3 };
     assert_true (h_wait_for (s_cursor_reached, &wait, 30000));
     zsock_destroy (&pub);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "kf_keys.h"
@@ -94,12 +95,67 @@ test_unsound_identities_are_refused (void **state)
     assert_null (strchr (err.text, '\n'));
 }
 
+//  The keyring: whose each admitted key is, read again when the directory
+//  changes, so a revoked key stops counting while still connected.
+static bool
+s_keyring_forgets (kf_keyring_t *ring, const char *key)
+{
+    for (int i = 0; i < 40; i++) {
+        if (!kf_keyring_lookup (ring, key))
+            return true;
+        zclock_sleep (100);
+    }
+    return false;
+}
+
+static void
+test_keyring_follows_the_directory (void **state)
+{
+    (void) state;
+    char dir [128], path [192];
+    snprintf (dir, sizeof dir, "%s/allowed", kf_test_dir);
+    kf_err_t err;
+    assert_int_equal (kf_keys_make (dir, "e1", KF_KEY_ESTATE, "E001", &err), 0);
+    assert_int_equal (kf_keys_make (dir, "ops", KF_KEY_OPERATIONS, NULL, &err), 0);
+    //  A certificate with no identity admits nothing.
+    zcert_t *plain = zcert_new ();
+    snprintf (path, sizeof path, "%s/plain.cert", dir);
+    assert_int_equal (zcert_save_public (plain, path), 0);
+    kf_key_identity_t id;
+    snprintf (path, sizeof path, "%s/e1.cert", dir);
+    zcert_t *e1 = kf_keys_load (path, &id, &err);
+    assert_non_null (e1);
+    kf_keyring_t *ring = kf_keyring_new (dir);
+    assert_non_null (ring);
+    assert_int_equal (kf_keyring_size (ring), 2);
+    const kf_key_identity_t *found = kf_keyring_lookup (ring, zcert_public_txt (e1));
+    assert_non_null (found);
+    assert_string_equal (found->name, "e1");
+    assert_null (kf_keyring_lookup (ring, zcert_public_txt (plain)));
+    assert_null (kf_keyring_lookup (ring, NULL));
+    //  Revoked: gone within the refresh period.
+    assert_int_equal (unlink (path), 0);
+    assert_true (s_keyring_forgets (ring, zcert_public_txt (e1)));
+    assert_int_equal (kf_keyring_size (ring), 1);
+    //  Reading rules: an estate its own; operations and the cluster all.
+    assert_true (kf_keys_reads_estate (&id, "E001"));
+    assert_false (kf_keys_reads_estate (&id, "E002"));
+    kf_key_identity_t ops = { "ops", KF_KEY_OPERATIONS, { { 0 } }, 0 };
+    assert_true (kf_keys_reads_estate (&ops, "E002"));
+    assert_false (kf_keys_for_estate (&ops, "E002"));
+    assert_int_equal (kf_keys_local ()->role, KF_KEY_CLUSTER);
+    kf_keyring_destroy (&ring);
+    zcert_destroy (&e1);
+    zcert_destroy (&plain);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_make_and_read_back, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_unsound_identities_are_refused, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_keyring_follows_the_directory, kf_test_dir_setup, kf_test_dir_teardown),
     };
     return cmocka_run_group_tests_name ("kf_keys", tests, NULL, NULL);
 }
