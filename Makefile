@@ -7,6 +7,7 @@
 #   make run        install, build, start the demo cluster
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make fault      the long fault-injection suite
+#   make multihost  kefu across four network namespaces: cuts, delay, loss, kill -9
 #   make bench      the benchmarks
 #
 # BUILD=release|asan selects the flavour; each has its own tree under build/.
@@ -165,7 +166,7 @@ fuzz-seeds: $(LIBKEFU)
 	$(Q)$(O)/make_seeds tests/fuzz/corpus
 
 # ---- entry points -----------------------------------------------------------
-.PHONY: all build deps test check check-reverse run e2e fuzz fuzz-regress fuzz-seeds fault bench clean FORCE
+.PHONY: all build deps test check check-reverse run e2e fuzz fuzz-regress fuzz-seeds fault multihost bench clean FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIBKEFU) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
@@ -225,6 +226,12 @@ fault: deps
 	$(MAKE) --no-print-directory -j2 BUILD=release all
 	KEFU_FAULT_EVENTS=$(FAULT_EVENTS) KEFU_TEST_FILTER=test_random_kill9_storm \
 	    build/release/tests/test_bus
+
+# kefu on four hosts (network namespaces, root): links cut and degraded,
+# daemons killed; every acknowledged ticket once at the cluster.
+multihost: deps
+	$(MAKE) --no-print-directory -j2 BUILD=release all
+	@sh tests/multihost.sh
 
 # Measurements, printed; they never fail the build (a timing is not a test).
 bench: deps

@@ -1331,10 +1331,36 @@ s_append_copy (ProtobufCMessage *parent, const char *field, const ProtobufCMessa
     return 0;
 }
 
+typedef struct {
+    kf_bus_t *self;
+    Kf__BusStatus *status;
+    kf_txn_t *txn;
+} s_status_t;
+
+//  The occurred_at of the oldest event an outbox holds, over its streams.
+static int
+s_oldest_event (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    Kf__BusStatus *status = arg;
+    Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor, data, size, NULL);
+    if (event && event->has_occurred_at_ms && (!status->has_outbox_oldest_ms
+                                            || event->occurred_at_ms < status->outbox_oldest_ms)) {
+        status->outbox_oldest_ms = event->occurred_at_ms;
+        status->has_outbox_oldest_ms = 1;
+    }
+    kf_codec_free ((ProtobufCMessage **) &event);
+    return 0;
+}
+
 static int
 s_status_head (const Kf__StreamHead *head, void *arg)
 {
-    return s_append_copy (arg, "heads", &head->base);
+    s_status_t *st = arg;
+    if (head->first_seq > 0 && head->first_seq <= head->head_seq)
+        kf_outbox_read (st->self->outbox, st->txn, head->stream, head->first_seq, head->first_seq, 1,
+                        s_oldest_event, st->status);
+    return s_append_copy (&st->status->base, "heads", &head->base);
 }
 
 static int
@@ -1343,17 +1369,13 @@ s_status_cursor (const Kf__Cursor *cursor, void *arg)
     return s_append_copy (arg, "cursors", &cursor->base);
 }
 
-typedef struct {
-    kf_bus_t *self;
-    Kf__BusStatus *status;
-} s_status_t;
-
 static int
 s_status_read (kf_txn_t *txn, void *arg)
 {
     s_status_t *st = arg;
+    st->txn = txn;
     if (st->self->outbox) {
-        kf_outbox_heads (st->self->outbox, txn, s_status_head, st->status);
+        kf_outbox_heads (st->self->outbox, txn, s_status_head, st);
         st->status->outbox_events = kf_txn_count (txn, kf_store_table (st->self->store, "bus_outbox"));
         st->status->has_outbox_events = 1;
     }
@@ -1376,6 +1398,20 @@ kf_bus_status (kf_bus_t *self)
     status->forbidden_replays = self->stats.forbidden;
     status->has_malformed_frames = status->has_snapshot_alarms = status->has_forged_events = 1;
     status->has_forbidden_replays = 1;
+    const kf_bus_stats_t *counts = &self->stats;
+    status->applied_events = counts->applied;
+    status->duplicate_events = counts->duplicates;
+    status->gaps = counts->gaps;
+    status->replays = counts->replays;
+    status->replayed_events = counts->replayed;
+    status->published_events = counts->published;
+    status->served_events = counts->served;
+    status->map_used_bytes = kf_store_used (self->store);
+    status->map_size_bytes = kf_store_map_size (self->store);
+    status->sampled_at_ms = kf_clock_now (self->clock);
+    status->has_applied_events = status->has_duplicate_events = status->has_gaps = status->has_replays = 1;
+    status->has_replayed_events = status->has_published_events = status->has_served_events = 1;
+    status->has_map_used_bytes = status->has_map_size_bytes = status->has_sampled_at_ms = 1;
     const kf_store_commits_t *commits = kf_store_commits (self->store);
     status->commit_buckets = kf_codec_allocator.alloc (NULL, KF_STORE_COMMIT_BUCKETS * sizeof *status->commit_buckets);
     if (status->commit_buckets) {
@@ -1385,7 +1421,7 @@ kf_bus_status (kf_bus_t *self)
     status->commit_count = commits->count;
     status->commit_sum_us = commits->sum_us;
     status->has_commit_count = status->has_commit_sum_us = 1;
-    s_status_t st = { self, status };
+    s_status_t st = { self, status, NULL };
     bool ok = status->service && kf_store_read (self->store, s_status_read, &st, NULL) == 0;
     for (s_producer_t *p = zhashx_first (self->producers); ok && p; p = zhashx_next (self->producers)) {
         Kf__ProducerState state = KF__PRODUCER_STATE__INIT;

@@ -131,7 +131,18 @@ typedef struct {
     { "services/" name "/endpoint", T_ENDPOINT, "ipc://var/run/" name, false, 0, 0, \
       "ROUTER endpoint where it answers commands" }, \
     { "services/" name "/replay", T_ENDPOINT, "ipc://var/run/" name "-replay", false, 0, 0, \
-      "ROUTER endpoint where it replays its outbox" }
+      "ROUTER endpoint where it replays its outbox" }, \
+    { "services/" name "/certificate", T_PATH, NULL, false, 0, 0, \
+      "the public certificate its tcp:// endpoint serves with when it runs on an estate server " \
+      "(that server's own); unset: the cluster's" }
+
+static const char *const s_service_names [] = { "intake", "dispatch", "escalation", "survey", "billing", NULL };
+
+const char *const *
+kf_config_services (void)
+{
+    return s_service_names;
+}
 
 static const s_key_t s_schema [] = {
     { "cluster", T_SECTION, NULL, false, 0, 0, "this cluster" },
@@ -171,6 +182,8 @@ static const s_key_t s_schema [] = {
     { "estates/*/intake", T_PRODUCER, NULL, false, 0, 0, "the intake instance that owns the estate (default intake@<cluster>)" },
     { "estates/*/intake_endpoint", T_ENDPOINT, NULL, false, 0, 0,
       "command endpoint of that intake when it is not the cluster's own (estate edge mode)" },
+    { "estates/*/intake_certificate", T_PATH, NULL, false, 0, 0,
+      "public certificate of that intake's estate server, whose key its tcp:// endpoint serves with" },
     { "estates/*/priority", T_SECTION, NULL, false, 0, 0, "this estate's priority rules, replacing the group's level by level" },
     { "estates/*/priority/emergency", T_TERMS, NULL, false, 0, 0, "as priority/emergency, for this estate" },
     { "estates/*/priority/urgent", T_TERMS, NULL, false, 0, 0, "as priority/urgent, for this estate" },

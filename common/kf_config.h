@@ -51,6 +51,10 @@ const kf_estate_t *kf_config_estate_find (const kf_config_t *self, const char *i
 //  Values by path: the configured value or the schema's default. Asking for
 //  a path the schema does not have is a bug (assert).
 const char *kf_config_str (const kf_config_t *self, const char *path);
+
+//  The daemons with a services/<name> section of endpoints (not the
+//  gateway): "intake", "dispatch", ..., NULL-terminated.
+const char *const *kf_config_services (void);
 int64_t kf_config_int (const kf_config_t *self, const char *path);
 int64_t kf_config_duration_ms (const kf_config_t *self, const char *path);
 bool kf_config_bool (const kf_config_t *self, const char *path);

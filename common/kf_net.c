@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define S_ZAP_DOMAIN "kefu"
 
@@ -14,6 +15,7 @@ struct _kf_net_t {
     zcert_t *own;           //  this process's certificate, as a client
     char *allowed;          //  directory of admitted client certificates
     kf_keyring_t *keyring;  //  whose each admitted key is
+    zhashx_t *server_keys;  //  endpoint -> public key of a service served by an estate server
     zactor_t *auth;         //  zauth, started when a tcp:// endpoint is bound
 };
 
@@ -70,6 +72,45 @@ kf_net_new (kf_config_t *config, kf_err_t *err)
         kf_net_destroy (&self);
         return NULL;
     }
+    //  A service on an estate server serves with that server's key: its
+    //  clients need the public certificate (services/<name>/certificate).
+    self->server_keys = zhashx_new ();
+    if (!self->server_keys) {
+        kf_err_set (err, "out of memory");
+        kf_net_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->server_keys, (zhashx_destructor_fn *) zstr_free);
+    size_t services = 0;
+    while (kf_config_services () [services])
+        services++;
+    for (size_t i = 0; i < services + kf_config_estate_count (config); i++) {
+        //  services/<name>/certificate for services/<name>/endpoint, and
+        //  estates/<id>/intake_certificate for estates/<id>/intake_endpoint.
+        char cert_key [96], endpoint_key [96];
+        if (i < services) {
+            snprintf (cert_key, sizeof cert_key, "services/%s/certificate", kf_config_services () [i]);
+            snprintf (endpoint_key, sizeof endpoint_key, "services/%s/endpoint", kf_config_services () [i]);
+        }
+        else {
+            const char *id = kf_config_estate (config, i - services)->id;
+            snprintf (cert_key, sizeof cert_key, "estates/%s/intake_certificate", id);
+            snprintf (endpoint_key, sizeof endpoint_key, "estates/%s/intake_endpoint", id);
+        }
+        const char *file = kf_config_str (config, cert_key);
+        const char *endpoint = kf_config_str (config, endpoint_key);
+        if (!file || !endpoint)
+            continue;
+        kf_key_identity_t id;
+        zcert_t *cert = kf_keys_load (file, &id, err);
+        if (!cert) {
+            kf_err_prefix (err, "%s: ", cert_key);
+            kf_net_destroy (&self);
+            return NULL;
+        }
+        zhashx_update (self->server_keys, endpoint, strdup (zcert_public_txt (cert)));
+        zcert_destroy (&cert);
+    }
     if (allowed && (!(self->allowed = strdup (allowed)) || !(self->keyring = kf_keyring_new (allowed)))) {
         kf_err_set (err, "out of memory");
         kf_net_destroy (&self);
@@ -86,6 +127,7 @@ kf_net_destroy (kf_net_t **self_p)
     if (self) {
         zactor_destroy (&self->auth);
         kf_keyring_destroy (&self->keyring);
+        zhashx_destroy (&self->server_keys);
         zcert_destroy (&self->cluster);
         zcert_destroy (&self->own);
         free (self->allowed);
@@ -175,7 +217,8 @@ kf_net_bind (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *er
 int
 kf_net_connect (kf_net_t *self, zsock_t *socket, const char *endpoint, kf_err_t *err)
 {
-    return kf_net_connect_to (self, socket, endpoint, NULL, err);
+    assert (self && endpoint);
+    return kf_net_connect_to (self, socket, endpoint, zhashx_lookup (self->server_keys, endpoint), err);
 }
 
 int

@@ -13,7 +13,9 @@
         certificate is in security/allowed_keys; kf_net_sender then says
         whose key sent each message (kf_keys);
       - a socket that connects is a CURVE client with this process's own
-        certificate (security/certificate) and the cluster's public key.
+        certificate (security/certificate) and the cluster's public key, or,
+        for a service's endpoint whose services/<name>/certificate is set
+        (an estate server's intake), that certificate's.
     A tcp:// endpoint without that configuration is refused, unless the
     operator turned CURVE off on purpose (security/curve = false). ipc://
     and inproc:// stay on the host and need none.

@@ -2,7 +2,8 @@
 # Install the Debian packages kefu needs to build, test and run (socat: the
 # tests cut and restore an estate's link to the cluster with it; Node and
 # Chromium: the web console's end-to-end test; systemd: systemd-analyze
-# verifies deploy/systemd/, and libsystemd-dev brings sd_notify).
+# verifies deploy/systemd/, and libsystemd-dev brings sd_notify; iproute2:
+# make multihost's network namespaces, veth pairs and tc netem).
 # Idempotent and quiet when everything is present; as root it installs what is
 # missing with apt-get, otherwise it prints the exact command and fails.
 set -eu
@@ -14,7 +15,7 @@ liblmdb-dev lmdb-utils
 libcmocka-dev libmicrohttpd-dev
 libsystemd-dev systemd
 clang-14 libclang-rt-14-dev
-socat bash"
+socat bash iproute2"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,5 +1,6 @@
 /*  gateway — the HTTP gateway's decisions. See gateway.h.  */
 #include "gateway.h"
+#include "kf_version.h"
 #include "kf_field.h"
 #include "kf_json.h"
 #include "kf_store.h"
@@ -263,6 +264,8 @@ gateway_event_visible (const gateway_token_t *token, const char *estate, const c
 
 struct _gateway_metrics_t {
     zhashx_t *events;     //  "estate|kind" -> uint64_t *
+    Kf__BusCounters bus;  //  the bus's last _sys/bus counters
+    bool bus_heard;
 };
 
 gateway_metrics_t *
@@ -285,6 +288,17 @@ gateway_metrics_destroy (gateway_metrics_t **self_p)
         free (*self_p);
         *self_p = NULL;
     }
+}
+
+void
+gateway_metrics_bus (gateway_metrics_t *self, const Kf__BusCounters *counters)
+{
+    assert (self && counters);
+    self->bus = *counters;
+    self->bus.base.unknown_fields = NULL;
+    self->bus.base.n_unknown_fields = 0;
+    self->bus.version = NULL;   //  only the numbers are kept
+    self->bus_heard = true;
 }
 
 void
@@ -405,6 +419,30 @@ gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__
             s_put (&t, "kefu_consumer_lag{service=\"%s\",stream=\"%s\"} %" PRIu64 "\n", services [s], cursor->stream,
                    head > cursor->last_seq ? head - cursor->last_seq : 0);
         }
+    //  Seconds behind: since a lagging cursor last moved (0 when caught up).
+    s_put (&t, "# HELP kefu_consumer_lag_seconds Seconds a stream's cursor has been behind its head, at most.\n"
+               "# TYPE kefu_consumer_lag_seconds gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        for (size_t c = 0; statuses [s] && c < statuses [s]->n_cursors; c++) {
+            const Kf__Cursor *cursor = statuses [s]->cursors [c];
+            uint64_t head = s_head (statuses [s], cursor->stream);
+            int64_t behind = head > cursor->last_seq && statuses [s]->sampled_at_ms > cursor->updated_at_ms
+                           ? statuses [s]->sampled_at_ms - cursor->updated_at_ms : 0;
+            s_put (&t, "kefu_consumer_lag_seconds{service=\"%s\",stream=\"%s\"} %.3f\n", services [s], cursor->stream,
+                   (double) behind / 1000.0);
+        }
+    s_put (&t, "# HELP kefu_producer_down Whether the daemon hears no heartbeat from a producer.\n"
+               "# TYPE kefu_producer_down gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        for (size_t p = 0; statuses [s] && p < statuses [s]->n_producers; p++)
+            s_put (&t, "kefu_producer_down{service=\"%s\",producer=\"%s\"} %d\n", services [s],
+                   statuses [s]->producers [p]->producer, statuses [s]->producers [p]->down ? 1 : 0);
+    s_put (&t, "# HELP kefu_outbox_oldest_seconds Age of the oldest event the daemon's outbox holds.\n"
+               "# TYPE kefu_outbox_oldest_seconds gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        if (statuses [s] && statuses [s]->has_outbox_oldest_ms)
+            s_put (&t, "kefu_outbox_oldest_seconds{service=\"%s\"} %.3f\n", services [s],
+                   (double) (statuses [s]->sampled_at_ms - statuses [s]->outbox_oldest_ms) / 1000.0);
     //  What each daemon's bus refused, and what waits for an operator.
     static const struct { const char *name, *help, *type; size_t offset; } counts [] = {
         { "kefu_malformed_frames_total", "Frames the daemon dropped as not valid.", "counter",
@@ -413,6 +451,23 @@ gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__
           "counter", offsetof (Kf__BusStatus, forged_events) },
         { "kefu_snapshot_alarms", "Streams that need an operator (snapshot required).", "gauge",
           offsetof (Kf__BusStatus, snapshot_alarms) },
+        { "kefu_forbidden_replays_total", "Replay requests refused: the asking key may not read that estate.",
+          "counter", offsetof (Kf__BusStatus, forbidden_replays) },
+        { "kefu_applied_events_total", "Consumed events whose effect the daemon applied.", "counter",
+          offsetof (Kf__BusStatus, applied_events) },
+        { "kefu_duplicate_events_total", "Consumed events skipped as already applied.", "counter",
+          offsetof (Kf__BusStatus, duplicate_events) },
+        { "kefu_published_events_total", "Events the daemon published on the bus (its rate: the producer's).",
+          "counter", offsetof (Kf__BusStatus, published_events) },
+        { "kefu_gaps_total", "Gaps the daemon found in live streams.", "counter", offsetof (Kf__BusStatus, gaps) },
+        { "kefu_replays_total", "Replays the daemon asked of producers.", "counter", offsetof (Kf__BusStatus, replays) },
+        { "kefu_replayed_events_total", "Events the daemon received by replay.", "counter",
+          offsetof (Kf__BusStatus, replayed_events) },
+        { "kefu_served_events_total", "Events the daemon sent to replaying consumers.", "counter",
+          offsetof (Kf__BusStatus, served_events) },
+        { "kefu_map_used_bytes", "Bytes of the daemon's LMDB map in use.", "gauge",
+          offsetof (Kf__BusStatus, map_used_bytes) },
+        { "kefu_map_size_bytes", "Bytes of the daemon's LMDB map.", "gauge", offsetof (Kf__BusStatus, map_size_bytes) },
     };
     for (size_t k = 0; k < sizeof counts / sizeof counts [0]; k++) {
         s_put (&t, "# HELP %s %s\n# TYPE %s %s\n", counts [k].name, counts [k].help, counts [k].name, counts [k].type);
@@ -434,6 +489,21 @@ gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__
         s_put (&t, "kefu_commit_seconds_sum{service=\"%s\"} %.6f\n", services [s], st->commit_sum_us / 1e6);
         s_put (&t, "kefu_commit_seconds_count{service=\"%s\"} %" PRIu64 "\n", services [s], st->commit_count);
     }
+    //  The bus's own, from its _sys/bus counters.
+    static const struct { const char *name, *help; size_t offset; } bus [] = {
+        { "kefu_bus_forwarded_total", "Messages the bus forwarded.", offsetof (Kf__BusCounters, forwarded) },
+        { "kefu_bus_refused_publishes_total", "Publishes the bus dropped: not of the sender's estates.",
+          offsetof (Kf__BusCounters, refused_publish) },
+        { "kefu_bus_refused_subscriptions_total", "Subscriptions the bus refused: not of the subscriber's estates.",
+          offsetof (Kf__BusCounters, refused_subscribe) },
+        { "kefu_bus_unknown_key_messages_total", "Messages of keys revoked since they connected, or without an identity.",
+          offsetof (Kf__BusCounters, unknown_keys) },
+    };
+    for (size_t k = 0; self->bus_heard && k < sizeof bus / sizeof bus [0]; k++)
+        s_put (&t, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", bus [k].name, bus [k].help, bus [k].name,
+               bus [k].name, *(const uint64_t *) ((const char *) &self->bus + bus [k].offset));
+    s_put (&t, "# HELP kefu_build_info The gateway's build.\n# TYPE kefu_build_info gauge\n"
+               "kefu_build_info{version=\"%s\"} 1\n", KF_VERSION);
     if (t.failed) {
         free (t.data);
         return NULL;

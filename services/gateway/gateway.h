@@ -74,6 +74,8 @@ gateway_metrics_t *gateway_metrics_new (void);
 void gateway_metrics_destroy (gateway_metrics_t **self_p);
 //  One event seen on the bus.
 void gateway_metrics_event (gateway_metrics_t *self, const char *estate, const char *kind);
+//  The bus's own counters (_sys/bus), the last heard.
+void gateway_metrics_bus (gateway_metrics_t *self, const Kf__BusCounters *counters);
 //  The text for Prometheus: the bus counters, and for each daemon that
 //  answered its status (NULL: down), its outbox, lag per stream and commit
 //  histogram; open cases per estate (-1: unknown).

@@ -506,6 +506,13 @@ s_on_event (zloop_t *loop, zsock_t *sub, void *arg)
     char *topic = zmsg_popstr (msg);
     zframe_t *frame = zmsg_pop (msg);
     zmsg_destroy (&msg);
+    if (topic && frame && strcmp (topic, "_sys/bus") == 0) {
+        Kf__BusCounters *counters = (Kf__BusCounters *) kf_codec_unpack (&kf__bus_counters__descriptor,
+                                                                         zframe_data (frame), zframe_size (frame), NULL);
+        if (counters)
+            gateway_metrics_bus (self->metrics, counters);
+        kf_codec_free ((ProtobufCMessage **) &counters);
+    }
     Kf__Envelope *event = topic && frame && strncmp (topic, "_sys/", 5) != 0
                         ? (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor, zframe_data (frame),
                                                             zframe_size (frame), NULL) : NULL;

@@ -54,10 +54,10 @@ main (int argc, char **argv)
         const char *tables [] = { INTAKE_TABLES, NULL };
         kf_service_options_t options = {
             .service = "intake", .tables = tables,
-            //  Every estate of its configuration (DESIGN.md §1: intake
-            //  consumes everything); an estate server's configuration lists
-            //  only its own, so only those cross its link.
-            .estates = NULL,
+            //  The estates it owns: only its own tickets have timelines
+            //  here, and on an estate server its key may read no others
+            //  (DESIGN.md §7), so only those cross its link.
+            .estates = intake_estates (intake),
             .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .app = intake,
         };
         status = kf_service_run (daemon, &options);

@@ -178,6 +178,24 @@ int ctl_report_arrears (ctl_t *ctl, int argc, char **argv);
 int ctl_report_satisfaction (ctl_t *ctl, int argc, char **argv);
 int ctl_report_pareto (ctl_t *ctl, int argc, char **argv);
 int ctl_report_daily (ctl_t *ctl, int argc, char **argv);
+//  The daemons that answer commands: the five services, then each estate
+//  intake of edge mode. `names` picks some by service name or producer id.
+#define CTL_DAEMONS_MAX 16
+typedef struct {
+    size_t count;
+    const char *who [CTL_DAEMONS_MAX];
+    const char *endpoint [CTL_DAEMONS_MAX];
+    char labels [CTL_DAEMONS_MAX][80];
+} ctl_daemons_t;
+int ctl_daemons (ctl_t *ctl, int count, char **names, ctl_daemons_t *d);
+
+//  Ask every daemon named in argv after the options (all when none) the
+//  same thing: 0 when asked (the replies are in), or -1 and what the
+//  command returns in *code (its --help included: nothing was asked).
+int ctl_ask_all (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, Kf__Request *request,
+                 ctl_daemons_t *d, Kf__Reply **replies, size_t *answered, int *code);
+
+extern const ctl_command_t ctl_top_command;
 extern const ctl_command_t ctl_tap_command, ctl_lag_command, ctl_clock_command, ctl_backup_command,
     ctl_ping_command, ctl_keys_command;
 

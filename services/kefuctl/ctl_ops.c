@@ -12,19 +12,8 @@
 
 static const char *s_services [] = { "intake", "dispatch", "escalation", "survey", "billing" };
 #define S_SERVICES (sizeof s_services / sizeof s_services [0])
-#define S_DAEMONS_MAX 16
-
-//  The daemons that answer commands: the five services, then each estate
-//  intake of edge mode. `names` picks some by service name or producer id.
-typedef struct {
-    size_t count;
-    const char *who [S_DAEMONS_MAX];
-    const char *endpoint [S_DAEMONS_MAX];
-    char labels [S_DAEMONS_MAX][80];
-} s_daemons_t;
-
-static int
-s_daemons (ctl_t *ctl, int count, char **names, s_daemons_t *d)
+int
+ctl_daemons (ctl_t *ctl, int count, char **names, ctl_daemons_t *d)
 {
     memset (d, 0, sizeof *d);
     for (size_t i = 0; i < S_SERVICES; i++) {
@@ -35,7 +24,7 @@ s_daemons (ctl_t *ctl, int count, char **names, s_daemons_t *d)
         d->who [d->count] = d->labels [d->count];
         d->endpoint [d->count++] = kf_config_str (ctl->config, path);
     }
-    for (size_t i = 0; i < kf_config_estate_count (ctl->config) && d->count < S_DAEMONS_MAX; i++) {
+    for (size_t i = 0; i < kf_config_estate_count (ctl->config) && d->count < CTL_DAEMONS_MAX; i++) {
         const kf_estate_t *e = kf_config_estate (ctl->config, i);
         char path [128];
         snprintf (path, sizeof path, "estates/%s/intake_endpoint", e->id);
@@ -52,7 +41,7 @@ s_daemons (ctl_t *ctl, int count, char **names, s_daemons_t *d)
     if (count == 0)
         return 0;
     //  Keep only those named: "intake" or "intake@c1".
-    s_daemons_t all = *d;
+    ctl_daemons_t all = *d;
     d->count = 0;
     for (int n = 0; n < count; n++) {
         size_t i = 0, len = strlen (names [n]);
@@ -73,9 +62,9 @@ s_daemons (ctl_t *ctl, int count, char **names, s_daemons_t *d)
 //  Ask every daemon named (all when none) the same thing: 0 when asked
 //  (the replies are in), or -1 and what the command returns in *code (its
 //  --help included: nothing was asked, there are no replies).
-static int
-s_ask_all (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, Kf__Request *request,
-           s_daemons_t *d, Kf__Reply **replies, size_t *answered, int *code)
+int
+ctl_ask_all (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, Kf__Request *request,
+             ctl_daemons_t *d, Kf__Reply **replies, size_t *answered, int *code)
 {
     int first = ctl_options (ctl, command, argc, argv, NULL, ctl_no_option, NULL, code);
     if (first < 0)
@@ -84,7 +73,7 @@ s_ask_all (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, Kf__
     if (!ctl_config (ctl))
         return -1;
     *code = CTL_USAGE;
-    if (s_daemons (ctl, argc - first, argv + first, d))
+    if (ctl_daemons (ctl, argc - first, argv + first, d))
         return -1;
     *answered = ctl_call_many (ctl, d->count, d->who, d->endpoint, request, replies);
     return 0;
@@ -100,11 +89,11 @@ s_ping (ctl_t *ctl, int argc, char **argv)
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_PING;
     request.ping = &ping;
-    s_daemons_t d;
-    Kf__Reply *replies [S_DAEMONS_MAX];
+    ctl_daemons_t d;
+    Kf__Reply *replies [CTL_DAEMONS_MAX];
     size_t answered = 0;
     int code;
-    if (s_ask_all (ctl, &ctl_ping_command, argc, argv, &request, &d, replies, &answered, &code))
+    if (ctl_ask_all (ctl, &ctl_ping_command, argc, argv, &request, &d, replies, &answered, &code))
         return code;
     ctl_table_t *table = ctl->json ? NULL : ctl_table_new (4, "DAEMON", "ENDPOINT", "VERSION", "CLOCK");
     for (size_t i = 0; i < d.count; i++) {
@@ -152,11 +141,11 @@ s_lag (ctl_t *ctl, int argc, char **argv)
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
     request.bus_status = &get;
-    s_daemons_t d;
-    Kf__Reply *replies [S_DAEMONS_MAX];
+    ctl_daemons_t d;
+    Kf__Reply *replies [CTL_DAEMONS_MAX];
     size_t answered = 0;
     int code;
-    if (s_ask_all (ctl, &ctl_lag_command, argc, argv, &request, &d, replies, &answered, &code))
+    if (ctl_ask_all (ctl, &ctl_lag_command, argc, argv, &request, &d, replies, &answered, &code))
         return code;
     ctl_table_t *table = ctl->json ? NULL
         : ctl_table_new (7, "CONSUMER", "STREAM", "CURSOR", "HEAD", "LAG", "PRODUCER", "UPDATED");
@@ -282,6 +271,30 @@ s_tap_heartbeat (ctl_t *ctl, zframe_t *body, long *seen)
     kf_codec_free ((ProtobufCMessage **) &beat);
 }
 
+//  The bus's alarm: a key refused, for --sys.
+static void
+s_tap_alarm (ctl_t *ctl, zframe_t *body, long *seen)
+{
+    kf_err_t err;
+    Kf__BusAlarm *alarm = (Kf__BusAlarm *) kf_codec_unpack (&kf__bus_alarm__descriptor, zframe_data (body),
+                                                            zframe_size (body), &err);
+    if (!alarm) {
+        fprintf (stderr, "kefuctl: tap: an alarm does not decode (%s); skipped\n", err.text);
+        return;
+    }
+    (*seen)++;
+    if (ctl->json)
+        ctl_print_json (&alarm->base);
+    else {
+        char when [64];
+        printf ("%s  _sys  alarm                  key %s (%s): %s: %s%s%s; %" PRIu64 " refused\n",
+                ctl_time (ctl, NULL, alarm->raised_at_ms, when, sizeof when), alarm->key ? alarm->key : "?",
+                alarm->role ? alarm->role : "?", alarm->reason ? alarm->reason : "?", alarm->topic ? alarm->topic : "",
+                alarm->stream ? " stream " : "", alarm->stream ? alarm->stream : "", alarm->refused);
+    }
+    kf_codec_free ((ProtobufCMessage **) &alarm);
+}
+
 static int
 s_tap (ctl_t *ctl, int argc, char **argv)
 {
@@ -343,7 +356,12 @@ s_tap (ctl_t *ctl, int argc, char **argv)
             continue;
         }
         if (system) {
-            s_tap_heartbeat (ctl, body, &seen);
+            if (zframe_streq (topic, "_sys/heartbeat"))
+                s_tap_heartbeat (ctl, body, &seen);
+            else
+            if (zframe_streq (topic, "_sys/alarm"))
+                s_tap_alarm (ctl, body, &seen);
+            //  _sys/bus, the bus's counters every second: kefuctl top shows them.
             zmsg_destroy (&msg);
             continue;
         }
@@ -385,8 +403,9 @@ const ctl_command_t ctl_tap_command = {
     "tap [--estate E]... [--kind PREFIX] [--count N] [--sys] [--json]\n\n"
     "Prints every event crossing kefu-bus as it passes (bus/capture), one readable line each,\n"
     "or one Envelope as JSON per line with --json. --estate keeps those estates, --kind\n"
-    "the kinds starting with PREFIX (ticket., order.assigned), --sys adds heartbeats, --count\n"
-    "stops after N events. Live only: what passed before tap started is not shown.", s_tap, NULL
+    "the kinds starting with PREFIX (ticket., order.assigned), --sys adds heartbeats and\n"
+    "the bus's alarms (a key refused), --count stops after N events. Live only: what\n"
+    "passed before tap started is not shown.", s_tap, NULL
 };
 
 //  ---- clock ---------------------------------------------------------------------------
@@ -476,8 +495,8 @@ s_backup (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "backup: into which directory? (see kefuctl backup --help)");
     if (!ctl_config (ctl))
         return CTL_FAILED;
-    s_daemons_t d;
-    if (s_daemons (ctl, argc - first - 1, argv + first + 1, &d))
+    ctl_daemons_t d;
+    if (ctl_daemons (ctl, argc - first - 1, argv + first + 1, &d))
         return CTL_USAGE;
     //  Daemons run elsewhere: give them an absolute path.
     const char *dir = argv [first];
@@ -486,7 +505,7 @@ s_backup (ctl_t *ctl, int argc, char **argv)
     char absolute [PATH_MAX];
     if (!realpath (dir, absolute))
         return ctl_fail (CTL_FAILED, "backup: %s: %s", dir, strerror (errno));
-    Kf__Reply *replies [S_DAEMONS_MAX] = { NULL };
+    Kf__Reply *replies [CTL_DAEMONS_MAX] = { NULL };
     size_t failed = 0;
     ctl_table_t *table = ctl->json ? NULL : ctl_table_new (3, "DAEMON", "COPY", "BYTES");
     for (size_t i = 0; i < d.count; i++) {

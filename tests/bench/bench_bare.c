@@ -9,9 +9,12 @@
     generated code (not kefu's). Without it they are the bare notes.
 
         bench_bare proxy --in EP --out EP
+        (any of them with --server-cert F --client-cert F: CURVE on tcp://,
+        the proxy serving with F's key, no ZAP: encryption and nothing else)
         bench_bare producer --in EP --data DIR --events N [--rate R] [--batch B] [--protobuf]
         bench_bare consumer --out EP --data DIR --events N --record FILE [--protobuf]
 */
+#include <assert.h>
 #include <czmq.h>
 #include <getopt.h>
 #include <lmdb.h>
@@ -68,6 +71,29 @@ s_pack_envelope (uint8_t *out, size_t size, uint64_t k, const char *note)
     return protobuf_c_message_pack (&env.base, out);
 }
 
+//  CURVE, when the run asks for it: the proxy's sockets serve with the
+//  server certificate, the others are clients of it.
+static const char *s_server_cert, *s_client_cert;
+
+static void
+s_curve (zsock_t *socket, bool server)
+{
+    if (!s_server_cert || !s_client_cert)
+        return;
+    zcert_t *srv = zcert_load (s_server_cert), *cli = zcert_load (s_client_cert);
+    assert (srv && cli);
+    if (server) {
+        zcert_apply (srv, socket);
+        zsock_set_curve_server (socket, 1);
+    }
+    else {
+        zcert_apply (cli, socket);
+        zsock_set_curve_serverkey (socket, zcert_public_txt (srv));
+    }
+    zcert_destroy (&srv);
+    zcert_destroy (&cli);
+}
+
 static int
 s_producer (const char *endpoint, const char *dir, uint64_t events, uint64_t rate, uint64_t batch, bool protobuf)
 {
@@ -75,6 +101,7 @@ s_producer (const char *endpoint, const char *dir, uint64_t events, uint64_t rat
     MDB_env *env = s_env (dir, &dbi);
     zsock_t *pub = zsock_new (ZMQ_PUB);
     zsock_set_sndhwm (pub, S_HWM);
+    s_curve (pub, false);
     zsock_connect (pub, "%s", endpoint);
     void *socket = zsock_resolve (pub);
     zclock_sleep (500);   //  let subscriptions arrive: a bare pipeline cannot replay
@@ -137,6 +164,7 @@ s_consumer (const char *endpoint, const char *dir, uint64_t events, const char *
     zsock_t *sub = zsock_new (ZMQ_SUB);
     zsock_set_rcvhwm (sub, S_HWM);
     zsock_set_subscribe (sub, "E001/");
+    s_curve (sub, false);
     zsock_connect (sub, "%s", endpoint);
     void *socket = zsock_resolve (sub);
     bench_record_t *record = bench_record_new (events);
@@ -204,6 +232,7 @@ main (int argc, char **argv)
         { "data", required_argument, NULL, 'd' }, { "events", required_argument, NULL, 'n' },
         { "rate", required_argument, NULL, 'R' }, { "batch", required_argument, NULL, 'b' },
         { "record", required_argument, NULL, 'f' }, { "protobuf", no_argument, NULL, 'P' },
+        { "server-cert", required_argument, NULL, 'S' }, { "client-cert", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 }
     };
     int c;
@@ -218,6 +247,8 @@ main (int argc, char **argv)
             case 'b': batch = strtoull (optarg, NULL, 10); break;
             case 'f': record = optarg; break;
             case 'P': protobuf = true; break;
+            case 'S': s_server_cert = optarg; break;
+            case 'C': s_client_cert = optarg; break;
             default: return 2;
         }
     zsys_init ();
@@ -225,6 +256,8 @@ main (int argc, char **argv)
         zsock_t *xsub = zsock_new (ZMQ_XSUB), *xpub = zsock_new (ZMQ_XPUB);
         zsock_set_rcvhwm (xsub, S_HWM);
         zsock_set_sndhwm (xpub, S_HWM);
+        s_curve (xsub, true);
+        s_curve (xpub, true);
         if (zsock_bind (xsub, "%s", in) < 0 || zsock_bind (xpub, "%s", out) < 0)
             return 1;
         zmq_proxy (zsock_resolve (xsub), zsock_resolve (xpub), NULL);   //  until a signal

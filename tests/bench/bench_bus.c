@@ -12,6 +12,7 @@
 #include "bench_common.h"
 #include "kf_test.h"
 #include "kf_log.h"
+#include "kf_keys.h"
 
 typedef struct {
     const char *name;
@@ -78,30 +79,99 @@ s_collect (const char *dir, uint64_t events)
     return result;
 }
 
-typedef enum { S_KEFU, S_BARE, S_BARE_RAW } s_pipeline_t;
-static const char *s_pipeline_names [] = { "kefu", "bare", "bare raw" };
+//  The last two cross tcp:// with CURVE: kefu with the producer holding an
+//  estate server's key, so the bus checks every event's estate (issue
+//  16.2), against a bare pipeline encrypting the same protobuf events.
+typedef enum { S_KEFU, S_BARE, S_BARE_RAW, S_KEFU_GUARDED, S_BARE_CURVE } s_pipeline_t;
+static const char *s_pipeline_names [] = { "kefu", "bare", "bare raw", "kefu tcp", "bare tcp" };
+
+//  Keys as kefuctl keys makes them: the cluster's (the bus serves with it),
+//  hub (the consumers, a cluster host) and e1 (the producer: estate E001).
+static void
+s_make_keys (void)
+{
+    char keys [192], path [256];
+    snprintf (keys, sizeof keys, "%s/keys", kf_test_dir);
+    kf_err_t err;
+    if (kf_keys_make (keys, "cluster", KF_KEY_CLUSTER, NULL, &err) || kf_keys_make (keys, "hub", KF_KEY_CLUSTER, NULL, &err)
+    ||  kf_keys_make (keys, "e1", KF_KEY_ESTATE, "E001", &err)) {
+        fprintf (stderr, "bench_bus: %s\n", err.text);
+        exit (1);
+    }
+    zsys_dir_create ("%s/allowed", kf_test_dir);
+    zsys_dir_create ("%s/public", kf_test_dir);
+    const char *copies [][2] = { { "hub", "allowed" }, { "e1", "allowed" }, { "cluster", "public" } };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf (path, sizeof path, "%s/%s.cert", keys, copies [i][0]);
+        zcert_t *cert = zcert_load (path);
+        snprintf (path, sizeof path, "%s/%s/%s.cert", kf_test_dir, copies [i][1], copies [i][0]);
+        if (!cert || zcert_save_public (cert, path)) {
+            fprintf (stderr, "bench_bus: cannot copy %s\n", copies [i][0]);
+            exit (1);
+        }
+        zcert_destroy (&cert);
+    }
+}
 
 static s_result_t
 s_run (s_pipeline_t pipeline, const s_load_t *load)
 {
     bool kefu = pipeline == S_KEFU;
     const char *protobuf = pipeline == S_BARE ? "--protobuf" : NULL;
+    bool tcp = pipeline == S_KEFU_GUARDED || pipeline == S_BARE_CURVE;
+    kefu = kefu || pipeline == S_KEFU_GUARDED;
+    if (pipeline == S_BARE_CURVE)
+        protobuf = "--protobuf";
     kf_test_dir_setup (NULL);
-    char config [256], in [128], out [128], events [32], rate [32];
+    char config [256], estate [256], in [128], out [128], events [32], rate [32], replay [128];
+    char server_cert [256], client_cert [256];
     snprintf (config, sizeof config, "%s/kefu.conf", kf_test_dir);
-    snprintf (in, sizeof in, "ipc://%s/bus-in", kf_test_dir);
-    snprintf (out, sizeof out, "ipc://%s/bus-out", kf_test_dir);
+    snprintf (estate, sizeof estate, "%s/estate.conf", kf_test_dir);
+    snprintf (server_cert, sizeof server_cert, "%s/keys/cluster.cert", kf_test_dir);
+    snprintf (client_cert, sizeof client_cert, "%s/keys/e1.cert", kf_test_dir);
+    int ports [3];
+    if (tcp) {
+        if (!h_free_ports (ports, 3)) {
+            fprintf (stderr, "bench_bus: no free ports\n");
+            exit (1);
+        }
+        s_make_keys ();
+        snprintf (in, sizeof in, "tcp://127.0.0.1:%d", ports [0]);
+        snprintf (out, sizeof out, "tcp://127.0.0.1:%d", ports [1]);
+        snprintf (replay, sizeof replay, "tcp://127.0.0.1:%d", ports [2]);
+    }
+    else {
+        snprintf (in, sizeof in, "ipc://%s/bus-in", kf_test_dir);
+        snprintf (out, sizeof out, "ipc://%s/bus-out", kf_test_dir);
+        snprintf (replay, sizeof replay, "ipc://%s/p-replay", kf_test_dir);
+    }
     snprintf (events, sizeof events, "%llu", (unsigned long long) load->events);
     snprintf (rate, sizeof rate, "%llu", (unsigned long long) load->rate);
-    FILE *file = fopen (config, "w");
-    fprintf (file, "bus\n    publish = %s\n    subscribe = %s\nestates\n    E001\n        name = bench\n", in, out);
-    fclose (file);
+    //  The cluster's configuration, and (over tcp://) the estate server's:
+    //  the cluster's public key only, and e1's own certificate.
+    for (int c = 0; c < (tcp ? 2 : 1); c++) {
+        FILE *file = fopen (c == 0 ? config : estate, "w");
+        fprintf (file, "bus\n    publish = %s\n    subscribe = %s\nestates\n    E001\n        name = bench\n", in, out);
+        if (tcp)
+            fprintf (file, "security\n    allowed_keys = %s/allowed\n    cluster_certificate = %s/%s\n"
+                           "    certificate = %s/keys/%s.cert\n", kf_test_dir, kf_test_dir,
+                     c == 0 ? "keys/cluster.cert" : "public/cluster.cert", kf_test_dir, c == 0 ? "hub" : "e1");
+        fclose (file);
+    }
+    const char *curve [4] = { NULL, NULL, NULL, NULL };
+    if (pipeline == S_BARE_CURVE) {
+        curve [0] = "--server-cert";
+        curve [1] = server_cert;
+        curve [2] = "--client-cert";
+        curve [3] = client_cert;
+    }
 
     h_proc_t bus, producer, consumers [3];
     if (kefu)
         h_proc_init (&bus, kf_test_dir, "bus", "kefu-bus", "--config", config, NULL);
     else
-        h_proc_init (&bus, kf_test_dir, "bus", "bench_bare", "proxy", "--in", in, "--out", out, NULL);
+        h_proc_init (&bus, kf_test_dir, "bus", "bench_bare", "proxy", "--in", in, "--out", out, curve [0], curve [1],
+                     curve [2], curve [3], NULL);
     for (int i = 0; i < 3; i++) {
         char data [128], record [128], name [16];
         snprintf (data, sizeof data, "%s/c%d", kf_test_dir, i + 1);
@@ -112,17 +182,18 @@ s_run (s_pipeline_t pipeline, const s_load_t *load)
                          "--data", data, "--events", events, "--out", record, NULL);
         else
             h_proc_init (&consumers [i], kf_test_dir, name, "bench_bare", "consumer", "--out", out,
-                         "--data", data, "--events", events, "--record", record, protobuf, NULL);
+                         "--data", data, "--events", events, "--record", record, protobuf,
+                         curve [0], curve [1], curve [2], curve [3], NULL);
     }
-    char data [128], replay [128];
+    char data [128];
     snprintf (data, sizeof data, "%s/p", kf_test_dir);
-    snprintf (replay, sizeof replay, "ipc://%s/p-replay", kf_test_dir);
     if (kefu)
-        h_proc_init (&producer, kf_test_dir, "p", "bench_kefu", "producer", "--config", config, "--data", data,
-                     "--replay", replay, "--events", events, "--rate", rate, NULL);
+        h_proc_init (&producer, kf_test_dir, "p", "bench_kefu", "producer", "--config", tcp ? estate : config,
+                     "--data", data, "--replay", replay, "--events", events, "--rate", rate, NULL);
     else
         h_proc_init (&producer, kf_test_dir, "p", "bench_bare", "producer", "--in", in, "--data", data,
-                     "--events", events, "--rate", rate, protobuf, NULL);
+                     "--events", events, "--rate", rate, protobuf, curve [0], curve [1],
+                     curve [2], curve [3], NULL);
     h_start (&bus);
     for (int i = 0; i < 3; i++)
         h_start (&consumers [i]);
@@ -173,9 +244,10 @@ main (void)
     printf ("%-8s %-9s %8s %10s %8s %8s %8s\n", "", "load", "events", "events/s", "p50 ms", "p99 ms", "max ms");
     //  Flat out is noisy on a small machine: three runs each, the median
     //  of events/s reported (and compared).
-    s_result_t results [3][3];
+    s_result_t results [3][5];
     for (size_t l = 0; l < 3; l++)
-        for (int p = S_KEFU; p <= S_BARE_RAW; p++) {
+        //  Over tcp:// with CURVE: flat out only, for the cost of the guard.
+        for (int p = S_KEFU; p <= (l == 0 ? S_BARE_CURVE : S_BARE_RAW); p++) {
             int runs = loads [l].rate ? 1 : 3;
             s_result_t run [3];
             for (int r = 0; r < runs; r++)
@@ -191,6 +263,10 @@ main (void)
     printf ("\nratio kefu/bare (same protobuf events), events/s flat out: %.2f   (target >= 0.70: %s)\n",
             ratio, ratio >= 0.7 ? "met" : "MISSED");
     printf ("ratio kefu/bare raw (text notes, nothing encoded):       %.2f\n", ratio_raw);
+    double guarded = results [0][S_KEFU_GUARDED].per_second, curve = results [0][S_BARE_CURVE].per_second;
+    double ratio_guarded = curve > 0 ? guarded / curve : 0;
+    printf ("ratio kefu/bare over tcp:// + CURVE, every event's estate checked by the bus (estate key): %.2f"
+            "   (target >= 0.70: %s)\n", ratio_guarded, ratio_guarded >= 0.7 ? "met" : "MISSED");
     double p99 = results [1][S_KEFU].p99_ms;
     printf ("kefu p99 at 1000/s: %.2f ms   (target <= 20 ms: %s)\n", p99,
             results [1][S_KEFU].received == loads [1].events && p99 <= 20 ? "met" : "MISSED");

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "commands.pb-c.h"
 #include "envelope.pb-c.h"
@@ -353,6 +356,41 @@ h_send_notes (zsock_t *pub, const char *stream, uint64_t count)
         zmq_send (zsock_resolve (pub), data, size, 0);
         free (data);
     }
+}
+
+//  Whether a TCP port on the loopback can be bound now. A plain socket, not
+//  a ZeroMQ one: ZeroMQ closes its listeners later, on its I/O thread, and
+//  the daemon's bind could still find the port taken.
+static inline bool
+h_port_free (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    bool free = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+    if (fd >= 0)
+        close (fd);
+    return free;
+}
+
+//  `count` consecutive free TCP ports on the loopback, below the kernel's
+//  ephemeral range (32768 and up): there no outgoing connection can take
+//  one as its source port between our probe and the daemon's bind.
+static inline bool
+h_free_ports (int *ports, int count)
+{
+    srandom ((unsigned) getpid () ^ (unsigned) zclock_mono ());
+    for (int attempt = 0; attempt < 100; attempt++) {
+        int base = 20000 + (int) (random () % 12000);
+        bool all = true;
+        for (int i = 0; i < count && all; i++) {
+            ports [i] = base + i;
+            all = h_port_free (ports [i]);
+        }
+        if (all)
+            return true;
+    }
+    return false;
 }
 
 //  How many lines of a process's log hold a text.

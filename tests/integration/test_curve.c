@@ -10,10 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "kf_test.h"
 #include "kf_harness.h"
 #include "kf_inbox.h"
@@ -22,39 +18,12 @@
 #include "kf_codec.h"
 #include "bus_effect.h"
 
-//  Whether a TCP port on the loopback can be bound now. A plain socket, not
-//  a ZeroMQ one: ZeroMQ closes its listeners later, on its I/O thread, and
-//  the daemon's bind could still find the port taken.
-static bool
-s_port_free (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    bool free = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-    if (fd >= 0)
-        close (fd);
-    return free;
-}
-
-//  Free TCP ports on the loopback, below the kernel's ephemeral range
-//  (32768 and up): there no outgoing connection can take one as its source
-//  port between our probe and the daemon's bind.
+//  Free TCP ports on the loopback, or the test fails.
 static void
 s_free_ports (int *ports, int count)
 {
-    srandom ((unsigned) getpid () ^ (unsigned) zclock_mono ());
-    for (int attempt = 0; attempt < 100; attempt++) {
-        int base = 20000 + (int) (random () % 12000);
-        bool all = true;
-        for (int i = 0; i < count && all; i++) {
-            ports [i] = base + i;
-            all = s_port_free (ports [i]);
-        }
-        if (all)
-            return;
-    }
-    fail_msg ("no free ports below the ephemeral range");
+    if (!h_free_ports (ports, count))
+        fail_msg ("no free ports below the ephemeral range");
 }
 
 typedef struct {

@@ -342,6 +342,42 @@ test_session_and_live_stream (void **state)
     assert_int_equal (s_http ("GET", "/api/v1/whoami", NULL, cookie, NULL), 401);
 }
 
+//  Issue 16.5: /metrics carries each daemon's bus status (publish and
+//  apply counters, replays, gaps, lag in seconds, producers down, outbox
+//  age, map use) and the bus's own counters, heard on _sys/bus.
+static bool
+s_metrics_have_the_bus (void *arg)
+{
+    (void) arg;
+    return s_http ("GET", "/metrics", OPS, NULL, NULL) == 200 && strstr (s_body (), "kefu_bus_forwarded_total ");
+}
+
+static void
+test_metrics_show_the_bus_and_each_daemon (void **state)
+{
+    (void) state;
+    int polls = 0;
+    if (!h_wait_for (s_gateway_hears, &polls, 15000))
+        fail_msg ("the gateway hears no ticket.filed of E001: %s", s_out);
+    assert_true (h_wait_for (s_metrics_have_the_bus, NULL, 10000));
+    const char *body = s_body ();
+    const char *series [] = {
+        "kefu_published_events_total{service=\"intake\"} ", "kefu_applied_events_total{service=\"dispatch\"} ",
+        "kefu_replays_total{service=\"dispatch\"} ", "kefu_gaps_total{service=\"dispatch\"} ",
+        "kefu_map_used_bytes{service=\"intake\"} ", "kefu_map_size_bytes{service=\"intake\"} ",
+        "kefu_producer_down{service=\"dispatch\",producer=\"intake@c1\"} 0",
+        "kefu_consumer_lag_seconds{service=\"dispatch\",stream=\"intake@c1/E001\"} ",
+        "kefu_outbox_oldest_seconds{service=\"intake\"} ", "kefu_forbidden_replays_total{service=\"intake\"} 0",
+        "kefu_bus_refused_publishes_total 0", "kefu_build_info{version=\"",
+    };
+    for (size_t i = 0; i < sizeof series / sizeof series [0]; i++)
+        if (!strstr (body, series [i]))
+            fail_msg ("/metrics has no %s", series [i]);
+    //  Something was published: intake's counter is not zero.
+    const char *published = strstr (body, "kefu_published_events_total{service=\"intake\"} ");
+    assert_true (strtoull (published + strlen ("kefu_published_events_total{service=\"intake\"} "), NULL, 10) > 0);
+}
+
 int
 main (void)
 {
@@ -350,6 +386,7 @@ main (void)
         cmocka_unit_test (test_estate_isolation),
         cmocka_unit_test (test_roles),
         cmocka_unit_test (test_session_and_live_stream),
+        cmocka_unit_test (test_metrics_show_the_bus_and_each_daemon),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }

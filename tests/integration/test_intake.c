@@ -52,8 +52,9 @@ s_write_configs (void)
         "    E002\n        name = Maple\n        priority\n            low = category:greening\n"
         "    E003\n        name = Harbour\n        intake = intake@edge3\n        intake_endpoint = ipc://%s/edge-intake\n"
         "services\n    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
+        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
         "    gateway\n        listen = 127.0.0.1:%d\n",
-        d, d, d, d, d, d, d, s_gateway_port);
+        d, d, d, d, d, d, d, d, d, s_gateway_port);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
     //  The estate server's own: its site name, its store, the link.
     snprintf (text, sizeof text,
@@ -458,11 +459,12 @@ s_link_down (void)
     h_proc_free (&s_link_out);
 }
 
-//  The cluster intake's cursor on the estate server's stream.
+//  The cluster's cursor on the estate server's stream: dispatch's (the
+//  cluster's intake follows only the estates it files).
 static uint64_t
 s_cluster_cursor (void)
 {
-    if (CTL ("--json", "lag", "intake@c1") != 0)
+    if (CTL ("--json", "lag", "dispatch@c1") != 0)
         return 0;
     const char *at = strstr (s_out, "\"stream\":\"intake@edge3/E003\"");
     char field [32];
@@ -480,6 +482,10 @@ test_estate_edge_mode (void **state)
 {
     (void) state;
     s_start_cluster ();
+    h_proc_t dispatch;
+    h_proc_init (&dispatch, kf_test_dir, "dispatch", "kefu-dispatch", "--config", s_config, NULL);
+    h_start (&dispatch);
+    assert_true (h_wait_for (s_answers, "dispatch@c1", 10000));
     s_link_up ();
     h_proc_init (&s_edge, kf_test_dir, "edge", "kefu-intake", "--config", s_edge_config, NULL);
     h_start (&s_edge);
@@ -520,6 +526,8 @@ test_estate_edge_mode (void **state)
     assert_int_equal (s_cluster_cursor (), 4);
     assert_int_equal (h_stop (&s_edge, 10000), 0);
     h_proc_free (&s_edge);
+    assert_int_equal (h_stop (&dispatch, 10000), 0);
+    h_proc_free (&dispatch);
     s_link_down ();
     s_stop_cluster ();
 }
@@ -554,6 +562,32 @@ test_tap_shows_the_event (void **state)
     assert_true (h_log_contains (&tap, "\"ticket_filed\":{\"ticket_no\":\"E001-"));
     assert_true (h_log_contains (&tap, "\"stream\":\"intake@c1/E001\""));
     h_proc_free (&tap);
+    s_stop_cluster ();
+}
+
+//  ---- top -------------------------------------------------------------------------------
+
+//  Issue 16.5: kefuctl top samples every daemon twice and says what it saw.
+static void
+test_top_once (void **state)
+{
+    (void) state;
+    s_start_cluster ();
+    assert_int_equal (s_file ("E001", "top-1", "for top", NULL, 0), 0);
+    assert_int_equal (CTL ("--json", "top", "--once", "intake"), 0);
+    assert_non_null (strstr (s_out, "\"daemon\":\"intake@c1\",\"answered\":true"));
+    char field [32];
+    assert_true (strtoull (h_json_field (s_out, "outbox_events", field, sizeof field), NULL, 10) >= 1);
+    assert_true (strtoull (h_json_field (s_out, "map_used_bytes", field, sizeof field), NULL, 10) > 0);
+    //  The bus's counters, heard on _sys/bus during the sample.
+    assert_non_null (strstr (s_out, "\"bus\":{\"forwarded_per_s\":"));
+    assert_int_equal (CTL ("top", "--once", "intake"), 0);
+    assert_non_null (strstr (s_out, "COMMIT p99"));
+    assert_non_null (strstr (s_out, "intake@c1"));
+    //  Bad arguments: one line, nothing asked.
+    assert_int_equal (CTL ("top", "--interval", "0"), 2);
+    assert_non_null (strstr (s_err, "--interval '0' is not 1-3600 seconds"));
+    assert_int_equal (CTL ("top", "--once", "nosuch"), 2);
     s_stop_cluster ();
 }
 
@@ -681,6 +715,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_kill9_between_request_and_reply, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_estate_edge_mode, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_tap_shows_the_event, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_top_once, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_clock_and_backup, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_supervisor_restarts_and_stops, kf_test_dir_setup, h_teardown),
     };
