@@ -34,7 +34,10 @@ typedef struct {
 typedef struct {
     uint64_t epoch;
     uint64_t last;
-    bool alarmed;              //  snapshot required: we do not touch it again
+    bool alarmed;              //  stopped for an operator: we do not touch it until resolved
+    Kf__StreamAlarmKind alarm_kind;
+    char alarm_reason [200];
+    int64_t alarm_since_ms;    //  the clock's UTC ms
 } s_cursor_t;
 
 //  A replay this producer is serving to one consumer.
@@ -204,15 +207,20 @@ s_refuse_forged (kf_bus_t *self, const char *stream, const char *estate)
               estate, e && e->intake ? e->intake : "?");
 }
 
-//  Raise the operator-visible alarm of a stream, once.
+//  Raise the operator-visible alarm of a stream, once: the stream stops
+//  until kefuctl streams resolve (kf_bus_resolve) ends it.
 static void
-s_alarm (kf_bus_t *self, const char *stream, const char *why)
+s_alarm (kf_bus_t *self, const char *stream, Kf__StreamAlarmKind kind, const char *why)
 {
     s_cursor_t *cursor = s_cursor (self, stream);
     if (cursor && !cursor->alarmed) {
         cursor->alarmed = true;
+        cursor->alarm_kind = kind;
+        snprintf (cursor->alarm_reason, sizeof cursor->alarm_reason, "%s", why);
+        cursor->alarm_since_ms = kf_clock_now (self->clock);
         self->stats.alarms++;
-        kf_error ("stream %s needs an operator: snapshot required (%s); its events are not applied", stream, why);
+        kf_error ("stream %s needs an operator: %s; its events are not applied until `kefuctl streams resolve` "
+                  "(see kefuctl streams --help)", stream, why);
     }
 }
 
@@ -255,6 +263,7 @@ s_flush (kf_bus_t *self)
 typedef struct {
     uint64_t epoch;
     uint64_t last;
+    char last_event_id [40];        //  of the last applied, "" if unknown
     const Kf__Envelope *moved_to;   //  the last event applied, NULL if none
 } s_batch_cursor_t;
 
@@ -264,6 +273,7 @@ typedef struct {
     kf_bus_stats_t stats;
     zlistx_t *gaps;            //  streams with a gap (char *), for replay
     zlistx_t *epochs;          //  streams whose producer has a new epoch
+    zlistx_t *reused;          //  streams whose producer sent another event under an applied sequence
     zhashx_t *cursors;         //  stream -> s_batch_cursor_t
 } s_apply_t;
 
@@ -273,7 +283,8 @@ s_batch_cursor (s_apply_t *a, kf_txn_t *txn, const char *stream)
     s_batch_cursor_t *cursor = zhashx_lookup (a->cursors, stream);
     if (!cursor) {
         cursor = calloc (1, sizeof *cursor);
-        if (!cursor || kf_inbox_cursor (a->self->inbox, txn, stream, &cursor->epoch, &cursor->last)) {
+        if (!cursor || kf_inbox_cursor (a->self->inbox, txn, stream, &cursor->epoch, &cursor->last,
+                                        cursor->last_event_id, sizeof cursor->last_event_id)) {
             free (cursor);
             return NULL;
         }
@@ -335,11 +346,23 @@ s_apply_txn (kf_txn_t *txn, void *arg)
                     return -1;
                 batch_cursor->epoch = event->epoch;
                 batch_cursor->last = event->seq;
+                snprintf (batch_cursor->last_event_id, sizeof batch_cursor->last_event_id, "%s",
+                          event->event_id ? event->event_id : "");
                 batch_cursor->moved_to = event;
                 a->stats.applied++;
                 break;
             case KF_INBOX_DUPLICATE:
-                a->stats.duplicates++;
+                //  The very event again (a replay, the bus twice) is a
+                //  duplicate; another event under the last applied
+                //  sequence means the producer numbers anew from an older
+                //  store: stop before it passes us.
+                if (event->seq == batch_cursor->last && *batch_cursor->last_event_id && event->event_id
+                &&  strcmp (event->event_id, batch_cursor->last_event_id) != 0) {
+                    if (!zlistx_find (a->reused, event->stream))
+                        zlistx_add_end (a->reused, event->stream);
+                }
+                else
+                    a->stats.duplicates++;
                 break;
             case KF_INBOX_GAP:
                 if (!zlistx_find (a->gaps, event->stream)) {
@@ -417,10 +440,11 @@ s_apply_batch (kf_bus_t *self)
 {
     if (self->batch_len == 0)
         return;
-    s_apply_t a = { self, { 0 }, zlistx_new (), zlistx_new (), zhashx_new () };
+    s_apply_t a = { self, { 0 }, zlistx_new (), zlistx_new (), zlistx_new (), zhashx_new () };
     zhashx_set_destructor (a.cursors, s_free_item);
     zlistx_set_comparator (a.gaps, s_list_compare);
     zlistx_set_comparator (a.epochs, s_list_compare);
+    zlistx_set_comparator (a.reused, s_list_compare);
     kf_err_t err;
     if (kf_store_write (self->store, s_apply_txn, &a, &err) == 0) {
         if (self->options.on_commit)
@@ -440,8 +464,15 @@ s_apply_batch (kf_bus_t *self)
             }
         }
         s_flush (self);
+        //  Events of another epoch than the cursor's: the producer's next
+        //  heartbeat says whether its new epoch continues ours (a restore)
+        //  or not (s_catch_up); until then they are not applied.
         for (const char *stream = zlistx_first (a.epochs); stream; stream = zlistx_next (a.epochs))
-            s_alarm (self, stream, "its producer's store was rebuilt: the epoch changed");
+            kf_debug ("%s: events of another epoch; waiting for its producer's heartbeat", stream);
+        for (const char *stream = zlistx_first (a.reused); stream; stream = zlistx_next (a.reused))
+            s_alarm (self, stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_BEHIND,
+                     "its producer sent another event under a sequence applied here, same epoch "
+                     "(its store restored without kefuctl restore?)");
         for (const char *stream = zlistx_first (a.gaps); stream; stream = zlistx_next (a.gaps)) {
             char name [KF_STREAM_MAX];
             s_cursor_t *cursor = zhashx_lookup (self->cursors, stream);
@@ -453,6 +484,7 @@ s_apply_batch (kf_bus_t *self)
         kf_error ("applying %zu events failed, they will be replayed: %s", self->batch_len, err.text);
     zlistx_destroy (&a.gaps);
     zlistx_destroy (&a.epochs);
+    zlistx_destroy (&a.reused);
     zhashx_destroy (&a.cursors);
     s_batch_clear (self);
 }
@@ -487,6 +519,156 @@ s_producer (kf_bus_t *self, const char *name)
     return p;
 }
 
+//  ---- decisions: how a stream's alarm ends ---------------------------------
+
+static void s_catch_up (kf_bus_t *self, s_producer_t *producer);
+
+typedef struct {
+    kf_bus_t *self;
+    Kf__StreamDecision *decision;
+} s_decision_txn_t;
+
+//  Move the cursor and keep the decision, in one transaction.
+static int
+s_record_decision (kf_txn_t *txn, void *arg)
+{
+    s_decision_txn_t *d = arg;
+    Kf__StreamDecision *decision = d->decision;
+    if (kf_inbox_set (d->self->inbox, txn, decision->stream, decision->to_epoch, decision->to_seq, NULL,
+                      decision->decided_at_ms))
+        return -1;
+    //  stream|decided_at|the cursor before: one record per decision, kept for ever.
+    kf_key_t key;
+    kf_key_make (&key, "s|u|u|u", decision->stream, (uint64_t) decision->decided_at_ms, decision->from_epoch,
+                 decision->from_seq);
+    return kf_txn_put_msg (txn, kf_store_table (d->self->store, "bus_decisions"), &key, &decision->base);
+}
+
+static int
+s_apply_decision (kf_bus_t *self, Kf__StreamDecision *decision, kf_err_t *err)
+{
+    s_decision_txn_t d = { self, decision };
+    if (kf_store_write (self->store, s_record_decision, &d, err))
+        return -1;
+    s_cursor_t *cursor = s_cursor (self, decision->stream);
+    if (cursor) {
+        cursor->epoch = decision->to_epoch;
+        cursor->last = decision->to_seq;
+        cursor->alarmed = false;
+    }
+    return 0;
+}
+
+static void
+s_decision_init (kf_bus_t *self, Kf__StreamDecision *decision, const char *stream, const s_cursor_t *cursor,
+                 Kf__StreamAction action)
+{
+    kf__stream_decision__init (decision);
+    decision->stream = (char *) stream;
+    decision->action = action;
+    decision->from_epoch = cursor->epoch;
+    decision->from_seq = cursor->last;
+    decision->to_epoch = cursor->epoch;
+    decision->to_seq = cursor->last;
+    decision->decided_at_ms = kf_clock_now (self->clock);
+    decision->alarm = cursor->alarmed ? cursor->alarm_kind : KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_UNSPECIFIED;
+    decision->has_action = decision->has_from_epoch = decision->has_from_seq = decision->has_to_epoch = 1;
+    decision->has_to_seq = decision->has_decided_at_ms = decision->has_alarm = 1;
+}
+
+//  The producer's store was put back from a backup with kefuctl restore:
+//  its new epoch continues ours from epoch_from_seq. What we applied of
+//  the old epoch past that point stays applied (its effects are here) but
+//  the producer no longer has it: said, and kept with the decision.
+static void
+s_continue_after_restore (kf_bus_t *self, const Kf__StreamHead *head, s_cursor_t *cursor)
+{
+    Kf__StreamDecision decision;
+    s_decision_init (self, &decision, head->stream, cursor, KF__STREAM_ACTION__STREAM_ACTION_CONTINUE_AFTER_RESTORE);
+    decision.to_epoch = head->epoch;
+    decision.to_seq = head->epoch_from_seq - 1;
+    decision.actor = "kefu";
+    char reason [200];
+    if (cursor->last >= head->epoch_from_seq)
+        snprintf (reason, sizeof reason, "restored producer: events %llu..%llu of the old epoch were applied here "
+                  "and are lost at the producer", (unsigned long long) head->epoch_from_seq,
+                  (unsigned long long) cursor->last);
+    else
+        snprintf (reason, sizeof reason, "restored producer: nothing applied here was lost");
+    decision.reason = reason;
+    kf_err_t err;
+    if (s_apply_decision (self, &decision, &err))
+        kf_error ("%s: cannot follow the restored producer: %s", head->stream, err.text);
+    else
+        kf_warning ("%s continues in epoch %016llx from %llu (%s)", head->stream, (unsigned long long) head->epoch,
+                    (unsigned long long) head->epoch_from_seq, reason);
+}
+
+int
+kf_bus_resolve (kf_bus_t *self, const char *stream, Kf__StreamAction action, uint64_t to_seq, const char *actor,
+                const char *reason, Kf__StreamDecision **result, kf_err_t *err)
+{
+    assert (self && result);
+    *result = NULL;
+    s_cursor_t *cursor = stream && self->cursors ? zhashx_lookup (self->cursors, stream) : NULL;
+    if (!cursor || !cursor->alarmed)
+        return kf_err_set (err, "%s has no alarm here: nothing to resolve", stream ? stream : "(no stream)");
+    if (!reason || !*reason)
+        return kf_err_set (err, "say why (--reason): the decision is kept for ever");
+    if (!actor || !*actor)
+        return kf_err_set (err, "who decides? (--as)");
+    //  What the producer last announced of the stream.
+    char name [KF_STREAM_MAX];
+    const s_producer_t *producer = s_stream_producer (stream, name, sizeof name) ? zhashx_lookup (self->producers, name)
+                                                                                 : NULL;
+    const Kf__StreamHead *head = NULL;
+    for (Kf__StreamHead *h = producer ? zlistx_first (producer->heads) : NULL; h; h = zlistx_next (producer->heads))
+        if (strcmp (h->stream, stream) == 0)
+            head = h;
+    Kf__StreamDecision decision;
+    s_decision_init (self, &decision, stream, cursor, action);
+    decision.actor = (char *) actor;
+    decision.reason = (char *) reason;
+    switch (action) {
+        case KF__STREAM_ACTION__STREAM_ACTION_ACCEPT_EPOCH:
+            if (cursor->alarm_kind != KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_NEW_EPOCH || !head)
+                return kf_err_set (err, "%s: accept-epoch ends a new-epoch alarm, with its producer heard", stream);
+            //  From the new epoch's oldest kept event: what came before it
+            //  in that epoch is gone from the producer's outbox.
+            decision.to_epoch = head->epoch;
+            decision.to_seq = head->first_seq > 0 ? head->first_seq - 1 : 0;
+            break;
+        case KF__STREAM_ACTION__STREAM_ACTION_SKIP_TO:
+            if (cursor->alarm_kind != KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_TRIMMED || !head)
+                return kf_err_set (err, "%s: skip-to ends a trimmed-range alarm, with its producer heard", stream);
+            if (to_seq <= cursor->last + 1 || (head->first_seq > 0 && to_seq > head->first_seq)
+            ||  head->epoch != cursor->epoch)
+                return kf_err_set (err, "%s: skip to a sequence after %llu and no later than the oldest the producer "
+                                   "keeps (%llu)", stream, (unsigned long long) cursor->last + 1,
+                                   (unsigned long long) head->first_seq);
+            decision.to_seq = to_seq - 1;
+            break;
+        case KF__STREAM_ACTION__STREAM_ACTION_RETRY:
+            break;
+        default:
+            return kf_err_set (err, "%s: the actions are accept-epoch, skip-to and retry", stream);
+    }
+    if (s_apply_decision (self, &decision, err))
+        return -1;
+    kf_warning ("%s: alarm resolved by %s (%s): cursor %016llx/%llu -> %016llx/%llu: %s", stream, actor,
+                kf__stream_action__descriptor.values [action].name, (unsigned long long) decision.from_epoch,
+                (unsigned long long) decision.from_seq, (unsigned long long) decision.to_epoch,
+                (unsigned long long) decision.to_seq, reason);
+    size_t size;
+    uint8_t *packed = kf_codec_pack (&decision.base, &size);
+    *result = packed ? (Kf__StreamDecision *) kf_codec_unpack (&kf__stream_decision__descriptor, packed, size, NULL)
+                     : NULL;
+    free (packed);
+    if (producer)
+        s_catch_up (self, (s_producer_t *) producer);
+    return 0;
+}
+
 //  Compare a producer's announced heads with our cursors: a head beyond a
 //  cursor means events we never got (a lost tail, or a start-up), so ask.
 static void
@@ -501,9 +683,17 @@ s_catch_up (kf_bus_t *self, s_producer_t *producer)
         if (!cursor || cursor->alarmed)
             continue;
         if (cursor->last > 0 && cursor->epoch != head->epoch) {
-            s_alarm (self, head->stream, "its producer's store was rebuilt: the epoch changed");
+            if (head->has_previous_epoch && head->previous_epoch == cursor->epoch && head->epoch_from_seq > 0)
+                s_continue_after_restore (self, head, cursor);
+            else
+                s_alarm (self, head->stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_NEW_EPOCH,
+                         "its producer's store is another one (rebuilt?): the epoch changed");
             continue;
         }
+        //  A head behind our cursor in the same epoch says nothing by
+        //  itself: a heartbeat read late (while a replay kept us busy) is
+        //  older than the events that followed it. A store put back from
+        //  a backup shows when it reuses a sequence (s_apply_txn).
         if (head->head_seq > cursor->last)
             s_replay_start (self, producer, head->stream, cursor->last + 1);
     }
@@ -724,8 +914,11 @@ s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg)
     if (msg->msg_case == KF__REPLAY_MESSAGE__MSG_END) {
         Kf__ReplayEnd *end = msg->end;
         producer->replaying = false;
-        if (end->status == KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED)
-            s_alarm (self, producer->replay_stream, end->reason ? end->reason : "the producer cannot replay");
+        if (end->status == KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED) {
+            char why [200];
+            snprintf (why, sizeof why, "snapshot required: %s", end->reason ? end->reason : "the producer cannot replay");
+            s_alarm (self, producer->replay_stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_TRIMMED, why);
+        }
         else
         if (end->status != KF__REPLAY_STATUS__REPLAY_STATUS_OK)
             kf_warning ("replay of %s ended: %s", producer->replay_stream, end->reason ? end->reason : "?");
@@ -1421,6 +1614,32 @@ kf_bus_status (kf_bus_t *self)
     status->commit_count = commits->count;
     status->commit_sum_us = commits->sum_us;
     status->has_commit_count = status->has_commit_sum_us = 1;
+    for (s_cursor_t *c = self->cursors ? zhashx_first (self->cursors) : NULL; c; c = zhashx_next (self->cursors)) {
+        if (!c->alarmed)
+            continue;
+        const char *stream = zhashx_cursor (self->cursors);
+        Kf__StreamAlarm alarm = KF__STREAM_ALARM__INIT;
+        alarm.stream = (char *) stream;
+        alarm.kind = c->alarm_kind;
+        alarm.reason = c->alarm_reason;
+        alarm.since_ms = c->alarm_since_ms;
+        alarm.epoch = c->epoch;
+        alarm.last_seq = c->last;
+        alarm.has_kind = alarm.has_since_ms = alarm.has_epoch = alarm.has_last_seq = 1;
+        char name [KF_STREAM_MAX];
+        s_producer_t *p = s_stream_producer (stream, name, sizeof name) ? zhashx_lookup (self->producers, name) : NULL;
+        for (Kf__StreamHead *h = p ? zlistx_first (p->heads) : NULL; h; h = zlistx_next (p->heads))
+            if (strcmp (h->stream, stream) == 0) {
+                alarm.head_epoch = h->epoch;
+                alarm.head_seq = h->head_seq;
+                alarm.first_seq = h->first_seq;
+                alarm.has_head_epoch = alarm.has_head_seq = alarm.has_first_seq = 1;
+            }
+        if (s_append_copy (&status->base, "stream_alarms", &alarm.base)) {
+            kf_codec_free ((ProtobufCMessage **) &status);
+            return NULL;
+        }
+    }
     s_status_t st = { self, status, NULL };
     bool ok = status->service && kf_store_read (self->store, s_status_read, &st, NULL) == 0;
     for (s_producer_t *p = zhashx_first (self->producers); ok && p; p = zhashx_next (self->producers)) {

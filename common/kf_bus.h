@@ -110,4 +110,13 @@ kf_outbox_t *kf_bus_outbox (kf_bus_t *self);
 //  counters. NULL when out of memory; free with kf_codec_free.
 Kf__BusStatus *kf_bus_status (kf_bus_t *self);
 
+//  End a stream's alarm as an operator decides (kefuctl streams resolve):
+//  accept the producer's new epoch from its oldest kept event, skip a
+//  trimmed range to `to_seq`, or retry with the cursor as it is. The
+//  decision (who, why, the cursor before and after) is kept in the store
+//  with the cursor's move, in one transaction; *decision is a copy to
+//  kf_codec_free. 0, or -1 with why it does not fit the alarm.
+int kf_bus_resolve (kf_bus_t *self, const char *stream, Kf__StreamAction action, uint64_t to_seq, const char *actor,
+                    const char *reason, Kf__StreamDecision **decision, kf_err_t *err);
+
 #endif

@@ -14,6 +14,7 @@ typedef struct {
     Kf__Request *request;       //  in the arena; NULL when malformed
     Kf__Reply reply;            //  its result and strings in the arena
     Kf__BusStatus *status;      //  a bus_status result, freed after sending
+    Kf__StreamDecision *decision;   //  resolve_stream's, freed after the reply
 } s_pending_t;
 
 struct _kf_commands_t {
@@ -56,7 +57,8 @@ s_is_common (const Kf__Request *request)
 {
     return request && (request->command_case == KF__REQUEST__COMMAND_PING
                     || request->command_case == KF__REQUEST__COMMAND_BUS_STATUS
-                    || request->command_case == KF__REQUEST__COMMAND_BACKUP);
+                    || request->command_case == KF__REQUEST__COMMAND_BACKUP
+                    || request->command_case == KF__REQUEST__COMMAND_RESOLVE_STREAM);
 }
 
 static void
@@ -115,6 +117,25 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
             kf_notice ("backup of the store written to %s", directory);
             reply->result_case = KF__REPLY__RESULT_BACKUP;
             reply->backup = done;
+            break;
+        }
+        case KF__REQUEST__COMMAND_RESOLVE_STREAM: {
+            //  It writes (the cursor and the decision), in a transaction of
+            //  its own: the batch's has committed.
+            const Kf__ResolveStream *r = p->request->resolve_stream;
+            if (p->request->role != KF__ROLE__ROLE_OPERATIONS && p->request->role != KF__ROLE__ROLE_MANAGER) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, self->arena,
+                                "resolving a stream's alarm is for operations");
+                return;
+            }
+            kf_err_t err;
+            if (kf_bus_resolve (self->bus, r->stream, r->action, r->to_seq, p->request->actor, r->reason,
+                                &p->decision, &err)) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, self->arena, "%s", err.text);
+                return;
+            }
+            reply->result_case = KF__REPLY__RESULT_STREAM_DECISION;
+            reply->stream_decision = p->decision;
             break;
         }
         default:
@@ -277,6 +298,7 @@ s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
         s_send_reply (self, p);
         zmsg_destroy (&p->routing);
         kf_codec_free ((ProtobufCMessage **) &p->status);
+        kf_codec_free ((ProtobufCMessage **) &p->decision);
     }
     self->pending_len = 0;
     kf_arena_reset (self->arena);

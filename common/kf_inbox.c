@@ -44,10 +44,13 @@ kf_inbox_well_formed (const Kf__Envelope *event)
 }
 
 int
-kf_inbox_cursor (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t *epoch, uint64_t *last_seq)
+kf_inbox_cursor (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t *epoch, uint64_t *last_seq,
+                 char *event_id, size_t event_id_size)
 {
     assert (self && txn && stream);
     *epoch = *last_seq = 0;
+    if (event_id && event_id_size)
+        *event_id = 0;
     kf_key_t key;
     kf_key_make (&key, "s", stream);
     ProtobufCMessage *stored = NULL;
@@ -55,6 +58,9 @@ kf_inbox_cursor (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t *
     if (rc == KF_FOUND) {
         *epoch = ((Kf__Cursor *) stored)->epoch;
         *last_seq = ((Kf__Cursor *) stored)->last_seq;
+        const char *id = ((Kf__Cursor *) stored)->last_event_id;
+        if (event_id && event_id_size && id)
+            snprintf (event_id, event_id_size, "%s", id);
         kf_codec_free (&stored);
     }
     return rc == -1 ? -1 : 0;
@@ -81,24 +87,33 @@ kf_inbox_check (kf_inbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, uint
     if (!kf_inbox_well_formed (event))
         return KF_INBOX_MALFORMED;
     uint64_t epoch;
-    if (kf_inbox_cursor (self, txn, event->stream, &epoch, last))
+    if (kf_inbox_cursor (self, txn, event->stream, &epoch, last, NULL, 0))
         return KF_INBOX_MALFORMED;   //  the transaction has failed anyway
     return kf_inbox_judge (event, epoch, *last);
+}
+
+int
+kf_inbox_set (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t epoch, uint64_t last_seq,
+              const char *event_id, int64_t now_ms)
+{
+    assert (self && txn && stream);
+    Kf__Cursor cursor = KF__CURSOR__INIT;
+    cursor.stream = (char *) stream;
+    cursor.last_event_id = (char *) event_id;
+    cursor.epoch = epoch;
+    cursor.last_seq = last_seq;
+    cursor.updated_at_ms = now_ms;
+    cursor.has_epoch = cursor.has_last_seq = cursor.has_updated_at_ms = 1;
+    kf_key_t key;
+    kf_key_make (&key, "s", stream);
+    return kf_txn_put_msg (txn, self->cursors, &key, &cursor.base);
 }
 
 int
 kf_inbox_advance (kf_inbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, int64_t now_ms)
 {
     assert (self && txn && event && event->stream);
-    Kf__Cursor cursor = KF__CURSOR__INIT;
-    cursor.stream = event->stream;
-    cursor.epoch = event->epoch;
-    cursor.last_seq = event->seq;
-    cursor.updated_at_ms = now_ms;
-    cursor.has_epoch = cursor.has_last_seq = cursor.has_updated_at_ms = 1;
-    kf_key_t key;
-    kf_key_make (&key, "s", event->stream);
-    return kf_txn_put_msg (txn, self->cursors, &key, &cursor.base);
+    return kf_inbox_set (self, txn, event->stream, event->epoch, event->seq, event->event_id, now_ms);
 }
 
 typedef struct {

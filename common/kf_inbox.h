@@ -39,7 +39,15 @@ kf_inbox_verdict_t kf_inbox_judge (const Kf__Envelope *event, uint64_t epoch, ui
 int kf_inbox_advance (kf_inbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, int64_t now_ms);
 
 //  A stream's cursor; last_seq 0 and epoch 0 when there is none.
-int kf_inbox_cursor (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t *epoch, uint64_t *last_seq);
+//  event_id (may be NULL) receives the last applied event's id, "" if unknown.
+int kf_inbox_cursor (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t *epoch, uint64_t *last_seq,
+                     char *event_id, size_t event_id_size);
+
+//  Move a stream's cursor where an operator's decision (or a producer's
+//  announced continuation) puts it: the next event applied is last_seq + 1
+//  of `epoch`.
+int kf_inbox_set (kf_inbox_t *self, kf_txn_t *txn, const char *stream, uint64_t epoch, uint64_t last_seq,
+                  const char *event_id, int64_t now_ms);
 
 //  Every cursor: fn returns 0 to go on.
 typedef int (kf_inbox_cursor_fn) (const Kf__Cursor *cursor, void *arg);

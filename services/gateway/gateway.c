@@ -431,6 +431,15 @@ gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__
             s_put (&t, "kefu_consumer_lag_seconds{service=\"%s\",stream=\"%s\"} %.3f\n", services [s], cursor->stream,
                    (double) behind / 1000.0);
         }
+    s_put (&t, "# HELP kefu_stream_alarm A stream the daemon stopped for an operator (kefuctl streams), by why.\n"
+               "# TYPE kefu_stream_alarm gauge\n");
+    static const char *const alarm_kinds [] = { "unspecified", "new_epoch", "trimmed", "behind" };
+    for (size_t s = 0; s < service_count; s++)
+        for (size_t a = 0; statuses [s] && a < statuses [s]->n_stream_alarms; a++) {
+            const Kf__StreamAlarm *alarm = statuses [s]->stream_alarms [a];
+            s_put (&t, "kefu_stream_alarm{service=\"%s\",stream=\"%s\",kind=\"%s\"} 1\n", services [s], alarm->stream,
+                   alarm->kind <= 3 ? alarm_kinds [alarm->kind] : "unspecified");
+        }
     s_put (&t, "# HELP kefu_producer_down Whether the daemon hears no heartbeat from a producer.\n"
                "# TYPE kefu_producer_down gauge\n");
     for (size_t s = 0; s < service_count; s++)

@@ -133,19 +133,26 @@ s_head_of (const Kf__BusStatus *status, const char *stream, const Kf__ProducerSt
     return NULL;
 }
 
-static int
-s_lag (ctl_t *ctl, int argc, char **argv)
+int
+ctl_ask_status (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, ctl_daemons_t *d,
+                Kf__Reply **replies, size_t *answered, int *code)
 {
     Kf__GetBusStatus get = KF__GET_BUS_STATUS__INIT;
     Kf__Request request;
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
     request.bus_status = &get;
+    return ctl_ask_all (ctl, command, argc, argv, &request, d, replies, answered, code);
+}
+
+static int
+s_lag (ctl_t *ctl, int argc, char **argv)
+{
     ctl_daemons_t d;
     Kf__Reply *replies [CTL_DAEMONS_MAX];
     size_t answered = 0;
     int code;
-    if (ctl_ask_all (ctl, &ctl_lag_command, argc, argv, &request, &d, replies, &answered, &code))
+    if (ctl_ask_status (ctl, &ctl_lag_command, argc, argv, &d, replies, &answered, &code))
         return code;
     ctl_table_t *table = ctl->json ? NULL
         : ctl_table_new (7, "CONSUMER", "STREAM", "CURSOR", "HEAD", "LAG", "PRODUCER", "UPDATED");
@@ -170,12 +177,21 @@ s_lag (ctl_t *ctl, int argc, char **argv)
             char cur [24], hd [24], lag [24], when [64];
             snprintf (cur, sizeof cur, "%" PRIu64, cursor->last_seq);
             snprintf (hd, sizeof hd, "%" PRIu64, head ? head->head_seq : 0);
+            const Kf__StreamAlarm *alarm = NULL;
+            for (size_t a = 0; a < s->n_stream_alarms; a++)
+                if (strcmp (s->stream_alarms [a]->stream, cursor->stream) == 0)
+                    alarm = s->stream_alarms [a];
+            if (alarm)
+                snprintf (lag, sizeof lag, "ALARM %s", alarm->kind == KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_BEHIND
+                          ? "behind" : alarm->kind == KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_TRIMMED ? "trimmed"
+                          : "new epoch");
+            else
             if (head && head->epoch != cursor->epoch)
                 snprintf (lag, sizeof lag, "new epoch");
             else
                 snprintf (lag, sizeof lag, "%" PRIu64, head && head->head_seq > cursor->last_seq
                                                        ? head->head_seq - cursor->last_seq : 0);
-            ctl_table_row (table, s->service, cursor->stream, cur, head ? hd : "?", head ? lag : "?",
+            ctl_table_row (table, s->service, cursor->stream, cur, head ? hd : "?", head || alarm ? lag : "?",
                            !producer ? "not heard" : producer->down ? "DOWN" : "up",
                            cursor->updated_at_ms ? ctl_time (ctl, NULL, cursor->updated_at_ms, when, sizeof when) : "-");
         }
@@ -192,9 +208,9 @@ s_lag (ctl_t *ctl, int argc, char **argv)
             if (s->producers [p]->down)
                 fprintf (stderr, "kefuctl: %s sees producer %s DOWN (three heartbeats missed)\n", s->service,
                          s->producers [p]->producer);
-        if (s->snapshot_alarms)
-            fprintf (stderr, "kefuctl: %s has %" PRIu64 " stream%s that need a snapshot (see its log)\n", s->service,
-                     s->snapshot_alarms, s->snapshot_alarms == 1 ? "" : "s");
+        if (s->n_stream_alarms)
+            fprintf (stderr, "kefuctl: %s has %zu stream%s stopped for an operator: kefuctl streams says why and "
+                     "what to do\n", s->service, s->n_stream_alarms, s->n_stream_alarms == 1 ? "" : "s");
         kf_codec_free ((ProtobufCMessage **) &replies [i]);
     }
     if (table) {

@@ -122,7 +122,7 @@ typedef struct {
     uint64_t outbox, oldest_s, map_used, map_size;
     double commit_p99_ms;
     size_t producers_down, lagging_streams;
-    uint64_t alarms;         //  snapshot alarms, forged events, forbidden replays, malformed frames
+    uint64_t alarms;         //  streams stopped now, forged events, forbidden replays, malformed frames
 } s_row_t;
 
 //  The p99 of the commit histogram: the bound of the bucket that holds it.
@@ -186,7 +186,7 @@ s_row (const char *name, const Kf__BusStatus *now, const Kf__BusStatus *before, 
     r.map_used = now->map_used_bytes;
     r.map_size = now->map_size_bytes;
     r.commit_p99_ms = s_commit_p99 (now);
-    r.alarms = now->snapshot_alarms + now->forged_events + now->forbidden_replays + now->malformed_frames;
+    r.alarms = now->n_stream_alarms + now->forged_events + now->forbidden_replays + now->malformed_frames;
     return r;
 }
 
@@ -348,8 +348,9 @@ const ctl_command_t ctl_top_command = {
     "  REPLAYS GAPS replays asked for and gaps found in live streams, since it started\n"
     "  OUTBOX       events its outbox holds; OLDEST, the age of the oldest of them\n"
     "  COMMIT p99   of its durable commits; MAP, its LMDB map in use\n"
-    "  DOWN         producers it hears no heartbeat from; ALARMS, streams that need a\n"
-    "               snapshot, forged events, forbidden replays and malformed frames\n"
+    "  DOWN         producers it hears no heartbeat from; ALARMS, streams stopped for an\n"
+    "               operator now (kefuctl streams), forged events, forbidden replays and\n"
+    "               malformed frames since it started\n"
     "and the bus's own counters (_sys/bus): forwarded per second, refused publishes and\n"
     "subscriptions. --once takes two samples a second apart and prints one; with\n"
     "--json, one JSON object. Fails when a daemon does not answer.",

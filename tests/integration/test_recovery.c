@@ -1,0 +1,173 @@
+/*  Integration tests of recovery (issue 17): what a consumer does when its
+    producer's store is put back from a backup by hand or rebuilt, and the
+    operator's way out of each alarm. Real kefu-bus and kefu-dispatch (the
+    consumer, asked with kefuctl) and the test producer as intake@c1 on its
+    own store, copied and replaced as an operator would.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kf_test.h"
+#include "kf_harness.h"
+
+static char s_config [256], s_out [65536], s_err [4096];
+static h_proc_t s_bus, s_dispatch, s_producer;
+
+#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
+                        "--as", "ops1", "--role", "operations", __VA_ARGS__, NULL)
+
+static void
+s_write_config (void)
+{
+    const char *d = kf_test_dir;
+    char text [2048];
+    snprintf (text, sizeof text,
+        "cluster\n    name = c1\n    data_dir = %s/data\n"
+        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
+        "estates\n    E001\n        name = one\n"
+        "services\n    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n",
+        d, d, d, d, d);
+    h_write ("kefu.conf", text, s_config, sizeof s_config);
+}
+
+//  The test producer as intake@c1: `events` notes of E001 on its store.
+static void
+s_producer_start (const char *events)
+{
+    char data [192], replay [192];
+    snprintf (data, sizeof data, "%s/producer", kf_test_dir);
+    snprintf (replay, sizeof replay, "ipc://%s/producer-replay", kf_test_dir);
+    h_proc_init (&s_producer, kf_test_dir, "producer", "bus_producer", "--config", s_config, "--producer", "intake@c1",
+                 "--replay", replay, "--data", data, "--estates", "E001", "--events", events, "--rate", "1000", NULL);
+    h_start (&s_producer);
+}
+
+static void
+s_producer_stop (void)
+{
+    assert_int_equal (h_stop (&s_producer, 10000), 0);
+    h_proc_free (&s_producer);
+}
+
+//  A shell command in the test directory (cp, rm): the operator's hands.
+static void
+s_sh (const char *format, ...)
+{
+    char command [1024];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (command, sizeof command, format, args);
+    va_end (args);
+    char line [1200];
+    snprintf (line, sizeof line, "cd '%s' && %s", kf_test_dir, command);
+    if (h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "/bin/sh", "-c", line, NULL) != 0)
+        fail_msg ("%s: %s", command, s_err);
+}
+
+//  dispatch's cursor on intake@c1/E001: last applied.
+static uint64_t
+s_cursor (void)
+{
+    if (CTL ("--json", "lag", "dispatch") != 0)
+        return 0;
+    const char *at = strstr (s_out, "\"cursors\":[{\"stream\":\"intake@c1/E001\"");
+    char field [32];
+    return at ? strtoull (h_json_field (at, "last_seq", field, sizeof field), NULL, 10) : 0;
+}
+
+static bool
+s_cursor_is (void *arg)
+{
+    return s_cursor () == *(uint64_t *) arg;
+}
+
+static bool
+s_alarm_is (void *arg)
+{
+    return CTL ("--json", "streams", "dispatch") == 0 && strstr (s_out, (const char *) arg);
+}
+
+static bool
+s_heard_head (void *arg)
+{
+    return CTL ("--json", "lag", "dispatch") == 0 && strstr (s_out, (const char *) arg);
+}
+
+static void
+test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved (void **state)
+{
+    (void) state;
+    s_write_config ();
+    h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
+    h_proc_init (&s_dispatch, kf_test_dir, "dispatch", "kefu-dispatch", "--config", s_config, NULL);
+    h_start (&s_bus);
+    h_start (&s_dispatch);
+    //  Three events, a copy of the producer's store, three more.
+    s_producer_start ("3");
+    uint64_t three = 3, six = 6, four = 4;
+    assert_true (h_wait_for (s_cursor_is, &three, 20000));
+    s_producer_stop ();
+    s_sh ("cp -a producer producer-backup");
+    s_producer_start ("6");
+    assert_true (h_wait_for (s_cursor_is, &six, 20000));
+    s_producer_stop ();
+    //  Put back by hand: the same epoch, a head of 3 where 6 were applied;
+    //  it goes on, numbering 4, 5, 6 anew: other events under sequences
+    //  dispatch applied. The last of them stops the stream.
+    s_sh ("rm -rf producer && cp -a producer-backup producer");
+    s_producer_start ("6");
+    assert_true (h_wait_for (s_alarm_is, "STREAM_ALARM_KIND_BEHIND", 20000));
+    assert_int_equal (CTL ("lag", "dispatch"), 0);
+    if (!strstr (s_out, "ALARM behind"))
+        fail_msg ("lag: %s", s_out);
+    assert_non_null (strstr (s_err, "kefuctl streams says why"));
+    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_non_null (strstr (s_out, "kefuctl restore"));
+    //  The way out must fit the alarm, and say why.
+    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E001", "--accept-epoch", "--reason", "x"), 1);
+    assert_non_null (strstr (s_err, "accept-epoch ends a new-epoch alarm"));
+    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E001", "--retry"), 2);
+    assert_non_null (strstr (s_err, "--reason"));
+    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E009", "--retry", "--reason", "x"), 1);
+    assert_non_null (strstr (s_err, "has no alarm here"));
+    assert_int_equal (s_cursor (), 6);   //  nothing of the reused sequences applied
+    //  Rebuilt: a new store, a new epoch, four events.
+    s_producer_stop ();
+    s_sh ("rm -rf producer");
+    s_producer_start ("4");
+    //  Once dispatch has heard the new store's heartbeat (head 4), look again.
+    assert_true (h_wait_for (s_heard_head, "\"head_seq\":\"4\"", 20000));
+    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E001", "--retry", "--reason",
+                           "the producer's store was rebuilt"), 0);
+    assert_true (h_wait_for (s_alarm_is, "STREAM_ALARM_KIND_NEW_EPOCH", 20000));
+    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E001", "--accept-epoch", "--reason",
+                           "rebuilt on purpose: its old events are applied here"), 0);
+    assert_non_null (strstr (s_out, "resolved by ops1"));
+    assert_true (h_wait_for (s_cursor_is, &four, 20000));
+    assert_true (h_log_contains (&s_dispatch, "alarm resolved by ops1 (STREAM_ACTION_ACCEPT_EPOCH)"));
+    //  The decision holds across a restart: no alarm, the new epoch's cursor.
+    assert_int_equal (h_stop (&s_dispatch, 10000), 0);
+    h_start (&s_dispatch);
+    assert_true (h_wait_for (s_cursor_is, &four, 20000));
+    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_non_null (strstr (s_out, "no stream is stopped"));
+    s_producer_stop ();
+    assert_int_equal (h_stop (&s_dispatch, 10000), 0);
+    assert_int_equal (h_stop (&s_bus, 10000), 0);
+    h_proc_free (&s_dispatch);
+    h_proc_free (&s_bus);
+}
+
+int
+main (void)
+{
+    h_init ();
+    struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved,
+                                         kf_test_dir_setup, h_teardown),
+    };
+    return H_RUN_TESTS (tests, NULL, NULL);
+}
