@@ -18,7 +18,7 @@ GEN          := $(O)/gen
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang-14
 
-PKGS   := libczmq libzmq lmdb libprotobuf-c libmicrohttpd libsystemd
+PKGS   := libczmq libzmq lmdb libprotobuf-c libmicrohttpd libsystemd libsodium
 # Deferred (=) so that pkg-config runs only once deps.sh has installed things.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))

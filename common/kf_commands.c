@@ -2,6 +2,7 @@
 #include "kf_commands.h"
 
 #include "kf_net.h"
+#include "kf_restore.h"
 #include "kf_version.h"
 
 #include <assert.h>
@@ -104,7 +105,9 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
                 return;
             }
             kf_err_t err;
-            if (kf_store_backup (kf_bus_store (self->bus), directory, &err)) {
+            if (kf_store_backup (kf_bus_store (self->bus), directory, &err)
+            ||  kf_restore_manifest_write (directory, kf_bus_name (self->bus), kf_clock_now (kf_bus_clock (self->bus)),
+                                           &err)) {
                 kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena, "%s", err.text);
                 return;
             }

@@ -21,6 +21,8 @@ typedef struct {
     uint64_t txn_id;        //  the transaction the two below belong to
     uint64_t head_seq;      //  the head as this transaction has made it
     uint64_t first_seq;
+    uint64_t previous_epoch;   //  after a restore: the epoch this one continues (0: none)
+    uint64_t epoch_from_seq;   //  after a restore: the first sequence of this epoch
 } s_stream_t;
 
 struct _kf_outbox_t {
@@ -144,7 +146,15 @@ static int
 s_meet_stream (const Kf__StreamHead *head, void *arg)
 {
     kf_outbox_t *self = arg;
-    return s_stream (self, head->stream) ? 0 : -1;
+    s_stream_t *stream = s_stream (self, head->stream);
+    if (!stream)
+        return -1;
+    //  The continuation a restore announced goes on being announced.
+    if (head->has_previous_epoch && head->epoch == self->epoch) {
+        stream->previous_epoch = head->previous_epoch;
+        stream->epoch_from_seq = head->epoch_from_seq;
+    }
+    return 0;
 }
 
 //  Every stream of the store, with its sent mark: a stream with events but
@@ -183,11 +193,15 @@ kf_outbox_new (kf_store_t *store, const char *producer, kf_err_t *err)
     self->streams = zhashx_new ();
     zhashx_set_destructor (self->streams, s_stream_free);
     s_open_t open = { self, 0 };
-    if (kf_store_write (store, s_open, &open, err) || kf_store_read (store, s_load_streams, self, err)) {
+    if (kf_store_write (store, s_open, &open, err)) {
         kf_outbox_destroy (&self);
         return NULL;
     }
-    self->epoch = open.epoch;
+    self->epoch = open.epoch;   //  before the streams: their heads are compared with it
+    if (kf_store_read (store, s_load_streams, self, err)) {
+        kf_outbox_destroy (&self);
+        return NULL;
+    }
     //  Event ids: 64 random bits drawn once per process, then a counter.
     //  Unique across restarts without a system call per event.
     uint64_t prefix;
@@ -254,7 +268,8 @@ kf_outbox_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, Kf__Stream
 }
 
 static int
-s_put_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t head_seq, uint64_t first_seq)
+s_put_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, const s_stream_t *known, uint64_t head_seq,
+            uint64_t first_seq)
 {
     Kf__StreamHead head = KF__STREAM_HEAD__INIT;
     head.stream = (char *) stream;
@@ -262,6 +277,13 @@ s_put_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t head_
     head.head_seq = head_seq;
     head.first_seq = first_seq;
     head.has_epoch = head.has_head_seq = head.has_first_seq = 1;
+    //  (`known` is passed in: a lookup here would move the cursor of
+    //  s_write_heads' walk over the same hash.)
+    if (known && known->previous_epoch) {
+        head.previous_epoch = known->previous_epoch;
+        head.epoch_from_seq = known->epoch_from_seq;
+        head.has_previous_epoch = head.has_epoch_from_seq = 1;
+    }
     kf_key_t key;
     kf_key_make (&key, "s", stream);
     return kf_txn_put_msg (txn, self->heads, &key, &head.base);
@@ -274,7 +296,7 @@ s_write_heads (kf_txn_t *txn, void *arg)
     kf_outbox_t *self = arg;
     for (s_stream_t *stream = zhashx_first (self->streams); stream; stream = zhashx_next (self->streams))
         if (stream->txn_id == kf_txn_id (txn))
-            s_put_head (self, txn, zhashx_cursor (self->streams), stream->head_seq, stream->first_seq);
+            s_put_head (self, txn, zhashx_cursor (self->streams), stream, stream->head_seq, stream->first_seq);
 }
 
 uint64_t
@@ -538,7 +560,7 @@ kf_outbox_maintain (kf_outbox_t *self, kf_txn_t *txn, int64_t now_ms, int64_t ma
             if (appended)
                 stream->first_seq = first;   //  written by the commit hook
             else
-                s_put_head (self, txn, name, head.head_seq, first);
+                s_put_head (self, txn, name, stream, head.head_seq, first);
         }
     }
     return trimmed;
@@ -581,4 +603,61 @@ kf_outbox_replay_range (kf_outbox_t *self, kf_txn_t *txn, const Kf__ReplayReques
     }
     *to = request->to_seq && request->to_seq < h.head_seq ? request->to_seq : h.head_seq;
     return KF__REPLAY_STATUS__REPLAY_STATUS_OK;
+}
+
+//  ---- a new epoch after a restore ----------------------------------------------
+
+typedef struct {
+    kf_txn_t *txn;
+    kf_table_t heads;
+    uint64_t old_epoch, new_epoch;
+    kf_outbox_restart_fn *fn;
+    void *arg;
+    int rc;
+} s_restart_t;
+
+static int
+s_restart_head (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg)
+{
+    (void) key;
+    s_restart_t *r = arg;
+    Kf__StreamHead head = *(const Kf__StreamHead *) msg;
+    uint64_t restored = head.head_seq;
+    if (r->fn && r->fn (head.stream, restored, r->arg))
+        return -1;
+    head.epoch = r->new_epoch;
+    head.previous_epoch = r->old_epoch;
+    head.epoch_from_seq = restored + 1;
+    head.has_epoch = head.has_previous_epoch = head.has_epoch_from_seq = 1;
+    head.base.unknown_fields = NULL;
+    head.base.n_unknown_fields = 0;
+    kf_key_t k;
+    kf_key_make (&k, "s", head.stream);
+    return kf_txn_put_msg (txn, r->heads, &k, &head.base);
+}
+
+int
+kf_outbox_restart_epoch (kf_txn_t *txn, uint64_t *old_epoch, uint64_t *new_epoch, kf_outbox_restart_fn *fn,
+                         void *arg)
+{
+    assert (txn && old_epoch && new_epoch);
+    kf_store_t *store = kf_txn_store (txn);
+    kf_table_t meta = kf_store_table (store, "bus_meta");
+    kf_key_t key;
+    kf_val_t value;
+    kf_key_make (&key, "s", "epoch");
+    if (kf_txn_get (txn, meta, &key, &value) != KF_FOUND || value.size != 8)
+        return kf_txn_fail (txn, "a restored store without an epoch: not a kefu store");
+    s_restart_t r = { txn, kf_store_table (store, "bus_heads"), s_be64_read (value.data), 0, fn, arg, 0 };
+    do {
+        if (getrandom (&r.new_epoch, sizeof r.new_epoch, 0) != sizeof r.new_epoch)
+            return kf_txn_fail (txn, "cannot draw a random epoch");
+    } while (r.new_epoch == 0 || r.new_epoch == r.old_epoch);
+    uint8_t be [8];
+    s_be64_write (be, r.new_epoch);
+    kf_txn_put (txn, meta, &key, be, 8);
+    kf_txn_scan_msg (txn, r.heads, NULL, &kf__stream_head__descriptor, s_restart_head, &r);
+    *old_epoch = r.old_epoch;
+    *new_epoch = r.new_epoch;
+    return kf_txn_ok (txn) ? 0 : -1;
 }

@@ -78,4 +78,14 @@ Kf__ReplayStatus kf_outbox_replay_range (kf_outbox_t *self, kf_txn_t *txn, const
 //  A stream's name: "<producer>/<estate>". Returns 0, or -1 if too long.
 int kf_stream_name (char *buf, size_t size, const char *producer, const char *estate);
 
+//  After a restore (kf_restore), before the outbox opens: a new epoch that
+//  continues the store's own. Every stream keeps its head and announces
+//  (StreamHead.previous_epoch, epoch_from_seq = head + 1) that it goes on
+//  from there, so that consumers follow it instead of raising an alarm and
+//  no (stream, epoch, seq) is ever used twice. fn (stream, restored head,
+//  arg) sees each stream first; non-zero stops it.
+typedef int (kf_outbox_restart_fn) (const char *stream, uint64_t head_seq, void *arg);
+int kf_outbox_restart_epoch (kf_txn_t *txn, uint64_t *old_epoch, uint64_t *new_epoch, kf_outbox_restart_fn *fn,
+                             void *arg);
+
 #endif

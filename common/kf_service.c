@@ -1,5 +1,7 @@
 /*  kf_service — a domain daemon's wiring. See kf_service.h.  */
 #include "kf_service.h"
+
+#include <unistd.h>
 #include "kf_commands.h"
 
 #include <assert.h>
@@ -41,7 +43,14 @@ kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options)
     kf_err_t err;
     kf_bus_t *bus = NULL;
     kf_commands_t *commands = NULL;
+    //  One daemon per store, and none while kefuctl restore installs one.
+    int lock = -1;
     kf_store_t *store = kf_store_new (path, options->tables, NULL, &err);
+    if (store && (lock = kf_restore_lock (path, &err)) < 0)
+        kf_store_destroy (&store);
+    //  Put back from a backup: a new epoch first, before anything goes out.
+    if (store && kf_restore_begin (store, options->on_restored, options->app, &err) < 0)
+        kf_store_destroy (&store);
     if (store) {
         kf_bus_options_t bus_options = {
             .producer = producer,
@@ -67,5 +76,7 @@ kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options)
     kf_commands_destroy (&commands);
     kf_bus_destroy (&bus);
     kf_store_destroy (&store);
+    if (lock >= 0)
+        close (lock);
     return status;
 }

@@ -11,6 +11,7 @@
 #include "kf_bus.h"
 #include "kf_codec.h"
 #include "kf_daemon.h"
+#include "kf_restore.h"
 #include "commands.pb-c.h"
 
 typedef struct {
@@ -25,6 +26,11 @@ typedef struct {
     //  Once on the bus, before the first command: wire the outbox, load
     //  state, add timers to kf_bus_loop. 0, or -1 with the reason.
     int (*on_start) (void *app, kf_bus_t *bus, kf_err_t *err);
+    //  After kefuctl restore, once per stream, in the transaction that
+    //  starts the store's new epoch: move the service's numbers past what
+    //  the events the backup lacks (seen_head - restored_head) may have
+    //  used (kf_restore_fn). NULL: the service numbers nothing.
+    kf_restore_fn *on_restored;
     void *app;
 } kf_service_options_t;
 

@@ -778,3 +778,30 @@ intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
         s_reopen_after_visit (self, txn, now_ms, event, ticket_no);
     return kf_txn_ok (txn) ? 0 : -1;
 }
+
+//  ---- after a restore -----------------------------------------------------------
+
+int
+intake_restored (void *app, kf_txn_t *txn, const Kf__RestoreMarker *marker, const char *stream,
+                 uint64_t restored_head, uint64_t seen_head)
+{
+    intake_t *self = app;
+    assert (self && txn && marker && stream);
+    const char *slash = strrchr (stream, '/');
+    const s_owned_t *owned = slash ? s_owned (self, slash + 1) : NULL;
+    if (!owned || seen_head <= restored_head)
+        return 0;
+    s_tables (self, txn);
+    uint64_t lost = seen_head - restored_head;
+    const kf_estate_t *estate = owned->estate;
+    int64_t first = kf_local_day (marker->backup_taken_at_ms, estate->utc_offset_min);
+    int64_t last = kf_local_day (marker->restored_at_ms, estate->utc_offset_min) + 1;
+    for (int64_t day = first; day <= last && day - first < 366; day++) {
+        kf_key_t key;
+        kf_key_make (&key, "s|s|u", "number", estate->id, kf_day_to_yyyymmdd (day));
+        kf_txn_add (txn, self->counters, &key, (int64_t) lost);
+    }
+    kf_warning ("%s: ticket numbers of %s from %u to %u skip %llu (what the lost events may have used)", stream,
+                estate->id, kf_day_to_yyyymmdd (first), kf_day_to_yyyymmdd (last), (unsigned long long) lost);
+    return kf_txn_ok (txn) ? 0 : -1;
+}

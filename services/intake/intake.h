@@ -54,4 +54,13 @@ int intake_handle_request (intake_t *self, kf_txn_t *txn, int64_t now_ms, const 
 //  or -1 when the transaction failed.
 int intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 
+//  After kefuctl restore (kf_restore_fn, `app` the intake): the tickets
+//  the backup lacks took numbers the restored counters would give again.
+//  For an estate whose stream the cluster had applied beyond the backup's
+//  head, each day from the backup's to the restore's (and the next, for a
+//  day turning meanwhile) skips as many numbers as events were lost: at
+//  most one ticket each. Numbers may be left unused; none is used twice.
+int intake_restored (void *app, kf_txn_t *txn, const Kf__RestoreMarker *marker, const char *stream,
+                     uint64_t restored_head, uint64_t seen_head);
+
 #endif

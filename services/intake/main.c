@@ -58,7 +58,8 @@ main (int argc, char **argv)
             //  here, and on an estate server its key may read no others
             //  (DESIGN.md §7), so only those cross its link.
             .estates = intake_estates (intake),
-            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .app = intake,
+            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start,
+            .on_restored = intake_restored, .app = intake,
         };
         status = kf_service_run (daemon, &options);
     }

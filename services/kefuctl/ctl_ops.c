@@ -555,6 +555,8 @@ s_backup (ctl_t *ctl, int argc, char **argv)
 const ctl_command_t ctl_backup_command = {
     "backup", "online compact copies of every daemon's store",
     "backup DIR [DAEMON...]\n\nEach daemon (all by default) copies its LMDB store into DIR/<producer id>/ while\n"
-    "it runs (mdb_env_copy2, compacting), holding everything acknowledged before the request.\n"
-    "Fails when one does not answer or cannot write its copy.", s_backup, NULL
+    "it runs (mdb_env_copy2, compacting), holding everything acknowledged before the request,\n"
+    "with a manifest.json beside it (its producer, epoch and heads, the copy's size and\n"
+    "SHA-256) that kefuctl restore checks. Fails when one does not answer or cannot write\n"
+    "its copy.", s_backup, NULL
 };

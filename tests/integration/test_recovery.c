@@ -28,8 +28,9 @@ s_write_config (void)
         "cluster\n    name = c1\n    data_dir = %s/data\n"
         "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
         "estates\n    E001\n        name = one\n"
-        "services\n    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n",
-        d, d, d, d, d);
+        "services\n    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
+        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n",
+        d, d, d, d, d, d, d);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
@@ -91,6 +92,12 @@ s_alarm_is (void *arg)
 }
 
 static bool
+s_answers (void *arg)
+{
+    return CTL ("ping", (const char *) arg) == 0;
+}
+
+static bool
 s_heard_head (void *arg)
 {
     return CTL ("--json", "lag", "dispatch") == 0 && strstr (s_out, (const char *) arg);
@@ -105,6 +112,7 @@ test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved (void **state)
     h_proc_init (&s_dispatch, kf_test_dir, "dispatch", "kefu-dispatch", "--config", s_config, NULL);
     h_start (&s_bus);
     h_start (&s_dispatch);
+    assert_true (h_wait_for (s_answers, "dispatch", 20000));
     //  Three events, a copy of the producer's store, three more.
     s_producer_start ("3");
     uint64_t three = 3, six = 6, four = 4;
@@ -161,6 +169,108 @@ test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved (void **state)
     h_proc_free (&s_bus);
 }
 
+//  ---- kefuctl restore: the scenario of issue 17 ----------------------------------
+
+static h_proc_t s_intake;
+
+//  File a leak at E001: its number, or "" when refused.
+static void
+s_file (int n, char *ticket_no, size_t size)
+{
+    char unit [32], key [32];
+    snprintf (unit, sizeof unit, "3-2-15%02d", n);
+    snprintf (key, sizeof key, "restore-%d", n);
+    *ticket_no = 0;
+    if (CTL ("--json", "file", "--estate", "E001", "--unit", unit, "--name", "Owner", "--phone", "13800000000",
+             "--type", "repair", "--channel", "phone", "--category", "plumbing", "--key", key, "a leak") != 0)
+        return;
+    char field [64];
+    snprintf (ticket_no, size, "%s", h_json_field (s_out, "ticket_no", field, sizeof field));
+}
+
+static bool
+s_has_order (void *arg)
+{
+    char want [96];
+    snprintf (want, sizeof want, "\"ticket_no\":\"%s\"", (const char *) arg);
+    return CTL ("--json", "orders", "--estate", "E001", "--all") == 0 && strstr (s_out, want);
+}
+
+static void
+test_restore_numbers_nothing_twice (void **state)
+{
+    (void) state;
+    s_write_config ();
+    h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
+    h_proc_init (&s_dispatch, kf_test_dir, "dispatch", "kefu-dispatch", "--config", s_config, NULL);
+    h_proc_init (&s_intake, kf_test_dir, "intake", "kefu-intake", "--config", s_config, NULL);
+    h_start (&s_bus);
+    h_start (&s_dispatch);
+    h_start (&s_intake);
+    assert_true (h_wait_for (s_answers, "dispatch", 20000));
+    assert_true (h_wait_for (s_answers, "intake", 20000));
+    char tickets [9][64];
+    for (int i = 0; i < 3; i++) {
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+        assert_true (*tickets [i]);
+    }
+    assert_true (h_wait_for (s_has_order, tickets [2], 20000));
+    //  A backup, with its manifest; three more tickets after it.
+    char backup [256];
+    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
+    assert_int_equal (CTL ("backup", backup, "intake"), 0);
+    char dir [320];
+    snprintf (dir, sizeof dir, "%s/intake@c1", backup);
+    for (int i = 3; i < 6; i++)
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+    assert_true (h_wait_for (s_has_order, tickets [5], 20000));
+    //  Not while it runs.
+    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir), 1);
+    assert_non_null (strstr (s_err, "is in use: its daemon runs"));
+    //  A damaged copy is refused, and changes nothing.
+    s_sh ("cp -a backups/intake@c1 damaged && printf x | dd of=damaged/data.mdb bs=1 seek=5000 conv=notrunc "
+          "2>/dev/null");
+    assert_int_equal (h_stop (&s_intake, 10000), 0);
+    char damaged [320];
+    snprintf (damaged, sizeof damaged, "%s/damaged", kf_test_dir);
+    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", damaged), 1);
+    assert_non_null (strstr (s_err, "does not match its manifest"));
+    //  Only when every other daemon says how far it applied intake's
+    //  streams (escalation, survey and billing are not run here).
+    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir), 1);
+    assert_non_null (strstr (s_err, "did not answer"));
+    //  Restored: the cluster had applied six, the backup holds three.
+    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir, "--force"), 0);
+    assert_non_null (strstr (s_out, "intake@c1/E001"));
+    assert_non_null (strstr (s_out, "3   "));
+    h_start (&s_intake);
+    assert_true (h_wait_for (s_answers, "intake", 20000));
+    //  Three new leaks: numbers past the lost ones, each with its order.
+    for (int i = 6; i < 9; i++) {
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+        assert_true (*tickets [i]);
+        for (int j = 0; j < 6; j++)
+            assert_string_not_equal (tickets [i], tickets [j]);
+    }
+    for (int i = 6; i < 9; i++)
+        assert_true (h_wait_for (s_has_order, tickets [i], 20000));
+    //  dispatch followed the new epoch on its own: no alarm, and it said why.
+    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_non_null (strstr (s_out, "no stream is stopped"));
+    assert_true (h_log_contains (&s_dispatch, "events 4..6 of the old epoch were applied here"));
+    assert_true (h_log_contains (&s_intake, "restored from a backup: epoch"));
+    //  The tickets of the backup are there; the lost ones are not (yet:
+    //  the archive of issue 17.3 brings them back).
+    assert_int_equal (CTL ("show", tickets [0]), 0);
+    assert_int_equal (CTL ("show", tickets [3]), 1);
+    assert_int_equal (h_stop (&s_intake, 10000), 0);
+    assert_int_equal (h_stop (&s_dispatch, 10000), 0);
+    assert_int_equal (h_stop (&s_bus, 10000), 0);
+    h_proc_free (&s_intake);
+    h_proc_free (&s_dispatch);
+    h_proc_free (&s_bus);
+}
+
 int
 main (void)
 {
@@ -168,6 +278,7 @@ main (void)
     struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved,
                                          kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_restore_numbers_nothing_twice, kf_test_dir_setup, h_teardown),
     };
     return H_RUN_TESTS (tests, NULL, NULL);
 }
