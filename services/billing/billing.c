@@ -1790,3 +1790,22 @@ billing_arrears_step (billing_t *self, kf_txn_t *txn, int64_t now_ms)
     }
     return 0;
 }
+
+//  ---- after a restore -------------------------------------------------------------------------
+
+int
+billing_restored (billing_t *self, kf_txn_t *txn, const Kf__RestoreMarker *marker, const char *stream,
+                  uint64_t restored_head, uint64_t seen_head)
+{
+    assert (self && txn && marker && stream);
+    const char *slash = strrchr (stream, '/');
+    if (!slash || seen_head <= restored_head || !kf_config_valid_id (slash + 1))
+        return 0;
+    s_tables (self, txn);
+    kf_key_t key;
+    kf_key_make (&key, "s|s", "receipts", slash + 1);
+    kf_txn_add (txn, self->counters, &key, (int64_t) (seen_head - restored_head));
+    kf_warning ("%s: receipts of %s skip %llu numbers (what the lost events may have used)", stream, slash + 1,
+                (unsigned long long) (seen_head - restored_head));
+    return kf_txn_ok (txn) ? 0 : -1;
+}

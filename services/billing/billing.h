@@ -62,6 +62,13 @@ int billing_handle_request (billing_t *self, kf_txn_t *txn, int64_t now_ms, cons
 //  order.completed of a paid service: a charge for the unit's next notice.
 int billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 
+//  After kefuctl restore (kf_restore_fn's arguments): the payments the
+//  backup lacks took receipt numbers the restored counter would give
+//  again; an estate's receipts skip as many as its stream lost events (at
+//  most one receipt each). Numbers may go unused; none is used twice.
+int billing_restored (billing_t *self, kf_txn_t *txn, const Kf__RestoreMarker *marker, const char *stream,
+                      uint64_t restored_head, uint64_t seen_head);
+
 //  Whether an estate's arrears day has work left at now_ms (a read).
 bool billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms);
 //  Do up to BILLING_ARREARS_CHUNK notices of it. Returns how many, or -1.

@@ -78,6 +78,13 @@ s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
     return 0;
 }
 
+static int
+s_on_restored (void *app, kf_txn_t *txn, const Kf__RestoreMarker *marker, const char *stream, uint64_t restored_head,
+               uint64_t seen_head)
+{
+    return billing_restored (((s_app_t *) app)->billing, txn, marker, stream, restored_head, seen_head);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -95,7 +102,8 @@ main (int argc, char **argv)
         const char *tables [] = { BILLING_TABLES, NULL };
         kf_service_options_t options = {
             .service = "billing", .tables = tables, .estates = NULL,
-            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .app = &app,
+            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start,
+            .on_restored = s_on_restored, .app = &app,
         };
         status = kf_service_run (daemon, &options);
     }

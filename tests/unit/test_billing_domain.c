@@ -478,6 +478,42 @@ test_run_in_chunks (void **state)
 
 //  ---- payments ------------------------------------------------------------------------------------
 
+//  Issue 17.2: after a restore, receipt numbers the lost payments may have
+//  used are skipped, never given again.
+typedef struct {
+    const char *stream;
+    uint64_t restored, seen;
+} s_restored_t;
+
+static int
+s_restored_txn (kf_txn_t *txn, void *arg)
+{
+    s_restored_t *r = arg;
+    Kf__RestoreMarker marker = KF__RESTORE_MARKER__INIT;
+    return billing_restored (w.billing, txn, &marker, r->stream, r->restored, r->seen);
+}
+
+static void
+test_restore_skips_the_receipts_lost_events_used (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_schedule ("E001", 20260101, 235, 400);
+    s_run ("E001", 202610);
+    assert_int_equal (s_pay ("1-1-101", 1000, "P1"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.payment->receipt_no, "E001-R00000001");
+    //  The backup held 7 events of E001's stream; the cluster had seen 12.
+    s_restored_t r = { "billing@c1/E001", 7, 12 };
+    assert_int_equal (kf_store_write (w.store, s_restored_txn, &r, NULL), 0);
+    assert_int_equal (s_pay ("1-1-101", 1000, "P2"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.payment->receipt_no, "E001-R00000007");
+    //  Nothing lost, or another estate's stream: nothing skipped.
+    s_restored_t none = { "billing@c1/E001", 12, 12 };
+    assert_int_equal (kf_store_write (w.store, s_restored_txn, &none, NULL), 0);
+    assert_int_equal (s_pay ("1-1-101", 1000, "P3"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.payment->receipt_no, "E001-R00000008");
+}
+
 static void
 test_payments_oldest_first_with_credit (void **state)
 {
@@ -666,6 +702,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_billing_run_idempotent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_run_in_chunks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_payments_oldest_first_with_credit, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_restore_skips_the_receipts_lost_events_used, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_paid_service_charged_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_reminders_and_late_fees, s_setup, s_teardown),
     };
