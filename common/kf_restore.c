@@ -268,8 +268,22 @@ kf_restore_install (const char *backup_dir, const char *store_dir, const Kf__Res
     snprintf (from, sizeof from, "%s/data.mdb", backup_dir);
     snprintf (to, sizeof to, "%s/data.mdb", store_dir);
     snprintf (tmp, sizeof tmp, "%s.restoring", to);
+    snprintf (path, sizeof path, "%s/%s", store_dir, KF_RESTORE_MARKER);
     if (s_copy_file (from, tmp, err))
         return -1;
+    //  The marker first: killed before the copy is in place, the daemon
+    //  starts on its old store with a new epoch and skipped numbers, which
+    //  is harmless; the other way round it would start on the restored
+    //  store with no new epoch.
+    char *json = kf_json_encode (&marker->base);
+    if (!json || s_write_file (path, json, err)) {
+        if (!json)
+            kf_err_set (err, "out of memory");
+        free (json);
+        unlink (tmp);
+        return -1;
+    }
+    free (json);
     //  What it replaces is kept, never lost: data.mdb.replaced-<UTC>.
     time_t now = time (NULL);
     struct tm tm;
@@ -278,18 +292,16 @@ kf_restore_install (const char *backup_dir, const char *store_dir, const Kf__Res
     strftime (stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf (kept, sizeof kept, "%s.replaced-%s", to, stamp);
     if (access (to, F_OK) == 0 && rename (to, kept) != 0) {
+        kf_err_set (err, "cannot keep %s as %s: %s", to, kept, strerror (errno));
         unlink (tmp);
-        return kf_err_set (err, "cannot keep %s as %s: %s", to, kept, strerror (errno));
+        unlink (path);
+        return -1;
     }
     if (rename (tmp, to) != 0)
         return kf_err_set (err, "cannot put %s in place: %s (the old store is %s)", tmp, strerror (errno), kept);
     snprintf (lock, sizeof lock, "%s/lock.mdb", store_dir);
     unlink (lock);   //  the reader table of the store that was there
-    char *json = kf_json_encode (&marker->base);
-    snprintf (path, sizeof path, "%s/%s", store_dir, KF_RESTORE_MARKER);
-    int rc = json ? s_write_file (path, json, err) : kf_err_set (err, "out of memory");
-    free (json);
-    return rc;
+    return 0;
 }
 
 //  ---- at the daemon's start ---------------------------------------------------------

@@ -370,6 +370,12 @@ s_drain (zsock_t *socket, s_seen_t *seen)
 }
 
 static bool
+s_produced_all (void *proc)
+{
+    return h_log_contains (proc, "events of each estate produced");
+}
+
+static bool
 s_both_done (void *arg)
 {
     (void) arg;
@@ -465,7 +471,16 @@ test_the_bus_keeps_estates_apart (void **state)
     zframe_t *subscription = zframe_recv (forger);
     assert_non_null (subscription);
     zframe_destroy (&subscription);
-    zclock_sleep (500);   //  the subscribers' handshakes
+    //  The spy's own subscriptions are in once the bus's counters reach
+    //  it (_sys/ is its to read): from then on a forgery would too.
+    s_seen_t spied = { 0 }, capture_spied = { 0 }, watched = { 0 }, captured = { 0 };
+    zpoller_t *poller = zpoller_new (spy, NULL);
+    for (int64_t until = zclock_mono () + 20000; spied.other == 0 && zclock_mono () < until; ) {
+        zpoller_wait (poller, 200);
+        s_drain (spy, &spied);
+    }
+    zpoller_destroy (&poller);
+    assert_true (spied.other > 0);
     h_send_notes (forger, "intake@e002/E001", 5);
     zmq_send (zsock_resolve (forger), "_sys/alarm", 10, ZMQ_SNDMORE);
     zmq_send (zsock_resolve (forger), "x", 1, 0);
@@ -473,13 +488,19 @@ test_the_bus_keeps_estates_apart (void **state)
     //  its events by replay, from the estate's endpoint, under its key.
     h_start (&estate);
     h_start (&hub);
-    zclock_sleep (1500);
+    assert_true (h_wait_for (s_produced_all, &estate, 30000));
     h_start (&consumer);
     assert_true (h_wait_for (s_both_done, NULL, 60000));
     //  Replay of E001 to E002's key: forbidden; of its own estate: served.
     assert_int_equal (s_replay_status (g.replay_hub, "p1@c1/E001"), KF__REPLAY_STATUS__REPLAY_STATUS_FORBIDDEN);
-    zclock_sleep (1500);   //  the next _sys/bus and alarms
-    s_seen_t spied = { 0 }, capture_spied = { 0 }, watched = { 0 }, captured = { 0 };
+    //  The alarms about e2 (its subscriptions, its publishes) reach the
+    //  operator's watcher; then what each spy got.
+    poller = zpoller_new (watcher, NULL);
+    for (int64_t until = zclock_mono () + 20000; watched.alarms_about_e2 < 2 && zclock_mono () < until; ) {
+        zpoller_wait (poller, 200);
+        s_drain (watcher, &watched);
+    }
+    zpoller_destroy (&poller);
     s_drain (spy, &spied);
     s_drain (capture_spy, &capture_spied);
     s_drain (watcher, &watched);
