@@ -265,6 +265,7 @@ typedef struct {
     uint64_t last;
     char last_event_id [40];        //  of the last applied, "" if unknown
     const Kf__Envelope *moved_to;   //  the last event applied, NULL if none
+    bool stopped;                   //  a sequence reused: nothing more of it in this batch
 } s_batch_cursor_t;
 
 //  What one attempt at a batch found; reset when the store redoes it.
@@ -301,6 +302,7 @@ s_apply_txn (kf_txn_t *txn, void *arg)
     memset (&a->stats, 0, sizeof a->stats);
     zlistx_purge (a->gaps);
     zlistx_purge (a->epochs);
+    zlistx_purge (a->reused);
     zhashx_purge (a->cursors);
     int64_t now = kf_clock_now (self->clock);
     //  Events come in runs of one stream: what is known of a stream is
@@ -333,6 +335,8 @@ s_apply_txn (kf_txn_t *txn, void *arg)
             run_stream = NULL;   //  do not let a bad event define a run
             continue;
         }
+        if (batch_cursor->stopped)
+            continue;
         switch (kf_inbox_judge (event, batch_cursor->epoch, batch_cursor->last)) {
             case KF_INBOX_APPLY:
                 if (event->body_case == KF__ENVELOPE__BODY__NOT_SET) {
@@ -360,6 +364,7 @@ s_apply_txn (kf_txn_t *txn, void *arg)
                 &&  strcmp (event->event_id, batch_cursor->last_event_id) != 0) {
                     if (!zlistx_find (a->reused, event->stream))
                         zlistx_add_end (a->reused, event->stream);
+                    batch_cursor->stopped = true;
                 }
                 else
                     a->stats.duplicates++;
@@ -415,12 +420,20 @@ s_batch_add (kf_bus_t *self, Kf__Envelope *event)
 
 //  Decode an event into the batch; counts what does not decode.
 static void
-s_batch_decode (kf_bus_t *self, const void *data, size_t size)
+s_batch_decode (kf_bus_t *self, const void *data, size_t size, const char *only)
 {
     Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack_in (self->arena, &kf__envelope__descriptor,
                                                                data, size, NULL);
     if (!event)
         self->stats.malformed++;
+    else
+    if (only && (!event->stream || strcmp (event->stream, only) != 0)) {
+        //  A replay serves the stream asked for and nothing else: what an
+        //  estate server's replay endpoint slips in of another stream is
+        //  not the bus's to have checked, so it is refused here.
+        self->stats.forged++;
+        kf_warning ("refused an event of %s in a replay of %s (forged)", event->stream ? event->stream : "?", only);
+    }
     else
     if (s_batch_add (self, event))
         kf_warning ("out of memory: an event is left for replay");
@@ -797,7 +810,7 @@ s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
         if (topic_size >= 5 && memcmp (zmq_msg_data (&topic), "_sys/", 5) == 0)
             ;   //  the bus's own (_sys/alarm, _sys/bus): for operations, not events
         else
-            s_batch_decode (self, zmq_msg_data (&body), zmq_msg_size (&body));
+            s_batch_decode (self, zmq_msg_data (&body), zmq_msg_size (&body), NULL);
         zmq_msg_close (&topic);
         zmq_msg_close (&body);
     }
@@ -898,7 +911,7 @@ s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg)
     if (msg->msg_case == KF__REPLAY_MESSAGE__MSG_BATCH) {
         Kf__ReplayBatch *batch = msg->batch;
         for (size_t i = 0; i < batch->n_events; i++)
-            s_batch_decode (self, batch->events [i].data, batch->events [i].len);
+            s_batch_decode (self, batch->events [i].data, batch->events [i].len, producer->replay_stream);
         self->stats.replayed += batch->n_events;
         s_apply_batch (self);
         //  Applied and committed: the producer may send one more.

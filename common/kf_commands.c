@@ -213,8 +213,11 @@ s_key_allows (const kf_key_identity_t *key, const Kf__Request *request, kf_err_t
         return 0;
     if (!request->scope || !*request->scope || !kf_keys_for_estate (key, request->scope))
         return kf_err_set (err, "key %s acts for its estates only: scope the request to one of them", key->name);
-    if (request->command_case == KF__REQUEST__COMMAND_BACKUP)
-        return kf_err_set (err, "key %s may not copy a store: backups are the cluster's and operations'", key->name);
+    if (request->command_case == KF__REQUEST__COMMAND_BACKUP
+    ||  request->command_case == KF__REQUEST__COMMAND_RESOLVE_STREAM
+    ||  request->command_case == KF__REQUEST__COMMAND_BUS_STATUS)
+        return kf_err_set (err, "key %s may not copy a store, read or resolve the bus's streams: the cluster's "
+                           "and operations' work", key->name);
     return 0;
 }
 

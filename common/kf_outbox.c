@@ -625,8 +625,11 @@ s_restart_head (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *
     uint64_t restored = head.head_seq;
     if (r->fn && r->fn (head.stream, restored, r->arg))
         return -1;
+    //  Restarted twice before publishing (killed between the commit and
+    //  the marker's removal): the epoch it continues is still the backup's.
+    bool unpublished = head.has_previous_epoch && head.epoch == r->old_epoch && head.epoch_from_seq == restored + 1;
     head.epoch = r->new_epoch;
-    head.previous_epoch = r->old_epoch;
+    head.previous_epoch = unpublished ? head.previous_epoch : r->old_epoch;
     head.epoch_from_seq = restored + 1;
     head.has_epoch = head.has_previous_epoch = head.has_epoch_from_seq = 1;
     head.base.unknown_fields = NULL;

@@ -20,6 +20,17 @@
 
 #define S_FILE_MAX (1 << 20)   //  a manifest or a marker is never bigger
 
+//  A file kefuctl (as root) makes in a store's directory belongs to whoever
+//  owns the directory (user kefu under systemd), or its daemon could not
+//  open it. Not root: nothing to change.
+static void
+s_own_like_dir (const char *path, const char *dir)
+{
+    struct stat st;
+    if (geteuid () == 0 && stat (dir, &st) == 0 && chown (path, st.st_uid, st.st_gid) != 0)
+        kf_warning ("cannot give %s to its directory's owner: %s", path, strerror (errno));
+}
+
 int
 kf_restore_lock (const char *store_dir, kf_err_t *err)
 {
@@ -30,6 +41,7 @@ kf_restore_lock (const char *store_dir, kf_err_t *err)
         kf_err_set (err, "%s: %s", path, strerror (errno));
         return -1;
     }
+    s_own_like_dir (path, store_dir);
     if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
         kf_err_set (err, "%s is in use: its daemon runs (stop it first)", store_dir);
         close (fd);
@@ -290,17 +302,26 @@ kf_restore_install (const char *backup_dir, const char *store_dir, const Kf__Res
     gmtime_r (&now, &tm);
     char stamp [32];
     strftime (stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    snprintf (kept, sizeof kept, "%s.replaced-%s", to, stamp);
+    snprintf (kept, sizeof kept, "%s.replaced-%s-%ld", to, stamp, (long) getpid ());
     if (access (to, F_OK) == 0 && rename (to, kept) != 0) {
         kf_err_set (err, "cannot keep %s as %s: %s", to, kept, strerror (errno));
         unlink (tmp);
         unlink (path);
         return -1;
     }
-    if (rename (tmp, to) != 0)
-        return kf_err_set (err, "cannot put %s in place: %s (the old store is %s)", tmp, strerror (errno), kept);
+    if (rename (tmp, to) != 0) {
+        //  Put back what was there: a failed restore changes nothing.
+        kf_err_set (err, "cannot put %s in place: %s", tmp, strerror (errno));
+        if (rename (kept, to) != 0)
+            kf_err_set (err, "cannot put %s in place, nor the old store back from %s: %s", tmp, kept, strerror (errno));
+        unlink (tmp);
+        unlink (path);
+        return -1;
+    }
     snprintf (lock, sizeof lock, "%s/lock.mdb", store_dir);
     unlink (lock);   //  the reader table of the store that was there
+    s_own_like_dir (to, store_dir);
+    s_own_like_dir (path, store_dir);
     return 0;
 }
 

@@ -97,6 +97,18 @@ s_stream_estate (const char *stream)
     return slash && slash > stream && memchr (stream, '@', (size_t) (slash - stream)) ? slash + 1 : NULL;
 }
 
+//  Whether a producer id "<service>@<site>" (up to `end`, or its end) is of
+//  the site an estate key is named after: an estate server's key names its
+//  site, so it can speak for no other producer (the cluster's billing, or
+//  another server's intake) whatever estate it names.
+static bool
+s_site_is_key (const kf_key_identity_t *id, const char *producer, const char *end)
+{
+    const char *at = memchr (producer, '@', end ? (size_t) (end - producer) : strlen (producer));
+    size_t len = end ? (size_t) (end - (at ? at + 1 : producer)) : (at ? strlen (at + 1) : 0);
+    return at && len == strlen (id->name) && memcmp (at + 1, id->name, len) == 0;
+}
+
 static bool
 s_estate_heartbeat (const kf_key_identity_t *id, const char *user_id, const void *body, size_t size,
                     bus_guard_verdict_t *verdict)
@@ -105,6 +117,9 @@ s_estate_heartbeat (const kf_key_identity_t *id, const char *user_id, const void
     bool ok = beat != NULL && beat->producer != NULL;
     if (!ok)
         s_refuse (verdict, "a heartbeat that does not decode");
+    //  Consumers take a heartbeat's replay endpoint for its producer's.
+    if (ok && !s_site_is_key (id, beat->producer, NULL))
+        ok = s_refuse (verdict, "a heartbeat of a producer not of the sender's site (its key's name)");
     //  Consumers connect to the replay endpoint it names: the server there
     //  must be this very key, or a key could point them at a forger.
     if (ok && beat->replay_key && (!user_id || strcmp (beat->replay_key, user_id) != 0))
@@ -112,7 +127,8 @@ s_estate_heartbeat (const kf_key_identity_t *id, const char *user_id, const void
     for (size_t i = 0; ok && i < beat->n_heads; i++) {
         const char *stream = beat->heads [i]->stream;
         const char *estate = stream ? s_stream_estate (stream) : NULL;
-        if (!estate || !kf_keys_for_estate (id, estate)) {
+        if (!estate || !kf_keys_for_estate (id, estate) || strncmp (stream, beat->producer, strlen (beat->producer))
+        ||  stream [strlen (beat->producer)] != '/') {
             snprintf (verdict->stream, sizeof verdict->stream, "%s", stream ? stream : "");
             ok = s_refuse (verdict, "a heartbeat for a stream of an estate not the sender's");
         }
@@ -157,6 +173,8 @@ bus_guard_publish (const kf_key_identity_t *id, const char *user_id, const void 
         return s_refuse (verdict, "an event of an estate not the sender's");
     if (strcmp (estate, name) != 0 || !stream_estate || strcmp (stream_estate, name) != 0)
         return s_refuse (verdict, "an event whose topic, estate and stream do not name one estate");
+    if (!s_site_is_key (id, verdict->stream, stream_estate - 1))
+        return s_refuse (verdict, "an event of a producer not of the sender's site (its key's name)");
     return true;
 }
 

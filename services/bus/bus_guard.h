@@ -9,7 +9,9 @@
         topic "<estate>/<kind>", envelope estate and stream
         "<service>@<site>/<estate>" are all one of its estates, and only
         heartbeats whose every stream is one of its estates and whose replay
-        key is its own; an operations host publishes nothing; a key with no
+        key is its own, all of producers of its own site (an estate
+        server's key is named after its site: "<service>@<key name>"); an
+        operations host publishes nothing; a key with no
         identity (revoked since it connected) nothing.
       - subscribe: an estate server to prefixes inside "<estate>/" of its
         estates and to "_sys/"; the capture socket to operations and the

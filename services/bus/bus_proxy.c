@@ -42,6 +42,11 @@ struct _bus_proxy_t {
     zhashx_t *offenders; //  public key (or "local") -> s_offender_t
     bus_proxy_stats_t stats;
     int64_t counters_ms;
+    //  libzmq's XPUB_MANUAL pairs each subscription with the pipe it came
+    //  from through a queue that a frame which is not a subscription does
+    //  not enter (4.3.4): after one, the pairing is off until the queue is
+    //  empty, and no subscription is applied (refused, counted) until then.
+    bool unpaired [2];   //  backend, capture
 };
 
 static void
@@ -295,7 +300,12 @@ s_on_publish (bus_proxy_t *self)
     int rc = 1;
     if (ok) {
         self->stats.forwarded++;
-        if (s_send_part (self, &parts [0], true) < 0 || s_send_part (self, &parts [1], false) < 0)
+        if (s_send_part (self, &parts [0], true) < 0) {
+            zmq_msg_close (&parts [1]);
+            rc = -1;
+        }
+        else
+        if (s_send_part (self, &parts [1], false) < 0)
             rc = -1;
     }
     else {
@@ -314,10 +324,13 @@ static int
 s_on_subscription (bus_proxy_t *self, zsock_t *socket, bool capture)
 {
     void *handle = zsock_resolve (socket);
+    bool *unpaired = &self->unpaired [capture ? 1 : 0];
     zmq_msg_t msg;
     zmq_msg_init (&msg);
     if (zmq_msg_recv (&msg, handle, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close (&msg);
+        if (zmq_errno () == EAGAIN)
+            *unpaired = false;   //  the queue is empty: pipes and messages pair again
         return zmq_errno () == EAGAIN || zmq_errno () == EINTR ? 0 : -1;
     }
     //  A subscription is one frame; anything after it is not ours to read.
@@ -327,12 +340,22 @@ s_on_subscription (bus_proxy_t *self, zsock_t *socket, bool capture)
         zmq_msg_init (&extra);
         more = zmq_msg_recv (&extra, handle, 0) >= 0 && zmq_msg_more (&extra);
         zmq_msg_close (&extra);
+        *unpaired = true;
     }
     const char *user_id = zmq_msg_gets (&msg, "User-Id");
     const kf_key_identity_t *id = kf_net_sender (self->net, user_id);
     const uint8_t *data = zmq_msg_data (&msg);
     size_t size = zmq_msg_size (&msg);
     bus_guard_verdict_t verdict;
+    if (size == 0 || data [0] > 1)
+        *unpaired = true;
+    if (*unpaired && size > 0 && data [0] <= 1) {
+        //  Whose it is cannot be known: applied to the wrong subscriber it
+        //  could hand one estate another's events.
+        verdict = (bus_guard_verdict_t) { "a subscription after a frame that is not one (whose it is is unknown)", "" };
+        s_refused (self, id, user_id, false, data + 1, size - 1, &verdict);
+    }
+    else
     if (bus_guard_subscribe (id, data, size, capture, &verdict)) {
         //  XPUB_MANUAL: this applies to the subscriber the message came from.
         int option = data [0] == 1 ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE;

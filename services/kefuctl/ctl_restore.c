@@ -52,7 +52,8 @@ s_seen (ctl_t *ctl, const char *producer, uint64_t epoch, Kf__RestoreMarker *mar
         unanswered += s == NULL;
         for (size_t c = 0; s && c < s->n_cursors; c++) {
             const Kf__Cursor *cursor = s->cursors [c];
-            if (strncmp (cursor->stream, producer, plen) != 0 || cursor->stream [plen] != '/' || cursor->epoch != epoch)
+            if (!cursor->stream || strncmp (cursor->stream, producer, plen) != 0 || cursor->stream [plen] != '/'
+            ||  cursor->epoch != epoch)
                 continue;
             Kf__StreamHead *head = NULL;
             for (size_t h = 0; h < marker->n_seen; h++)
@@ -100,6 +101,11 @@ s_restore (ctl_t *ctl, int argc, char **argv)
     const char *producer = d.who [0];
     char service [KF_ID_MAX + 1], store [PATH_MAX], backup [PATH_MAX];
     snprintf (service, sizeof service, "%.*s", (int) strcspn (producer, "@"), producer);
+    //  The store is this host's: a daemon of another site is restored there.
+    const char *at = strchr (producer, '@');
+    if (!at || strcmp (at + 1, kf_config_str (ctl->config, "cluster/name")) != 0)
+        return ctl_fail (CTL_FAILED, "restore: %s runs on its own site's host: restore it there, with that host's "
+                         "configuration", producer);
     snprintf (store, sizeof store, "%s/%s", kf_config_str (ctl->config, "cluster/data_dir"), service);
     if (!realpath (argv [first + 1], backup))
         return ctl_fail (CTL_FAILED, "restore: %s: %s", argv [first + 1], strerror (errno));

@@ -154,7 +154,12 @@ s_resolve (ctl_t *ctl, int argc, char **argv)
     Kf__Reply *reply = ctl_call (ctl, d.who [0], d.endpoint [0], &request);
     if (!reply)
         return CTL_FAILED;
-    const Kf__StreamDecision *decision = reply->stream_decision;
+    const Kf__StreamDecision *decision = reply->result_case == KF__REPLY__RESULT_STREAM_DECISION
+                                       ? reply->stream_decision : NULL;
+    if (!decision) {
+        kf_codec_free ((ProtobufCMessage **) &reply);
+        return ctl_fail (CTL_FAILED, "streams resolve: %s answered without its decision", d.who [0]);
+    }
     if (ctl->json)
         ctl_print_json (&decision->base);
     else

@@ -287,6 +287,7 @@ s_top (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_FAILED, "%s", err.text);
     //  The bus's counters come every second on _sys/bus.
     zsock_t *sub = zsock_new (ZMQ_SUB);
+    kf_err_set (&err, "out of sockets");
     if (!sub || kf_net_connect (ctl->net, sub, kf_config_str (ctl->config, "bus/subscribe"), &err)) {
         zsock_destroy (&sub);
         fprintf (stderr, "kefuctl: top: without the bus's counters: %s\n", err.text);

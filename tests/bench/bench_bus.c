@@ -86,7 +86,8 @@ typedef enum { S_KEFU, S_BARE, S_BARE_RAW, S_KEFU_GUARDED, S_BARE_CURVE } s_pipe
 static const char *s_pipeline_names [] = { "kefu", "bare", "bare raw", "kefu tcp", "bare tcp" };
 
 //  Keys as kefuctl keys makes them: the cluster's (the bus serves with it),
-//  hub (the consumers, a cluster host) and e1 (the producer: estate E001).
+//  hub (the consumers, a cluster host) and c1 (the producer, bench@c1: an
+//  estate server's key for E001, named after its site as the bus requires).
 static void
 s_make_keys (void)
 {
@@ -94,13 +95,13 @@ s_make_keys (void)
     snprintf (keys, sizeof keys, "%s/keys", kf_test_dir);
     kf_err_t err;
     if (kf_keys_make (keys, "cluster", KF_KEY_CLUSTER, NULL, &err) || kf_keys_make (keys, "hub", KF_KEY_CLUSTER, NULL, &err)
-    ||  kf_keys_make (keys, "e1", KF_KEY_ESTATE, "E001", &err)) {
+    ||  kf_keys_make (keys, "c1", KF_KEY_ESTATE, "E001", &err)) {
         fprintf (stderr, "bench_bus: %s\n", err.text);
         exit (1);
     }
     zsys_dir_create ("%s/allowed", kf_test_dir);
     zsys_dir_create ("%s/public", kf_test_dir);
-    const char *copies [][2] = { { "hub", "allowed" }, { "e1", "allowed" }, { "cluster", "public" } };
+    const char *copies [][2] = { { "hub", "allowed" }, { "c1", "allowed" }, { "cluster", "public" } };
     for (size_t i = 0; i < 3; i++) {
         snprintf (path, sizeof path, "%s/%s.cert", keys, copies [i][0]);
         zcert_t *cert = zcert_load (path);
@@ -128,7 +129,7 @@ s_run (s_pipeline_t pipeline, const s_load_t *load)
     snprintf (config, sizeof config, "%s/kefu.conf", kf_test_dir);
     snprintf (estate, sizeof estate, "%s/estate.conf", kf_test_dir);
     snprintf (server_cert, sizeof server_cert, "%s/keys/cluster.cert", kf_test_dir);
-    snprintf (client_cert, sizeof client_cert, "%s/keys/e1.cert", kf_test_dir);
+    snprintf (client_cert, sizeof client_cert, "%s/keys/c1.cert", kf_test_dir);
     int ports [3];
     if (tcp) {
         if (!h_free_ports (ports, 3)) {
@@ -155,7 +156,7 @@ s_run (s_pipeline_t pipeline, const s_load_t *load)
         if (tcp)
             fprintf (file, "security\n    allowed_keys = %s/allowed\n    cluster_certificate = %s/%s\n"
                            "    certificate = %s/keys/%s.cert\n", kf_test_dir, kf_test_dir,
-                     c == 0 ? "keys/cluster.cert" : "public/cluster.cert", kf_test_dir, c == 0 ? "hub" : "e1");
+                     c == 0 ? "keys/cluster.cert" : "public/cluster.cert", kf_test_dir, c == 0 ? "hub" : "c1");
         fclose (file);
     }
     const char *curve [4] = { NULL, NULL, NULL, NULL };

@@ -67,6 +67,9 @@ test_an_estate_publishes_its_own_estates_only (void **state)
     assert_false (s_publish (&s_estate, "E002/ticket.filed", "intake@e2/E001", "E002", &v));
     assert_false (s_publish (&s_estate, "E002/ticket.filed", "intake@e2/E002", "E001", &v));
     assert_false (s_publish (&s_estate, "E002/ticket.filed", "E002", "E002", &v));
+    //  Its estate, but another site's producer: the cluster's billing.
+    assert_false (s_publish (&s_estate, "E002/payment.received", "billing@c1/E002", "E002", &v));
+    assert_non_null (strstr (v.reason, "not of the sender's site"));
     //  A prefix of an estate id is not the estate.
     assert_false (s_publish (&s_estate, "E00/ticket.filed", "intake@e2/E00", "E00", &v));
     assert_false (s_publish (&s_estate, "E0021/ticket.filed", "intake@e2/E0021", "E0021", &v));
@@ -123,8 +126,8 @@ s_heartbeat (const char *producer, const char *stream, const char *key)
     beat.producer = (char *) producer;
     beat.replay_endpoint = "tcp://10.0.0.2:7001";
     beat.replay_key = (char *) key;
-    beat.heads = heads;
-    beat.n_heads = 1;
+    beat.heads = stream ? heads : NULL;
+    beat.n_heads = stream ? 1 : 0;
     s_bytes_t b;
     b.data = kf_codec_pack (&beat.base, &b.size);
     return b;
@@ -141,7 +144,17 @@ test_an_estate_heartbeat_speaks_for_its_streams_and_key (void **state)
     //  Heads of another estate's stream: it could make consumers ask it.
     s_bytes_t other = s_heartbeat ("dispatch@c1", "dispatch@c1/E001", S_KEY);
     assert_false (bus_guard_publish (&s_estate, S_KEY, topic, strlen (topic), other.data, other.size, &v));
-    assert_string_equal (v.stream, "dispatch@c1/E001");
+    assert_non_null (strstr (v.reason, "not of the sender's site"));
+    //  Its own site, a head of another estate: it could make consumers ask it.
+    s_bytes_t head = s_heartbeat ("intake@e2", "intake@e2/E001", S_KEY);
+    assert_false (bus_guard_publish (&s_estate, S_KEY, topic, strlen (topic), head.data, head.size, &v));
+    assert_string_equal (v.stream, "intake@e2/E001");
+    free (head.data);
+    //  Another producer's name with no heads: consumers would take its
+    //  replay endpoint for the cluster's intake's.
+    s_bytes_t named = s_heartbeat ("intake@c1", NULL, S_KEY);
+    assert_false (bus_guard_publish (&s_estate, S_KEY, topic, strlen (topic), named.data, named.size, &v));
+    free (named.data);
     //  A replay key not its own: consumers would trust another server.
     s_bytes_t key = s_heartbeat ("intake@e2", "intake@e2/E002", "9999999999999999999999999999999999999999");
     assert_false (bus_guard_publish (&s_estate, S_KEY, topic, strlen (topic), key.data, key.size, &v));
