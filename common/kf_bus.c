@@ -696,6 +696,23 @@ s_catch_up (kf_bus_t *self, s_producer_t *producer)
         if (!cursor || cursor->alarmed)
             continue;
         if (cursor->last > 0 && cursor->epoch != head->epoch) {
+            if (head->has_previous_epoch && head->previous_epoch == cursor->epoch && head->epoch_from_seq > 0
+            &&  cursor->last + 1 < head->epoch_from_seq && cursor->last + 1 < head->first_seq) {
+                //  Behind the restored head too, and what lies between is no
+                //  longer served: following would skip it without a word.
+                char why [200];
+                snprintf (why, sizeof why, "its producer was restored at %llu while %llu were applied here, and "
+                          "keeps only from %llu", (unsigned long long) (head->epoch_from_seq - 1),
+                          (unsigned long long) cursor->last, (unsigned long long) head->first_seq);
+                s_alarm (self, head->stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_NEW_EPOCH, why);
+            }
+            else
+            if (head->has_previous_epoch && head->previous_epoch == cursor->epoch && head->epoch_from_seq > 0
+            &&  cursor->last + 1 < head->epoch_from_seq)
+                //  Behind the restored head: first the old epoch's events up
+                //  to it, which the restored outbox still holds.
+                s_replay_start (self, producer, head->stream, cursor->last + 1);
+            else
             if (head->has_previous_epoch && head->previous_epoch == cursor->epoch && head->epoch_from_seq > 0)
                 s_continue_after_restore (self, head, cursor);
             else

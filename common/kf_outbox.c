@@ -590,7 +590,12 @@ kf_outbox_replay_range (kf_outbox_t *self, kf_txn_t *txn, const Kf__ReplayReques
     }
     *head = h.head_seq;
     *first = h.first_seq;
-    if (request->has_epoch && request->epoch != self->epoch) {
+    //  After a restore, the events below the new epoch's first are the
+    //  old epoch's, as their envelopes say: a consumer still in it gets them.
+    const s_stream_t *known = zhashx_lookup (self->streams, stream);
+    bool previous = request->has_epoch && known && known->previous_epoch && request->epoch == known->previous_epoch
+                 && request->from_seq > 0 && request->from_seq < known->epoch_from_seq;
+    if (request->has_epoch && request->epoch != self->epoch && !previous) {
         snprintf (reason, size, "%s has epoch %016llx, not %016llx: its store was rebuilt",
                   self->producer, (unsigned long long) self->epoch, (unsigned long long) request->epoch);
         return KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED;
@@ -602,6 +607,8 @@ kf_outbox_replay_range (kf_outbox_t *self, kf_txn_t *txn, const Kf__ReplayReques
         return KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED;
     }
     *to = request->to_seq && request->to_seq < h.head_seq ? request->to_seq : h.head_seq;
+    if (previous && *to >= known->epoch_from_seq)
+        *to = known->epoch_from_seq - 1;   //  the old epoch's end: the consumer continues from there
     return KF__REPLAY_STATUS__REPLAY_STATUS_OK;
 }
 

@@ -271,6 +271,53 @@ test_restore_numbers_nothing_twice (void **state)
     h_proc_free (&s_bus);
 }
 
+//  A consumer that was down when the backup was taken, and behind it: it
+//  gets the old epoch's events up to the restored head, then follows.
+static void
+test_a_lagging_consumer_catches_up_across_a_restore (void **state)
+{
+    (void) state;
+    s_write_config ();
+    h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
+    h_proc_init (&s_dispatch, kf_test_dir, "dispatch", "kefu-dispatch", "--config", s_config, NULL);
+    h_proc_init (&s_intake, kf_test_dir, "intake", "kefu-intake", "--config", s_config, NULL);
+    h_start (&s_bus);
+    h_start (&s_dispatch);
+    h_start (&s_intake);
+    assert_true (h_wait_for (s_answers, "dispatch", 20000));
+    assert_true (h_wait_for (s_answers, "intake", 20000));
+    char tickets [9][64];
+    s_file (1, tickets [0], sizeof tickets [0]);
+    assert_true (h_wait_for (s_has_order, tickets [0], 20000));
+    //  dispatch away; two more tickets, the backup, one more.
+    assert_int_equal (h_stop (&s_dispatch, 10000), 0);
+    s_file (2, tickets [1], sizeof tickets [1]);
+    s_file (3, tickets [2], sizeof tickets [2]);
+    char backup [256], dir [320];
+    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
+    assert_int_equal (CTL ("backup", backup, "intake"), 0);
+    snprintf (dir, sizeof dir, "%s/intake@c1", backup);
+    s_file (4, tickets [3], sizeof tickets [3]);
+    assert_int_equal (h_stop (&s_intake, 10000), 0);
+    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir, "--force"), 0);
+    h_start (&s_intake);
+    assert_true (h_wait_for (s_answers, "intake", 20000));
+    h_start (&s_dispatch);
+    //  The tickets the backup holds get their orders; a new one too.
+    assert_true (h_wait_for (s_has_order, tickets [1], 20000));
+    assert_true (h_wait_for (s_has_order, tickets [2], 20000));
+    s_file (5, tickets [4], sizeof tickets [4]);
+    assert_true (h_wait_for (s_has_order, tickets [4], 20000));
+    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_non_null (strstr (s_out, "no stream is stopped"));
+    assert_int_equal (h_stop (&s_intake, 10000), 0);
+    assert_int_equal (h_stop (&s_dispatch, 10000), 0);
+    assert_int_equal (h_stop (&s_bus, 10000), 0);
+    h_proc_free (&s_intake);
+    h_proc_free (&s_dispatch);
+    h_proc_free (&s_bus);
+}
+
 int
 main (void)
 {
@@ -279,6 +326,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved,
                                          kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_restore_numbers_nothing_twice, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_a_lagging_consumer_catches_up_across_a_restore, kf_test_dir_setup,
+                                         h_teardown),
     };
     return H_RUN_TESTS (tests, NULL, NULL);
 }
