@@ -196,10 +196,10 @@ s_has_order (void *arg)
     return CTL ("--json", "orders", "--estate", "E001", "--all") == 0 && strstr (s_out, want);
 }
 
+//  kefu-bus, kefu-dispatch and kefu-intake on the test's configuration.
 static void
-test_restore_numbers_nothing_twice (void **state)
+s_cluster_start (void)
 {
-    (void) state;
     s_write_config ();
     h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
     h_proc_init (&s_dispatch, kf_test_dir, "dispatch", "kefu-dispatch", "--config", s_config, NULL);
@@ -209,6 +209,24 @@ test_restore_numbers_nothing_twice (void **state)
     h_start (&s_intake);
     assert_true (h_wait_for (s_answers, "dispatch", 20000));
     assert_true (h_wait_for (s_answers, "intake", 20000));
+}
+
+static void
+s_cluster_stop (void)
+{
+    assert_int_equal (h_stop (&s_intake, 10000), 0);
+    assert_int_equal (h_stop (&s_dispatch, 10000), 0);
+    assert_int_equal (h_stop (&s_bus, 10000), 0);
+    h_proc_free (&s_intake);
+    h_proc_free (&s_dispatch);
+    h_proc_free (&s_bus);
+}
+
+static void
+test_restore_numbers_nothing_twice (void **state)
+{
+    (void) state;
+    s_cluster_start ();
     char tickets [9][64];
     for (int i = 0; i < 3; i++) {
         s_file (i + 1, tickets [i], sizeof tickets [i]);
@@ -263,12 +281,7 @@ test_restore_numbers_nothing_twice (void **state)
     //  the archive of issue 17.3 brings them back).
     assert_int_equal (CTL ("show", tickets [0]), 0);
     assert_int_equal (CTL ("show", tickets [3]), 1);
-    assert_int_equal (h_stop (&s_intake, 10000), 0);
-    assert_int_equal (h_stop (&s_dispatch, 10000), 0);
-    assert_int_equal (h_stop (&s_bus, 10000), 0);
-    h_proc_free (&s_intake);
-    h_proc_free (&s_dispatch);
-    h_proc_free (&s_bus);
+    s_cluster_stop ();
 }
 
 //  A consumer that was down when the backup was taken, and behind it: it
@@ -277,15 +290,7 @@ static void
 test_a_lagging_consumer_catches_up_across_a_restore (void **state)
 {
     (void) state;
-    s_write_config ();
-    h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
-    h_proc_init (&s_dispatch, kf_test_dir, "dispatch", "kefu-dispatch", "--config", s_config, NULL);
-    h_proc_init (&s_intake, kf_test_dir, "intake", "kefu-intake", "--config", s_config, NULL);
-    h_start (&s_bus);
-    h_start (&s_dispatch);
-    h_start (&s_intake);
-    assert_true (h_wait_for (s_answers, "dispatch", 20000));
-    assert_true (h_wait_for (s_answers, "intake", 20000));
+    s_cluster_start ();
     char tickets [9][64];
     s_file (1, tickets [0], sizeof tickets [0]);
     assert_true (h_wait_for (s_has_order, tickets [0], 20000));
@@ -310,12 +315,7 @@ test_a_lagging_consumer_catches_up_across_a_restore (void **state)
     assert_true (h_wait_for (s_has_order, tickets [4], 20000));
     assert_int_equal (CTL ("streams", "dispatch"), 0);
     assert_non_null (strstr (s_out, "no stream is stopped"));
-    assert_int_equal (h_stop (&s_intake, 10000), 0);
-    assert_int_equal (h_stop (&s_dispatch, 10000), 0);
-    assert_int_equal (h_stop (&s_bus, 10000), 0);
-    h_proc_free (&s_intake);
-    h_proc_free (&s_dispatch);
-    h_proc_free (&s_bus);
+    s_cluster_stop ();
 }
 
 int
