@@ -4,6 +4,7 @@
 #include "kf_field.h"
 #include "kf_net.h"
 #include "kf_notify.h"
+#include "kf_replay.h"
 #include "kf_version.h"
 
 #include <assert.h>
@@ -12,7 +13,6 @@
 #define S_HEARTBEAT_TOPIC   "_sys/heartbeat"
 #define S_MISSED_BEATS      3       //  beats missed before a producer is down
 #define S_REPLAY_STALL_MS   5000    //  a replay without progress this long is abandoned
-#define S_SESSION_IDLE_MS   30000   //  a replay session whose consumer went quiet this long is dropped
 #define S_HWM               200000
 #define S_TRIM_BUDGET       10000   //  outbox events trimmed per maintenance at most
 
@@ -40,16 +40,6 @@ typedef struct {
     int64_t alarm_since_ms;    //  the clock's UTC ms
 } s_cursor_t;
 
-//  A replay this producer is serving to one consumer.
-typedef struct {
-    zframe_t *identity;
-    char stream [KF_STREAM_MAX];
-    uint64_t next;             //  next sequence to send
-    uint64_t last;             //  last sequence of the range
-    int credit;                //  batches it may send now
-    int64_t last_active;       //  monotonic ms of the last request or credit
-} s_session_t;
-
 struct _kf_bus_t {
     kf_config_t *config;
     kf_store_t *store;
@@ -68,8 +58,7 @@ struct _kf_bus_t {
     kf_outbox_t *outbox;
     zsock_t *pub;
     zsock_t *replay;
-    zhashx_t *sessions;        //  identity (hex) -> s_session_t
-    ProtobufCBinaryData *replay_events;   //  room for one replay batch
+    kf_replay_t *replayer;     //  serves the outbox (or options.replay_source)
     bool stopping;             //  kf_bus_stop was called
 
     //  consuming
@@ -152,17 +141,6 @@ s_producer_free (void **item)
         zsock_destroy (&p->dealer);
         zlistx_destroy (&p->heads);
         free (p);
-        *item = NULL;
-    }
-}
-
-static void
-s_session_free (void **item)
-{
-    s_session_t *s = *item;
-    if (s) {
-        zframe_destroy (&s->identity);
-        free (s);
         *item = NULL;
     }
 }
@@ -839,20 +817,10 @@ s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
 
 static int s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg);
 
-//  A message packed straight into a new frame, without a copy.
-static zframe_t *
-s_frame_of (const ProtobufCMessage *msg)
-{
-    zframe_t *frame = zframe_new (NULL, protobuf_c_message_get_packed_size (msg));
-    if (frame)
-        protobuf_c_message_pack (msg, zframe_data (frame));
-    return frame;
-}
-
 static int
 s_send_replay_message (zsock_t *socket, Kf__ReplayMessage *msg)
 {
-    zframe_t *frame = s_frame_of (&msg->base);
+    zframe_t *frame = kf_replay_frame (&msg->base);
     int rc = frame ? zframe_send (&frame, socket, ZFRAME_DONTWAIT) : -1;
     zframe_destroy (&frame);
     return rc;
@@ -961,218 +929,6 @@ s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg)
     return self->stopping ? -1 : 0;
 }
 
-//  ---- replay: the producer's side -------------------------------------------
-
-typedef struct {
-    ProtobufCBinaryData *events;
-    size_t count, max;
-    uint64_t last_seq;
-    zframe_t *frame;     //  the packed batch, made inside the read transaction
-} s_pack_t;
-
-static int
-s_pack_one (uint64_t seq, const void *data, size_t size, void *arg)
-{
-    s_pack_t *p = arg;
-    p->events [p->count].data = (uint8_t *) data;
-    p->events [p->count].len = size;
-    p->count++;
-    p->last_seq = seq;
-    return 0;
-}
-
-typedef struct {
-    kf_bus_t *self;
-    s_session_t *session;
-    s_pack_t pack;
-} s_serve_t;
-
-static int
-s_serve_read (kf_txn_t *txn, void *arg)
-{
-    s_serve_t *s = arg;
-    s->pack.count = 0;
-    if (kf_outbox_read (s->self->outbox, txn, s->session->stream, s->session->next, s->session->last,
-                        s->pack.max, s_pack_one, &s->pack) < 0)
-        return -1;
-    //  The events point into the map: pack them before the transaction ends.
-    Kf__ReplayBatch batch = KF__REPLAY_BATCH__INIT;
-    batch.events = s->pack.events;
-    batch.n_events = s->pack.count;
-    Kf__ReplayMessage msg = KF__REPLAY_MESSAGE__INIT;
-    msg.msg_case = KF__REPLAY_MESSAGE__MSG_BATCH;
-    msg.batch = &batch;
-    s->pack.frame = s_frame_of (&msg.base);
-    return s->pack.frame ? 0 : kf_txn_fail (txn, "out of memory");
-}
-
-static int
-s_send_to (kf_bus_t *self, zframe_t *identity, Kf__ReplayMessage *msg)
-{
-    zframe_t *id = zframe_dup (identity);
-    zframe_t *body = s_frame_of (&msg->base);
-    void *router = zsock_resolve (self->replay);
-    int rc = zframe_send (&id, router, ZFRAME_MORE | ZFRAME_DONTWAIT);
-    if (rc == 0)
-        rc = zframe_send (&body, router, ZFRAME_DONTWAIT);
-    zframe_destroy (&id);
-    zframe_destroy (&body);
-    return rc;
-}
-
-static void
-s_send_end (kf_bus_t *self, zframe_t *identity, Kf__ReplayStatus status, uint64_t head, uint64_t first,
-            const char *reason)
-{
-    Kf__ReplayEnd end = KF__REPLAY_END__INIT;
-    end.status = status;
-    end.head_seq = head;
-    end.first_seq = first;
-    end.has_status = end.has_head_seq = end.has_first_seq = 1;
-    end.reason = (char *) reason;
-    Kf__ReplayMessage msg = KF__REPLAY_MESSAGE__INIT;
-    msg.msg_case = KF__REPLAY_MESSAGE__MSG_END;
-    msg.end = &end;
-    s_send_to (self, identity, &msg);
-}
-
-//  Send batches while the consumer has credit; end the session when done.
-static void
-s_pump (kf_bus_t *self, const char *key, s_session_t *session)
-{
-    while (session->credit > 0 && session->next <= session->last) {
-        s_serve_t serve = { self, session, { self->replay_events, 0, self->options.replay_batch, 0, NULL } };
-        kf_err_t err;
-        if (kf_store_read (self->store, s_serve_read, &serve, &err)) {
-            kf_error ("replay of %s: %s", session->stream, err.text);
-            zhashx_delete (self->sessions, key);
-            return;
-        }
-        if (serve.pack.count == 0)
-            break;   //  trimmed under our feet; the end says where it stands
-        void *router = zsock_resolve (self->replay);
-        zframe_t *id = zframe_dup (session->identity);
-        int rc = zframe_send (&id, router, ZFRAME_MORE | ZFRAME_DONTWAIT);
-        if (rc == 0)
-            rc = zframe_send (&serve.pack.frame, router, ZFRAME_DONTWAIT);
-        zframe_destroy (&id);
-        zframe_destroy (&serve.pack.frame);
-        if (rc != 0) {
-            //  The consumer went away (ROUTER_MANDATORY): forget it.
-            zhashx_delete (self->sessions, key);
-            return;
-        }
-        self->stats.served += serve.pack.count;
-        session->next = serve.pack.last_seq + 1;
-        session->credit--;
-    }
-    if (session->next > session->last || session->credit > 0) {
-        s_send_end (self, session->identity, KF__REPLAY_STATUS__REPLAY_STATUS_OK, session->last, 0, NULL);
-        zhashx_delete (self->sessions, key);
-    }
-}
-
-typedef struct {
-    kf_bus_t *self;
-    const Kf__ReplayRequest *request;
-    Kf__ReplayStatus status;
-    uint64_t from, to, head, first;
-    char reason [200];
-} s_decide_t;
-
-static int
-s_decide_replay (kf_txn_t *txn, void *arg)
-{
-    s_decide_t *d = arg;
-    d->status = kf_outbox_replay_range (d->self->outbox, txn, d->request, &d->from, &d->to, &d->head,
-                                        &d->first, d->reason, sizeof d->reason);
-    return 0;
-}
-
-static void
-s_on_replay_request (kf_bus_t *self, zframe_t *identity, Kf__ReplayRequest *request)
-{
-    s_decide_t d = { self, request, 0, 0, 0, 0, 0, "" };
-    kf_err_t err;
-    if (kf_store_read (self->store, s_decide_replay, &d, &err)) {
-        s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_BAD_REQUEST, 0, 0, err.text);
-        return;
-    }
-    if (d.status != KF__REPLAY_STATUS__REPLAY_STATUS_OK) {
-        s_send_end (self, identity, d.status, d.head, d.first, d.reason);
-        return;
-    }
-    s_session_t *session = calloc (1, sizeof *session);
-    if (!session)
-        return;
-    session->identity = zframe_dup (identity);
-    snprintf (session->stream, sizeof session->stream, "%s", request->stream);
-    session->next = d.from;
-    session->last = d.to;
-    session->credit = request->credit > 0 ? (int) request->credit : 1;
-    session->last_active = s_mono_ms ();
-    char *key = zframe_strhex (identity);
-    //  A new request from the same consumer replaces its old one.
-    zhashx_update (self->sessions, key, session);
-    s_pump (self, key, session);
-    free (key);
-}
-
-static int
-s_on_replay_router (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    kf_bus_t *self = arg;
-    for (int n = 0; n < 100; n++) {
-        zmsg_t *msg = zmsg_recv_nowait (reader);
-        if (!msg)
-            break;
-        zframe_t *identity = zmsg_pop (msg);
-        zframe_t *body = zmsg_pop (msg);
-        Kf__ReplayMessage *request = body && zmsg_size (msg) == 0
-            ? (Kf__ReplayMessage *) kf_codec_unpack (&kf__replay_message__descriptor,
-                                                     zframe_data (body), zframe_size (body), NULL)
-            : NULL;
-        if (!request)
-            self->stats.malformed++;
-        else
-        if (request->msg_case == KF__REPLAY_MESSAGE__MSG_REQUEST) {
-            //  The same rule as the bus's: a key reads its estates only.
-            const kf_key_identity_t *asker = kf_net_sender (self->net, zframe_meta (body, "User-Id"));
-            const char *slash = request->request->stream ? strrchr (request->request->stream, '/') : NULL;
-            if (!asker || !slash || !kf_keys_reads_estate (asker, slash + 1)) {
-                //  Said for the first few, then every thousandth: a loop of
-                //  refused requests must not flood the log.
-                if (++self->stats.forbidden <= 16 || self->stats.forbidden % 1000 == 0)
-                    kf_warning ("refused replay of %s to key %s: not of its estates", request->request->stream
-                            ? request->request->stream : "(no stream)", asker ? asker->name : "(revoked)");
-                s_send_end (self, identity, KF__REPLAY_STATUS__REPLAY_STATUS_FORBIDDEN, 0, 0,
-                            "this key may not read that estate");
-            }
-            else
-                s_on_replay_request (self, identity, request->request);
-        }
-        else
-        if (request->msg_case == KF__REPLAY_MESSAGE__MSG_CREDIT) {
-            char *key = zframe_strhex (identity);
-            s_session_t *session = zhashx_lookup (self->sessions, key);
-            if (session) {
-                session->last_active = s_mono_ms ();
-                session->credit += request->credit->credit > 0 ? (int) request->credit->credit : 1;
-                s_pump (self, key, session);
-            }
-            free (key);
-        }
-        else
-            self->stats.malformed++;
-        kf_codec_free ((ProtobufCMessage **) &request);
-        zframe_destroy (&identity);
-        zframe_destroy (&body);
-        zmsg_destroy (&msg);
-    }
-    return 0;
-}
-
 //  ---- the tick: heartbeat, maintenance, liveness ----------------------------
 
 typedef struct {
@@ -1227,6 +983,8 @@ s_heartbeat (kf_bus_t *self)
         beat.version = KF_VERSION;
         //  Over tcp:// the replay endpoint is a CURVE server with this key.
         beat.replay_key = (char *) kf_net_server_key (self->net);
+        beat.archive = self->options.archive;
+        beat.has_archive = self->options.archive;
         size_t size;
         uint8_t *data = kf_codec_pack (&beat.base, &size);
         if (data)
@@ -1264,16 +1022,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         s_heartbeat (self);
     }
     int64_t now = s_mono_ms ();
-    //  A consumer that died while waiting for its next batch never sends
-    //  credit again: its session would stay for ever.
-    zlistx_t *idle = zlistx_new ();
-    zlistx_set_destructor (idle, (zlistx_destructor_fn *) zstr_free);
-    for (s_session_t *session = zhashx_first (self->sessions); session; session = zhashx_next (self->sessions))
-        if (now - session->last_active > S_SESSION_IDLE_MS)
-            zlistx_add_end (idle, strdup (zhashx_cursor (self->sessions)));
-    for (char *key = zlistx_first (idle); key; key = zlistx_next (idle))
-        zhashx_delete (self->sessions, key);
-    zlistx_destroy (&idle);
+    if (self->replayer)
+        kf_replay_expire (self->replayer);
     if (self->stopping)
         return -1;
     for (s_producer_t *p = zhashx_first (self->producers); p; p = zhashx_next (self->producers)) {
@@ -1345,12 +1095,10 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
     self->producers = zhashx_new ();
     self->cursors = zhashx_new ();
     self->forged = zhashx_new ();
-    self->sessions = zhashx_new ();
-    if (!self->loop || !self->producers || !self->cursors || !self->sessions)
+    if (!self->loop || !self->producers || !self->cursors)
         goto oom;
     zhashx_set_destructor (self->producers, s_producer_free);
     zhashx_set_destructor (self->cursors, s_free_item);
-    zhashx_set_destructor (self->sessions, s_session_free);
 
     if (options->producer) {
         self->producer = strdup (options->producer);
@@ -1360,8 +1108,7 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
             goto fail;
         self->pub = zsock_new (ZMQ_PUB);
         self->replay = zsock_new (ZMQ_ROUTER);
-        self->replay_events = calloc (self->options.replay_batch, sizeof *self->replay_events);
-        if (!self->pub || !self->replay || !self->replay_events)
+        if (!self->pub || !self->replay)
             goto oom;
         zsock_set_sndhwm (self->pub, S_HWM);
         zsock_set_router_mandatory (self->replay, 1);
@@ -1369,8 +1116,12 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
         if (kf_net_connect (self->net, self->pub, kf_config_str (config, "bus/publish"), err)
         ||  kf_net_bind (self->net, self->replay, options->replay_endpoint, err))
             goto fail;
-        zloop_reader (self->loop, self->replay, s_on_replay_router, self);
-        zloop_reader_set_tolerant (self->loop, self->replay);
+        kf_replay_source_t source = options->replay_source ? *options->replay_source
+                                                           : kf_replay_outbox_source (self->outbox);
+        self->replayer = kf_replay_new (self->loop, self->replay, store, self->net, &source,
+                                        self->options.replay_batch, err);
+        if (!self->replayer)
+            goto fail;
     }
     if (options->handler) {
         self->inbox = kf_inbox_new (store);
@@ -1418,7 +1169,7 @@ kf_bus_destroy (kf_bus_t **self_p)
         zhashx_destroy (&self->producers);
         zhashx_destroy (&self->cursors);
         zhashx_destroy (&self->forged);
-        zhashx_destroy (&self->sessions);
+        kf_replay_destroy (&self->replayer);
         zhashx_destroy (&self->estates);
         zloop_destroy (&self->loop);
         zsock_destroy (&self->pub);
@@ -1429,7 +1180,6 @@ kf_bus_destroy (kf_bus_t **self_p)
         kf_inbox_destroy (&self->inbox);
         free (self->producer);
         free (self->replay_endpoint);
-        free (self->replay_events);
         free (self);
         *self_p = NULL;
     }
@@ -1485,6 +1235,11 @@ const kf_bus_stats_t *
 kf_bus_stats (kf_bus_t *self)
 {
     assert (self);
+    if (self->replayer) {
+        const kf_replay_stats_t *served = kf_replay_stats (self->replayer);
+        self->stats.served = served->served;
+        self->stats.forbidden = served->forbidden;
+    }
     return &self->stats;
 }
 
@@ -1615,10 +1370,10 @@ kf_bus_status (kf_bus_t *self)
     if (!status)
         return NULL;
     status->service = strdup (kf_bus_name (self));
-    status->malformed_frames = self->stats.malformed;
+    status->malformed_frames = self->stats.malformed + (self->replayer ? kf_replay_stats (self->replayer)->malformed : 0);
     status->snapshot_alarms = self->stats.alarms;
     status->forged_events = self->stats.forged;
-    status->forbidden_replays = self->stats.forbidden;
+    status->forbidden_replays = kf_bus_stats (self)->forbidden;
     status->has_malformed_frames = status->has_snapshot_alarms = status->has_forged_events = 1;
     status->has_forbidden_replays = 1;
     const kf_bus_stats_t *counts = &self->stats;

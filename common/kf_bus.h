@@ -28,6 +28,7 @@
 #include "kf_inbox.h"
 #include "kf_net.h"
 #include "kf_outbox.h"
+#include "kf_replay.h"
 
 typedef struct _kf_bus_t kf_bus_t;
 
@@ -53,6 +54,10 @@ typedef struct {
     int replay_credit;             //  replay batches in flight (default 4)
     kf_bus_commit_fn *on_commit;   //  optional
     void *on_commit_arg;
+    //  What the replay endpoint serves: NULL, the producer's outbox; the
+    //  archive serves every stream's history (and its heartbeat says so).
+    const kf_replay_source_t *replay_source;
+    bool archive;
 } kf_bus_options_t;
 
 typedef struct {
