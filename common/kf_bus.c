@@ -24,6 +24,7 @@ typedef struct {
     zsock_t *dealer;           //  to its replay endpoint, made when needed
     int64_t last_beat;         //  monotonic ms
     bool down;
+    bool archive;              //  the archive: it replays every stream's history
     bool replaying;            //  one replay at a time per producer
     char replay_stream [KF_STREAM_MAX];
     int64_t replay_progress;   //  monotonic ms of the last batch
@@ -38,6 +39,7 @@ typedef struct {
     Kf__StreamAlarmKind alarm_kind;
     char alarm_reason [200];
     int64_t alarm_since_ms;    //  the clock's UTC ms
+    uint64_t archive_asked;    //  last + 1 when the archive was last asked for it (0: never)
 } s_cursor_t;
 
 struct _kf_bus_t {
@@ -513,6 +515,7 @@ s_producer (kf_bus_t *self, const char *name)
 //  ---- decisions: how a stream's alarm ends ---------------------------------
 
 static void s_catch_up (kf_bus_t *self, s_producer_t *producer);
+static bool s_ask_archive (kf_bus_t *self, const char *stream, const char *why);
 
 typedef struct {
     kf_bus_t *self;
@@ -677,12 +680,14 @@ s_catch_up (kf_bus_t *self, s_producer_t *producer)
             if (head->has_previous_epoch && head->previous_epoch == cursor->epoch && head->epoch_from_seq > 0
             &&  cursor->last + 1 < head->epoch_from_seq && cursor->last + 1 < head->first_seq) {
                 //  Behind the restored head too, and what lies between is no
-                //  longer served: following would skip it without a word.
+                //  longer served by the producer: following would skip it
+                //  without a word. The archive has the old epoch, if any has.
                 char why [200];
                 snprintf (why, sizeof why, "its producer was restored at %llu while %llu were applied here, and "
                           "keeps only from %llu", (unsigned long long) (head->epoch_from_seq - 1),
                           (unsigned long long) cursor->last, (unsigned long long) head->first_seq);
-                s_alarm (self, head->stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_NEW_EPOCH, why);
+                if (!s_ask_archive (self, head->stream, why))
+                    s_alarm (self, head->stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_NEW_EPOCH, why);
             }
             else
             if (head->has_previous_epoch && head->previous_epoch == cursor->epoch && head->epoch_from_seq > 0
@@ -735,6 +740,7 @@ s_on_heartbeat (kf_bus_t *self, const void *data, size_t size)
         if (producer->down || producer->last_beat == 0)
             kf_notice ("producer %s is up (replay at %s)", producer->name, producer->endpoint);
         producer->down = false;
+        producer->archive = beat->has_archive && beat->archive;
         producer->last_beat = s_mono_ms ();
         zlistx_purge (producer->heads);
         for (size_t i = 0; i < beat->n_heads; i++) {
@@ -865,6 +871,67 @@ s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint
     kf_debug ("replaying %s from %llu", stream, (unsigned long long) from);
 }
 
+//  ---- replay from the archive ------------------------------------------------
+
+//  The archive, when one beats: the producer of last resort for any stream.
+static s_producer_t *
+s_archive (kf_bus_t *self)
+{
+    for (s_producer_t *p = zhashx_first (self->producers); p; p = zhashx_next (self->producers))
+        if (p->archive && !p->down && p->endpoint)
+            return p;
+    return NULL;
+}
+
+//  A stream's producer cannot give what the cursor needs next (trimmed,
+//  or an old epoch it no longer keeps): ask the archive for it, in the
+//  cursor's epoch. False when there is no archive, or when it was asked
+//  at this very point already and brought nothing: then it is the
+//  operator's (the caller raises the alarm). A busy archive is asked at
+//  the next heartbeat, when the producer's refusal brings us back.
+static bool
+s_ask_archive (kf_bus_t *self, const char *stream, const char *why)
+{
+    s_producer_t *archive = s_archive (self);
+    s_cursor_t *cursor = s_cursor (self, stream);
+    if (!archive || !cursor || cursor->archive_asked == cursor->last + 1)
+        return false;
+    if (archive->replaying)
+        return true;
+    kf_notice ("%s: %s; asking the archive (%s) from %llu", stream, why, archive->name,
+               (unsigned long long) (cursor->last + 1));
+    cursor->archive_asked = cursor->last + 1;
+    s_replay_start (self, archive, stream, cursor->last + 1);
+    return true;
+}
+
+//  The archive's replay ended: carry on with the producer when it brought
+//  something, else the alarm the producer's refusal would have raised.
+static void
+s_archive_replay_end (kf_bus_t *self, s_producer_t *archive, const Kf__ReplayEnd *end)
+{
+    const char *stream = archive->replay_stream;
+    s_cursor_t *cursor = s_cursor (self, stream);
+    if (!cursor || cursor->alarmed)
+        return;
+    bool moved = cursor->last + 1 > cursor->archive_asked;
+    if (end->status == KF__REPLAY_STATUS__REPLAY_STATUS_OK && moved) {
+        kf_notice ("%s: the archive gave %llu events; on with the producer",
+                   stream, (unsigned long long) (cursor->last + 1 - cursor->archive_asked));
+        char name [KF_STREAM_MAX];
+        s_producer_t *producer = s_stream_producer (stream, name, sizeof name) ? zhashx_lookup (self->producers, name)
+                                                                               : NULL;
+        if (producer)
+            s_catch_up (self, producer);
+        return;
+    }
+    char why [200];
+    snprintf (why, sizeof why, "snapshot required: neither the producer nor the archive has %s from %llu (%s)",
+              stream, (unsigned long long) (cursor->last + 1),
+              end->reason && *end->reason ? end->reason : "the archive ends before it");
+    s_alarm (self, stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_TRIMMED, why);
+}
+
 static s_producer_t *
 s_producer_of_dealer (kf_bus_t *self, zsock_t *dealer)
 {
@@ -910,16 +977,22 @@ s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg)
     }
     else
     if (msg->msg_case == KF__REPLAY_MESSAGE__MSG_END) {
-        Kf__ReplayEnd *end = msg->end;
         producer->replaying = false;
-        if (end->status == KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED) {
-            char why [200];
-            snprintf (why, sizeof why, "snapshot required: %s", end->reason ? end->reason : "the producer cannot replay");
-            s_alarm (self, producer->replay_stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_TRIMMED, why);
+        if (producer->archive)
+            s_archive_replay_end (self, producer, msg->end);
+        else
+        if (msg->end->status == KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED) {
+            //  The producer no longer has the range: the archive may.
+            const char *why = msg->end->reason ? msg->end->reason : "the producer cannot replay";
+            if (!s_ask_archive (self, producer->replay_stream, why)) {
+                char alarm [200];
+                snprintf (alarm, sizeof alarm, "snapshot required: %s, and no archive has it", why);
+                s_alarm (self, producer->replay_stream, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_TRIMMED, alarm);
+            }
         }
         else
-        if (end->status != KF__REPLAY_STATUS__REPLAY_STATUS_OK)
-            kf_warning ("replay of %s ended: %s", producer->replay_stream, end->reason ? end->reason : "?");
+        if (msg->end->status != KF__REPLAY_STATUS__REPLAY_STATUS_OK)
+            kf_warning ("replay of %s ended: %s", producer->replay_stream, msg->end->reason ? msg->end->reason : "?");
         else
             s_catch_up (self, producer);   //  more streams may be behind
     }

@@ -136,7 +136,9 @@ typedef struct {
       "the public certificate its tcp:// endpoint serves with when it runs on an estate server " \
       "(that server's own); unset: the cluster's" }
 
-static const char *const s_service_names [] = { "intake", "dispatch", "escalation", "survey", "billing", NULL };
+static const char *const s_service_names [KF_SERVICE_COUNT + 1] = {
+    "intake", "dispatch", "escalation", "survey", "billing", "archive", NULL
+};
 
 const char *const *
 kf_config_services (void)
@@ -297,12 +299,17 @@ static const s_key_t s_schema [] = {
     { "security/certificate", T_PATH, NULL, false, 0, 0, "this host's own certificate (zcert, with its _secret file)" },
     { "security/allowed_keys", T_PATH, NULL, false, 0, 0, "directory of the public certificates the cluster admits" },
 
+    { "archive", T_SECTION, NULL, false, 0, 0, "kefu-archive: every event of every stream" },
+    { "archive/retention", T_DURATION, "3660d", false, S_DAY, 36600 * S_DAY,
+      "how long the archive keeps an event after it occurred (default ten years and ten days, for audits)" },
+
     { "services", T_SECTION, NULL, false, 0, 0, "the daemons" },
     S_SERVICE ("intake"),
     S_SERVICE ("dispatch"),
     S_SERVICE ("escalation"),
     S_SERVICE ("survey"),
     S_SERVICE ("billing"),
+    S_SERVICE ("archive"),
     { "services/gateway", T_SECTION, NULL, false, 0, 0, "the HTTP gateway" },
     { "services/gateway/listen", T_LISTEN, "127.0.0.1:8080", false, 0, 0, "address of the HTTP API, console and /metrics" },
     { "services/gateway/console", T_PATH, "services/gateway/console", false, 0, 0,

@@ -53,7 +53,9 @@ const kf_estate_t *kf_config_estate_find (const kf_config_t *self, const char *i
 const char *kf_config_str (const kf_config_t *self, const char *path);
 
 //  The daemons with a services/<name> section of endpoints (not the
-//  gateway): "intake", "dispatch", ..., NULL-terminated.
+//  gateway): "intake", "dispatch", ..., "archive", KF_SERVICE_COUNT of
+//  them, NULL-terminated.
+#define KF_SERVICE_COUNT 6
 const char *const *kf_config_services (void);
 int64_t kf_config_int (const kf_config_t *self, const char *path);
 int64_t kf_config_duration_ms (const kf_config_t *self, const char *path);

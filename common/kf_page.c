@@ -95,3 +95,52 @@ kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_
         result->next_token = s_token_encode (last, last_size, arena);
     return 0;
 }
+
+int
+kf_page_forward (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_key_t *from,
+                 const Kf__PageRequest *page, uint32_t page_size, kf_page_row_fn *fn, void *arg,
+                 kf_arena_t *arena, kf_page_t *result)
+{
+    assert (txn && prefix && from && fn && arena && result);
+    memset (result, 0, sizeof *result);
+    kf_key_t after = { 0 };
+    if (page && page->page_token && *page->page_token
+    &&  (s_token_decode (page->page_token, &after) || !kf_key_has_prefix ((kf_val_t) { after.data, after.size }, prefix)))
+        return KF_PAGE_BAD_TOKEN;
+    //  From the token's row (skipped: the last page showed it), else from `from`.
+    const kf_key_t *start = from;
+    if (after.size) {
+        int cmp = memcmp (after.data, from->data, after.size < from->size ? after.size : from->size);
+        if (cmp > 0 || (cmp == 0 && after.size >= from->size))
+            start = &after;
+    }
+    kf_cursor_t *cursor = kf_cursor_open (txn, index);
+    kf_val_t k, v;
+    int rc = cursor ? kf_cursor_seek (cursor, start, &k, &v) : -1;
+    uint8_t last [KF_KEY_MAX];
+    size_t last_size = 0;
+    for (; rc == KF_FOUND; rc = kf_cursor_next (cursor, &k, &v)) {
+        if (!kf_key_has_prefix (k, prefix))
+            break;
+        if (start == &after && k.size == after.size && memcmp (k.data, after.data, k.size) == 0)
+            continue;
+        bool show = result->shown < page_size;
+        int match = fn (txn, k, v, show, arg);
+        if (match < 0 || match == 2) {
+            rc = match < 0 ? -1 : KF_NOTFOUND;
+            break;
+        }
+        if (match == 0)
+            continue;
+        if (!show) {
+            result->next_token = s_token_encode (last, last_size, arena);
+            break;
+        }
+        result->shown++;
+        result->total++;
+        memcpy (last, k.data, k.size);
+        last_size = k.size;
+    }
+    kf_cursor_close (&cursor);
+    return rc == -1 || !kf_txn_ok (txn) ? -1 : 0;
+}

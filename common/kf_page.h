@@ -36,4 +36,13 @@ int kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const
                   const Kf__PageRequest *page, uint32_t page_size, kf_page_row_fn *fn, void *arg,
                   kf_arena_t *arena, kf_page_t *result);
 
+//  Oldest first, for histories: walk `index` forwards from `from` (or
+//  after the page token's row) while keys start with `prefix`, showing at
+//  most page_size matching rows. Rows are not counted beyond the page:
+//  total is what was shown, next_token says there are more. Returns 0, -1
+//  when the transaction failed, or KF_PAGE_BAD_TOKEN.
+int kf_page_forward (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_key_t *from,
+                     const Kf__PageRequest *page, uint32_t page_size, kf_page_row_fn *fn, void *arg,
+                     kf_arena_t *arena, kf_page_t *result);
+
 #endif

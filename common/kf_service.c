@@ -58,6 +58,8 @@ kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options)
             .estates = options->estates,
             .handler = s_on_event,
             .handler_arg = &run,
+            .replay_source = options->replay_source,
+            .archive = options->archive,
         };
         bus = kf_bus_new (config, store, run.clock, &bus_options, &err);
     }

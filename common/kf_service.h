@@ -31,6 +31,10 @@ typedef struct {
     //  the events the backup lacks (seen_head - restored_head) may have
     //  used (kf_restore_fn). NULL: the service numbers nothing.
     kf_restore_fn *on_restored;
+    //  The archive's: its replay endpoint serves this source, not the
+    //  outbox, and its heartbeat says so (kf_bus_options_t).
+    const kf_replay_source_t *replay_source;
+    bool archive;
     void *app;
 } kf_service_options_t;
 

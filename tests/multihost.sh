@@ -107,6 +107,8 @@ conf() {   # HOST SITE CERT -> the configuration on stdout
         -e "s|ipc://var/run/survey$|tcp://$c:7114|" \
         -e "s|ipc://var/run/billing-replay|tcp://$c:7117|" \
         -e "s|ipc://var/run/billing$|tcp://$c:7116|" \
+        -e "s|ipc://var/run/archive-replay|tcp://$c:7119|" \
+        -e "s|ipc://var/run/archive |tcp://$c:7118 |" \
         -e "s|^\(        listen = \)127.0.0.1:8080|\1$(ip_of "$1"):8080|" \
         -e "s|^\(        console = \).*|\1$here/services/gateway/console|" \
         -e "s|^    E001$|    E001\n        intake = intake@e1\n$(edge 11 e1)|" \
@@ -166,7 +168,7 @@ start() {
     pids="$pids $!"
 }
 kill9() { eval "kill -9 \$pid_$1_$2"; eval "wait \$pid_$1_$2 2>/dev/null || true"; }
-for d in bus dispatch escalation survey billing; do start cluster "$d" "kefu-$d.service"; done
+for d in bus archive dispatch escalation survey billing; do start cluster "$d" "kefu-$d.service"; done
 start est1 intake "kefu-intake@.service" e1
 start est2 intake "kefu-intake@.service" e2
 start ops gateway kefu-gateway.service
@@ -183,8 +185,8 @@ wait_for() {   # SECONDS WHAT COMMAND...
         sleep 0.25
     done
 }
-wait_for 30 "the cluster's daemons answer operations" ops_ctl ping dispatch escalation survey billing
-say "cluster up: bus, dispatch, escalation, survey, billing; intake@e1 and intake@e2 on their estate servers"
+wait_for 30 "the cluster's daemons answer operations" ops_ctl ping archive dispatch escalation survey billing
+say "cluster up: bus, archive, dispatch, escalation, survey, billing; intake@e1 and intake@e2 on their estate servers"
 
 # ---- filing ------------------------------------------------------------------
 acks="$W/acked"

@@ -124,6 +124,9 @@ s_estate_heartbeat (const kf_key_identity_t *id, const char *user_id, const void
     //  must be this very key, or a key could point them at a forger.
     if (ok && beat->replay_key && (!user_id || strcmp (beat->replay_key, user_id) != 0))
         ok = s_refuse (verdict, "a heartbeat whose replay key is not the sender's");
+    //  Consumers ask the archive for any stream: only the cluster keeps it.
+    if (ok && beat->has_archive && beat->archive)
+        ok = s_refuse (verdict, "a heartbeat that claims to be the archive, from an estate's key");
     for (size_t i = 0; ok && i < beat->n_heads; i++) {
         const char *stream = beat->heads [i]->stream;
         const char *estate = stream ? s_stream_estate (stream) : NULL;

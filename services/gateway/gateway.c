@@ -145,8 +145,6 @@ gateway_authenticate (const gateway_t *self, const char *secret)
 
 //  ---- requests and replies ---------------------------------------------------------------
 
-static const char *s_services [] = { "intake", "dispatch", "escalation", "survey", "billing", NULL };
-
 const char *
 gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
 {
@@ -154,13 +152,13 @@ gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
         return NULL;
     unsigned id = command->id;
     if (id < 20) {
-        for (int i = 0; service && s_services [i]; i++)
-            if (strcmp (service, s_services [i]) == 0)
-                return s_services [i];
+        for (const char *const *s = kf_config_services (); service && *s; s++)
+            if (strcmp (service, *s) == 0)
+                return *s;
         return NULL;
     }
     return id < 40 ? "intake" : id < 60 ? "dispatch" : id < 70 ? "escalation" : id < 90 ? "survey"
-         : id < 110 ? "billing" : NULL;
+         : id < 110 ? "billing" : id < 120 ? "archive" : NULL;
 }
 
 Kf__Request *

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_SERVICES        5
+#define S_SERVICES        KF_SERVICE_COUNT
 #define S_TICK_MS         50
 #define S_SCRAPE_MS       2000
 #define S_SESSION_MS      (12 * 3600 * 1000LL)
@@ -26,7 +26,6 @@
 #define S_FILE_MAX        (4 << 20)
 #define S_COOKIE          "kefu_session"
 
-static const char *s_services [S_SERVICES] = { "intake", "dispatch", "escalation", "survey", "billing" };
 
 typedef enum { C_NEW, C_API, C_SCRAPE, C_STREAM } s_kind_t;
 
@@ -309,7 +308,7 @@ static int
 s_send_request (http_t *self, const char *service, Kf__Request *request, const char *request_id)
 {
     int i = 0;
-    while (i < S_SERVICES && strcmp (s_services [i], service) != 0)
+    while (i < S_SERVICES && strcmp (kf_config_services () [i], service) != 0)
         i++;
     if (i == S_SERVICES)
         return -1;
@@ -365,7 +364,7 @@ s_scrape_done (http_t *self, s_conn_t *c)
     const char **ids = malloc ((estates + 1) * sizeof *ids);
     for (size_t e = 0; ids && e < estates; e++)
         ids [e] = kf_config_estate (self->config, e)->id;
-    char *text = ids ? gateway_metrics_text (self->metrics, s_services, c->statuses, S_SERVICES, ids, c->open_cases,
+    char *text = ids ? gateway_metrics_text (self->metrics, kf_config_services (), c->statuses, S_SERVICES, ids, c->open_cases,
                                              estates) : NULL;
     free (ids);
     if (text)
@@ -406,7 +405,7 @@ s_metrics (http_t *self, s_conn_t *c)
         request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
         request.bus_status = &get;
         snprintf (id, sizeof id, "g%" PRIu64 "-s%d", c->id, s);
-        if (s_send_request (self, s_services [s], &request, id) == 0 && zhashx_insert (self->pending, id, c) == 0)
+        if (s_send_request (self, kf_config_services () [s], &request, id) == 0 && zhashx_insert (self->pending, id, c) == 0)
             c->waiting++;
         free (request.request_id);
     }
@@ -793,7 +792,7 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
     zhashx_set_destructor (self->sessions, (zhashx_destructor_fn *) zstr_free);
     for (int s = 0; s < S_SERVICES; s++) {
         char key [64];
-        snprintf (key, sizeof key, "services/%s/endpoint", s_services [s]);
+        snprintf (key, sizeof key, "services/%s/endpoint", kf_config_services () [s]);
         self->dealers [s] = zsock_new (ZMQ_DEALER);
         if (!self->dealers [s] || kf_net_connect (net, self->dealers [s], kf_config_str (config, key), err)) {
             http_destroy (&self);

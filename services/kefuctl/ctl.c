@@ -14,7 +14,7 @@ const ctl_command_t *const ctl_commands [] = {
     &ctl_reopen_command, &ctl_cancel_command,
     &ctl_orders_command, &ctl_order_command, &ctl_staff_command,
     &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_units_command, &ctl_billing_command,
-    &ctl_report_command,
+    &ctl_report_command, &ctl_history_command,
     &ctl_tap_command, &ctl_lag_command, &ctl_top_command, &ctl_streams_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command, &ctl_restore_command,
     &ctl_keys_command,
     NULL
@@ -537,6 +537,7 @@ ctl_list_pages (ctl_t *ctl, const char *who, const char *endpoint, Kf__Request *
 {
     int rc = 0;
     uint64_t total = 0, shown = 0;
+    bool uncounted = false;
     char *token = NULL;
     do {
         Kf__Reply *reply = ctl_call (ctl, who, endpoint, request);
@@ -549,6 +550,7 @@ ctl_list_pages (ctl_t *ctl, const char *who, const char *endpoint, Kf__Request *
             break;
         }
         total = got.total;
+        uncounted = got.uncounted;
         shown += got.rows;
         free (token);
         token = got.next_token && *got.next_token ? strdup (got.next_token) : NULL;
@@ -557,7 +559,10 @@ ctl_list_pages (ctl_t *ctl, const char *who, const char *endpoint, Kf__Request *
     } while (all && token);
     if (table && rc == 0) {
         ctl_table_print (&table, stdout);
-        printf ("%" PRIu64 " of %" PRIu64 " %s%s", shown, total, noun, total == 1 ? "" : "s");
+        if (uncounted)
+            printf ("%" PRIu64 " %s%s", shown, noun, shown == 1 ? "" : "s");
+        else
+            printf ("%" PRIu64 " of %" PRIu64 " %s%s", shown, total, noun, total == 1 ? "" : "s");
         if (token)
             printf ("; next page: --page %s (or --all)", token);
         printf ("\n");

@@ -137,13 +137,15 @@ typedef struct _ctl_table_t ctl_table_t;
 typedef struct {
     size_t rows;
     uint64_t total;
+    bool uncounted;           //  the daemon does not count beyond the page (histories): no total
     const char *next_token;   //  into the reply
 } ctl_page_t;
 typedef int (ctl_page_fn) (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all, ctl_page_t *page,
                            void *arg);
 
 //  Ask for a page, or with `all` every page, and print the table with a
-//  last line "N of M <noun>s" (and how to get the next page). `page` is the
+//  last line "N of M <noun>s", or "N <noun>s" when uncounted (and how to
+//  get the next page). `page` is the
 //  request's PageRequest, whose token this advances. Returns 0 or CTL_FAILED.
 int ctl_list_pages (ctl_t *ctl, const char *who, const char *endpoint, Kf__Request *request, Kf__PageRequest *page,
                     bool all, ctl_table_t *table, const char *noun, ctl_page_fn *fn, void *arg);
@@ -170,6 +172,7 @@ extern const ctl_command_t ctl_orders_command, ctl_order_command, ctl_staff_comm
 extern const ctl_command_t ctl_sla_command, ctl_report_command;
 extern const ctl_command_t ctl_units_command, ctl_billing_command;
 extern const ctl_command_t ctl_visits_command, ctl_evaluation_command;
+extern const ctl_command_t ctl_history_command;
 
 //  The reports of each service: report <name> [options], argv [0] the name.
 int ctl_report_sla (ctl_t *ctl, int argc, char **argv);

@@ -10,16 +10,15 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-static const char *s_services [] = { "intake", "dispatch", "escalation", "survey", "billing" };
-#define S_SERVICES (sizeof s_services / sizeof s_services [0])
+#define S_SERVICES ((size_t) KF_SERVICE_COUNT)
 int
 ctl_daemons (ctl_t *ctl, int count, char **names, ctl_daemons_t *d)
 {
     memset (d, 0, sizeof *d);
     for (size_t i = 0; i < S_SERVICES; i++) {
         char path [128];
-        snprintf (path, sizeof path, "services/%s/endpoint", s_services [i]);
-        snprintf (d->labels [d->count], sizeof d->labels [0], "%s@%s", s_services [i],
+        snprintf (path, sizeof path, "services/%s/endpoint", kf_config_services () [i]);
+        snprintf (d->labels [d->count], sizeof d->labels [0], "%s@%s", kf_config_services () [i],
                   kf_config_str (ctl->config, "cluster/name"));
         d->who [d->count] = d->labels [d->count];
         d->endpoint [d->count++] = kf_config_str (ctl->config, path);

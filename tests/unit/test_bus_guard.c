@@ -118,7 +118,7 @@ test_wire_names_are_read_as_protobuf_reads_them (void **state)
 }
 
 static s_bytes_t
-s_heartbeat (const char *producer, const char *stream, const char *key)
+s_heartbeat_of (const char *producer, const char *stream, const char *key, bool archive)
 {
     Kf__StreamHead head = KF__STREAM_HEAD__INIT, *heads [] = { &head };
     head.stream = (char *) stream;
@@ -128,9 +128,16 @@ s_heartbeat (const char *producer, const char *stream, const char *key)
     beat.replay_key = (char *) key;
     beat.heads = stream ? heads : NULL;
     beat.n_heads = stream ? 1 : 0;
+    beat.archive = beat.has_archive = archive;
     s_bytes_t b;
     b.data = kf_codec_pack (&beat.base, &b.size);
     return b;
+}
+
+static s_bytes_t
+s_heartbeat (const char *producer, const char *stream, const char *key)
+{
+    return s_heartbeat_of (producer, stream, key, false);
 }
 
 static void
@@ -160,6 +167,15 @@ test_an_estate_heartbeat_speaks_for_its_streams_and_key (void **state)
     assert_false (bus_guard_publish (&s_estate, S_KEY, topic, strlen (topic), key.data, key.size, &v));
     assert_non_null (strstr (v.reason, "replay key"));
     assert_true (bus_guard_publish (&s_cluster, S_KEY, topic, strlen (topic), other.data, other.size, &v));
+    //  The archive: consumers would ask it for every stream of every estate.
+    s_bytes_t archive = s_heartbeat_of ("intake@e2", NULL, S_KEY, true);
+    assert_false (bus_guard_publish (&s_estate, S_KEY, topic, strlen (topic), archive.data, archive.size, &v));
+    assert_non_null (strstr (v.reason, "archive"));
+    s_bytes_t cluster_archive = s_heartbeat_of ("archive@c1", NULL, S_KEY, true);
+    assert_true (bus_guard_publish (&s_cluster, S_KEY, topic, strlen (topic), cluster_archive.data,
+                                    cluster_archive.size, &v));
+    free (archive.data);
+    free (cluster_archive.data);
     free (good.data);
     free (other.data);
     free (key.data);
