@@ -121,6 +121,7 @@ $(O)/tests/test_billing_domain: $(O)/services/billing/billing.o
 $(O)/tests/test_survey_domain: $(O)/services/survey/survey.o
 $(O)/tests/test_gateway_domain: $(O)/services/gateway/gateway.o
 $(O)/tests/test_bus_guard: $(O)/services/bus/bus_guard.o
+$(O)/tests/test_archive_domain: $(O)/services/archive/archive.o
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c

@@ -823,15 +823,6 @@ s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
 
 static int s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg);
 
-static int
-s_send_replay_message (zsock_t *socket, Kf__ReplayMessage *msg)
-{
-    zframe_t *frame = kf_replay_frame (&msg->base);
-    int rc = frame ? zframe_send (&frame, socket, ZFRAME_DONTWAIT) : -1;
-    zframe_destroy (&frame);
-    return rc;
-}
-
 static void
 s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint64_t from)
 {
@@ -850,19 +841,9 @@ s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint
         zloop_reader_set_tolerant (self->loop, producer->dealer);
     }
     s_cursor_t *cursor = s_cursor (self, stream);
-    Kf__ReplayRequest request = KF__REPLAY_REQUEST__INIT;
-    request.stream = (char *) stream;
-    request.from_seq = from;
-    request.credit = (uint32_t) self->options.replay_credit;
-    request.has_from_seq = request.has_credit = 1;
-    if (cursor && cursor->last > 0) {
-        request.epoch = cursor->epoch;
-        request.has_epoch = 1;
-    }
-    Kf__ReplayMessage msg = KF__REPLAY_MESSAGE__INIT;
-    msg.msg_case = KF__REPLAY_MESSAGE__MSG_REQUEST;
-    msg.request = &request;
-    if (s_send_replay_message (producer->dealer, &msg) != 0)
+    bool in_epoch = cursor && cursor->last > 0;
+    if (kf_replay_ask (producer->dealer, stream, in_epoch, in_epoch ? cursor->epoch : 0, from, 0,
+                       (uint32_t) self->options.replay_credit) != 0)
         return;
     producer->replaying = true;
     producer->replay_progress = s_mono_ms ();
@@ -967,13 +948,7 @@ s_on_replay_reply (zloop_t *loop, zsock_t *reader, void *arg)
         self->stats.replayed += batch->n_events;
         s_apply_batch (self);
         //  Applied and committed: the producer may send one more.
-        Kf__ReplayCredit credit = KF__REPLAY_CREDIT__INIT;
-        credit.credit = 1;
-        credit.has_credit = 1;
-        Kf__ReplayMessage more = KF__REPLAY_MESSAGE__INIT;
-        more.msg_case = KF__REPLAY_MESSAGE__MSG_CREDIT;
-        more.credit = &credit;
-        s_send_replay_message (producer->dealer, &more);
+        kf_replay_give_credit (producer->dealer, 1);
     }
     else
     if (msg->msg_case == KF__REPLAY_MESSAGE__MSG_END) {

@@ -302,6 +302,9 @@ static const s_key_t s_schema [] = {
     { "archive", T_SECTION, NULL, false, 0, 0, "kefu-archive: every event of every stream" },
     { "archive/retention", T_DURATION, "3660d", false, S_DAY, 36600 * S_DAY,
       "how long the archive keeps an event after it occurred (default ten years and ten days, for audits)" },
+    { "archive/recover_wait", T_DURATION, "60s", false, 1000, 3600000,
+      "how long a daemon restored from a backup waits for the archive to give back what it lost, before it "
+      "gives up starting (and is started again)" },
 
     { "services", T_SECTION, NULL, false, 0, 0, "the daemons" },
     S_SERVICE ("intake"),

@@ -299,6 +299,52 @@ s_write_heads (kf_txn_t *txn, void *arg)
             s_put_head (self, txn, zhashx_cursor (self->streams), stream, stream->head_seq, stream->first_seq);
 }
 
+//  A stream's head within a transaction: from the store the first time,
+//  then from memory. A redo is another transaction, so it reads the store
+//  again. NULL when the transaction failed.
+static s_stream_t *
+s_stream_in (kf_outbox_t *self, kf_txn_t *txn, const char *stream)
+{
+    s_stream_t *cached = s_stream (self, stream);
+    if (!cached) {
+        kf_txn_fail (txn, "out of memory");
+        return NULL;
+    }
+    if (cached->txn_id != kf_txn_id (txn)) {
+        Kf__StreamHead head;
+        if (kf_outbox_head (self, txn, stream, &head))
+            return NULL;
+        cached->txn_id = kf_txn_id (txn);
+        cached->head_seq = head.head_seq;
+        cached->first_seq = head.head_seq == 0 ? 1 : head.first_seq;
+        //  The heads are written once, when the transaction is about to commit.
+        if (kf_txn_before_commit (txn, s_write_heads, self))
+            return NULL;
+    }
+    return cached;
+}
+
+//  An event's value in the outbox: [time][topic length][topic][envelope].
+static int
+s_put_event (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *env, int64_t at_ms)
+{
+    char kind [64], topic [128];
+    kf_codec_event_kind (&env->base, kind, sizeof kind);
+    int topic_len = kf_stream_name (topic, sizeof topic, env->estate, kind) == 0 ? (int) strlen (topic) : -1;
+    assert (topic_len > 0 && topic_len < 256);
+    size_t packed = protobuf_c_message_get_packed_size (&env->base);
+    kf_key_t key;
+    kf_key_make (&key, "s|q", env->stream, env->seq);
+    uint8_t *room = kf_txn_reserve (txn, self->outbox, &key, S_PREFIX + (size_t) topic_len + packed);
+    if (!room)
+        return -1;
+    s_be64_write (room, (uint64_t) at_ms);
+    room [8] = (uint8_t) topic_len;
+    memcpy (room + S_PREFIX, topic, (size_t) topic_len);
+    protobuf_c_message_pack (&env->base, room + S_PREFIX + topic_len);
+    return 0;
+}
+
 uint64_t
 kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, int64_t now_ms)
 {
@@ -309,24 +355,9 @@ kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, i
         kf_txn_fail (txn, "outbox %s: '%s' is not an estate id", self->producer, event->estate);
         return 0;
     }
-    //  The head: from the store the first time in a transaction, then from
-    //  memory. A redo is another transaction, so it reads the store again.
-    s_stream_t *cached = s_stream (self, stream);
-    if (!cached) {
-        kf_txn_fail (txn, "out of memory");
+    s_stream_t *cached = s_stream_in (self, txn, stream);
+    if (!cached)
         return 0;
-    }
-    if (cached->txn_id != kf_txn_id (txn)) {
-        Kf__StreamHead head;
-        if (kf_outbox_head (self, txn, stream, &head))
-            return 0;
-        cached->txn_id = kf_txn_id (txn);
-        cached->head_seq = head.head_seq;
-        cached->first_seq = head.head_seq == 0 ? 1 : head.first_seq;
-        //  The heads are written once, when the transaction is about to commit.
-        if (kf_txn_before_commit (txn, s_write_heads, self))
-            return 0;
-    }
     uint64_t seq = cached->head_seq + 1;
 
     //  Our own copy of the envelope, with the header filled in.
@@ -342,23 +373,49 @@ kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, i
     env.occurred_at_ms = now_ms;
     env.schema_version = KF_SCHEMA_VERSION;
     env.has_epoch = env.has_seq = env.has_occurred_at_ms = env.has_schema_version = 1;
-
-    char kind [64], topic [128];
-    kf_codec_event_kind (&env.base, kind, sizeof kind);
-    int topic_len = kf_stream_name (topic, sizeof topic, event->estate, kind) == 0 ? (int) strlen (topic) : -1;
-    assert (topic_len > 0 && topic_len < 256);
-    size_t packed = protobuf_c_message_get_packed_size (&env.base);
-    kf_key_t key;
-    kf_key_make (&key, "s|q", stream, seq);
-    uint8_t *room = kf_txn_reserve (txn, self->outbox, &key, S_PREFIX + (size_t) topic_len + packed);
-    if (!room)
+    if (s_put_event (self, txn, &env, now_ms))
         return 0;
-    s_be64_write (room, (uint64_t) now_ms);
-    room [8] = (uint8_t) topic_len;
-    memcpy (room + S_PREFIX, topic, (size_t) topic_len);
-    protobuf_c_message_pack (&env.base, room + S_PREFIX + topic_len);
     cached->head_seq = seq;
     return seq;
+}
+
+uint64_t
+kf_outbox_put_back (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    assert (self && txn && event);
+    char owner [KF_STREAM_MAX];
+    const char *slash = event->stream ? strrchr (event->stream, '/') : NULL;
+    size_t plen = slash ? (size_t) (slash - event->stream) : 0;
+    if (!slash || plen >= sizeof owner || !event->estate || strcmp (slash + 1, event->estate) != 0) {
+        kf_txn_fail (txn, "outbox %s: an event to put back without its stream", self->producer);
+        return 0;
+    }
+    memcpy (owner, event->stream, plen);
+    owner [plen] = 0;
+    if (strcmp (owner, self->producer) != 0 || event->epoch != self->epoch) {
+        kf_txn_fail (txn, "outbox %s: %s in epoch %016llx is not this store's to put back", self->producer,
+                     event->stream, (unsigned long long) event->epoch);
+        return 0;
+    }
+    s_stream_t *cached = s_stream_in (self, txn, event->stream);
+    if (!cached)
+        return 0;
+    if (event->seq != cached->head_seq + 1) {
+        kf_txn_fail (txn, "outbox %s: %s %llu does not follow its head %llu", self->producer, event->stream,
+                     (unsigned long long) event->seq, (unsigned long long) cached->head_seq);
+        return 0;
+    }
+    if (s_put_event (self, txn, event, event->occurred_at_ms))
+        return 0;
+    //  Sent already, by the store that was lost: the bus has seen it.
+    uint8_t be [8];
+    s_be64_write (be, event->seq);
+    kf_key_t key;
+    kf_key_make (&key, "s|s", "sent", event->stream);
+    kf_txn_put (txn, self->meta, &key, be, 8);
+    cached->head_seq = event->seq;
+    cached->sent = cached->checkpointed = event->seq;
+    return kf_txn_ok (txn) ? event->seq : 0;
 }
 
 //  ---- reading --------------------------------------------------------------

@@ -39,6 +39,13 @@ uint64_t kf_outbox_epoch (kf_outbox_t *self);
 //  transaction failed (sticky).
 uint64_t kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, int64_t now_ms);
 
+//  In a write transaction, after a restore: put back an event this store
+//  published before it was lost (from the archive), as it was: its stream
+//  of this producer, this store's epoch, the sequence after the head. It
+//  counts as sent. Returns its sequence, 0 when it does not fit (the
+//  transaction fails, saying why).
+uint64_t kf_outbox_put_back (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
 //  Sends each event not sent yet, in order per stream: send(topic, envelope
 //  bytes, arg) returns 0, or -1 to stop (it will be sent again next time).
 typedef int (kf_outbox_send_fn) (const char *topic, const void *envelope, size_t size, void *arg);

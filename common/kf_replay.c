@@ -52,6 +52,48 @@ kf_replay_frame (const ProtobufCMessage *msg)
     return frame;
 }
 
+static int
+s_send_message (zsock_t *dealer, Kf__ReplayMessage *msg)
+{
+    zframe_t *frame = kf_replay_frame (&msg->base);
+    int rc = frame ? zframe_send (&frame, dealer, ZFRAME_DONTWAIT) : -1;
+    zframe_destroy (&frame);
+    return rc;
+}
+
+int
+kf_replay_ask (zsock_t *dealer, const char *stream, bool has_epoch, uint64_t epoch, uint64_t from, uint64_t to,
+               uint32_t credit)
+{
+    assert (dealer && stream);
+    Kf__ReplayRequest request = KF__REPLAY_REQUEST__INIT;
+    request.stream = (char *) stream;
+    request.epoch = epoch;
+    request.has_epoch = has_epoch;
+    request.from_seq = from;
+    request.to_seq = to;
+    request.credit = credit;
+    request.has_from_seq = request.has_credit = 1;
+    request.has_to_seq = to > 0;
+    Kf__ReplayMessage msg = KF__REPLAY_MESSAGE__INIT;
+    msg.msg_case = KF__REPLAY_MESSAGE__MSG_REQUEST;
+    msg.request = &request;
+    return s_send_message (dealer, &msg);
+}
+
+int
+kf_replay_give_credit (zsock_t *dealer, uint32_t credit)
+{
+    assert (dealer);
+    Kf__ReplayCredit more = KF__REPLAY_CREDIT__INIT;
+    more.credit = credit;
+    more.has_credit = 1;
+    Kf__ReplayMessage msg = KF__REPLAY_MESSAGE__INIT;
+    msg.msg_case = KF__REPLAY_MESSAGE__MSG_CREDIT;
+    msg.credit = &more;
+    return s_send_message (dealer, &msg);
+}
+
 //  ---- the outbox as a source ---------------------------------------------------
 
 static Kf__ReplayStatus

@@ -64,4 +64,11 @@ const kf_replay_stats_t *kf_replay_stats (kf_replay_t *self);
 //  A protobuf message packed straight into a new frame. NULL when out of memory.
 zframe_t *kf_replay_frame (const ProtobufCMessage *msg);
 
+//  The asking side, on a DEALER: ask for [from, to] (to 0: up to the head)
+//  of a stream, in `epoch` when has_epoch, with `credit` batches ahead; or
+//  give credit for more. 0, or -1 when it could not be sent.
+int kf_replay_ask (zsock_t *dealer, const char *stream, bool has_epoch, uint64_t epoch, uint64_t from, uint64_t to,
+                   uint32_t credit);
+int kf_replay_give_credit (zsock_t *dealer, uint32_t credit);
+
 #endif

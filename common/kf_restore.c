@@ -359,16 +359,28 @@ s_begin (kf_txn_t *txn, void *arg)
 }
 
 int
+kf_restore_marker_read (kf_store_t *store, Kf__RestoreMarker **marker, kf_err_t *err)
+{
+    assert (store && marker);
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", kf_store_path (store), KF_RESTORE_MARKER);
+    *marker = NULL;
+    if (access (path, F_OK) != 0)
+        return 0;
+    *marker = (Kf__RestoreMarker *) s_read_json (path, &kf__restore_marker__descriptor, err);
+    return *marker ? 1 : -1;
+}
+
+int
 kf_restore_begin (kf_store_t *store, kf_restore_fn *fn, void *app, kf_err_t *err)
 {
     assert (store);
     char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/%s", kf_store_path (store), KF_RESTORE_MARKER);
-    if (access (path, F_OK) != 0)
-        return 0;
-    Kf__RestoreMarker *marker = (Kf__RestoreMarker *) s_read_json (path, &kf__restore_marker__descriptor, err);
-    if (!marker)
-        return -1;
+    Kf__RestoreMarker *marker;
+    int found = kf_restore_marker_read (store, &marker, err);
+    if (found <= 0)
+        return found;
     s_begin_t b = { marker, fn, app, NULL, 0, 0 };
     int rc = kf_store_write (store, s_begin, &b, err);
     if (rc == 0) {

@@ -45,6 +45,10 @@ Kf__BackupManifest *kf_restore_manifest_read (const char *dir, kf_err_t *err);
 int kf_restore_install (const char *backup_dir, const char *store_dir, const Kf__RestoreMarker *marker,
                         kf_err_t *err);
 
+//  The marker kefuctl restore left in the store's directory: 1 (*marker to
+//  kf_codec_free), 0 when there is none, -1 with why.
+int kf_restore_marker_read (kf_store_t *store, Kf__RestoreMarker **marker, kf_err_t *err);
+
 //  A service's part of the restart: each stream, with the head the backup
 //  restored and the highest sequence the cluster had applied (0: none
 //  seen), inside the transaction that starts the new epoch.

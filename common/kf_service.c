@@ -48,7 +48,10 @@ kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options)
     kf_store_t *store = kf_store_new (path, options->tables, NULL, &err);
     if (store && (lock = kf_restore_lock (path, &err)) < 0)
         kf_store_destroy (&store);
-    //  Put back from a backup: a new epoch first, before anything goes out.
+    //  Put back from a backup: what the archive has of the events lost with
+    //  the store, then a new epoch, before anything goes out.
+    if (store && kf_recover_from_archive (store, config, producer, options->on_recover, options->app, &err) < 0)
+        kf_store_destroy (&store);
     if (store && kf_restore_begin (store, options->on_restored, options->app, &err) < 0)
         kf_store_destroy (&store);
     if (store) {

@@ -11,6 +11,7 @@
 #include "kf_bus.h"
 #include "kf_codec.h"
 #include "kf_daemon.h"
+#include "kf_recover.h"
 #include "kf_restore.h"
 #include "commands.pb-c.h"
 
@@ -31,6 +32,10 @@ typedef struct {
     //  the events the backup lacks (seen_head - restored_head) may have
     //  used (kf_restore_fn). NULL: the service numbers nothing.
     kf_restore_fn *on_restored;
+    //  After kefuctl restore, before the new epoch: rebuild what one of the
+    //  service's own events, taken back from the archive, had made
+    //  (kf_recover_fn). NULL: nothing is taken back.
+    kf_recover_fn *on_recover;
     //  The archive's: its replay endpoint serves this source, not the
     //  outbox, and its heartbeat says so (kf_bus_options_t).
     const kf_replay_source_t *replay_source;

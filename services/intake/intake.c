@@ -387,6 +387,66 @@ s_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__Reply *re
 
 //  ---- commands -------------------------------------------------------------------
 
+//  A ticket as filed (the caller's `ticket`, filled in here), with its
+//  idempotency record and indexes: for a filing, and for a ticket.filed of
+//  ours taken back from the archive after a restore.
+static int
+s_store_filed (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, const char *estate, Kf__TicketFiled *filed,
+               int64_t at_ms, uint64_t request_hash)
+{
+    ticket->ticket_no = filed->ticket_no;
+    ticket->estate = (char *) estate;
+    ticket->filed = filed;
+    ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
+    ticket->has_status = 1;
+    ticket->filed_at_ms = at_ms;
+    ticket->has_filed_at_ms = 1;
+    s_save (self, txn, ticket);
+
+    kf_key_t key;
+    Kf__IdempotencyRecord record = KF__IDEMPOTENCY_RECORD__INIT;
+    record.ticket_no = filed->ticket_no;
+    record.request_hash = request_hash;
+    record.has_request_hash = 1;
+    kf_key_make (&key, "s|s", estate, filed->idempotency_key);
+    kf_txn_put_msg (txn, self->idempotency, &key, &record.base);
+    kf_key_make (&key, "t|s", at_ms, filed->ticket_no);
+    kf_txn_put (txn, self->by_filed, &key, "", 0);
+    kf_key_make (&key, "s|t|s", estate, at_ms, filed->ticket_no);
+    kf_txn_put (txn, self->by_estate, &key, "", 0);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  What one of intake's own events does to its ticket: the one place a
+//  ticket's status moves, for a request and for an event taken back from
+//  the archive alike.
+static void
+s_evolve (Kf__Ticket *ticket, const Kf__Envelope *event, int64_t at_ms)
+{
+    Kf__TicketStatus status = ticket->status;
+    switch (event->body_case) {
+        case KF__ENVELOPE__BODY_TICKET_CLOSED:
+            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_CLOSED;
+            ticket->closed_at_ms = at_ms;
+            ticket->has_closed_at_ms = 1;
+            ticket->resolution = event->ticket_closed->resolution;
+            break;
+        case KF__ENVELOPE__BODY_TICKET_REOPENED:
+            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
+            ticket->reopen_count = event->ticket_reopened->reopen_count;
+            ticket->has_reopen_count = 1;
+            break;
+        case KF__ENVELOPE__BODY_TICKET_CANCELLED:
+            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_CANCELLED;
+            ticket->cancel_reason = event->ticket_cancelled->reason;
+            break;
+        default:
+            break;   //  a note changes the timeline only
+    }
+    if (ticket->status != status)
+        ticket->has_status = 1;
+}
+
 static int
 s_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
         kf_arena_t *arena)
@@ -448,25 +508,7 @@ s_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     filed->filed_by = request->actor && *request->actor ? request->actor : "unknown";
     filed->idempotency_key = f->idempotency_key;
 
-    ticket->ticket_no = filed->ticket_no;
-    ticket->estate = f->estate;
-    ticket->filed = filed;
-    ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
-    ticket->has_status = 1;
-    ticket->filed_at_ms = now_ms;
-    ticket->has_filed_at_ms = 1;
-    s_save (self, txn, ticket);
-
-    Kf__IdempotencyRecord record = KF__IDEMPOTENCY_RECORD__INIT;
-    record.ticket_no = ticket_no;
-    record.request_hash = hash;
-    record.has_request_hash = 1;
-    kf_key_make (&key, "s|s", f->estate, f->idempotency_key);
-    kf_txn_put_msg (txn, self->idempotency, &key, &record.base);
-    kf_key_make (&key, "t|s", now_ms, ticket_no);
-    kf_txn_put (txn, self->by_filed, &key, "", 0);
-    kf_key_make (&key, "s|t|s", f->estate, now_ms, ticket_no);
-    kf_txn_put (txn, self->by_estate, &key, "", 0);
+    s_store_filed (self, txn, ticket, f->estate, filed, now_ms, hash);
 
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.estate = f->estate;
@@ -542,10 +584,6 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
             if (status != KF__TICKET_STATUS__TICKET_STATUS_OPEN)
                 return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena,
                                        "ticket %s is not open", ticket->ticket_no);
-            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_CLOSED;
-            ticket->closed_at_ms = now_ms;
-            ticket->has_closed_at_ms = 1;
-            ticket->resolution = (char *) text;
             closed.ticket_no = ticket->ticket_no;
             closed.resolution = (char *) text;
             closed.closed_by = (char *) actor;
@@ -561,13 +599,10 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
             if (status != KF__TICKET_STATUS__TICKET_STATUS_CLOSED)
                 return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena,
                                        "ticket %s is not closed", ticket->ticket_no);
-            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
-            ticket->reopen_count++;
-            ticket->has_reopen_count = 1;
             reopened.ticket_no = ticket->ticket_no;
             reopened.reason = (char *) text;
             reopened.reopened_by = (char *) actor;
-            reopened.reopen_count = ticket->reopen_count;
+            reopened.reopen_count = ticket->reopen_count + 1;
             reopened.has_reopen_count = 1;
             event.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
             event.ticket_reopened = &reopened;
@@ -576,8 +611,6 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
             if (cancelled_already)
                 return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena,
                                        "ticket %s is cancelled already", ticket->ticket_no);
-            ticket->status = KF__TICKET_STATUS__TICKET_STATUS_CANCELLED;
-            ticket->cancel_reason = (char *) text;
             cancelled.ticket_no = ticket->ticket_no;
             cancelled.reason = (char *) text;
             cancelled.cancelled_by = (char *) actor;
@@ -587,8 +620,7 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         default:
             assert (false);
     }
-    if (ticket->status != status)
-        ticket->has_status = 1;
+    s_evolve (ticket, &event, now_ms);
     s_save (self, txn, ticket);
     s_publish (self, txn, now_ms, &event, ticket->ticket_no, actor);
     return s_reply_ticket (self, txn, ticket, reply, arena);
@@ -735,21 +767,19 @@ s_reopen_after_visit (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
         return kf_txn_ok (txn) ? 0 : -1;
     int rc = 0;
     if (ticket->status == KF__TICKET_STATUS__TICKET_STATUS_CLOSED) {
-        ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
-        ticket->reopen_count++;
-        ticket->has_reopen_count = 1;
-        s_save (self, txn, ticket);
         Kf__TicketReopened reopened = KF__TICKET_REOPENED__INIT;
         reopened.ticket_no = ticket->ticket_no;
         reopened.reason = "unsatisfied return visit";
         reopened.reopened_by = "survey";
-        reopened.reopen_count = ticket->reopen_count;
+        reopened.reopen_count = ticket->reopen_count + 1;
         reopened.has_reopen_count = 1;
         Kf__Envelope reopen = KF__ENVELOPE__INIT;
         reopen.estate = ticket->estate;
         reopen.causation_id = event->event_id;
         reopen.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
         reopen.ticket_reopened = &reopened;
+        s_evolve (ticket, &reopen, now_ms);
+        s_save (self, txn, ticket);
         rc = s_publish (self, txn, now_ms, &reopen, ticket->ticket_no, "survey");
     }
     kf_codec_free ((ProtobufCMessage **) &ticket);
@@ -803,5 +833,90 @@ intake_restored (void *app, kf_txn_t *txn, const Kf__RestoreMarker *marker, cons
     }
     kf_warning ("%s: ticket numbers of %s from %u to %u skip %llu (what the lost events may have used)", stream,
                 estate->id, kf_day_to_yyyymmdd (first), kf_day_to_yyyymmdd (last), (unsigned long long) lost);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  "E001-20261202-0004" -> its day and its number of the day; false when
+//  it is not a ticket number.
+static bool
+s_ticket_no_parts (const char *ticket_no, uint32_t *yyyymmdd, uint64_t *n)
+{
+    const char *last = strrchr (ticket_no, '-');
+    const char *day = last && last > ticket_no ? last - 9 : NULL;
+    if (!day || day < ticket_no || *day != '-')
+        return false;
+    char *end;
+    unsigned long d = strtoul (day + 1, &end, 10);
+    if (end != last)
+        return false;
+    unsigned long long k = strtoull (last + 1, &end, 10);
+    if (*end || k == 0)
+        return false;
+    *yyyymmdd = (uint32_t) d;
+    *n = k;
+    return true;
+}
+
+int
+intake_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    intake_t *self = app;
+    assert (self && txn && event);
+    s_tables (self, txn);
+    const ProtobufCMessage *body = kf_event_body (event);
+    const char *ticket_no = body ? kf_summary_string (body, "ticket_no") : NULL;
+    if (!ticket_no || !event->estate)
+        return 0;
+    int64_t at = event->occurred_at_ms;
+    kf_key_t key;
+    if (event->body_case == KF__ENVELOPE__BODY_TICKET_FILED) {
+        Kf__TicketFiled *filed = event->ticket_filed;
+        uint32_t day;
+        uint64_t n;
+        if (!s_ticket_no_parts (ticket_no, &day, &n))
+            return kf_txn_fail (txn, "%s: '%s' is not a ticket number", event->stream, ticket_no);
+        //  Its number is taken: the day's counter goes at least that far.
+        kf_key_make (&key, "s|s|u", "number", event->estate, day);
+        uint64_t have = kf_txn_counter (txn, self->counters, &key);
+        if (n > have)
+            kf_txn_add (txn, self->counters, &key, (int64_t) (n - have));
+        //  The filing as the client sent it, so that its retry finds the ticket.
+        Kf__FileTicket f = KF__FILE_TICKET__INIT;
+        f.estate = event->estate;
+        f.unit = filed->unit;
+        f.reporter_name = filed->reporter_name;
+        f.reporter_phone = filed->reporter_phone;
+        f.type = filed->type;
+        f.channel = filed->channel;
+        f.category = filed->category;
+        f.has_type = filed->has_type;
+        f.has_channel = filed->has_channel;
+        f.has_category = filed->has_category;
+        f.description = filed->description;
+        f.n_photo_urls = filed->n_photo_urls;
+        f.photo_urls = filed->photo_urls;
+        f.n_hazards = filed->n_hazards;
+        f.hazards = filed->hazards;
+        f.idempotency_key = filed->idempotency_key;
+        Kf__Ticket ticket = KF__TICKET__INIT;
+        s_store_filed (self, txn, &ticket, event->estate, filed, at, kf_codec_digest (&f.base));
+    }
+    else {
+        Kf__Ticket *ticket = NULL;
+        kf_key_make (&key, "s", ticket_no);
+        int rc = kf_txn_get_msg (txn, self->tickets, &key, &kf__ticket__descriptor, (ProtobufCMessage **) &ticket);
+        if (rc == KF_NOTFOUND)
+            kf_warning ("%s %llu: ticket %s is neither in the backup nor taken back before it", event->stream,
+                        (unsigned long long) event->seq, ticket_no);
+        if (rc != KF_FOUND)
+            return kf_txn_ok (txn) ? 0 : -1;
+        s_evolve (ticket, event, at);
+        s_save (self, txn, ticket);
+        kf_codec_free ((ProtobufCMessage **) &ticket);
+    }
+    char kind [64], summary [512];
+    kf_codec_event_kind (&event->base, kind, sizeof kind);
+    kf_summary (body, "ticket_no", summary, sizeof summary);
+    s_timeline_add (self, txn, ticket_no, at, kind, summary, NULL, event->actor);
     return kf_txn_ok (txn) ? 0 : -1;
 }

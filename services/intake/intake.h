@@ -54,6 +54,12 @@ int intake_handle_request (intake_t *self, kf_txn_t *txn, int64_t now_ms, const 
 //  or -1 when the transaction failed.
 int intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 
+//  After kefuctl restore, each of this instance's own events that the
+//  archive gave back (kf_recover_fn, `app` the intake): the ticket it filed
+//  or moved, its number taken, its line on the timeline, as the request
+//  made them.
+int intake_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event);
+
 //  After kefuctl restore (kf_restore_fn, `app` the intake): the tickets
 //  the backup lacks took numbers the restored counters would give again.
 //  For an estate whose stream the cluster had applied beyond the backup's

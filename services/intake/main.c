@@ -59,7 +59,7 @@ main (int argc, char **argv)
             //  (DESIGN.md §7), so only those cross its link.
             .estates = intake_estates (intake),
             .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start,
-            .on_restored = intake_restored, .app = intake,
+            .on_restored = intake_restored, .on_recover = intake_recover, .app = intake,
         };
         status = kf_service_run (daemon, &options);
     }

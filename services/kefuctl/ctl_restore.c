@@ -10,6 +10,7 @@
 
 typedef struct {
     bool force;
+    bool without_archive;
 } s_restore_t;
 
 static int
@@ -18,6 +19,8 @@ s_restore_option (ctl_t *ctl, int option, const char *value, void *arg)
     (void) ctl; (void) value;
     if (option == 'f')
         ((s_restore_t *) arg)->force = true;
+    if (option == 'w')
+        ((s_restore_t *) arg)->without_archive = true;
     return 0;
 }
 
@@ -28,6 +31,8 @@ static size_t
 s_seen (ctl_t *ctl, const char *producer, uint64_t epoch, Kf__RestoreMarker *marker, char (*silent) [80],
         size_t silent_max)
 {
+    char archive [KF_ID_MAX + 16];
+    snprintf (archive, sizeof archive, "archive@%s", kf_config_str (ctl->config, "cluster/name"));
     ctl_daemons_t all, others = { 0 };
     if (ctl_daemons (ctl, 0, NULL, &all))
         return 0;
@@ -50,6 +55,8 @@ s_seen (ctl_t *ctl, const char *producer, uint64_t epoch, Kf__RestoreMarker *mar
         if (!s && unanswered < silent_max)
             snprintf (silent [unanswered], sizeof silent [0], "%s", others.who [i]);
         unanswered += s == NULL;
+        if (s && strcmp (others.who [i], archive) == 0)
+            marker->from_archive = marker->has_from_archive = 1;
         for (size_t c = 0; s && c < s->n_cursors; c++) {
             const Kf__Cursor *cursor = s->cursors [c];
             if (!cursor->stream || strncmp (cursor->stream, producer, plen) != 0 || cursor->stream [plen] != '/'
@@ -84,9 +91,9 @@ static int
 s_restore (ctl_t *ctl, int argc, char **argv)
 {
     static const struct option spec [] = {
-        { "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 }
+        { "force", no_argument, NULL, 'f' }, { "without-archive", no_argument, NULL, 'w' }, { NULL, 0, NULL, 0 }
     };
-    s_restore_t a = { false };
+    s_restore_t a = { false, false };
     int code;
     int first = ctl_options (ctl, &ctl_restore_command, argc, argv, spec, s_restore_option, &a, &code);
     if (first < 0)
@@ -138,6 +145,8 @@ s_restore (ctl_t *ctl, int argc, char **argv)
     marker.has_epoch = marker.has_backup_taken_at_ms = marker.has_restored_at_ms = 1;
     char silent [CTL_DAEMONS_MAX][80];   //  who did not answer: copied, their labels are s_seen's
     size_t unanswered = s_seen (ctl, producer, manifest->epoch, &marker, silent, CTL_DAEMONS_MAX);
+    if (a.without_archive)
+        marker.from_archive = marker.has_from_archive = 0;
     int rc = 0;
     if (unanswered && !a.force)
         rc = ctl_fail (CTL_FAILED, "restore: %s and %zu other daemon%s did not answer: what they applied of %s "
@@ -163,8 +172,9 @@ s_restore (ctl_t *ctl, int argc, char **argv)
             ctl_table_row (table, head->stream, a1, a2, a3);
         }
         ctl_table_print (&table, stdout);
-        printf ("installed %s into %s (the store it replaced is kept beside it); at its next start %s continues "
-                "in a new epoch and numbers nothing twice\n", backup, store, producer);
+        printf ("installed %s into %s (the store it replaced is kept beside it); at its next start %s %s"
+                "continues in a new epoch and numbers nothing twice\n", backup, store, producer,
+                marker.from_archive ? "takes back from the archive the events it published after the backup, then " : "");
     }
     close (lock);
     for (size_t s = 0; s < marker.n_seen; s++) {
@@ -178,14 +188,18 @@ s_restore (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_restore_command = {
     "restore", "put a stopped daemon's store back from a backup; nothing numbered twice",
-    "restore DAEMON DIR [--force]\n\n"
+    "restore DAEMON DIR [--force] [--without-archive]\n\n"
     "DIR is one daemon's copy from kefuctl backup (DIR/data.mdb and its manifest.json).\n"
     "With the daemon stopped (its store's lock free), restore checks the manifest (the\n"
     "daemon, size and SHA-256), asks every other daemon how far it applied the daemon's\n"
     "streams, keeps the store it replaces (data.mdb.replaced-<time>) and installs the\n"
-    "copy. At its next start the daemon continues in a new epoch that its consumers\n"
-    "follow, says what the cluster had applied that the backup lacks, and moves its\n"
-    "numbers (tickets, ...) past what those lost events may have used. Without an\n"
-    "answer from every other daemon it refuses, unless --force.",
+    "copy. At its next start the daemon first takes back from the archive (kefu-archive)\n"
+    "the events it had published after the backup and rebuilds what they made (the\n"
+    "tickets filed since reappear), waiting for the archive if it must; then it\n"
+    "continues in a new epoch that its consumers follow, says what the cluster had\n"
+    "applied that neither the backup nor the archive has, and moves its numbers\n"
+    "(tickets, ...) past what those lost events may have used. Without an answer\n"
+    "from every other daemon it refuses, unless --force; --without-archive starts it\n"
+    "without asking the archive (one that is gone for good).",
     s_restore, NULL
 };

@@ -482,6 +482,41 @@ h_write (const char *name, const char *text, char *path, size_t size)
     }
 }
 
+//  ---- a leak filed, its order dispatched (the restore scenarios of issue 17) ----
+
+//  File a leak at E001 in unit 3-2-15<n>, idempotency key <prefix>-<n>,
+//  with kefuctl on `config` as the operations user: its ticket number into
+//  ticket_no, "" when it was refused.
+static inline void
+h_file_leak (const char *config, const char *prefix, int n, char *ticket_no, size_t size)
+{
+    static char out [8192], err [1024];
+    char unit [32], key [64];
+    snprintf (unit, sizeof unit, "3-2-15%02d", n);
+    snprintf (key, sizeof key, "%s-%d", prefix, n);
+    *ticket_no = 0;
+    if (h_run (kf_test_dir, out, sizeof out, err, sizeof err, "kefuctl", "--config", config, "--as", "ops1", "--role",
+               "operations", "--json", "file", "--estate", "E001", "--unit", unit, "--name", "Owner", "--phone",
+               "13800000000", "--type", "repair", "--channel", "phone", "--category", "plumbing", "--key", key,
+               "a leak", NULL) != 0)
+        return;
+    char field [64];
+    snprintf (ticket_no, size, "%s", h_json_field (out, "ticket_no", field, sizeof field));
+}
+
+//  dispatch lists an order of the ticket at E001 (args: config, ticket_no).
+static inline bool
+h_has_order (void *arg)
+{
+    static char out [1 << 20], err [1024];
+    const char *const *args = arg;
+    char want [96];
+    snprintf (want, sizeof want, "\"ticket_no\":\"%s\"", args [1]);
+    return h_run (kf_test_dir, out, sizeof out, err, sizeof err, "kefuctl", "--config", args [0], "--as", "ops1",
+                  "--role", "operations", "--json", "orders", "--estate", "E001", "--all", NULL) == 0
+        && strstr (out, want);
+}
+
 #ifdef fail_msg   //  in cmocka tests
 //  A table of kefuctl command lines and what each must give: its exit
 //  status, and a text in its one line of stderr, which starts "kefuctl: ".

@@ -1,0 +1,341 @@
+/*  Integration tests of the archive (issue 17.3): kefu-archive keeps every
+    event; a restored intake takes back from it the tickets filed after its
+    backup; a consumer away longer than the outbox keeps events, and a
+    daemon started for the first time after that, catch up from it; it
+    survives kill -9 in the middle of its own catch-up. Real kefu-bus,
+    kefu-archive, kefu-intake, kefu-dispatch and kefu-escalation on one
+    file clock, driven through kefuctl.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kf_test.h"
+#include "kf_harness.h"
+
+static char s_config [256], s_clock [256], s_out [1 << 20], s_err [4096];
+static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_loader;
+
+#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
+                        "--as", "ops1", "--role", "operations", __VA_ARGS__, NULL)
+
+static void
+s_write_config (void)
+{
+    const char *d = kf_test_dir;
+    char text [4096];
+    snprintf (text, sizeof text,
+        "cluster\n    name = c1\n    data_dir = %s/data\n"
+        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
+        "    outbox_max_age = 1d\n"
+        "estates\n    E001\n        name = one\n    E002\n        name = two\n"
+        "archive\n    recover_wait = 20s\n"
+        "services\n"
+        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
+        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
+        "    escalation\n        endpoint = ipc://%s/escalation\n        replay = ipc://%s/escalation-replay\n"
+        "    archive\n        endpoint = ipc://%s/archive\n        replay = ipc://%s/archive-replay\n",
+        d, d, d, d, d, d, d, d, d, d, d);
+    h_write ("kefu.conf", text, s_config, sizeof s_config);
+}
+
+static bool
+s_answers (void *arg)
+{
+    return CTL ("ping", (const char *) arg) == 0;
+}
+
+static void
+s_daemon (h_proc_t *proc, const char *name)
+{
+    char program [32];
+    snprintf (program, sizeof program, "kefu-%s", name);
+    h_proc_init (proc, kf_test_dir, name, program, "--config", s_config, "--clock", s_clock, NULL);
+    h_start (proc);
+    assert_true (h_wait_for (s_answers, (void *) name, 20000));
+}
+
+static void
+s_stop (h_proc_t *proc)
+{
+    assert_int_equal (h_stop (proc, 10000), 0);
+    h_proc_free (proc);
+}
+
+//  The bus, the archive and intake; dispatch and escalation when asked.
+static void
+s_cluster_start (bool dispatch, bool escalation)
+{
+    s_write_config ();
+    snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
+    assert_int_equal (CTL ("clock", "set", "2026-12-02T10:00:00+08:00", "--file", s_clock), 0);
+    h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
+    h_start (&s_bus);
+    s_daemon (&s_archive, "archive");
+    s_daemon (&s_intake, "intake");
+    if (dispatch)
+        s_daemon (&s_dispatch, "dispatch");
+    if (escalation)
+        s_daemon (&s_escalation, "escalation");
+}
+
+static void
+s_cluster_stop (void)
+{
+    h_proc_t *procs [] = { &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
+    for (size_t i = 0; i < sizeof procs / sizeof procs [0]; i++)
+        if (procs [i]->pid > 0)
+            s_stop (procs [i]);
+}
+
+static void
+s_file (int n, char *ticket_no, size_t size)
+{
+    h_file_leak (s_config, "archive", n, ticket_no, size);
+}
+
+static bool
+s_has_order (void *arg)
+{
+    const char *args [] = { s_config, arg };
+    return h_has_order (args);
+}
+
+static bool
+s_has_clock (void *arg)
+{
+    return CTL ("sla", (const char *) arg) == 0;
+}
+
+//  A daemon's cursor on a stream is at least *want.
+typedef struct {
+    const char *daemon, *stream;
+    uint64_t want;
+} s_cursor_t;
+
+static bool
+s_cursor_at (void *arg)
+{
+    s_cursor_t *c = arg;
+    if (CTL ("--json", "lag", c->daemon) != 0)
+        return false;
+    char needle [128], field [32];
+    snprintf (needle, sizeof needle, "{\"stream\":\"%s\"", c->stream);
+    const char *at = strstr (s_out, needle);
+    return at && strtoull (h_json_field (at, "last_seq", field, sizeof field), NULL, 10) >= c->want;
+}
+
+//  How many lines of `text` hold `needle`.
+static size_t
+s_count (const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *at = strstr (text, needle); at; at = strstr (at + 1, needle))
+        n++;
+    return n;
+}
+
+//  ---- the scenario of issue 17, with the archive ---------------------------------
+
+static bool
+s_asking (void *arg)
+{
+    (void) arg;
+    return h_log_contains (&s_intake, "taking back 4..6 from the archive");
+}
+
+static void
+test_a_restored_intake_takes_back_its_tickets (void **state)
+{
+    (void) state;
+    s_cluster_start (true, true);
+    char tickets [9][64];
+    for (int i = 0; i < 3; i++)
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+    assert_true (h_wait_for (s_has_order, tickets [2], 20000));
+    char backup [256], dir [320];
+    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
+    assert_int_equal (CTL ("backup", backup, "intake"), 0);
+    snprintf (dir, sizeof dir, "%s/intake@c1", backup);
+    for (int i = 3; i < 6; i++) {
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+        assert_true (*tickets [i]);
+    }
+    assert_true (h_wait_for (s_has_order, tickets [5], 20000));
+    s_cursor_t archived = { "archive", "intake@c1/E001", 6 };
+    assert_true (h_wait_for (s_cursor_at, &archived, 20000));
+    //  The disk breaks; the backup goes back (survey and billing are not run).
+    s_stop (&s_intake);
+    assert_int_equal (CTL ("--timeout", "2000", "restore", "intake", dir, "--force"), 0);
+    assert_non_null (strstr (s_out, "takes back from the archive"));
+    //  It waits for the archive, answering nothing meanwhile; killed then,
+    //  the next start carries on.
+    s_stop (&s_archive);
+    h_proc_init (&s_intake, kf_test_dir, "intake", "kefu-intake", "--config", s_config, "--clock", s_clock, NULL);
+    h_start (&s_intake);
+    assert_true (h_wait_for (s_asking, NULL, 20000));
+    assert_int_equal (CTL ("--timeout", "300", "ping", "intake"), 1);
+    h_kill9 (&s_intake);
+    s_daemon (&s_archive, "archive");
+    h_start (&s_intake);
+    assert_true (h_wait_for (s_answers, "intake", 20000));
+    assert_true (h_log_contains (&s_intake, "took back 3 events from the archive"));
+    //  The tickets filed after the backup are back, as they were.
+    for (int i = 3; i < 6; i++) {
+        assert_int_equal (CTL ("--json", "show", tickets [i]), 0);
+        char unit [32], want [48];
+        snprintf (unit, sizeof unit, "3-2-15%02d", i + 1);
+        snprintf (want, sizeof want, "\"unit\":\"%s\"", unit);
+        assert_non_null (strstr (s_out, want));
+        assert_non_null (strstr (s_out, "ticket.filed"));
+    }
+    //  Their orders' lines come back too, from dispatch's stream.
+    assert_true (h_wait_for (s_has_order, tickets [5], 20000));
+    //  A retry of a lost filing finds its ticket, not a conflict.
+    char again [64];
+    s_file (5, again, sizeof again);
+    assert_string_equal (again, tickets [4]);
+    //  New leaks: numbers nobody had, each with its order and clock.
+    for (int i = 6; i < 9; i++) {
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+        assert_true (*tickets [i]);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal (tickets [i], tickets [j]);
+        assert_true (h_wait_for (s_has_order, tickets [i], 20000));
+        assert_true (h_wait_for (s_has_clock, tickets [i], 20000));
+    }
+    //  Nothing stopped, nothing was lost, and the case's history is whole.
+    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_non_null (strstr (s_out, "no stream is stopped"));
+    assert_true (h_log_contains (&s_dispatch, "nothing applied here was lost"));
+    assert_int_equal (CTL ("history", tickets [4]), 0);
+    assert_non_null (strstr (s_out, "ticket.filed"));
+    assert_non_null (strstr (s_out, "order.created"));
+    s_cluster_stop ();
+}
+
+//  ---- catching up from the archive ----------------------------------------------
+
+static bool
+s_outbox_trimmed (void *arg)
+{
+    (void) arg;
+    //  intake's own head of E001: first_seq past what dispatch has.
+    if (CTL ("--json", "lag", "intake") != 0)
+        return false;
+    const char *at = strstr (s_out, "\"heads\":[{\"stream\":\"intake@c1/E001\"");
+    char field [32];
+    return at && strtoull (h_json_field (at, "first_seq", field, sizeof field), NULL, 10) > 2;
+}
+
+static void
+test_consumers_catch_up_past_the_outbox (void **state)
+{
+    (void) state;
+    s_cluster_start (true, false);
+    char tickets [4][64];
+    s_file (1, tickets [0], sizeof tickets [0]);
+    assert_true (h_wait_for (s_has_order, tickets [0], 20000));
+    //  dispatch away; two leaks; two days on, intake's outbox (1 day) lets them go.
+    s_stop (&s_dispatch);
+    s_file (2, tickets [1], sizeof tickets [1]);
+    s_file (3, tickets [2], sizeof tickets [2]);
+    s_cursor_t archived = { "archive", "intake@c1/E001", 3 };
+    assert_true (h_wait_for (s_cursor_at, &archived, 20000));
+    assert_int_equal (CTL ("clock", "advance", "2d", "--file", s_clock), 0);
+    s_file (4, tickets [3], sizeof tickets [3]);
+    assert_true (h_wait_for (s_outbox_trimmed, NULL, 20000));
+    //  Back: what intake no longer keeps comes from the archive, no alarm.
+    s_daemon (&s_dispatch, "dispatch");
+    for (int i = 1; i < 4; i++)
+        assert_true (h_wait_for (s_has_order, tickets [i], 20000));
+    assert_true (h_log_contains (&s_dispatch, "asking the archive"));
+    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_non_null (strstr (s_out, "no stream is stopped"));
+    //  A daemon that never ran starts from history: every ticket's clock.
+    s_daemon (&s_escalation, "escalation");
+    for (int i = 0; i < 4; i++)
+        assert_true (h_wait_for (s_has_clock, tickets [i], 20000));
+    assert_true (h_log_contains (&s_escalation, "asking the archive"));
+    assert_int_equal (CTL ("streams", "escalation"), 0);
+    assert_non_null (strstr (s_out, "no stream is stopped"));
+    s_cluster_stop ();
+}
+
+//  ---- the archive's own catch-up, killed ------------------------------------------
+
+#define S_LOADED 4000
+
+static bool
+s_some_archived (void *arg)
+{
+    (void) arg;
+    if (CTL ("--json", "lag", "archive") != 0)
+        return false;
+    const char *at = strstr (s_out, "{\"stream\":\"loader@c1/E002\"");
+    char field [32];
+    return at && strtoull (h_json_field (at, "last_seq", field, sizeof field), NULL, 10) > 0;
+}
+
+static bool
+s_loaded (void *arg)
+{
+    (void) arg;
+    return h_log_contains (&s_loader, "events of each estate produced");
+}
+
+static void
+test_the_archive_survives_kill9_while_catching_up (void **state)
+{
+    (void) state;
+    s_cluster_start (false, false);
+    s_stop (&s_archive);
+    //  A producer of E002 writes S_LOADED events while the archive is away.
+    char data [192], replay [192], events [16];
+    snprintf (data, sizeof data, "%s/loader", kf_test_dir);
+    snprintf (replay, sizeof replay, "ipc://%s/loader-replay", kf_test_dir);
+    snprintf (events, sizeof events, "%d", S_LOADED);
+    h_proc_init (&s_loader, kf_test_dir, "loader", "bus_producer", "--config", s_config, "--producer", "loader@c1",
+                 "--replay", replay, "--data", data, "--estates", "E002", "--events", events, "--batch", "500", NULL);
+    h_start (&s_loader);
+    assert_true (h_wait_for (s_loaded, NULL, 30000));
+    //  Back, killed as soon as it has some, back again.
+    h_proc_init (&s_archive, kf_test_dir, "archive", "kefu-archive", "--config", s_config, "--clock", s_clock, NULL);
+    h_start (&s_archive);
+    assert_true (h_wait_for (s_some_archived, NULL, 20000));
+    h_kill9 (&s_archive);
+    h_proc_free (&s_archive);
+    s_daemon (&s_archive, "archive");
+    s_cursor_t all = { "archive", "loader@c1/E002", S_LOADED };
+    assert_true (h_wait_for (s_cursor_at, &all, 30000));
+    //  Every event once: the estate's history holds each sequence one time.
+    assert_int_equal (CTL ("--json", "history", "--estate", "E002", "--all"), 0);
+    assert_int_equal (s_count (s_out, "\"stream\":\"loader@c1/E002\""), S_LOADED);
+    assert_non_null (strstr (s_out, "\"seq\":\"1\","));
+    char last [32];
+    snprintf (last, sizeof last, "\"seq\":\"%d\",", S_LOADED);
+    assert_non_null (strstr (s_out, last));
+    //  Pages: a token that resumes after the last event shown.
+    assert_int_equal (CTL ("history", "--estate", "E002", "--page-size", "7"), 0);
+    assert_non_null (strstr (s_out, "7 events; next page: --page "));
+    assert_int_equal (CTL ("history", "--estate", "E002", "--page", "00zz"), 1);
+    assert_non_null (strstr (s_err, "page_token"));
+    assert_int_equal (h_stop (&s_loader, 10000), 0);
+    h_proc_free (&s_loader);
+    s_cluster_stop ();
+}
+
+int
+main (void)
+{
+    h_init ();
+    struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_a_restored_intake_takes_back_its_tickets, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_consumers_catch_up_past_the_outbox, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_the_archive_survives_kill9_while_catching_up, kf_test_dir_setup,
+                                         h_teardown),
+    };
+    return H_RUN_TESTS (tests, NULL, NULL);
+}
