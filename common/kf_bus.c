@@ -51,6 +51,7 @@ struct _kf_bus_t {
     char *producer;
     char *replay_endpoint;
     zloop_t *loop;
+    int64_t started;           //  monotonic ms of kf_bus_new
     int64_t heartbeat_ms;
     int64_t outbox_max_age_ms;
     uint64_t outbox_max_events;
@@ -869,12 +870,16 @@ s_archive (kf_bus_t *self)
 //  cursor's epoch. False when there is no archive, or when it was asked
 //  at this very point already and brought nothing: then it is the
 //  operator's (the caller raises the alarm). A busy archive is asked at
-//  the next heartbeat, when the producer's refusal brings us back.
+//  the next heartbeat, when the producer's refusal brings us back; so is
+//  one not heard yet while we are young: just started, a producer's beat
+//  may come before the archive's.
 static bool
 s_ask_archive (kf_bus_t *self, const char *stream, const char *why)
 {
     s_producer_t *archive = s_archive (self);
     s_cursor_t *cursor = s_cursor (self, stream);
+    if (!archive && cursor && s_mono_ms () - self->started < S_MISSED_BEATS * self->heartbeat_ms)
+        return true;
     if (!archive || !cursor || cursor->archive_asked == cursor->last + 1)
         return false;
     if (archive->replaying)
@@ -1133,6 +1138,7 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
         self->options.replay_batch = 256;
     if (!self->options.replay_credit)
         self->options.replay_credit = 4;
+    self->started = s_mono_ms ();
     self->heartbeat_ms = kf_config_duration_ms (config, "bus/heartbeat");
     self->outbox_max_age_ms = kf_config_duration_ms (config, "bus/outbox_max_age");
     self->outbox_max_events = (uint64_t) kf_config_int (config, "bus/outbox_max_events");
