@@ -148,6 +148,7 @@ $(O)/tests/%: tests/bench/%.c $(LIBKEFU) | $(O)/tests
 # A benchmark of a service's domain logic, without its main.c.
 $(O)/tests/bench_escalation: $(O)/services/escalation/escalation.o
 $(O)/tests/bench_billing: $(O)/services/billing/billing.o
+$(O)/tests/bench_archive: $(O)/services/archive/archive.o
 
 $(O)/common $(O)/gen-obj $(O)/bin $(O)/tests:
 	@mkdir -p $@
@@ -242,6 +243,7 @@ bench: deps
 	@build/release/tests/bench_dispatch
 	@build/release/tests/bench_escalation
 	@build/release/tests/bench_billing
+	@build/release/tests/bench_archive
 
 clean:
 	rm -rf build

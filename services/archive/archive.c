@@ -17,12 +17,32 @@
 #include <assert.h>
 #include <string.h>
 
+#define S_HEADS_CACHED 4096
+
+//  An epoch's head as one write transaction moves it: read from the store
+//  the first time, moved in memory, written once before the commit.
+typedef struct {
+    char stream [KF_STREAM_MAX];
+    uint64_t epoch;
+    uint64_t txn_id;
+    uint64_t first_seq, head_seq;   //  head_seq 0: not held before this transaction
+    bool moved;
+} s_head_t;
+
 struct _archive_t {
     kf_config_t *config;
     int64_t retention_ms;
     bool tables_known;
     kf_table_t events, epochs, current, by_case, by_time, by_age;
+    zhashx_t *heads;                //  "stream|epoch" -> s_head_t
 };
+
+static void
+s_head_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
 
 archive_t *
 archive_new (kf_config_t *config, kf_err_t *err)
@@ -35,6 +55,13 @@ archive_new (kf_config_t *config, kf_err_t *err)
     }
     self->config = config;
     self->retention_ms = kf_config_duration_ms (config, "archive/retention");
+    self->heads = zhashx_new ();
+    if (!self->heads) {
+        kf_err_set (err, "out of memory");
+        archive_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->heads, s_head_free);
     return self;
 }
 
@@ -42,8 +69,11 @@ void
 archive_destroy (archive_t **self_p)
 {
     assert (self_p);
-    free (*self_p);
-    *self_p = NULL;
+    if (*self_p) {
+        zhashx_destroy (&(*self_p)->heads);
+        free (*self_p);
+        *self_p = NULL;
+    }
 }
 
 static void
@@ -86,6 +116,66 @@ s_current_epoch (archive_t *self, kf_txn_t *txn, const char *stream, uint64_t *e
 
 //  ---- recording -------------------------------------------------------------------
 
+//  Before the commit: the heads this transaction moved.
+static void
+s_write_heads (kf_txn_t *txn, void *arg)
+{
+    archive_t *self = arg;
+    for (s_head_t *h = zhashx_first (self->heads); h; h = zhashx_next (self->heads)) {
+        if (h->txn_id != kf_txn_id (txn) || !h->moved)
+            continue;
+        Kf__StreamHead head = KF__STREAM_HEAD__INIT;
+        head.stream = h->stream;
+        head.epoch = h->epoch;
+        head.first_seq = h->first_seq;
+        head.head_seq = h->head_seq;
+        head.has_epoch = head.has_first_seq = head.has_head_seq = 1;
+        kf_key_t key;
+        kf_key_make (&key, "s|q", h->stream, h->epoch);
+        kf_txn_put_msg (txn, self->epochs, &key, &head.base);
+        h->moved = false;
+    }
+}
+
+//  The head of (stream, epoch) in this transaction; NULL when it failed.
+static s_head_t *
+s_head_in (archive_t *self, kf_txn_t *txn, const char *stream, uint64_t epoch)
+{
+    char name [KF_STREAM_MAX + 20];
+    snprintf (name, sizeof name, "%s|%016llx", stream, (unsigned long long) epoch);
+    s_head_t *h = zhashx_lookup (self->heads, name);
+    if (!h) {
+        //  A bounded cache (an archive meets a few hundred streams, not
+        //  millions): what this transaction moved is written first.
+        if (zhashx_size (self->heads) >= S_HEADS_CACHED) {
+            s_write_heads (txn, self);
+            zhashx_purge (self->heads);
+        }
+        h = calloc (1, sizeof *h);
+        if (!h) {
+            kf_txn_fail (txn, "out of memory");
+            return NULL;
+        }
+        snprintf (h->stream, sizeof h->stream, "%s", stream);
+        h->epoch = epoch;
+        zhashx_insert (self->heads, name, h);
+    }
+    if (h->txn_id != kf_txn_id (txn)) {
+        Kf__StreamHead *known = NULL;
+        int rc = s_epoch_head (self, txn, stream, epoch, &known);
+        if (rc < 0)
+            return NULL;
+        h->txn_id = kf_txn_id (txn);
+        h->first_seq = rc == KF_FOUND ? known->first_seq : 0;
+        h->head_seq = rc == KF_FOUND ? known->head_seq : 0;
+        h->moved = false;
+        kf_codec_free ((ProtobufCMessage **) &known);
+        if (kf_txn_before_commit (txn, s_write_heads, self))
+            return NULL;
+    }
+    return h;
+}
+
 int
 archive_record (archive_t *self, kf_txn_t *txn, const Kf__Envelope *event)
 {
@@ -97,25 +187,20 @@ archive_record (archive_t *self, kf_txn_t *txn, const Kf__Envelope *event)
                     event->stream ? event->stream : "no stream");
         return 0;
     }
-    Kf__StreamHead *known = NULL;
-    int rc = s_epoch_head (self, txn, event->stream, event->epoch, &known);
-    if (rc < 0)
+    if (strlen (event->stream) >= KF_STREAM_MAX)
+        return kf_txn_fail (txn, "archive: the stream name %s is too long", event->stream);
+    s_head_t *head = s_head_in (self, txn, event->stream, event->epoch);
+    if (!head)
         return -1;
-    if (rc == KF_FOUND && event->seq <= known->head_seq) {
-        kf_codec_free ((ProtobufCMessage **) &known);
+    if (head->head_seq && event->seq <= head->head_seq)
         return 0;   //  held already (a stream the operator moved back)
-    }
-    Kf__StreamHead head = KF__STREAM_HEAD__INIT;
-    head.stream = event->stream;
-    head.epoch = event->epoch;
-    head.first_seq = rc == KF_FOUND ? known->first_seq : event->seq;
-    head.head_seq = event->seq;
-    head.has_epoch = head.has_first_seq = head.has_head_seq = 1;
-    kf_codec_free ((ProtobufCMessage **) &known);
+    bool first_of_epoch = head->head_seq == 0;
+    if (first_of_epoch)
+        head->first_seq = event->seq;
+    head->head_seq = event->seq;
+    head->moved = true;
     kf_key_t key, value;
-    kf_key_make (&key, "s|q", event->stream, event->epoch);
-    kf_txn_put_msg (txn, self->epochs, &key, &head.base);
-    if (rc == KF_NOTFOUND) {
+    if (first_of_epoch) {
         kf_key_make (&key, "s", event->stream);
         kf_key_make (&value, "q", event->epoch);
         kf_txn_put (txn, self->current, &key, value.data, value.size);
@@ -189,13 +274,11 @@ archive_trim (archive_t *self, kf_txn_t *txn, int64_t now_ms, size_t budget)
         //  What the epoch still holds starts after it. A clock set back can
         //  make a later event older: the start only ever moves forward, so
         //  a replay from before it is refused, never served with a hole.
-        Kf__StreamHead *head = NULL;
-        if (s_epoch_head (self, txn, stream, epoch, &head) == KF_FOUND && head->first_seq <= seq) {
+        s_head_t *head = s_head_in (self, txn, stream, epoch);
+        if (head && head->head_seq && head->first_seq <= seq) {
             head->first_seq = seq + 1;
-            kf_key_make (&key, "s|q", stream, epoch);
-            kf_txn_put_msg (txn, self->epochs, &key, &head->base);
+            head->moved = true;
         }
-        kf_codec_free ((ProtobufCMessage **) &head);
         if (kf_cursor_del (cursor) != 0)
             rc = -1;
         trimmed++;
