@@ -12,6 +12,7 @@
 
 #define S_HEARTBEAT_TOPIC   "_sys/heartbeat"
 #define S_MISSED_BEATS      3       //  beats missed before a producer is down
+#define S_ARCHIVE_GRACE_BEATS 3     //  just started, a trimmed range waits this long (+5 s) to hear the archive
 #define S_REPLAY_STALL_MS   5000    //  a replay without progress this long is abandoned
 #define S_HWM               200000
 #define S_TRIM_BUDGET       10000   //  outbox events trimmed per maintenance at most
@@ -878,7 +879,7 @@ s_ask_archive (kf_bus_t *self, const char *stream, const char *why)
 {
     s_producer_t *archive = s_archive (self);
     s_cursor_t *cursor = s_cursor (self, stream);
-    if (!archive && cursor && s_mono_ms () - self->started < S_MISSED_BEATS * self->heartbeat_ms)
+    if (!archive && cursor && s_mono_ms () - self->started < S_ARCHIVE_GRACE_BEATS * self->heartbeat_ms + 5000)
         return true;
     if (!archive || !cursor || cursor->archive_asked == cursor->last + 1)
         return false;
