@@ -575,6 +575,9 @@ s_order_create (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const char *est
 
 //  ---- assignment ------------------------------------------------------------------
 
+static void s_order_evolve (dispatch_t *self, kf_txn_t *txn, Kf__Order *order, const Kf__Envelope *event,
+                            int64_t at_ms, kf_arena_t *arena);
+
 typedef struct {
     const s_estate_t *estate;
     Kf__Department department;
@@ -643,23 +646,10 @@ s_assign_to (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, 
              const char *actor, kf_arena_t *arena)
 {
     char *previous = s_held (order) ? order->staff_id : NULL;
-    if (previous)
-        s_load_change (self, txn, order->estate, previous, -1, now_ms, arena);
-    if (order->status == KF__ORDER_STATUS__ORDER_STATUS_QUEUED) {
-        kf_key_t key;
-        s_queue_key (&key, order);
-        kf_txn_del (txn, self->queue, &key);
-    }
-    s_load_change (self, txn, order->estate, staff_id, +1, now_ms, arena);
-    order->staff_id = kf_arena_strdup (arena, staff_id);
-    s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_ASSIGNED, now_ms);
-    order->has_paused_from = 0;
-    order->has_paused_for = 0;
-
     Kf__OrderAssigned assigned = KF__ORDER_ASSIGNED__INIT;
     assigned.order_no = order->order_no;
     assigned.ticket_no = order->created->ticket_no;
-    assigned.staff_id = order->staff_id;
+    assigned.staff_id = (char *) staff_id;
     assigned.staff_name = staff_name && *staff_name ? (char *) staff_name : NULL;
     assigned.assigned_by = by;
     assigned.has_assigned_by = 1;
@@ -670,6 +660,7 @@ s_assign_to (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, 
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_ORDER_ASSIGNED;
     event.order_assigned = &assigned;
+    s_order_evolve (self, txn, order, &event, now_ms, arena);
     return s_emit (self, txn, now_ms, order, &event, causation_id, actor, arena);
 }
 
@@ -704,10 +695,6 @@ s_queue (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, cons
 {
     if (order->status == KF__ORDER_STATUS__ORDER_STATUS_QUEUED)
         return 0;
-    s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_QUEUED, now_ms);
-    kf_key_t key;
-    s_queue_key (&key, order);
-    kf_txn_put (txn, self->queue, &key, order->order_no, strlen (order->order_no));
     char department [32], category [48], reason [160];
     bool emergency = order->created->priority == KF__PRIORITY__PRIORITY_EMERGENCY;
     snprintf (reason, sizeof reason, "no %s staff for %s %s", 
@@ -723,6 +710,7 @@ s_queue (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, cons
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_ORDER_QUEUED;
     event.order_queued = &queued;
+    s_order_evolve (self, txn, order, &event, now_ms, arena);
     return s_emit (self, txn, now_ms, order, &event, causation_id, NULL, arena);
 }
 
@@ -751,6 +739,74 @@ s_release (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, kf
         kf_key_t key;
         s_queue_key (&key, order);
         kf_txn_del (txn, self->queue, &key);
+    }
+}
+
+//  What one of dispatch's own order events does to its order, its people's
+//  loads and the queue: the one place an order's state moves, for a
+//  request, a consumed event and an event taken back from the archive after
+//  a restore alike. The caller builds the event from the order as it was.
+static void
+s_order_evolve (dispatch_t *self, kf_txn_t *txn, Kf__Order *order, const Kf__Envelope *event, int64_t at_ms,
+                kf_arena_t *arena)
+{
+    kf_key_t key;
+    switch (event->body_case) {
+        case KF__ENVELOPE__BODY_ORDER_QUEUED:
+            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_QUEUED, at_ms);
+            s_queue_key (&key, order);
+            kf_txn_put (txn, self->queue, &key, order->order_no, strlen (order->order_no));
+            break;
+        case KF__ENVELOPE__BODY_ORDER_ASSIGNED: {
+            const char *staff_id = event->order_assigned->staff_id;
+            if (s_held (order))
+                s_load_change (self, txn, order->estate, order->staff_id, -1, at_ms, arena);
+            if (order->status == KF__ORDER_STATUS__ORDER_STATUS_QUEUED) {
+                s_queue_key (&key, order);
+                kf_txn_del (txn, self->queue, &key);
+            }
+            s_load_change (self, txn, order->estate, staff_id, +1, at_ms, arena);
+            order->staff_id = kf_arena_strdup (arena, staff_id);
+            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_ASSIGNED, at_ms);
+            order->has_paused_from = 0;
+            order->has_paused_for = 0;
+            break;
+        }
+        case KF__ENVELOPE__BODY_ORDER_ACCEPTED:
+            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED, at_ms);
+            break;
+        case KF__ENVELOPE__BODY_ORDER_STARTED:
+            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_STARTED, at_ms);
+            break;
+        case KF__ENVELOPE__BODY_ORDER_PAUSED:
+            order->paused_from = order->status;
+            order->has_paused_from = 1;
+            order->paused_for = event->order_paused->reason;
+            order->has_paused_for = 1;
+            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_PAUSED, at_ms);
+            break;
+        case KF__ENVELOPE__BODY_ORDER_RESUMED:
+            s_set_status (order, order->has_paused_from ? order->paused_from : KF__ORDER_STATUS__ORDER_STATUS_STARTED,
+                          at_ms);
+            order->has_paused_from = 0;
+            order->has_paused_for = 0;
+            break;
+        case KF__ENVELOPE__BODY_ORDER_COMPLETED:
+            s_release (self, txn, at_ms, order, arena);
+            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_COMPLETED, at_ms);
+            order->completion = event->order_completed;
+            break;
+        case KF__ENVELOPE__BODY_ORDER_TRANSFERRED:
+            s_release (self, txn, at_ms, order, arena);
+            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_TRANSFERRED, at_ms);
+            order->transferred_to = kf_arena_strdup (arena, event->order_transferred->new_order_no);
+            break;
+        case KF__ENVELOPE__BODY_ORDER_CANCELLED:
+            s_release (self, txn, at_ms, order, arena);
+            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_CANCELLED, at_ms);
+            break;
+        default:
+            break;   //  order.created makes the order (s_order_make)
     }
 }
 
@@ -801,8 +857,6 @@ s_cancel_ticket_orders (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const K
         Kf__Order *order = s_order_get (self, txn, order_nos [i], self->scratch);
         if (!order || !s_open (order->status))
             continue;
-        s_release (self, txn, now_ms, order, self->scratch);
-        s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_CANCELLED, now_ms);
         Kf__OrderCancelled cancelled = KF__ORDER_CANCELLED__INIT;
         cancelled.order_no = order->order_no;
         cancelled.ticket_no = order->created->ticket_no;
@@ -810,6 +864,7 @@ s_cancel_ticket_orders (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const K
         Kf__Envelope out = KF__ENVELOPE__INIT;
         out.body_case = KF__ENVELOPE__BODY_ORDER_CANCELLED;
         out.order_cancelled = &cancelled;
+        s_order_evolve (self, txn, order, &out, now_ms, self->scratch);
         s_emit (self, txn, now_ms, order, &out, event->event_id, event->actor, self->scratch);
         s_order_put (self, txn, order);
     }
@@ -1131,7 +1186,6 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ASSIGNED)
                 return S_CONFLICT ("order %s is %s: only an assigned order can be accepted", order->order_no,
                                    s_statukf_enum_short_name (from, status, sizeof status));
-            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED, now_ms);
             accepted.order_no = order->order_no;
             accepted.ticket_no = order->created->ticket_no;
             accepted.staff_id = order->staff_id;
@@ -1142,7 +1196,6 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED)
                 return S_CONFLICT ("order %s is %s: only an accepted order can be started", order->order_no,
                                    s_statukf_enum_short_name (from, status, sizeof status));
-            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_STARTED, now_ms);
             started.order_no = order->order_no;
             started.ticket_no = order->created->ticket_no;
             started.staff_id = order->staff_id;
@@ -1155,11 +1208,6 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
                                    s_statukf_enum_short_name (from, status, sizeof status));
             if (!kf_enum_known (&kf__pause_reason__descriptor, request->pause_order->has_reason, request->pause_order->reason))
                 return S_BAD ("a pause needs its reason (waiting_for_owner, waiting_for_parts or other)");
-            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_PAUSED, now_ms);
-            order->paused_from = from;
-            order->has_paused_from = 1;
-            order->paused_for = request->pause_order->reason;
-            order->has_paused_for = 1;
             paused.order_no = order->order_no;
             paused.ticket_no = order->created->ticket_no;
             paused.reason = request->pause_order->reason;
@@ -1172,10 +1220,6 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
             if (from != KF__ORDER_STATUS__ORDER_STATUS_PAUSED)
                 return S_CONFLICT ("order %s is %s: only a paused order can be resumed", order->order_no,
                                    s_statukf_enum_short_name (from, status, sizeof status));
-            s_set_status (order, order->has_paused_from ? order->paused_from : KF__ORDER_STATUS__ORDER_STATUS_STARTED,
-                          now_ms);
-            order->has_paused_from = 0;
-            order->has_paused_for = 0;
             resumed.order_no = order->order_no;
             resumed.ticket_no = order->created->ticket_no;
             resumed.note = (char *) note;
@@ -1207,8 +1251,6 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
             completed = (Kf__OrderCompleted *) kf_arena_message (arena, &kf__order_completed__descriptor);
             if (!completed)
                 return kf_txn_fail (txn, "out of memory");
-            s_release (self, txn, now_ms, order, arena);
-            s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_COMPLETED, now_ms);
             const Kf__OrderCreated *o = order->created;
             completed->order_no = order->order_no;
             completed->ticket_no = o->ticket_no;
@@ -1230,7 +1272,6 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
             completed->has_amount_fen = 1;
             completed->note = (char *) note;
             completed->rectification_of = o->rectification_of;
-            order->completion = completed;
             event.body_case = KF__ENVELOPE__BODY_ORDER_COMPLETED;
             event.order_completed = completed;
             break;
@@ -1238,6 +1279,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         default:
             assert (false);
     }
+    s_order_evolve (self, txn, order, &event, now_ms, arena);
     s_emit (self, txn, now_ms, order, &event, NULL, actor, arena);
     s_order_put (self, txn, order);
     return s_reply_order (txn, order, reply);
@@ -1281,9 +1323,6 @@ s_transfer (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     char new_order_no [S_ORDER_NO_MAX + 1];
     uint32_t n = s_next_order_no (self, txn, order->created->ticket_no, new_order_no, sizeof new_order_no);
 
-    s_release (self, txn, now_ms, order, arena);
-    s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_TRANSFERRED, now_ms);
-    order->transferred_to = kf_arena_strdup (arena, new_order_no);
     Kf__OrderTransferred transferred = KF__ORDER_TRANSFERRED__INIT;
     transferred.order_no = order->order_no;
     transferred.ticket_no = order->created->ticket_no;
@@ -1292,10 +1331,11 @@ s_transfer (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     transferred.to_department = t->to_department;
     transferred.has_to_department = 1;
     transferred.reason = t->reason;
-    transferred.new_order_no = order->transferred_to;
+    transferred.new_order_no = new_order_no;
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_ORDER_TRANSFERRED;
     event.order_transferred = &transferred;
+    s_order_evolve (self, txn, order, &event, now_ms, arena);
     s_emit (self, txn, now_ms, order, &event, NULL, actor, arena);
     s_order_put (self, txn, order);
 
