@@ -72,6 +72,8 @@ struct _kf_bus_t {
     zhashx_t *cursors;         //  stream -> s_cursor_t
     zhashx_t *forged;          //  forged stream names already logged (at most S_FORGED_LOGGED)
     zhashx_t *estates;         //  consumed estate ids (NULL: all)
+    kf_table_t recovered;      //  event ids whose effects came back from the archive (kf_recover)
+    bool recovered_pending;    //  that table held some at the start
 
     //  the batch being applied; its events live in the arena until applied
     kf_arena_t *arena;
@@ -276,6 +278,20 @@ s_batch_cursor (s_apply_t *a, kf_txn_t *txn, const char *stream)
     return cursor;
 }
 
+//  After a restore, an event we consume again whose effects came back
+//  from the archive with the events it had caused here: its handler is
+//  not run a second time, once (the mark goes with it).
+static bool
+s_recovered_cause (kf_bus_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    kf_key_t key;
+    if (!event->event_id || kf_key_make (&key, "s", event->event_id) || kf_txn_del (txn, self->recovered, &key) != KF_FOUND)
+        return false;
+    kf_info ("%s #%llu: its effects came back from the archive; not applied again", event->stream,
+             (unsigned long long) event->seq);
+    return true;
+}
+
 static int
 s_apply_txn (kf_txn_t *txn, void *arg)
 {
@@ -327,6 +343,9 @@ s_apply_txn (kf_txn_t *txn, void *arg)
                         kf_notice ("%s #%llu: a kind of event this build does not know; its sequence is "
                                    "applied (said once a batch)", event->stream, (unsigned long long) event->seq);
                 }
+                else
+                if (self->recovered_pending && s_recovered_cause (self, txn, event))
+                    ;   //  its effects came back from the archive with ours (kf_recover)
                 else
                 if (self->options.handler (self, txn, event, self->options.handler_arg) != 0)
                     return -1;
@@ -1112,6 +1131,8 @@ static int
 s_load_cursors (kf_txn_t *txn, void *arg)
 {
     kf_bus_t *self = arg;
+    self->recovered = kf_store_table (kf_txn_store (txn), "bus_recovered");
+    self->recovered_pending = kf_txn_count (txn, self->recovered) > 0;
     return kf_inbox_cursors (self->inbox, txn, s_load_cursor, self);
 }
 

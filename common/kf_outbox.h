@@ -18,7 +18,7 @@
 #include "bus.pb-c.h"
 
 //  The tables of the bus in a daemon's store: put these in its table list.
-#define KF_BUS_TABLES "bus_meta", "bus_outbox", "bus_heads", "bus_cursors", "bus_decisions"
+#define KF_BUS_TABLES "bus_meta", "bus_outbox", "bus_heads", "bus_cursors", "bus_decisions", "bus_recovered"
 
 #define KF_STREAM_MAX 80   //  <producer>/<estate>: 32 + 1 + 32 + 1 + 1, rounded up
 

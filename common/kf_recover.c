@@ -18,6 +18,7 @@ typedef struct {
     kf_recover_fn *fn;
     void *app;
     zsock_t *dealer;
+    kf_table_t recovered;       //  bus_recovered: causes not to apply again
     int64_t wait_ms;
     int64_t put;                //  events put back, over all streams
 } s_recover_t;
@@ -51,8 +52,14 @@ s_put_batch (kf_txn_t *txn, void *arg)
                               b->stream, (unsigned long long) next);
         if (rc == 0 && kf_outbox_put_back (b->r->outbox, txn, event) == 0)
             rc = -1;
-        if (rc == 0 && b->r->fn (b->r->app, txn, event) != 0)
+        int made = rc == 0 ? b->r->fn (b->r->app, txn, event) : -1;
+        if (made < 0)
             rc = -1;
+        //  What caused it, when the service says its effects are all here
+        //  now: not applied again when the consumer meets it again.
+        kf_key_t key;
+        if (made == 1 && event->causation_id && kf_key_make (&key, "s", event->causation_id) == 0)
+            kf_txn_put (txn, b->r->recovered, &key, "", 0);
         kf_codec_free ((ProtobufCMessage **) &event);
         if (rc)
             return -1;
@@ -152,7 +159,8 @@ kf_recover_from_archive (kf_store_t *store, kf_config_t *config, const char *pro
         kf_codec_free ((ProtobufCMessage **) &marker);
         return found < 0 ? -1 : 0;
     }
-    s_recover_t r = { store, NULL, fn, app, NULL, kf_config_duration_ms (config, "archive/recover_wait"), 0 };
+    s_recover_t r = { store, NULL, fn, app, NULL, kf_store_table (store, "bus_recovered"),
+                      kf_config_duration_ms (config, "archive/recover_wait"), 0 };
     kf_net_t *net = NULL;
     int rc = 0;
     r.outbox = kf_outbox_new (store, producer, err);

@@ -540,32 +540,48 @@ s_next_order_no (dispatch_t *self, kf_txn_t *txn, const char *ticket_no, char *o
     return (uint32_t) n;
 }
 
+//  The order `spec` describes (its order_no set), made and indexed: for a
+//  new order, and for an order.created of ours taken back from the archive.
+static Kf__Order *
+s_order_make (dispatch_t *self, kf_txn_t *txn, int64_t at_ms, const char *estate, uint32_t n, Kf__OrderCreated *spec,
+              kf_arena_t *arena)
+{
+    Kf__Order *order = (Kf__Order *) kf_arena_message (arena, &kf__order__descriptor);
+    if (!order) {
+        kf_txn_fail (txn, "out of memory");
+        return NULL;
+    }
+    const char *order_no = spec->order_no;
+    order->order_no = spec->order_no;
+    order->estate = (char *) estate;
+    order->created = spec;
+    order->created_at_ms = at_ms;
+    order->has_created_at_ms = 1;
+    s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_CREATED, at_ms);
+
+    kf_key_t key;
+    kf_key_make (&key, "s|u", spec->ticket_no, n);
+    kf_txn_put (txn, self->by_ticket, &key, order_no, strlen (order_no));
+    kf_key_make (&key, "s|t|s", estate, at_ms, order_no);
+    kf_txn_put (txn, self->by_estate, &key, order_no, strlen (order_no));
+    kf_key_make (&key, "t|s", at_ms, order_no);
+    kf_txn_put (txn, self->by_created, &key, order_no, strlen (order_no));
+    return kf_txn_ok (txn) ? order : NULL;
+}
+
 //  A new order from `spec` (the OrderCreated to publish; its order_no is
 //  set here), stored, indexed and announced. The caller assigns it.
 static Kf__Order *
 s_order_create (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, const char *order_no, uint32_t n,
                 Kf__OrderCreated *spec, const char *causation_id, const char *actor, kf_arena_t *arena)
 {
-    Kf__Order *order = (Kf__Order *) kf_arena_message (arena, &kf__order__descriptor);
-    if (!order || !(spec->order_no = kf_arena_strdup (arena, order_no))) {
+    if (!(spec->order_no = kf_arena_strdup (arena, order_no))) {
         kf_txn_fail (txn, "out of memory");
         return NULL;
     }
-    order->order_no = spec->order_no;
-    order->estate = (char *) estate;
-    order->created = spec;
-    order->created_at_ms = now_ms;
-    order->has_created_at_ms = 1;
-    s_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_CREATED, now_ms);
-
-    kf_key_t key;
-    kf_key_make (&key, "s|u", spec->ticket_no, n);
-    kf_txn_put (txn, self->by_ticket, &key, order_no, strlen (order_no));
-    kf_key_make (&key, "s|t|s", estate, now_ms, order_no);
-    kf_txn_put (txn, self->by_estate, &key, order_no, strlen (order_no));
-    kf_key_make (&key, "t|s", now_ms, order_no);
-    kf_txn_put (txn, self->by_created, &key, order_no, strlen (order_no));
-
+    Kf__Order *order = s_order_make (self, txn, now_ms, estate, n, spec, arena);
+    if (!order)
+        return NULL;
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_ORDER_CREATED;
     event.order_created = spec;
@@ -1615,4 +1631,78 @@ dispatch_handle_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const 
         default:
             return S_BAD ("kefu-dispatch does not answer this command");
     }
+}
+
+//  ---- after a restore -----------------------------------------------------------
+
+//  A person's record as staff.changed announced it, with the load the
+//  store keeps (staff.changed leaves it out).
+static int
+s_recover_staff (dispatch_t *self, kf_txn_t *txn, const Kf__Staff *news)
+{
+    if (!news || !news->estate || !news->staff_id)
+        return 0;
+    Kf__Staff staff = *news;
+    Kf__Staff *known = s_staff_get (self, txn, news->estate, news->staff_id, self->scratch);
+    if (known) {
+        staff.open_orders = known->open_orders;
+        staff.has_open_orders = known->has_open_orders;
+        staff.last_assigned_ms = known->last_assigned_ms;
+        staff.has_last_assigned_ms = known->has_last_assigned_ms;
+        staff.config_digest = known->config_digest;
+        staff.has_config_digest = known->has_config_digest;
+    }
+    return s_staff_put (self, txn, &staff);
+}
+
+int
+dispatch_recover (dispatch_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    assert (self && txn && event);
+    s_tables (self, txn);
+    kf_arena_reset (self->scratch);
+    if (event->body_case == KF__ENVELOPE__BODY_STAFF_CHANGED)
+        return s_recover_staff (self, txn, event->staff_changed->staff);
+    const ProtobufCMessage *body = kf_event_body (event);
+    const char *order_no = body ? kf_summary_string (body, "order_no") : NULL;
+    if (!order_no || !event->estate)
+        return 0;
+    int64_t at = event->occurred_at_ms;
+    Kf__Order *order = NULL;
+    if (event->body_case == KF__ENVELOPE__BODY_ORDER_CREATED) {
+        Kf__OrderCreated *spec = event->order_created;
+        const char *w = strrchr (order_no, 'W');
+        char *end = NULL;
+        unsigned long n = w && w > order_no && w [-1] == '-' ? strtoul (w + 1, &end, 10) : 0;
+        if (!spec->ticket_no || n == 0 || *end || n > UINT32_MAX)
+            return kf_txn_fail (txn, "%s: '%s' is not an order number", event->stream, order_no);
+        //  Its number is taken: the ticket's counter goes at least that far.
+        kf_key_t key;
+        kf_key_make (&key, "s|s", "orders", spec->ticket_no);
+        uint64_t have = kf_txn_counter (txn, self->counters, &key);
+        if (n > have)
+            kf_txn_add (txn, self->counters, &key, (int64_t) (n - have));
+        order = s_order_make (self, txn, at, event->estate, (uint32_t) n, spec, self->scratch);
+    }
+    else {
+        order = s_order_get (self, txn, order_no, self->scratch);
+        if (!order) {
+            if (kf_txn_ok (txn))
+                kf_warning ("%s %llu: order %s is neither in the backup nor taken back before it", event->stream,
+                            (unsigned long long) event->seq, order_no);
+            return kf_txn_ok (txn) ? 0 : -1;
+        }
+        s_order_evolve (self, txn, order, event, at, self->scratch);
+    }
+    if (!order)
+        return -1;
+    char kind [64], summary [512];
+    kf_codec_event_kind (&event->base, kind, sizeof kind);
+    kf_summary (body, "order_no", summary, sizeof summary);
+    if (s_history_add (order, self->scratch, at, kind, summary, event->actor))
+        return kf_txn_fail (txn, "out of memory");
+    s_order_put (self, txn, order);
+    //  What dispatch does with a consumed event is all in the orders it
+    //  made or moved: the cause needs no second application.
+    return kf_txn_ok (txn) ? 1 : -1;
 }

@@ -79,4 +79,12 @@ bool dispatch_has_queued (dispatch_t *self, kf_txn_t *txn);
 //  shift now. Returns how many were assigned, or -1.
 int dispatch_tick (dispatch_t *self, kf_txn_t *txn, int64_t now_ms);
 
+//  After kefuctl restore, each of dispatch's own events that the archive
+//  gave back (kf_recover_fn's contract): the order it made or
+//  moved, with its people's loads, its queue and its number taken, as the
+//  request or the consumed event made them; staff.changed back into the
+//  person's record. Returns 1: the event's cause (a ticket, visit or
+//  escalation event) is not applied again when it is consumed again.
+int dispatch_recover (dispatch_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
 #endif

@@ -30,6 +30,12 @@ s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 }
 
 static int
+s_on_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    return dispatch_recover (((s_app_t *) app)->dispatch, txn, event);
+}
+
+static int
 s_load_staff (kf_txn_t *txn, void *arg)
 {
     s_app_t *app = arg;
@@ -97,7 +103,8 @@ main (int argc, char **argv)
         const char *tables [] = { DISPATCH_TABLES, NULL };
         kf_service_options_t options = {
             .service = "dispatch", .tables = tables, .estates = NULL,
-            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .app = &app,
+            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start,
+            .on_recover = s_on_recover, .app = &app,
         };
         status = kf_service_run (daemon, &options);
     }

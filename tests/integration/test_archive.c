@@ -16,28 +16,33 @@
 #include "kf_harness.h"
 
 static char s_config [256], s_clock [256], s_out [1 << 20], s_err [4096];
-static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_loader;
+static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_loader;
 
 #define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
                         "--as", "ops1", "--role", "operations", __VA_ARGS__, NULL)
+#define CTL_AS(who, role, ...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", \
+                                      s_config, "--as", who, "--role", role, __VA_ARGS__, NULL)
 
 static void
 s_write_config (void)
 {
     const char *d = kf_test_dir;
-    char text [4096];
+    char text [8192];
     snprintf (text, sizeof text,
         "cluster\n    name = c1\n    data_dir = %s/data\n"
         "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
         "    outbox_max_age = 1d\n"
-        "estates\n    E001\n        name = one\n    E002\n        name = two\n"
+        "estates\n    E001\n        name = one\n        staff\n            W01\n                name = Plumber\n"
+        "                department = engineering\n                shifts = \"daily 00:00-24:00\"\n"
+        "    E002\n        name = two\n"
         "archive\n    recover_wait = 20s\n"
         "services\n"
         "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
         "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
         "    escalation\n        endpoint = ipc://%s/escalation\n        replay = ipc://%s/escalation-replay\n"
-        "    archive\n        endpoint = ipc://%s/archive\n        replay = ipc://%s/archive-replay\n",
-        d, d, d, d, d, d, d, d, d, d, d);
+        "    archive\n        endpoint = ipc://%s/archive\n        replay = ipc://%s/archive-replay\n"
+        "    survey\n        endpoint = ipc://%s/survey\n        replay = ipc://%s/survey-replay\n",
+        d, d, d, d, d, d, d, d, d, d, d, d, d);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
@@ -84,7 +89,7 @@ s_cluster_start (bool dispatch, bool escalation)
 static void
 s_cluster_stop (void)
 {
-    h_proc_t *procs [] = { &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
+    h_proc_t *procs [] = { &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
     for (size_t i = 0; i < sizeof procs / sizeof procs [0]; i++)
         if (procs [i]->pid > 0)
             s_stop (procs [i]);
@@ -216,6 +221,99 @@ test_a_restored_intake_takes_back_its_tickets (void **state)
     s_cluster_stop ();
 }
 
+static bool
+s_visit_due (void *arg)
+{
+    char want [96];
+    snprintf (want, sizeof want, "\"visit_id\":\"%s\"", (const char *) arg);
+    return CTL ("--json", "visits", "--estate", "E001", "--all") == 0 && strstr (s_out, want);
+}
+
+static bool
+s_order_exists (void *arg)
+{
+    return CTL ("order", "show", (const char *) arg) == 0;
+}
+
+//  A daemon's head of its stream, from kefuctl lag --json.
+static uint64_t
+s_head (const char *daemon, const char *stream)
+{
+    if (CTL ("--json", "lag", daemon) != 0)
+        return 0;
+    char needle [128], field [32];
+    snprintf (needle, sizeof needle, "\"heads\":[{\"stream\":\"%s\"", stream);
+    const char *at = strstr (s_out, needle);
+    return at ? strtoull (h_json_field (at, "head_seq", field, sizeof field), NULL, 10) : 0;
+}
+
+static void
+test_a_restored_dispatch_takes_back_its_orders (void **state)
+{
+    (void) state;
+    s_cluster_start (true, true);
+    s_daemon (&s_survey, "survey");
+    char tickets [9][64], order [80], visit [80];
+    for (int i = 0; i < 3; i++)
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+    assert_true (h_wait_for (s_has_order, tickets [2], 20000));
+    char backup [256], dir [320];
+    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
+    assert_int_equal (CTL ("backup", backup, "dispatch"), 0);
+    snprintf (dir, sizeof dir, "%s/dispatch@c1", backup);
+    //  After the backup: three more orders, one of them accepted, one done
+    //  and found wanting at its return visit (a rectification order, W2).
+    for (int i = 3; i < 6; i++)
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+    assert_true (h_wait_for (s_has_order, tickets [5], 20000));
+    snprintf (order, sizeof order, "%s-W1", tickets [4]);
+    assert_int_equal (CTL_AS ("W01", "technician", "order", "accept", order), 0);
+    snprintf (order, sizeof order, "%s-W1", tickets [3]);
+    assert_int_equal (CTL_AS ("W01", "technician", "order", "accept", order), 0);
+    assert_int_equal (CTL_AS ("W01", "technician", "order", "complete", order, "fixed"), 0);
+    snprintf (visit, sizeof visit, "%s-V1", tickets [3]);
+    assert_true (h_wait_for (s_visit_due, visit, 20000));
+    assert_int_equal (CTL ("visits", "answer", visit, "--reached", "--satisfaction", "unsatisfied", "--score", "1",
+                           "still", "leaking"), 0);
+    char rectification [80];
+    snprintf (rectification, sizeof rectification, "%s-W2", tickets [3]);
+    assert_true (h_wait_for (s_order_exists, rectification, 20000));
+    snprintf (order, sizeof order, "%s-W1", tickets [4]);
+    s_cursor_t archived = { "archive", "dispatch@c1/E001", s_head ("dispatch", "dispatch@c1/E001") };
+    assert_true (archived.want > 0);
+    assert_true (h_wait_for (s_cursor_at, &archived, 20000));
+    s_stop (&s_dispatch);
+    assert_int_equal (CTL ("--timeout", "2000", "restore", "dispatch", dir, "--force"), 0);
+    s_daemon (&s_dispatch, "dispatch");
+    assert_true (h_log_contains (&s_dispatch, "events from the archive"));
+    //  The orders made after the backup are back, in the state they were.
+    assert_int_equal (CTL ("--json", "order", "show", order), 0);
+    assert_non_null (strstr (s_out, "ORDER_STATUS_ACCEPTED"));
+    for (int i = 3; i < 6; i++)
+        assert_true (h_wait_for (s_has_order, tickets [i], 20000));
+    //  New cases: orders and clocks, and W01 carries every open order once.
+    for (int i = 6; i < 9; i++) {
+        s_file (i + 1, tickets [i], sizeof tickets [i]);
+        assert_true (h_wait_for (s_has_order, tickets [i], 20000));
+        assert_true (h_wait_for (s_has_clock, tickets [i], 20000));
+    }
+    assert_int_equal (CTL ("--json", "staff", "--estate", "E001"), 0);
+    assert_non_null (strstr (s_out, "\"open_orders\":9"));
+    //  Each order was made once: dispatch did not make it again when it
+    //  consumed intake's and survey's events from its restored cursors.
+    for (int i = 3; i < 6; i++) {
+        assert_int_equal (CTL ("history", tickets [i]), 0);
+        if (s_count (s_out, "order.created") != (i == 3 ? 2 : 1))
+            fail_msg ("%s: %s", tickets [i], s_out);
+    }
+    snprintf (rectification, sizeof rectification, "%s-W3", tickets [3]);
+    assert_false (s_order_exists (rectification));
+    assert_int_equal (CTL ("streams", "escalation"), 0);
+    if (!strstr (s_out, "no stream is stopped"))
+        fail_msg ("escalation: %s", s_out);
+    s_cluster_stop ();
+}
+
 //  ---- catching up from the archive ----------------------------------------------
 
 static bool
@@ -335,6 +433,8 @@ main (void)
     h_init ();
     struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_a_restored_intake_takes_back_its_tickets, kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_a_restored_dispatch_takes_back_its_orders, kf_test_dir_setup,
+                                         h_teardown),
         cmocka_unit_test_setup_teardown (test_consumers_catch_up_past_the_outbox, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_the_archive_survives_kill9_while_catching_up, kf_test_dir_setup,
                                          h_teardown),
