@@ -41,6 +41,7 @@ typedef struct {
     char alarm_reason [200];
     int64_t alarm_since_ms;    //  the clock's UTC ms
     uint64_t archive_asked;    //  last + 1 when the archive was last asked for it (0: never)
+    uint64_t archive_lacks;    //  last + 1 where the archive's replay ended bringing nothing (0: none)
 } s_cursor_t;
 
 struct _kf_bus_t {
@@ -887,8 +888,8 @@ s_archive (kf_bus_t *self)
 
 //  A stream's producer cannot give what the cursor needs next (trimmed,
 //  or an old epoch it no longer keeps): ask the archive for it, in the
-//  cursor's epoch. False when there is no archive, or when it was asked
-//  at this very point already and brought nothing: then it is the
+//  cursor's epoch. False when there is no archive, or when its replay
+//  from this very point ended and brought nothing: then it is the
 //  operator's (the caller raises the alarm). A busy archive is asked at
 //  the next heartbeat, when the producer's refusal brings us back; so is
 //  one not heard yet while we are young: just started, a producer's beat
@@ -900,7 +901,7 @@ s_ask_archive (kf_bus_t *self, const char *stream, const char *why)
     s_cursor_t *cursor = s_cursor (self, stream);
     if (!archive && cursor && s_mono_ms () - self->started < S_ARCHIVE_GRACE_BEATS * self->heartbeat_ms + 5000)
         return true;
-    if (!archive || !cursor || cursor->archive_asked == cursor->last + 1)
+    if (!archive || !cursor || cursor->archive_lacks == cursor->last + 1)
         return false;
     if (archive->replaying)
         return true;
@@ -931,6 +932,9 @@ s_archive_replay_end (kf_bus_t *self, s_producer_t *archive, const Kf__ReplayEnd
             s_catch_up (self, producer);
         return;
     }
+    //  Only a replay that ended says the archive lacks it; one cut short
+    //  (a stall, a new endpoint) is asked again.
+    cursor->archive_lacks = cursor->last + 1;
     char why [200];
     snprintf (why, sizeof why, "snapshot required: neither the producer nor the archive has %s from %llu (%s)",
               stream, (unsigned long long) (cursor->last + 1),

@@ -704,6 +704,27 @@ s_restart_head (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *
 }
 
 int
+kf_outbox_adopt_stream (kf_txn_t *txn, const char *stream, uint64_t epoch)
+{
+    assert (txn && stream);
+    kf_table_t heads = kf_store_table (kf_txn_store (txn), "bus_heads");
+    kf_key_t key;
+    kf_val_t value;
+    if (kf_key_make (&key, "s", stream))
+        return kf_txn_fail (txn, "'%s' is not a stream name", stream);
+    int rc = kf_txn_get (txn, heads, &key, &value);
+    if (rc != KF_NOTFOUND)
+        return rc == KF_FOUND ? 0 : -1;
+    Kf__StreamHead head = KF__STREAM_HEAD__INIT;
+    head.stream = (char *) stream;
+    head.epoch = epoch;
+    head.head_seq = 0;
+    head.first_seq = 1;
+    head.has_epoch = head.has_head_seq = head.has_first_seq = 1;
+    return kf_txn_put_msg (txn, heads, &key, &head.base);
+}
+
+int
 kf_outbox_restart_epoch (kf_txn_t *txn, uint64_t *old_epoch, uint64_t *new_epoch, kf_outbox_restart_fn *fn,
                          void *arg)
 {

@@ -95,4 +95,11 @@ typedef int (kf_outbox_restart_fn) (const char *stream, uint64_t head_seq, void 
 int kf_outbox_restart_epoch (kf_txn_t *txn, uint64_t *old_epoch, uint64_t *new_epoch, kf_outbox_restart_fn *fn,
                              void *arg);
 
+//  Before kf_outbox_restart_epoch: a stream the cluster had seen in the
+//  backup's epoch that the restored store does not hold at all (it began
+//  after the backup) gets an empty head, so that the new epoch announces
+//  itself as its continuation too and the service moves its numbers past
+//  it. Nothing when the store has the stream. 0, or -1.
+int kf_outbox_adopt_stream (kf_txn_t *txn, const char *stream, uint64_t epoch);
+
 #endif

@@ -355,6 +355,13 @@ s_begin (kf_txn_t *txn, void *arg)
 {
     s_begin_t *b = arg;
     b->txn = txn;
+    size_t plen = b->marker->producer ? strlen (b->marker->producer) : 0;
+    for (size_t i = 0; plen && i < b->marker->n_seen; i++) {
+        const char *stream = b->marker->seen [i]->stream;
+        if (stream && strncmp (stream, b->marker->producer, plen) == 0 && stream [plen] == '/'
+        &&  kf_outbox_adopt_stream (txn, stream, b->marker->epoch))
+            return -1;
+    }
     return kf_outbox_restart_epoch (txn, &b->old_epoch, &b->new_epoch, s_begin_stream, b);
 }
 

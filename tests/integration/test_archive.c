@@ -16,7 +16,7 @@
 #include "kf_harness.h"
 
 static char s_config [256], s_clock [256], s_out [1 << 20], s_err [4096];
-static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_loader;
+static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_loader;
 
 #define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
                         "--as", "ops1", "--role", "operations", __VA_ARGS__, NULL)
@@ -41,8 +41,9 @@ s_write_config (void)
         "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
         "    escalation\n        endpoint = ipc://%s/escalation\n        replay = ipc://%s/escalation-replay\n"
         "    archive\n        endpoint = ipc://%s/archive\n        replay = ipc://%s/archive-replay\n"
-        "    survey\n        endpoint = ipc://%s/survey\n        replay = ipc://%s/survey-replay\n",
-        d, d, d, d, d, d, d, d, d, d, d, d, d);
+        "    survey\n        endpoint = ipc://%s/survey\n        replay = ipc://%s/survey-replay\n"
+        "    billing\n        endpoint = ipc://%s/billing\n        replay = ipc://%s/billing-replay\n",
+        d, d, d, d, d, d, d, d, d, d, d, d, d, d, d);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
@@ -89,7 +90,7 @@ s_cluster_start (bool dispatch, bool escalation)
 static void
 s_cluster_stop (void)
 {
-    h_proc_t *procs [] = { &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
+    h_proc_t *procs [] = { &s_billing, &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
     for (size_t i = 0; i < sizeof procs / sizeof procs [0]; i++)
         if (procs [i]->pid > 0)
             s_stop (procs [i]);
@@ -314,6 +315,67 @@ test_a_restored_dispatch_takes_back_its_orders (void **state)
     s_cluster_stop ();
 }
 
+//  ---- every daemon restored in turn ----------------------------------------------
+
+static void
+test_every_daemon_restored_in_turn (void **state)
+{
+    (void) state;
+    s_cluster_start (true, true);
+    s_daemon (&s_survey, "survey");
+    s_daemon (&s_billing, "billing");
+    struct { const char *name; h_proc_t *proc; } daemons [] = {
+        { "intake", &s_intake }, { "dispatch", &s_dispatch }, { "escalation", &s_escalation },
+        { "survey", &s_survey }, { "billing", &s_billing }, { "archive", &s_archive },
+    };
+    size_t count = sizeof daemons / sizeof daemons [0];
+    char tickets [16][64];
+    int filed = 0;
+    for (; filed < 2; filed++)
+        s_file (filed + 1, tickets [filed], sizeof tickets [filed]);
+    assert_true (h_wait_for (s_has_clock, tickets [1], 20000));
+    //  Every daemon's store at once, with its manifest.
+    char backup [256], dir [320];
+    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
+    assert_int_equal (CTL ("backup", backup), 0);
+    for (; filed < 4; filed++)
+        s_file (filed + 1, tickets [filed], sizeof tickets [filed]);
+    assert_true (h_wait_for (s_has_clock, tickets [3], 20000));
+    for (size_t d = 0; d < count; d++) {
+        s_cursor_t archived = { "archive", "intake@c1/E001", 0 };
+        snprintf (dir, sizeof dir, "%s/%s@c1", backup, daemons [d].name);
+        s_stop (daemons [d].proc);
+        //  Every other daemon answers: no --force.
+        if (CTL ("--timeout", "3000", "restore", daemons [d].name, dir) != 0)
+            fail_msg ("restore %s: %s", daemons [d].name, s_err);
+        s_daemon (daemons [d].proc, daemons [d].name);
+        s_file (filed + 1, tickets [filed], sizeof tickets [filed]);
+        assert_true (*tickets [filed]);
+        for (int j = 0; j < filed; j++)
+            assert_string_not_equal (tickets [filed], tickets [j]);
+        filed++;
+        //  The cluster goes on: each case has its order and its clock.
+        for (int i = 0; i < filed; i++) {
+            if (!h_wait_for (s_has_order, tickets [i], 20000) || !h_wait_for (s_has_clock, tickets [i], 20000))
+                fail_msg ("after restoring %s: %s has no order or no clock", daemons [d].name, tickets [i]);
+        }
+        archived.want = (uint64_t) filed;
+        assert_true (h_wait_for (s_cursor_at, &archived, 20000));
+    }
+    //  Each case's order made once, and no stream stopped anywhere.
+    for (int i = 0; i < filed; i++) {
+        assert_int_equal (CTL ("history", tickets [i]), 0);
+        if (s_count (s_out, "order.created") != 1)
+            fail_msg ("%s: %s", tickets [i], s_out);
+    }
+    for (size_t d = 0; d < count; d++) {
+        assert_int_equal (CTL ("streams", daemons [d].name), 0);
+        if (!strstr (s_out, "no stream is stopped"))
+            fail_msg ("%s: %s", daemons [d].name, s_out);
+    }
+    s_cluster_stop ();
+}
+
 //  ---- catching up from the archive ----------------------------------------------
 
 static bool
@@ -435,6 +497,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_a_restored_intake_takes_back_its_tickets, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_a_restored_dispatch_takes_back_its_orders, kf_test_dir_setup,
                                          h_teardown),
+        cmocka_unit_test_setup_teardown (test_every_daemon_restored_in_turn, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_consumers_catch_up_past_the_outbox, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_the_archive_survives_kill9_while_catching_up, kf_test_dir_setup,
                                          h_teardown),
