@@ -832,6 +832,36 @@ s_pending_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     return 0;
 }
 
+//  A notice issued: its line on the unit's statement, the unit's credit
+//  paying it first, the notice kept and indexed. `settle` publishes
+//  invoice.settled when the credit paid it all (a notice taken back from
+//  the archive has its own invoice.settled to come).
+static void
+s_invoice_book (billing_t *self, kf_txn_t *txn, int64_t at_ms, Kf__Unit *u, Kf__InvoiceIssued *issued, bool settle)
+{
+    Kf__Invoice invoice = KF__INVOICE__INIT;
+    invoice.issued = issued;
+    invoice.estate = u->estate;
+    S_SET (&invoice, issued_at_ms, at_ms);
+    S_SET (&invoice, paid_fen, 0);
+    char what [S_INVOICE_NO_MAX + 16];
+    snprintf (what, sizeof what, "notice %s", issued->invoice_no);
+    s_ledger (self, txn, at_ms, u, what, issued->total_fen, 0);
+    //  Credit from earlier over-payments pays the new notice first.
+    if (u->credit_fen > 0) {
+        int64_t use = u->credit_fen < issued->total_fen ? u->credit_fen : issued->total_fen;
+        S_SET (&invoice, paid_fen, use);
+        S_SET (u, credit_fen, u->credit_fen - use);
+    }
+    if (settle)
+        s_settle_if_paid (self, txn, at_ms, &invoice, NULL);
+    s_invoice_put (self, txn, &invoice);
+    kf_key_t key;
+    kf_key_make (&key, "s|s|u", u->estate, u->unit, issued->period);
+    kf_txn_put (txn, self->unit_invoices, &key, "", 0);
+    s_unit_put (self, txn, u);
+}
+
 static int
 s_bill_unit (s_run_t *r, Kf__Unit *u)
 {
@@ -917,29 +947,11 @@ s_bill_unit (s_run_t *r, Kf__Unit *u)
     issued.n_lines = n;
     S_SET (&issued, total_fen, total);
     S_SET (&issued, due_at_ms, r->due_at_ms);
-    Kf__Invoice invoice = KF__INVOICE__INIT;
-    invoice.issued = &issued;
-    invoice.estate = u->estate;
-    S_SET (&invoice, issued_at_ms, r->now_ms);
-    S_SET (&invoice, paid_fen, 0);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_INVOICE_ISSUED;
     event.invoice_issued = &issued;
     kf_emit (self->outbox, r->txn, r->now_ms, u->estate, &event, NULL);
-    snprintf (what, sizeof what, "notice %s", invoice_no);
-    s_ledger (self, r->txn, r->now_ms, u, what, total, 0);
-    //  Credit from earlier over-payments pays the new notice first.
-    if (u->credit_fen > 0) {
-        int64_t use = u->credit_fen < total ? u->credit_fen : total;
-        S_SET (&invoice, paid_fen, use);
-        S_SET (u, credit_fen, u->credit_fen - use);
-    }
-    s_settle_if_paid (self, r->txn, r->now_ms, &invoice, NULL);
-    s_invoice_put (self, r->txn, &invoice);
-    kf_key_t key;
-    kf_key_make (&key, "s|s|u", u->estate, u->unit, r->period);
-    kf_txn_put (r->txn, self->unit_invoices, &key, "", 0);
-    s_unit_put (self, r->txn, u);
+    s_invoice_book (self, r->txn, r->now_ms, u, &issued, true);
     r->result->issued++;
     r->result->total_fen += total;
     return kf_txn_ok (r->txn) ? 0 : -1;
@@ -1117,6 +1129,28 @@ s_period_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     return 0;
 }
 
+//  A payment received, its allocations made: what was over goes to the
+//  unit's credit, its line on the statement, its record kept (by its
+//  reference, with the hash of the request that made it).
+static void
+s_payment_book (billing_t *self, kf_txn_t *txn, int64_t at_ms, const char *estate, Kf__Unit *unit,
+                Kf__PaymentReceived *p, uint64_t hash, Kf__PaymentRecord *record)
+{
+    S_SET (unit, credit_fen, unit->credit_fen + p->credit_fen);
+    char what [S_REF_MAX + KF_ID_MAX + 48];
+    snprintf (what, sizeof what, "payment %s, receipt %s", p->payment_ref, p->receipt_no);
+    s_ledger (self, txn, at_ms, unit, what, 0, p->amount_fen);
+    s_unit_put (self, txn, unit);
+    record->payment = p;
+    record->estate = (char *) estate;
+    S_SET (record, at_ms, at_ms);
+    S_SET (record, refunded_fen, 0);
+    S_SET (record, request_hash, hash);
+    kf_key_t key;
+    kf_key_make (&key, "s|s", estate, p->payment_ref);
+    kf_txn_put_msg (txn, self->payments, &key, &record->base);
+}
+
 static int
 s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
        kf_arena_t *arena)
@@ -1191,17 +1225,7 @@ s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     S_SET (p, credit_fen, left);
     p->receipt_no = (char *) s_receipt_no (self, txn, estate, arena);
     p->method = q->method;
-    S_SET (unit, credit_fen, unit->credit_fen + left);
-    char what [120];
-    snprintf (what, sizeof what, "payment %s, receipt %s", q->payment_ref, p->receipt_no);
-    s_ledger (self, txn, now_ms, unit, what, 0, q->amount_fen);
-    s_unit_put (self, txn, unit);
-    record->payment = p;
-    record->estate = (char *) estate;
-    S_SET (record, at_ms, now_ms);
-    S_SET (record, refunded_fen, 0);
-    S_SET (record, request_hash, hash);
-    kf_txn_put_msg (txn, self->payments, &key, &record->base);
+    s_payment_book (self, txn, now_ms, estate, unit, p, hash, record);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_PAYMENT_RECEIVED;
     event.payment_received = p;
@@ -1210,6 +1234,69 @@ s_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     reply->result_case = KF__REPLY__RESULT_PAYMENT;
     reply->payment = p;
     return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  A refund of `amount` out of a payment: from the unit's credit first,
+//  then from what the payment paid, newest notice first, each notice
+//  reopened when it owes again. The reversal is noted in the record (the
+//  caller keeps it). Returns what could not be found (0: all of it), or
+//  -1 when the transaction failed.
+static int64_t
+s_refund_reverse (billing_t *self, kf_txn_t *txn, const char *estate, Kf__PaymentRecord *record, Kf__Unit *unit,
+                  int64_t amount, kf_arena_t *arena)
+{
+    const Kf__PaymentReceived *p = record->payment;
+    int64_t left = amount;
+    int64_t from_credit = unit->credit_fen < left ? unit->credit_fen : left;
+    S_SET (unit, credit_fen, unit->credit_fen - from_credit);
+    left -= from_credit;
+    int64_t *reversed = kf_arena_alloc (arena, (p->n_allocations + 1) * sizeof *reversed);
+    if (!reversed)
+        return kf_txn_fail (txn, "out of memory");
+    for (size_t i = 0; i < p->n_allocations; i++)
+        reversed [i] = i < record->n_reversed_fen ? record->reversed_fen [i] : 0;
+    for (size_t i = p->n_allocations; i-- > 0 && left > 0 && kf_txn_ok (txn); ) {
+        char id [KF_ID_MAX + 1], unit_id [S_UNIT_MAX + 1];
+        uint32_t period;
+        if (!s_invoice_no_parse (p->allocations [i]->invoice_no, id, &period, unit_id))
+            continue;
+        Kf__Invoice *invoice = s_invoice_get (self, txn, estate, period, unit_id, arena);
+        if (!invoice)
+            continue;
+        int64_t back = p->allocations [i]->amount_fen - reversed [i];
+        if (back > left)
+            back = left;
+        if (back > invoice->paid_fen)
+            back = invoice->paid_fen;
+        if (back <= 0)
+            continue;
+        reversed [i] += back;
+        S_SET (invoice, paid_fen, invoice->paid_fen - back);
+        if (s_outstanding (invoice) > 0)
+            S_SET (invoice, settled_at_ms, 0);
+        s_invoice_put (self, txn, invoice);
+        left -= back;
+    }
+    record->reversed_fen = reversed;
+    record->n_reversed_fen = p->n_allocations;
+    return kf_txn_ok (txn) ? left : -1;
+}
+
+//  A refund made: the payment's record, the refund's, its statement line.
+static void
+s_refund_book (billing_t *self, kf_txn_t *txn, int64_t at_ms, const char *estate, Kf__Unit *unit,
+               Kf__PaymentRecord *record, Kf__PaymentRefunded *r)
+{
+    S_SET (record, refunded_fen, record->refunded_fen + r->amount_fen);
+    kf_key_t key;
+    kf_key_make (&key, "s|s", estate, r->payment_ref);
+    kf_txn_put_msg (txn, self->payments, &key, &record->base);
+    kf_key_make (&key, "s|s", estate, r->refund_ref);
+    kf_txn_put_msg (txn, self->refunds, &key, &r->base);
+    char what [2 * S_REF_MAX + KF_ID_MAX + 48];
+    snprintf (what, sizeof what, "refund %s of payment %s, receipt %s", r->refund_ref, r->payment_ref, r->receipt_no);
+    s_ledger (self, txn, at_ms, unit, what, r->amount_fen, 0);
+    s_unit_put (self, txn, unit);
 }
 
 static int
@@ -1257,47 +1344,14 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
     if (!unit)
         return kf_txn_ok (txn) ? kf_txn_fail (txn, "payment %s names unit %s, which is not there", q->payment_ref,
                                               p->unit) : -1;
-    //  Credit first; then what the payment paid, newest notice first.
-    int64_t left = q->amount_fen;
-    int64_t from_credit = unit->credit_fen < left ? unit->credit_fen : left;
-    S_SET (unit, credit_fen, unit->credit_fen - from_credit);
-    left -= from_credit;
-    int64_t *reversed = kf_arena_alloc (arena, (p->n_allocations + 1) * sizeof *reversed);
-    if (!reversed)
-        return kf_txn_fail (txn, "out of memory");
-    for (size_t i = 0; i < p->n_allocations; i++)
-        reversed [i] = i < record->n_reversed_fen ? record->reversed_fen [i] : 0;
-    for (size_t i = p->n_allocations; i-- > 0 && left > 0 && kf_txn_ok (txn); ) {
-        char id [KF_ID_MAX + 1], unit_id [S_UNIT_MAX + 1];
-        uint32_t period;
-        if (!s_invoice_no_parse (p->allocations [i]->invoice_no, id, &period, unit_id))
-            continue;
-        Kf__Invoice *invoice = s_invoice_get (self, txn, estate, period, unit_id, arena);
-        if (!invoice)
-            continue;
-        int64_t back = p->allocations [i]->amount_fen - reversed [i];
-        if (back > left)
-            back = left;
-        if (back > invoice->paid_fen)
-            back = invoice->paid_fen;
-        if (back <= 0)
-            continue;
-        reversed [i] += back;
-        S_SET (invoice, paid_fen, invoice->paid_fen - back);
-        if (s_outstanding (invoice) > 0)
-            S_SET (invoice, settled_at_ms, 0);
-        s_invoice_put (self, txn, invoice);
-        left -= back;
-    }
+    int64_t left = s_refund_reverse (self, txn, estate, record, unit, q->amount_fen, arena);
+    if (left < 0)
+        return -1;
     if (left > 0) {
         char short_of [32];
         return S_CONFLICT ("unit %s is ¥%s short of that refund: its credit and what the payment paid are less",
                            p->unit, kf_fen_format (left, short_of, sizeof short_of));
     }
-    S_SET (record, refunded_fen, record->refunded_fen + q->amount_fen);
-    record->reversed_fen = reversed;
-    record->n_reversed_fen = p->n_allocations;
-    kf_txn_put_msg (txn, self->payments, &payment_key, &record->base);
     Kf__PaymentRefunded *r = (Kf__PaymentRefunded *) kf_arena_message (arena, &kf__payment_refunded__descriptor);
     if (!r)
         return kf_txn_fail (txn, "out of memory");
@@ -1307,11 +1361,7 @@ s_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
     S_SET (r, amount_fen, q->amount_fen);
     r->receipt_no = (char *) s_receipt_no (self, txn, estate, arena);
     r->reason = q->reason;
-    kf_txn_put_msg (txn, self->refunds, &refund_key, &r->base);
-    char what [160];
-    snprintf (what, sizeof what, "refund %s of payment %s, receipt %s", q->refund_ref, q->payment_ref, r->receipt_no);
-    s_ledger (self, txn, now_ms, unit, what, q->amount_fen, 0);
-    s_unit_put (self, txn, unit);
+    s_refund_book (self, txn, now_ms, estate, unit, record, r);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_PAYMENT_REFUNDED;
     event.payment_refunded = r;
@@ -1653,6 +1703,22 @@ s_keep_reminder (kf_txn_t *txn, Kf__Invoice *invoice, int64_t now_ms, uint32_t s
     invoice->n_reminders++;
 }
 
+//  A late fee charged on a notice (its total so far `fee`, `added` of it
+//  new): the notice's fee and the unit's statement line.
+static void
+s_late_fee_book (billing_t *self, kf_txn_t *txn, int64_t at_ms, Kf__Invoice *invoice, int64_t added, int64_t fee,
+                 uint32_t days, kf_arena_t *arena)
+{
+    S_SET (invoice, late_fee_fen, fee);
+    Kf__Unit *unit = s_unit_get (self, txn, invoice->estate, invoice->issued->unit, arena);
+    if (unit) {
+        char what [S_INVOICE_NO_MAX + 48];
+        snprintf (what, sizeof what, "late fee on %s, %u days", invoice->issued->invoice_no, days);
+        s_ledger (self, txn, at_ms, unit, what, added, 0);
+        s_unit_put (self, txn, unit);
+    }
+}
+
 //  One overdue notice on a new day: its late fee up to today, and the
 //  highest reminder step it has reached and not been sent. The fee accrues
 //  exactly and is charged as that total rounded once; a notice that
@@ -1680,7 +1746,7 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
         S_SET (invoice, late_fee_days, (uint32_t) chargeable);
         changed = true;
         if (added > 0) {
-            S_SET (invoice, late_fee_fen, fee);
+            s_late_fee_book (self, txn, now_ms, invoice, added, fee, (uint32_t) chargeable, arena);
             Kf__InvoiceLateFee late = KF__INVOICE_LATE_FEE__INIT;
             late.invoice_no = i->invoice_no;
             late.unit = i->unit;
@@ -1691,13 +1757,6 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const s_estate_t *e, 
             event.body_case = KF__ENVELOPE__BODY_INVOICE_LATE_FEE;
             event.invoice_late_fee = &late;
             kf_emit (self->outbox, txn, now_ms, invoice->estate, &event, NULL);
-            Kf__Unit *unit = s_unit_get (self, txn, invoice->estate, i->unit, arena);
-            if (unit) {
-                char what [120];
-                snprintf (what, sizeof what, "late fee on %s, %" PRId64 " days", i->invoice_no, chargeable);
-                s_ledger (self, txn, now_ms, unit, what, added, 0);
-                s_unit_put (self, txn, unit);
-            }
         }
     }
     //  Every step reached and not yet sent, in order: billing down over the
@@ -1807,5 +1866,182 @@ billing_restored (billing_t *self, kf_txn_t *txn, const Kf__RestoreMarker *marke
     kf_txn_add (txn, self->counters, &key, (int64_t) (seen_head - restored_head));
     kf_warning ("%s: receipts of %s skip %llu numbers (what the lost events may have used)", stream, slash + 1,
                 (unsigned long long) (seen_head - restored_head));
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  "E001-R00000012" -> 12; 0 when it is not a receipt number.
+static uint64_t
+s_receipt_seq (const char *receipt_no)
+{
+    const char *r = receipt_no ? strrchr (receipt_no, 'R') : NULL;
+    char *end = NULL;
+    uint64_t n = r && r > receipt_no && r [-1] == '-' ? strtoull (r + 1, &end, 10) : 0;
+    return end && *end == 0 ? n : 0;
+}
+
+//  A receipt number taken: the estate's counter goes at least that far.
+static void
+s_receipt_taken (billing_t *self, kf_txn_t *txn, const char *estate, const char *receipt_no)
+{
+    uint64_t n = s_receipt_seq (receipt_no);
+    kf_key_t key;
+    kf_key_make (&key, "s|s", "receipts", estate);
+    uint64_t have = kf_txn_counter (txn, self->counters, &key);
+    if (n > have)
+        kf_txn_add (txn, self->counters, &key, (int64_t) (n - have));
+}
+
+//  The notice an event of ours names, or NULL (said).
+static Kf__Invoice *
+s_recover_invoice (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event, const char *invoice_no)
+{
+    char estate [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
+    uint32_t period;
+    Kf__Invoice *invoice = invoice_no && s_invoice_no_parse (invoice_no, estate, &period, unit)
+                         ? s_invoice_get (self, txn, estate, period, unit, self->scratch) : NULL;
+    if (!invoice && kf_txn_ok (txn))
+        kf_warning ("%s %llu: notice %s is neither in the backup nor taken back before it", event->stream,
+                    (unsigned long long) event->seq, invoice_no ? invoice_no : "(none)");
+    return invoice;
+}
+
+int
+billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    assert (self && txn && event);
+    s_tables (self, txn);
+    kf_arena_reset (self->scratch);
+    kf_arena_t *arena = self->scratch;
+    const char *estate = event->estate;
+    int64_t at = event->occurred_at_ms;
+    if (!estate)
+        return 0;
+    kf_key_t key;
+    switch (event->body_case) {
+        case KF__ENVELOPE__BODY_UNIT_REGISTERED: {
+            //  The unit as imported; its money is what the statement says.
+            Kf__Unit unit = *event->unit_registered->unit;
+            Kf__Unit *known = s_unit_get (self, txn, estate, unit.unit, arena);
+            unit.estate = (char *) estate;
+            if (known) {
+                S_SET (&unit, credit_fen, known->credit_fen);
+                S_SET (&unit, balance_fen, known->balance_fen);
+            }
+            s_unit_put (self, txn, &unit);
+            break;
+        }
+        case KF__ENVELOPE__BODY_INVOICE_CHARGE_ADDED: {
+            Kf__InvoiceChargeAdded *charge = event->invoice_charge_added;
+            Kf__ChargeRecord record = KF__CHARGE_RECORD__INIT;
+            record.charge = charge;
+            record.estate = (char *) estate;
+            S_SET (&record, at_ms, at);
+            kf_key_make (&key, "s|s", estate, charge->charge_id);
+            kf_txn_put_msg (txn, self->charges, &key, &record.base);
+            kf_key_make (&key, "s|s|s", estate, charge->unit, charge->charge_id);
+            kf_txn_put (txn, self->pending, &key, "", 0);
+            break;
+        }
+        case KF__ENVELOPE__BODY_INVOICE_ISSUED: {
+            Kf__InvoiceIssued *issued = event->invoice_issued;
+            Kf__Unit *unit = s_unit_get (self, txn, estate, issued->unit, arena);
+            if (!unit)
+                return kf_txn_ok (txn) ? kf_txn_fail (txn, "%s: notice %s of unit %s, which is not there",
+                                                      event->stream, issued->invoice_no, issued->unit) : -1;
+            //  The paid services it charged are charged.
+            for (size_t i = 0; i < issued->n_lines; i++) {
+                const char *reference = issued->lines [i]->reference;
+                if (!reference)
+                    continue;
+                kf_key_make (&key, "s|s", estate, reference);
+                Kf__ChargeRecord *c = (Kf__ChargeRecord *) kf_txn_find_msg_in (txn, self->charges, &key,
+                                                                               &kf__charge_record__descriptor, arena);
+                if (c) {
+                    c->invoice_no = issued->invoice_no;
+                    kf_txn_put_msg (txn, self->charges, &key, &c->base);
+                }
+                kf_key_make (&key, "s|s|s", estate, issued->unit, reference);
+                kf_txn_del (txn, self->pending, &key);
+            }
+            s_invoice_book (self, txn, at, unit, issued, false);
+            break;
+        }
+        case KF__ENVELOPE__BODY_INVOICE_SETTLED: {
+            Kf__Invoice *invoice = s_recover_invoice (self, txn, event, event->invoice_settled->invoice_no);
+            if (invoice) {
+                S_SET (invoice, settled_at_ms, at);
+                s_invoice_put (self, txn, invoice);
+            }
+            break;
+        }
+        case KF__ENVELOPE__BODY_INVOICE_LATE_FEE: {
+            const Kf__InvoiceLateFee *late = event->invoice_late_fee;
+            Kf__Invoice *invoice = s_recover_invoice (self, txn, event, late->invoice_no);
+            if (invoice) {
+                //  The unrounded accrual is not in the event: it goes on
+                //  from the fee in fen, as for a notice from before it was kept.
+                invoice->has_late_fee_exact = 0;
+                S_SET (invoice, late_fee_days, late->days_overdue);
+                s_late_fee_book (self, txn, at, invoice, late->amount_fen, late->total_late_fee_fen,
+                                 late->days_overdue, arena);
+                s_invoice_put (self, txn, invoice);
+            }
+            break;
+        }
+        case KF__ENVELOPE__BODY_REMINDER_SENT: {
+            const Kf__ReminderSent *reminder = event->reminder_sent;
+            Kf__Invoice *invoice = s_recover_invoice (self, txn, event, reminder->invoice_no);
+            if (invoice) {
+                S_SET (invoice, reminder_step, reminder->days_overdue);
+                s_keep_reminder (txn, invoice, at, reminder->days_overdue, arena);
+                s_invoice_put (self, txn, invoice);
+            }
+            break;
+        }
+        case KF__ENVELOPE__BODY_PAYMENT_RECEIVED: {
+            Kf__PaymentReceived *p = event->payment_received;
+            Kf__Unit *unit = s_unit_get (self, txn, estate, p->unit, arena);
+            Kf__PaymentRecord *record = (Kf__PaymentRecord *) kf_arena_message (arena, &kf__payment_record__descriptor);
+            if (!unit || !record)
+                return kf_txn_ok (txn) ? kf_txn_fail (txn, "%s: payment %s of unit %s, which is not there",
+                                                      event->stream, p->payment_ref, p->unit) : -1;
+            for (size_t i = 0; i < p->n_allocations; i++) {
+                Kf__Invoice *invoice = s_recover_invoice (self, txn, event, p->allocations [i]->invoice_no);
+                if (invoice) {
+                    S_SET (invoice, paid_fen, invoice->paid_fen + p->allocations [i]->amount_fen);
+                    s_invoice_put (self, txn, invoice);
+                }
+            }
+            //  The request as the cashier's client sent it: a retry finds the payment.
+            Kf__Pay q = KF__PAY__INIT;
+            q.estate = (char *) estate;
+            q.unit = p->unit;
+            q.amount_fen = p->amount_fen;
+            q.has_amount_fen = 1;
+            q.payment_ref = p->payment_ref;
+            q.method = p->method;
+            s_payment_book (self, txn, at, estate, unit, p, kf_codec_digest (&q.base), record);
+            s_receipt_taken (self, txn, estate, p->receipt_no);
+            break;
+        }
+        case KF__ENVELOPE__BODY_PAYMENT_REFUNDED: {
+            Kf__PaymentRefunded *r = event->payment_refunded;
+            kf_key_make (&key, "s|s", estate, r->payment_ref);
+            Kf__PaymentRecord *record = (Kf__PaymentRecord *) kf_txn_find_msg_in (txn, self->payments, &key,
+                                                                    &kf__payment_record__descriptor, arena);
+            Kf__Unit *unit = record ? s_unit_get (self, txn, estate, record->payment->unit, arena) : NULL;
+            if (!record || !unit)
+                return kf_txn_ok (txn) ? kf_txn_fail (txn, "%s: refund %s of payment %s, which is not there",
+                                                      event->stream, r->refund_ref, r->payment_ref) : -1;
+            if (s_refund_reverse (self, txn, estate, record, unit, r->amount_fen, arena) < 0)
+                return -1;
+            s_refund_book (self, txn, at, estate, unit, record, r);
+            s_receipt_taken (self, txn, estate, r->receipt_no);
+            break;
+        }
+        default:
+            break;
+    }
+    //  A charge's cause (order.completed) is kept by its charge record.
     return kf_txn_ok (txn) ? 0 : -1;
 }

@@ -62,6 +62,15 @@ int billing_handle_request (billing_t *self, kf_txn_t *txn, int64_t now_ms, cons
 //  order.completed of a paid service: a charge for the unit's next notice.
 int billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 
+//  After kefuctl restore, each of billing's own events that the archive
+//  gave back (kf_recover_fn's contract): the unit, charge, notice,
+//  settlement, late fee, reminder, payment or refund it recorded, with the
+//  statement's lines, the units' credit and balance and the receipt
+//  numbers taken, as the request or the day's arrears made them. A late
+//  fee's unrounded accrual is not in its event: it goes on from the fee in
+//  fen. Returns 0.
+int billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
 //  After kefuctl restore (kf_restore_fn's arguments): the payments the
 //  backup lacks took receipt numbers the restored counter would give
 //  again; an estate's receipts skip as many as its stream lost events (at

@@ -79,6 +79,12 @@ s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 }
 
 static int
+s_on_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    return billing_recover (((s_app_t *) app)->billing, txn, event);
+}
+
+static int
 s_on_restored (void *app, kf_txn_t *txn, const Kf__RestoreMarker *marker, const char *stream, uint64_t restored_head,
                uint64_t seen_head)
 {
@@ -103,7 +109,7 @@ main (int argc, char **argv)
         kf_service_options_t options = {
             .service = "billing", .tables = tables, .estates = NULL,
             .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start,
-            .on_restored = s_on_restored, .app = &app,
+            .on_restored = s_on_restored, .on_recover = s_on_recover, .app = &app,
         };
         status = kf_service_run (daemon, &options);
     }

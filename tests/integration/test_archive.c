@@ -15,7 +15,8 @@
 #include "kf_test.h"
 #include "kf_harness.h"
 
-static char s_config [256], s_clock [256], s_out [1 << 20], s_err [4096];
+//  Room for a whole estate's history of the kill -9 test, one event a line.
+static char s_config [256], s_clock [256], s_out [4 << 20], s_err [4096];
 static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_loader;
 
 #define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
@@ -315,6 +316,60 @@ test_a_restored_dispatch_takes_back_its_orders (void **state)
     s_cluster_stop ();
 }
 
+//  ---- billing ---------------------------------------------------------------------
+
+static void
+test_a_restored_billing_takes_back_its_notices_and_payments (void **state)
+{
+    (void) state;
+    s_cluster_start (false, false);
+    s_daemon (&s_billing, "billing");
+    char path [256], backup [256], dir [320], field [64], receipt [64], refund [64];
+    h_write ("units.csv", "unit,area_m2,occupied,building_type\n1-1-101,100,yes,highrise\n1-1-102,80,yes,highrise\n",
+             path, sizeof path);
+    assert_int_equal (CTL ("units", "import", path, "--estate", "E001"), 0);
+    assert_int_equal (CTL ("billing", "schedule", "--estate", "E001", "--from", "2026-01-01", "--rate",
+                           "highrise:2.00"), 0);
+    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
+    assert_int_equal (CTL ("backup", backup, "billing"), 0);
+    snprintf (dir, sizeof dir, "%s/billing@c1", backup);
+    //  After the backup: November's notices, a payment and a refund.
+    assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "2026-11"), 0);
+    assert_int_equal (CTL ("--json", "billing", "pay", "1-1-101", "300", "--ref", "WX1", "--estate", "E001"), 0);
+    snprintf (receipt, sizeof receipt, "%s", h_json_field (s_out, "receipt_no", field, sizeof field));
+    assert_int_equal (CTL ("--json", "billing", "refund", "WX1", "50", "--estate", "E001", "--ref", "RF1",
+                           "paid", "twice"), 0);
+    snprintf (refund, sizeof refund, "%s", h_json_field (s_out, "receipt_no", field, sizeof field));
+    assert_string_not_equal (receipt, refund);
+    s_cursor_t archived = { "archive", "billing@c1/E001", s_head ("billing", "billing@c1/E001") };
+    assert_true (archived.want >= 5);
+    assert_true (h_wait_for (s_cursor_at, &archived, 20000));
+    assert_int_equal (CTL ("--json", "billing", "statement", "1-1-101", "--estate", "E001"), 0);
+    char *before = strdup (s_out);
+    assert_non_null (before);
+    //  The store goes back to before all that, and takes it back.
+    s_stop (&s_billing);
+    assert_int_equal (CTL ("--timeout", "2000", "restore", "billing", dir, "--force"), 0);
+    s_daemon (&s_billing, "billing");
+    assert_true (h_log_contains (&s_billing, "events from the archive"));
+    //  The unit's statement is as it was: notice, payment, refund, balance.
+    assert_int_equal (CTL ("--json", "billing", "statement", "1-1-101", "--estate", "E001"), 0);
+    if (strcmp (s_out, before) != 0)
+        fail_msg ("statement before:\n%s\nafter:\n%s", before, s_out);
+    free (before);
+    //  A retry of the payment finds it; a new one takes a new receipt.
+    assert_int_equal (CTL ("--json", "billing", "pay", "1-1-101", "300", "--ref", "WX1", "--estate", "E001"), 0);
+    assert_string_equal (h_json_field (s_out, "receipt_no", field, sizeof field), receipt);
+    assert_int_equal (CTL ("--json", "billing", "pay", "1-1-102", "10", "--ref", "WX2", "--estate", "E001"), 0);
+    h_json_field (s_out, "receipt_no", field, sizeof field);
+    assert_string_not_equal (field, receipt);
+    assert_string_not_equal (field, refund);
+    //  November is billed once.
+    assert_int_equal (CTL ("--json", "billing", "run", "--estate", "E001", "--period", "2026-11"), 0);
+    assert_non_null (strstr (s_out, "\"skipped_already_billed\":2"));
+    s_cluster_stop ();
+}
+
 //  ---- every daemon restored in turn ----------------------------------------------
 
 static void
@@ -459,7 +514,8 @@ test_the_archive_survives_kill9_while_catching_up (void **state)
     snprintf (data, sizeof data, "%s/loader", kf_test_dir);
     snprintf (replay, sizeof replay, "ipc://%s/loader-replay", kf_test_dir);
     snprintf (events, sizeof events, "%d", S_LOADED);
-    h_proc_init (&s_loader, kf_test_dir, "loader", "bus_producer", "--config", s_config, "--producer", "loader@c1",
+    h_proc_init (&s_loader, kf_test_dir, "loader", "bus_producer", "--config", s_config, "--clock", s_clock,
+                 "--producer", "loader@c1",
                  "--replay", replay, "--data", data, "--estates", "E002", "--events", events, "--batch", "500", NULL);
     h_start (&s_loader);
     assert_true (h_wait_for (s_loaded, NULL, 30000));
@@ -497,6 +553,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_a_restored_intake_takes_back_its_tickets, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_a_restored_dispatch_takes_back_its_orders, kf_test_dir_setup,
                                          h_teardown),
+        cmocka_unit_test_setup_teardown (test_a_restored_billing_takes_back_its_notices_and_payments,
+                                         kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_every_daemon_restored_in_turn, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_consumers_catch_up_past_the_outbox, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_the_archive_survives_kill9_while_catching_up, kf_test_dir_setup,
