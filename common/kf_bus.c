@@ -12,7 +12,8 @@
 
 #define S_HEARTBEAT_TOPIC   "_sys/heartbeat"
 #define S_MISSED_BEATS      3       //  beats missed before a producer is down
-#define S_ARCHIVE_GRACE_BEATS 3     //  just started, a trimmed range waits this long (+5 s) to hear the archive
+#define S_ARCHIVE_GRACE_BEATS 3     //  just started, a trimmed range waits this long (+ S_ARCHIVE_WAIT_MS) to hear the archive
+#define S_ARCHIVE_WAIT_MS   30000   //  ... or for an archive whose beats stopped, before the alarm
 #define S_REPLAY_STALL_MS   5000    //  a replay without progress this long is abandoned
 #define S_HWM               200000
 #define S_TRIM_BUDGET       10000   //  outbox events trimmed per maintenance at most
@@ -876,12 +877,12 @@ s_replay_start (kf_bus_t *self, s_producer_t *producer, const char *stream, uint
 
 //  ---- replay from the archive ------------------------------------------------
 
-//  The archive, when one beats: the producer of last resort for any stream.
+//  The archive, once heard: the producer of last resort for any stream.
 static s_producer_t *
 s_archive (kf_bus_t *self)
 {
     for (s_producer_t *p = zhashx_first (self->producers); p; p = zhashx_next (self->producers))
-        if (p->archive && !p->down && p->endpoint)
+        if (p->archive && p->endpoint)
             return p;
     return NULL;
 }
@@ -892,17 +893,23 @@ s_archive (kf_bus_t *self)
 //  from this very point ended and brought nothing: then it is the
 //  operator's (the caller raises the alarm). A busy archive is asked at
 //  the next heartbeat, when the producer's refusal brings us back; so is
-//  one not heard yet while we are young: just started, a producer's beat
-//  may come before the archive's.
+//  one not heard yet while we are young (just started, a producer's beat
+//  may come before the archive's), and one whose beats stopped a short
+//  while ago (a consumer busy with a long replay reads its beats late).
 static bool
 s_ask_archive (kf_bus_t *self, const char *stream, const char *why)
 {
     s_producer_t *archive = s_archive (self);
     s_cursor_t *cursor = s_cursor (self, stream);
-    if (!archive && cursor && s_mono_ms () - self->started < S_ARCHIVE_GRACE_BEATS * self->heartbeat_ms + 5000)
-        return true;
-    if (!archive || !cursor || cursor->archive_lacks == cursor->last + 1)
+    int64_t now = s_mono_ms ();
+    if (!cursor)
         return false;
+    if (!archive)
+        return now - self->started < S_ARCHIVE_GRACE_BEATS * self->heartbeat_ms + S_ARCHIVE_WAIT_MS;
+    if (cursor->archive_lacks == cursor->last + 1)
+        return false;
+    if (archive->down)
+        return now - archive->last_beat < S_ARCHIVE_WAIT_MS;
     if (archive->replaying)
         return true;
     kf_notice ("%s: %s; asking the archive (%s) from %llu", stream, why, archive->name,

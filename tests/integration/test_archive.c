@@ -134,6 +134,17 @@ s_cursor_at (void *arg)
     return at && strtoull (h_json_field (at, "last_seq", field, sizeof field), NULL, 10) >= c->want;
 }
 
+//  No stream of the daemon is stopped; else fail with why (the alarms' JSON).
+static void
+s_no_stream_stopped (const char *daemon)
+{
+    assert_int_equal (CTL ("streams", daemon), 0);
+    if (!strstr (s_out, "no stream is stopped")) {
+        CTL ("--json", "streams", daemon);
+        fail_msg ("%s: %s", daemon, s_out);
+    }
+}
+
 //  How many lines of `text` hold `needle`.
 static size_t
 s_count (const char *text, const char *needle)
@@ -214,8 +225,7 @@ test_a_restored_intake_takes_back_its_tickets (void **state)
         assert_true (h_wait_for (s_has_clock, tickets [i], 20000));
     }
     //  Nothing stopped, nothing was lost, and the case's history is whole.
-    assert_int_equal (CTL ("streams", "dispatch"), 0);
-    assert_non_null (strstr (s_out, "no stream is stopped"));
+    s_no_stream_stopped ("dispatch");
     assert_true (h_log_contains (&s_dispatch, "nothing applied here was lost"));
     assert_int_equal (CTL ("history", tickets [4]), 0);
     assert_non_null (strstr (s_out, "ticket.filed"));
@@ -310,9 +320,7 @@ test_a_restored_dispatch_takes_back_its_orders (void **state)
     }
     snprintf (rectification, sizeof rectification, "%s-W3", tickets [3]);
     assert_false (s_order_exists (rectification));
-    assert_int_equal (CTL ("streams", "escalation"), 0);
-    if (!strstr (s_out, "no stream is stopped"))
-        fail_msg ("escalation: %s", s_out);
+    s_no_stream_stopped ("escalation");
     s_cluster_stop ();
 }
 
@@ -424,9 +432,7 @@ test_every_daemon_restored_in_turn (void **state)
             fail_msg ("%s: %s", tickets [i], s_out);
     }
     for (size_t d = 0; d < count; d++) {
-        assert_int_equal (CTL ("streams", daemons [d].name), 0);
-        if (!strstr (s_out, "no stream is stopped"))
-            fail_msg ("%s: %s", daemons [d].name, s_out);
+        s_no_stream_stopped (daemons [d].name);
     }
     s_cluster_stop ();
 }
@@ -467,17 +473,13 @@ test_consumers_catch_up_past_the_outbox (void **state)
     for (int i = 1; i < 4; i++)
         assert_true (h_wait_for (s_has_order, tickets [i], 20000));
     assert_true (h_log_contains (&s_dispatch, "asking the archive"));
-    assert_int_equal (CTL ("streams", "dispatch"), 0);
-    if (!strstr (s_out, "no stream is stopped"))
-        fail_msg ("dispatch: %s", s_out);
+    s_no_stream_stopped ("dispatch");
     //  A daemon that never ran starts from history: every ticket's clock.
     s_daemon (&s_escalation, "escalation");
     for (int i = 0; i < 4; i++)
         assert_true (h_wait_for (s_has_clock, tickets [i], 20000));
     assert_true (h_log_contains (&s_escalation, "asking the archive"));
-    assert_int_equal (CTL ("streams", "escalation"), 0);
-    if (!strstr (s_out, "no stream is stopped"))
-        fail_msg ("escalation: %s", s_out);
+    s_no_stream_stopped ("escalation");
     s_cluster_stop ();
 }
 
