@@ -459,6 +459,11 @@ test_consumers_catch_up_past_the_outbox (void **state)
     char tickets [4][64];
     s_file (1, tickets [0], sizeof tickets [0]);
     assert_true (h_wait_for (s_has_order, tickets [0], 20000));
+    //  The archive has all dispatch said so far (else its outbox's trim
+    //  would take from the archive too, and stop the streams: rightly).
+    s_cursor_t dispatched = { "archive", "dispatch@c1/E001", s_head ("dispatch", "dispatch@c1/E001") };
+    assert_true (dispatched.want > 0);
+    assert_true (h_wait_for (s_cursor_at, &dispatched, 20000));
     //  dispatch away; two leaks; two days on, intake's outbox (1 day) lets them go.
     s_stop (&s_dispatch);
     s_file (2, tickets [1], sizeof tickets [1]);
