@@ -572,6 +572,7 @@ s_apply_decision (kf_bus_t *self, Kf__StreamDecision *decision, kf_err_t *err)
         cursor->epoch = decision->to_epoch;
         cursor->last = decision->to_seq;
         cursor->alarmed = false;
+        cursor->archive_asked = cursor->archive_lacks = 0;   //  a retry asks the archive again
     }
     return 0;
 }

@@ -43,7 +43,9 @@ uint64_t kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope 
 //  published before it was lost (from the archive), as it was: its stream
 //  of this producer, this store's epoch, the sequence after the head. It
 //  counts as sent. Returns its sequence, 0 when it does not fit (the
-//  transaction fails, saying why).
+//  transaction fails, saying why). The sent marks it keeps in memory are
+//  not undone with an aborted transaction: use it on an outbox that is
+//  thrown away afterwards (kf_recover's), and open the bus's anew.
 uint64_t kf_outbox_put_back (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event);
 
 //  Sends each event not sent yet, in order per stream: send(topic, envelope

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define S_CREDIT 4   //  batches the archive may send ahead
+#define KF_CAUSE_MAX 64
 
 typedef struct {
     kf_store_t *store;
@@ -21,6 +22,7 @@ typedef struct {
     kf_table_t recovered;       //  bus_recovered: causes not to apply again
     int64_t wait_ms;
     int64_t put;                //  events put back, over all streams
+    char cause [KF_CAUSE_MAX];  //  the cause of the stream's last event put back, not marked yet
 } s_recover_t;
 
 //  One batch from the archive, in one transaction.
@@ -30,14 +32,27 @@ typedef struct {
     const char *stream;
     uint64_t epoch;
     uint64_t next;              //  the sequence the batch must start with
+    uint64_t seen;              //  the last sequence the cluster had applied
     uint64_t reached;           //  after the commit: the last sequence put back
+    char cause [KF_CAUSE_MAX];  //  after the commit: the cause left unmarked (r->cause's next value)
 } s_batch_t;
+
+//  Mark a cause whose effects are all back, so that the consumer does not
+//  apply it a second time.
+static void
+s_mark_cause (s_recover_t *r, kf_txn_t *txn, const char *cause)
+{
+    kf_key_t key;
+    if (*cause && kf_key_make (&key, "s", cause) == 0)
+        kf_txn_put (txn, r->recovered, &key, "", 0);
+}
 
 static int
 s_put_batch (kf_txn_t *txn, void *arg)
 {
     s_batch_t *b = arg;
     uint64_t next = b->next;    //  from the start again if the store redoes us
+    snprintf (b->cause, sizeof b->cause, "%s", b->r->cause);
     for (size_t i = 0; i < b->batch->n_events; i++) {
         kf_err_t err;
         Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor, b->batch->events [i].data,
@@ -55,18 +70,29 @@ s_put_batch (kf_txn_t *txn, void *arg)
         int made = rc == 0 ? b->r->fn (b->r->app, txn, event) : -1;
         if (made < 0)
             rc = -1;
-        //  What caused it, when the service says its effects are all here
-        //  now: not applied again when the consumer meets it again.
-        kf_key_t key;
-        if (made == 1 && event->causation_id && kf_key_make (&key, "s", event->causation_id) == 0)
-            kf_txn_put (txn, b->r->recovered, &key, "", 0);
+        //  What caused it, when the service says its effects are all here:
+        //  not applied again when the consumer meets it again. A cause is
+        //  marked once the next event has another: what it made may go on
+        //  beyond the event last taken back.
+        const char *cause = made == 1 && event->causation_id ? event->causation_id : "";
+        if (strcmp (cause, b->cause) != 0) {
+            s_mark_cause (b->r, txn, b->cause);
+            snprintf (b->cause, sizeof b->cause, "%s", cause);
+        }
         kf_codec_free ((ProtobufCMessage **) &event);
         if (rc)
             return -1;
         next++;
     }
     b->reached = next - 1;
-    return 0;
+    //  All the cluster had seen is back: so is what the last cause made
+    //  (as far as anyone can know). Short of it, the last cause is applied
+    //  again: the rest of what it made is lost with the store.
+    if (b->reached == b->seen) {
+        s_mark_cause (b->r, txn, b->cause);
+        b->cause [0] = 0;
+    }
+    return kf_txn_ok (txn) ? 0 : -1;
 }
 
 //  The next replay message from the archive, or NULL after wait_ms.
@@ -89,6 +115,7 @@ s_receive (s_recover_t *r)
 static int
 s_recover_stream (s_recover_t *r, const char *stream, uint64_t epoch, uint64_t head, uint64_t seen, kf_err_t *err)
 {
+    r->cause [0] = 0;
     if (kf_replay_ask (r->dealer, stream, true, epoch, head + 1, seen, S_CREDIT))
         return kf_err_set (err, "cannot ask the archive for %s", stream);
     kf_notice ("%s: taking back %llu..%llu from the archive", stream, (unsigned long long) (head + 1),
@@ -104,11 +131,12 @@ s_recover_stream (s_recover_t *r, const char *stream, uint64_t epoch, uint64_t h
         int rc = 0;
         bool done = false;
         if (msg->msg_case == KF__REPLAY_MESSAGE__MSG_BATCH) {
-            s_batch_t b = { r, msg->batch, stream, epoch, reached + 1, reached };
+            s_batch_t b = { r, msg->batch, stream, epoch, reached + 1, seen, reached, "" };
             rc = kf_store_write (r->store, s_put_batch, &b, err);
             if (rc == 0) {
                 r->put += (int64_t) (b.reached - reached);
                 reached = b.reached;
+                snprintf (r->cause, sizeof r->cause, "%s", b.cause);
                 kf_replay_give_credit (r->dealer, 1);
             }
         }
@@ -160,7 +188,7 @@ kf_recover_from_archive (kf_store_t *store, kf_config_t *config, const char *pro
         return found < 0 ? -1 : 0;
     }
     s_recover_t r = { store, NULL, fn, app, NULL, kf_store_table (store, "bus_recovered"),
-                      kf_config_duration_ms (config, "archive/recover_wait"), 0 };
+                      kf_config_duration_ms (config, "archive/recover_wait"), 0, "" };
     kf_net_t *net = NULL;
     int rc = 0;
     r.outbox = kf_outbox_new (store, producer, err);

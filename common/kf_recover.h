@@ -25,9 +25,11 @@
 
 //  The service's part: make again, inside txn, what its own event made
 //  (the event is already back in the outbox). 0; 1 when what the event's
-//  cause (causation_id, an event it consumed) made here is all rebuilt
-//  now, so that the daemon does not apply that cause a second time when
-//  it consumes it again from its restored cursor; or -1 when the
+//  cause (causation_id, an event it consumed) made here is rebuilt by the
+//  events that cause made, so that the daemon does not apply the cause a
+//  second time when it consumes it again from its restored cursor (a cause
+//  is marked so once its last event is back: the next one has another
+//  cause, or all the cluster had seen came back); or -1 when the
 //  transaction failed.
 typedef int (kf_recover_fn) (void *app, kf_txn_t *txn, const Kf__Envelope *event);
 

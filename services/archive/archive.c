@@ -197,6 +197,15 @@ archive_record (archive_t *self, kf_txn_t *txn, const Kf__Envelope *event)
     bool first_of_epoch = head->head_seq == 0;
     if (first_of_epoch)
         head->first_seq = event->seq;
+    else
+    if (event->seq > head->head_seq + 1) {
+        //  A range the operator had this archive skip: what it holds whole
+        //  starts here, so no replay is served across the hole.
+        kf_warning ("archive: %s %llu..%llu is missing here; replays of its epoch start at %llu", event->stream,
+                    (unsigned long long) (head->head_seq + 1), (unsigned long long) (event->seq - 1),
+                    (unsigned long long) event->seq);
+        head->first_seq = event->seq;
+    }
     head->head_seq = event->seq;
     head->moved = true;
     kf_key_t key, value;

@@ -1927,6 +1927,10 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
                 S_SET (&unit, credit_fen, known->credit_fen);
                 S_SET (&unit, balance_fen, known->balance_fen);
             }
+            else {
+                kf_key_make (&key, "s|s", "units", estate);   //  the estate's unit count, as an import keeps it
+                kf_txn_next (txn, self->counters, &key);
+            }
             s_unit_put (self, txn, &unit);
             break;
         }

@@ -902,17 +902,23 @@ intake_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event)
         s_store_filed (self, txn, &ticket, event->estate, filed, at, kf_codec_digest (&f.base));
     }
     else {
+        //  In an arena: s_evolve points the ticket at the event's strings.
+        kf_arena_t *arena = kf_arena_new ();
         Kf__Ticket *ticket = NULL;
         kf_key_make (&key, "s", ticket_no);
-        int rc = kf_txn_get_msg (txn, self->tickets, &key, &kf__ticket__descriptor, (ProtobufCMessage **) &ticket);
+        int rc = arena ? kf_txn_get_msg_in (txn, self->tickets, &key, &kf__ticket__descriptor, arena,
+                                            (ProtobufCMessage **) &ticket)
+                       : kf_txn_fail (txn, "out of memory");
         if (rc == KF_NOTFOUND)
             kf_warning ("%s %llu: ticket %s is neither in the backup nor taken back before it", event->stream,
                         (unsigned long long) event->seq, ticket_no);
+        if (rc == KF_FOUND) {
+            s_evolve (ticket, event, at);
+            s_save (self, txn, ticket);
+        }
+        kf_arena_destroy (&arena);
         if (rc != KF_FOUND)
             return kf_txn_ok (txn) ? 0 : -1;
-        s_evolve (ticket, event, at);
-        s_save (self, txn, ticket);
-        kf_codec_free ((ProtobufCMessage **) &ticket);
     }
     char kind [64], summary [512];
     kf_codec_event_kind (&event->base, kind, sizeof kind);
