@@ -176,6 +176,15 @@ test_replay_by_stream_epoch_and_range (void **state)
     assert_int_equal (a.status, KF__REPLAY_STATUS__REPLAY_STATUS_UNKNOWN_STREAM);
     a = s_ask ("no-slash", false, 0, 1, 0);
     assert_int_equal (a.status, KF__REPLAY_STATUS__REPLAY_STATUS_BAD_REQUEST);
+    //  A range the archive was made to skip: no replay crosses the hole.
+    s_record ("survey@c1/E002", 0xE, 1, t, "E002-20261202-0001");
+    s_record ("survey@c1/E002", 0xE, 2, t, "E002-20261202-0001");
+    s_record ("survey@c1/E002", 0xE, 5, t, "E002-20261202-0001");
+    a = s_ask ("survey@c1/E002", true, 0xE, 1, 0);
+    assert_int_equal (a.status, KF__REPLAY_STATUS__REPLAY_STATUS_SNAPSHOT_REQUIRED);
+    a = s_ask ("survey@c1/E002", true, 0xE, 5, 0);
+    assert_int_equal (a.status, KF__REPLAY_STATUS__REPLAY_STATUS_OK);
+    assert_int_equal (a.count, 1);
 }
 
 //  ---- history -----------------------------------------------------------------
