@@ -70,6 +70,15 @@ s_cursor_txn (kf_txn_t *txn, void *arg)
     return kf_txn_put (txn, c->table, &key, &c->last, sizeof c->last);
 }
 
+//  kefu-archive answers kefuctl ping (its endpoints are bound).
+static bool
+s_answers (void *config_path)
+{
+    char out [1024], err [1024];
+    return h_run (kf_test_dir, out, sizeof out, err, sizeof err, "kefuctl", "--config", (char *) config_path, "ping",
+                  "archive", NULL) == 0;
+}
+
 //  Replay one stream to a DEALER; with a store, commit a cursor per batch.
 static double
 s_replay (const char *endpoint, const char *stream, uint64_t epoch, uint64_t events, kf_store_t *cursors,
@@ -167,7 +176,10 @@ main (void)
     h_start (&daemon);
     char endpoint [256];
     snprintf (endpoint, sizeof endpoint, "ipc://%s/archive-replay", kf_test_dir);
-    zclock_sleep (500);
+    if (!h_wait_for (s_answers, config_path, 30000)) {
+        fprintf (stderr, "bench_archive: kefu-archive did not answer\n");
+        return 1;
+    }
     uint64_t received;
     double rate = s_replay (endpoint, "service0@c1/E001", 0x1234567800000000ULL, per_stream, NULL, &received);
     printf ("  replayed one stream %10.0f events/s   (%llu events, each decoded)\n", rate,
