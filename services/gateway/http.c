@@ -24,6 +24,9 @@
 #define S_SSE_QUEUE_MAX   (1 << 20)    //  bytes a slow live-stream reader may fall behind
 #define S_SSE_PING_MS     15000
 #define S_FILE_MAX        (4 << 20)
+#define S_SESSION_BODY_MAX 4096        //  a sign-in's body: a token, nothing more
+#define S_MHD_RUNS        256          //  MHD_run calls a wake-up at most while MHD has work at once
+#define S_READ_BUFFER     (256 << 10)  //  bytes MHD reads of a connection at a time
 #define S_COOKIE          "kefu_session"
 
 
@@ -134,13 +137,15 @@ s_send (s_conn_t *c)
     return rc;
 }
 
+static void s_run_mhd (http_t *self);
+
 static void
 s_resume (s_conn_t *c)
 {
     if (c->suspended) {
         c->suspended = false;
         MHD_resume_connection (c->connection);
-        MHD_run (c->http->daemon);
+        s_run_mhd (c->http);
     }
 }
 
@@ -637,6 +642,30 @@ s_route (http_t *self, s_conn_t *c, const char *url, const char *method)
     return c->answered ? s_send (c) : MHD_YES;
 }
 
+//  Before a byte of the body is read, from the headers alone: a command
+//  from nobody gets its 401, and a body over the route's limit its 413, at
+//  once, so an unauthenticated client cannot make the gateway buffer
+//  megabytes (memory stays within connections x max_body, and only for
+//  callers with a token). Returns true when it answered.
+static bool
+s_refuse_early (http_t *self, s_conn_t *c, const char *url, const char *method)
+{
+    if (strcmp (method, "POST") != 0 && strcmp (method, "PUT") != 0)
+        return false;
+    bool session = strcmp (url, "/api/v1/session") == 0;
+    if (!session && strncmp (url, "/api/v1/", 8) == 0 && !s_signed_in (c))
+        return true;
+    size_t limit = session ? S_SESSION_BODY_MAX : self->max_body;
+    const char *length = MHD_lookup_connection_value (c->connection, MHD_HEADER_KIND, "Content-Length");
+    char *end = NULL;
+    unsigned long long declared = length ? strtoull (length, &end, 10) : 0;
+    if (length && end && *end == 0 && declared > limit) {
+        s_error (c, 413, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, "the body is larger than %zu bytes", limit);
+        return true;
+    }
+    return false;
+}
+
 static enum MHD_Result
 s_access (void *cls, struct MHD_Connection *connection, const char *url, const char *method, const char *version,
           const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -653,12 +682,15 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         snprintf (c->method, sizeof c->method, "%s", method);
         snprintf (c->path, sizeof c->path, "%s", url);
         *con_cls = c;
+        if (s_refuse_early (self, c, url, method))
+            return s_send (c);   //  answered now: the body is never read
         return MHD_YES;
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (c->too_large || c->body_size + n > self->max_body) {
+        size_t limit = strcmp (url, "/api/v1/session") == 0 ? S_SESSION_BODY_MAX : self->max_body;
+        if (c->too_large || c->body_size + n > limit) {
             c->too_large = true;
             return MHD_YES;
         }
@@ -709,11 +741,25 @@ s_completed (void *cls, struct MHD_Connection *connection, void **con_cls, enum 
 
 //  ---- the loop ----------------------------------------------------------------------------------
 
+//  MHD's epoll set is edge-triggered: what one run leaves readable does
+//  not wake the loop again, so a body would move one buffer per tick.
+//  Run while MHD says it has work now (a timeout of 0), bounded so the
+//  loop's other sockets get their turn.
+static void
+s_run_mhd (http_t *self)
+{
+    MHD_UNSIGNED_LONG_LONG timeout = 0;
+    int runs = 0;
+    do
+        MHD_run (self->daemon);
+    while (++runs < S_MHD_RUNS && MHD_get_timeout (self->daemon, &timeout) == MHD_YES && timeout == 0);
+}
+
 static int
 s_on_mhd (zloop_t *loop, zmq_pollitem_t *item, void *arg)
 {
     (void) loop; (void) item;
-    MHD_run (((http_t *) arg)->daemon);
+    s_run_mhd ((http_t *) arg);
     return 0;
 }
 
@@ -747,7 +793,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         for (s_conn_t *c = zlistx_first (self->streams); c; c = zlistx_next (self->streams))
             s_stream_push (c, ": ping\n\n", 8);
     }
-    MHD_run (self->daemon);
+    s_run_mhd (self);
     return 0;
 }
 
@@ -817,6 +863,7 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
                                      s_access, self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 120,
+                                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_READ_BUFFER,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) 1000, MHD_OPTION_END);
     if (!self->daemon) {
         kf_err_set (err, "cannot listen on %s: %s", kf_config_str (config, "services/gateway/listen"), strerror (errno));

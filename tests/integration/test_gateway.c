@@ -222,6 +222,49 @@ test_bad_requests (void **state)
     assert_non_null (strstr (s_body (), "\"service\":\"intake@c1\""));
 }
 
+//  A request's head alone, declaring a body that never comes: the status
+//  the gateway answers from the headers, or -1 when it waits for the body
+//  (nothing within 3 s).
+static int
+s_head_only (const char *path, const char *auth, size_t declared)
+{
+    int fd = s_connect ();
+    if (fd < 0)
+        return -1;
+    struct timeval wait = { 3, 0 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    char head [512];
+    int n = snprintf (head, sizeof head, "POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                      "Content-Length: %zu\r\n%s%s%s\r\n", path, declared, auth ? "Authorization: Bearer " : "",
+                      auth ? auth : "", auth ? "\r\n" : "");
+    s_send_all (fd, head, (size_t) n);
+    ssize_t got = recv (fd, s_out, OUT_SIZE - 1, 0);
+    s_out [got > 0 ? got : 0] = 0;
+    close (fd);
+    int status = -1;
+    sscanf (s_out, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+//  Issue 18.3: nobody makes the gateway read a body for nothing.
+static void
+test_refused_before_the_body (void **state)
+{
+    (void) state;
+    //  No token: 401 at once, the 8 MB never read.
+    assert_int_equal (s_head_only ("/api/v1/list_tickets", NULL, 8 << 20), 401);
+    assert_int_equal (s_head_only ("/api/v1/file_ticket", "not-a-token-of-ours-at-all", 1000), 401);
+    //  Over the limit (4096 here): 413 from Content-Length alone, token or not.
+    assert_int_equal (s_head_only ("/api/v1/file_ticket", DESK1, 9 << 20), 413);
+    assert_non_null (strstr (s_out, "larger than 4096 bytes"));
+    //  A sign-in carries a token and no more.
+    assert_int_equal (s_head_only ("/api/v1/session", NULL, 100000), 413);
+    assert_non_null (strstr (s_out, "larger than 4096 bytes"));
+    //  A caller with a token and a body within the limit is read as before.
+    assert_int_equal (s_head_only ("/api/v1/list_tickets", DESK1, 2), -1);
+    assert_int_equal (s_http ("POST", "/api/v1/list_tickets", DESK1, NULL, "{}"), 200);
+}
+
 static void
 test_estate_isolation (void **state)
 {
@@ -383,6 +426,7 @@ main (void)
 {
     struct CMUnitTest tests [] = {
         cmocka_unit_test (test_bad_requests),
+        cmocka_unit_test (test_refused_before_the_body),
         cmocka_unit_test (test_estate_isolation),
         cmocka_unit_test (test_roles),
         cmocka_unit_test (test_session_and_live_stream),
