@@ -27,6 +27,7 @@
 #define S_SESSION_BODY_MAX 4096        //  a sign-in's body: a token, nothing more
 #define S_MHD_RUNS        256          //  MHD_run calls a wake-up at most while MHD has work at once
 #define S_READ_BUFFER     (256 << 10)  //  bytes MHD reads of a connection at a time
+#define S_MHD_LOG_PER_S   10           //  libmicrohttpd's lines logged a second at most
 #define S_COOKIE          "kefu_session"
 
 
@@ -82,6 +83,8 @@ struct _http_t {
     gateway_metrics_t *metrics;
     uint64_t next_id;
     size_t max_body;
+    int64_t log_second;        //  libmicrohttpd's lines: the second being counted,
+    uint64_t log_count, log_dropped;   //  ... lines in it, and those not shown
     int64_t timeout_ms;
     int64_t last_ping_ms;
     const char *console;
@@ -230,7 +233,11 @@ s_sign_in (http_t *self, s_conn_t *c)
     Kf__SessionRequest *request = (Kf__SessionRequest *) kf_json_decode (&kf__session_request__descriptor,
                                                                          c->body ? c->body : "{}",
                                                                          c->body ? c->body_size : 2, &err);
-    const gateway_token_t *token = request ? gateway_authenticate (self->gateway, request->token) : NULL;
+    if (!request) {
+        s_error (c, 400, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, "bad JSON: %s", err.text);
+        return;
+    }
+    const gateway_token_t *token = gateway_authenticate (self->gateway, request->token);
     kf_codec_free ((ProtobufCMessage **) &request);
     if (!token) {
         s_error (c, 401, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, "that is not a token of this cluster");
@@ -741,6 +748,55 @@ s_completed (void *cls, struct MHD_Connection *connection, void **con_cls, enum 
 
 //  ---- the loop ----------------------------------------------------------------------------------
 
+//  libmicrohttpd's messages go through kf_log: timestamped, leveled, their
+//  control characters escaped, and at most S_MHD_LOG_PER_S a second (a
+//  flood of clients closing early is one line a second and a count).
+static void
+s_mhd_log (void *arg, const char *format, va_list args)
+{
+    http_t *self = arg;
+    int64_t second = s_now () / 1000;
+    if (second != self->log_second) {
+        if (self->log_dropped)
+            kf_info ("http: %llu more libmicrohttpd messages in the last second, not shown",
+                     (unsigned long long) self->log_dropped);
+        self->log_second = second;
+        self->log_count = self->log_dropped = 0;
+    }
+    if (++self->log_count > S_MHD_LOG_PER_S) {
+        self->log_dropped++;
+        return;
+    }
+    char line [512];
+    vsnprintf (line, sizeof line, format, args);
+    size_t n = strlen (line);
+    while (n && (line [n - 1] == '\n' || line [n - 1] == '\r'))
+        line [--n] = 0;
+    kf_info ("http: %s", line);
+}
+
+//  Percent-decoding of paths and arguments, as libmicrohttpd's own, except
+//  that %00 stays as it is: a NUL would cut the path short
+//  ("/console/app.js%00.png" serving app.js).
+static size_t
+s_unescape (void *arg, struct MHD_Connection *connection, char *text)
+{
+    (void) arg; (void) connection;
+    char *out = text;
+    for (const char *in = text; *in; ) {
+        if (in [0] == '%' && isxdigit ((unsigned char) in [1]) && isxdigit ((unsigned char) in [2])
+        &&  !(in [1] == '0' && in [2] == '0')) {
+            char hex [3] = { in [1], in [2], 0 };
+            *out++ = (char) strtol (hex, NULL, 16);
+            in += 3;
+        }
+        else
+            *out++ = *in++;
+    }
+    *out = 0;
+    return (size_t) (out - text);
+}
+
 //  MHD's epoll set is edge-triggered: what one run leaves readable does
 //  not wake the loop again, so a body would move one buffer per tick.
 //  Run while MHD says it has work now (a timeout of 0), bounded so the
@@ -864,6 +920,8 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 120,
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_READ_BUFFER,
+                                     MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
+                                     MHD_OPTION_UNESCAPE_CALLBACK, s_unescape, self,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) 1000, MHD_OPTION_END);
     if (!self->daemon) {
         kf_err_set (err, "cannot listen on %s: %s", kf_config_str (config, "services/gateway/listen"), strerror (errno));

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -128,6 +129,12 @@ s_body (void)
 }
 
 static bool
+s_gateway_said (void *text)
+{
+    return h_log_contains (&s_gateway, text);
+}
+
+static bool
 s_up (void *arg)
 {
     (void) arg;
@@ -215,6 +222,11 @@ test_bad_requests (void **state)
     assert_int_equal (s_http ("GET", "/nowhere", NULL, NULL, NULL), 404);
     assert_int_equal (s_http ("GET", "/console/index.html", NULL, NULL, NULL), 200);
     assert_non_null (strstr (s_out, "text/html"));
+    //  A NUL does not cut a path short (issue 18.7).
+    assert_int_equal (s_http ("GET", "/console/index.html%00.png", NULL, NULL, NULL), 404);
+    //  A sign-in that is not JSON is a bad request, not a bad token.
+    assert_int_equal (s_http ("POST", "/api/v1/session", NULL, NULL, "{\"token\": "), 400);
+    assert_non_null (strstr (s_body (), "bad JSON"));
     assert_int_equal (s_http ("GET", "/console/openapi.yaml", NULL, NULL, NULL), 200);
     //  A daemon that is not running: 504 after the timeout would be slow; ping needs ?service=.
     assert_int_equal (s_http ("GET", "/api/v1/ping", DESK1, NULL, NULL), 400);
@@ -244,6 +256,36 @@ s_head_only (const char *path, const char *auth, size_t declared)
     int status = -1;
     sscanf (s_out, "HTTP/1.1 %d", &status);
     return status;
+}
+
+//  Issue 18.6: libmicrohttpd's own messages come through kf_log, a few a
+//  second at most, with their control characters escaped.
+static void
+test_http_messages_in_the_log (void **state)
+{
+    (void) state;
+    for (int i = 0; i < 30; i++) {
+        int fd = s_connect ();
+        const char *head = "POST /api/v1/list_tickets\x1b[2J HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " DESK1
+                           "\r\nContent-Length: 100\r\n\r\n{\"a";
+        s_send_all (fd, head, strlen (head));
+        close (fd);   //  before the body: libmicrohttpd says so
+    }
+    assert_true (h_wait_for (s_gateway_said, "kefu-gateway I: http: ", 5000));
+    FILE *log = fopen (s_gateway.log, "r");
+    assert_non_null (log);
+    char line [4096];
+    int http = 0;
+    while (fgets (line, sizeof line, log)) {
+        //  Every line is kf_log's: a timestamp first, never a raw escape.
+        if (!isdigit ((unsigned char) line [0]))
+            fail_msg ("a line that is not kf_log's: %s", line);
+        assert_null (strchr (line, 0x1b));
+        http += strstr (line, " http: ") != NULL;
+    }
+    fclose (log);
+    assert_true (http > 0);
+    assert_true (http < 30);   //  rate-limited
 }
 
 //  Issue 18.3: nobody makes the gateway read a body for nothing.
@@ -427,6 +469,7 @@ main (void)
     struct CMUnitTest tests [] = {
         cmocka_unit_test (test_bad_requests),
         cmocka_unit_test (test_refused_before_the_body),
+        cmocka_unit_test (test_http_messages_in_the_log),
         cmocka_unit_test (test_estate_isolation),
         cmocka_unit_test (test_roles),
         cmocka_unit_test (test_session_and_live_stream),
