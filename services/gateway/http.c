@@ -916,11 +916,11 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
         return NULL;
     }
     self->daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                                     s_access, self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
+                                     s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
+                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 120,
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_READ_BUFFER,
-                                     MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
                                      MHD_OPTION_UNESCAPE_CALLBACK, s_unescape, self,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) 1000, MHD_OPTION_END);
     if (!self->daemon) {
