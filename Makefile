@@ -244,6 +244,7 @@ bench: deps
 	@build/release/tests/bench_escalation
 	@build/release/tests/bench_billing
 	@build/release/tests/bench_archive
+	@build/release/tests/bench_gateway
 
 clean:
 	rm -rf build
