@@ -26,7 +26,7 @@
 #define S_FILE_MAX        (4 << 20)
 #define S_SESSION_BODY_MAX 4096        //  a sign-in's body: a token, nothing more
 #define S_MHD_RUNS        256          //  MHD_run calls a wake-up at most while MHD has work at once
-#define S_READ_BUFFER     (256 << 10)  //  bytes MHD reads of a connection at a time
+#define S_READ_BUFFER     (128 << 10)  //  a connection's memory in MHD (it reads half of it at a time)
 #define S_MHD_LOG_PER_S   10           //  libmicrohttpd's lines logged a second at most
 #define S_COOKIE          "kefu_session"
 
@@ -140,15 +140,13 @@ s_send (s_conn_t *c)
     return rc;
 }
 
-static void s_run_mhd (http_t *self);
-
 static void
 s_resume (s_conn_t *c)
 {
     if (c->suspended) {
         c->suspended = false;
         MHD_resume_connection (c->connection);
-        s_run_mhd (c->http);
+        MHD_run (c->http->daemon);
     }
 }
 
@@ -605,13 +603,23 @@ s_on_reply (zloop_t *loop, zsock_t *dealer, void *arg)
 
 //  ---- the MHD callbacks ------------------------------------------------------------------------
 
+//  The most a route's body may be: a sign-in's is small, and never more
+//  than max_body.
+static size_t
+s_body_limit (const http_t *self, const char *url)
+{
+    if (strcmp (url, "/api/v1/session") == 0)
+        return S_SESSION_BODY_MAX < self->max_body ? S_SESSION_BODY_MAX : self->max_body;
+    return self->max_body;
+}
+
 static enum MHD_Result
 s_route (http_t *self, s_conn_t *c, const char *url, const char *method)
 {
     bool get = strcmp (method, "GET") == 0, post = strcmp (method, "POST") == 0;
     if (c->too_large)
         s_error (c, 413, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, "the body is larger than %zu bytes",
-                 self->max_body);
+                 s_body_limit (self, url));
     else
     if (get && strcmp (url, "/healthz") == 0)
         s_answer (c, 200, "text/plain", strdup ("ok\n"));
@@ -662,7 +670,7 @@ s_refuse_early (http_t *self, s_conn_t *c, const char *url, const char *method)
     bool session = strcmp (url, "/api/v1/session") == 0;
     if (!session && strncmp (url, "/api/v1/", 8) == 0 && !s_signed_in (c))
         return true;
-    size_t limit = session ? S_SESSION_BODY_MAX : self->max_body;
+    size_t limit = s_body_limit (self, url);
     const char *length = MHD_lookup_connection_value (c->connection, MHD_HEADER_KIND, "Content-Length");
     char *end = NULL;
     unsigned long long declared = length ? strtoull (length, &end, 10) : 0;
@@ -696,18 +704,21 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        size_t limit = strcmp (url, "/api/v1/session") == 0 ? S_SESSION_BODY_MAX : self->max_body;
+        size_t limit = s_body_limit (self, url);
         if (c->too_large || c->body_size + n > limit) {
             c->too_large = true;
             return MHD_YES;
         }
         if (c->body_size + n + 1 > c->body_cap) {
+            //  Doubling, never past the route's limit (and its NUL).
             size_t cap = (c->body_size + n + 1) * 2;
-            char *grown = realloc (c->body, cap < self->max_body + 1 ? cap : self->max_body + 1);
+            if (cap > limit + 1)
+                cap = limit + 1;
+            char *grown = realloc (c->body, cap);
             if (!grown)
                 return MHD_NO;
             c->body = grown;
-            c->body_cap = cap < self->max_body + 1 ? cap : self->max_body + 1;
+            c->body_cap = cap;
         }
         memcpy (c->body + c->body_size, upload_data, n);
         c->body_size += n;
