@@ -662,11 +662,43 @@ s_route (http_t *self, s_conn_t *c, const char *url, const char *method)
 //  once, so an unauthenticated client cannot make the gateway buffer
 //  megabytes (memory stays within connections x max_body, and only for
 //  callers with a token). Returns true when it answered.
+//  A browser sends the session cookie with a request any site's page
+//  makes: a change riding on the cookie (or a sign-in) must come from the
+//  console's own origin, as JSON, which a page of another site cannot
+//  send without the browser asking first. A Bearer token is never sent by
+//  a browser on its own, so API clients (curl) are not asked. Returns
+//  true when it answered 415 or 403.
+static bool
+s_from_another_site (s_conn_t *c)
+{
+    struct MHD_Connection *connection = c->connection;
+    if (MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Authorization"))
+        return false;
+    const char *type = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Content-Type");
+    if (!type || strncasecmp (type, "application/json", 16) != 0) {
+        s_error (c, 415, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST,
+                 "send JSON (Content-Type: application/json), or a Bearer token");
+        return true;
+    }
+    const char *site = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    const char *origin = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Origin");
+    const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host");
+    const char *origin_host = origin ? strstr (origin, "://") : NULL;
+    bool foreign = (site && strcmp (site, "same-origin") != 0 && strcmp (site, "none") != 0)
+                || (origin && (!origin_host || !host || strcasecmp (origin_host + 3, host) != 0));
+    if (foreign)
+        s_error (c, 403, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN,
+                 "a request from another site's page: the console's own origin only");
+    return foreign;
+}
+
 static bool
 s_refuse_early (http_t *self, s_conn_t *c, const char *url, const char *method)
 {
     if (strcmp (method, "POST") != 0 && strcmp (method, "PUT") != 0)
         return false;
+    if (strncmp (url, "/api/v1/", 8) == 0 && s_from_another_site (c))
+        return true;
     bool session = strcmp (url, "/api/v1/session") == 0;
     if (!session && strncmp (url, "/api/v1/", 8) == 0 && !s_signed_in (c))
         return true;

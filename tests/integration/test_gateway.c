@@ -288,6 +288,63 @@ test_http_messages_in_the_log (void **state)
     assert_true (http < 30);   //  rate-limited
 }
 
+//  Issue 18.7: a change riding on the session cookie comes from the
+//  console's own origin, as JSON; a Bearer token is not asked.
+static int
+s_post_as_browser (const char *path, const char *cookie, const char *type, const char *origin)
+{
+    int fd = s_connect ();
+    if (fd < 0)
+        return -1;
+    char request [1024];
+    int n = snprintf (request, sizeof request, "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n"
+                      "Content-Type: %s\r\nContent-Length: 2\r\n%s%s%s%s%s%s\r\n{}", path, s_port, type,
+                      cookie ? "Cookie: " : "", cookie ? cookie : "", cookie ? "\r\n" : "",
+                      origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
+    s_send_all (fd, request, (size_t) n);
+    size_t used = 0;
+    ssize_t got;
+    while (used + 1 < OUT_SIZE && (got = recv (fd, s_out + used, OUT_SIZE - used - 1, 0)) > 0)
+        used += (size_t) got;
+    s_out [used] = 0;
+    close (fd);
+    int status = -1;
+    sscanf (s_out, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+static void
+test_changes_from_another_site (void **state)
+{
+    (void) state;
+    //  A session, as the console opens it.
+    assert_int_equal (s_http ("POST", "/api/v1/session", NULL, NULL, "{\"token\":\"" DESK1 "\"}"), 200);
+    const char *set = strstr (s_out, "Set-Cookie: ");
+    assert_non_null (set);
+    char cookie [128];
+    snprintf (cookie, sizeof cookie, "%.*s", (int) strcspn (set + 12, ";\r"), set + 12);
+    char same [64];
+    snprintf (same, sizeof same, "http://127.0.0.1:%u", s_port);
+    assert_int_equal (s_post_as_browser ("/api/v1/list_tickets", cookie, "application/json", same), 200);
+    //  Another site's page: a form (text/plain), or fetch from its origin.
+    assert_int_equal (s_post_as_browser ("/api/v1/list_tickets", cookie, "text/plain", same), 415);
+    assert_int_equal (s_post_as_browser ("/api/v1/list_tickets", cookie, "application/json", "http://evil.example"),
+                      403);
+    assert_non_null (strstr (s_out, "another site"));
+    assert_int_equal (s_post_as_browser ("/api/v1/session", NULL, "text/plain", NULL), 415);
+    //  A Bearer token from any client, curl's form encoding included, is not asked.
+    int fd = s_connect ();
+    char request [512];
+    int n = snprintf (request, sizeof request, "POST /api/v1/list_tickets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      "Authorization: Bearer " DESK1 "\r\nOrigin: http://evil.example\r\n"
+                      "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 2\r\n\r\n{}");
+    s_send_all (fd, request, (size_t) n);
+    ssize_t got = recv (fd, s_out, OUT_SIZE - 1, 0);
+    s_out [got > 0 ? got : 0] = 0;
+    close (fd);
+    assert_non_null (strstr (s_out, "HTTP/1.1 200"));
+}
+
 //  Issue 18.3: nobody makes the gateway read a body for nothing.
 static void
 test_refused_before_the_body (void **state)
@@ -479,6 +536,7 @@ main (void)
         cmocka_unit_test (test_bad_requests),
         cmocka_unit_test (test_refused_before_the_body),
         cmocka_unit_test (test_http_messages_in_the_log),
+        cmocka_unit_test (test_changes_from_another_site),
         cmocka_unit_test (test_estate_isolation),
         cmocka_unit_test (test_roles),
         cmocka_unit_test (test_session_and_live_stream),
