@@ -64,6 +64,15 @@ s_post (const char *path, const char *body, size_t size, size_t declared, int *s
     return took;
 }
 
+//  The gateway takes connections on its port.
+static bool
+s_gateway_listens (void *arg)
+{
+    (void) arg;
+    int status;
+    return s_post ("/api/v1/file_ticket", "{}", 2, 2, &status) >= 0;
+}
+
 static int
 s_cmp_i64 (const void *a, const void *b)
 {
@@ -115,8 +124,11 @@ main (void)
         h_kill_all ();
         return 1;
     }
-    for (int i = 0; i < 100 && s_post ("/api/v1/file_ticket", "{}", 2, 2, &status) < 0; i++)
-        zclock_sleep (50);   //  the gateway's port, not yet listening
+    if (!h_wait_for (s_gateway_listens, NULL, 10000)) {
+        fprintf (stderr, "bench_gateway: kefu-gateway does not listen on %d\n", s_port);
+        h_kill_all ();
+        return 1;
+    }
     //  A body at the limit: {"estate":"E001","description":"aaaa…"}.
     size_t size = S_MAX_BODY;
     char *body = malloc (size);
