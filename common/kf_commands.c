@@ -3,12 +3,17 @@
 
 #include "kf_net.h"
 #include "kf_restore.h"
+#include "kf_scope.h"
 #include "kf_version.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 typedef struct {
     zmsg_t *routing;            //  the frames before the request
@@ -24,6 +29,7 @@ struct _kf_commands_t {
     kf_command_fn *fn;
     void *arg;
     kf_commands_options_t options;
+    char *backup_dir;           //  the options' own copy
     kf_commands_stats_t stats;
     kf_arena_t *arena;
     s_pending_t *pending;
@@ -62,6 +68,37 @@ s_is_common (const Kf__Request *request)
                     || request->command_case == KF__REQUEST__COMMAND_RESOLVE_STREAM);
 }
 
+//  A backup's directory, named by the daemon and never by the request:
+//  backup_dir/<producer>-<UTC time of its clock>, with -2, -3... when a
+//  copy of that second exists (a test's clock may stand still).
+static int
+s_backup_directory (kf_commands_t *self, char *path, size_t size, kf_err_t *err)
+{
+    const char *root = self->backup_dir;
+    if (!root || !*root)
+        return kf_err_set (err, "this daemon has no backup directory (cluster/backup_dir)");
+    if (mkdir (root, 0750) != 0 && errno != EEXIST)
+        return kf_err_set (err, "backup: cannot make %s: %s", root, strerror (errno));
+    char absolute [PATH_MAX];
+    if (!realpath (root, absolute))
+        return kf_err_set (err, "backup: %s: %s", root, strerror (errno));
+    time_t seconds = (time_t) (kf_clock_now (kf_bus_clock (self->bus)) / 1000);
+    struct tm tm;
+    char stamp [32];
+    strftime (stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r (&seconds, &tm));
+    for (int n = 1; n < 100; n++) {
+        int len = n == 1 ? snprintf (path, size, "%s/%s-%s", absolute, kf_bus_name (self->bus), stamp)
+                         : snprintf (path, size, "%s/%s-%s-%d", absolute, kf_bus_name (self->bus), stamp, n);
+        if (len < 0 || (size_t) len >= size)
+            return kf_err_set (err, "backup: %s: the name is too long", absolute);
+        if (mkdir (path, 0750) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return kf_err_set (err, "backup: cannot make %s: %s", path, strerror (errno));
+    }
+    return kf_err_set (err, "backup: 99 copies of %s in one second already", kf_bus_name (self->bus));
+}
+
 static void
 s_handle_common (kf_commands_t *self, s_pending_t *p)
 {
@@ -89,35 +126,44 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
                 kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_INTERNAL, self->arena, "out of memory");
                 return;
             }
+            kf_scope_bus_status (p->status, p->request->scope);
             reply->result_case = KF__REPLY__RESULT_BUS_STATUS;
             reply->bus_status = p->status;
             break;
         case KF__REQUEST__COMMAND_BACKUP: {
-            const char *directory = p->request->backup->directory;
-            if (!directory || !*directory) {
-                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena,
-                                "backup needs a directory");
-                return;
-            }
             if (p->request->role != KF__ROLE__ROLE_OPERATIONS && p->request->role != KF__ROLE__ROLE_MANAGER) {
                 kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, self->arena,
                                 "backups are for operations");
                 return;
             }
+            if (!kf_scope_is_group (p->request->scope)) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, self->arena,
+                                "a backup copies every estate's data: the group's operations only, not %s's",
+                                p->request->scope);
+                return;
+            }
+            if (p->request->backup->directory && *p->request->backup->directory) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena,
+                                "backups go under cluster/backup_dir, named by the daemon: send no directory");
+                return;
+            }
+            char directory [PATH_MAX];
             kf_err_t err;
-            if (kf_store_backup (kf_bus_store (self->bus), directory, &err)
+            if (s_backup_directory (self, directory, sizeof directory, &err)
+            ||  kf_store_backup (kf_bus_store (self->bus), directory, &err)
             ||  kf_restore_manifest_write (directory, kf_bus_name (self->bus), kf_clock_now (kf_bus_clock (self->bus)),
                                            &err)) {
-                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, self->arena, "%s", err.text);
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s", err.text);
                 return;
             }
             Kf__BackupDone *done = (Kf__BackupDone *) kf_arena_message (self->arena, &kf__backup_done__descriptor);
-            char data [PATH_MAX];
+            char data [PATH_MAX + 16];
             snprintf (data, sizeof data, "%s/data.mdb", directory);
             done->path = kf_arena_strdup (self->arena, directory);
             done->bytes = (uint64_t) zsys_file_size (data);
             done->has_bytes = 1;
-            kf_notice ("backup of the store written to %s", directory);
+            kf_notice ("backup of the store written to %s by %s", directory,
+                       p->request->actor && *p->request->actor ? p->request->actor : "?");
             reply->result_case = KF__REPLY__RESULT_BACKUP;
             reply->backup = done;
             break;
@@ -129,6 +175,11 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
             if (p->request->role != KF__ROLE__ROLE_OPERATIONS && p->request->role != KF__ROLE__ROLE_MANAGER) {
                 kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, self->arena,
                                 "resolving a stream's alarm is for operations");
+                return;
+            }
+            if (!kf_scope_sees_stream (p->request->scope, r->stream)) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, self->arena,
+                                "no alarmed stream '%s'", r->stream ? r->stream : "");
                 return;
             }
             kf_err_t err;
@@ -326,6 +377,8 @@ kf_commands_new (kf_bus_t *bus, const char *endpoint, kf_command_fn *fn, void *a
     self->arg = arg;
     self->options.batch_max = options && options->batch_max ? options->batch_max : 1000;
     self->options.batch_ms = options && options->batch_ms ? options->batch_ms : 2;
+    self->backup_dir = options && options->backup_dir ? strdup (options->backup_dir) : NULL;
+    self->options.backup_dir = self->backup_dir;
     self->router = zsock_new (ZMQ_ROUTER);
     self->arena = kf_arena_new ();
     if (!self->router || !self->arena) {
@@ -357,6 +410,7 @@ kf_commands_destroy (kf_commands_t **self_p)
             zmsg_destroy (&self->pending [i].routing);
         free (self->pending);
         kf_arena_destroy (&self->arena);
+        free (self->backup_dir);
         free (self);
         *self_p = NULL;
     }

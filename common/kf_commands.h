@@ -35,6 +35,7 @@ typedef int (kf_command_fn) (kf_bus_t *bus, kf_txn_t *txn, const Kf__Request *re
 typedef struct {
     size_t batch_max;   //  requests per transaction (default 1000)
     int batch_ms;       //  ... or this long gathering them (default 2)
+    const char *backup_dir;   //  where backups go, each named by the daemon (NULL: none are taken)
 } kf_commands_options_t;
 
 typedef struct {

@@ -140,6 +140,17 @@ static const char *const s_service_names [KF_SERVICE_COUNT + 1] = {
     "intake", "dispatch", "escalation", "survey", "billing", "archive", NULL
 };
 
+const char *
+kf_config_backup_dir (const kf_config_t *self, char *path, size_t size)
+{
+    const char *dir = kf_config_str (self, "cluster/backup_dir");
+    if (dir && *dir)
+        snprintf (path, size, "%s", dir);
+    else
+        snprintf (path, size, "%s/backups", kf_config_str (self, "cluster/data_dir"));
+    return path;
+}
+
 const char *const *
 kf_config_services (void)
 {
@@ -150,6 +161,8 @@ static const s_key_t s_schema [] = {
     { "cluster", T_SECTION, NULL, false, 0, 0, "this cluster" },
     { "cluster/name", T_ID, "c1", false, 0, 0, "names the cluster; producer ids are <service>@<name>" },
     { "cluster/data_dir", T_PATH, "var/data", false, 0, 0, "each daemon keeps its LMDB in data_dir/<service>/" },
+    { "cluster/backup_dir", T_PATH, NULL, false, 0, 0,
+      "where the daemons write backups (kefuctl backup), each named <producer>-<UTC time>; default data_dir/backups" },
     { "cluster/log_level", T_LEVEL, "info", false, 0, 0, "threshold of the daemons' logs" },
 
     { "bus", T_SECTION, NULL, true, 0, 0, "the event bus" },

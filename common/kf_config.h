@@ -52,6 +52,10 @@ const kf_estate_t *kf_config_estate_find (const kf_config_t *self, const char *i
 //  a path the schema does not have is a bug (assert).
 const char *kf_config_str (const kf_config_t *self, const char *path);
 
+//  Where a daemon writes its backups: cluster/backup_dir, else
+//  data_dir/backups. Returns `path`.
+const char *kf_config_backup_dir (const kf_config_t *self, char *path, size_t size);
+
 //  The daemons with a services/<name> section of endpoints (not the
 //  gateway): "intake", "dispatch", ..., "archive", KF_SERVICE_COUNT of
 //  them, NULL-terminated.

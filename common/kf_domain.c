@@ -1,6 +1,7 @@
 /*  kf_domain — what the domain services share. See kf_domain.h.  */
 #include "kf_domain.h"
 #include "kf_commands.h"
+#include "kf_scope.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@ kf_emit (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *estate,
 bool
 kf_request_sees (const Kf__Request *request, const char *estate)
 {
-    return !request->scope || !*request->scope || strcmp (request->scope, estate) == 0;
+    return kf_scope_sees (request->scope, estate);
 }
 
 const kf_estate_t *

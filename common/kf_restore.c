@@ -211,6 +211,9 @@ kf_restore_manifest_write (const char *dir, const char *producer, int64_t now_ms
         rc = json ? s_write_file (path, json, err) : kf_err_set (err, "out of memory");
         free (json);
     }
+    struct stat st;   //  the manifest is as private as the copy it describes
+    if (rc == 0 && (stat (data, &st) != 0 || chmod (path, st.st_mode & 07777) != 0))
+        rc = kf_err_set (err, "%s: %s", path, strerror (errno));
     for (size_t i = 0; i < c.count; i++)
         kf_codec_free ((ProtobufCMessage **) &c.heads [i]);
     free (c.heads);

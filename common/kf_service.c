@@ -66,8 +66,11 @@ kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options)
         };
         bus = kf_bus_new (config, store, run.clock, &bus_options, &err);
     }
+    char backups [1024];
+    kf_config_backup_dir (config, backups, sizeof backups);
+    kf_commands_options_t command_options = { .backup_dir = backups };
     if (bus && (!options->on_start || options->on_start (options->app, bus, &err) == 0))
-        commands = kf_commands_new (bus, kf_config_str (config, endpoint), s_on_request, &run, NULL, &err);
+        commands = kf_commands_new (bus, kf_config_str (config, endpoint), s_on_request, &run, &command_options, &err);
     int status = 1;
     if (commands) {
         kf_notice ("%s: commands on %s", producer, kf_config_str (config, endpoint));

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <limits.h>
 
 #define S_DEFAULT_MAP_SIZE      ((size_t) 64 << 20)
 #define S_DEFAULT_MAP_SIZE_MAX  ((size_t) 1 << 40)
@@ -465,6 +466,14 @@ kf_store_backup (kf_store_t *self, const char *directory, kf_err_t *err)
     rc = mdb_env_copy2 (self->env, directory, MDB_CP_COMPACT);
     if (rc != 0)
         return kf_err_set (err, "backup of %s into %s failed: %s", self->path, directory, mdb_strerror (rc));
+    //  LMDB makes the copy as any new file (0666 less the umask): it
+    //  holds what the store holds, so it gets the store's mode.
+    char store [PATH_MAX], copy [PATH_MAX];
+    struct stat st;
+    snprintf (store, sizeof store, "%s/data.mdb", self->path);
+    snprintf (copy, sizeof copy, "%s/data.mdb", directory);
+    if (stat (store, &st) != 0 || chmod (copy, st.st_mode & 07777) != 0 || chmod (directory, 0750) != 0)
+        return kf_err_set (err, "backup: cannot give %s the store's mode: %s", copy, strerror (errno));
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "kf_version.h"
 #include "kf_field.h"
 #include "kf_json.h"
+#include "kf_scope.h"
 #include "kf_store.h"
 
 #include <assert.h>
@@ -180,11 +181,19 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
                     command);
         return NULL;
     }
-    //  The bus and the stores are operations' business.
+    //  The bus and the stores are operations' business, and a copy of a
+    //  store (every estate's data) the group's operations' alone. An
+    //  estate's operations see the bus of their estate (the daemon cuts
+    //  the status down to the request's scope).
     if ((field->id == KF__REQUEST__COMMAND_BUS_STATUS || field->id == KF__REQUEST__COMMAND_BACKUP)
     &&  token->role != KF__ROLE__ROLE_OPERATIONS) {
         *http_status = 403;
         kf_err_set (err, "only operations may ask for %s", command);
+        return NULL;
+    }
+    if (field->id == KF__REQUEST__COMMAND_BACKUP && !kf_scope_is_group (token->estate)) {
+        *http_status = 403;
+        kf_err_set (err, "a backup copies every estate's data: the group's operations only, not %s's", token->estate);
         return NULL;
     }
     ProtobufCMessage *message = kf_json_decode (field->descriptor, size ? body : "{}", size ? size : 2, err);
@@ -245,7 +254,7 @@ gateway_reply_json (const Kf__Reply *reply, int *http_status)
 bool
 gateway_event_visible (const gateway_token_t *token, const char *estate, const char *kind, const char *kinds)
 {
-    if (token->estate [0] && (!estate || strcmp (token->estate, estate) != 0))
+    if (!kf_scope_sees (token->estate, estate))
         return false;
     if (!kinds || !*kinds)
         return true;
@@ -365,90 +374,34 @@ s_head (const Kf__BusStatus *status, const char *stream)
     return 0;
 }
 
-char *
-gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__BusStatus *const *statuses,
-                      size_t service_count, const char *const *estates, const int64_t *open_cases,
-                      size_t estate_count)
+//  A producer is shown to an estate's caller when it has a stream of the
+//  estate (the daemon has cut its heads down to the scope already).
+static bool
+s_producer_seen (const Kf__ProducerState *producer, const char *scope)
 {
-    s_text_t t = { 0 };
-    //  Events by estate and kind, SLA alerts among them.
-    zlistx_t *keys = zhashx_keys (self->events);
-    if (keys) {
-        zlistx_set_comparator (keys, (zlistx_comparator_fn *) s_compare_keys);
-        zlistx_sort (keys);
-    }
-    s_put (&t, "# HELP kefu_events_total Events seen on the bus since the gateway started.\n"
-               "# TYPE kefu_events_total counter\n");
-    for (const char *key = keys ? zlistx_first (keys) : NULL; key; key = zlistx_next (keys)) {
-        const char *bar = strchr (key, '|');
-        s_put (&t, "kefu_events_total{estate=\"%.*s\",kind=\"%s\"} %" PRIu64 "\n", (int) (bar - key), key, bar + 1,
-               *(uint64_t *) zhashx_lookup (self->events, key));
-    }
-    const char *alerts [] = { "sla.warning", "sla.breached" };
-    const char *names [] = { "kefu_sla_warnings_total", "kefu_sla_breaches_total" };
-    for (int a = 0; a < 2; a++) {
-        s_put (&t, "# HELP %s %s since the gateway started.\n# TYPE %s counter\n", names [a], alerts [a], names [a]);
-        for (size_t e = 0; e < estate_count; e++) {
-            char key [160];
-            snprintf (key, sizeof key, "%s|%s", estates [e], alerts [a]);
-            uint64_t *count = zhashx_lookup (self->events, key);
-            s_put (&t, "%s{estate=\"%s\"} %" PRIu64 "\n", names [a], estates [e], count ? *count : 0);
-        }
-    }
-    zlistx_destroy (&keys);
-    s_put (&t, "# HELP kefu_open_cases Tickets open now, per estate.\n# TYPE kefu_open_cases gauge\n");
-    for (size_t e = 0; e < estate_count; e++)
-        if (open_cases [e] >= 0)
-            s_put (&t, "kefu_open_cases{estate=\"%s\"} %" PRId64 "\n", estates [e], open_cases [e]);
-    //  Each daemon: up, outbox, lag per stream it consumes, commits.
-    s_put (&t, "# HELP kefu_up Whether the daemon answered.\n# TYPE kefu_up gauge\n");
-    for (size_t s = 0; s < service_count; s++)
-        s_put (&t, "kefu_up{service=\"%s\"} %d\n", services [s], statuses [s] != NULL);
-    s_put (&t, "# HELP kefu_outbox_events Events held in the daemon's outbox.\n# TYPE kefu_outbox_events gauge\n");
+    if (kf_scope_is_group (scope))
+        return true;
+    for (size_t h = 0; h < producer->n_heads; h++)
+        if (kf_scope_sees_stream (scope, producer->heads [h]->stream))
+            return true;
+    return false;
+}
+
+//  The series that add up every estate's work (a daemon's outbox, its
+//  totals, its commits, the bus's counters): the group's operations' only.
+static void
+s_group_series (s_text_t *t, const gateway_metrics_t *self, const char *const *services,
+                Kf__BusStatus *const *statuses, size_t service_count)
+{
+    s_put (t, "# HELP kefu_outbox_events Events held in the daemon's outbox.\n# TYPE kefu_outbox_events gauge\n");
     for (size_t s = 0; s < service_count; s++)
         if (statuses [s])
-            s_put (&t, "kefu_outbox_events{service=\"%s\"} %" PRIu64 "\n", services [s], statuses [s]->outbox_events);
-    s_put (&t, "# HELP kefu_consumer_lag Events of a stream the daemon has yet to apply.\n"
-               "# TYPE kefu_consumer_lag gauge\n");
-    for (size_t s = 0; s < service_count; s++)
-        for (size_t c = 0; statuses [s] && c < statuses [s]->n_cursors; c++) {
-            const Kf__Cursor *cursor = statuses [s]->cursors [c];
-            uint64_t head = s_head (statuses [s], cursor->stream);
-            s_put (&t, "kefu_consumer_lag{service=\"%s\",stream=\"%s\"} %" PRIu64 "\n", services [s], cursor->stream,
-                   head > cursor->last_seq ? head - cursor->last_seq : 0);
-        }
-    //  Seconds behind: since a lagging cursor last moved (0 when caught up).
-    s_put (&t, "# HELP kefu_consumer_lag_seconds Seconds a stream's cursor has been behind its head, at most.\n"
-               "# TYPE kefu_consumer_lag_seconds gauge\n");
-    for (size_t s = 0; s < service_count; s++)
-        for (size_t c = 0; statuses [s] && c < statuses [s]->n_cursors; c++) {
-            const Kf__Cursor *cursor = statuses [s]->cursors [c];
-            uint64_t head = s_head (statuses [s], cursor->stream);
-            int64_t behind = head > cursor->last_seq && statuses [s]->sampled_at_ms > cursor->updated_at_ms
-                           ? statuses [s]->sampled_at_ms - cursor->updated_at_ms : 0;
-            s_put (&t, "kefu_consumer_lag_seconds{service=\"%s\",stream=\"%s\"} %.3f\n", services [s], cursor->stream,
-                   (double) behind / 1000.0);
-        }
-    s_put (&t, "# HELP kefu_stream_alarm A stream the daemon stopped for an operator (kefuctl streams), by why.\n"
-               "# TYPE kefu_stream_alarm gauge\n");
-    static const char *const alarm_kinds [] = { "unspecified", "new_epoch", "trimmed", "behind" };
-    for (size_t s = 0; s < service_count; s++)
-        for (size_t a = 0; statuses [s] && a < statuses [s]->n_stream_alarms; a++) {
-            const Kf__StreamAlarm *alarm = statuses [s]->stream_alarms [a];
-            s_put (&t, "kefu_stream_alarm{service=\"%s\",stream=\"%s\",kind=\"%s\"} 1\n", services [s], alarm->stream,
-                   alarm->kind <= 3 ? alarm_kinds [alarm->kind] : "unspecified");
-        }
-    s_put (&t, "# HELP kefu_producer_down Whether the daemon hears no heartbeat from a producer.\n"
-               "# TYPE kefu_producer_down gauge\n");
-    for (size_t s = 0; s < service_count; s++)
-        for (size_t p = 0; statuses [s] && p < statuses [s]->n_producers; p++)
-            s_put (&t, "kefu_producer_down{service=\"%s\",producer=\"%s\"} %d\n", services [s],
-                   statuses [s]->producers [p]->producer, statuses [s]->producers [p]->down ? 1 : 0);
-    s_put (&t, "# HELP kefu_outbox_oldest_seconds Age of the oldest event the daemon's outbox holds.\n"
+            s_put (t, "kefu_outbox_events{service=\"%s\"} %" PRIu64 "\n", services [s], statuses [s]->outbox_events);
+    s_put (t, "# HELP kefu_outbox_oldest_seconds Age of the oldest event the daemon's outbox holds.\n"
                "# TYPE kefu_outbox_oldest_seconds gauge\n");
     for (size_t s = 0; s < service_count; s++)
         if (statuses [s] && statuses [s]->has_outbox_oldest_ms)
-            s_put (&t, "kefu_outbox_oldest_seconds{service=\"%s\"} %.3f\n", services [s],
+            s_put (t, "kefu_outbox_oldest_seconds{service=\"%s\"} %.3f\n", services [s],
                    (double) (statuses [s]->sampled_at_ms - statuses [s]->outbox_oldest_ms) / 1000.0);
     //  What each daemon's bus refused, and what waits for an operator.
     static const struct { const char *name, *help, *type; size_t offset; } counts [] = {
@@ -477,24 +430,24 @@ gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__
         { "kefu_map_size_bytes", "Bytes of the daemon's LMDB map.", "gauge", offsetof (Kf__BusStatus, map_size_bytes) },
     };
     for (size_t k = 0; k < sizeof counts / sizeof counts [0]; k++) {
-        s_put (&t, "# HELP %s %s\n# TYPE %s %s\n", counts [k].name, counts [k].help, counts [k].name, counts [k].type);
+        s_put (t, "# HELP %s %s\n# TYPE %s %s\n", counts [k].name, counts [k].help, counts [k].name, counts [k].type);
         for (size_t s = 0; s < service_count; s++)
             if (statuses [s])
-                s_put (&t, "%s{service=\"%s\"} %" PRIu64 "\n", counts [k].name, services [s],
+                s_put (t, "%s{service=\"%s\"} %" PRIu64 "\n", counts [k].name, services [s],
                        *(const uint64_t *) ((const char *) statuses [s] + counts [k].offset));
     }
-    s_put (&t, "# HELP kefu_commit_seconds Durable commits of the daemon's store.\n"
+    s_put (t, "# HELP kefu_commit_seconds Durable commits of the daemon's store.\n"
                "# TYPE kefu_commit_seconds histogram\n");
     for (size_t s = 0; s < service_count; s++) {
         const Kf__BusStatus *st = statuses [s];
         if (!st || st->n_commit_buckets != KF_STORE_COMMIT_BUCKETS)
             continue;
         for (int b = 0; b < KF_STORE_COMMIT_BUCKETS; b++)
-            s_put (&t, "kefu_commit_seconds_bucket{service=\"%s\",le=\"%g\"} %" PRIu64 "\n", services [s],
+            s_put (t, "kefu_commit_seconds_bucket{service=\"%s\",le=\"%g\"} %" PRIu64 "\n", services [s],
                    kf_store_commit_bounds_us [b] / 1e6, st->commit_buckets [b]);
-        s_put (&t, "kefu_commit_seconds_bucket{service=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", services [s], st->commit_count);
-        s_put (&t, "kefu_commit_seconds_sum{service=\"%s\"} %.6f\n", services [s], st->commit_sum_us / 1e6);
-        s_put (&t, "kefu_commit_seconds_count{service=\"%s\"} %" PRIu64 "\n", services [s], st->commit_count);
+        s_put (t, "kefu_commit_seconds_bucket{service=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", services [s], st->commit_count);
+        s_put (t, "kefu_commit_seconds_sum{service=\"%s\"} %.6f\n", services [s], st->commit_sum_us / 1e6);
+        s_put (t, "kefu_commit_seconds_count{service=\"%s\"} %" PRIu64 "\n", services [s], st->commit_count);
     }
     //  The bus's own, from its _sys/bus counters.
     static const struct { const char *name, *help; size_t offset; } bus [] = {
@@ -507,8 +460,102 @@ gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__
           offsetof (Kf__BusCounters, unknown_keys) },
     };
     for (size_t k = 0; self->bus_heard && k < sizeof bus / sizeof bus [0]; k++)
-        s_put (&t, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", bus [k].name, bus [k].help, bus [k].name,
+        s_put (t, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", bus [k].name, bus [k].help, bus [k].name,
                bus [k].name, *(const uint64_t *) ((const char *) &self->bus + bus [k].offset));
+}
+
+char *
+gateway_metrics_text (gateway_metrics_t *self, const char *scope, const char *const *services,
+                      Kf__BusStatus *const *statuses, size_t service_count, const char *const *estates,
+                      const int64_t *open_cases, size_t estate_count)
+{
+    bool group = kf_scope_is_group (scope);
+    s_text_t t = { 0 };
+    //  Events by estate and kind, SLA alerts among them.
+    zlistx_t *keys = zhashx_keys (self->events);
+    if (keys) {
+        zlistx_set_comparator (keys, (zlistx_comparator_fn *) s_compare_keys);
+        zlistx_sort (keys);
+    }
+    s_put (&t, "# HELP kefu_events_total Events seen on the bus since the gateway started.\n"
+               "# TYPE kefu_events_total counter\n");
+    for (const char *key = keys ? zlistx_first (keys) : NULL; key; key = zlistx_next (keys)) {
+        const char *bar = strchr (key, '|');
+        char estate [KF_ID_MAX + 1];
+        snprintf (estate, sizeof estate, "%.*s", (int) (bar - key), key);
+        if (!kf_scope_sees (scope, estate))
+            continue;
+        s_put (&t, "kefu_events_total{estate=\"%.*s\",kind=\"%s\"} %" PRIu64 "\n", (int) (bar - key), key, bar + 1,
+               *(uint64_t *) zhashx_lookup (self->events, key));
+    }
+    const char *alerts [] = { "sla.warning", "sla.breached" };
+    const char *names [] = { "kefu_sla_warnings_total", "kefu_sla_breaches_total" };
+    for (int a = 0; a < 2; a++) {
+        s_put (&t, "# HELP %s %s since the gateway started.\n# TYPE %s counter\n", names [a], alerts [a], names [a]);
+        for (size_t e = 0; e < estate_count; e++) {
+            if (!kf_scope_sees (scope, estates [e]))
+                continue;
+            char key [160];
+            snprintf (key, sizeof key, "%s|%s", estates [e], alerts [a]);
+            uint64_t *count = zhashx_lookup (self->events, key);
+            s_put (&t, "%s{estate=\"%s\"} %" PRIu64 "\n", names [a], estates [e], count ? *count : 0);
+        }
+    }
+    zlistx_destroy (&keys);
+    s_put (&t, "# HELP kefu_open_cases Tickets open now, per estate.\n# TYPE kefu_open_cases gauge\n");
+    for (size_t e = 0; e < estate_count; e++)
+        if (open_cases [e] >= 0 && kf_scope_sees (scope, estates [e]))
+            s_put (&t, "kefu_open_cases{estate=\"%s\"} %" PRId64 "\n", estates [e], open_cases [e]);
+    //  Each daemon: up, lag per stream it consumes, and (for the group)
+    //  its outbox and commits.
+    s_put (&t, "# HELP kefu_up Whether the daemon answered.\n# TYPE kefu_up gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        s_put (&t, "kefu_up{service=\"%s\"} %d\n", services [s], statuses [s] != NULL);
+    s_put (&t, "# HELP kefu_consumer_lag Events of a stream the daemon has yet to apply.\n"
+               "# TYPE kefu_consumer_lag gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        for (size_t c = 0; statuses [s] && c < statuses [s]->n_cursors; c++) {
+            const Kf__Cursor *cursor = statuses [s]->cursors [c];
+            if (!kf_scope_sees_stream (scope, cursor->stream))
+                continue;
+            uint64_t head = s_head (statuses [s], cursor->stream);
+            s_put (&t, "kefu_consumer_lag{service=\"%s\",stream=\"%s\"} %" PRIu64 "\n", services [s], cursor->stream,
+                   head > cursor->last_seq ? head - cursor->last_seq : 0);
+        }
+    //  Seconds behind: since a lagging cursor last moved (0 when caught up).
+    s_put (&t, "# HELP kefu_consumer_lag_seconds Seconds a stream's cursor has been behind its head, at most.\n"
+               "# TYPE kefu_consumer_lag_seconds gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        for (size_t c = 0; statuses [s] && c < statuses [s]->n_cursors; c++) {
+            const Kf__Cursor *cursor = statuses [s]->cursors [c];
+            if (!kf_scope_sees_stream (scope, cursor->stream))
+                continue;
+            uint64_t head = s_head (statuses [s], cursor->stream);
+            int64_t behind = head > cursor->last_seq && statuses [s]->sampled_at_ms > cursor->updated_at_ms
+                           ? statuses [s]->sampled_at_ms - cursor->updated_at_ms : 0;
+            s_put (&t, "kefu_consumer_lag_seconds{service=\"%s\",stream=\"%s\"} %.3f\n", services [s], cursor->stream,
+                   (double) behind / 1000.0);
+        }
+    s_put (&t, "# HELP kefu_stream_alarm A stream the daemon stopped for an operator (kefuctl streams), by why.\n"
+               "# TYPE kefu_stream_alarm gauge\n");
+    static const char *const alarm_kinds [] = { "unspecified", "new_epoch", "trimmed", "behind" };
+    for (size_t s = 0; s < service_count; s++)
+        for (size_t a = 0; statuses [s] && a < statuses [s]->n_stream_alarms; a++) {
+            const Kf__StreamAlarm *alarm = statuses [s]->stream_alarms [a];
+            if (!kf_scope_sees_stream (scope, alarm->stream))
+                continue;
+            s_put (&t, "kefu_stream_alarm{service=\"%s\",stream=\"%s\",kind=\"%s\"} 1\n", services [s], alarm->stream,
+                   alarm->kind <= 3 ? alarm_kinds [alarm->kind] : "unspecified");
+        }
+    s_put (&t, "# HELP kefu_producer_down Whether the daemon hears no heartbeat from a producer.\n"
+               "# TYPE kefu_producer_down gauge\n");
+    for (size_t s = 0; s < service_count; s++)
+        for (size_t p = 0; statuses [s] && p < statuses [s]->n_producers; p++)
+            if (s_producer_seen (statuses [s]->producers [p], scope))
+                s_put (&t, "kefu_producer_down{service=\"%s\",producer=\"%s\"} %d\n", services [s],
+                       statuses [s]->producers [p]->producer, statuses [s]->producers [p]->down ? 1 : 0);
+    if (group)
+        s_group_series (&t, self, services, statuses, service_count);
     s_put (&t, "# HELP kefu_build_info The gateway's build.\n# TYPE kefu_build_info gauge\n"
                "kefu_build_info{version=\"%s\"} 1\n", KF_VERSION);
     if (t.failed) {

@@ -76,11 +76,14 @@ void gateway_metrics_destroy (gateway_metrics_t **self_p);
 void gateway_metrics_event (gateway_metrics_t *self, const char *estate, const char *kind);
 //  The bus's own counters (_sys/bus), the last heard.
 void gateway_metrics_bus (gateway_metrics_t *self, const Kf__BusCounters *counters);
-//  The text for Prometheus: the bus counters, and for each daemon that
-//  answered its status (NULL: down), its outbox, lag per stream and commit
-//  histogram; open cases per estate (-1: unknown).
-char *gateway_metrics_text (gateway_metrics_t *self, const char *const *services, Kf__BusStatus *const *statuses,
-                            size_t service_count, const char *const *estates, const int64_t *open_cases,
-                            size_t estate_count);
+//  The text for Prometheus, for a caller of `scope` (an estate, or empty
+//  for the group): events, alerts and open cases per estate (-1: unknown),
+//  and for each daemon that answered its status (NULL: down) its lag per
+//  stream and the producers it hears, each only of the scope's estates;
+//  for the group also each daemon's outbox, totals and commit histogram,
+//  and the bus's counters, which add up every estate's work.
+char *gateway_metrics_text (gateway_metrics_t *self, const char *scope, const char *const *services,
+                            Kf__BusStatus *const *statuses, size_t service_count, const char *const *estates,
+                            const int64_t *open_cases, size_t estate_count);
 
 #endif

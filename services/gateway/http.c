@@ -3,6 +3,7 @@
 #include "kf_codec.h"
 #include "kf_json.h"
 #include "kf_log.h"
+#include "kf_scope.h"
 #include "gateway.pb-c.h"
 
 #include <arpa/inet.h>
@@ -215,7 +216,7 @@ s_session_view (http_t *self, const gateway_token_t *token)
     char **estates = calloc (count + 1, sizeof *estates);
     for (size_t i = 0; estates && i < count; i++) {
         const char *id = kf_config_estate (self->config, i)->id;
-        if (!token->estate [0] || strcmp (token->estate, id) == 0)
+        if (kf_scope_sees (token->estate, id))
             estates [view.n_estates++] = (char *) id;
     }
     view.estates = estates;
@@ -374,8 +375,8 @@ s_scrape_done (http_t *self, s_conn_t *c)
     const char **ids = malloc ((estates + 1) * sizeof *ids);
     for (size_t e = 0; ids && e < estates; e++)
         ids [e] = kf_config_estate (self->config, e)->id;
-    char *text = ids ? gateway_metrics_text (self->metrics, kf_config_services (), c->statuses, S_SERVICES, ids, c->open_cases,
-                                             estates) : NULL;
+    char *text = ids ? gateway_metrics_text (self->metrics, c->token->estate, kf_config_services (), c->statuses,
+                                             S_SERVICES, ids, c->open_cases, estates) : NULL;
     free (ids);
     if (text)
         s_answer (c, 200, "text/plain; version=0.0.4", text);
@@ -412,6 +413,9 @@ s_metrics (http_t *self, s_conn_t *c)
     for (int s = 0; s < S_SERVICES; s++) {
         Kf__GetBusStatus get = KF__GET_BUS_STATUS__INIT;
         Kf__Request request = KF__REQUEST__INIT;
+        request.scope = (char *) c->token->estate;   //  the daemon cuts its status down to it
+        request.role = KF__ROLE__ROLE_OPERATIONS;
+        request.has_role = 1;
         request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
         request.bus_status = &get;
         snprintf (id, sizeof id, "g%" PRIu64 "-s%d", c->id, s);
@@ -421,6 +425,8 @@ s_metrics (http_t *self, s_conn_t *c)
     }
     for (size_t e = 0; e < estates; e++) {
         c->open_cases [e] = -1;
+        if (!kf_scope_sees (c->token->estate, kf_config_estate (self->config, e)->id))
+            continue;   //  not asked, not shown
         Kf__PageRequest page = KF__PAGE_REQUEST__INIT;
         page.page_size = 1;
         page.has_page_size = 1;
@@ -430,6 +436,7 @@ s_metrics (http_t *self, s_conn_t *c)
         list.has_status = 1;
         list.page = &page;
         Kf__Request request = KF__REQUEST__INIT;
+        request.scope = (char *) c->token->estate;
         request.role = KF__ROLE__ROLE_OPERATIONS;
         request.has_role = 1;
         request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;

@@ -506,28 +506,20 @@ s_backup (ctl_t *ctl, int argc, char **argv)
     int first = ctl_options (ctl, &ctl_backup_command, argc, argv, NULL, ctl_no_option, NULL, &code);
     if (first < 0)
         return code;
-    if (first >= argc)
-        return ctl_fail (CTL_USAGE, "backup: into which directory? (see kefuctl backup --help)");
+    for (int i = first; i < argc; i++)
+        if (strchr (argv [i], '/') || strchr (argv [i], '.'))
+            return ctl_fail (CTL_USAGE, "backup: '%s': the daemons write under cluster/backup_dir and name their "
+                             "copies; name daemons only (see kefuctl backup --help)", argv [i]);
     if (!ctl_config (ctl))
         return CTL_FAILED;
     ctl_daemons_t d;
-    if (ctl_daemons (ctl, argc - first - 1, argv + first + 1, &d))
+    if (ctl_daemons (ctl, argc - first, argv + first, &d))
         return CTL_USAGE;
-    //  Daemons run elsewhere: give them an absolute path.
-    const char *dir = argv [first];
-    if (mkdir (dir, 0750) != 0 && errno != EEXIST)
-        return ctl_fail (CTL_FAILED, "backup: cannot make %s: %s", dir, strerror (errno));
-    char absolute [PATH_MAX];
-    if (!realpath (dir, absolute))
-        return ctl_fail (CTL_FAILED, "backup: %s: %s", dir, strerror (errno));
     Kf__Reply *replies [CTL_DAEMONS_MAX] = { NULL };
     size_t failed = 0;
     ctl_table_t *table = ctl->json ? NULL : ctl_table_new (3, "DAEMON", "COPY", "BYTES");
     for (size_t i = 0; i < d.count; i++) {
-        char target [PATH_MAX + 100];
-        snprintf (target, sizeof target, "%s/%s", absolute, d.who [i]);
         Kf__Backup backup = KF__BACKUP__INIT;
-        backup.directory = target;
         Kf__Request request;
         ctl_request_init (ctl, &request);
         request.command_case = KF__REQUEST__COMMAND_BACKUP;
@@ -553,9 +545,11 @@ s_backup (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_backup_command = {
     "backup", "online compact copies of every daemon's store",
-    "backup DIR [DAEMON...]\n\nEach daemon (all by default) copies its LMDB store into DIR/<producer id>/ while\n"
-    "it runs (mdb_env_copy2, compacting), holding everything acknowledged before the request,\n"
-    "with a manifest.json beside it (its producer, epoch and heads, the copy's size and\n"
-    "SHA-256) that kefuctl restore checks. Fails when one does not answer or cannot write\n"
-    "its copy.", s_backup, NULL
+    "backup [DAEMON...]\n\nEach daemon (all by default) copies its LMDB store while it runs (mdb_env_copy2,\n"
+    "compacting), holding everything acknowledged before the request, into a new directory\n"
+    "it names under cluster/backup_dir (default data_dir/backups): <producer>-<UTC time>,\n"
+    "e.g. intake@c1-20261202T053000Z, on the daemon's host, with the store's file mode. A\n"
+    "manifest.json beside the copy (its producer, epoch and heads, the copy's size and\n"
+    "SHA-256) is what kefuctl restore checks. Prints where each copy is; fails when one\n"
+    "daemon does not answer or cannot write its copy.", s_backup, NULL
 };

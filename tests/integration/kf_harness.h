@@ -445,6 +445,26 @@ h_json_field (const char *json, const char *field, char *buf, size_t size)
     return buf;
 }
 
+//  Where `kefuctl --json backup` says the copy of `producer` is (its
+//  "path", a directory under backup_dir named <producer>-<time>), or "".
+static inline const char *
+h_backup_path (const char *json, const char *producer, char *buf, size_t size)
+{
+    buf [0] = 0;
+    char name [96];
+    snprintf (name, sizeof name, "/%s-", producer);
+    for (const char *line = json; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL) {
+        char path [512];
+        h_json_field (line, "path", path, sizeof path);
+        const char *end = strchr (line, '\n');
+        if (*path && strstr (path, name) && (!end || strstr (line, path) < end)) {
+            snprintf (buf, size, "%s", path);
+            break;
+        }
+    }
+    return buf;
+}
+
 #ifdef cmocka_unit_test
 //  Run an integration file's tests: in their order, or, with
 //  KEFU_TEST_ORDER=reverse (make test runs each file so once more), last

@@ -173,10 +173,9 @@ test_a_restored_intake_takes_back_its_tickets (void **state)
     for (int i = 0; i < 3; i++)
         s_file (i + 1, tickets [i], sizeof tickets [i]);
     assert_true (h_wait_for (s_has_order, tickets [2], 20000));
-    char backup [256], dir [320];
-    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
-    assert_int_equal (CTL ("backup", backup, "intake"), 0);
-    snprintf (dir, sizeof dir, "%s/intake@c1", backup);
+    char dir [320];
+    assert_int_equal (CTL ("--json", "backup", "intake"), 0);
+    assert_true (*h_backup_path (s_out, "intake@c1", dir, sizeof dir));
     for (int i = 3; i < 6; i++) {
         s_file (i + 1, tickets [i], sizeof tickets [i]);
         assert_true (*tickets [i]);
@@ -275,10 +274,9 @@ test_a_restored_dispatch_takes_back_its_orders (void **state)
     for (int i = 0; i < 3; i++)
         s_file (i + 1, tickets [i], sizeof tickets [i]);
     assert_true (h_wait_for (s_has_order, tickets [2], 20000));
-    char backup [256], dir [320];
-    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
-    assert_int_equal (CTL ("backup", backup, "dispatch"), 0);
-    snprintf (dir, sizeof dir, "%s/dispatch@c1", backup);
+    char dir [320];
+    assert_int_equal (CTL ("--json", "backup", "dispatch"), 0);
+    assert_true (*h_backup_path (s_out, "dispatch@c1", dir, sizeof dir));
     //  After the backup: three more orders, one of them accepted, one done
     //  and found wanting at its return visit (a rectification order, W2).
     for (int i = 3; i < 6; i++)
@@ -338,15 +336,14 @@ test_a_restored_billing_takes_back_its_notices_and_payments (void **state)
     (void) state;
     s_cluster_start (false, false);
     s_daemon (&s_billing, "billing");
-    char path [256], backup [256], dir [320], field [64], receipt [64], refund [64];
+    char path [256], dir [320], field [64], receipt [64], refund [64];
     h_write ("units.csv", "unit,area_m2,occupied,building_type\n1-1-101,100,yes,highrise\n1-1-102,80,yes,highrise\n",
              path, sizeof path);
     assert_int_equal (CTL ("units", "import", path, "--estate", "E001"), 0);
     assert_int_equal (CTL ("billing", "schedule", "--estate", "E001", "--from", "2026-01-01", "--rate",
                            "highrise:2.00"), 0);
-    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
-    assert_int_equal (CTL ("backup", backup, "billing"), 0);
-    snprintf (dir, sizeof dir, "%s/billing@c1", backup);
+    assert_int_equal (CTL ("--json", "backup", "billing"), 0);
+    assert_true (*h_backup_path (s_out, "billing@c1", dir, sizeof dir));
     //  After the backup: November's notices, a payment and a refund.
     assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "2026-11"), 0);
     assert_int_equal (CTL ("--json", "billing", "pay", "1-1-101", "300", "--ref", "WX1", "--estate", "E001"), 0);
@@ -404,15 +401,17 @@ test_every_daemon_restored_in_turn (void **state)
         s_file (filed + 1, tickets [filed], sizeof tickets [filed]);
     assert_true (h_wait_for (s_has_clock, tickets [1], 20000));
     //  Every daemon's store at once, with its manifest.
-    char backup [256], dir [320];
-    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
-    assert_int_equal (CTL ("backup", backup), 0);
+    char backups [4096], dir [320];
+    assert_int_equal (CTL ("--json", "backup"), 0);
+    snprintf (backups, sizeof backups, "%.4000s", s_out);
     for (; filed < 4; filed++)
         s_file (filed + 1, tickets [filed], sizeof tickets [filed]);
     assert_true (h_wait_for (s_has_clock, tickets [3], 20000));
     for (size_t d = 0; d < count; d++) {
         s_cursor_t archived = { "archive", "intake@c1/E001", 0 };
-        snprintf (dir, sizeof dir, "%s/%s@c1", backup, daemons [d].name);
+        char producer [64];
+        snprintf (producer, sizeof producer, "%s@c1", daemons [d].name);
+        assert_true (*h_backup_path (backups, producer, dir, sizeof dir));
         s_stop (daemons [d].proc);
         //  Every other daemon answers: no --force.
         if (CTL ("--timeout", "3000", "restore", daemons [d].name, dir) != 0)

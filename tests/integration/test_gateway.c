@@ -19,18 +19,21 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "kf_test.h"
 #include "kf_harness.h"
+#include "commands.pb-c.h"
 
 static char s_config [256], s_clock [256];
 static unsigned s_port;
-static const char *s_services [] = { "intake", "dispatch", "escalation", NULL };
+static const char *s_services [] = { "intake", "dispatch", "escalation", "survey", "billing", "archive", NULL };
 static h_proc_t s_procs [H_CLUSTER_MAX], s_gateway;
 
 #define OPS   "ops-secret-0123456789abcdef"
 #define DESK1 "desk-E001-0123456789abcdef"
 #define DESK2 "desk-E002-0123456789abcdef"
+#define OPS1  "ops-E001-0123456789abcdef"
 
 #define OUT_SIZE (1 << 20)
 static char s_out [OUT_SIZE], s_err [4096];
@@ -50,14 +53,18 @@ s_write_config (void)
         "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
         "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
         "    escalation\n        endpoint = ipc://%s/escalation\n        replay = ipc://%s/escalation-replay\n"
+        "    survey\n        endpoint = ipc://%s/survey\n        replay = ipc://%s/survey-replay\n"
+        "    billing\n        endpoint = ipc://%s/billing\n        replay = ipc://%s/billing-replay\n"
+        "    archive\n        endpoint = ipc://%s/archive\n        replay = ipc://%s/archive-replay\n"
         "    gateway\n        listen = 127.0.0.1:%u\n        max_body = 2048\n        timeout = 5s\n"
         "        console = %s/services/gateway/console\n"
         "gateway\n    tokens\n"
         "        ops\n            secret = \"" OPS "\"\n            role = operations\n"
         "        desk1\n            secret = \"" DESK1 "\"\n            estate = E001\n            role = front_desk\n"
         "            staff = F01\n"
-        "        desk2\n            secret = \"" DESK2 "\"\n            estate = E002\n            role = front_desk\n",
-        d, d, d, d, d, d, d, d, d, s_port, root);
+        "        desk2\n            secret = \"" DESK2 "\"\n            estate = E002\n            role = front_desk\n"
+        "        ops1\n            secret = \"" OPS1 "\"\n            estate = E001\n            role = operations\n",
+        d, d, d, d, d, d, d, d, d, d, d, d, d, d, d, s_port, root);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
@@ -415,7 +422,7 @@ test_roles (void **state)
     assert_int_equal (s_http ("GET", "/metrics", OPS, NULL, NULL), 200);
     assert_non_null (strstr (s_out, "text/plain; version=0.0.4"));
     assert_non_null (strstr (s_body (), "kefu_up{service=\"intake\"} 1"));
-    assert_non_null (strstr (s_body (), "kefu_up{service=\"survey\"} 0"));
+    assert_non_null (strstr (s_body (), "kefu_up{service=\"survey\"} 1"));
     assert_non_null (strstr (s_body (), "kefu_events_total{estate=\"E001\",kind=\"ticket.filed\"}"));
     assert_non_null (strstr (s_body (), "kefu_open_cases{estate=\"E001\"}"));
     assert_non_null (strstr (s_body (), "kefu_commit_seconds_count{service=\"dispatch\"}"));
@@ -448,15 +455,20 @@ s_stream_until (int fd, const char *text, int timeout_ms)
 //  not have reached intake's publisher yet and the first events pass the
 //  gateway by (its live view is best effort: nothing replays it), so a
 //  warm-up is filed at each look until one is heard.
+typedef struct {
+    const char *token, *estate;   //  who files the warm-ups, and where
+    int polls;
+} s_heard_t;
+
 static bool
 s_gateway_hears (void *arg)
 {
-    int *polls = arg;
-    char key [32], ticket [64];
-    snprintf (key, sizeof key, "warm-up-%d", ++*polls);
-    s_file (DESK1, "E001", key, ticket, sizeof ticket);
-    return s_http ("GET", "/metrics", OPS, NULL, NULL) == 200
-        && strstr (s_body (), "kefu_events_total{estate=\"E001\",kind=\"ticket.filed\"}");
+    s_heard_t *heard = arg;
+    char key [48], ticket [64], series [96];
+    snprintf (key, sizeof key, "warm-up-%s-%d", heard->estate, ++heard->polls);
+    s_file (heard->token, heard->estate, key, ticket, sizeof ticket);
+    snprintf (series, sizeof series, "kefu_events_total{estate=\"%s\",kind=\"ticket.filed\"}", heard->estate);
+    return s_http ("GET", "/metrics", OPS, NULL, NULL) == 200 && strstr (s_body (), series);
 }
 
 static void
@@ -474,8 +486,8 @@ test_session_and_live_stream (void **state)
     assert_non_null (strstr (s_body (), "\"name\":\"ops\""));
     assert_non_null (strstr (s_body (), "\"estates\":[\"E001\",\"E002\"]"));
     //  The live stream, by the session: a ticket filed through the API comes along.
-    int polls = 0;
-    if (!h_wait_for (s_gateway_hears, &polls, 15000))
+    s_heard_t heard = { DESK1, "E001", 0 };
+    if (!h_wait_for (s_gateway_hears, &heard, 15000))
         fail_msg ("the gateway hears no ticket.filed of E001: %s", s_out);
     int fd = s_connect ();
     assert_true (fd >= 0);
@@ -507,8 +519,8 @@ static void
 test_metrics_show_the_bus_and_each_daemon (void **state)
 {
     (void) state;
-    int polls = 0;
-    if (!h_wait_for (s_gateway_hears, &polls, 15000))
+    s_heard_t heard = { DESK1, "E001", 0 };
+    if (!h_wait_for (s_gateway_hears, &heard, 15000))
         fail_msg ("the gateway hears no ticket.filed of E001: %s", s_out);
     assert_true (h_wait_for (s_metrics_have_the_bus, NULL, 10000));
     const char *body = s_body ();
@@ -529,6 +541,148 @@ test_metrics_show_the_bus_and_each_daemon (void **state)
     assert_true (strtoull (published + strlen ("kefu_published_events_total{service=\"intake\"} "), NULL, 10) > 0);
 }
 
+
+//  Issue 18.1: an operations token bound to E001 sees E001 only, on every
+//  route: /metrics, the live stream, each daemon's bus status, whoami, and
+//  every command with its fields pointed at E002's ticket, order and
+//  streams. A backup (every estate's data) is the group's operations'.
+
+//  A JSON body for a command with every field that names an estate, a
+//  case or a stream pointed at E002's.
+static void
+s_pointed_at (const ProtobufCMessageDescriptor *d, const char *ticket, char *body, size_t size)
+{
+    size_t used = (size_t) snprintf (body, size, "{");
+    for (unsigned f = 0; f < d->n_fields; f++) {
+        const char *name = d->fields [f].name, *value = NULL;
+        char order [96];
+        snprintf (order, sizeof order, "%s-W1", ticket);
+        if (d->fields [f].type != PROTOBUF_C_TYPE_STRING || d->fields [f].label == PROTOBUF_C_LABEL_REPEATED)
+            continue;
+        if (strcmp (name, "estate") == 0)
+            value = "E002";
+        else
+        if (strcmp (name, "ticket_no") == 0)
+            value = ticket;
+        else
+        if (strcmp (name, "order_no") == 0)
+            value = order;
+        else
+        if (strcmp (name, "stream") == 0)
+            value = "intake@c1/E002";
+        if (value)
+            used += (size_t) snprintf (body + used, size - used, "%s\"%s\":\"%s\"", used > 1 ? "," : "", name, value);
+    }
+    snprintf (body + used, size - used, "}");
+}
+
+static void
+test_an_estate_operations_token_sees_its_estate_only (void **state)
+{
+    (void) state;
+    char theirs [64], mine [64];
+    s_heard_t e2 = { DESK2, "E002", 0 }, e1 = { DESK1, "E001", 0 };
+    if (!h_wait_for (s_gateway_hears, &e2, 15000))
+        fail_msg ("the gateway hears no ticket.filed of E002: %s", s_out);
+    assert_true (h_wait_for (s_gateway_hears, &e1, 15000));
+    s_file (DESK2, "E002", "scope-2", theirs, sizeof theirs);
+    s_file (DESK1, "E001", "scope-1", mine, sizeof mine);
+    //  /metrics: E001's series; nothing of E002, none of the group's totals.
+    assert_int_equal (s_http ("GET", "/metrics", OPS1, NULL, NULL), 200);
+    assert_non_null (strstr (s_body (), "kefu_events_total{estate=\"E001\",kind=\"ticket.filed\"}"));
+    assert_non_null (strstr (s_body (), "kefu_open_cases{estate=\"E001\"}"));
+    assert_non_null (strstr (s_body (), "kefu_consumer_lag{service=\"dispatch\",stream=\"intake@c1/E001\"}"));
+    const char *group [] = { "E002", "kefu_outbox_events", "kefu_commit_seconds", "kefu_applied_events_total",
+                             "kefu_bus_forwarded_total" };
+    for (size_t i = 0; i < sizeof group / sizeof group [0]; i++)
+        if (strstr (s_body (), group [i]))
+            fail_msg ("/metrics for ops1 shows %s:\n%s", group [i], s_body ());
+    //  ... which the group's operations do see.
+    assert_int_equal (s_http ("GET", "/metrics", OPS, NULL, NULL), 200);
+    assert_non_null (strstr (s_body (), "kefu_open_cases{estate=\"E002\"}"));
+    //  whoami: its one estate.
+    assert_int_equal (s_http ("GET", "/api/v1/whoami", OPS1, NULL, NULL), 200);
+    assert_non_null (strstr (s_body (), "\"estates\":[\"E001\"]"));
+    //  Each daemon's bus status: E001's streams, nothing of E002.
+    for (int i = 0; s_services [i]; i++) {
+        char path [96];
+        snprintf (path, sizeof path, "/api/v1/bus_status?service=%s", s_services [i]);
+        assert_int_equal (s_http ("POST", path, OPS1, NULL, "{}"), 200);
+        if (strstr (s_body (), "E002") || strstr (s_body (), "applied_events"))
+            fail_msg ("bus_status of %s for ops1: %s", s_services [i], s_body ());
+        assert_int_equal (s_http ("POST", path, OPS, NULL, "{}"), 200);
+        if (i > 0 && !strstr (s_body (), "intake@c1/E002"))
+            fail_msg ("bus_status of %s for ops: %s", s_services [i], s_body ());
+    }
+    //  A backup is refused, before any daemon is asked.
+    assert_int_equal (s_http ("POST", "/api/v1/backup?service=intake", OPS1, NULL, "{}"), 403);
+    assert_non_null (strstr (s_body (), "every estate"));
+    //  The live stream: E001's events only.
+    int fd = s_connect ();
+    assert_true (fd >= 0);
+    s_send_request (fd, "GET", "/api/v1/events?kinds=ticket.", OPS1, NULL, NULL, 0);
+    assert_true (s_stream_until (fd, ": kefu live events", 5000));
+    char late_theirs [64], late_mine [64], want [96];
+    s_file (DESK2, "E002", "scope-live-2", late_theirs, sizeof late_theirs);
+    s_file (DESK1, "E001", "scope-live-1", late_mine, sizeof late_mine);
+    snprintf (want, sizeof want, "\"ticket_no\":\"%s\"", late_mine);
+    assert_true (s_stream_until (fd, want, 10000));
+    assert_null (strstr (s_out, late_theirs));
+    assert_null (strstr (s_out, "E002"));
+    close (fd);
+    //  Every command, pointed at E002: refused, or an answer with nothing
+    //  of E002 in it. The daemons' own commands go to each daemon.
+    int commands = 0;
+    for (unsigned i = 0; i < kf__request__descriptor.n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &kf__request__descriptor.fields [i];
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->id == KF__REQUEST__COMMAND_BACKUP)
+            continue;
+        char body [1024];
+        s_pointed_at (f->descriptor, theirs, body, sizeof body);
+        for (int d = 0; s_services [d] && (d == 0 || f->id < 20); d++) {
+            char path [128];
+            snprintf (path, sizeof path, "/api/v1/%s%s%s", f->name, f->id < 20 ? "?service=" : "",
+                      f->id < 20 ? s_services [d] : "");
+            int status = s_http ("POST", path, OPS1, NULL, body);
+            if (status < 400 && (strstr (s_body (), "E002") || strstr (s_body (), theirs)))
+                fail_msg ("%s %s for ops1 answered %d with E002's data: %s", path, body, status, s_body ());
+            commands++;
+        }
+    }
+    assert_true (commands > 40);
+    //  Its own estate's ticket it sees, as before.
+    char body [128];
+    snprintf (body, sizeof body, "{\"ticket_no\":\"%s\"}", mine);
+    assert_int_equal (s_http ("POST", "/api/v1/show_ticket", OPS1, NULL, body), 200);
+    snprintf (body, sizeof body, "{\"ticket_no\":\"%s\"}", theirs);
+    assert_int_equal (s_http ("POST", "/api/v1/show_ticket", OPS, NULL, body), 200);
+}
+
+//  Issue 18.2: a backup goes where operations configured, named by the
+//  daemon; a path in the request is refused and nothing is written.
+static void
+test_backups_go_under_backup_dir (void **state)
+{
+    (void) state;
+    char escape [256];
+    snprintf (escape, sizeof escape, "%s/escaped", kf_test_dir);
+    char body [512];
+    snprintf (body, sizeof body, "{\"directory\":\"../../../../%s\"}", escape);
+    assert_int_equal (s_http ("POST", "/api/v1/backup?service=intake", OPS, NULL, body), 400);
+    assert_non_null (strstr (s_body (), "backup_dir"));
+    assert_false (zsys_file_exists (escape));
+    assert_int_equal (s_http ("POST", "/api/v1/backup?service=intake", OPS, NULL, "{}"), 200);
+    char path [512], want [512];
+    h_json_field (s_body (), "path", path, sizeof path);
+    snprintf (want, sizeof want, "%s/data/backups/intake@c1-", kf_test_dir);
+    if (!strstr (path, want))
+        fail_msg ("the backup is at '%s', not under %s", path, want);
+    struct stat st;
+    snprintf (want, sizeof want, "%s/data.mdb", path);
+    assert_int_equal (stat (want, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0640);
+}
+
 int
 main (void)
 {
@@ -541,6 +695,8 @@ main (void)
         cmocka_unit_test (test_roles),
         cmocka_unit_test (test_session_and_live_stream),
         cmocka_unit_test (test_metrics_show_the_bus_and_each_daemon),
+        cmocka_unit_test (test_an_estate_operations_token_sees_its_estate_only),
+        cmocka_unit_test (test_backups_go_under_backup_dir),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }

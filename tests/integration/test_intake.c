@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "kf_test.h"
 #include "kf_harness.h"
@@ -621,16 +622,36 @@ test_clock_and_backup (void **state)
     s_clock [0] = 0;
 
     //  An online copy holds what was acknowledged, and opens as a store.
-    char dir [256], data [320];
-    snprintf (dir, sizeof dir, "%s/backups", kf_test_dir);
-    assert_int_equal (CTL ("backup", dir, "intake"), 0);
-    snprintf (data, sizeof data, "%s/intake@c1/data.mdb", dir);
-    assert_true (zsys_file_exists (data));
-    assert_int_equal (CTL ("backup", dir, "intake"), 1);     //  never over an old copy
-    assert_non_null (strstr (s_err, "intake@c1"));
-    assert_int_equal (CTL ("--role", "front_desk", "backup", dir, "nobody"), 2);
+    //  The daemon names it, under backup_dir (here data_dir/backups), and
+    //  gives it the store's mode.
+    char dir [512], again [512], data [600], path [600];
+    assert_int_equal (CTL ("--json", "backup", "intake"), 0);
+    assert_true (*h_backup_path (s_out, "intake@c1", dir, sizeof dir));
+    snprintf (path, sizeof path, "%s/data/backups/intake@c1-", kf_test_dir);
+    assert_non_null (strstr (dir, path));
+    snprintf (data, sizeof data, "%s/data.mdb", dir);
+    struct stat st, store;
+    snprintf (path, sizeof path, "%s/data/intake/data.mdb", kf_test_dir);
+    assert_int_equal (stat (path, &store), 0);
+    assert_int_equal (stat (data, &st), 0);
+    assert_int_equal (st.st_mode & 0777, store.st_mode & 0777);
+    assert_int_equal (st.st_mode & 0777, 0640);
+    snprintf (path, sizeof path, "%s/manifest.json", dir);
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0640);
+    assert_int_equal (stat (dir, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0750);
+    //  A second copy is a new directory, never over the first.
+    assert_int_equal (CTL ("backup", "intake"), 0);
+    assert_non_null (strstr (s_out, "intake@c1-"));      //  the table says where
+    assert_int_equal (CTL ("--json", "backup", "intake"), 0);
+    assert_true (*h_backup_path (s_out, "intake@c1", again, sizeof again));
+    assert_string_not_equal (again, dir);
+    //  No path from the caller: a directory is a usage error, said so.
+    assert_int_equal (CTL ("backup", "../../../../tmp/x", "intake"), 2);
+    assert_non_null (strstr (s_err, "cluster/backup_dir"));
+    assert_int_equal (CTL ("backup", "nobody"), 2);
     s_stop_cluster ();
-    snprintf (dir, sizeof dir, "%s/backups/intake@c1", kf_test_dir);
     const char *tables [] = { "bus_meta", "bus_outbox", "bus_heads", "bus_cursors", "tickets", "timeline",
                               "idempotency", "counters", "by_filed", "by_estate", NULL };
     kf_store_t *copy = kf_store_new (dir, tables, NULL, NULL);

@@ -224,11 +224,9 @@ test_restore_numbers_nothing_twice (void **state)
     }
     assert_true (h_wait_for (s_has_order, tickets [2], 20000));
     //  A backup, with its manifest; three more tickets after it.
-    char backup [256];
-    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
-    assert_int_equal (CTL ("backup", backup, "intake"), 0);
     char dir [320];
-    snprintf (dir, sizeof dir, "%s/intake@c1", backup);
+    assert_int_equal (CTL ("--json", "backup", "intake"), 0);
+    assert_true (*h_backup_path (s_out, "intake@c1", dir, sizeof dir));
     for (int i = 3; i < 6; i++)
         s_file (i + 1, tickets [i], sizeof tickets [i]);
     assert_true (h_wait_for (s_has_order, tickets [5], 20000));
@@ -236,8 +234,7 @@ test_restore_numbers_nothing_twice (void **state)
     assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir), 1);
     assert_non_null (strstr (s_err, "is in use: its daemon runs"));
     //  A damaged copy is refused, and changes nothing.
-    s_sh ("cp -a backups/intake@c1 damaged && printf x | dd of=damaged/data.mdb bs=1 seek=5000 conv=notrunc "
-          "2>/dev/null");
+    s_sh ("cp -a '%s' damaged && printf x | dd of=damaged/data.mdb bs=1 seek=5000 conv=notrunc 2>/dev/null", dir);
     assert_int_equal (h_stop (&s_intake, 10000), 0);
     char damaged [320];
     snprintf (damaged, sizeof damaged, "%s/damaged", kf_test_dir);
@@ -288,10 +285,9 @@ test_a_lagging_consumer_catches_up_across_a_restore (void **state)
     assert_int_equal (h_stop (&s_dispatch, 10000), 0);
     s_file (2, tickets [1], sizeof tickets [1]);
     s_file (3, tickets [2], sizeof tickets [2]);
-    char backup [256], dir [320];
-    snprintf (backup, sizeof backup, "%s/backups", kf_test_dir);
-    assert_int_equal (CTL ("backup", backup, "intake"), 0);
-    snprintf (dir, sizeof dir, "%s/intake@c1", backup);
+    char dir [320];
+    assert_int_equal (CTL ("--json", "backup", "intake"), 0);
+    assert_true (*h_backup_path (s_out, "intake@c1", dir, sizeof dir));
     s_file (4, tickets [3], sizeof tickets [3]);
     assert_int_equal (h_stop (&s_intake, 10000), 0);
     assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir, "--force"), 0);

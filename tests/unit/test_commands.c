@@ -94,7 +94,10 @@ s_server (zsock_t *pipe, void *args)
     kf_table_t notes = kf_store_table (store, "notes");
     kf_bus_options_t options = { .producer = "test@c1", .replay_endpoint = replay };
     kf_bus_t *bus = kf_bus_new (config, store, clock, &options, NULL);
-    s_commands = kf_commands_new (bus, endpoint, s_handler, &notes, NULL, NULL);
+    char backups [160];
+    snprintf (backups, sizeof backups, "%s/backups", kf_test_dir);
+    kf_commands_options_t command_options = { .backup_dir = backups };
+    s_commands = kf_commands_new (bus, endpoint, s_handler, &notes, &command_options, NULL);
     assert_non_null (s_commands);
     zloop_reader (kf_bus_loop (bus), pipe, s_on_pipe, NULL);
     zsock_signal (pipe, 0);
@@ -273,10 +276,8 @@ test_malformed_requests (void **state)
     assert_int_equal (reply->result_case, KF__REPLY__RESULT_BUS_STATUS);
     assert_string_equal (reply->bus_status->service, "test@c1");
     kf_codec_free ((ProtobufCMessage **) &reply);
-    char directory [128];
-    snprintf (directory, sizeof directory, "%s/backup", kf_test_dir);
+    //  A backup: operations', the group's, and named by the daemon.
     Kf__Backup backup = KF__BACKUP__INIT;
-    backup.directory = directory;
     request.command_case = KF__REQUEST__COMMAND_BACKUP;
     request.backup = &backup;
     s_send (client, &request);
@@ -285,11 +286,31 @@ test_malformed_requests (void **state)
     kf_codec_free ((ProtobufCMessage **) &reply);
     request.role = KF__ROLE__ROLE_OPERATIONS;
     request.has_role = 1;
+    request.scope = "E001";
+    s_send (client, &request);
+    reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_non_null (strstr (reply->error, "every estate"));
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    request.scope = NULL;
+    char escape [160];
+    snprintf (escape, sizeof escape, "%s/../../../../tmp/kefu-escape", kf_test_dir);
+    backup.directory = escape;
+    s_send (client, &request);
+    reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_false (zsys_file_exists (escape));
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    backup.directory = NULL;
     s_send (client, &request);
     reply = s_reply (client);
     assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (reply->result_case, KF__REPLY__RESULT_BACKUP);
     assert_true (reply->backup->bytes > 0);
+    char directory [256];
+    snprintf (directory, sizeof directory, "%s/backups/test@c1-", kf_test_dir);
+    assert_memory_equal (reply->backup->path, directory, strlen (directory));
+    snprintf (directory, sizeof directory, "%s", reply->backup->path);
     kf_codec_free ((ProtobufCMessage **) &reply);
     //  The copy opens as a store of its own.
     const char *tables [] = { KF_BUS_TABLES, "notes", NULL };

@@ -196,7 +196,7 @@ test_metrics_text (void **state)
     Kf__BusStatus *statuses [] = { &status, NULL };
     const char *estates [] = { "E001", "E002" };
     int64_t open [] = { 3, -1 };
-    char *text = gateway_metrics_text (m, services, statuses, 2, estates, open, 2);
+    char *text = gateway_metrics_text (m, "", services, statuses, 2, estates, open, 2);
     assert_non_null (text);
     const char *want [] = {
         "kefu_events_total{estate=\"E001\",kind=\"ticket.filed\"} 2\n",
@@ -214,6 +214,25 @@ test_metrics_text (void **state)
         if (!strstr (text, want [i]))
             fail_msg ("no '%s' in:\n%s", want [i], text);
     assert_null (strstr (text, "kefu_open_cases{estate=\"E002\"}"));   //  unknown: left out
+    free (text);
+    //  For E002's operations: E002's series only, and none of the totals
+    //  that add up every estate's work.
+    gateway_metrics_event (m, "E002", "ticket.filed");
+    open [1] = 4;
+    text = gateway_metrics_text (m, "E002", services, statuses, 2, estates, open, 2);
+    assert_non_null (text);
+    const char *theirs [] = {
+        "kefu_events_total{estate=\"E002\",kind=\"ticket.filed\"} 1\n", "kefu_open_cases{estate=\"E002\"} 4\n",
+        "kefu_sla_breaches_total{estate=\"E002\"} 0\n", "kefu_up{service=\"dispatch\"} 1\n",
+    };
+    for (size_t i = 0; i < sizeof theirs / sizeof theirs [0]; i++)
+        if (!strstr (text, theirs [i]))
+            fail_msg ("no '%s' in:\n%s", theirs [i], text);
+    const char *not_theirs [] = { "E001", "kefu_outbox_events", "kefu_commit_seconds", "kefu_forged_events_total",
+                                  "kefu_applied_events_total", "kefu_map_used_bytes", "kefu_bus_" };
+    for (size_t i = 0; i < sizeof not_theirs / sizeof not_theirs [0]; i++)
+        if (strstr (text, not_theirs [i]))
+            fail_msg ("'%s' shown to E002's operations:\n%s", not_theirs [i], text);
     free (text);
     gateway_metrics_destroy (&m);
 }
