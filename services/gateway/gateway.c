@@ -273,6 +273,7 @@ struct _gateway_metrics_t {
     zhashx_t *events;     //  "estate|kind" -> uint64_t *
     Kf__BusCounters bus;  //  the bus's last _sys/bus counters
     bool bus_heard;
+    uint64_t http_open, http_late_heads, http_over_cap;
 };
 
 gateway_metrics_t *
@@ -306,6 +307,15 @@ gateway_metrics_bus (gateway_metrics_t *self, const Kf__BusCounters *counters)
     self->bus.base.n_unknown_fields = 0;
     self->bus.version = NULL;   //  only the numbers are kept
     self->bus_heard = true;
+}
+
+void
+gateway_metrics_http (gateway_metrics_t *self, uint64_t open, uint64_t late_heads, uint64_t over_cap)
+{
+    assert (self);
+    self->http_open = open;
+    self->http_late_heads = late_heads;
+    self->http_over_cap = over_cap;
 }
 
 void
@@ -459,6 +469,13 @@ s_group_series (s_text_t *t, const gateway_metrics_t *self, const char *const *s
         { "kefu_bus_unknown_key_messages_total", "Messages of keys revoked since they connected, or without an identity.",
           offsetof (Kf__BusCounters, unknown_keys) },
     };
+    s_put (t, "# HELP kefu_http_connections Connections the gateway has open.\n# TYPE kefu_http_connections gauge\n"
+              "kefu_http_connections %" PRIu64 "\n"
+              "# HELP kefu_http_late_heads_total Connections closed: their request head was not whole in time.\n"
+              "# TYPE kefu_http_late_heads_total counter\nkefu_http_late_heads_total %" PRIu64 "\n"
+              "# HELP kefu_http_over_cap_total Requests answered 503: the gateway had max_connections open.\n"
+              "# TYPE kefu_http_over_cap_total counter\nkefu_http_over_cap_total %" PRIu64 "\n",
+           self->http_open, self->http_late_heads, self->http_over_cap);
     for (size_t k = 0; self->bus_heard && k < sizeof bus / sizeof bus [0]; k++)
         s_put (t, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", bus [k].name, bus [k].help, bus [k].name,
                bus [k].name, *(const uint64_t *) ((const char *) &self->bus + bus [k].offset));

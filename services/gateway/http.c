@@ -4,6 +4,7 @@
 #include "kf_json.h"
 #include "kf_log.h"
 #include "kf_scope.h"
+#include "http_guard.h"
 #include "gateway.pb-c.h"
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define S_SERVICES        KF_SERVICE_COUNT
 #define S_TICK_MS         50
@@ -28,6 +30,7 @@
 #define S_SESSION_BODY_MAX 4096        //  a sign-in's body: a token, nothing more
 #define S_MHD_RUNS        256          //  MHD_run calls a wake-up at most while MHD has work at once
 #define S_READ_BUFFER     (128 << 10)  //  a connection's memory in MHD (it reads half of it at a time)
+#define S_SWEEP_MS        200          //  how often connections are looked at for clients gone
 #define S_MHD_LOG_PER_S   10           //  libmicrohttpd's lines logged a second at most
 #define S_COOKIE          "kefu_session"
 
@@ -45,6 +48,8 @@ typedef struct {
     size_t body_size, body_cap;
     bool too_large;
     uint64_t id;
+    http_socket_t *socket;   //  its connection's record in the guard
+    bool close;              //  answer with Connection: close
     bool suspended;
     int64_t deadline_ms;
     //  The answer, once known.
@@ -82,11 +87,16 @@ struct _http_t {
     zlistx_t *streams;       //  s_conn_t * of live streams
     zhashx_t *sessions;      //  cookie -> s_session_t *
     gateway_metrics_t *metrics;
+    http_guard_t *guard;
+    int64_t late_logged_ms;   //  when late heads were last logged
+    uint64_t late_unlogged;   //  ... and how many since
     uint64_t next_id;
     size_t max_body;
     int64_t log_second;        //  libmicrohttpd's lines: the second being counted,
     uint64_t log_count, log_dropped;   //  ... lines in it, and those not shown
     int64_t timeout_ms;
+    int64_t head_timeout_ms;
+    int64_t last_sweep_ms;     //  when connections were last looked at for clients gone
     int64_t last_ping_ms;
     const char *console;
     unsigned port;
@@ -135,6 +145,10 @@ s_send (s_conn_t *c)
         MHD_add_response_header (response, "WWW-Authenticate", "Bearer");
     if (c->cookie [0])
         MHD_add_response_header (response, "Set-Cookie", c->cookie);
+    if (c->close) {
+        MHD_add_response_header (response, "Connection", "close");
+        MHD_add_response_header (response, "Retry-After", "1");
+    }
     enum MHD_Result rc = MHD_queue_response (c->connection, (unsigned) c->status, response);
     MHD_destroy_response (response);
     kf_info ("%s %s %d%s%s", c->method, c->path, c->status, c->token ? " by " : "", c->token ? c->token->name : "");
@@ -371,6 +385,8 @@ s_api (http_t *self, s_conn_t *c, const char *command)
 static void
 s_scrape_done (http_t *self, s_conn_t *c)
 {
+    const http_guard_stats_t *guard = http_guard_stats (self->guard);
+    gateway_metrics_http (self->metrics, guard->open, guard->late_heads, guard->over_cap);
     size_t estates = kf_config_estate_count (self->config);
     const char **ids = malloc ((estates + 1) * sizeof *ids);
     for (size_t e = 0; ids && e < estates; e++)
@@ -736,13 +752,27 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         snprintf (c->method, sizeof c->method, "%s", method);
         snprintf (c->path, sizeof c->path, "%s", url);
         *con_cls = c;
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info (connection,
+                                                                        MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        c->socket = info ? info->socket_context : NULL;
+        //  Over the cap, a clear 503 (health checks are still answered:
+        //  the gateway is up, and full).
+        if (!http_guard_head (self->guard, c->socket) && strcmp (url, "/healthz") != 0) {
+            c->close = true;
+            s_error (c, 503, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE,
+                     "the gateway has its %zu connections open: try again shortly",
+                     http_guard_max_connections (self->guard));
+            return s_send (c);
+        }
         if (s_refuse_early (self, c, url, method))
             return s_send (c);   //  answered now: the body is never read
+        http_guard_check (self->guard, c->socket);   //  a head and then the client's end
         return MHD_YES;
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        http_guard_check (self->guard, c->socket);   //  a part of a body and then the end
         size_t limit = s_body_limit (self, url);
         if (c->too_large || c->body_size + n > limit) {
             c->too_large = true;
@@ -779,6 +809,7 @@ s_completed (void *cls, struct MHD_Connection *connection, void **con_cls, enum 
     s_conn_t *c = *con_cls;
     if (!c)
         return;
+    http_guard_answered (self->guard, c->socket, s_now ());
     if (c->kind == C_STREAM) {
         void *handle = zlistx_find (self->streams, c);
         if (handle)
@@ -797,6 +828,50 @@ s_completed (void *cls, struct MHD_Connection *connection, void **con_cls, enum 
 }
 
 //  ---- the loop ----------------------------------------------------------------------------------
+
+//  Every connection, from accept to close, is known to the guard.
+static void
+s_connection (void *cls, struct MHD_Connection *connection, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+    http_t *self = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = info ? http_guard_opened (self->guard, info->connect_fd, s_now ()) : NULL;
+    }
+    else
+        http_guard_closed (self->guard, (http_socket_t **) socket_context);
+}
+
+//  Connections whose request head is late are shut down; said once a
+//  minute with the count, so a slow-client flood is one line.
+static void
+s_expire_heads (http_t *self, int64_t now)
+{
+    self->late_unlogged += http_guard_expire (self->guard, now);
+    if (self->late_unlogged && now - self->late_logged_ms >= 60000) {
+        kf_warning ("http: closed %" PRIu64 " connection%s whose request head was not whole within %" PRId64 " ms",
+                    self->late_unlogged, self->late_unlogged == 1 ? "" : "s", self->head_timeout_ms);
+        self->late_unlogged = 0;
+        self->late_logged_ms = now;
+    }
+}
+
+//  Enough file descriptors for every connection the gateway accepts, its
+//  sockets to the daemons and its files: the soft limit (often 1024) is
+//  raised towards the hard one.
+static void
+s_descriptors (size_t connections)
+{
+    struct rlimit limit;
+    rlim_t want = (rlim_t) connections + 256;
+    if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= want)
+        return;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY || limit.rlim_max >= want ? want : limit.rlim_max;
+    if (setrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < want)
+        kf_warning ("http: %llu file descriptors at most (ulimit -n): fewer than max_connections needs",
+                    (unsigned long long) limit.rlim_cur);
+}
 
 //  libmicrohttpd's messages go through kf_log: timestamped, leveled, their
 //  control characters escaped, and at most S_MHD_LOG_PER_S a second (a
@@ -894,6 +969,11 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         }
     }
     zlistx_destroy (&late);
+    s_expire_heads (self, now);
+    if (now - self->last_sweep_ms >= S_SWEEP_MS) {
+        self->last_sweep_ms = now;
+        http_guard_sweep (self->guard);
+    }
     if (now - self->last_ping_ms > S_SSE_PING_MS) {
         self->last_ping_ms = now;
         for (s_conn_t *c = zlistx_first (self->streams); c; c = zlistx_next (self->streams))
@@ -932,11 +1012,15 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
     self->max_body = (size_t) kf_config_int (config, "services/gateway/max_body");
     self->timeout_ms = kf_config_duration_ms (config, "services/gateway/timeout");
     self->console = kf_config_str (config, "services/gateway/console");
+    size_t max_connections = (size_t) kf_config_int (config, "services/gateway/max_connections");
+    self->head_timeout_ms = kf_config_duration_ms (config, "services/gateway/head_timeout");
+    int64_t idle_ms = kf_config_duration_ms (config, "services/gateway/idle_timeout");
+    self->guard = http_guard_new (max_connections, self->head_timeout_ms, idle_ms);
     self->pending = zhashx_new ();
     self->streams = zlistx_new ();
     self->sessions = zhashx_new ();
     self->metrics = gateway_metrics_new ();
-    if (!self->pending || !self->streams || !self->sessions || !self->metrics) {
+    if (!self->pending || !self->streams || !self->sessions || !self->metrics || !self->guard) {
         kf_err_set (err, "out of memory");
         http_destroy (&self);
         return NULL;
@@ -965,14 +1049,22 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
         http_destroy (&self);
         return NULL;
     }
+    //  MHD accepts a few past max_connections, so that those get a 503
+    //  that says why rather than a closed socket.
+    size_t accepted = max_connections + (max_connections / 8 > 16 ? max_connections / 8 : 16);
+    s_descriptors (accepted);
     self->daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                                      s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
                                      MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 120,
+                                     MHD_OPTION_NOTIFY_CONNECTION, s_connection, self,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) ((idle_ms + 999) / 1000),
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_READ_BUFFER,
                                      MHD_OPTION_UNESCAPE_CALLBACK, s_unescape, self,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) 1000, MHD_OPTION_END);
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned) accepted,
+                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                     (unsigned) kf_config_int (config, "services/gateway/max_per_address"),
+                                     MHD_OPTION_END);
     if (!self->daemon) {
         kf_err_set (err, "cannot listen on %s: %s", kf_config_str (config, "services/gateway/listen"), strerror (errno));
         http_destroy (&self);
@@ -1029,6 +1121,7 @@ http_destroy (http_t **self_p)
     zlistx_destroy (&self->streams);
     zhashx_destroy (&self->sessions);
     gateway_metrics_destroy (&self->metrics);
+    http_guard_destroy (&self->guard);
     free (self);
     *self_p = NULL;
 }

@@ -57,6 +57,7 @@ s_write_config (void)
         "    billing\n        endpoint = ipc://%s/billing\n        replay = ipc://%s/billing-replay\n"
         "    archive\n        endpoint = ipc://%s/archive\n        replay = ipc://%s/archive-replay\n"
         "    gateway\n        listen = 127.0.0.1:%u\n        max_body = 2048\n        timeout = 5s\n"
+        "        max_per_address = 16\n        max_connections = 40\n        head_timeout = 2s\n"
         "        console = %s/services/gateway/console\n"
         "gateway\n    tokens\n"
         "        ops\n            secret = \"" OPS "\"\n            role = operations\n"
@@ -283,12 +284,32 @@ s_head_only (const char *path, const char *auth, size_t declared)
     return status;
 }
 
+//  Sockets of the gateway's port in CLOSE-WAIT (the client gone, the
+//  server not closed), from /proc/net/tcp.
+static int
+s_close_wait (void)
+{
+    FILE *file = fopen ("/proc/net/tcp", "r");
+    if (!file)
+        return -1;
+    char line [512];
+    unsigned port, state;
+    int count = 0;
+    while (fgets (line, sizeof line, file))
+        if (sscanf (line, " %*d: %*8x:%4x %*8x:%*4x %2x", &port, &state) == 2 && port == s_port && state == 0x08)
+            count++;
+    fclose (file);
+    return count;
+}
+
 //  Issue 18.6: libmicrohttpd's own messages come through kf_log, a few a
 //  second at most, with their control characters escaped.
 static void
 test_http_messages_in_the_log (void **state)
 {
     (void) state;
+    zclock_sleep (1100);   //  the rate limit's second of an earlier test is over
+    long start = (long) zsys_file_size (s_gateway.log);   //  this test's lines only
     for (int i = 0; i < 30; i++) {
         int fd = s_connect ();
         const char *head = "POST /api/v1/list_tickets\x1b[2J HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " DESK1
@@ -301,6 +322,7 @@ test_http_messages_in_the_log (void **state)
     assert_non_null (log);
     char line [4096];
     int http = 0;
+    fseek (log, start > 0 ? start : 0, SEEK_SET);
     while (fgets (line, sizeof line, log)) {
         //  Every line is kf_log's: a timestamp first, never a raw escape.
         if (!isdigit ((unsigned char) line [0]))
@@ -311,6 +333,12 @@ test_http_messages_in_the_log (void **state)
     fclose (log);
     assert_true (http > 0);
     assert_true (http < 30);   //  rate-limited
+    //  Each closed when its client went, though the end came with the
+    //  last bytes (libmicrohttpd alone leaves those in CLOSE-WAIT).
+    int64_t deadline = zclock_mono () + 3000;
+    while (s_close_wait () > 0 && zclock_mono () < deadline)
+        zclock_sleep (20);
+    assert_int_equal (s_close_wait (), 0);
 }
 
 //  Issue 18.7: a change riding on the session cookie comes from the
@@ -672,7 +700,7 @@ test_backups_go_under_backup_dir (void **state)
     assert_non_null (strstr (s_body (), "backup_dir"));
     assert_false (zsys_file_exists (escape));
     assert_int_equal (s_http ("POST", "/api/v1/backup?service=intake", OPS, NULL, "{}"), 200);
-    char path [512], want [512];
+    char path [512], want [600];
     h_json_field (s_body (), "path", path, sizeof path);
     snprintf (want, sizeof want, "%s/data/backups/intake@c1-", kf_test_dir);
     if (!strstr (path, want))
@@ -681,6 +709,143 @@ test_backups_go_under_backup_dir (void **state)
     snprintf (want, sizeof want, "%s/data.mdb", path);
     assert_int_equal (stat (want, &st), 0);
     assert_int_equal (st.st_mode & 0777, 0640);
+}
+
+
+//  ---- slow clients (issue 18.5) -------------------------------------------------------------
+
+//  A connection from a loopback address of its own (127.0.0.x: one
+//  client's address each), or -1.
+static int
+s_connect_from (const char *source)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET,
+                                                                .sin_port = htons ((uint16_t) s_port) };
+    inet_pton (AF_INET, source, &from.sin_addr);
+    inet_pton (AF_INET, "127.0.0.1", &to.sin_addr);
+    if (fd >= 0 && bind (fd, (struct sockaddr *) &from, sizeof from) == 0
+    &&  connect (fd, (struct sockaddr *) &to, sizeof to) == 0)
+        return fd;
+    if (fd >= 0)
+        close (fd);
+    return -1;
+}
+
+//  Whether the server has closed fd (end of stream or reset) within ms.
+static bool
+s_closed_within (int fd, int ms)
+{
+    int64_t deadline = zclock_mono () + ms;
+    char byte [256];
+    while (zclock_mono () < deadline) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (poll (&p, 1, (int) (deadline - zclock_mono ())) <= 0)
+            return false;
+        ssize_t n = recv (fd, byte, sizeof byte, 0);
+        if (n <= 0)
+            return true;
+    }
+    return false;
+}
+
+//  A request from `source`, answered within 1 s: its status, the response
+//  in s_out; -1 when it was not.
+static int
+s_answered_within_a_second (const char *source, const char *path)
+{
+    int fd = s_connect_from (source);
+    if (fd < 0)
+        return -1;
+    char request [256];
+    int n = snprintf (request, sizeof request, "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                      "Authorization: Bearer " OPS "\r\n\r\n", path);
+    s_send_all (fd, request, (size_t) n);
+    size_t used = 0;
+    int64_t deadline = zclock_mono () + 1000;
+    s_out [0] = 0;
+    while (zclock_mono () < deadline) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (poll (&p, 1, (int) (deadline - zclock_mono ())) <= 0)
+            break;
+        ssize_t got = recv (fd, s_out + used, sizeof s_out - used - 1, 0);
+        if (got <= 0)
+            break;
+        used += (size_t) got;
+        s_out [used] = 0;
+    }
+    close (fd);
+    int status = -1;
+    if (strstr (s_out, "\r\n\r\n"))
+        sscanf (s_out, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+//  Open `count` connections from `source` that send half a request head
+//  and stop; their descriptors into fds (-1 where refused).
+static void
+s_slow_clients (const char *source, int *fds, int count)
+{
+    for (int i = 0; i < count; i++) {
+        fds [i] = s_connect_from (source);
+        if (fds [i] >= 0)
+            s_send_all (fds [i], "GET /healthz HTTP/1.1\r\nHost: lo", 31);
+    }
+}
+
+static void
+test_slow_clients_cannot_lock_everyone_out (void **state)
+{
+    (void) state;
+    enum { SLOW = 48 };
+    int a [SLOW], b [SLOW], c [SLOW];
+    //  One address with three times its share: past 16 it is refused at once.
+    s_slow_clients ("127.0.0.11", a, SLOW);
+    int refused = 0;
+    for (int i = 0; i < SLOW; i++)
+        refused += a [i] < 0 || s_closed_within (a [i], i < 16 ? 0 : 1000);
+    assert_true (refused >= SLOW - 16);
+    //  Everyone else is served, at once.
+    assert_int_equal (s_answered_within_a_second ("127.0.0.2", "/healthz"), 200);
+    assert_int_equal (s_answered_within_a_second ("127.0.0.2", "/api/v1/whoami"), 200);
+    //  Two more such addresses: over the 40 connections, a clear 503, and
+    //  still a health check.
+    s_slow_clients ("127.0.0.12", b, SLOW);
+    s_slow_clients ("127.0.0.13", c, SLOW);
+    zclock_sleep (200);   //  the gateway accepts them
+    assert_int_equal (s_answered_within_a_second ("127.0.0.2", "/api/v1/whoami"), 503);
+    assert_non_null (strstr (s_out, "connections open: try again shortly"));
+    assert_non_null (strstr (s_out, "Retry-After: 1"));
+    assert_int_equal (s_answered_within_a_second ("127.0.0.2", "/healthz"), 200);
+    //  Their heads never came whole: within the 2 s head deadline (and a
+    //  margin) the gateway has closed every one.
+    int *all [] = { a, b, c };
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < SLOW; i++)
+            if (all [k][i] >= 0) {
+                if (!s_closed_within (all [k][i], 6000))
+                    fail_msg ("a slow connection of 127.0.0.%d was not closed", 11 + k);
+                close (all [k][i]);
+            }
+    assert_int_equal (s_answered_within_a_second ("127.0.0.2", "/api/v1/whoami"), 200);
+    //  Clients that give up are let go at once: nothing in CLOSE-WAIT.
+    s_slow_clients ("127.0.0.14", a, 16);
+    for (int i = 0; i < 16; i++)
+        if (a [i] >= 0)
+            close (a [i]);
+    int64_t deadline = zclock_mono () + 3000;
+    while (s_close_wait () > 0 && zclock_mono () < deadline)
+        zclock_sleep (50);
+    assert_int_equal (s_close_wait (), 0);
+    //  Counted where operations look.
+    assert_int_equal (s_http ("GET", "/metrics", OPS, NULL, NULL), 200);
+    const char *late = strstr (s_body (), "\nkefu_http_late_heads_total ");
+    const char *cap = strstr (s_body (), "\nkefu_http_over_cap_total ");
+    assert_non_null (late);
+    assert_non_null (cap);
+    assert_true (strtoull (late + strlen ("\nkefu_http_late_heads_total "), NULL, 10) >= 16);
+    assert_true (strtoull (cap + strlen ("\nkefu_http_over_cap_total "), NULL, 10) >= 1);
+    assert_true (s_gateway_said ("whose request head was not whole within 2000 ms"));
 }
 
 int
@@ -697,6 +862,7 @@ main (void)
         cmocka_unit_test (test_metrics_show_the_bus_and_each_daemon),
         cmocka_unit_test (test_an_estate_operations_token_sees_its_estate_only),
         cmocka_unit_test (test_backups_go_under_backup_dir),
+        cmocka_unit_test (test_slow_clients_cannot_lock_everyone_out),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }
