@@ -35,6 +35,20 @@ s_token_encode (const uint8_t *data, size_t size, kf_arena_t *arena)
     return token;
 }
 
+//  Whether a token's key can be a row this walk showed: within its
+//  prefix and below its top. A token made up, or of another list (another
+//  estate's), is refused rather than taken for a place to start from:
+//  past the end it would show page 1 again as if it were the next.
+static bool
+s_token_in_range (const kf_key_t *after, const kf_key_t *prefix, const kf_key_t *top)
+{
+    if (prefix && prefix->size && !kf_key_has_prefix ((kf_val_t) { after->data, after->size }, prefix))
+        return false;
+    size_t n = after->size < top->size ? after->size : top->size;
+    int cmp = memcmp (after->data, top->data, n);
+    return cmp < 0 || (cmp == 0 && after->size < top->size) || top->size == 0;
+}
+
 uint32_t
 kf_page_size (const Kf__PageRequest *page, uint32_t fallback, uint32_t max)
 {
@@ -50,7 +64,8 @@ kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_
     assert (txn && top && fn && arena && result);
     memset (result, 0, sizeof *result);
     kf_key_t after = { 0 };
-    if (page && page->page_token && *page->page_token && s_token_decode (page->page_token, &after))
+    if (page && page->page_token && *page->page_token
+    &&  (s_token_decode (page->page_token, &after) || !s_token_in_range (&after, prefix, top)))
         return KF_PAGE_BAD_TOKEN;
     kf_cursor_t *cursor = kf_cursor_open (txn, index);
     kf_val_t k, v;

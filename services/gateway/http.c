@@ -50,6 +50,7 @@ typedef struct {
     uint64_t id;
     http_socket_t *socket;   //  its connection's record in the guard
     bool close;              //  answer with Connection: close
+    const char *allow;       //  a 405's Allow
     bool suspended;
     int64_t deadline_ms;
     //  The answer, once known.
@@ -143,6 +144,8 @@ s_send (s_conn_t *c)
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
     if (c->status == 401)
         MHD_add_response_header (response, "WWW-Authenticate", "Bearer");
+    if (c->allow)
+        MHD_add_response_header (response, "Allow", c->allow);
     if (c->cookie [0])
         MHD_add_response_header (response, "Set-Cookie", c->cookie);
     if (c->close) {
@@ -636,45 +639,75 @@ s_body_limit (const http_t *self, const char *url)
     return self->max_body;
 }
 
+//  A route with the methods it takes: another method gets 405 with Allow.
+static bool
+s_method (s_conn_t *c, const char *method, const char *allowed)
+{
+    size_t n = strlen (method);
+    for (const char *p = allowed; *p; ) {
+        size_t len = strcspn (p, ",");
+        if (len == n && strncmp (p, method, n) == 0)
+            return true;
+        p += len;
+        p += strspn (p, ", ");
+    }
+    c->allow = allowed;
+    s_error (c, 405, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, "%s takes %s only", c->path, allowed);
+    return false;
+}
+
 static enum MHD_Result
 s_route (http_t *self, s_conn_t *c, const char *url, const char *method)
 {
-    bool get = strcmp (method, "GET") == 0, post = strcmp (method, "POST") == 0;
+    bool api = strncmp (url, "/api/v1/", 8) == 0;
     if (c->too_large)
         s_error (c, 413, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, "the body is larger than %zu bytes",
                  s_body_limit (self, url));
     else
-    if (get && strcmp (url, "/healthz") == 0)
-        s_answer (c, 200, "text/plain", strdup ("ok\n"));
-    else
-    if (get && (strcmp (url, "/") == 0 || strcmp (url, "/console") == 0 || strcmp (url, "/console/") == 0))
-        s_file (self, c, "index.html");
-    else
-    if (get && strncmp (url, "/console/", 9) == 0)
-        s_file (self, c, url + 9);
-    else
-    if (strcmp (url, "/api/v1/session") == 0 && (post || strcmp (method, "DELETE") == 0)) {
-        if (post)
-            s_sign_in (self, c);
-        else
-            s_sign_out (self, c);
+    if (strcmp (url, "/healthz") == 0) {
+        if (s_method (c, method, "GET, HEAD"))
+            s_answer (c, 200, "text/plain", strdup ("ok\n"));
     }
     else
-    if (get && strcmp (url, "/api/v1/whoami") == 0) {
-        if (s_signed_in (c))
+    if (strcmp (url, "/") == 0 || strcmp (url, "/console") == 0 || strcmp (url, "/console/") == 0) {
+        if (s_method (c, method, "GET, HEAD"))
+            s_file (self, c, "index.html");
+    }
+    else
+    if (strncmp (url, "/console/", 9) == 0) {
+        if (s_method (c, method, "GET, HEAD"))
+            s_file (self, c, url + 9);
+    }
+    else
+    if (strcmp (url, "/api/v1/session") == 0) {
+        if (s_method (c, method, "POST, DELETE")) {
+            if (strcmp (method, "POST") == 0)
+                s_sign_in (self, c);
+            else
+                s_sign_out (self, c);
+        }
+    }
+    else
+    if (strcmp (url, "/api/v1/whoami") == 0) {
+        if (s_method (c, method, "GET") && s_signed_in (c))
             s_answer (c, 200, "application/json", s_session_view (self, c->token));
     }
     else
-    if (get && strcmp (url, "/api/v1/events") == 0) {
-        if (s_operations (c))
+    if (strcmp (url, "/api/v1/events") == 0) {
+        if (s_method (c, method, "GET") && s_operations (c))
             return s_stream (self, c);
     }
     else
-    if (get && strcmp (url, "/metrics") == 0)
-        s_metrics (self, c);
+    if (strcmp (url, "/metrics") == 0) {
+        if (s_method (c, method, "GET, HEAD"))
+            s_metrics (self, c);
+    }
     else
-    if ((get || post) && strncmp (url, "/api/v1/", 8) == 0)
-        s_api (self, c, url + 8);
+    if (api) {
+        //  A command changes things or may: POST only, never a link to follow.
+        if (s_method (c, method, "POST"))
+            s_api (self, c, url + 8);
+    }
     else
         s_error (c, 404, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, "no such page");
     return c->answered ? s_send (c) : MHD_YES;

@@ -873,6 +873,12 @@ test_list_orders (void **state)
     assert_int_equal (w.reply.orders->total, 5);
     page.page_token = "zz";
     assert_int_equal (s_do (&request, "boss", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    //  Made up, though hex: not a row of this list, refused (it used to
+    //  start again at page 1).
+    page.page_token = "ffffffffffffffffffffffffffffffff";
+    assert_int_equal (s_do (&request, "boss", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    page.page_token = "00";
+    assert_int_equal (s_do (&request, "boss", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     page.page_token = NULL;
     list.estate = "E002";
     request.scope = "E001";
