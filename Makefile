@@ -120,6 +120,7 @@ $(O)/tests/test_escalation_domain: $(O)/services/escalation/escalation.o
 $(O)/tests/test_billing_domain: $(O)/services/billing/billing.o
 $(O)/tests/test_survey_domain: $(O)/services/survey/survey.o
 $(O)/tests/test_gateway_domain: $(O)/services/gateway/gateway.o
+$(O)/tests/test_sse_window: $(O)/services/gateway/sse_window.o
 $(O)/tests/test_bus_guard: $(O)/services/bus/bus_guard.o
 $(O)/tests/test_archive_domain: $(O)/services/archive/archive.o
 

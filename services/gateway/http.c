@@ -5,6 +5,7 @@
 #include "kf_log.h"
 #include "kf_scope.h"
 #include "http_guard.h"
+#include "sse_window.h"
 #include "gateway.pb-c.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,8 @@
 #define S_SESSION_MS      (12 * 3600 * 1000LL)
 #define S_SSE_QUEUE_MAX   (1 << 20)    //  bytes a slow live-stream reader may fall behind
 #define S_SSE_PING_MS     15000
+#define S_SSE_WINDOW      10000        //  recent events a reconnecting stream may resume from
+#define S_SSE_WINDOW_BYTES (8 << 20)   //  ... and their packed bytes at most
 #define S_FILE_MAX        (4 << 20)
 #define S_SESSION_BODY_MAX 4096        //  a sign-in's body: a token, nothing more
 #define S_MHD_RUNS        256          //  MHD_run calls a wake-up at most while MHD has work at once
@@ -89,6 +92,7 @@ struct _http_t {
     zhashx_t *sessions;      //  cookie -> s_session_t *
     gateway_metrics_t *metrics;
     http_guard_t *guard;
+    sse_window_t *window;     //  the recent events, for Last-Event-ID
     int64_t late_logged_ms;   //  when late heads were last logged
     uint64_t late_unlogged;   //  ... and how many since
     uint64_t next_id;
@@ -506,6 +510,69 @@ s_stream_push (s_conn_t *c, const char *text, size_t size)
     s_resume (c);
 }
 
+//  An event as the stream sends it: its id (the envelope's event id, so
+//  a reconnecting reader can say where it stopped), its kind, its JSON.
+//  An id that could break the framing (a line break) is left out.
+static char *
+s_event_text (const Kf__Envelope *event, const char *kind)
+{
+    char *json = kf_json_encode (&event->base);
+    if (!json)
+        return NULL;
+    const char *id = event->event_id && !strpbrk (event->event_id, "\r\n") ? event->event_id : NULL;
+    size_t size = strlen (json) + (id ? strlen (id) : 0) + strlen (kind) + 32;
+    char *text = malloc (size);
+    if (text)
+        snprintf (text, size, "%s%s%sevent: %s\ndata: %s\n\n", id ? "id: " : "", id ? id : "", id ? "\n" : "",
+                  kind, json);
+    free (json);
+    return text;
+}
+
+//  A reconnecting reader: the events after the one it names, that it may
+//  see, from the recent window, before the live ones. When the window no
+//  longer holds it (or a restarted gateway never did), a `resync` event
+//  says so, for the reader to reload what it shows.
+static void
+s_stream_resume (http_t *self, s_conn_t *c, const char *last)
+{
+    int64_t at = sse_window_find (self->window, last);
+    if (at < 0) {
+        Kf__Reply reply = KF__REPLY__INIT;
+        char text [256];
+        const char *oldest = sse_window_oldest (self->window);
+        snprintf (text, sizeof text, "event %.64s is older than the gateway's last %zu events%s%.64s: "
+                  "some may be missed, reload", last, sse_window_size (self->window), oldest ? " (from " : "",
+                  oldest ? oldest : "");
+        if (oldest)
+            strncat (text, ")", sizeof text - strlen (text) - 1);
+        reply.error = text;
+        reply.status = KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND;
+        reply.has_status = 1;
+        char *json = kf_json_encode (&reply.base);
+        char frame [512];
+        int n = json ? snprintf (frame, sizeof frame, "event: resync\ndata: %s\n\n", json) : 0;
+        if (n > 0 && (size_t) n < sizeof frame)
+            s_stream_push (c, frame, (size_t) n);
+        free (json);
+        return;
+    }
+    size_t resent = 0;
+    sse_event_t e;
+    while (sse_window_next (self->window, &at, &e)) {
+        if (!gateway_event_visible (c->token, e.estate, e.kind, c->kinds))
+            continue;
+        Kf__Envelope *event = (Kf__Envelope *) kf_codec_unpack (&kf__envelope__descriptor, e.data, e.size, NULL);
+        char *text = event ? s_event_text (event, e.kind) : NULL;
+        if (text)
+            s_stream_push (c, text, strlen (text));
+        resent += text != NULL;
+        free (text);
+        kf_codec_free ((ProtobufCMessage **) &event);
+    }
+    kf_info ("live stream of %s resumed after %.64s: %zu events sent again", c->token->name, last, resent);
+}
+
 static enum MHD_Result
 s_stream (http_t *self, s_conn_t *c)
 {
@@ -518,6 +585,11 @@ s_stream (http_t *self, s_conn_t *c)
     const char *hello = ": kefu live events\n\n";
     memcpy (c->queue, hello, strlen (hello));
     c->queue_len = strlen (hello);
+    const char *last = MHD_lookup_connection_value (c->connection, MHD_HEADER_KIND, "Last-Event-ID");
+    if (!last)
+        last = MHD_lookup_connection_value (c->connection, MHD_GET_ARGUMENT_KIND, "last_event_id");
+    if (last && *last)
+        s_stream_resume (self, c, last);
     struct MHD_Response *response = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 4096, s_stream_read, c, NULL);
     if (!response)
         return MHD_NO;
@@ -555,23 +627,18 @@ s_on_event (zloop_t *loop, zsock_t *sub, void *arg)
         char kind [64];
         kf_codec_event_kind (&event->base, kind, sizeof kind);
         gateway_metrics_event (self->metrics, event->estate, kind);
-        char *json = NULL;
+        if (event->event_id)
+            sse_window_add (self->window, event->event_id, event->estate, kind, zframe_data (frame),
+                            zframe_size (frame));
+        char *text = NULL;
         for (s_conn_t *c = zlistx_first (self->streams); c; c = zlistx_next (self->streams)) {
             if (!gateway_event_visible (c->token, event->estate, kind, c->kinds))
                 continue;
-            if (!json && !(json = kf_json_encode (&event->base)))
+            if (!text && !(text = s_event_text (event, kind)))
                 break;
-            char head [96];
-            int n = snprintf (head, sizeof head, "event: %s\ndata: ", kind);
-            size_t size = (size_t) n + strlen (json) + 2;
-            char *text = malloc (size + 1);
-            if (!text)
-                break;
-            snprintf (text, size + 1, "%s%s\n\n", head, json);
-            s_stream_push (c, text, size);
-            free (text);
+            s_stream_push (c, text, strlen (text));
         }
-        free (json);
+        free (text);
         kf_codec_free ((ProtobufCMessage **) &event);
     }
     zstr_free (&topic);
@@ -1049,11 +1116,13 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
     self->head_timeout_ms = kf_config_duration_ms (config, "services/gateway/head_timeout");
     int64_t idle_ms = kf_config_duration_ms (config, "services/gateway/idle_timeout");
     self->guard = http_guard_new (max_connections, self->head_timeout_ms, idle_ms);
+    self->window = sse_window_new (S_SSE_WINDOW, S_SSE_WINDOW_BYTES);
     self->pending = zhashx_new ();
     self->streams = zlistx_new ();
     self->sessions = zhashx_new ();
     self->metrics = gateway_metrics_new ();
-    if (!self->pending || !self->streams || !self->sessions || !self->metrics || !self->guard) {
+    if (!self->pending || !self->streams || !self->sessions || !self->metrics || !self->guard
+    ||  !self->window) {
         kf_err_set (err, "out of memory");
         http_destroy (&self);
         return NULL;
@@ -1155,6 +1224,7 @@ http_destroy (http_t **self_p)
     zhashx_destroy (&self->sessions);
     gateway_metrics_destroy (&self->metrics);
     http_guard_destroy (&self->guard);
+    sse_window_destroy (&self->window);
     free (self);
     *self_p = NULL;
 }

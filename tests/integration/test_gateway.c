@@ -635,6 +635,22 @@ s_gateway_hears (void *arg)
     return s_http ("GET", "/metrics", OPS, NULL, NULL) == 200 && strstr (s_body (), series);
 }
 
+//  How many ticket.filed of E001 the gateway has heard (its /metrics).
+static uint64_t
+s_filed_heard (void)
+{
+    const char *series = "kefu_events_total{estate=\"E001\",kind=\"ticket.filed\"} ";
+    if (s_http ("GET", "/metrics", OPS, NULL, NULL) != 200 || !strstr (s_body (), series))
+        return 0;
+    return strtoull (strstr (s_body (), series) + strlen (series), NULL, 10);
+}
+
+static bool
+s_heard_at_least (void *arg)
+{
+    return s_filed_heard () >= *(uint64_t *) arg;
+}
+
 static void
 test_session_and_live_stream (void **state)
 {
@@ -663,6 +679,41 @@ test_session_and_live_stream (void **state)
     assert_true (s_stream_until (fd, want, 10000));
     assert_non_null (strstr (s_out, "event: ticket.filed"));
     assert_null (strstr (s_out, "event: order."));   //  filtered by kind
+    close (fd);
+    //  Each event has its id: the last one seen, a reconnecting reader
+    //  sends back as Last-Event-ID, and what it missed comes first.
+    const char *filed = strstr (s_out, want);
+    const char *id = NULL;
+    for (const char *p = strstr (s_out, "id: "); p && p < filed; p = strstr (p + 1, "\nid: "))
+        id = p [0] == '\n' ? p + 1 : p;
+    assert_non_null (id);
+    char last [80];
+    snprintf (last, sizeof last, "%.*s", (int) strcspn (id + 4, "\n"), id + 4);
+    char missed [2][64];
+    uint64_t count = s_filed_heard ();
+    s_file (DESK1, "E001", "live-2", missed [0], sizeof missed [0]);
+    s_file (DESK1, "E001", "live-3", missed [1], sizeof missed [1]);
+    count += 2;
+    assert_true (h_wait_for (s_heard_at_least, &count, 10000));   //  in the window before the reconnect
+    char request [512];
+    int n = snprintf (request, sizeof request, "GET /api/v1/events?kinds=ticket. HTTP/1.1\r\nHost: localhost\r\n"
+                      "Cookie: %s\r\nLast-Event-ID: %s\r\n\r\n", cookie, last);
+    fd = s_connect ();
+    s_send_all (fd, request, (size_t) n);
+    snprintf (want, sizeof want, "\"ticket_no\":\"%s\"", missed [1]);
+    assert_true (s_stream_until (fd, want, 10000));
+    snprintf (want, sizeof want, "\"ticket_no\":\"%s\"", missed [0]);
+    assert_non_null (strstr (s_out, want));
+    snprintf (want, sizeof want, "\"ticket_no\":\"%s\"", ticket);
+    assert_null (strstr (s_out, want));               //  seen before: not again
+    close (fd);
+    //  An id the window does not hold: the stream says so.
+    n = snprintf (request, sizeof request, "GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nCookie: %s\r\n"
+                  "Last-Event-ID: 00000000-no-such-event\r\n\r\n", cookie);
+    fd = s_connect ();
+    s_send_all (fd, request, (size_t) n);
+    assert_true (s_stream_until (fd, "some may be missed, reload", 5000));
+    assert_non_null (strstr (s_out, "event: resync\ndata: "));
     close (fd);
     //  Signed out: the cookie no longer works.
     assert_int_equal (s_http ("DELETE", "/api/v1/session", NULL, cookie, NULL), 200);

@@ -154,6 +154,14 @@ function live() {
                       'payment.received', 'payment.refunded', 'reminder.sent', 'unit.registered']) {
     source.addEventListener(kind, show);
   }
+  // After a reconnect the gateway sends what was missed (Last-Event-ID), or
+  // says it no longer has it: then what the page shows is reloaded.
+  source.addEventListener('resync', () => {
+    const li = document.createElement('li');
+    li.textContent = '(部分事件已错过，已刷新 some events were missed: refreshed)';
+    list.prepend(li);
+    board();
+  });
 }
 
 $('file-form').addEventListener('submit', async (event) => {
