@@ -59,6 +59,7 @@ PROTOS    := $(wildcard proto/*.proto)
 PROTO_C   := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PROTO_H   := $(PROTO_C:.c=.h)
 SCHEMA_C  := $(GEN)/kf_schema_table.c
+DOCS_C    := $(GEN)/kf_proto_docs.c
 
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 	@mkdir -p $(GEN)
@@ -71,10 +72,16 @@ $(SCHEMA_C): $(PROTO_H) deploy/gen-schema-table.sh
 	$(call say,GEN,$@)
 	$(Q)sh deploy/gen-schema-table.sh $(PROTO_H) > $@.tmp && mv $@.tmp $@
 
+# The .proto comments as a C table, for the OpenAPI description (kf_openapi).
+$(DOCS_C): $(PROTOS) deploy/gen-proto-docs.sh
+	@mkdir -p $(GEN)
+	$(call say,GEN,$@)
+	$(Q)sh deploy/gen-proto-docs.sh $(PROTOS) > $@.tmp && mv $@.tmp $@
+
 # ---- libkefu ----------------------------------------------------------------
 LIB_SRC  := $(wildcard common/*.c)
 LIB_OBJ  := $(patsubst common/%.c,$(O)/common/%.o,$(LIB_SRC)) \
-            $(patsubst $(GEN)/%.c,$(O)/gen-obj/%.o,$(PROTO_C) $(SCHEMA_C))
+            $(patsubst $(GEN)/%.c,$(O)/gen-obj/%.o,$(PROTO_C) $(SCHEMA_C) $(DOCS_C))
 LIBKEFU  := $(O)/libkefu.a
 
 $(O)/common/%.o: common/%.c $(PROTO_H) | $(O)/common
@@ -172,7 +179,13 @@ fuzz-seeds: $(LIBKEFU)
 .PHONY: all build deps test check check-reverse run e2e fuzz fuzz-regress fuzz-seeds fault multihost bench clean FORCE
 .DEFAULT_GOAL := all
 
-all: $(LIBKEFU) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
+all: $(LIBKEFU) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN) $(O)/openapi.json
+
+# The HTTP API's description, made from the schema (kf_openapi); the gateway
+# serves the same at /console/openapi.json.
+$(O)/openapi.json: $(O)/bin/kefuctl
+	$(call say,GEN,$@)
+	$(Q)$(O)/bin/kefuctl openapi > $@.tmp && mv $@.tmp $@
 build: all
 
 deps:
@@ -197,9 +210,10 @@ test: deps
 	$(MAKE) --no-print-directory -j2 BUILD=release check-reverse
 	@sh tests/systemd-verify.sh build/release/bin
 	@sh tests/e2e/run.sh build/release/bin
+	@sh tests/openapi/run.sh build/release/bin
 	$(MAKE) --no-print-directory -j2 BUILD=asan check
 	$(MAKE) --no-print-directory fuzz-regress
-	@echo "make test: schema, release, systemd units, console end-to-end, asan and fuzz-corpus runs all passed"
+	@echo "make test: schema, release, systemd units, console end-to-end, OpenAPI, asan and fuzz-corpus runs all passed"
 
 # The web console in headless Chromium against a running cluster.
 e2e: deps

@@ -34,7 +34,7 @@ When kefuctl ping answers, try, in another terminal:
                        --rate villa:4.00 --parking 300 --fixed garbage:10 --vacant-discount 30
                    $ctl billing run --estate E001 --period $(date +%Y-%m)
                    $ctl billing pay 1-1-101 100 --ref WX0001 --estate E001;  $ctl billing statement 1-1-101 --estate E001
-  web console      http://127.0.0.1:8080/   (demo token: demo-operations-0000; API: /console/openapi.yaml)
+  web console      http://127.0.0.1:8080/   (demo token: demo-operations-0000; API: /console/openapi.json)
   HTTP API         curl -H 'Authorization: Bearer demo-desk-e001-000000' -d '{}' http://127.0.0.1:8080/api/v1/list_tickets
   metrics          curl -H 'Authorization: Bearer demo-operations-0000' http://127.0.0.1:8080/metrics
   tap the bus      $ctl tap            (every event, live; --json for JSON lines)

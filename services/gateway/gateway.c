@@ -171,7 +171,7 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
                                                                                            command);
     if (!field || !(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || field->type != PROTOBUF_C_TYPE_MESSAGE) {
         *http_status = 404;
-        kf_err_set (err, "no command '%s' (see /console/openapi.yaml)", command);
+        kf_err_set (err, "no command '%s' (see /console/openapi.json)", command);
         return NULL;
     }
     *to = gateway_service (field, service);

@@ -3,6 +3,7 @@
 #include "kf_codec.h"
 #include "kf_json.h"
 #include "kf_log.h"
+#include "kf_openapi.h"
 #include "kf_scope.h"
 #include "http_guard.h"
 #include "sse_window.h"
@@ -93,6 +94,7 @@ struct _http_t {
     gateway_metrics_t *metrics;
     http_guard_t *guard;
     sse_window_t *window;     //  the recent events, for Last-Event-ID
+    char *openapi;            //  the API's description, made at start from the schema
     int64_t late_logged_ms;   //  when late heads were last logged
     uint64_t late_unlogged;   //  ... and how many since
     uint64_t next_id;
@@ -741,6 +743,14 @@ s_route (http_t *self, s_conn_t *c, const char *url, const char *method)
             s_file (self, c, "index.html");
     }
     else
+    if (strcmp (url, "/console/openapi.json") == 0 || strcmp (url, "/console/openapi.yaml") == 0) {
+        //  Made from the descriptors the codec uses (kf_openapi): JSON,
+        //  which is YAML too.
+        if (s_method (c, method, "GET, HEAD"))
+            s_answer (c, 200, strstr (url, ".json") ? "application/json" : "application/yaml; charset=utf-8",
+                      strdup (self->openapi));
+    }
+    else
     if (strncmp (url, "/console/", 9) == 0) {
         if (s_method (c, method, "GET, HEAD"))
             s_file (self, c, url + 9);
@@ -1117,12 +1127,13 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
     int64_t idle_ms = kf_config_duration_ms (config, "services/gateway/idle_timeout");
     self->guard = http_guard_new (max_connections, self->head_timeout_ms, idle_ms);
     self->window = sse_window_new (S_SSE_WINDOW, S_SSE_WINDOW_BYTES);
+    self->openapi = kf_openapi_document ();
     self->pending = zhashx_new ();
     self->streams = zlistx_new ();
     self->sessions = zhashx_new ();
     self->metrics = gateway_metrics_new ();
     if (!self->pending || !self->streams || !self->sessions || !self->metrics || !self->guard
-    ||  !self->window) {
+    ||  !self->window || !self->openapi) {
         kf_err_set (err, "out of memory");
         http_destroy (&self);
         return NULL;
@@ -1225,6 +1236,7 @@ http_destroy (http_t **self_p)
     gateway_metrics_destroy (&self->metrics);
     http_guard_destroy (&self->guard);
     sse_window_destroy (&self->window);
+    free (self->openapi);
     free (self);
     *self_p = NULL;
 }

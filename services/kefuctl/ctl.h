@@ -202,7 +202,7 @@ int ctl_ask_all (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv
 int ctl_ask_status (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, ctl_daemons_t *d,
                     Kf__Reply **replies, size_t *answered, int *code);
 
-extern const ctl_command_t ctl_top_command, ctl_streams_command, ctl_restore_command;
+extern const ctl_command_t ctl_top_command, ctl_streams_command, ctl_restore_command, ctl_openapi_command;
 extern const ctl_command_t ctl_tap_command, ctl_lag_command, ctl_clock_command, ctl_backup_command,
     ctl_ping_command, ctl_keys_command;
 

@@ -2,6 +2,7 @@
 #include "ctl.h"
 #include "kf_clock.h"
 #include "kf_json.h"
+#include "kf_openapi.h"
 #include "kf_summary.h"
 #include "kf_time.h"
 #include "bus.pb-c.h"
@@ -552,4 +553,31 @@ const ctl_command_t ctl_backup_command = {
     "manifest.json beside the copy (its producer, epoch and heads, the copy's size and\n"
     "SHA-256) is what kefuctl restore checks. Prints where each copy is; fails when one\n"
     "daemon does not answer or cannot write its copy.", s_backup, NULL
+};
+
+//  ---- openapi -------------------------------------------------------------------------
+
+static int
+s_openapi (ctl_t *ctl, int argc, char **argv)
+{
+    int code;
+    int first = ctl_options (ctl, &ctl_openapi_command, argc, argv, NULL, ctl_no_option, NULL, &code);
+    if (first < 0)
+        return code;
+    if (first < argc)
+        return ctl_fail (CTL_USAGE, "openapi: takes no arguments (see kefuctl openapi --help)");
+    char *document = kf_openapi_document ();
+    if (!document)
+        return ctl_fail (CTL_FAILED, "openapi: out of memory");
+    fputs (document, stdout);
+    free (document);
+    return fflush (stdout) == 0 ? 0 : ctl_fail (CTL_FAILED, "openapi: cannot write: %s", strerror (errno));
+}
+
+const ctl_command_t ctl_openapi_command = {
+    "openapi", "the HTTP API's OpenAPI 3.0 description, from the protobuf schema",
+    "openapi\n\nPrints the OpenAPI 3.0 description of kefu-gateway's API as JSON (a YAML\n"
+    "document too): one POST /api/v1/<command> per command, each request and reply\n"
+    "schema made from the protobuf descriptors kefu's JSON codec uses, described by the\n"
+    ".proto comments. The gateway serves the same at /console/openapi.json.", s_openapi, NULL
 };

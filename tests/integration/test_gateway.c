@@ -352,6 +352,10 @@ test_bad_requests (void **state)
     //  A sign-in that is not JSON is a bad request, not a bad token.
     assert_int_equal (s_http ("POST", "/api/v1/session", NULL, NULL, "{\"token\": "), 400);
     assert_non_null (strstr (s_body (), "bad JSON"));
+    assert_int_equal (s_http ("GET", "/console/openapi.json", NULL, NULL, NULL), 200);
+    assert_non_null (strstr (s_out, "Content-Type: application/json"));
+    assert_non_null (strstr (s_body (), "\"openapi\":\"3.0.3\""));
+    assert_non_null (strstr (s_body (), "\"/api/v1/file_ticket\":{\"post\""));
     assert_int_equal (s_http ("GET", "/console/openapi.yaml", NULL, NULL, NULL), 200);
     //  A daemon that is not running: 504 after the timeout would be slow; ping needs ?service=.
     assert_int_equal (s_http ("POST", "/api/v1/ping", DESK1, NULL, "{}"), 400);

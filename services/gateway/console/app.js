@@ -1,7 +1,7 @@
 // kefu console: signs in with a token (a session cookie), then shows the
 // KPI tiles, the SLA board, the Pareto chart and the live event stream,
 // and files tickets. Every call is the JSON API the gateway documents in
-// /console/openapi.yaml. No build step: plain browser JavaScript.
+// /console/openapi.json. No build step: plain browser JavaScript.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
