@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct {
     zmsg_t *routing;            //  the frames before the request
@@ -99,6 +100,21 @@ s_backup_directory (kf_commands_t *self, char *path, size_t size, kf_err_t *err)
     return kf_err_set (err, "backup: 99 copies of %s in one second already", kf_bus_name (self->bus));
 }
 
+//  A backup that failed half way: what it wrote goes (the copy, its
+//  manifest, the lock a reading of it made), then its directory.
+static void
+s_backup_discard (const char *directory)
+{
+    const char *files [] = { "data.mdb", "lock.mdb", KF_RESTORE_MANIFEST, NULL };
+    char path [PATH_MAX + 32];
+    for (int i = 0; files [i]; i++) {
+        snprintf (path, sizeof path, "%s/%s", directory, files [i]);
+        unlink (path);
+    }
+    if (rmdir (directory) != 0)
+        kf_warning ("backup: %s is left behind: %s", directory, strerror (errno));
+}
+
 static void
 s_handle_common (kf_commands_t *self, s_pending_t *p)
 {
@@ -149,10 +165,14 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
             }
             char directory [PATH_MAX];
             kf_err_t err;
-            if (s_backup_directory (self, directory, sizeof directory, &err)
-            ||  kf_store_backup (kf_bus_store (self->bus), directory, &err)
+            if (s_backup_directory (self, directory, sizeof directory, &err)) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s", err.text);
+                return;
+            }
+            if (kf_store_backup (kf_bus_store (self->bus), directory, &err)
             ||  kf_restore_manifest_write (directory, kf_bus_name (self->bus), kf_clock_now (kf_bus_clock (self->bus)),
                                            &err)) {
+                s_backup_discard (directory);   //  no half copy is left to be taken for a backup
                 kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s", err.text);
                 return;
             }

@@ -10,7 +10,7 @@ echo "#include \"kf_proto_docs.h\""
 echo "const kf_proto_doc_t kf_proto_docs[] = {"
 for f in "$@"; do
   awk '
-    function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\t/, " ", s); return s }
+    function esc(s) { gsub(/\\/, "&&", s); gsub(/"/, "\\\"", s); gsub(/\t/, " ", s); return s }
     function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
     function scope() { s = package; for (i = 1; i <= depth; i++) if (names[i] != "") s = s "." names[i]; return s }
     function emit(owner, field, text) {
@@ -34,9 +34,10 @@ for f in "$@"; do
     }
     /^[ \t]*oneof[ \t]+[A-Za-z0-9_]+[ \t]*\{/ { depth++; names[depth] = ""; pending = ""; next }
     /^[ \t]*\}/ { if (depth > 0) depth--; pending = ""; next }
-    depth > 0 && /=[ \t]*[0-9]+/ {
+    depth > 0 && /=[ \t]*-?[0-9]+/ {
       text = ""
-      if (index($0, "//")) { text = substr($0, index($0, "//") + 2) }
+      rest = substr($0, index($0, ";") + 1)   # the comment is after the declaration (not in an option)
+      if (index($0, ";") && index(rest, "//")) { text = substr(rest, index(rest, "//") + 2) }
       if (trim(text) == "") text = pending
       decl = $0; sub(/=.*/, "", decl); n = split(trim(decl), w, /[ \t]+/)
       emit(scope(), w[n], text); pending = ""

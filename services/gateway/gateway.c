@@ -273,7 +273,7 @@ struct _gateway_metrics_t {
     zhashx_t *events;     //  "estate|kind" -> uint64_t *
     Kf__BusCounters bus;  //  the bus's last _sys/bus counters
     bool bus_heard;
-    uint64_t http_open, http_late_heads, http_over_cap;
+    uint64_t http_open, http_late_heads, http_idle_closed, http_over_cap;
 };
 
 gateway_metrics_t *
@@ -310,11 +310,13 @@ gateway_metrics_bus (gateway_metrics_t *self, const Kf__BusCounters *counters)
 }
 
 void
-gateway_metrics_http (gateway_metrics_t *self, uint64_t open, uint64_t late_heads, uint64_t over_cap)
+gateway_metrics_http (gateway_metrics_t *self, uint64_t open, uint64_t late_heads, uint64_t idle_closed,
+                      uint64_t over_cap)
 {
     assert (self);
     self->http_open = open;
     self->http_late_heads = late_heads;
+    self->http_idle_closed = idle_closed;
     self->http_over_cap = over_cap;
 }
 
@@ -473,9 +475,11 @@ s_group_series (s_text_t *t, const gateway_metrics_t *self, const char *const *s
               "kefu_http_connections %" PRIu64 "\n"
               "# HELP kefu_http_late_heads_total Connections closed: their request head was not whole in time.\n"
               "# TYPE kefu_http_late_heads_total counter\nkefu_http_late_heads_total %" PRIu64 "\n"
+              "# HELP kefu_http_idle_closed_total Kept-alive connections closed: idle past idle_timeout.\n"
+              "# TYPE kefu_http_idle_closed_total counter\nkefu_http_idle_closed_total %" PRIu64 "\n"
               "# HELP kefu_http_over_cap_total Requests answered 503: the gateway had max_connections open.\n"
               "# TYPE kefu_http_over_cap_total counter\nkefu_http_over_cap_total %" PRIu64 "\n",
-           self->http_open, self->http_late_heads, self->http_over_cap);
+           self->http_open, self->http_late_heads, self->http_idle_closed, self->http_over_cap);
     for (size_t k = 0; self->bus_heard && k < sizeof bus / sizeof bus [0]; k++)
         s_put (t, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", bus [k].name, bus [k].help, bus [k].name,
                bus [k].name, *(const uint64_t *) ((const char *) &self->bus + bus [k].offset));

@@ -76,9 +76,11 @@ void gateway_metrics_destroy (gateway_metrics_t **self_p);
 void gateway_metrics_event (gateway_metrics_t *self, const char *estate, const char *kind);
 //  The bus's own counters (_sys/bus), the last heard.
 void gateway_metrics_bus (gateway_metrics_t *self, const Kf__BusCounters *counters);
-//  The gateway's own connections: open now, closed for a late request
-//  head, requests answered 503 over max_connections (since it started).
-void gateway_metrics_http (gateway_metrics_t *self, uint64_t open, uint64_t late_heads, uint64_t over_cap);
+//  The gateway's own connections: open now, and since it started those
+//  closed for a late request head, those closed idle (kept alive past
+//  idle_timeout), and requests answered 503 over max_connections.
+void gateway_metrics_http (gateway_metrics_t *self, uint64_t open, uint64_t late_heads, uint64_t idle_closed,
+                           uint64_t over_cap);
 //  The text for Prometheus, for a caller of `scope` (an estate, or empty
 //  for the group): events, alerts and open cases per estate (-1: unknown),
 //  and for each daemon that answered its status (NULL: down) its lag per

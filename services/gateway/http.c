@@ -395,7 +395,7 @@ static void
 s_scrape_done (http_t *self, s_conn_t *c)
 {
     const http_guard_stats_t *guard = http_guard_stats (self->guard);
-    gateway_metrics_http (self->metrics, guard->open, guard->late_heads, guard->over_cap);
+    gateway_metrics_http (self->metrics, guard->open, guard->late_heads, guard->idle_closed, guard->over_cap);
     size_t estates = kf_config_estate_count (self->config);
     const char **ids = malloc ((estates + 1) * sizeof *ids);
     for (size_t e = 0; ids && e < estates; e++)
@@ -494,21 +494,44 @@ s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t) n;
 }
 
+//  A `resync` event: the reader has missed events and should reload what
+//  it shows. Its data is a kf.Reply with the reason. Into buf; its length,
+//  0 when it does not fit.
+static size_t
+s_resync (char *buf, size_t size, const char *format, ...)
+{
+    char text [256];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    Kf__Reply reply = KF__REPLY__INIT;
+    reply.error = text;
+    reply.status = KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND;
+    reply.has_status = 1;
+    char *json = kf_json_encode (&reply.base);
+    int n = json ? snprintf (buf, size, "event: resync\ndata: %s\n\n", json) : -1;
+    free (json);
+    return n > 0 && (size_t) n < size ? (size_t) n : 0;
+}
+
+//  Queue text for a stream. A reader this far behind loses events, and is
+//  told so with a resync event before the next one that fits: its
+//  EventSource would otherwise move its last id past the gap unknowing.
 static void
 s_stream_push (s_conn_t *c, const char *text, size_t size)
 {
-    if (c->queue_len + size > S_SSE_QUEUE_MAX) {
-        c->dropped++;   //  a reader this far behind loses events, and is told so
+    char note [512];
+    size_t n = c->dropped ? s_resync (note, sizeof note, "%" PRIu64 " events were dropped: this reader is too "
+                                      "slow; reload", c->dropped) : 0;
+    if (c->queue_len + n + size > S_SSE_QUEUE_MAX) {
+        c->dropped++;
         return;
     }
-    if (c->dropped) {
-        char note [64];
-        int n = snprintf (note, sizeof note, ": %" PRIu64 " events dropped, this reader is too slow\n\n", c->dropped);
-        c->dropped = 0;
-        s_stream_push (c, note, (size_t) n);
-    }
-    memcpy (c->queue + c->queue_len, text, size);
-    c->queue_len += size;
+    memcpy (c->queue + c->queue_len, note, n);
+    memcpy (c->queue + c->queue_len + n, text, size);
+    c->queue_len += n + size;
+    c->dropped = 0;
     s_resume (c);
 }
 
@@ -538,25 +561,15 @@ s_event_text (const Kf__Envelope *event, const char *kind)
 static void
 s_stream_resume (http_t *self, s_conn_t *c, const char *last)
 {
-    int64_t at = sse_window_find (self->window, last);
-    if (at < 0) {
-        Kf__Reply reply = KF__REPLY__INIT;
-        char text [256];
-        const char *oldest = sse_window_oldest (self->window);
-        snprintf (text, sizeof text, "event %.64s is older than the gateway's last %zu events%s%.64s: "
-                  "some may be missed, reload", last, sse_window_size (self->window), oldest ? " (from " : "",
-                  oldest ? oldest : "");
-        if (oldest)
-            strncat (text, ")", sizeof text - strlen (text) - 1);
-        reply.error = text;
-        reply.status = KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND;
-        reply.has_status = 1;
-        char *json = kf_json_encode (&reply.base);
+    //  An id of an event the caller may not see is not found, as one the
+    //  window does not hold: nothing tells of another estate's events.
+    sse_event_t found;
+    int64_t at = sse_window_find (self->window, last, &found);
+    if (at < 0 || !gateway_event_visible (c->token, found.estate, found.kind, NULL)) {
         char frame [512];
-        int n = json ? snprintf (frame, sizeof frame, "event: resync\ndata: %s\n\n", json) : 0;
-        if (n > 0 && (size_t) n < sizeof frame)
-            s_stream_push (c, frame, (size_t) n);
-        free (json);
+        size_t n = s_resync (frame, sizeof frame, "event %.64s is not among the gateway's last %zu: some may be "
+                             "missed, reload", last, sse_window_size (self->window));
+        s_stream_push (c, frame, n);
         return;
     }
     size_t resent = 0;
@@ -584,6 +597,7 @@ s_stream (http_t *self, s_conn_t *c)
     if (!c->queue || !zlistx_add_end (self->streams, c))
         return MHD_NO;
     c->kind = C_STREAM;
+    http_guard_streaming (self->guard, c->socket);
     const char *hello = ": kefu live events\n\n";
     memcpy (c->queue, hello, strlen (hello));
     c->queue_len = strlen (hello);
@@ -867,7 +881,10 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         c->socket = info ? info->socket_context : NULL;
         //  Over the cap, a clear 503 (health checks are still answered:
         //  the gateway is up, and full).
-        if (!http_guard_head (self->guard, c->socket) && strcmp (url, "/healthz") != 0) {
+        const char *length = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Content-Length");
+        bool body = (length && strcmp (length, "0") != 0)
+                 || MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Transfer-Encoding");
+        if (!http_guard_head (self->guard, c->socket, body) && strcmp (url, "/healthz") != 0) {
             c->close = true;
             s_error (c, 503, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE,
                      "the gateway has its %zu connections open: try again shortly",
@@ -876,7 +893,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         }
         if (s_refuse_early (self, c, url, method))
             return s_send (c);   //  answered now: the body is never read
-        http_guard_check (self->guard, c->socket);   //  a head and then the client's end
+        http_guard_check (self->guard, c->socket);   //  a head, part of a body, and the client's end
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -908,6 +925,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         return s_send (c);       //  resumed with its answer
     if (c->kind != C_NEW)
         return MHD_YES;          //  still waiting
+    http_guard_body_done (self->guard, c->socket);   //  whole: a half-closed client still gets its answer
     return s_route (self, c, url, method);
 }
 
@@ -1171,7 +1189,10 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
                                      MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
                                      MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
                                      MHD_OPTION_NOTIFY_CONNECTION, s_connection, self,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) ((idle_ms + 999) / 1000),
+                                     //  A second after the guard's own idle close, so that a kept-alive
+                                     //  connection is the guard's to close and count; MHD's ends a
+                                     //  request gone silent half way.
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) ((idle_ms + 999) / 1000 + 1),
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_READ_BUFFER,
                                      MHD_OPTION_UNESCAPE_CALLBACK, s_unescape, self,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned) accepted,

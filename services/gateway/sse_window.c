@@ -89,13 +89,18 @@ sse_window_add (sse_window_t *self, const char *event_id, const char *estate, co
 }
 
 int64_t
-sse_window_find (const sse_window_t *self, const char *event_id)
+sse_window_find (const sse_window_t *self, const char *event_id, sse_event_t *event)
 {
     assert (self);
     //  Newest first: a reconnecting reader is seldom far behind.
-    for (int64_t p = self->next - 1; event_id && p >= self->first; p--)
-        if (strcmp (s_at (self, p)->event_id, event_id) == 0)
+    for (int64_t p = self->next - 1; event_id && p >= self->first; p--) {
+        const s_entry_t *e = s_at (self, p);
+        if (strcmp (e->event_id, event_id) == 0) {
+            if (event)
+                *event = (sse_event_t) { e->event_id, e->estate, e->kind, e->data, e->size };
             return p;
+        }
+    }
     return -1;
 }
 
@@ -117,11 +122,4 @@ sse_window_size (const sse_window_t *self)
 {
     assert (self);
     return (size_t) (self->next - self->first);
-}
-
-const char *
-sse_window_oldest (const sse_window_t *self)
-{
-    assert (self);
-    return self->first < self->next ? s_at (self, self->first)->event_id : NULL;
 }

@@ -32,14 +32,14 @@ void sse_window_destroy (sse_window_t **self_p);
 int sse_window_add (sse_window_t *self, const char *event_id, const char *estate, const char *kind,
                     const uint8_t *data, size_t size);
 
-//  Where the window holds `event_id`: a position to read after, or -1.
-int64_t sse_window_find (const sse_window_t *self, const char *event_id);
+//  Where the window holds `event_id`: a position to read after (and the
+//  event, into *event when not NULL), or -1.
+int64_t sse_window_find (const sse_window_t *self, const char *event_id, sse_event_t *event);
 
 //  The event after position *at, moving *at on; false when there is none.
 bool sse_window_next (const sse_window_t *self, int64_t *at, sse_event_t *event);
 
-//  How many events it holds, and the oldest one's id (NULL when empty).
+//  How many events it holds.
 size_t sse_window_size (const sse_window_t *self);
-const char *sse_window_oldest (const sse_window_t *self);
 
 #endif

@@ -58,6 +58,7 @@ s_write_config (void)
         "    archive\n        endpoint = ipc://%s/archive\n        replay = ipc://%s/archive-replay\n"
         "    gateway\n        listen = 127.0.0.1:%u\n        max_body = 2048\n        timeout = 5s\n"
         "        max_per_address = 16\n        max_connections = 40\n        head_timeout = 2s\n"
+        "        idle_timeout = 3s\n"
         "        console = %s/services/gateway/console\n"
         "gateway\n    tokens\n"
         "        ops\n            secret = \"" OPS "\"\n            role = operations\n"
@@ -639,6 +640,20 @@ s_gateway_hears (void *arg)
     return s_http ("GET", "/metrics", OPS, NULL, NULL) == 200 && strstr (s_body (), series);
 }
 
+//  The id of the event of the live stream read into s_out whose data holds
+//  `text` (the `id:` line before it), or "".
+static const char *
+s_event_id (const char *text, char *id, size_t size)
+{
+    const char *at = strstr (s_out, text), *line = NULL;
+    for (const char *p = strstr (s_out, "id: "); at && p && p < at; p = strstr (p + 1, "\nid: "))
+        line = p [0] == '\n' ? p + 1 : p;
+    id [0] = 0;
+    if (line)
+        snprintf (id, size, "%.*s", (int) strcspn (line + 4, "\n"), line + 4);
+    return id;
+}
+
 //  How many ticket.filed of E001 the gateway has heard (its /metrics).
 static uint64_t
 s_filed_heard (void)
@@ -686,13 +701,8 @@ test_session_and_live_stream (void **state)
     close (fd);
     //  Each event has its id: the last one seen, a reconnecting reader
     //  sends back as Last-Event-ID, and what it missed comes first.
-    const char *filed = strstr (s_out, want);
-    const char *id = NULL;
-    for (const char *p = strstr (s_out, "id: "); p && p < filed; p = strstr (p + 1, "\nid: "))
-        id = p [0] == '\n' ? p + 1 : p;
-    assert_non_null (id);
     char last [80];
-    snprintf (last, sizeof last, "%.*s", (int) strcspn (id + 4, "\n"), id + 4);
+    assert_true (*s_event_id (want, last, sizeof last));
     char missed [2][64];
     uint64_t count = s_filed_heard ();
     s_file (DESK1, "E001", "live-2", missed [0], sizeof missed [0]);
@@ -849,6 +859,24 @@ test_an_estate_operations_token_sees_its_estate_only (void **state)
     assert_null (strstr (s_out, late_theirs));
     assert_null (strstr (s_out, "E002"));
     close (fd);
+    //  Resuming after one of E002's events (its id seen on the group's
+    //  stream) tells nothing of it: as an id the window does not hold.
+    fd = s_connect ();
+    s_send_request (fd, "GET", "/api/v1/events?kinds=ticket.", OPS, NULL, NULL, 0);
+    assert_true (s_stream_until (fd, ": kefu live events", 5000));
+    s_file (DESK2, "E002", "scope-live-3", late_theirs, sizeof late_theirs);
+    snprintf (want, sizeof want, "\"ticket_no\":\"%s\"", late_theirs);
+    assert_true (s_stream_until (fd, want, 10000));
+    close (fd);
+    char foreign [80], request [512];
+    assert_true (*s_event_id (want, foreign, sizeof foreign));
+    int n = snprintf (request, sizeof request, "GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\n"
+                      "Authorization: Bearer " OPS1 "\r\nLast-Event-ID: %s\r\n\r\n", foreign);
+    fd = s_connect ();
+    s_send_all (fd, request, (size_t) n);
+    assert_true (s_stream_until (fd, "some may be missed, reload", 5000));
+    assert_null (strstr (s_out, late_theirs));
+    close (fd);
     //  Every command, pointed at E002: refused, or an answer with nothing
     //  of E002 in it. The daemons' own commands go to each daemon.
     int commands = 0;
@@ -947,8 +975,31 @@ test_slow_clients_cannot_lock_everyone_out (void **state)
     while (s_close_wait () > 0 && zclock_mono () < deadline)
         zclock_sleep (50);
     assert_int_equal (s_close_wait (), 0);
+    //  A client that half-closes after its request still gets the answer
+    //  (only one that is gone is let go).
+    for (int i = 0; i < 2; i++) {
+        int fd = s_connect_from ("127.0.0.15");
+        assert_true (fd >= 0);
+        const char *request = i ? "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " OPS "\r\n\r\n"
+                                : "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        s_send_all (fd, request, strlen (request));
+        shutdown (fd, SHUT_WR);
+        assert_int_equal (s_response (fd), 200);
+    }
+    //  A kept-alive connection idle past idle_timeout (3 s here) is closed,
+    //  and counted as idle, not as a late head.
+    int fd = s_connect_from ("127.0.0.16");
+    assert_true (fd >= 0);
+    s_send_all (fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 34);
+    char answer [512];
+    assert_true (recv (fd, answer, sizeof answer, 0) > 0);
+    assert_true (s_closed_within (fd, 8000));
+    close (fd);
     //  Counted where operations look.
     assert_int_equal (s_http ("GET", "/metrics", OPS, NULL, NULL), 200);
+    const char *idle = strstr (s_body (), "\nkefu_http_idle_closed_total ");
+    assert_non_null (idle);
+    assert_true (strtoull (idle + strlen ("\nkefu_http_idle_closed_total "), NULL, 10) >= 1);
     const char *late = strstr (s_body (), "\nkefu_http_late_heads_total ");
     const char *cap = strstr (s_body (), "\nkefu_http_over_cap_total ");
     assert_non_null (late);
