@@ -121,20 +121,28 @@ s_answer (s_conn_t *c, int status, const char *content_type, char *body)
     c->answered = true;
 }
 
-//  An error in the API's one shape: a kf.Reply with its status and error.
-static void
-s_error (s_conn_t *c, int status, Kf__ReplyStatus reply_status, const char *format, ...)
+//  An error in the API's one shape: a kf.Reply with its status and error,
+//  as JSON (malloc'd).
+static char *
+s_reply_json (Kf__ReplyStatus reply_status, const char *format, va_list args)
 {
     char text [512];
-    va_list args;
-    va_start (args, format);
     vsnprintf (text, sizeof text, format, args);
-    va_end (args);
     Kf__Reply reply = KF__REPLY__INIT;
     reply.status = reply_status;
     reply.has_status = 1;
     reply.error = text;
-    s_answer (c, status, "application/json", kf_json_encode (&reply.base));
+    return kf_json_encode (&reply.base);
+}
+
+static void
+s_error (s_conn_t *c, int status, Kf__ReplyStatus reply_status, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *json = s_reply_json (reply_status, format, args);
+    va_end (args);
+    s_answer (c, status, "application/json", json);
 }
 
 static enum MHD_Result
@@ -500,16 +508,10 @@ s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
 static size_t
 s_resync (char *buf, size_t size, const char *format, ...)
 {
-    char text [256];
     va_list args;
     va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
+    char *json = s_reply_json (KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, format, args);
     va_end (args);
-    Kf__Reply reply = KF__REPLY__INIT;
-    reply.error = text;
-    reply.status = KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND;
-    reply.has_status = 1;
-    char *json = kf_json_encode (&reply.base);
     int n = json ? snprintf (buf, size, "event: resync\ndata: %s\n\n", json) : -1;
     free (json);
     return n > 0 && (size_t) n < size ? (size_t) n : 0;
@@ -521,7 +523,7 @@ s_resync (char *buf, size_t size, const char *format, ...)
 static void
 s_stream_push (s_conn_t *c, const char *text, size_t size)
 {
-    char note [512];
+    char note [768];
     size_t n = c->dropped ? s_resync (note, sizeof note, "%" PRIu64 " events were dropped: this reader is too "
                                       "slow; reload", c->dropped) : 0;
     if (c->queue_len + n + size > S_SSE_QUEUE_MAX) {
@@ -566,7 +568,7 @@ s_stream_resume (http_t *self, s_conn_t *c, const char *last)
     sse_event_t found;
     int64_t at = sse_window_find (self->window, last, &found);
     if (at < 0 || !gateway_event_visible (c->token, found.estate, found.kind, NULL)) {
-        char frame [512];
+        char frame [768];
         size_t n = s_resync (frame, sizeof frame, "event %.64s is not among the gateway's last %zu: some may be "
                              "missed, reload", last, sse_window_size (self->window));
         s_stream_push (c, frame, n);
