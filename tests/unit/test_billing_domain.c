@@ -381,6 +381,22 @@ test_import_all_or_nothing (void **state)
     request.list_units = &list;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.units->total, 5);
+    //  The estate guard: a caller bound to E002 sees none of E001's units,
+    //  nor a unit's statement, nor imports into it.
+    request.scope = "E002";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    Kf__GetStatement statement = KF__GET_STATEMENT__INIT;
+    statement.estate = "E001";
+    statement.unit = "1-1-101";
+    request.command_case = KF__REQUEST__COMMAND_STATEMENT;
+    request.statement = &statement;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);   //  (unscoped)
+    request.command_case = KF__REQUEST__COMMAND_LIST_UNITS;
+    request.list_units = &list;
+    request.scope = "E001";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    request.scope = NULL;
     //  Only those who manage import.
     Kf__ImportUnits import = KF__IMPORT_UNITS__INIT;
     import.estate = "E001";

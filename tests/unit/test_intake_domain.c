@@ -202,6 +202,41 @@ test_numbers_per_estate_and_local_day (void **state)
     assert_non_null (strstr (w.reply.error, "E003 is filed by intake@edge3, not by intake@c1"));
 }
 
+//  The estate guard (kf_request_sees): a caller bound to an estate files,
+//  shows and lists its estate only; another's ticket is not found.
+static void
+test_a_scoped_caller_sees_its_estate_only (void **state)
+{
+    (void) state;
+    char mine [64], theirs [64];
+    Kf__FileTicket a = s_filing ("E001", "guard-a"), b = s_filing ("W9", "guard-b");
+    assert_int_equal (s_file (&a, mine, sizeof mine), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_file (&b, theirs, sizeof theirs), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    Kf__ShowTicket show = KF__SHOW_TICKET__INIT;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SHOW_TICKET;
+    request.show_ticket = &show;
+    request.scope = "E001";
+    show.ticket_no = mine;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    show.ticket_no = theirs;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    //  A list without an estate is the scope's; naming another is refused.
+    Kf__ListTickets list = KF__LIST_TICKETS__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;
+    request.list_tickets = &list;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    for (size_t i = 0; i < w.reply.tickets->n_tickets; i++)
+        assert_string_equal (w.reply.tickets->tickets [i]->estate, "E001");
+    list.estate = "W9";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    //  Filing for another estate is refused too.
+    Kf__FileTicket c = s_filing ("W9", "guard-c");
+    request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
+    request.file_ticket = &c;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+}
+
 static int
 s_event_txn (kf_txn_t *txn, void *arg)
 {
@@ -274,6 +309,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_priority_rules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_field_checks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_scoped_caller_sees_its_estate_only, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_numbers_per_estate_and_local_day, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_timeline_and_unsatisfied_visit, s_setup, s_teardown),
     };
