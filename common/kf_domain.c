@@ -81,3 +81,12 @@ kf_config_rule (const kf_config_t *config, const char *estate, const char *key, 
         snprintf (path, size, "%s", key);
     return path;
 }
+
+bool
+kf_reopened_after_visit (const Kf__TicketReopened *reopened)
+{
+    assert (reopened);
+    if (reopened->has_cause && reopened->cause != KF__REOPEN_CAUSE__REOPEN_CAUSE_UNSPECIFIED)
+        return reopened->cause == KF__REOPEN_CAUSE__REOPEN_CAUSE_UNSATISFIED_VISIT;
+    return reopened->reopened_by && strcmp (reopened->reopened_by, "survey") == 0;
+}

@@ -39,6 +39,12 @@ bool kf_hazard_life_safety (Kf__Hazard hazard);
 //  goes at once, 24x7, to someone on shift or on call who can act.
 bool kf_case_emergency (Kf__TicketType type, const Kf__Hazard *hazards, size_t count);
 
+//  Whether a reopening follows an unsatisfied return visit (a
+//  rectification), by its cause; an event without one (from a producer
+//  older than the field) is read as those producers wrote it, by its
+//  reopened_by "survey".
+bool kf_reopened_after_visit (const Kf__TicketReopened *reopened);
+
 //  The path of a rule an estate may set for itself: "estates/<id>/<key>"
 //  when the configuration sets it there, else the group's "<key>".
 const char *kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size);

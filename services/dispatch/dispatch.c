@@ -992,7 +992,7 @@ s_on_ticket_reopened (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf_
 {
     const Kf__TicketReopened *r = event->ticket_reopened;
     //  After an unsatisfied visit the rectification order is the new work.
-    if (r->reopened_by && strcmp (r->reopened_by, "survey") == 0)
+    if (kf_reopened_after_visit (r))
         return 0;
     bool any_open;
     Kf__Order *last = s_last_order (self, txn, r->ticket_no, &any_open);

@@ -1091,7 +1091,7 @@ s_on_reopened (s_ctx_t *x, const Kf__TicketReopened *r, int64_t at)
     S_SET (c, reopen_count, r->reopen_count ? r->reopen_count : c->reopen_count + 1);
     S_SET (c, round, c->round + 1);
     //  Only the reopening that follows an unsatisfied visit is a rectification.
-    if (!r->reopened_by || strcmp (r->reopened_by, "survey") != 0)
+    if (!kf_reopened_after_visit (r))
         S_SET (c, rectification_at_ms, 0);
     c->n_paused_orders = 0;
     s_complaint_state (x, '0');

@@ -602,6 +602,8 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
             reopened.ticket_no = ticket->ticket_no;
             reopened.reason = (char *) text;
             reopened.reopened_by = (char *) actor;
+            reopened.cause = KF__REOPEN_CAUSE__REOPEN_CAUSE_STAFF;
+            reopened.has_cause = 1;
             reopened.reopen_count = ticket->reopen_count + 1;
             reopened.has_reopen_count = 1;
             event.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
@@ -771,6 +773,8 @@ s_reopen_after_visit (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
         reopened.ticket_no = ticket->ticket_no;
         reopened.reason = "unsatisfied return visit";
         reopened.reopened_by = "survey";
+        reopened.cause = KF__REOPEN_CAUSE__REOPEN_CAUSE_UNSATISFIED_VISIT;
+        reopened.has_cause = 1;
         reopened.reopen_count = ticket->reopen_count + 1;
         reopened.has_reopen_count = 1;
         Kf__Envelope reopen = KF__ENVELOPE__INIT;

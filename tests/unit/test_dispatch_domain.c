@@ -679,6 +679,8 @@ test_rectification_and_ticket_events (void **state)
     Kf__TicketReopened reopened = KF__TICKET_REOPENED__INIT;
     reopened.ticket_no = no;
     reopened.reopened_by = "survey";
+    reopened.cause = KF__REOPEN_CAUSE__REOPEN_CAUSE_UNSATISFIED_VISIT;
+    reopened.has_cause = 1;
     event.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
     event.ticket_reopened = &reopened;
     s_apply (&event);
@@ -695,8 +697,11 @@ test_rectification_and_ticket_events (void **state)
     assert_int_equal (s_status (rect), KF__ORDER_STATUS__ORDER_STATUS_CANCELLED);
     assert_int_equal (s_load_of (staff), 0);
     assert_string_equal (s_events (), "order.cancelled");
-    //  A reopening by staff, with no order open: a new order for the same department.
-    reopened.reopened_by = "F01";
+    //  A reopening by staff, with no order open: a new order for the same
+    //  department, though the staff member's id is "survey": the cause
+    //  says what it is, not the name.
+    reopened.reopened_by = "survey";
+    reopened.cause = KF__REOPEN_CAUSE__REOPEN_CAUSE_STAFF;
     reopened.reason = "owner called again";
     event.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
     s_apply (&event);

@@ -322,6 +322,24 @@ s_order (Kf__Envelope__BodyCase what, const char *ticket_no, int n)
     s_apply (&event);
 }
 
+//  A reopening with its cause, as intake writes it since the field came.
+static void
+s_reopened (const char *ticket_no, const char *by, Kf__ReopenCause cause, uint32_t reopen_count)
+{
+    Kf__TicketReopened reopened = KF__TICKET_REOPENED__INIT;
+    reopened.ticket_no = (char *) ticket_no;
+    reopened.reopened_by = (char *) by;
+    reopened.cause = cause;
+    reopened.has_cause = 1;
+    reopened.reopen_count = reopen_count;
+    reopened.has_reopen_count = 1;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
+    event.ticket_reopened = &reopened;
+    s_apply (&event);
+}
+
+//  A ticket's event; a reopening as producers before its cause wrote it.
 static void
 s_ticket (Kf__Envelope__BodyCase what, const char *ticket_no, const char *by, uint32_t reopen_count)
 {
@@ -575,10 +593,20 @@ test_rectification_24h (void **state)
     s_unsatisfied (second);
     assert_string_equal (s_clock (second, RESOLVED)->policy, "rectification");
     assert_string_equal (s_due (second, RESOLVED), "2026-09-28 10:30");
-    //  A reopening by staff is no rectification.
+    //  A reopening by staff is no rectification, whatever the staff
+    //  member's id: the cause says what it is.
     s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, first, NULL, 0);
     s_ticket (KF__ENVELOPE__BODY_TICKET_REOPENED, first, "S01", 2);
     assert_string_equal (s_clock (first, RESOLVED)->policy, "repair");
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, second, NULL, 0);
+    s_reopened (second, "survey", KF__REOPEN_CAUSE__REOPEN_CAUSE_STAFF, 2);
+    assert_string_equal (s_clock (second, RESOLVED)->policy, "repair");
+    //  ... and the one after a visit is, by its cause.
+    s_ticket (KF__ENVELOPE__BODY_TICKET_CLOSED, second, NULL, 0);
+    w.now = kf_test_at ("2026-09-29 09:00");
+    s_unsatisfied (second);
+    s_reopened (second, "survey", KF__REOPEN_CAUSE__REOPEN_CAUSE_UNSATISFIED_VISIT, 3);
+    assert_string_equal (s_clock (second, RESOLVED)->policy, "rectification");
 }
 
 //  ---- pause, transfer, reopen, the chain, restart -------------------------------------------
