@@ -1506,16 +1506,16 @@ s_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Re
             uint32_t period;
             if (kf_key_scan (k.data, k.size, "s|u|s", id, sizeof id, &period, unit, sizeof unit) || period > to)
                 break;
-            Kf__Invoice *invoice = kf__invoice__unpack (NULL, v.size, v.data);
+            Kf__Invoice *invoice = (Kf__Invoice *) kf_codec_unpack (&kf__invoice__descriptor, v.data, v.size, NULL);
             if (!invoice || !invoice->issued) {
-                kf__invoice__free_unpacked (invoice, NULL);
+                kf_codec_free ((ProtobufCMessage **) &invoice);
                 kf_cursor_close (&cursor);
                 return kf_txn_fail (txn, "a notice does not decode");
             }
             int64_t total = invoice->issued->total_fen;
             billed += total;
             collected += invoice->paid_fen < total ? invoice->paid_fen : total;
-            kf__invoice__free_unpacked (invoice, NULL);
+            kf_codec_free ((ProtobufCMessage **) &invoice);
         }
         kf_cursor_close (&cursor);
         Kf__CollectionRow *row = (Kf__CollectionRow *) kf_arena_message (arena, &kf__collection_row__descriptor);

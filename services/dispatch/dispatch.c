@@ -1159,7 +1159,7 @@ s_reply_order (kf_txn_t *txn, Kf__Order *order, Kf__Reply *reply)
 }
 
 static const char *
-s_statukf_enum_short_name (Kf__OrderStatus status, char *buf, size_t size)
+s_status_name (Kf__OrderStatus status, char *buf, size_t size)
 {
     return kf_enum_short_name (&kf__order_status__descriptor, status, buf, size);
 }
@@ -1201,7 +1201,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         case KF__REQUEST__COMMAND_ACCEPT_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ASSIGNED)
                 return S_CONFLICT ("order %s is %s: only an assigned order can be accepted", order->order_no,
-                                   s_statukf_enum_short_name (from, status, sizeof status));
+                                   s_status_name (from, status, sizeof status));
             accepted.order_no = order->order_no;
             accepted.ticket_no = order->created->ticket_no;
             accepted.staff_id = order->staff_id;
@@ -1211,7 +1211,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         case KF__REQUEST__COMMAND_START_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED)
                 return S_CONFLICT ("order %s is %s: only an accepted order can be started", order->order_no,
-                                   s_statukf_enum_short_name (from, status, sizeof status));
+                                   s_status_name (from, status, sizeof status));
             started.order_no = order->order_no;
             started.ticket_no = order->created->ticket_no;
             started.staff_id = order->staff_id;
@@ -1221,7 +1221,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         case KF__REQUEST__COMMAND_PAUSE_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED && from != KF__ORDER_STATUS__ORDER_STATUS_STARTED)
                 return S_CONFLICT ("order %s is %s: only an accepted or started order can be paused", order->order_no,
-                                   s_statukf_enum_short_name (from, status, sizeof status));
+                                   s_status_name (from, status, sizeof status));
             if (!kf_enum_known (&kf__pause_reason__descriptor, request->pause_order->has_reason, request->pause_order->reason))
                 return S_BAD ("a pause needs its reason (waiting_for_owner, waiting_for_parts or other)");
             paused.order_no = order->order_no;
@@ -1235,7 +1235,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
         case KF__REQUEST__COMMAND_RESUME_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_PAUSED)
                 return S_CONFLICT ("order %s is %s: only a paused order can be resumed", order->order_no,
-                                   s_statukf_enum_short_name (from, status, sizeof status));
+                                   s_status_name (from, status, sizeof status));
             resumed.order_no = order->order_no;
             resumed.ticket_no = order->created->ticket_no;
             resumed.note = (char *) note;
@@ -1246,7 +1246,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
             const Kf__CompleteOrder *c = request->complete_order;
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED && from != KF__ORDER_STATUS__ORDER_STATUS_STARTED)
                 return S_CONFLICT ("order %s is %s: only an accepted or started order can be completed%s",
-                                   order->order_no, s_statukf_enum_short_name (from, status, sizeof status),
+                                   order->order_no, s_status_name (from, status, sizeof status),
                                    from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED ? " (resume it first)" : "");
             if (c->labour_minutes > S_LABOUR_MAX)
                 return S_BAD ("labour_minutes %u is more than %d", c->labour_minutes, S_LABOUR_MAX);
@@ -1316,7 +1316,7 @@ s_transfer (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     char status [32], department [32];
     if (!s_open (order->status))
         return S_CONFLICT ("order %s is %s: only an open order can be transferred", order->order_no,
-                           s_statukf_enum_short_name (order->status, status, sizeof status));
+                           s_status_name (order->status, status, sizeof status));
     if (!kf_enum_known (&kf__department__descriptor, t->has_to_department, t->to_department))
         return S_BAD ("to_department is required (engineering, cleaning, security, greening or customer_service)");
     if (t->to_department == order->created->department)
@@ -1375,7 +1375,7 @@ s_assign (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *re
     Kf__OrderStatus from = order->status;
     if (!s_open (from) || from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED)
         return S_CONFLICT ("order %s is %s: it cannot be assigned%s", order->order_no,
-                           s_statukf_enum_short_name (from, status, sizeof status),
+                           s_status_name (from, status, sizeof status),
                            from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED ? " while paused (resume it first)" : "");
     if (!a->staff_id || !*a->staff_id)
         return S_BAD ("staff_id is required");

@@ -1526,10 +1526,12 @@ typedef struct {
 } s_report_t;
 
 //  Every key of `table` under prefix `estate|` from time `from` (inclusive)
-//  to `to` (exclusive), in order: fn (key, value, arg).
+//  to `to` (exclusive), in order: fn (key, value, arg), which returns -1
+//  for a record that does not decode (the report fails; it never skips
+//  one).
 static int
 s_range (kf_txn_t *txn, kf_table_t table, const char *estate, int64_t from, int64_t to,
-         void (*fn) (kf_val_t key, kf_val_t value, void *arg), void *arg)
+         int (*fn) (kf_val_t key, kf_val_t value, void *arg), void *arg)
 {
     kf_key_t start, prefix;
     kf_key_make (&prefix, "s|", estate);
@@ -1545,21 +1547,24 @@ s_range (kf_txn_t *txn, kf_table_t table, const char *estate, int64_t from, int6
         //  The time follows the estate and its '|'.
         if (k.size < prefix.size + 8 || kf_key_scan (k.data, prefix.size + 8, "s|t", id, sizeof id, &at) || at >= to)
             break;
-        fn (k, v, arg);
+        if (fn (k, v, arg)) {
+            kf_cursor_close (&cursor);
+            return kf_txn_fail (txn, "a record of estate %s's report does not decode", estate);
+        }
         rc = kf_cursor_next (cursor, &k, &v);
     }
     kf_cursor_close (&cursor);
     return rc < 0 ? -1 : 0;
 }
 
-static void
+static int
 s_count_outcome (kf_val_t key, kf_val_t value, void *arg)
 {
     (void) key;
     s_report_t *r = arg;
-    Kf__SlaMet *m = kf__sla_met__unpack (NULL, value.size, value.data);
+    Kf__SlaMet *m = (Kf__SlaMet *) kf_codec_unpack (&kf__sla_met__descriptor, value.data, value.size, NULL);
     if (!m)
-        return;
+        return -1;
     int slot = strcmp (r->group_by, "category") == 0 ? (int) m->category : (int) m->department;
     if (strcmp (r->group_by, "estate") == 0) {
         r->estate_total [r->estate_index]++;
@@ -1570,16 +1575,20 @@ s_count_outcome (kf_val_t key, kf_val_t value, void *arg)
         r->total [slot]++;
         r->on_time [slot] += m->on_time;
     }
-    kf__sla_met__free_unpacked (m, NULL);
+    kf_codec_free ((ProtobufCMessage **) &m);
+    return 0;
 }
 
-static void
+static int
 s_count_complaint (kf_val_t key, kf_val_t value, void *arg)
 {
     (void) key;
     s_report_t *r = arg;
+    if (value.size != 1)
+        return -1;
     r->complaints++;
-    r->handled += value.size == 1 && *(const char *) value.data == '1';
+    r->handled += *(const char *) value.data == '1';
+    return 0;
 }
 
 static int

@@ -888,7 +888,8 @@ s_satisfaction_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
         return kf_txn_fail (txn, "an outcome key does not parse");
     if (at >= r->to_ms)
         return 1;
-    Kf__VisitCompleted *c = kf__visit_completed__unpack (NULL, value.size, value.data);
+    Kf__VisitCompleted *c = (Kf__VisitCompleted *) kf_codec_unpack (&kf__visit_completed__descriptor, value.data,
+                                                                     value.size, NULL);
     if (!c)
         return kf_txn_fail (txn, "a visit outcome does not decode");
     char key_text [S_ID_MAX];
@@ -909,7 +910,7 @@ s_satisfaction_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
         r->groups [g].satisfied += c->satisfaction != KF__SATISFACTION__SATISFACTION_UNSATISFIED;
         r->groups [g].score += c->score;
     }
-    kf__visit_completed__free_unpacked (c, NULL);
+    kf_codec_free ((ProtobufCMessage **) &c);
     return 0;
 }
 

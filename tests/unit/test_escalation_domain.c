@@ -390,6 +390,16 @@ s_request_txn (kf_txn_t *txn, void *arg)
     return escalation_handle_request (w.escalation, txn, w.now, w.request, &w.reply, w.arena);
 }
 
+//  An SLA outcome of September in E001 that is not a kf.SlaMet.
+static int
+s_damage_an_outcome (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    kf_key_t key;
+    kf_key_make (&key, "s|t|s|u|u", "E001", kf_test_at ("2026-09-15 12:00"), "E001-X", 1, 1);
+    return kf_txn_put (txn, kf_store_table (w.store, "outcomes"), &key, "\xff\xff\xff", 3);
+}
+
 static Kf__ReplyStatus
 s_do (Kf__Request *request, const char *scope)
 {
@@ -821,6 +831,15 @@ test_board_and_report (void **state)
     assert_int_equal (r->complaint_handling_permille, 667);   //  66.7 %, rounded, not cut to 66.6 %
     report.group_by = "weekday";
     assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    //  A damaged outcome fails the report, never drops out of it unseen.
+    report.group_by = "category";
+    assert_int_equal (kf_store_write (w.store, s_damage_an_outcome, NULL, NULL), 0);
+    kf_arena_reset (w.arena);
+    request.scope = NULL;
+    w.request = &request;
+    kf_err_t err;
+    assert_int_equal (kf_store_write (w.store, s_request_txn, NULL, &err), -1);   //  kf_commands: INTERNAL
+    assert_non_null (strstr (err.text, "does not decode"));
 }
 
 //  Issue 15: an emergency nobody can take (order.queued) goes to levels 2
