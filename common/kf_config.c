@@ -141,6 +141,15 @@ static const char *const s_service_names [KF_SERVICE_COUNT + 1] = {
 };
 
 const char *
+kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size)
+{
+    snprintf (path, size, "estates/%s/%s", estate, key);
+    if (!kf_config_has (config, path))
+        snprintf (path, size, "%s", key);
+    return path;
+}
+
+const char *
 kf_config_backup_dir (const kf_config_t *self, char *path, size_t size)
 {
     const char *dir = kf_config_str (self, "cluster/backup_dir");

@@ -52,6 +52,11 @@ const kf_estate_t *kf_config_estate_find (const kf_config_t *self, const char *i
 //  a path the schema does not have is a bug (assert).
 const char *kf_config_str (const kf_config_t *self, const char *path);
 
+//  The path of a rule an estate may set for itself: "estates/<id>/<key>"
+//  when the configuration sets it there, else the group's "<key>". The one
+//  place "the estate's value, else the group's" is decided; returns `path`.
+const char *kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size);
+
 //  Where a daemon writes its backups: cluster/backup_dir, else
 //  data_dir/backups. Returns `path`.
 const char *kf_config_backup_dir (const kf_config_t *self, char *path, size_t size);

@@ -73,15 +73,6 @@ kf_case_emergency (Kf__TicketType type, const Kf__Hazard *hazards, size_t count)
     return false;
 }
 
-const char *
-kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size)
-{
-    snprintf (path, size, "estates/%s/%s", estate, key);
-    if (!kf_config_has (config, path))
-        snprintf (path, size, "%s", key);
-    return path;
-}
-
 bool
 kf_reopened_after_visit (const Kf__TicketReopened *reopened)
 {

@@ -45,8 +45,5 @@ bool kf_case_emergency (Kf__TicketType type, const Kf__Hazard *hazards, size_t c
 //  reopened_by "survey".
 bool kf_reopened_after_visit (const Kf__TicketReopened *reopened);
 
-//  The path of a rule an estate may set for itself: "estates/<id>/<key>"
-//  when the configuration sets it there, else the group's "<key>".
-const char *kf_config_rule (const kf_config_t *config, const char *estate, const char *key, char *path, size_t size);
 
 #endif

@@ -103,15 +103,14 @@ s_build_routing (s_estate_t *estate, kf_config_t *config, kf_err_t *err)
     for (int pass = 0; pass < 2; pass++) {
         r.estate_pass = pass == 0;
         for (int d = 1; d < S_DEPARTMENTS; d++) {
-            char path [128];
-            if (r.estate_pass)
-                snprintf (path, sizeof path, "estates/%s/routing/%s", estate->estate->id, s_department_keys [d]);
-            else {
-                snprintf (path, sizeof path, "estates/%s/routing/%s", estate->estate->id, s_department_keys [d]);
-                if (kf_config_has (config, path))
-                    continue;   //  the estate replaced this department's rules
-                snprintf (path, sizeof path, "routing/%s", s_department_keys [d]);
-            }
+            //  The estate's own rules first, then the group's for the
+            //  departments the estate did not replace.
+            char rule [64], path [128];
+            snprintf (rule, sizeof rule, "routing/%s", s_department_keys [d]);
+            kf_config_rule (config, estate->estate->id, rule, path, sizeof path);
+            bool own = strncmp (path, "estates/", 8) == 0;
+            if (own != r.estate_pass)
+                continue;
             const char *terms = kf_config_str (config, path);
             if (!terms)
                 continue;

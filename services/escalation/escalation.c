@@ -108,12 +108,9 @@ typedef struct {
 static const char *
 s_policy_value (kf_config_t *config, const char *estate, const char *policy, const char *key)
 {
-    char path [160];
-    snprintf (path, sizeof path, "estates/%s/sla/%s/%s", estate, policy, key);
-    if (kf_config_has (config, path))
-        return kf_config_str (config, path);
-    snprintf (path, sizeof path, "sla/%s/%s", policy, key);
-    return kf_config_str (config, path);
+    char rule [128], path [160];
+    snprintf (rule, sizeof rule, "sla/%s/%s", policy, key);
+    return kf_config_str (config, kf_config_rule (config, estate, rule, path, sizeof path));
 }
 
 static int

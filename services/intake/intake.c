@@ -95,13 +95,9 @@ intake_new (kf_config_t *config, const char *producer, kf_err_t *err)
         owned->estate = estate;
         self->estate_ids [self->owned_count - 1] = estate->id;
         for (int level = 0; level < S_LEVELS; level++) {
-            char path [128];
-            snprintf (path, sizeof path, "estates/%s/priority/%s", estate->id, s_level_names [level]);
-            const char *terms = kf_config_str (config, path);
-            if (!terms) {
-                snprintf (path, sizeof path, "priority/%s", s_level_names [level]);
-                terms = kf_config_str (config, path);
-            }
+            char rule [64], path [128];
+            snprintf (rule, sizeof rule, "priority/%s", s_level_names [level]);
+            const char *terms = kf_config_str (config, kf_config_rule (config, estate->id, rule, path, sizeof path));
             if (kf_config_terms (terms, s_keep_term, &owned->levels [level], err)) {
                 kf_err_prefix (err, "%s", path);
                 intake_destroy (&self);
