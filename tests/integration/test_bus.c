@@ -5,8 +5,8 @@
     Every consumer's store must end with exactly the expected effect per
     stream: count and checksum, no event applied twice or out of order.
 
-    KEFU_FAULT_EVENTS=N (make fault) runs the long version: N events per
-    stream, 2 producers x 3 estates, random kill -9 of every kind of process.
+    The long version, random kill -9 of every kind of process, is
+    tests/fault/test_storm.c (make fault).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,219 +21,7 @@
 #include "kf_codec.h"
 #include "bus_effect.h"
 
-#define S_ESTATES 3
-static const char *s_estates [S_ESTATES] = { "E001", "E002", "E003" };
-static const char *s_producers [2] = { "p1@c1", "p2@c1" };
-//  Consumers see all estates, E001 and E002, and E003 only.
-static const char *s_consumer_estates [3] = { NULL, "E001,E002", "E003" };
-
-typedef struct {
-    char config [256];
-    h_proc_t bus;
-    h_proc_t producers [2];
-    h_proc_t consumers [3];
-    int np, nc;
-    uint64_t events;        //  per stream
-} s_cluster_t;
-
-static void
-s_write_config (const char *path, uint64_t outbox_max_events)
-{
-    FILE *file = fopen (path, "w");
-    assert_non_null (file);
-    fprintf (file,
-        "bus\n"
-        "    publish = ipc://%s/bus-in\n"
-        "    subscribe = ipc://%s/bus-out\n"
-        "    capture = ipc://%s/bus-tap\n"
-        "    heartbeat = 200ms\n"
-        "    outbox_max_events = %llu\n"
-        "estates\n", kf_test_dir, kf_test_dir, kf_test_dir, (unsigned long long) outbox_max_events);
-    for (int i = 0; i < S_ESTATES; i++)
-        fprintf (file, "    %s\n        name = \"estate %d\"\n", s_estates [i], i + 1);
-    fclose (file);
-}
-
-static void
-s_producer_init (s_cluster_t *c, int i, uint64_t rate)
-{
-    char replay [128], data [128], events [32], rate_text [32];
-    snprintf (replay, sizeof replay, "ipc://%s/p%d-replay", kf_test_dir, i + 1);
-    snprintf (data, sizeof data, "%s/p%d", kf_test_dir, i + 1);
-    snprintf (events, sizeof events, "%llu", (unsigned long long) c->events);
-    snprintf (rate_text, sizeof rate_text, "%llu", (unsigned long long) rate);
-    char name [16];
-    snprintf (name, sizeof name, "p%d", i + 1);
-    h_proc_init (&c->producers [i], kf_test_dir, name, "bus_producer", "--config", c->config,
-                 "--producer", s_producers [i], "--replay", replay, "--data", data,
-                 "--estates", "E001,E002,E003", "--events", events, "--batch", "20", "--rate", rate_text, NULL);
-}
-
-static void
-s_consumer_init (s_cluster_t *c, int i)
-{
-    char data [128], name [16];
-    snprintf (data, sizeof data, "%s/c%d", kf_test_dir, i + 1);
-    snprintf (name, sizeof name, "c%d", i + 1);
-    if (s_consumer_estates [i])
-        h_proc_init (&c->consumers [i], kf_test_dir, name, "bus_consumer", "--config", c->config,
-                     "--data", data, "--estates", s_consumer_estates [i], NULL);
-    else
-        h_proc_init (&c->consumers [i], kf_test_dir, name, "bus_consumer", "--config", c->config,
-                     "--data", data, NULL);
-}
-
-//  np producers at `rate` events/s per estate (0: flat out), nc consumers.
-static void
-s_cluster_init (s_cluster_t *c, int np, int nc, uint64_t events, uint64_t rate, uint64_t outbox_max_events)
-{
-    memset (c, 0, sizeof *c);
-    c->np = np;
-    c->nc = nc;
-    c->events = events;
-    snprintf (c->config, sizeof c->config, "%s/kefu.conf", kf_test_dir);
-    s_write_config (c->config, outbox_max_events);
-    h_proc_init (&c->bus, kf_test_dir, "bus", "kefu-bus", "--config", c->config, NULL);
-    for (int i = 0; i < np; i++)
-        s_producer_init (c, i, rate);
-    for (int i = 0; i < nc; i++)
-        s_consumer_init (c, i);
-}
-
-//  Stop everything; each must exit cleanly (under ASan: without a leak).
-static void
-s_cluster_stop (s_cluster_t *c)
-{
-    for (int i = 0; i < c->nc; i++)
-        if (c->consumers [i].pid)
-            assert_int_equal (h_stop (&c->consumers [i], 20000), 0);
-    for (int i = 0; i < c->np; i++)
-        if (c->producers [i].pid)
-            assert_int_equal (h_stop (&c->producers [i], 20000), 0);
-    if (c->bus.pid)
-        assert_int_equal (h_stop (&c->bus, 20000), 0);
-    for (int i = 0; i < c->nc; i++)
-        h_proc_free (&c->consumers [i]);
-    for (int i = 0; i < c->np; i++)
-        h_proc_free (&c->producers [i]);
-    h_proc_free (&c->bus);
-}
-
-static bool
-s_consumes (int consumer, const char *estate)
-{
-    return !s_consumer_estates [consumer] || strstr (s_consumer_estates [consumer], estate);
-}
-
-//  ---- reading the consumers' stores ---------------------------------------
-
-//  The effect a consumer holds for a stream.
-static bus_effect_t
-s_effect (int consumer, const char *producer, const char *estate)
-{
-    char path [128];
-    snprintf (path, sizeof path, "%s/c%d", kf_test_dir, consumer + 1);
-    const char *tables [] = { KF_BUS_TABLES, "effects", NULL };
-    kf_store_t *store = kf_store_new (path, tables, NULL, NULL);
-    char stream [KF_STREAM_MAX];
-    kf_stream_name (stream, sizeof stream, producer, estate);
-    kf_key_t key;
-    kf_key_make (&key, "s", stream);
-    bus_effect_t effect = { 0 };
-    bus_effect_read_t r = { &key, &effect };
-    if (store)
-        kf_store_read (store, bus_effect_read, &r, NULL);
-    kf_store_destroy (&store);
-    return effect;
-}
-
-static uint64_t
-s_expected_checksum (const char *producer, const char *estate, uint64_t events)
-{
-    uint64_t sum = 0;
-    char note [96];
-    for (uint64_t k = 1; k <= events; k++) {
-        bus_effect_note (note, sizeof note, producer, estate, k);
-        sum += bus_effect_hash (note);
-    }
-    return sum;
-}
-
-//  The least progress of a consumer over the streams it should have.
-static uint64_t
-s_progress (s_cluster_t *c, int consumer)
-{
-    uint64_t least = UINT64_MAX;
-    for (int p = 0; p < c->np; p++)
-        for (int e = 0; e < S_ESTATES; e++)
-            if (s_consumes (consumer, s_estates [e])) {
-                uint64_t n = s_effect (consumer, s_producers [p], s_estates [e]).count;
-                least = n < least ? n : least;
-            }
-    return least;
-}
-
-typedef struct {
-    s_cluster_t *cluster;
-    int consumer;        //  -1: all of them
-    uint64_t at_least;
-} s_progress_t;
-
-static bool
-s_reached (void *arg)
-{
-    s_progress_t *p = arg;
-    for (int i = 0; i < p->cluster->nc; i++)
-        if ((p->consumer < 0 || p->consumer == i) && s_progress (p->cluster, i) < p->at_least)
-            return false;
-    return true;
-}
-
-static bool
-s_wait_progress (s_cluster_t *c, int consumer, uint64_t at_least, int timeout_ms)
-{
-    s_progress_t p = { c, consumer, at_least };
-    return h_wait_for (s_reached, &p, timeout_ms);
-}
-
-//  Compare every consumer's effects with what the producers made; prints
-//  the totals and fails the test on any difference.
-static void
-s_verify (s_cluster_t *c)
-{
-    uint64_t events = 0, lost = 0, duplicated = 0, disorder = 0, wrong = 0;
-    for (int p = 0; p < c->np; p++)
-        for (int e = 0; e < S_ESTATES; e++) {
-            events += c->events;
-            uint64_t expected = s_expected_checksum (s_producers [p], s_estates [e], c->events);
-            for (int i = 0; i < c->nc; i++) {
-                if (!s_consumes (i, s_estates [e]))
-                    continue;
-                bus_effect_t effect = s_effect (i, s_producers [p], s_estates [e]);
-                lost += effect.count < c->events ? c->events - effect.count : 0;
-                duplicated += effect.count > c->events ? effect.count - c->events : 0;
-                disorder += effect.violations;
-                wrong += effect.count == c->events && effect.checksum != expected;
-            }
-        }
-    printf ("events=%llu lost=%llu duplicated=%llu\n", (unsigned long long) events,
-            (unsigned long long) lost, (unsigned long long) duplicated);
-    fflush (stdout);
-    assert_int_equal (lost, 0);
-    assert_int_equal (duplicated, 0);
-    assert_int_equal (disorder, 0);
-    assert_int_equal (wrong, 0);
-}
-
-static void
-s_start_all (s_cluster_t *c)
-{
-    h_start (&c->bus);
-    for (int i = 0; i < c->nc; i++)
-        h_start (&c->consumers [i]);
-    for (int i = 0; i < c->np; i++)
-        h_start (&c->producers [i]);
-}
+#include "bus_cluster.h"
 
 //  The test producer says so when it has made all its events.
 static bool
@@ -349,21 +137,21 @@ static void
 test_exactly_once_across_kill9 (void **state)
 {
     (void) state;
-    s_cluster_t c;
-    s_cluster_init (&c, 2, 3, 3000, 3000, 1000000);
-    s_start_all (&c);
-    assert_true (s_wait_progress (&c, 0, c.events / 4, 60000));
+    bc_cluster_t c;
+    bc_cluster_init (&c, 2, 3, 3000, 3000, 1000000);
+    bc_start_all (&c);
+    assert_true (bc_wait_progress (&c, 0, c.events / 4, 60000));
     h_kill9 (&c.consumers [0]);
     h_start (&c.consumers [0]);
-    assert_true (s_wait_progress (&c, 1, c.events / 2, 60000));
+    assert_true (bc_wait_progress (&c, 1, c.events / 2, 60000));
     h_kill9 (&c.bus);
     h_start (&c.bus);
-    assert_true (s_wait_progress (&c, 2, 3 * c.events / 4, 60000));
+    assert_true (bc_wait_progress (&c, 2, 3 * c.events / 4, 60000));
     h_kill9 (&c.producers [0]);
     h_start (&c.producers [0]);
-    assert_true (s_wait_progress (&c, -1, c.events, 120000));
-    s_cluster_stop (&c);
-    s_verify (&c);
+    assert_true (bc_wait_progress (&c, -1, c.events, 120000));
+    bc_cluster_stop (&c);
+    bc_verify (&c);
 }
 
 //  A consumer down while everything is produced catches up by replay.
@@ -371,17 +159,17 @@ static void
 test_stopped_consumer_catches_up (void **state)
 {
     (void) state;
-    s_cluster_t c;
-    s_cluster_init (&c, 1, 1, 5000, 0, 1000000);
+    bc_cluster_t c;
+    bc_cluster_init (&c, 1, 1, 5000, 0, 1000000);
     h_start (&c.bus);
     h_start (&c.producers [0]);
     //  Until the producer has made everything, the consumer is not there.
     assert_true (h_wait_for (s_all_produced, &c.producers [0], 60000));
     h_start (&c.consumers [0]);
-    assert_true (s_wait_progress (&c, 0, c.events, 60000));
-    s_cluster_stop (&c);
+    assert_true (bc_wait_progress (&c, 0, c.events, 60000));
+    bc_cluster_stop (&c);
     assert_true (h_log_contains (&c.consumers [0], "replayed 15000"));
-    s_verify (&c);
+    bc_verify (&c);
 }
 
 //  A producer whose store was wiped comes back with a new epoch and starts
@@ -390,19 +178,19 @@ static void
 test_new_epoch_is_reported (void **state)
 {
     (void) state;
-    s_cluster_t c;
-    s_cluster_init (&c, 1, 1, 500, 0, 1000000);
-    s_start_all (&c);
-    assert_true (s_wait_progress (&c, 0, c.events, 60000));
+    bc_cluster_t c;
+    bc_cluster_init (&c, 1, 1, 500, 0, 1000000);
+    bc_start_all (&c);
+    assert_true (bc_wait_progress (&c, 0, c.events, 60000));
     assert_int_equal (h_stop (&c.producers [0], 20000), 0);
     char data [256];
     snprintf (data, sizeof data, "%s/p1", kf_test_dir);
     kf_test_remove_tree (data);
     h_start (&c.producers [0]);
     assert_true (h_wait_for (s_epoch_alarm, &c.consumers [0], 60000));
-    s_cluster_stop (&c);
+    bc_cluster_stop (&c);
     //  The old effects stand; none of the new epoch's events were applied.
-    s_verify (&c);
+    bc_verify (&c);
 }
 
 //  Events trimmed from the outbox cannot be replayed: the consumer that
@@ -411,8 +199,8 @@ static void
 test_trimmed_range_is_reported (void **state)
 {
     (void) state;
-    s_cluster_t c;
-    s_cluster_init (&c, 1, 1, 3000, 0, 1000);
+    bc_cluster_t c;
+    bc_cluster_init (&c, 1, 1, 3000, 0, 1000);
     h_start (&c.bus);
     h_start (&c.producers [0]);
     assert_true (h_wait_for (s_all_produced, &c.producers [0], 60000));
@@ -420,10 +208,10 @@ test_trimmed_range_is_reported (void **state)
     assert_true (h_wait_for (s_outbox_trimmed, &c, 60000));
     h_start (&c.consumers [0]);
     assert_true (h_wait_for (s_snapshot_alarm, &c.consumers [0], 60000));
-    s_cluster_stop (&c);
+    bc_cluster_stop (&c);
     assert_true (h_log_contains (&c.consumers [0], "was trimmed"));
-    for (int e = 0; e < S_ESTATES; e++)
-        assert_int_equal (s_effect (0, s_producers [0], s_estates [e]).count, 0);
+    for (int e = 0; e < BC_ESTATES; e++)
+        assert_int_equal (bc_effect (0, bc_producers [0], bc_estates [e]).count, 0);
 }
 
 //  Junk on the bus and at a replay endpoint is counted and dropped.
@@ -431,9 +219,9 @@ static void
 test_malformed_frames_are_dropped (void **state)
 {
     (void) state;
-    s_cluster_t c;
-    s_cluster_init (&c, 1, 1, 2000, 2000, 1000000);
-    s_start_all (&c);
+    bc_cluster_t c;
+    bc_cluster_init (&c, 1, 1, 2000, 2000, 1000000);
+    bc_start_all (&c);
     //  An XPUB, not a PUB: it hears the consumers' subscriptions, so the
     //  junk is sent only once someone downstream will receive it.
     zsock_t *junk = zsock_new (ZMQ_XPUB);
@@ -444,7 +232,7 @@ test_malformed_frames_are_dropped (void **state)
     zframe_t *subscription = zframe_recv (junk);
     assert_non_null (subscription);
     zframe_destroy (&subscription);
-    assert_true (s_wait_progress (&c, 0, 200, 60000));
+    assert_true (bc_wait_progress (&c, 0, 200, 60000));
     for (int round = 0; round < 50; round++) {
         zstr_send (junk, "E001/ticket.filed");                          //  one frame only
         zstr_sendx (junk, "E001/ticket.filed", "\xff\xff\xff", NULL);   //  not protobuf
@@ -456,14 +244,14 @@ test_malformed_frames_are_dropped (void **state)
         zstr_send (replay, "not a replay message");
         zstr_sendx (replay, "x", "y", NULL);
     }
-    assert_true (s_wait_progress (&c, 0, c.events, 60000));
+    assert_true (bc_wait_progress (&c, 0, c.events, 60000));
     zsock_destroy (&junk);
     zsock_destroy (&replay);
     assert_true (h_alive (&c.consumers [0]) && h_alive (&c.producers [0]));
-    s_cluster_stop (&c);
+    bc_cluster_stop (&c);
     assert_false (h_log_contains (&c.consumers [0], "malformed 0,"));
     assert_false (h_log_contains (&c.producers [0], "malformed 0,"));
-    s_verify (&c);
+    bc_verify (&c);
 }
 
 //  A producer that stops is marked down after three missed beats, and up
@@ -478,18 +266,18 @@ static void
 test_producer_down_and_up (void **state)
 {
     (void) state;
-    s_cluster_t c;
-    s_cluster_init (&c, 1, 1, 100, 0, 1000000);
-    s_start_all (&c);
-    assert_true (s_wait_progress (&c, 0, c.events, 60000));
+    bc_cluster_t c;
+    bc_cluster_init (&c, 1, 1, 100, 0, 1000000);
+    bc_start_all (&c);
+    assert_true (bc_wait_progress (&c, 0, c.events, 60000));
     //  A producer is known by its heartbeats: wait until one was heard.
     assert_true (h_wait_for (s_said_up, &c.consumers [0], 30000));
     assert_int_equal (h_stop (&c.producers [0], 20000), 0);
     assert_true (h_wait_for (s_said_down, &c.consumers [0], 30000));
     h_start (&c.producers [0]);
     assert_true (h_wait_for (s_said_up_again, &c.consumers [0], 30000));
-    s_cluster_stop (&c);
-    s_verify (&c);
+    bc_cluster_stop (&c);
+    bc_verify (&c);
 }
 
 //  A newer producer: its stream mixes known events with a kind this build
@@ -499,8 +287,8 @@ static void
 test_unknown_kinds_advance_the_cursor (void **state)
 {
     (void) state;
-    s_cluster_t c;
-    s_cluster_init (&c, 0, 1, 0, 0, 1000000);
+    bc_cluster_t c;
+    bc_cluster_init (&c, 0, 1, 0, 0, 1000000);
     h_start (&c.bus);
     h_start (&c.consumers [0]);
     zsock_t *newer = zsock_new (ZMQ_XPUB);
@@ -550,8 +338,8 @@ test_unknown_kinds_advance_the_cursor (void **state)
     }
     assert_true (h_wait_for (s_cursor_reached, &wait, 30000));
     zsock_destroy (&newer);
-    s_cluster_stop (&c);
-    bus_effect_t effect = s_effect (0, "newer@c1", "E001");
+    bc_cluster_stop (&c);
+    bus_effect_t effect = bc_effect (0, "newer@c1", "E001");
     assert_int_equal (effect.count, 5);
     assert_int_equal (effect.violations, 0);
     assert_true (h_log_contains (&c.consumers [0], "a kind of event this build does not know"));
@@ -565,8 +353,8 @@ static void
 test_forged_intake_stream_is_refused (void **state)
 {
     (void) state;
-    s_cluster_t c;
-    s_cluster_init (&c, 0, 1, 0, 0, 1000000);
+    bc_cluster_t c;
+    bc_cluster_init (&c, 0, 1, 0, 0, 1000000);
     h_start (&c.bus);
     h_start (&c.consumers [0]);
     zsock_t *pub = zsock_new (ZMQ_XPUB);
@@ -585,53 +373,16 @@ test_forged_intake_stream_is_refused (void **state)
     }
     assert_true (h_wait_for (s_cursor_reached, &wait, 30000));
     zsock_destroy (&pub);
-    s_cluster_stop (&c);
-    assert_int_equal (s_effect (0, "intake@e002", "E001").count, 0);
-    assert_int_equal (s_effect (0, "intake@c1", "E001").count, 3);
+    bc_cluster_stop (&c);
+    assert_int_equal (bc_effect (0, "intake@e002", "E001").count, 0);
+    assert_int_equal (bc_effect (0, "intake@c1", "E001").count, 3);
     assert_true (h_log_contains (&c.consumers [0], "refused stream intake@e002/E001: estate E001 is filed by intake@c1"));
 }
-
-//  make fault: KEFU_FAULT_EVENTS events per stream, every kind of process
-//  killed at random moments and restarted, until all is delivered.
-static void
-test_random_kill9_storm (void **state)
-{
-    (void) state;
-    const char *env = getenv ("KEFU_FAULT_EVENTS");
-    if (!env || !*env)
-        skip ();
-    s_cluster_t c;
-    //  Paced, so that the storm has time to strike while events flow.
-    s_cluster_init (&c, 2, 3, strtoull (env, NULL, 10), 1500, 100000000);
-    s_start_all (&c);
-    srandom ((unsigned) zclock_mono ());
-    int kills [3] = { 0, 0, 0 };   //  consumers, producers, bus
-    s_progress_t done = { &c, -1, c.events };
-    int64_t deadline = zclock_mono () + 45 * 60 * 1000;
-    for (int round = 0; !s_reached (&done) && zclock_mono () < deadline; round++) {
-        //  A random moment; the kinds of victim take turns, the one of its
-        //  kind is drawn at random.
-        zclock_sleep (200 + (int) (random () % 1200));
-        int kind = round % 3;
-        h_proc_t *proc = kind == 0 ? &c.consumers [random () % 3]
-                       : kind == 1 ? &c.producers [random () % 2] : &c.bus;
-        h_kill9 (proc);
-        kills [kind]++;
-        h_start (proc);
-    }
-    printf ("kill -9: %d consumers, %d producers, %d bus\n", kills [0], kills [1], kills [2]);
-    assert_true (s_reached (&done));
-    assert_true (kills [0] > 0 && kills [1] > 0 && kills [2] > 0);
-    s_cluster_stop (&c);
-    s_verify (&c);
-}
-
 
 int
 main (void)
 {
     h_init ();
-    //  make fault runs one test by name (KEFU_TEST_FILTER, in H_RUN_TESTS).
     struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_exactly_once_across_kill9, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_stopped_consumer_catches_up, kf_test_dir_setup, h_teardown),
@@ -641,7 +392,6 @@ main (void)
         cmocka_unit_test_setup_teardown (test_producer_down_and_up, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_unknown_kinds_advance_the_cursor, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_forged_intake_stream_is_refused, kf_test_dir_setup, h_teardown),
-        cmocka_unit_test_setup_teardown (test_random_kill9_storm, kf_test_dir_setup, h_teardown),
     };
     return H_RUN_TESTS (tests, NULL, NULL);
 }
