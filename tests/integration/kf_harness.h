@@ -466,6 +466,47 @@ h_backup_path (const char *json, const char *producer, char *buf, size_t size)
 }
 
 #ifdef cmocka_unit_test
+//  ---- kefuctl from a test ---------------------------------------------------------
+//  A file that uses these declares its configuration's path s_config and
+//  the buffers s_out and s_err (arrays, for sizeof), where the command's
+//  output and errors land.
+
+//  kefuctl with the file's configuration: its exit status.
+#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
+                        __VA_ARGS__, NULL)
+//  ... as operations' ops1 (the recovery and archive commands).
+#define CTL_OPS(...) CTL ("--as", "ops1", "--role", "operations", __VA_ARGS__)
+//  ... which must succeed.
+#define CTL_OK(...) do { if (CTL (__VA_ARGS__)) fail_msg ("kefuctl: %s", s_err); } while (0)
+
+typedef struct {
+    const char *config;
+    char *out, *err;
+    size_t out_size, err_size;
+    const char *const *argv;   //  kefuctl's arguments, NULL-terminated
+    const char *text;          //  what its output must hold
+} h_until_t;
+
+static inline bool
+h_output_holds (void *arg)
+{
+    h_until_t *u = arg;
+    char *argv [24] = { "kefuctl", "--config", (char *) u->config };
+    int n = 3;
+    for (int i = 0; u->argv [i] && n < 23; i++)
+        argv [n++] = (char *) u->argv [i];
+    argv [n] = NULL;
+    return h_runv (kf_test_dir, u->out, u->out_size, u->err, u->err_size, argv) == 0 && strstr (u->out, u->text);
+}
+
+//  Wait (15 s at most) until a kefuctl command's output holds a text.
+#define UNTIL(text, ...) do { \
+        const char *const argv_ [] = { __VA_ARGS__, NULL }; \
+        h_until_t until_ = { s_config, s_out, s_err, sizeof s_out, sizeof s_err, argv_, text }; \
+        if (!h_wait_for (h_output_holds, &until_, 15000)) \
+            fail_msg ("never '%s' in: %s%s", text, s_out, s_err); \
+    } while (0)
+
 //  Run an integration file's tests: in their order, or, with
 //  KEFU_TEST_ORDER=reverse (make test runs each file so once more), last
 //  first, so a test that counts what another made fails; KEFU_TEST_FILTER

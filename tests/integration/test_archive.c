@@ -19,8 +19,6 @@
 static char s_config [256], s_clock [256], s_out [4 << 20], s_err [4096];
 static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_loader;
 
-#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
-                        "--as", "ops1", "--role", "operations", __VA_ARGS__, NULL)
 #define CTL_AS(who, role, ...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", \
                                       s_config, "--as", who, "--role", role, __VA_ARGS__, NULL)
 
@@ -51,7 +49,7 @@ s_write_config (void)
 static bool
 s_answers (void *arg)
 {
-    return CTL ("ping", (const char *) arg) == 0;
+    return CTL_OPS ("ping", (const char *) arg) == 0;
 }
 
 static void
@@ -77,7 +75,7 @@ s_cluster_start (bool dispatch, bool escalation)
 {
     s_write_config ();
     snprintf (s_clock, sizeof s_clock, "%s/clock", kf_test_dir);
-    assert_int_equal (CTL ("clock", "set", "2026-12-02T10:00:00+08:00", "--file", s_clock), 0);
+    assert_int_equal (CTL_OPS ("clock", "set", "2026-12-02T10:00:00+08:00", "--file", s_clock), 0);
     h_proc_init (&s_bus, kf_test_dir, "bus", "kefu-bus", "--config", s_config, NULL);
     h_start (&s_bus);
     s_daemon (&s_archive, "archive");
@@ -113,7 +111,7 @@ s_has_order (void *arg)
 static bool
 s_has_clock (void *arg)
 {
-    return CTL ("sla", (const char *) arg) == 0;
+    return CTL_OPS ("sla", (const char *) arg) == 0;
 }
 
 //  A daemon's cursor on a stream is at least *want.
@@ -126,7 +124,7 @@ static bool
 s_cursor_at (void *arg)
 {
     s_cursor_t *c = arg;
-    if (CTL ("--json", "lag", c->daemon) != 0)
+    if (CTL_OPS ("--json", "lag", c->daemon) != 0)
         return false;
     char needle [128], field [32];
     snprintf (needle, sizeof needle, "{\"stream\":\"%s\"", c->stream);
@@ -138,9 +136,9 @@ s_cursor_at (void *arg)
 static void
 s_no_stream_stopped (const char *daemon)
 {
-    assert_int_equal (CTL ("streams", daemon), 0);
+    assert_int_equal (CTL_OPS ("streams", daemon), 0);
     if (!strstr (s_out, "no stream is stopped")) {
-        CTL ("--json", "streams", daemon);
+        CTL_OPS ("--json", "streams", daemon);
         fail_msg ("%s: %s", daemon, s_out);
     }
 }
@@ -174,7 +172,7 @@ test_a_restored_intake_takes_back_its_tickets (void **state)
         s_file (i + 1, tickets [i], sizeof tickets [i]);
     assert_true (h_wait_for (s_has_order, tickets [2], 20000));
     char dir [320];
-    assert_int_equal (CTL ("--json", "backup", "intake"), 0);
+    assert_int_equal (CTL_OPS ("--json", "backup", "intake"), 0);
     assert_true (*h_backup_path (s_out, "intake@c1", dir, sizeof dir));
     for (int i = 3; i < 6; i++) {
         s_file (i + 1, tickets [i], sizeof tickets [i]);
@@ -182,12 +180,12 @@ test_a_restored_intake_takes_back_its_tickets (void **state)
     }
     assert_true (h_wait_for (s_has_order, tickets [5], 20000));
     //  One of them closed, with its resolution.
-    assert_int_equal (CTL ("close", tickets [4], "pipe", "replaced"), 0);
+    assert_int_equal (CTL_OPS ("close", tickets [4], "pipe", "replaced"), 0);
     s_cursor_t archived = { "archive", "intake@c1/E001", 7 };
     assert_true (h_wait_for (s_cursor_at, &archived, 20000));
     //  The disk breaks; the backup goes back (survey and billing are not run).
     s_stop (&s_intake);
-    assert_int_equal (CTL ("--timeout", "2000", "restore", "intake", dir, "--force"), 0);
+    assert_int_equal (CTL_OPS ("--timeout", "2000", "restore", "intake", dir, "--force"), 0);
     assert_non_null (strstr (s_out, "takes back from the archive"));
     //  It waits for the archive, answering nothing meanwhile; killed then,
     //  the next start carries on.
@@ -196,7 +194,7 @@ test_a_restored_intake_takes_back_its_tickets (void **state)
     h_start (&s_intake);
     assert_true (h_wait_for (s_asking, NULL, 20000));
     assert_true (h_log_contains (&s_intake, "taking back 4..7 from the archive"));
-    assert_int_equal (CTL ("--timeout", "300", "ping", "intake"), 1);
+    assert_int_equal (CTL_OPS ("--timeout", "300", "ping", "intake"), 1);
     h_kill9 (&s_intake);
     s_daemon (&s_archive, "archive");
     h_start (&s_intake);
@@ -204,14 +202,14 @@ test_a_restored_intake_takes_back_its_tickets (void **state)
     assert_true (h_log_contains (&s_intake, "took back 4 events from the archive"));
     //  The tickets filed after the backup are back, as they were.
     for (int i = 3; i < 6; i++) {
-        assert_int_equal (CTL ("--json", "show", tickets [i]), 0);
+        assert_int_equal (CTL_OPS ("--json", "show", tickets [i]), 0);
         char unit [32], want [48];
         snprintf (unit, sizeof unit, "3-2-15%02d", i + 1);
         snprintf (want, sizeof want, "\"unit\":\"%s\"", unit);
         assert_non_null (strstr (s_out, want));
         assert_non_null (strstr (s_out, "ticket.filed"));
     }
-    assert_int_equal (CTL ("--json", "show", tickets [4]), 0);
+    assert_int_equal (CTL_OPS ("--json", "show", tickets [4]), 0);
     assert_non_null (strstr (s_out, "TICKET_STATUS_CLOSED"));
     assert_non_null (strstr (s_out, "\"resolution\":\"pipe replaced\""));
     //  Their orders' lines come back too, from dispatch's stream.
@@ -232,7 +230,7 @@ test_a_restored_intake_takes_back_its_tickets (void **state)
     //  Nothing stopped, nothing was lost, and the case's history is whole.
     s_no_stream_stopped ("dispatch");
     assert_true (h_log_contains (&s_dispatch, "nothing applied here was lost"));
-    assert_int_equal (CTL ("history", tickets [4]), 0);
+    assert_int_equal (CTL_OPS ("history", tickets [4]), 0);
     assert_non_null (strstr (s_out, "ticket.filed"));
     assert_non_null (strstr (s_out, "order.created"));
     s_cluster_stop ();
@@ -243,20 +241,20 @@ s_visit_due (void *arg)
 {
     char want [96];
     snprintf (want, sizeof want, "\"visit_id\":\"%s\"", (const char *) arg);
-    return CTL ("--json", "visits", "--estate", "E001", "--all") == 0 && strstr (s_out, want);
+    return CTL_OPS ("--json", "visits", "--estate", "E001", "--all") == 0 && strstr (s_out, want);
 }
 
 static bool
 s_order_exists (void *arg)
 {
-    return CTL ("order", "show", (const char *) arg) == 0;
+    return CTL_OPS ("order", "show", (const char *) arg) == 0;
 }
 
 //  A daemon's head of its stream, from kefuctl lag --json.
 static uint64_t
 s_head (const char *daemon, const char *stream)
 {
-    if (CTL ("--json", "lag", daemon) != 0)
+    if (CTL_OPS ("--json", "lag", daemon) != 0)
         return 0;
     char needle [128], field [32];
     snprintf (needle, sizeof needle, "\"heads\":[{\"stream\":\"%s\"", stream);
@@ -275,7 +273,7 @@ test_a_restored_dispatch_takes_back_its_orders (void **state)
         s_file (i + 1, tickets [i], sizeof tickets [i]);
     assert_true (h_wait_for (s_has_order, tickets [2], 20000));
     char dir [320];
-    assert_int_equal (CTL ("--json", "backup", "dispatch"), 0);
+    assert_int_equal (CTL_OPS ("--json", "backup", "dispatch"), 0);
     assert_true (*h_backup_path (s_out, "dispatch@c1", dir, sizeof dir));
     //  After the backup: three more orders, one of them accepted, one done
     //  and found wanting at its return visit (a rectification order, W2).
@@ -289,7 +287,7 @@ test_a_restored_dispatch_takes_back_its_orders (void **state)
     assert_int_equal (CTL_AS ("W01", "technician", "order", "complete", order, "fixed"), 0);
     snprintf (visit, sizeof visit, "%s-V1", tickets [3]);
     assert_true (h_wait_for (s_visit_due, visit, 20000));
-    assert_int_equal (CTL ("visits", "answer", visit, "--reached", "--satisfaction", "unsatisfied", "--score", "1",
+    assert_int_equal (CTL_OPS ("visits", "answer", visit, "--reached", "--satisfaction", "unsatisfied", "--score", "1",
                            "still", "leaking"), 0);
     char rectification [80];
     snprintf (rectification, sizeof rectification, "%s-W2", tickets [3]);
@@ -299,11 +297,11 @@ test_a_restored_dispatch_takes_back_its_orders (void **state)
     assert_true (archived.want > 0);
     assert_true (h_wait_for (s_cursor_at, &archived, 20000));
     s_stop (&s_dispatch);
-    assert_int_equal (CTL ("--timeout", "2000", "restore", "dispatch", dir, "--force"), 0);
+    assert_int_equal (CTL_OPS ("--timeout", "2000", "restore", "dispatch", dir, "--force"), 0);
     s_daemon (&s_dispatch, "dispatch");
     assert_true (h_log_contains (&s_dispatch, "events from the archive"));
     //  The orders made after the backup are back, in the state they were.
-    assert_int_equal (CTL ("--json", "order", "show", order), 0);
+    assert_int_equal (CTL_OPS ("--json", "order", "show", order), 0);
     assert_non_null (strstr (s_out, "ORDER_STATUS_ACCEPTED"));
     for (int i = 3; i < 6; i++)
         assert_true (h_wait_for (s_has_order, tickets [i], 20000));
@@ -313,12 +311,12 @@ test_a_restored_dispatch_takes_back_its_orders (void **state)
         assert_true (h_wait_for (s_has_order, tickets [i], 20000));
         assert_true (h_wait_for (s_has_clock, tickets [i], 20000));
     }
-    assert_int_equal (CTL ("--json", "staff", "--estate", "E001"), 0);
+    assert_int_equal (CTL_OPS ("--json", "staff", "--estate", "E001"), 0);
     assert_non_null (strstr (s_out, "\"open_orders\":9"));
     //  Each order was made once: dispatch did not make it again when it
     //  consumed intake's and survey's events from its restored cursors.
     for (int i = 3; i < 6; i++) {
-        assert_int_equal (CTL ("history", tickets [i]), 0);
+        assert_int_equal (CTL_OPS ("history", tickets [i]), 0);
         if (s_count (s_out, "order.created") != (i == 3 ? 2 : 1))
             fail_msg ("%s: %s", tickets [i], s_out);
     }
@@ -339,44 +337,44 @@ test_a_restored_billing_takes_back_its_notices_and_payments (void **state)
     char path [256], dir [320], field [64], receipt [64], refund [64];
     h_write ("units.csv", "unit,area_m2,occupied,building_type\n1-1-101,100,yes,highrise\n1-1-102,80,yes,highrise\n",
              path, sizeof path);
-    assert_int_equal (CTL ("units", "import", path, "--estate", "E001"), 0);
-    assert_int_equal (CTL ("billing", "schedule", "--estate", "E001", "--from", "2026-01-01", "--rate",
+    assert_int_equal (CTL_OPS ("units", "import", path, "--estate", "E001"), 0);
+    assert_int_equal (CTL_OPS ("billing", "schedule", "--estate", "E001", "--from", "2026-01-01", "--rate",
                            "highrise:2.00"), 0);
-    assert_int_equal (CTL ("--json", "backup", "billing"), 0);
+    assert_int_equal (CTL_OPS ("--json", "backup", "billing"), 0);
     assert_true (*h_backup_path (s_out, "billing@c1", dir, sizeof dir));
     //  After the backup: November's notices, a payment and a refund.
-    assert_int_equal (CTL ("billing", "run", "--estate", "E001", "--period", "2026-11"), 0);
-    assert_int_equal (CTL ("--json", "billing", "pay", "1-1-101", "300", "--ref", "WX1", "--estate", "E001"), 0);
+    assert_int_equal (CTL_OPS ("billing", "run", "--estate", "E001", "--period", "2026-11"), 0);
+    assert_int_equal (CTL_OPS ("--json", "billing", "pay", "1-1-101", "300", "--ref", "WX1", "--estate", "E001"), 0);
     snprintf (receipt, sizeof receipt, "%s", h_json_field (s_out, "receipt_no", field, sizeof field));
-    assert_int_equal (CTL ("--json", "billing", "refund", "WX1", "50", "--estate", "E001", "--ref", "RF1",
+    assert_int_equal (CTL_OPS ("--json", "billing", "refund", "WX1", "50", "--estate", "E001", "--ref", "RF1",
                            "paid", "twice"), 0);
     snprintf (refund, sizeof refund, "%s", h_json_field (s_out, "receipt_no", field, sizeof field));
     assert_string_not_equal (receipt, refund);
     s_cursor_t archived = { "archive", "billing@c1/E001", s_head ("billing", "billing@c1/E001") };
     assert_true (archived.want >= 5);
     assert_true (h_wait_for (s_cursor_at, &archived, 20000));
-    assert_int_equal (CTL ("--json", "billing", "statement", "1-1-101", "--estate", "E001"), 0);
+    assert_int_equal (CTL_OPS ("--json", "billing", "statement", "1-1-101", "--estate", "E001"), 0);
     char *before = strdup (s_out);
     assert_non_null (before);
     //  The store goes back to before all that, and takes it back.
     s_stop (&s_billing);
-    assert_int_equal (CTL ("--timeout", "2000", "restore", "billing", dir, "--force"), 0);
+    assert_int_equal (CTL_OPS ("--timeout", "2000", "restore", "billing", dir, "--force"), 0);
     s_daemon (&s_billing, "billing");
     assert_true (h_log_contains (&s_billing, "events from the archive"));
     //  The unit's statement is as it was: notice, payment, refund, balance.
-    assert_int_equal (CTL ("--json", "billing", "statement", "1-1-101", "--estate", "E001"), 0);
+    assert_int_equal (CTL_OPS ("--json", "billing", "statement", "1-1-101", "--estate", "E001"), 0);
     if (strcmp (s_out, before) != 0)
         fail_msg ("statement before:\n%s\nafter:\n%s", before, s_out);
     free (before);
     //  A retry of the payment finds it; a new one takes a new receipt.
-    assert_int_equal (CTL ("--json", "billing", "pay", "1-1-101", "300", "--ref", "WX1", "--estate", "E001"), 0);
+    assert_int_equal (CTL_OPS ("--json", "billing", "pay", "1-1-101", "300", "--ref", "WX1", "--estate", "E001"), 0);
     assert_string_equal (h_json_field (s_out, "receipt_no", field, sizeof field), receipt);
-    assert_int_equal (CTL ("--json", "billing", "pay", "1-1-102", "10", "--ref", "WX2", "--estate", "E001"), 0);
+    assert_int_equal (CTL_OPS ("--json", "billing", "pay", "1-1-102", "10", "--ref", "WX2", "--estate", "E001"), 0);
     h_json_field (s_out, "receipt_no", field, sizeof field);
     assert_string_not_equal (field, receipt);
     assert_string_not_equal (field, refund);
     //  November is billed once.
-    assert_int_equal (CTL ("--json", "billing", "run", "--estate", "E001", "--period", "2026-11"), 0);
+    assert_int_equal (CTL_OPS ("--json", "billing", "run", "--estate", "E001", "--period", "2026-11"), 0);
     assert_non_null (strstr (s_out, "\"skipped_already_billed\":2"));
     s_cluster_stop ();
 }
@@ -402,7 +400,7 @@ test_every_daemon_restored_in_turn (void **state)
     assert_true (h_wait_for (s_has_clock, tickets [1], 20000));
     //  Every daemon's store at once, with its manifest.
     char backups [4096], dir [320];
-    assert_int_equal (CTL ("--json", "backup"), 0);
+    assert_int_equal (CTL_OPS ("--json", "backup"), 0);
     snprintf (backups, sizeof backups, "%.4000s", s_out);
     for (; filed < 4; filed++)
         s_file (filed + 1, tickets [filed], sizeof tickets [filed]);
@@ -414,7 +412,7 @@ test_every_daemon_restored_in_turn (void **state)
         assert_true (*h_backup_path (backups, producer, dir, sizeof dir));
         s_stop (daemons [d].proc);
         //  Every other daemon answers: no --force.
-        if (CTL ("--timeout", "3000", "restore", daemons [d].name, dir) != 0)
+        if (CTL_OPS ("--timeout", "3000", "restore", daemons [d].name, dir) != 0)
             fail_msg ("restore %s: %s", daemons [d].name, s_err);
         s_daemon (daemons [d].proc, daemons [d].name);
         s_file (filed + 1, tickets [filed], sizeof tickets [filed]);
@@ -432,7 +430,7 @@ test_every_daemon_restored_in_turn (void **state)
     }
     //  Each case's order made once, and no stream stopped anywhere.
     for (int i = 0; i < filed; i++) {
-        assert_int_equal (CTL ("history", tickets [i]), 0);
+        assert_int_equal (CTL_OPS ("history", tickets [i]), 0);
         if (s_count (s_out, "order.created") != 1)
             fail_msg ("%s: %s", tickets [i], s_out);
     }
@@ -449,7 +447,7 @@ s_outbox_trimmed (void *arg)
 {
     (void) arg;
     //  intake's own head of E001: first_seq past what dispatch has.
-    if (CTL ("--json", "lag", "intake") != 0)
+    if (CTL_OPS ("--json", "lag", "intake") != 0)
         return false;
     const char *at = strstr (s_out, "\"heads\":[{\"stream\":\"intake@c1/E001\"");
     char field [32];
@@ -475,7 +473,7 @@ test_consumers_catch_up_past_the_outbox (void **state)
     s_file (3, tickets [2], sizeof tickets [2]);
     s_cursor_t archived = { "archive", "intake@c1/E001", 3 };
     assert_true (h_wait_for (s_cursor_at, &archived, 20000));
-    assert_int_equal (CTL ("clock", "advance", "2d", "--file", s_clock), 0);
+    assert_int_equal (CTL_OPS ("clock", "advance", "2d", "--file", s_clock), 0);
     s_file (4, tickets [3], sizeof tickets [3]);
     assert_true (h_wait_for (s_outbox_trimmed, NULL, 20000));
     //  Back: what intake no longer keeps comes from the archive, no alarm.
@@ -501,7 +499,7 @@ static bool
 s_some_archived (void *arg)
 {
     (void) arg;
-    if (CTL ("--json", "lag", "archive") != 0)
+    if (CTL_OPS ("--json", "lag", "archive") != 0)
         return false;
     const char *at = strstr (s_out, "{\"stream\":\"loader@c1/E002\"");
     char field [32];
@@ -541,16 +539,16 @@ test_the_archive_survives_kill9_while_catching_up (void **state)
     s_cursor_t all = { "archive", "loader@c1/E002", S_LOADED };
     assert_true (h_wait_for (s_cursor_at, &all, 30000));
     //  Every event once: the estate's history holds each sequence one time.
-    assert_int_equal (CTL ("--json", "history", "--estate", "E002", "--all"), 0);
+    assert_int_equal (CTL_OPS ("--json", "history", "--estate", "E002", "--all"), 0);
     assert_int_equal (s_count (s_out, "\"stream\":\"loader@c1/E002\""), S_LOADED);
     assert_non_null (strstr (s_out, "\"seq\":\"1\","));
     char last [32];
     snprintf (last, sizeof last, "\"seq\":\"%d\",", S_LOADED);
     assert_non_null (strstr (s_out, last));
     //  Pages: a token that resumes after the last event shown.
-    assert_int_equal (CTL ("history", "--estate", "E002", "--page-size", "7"), 0);
+    assert_int_equal (CTL_OPS ("history", "--estate", "E002", "--page-size", "7"), 0);
     assert_non_null (strstr (s_out, "7 events; next page: --page "));
-    assert_int_equal (CTL ("history", "--estate", "E002", "--page", "00zz"), 1);
+    assert_int_equal (CTL_OPS ("history", "--estate", "E002", "--page", "00zz"), 1);
     assert_non_null (strstr (s_err, "page_token"));
     assert_int_equal (h_stop (&s_loader, 10000), 0);
     h_proc_free (&s_loader);

@@ -30,11 +30,8 @@ static char s_config [256], s_clock [256], s_gate_config [256];
 #define OUT_SIZE (1 << 20)
 static char s_out [OUT_SIZE], s_err [8192];
 
-#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
-                        __VA_ARGS__, NULL)
 
 //  A kefuctl call that must succeed; its complaint when it does not.
-#define CTL_OK(...) do { if (CTL (__VA_ARGS__)) fail_msg ("kefuctl: %s", s_err); } while (0)
 
 #define S_BIG 45000   //  units of E003: three chunks of a run
 

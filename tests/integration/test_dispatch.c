@@ -25,8 +25,6 @@ static h_proc_t s_bus, s_intake, s_dispatch;
 #define OUT_SIZE (1 << 20)
 static char s_out [OUT_SIZE], s_err [4096];
 
-#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
-                        __VA_ARGS__, NULL)
 
 static void
 s_write_config (void)

@@ -29,8 +29,6 @@ static h_proc_t s_bus, s_intake, s_edge, s_link_in, s_link_out;
 static char s_out [OUT_SIZE], s_err [4096];
 
 //  kefuctl --config <cluster config> ARGS...; its exit status.
-#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
-                        __VA_ARGS__, NULL)
 
 
 //  The gateway's port. Only the supervisor's test starts a gateway, on a

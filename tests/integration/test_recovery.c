@@ -16,8 +16,6 @@
 static char s_config [256], s_out [65536], s_err [4096];
 static h_proc_t s_bus, s_dispatch, s_producer;
 
-#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
-                        "--as", "ops1", "--role", "operations", __VA_ARGS__, NULL)
 
 static void
 s_write_config (void)
@@ -72,7 +70,7 @@ s_sh (const char *format, ...)
 static uint64_t
 s_cursor (void)
 {
-    if (CTL ("--json", "lag", "dispatch") != 0)
+    if (CTL_OPS ("--json", "lag", "dispatch") != 0)
         return 0;
     const char *at = strstr (s_out, "\"cursors\":[{\"stream\":\"intake@c1/E001\"");
     char field [32];
@@ -88,19 +86,19 @@ s_cursor_is (void *arg)
 static bool
 s_alarm_is (void *arg)
 {
-    return CTL ("--json", "streams", "dispatch") == 0 && strstr (s_out, (const char *) arg);
+    return CTL_OPS ("--json", "streams", "dispatch") == 0 && strstr (s_out, (const char *) arg);
 }
 
 static bool
 s_answers (void *arg)
 {
-    return CTL ("ping", (const char *) arg) == 0;
+    return CTL_OPS ("ping", (const char *) arg) == 0;
 }
 
 static bool
 s_heard_head (void *arg)
 {
-    return CTL ("--json", "lag", "dispatch") == 0 && strstr (s_out, (const char *) arg);
+    return CTL_OPS ("--json", "lag", "dispatch") == 0 && strstr (s_out, (const char *) arg);
 }
 
 static void
@@ -128,18 +126,18 @@ test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved (void **state)
     s_sh ("rm -rf producer && cp -a producer-backup producer");
     s_producer_start ("6");
     assert_true (h_wait_for (s_alarm_is, "STREAM_ALARM_KIND_BEHIND", 20000));
-    assert_int_equal (CTL ("lag", "dispatch"), 0);
+    assert_int_equal (CTL_OPS ("lag", "dispatch"), 0);
     if (!strstr (s_out, "ALARM behind"))
         fail_msg ("lag: %s", s_out);
     assert_non_null (strstr (s_err, "kefuctl streams says why"));
-    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_int_equal (CTL_OPS ("streams", "dispatch"), 0);
     assert_non_null (strstr (s_out, "kefuctl restore"));
     //  The way out must fit the alarm, and say why.
-    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E001", "--accept-epoch", "--reason", "x"), 1);
+    assert_int_equal (CTL_OPS ("streams", "resolve", "dispatch", "intake@c1/E001", "--accept-epoch", "--reason", "x"), 1);
     assert_non_null (strstr (s_err, "accept-epoch ends a new-epoch alarm"));
-    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E001", "--retry"), 2);
+    assert_int_equal (CTL_OPS ("streams", "resolve", "dispatch", "intake@c1/E001", "--retry"), 2);
     assert_non_null (strstr (s_err, "--reason"));
-    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E009", "--retry", "--reason", "x"), 1);
+    assert_int_equal (CTL_OPS ("streams", "resolve", "dispatch", "intake@c1/E009", "--retry", "--reason", "x"), 1);
     assert_non_null (strstr (s_err, "has no alarm here"));
     assert_int_equal (s_cursor (), 6);   //  nothing of the reused sequences applied
     //  Rebuilt: a new store, a new epoch, four events.
@@ -148,10 +146,10 @@ test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved (void **state)
     s_producer_start ("4");
     //  Once dispatch has heard the new store's heartbeat (head 4), look again.
     assert_true (h_wait_for (s_heard_head, "\"head_seq\":\"4\"", 20000));
-    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E001", "--retry", "--reason",
+    assert_int_equal (CTL_OPS ("streams", "resolve", "dispatch", "intake@c1/E001", "--retry", "--reason",
                            "the producer's store was rebuilt"), 0);
     assert_true (h_wait_for (s_alarm_is, "STREAM_ALARM_KIND_NEW_EPOCH", 20000));
-    assert_int_equal (CTL ("streams", "resolve", "dispatch", "intake@c1/E001", "--accept-epoch", "--reason",
+    assert_int_equal (CTL_OPS ("streams", "resolve", "dispatch", "intake@c1/E001", "--accept-epoch", "--reason",
                            "rebuilt on purpose: its old events are applied here"), 0);
     assert_non_null (strstr (s_out, "resolved by ops1"));
     assert_true (h_wait_for (s_cursor_is, &four, 20000));
@@ -160,7 +158,7 @@ test_restored_by_hand_or_rebuilt_stops_the_stream_until_resolved (void **state)
     assert_int_equal (h_stop (&s_dispatch, 10000), 0);
     h_start (&s_dispatch);
     assert_true (h_wait_for (s_cursor_is, &four, 20000));
-    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_int_equal (CTL_OPS ("streams", "dispatch"), 0);
     assert_non_null (strstr (s_out, "no stream is stopped"));
     s_producer_stop ();
     assert_int_equal (h_stop (&s_dispatch, 10000), 0);
@@ -225,27 +223,27 @@ test_restore_numbers_nothing_twice (void **state)
     assert_true (h_wait_for (s_has_order, tickets [2], 20000));
     //  A backup, with its manifest; three more tickets after it.
     char dir [320];
-    assert_int_equal (CTL ("--json", "backup", "intake"), 0);
+    assert_int_equal (CTL_OPS ("--json", "backup", "intake"), 0);
     assert_true (*h_backup_path (s_out, "intake@c1", dir, sizeof dir));
     for (int i = 3; i < 6; i++)
         s_file (i + 1, tickets [i], sizeof tickets [i]);
     assert_true (h_wait_for (s_has_order, tickets [5], 20000));
     //  Not while it runs.
-    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir), 1);
+    assert_int_equal (CTL_OPS ("--timeout", "1000", "restore", "intake", dir), 1);
     assert_non_null (strstr (s_err, "is in use: its daemon runs"));
     //  A damaged copy is refused, and changes nothing.
     s_sh ("cp -a '%s' damaged && printf x | dd of=damaged/data.mdb bs=1 seek=5000 conv=notrunc 2>/dev/null", dir);
     assert_int_equal (h_stop (&s_intake, 10000), 0);
     char damaged [320];
     snprintf (damaged, sizeof damaged, "%s/damaged", kf_test_dir);
-    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", damaged), 1);
+    assert_int_equal (CTL_OPS ("--timeout", "1000", "restore", "intake", damaged), 1);
     assert_non_null (strstr (s_err, "does not match its manifest"));
     //  Only when every other daemon says how far it applied intake's
     //  streams (escalation, survey and billing are not run here).
-    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir), 1);
+    assert_int_equal (CTL_OPS ("--timeout", "1000", "restore", "intake", dir), 1);
     assert_non_null (strstr (s_err, "did not answer"));
     //  Restored: the cluster had applied six, the backup holds three.
-    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir, "--force"), 0);
+    assert_int_equal (CTL_OPS ("--timeout", "1000", "restore", "intake", dir, "--force"), 0);
     assert_non_null (strstr (s_out, "intake@c1/E001"));
     assert_non_null (strstr (s_out, "3   "));
     h_start (&s_intake);
@@ -260,14 +258,14 @@ test_restore_numbers_nothing_twice (void **state)
     for (int i = 6; i < 9; i++)
         assert_true (h_wait_for (s_has_order, tickets [i], 20000));
     //  dispatch followed the new epoch on its own: no alarm, and it said why.
-    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_int_equal (CTL_OPS ("streams", "dispatch"), 0);
     assert_non_null (strstr (s_out, "no stream is stopped"));
     assert_true (h_log_contains (&s_dispatch, "events 4..6 of the old epoch were applied here"));
     assert_true (h_log_contains (&s_intake, "restored from a backup: epoch"));
     //  The tickets of the backup are there; with no archive running, the
     //  lost ones are not (test_archive: the archive brings them back).
-    assert_int_equal (CTL ("show", tickets [0]), 0);
-    assert_int_equal (CTL ("show", tickets [3]), 1);
+    assert_int_equal (CTL_OPS ("show", tickets [0]), 0);
+    assert_int_equal (CTL_OPS ("show", tickets [3]), 1);
     s_cluster_stop ();
 }
 
@@ -286,11 +284,11 @@ test_a_lagging_consumer_catches_up_across_a_restore (void **state)
     s_file (2, tickets [1], sizeof tickets [1]);
     s_file (3, tickets [2], sizeof tickets [2]);
     char dir [320];
-    assert_int_equal (CTL ("--json", "backup", "intake"), 0);
+    assert_int_equal (CTL_OPS ("--json", "backup", "intake"), 0);
     assert_true (*h_backup_path (s_out, "intake@c1", dir, sizeof dir));
     s_file (4, tickets [3], sizeof tickets [3]);
     assert_int_equal (h_stop (&s_intake, 10000), 0);
-    assert_int_equal (CTL ("--timeout", "1000", "restore", "intake", dir, "--force"), 0);
+    assert_int_equal (CTL_OPS ("--timeout", "1000", "restore", "intake", dir, "--force"), 0);
     h_start (&s_intake);
     assert_true (h_wait_for (s_answers, "intake", 20000));
     h_start (&s_dispatch);
@@ -299,7 +297,7 @@ test_a_lagging_consumer_catches_up_across_a_restore (void **state)
     assert_true (h_wait_for (s_has_order, tickets [2], 20000));
     s_file (5, tickets [4], sizeof tickets [4]);
     assert_true (h_wait_for (s_has_order, tickets [4], 20000));
-    assert_int_equal (CTL ("streams", "dispatch"), 0);
+    assert_int_equal (CTL_OPS ("streams", "dispatch"), 0);
     assert_non_null (strstr (s_out, "no stream is stopped"));
     s_cluster_stop ();
 }

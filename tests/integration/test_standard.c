@@ -22,9 +22,6 @@ static char s_config [256], s_clock [256];
 #define OUT_SIZE (1 << 20)
 static char s_out [OUT_SIZE], s_err [4096];
 
-#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
-                        __VA_ARGS__, NULL)
-#define CTL_OK(...) do { if (CTL (__VA_ARGS__)) fail_msg ("kefuctl: %s", s_err); } while (0)
 
 //  The last output holds (or does not hold) a text; else it is shown.
 #define S_HAS(text) do { if (!strstr (s_out, text)) fail_msg ("no '%s' in:\n%s", text, s_out); } while (0)

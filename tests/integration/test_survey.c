@@ -23,9 +23,6 @@ static char s_config [256], s_clock [256];
 #define OUT_SIZE (1 << 20)
 static char s_out [OUT_SIZE], s_err [8192];
 
-#define CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
-                        __VA_ARGS__, NULL)
-#define CTL_OK(...) do { if (CTL (__VA_ARGS__)) fail_msg ("kefuctl: %s", s_err); } while (0)
 
 static void
 s_write_config (void)
@@ -69,31 +66,6 @@ s_cluster_down (void **state)
 {
     return h_suite_down (state, s_procs, s_services);
 }
-
-typedef struct {
-    const char **argv;     //  kefuctl's arguments, NULL-terminated
-    const char *text;      //  what its output must hold
-} s_until_t;
-
-static bool
-s_output_holds (void *arg)
-{
-    s_until_t *u = arg;
-    char *argv [16] = { "kefuctl", "--config", s_config };
-    int n = 3;
-    for (int i = 0; u->argv [i] && n < 15; i++)
-        argv [n++] = (char *) u->argv [i];
-    argv [n] = NULL;
-    return h_runv (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, argv) == 0 && strstr (s_out, u->text);
-}
-
-//  Wait until a kefuctl command's output holds a text.
-#define UNTIL(text, ...) do { \
-        const char *argv_ [] = { __VA_ARGS__, NULL }; \
-        s_until_t until_ = { argv_, text }; \
-        if (!h_wait_for (s_output_holds, &until_, 15000)) \
-            fail_msg ("never '%s' in: %s%s", text, s_out, s_err); \
-    } while (0)
 
 //  Accept, start and complete an order once dispatch has assigned it.
 static void
