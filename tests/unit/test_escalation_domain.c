@@ -500,6 +500,35 @@ test_transferred_three_days (void **state)
     assert_string_equal (s_events (), "breached(resolution,warning_skipped) level1(W01,F01)");
 }
 
+//  A complaint that warned and breached on its same-day target, then went
+//  to another department: its 3 working days have not been used as far,
+//  so its alerts stand no more and come again on the new limit.
+static void
+test_transfer_rearms_the_alerts (void **state)
+{
+    (void) state;
+    char no [64];
+    w.now = kf_test_at ("2026-09-25 10:00");
+    s_complaint (no);
+    s_events ();
+    s_at ("2026-09-25 16:30");
+    assert_string_equal (s_events (), "warning(resolution)");
+    s_at ("2026-09-25 18:00");
+    assert_non_null (strstr (s_events (), "breached(resolution)"));
+    s_order_created (no, KF__DEPARTMENT__DEPARTMENT_SECURITY);
+    assert_string_equal (s_clock (no, RESOLVED)->rule, "3wd");
+    assert_false (s_clock (no, RESOLVED)->breached);
+    assert_false (s_clock (no, RESOLVED)->warned);
+    char due [40], before [40];
+    snprintf (due, sizeof due, "%s", s_due (no, RESOLVED));
+    snprintf (before, sizeof before, "%s", s_local (s_clock (no, RESOLVED)->deadline_ms - 3600 * 1000));
+    s_events ();
+    s_at (before);
+    assert_string_equal (s_events (), "warning(resolution)");
+    s_at (due);
+    assert_non_null (strstr (s_events (), "breached(resolution)"));
+}
+
 //  The supervision hotline: a reply within 72 h, on calendar time, into
 //  the holiday; the complaint's own resolution target still applies.
 static void
@@ -1000,6 +1029,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_complaint_same_day, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_transferred_three_days, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_transfer_rearms_the_alerts, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_hotline_72h, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_emergency_24x7, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_renovation_two_working_days, s_setup, s_teardown),
