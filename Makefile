@@ -68,15 +68,15 @@ $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 
 # The table of every message type, generated from protoc-c's headers, so that
 # the codec, the tests and the tools can walk the whole schema.
-$(SCHEMA_C): $(PROTO_H) deploy/gen-schema-table.sh
+$(SCHEMA_C): $(PROTO_H) proto/gen-schema-table.sh
 	$(call say,GEN,$@)
-	$(Q)sh deploy/gen-schema-table.sh $(PROTO_H) > $@.tmp && mv $@.tmp $@
+	$(Q)sh proto/gen-schema-table.sh $(PROTO_H) > $@.tmp && mv $@.tmp $@
 
 # The .proto comments as a C table, for the OpenAPI description (kf_openapi).
-$(DOCS_C): $(PROTOS) deploy/gen-proto-docs.sh
+$(DOCS_C): $(PROTOS) proto/gen-proto-docs.sh
 	@mkdir -p $(GEN)
 	$(call say,GEN,$@)
-	$(Q)sh deploy/gen-proto-docs.sh $(PROTOS) > $@.tmp && mv $@.tmp $@
+	$(Q)sh proto/gen-proto-docs.sh $(PROTOS) > $@.tmp && mv $@.tmp $@
 
 # ---- libkefu ----------------------------------------------------------------
 LIB_SRC  := $(wildcard common/*.c)
@@ -120,16 +120,14 @@ $(O)/tests/%: tests/unit/%.c $(LIBKEFU) | $(O)/tests
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(filter %.o,$^) $(LIBKEFU) -o $@ $(LDLIBS) -lcmocka
 
-# A service's domain logic, tested without its main.c.
-$(O)/tests/test_intake_domain: $(O)/services/intake/intake.o
-$(O)/tests/test_dispatch_domain: $(O)/services/dispatch/dispatch.o
-$(O)/tests/test_escalation_domain: $(O)/services/escalation/escalation.o
-$(O)/tests/test_billing_domain: $(O)/services/billing/billing.o
-$(O)/tests/test_survey_domain: $(O)/services/survey/survey.o
-$(O)/tests/test_gateway_domain: $(O)/services/gateway/gateway.o
-$(O)/tests/test_sse_window: $(O)/services/gateway/sse_window.o
-$(O)/tests/test_bus_guard: $(O)/services/bus/bus_guard.o
-$(O)/tests/test_archive_domain: $(O)/services/archive/archive.o
+# A service's domain logic without its main.c: every object of
+# services/<service>/ but main.o. test_<service>_domain and
+# bench_<service> link it; test_<module> links services/*/<module>.o (a
+# service's module tested alone, such as bus_guard or sse_window).
+SERVICE_OBJ = $(patsubst %.c,$(O)/%.o,$(filter-out %/main.c,$(wildcard services/$(1)/*.c)))
+$(foreach s,$(SERVICES),$(eval $(O)/tests/test_$(s)_domain: $(call SERVICE_OBJ,$(s))))
+$(foreach t,$(UNIT_SRC),$(foreach m,$(wildcard services/*/$(patsubst test_%,%,$(notdir $(t)))),\
+    $(eval $(O)/tests/$(basename $(notdir $(t))): $(patsubst %.c,$(O)/%.o,$(m)))))
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c
@@ -161,10 +159,8 @@ $(O)/tests/%: tests/bench/%.c $(LIBKEFU) | $(O)/tests
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -Itests/integration $(LDFLAGS) $< $(filter %.o,$^) $(LIBKEFU) -o $@ $(LDLIBS)
 
-# A benchmark of a service's domain logic, without its main.c.
-$(O)/tests/bench_escalation: $(O)/services/escalation/escalation.o
-$(O)/tests/bench_billing: $(O)/services/billing/billing.o
-$(O)/tests/bench_archive: $(O)/services/archive/archive.o
+# A benchmark of a service's domain logic links it, without its main.c.
+$(foreach s,escalation billing archive,$(eval $(O)/tests/bench_$(s): $(call SERVICE_OBJ,$(s))))
 
 $(O)/common $(O)/gen-obj $(O)/bin $(O)/tests:
 	@mkdir -p $@
@@ -176,6 +172,12 @@ FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 $(O)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBKEFU)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBKEFU) -o $@ $(LDLIBS)
+
+# A fuzz target asked for from another flavour is built as the fuzz flavour.
+ifneq ($(BUILD),fuzz)
+build/fuzz/%: FORCE
+	$(MAKE) --no-print-directory BUILD=fuzz $@
+endif
 
 # The seed corpus is generated from hand-written JSON and committed.
 fuzz-seeds: $(LIBKEFU)
@@ -271,4 +273,4 @@ bench: deps
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,7 +1,7 @@
 /*  kf_proto_docs — the comments of the proto files, for descriptions people
     read (the OpenAPI file). protobuf-c's descriptors carry names, types and
     numbers but no comments, so a table of them is generated at build time
-    (deploy/gen-proto-docs.sh): a message's or enum's leading comment (field
+    (proto/gen-proto-docs.sh): a message's or enum's leading comment (field
     ""), and each field's or enum value's own.
 */
 #ifndef KF_PROTO_DOCS_H_INCLUDED

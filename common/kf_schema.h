@@ -2,7 +2,7 @@
     (the codec's tests, the fuzzers, kefuctl's decoders).
 
     The table is generated at build time from protoc-c's headers
-    (deploy/gen-schema-table.sh); this module adds lookups over it.
+    (proto/gen-schema-table.sh); this module adds lookups over it.
 */
 #ifndef KF_SCHEMA_H_INCLUDED
 #define KF_SCHEMA_H_INCLUDED
