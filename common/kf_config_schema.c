@@ -1,0 +1,657 @@
+/*  kf_config_schema — every key the configuration may hold: its path, type,
+    default, limits and meaning (kefuctl config --schema prints it), and
+    the checks of a value of each type. See kf_config_private.h.
+*/
+#include "kf_config_private.h"
+#include "kf_codec.h"
+#include "kf_field.h"
+#include "kf_rota.h"
+#include "kf_sla.h"
+#include "kf_time.h"
+#include "types.pb-c.h"
+
+#include <ctype.h>
+#include <strings.h>
+#include <assert.h>
+#include <czmq.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const kf_config_type_names [] = {
+    "section", "text", "identifier", "producer id (service@cluster)", "endpoint (ipc://, tcp:// or inproc://)",
+    "host:port", "path", "integer", "duration (e.g. 90s, 26h, 3d)", "true or false",
+    "opening hours (e.g. 08:30-18:00, or closed)", "list of dates (YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD)",
+    "UTC offset (e.g. +08:00)", "log level (error, warning, notice, info or debug)",
+    "terms (e.g. \"category:gas, hazard:person_trapped\", or none)",
+    "department (engineering, cleaning, security, greening or customer_service)",
+    "role (front_desk, technician, supervisor, manager or operations)",
+    "categories (e.g. \"water_leak, plumbing\"), or any",
+    "shifts (e.g. \"mon-fri 08:30-17:30, sat 09:00-13:00, hol 09:00-17:00\", \"daily 00:00-24:00, hol off\", or off)",
+    "SLA limit (none, same_day, 3wd for 3 working days, or a duration such as 72h)",
+    "clock (24x7, or working: the estate calendar's open hours)",
+    "pause reasons (waiting_for_owner, waiting_for_parts, other), or none",
+    "time of day (e.g. 16:00)",
+    "day counts, rising, comma-separated (e.g. 7, 15, 30), or none"
+};
+
+#define S_DAY  (24 * 3600000LL)
+
+//  An SLA policy: the group's keys with their defaults, and the same keys
+//  for an estate, which replace them one by one.
+#define S_POLICY_KEYS(prefix, name, match, hours, pauses, first, on_site, resolution, transferred) \
+    { prefix "sla/" name "/match", T_TERMS, match, false, 0, 0, \
+      "the cases it applies to: type:, channel:, category:, hazard: or priority: terms, or none" }, \
+    { prefix "sla/" name "/hours", T_CLOCK, hours, false, 0, 0, "what its clocks count: 24x7, or working hours" }, \
+    { prefix "sla/" name "/pause_for", T_PAUSES, pauses, false, 0, 0, \
+      "an order paused for one of these stops its clocks until it resumes" }, \
+    { prefix "sla/" name "/first_response", T_LIMIT, first, false, 0, 0, "someone accepts the case (order.accepted)" }, \
+    { prefix "sla/" name "/on_site", T_LIMIT, on_site, false, 0, 0, "someone is on site (order.started)" }, \
+    { prefix "sla/" name "/resolution", T_LIMIT, resolution, false, 0, 0, \
+      "the case is resolved (order.completed, or ticket.closed)" }, \
+    { prefix "sla/" name "/transferred", T_LIMIT, transferred, false, 0, 0, \
+      "replaces resolution once a department other than customer service handles the case; none keeps it" }
+//  Billing rules: the group's, with defaults, and an estate's (no defaults:
+//  the group's apply where the estate says nothing).
+#define S_BILLING_KEYS(prefix, due_day, reminders, per_day, grace, cap) \
+    { prefix "billing/due_day", T_INT, due_day, false, 1, 28, \
+      "a month's notice is due by the end of this day of that month" }, \
+    { prefix "billing/reminders", T_DAYS, reminders, false, 1, 3650, \
+      "arrears reminders when a notice is this many days overdue" }, \
+    { prefix "billing/late_fee_per_day", T_INT, per_day, false, 0, 100, \
+      "late fee a day, in ten-thousandths of the overdue principal (5 = 0.05 %); 0: no late fees" }, \
+    { prefix "billing/late_fee_grace_days", T_INT, grace, false, 0, 365, \
+      "days overdue before late fees start" }, \
+    { prefix "billing/late_fee_cap_percent", T_INT, cap, false, 0, 100, \
+      "late fees on a notice never exceed this share of its principal" }
+
+//  Return visits and evaluations: the group's, with defaults, and an
+//  estate's (the group's apply where it says nothing).
+#define S_SURVEY_KEYS(prefix, safety, safety_categories, leak, leak_categories, other, complaint, attempts, \
+                      contacts, percent, days) \
+    { prefix "survey/visit_safety", T_DURATION, safety, false, 3600000, 30 * S_DAY, \
+      "a return visit after a repair of a safety installation is due this long after completion" }, \
+    { prefix "survey/safety_categories", T_CATEGORIES, safety_categories, false, 0, 0, \
+      "the categories that are safety installations" }, \
+    { prefix "survey/visit_leak", T_DURATION, leak, false, 3600000, 30 * S_DAY, "... after a leak repair" }, \
+    { prefix "survey/leak_categories", T_CATEGORIES, leak_categories, false, 0, 0, "the categories that are leaks" }, \
+    { prefix "survey/visit_other", T_DURATION, other, false, 3600000, 30 * S_DAY, "... after any other repair" }, \
+    { prefix "survey/visit_complaint", T_DURATION, complaint, false, 3600000, 30 * S_DAY, \
+      "... after a complaint is closed" }, \
+    { prefix "survey/visit_attempts", T_INT, attempts, false, 1, 10, "calls before a visit is given up" }, \
+    { prefix "survey/max_contacts", T_INT, contacts, false, 1, 30, \
+      "visits one household may get in 30 days; more merge into the last or are not made" }, \
+    { prefix "survey/sample_percent", T_INT, percent, false, 1, 100, \
+      "share of occupied households drawn for the quarterly evaluation" }, \
+    { prefix "survey/collection_days", T_INT, days, false, 1, 60, \
+      "days the evaluation forms are collected after the hand-out on the 15th" }
+
+#define S_POLICY(name, help, match, hours, first, on_site, resolution, transferred) \
+    { "sla/" name, T_SECTION, NULL, false, 0, 0, help }, \
+    S_POLICY_KEYS ("", name, match, hours, "waiting_for_owner, waiting_for_parts", first, on_site, resolution, \
+                   transferred), \
+    { "estates/*/sla/" name, T_SECTION, NULL, false, 0, 0, "this estate's " name " policy, key by key" }, \
+    S_POLICY_KEYS ("estates/*/", name, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+
+#define S_SERVICE(name) \
+    { "services/" name, T_SECTION, NULL, false, 0, 0, "the " name " daemon" }, \
+    { "services/" name "/endpoint", T_ENDPOINT, "ipc://var/run/" name, false, 0, 0, \
+      "ROUTER endpoint where it answers commands" }, \
+    { "services/" name "/replay", T_ENDPOINT, "ipc://var/run/" name "-replay", false, 0, 0, \
+      "ROUTER endpoint where it replays its outbox" }, \
+    { "services/" name "/certificate", T_PATH, NULL, false, 0, 0, \
+      "the public certificate its tcp:// endpoint serves with when it runs on an estate server " \
+      "(that server's own); unset: the cluster's" }
+
+static const char *const s_service_names [KF_SERVICE_COUNT + 1] = {
+    "intake", "dispatch", "escalation", "survey", "billing", "archive", NULL
+};
+
+
+
+const char *const *
+kf_config_services (void)
+{
+    return s_service_names;
+}
+
+const kf_config_key_t kf_config_schema [] = {
+    { "cluster", T_SECTION, NULL, false, 0, 0, "this cluster" },
+    { "cluster/name", T_ID, "c1", false, 0, 0, "names the cluster; producer ids are <service>@<name>" },
+    { "cluster/data_dir", T_PATH, "var/data", false, 0, 0, "each daemon keeps its LMDB in data_dir/<service>/" },
+    { "cluster/backup_dir", T_PATH, NULL, false, 0, 0,
+      "where the daemons write backups (kefuctl backup), each named <producer>-<UTC time>; default data_dir/backups" },
+    { "cluster/log_level", T_LEVEL, "info", false, 0, 0, "threshold of the daemons' logs" },
+
+    { "bus", T_SECTION, NULL, true, 0, 0, "the event bus" },
+    { "bus/publish", T_ENDPOINT, NULL, true, 0, 0, "XSUB endpoint of kefu-bus: producers connect here" },
+    { "bus/subscribe", T_ENDPOINT, NULL, true, 0, 0, "XPUB endpoint of kefu-bus: consumers connect here" },
+    { "bus/capture", T_ENDPOINT, NULL, false, 0, 0, "PUB copy of all bus traffic, for operations" },
+    { "bus/heartbeat", T_DURATION, "1s", false, 100, 60000, "how often every producer beats" },
+    { "bus/outbox_max_age", T_DURATION, "7d", false, 60000, 3650 * S_DAY, "outbox retention by age" },
+    { "bus/outbox_max_events", T_INT, "1000000", false, 1000, 1000000000, "outbox retention by count, per stream" },
+
+    { "calendars", T_SECTION, NULL, false, 0, 0, "working calendars, named" },
+    { "calendars/*", T_SECTION, NULL, false, 0, 0, "one calendar" },
+    { "calendars/*/weekday_hours", T_HOURS, "08:30-18:00", false, 0, 0, "Monday to Friday" },
+    { "calendars/*/weekend_hours", T_HOURS, "09:00-17:00", false, 0, 0, "Saturday and Sunday" },
+    { "calendars/*/monday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Mondays" },
+    { "calendars/*/tuesday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Tuesdays" },
+    { "calendars/*/wednesday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Wednesdays" },
+    { "calendars/*/thursday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Thursdays" },
+    { "calendars/*/friday", T_HOURS, NULL, false, 0, 0, "overrides weekday_hours on Fridays" },
+    { "calendars/*/saturday", T_HOURS, NULL, false, 0, 0, "overrides weekend_hours on Saturdays" },
+    { "calendars/*/sunday", T_HOURS, NULL, false, 0, 0, "overrides weekend_hours on Sundays" },
+    { "calendars/*/holiday_hours", T_HOURS, "closed", false, 0, 0, "hours on public holidays" },
+    { "calendars/*/makeup_hours", T_HOURS, "08:30-18:00", false, 0, 0, "hours on make-up working days (调休)" },
+    { "calendars/*/holidays", T_DATES, "", false, 0, 0, "public holidays" },
+    { "calendars/*/makeup_days", T_DATES, "", false, 0, 0, "weekend days worked in exchange for holidays" },
+
+    { "estates", T_SECTION, NULL, true, 0, 0, "the estates this cluster serves" },
+    { "estates/*", T_SECTION, NULL, false, 0, 0, "one estate; its id names it in topics and ticket numbers" },
+    { "estates/*/name", T_STRING, NULL, true, 0, 0, "the estate's name, for people" },
+    { "estates/*/utc_offset", T_OFFSET, "+08:00", false, 0, 0, "the estate's UTC offset" },
+    { "estates/*/calendar", T_ID, "default", false, 0, 0, "a calendar of calendars/, or default" },
+    { "estates/*/intake", T_PRODUCER, NULL, false, 0, 0, "the intake instance that owns the estate (default intake@<cluster>)" },
+    { "estates/*/intake_endpoint", T_ENDPOINT, NULL, false, 0, 0,
+      "command endpoint of that intake when it is not the cluster's own (estate edge mode)" },
+    { "estates/*/intake_certificate", T_PATH, NULL, false, 0, 0,
+      "public certificate of that intake's estate server, whose key its tcp:// endpoint serves with" },
+    { "estates/*/priority", T_SECTION, NULL, false, 0, 0, "this estate's priority rules, replacing the group's level by level" },
+    { "estates/*/priority/emergency", T_TERMS, NULL, false, 0, 0, "as priority/emergency, for this estate" },
+    { "estates/*/priority/urgent", T_TERMS, NULL, false, 0, 0, "as priority/urgent, for this estate" },
+    { "estates/*/priority/low", T_TERMS, NULL, false, 0, 0, "as priority/low, for this estate" },
+
+    { "estates/*/routing", T_SECTION, NULL, false, 0, 0, "this estate's routing, replacing the group's department by department" },
+    { "estates/*/routing/engineering", T_TERMS, NULL, false, 0, 0, "as routing/engineering, for this estate" },
+    { "estates/*/routing/cleaning", T_TERMS, NULL, false, 0, 0, "as routing/cleaning, for this estate" },
+    { "estates/*/routing/security", T_TERMS, NULL, false, 0, 0, "as routing/security, for this estate" },
+    { "estates/*/routing/greening", T_TERMS, NULL, false, 0, 0, "as routing/greening, for this estate" },
+    { "estates/*/routing/customer_service", T_TERMS, NULL, false, 0, 0, "as routing/customer_service, for this estate" },
+    { "estates/*/staff", T_SECTION, NULL, false, 0, 0, "the estate's people who take work orders, by staff id" },
+    { "estates/*/staff/*", T_SECTION, NULL, false, 0, 0, "one person; the id is who they act as (kefuctl --as)" },
+    { "estates/*/staff/*/name", T_STRING, NULL, true, 0, 0, "the person's name, for people" },
+    { "estates/*/staff/*/department", T_DEPARTMENT, NULL, true, 0, 0, "the department they work in" },
+    { "estates/*/staff/*/skills", T_CATEGORIES, "any", false, 0, 0,
+      "the categories they take; any: every category routed to their department" },
+    { "estates/*/staff/*/shifts", T_SHIFTS, "off", false, 0, 0, "their duty rota, in the estate's local time" },
+    { "estates/*/staff/*/on_call", T_BOOL, "false", false, 0, 0,
+      "takes emergencies when off shift: nights, weekends and holidays" },
+    { "estates/*/staff/*/phone", T_STRING, NULL, false, 0, 0, "how to reach them" },
+    { "estates/*/staff/*/role", T_ROLE, "technician", false, 0, 0, "what they may do" },
+    { "estates/*/staff/*/active", T_BOOL, "true", false, 0, 0,
+      "false once the person has left: the record stays, no new orders" },
+
+    { "routing", T_SECTION, NULL, false, 0, 0,
+      "which department a new case goes to: a hazard: term beats a type: term, which beats a category: term; "
+      "unrouted cases go to customer_service" },
+    { "routing/engineering", T_TERMS,
+      "hazard:gas_smell, hazard:leak_into_home, hazard:electrical_danger, "
+      "category:water_leak, category:plumbing, category:electrical, category:lift, category:doors_locks, "
+      "category:fire_safety, category:security_installations, category:gas", false, 0, 0, "工程部" },
+    { "routing/cleaning", T_TERMS, "category:cleaning, category:pests", false, 0, 0, "保洁" },
+    { "routing/security", T_TERMS,
+      "hazard:person_trapped, hazard:smoke_or_fire, hazard:injury, "
+      "category:noise, category:parking, category:renovation_violation", false, 0, 0, "秩序/安保" },
+    { "routing/greening", T_TERMS, "category:greening", false, 0, 0, "绿化" },
+    { "routing/customer_service", T_TERMS,
+      "category:fees, category:other, type:enquiry, type:suggestion, type:renovation_application", false, 0, 0, "客服" },
+
+    { "sla", T_SECTION, NULL, false, 0, 0,
+      "SLA policies, in this order of precedence: each target of a case (first_response, on_site, resolution) "
+      "comes from the first policy that matches the case and sets it" },
+    { "sla/warning_percent", T_INT, "80", false, 50, 99, "sla.warning when this share of a target is used" },
+    { "sla/same_day_cutoff", T_MINUTE, "16:00", false, 0, 0,
+      "a same_day target that starts after this local time is due at the close of the next day" },
+    S_POLICY ("emergency", "emergencies: 24x7 with short targets", "priority:emergency", "24x7",
+              "15m", "30m", "24h", "none"),
+    S_POLICY ("rectification", "a case reopened after an unsatisfied return visit (and any it matches): "
+              "resolved within 24 h of the visit", "none", "24x7", "none", "none", "24h", "none"),
+    S_POLICY ("hotline", "the supervision / complaint hotline: a reply within 72 h", "channel:hotline", "24x7",
+              "72h", "none", "none", "none"),
+    S_POLICY ("renovation", "renovation applications: reviewed within 2 working days",
+              "type:renovation_application", "working", "none", "none", "2wd", "none"),
+    S_POLICY ("complaint", "complaints: the same day within customer service, 3 working days when transferred",
+              "type:complaint", "working", "none", "none", "same_day", "3wd"),
+    S_POLICY ("repair", "repairs: a response, a visit, and the work done", "type:repair", "working",
+              "30m", "4h", "3wd", "none"),
+    S_POLICY ("default", "every other case (its match is ignored: it matches all)", "none", "working",
+              "none", "none", "same_day", "3wd"),
+    { "estates/*/sla", T_SECTION, NULL, false, 0, 0, "this estate's SLA policies, replacing the group's key by key" },
+
+    { "escalation", T_SECTION, NULL, false, 0, 0,
+      "the chain after a breach: level 1 the handler and receptionist, level 2 the customer-service supervisors, "
+      "level 3 the deputy general manager (the estate's managers)" },
+    { "escalation/supervisor_after", T_DURATION, "4h", false, 60000, 30 * S_DAY,
+      "level 2 follows level 1 after this long while a target stays missed and the case open" },
+    { "escalation/deputy_gm_after", T_DURATION, "24h", false, 60000, 30 * S_DAY,
+      "level 3 follows level 2 after this long while the cause lasts" },
+    { "escalation/reopens_to_supervisor", T_INT, "2", false, 1, 100,
+      "a case reopened this many times goes to level 2 at once" },
+    { "estates/*/escalation", T_SECTION, NULL, false, 0, 0,
+      "who this estate's levels 2 and 3 always reach, besides those of the role on shift or on call" },
+    { "estates/*/escalation/supervisor", T_ID, NULL, false, 0, 0,
+      "the estate's customer-service supervisor (a staff id): told at level 2 whatever the shift" },
+    { "estates/*/escalation/deputy_gm", T_ID, NULL, false, 0, 0,
+      "the estate's deputy general manager (a staff id): told at level 3 whatever the shift" },
+
+    { "billing", T_SECTION, NULL, false, 0, 0, "fees, notices, arrears (each key may be set per estate too)" },
+    S_BILLING_KEYS ("", "25", "7, 15, 30", "0", "0", "100"),
+    { "estates/*/billing", T_SECTION, NULL, false, 0, 0, "this estate's billing rules, replacing the group's key by key" },
+    S_BILLING_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL),
+
+    { "survey", T_SECTION, NULL, false, 0, 0, "return visits, evaluations, the daily report (per estate too)" },
+    S_SURVEY_KEYS ("", "2d", "fire_safety, security_installations, gas, electrical, lift", "3d", "water_leak, plumbing",
+                   "7d", "3d", "3", "2", "20", "15"),
+    { "survey/daily_report_at", T_MINUTE, "08:00", false, 0, 0,
+      "local time the daily statistics of the day before are made (the standard: before 12:00)" },
+    { "estates/*/survey", T_SECTION, NULL, false, 0, 0, "this estate's survey rules, replacing the group's key by key" },
+    S_SURVEY_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+
+    { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
+    { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,
+      "a rectification order after an unsatisfied return visit is due this long after the visit" },
+
+    { "priority", T_SECTION, NULL, false, 0, 0,
+      "a new ticket's priority: the first level whose terms match it (emergency, urgent, low), else normal" },
+    { "priority/emergency", T_TERMS,
+      "type:emergency_help, category:gas, category:fire_safety, hazard:gas_smell, hazard:smoke_or_fire, "
+      "hazard:person_trapped, hazard:leak_into_home, hazard:injury, hazard:electrical_danger", false, 0, 0,
+      "24x7, on-call staff at any hour" },
+    { "priority/urgent", T_TERMS,
+      "category:lift, category:water_leak, category:electrical, hazard:no_power, hazard:no_water, channel:hotline",
+      false, 0, 0, "before the normal queue" },
+    { "priority/low", T_TERMS, "type:suggestion, type:enquiry", false, 0, 0, "after the normal queue" },
+
+    { "security", T_SECTION, NULL, false, 0, 0, "CURVE for tcp:// endpoints (ipc:// needs none)" },
+    { "security/curve", T_BOOL, "true", false, 0, 0, "CURVE on every tcp:// endpoint; false runs them in the clear" },
+    { "security/cluster_certificate", T_PATH, NULL, false, 0, 0,
+      "the cluster's certificate (zcert): its public key for clients, its _secret file on cluster hosts" },
+    { "security/certificate", T_PATH, NULL, false, 0, 0, "this host's own certificate (zcert, with its _secret file)" },
+    { "security/allowed_keys", T_PATH, NULL, false, 0, 0, "directory of the public certificates the cluster admits" },
+
+    { "archive", T_SECTION, NULL, false, 0, 0, "kefu-archive: every event of every stream" },
+    { "archive/retention", T_DURATION, "3660d", false, S_DAY, 36600 * S_DAY,
+      "how long the archive keeps an event after it occurred (default ten years and ten days, for audits)" },
+    { "archive/recover_wait", T_DURATION, "60s", false, 1000, 3600000,
+      "how long a daemon restored from a backup waits for the archive to give back what it lost, before it "
+      "gives up starting (and is started again)" },
+
+    { "services", T_SECTION, NULL, false, 0, 0, "the daemons" },
+    S_SERVICE ("intake"),
+    S_SERVICE ("dispatch"),
+    S_SERVICE ("escalation"),
+    S_SERVICE ("survey"),
+    S_SERVICE ("billing"),
+    S_SERVICE ("archive"),
+    { "services/gateway", T_SECTION, NULL, false, 0, 0, "the HTTP gateway" },
+    { "services/gateway/listen", T_LISTEN, "127.0.0.1:8080", false, 0, 0, "address of the HTTP API, console and /metrics" },
+    { "services/gateway/console", T_PATH, "services/gateway/console", false, 0, 0,
+      "directory of the web console's files" },
+    { "services/gateway/max_body", T_INT, "8388608", false, 1024, 67108864,
+      "bytes of one request body (a units import of 100,000 lines needs about 6 MiB)" },
+    { "services/gateway/timeout", T_DURATION, "10s", false, 100, 600000,
+      "how long a request waits for its daemon before 504" },
+    { "services/gateway/max_connections", T_INT, "1000", false, 8, 60000,
+      "connections served at once; a request past them gets 503 (the file-descriptor limit is raised to fit)" },
+    { "services/gateway/max_per_address", T_INT, "128", false, 1, 60000,
+      "connections of one client address at once; more are refused at accept (an office behind NAT is one address)" },
+    { "services/gateway/head_timeout", T_DURATION, "10s", false, 100, 600000,
+      "a request's head (line and headers) must be whole this long after the connection opens, however slowly it comes" },
+    { "services/gateway/idle_timeout", T_DURATION, "30s", false, 1000, 600000,
+      "a connection that sends nothing this long is closed; also how long a kept-alive one waits for its next request" },
+
+    { "gateway", T_SECTION, NULL, false, 0, 0, "who may use the HTTP API" },
+    { "gateway/tokens", T_SECTION, NULL, false, 0, 0, "API tokens, by name (the name is what logs show)" },
+    { "gateway/tokens/*", T_SECTION, NULL, false, 0, 0, "one token" },
+    { "gateway/tokens/*/secret", T_STRING, NULL, true, 0, 0,
+      "what clients send (Authorization: Bearer ...): 16 to 200 characters; never logged" },
+    { "gateway/tokens/*/estate", T_STRING, "*", false, 0, 0, "the estate it is bound to, or * for the whole group" },
+    { "gateway/tokens/*/role", T_ROLE, NULL, true, 0, 0, "what it may do" },
+    { "gateway/tokens/*/staff", T_ID, NULL, false, 0, 0, "who acts through it, for timelines (default: its name)" },
+};
+const size_t kf_config_schema_size = sizeof kf_config_schema / sizeof kf_config_schema [0];
+
+bool
+kf_config_valid_id (const char *text)
+{
+    size_t n = 0;
+    for (; text && text [n]; n++) {
+        char c = text [n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    }
+    return n >= 1 && n <= KF_ID_MAX;
+}
+
+//  Whether a concrete path matches a schema pattern, segment by segment.
+static bool
+s_matches (const char *pattern, const char *path)
+{
+    while (*pattern && *path) {
+        const char *pend = strchr (pattern, '/'), *send = strchr (path, '/');
+        size_t plen = pend ? (size_t) (pend - pattern) : strlen (pattern);
+        size_t slen = send ? (size_t) (send - path) : strlen (path);
+        if (!(plen == 1 && *pattern == '*') && (plen != slen || memcmp (pattern, path, plen) != 0))
+            return false;
+        pattern += plen + (pend != NULL);
+        path += slen + (send != NULL);
+        if ((pend == NULL) != (send == NULL))
+            return false;
+    }
+    return *pattern == 0 && *path == 0;
+}
+
+const kf_config_key_t *
+kf_config_key_find (const char *path)
+{
+    for (size_t i = 0; i < kf_config_schema_size; i++)
+        if (s_matches (kf_config_schema [i].path, path))
+            return &kf_config_schema [i];
+    return NULL;
+}
+
+//  The keys allowed under a section, for "expected one of ..." messages.
+void
+kf_config_keys_under (const char *section_path, char *out, size_t size)
+{
+    size_t len = 0;
+    out [0] = 0;
+    for (size_t i = 0; i < kf_config_schema_size; i++) {
+        const char *p = kf_config_schema [i].path;
+        const char *last = strrchr (p, '/');
+        char parent [128] = "";
+        if (last)
+            snprintf (parent, sizeof parent, "%.*s", (int) (last - p), p);
+        bool child = section_path [0] ? (last && s_matches (parent, section_path)) : !last;
+        if (!child)
+            continue;
+        const char *name = last ? last + 1 : p;
+        int n = snprintf (out + len, size - len, "%s%s", len ? ", " : "",
+                          strcmp (name, "*") == 0 ? "<id>" : name);
+        if (n < 0 || (size_t) n >= size - len)
+            break;
+        len += (size_t) n;
+    }
+}
+
+int
+kf_config_parse_dates (const char *text, kf_calendar_t *calendar, bool holidays, kf_err_t *err)
+{
+    char *copy = strdup (text);
+    if (!copy)
+        return kf_err_set (err, "out of memory");
+    int rc = 0;
+    char *save = NULL;
+    for (char *item = strtok_r (copy, ",", &save); item && rc == 0; item = strtok_r (NULL, ",", &save)) {
+        while (*item == ' ')
+            item++;
+        char *end = item + strlen (item);
+        while (end > item && end [-1] == ' ')
+            *--end = 0;
+        if (!*item)
+            continue;
+        int64_t from, to;
+        char *dots = strstr (item, "..");
+        if (dots) {
+            *dots = 0;
+            rc = kf_date_parse (item, &from, err) || kf_date_parse (dots + 2, &to, err);
+            if (rc == 0 && (to < from || to - from > 366))
+                rc = kf_err_set (err, "'%s..%s' is not a range of at most a year", item, dots + 2);
+        }
+        else {
+            rc = kf_date_parse (item, &from, err);
+            to = from;
+        }
+        for (int64_t day = from; rc == 0 && calendar && day <= to; day++)
+            rc = holidays ? kf_calendar_add_holiday (calendar, day, err)
+                          : kf_calendar_add_makeup_day (calendar, day, err);
+    }
+    free (copy);
+    return rc ? -1 : 0;
+}
+
+//  The fields a term may name, with their enums.
+static const struct {
+    const char *name;
+    const ProtobufCEnumDescriptor *descriptor;
+} s_term_fields [] = {
+    { "type", &kf__ticket_type__descriptor },
+    { "channel", &kf__channel__descriptor },
+    { "category", &kf__category__descriptor },
+    { "hazard", &kf__hazard__descriptor },
+    { "priority", &kf__priority__descriptor },
+};
+
+int
+kf_config_check_value (const kf_config_key_t *key, const char *value, kf_err_t *err)
+{
+    switch (key->type) {
+        case T_SECTION:
+            return 0;
+        case T_STRING: {
+            size_t n = strlen (value);
+            if (n == 0 || n > 200 || !kf_utf8_valid (value, n))
+                return kf_err_set (err, "expected 1 to 200 bytes of UTF-8 text");
+            return 0;
+        }
+        case T_ID:
+            return kf_config_valid_id (value) ? 0
+                 : kf_err_set (err, "'%s' is not an identifier (1-%d letters, digits, - or _)", value, KF_ID_MAX);
+        case T_PRODUCER: {
+            const char *at = strchr (value, '@');
+            char service [KF_ID_MAX + 1];
+            if (!at || at - value > KF_ID_MAX)
+                return kf_err_set (err, "'%s' is not a producer id (expected e.g. intake@c1)", value);
+            snprintf (service, sizeof service, "%.*s", (int) (at - value), value);
+            return kf_config_valid_id (service) && kf_config_valid_id (at + 1) ? 0
+                 : kf_err_set (err, "'%s' is not a producer id (expected e.g. intake@c1)", value);
+        }
+        case T_ENDPOINT:
+            if ((strncmp (value, "ipc://", 6) == 0 && value [6])
+            ||  (strncmp (value, "tcp://", 6) == 0 && strchr (value + 6, ':'))
+            ||  (strncmp (value, "inproc://", 9) == 0 && value [9]))
+                return 0;
+            return kf_err_set (err, "'%s' is not an endpoint (expected ipc://path, tcp://host:port or inproc://name)", value);
+        case T_LISTEN: {
+            const char *colon = strrchr (value, ':');
+            char *end;
+            long port = colon ? strtol (colon + 1, &end, 10) : 0;
+            if (!colon || colon == value || !colon [1] || *end || port < 1 || port > 65535)
+                return kf_err_set (err, "'%s' is not host:port (expected e.g. 127.0.0.1:8080)", value);
+            return 0;
+        }
+        case T_PATH:
+            return *value ? 0 : kf_err_set (err, "expected a path");
+        case T_INT: {
+            char *end;
+            errno = 0;
+            long long v = strtoll (value, &end, 10);
+            if (errno || end == value || *end || v < key->min || v > key->max)
+                return kf_err_set (err, "'%s' is not an integer from %lld to %lld", value,
+                                   (long long) key->min, (long long) key->max);
+            return 0;
+        }
+        case T_DURATION: {
+            int64_t ms;
+            if (kf_duration_parse (value, &ms, err))
+                return -1;
+            if (ms < key->min || ms > key->max) {
+                char lo [32], hi [32];
+                kf_duration_format (key->min, lo, sizeof lo);
+                kf_duration_format (key->max, hi, sizeof hi);
+                return kf_err_set (err, "'%s' is outside %s..%s", value, lo, hi);
+            }
+            return 0;
+        }
+        case T_BOOL:
+            return strcmp (value, "true") == 0 || strcmp (value, "false") == 0 ? 0
+                 : kf_err_set (err, "'%s' is not true or false", value);
+        case T_HOURS: {
+            kf_calendar_t *probe = kf_calendar_new (0);
+            int rc = probe ? kf_calendar_set_hours (probe, 1, value, err) : kf_err_set (err, "out of memory");
+            kf_calendar_destroy (&probe);
+            return rc;
+        }
+        case T_DATES:
+            return kf_config_parse_dates (value, NULL, true, err);
+        case T_OFFSET: {
+            int offset;
+            return kf_utc_offset_parse (value, &offset, err);
+        }
+        case T_LEVEL: {
+            kf_log_level_t level;
+            return kf_log_level_parse (value, &level) == 0 ? 0
+                 : kf_err_set (err, "'%s' is not a log level (error, warning, notice, info or debug)", value);
+        }
+        case T_TERMS:
+            return kf_config_terms (value, NULL, NULL, err);
+        case T_DEPARTMENT:
+        case T_ROLE: {
+            const ProtobufCEnumDescriptor *descriptor = key->type == T_ROLE ? &kf__role__descriptor
+                                                                            : &kf__department__descriptor;
+            int number;
+            if (kf_enum_parse (descriptor, value, &number) || number == 0)
+                return kf_err_set (err, "'%s' is not a %s", value, kf_config_type_names [key->type]);
+            return 0;
+        }
+        case T_CATEGORIES: {
+            int values [64];
+            return kf_config_enum_list (value, &kf__category__descriptor, values, 64, err) < 0 ? -1 : 0;
+        }
+        case T_SHIFTS: {
+            Kf__Shift shifts [KF_ROTA_SHIFTS_MAX];
+            return kf_rota_parse (value, shifts, KF_ROTA_SHIFTS_MAX, err) < 0 ? -1 : 0;
+        }
+        case T_LIMIT: {
+            kf_sla_limit_t limit;
+            return kf_sla_limit_parse (value, &limit, err);
+        }
+        case T_CLOCK:
+            return strcmp (value, "24x7") == 0 || strcmp (value, "working") == 0 ? 0
+                 : kf_err_set (err, "'%s' is not 24x7 or working", value);
+        case T_PAUSES: {
+            int values [8];
+            if (strcmp (value, "none") == 0)
+                return 0;
+            if (strcmp (value, "any") == 0)
+                return kf_err_set (err, "'any' is not a pause reason (name them, or none)");
+            return kf_config_enum_list (value, &kf__pause_reason__descriptor, values, 8, err) < 0 ? -1 : 0;
+        }
+        case T_DAYS: {
+            if (strcmp (value, "none") == 0)
+                return 0;
+            long last = 0;
+            for (const char *p = value; *p; ) {
+                char *end;
+                while (*p == ' ')
+                    p++;
+                long days = strtol (p, &end, 10);
+                if (end == p || days < key->min || days > key->max || days <= last)
+                    return kf_err_set (err, "'%s' is not a list of %s", value, kf_config_type_names [key->type]);
+                last = days;
+                p = end;
+                while (*p == ' ')
+                    p++;
+                if (*p && *p++ != ',')
+                    return kf_err_set (err, "'%s' is not a list of %s", value, kf_config_type_names [key->type]);
+            }
+            return 0;
+        }
+        case T_MINUTE: {
+            const char *p = value;
+            int minute;
+            if (kf_hhmm_parse (&p, &minute) || *p || minute >= 24 * 60)
+                return kf_err_set (err, "'%s' is not a time of day such as 16:00", value);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int
+kf_config_terms (const char *value, kf_term_fn *fn, void *arg, kf_err_t *err)
+{
+    assert (value);
+    if (strcmp (value, "none") == 0)
+        return 0;
+    if (strlen (value) > 1000)
+        return kf_err_set (err, "more than 1000 bytes of terms");
+    const char *p = value;
+    while (true) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t n = strcspn (p, ",");
+        char term [128];
+        while (n && (p [n - 1] == ' ' || p [n - 1] == '\t'))
+            n--;
+        if (n == 0 || n >= sizeof term)
+            return kf_err_set (err, "'%s': expected terms like category:gas, separated by commas", value);
+        snprintf (term, sizeof term, "%.*s", (int) n, p);
+        char *colon = strchr (term, ':');
+        size_t f = 0;
+        if (colon) {
+            *colon = 0;
+            while (f < sizeof s_term_fields / sizeof s_term_fields [0] && strcasecmp (s_term_fields [f].name, term))
+                f++;
+        }
+        if (!colon || f == sizeof s_term_fields / sizeof s_term_fields [0])
+            return kf_err_set (err, "'%.*s' is not a term (expected type:, channel:, category:, hazard: or priority: and a value)",
+                               (int) n, p);
+        int number;
+        if (kf_enum_parse (s_term_fields [f].descriptor, colon + 1, &number) || number == 0)
+            return kf_err_set (err, "'%s:%s' names no %s", term, colon + 1, term);
+        if (fn && fn (s_term_fields [f].name, number, arg))
+            return kf_err_set (err, "'%s:%s' is not allowed here", term, colon + 1);
+        p += strcspn (p, ",");
+        if (!*p)
+            return 0;
+        p++;
+    }
+}
+
+int
+kf_config_enum_list (const char *value, const ProtobufCEnumDescriptor *descriptor, int *values, size_t max,
+                     kf_err_t *err)
+{
+    assert (value && descriptor && values);
+    if (strcmp (value, "any") == 0)
+        return 0;
+    size_t count = 0;
+    const char *p = value;
+    while (true) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn (p, ",");
+        while (n && p [n - 1] == ' ')
+            n--;
+        char name [64];
+        int number;
+        if (n == 0 || n >= sizeof name)
+            return kf_err_set (err, "'%s': expected names separated by commas, or any", value);
+        snprintf (name, sizeof name, "%.*s", (int) n, p);
+        if (kf_enum_parse (descriptor, name, &number) || number == 0)
+            return kf_err_set (err, "'%s' is not one of %s", name, descriptor->short_name);
+        if (count == max)
+            return kf_err_set (err, "'%s': more than %zu names", value, max);
+        values [count++] = number;
+        p += strcspn (p, ",");
+        if (!*p)
+            return (int) count;
+        p++;
+    }
+}
+
+void
+kf_config_print_schema (FILE *out)
+{
+    for (size_t i = 0; i < kf_config_schema_size; i++) {
+        const kf_config_key_t *key = &kf_config_schema [i];
+        if (key->type == T_SECTION)
+            fprintf (out, "%s/\n    %s\n", key->path, key->help);
+        else
+            fprintf (out, "%s = %s%s\n    %s; %s\n", key->path,
+                     key->fallback ? key->fallback : "", key->required ? "  (required)" : "",
+                     key->help, kf_config_type_names [key->type]);
+    }
+}
