@@ -22,6 +22,10 @@ size_t kf_field_count (const ProtobufCMessage *msg, const ProtobufCFieldDescript
 //  The k-th value of a field (k = 0 for a singular one), as stored.
 const void *kf_field_element (const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field, size_t k);
 
+//  Set an optional scalar field of a generated message and its has_ flag,
+//  in one step: KF_SET (&ticket, reopen_count, 2).
+#define KF_SET(msg, field, value) ((msg)->field = (value), (msg)->has_##field = 1)
+
 //  For writers: the storage of a singular field, after marking it present
 //  (has_ flag or oneof case). Values already there are not freed.
 void *kf_field_set (ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field);

@@ -9,6 +9,7 @@
       archive_by_age   occurred|stream|epoch|seq     -> the ticket_no it names, or ""
 */
 #include "archive.h"
+#include "kf_field.h"
 #include "kf_commands.h"
 #include "kf_domain.h"
 #include "kf_page.h"
@@ -455,8 +456,7 @@ s_history (archive_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *re
     if (rc)
         return -1;
     h.history->next_token = page.next_token;
-    h.history->archived = kf_txn_count (txn, self->events);
-    h.history->has_archived = 1;
+    KF_SET (h.history, archived, kf_txn_count (txn, self->events));
     reply->result_case = KF__REPLY__RESULT_HISTORY;
     reply->history = h.history;
     return 0;

@@ -231,13 +231,13 @@ void
 billing_ledger (billing_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Unit *unit, const char *what, int64_t debit,
                 int64_t credit)
 {
-    S_SET (unit, balance_fen, unit->balance_fen + debit - credit);
+    KF_SET (unit, balance_fen, unit->balance_fen + debit - credit);
     Kf__StatementLine line = KF__STATEMENT_LINE__INIT;
-    S_SET (&line, at_ms, now_ms);
+    KF_SET (&line, at_ms, now_ms);
     line.what = (char *) what;
-    S_SET (&line, debit_fen, debit);
-    S_SET (&line, credit_fen, credit);
-    S_SET (&line, balance_fen, unit->balance_fen);
+    KF_SET (&line, debit_fen, debit);
+    KF_SET (&line, credit_fen, credit);
+    KF_SET (&line, balance_fen, unit->balance_fen);
     kf_key_t seq_key, key;
     kf_key_make (&seq_key, "s", "ledger");
     uint64_t seq = kf_txn_next (txn, self->counters, &seq_key);
@@ -250,7 +250,7 @@ billing_settle_if_paid (billing_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Invo
 {
     if (invoice->settled_at_ms || billing_outstanding (invoice) > 0)
         return;
-    S_SET (invoice, settled_at_ms, now_ms);
+    KF_SET (invoice, settled_at_ms, now_ms);
     Kf__InvoiceSettled settled = KF__INVOICE_SETTLED__INIT;
     settled.invoice_no = invoice->issued->invoice_no;
     settled.unit = invoice->issued->unit;
@@ -301,12 +301,12 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
     Kf__InvoiceChargeAdded charge = KF__INVOICE_CHARGE_ADDED__INIT;
     charge.charge_id = o->order_no;
     charge.unit = o->unit;
-    S_SET (&charge, amount_fen, o->amount_fen);
+    KF_SET (&charge, amount_fen, o->amount_fen);
     charge.description = description;
     Kf__ChargeRecord record = KF__CHARGE_RECORD__INIT;
     record.charge = &charge;
     record.estate = event->estate;
-    S_SET (&record, at_ms, event->has_occurred_at_ms ? event->occurred_at_ms : now_ms);
+    KF_SET (&record, at_ms, event->has_occurred_at_ms ? event->occurred_at_ms : now_ms);
     kf_txn_put_msg (txn, self->charges, &key, &record.base);
     kf_key_t pending;
     kf_key_make (&pending, "s|s|s", event->estate, o->unit, o->order_no);
@@ -392,8 +392,8 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
             Kf__Unit *known = billing_unit_get (self, txn, estate, unit.unit, arena);
             unit.estate = (char *) estate;
             if (known) {
-                S_SET (&unit, credit_fen, known->credit_fen);
-                S_SET (&unit, balance_fen, known->balance_fen);
+                KF_SET (&unit, credit_fen, known->credit_fen);
+                KF_SET (&unit, balance_fen, known->balance_fen);
             }
             else {
                 kf_key_make (&key, "s|s", "units", estate);   //  the estate's unit count, as an import keeps it
@@ -407,7 +407,7 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
             Kf__ChargeRecord record = KF__CHARGE_RECORD__INIT;
             record.charge = charge;
             record.estate = (char *) estate;
-            S_SET (&record, at_ms, at);
+            KF_SET (&record, at_ms, at);
             kf_key_make (&key, "s|s", estate, charge->charge_id);
             kf_txn_put_msg (txn, self->charges, &key, &record.base);
             kf_key_make (&key, "s|s|s", estate, charge->unit, charge->charge_id);
@@ -441,7 +441,7 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
         case KF__ENVELOPE__BODY_INVOICE_SETTLED: {
             Kf__Invoice *invoice = s_recover_invoice (self, txn, event, event->invoice_settled->invoice_no);
             if (invoice) {
-                S_SET (invoice, settled_at_ms, at);
+                KF_SET (invoice, settled_at_ms, at);
                 billing_invoice_put (self, txn, invoice);
             }
             break;
@@ -453,7 +453,7 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
                 //  The unrounded accrual is not in the event: it goes on
                 //  from the fee in fen, as for a notice from before it was kept.
                 invoice->has_late_fee_exact = 0;
-                S_SET (invoice, late_fee_days, late->days_overdue);
+                KF_SET (invoice, late_fee_days, late->days_overdue);
                 billing_late_fee_book (self, txn, at, invoice, late->amount_fen, late->total_late_fee_fen,
                                        late->days_overdue, arena);
                 billing_invoice_put (self, txn, invoice);
@@ -464,7 +464,7 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
             const Kf__ReminderSent *reminder = event->reminder_sent;
             Kf__Invoice *invoice = s_recover_invoice (self, txn, event, reminder->invoice_no);
             if (invoice) {
-                S_SET (invoice, reminder_step, reminder->days_overdue);
+                KF_SET (invoice, reminder_step, reminder->days_overdue);
                 billing_keep_reminder (txn, invoice, at, reminder->days_overdue, arena);
                 billing_invoice_put (self, txn, invoice);
             }
@@ -480,7 +480,7 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
             for (size_t i = 0; i < p->n_allocations; i++) {
                 Kf__Invoice *invoice = s_recover_invoice (self, txn, event, p->allocations [i]->invoice_no);
                 if (invoice) {
-                    S_SET (invoice, paid_fen, invoice->paid_fen + p->allocations [i]->amount_fen);
+                    KF_SET (invoice, paid_fen, invoice->paid_fen + p->allocations [i]->amount_fen);
                     billing_invoice_put (self, txn, invoice);
                 }
             }
@@ -488,8 +488,7 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
             Kf__Pay q = KF__PAY__INIT;
             q.estate = (char *) estate;
             q.unit = p->unit;
-            q.amount_fen = p->amount_fen;
-            q.has_amount_fen = 1;
+            KF_SET (&q, amount_fen, p->amount_fen);
             q.payment_ref = p->payment_ref;
             q.method = p->method;
             billing_payment_book (self, txn, at, estate, unit, p, kf_codec_digest (&q.base), record);

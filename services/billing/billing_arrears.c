@@ -42,9 +42,9 @@ billing_keep_reminder (kf_txn_t *txn, Kf__Invoice *invoice, int64_t now_ms, uint
         kf_txn_fail (txn, "out of memory");
         return;
     }
-    S_SET (r, days_overdue, step);
-    S_SET (r, sent_at_ms, now_ms);
-    S_SET (r, outstanding_fen, billing_outstanding (invoice));
+    KF_SET (r, days_overdue, step);
+    KF_SET (r, sent_at_ms, now_ms);
+    KF_SET (r, outstanding_fen, billing_outstanding (invoice));
     if (invoice->n_reminders)
         memcpy (all, invoice->reminders, invoice->n_reminders * sizeof *all);
     all [invoice->n_reminders] = r;
@@ -58,7 +58,7 @@ void
 billing_late_fee_book (billing_t *self, kf_txn_t *txn, int64_t at_ms, Kf__Invoice *invoice, int64_t added, int64_t fee,
                        uint32_t days, kf_arena_t *arena)
 {
-    S_SET (invoice, late_fee_fen, fee);
+    KF_SET (invoice, late_fee_fen, fee);
     Kf__Unit *unit = billing_unit_get (self, txn, invoice->estate, invoice->issued->unit, arena);
     if (unit) {
         char what [S_INVOICE_NO_MAX + 48];
@@ -91,17 +91,17 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const billing_estate_
                                          (int) (chargeable - invoice->late_fee_days), e->late_fee_cap_percent);
         int64_t fee = billing_late_fee_charged (i->total_fen, exact, e->late_fee_cap_percent);
         int64_t added = fee - invoice->late_fee_fen;
-        S_SET (invoice, late_fee_exact, exact);
-        S_SET (invoice, late_fee_days, (uint32_t) chargeable);
+        KF_SET (invoice, late_fee_exact, exact);
+        KF_SET (invoice, late_fee_days, (uint32_t) chargeable);
         changed = true;
         if (added > 0) {
             billing_late_fee_book (self, txn, now_ms, invoice, added, fee, (uint32_t) chargeable, arena);
             Kf__InvoiceLateFee late = KF__INVOICE_LATE_FEE__INIT;
             late.invoice_no = i->invoice_no;
             late.unit = i->unit;
-            S_SET (&late, amount_fen, added);
-            S_SET (&late, days_overdue, (uint32_t) chargeable);
-            S_SET (&late, total_late_fee_fen, fee);
+            KF_SET (&late, amount_fen, added);
+            KF_SET (&late, days_overdue, (uint32_t) chargeable);
+            KF_SET (&late, total_late_fee_fen, fee);
             Kf__Envelope event = KF__ENVELOPE__INIT;
             event.body_case = KF__ENVELOPE__BODY_INVOICE_LATE_FEE;
             event.invoice_late_fee = &late;
@@ -114,14 +114,14 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const billing_estate_
         int step = e->steps [s];
         if (step > days_overdue || (uint32_t) step <= invoice->reminder_step)
             continue;
-        S_SET (invoice, reminder_step, (uint32_t) step);
+        KF_SET (invoice, reminder_step, (uint32_t) step);
         billing_keep_reminder (txn, invoice, now_ms, (uint32_t) step, arena);
         changed = true;
         Kf__ReminderSent reminder = KF__REMINDER_SENT__INIT;
         reminder.invoice_no = i->invoice_no;
         reminder.unit = i->unit;
-        S_SET (&reminder, days_overdue, (uint32_t) step);
-        S_SET (&reminder, outstanding_fen, billing_outstanding (invoice));
+        KF_SET (&reminder, days_overdue, (uint32_t) step);
+        KF_SET (&reminder, outstanding_fen, billing_outstanding (invoice));
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_REMINDER_SENT;
         event.reminder_sent = &reminder;
@@ -151,7 +151,7 @@ billing_arrears_step (billing_t *self, kf_txn_t *txn, int64_t now_ms)
         if (!day || day->day < today) {
             day = &fresh;
             fresh.estate = (char *) e->estate->id;
-            S_SET (&fresh, day, today);
+            KF_SET (&fresh, day, today);
             from = prefix;
         }
         else {

@@ -175,13 +175,13 @@ s_unit_line (s_import_t *im, const char *estate, char *line, int number)
     }
     u->unit = kf_arena_strdup (im->arena, v [C_UNIT]);
     u->estate = (char *) estate;
-    S_SET (u, area_centi_m2, area);
+    KF_SET (u, area_centi_m2, area);
     u->owner_name = *v [C_NAME] ? kf_arena_strdup (im->arena, v [C_NAME]) : NULL;
     u->owner_phone = *v [C_PHONE] ? kf_arena_strdup (im->arena, v [C_PHONE]) : NULL;
-    S_SET (u, occupied, yes);
-    S_SET (u, move_in_date, *v [C_MOVE_IN] ? kf_day_to_yyyymmdd (day) : 0);
+    KF_SET (u, occupied, yes);
+    KF_SET (u, move_in_date, *v [C_MOVE_IN] ? kf_day_to_yyyymmdd (day) : 0);
     u->building_type = kf_arena_strdup (im->arena, *v [C_TYPE] ? v [C_TYPE] : "default");
-    S_SET (u, parking_spaces, (uint32_t) spaces);
+    KF_SET (u, parking_spaces, (uint32_t) spaces);
     return u;
 }
 
@@ -277,7 +277,7 @@ billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     for (size_t i = 1; i < count; i++)
         if (strcmp (seen [i].unit, seen [i - 1].unit) == 0)
             s_reject (&im, seen [i].line, "unit %s is on line %d too", seen [i].unit, seen [i - 1].line);
-    S_SET (im.report, accepted, im.rejected ? 0 : (uint32_t) count);
+    KF_SET (im.report, accepted, im.rejected ? 0 : (uint32_t) count);
     if (im.rejected)
         S_BAD ("%u line%s rejected; nothing imported", im.rejected, im.rejected == 1 ? "" : "s");
     //  Refused or not, the report goes back: it says what to fix.
@@ -293,8 +293,8 @@ billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
         if (was && !s_unit_changed (was, u))
             continue;
         if (was) {
-            S_SET (u, credit_fen, was->credit_fen);
-            S_SET (u, balance_fen, was->balance_fen);
+            KF_SET (u, credit_fen, was->credit_fen);
+            KF_SET (u, balance_fen, was->balance_fen);
         }
         else
             kf_txn_next (txn, self->counters, &counter);
@@ -358,7 +358,7 @@ billing_list_units (billing_t *self, kf_txn_t *txn, const Kf__Request *request, 
         return S_BAD ("page_token is not one this service gave");
     if (rc)
         return -1;
-    S_SET (l.list, total, page.total);
+    KF_SET (l.list, total, page.total);
     l.list->next_page_token = page.next_token;
     reply->result_case = KF__REPLY__RESULT_UNITS;
     reply->units = l.list;

@@ -43,16 +43,16 @@ void
 billing_payment_book (billing_t *self, kf_txn_t *txn, int64_t at_ms, const char *estate, Kf__Unit *unit,
                       Kf__PaymentReceived *p, uint64_t hash, Kf__PaymentRecord *record)
 {
-    S_SET (unit, credit_fen, unit->credit_fen + p->credit_fen);
+    KF_SET (unit, credit_fen, unit->credit_fen + p->credit_fen);
     char what [S_REF_MAX + KF_ID_MAX + 48];
     snprintf (what, sizeof what, "payment %s, receipt %s", p->payment_ref, p->receipt_no);
     billing_ledger (self, txn, at_ms, unit, what, 0, p->amount_fen);
     billing_unit_put (self, txn, unit);
     record->payment = p;
     record->estate = (char *) estate;
-    S_SET (record, at_ms, at_ms);
-    S_SET (record, refunded_fen, 0);
-    S_SET (record, request_hash, hash);
+    KF_SET (record, at_ms, at_ms);
+    KF_SET (record, refunded_fen, 0);
+    KF_SET (record, request_hash, hash);
     kf_key_t key;
     kf_key_make (&key, "s|s", estate, p->payment_ref);
     kf_txn_put_msg (txn, self->payments, &key, &record->base);
@@ -109,13 +109,13 @@ billing_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         if (!invoice || invoice->settled_at_ms || billing_outstanding (invoice) <= 0)
             continue;
         int64_t take = billing_outstanding (invoice) < left ? billing_outstanding (invoice) : left;
-        S_SET (invoice, paid_fen, invoice->paid_fen + take);
+        KF_SET (invoice, paid_fen, invoice->paid_fen + take);
         left -= take;
         Kf__Allocation *a = (Kf__Allocation *) kf_arena_message (arena, &kf__allocation__descriptor);
         if (!a)
             return kf_txn_fail (txn, "out of memory");
         a->invoice_no = invoice->issued->invoice_no;
-        S_SET (a, amount_fen, take);
+        KF_SET (a, amount_fen, take);
         allocations [n++] = a;
         billing_settle_if_paid (self, txn, now_ms, invoice, NULL);
         billing_invoice_put (self, txn, invoice);
@@ -126,10 +126,10 @@ billing_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         return kf_txn_fail (txn, "out of memory");
     p->payment_ref = q->payment_ref;
     p->unit = unit->unit;
-    S_SET (p, amount_fen, q->amount_fen);
+    KF_SET (p, amount_fen, q->amount_fen);
     p->allocations = allocations;
     p->n_allocations = n;
-    S_SET (p, credit_fen, left);
+    KF_SET (p, credit_fen, left);
     p->receipt_no = (char *) s_receipt_no (self, txn, estate, arena);
     p->method = q->method;
     billing_payment_book (self, txn, now_ms, estate, unit, p, hash, record);
@@ -155,7 +155,7 @@ billing_refund_reverse (billing_t *self, kf_txn_t *txn, const char *estate, Kf__
     const Kf__PaymentReceived *p = record->payment;
     int64_t left = amount;
     int64_t from_credit = unit->credit_fen < left ? unit->credit_fen : left;
-    S_SET (unit, credit_fen, unit->credit_fen - from_credit);
+    KF_SET (unit, credit_fen, unit->credit_fen - from_credit);
     left -= from_credit;
     int64_t *reversed = kf_arena_alloc (arena, (p->n_allocations + 1) * sizeof *reversed);
     if (!reversed)
@@ -178,9 +178,9 @@ billing_refund_reverse (billing_t *self, kf_txn_t *txn, const char *estate, Kf__
         if (back <= 0)
             continue;
         reversed [i] += back;
-        S_SET (invoice, paid_fen, invoice->paid_fen - back);
+        KF_SET (invoice, paid_fen, invoice->paid_fen - back);
         if (billing_outstanding (invoice) > 0)
-            S_SET (invoice, settled_at_ms, 0);
+            KF_SET (invoice, settled_at_ms, 0);
         billing_invoice_put (self, txn, invoice);
         left -= back;
     }
@@ -194,7 +194,7 @@ void
 billing_refund_book (billing_t *self, kf_txn_t *txn, int64_t at_ms, const char *estate, Kf__Unit *unit,
                      Kf__PaymentRecord *record, Kf__PaymentRefunded *r)
 {
-    S_SET (record, refunded_fen, record->refunded_fen + r->amount_fen);
+    KF_SET (record, refunded_fen, record->refunded_fen + r->amount_fen);
     kf_key_t key;
     kf_key_make (&key, "s|s", estate, r->payment_ref);
     kf_txn_put_msg (txn, self->payments, &key, &record->base);
@@ -265,7 +265,7 @@ billing_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     r->payment_ref = q->payment_ref;
     r->refund_ref = q->refund_ref;
     r->unit = p->unit;
-    S_SET (r, amount_fen, q->amount_fen);
+    KF_SET (r, amount_fen, q->amount_fen);
     r->receipt_no = (char *) s_receipt_no (self, txn, estate, arena);
     r->reason = q->reason;
     billing_refund_book (self, txn, now_ms, estate, unit, record, r);

@@ -45,7 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_SET(msg, field, value) ((msg)->field = (value), (msg)->has_##field = 1)
 #define S_REF_MAX        64        //  bytes of a payment or refund reference
 #define S_UNIT_MAX       32
 #define S_INVOICE_NO_MAX (KF_ID_MAX + 48)

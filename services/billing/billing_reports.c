@@ -96,7 +96,7 @@ billing_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, K
     statement->n_lines = st.count;
     statement->notices = n.notices;
     statement->n_notices = n.count;
-    S_SET (statement, balance_fen, unit->balance_fen);
+    KF_SET (statement, balance_fen, unit->balance_fen);
     reply->result_case = KF__REPLY__RESULT_STATEMENT;
     reply->statement = statement;
     return 0;
@@ -153,13 +153,13 @@ billing_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, 
         if (!row)
             return kf_txn_fail (txn, "out of memory");
         row->estate = (char *) estate;
-        S_SET (row, billed_fen, billed);
-        S_SET (row, collected_fen, collected);
-        S_SET (row, rate_permille, kf_permille ((uint64_t) collected, (uint64_t) billed));
+        KF_SET (row, billed_fen, billed);
+        KF_SET (row, collected_fen, collected);
+        KF_SET (row, rate_permille, kf_permille ((uint64_t) collected, (uint64_t) billed));
         report->rows [report->n_rows++] = row;
     }
-    S_SET (report, period_from, from);
-    S_SET (report, period_to, to);
+    KF_SET (report, period_from, from);
+    KF_SET (report, period_to, to);
     reply->result_case = KF__REPLY__RESULT_COLLECTION;
     reply->collection = report;
     return 0;
@@ -201,10 +201,10 @@ billing_arrears_report (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf
     }
     kf_cursor_close (&cursor);
     kf_arena_reset (self->scratch);
-    S_SET (report, days_0_30_fen, buckets [0]);
-    S_SET (report, days_31_90_fen, buckets [1]);
-    S_SET (report, days_91_180_fen, buckets [2]);
-    S_SET (report, days_over_180_fen, buckets [3]);
+    KF_SET (report, days_0_30_fen, buckets [0]);
+    KF_SET (report, days_31_90_fen, buckets [1]);
+    KF_SET (report, days_91_180_fen, buckets [2]);
+    KF_SET (report, days_over_180_fen, buckets [3]);
     reply->result_case = KF__REPLY__RESULT_ARREARS;
     reply->arrears = report;
     return kf_txn_ok (txn) ? 0 : -1;

@@ -97,11 +97,11 @@ s_line (kf_arena_t *arena, Kf__ChargeKind kind, const char *description, int64_t
 {
     Kf__InvoiceLine *line = (Kf__InvoiceLine *) kf_arena_message (arena, &kf__invoice_line__descriptor);
     if (line) {
-        S_SET (line, kind, kind);
+        KF_SET (line, kind, kind);
         line->description = kf_arena_strdup (arena, description);
         if (quantity_milli)
-            S_SET (line, quantity_milli, quantity_milli);
-        S_SET (line, amount_fen, amount);
+            KF_SET (line, quantity_milli, quantity_milli);
+        KF_SET (line, amount_fen, amount);
     }
     return line;
 }
@@ -154,16 +154,16 @@ billing_invoice_book (billing_t *self, kf_txn_t *txn, int64_t at_ms, Kf__Unit *u
     Kf__Invoice invoice = KF__INVOICE__INIT;
     invoice.issued = issued;
     invoice.estate = u->estate;
-    S_SET (&invoice, issued_at_ms, at_ms);
-    S_SET (&invoice, paid_fen, 0);
+    KF_SET (&invoice, issued_at_ms, at_ms);
+    KF_SET (&invoice, paid_fen, 0);
     char what [S_INVOICE_NO_MAX + 16];
     snprintf (what, sizeof what, "notice %s", issued->invoice_no);
     billing_ledger (self, txn, at_ms, u, what, issued->total_fen, 0);
     //  Credit from earlier over-payments pays the new notice first.
     if (u->credit_fen > 0) {
         int64_t use = u->credit_fen < issued->total_fen ? u->credit_fen : issued->total_fen;
-        S_SET (&invoice, paid_fen, use);
-        S_SET (u, credit_fen, u->credit_fen - use);
+        KF_SET (&invoice, paid_fen, use);
+        KF_SET (u, credit_fen, u->credit_fen - use);
     }
     if (settle)
         billing_settle_if_paid (self, txn, at_ms, &invoice, NULL);
@@ -254,11 +254,11 @@ s_bill_unit (s_run_t *r, Kf__Unit *u)
     Kf__InvoiceIssued issued = KF__INVOICE_ISSUED__INIT;
     issued.invoice_no = (char *) pending.invoice_no;
     issued.unit = u->unit;
-    S_SET (&issued, period, r->period);
+    KF_SET (&issued, period, r->period);
     issued.lines = lines;
     issued.n_lines = n;
-    S_SET (&issued, total_fen, total);
-    S_SET (&issued, due_at_ms, r->due_at_ms);
+    KF_SET (&issued, total_fen, total);
+    KF_SET (&issued, due_at_ms, r->due_at_ms);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_INVOICE_ISSUED;
     event.invoice_issued = &issued;
@@ -378,30 +378,30 @@ billing_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         if (!r.state)
             return kf_txn_fail (txn, "out of memory");
         r.state->estate = (char *) e->estate->id;
-        S_SET (r.state, period, period);
+        KF_SET (r.state, period, period);
     }
     if (r.state->done) {
         //  A new pass: units imported since get their notice; the others are skipped.
         r.state->cursor = NULL;
-        S_SET (r.state, done, 0);
+        KF_SET (r.state, done, 0);
     }
     int rc = s_run_units (&r);
     if (rc < 0)
         return r.error [0] ? S_BAD ("%s", r.error) : -1;
     bool done = rc == 1;
-    S_SET (r.state, done, done);
-    S_SET (r.state, visited, done ? 0 : r.state->visited + r.visited);
-    S_SET (r.state, issued, r.state->issued + r.result->issued);
-    S_SET (r.state, skipped, r.state->skipped + r.result->skipped_already_billed);
-    S_SET (r.state, total_fen, r.state->total_fen + r.result->total_fen);
+    KF_SET (r.state, done, done);
+    KF_SET (r.state, visited, done ? 0 : r.state->visited + r.visited);
+    KF_SET (r.state, issued, r.state->issued + r.result->issued);
+    KF_SET (r.state, skipped, r.state->skipped + r.result->skipped_already_billed);
+    KF_SET (r.state, total_fen, r.state->total_fen + r.result->total_fen);
     kf_txn_put_msg (txn, self->runs, &key, &r.state->base);
-    S_SET (r.result, period, period);
+    KF_SET (r.result, period, period);
     r.result->estate = (char *) e->estate->id;
     r.result->has_issued = r.result->has_skipped_already_billed = r.result->has_total_fen = 1;
     r.result->has_not_moved_in = 1;
     //  What is left of this pass: the estate's units it has not visited.
     uint64_t units = billing_unit_count (self, txn, e->estate->id);
-    S_SET (r.result, remaining,
+    KF_SET (r.result, remaining,
            done || units <= r.state->visited ? (done ? 0 : 1) : (uint32_t) (units - r.state->visited));
     kf_info ("%s: billing %06u: %u issued, %u already billed, %u left", e->estate->id, period, r.result->issued,
              r.result->skipped_already_billed, r.result->remaining);

@@ -28,14 +28,12 @@ s_on_ticket_filed (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__En
         return kf_txn_fail (txn, "out of memory");
     spec->ticket_no = f->ticket_no;
     spec->unit = f->unit;
-    spec->department = dispatch_route (self, event->estate, f->type, f->category, f->hazards, f->n_hazards);
-    spec->has_department = 1;
+    KF_SET (spec, department, dispatch_route (self, event->estate, f->type, f->category, f->hazards, f->n_hazards));
     spec->category = f->category;
     spec->has_category = f->has_category;
     spec->type = f->type;
     spec->has_type = f->has_type;
-    spec->priority = f->has_priority && f->priority ? f->priority : KF__PRIORITY__PRIORITY_NORMAL;
-    spec->has_priority = 1;
+    KF_SET (spec, priority, f->has_priority && f->priority ? f->priority : KF__PRIORITY__PRIORITY_NORMAL);
     spec->description = f->description;
     char order_no [S_ORDER_NO_MAX + 1];
     uint32_t n = dispatch_next_order_no (self, txn, f->ticket_no, order_no, sizeof order_no);
@@ -83,8 +81,7 @@ s_follow_up_order (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__En
     if (rectification) {
         int64_t visited = event->has_occurred_at_ms ? event->occurred_at_ms : now_ms;
         spec->rectification_of = from->order_no;
-        spec->due_at_ms = visited + self->rectification_due_ms;
-        spec->has_due_at_ms = 1;
+        KF_SET (spec, due_at_ms, visited + self->rectification_due_ms);
         if (spec->priority != KF__PRIORITY__PRIORITY_EMERGENCY)
             spec->priority = KF__PRIORITY__PRIORITY_URGENT;
     }
@@ -255,8 +252,7 @@ s_list (dispatch_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *
         return S_BAD ("page_token is not one this service gave");
     if (rc)
         return -1;
-    l.list->total = page.total;
-    l.list->has_total = 1;
+    KF_SET (l.list, total, page.total);
     l.list->next_page_token = page.next_token;
     reply->result_case = KF__REPLY__RESULT_ORDERS;
     reply->orders = l.list;
@@ -282,8 +278,7 @@ s_staff_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     if (!s)
         return kf_txn_fail (txn, "a staff record does not decode: %s", err.text);
     const dispatch_estate_t *estate = dispatch_estate (l->self, s->estate);
-    s->on_duty = s->active && estate && kf_rota_on_duty (s->shifts, s->n_shifts, estate->estate->calendar, l->now_ms);
-    s->has_on_duty = 1;
+    KF_SET (s, on_duty, s->active && estate && kf_rota_on_duty (s->shifts, s->n_shifts, estate->estate->calendar, l->now_ms));
     const Kf__ListStaff *q = l->query;
     if ((q->has_department && q->department && q->department != s->department) || (q->on_duty_now && !s->on_duty))
         return 0;
@@ -349,8 +344,7 @@ s_set_rota (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     staff->shifts = r->shifts;
     staff->n_shifts = r->n_shifts;
     if (r->has_on_call) {
-        staff->on_call = r->on_call;
-        staff->has_on_call = 1;
+        KF_SET (staff, on_call, r->on_call);
     }
     char rota [512];
     kf_notice ("rota of %s/%s set by %s: %s%s", estate, staff->staff_id, request->actor ? request->actor : "unknown",

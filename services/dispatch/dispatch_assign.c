@@ -80,12 +80,10 @@ dispatch_assign_to (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *
     assigned.ticket_no = order->created->ticket_no;
     assigned.staff_id = (char *) staff_id;
     assigned.staff_name = staff_name && *staff_name ? (char *) staff_name : NULL;
-    assigned.assigned_by = by;
-    assigned.has_assigned_by = 1;
+    KF_SET (&assigned, assigned_by, by);
     assigned.previous_staff_id = previous;
     assigned.reason = reason && *reason ? (char *) reason : NULL;
-    assigned.department = order->created->department;
-    assigned.has_department = 1;
+    KF_SET (&assigned, department, order->created->department);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_ORDER_ASSIGNED;
     event.order_assigned = &assigned;
@@ -135,8 +133,7 @@ s_queue (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, cons
     Kf__OrderQueued queued = KF__ORDER_QUEUED__INIT;
     queued.order_no = order->order_no;
     queued.ticket_no = order->created->ticket_no;
-    queued.department = order->created->department;
-    queued.has_department = 1;
+    KF_SET (&queued, department, order->created->department);
     queued.reason = reason;
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_ORDER_QUEUED;
@@ -211,10 +208,8 @@ dispatch_order_evolve (dispatch_t *self, kf_txn_t *txn, Kf__Order *order, const 
             dispatch_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_STARTED, at_ms);
             break;
         case KF__ENVELOPE__BODY_ORDER_PAUSED:
-            order->paused_from = order->status;
-            order->has_paused_from = 1;
-            order->paused_for = event->order_paused->reason;
-            order->has_paused_for = 1;
+            KF_SET (order, paused_from, order->status);
+            KF_SET (order, paused_for, event->order_paused->reason);
             dispatch_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_PAUSED, at_ms);
             break;
         case KF__ENVELOPE__BODY_ORDER_RESUMED:

@@ -58,10 +58,8 @@ dispatch_queue_key (kf_key_t *key, const Kf__Order *order)
 void
 dispatch_set_status (Kf__Order *order, Kf__OrderStatus status, int64_t now_ms)
 {
-    order->status = status;
-    order->has_status = 1;
-    order->updated_at_ms = now_ms;
-    order->has_updated_at_ms = 1;
+    KF_SET (order, status, status);
+    KF_SET (order, updated_at_ms, now_ms);
 }
 
 //  A line of the order's own history (the ticket's timeline is intake's).
@@ -75,8 +73,7 @@ dispatch_history_add (Kf__Order *order, kf_arena_t *arena, int64_t at_ms, const 
         return -1;
     if (order->n_history)
         memcpy (grown, order->history, order->n_history * sizeof *grown);
-    entry->at_ms = at_ms;
-    entry->has_at_ms = 1;
+    KF_SET (entry, at_ms, at_ms);
     entry->kind = kf_arena_strdup (arena, kind);
     entry->summary = kf_arena_strdup (arena, summary);
     entry->actor = actor && *actor ? kf_arena_strdup (arena, actor) : NULL;
@@ -146,8 +143,7 @@ dispatch_order_make (dispatch_t *self, kf_txn_t *txn, int64_t at_ms, const char 
     order->order_no = spec->order_no;
     order->estate = (char *) estate;
     order->created = spec;
-    order->created_at_ms = at_ms;
-    order->has_created_at_ms = 1;
+    KF_SET (order, created_at_ms, at_ms);
     dispatch_set_status (order, KF__ORDER_STATUS__ORDER_STATUS_CREATED, at_ms);
 
     kf_key_t key;
@@ -357,8 +353,7 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
                 return S_BAD ("a pause needs its reason (waiting_for_owner, waiting_for_parts or other)");
             paused.order_no = order->order_no;
             paused.ticket_no = order->created->ticket_no;
-            paused.reason = request->pause_order->reason;
-            paused.has_reason = 1;
+            KF_SET (&paused, reason, request->pause_order->reason);
             paused.note = (char *) note;
             event.body_case = KF__ENVELOPE__BODY_ORDER_PAUSED;
             event.order_paused = &paused;
@@ -402,21 +397,17 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             completed->order_no = order->order_no;
             completed->ticket_no = o->ticket_no;
             completed->unit = o->unit;
-            completed->department = o->department;
-            completed->has_department = 1;
+            KF_SET (completed, department, o->department);
             completed->category = o->category;
             completed->has_category = o->has_category;
             completed->type = o->type;
             completed->has_type = o->has_type;
             completed->staff_id = order->staff_id;
-            completed->labour_minutes = c->labour_minutes;
-            completed->has_labour_minutes = 1;
+            KF_SET (completed, labour_minutes, c->labour_minutes);
             completed->materials = c->materials;
             completed->n_materials = c->n_materials;
-            completed->paid_service = c->paid_service;
-            completed->has_paid_service = 1;
-            completed->amount_fen = c->paid_service ? c->amount_fen : 0;
-            completed->has_amount_fen = 1;
+            KF_SET (completed, paid_service, c->paid_service);
+            KF_SET (completed, amount_fen, c->paid_service ? c->amount_fen : 0);
             completed->note = (char *) note;
             completed->rectification_of = o->rectification_of;
             event.body_case = KF__ENVELOPE__BODY_ORDER_COMPLETED;
@@ -475,10 +466,8 @@ dispatch_transfer (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
     Kf__OrderTransferred transferred = KF__ORDER_TRANSFERRED__INIT;
     transferred.order_no = order->order_no;
     transferred.ticket_no = order->created->ticket_no;
-    transferred.from_department = order->created->department;
-    transferred.has_from_department = 1;
-    transferred.to_department = t->to_department;
-    transferred.has_to_department = 1;
+    KF_SET (&transferred, from_department, order->created->department);
+    KF_SET (&transferred, to_department, t->to_department);
     transferred.reason = t->reason;
     transferred.new_order_no = new_order_no;
     Kf__Envelope event = KF__ENVELOPE__INIT;

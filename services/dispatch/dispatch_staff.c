@@ -58,8 +58,7 @@ dispatch_load_change (dispatch_t *self, kf_txn_t *txn, const char *estate, const
         staff->open_orders = (uint32_t) ((int64_t) staff->open_orders + delta);
     staff->has_open_orders = 1;
     if (delta > 0) {
-        staff->last_assigned_ms = now_ms;
-        staff->has_last_assigned_ms = 1;
+        KF_SET (staff, last_assigned_ms, now_ms);
     }
     return dispatch_staff_put (self, txn, staff);
 }
@@ -75,15 +74,11 @@ s_staff_from_config (dispatch_t *self, const char *estate, const char *staff_id,
     staff->staff_id = (char *) staff_id;
 #define S_PATH(key) (snprintf (path, sizeof path, "estates/%s/staff/%s/" key, estate, staff_id), path)
     staff->name = (char *) kf_config_str (self->config, S_PATH ("name"));
-    staff->department = kf_config_enum (self->config, S_PATH ("department"));
-    staff->has_department = 1;
-    staff->role = kf_config_enum (self->config, S_PATH ("role"));
-    staff->has_role = 1;
+    KF_SET (staff, department, kf_config_enum (self->config, S_PATH ("department")));
+    KF_SET (staff, role, kf_config_enum (self->config, S_PATH ("role")));
     staff->phone = (char *) kf_config_str (self->config, S_PATH ("phone"));
-    staff->on_call = kf_config_bool (self->config, S_PATH ("on_call"));
-    staff->has_on_call = 1;
-    staff->active = kf_config_bool (self->config, S_PATH ("active"));
-    staff->has_active = 1;
+    KF_SET (staff, on_call, kf_config_bool (self->config, S_PATH ("on_call")));
+    KF_SET (staff, active, kf_config_bool (self->config, S_PATH ("active")));
     int n = kf_config_enum_list (kf_config_str (self->config, S_PATH ("skills")), &kf__category__descriptor, skills,
                                  S_CATEGORIES, err);
     if (n < 0)
@@ -130,8 +125,7 @@ s_load_one (const char *staff_id, void *arg)
         return -1;
     if (stored && stored->config_digest == digest)
         return 0;   //  unchanged in the file: kefuctl's changes stand
-    wanted.config_digest = digest;
-    wanted.has_config_digest = 1;
+    KF_SET (&wanted, config_digest, digest);
     if (stored) {   //  the file changed this entry: it wins, the load stays
         wanted.open_orders = stored->open_orders;
         wanted.has_open_orders = stored->has_open_orders;
@@ -164,8 +158,7 @@ s_retire (s_load_t *l, const char *staff_id)
     Kf__Staff *left = dispatch_staff_get (l->self, l->txn, l->estate, staff_id, l->self->scratch);
     if (!left)
         return -1;
-    left->active = 0;
-    left->has_active = 1;
+    KF_SET (left, active, 0);
     left->config_digest = 0;
     kf_notice ("staff %s/%s is no longer in the configuration: inactive (%u open orders stay with them)",
                l->estate, staff_id, left->open_orders);

@@ -118,7 +118,7 @@ escalation_history (escalation_ctx_t *x, int64_t at_ms, const char *format, ...)
         kf_txn_fail (x->txn, "out of memory");
         return;
     }
-    S_SET (entry, at_ms, at_ms);
+    KF_SET (entry, at_ms, at_ms);
     if (keep)
         memcpy (grown, c->history + (c->n_history - keep), keep * sizeof *grown);
     grown [keep] = entry;
@@ -154,14 +154,14 @@ escalation_met_record (const escalation_ctx_t *x, const Kf__SlaClock *k, int64_t
     Kf__SlaMet m = KF__SLA_MET__INIT;
     m.ticket_no = c->ticket_no;
     m.clock_id = k->clock_id;
-    S_SET (&m, target, k->target);
+    KF_SET (&m, target, k->target);
     m.policy = k->policy;
-    S_SET (&m, deadline_ms, k->deadline_ms);
-    S_SET (&m, met_at_ms, met_at_ms);
-    S_SET (&m, on_time, on_time);
-    S_SET (&m, department, c->department);
-    S_SET (&m, category, c->category);
-    S_SET (&m, type, c->type);
+    KF_SET (&m, deadline_ms, k->deadline_ms);
+    KF_SET (&m, met_at_ms, met_at_ms);
+    KF_SET (&m, on_time, on_time);
+    KF_SET (&m, department, c->department);
+    KF_SET (&m, category, c->category);
+    KF_SET (&m, type, c->type);
     return m;
 }
 
@@ -177,7 +177,7 @@ escalation_outcome (escalation_ctx_t *x, Kf__SlaClock *k, const Kf__SlaMet *m)
         kf_txn_del (x->txn, x->self->outcomes, &key);
     if (kf_key_make (&key, "s|t|s|u|u", c->estate, k->deadline_ms, c->ticket_no, k->target, c->round) == 0)
         kf_txn_put_msg (x->txn, x->self->outcomes, &key, &m->base);
-    S_SET (k, outcome_deadline_ms, k->deadline_ms);
+    KF_SET (k, outcome_deadline_ms, k->deadline_ms);
 }
 
 void
@@ -188,7 +188,7 @@ escalation_outcome_drop (escalation_ctx_t *x, Kf__SlaClock *k)
     &&  kf_key_make (&key, "s|t|s|u|u", x->c->estate, k->outcome_deadline_ms, x->c->ticket_no, k->target,
                      x->c->round) == 0)
         kf_txn_del (x->txn, x->self->outcomes, &key);
-    S_SET (k, outcome_deadline_ms, 0);
+    KF_SET (k, outcome_deadline_ms, 0);
 }
 
 void
@@ -309,7 +309,7 @@ escalation_show (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
         return S_NOT_FOUND ("no SLA clocks for ticket %s", ticket_no);
     const escalation_estate_t *e = escalation_estate (self, c->estate);
     for (size_t i = 0; e && i < c->n_clocks; i++)
-        S_SET (c->clocks [i], used_now_ms, escalation_used_at (e, c->clocks [i], now_ms));
+        KF_SET (c->clocks [i], used_now_ms, escalation_used_at (e, c->clocks [i], now_ms));
     reply->result_case = KF__REPLY__RESULT_SLA_CASE;
     reply->sla_case = c;
     return 0;
@@ -374,12 +374,12 @@ s_board_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
             return kf_txn_fail (txn, "out of memory");
         r->ticket_no = c->ticket_no;
         r->estate = c->estate;
-        S_SET (r, target, k->target);
-        S_SET (r, deadline_ms, k->deadline_ms);
-        S_SET (r, remaining_ms, k->deadline_ms - b->now_ms);
-        S_SET (r, level, c->level);
-        S_SET (r, department, c->department);
-        S_SET (r, category, c->category);
+        KF_SET (r, target, k->target);
+        KF_SET (r, deadline_ms, k->deadline_ms);
+        KF_SET (r, remaining_ms, k->deadline_ms - b->now_ms);
+        KF_SET (r, level, c->level);
+        KF_SET (r, department, c->department);
+        KF_SET (r, category, c->category);
         r->handler = c->handler;
         r->policy = k->policy;
         b->risks [b->count++] = r;

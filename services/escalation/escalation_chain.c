@@ -174,22 +174,22 @@ escalation_raise (escalation_ctx_t *x, int level, Kf__SlaTarget target, const ch
     int64_t next = level < 3 ? due_ms + x->self->level_after_ms [level] : 0;
     Kf__EscalationRaised r = KF__ESCALATION_RAISED__INIT;
     r.ticket_no = c->ticket_no;
-    S_SET (&r, level, level);
-    S_SET (&r, notify_role, roles [level]);
+    KF_SET (&r, level, level);
+    KF_SET (&r, notify_role, roles [level]);
     r.notify_staff = notify;
     r.n_notify_staff = n;
     r.reason = (char *) reason;
-    S_SET (&r, target, target);
-    S_SET (&r, next_level_at_ms, next);
+    KF_SET (&r, target, target);
+    KF_SET (&r, next_level_at_ms, next);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_ESCALATION_RAISED;
     event.escalation_raised = &r;
     escalation_emit (x, &event, x->causation);
-    S_SET (c, level, level);
-    S_SET (c, next_level_at_ms, next);
+    KF_SET (c, level, level);
+    KF_SET (c, next_level_at_ms, next);
     for (size_t i = 0; i < c->n_clocks; i++)
         if (c->clocks [i]->target == target)
-            S_SET (c->clocks [i], level, level);
+            KF_SET (c->clocks [i], level, level);
     char names [256] = "nobody by name";
     for (size_t i = 0, used = 0; i < n && used < sizeof names; i++)
         used += snprintf (names + used, sizeof names - used, "%s%s", i ? ", " : "", notify [i]);
@@ -214,7 +214,7 @@ void
 escalation_chain_due (escalation_ctx_t *x, int64_t due_ms)
 {
     Kf__SlaCase *c = x->c;
-    S_SET (c, next_level_at_ms, 0);
+    KF_SET (c, next_level_at_ms, 0);
     Kf__SlaTarget target;
     char reason [64], still [80];
     if (c->level < 3 && s_cause (x->self, c, &target, reason, sizeof reason)) {
@@ -230,5 +230,5 @@ escalation_settle (escalation_ctx_t *x)
     Kf__SlaTarget target;
     char reason [64];
     if (x->c->next_level_at_ms && !s_cause (x->self, x->c, &target, reason, sizeof reason))
-        S_SET (x->c, next_level_at_ms, 0);
+        KF_SET (x->c, next_level_at_ms, 0);
 }

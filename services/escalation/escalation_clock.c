@@ -32,8 +32,8 @@ escalation_used_at (const escalation_estate_t *e, const Kf__SlaClock *k, int64_t
 void
 escalation_run_from (const escalation_estate_t *e, Kf__SlaClock *k, int64_t at)
 {
-    S_SET (k, running_since_ms, at);
-    S_SET (k, deadline_ms, k->limit_ms == INT64_MAX ? INT64_MAX
+    KF_SET (k, running_since_ms, at);
+    KF_SET (k, deadline_ms, k->limit_ms == INT64_MAX ? INT64_MAX
                          : kf_sla_add (s_working (e, k), at, k->limit_ms - k->used_ms));
 }
 
@@ -76,10 +76,10 @@ s_clock_limit (const escalation_ctx_t *x, Kf__SlaClock *k, const escalation_poli
     char rule [32];
     k->policy = (char *) escalation_policy_names [p->index];
     k->rule = kf_arena_strdup (x->arena, kf_sla_limit_format (limit, rule, sizeof rule));
-    S_SET (k, working_hours, p->working);
-    S_SET (k, started_at_ms, start);
+    KF_SET (k, working_hours, p->working);
+    KF_SET (k, started_at_ms, start);
     int64_t deadline = kf_sla_deadline (limit, calendar, p->working ? calendar : NULL, x->self->cutoff_minute, start);
-    S_SET (k, limit_ms, deadline == INT64_MAX ? INT64_MAX : kf_sla_between (s_working (x->estate, k), start, deadline));
+    KF_SET (k, limit_ms, deadline == INT64_MAX ? INT64_MAX : kf_sla_between (s_working (x->estate, k), start, deadline));
 }
 
 static Kf__SlaClock *
@@ -94,8 +94,8 @@ s_clock_new (const escalation_ctx_t *x, int target, const escalation_policy_t *p
         return NULL;
     k->ticket_no = x->c->ticket_no;
     k->estate = x->c->estate;
-    S_SET (k, target, target + 1);
-    S_SET (k, used_ms, 0);
+    KF_SET (k, target, target + 1);
+    KF_SET (k, used_ms, 0);
     s_clock_limit (x, k, p, limit, start);
     escalation_run_from (x->estate, k, start);
     return k;
@@ -141,7 +141,7 @@ escalation_index (escalation_ctx_t *x)
     kf_key_t key;
     for (size_t i = 0; i < c->n_clocks; i++) {
         Kf__SlaClock *k = c->clocks [i];
-        S_SET (k, timer_at_ms, s_timer_at (x->self, x->estate, k));
+        KF_SET (k, timer_at_ms, s_timer_at (x->self, x->estate, k));
         if (k->timer_at_ms) {
             s_timer_key (&key, k->timer_at_ms, c->ticket_no, escalation_target_keys [k->target - 1]);
             kf_txn_put (x->txn, x->self->timers, &key, "", 0);
@@ -182,14 +182,14 @@ s_alert (escalation_ctx_t *x, const Kf__SlaClock *k, bool breach, bool warning_s
     Kf__SlaAlert a = KF__SLA_ALERT__INIT;
     a.ticket_no = x->c->ticket_no;
     a.clock_id = k->clock_id;
-    S_SET (&a, target, k->target);
+    KF_SET (&a, target, k->target);
     a.policy = k->policy;
-    S_SET (&a, deadline_ms, k->deadline_ms);
-    S_SET (&a, limit_ms, k->limit_ms);
-    S_SET (&a, elapsed_ms, escalation_used_at (x->estate, k, x->now_ms));
-    S_SET (&a, working_hours, k->working_hours);
+    KF_SET (&a, deadline_ms, k->deadline_ms);
+    KF_SET (&a, limit_ms, k->limit_ms);
+    KF_SET (&a, elapsed_ms, escalation_used_at (x->estate, k, x->now_ms));
+    KF_SET (&a, working_hours, k->working_hours);
     if (warning_skipped)
-        S_SET (&a, warning_skipped, 1);
+        KF_SET (&a, warning_skipped, 1);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = breach ? KF__ENVELOPE__BODY_SLA_BREACHED : KF__ENVELOPE__BODY_SLA_WARNING;
     if (breach)
@@ -210,7 +210,7 @@ escalation_clock_due (escalation_ctx_t *x, Kf__SlaClock *k)
     bool past_deadline = k->deadline_ms != INT64_MAX && x->now_ms >= k->deadline_ms;
     bool skipped = false;
     if (!k->warned && x->now_ms >= s_warn_at (x->self, x->estate, k)) {
-        S_SET (k, warned, 1);
+        KF_SET (k, warned, 1);
         //  A warning after the deadline warns of nothing: the breach alone
         //  is published, marked as having passed its warning.
         skipped = past_deadline && !k->breached;
@@ -226,7 +226,7 @@ escalation_clock_due (escalation_ctx_t *x, Kf__SlaClock *k)
         }
     }
     if (!k->breached && past_deadline) {
-        S_SET (k, breached, 1);
+        KF_SET (k, breached, 1);
         s_alert (x, k, true, skipped);
         Kf__SlaMet late = escalation_met_record (x, k, 0, false);
         escalation_outcome (x, k, &late);
@@ -250,9 +250,9 @@ escalation_meet (escalation_ctx_t *x, Kf__SlaClock *k, int64_t at)
         at = k->started_at_ms;
     int64_t used = escalation_used_at (x->estate, k, at);
     bool on_time = escalation_running (k) ? at <= k->deadline_ms : !k->breached && used <= k->limit_ms;
-    S_SET (k, used_ms, used);
-    S_SET (k, running_since_ms, 0);
-    S_SET (k, met_at_ms, at);
+    KF_SET (k, used_ms, used);
+    KF_SET (k, running_since_ms, 0);
+    KF_SET (k, met_at_ms, at);
     Kf__SlaMet m = escalation_met_record (x, k, at, on_time);
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_SLA_MET;
@@ -268,9 +268,9 @@ escalation_stop (escalation_ctx_t *x, Kf__SlaClock *k, int64_t at)
 {
     if (k->stopped || k->met_at_ms)
         return;
-    S_SET (k, used_ms, escalation_used_at (x->estate, k, at));
-    S_SET (k, running_since_ms, 0);
-    S_SET (k, stopped, 1);
+    KF_SET (k, used_ms, escalation_used_at (x->estate, k, at));
+    KF_SET (k, running_since_ms, 0);
+    KF_SET (k, stopped, 1);
 }
 
 //  Clocks for each target the policies give the case, from `at` (a
@@ -338,17 +338,17 @@ escalation_retarget (escalation_ctx_t *x, int64_t at)
         if (fresh || (bool) k->working_hours != p->working)
             used = kf_sla_between (p->working ? x->estate->estate->calendar : NULL, start, at);
         s_clock_limit (x, k, p, &limit, start);
-        S_SET (k, used_ms, used);
+        KF_SET (k, used_ms, used);
         if (running)
             escalation_run_from (x->estate, k, at);
         else
-            S_SET (k, deadline_ms, kf_sla_add (s_working (x->estate, k), at, k->limit_ms - used));
+            KF_SET (k, deadline_ms, kf_sla_add (s_working (x->estate, k), at, k->limit_ms - used));
         //  Alerts already sent stand only if the new limit has been used as far.
         int64_t share = k->limit_ms / 100 * x->self->warning_percent;
         if (k->warned && used < share)
-            S_SET (k, warned, 0);
+            KF_SET (k, warned, 0);
         if (k->breached && used < k->limit_ms) {
-            S_SET (k, breached, 0);
+            KF_SET (k, breached, 0);
             escalation_outcome_drop (x, k);
         }
         escalation_history (x, at, "%s now %s (%s), due %s", escalation_target_keys [t], k->rule, k->policy,

@@ -23,7 +23,7 @@ s_resume_all (escalation_ctx_t *x, int64_t at)
     for (size_t i = 0; i < x->c->n_clocks; i++) {
         Kf__SlaClock *k = x->c->clocks [i];
         if (k->paused && !k->met_at_ms && !k->stopped) {
-            S_SET (k, paused, 0);
+            KF_SET (k, paused, 0);
             escalation_run_from (x->estate, k, at > k->started_at_ms ? at : k->started_at_ms);
         }
     }
@@ -39,9 +39,9 @@ s_on_paused (escalation_ctx_t *x, const Kf__OrderPaused *o, int64_t at)
         const escalation_policy_t *p = escalation_policy_named (x->estate, k->policy);
         if (!escalation_running (k) || !p || !escalation_in (p->pause_for, S_PAUSES, o->reason))
             continue;
-        S_SET (k, used_ms, escalation_used_at (x->estate, k, at));
-        S_SET (k, running_since_ms, 0);
-        S_SET (k, paused, 1);
+        KF_SET (k, used_ms, escalation_used_at (x->estate, k, at));
+        KF_SET (k, running_since_ms, 0);
+        KF_SET (k, paused, 1);
         any = true;
     }
     if (!any || !o->order_no)
@@ -74,9 +74,9 @@ s_handled_by (escalation_ctx_t *x, Kf__Department department, int64_t at)
 {
     Kf__SlaCase *c = x->c;
     if (department)
-        S_SET (c, department, department);
+        KF_SET (c, department, department);
     if (department && department != KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE && !c->transferred) {
-        S_SET (c, transferred, 1);
+        KF_SET (c, transferred, 1);
         escalation_retarget (x, at);
     }
 }
@@ -89,7 +89,7 @@ s_on_closed (escalation_ctx_t *x, int64_t at)
         escalation_meet (x, c->clocks [i], at);
         escalation_stop (x, c->clocks [i], at);
     }
-    S_SET (c, status, KF__TICKET_STATUS__TICKET_STATUS_CLOSED);
+    KF_SET (c, status, KF__TICKET_STATUS__TICKET_STATUS_CLOSED);
     c->n_paused_orders = 0;
     escalation_complaint_state (x, '1');
     escalation_history (x, at, "closed: clocks stopped");
@@ -106,7 +106,7 @@ s_on_cancelled (escalation_ctx_t *x, int64_t at)
             escalation_outcome_drop (x, k);
         escalation_stop (x, k, at);
     }
-    S_SET (c, status, KF__TICKET_STATUS__TICKET_STATUS_CANCELLED);
+    KF_SET (c, status, KF__TICKET_STATUS__TICKET_STATUS_CANCELLED);
     c->n_paused_orders = 0;
     escalation_complaint_state (x, 0);
     escalation_history (x, at, "cancelled: clocks stopped");
@@ -120,12 +120,12 @@ s_on_reopened (escalation_ctx_t *x, const Kf__TicketReopened *r, int64_t at)
         return;
     for (size_t i = 0; i < c->n_clocks; i++)
         escalation_stop (x, c->clocks [i], at);
-    S_SET (c, status, KF__TICKET_STATUS__TICKET_STATUS_OPEN);
-    S_SET (c, reopen_count, r->reopen_count ? r->reopen_count : c->reopen_count + 1);
-    S_SET (c, round, c->round + 1);
+    KF_SET (c, status, KF__TICKET_STATUS__TICKET_STATUS_OPEN);
+    KF_SET (c, reopen_count, r->reopen_count ? r->reopen_count : c->reopen_count + 1);
+    KF_SET (c, round, c->round + 1);
     //  Only the reopening that follows an unsatisfied visit is a rectification.
     if (!kf_reopened_after_visit (r))
-        S_SET (c, rectification_at_ms, 0);
+        KF_SET (c, rectification_at_ms, 0);
     c->n_paused_orders = 0;
     escalation_complaint_state (x, '0');
     escalation_history (x, at, "reopened (%u): %s", c->reopen_count, r->reason ? r->reason : "");
@@ -158,7 +158,7 @@ static void
 s_on_unsatisfied (escalation_ctx_t *x, int64_t at)
 {
     Kf__SlaCase *c = x->c;
-    S_SET (c, rectification_at_ms, at);
+    KF_SET (c, rectification_at_ms, at);
     escalation_history (x, at, "unsatisfied return visit: rectification due by the rectification policy");
     if (c->status == KF__TICKET_STATUS__TICKET_STATUS_OPEN)
         escalation_retarget (x, at);
@@ -244,16 +244,16 @@ s_on_filed (escalation_ctx_t *x, const Kf__Envelope *event, int64_t at)
     x->c = c;
     c->ticket_no = f->ticket_no;
     c->estate = event->estate;
-    S_SET (c, type, f->type);
-    S_SET (c, category, f->category);
-    S_SET (c, channel, f->channel);
-    S_SET (c, priority, f->priority);
+    KF_SET (c, type, f->type);
+    KF_SET (c, category, f->category);
+    KF_SET (c, channel, f->channel);
+    KF_SET (c, priority, f->priority);
     c->hazards = f->hazards;
     c->n_hazards = f->n_hazards;
     c->filed_by = f->filed_by;
-    S_SET (c, status, KF__TICKET_STATUS__TICKET_STATUS_OPEN);
-    S_SET (c, round, 1);
-    S_SET (c, filed_at_ms, at);
+    KF_SET (c, status, KF__TICKET_STATUS__TICKET_STATUS_OPEN);
+    KF_SET (c, round, 1);
+    KF_SET (c, filed_at_ms, at);
     escalation_start_round (x, at);
     escalation_complaint_state (x, '0');
     escalation_index (x);

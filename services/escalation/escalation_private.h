@@ -53,7 +53,6 @@
 #define S_PAUSES 4
 
 //  A protobuf-c optional scalar is written only with its has_ flag.
-#define S_SET(msg, field, value) ((msg)->field = (value), (msg)->has_##field = 1)
 
 //  The configuration's names of the targets and of the policies (in
 //  precedence order).

@@ -89,9 +89,9 @@ s_report_row (Kf__SlaReport *report, kf_arena_t *arena, const char *key, uint64_
     Kf__SlaReportRow *row = (Kf__SlaReportRow *) kf_arena_message (arena, &kf__sla_report_row__descriptor);
     if (!row || !(row->key = kf_arena_strdup (arena, key)))
         return -1;
-    S_SET (row, total, total);
-    S_SET (row, on_time, on_time);
-    S_SET (row, on_time_permille, kf_permille (on_time, total));
+    KF_SET (row, total, total);
+    KF_SET (row, on_time, on_time);
+    KF_SET (row, on_time_permille, kf_permille (on_time, total));
     report->rows [report->n_rows++] = row;
     return 0;
 }
@@ -148,13 +148,13 @@ s_report (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     if (rc)
         return kf_txn_fail (txn, "out of memory");
     if (q->period && q->period->has_from_ms)
-        S_SET (period, from_ms, r.from_ms);
-    S_SET (period, to_ms, r.to_ms);
+        KF_SET (period, from_ms, r.from_ms);
+    KF_SET (period, to_ms, r.to_ms);
     report->period = period;
     report->group_by = (char *) r.group_by;
-    S_SET (report, valid_complaints, r.complaints);
-    S_SET (report, valid_complaints_handled, r.handled);
-    S_SET (report, complaint_handling_permille, r.complaints ? kf_permille (r.handled, r.complaints) : 1000);
+    KF_SET (report, valid_complaints, r.complaints);
+    KF_SET (report, valid_complaints_handled, r.handled);
+    KF_SET (report, complaint_handling_permille, r.complaints ? kf_permille (r.handled, r.complaints) : 1000);
     reply->result_case = KF__REPLY__RESULT_SLA_REPORT;
     reply->sla_report = report;
     return 0;

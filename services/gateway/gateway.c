@@ -211,8 +211,7 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
     kf__request__init (request);
     request->actor = strdup (token->staff);
     request->scope = strdup (token->estate);
-    request->role = token->role;
-    request->has_role = 1;
+    KF_SET (request, role, token->role);
     request->command_case = (Kf__Request__CommandCase) field->id;
     *(ProtobufCMessage **) ((char *) request + field->offset) = message;
     if (!request->actor || !request->scope) {

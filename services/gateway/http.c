@@ -24,8 +24,7 @@ http_reply_json (Kf__ReplyStatus reply_status, const char *format, va_list args)
     char text [512];
     vsnprintf (text, sizeof text, format, args);
     Kf__Reply reply = KF__REPLY__INIT;
-    reply.status = reply_status;
-    reply.has_status = 1;
+    KF_SET (&reply, status, reply_status);
     reply.error = text;
     return kf_json_encode (&reply.base);
 }

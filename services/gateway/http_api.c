@@ -107,8 +107,7 @@ http_metrics (http_t *self, http_conn_t *c)
         Kf__GetBusStatus get = KF__GET_BUS_STATUS__INIT;
         Kf__Request request = KF__REQUEST__INIT;
         request.scope = (char *) c->token->estate;   //  the daemon cuts its status down to it
-        request.role = KF__ROLE__ROLE_OPERATIONS;
-        request.has_role = 1;
+        KF_SET (&request, role, KF__ROLE__ROLE_OPERATIONS);
         request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
         request.bus_status = &get;
         snprintf (id, sizeof id, "g%" PRIu64 "-s%d", c->id, s);
@@ -122,17 +121,14 @@ http_metrics (http_t *self, http_conn_t *c)
         if (!kf_scope_sees (c->token->estate, kf_config_estate (self->config, e)->id))
             continue;   //  not asked, not shown
         Kf__PageRequest page = KF__PAGE_REQUEST__INIT;
-        page.page_size = 1;
-        page.has_page_size = 1;
+        KF_SET (&page, page_size, 1);
         Kf__ListTickets list = KF__LIST_TICKETS__INIT;
         list.estate = (char *) kf_config_estate (self->config, e)->id;
-        list.status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
-        list.has_status = 1;
+        KF_SET (&list, status, KF__TICKET_STATUS__TICKET_STATUS_OPEN);
         list.page = &page;
         Kf__Request request = KF__REQUEST__INIT;
         request.scope = (char *) c->token->estate;
-        request.role = KF__ROLE__ROLE_OPERATIONS;
-        request.has_role = 1;
+        KF_SET (&request, role, KF__ROLE__ROLE_OPERATIONS);
         request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;
         request.list_tickets = &list;
         snprintf (id, sizeof id, "g%" PRIu64 "-e%zu", c->id, e);

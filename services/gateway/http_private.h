@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "kf_codec.h"
+#include "kf_field.h"
 #include "kf_json.h"
 #include "kf_log.h"
 #include "kf_openapi.h"

@@ -50,8 +50,7 @@ http_session_view (http_t *self, const gateway_token_t *token)
     Kf__SessionView view = KF__SESSION_VIEW__INIT;
     view.name = (char *) token->name;
     view.estate = (char *) token->estate;
-    view.role = token->role;
-    view.has_role = 1;
+    KF_SET (&view, role, token->role);
     view.staff = (char *) token->staff;
     size_t count = kf_config_estate_count (self->config);
     char **estates = calloc (count + 1, sizeof *estates);

@@ -291,8 +291,7 @@ s_timeline_add (intake_t *self, kf_txn_t *txn, const char *ticket_no, int64_t at
     kf_key_make (&key, "s|s", "timeline", ticket_no);
     uint64_t n = kf_txn_next (txn, self->counters, &key);
     Kf__TimelineEntry entry = KF__TIMELINE_ENTRY__INIT;
-    entry.at_ms = at_ms;
-    entry.has_at_ms = 1;
+    KF_SET (&entry, at_ms, at_ms);
     entry.kind = (char *) kind;
     entry.summary = (char *) summary;
     entry.event_id = event_id && *event_id ? (char *) event_id : NULL;
@@ -393,17 +392,14 @@ s_store_filed (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, const char *es
     ticket->ticket_no = filed->ticket_no;
     ticket->estate = (char *) estate;
     ticket->filed = filed;
-    ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
-    ticket->has_status = 1;
-    ticket->filed_at_ms = at_ms;
-    ticket->has_filed_at_ms = 1;
+    KF_SET (ticket, status, KF__TICKET_STATUS__TICKET_STATUS_OPEN);
+    KF_SET (ticket, filed_at_ms, at_ms);
     s_save (self, txn, ticket);
 
     kf_key_t key;
     Kf__IdempotencyRecord record = KF__IDEMPOTENCY_RECORD__INIT;
     record.ticket_no = filed->ticket_no;
-    record.request_hash = request_hash;
-    record.has_request_hash = 1;
+    KF_SET (&record, request_hash, request_hash);
     kf_key_make (&key, "s|s", estate, filed->idempotency_key);
     kf_txn_put_msg (txn, self->idempotency, &key, &record.base);
     kf_key_make (&key, "t|s", at_ms, filed->ticket_no);
@@ -423,14 +419,12 @@ s_evolve (Kf__Ticket *ticket, const Kf__Envelope *event, int64_t at_ms)
     switch (event->body_case) {
         case KF__ENVELOPE__BODY_TICKET_CLOSED:
             ticket->status = KF__TICKET_STATUS__TICKET_STATUS_CLOSED;
-            ticket->closed_at_ms = at_ms;
-            ticket->has_closed_at_ms = 1;
+            KF_SET (ticket, closed_at_ms, at_ms);
             ticket->resolution = event->ticket_closed->resolution;
             break;
         case KF__ENVELOPE__BODY_TICKET_REOPENED:
             ticket->status = KF__TICKET_STATUS__TICKET_STATUS_OPEN;
-            ticket->reopen_count = event->ticket_reopened->reopen_count;
-            ticket->has_reopen_count = 1;
+            KF_SET (ticket, reopen_count, event->ticket_reopened->reopen_count);
             break;
         case KF__ENVELOPE__BODY_TICKET_CANCELLED:
             ticket->status = KF__TICKET_STATUS__TICKET_STATUS_CANCELLED;
@@ -488,14 +482,10 @@ s_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reques
     filed->unit = f->unit;
     filed->reporter_name = f->reporter_name;
     filed->reporter_phone = f->reporter_phone;
-    filed->type = f->type;
-    filed->has_type = 1;
-    filed->channel = f->channel;
-    filed->has_channel = 1;
-    filed->category = f->category;
-    filed->has_category = 1;
-    filed->priority = intake_priority (self, f->estate, f);
-    filed->has_priority = 1;
+    KF_SET (filed, type, f->type);
+    KF_SET (filed, channel, f->channel);
+    KF_SET (filed, category, f->category);
+    KF_SET (filed, priority, intake_priority (self, f->estate, f));
     filed->description = f->description;
     filed->n_photo_urls = f->n_photo_urls;
     filed->photo_urls = f->photo_urls;
@@ -598,10 +588,8 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
             reopened.ticket_no = ticket->ticket_no;
             reopened.reason = (char *) text;
             reopened.reopened_by = (char *) actor;
-            reopened.cause = KF__REOPEN_CAUSE__REOPEN_CAUSE_STAFF;
-            reopened.has_cause = 1;
-            reopened.reopen_count = ticket->reopen_count + 1;
-            reopened.has_reopen_count = 1;
+            KF_SET (&reopened, cause, KF__REOPEN_CAUSE__REOPEN_CAUSE_STAFF);
+            KF_SET (&reopened, reopen_count, ticket->reopen_count + 1);
             event.body_case = KF__ENVELOPE__BODY_TICKET_REOPENED;
             event.ticket_reopened = &reopened;
             break;
@@ -720,8 +708,7 @@ s_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *re
         return S_BAD ("page_token is not one this service gave");
     if (rc)
         return -1;
-    l.list->total = page.total;
-    l.list->has_total = 1;
+    KF_SET (l.list, total, page.total);
     l.list->next_page_token = page.next_token;
     reply->result_case = KF__REPLY__RESULT_TICKETS;
     reply->tickets = l.list;
@@ -769,10 +756,8 @@ s_reopen_after_visit (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
         reopened.ticket_no = ticket->ticket_no;
         reopened.reason = "unsatisfied return visit";
         reopened.reopened_by = "survey";
-        reopened.cause = KF__REOPEN_CAUSE__REOPEN_CAUSE_UNSATISFIED_VISIT;
-        reopened.has_cause = 1;
-        reopened.reopen_count = ticket->reopen_count + 1;
-        reopened.has_reopen_count = 1;
+        KF_SET (&reopened, cause, KF__REOPEN_CAUSE__REOPEN_CAUSE_UNSATISFIED_VISIT);
+        KF_SET (&reopened, reopen_count, ticket->reopen_count + 1);
         Kf__Envelope reopen = KF__ENVELOPE__INIT;
         reopen.estate = ticket->estate;
         reopen.causation_id = event->event_id;

@@ -193,8 +193,7 @@ ctl_request_init (ctl_t *ctl, Kf__Request *request)
     snprintf (id, sizeof id, "%08x%08x", (unsigned) randof (0x7fffffff), (unsigned) getpid ());
     request->request_id = id;
     request->actor = (char *) ctl->actor;
-    request->role = ctl->role;
-    request->has_role = 1;
+    KF_SET (request, role, ctl->role);
     request->scope = ctl->scope && *ctl->scope ? (char *) ctl->scope : NULL;
 }
 
@@ -527,8 +526,7 @@ ctl_page_size (const char *command, const char *value, Kf__PageRequest *page)
     long n = strtol (value, &end, 10);
     if (*end || n < 1 || n > 500)
         return ctl_fail (-1, "%s: --page-size '%s' is not from 1 to 500", command, value);
-    page->page_size = (uint32_t) n;
-    page->has_page_size = 1;
+    KF_SET (page, page_size, (uint32_t) n);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /*  kefuctl — fees: units (list, import), billing (run, pay, refund,
     statement, schedule), report collection and report arrears.  */
 #include "ctl.h"
+#include "kf_field.h"
 #include "kf_money.h"
 #include "kf_rate.h"
 #include "kf_time.h"
@@ -347,8 +348,7 @@ s_schedule (ctl_t *ctl, const s_args_t *a, const char *estate, Kf__Request *requ
                          a->from ? err.text : "");
     if (a->rate_count == 0)
         return ctl_fail (CTL_USAGE, "billing schedule: give at least one --rate TYPE:YUAN");
-    f.effective_from = kf_day_to_yyyymmdd (day);
-    f.has_effective_from = 1;
+    KF_SET (&f, effective_from, kf_day_to_yyyymmdd (day));
     for (size_t i = 0; i < a->rate_count; i++) {
         kf__building_rate__init (&rates [i]);
         if (s_named_money ("--rate", a->rates [i], rate_names [i], sizeof rate_names [i], &rates [i].fen_per_m2_month))
@@ -377,8 +377,7 @@ s_schedule (ctl_t *ctl, const s_args_t *a, const char *estate, Kf__Request *requ
         long percent = strtol (a->discount, &end, 10);
         if (*end || percent < 0 || percent > 100)
             return ctl_fail (CTL_USAGE, "billing schedule: --vacant-discount is a percentage, 0 to 100");
-        f.vacant_discount_percent = (uint32_t) percent;
-        f.has_vacant_discount_percent = 1;
+        KF_SET (&f, vacant_discount_percent, (uint32_t) percent);
     }
     Kf__SetFeeSchedule set = KF__SET_FEE_SCHEDULE__INIT;
     set.estate = (char *) estate;
@@ -487,8 +486,7 @@ s_billing (ctl_t *ctl, int argc, char **argv)
         Kf__Pay pay = KF__PAY__INIT;
         pay.estate = (char *) estate;
         pay.unit = argv [first];
-        pay.amount_fen = fen;
-        pay.has_amount_fen = 1;
+        KF_SET (&pay, amount_fen, fen);
         pay.payment_ref = (char *) a.ref;
         pay.method = (char *) a.method;
         request.command_case = KF__REQUEST__COMMAND_PAY;
@@ -502,8 +500,7 @@ s_billing (ctl_t *ctl, int argc, char **argv)
     refund.estate = (char *) estate;
     refund.payment_ref = argv [first];
     refund.refund_ref = (char *) a.ref;
-    refund.amount_fen = fen;
-    refund.has_amount_fen = 1;
+    KF_SET (&refund, amount_fen, fen);
     refund.reason = reason;
     request.command_case = KF__REQUEST__COMMAND_REFUND;
     request.refund = &refund;

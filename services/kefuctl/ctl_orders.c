@@ -1,5 +1,6 @@
 /*  kefuctl — work orders and staff: orders, order <step>, staff.  */
 #include "ctl.h"
+#include "kf_field.h"
 #include "kf_money.h"
 #include "kf_rota.h"
 
@@ -105,14 +106,12 @@ s_orders_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 's':
             if (ctl_enum (&kf__order_status__descriptor, "--status", value, &v))
                 return -1;
-            q->status = v;
-            q->has_status = 1;
+            KF_SET (q, status, v);
             break;
         case 'd':
             if (ctl_enum (&kf__department__descriptor, "--department", value, &v))
                 return -1;
-            q->department = v;
-            q->has_department = 1;
+            KF_SET (q, department, v);
             break;
     }
     return 0;
@@ -237,8 +236,7 @@ s_material (s_step_t *a, const char *value)
         return ctl_fail (-1, "order complete: --material '%s' is not NAME:QUANTITY[:YUAN]", value);
     }
     m->name = copy;
-    m->quantity = (uint32_t) quantity;
-    m->has_quantity = 1;
+    KF_SET (m, quantity, (uint32_t) quantity);
     m->has_unit_price_fen = price != NULL;
     a->names [a->n_materials] = copy;
     a->material_ptrs [a->n_materials] = m;
@@ -397,8 +395,7 @@ s_order (ctl_t *ctl, int argc, char **argv)
             case KF__REQUEST__COMMAND_START_ORDER: start.order_no = order_no; request.start_order = &start; break;
             case KF__REQUEST__COMMAND_PAUSE_ORDER:
                 pause.order_no = order_no;
-                pause.reason = a.reason;
-                pause.has_reason = 1;
+                KF_SET (&pause, reason, a.reason);
                 pause.note = text;
                 request.pause_order = &pause;
                 break;
@@ -409,12 +406,10 @@ s_order (ctl_t *ctl, int argc, char **argv)
                 break;
             case KF__REQUEST__COMMAND_COMPLETE_ORDER:
                 complete.order_no = order_no;
-                complete.labour_minutes = a.minutes;
-                complete.has_labour_minutes = 1;
+                KF_SET (&complete, labour_minutes, a.minutes);
                 complete.materials = a.material_ptrs;
                 complete.n_materials = a.n_materials;
-                complete.paid_service = a.paid;
-                complete.has_paid_service = 1;
+                KF_SET (&complete, paid_service, a.paid);
                 complete.amount_fen = a.amount_fen;
                 complete.has_amount_fen = a.paid;
                 complete.note = text;
@@ -422,8 +417,7 @@ s_order (ctl_t *ctl, int argc, char **argv)
                 break;
             case KF__REQUEST__COMMAND_TRANSFER_ORDER:
                 transfer.order_no = order_no;
-                transfer.to_department = a.to;
-                transfer.has_to_department = 1;
+                KF_SET (&transfer, to_department, a.to);
                 transfer.reason = text;
                 request.transfer_order = &transfer;
                 break;
@@ -483,8 +477,7 @@ s_staff_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 'd':
             if (ctl_enum (&kf__department__descriptor, "--department", value, &v))
                 return -1;
-            a->query->department = v;
-            a->query->has_department = 1;
+            KF_SET (a->query, department, v);
             break;
     }
     return 0;

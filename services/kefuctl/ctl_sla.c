@@ -1,6 +1,7 @@
 /*  kefuctl — the service standard: sla (the at-risk board, one case's
     clocks) and report sla (the on-time rate and complaint handling).  */
 #include "ctl.h"
+#include "kf_field.h"
 #include "kf_rate.h"
 #include "kf_time.h"
 
@@ -114,8 +115,7 @@ s_sla_option (ctl_t *ctl, int option, const char *value, void *arg)
             long n = strtol (value, &end, 10);
             if (*end || n < 1 || n > 500)
                 return ctl_fail (-1, "sla: --limit takes 1 to 500, not '%s'", value);
-            q->limit = (uint32_t) n;
-            q->has_limit = 1;
+            KF_SET (q, limit, (uint32_t) n);
             break;
         }
     }

@@ -2,6 +2,7 @@
     evaluation (evaluation sample|status|answer) and survey's reports
     (report satisfaction|pareto|daily).  */
 #include "ctl.h"
+#include "kf_field.h"
 #include "kf_rate.h"
 #include "kf_time.h"
 
@@ -160,8 +161,7 @@ s_visits (ctl_t *ctl, int argc, char **argv)
             return code;
         Kf__ListVisits q = KF__LIST_VISITS__INIT;
         q.estate = (char *) estate;
-        q.pending_only = a.pending;
-        q.has_pending_only = 1;
+        KF_SET (&q, pending_only, a.pending);
         q.page = &page;
         if (a.due_before && ctl_period_time (ctl, "visits", estate, a.due_before, false, &q.due_before_ms))
             return CTL_USAGE;
@@ -179,18 +179,15 @@ s_visits (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "visits answer: --reached (with --satisfaction and --score) or --not-reached");
     Kf__AnswerVisit q = KF__ANSWER_VISIT__INIT;
     q.visit_id = argv [first + 1];
-    q.reached = a.reached;
-    q.has_reached = 1;
+    KF_SET (&q, reached, a.reached);
     int value;
     if (a.reached) {
         if (!a.satisfaction || a.score == 0)
             return ctl_fail (CTL_USAGE, "visits answer: --reached needs --satisfaction and --score 1..5");
         if (ctl_enum (&kf__satisfaction__descriptor, "--satisfaction", a.satisfaction, &value))
             return CTL_USAGE;
-        q.satisfaction = value;
-        q.has_satisfaction = 1;
-        q.score = a.score;
-        q.has_score = 1;
+        KF_SET (&q, satisfaction, value);
+        KF_SET (&q, score, a.score);
     }
     char *comment = ctl_join (argc, argv, first + 2);
     q.comment = comment;
@@ -277,15 +274,12 @@ s_area (const char *text, Kf__AreaScore *score)
     if (ctl_enum (&kf__department__descriptor, "--area", area, &value))
         return -1;
     kf__area_score__init (score);
-    score->area = value;
-    score->has_area = 1;
-    score->score = n;
-    score->has_score = 1;
+    KF_SET (score, area, value);
+    KF_SET (score, score, n);
     if (*problem) {
         if (ctl_enum (&kf__category__descriptor, "--area problem", problem, &value))
             return -1;
-        score->problem = value;
-        score->has_problem = 1;
+        KF_SET (score, problem, value);
     }
     return 0;
 }
@@ -320,10 +314,8 @@ s_evaluation (ctl_t *ctl, int argc, char **argv)
         if (!a.year || !a.quarter)
             return ctl_fail (CTL_USAGE, "evaluation sample: --year and --quarter are required");
         sample.estate = (char *) estate;
-        sample.year = a.year;
-        sample.has_year = 1;
-        sample.quarter = a.quarter;
-        sample.has_quarter = 1;
+        KF_SET (&sample, year, a.year);
+        KF_SET (&sample, quarter, a.quarter);
         if (a.seed) {
             char *end;
             sample.seed = strtoull (a.seed, &end, 16);
@@ -530,8 +522,7 @@ ctl_report_daily (ctl_t *ctl, int argc, char **argv)
         kf_err_t err;
         if (kf_date_parse (a.date, &day, &err))
             return ctl_fail (CTL_USAGE, "report daily: --date: %s", err.text);
-        q.date = kf_day_to_yyyymmdd (day);
-        q.has_date = 1;
+        KF_SET (&q, date, kf_day_to_yyyymmdd (day));
     }
     Kf__Request request;
     ctl_request_init (ctl, &request);

@@ -1,5 +1,6 @@
 /*  kefuctl — tickets: file, show, list, note, close, reopen, cancel.  */
 #include "ctl.h"
+#include "kf_field.h"
 #include "kf_json.h"
 #include "kf_time.h"
 
@@ -113,20 +114,17 @@ s_file_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 't':
             if (ctl_enum (&kf__ticket_type__descriptor, "--type", value, &v))
                 return -1;
-            f->type = v;
-            f->has_type = 1;
+            KF_SET (f, type, v);
             break;
         case 'c':
             if (ctl_enum (&kf__channel__descriptor, "--channel", value, &v))
                 return -1;
-            f->channel = v;
-            f->has_channel = 1;
+            KF_SET (f, channel, v);
             break;
         case 'g':
             if (ctl_enum (&kf__category__descriptor, "--category", value, &v))
                 return -1;
-            f->category = v;
-            f->has_category = 1;
+            KF_SET (f, category, v);
             break;
         case 'z':
             if (ctl_enum (&kf__hazard__descriptor, "--hazard", value, &v))
@@ -413,20 +411,17 @@ s_list_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 's':
             if (ctl_enum (&kf__ticket_status__descriptor, "--status", value, &v))
                 return -1;
-            q->status = v;
-            q->has_status = 1;
+            KF_SET (q, status, v);
             break;
         case 't':
             if (ctl_enum (&kf__ticket_type__descriptor, "--type", value, &v))
                 return -1;
-            q->type = v;
-            q->has_type = 1;
+            KF_SET (q, type, v);
             break;
         case 'g':
             if (ctl_enum (&kf__category__descriptor, "--category", value, &v))
                 return -1;
-            q->category = v;
-            q->has_category = 1;
+            KF_SET (q, category, v);
             break;
     }
     return 0;

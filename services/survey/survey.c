@@ -141,18 +141,18 @@ survey_count (survey_t *self, kf_txn_t *txn, const survey_estate_t *e, int64_t a
     if (!d) {
         d = &fresh;
         d->estate = (char *) e->estate->id;
-        S_SET (d, date, date);
+        KF_SET (d, date, date);
     }
     switch (what) {
-        case D_FILED: S_SET (d, filed, d->filed + 1); break;
-        case D_CLOSED: S_SET (d, closed, d->closed + 1); break;
-        case D_COMPLAINTS: S_SET (d, complaints, d->complaints + 1); break;
-        case D_REPAIRS: S_SET (d, repairs, d->repairs + 1); break;
-        case D_BREACHES: S_SET (d, breaches, d->breaches + 1); break;
-        case D_VISITS_DONE: S_SET (d, visits_done, d->visits_done + 1); break;
-        case D_VISITS_SATISFIED: S_SET (d, visits_satisfied, d->visits_satisfied + 1); break;
-        case D_OPENED: S_SET (d, opened, d->opened + 1); break;
-        case D_ENDED: S_SET (d, ended, d->ended + 1); break;
+        case D_FILED: KF_SET (d, filed, d->filed + 1); break;
+        case D_CLOSED: KF_SET (d, closed, d->closed + 1); break;
+        case D_COMPLAINTS: KF_SET (d, complaints, d->complaints + 1); break;
+        case D_REPAIRS: KF_SET (d, repairs, d->repairs + 1); break;
+        case D_BREACHES: KF_SET (d, breaches, d->breaches + 1); break;
+        case D_VISITS_DONE: KF_SET (d, visits_done, d->visits_done + 1); break;
+        case D_VISITS_SATISFIED: KF_SET (d, visits_satisfied, d->visits_satisfied + 1); break;
+        case D_OPENED: KF_SET (d, opened, d->opened + 1); break;
+        case D_ENDED: KF_SET (d, ended, d->ended + 1); break;
     }
     kf_txn_put_msg (txn, self->days, &key, &d->base);
 }
@@ -200,13 +200,13 @@ s_mark_ticket (survey_t *self, kf_txn_t *txn, const survey_estate_t *e, const ch
             return NULL;
         }
         mark->estate = (char *) e->estate->id;
-        S_SET (mark, type, type);
+        KF_SET (mark, type, type);
     }
     if (was_open != open) {
         s_open_count (self, txn, e->estate->id, open ? 1 : -1);
         survey_count (self, txn, e, at_ms, open ? D_OPENED : D_ENDED, arena);
     }
-    S_SET (mark, open, open);
+    KF_SET (mark, open, open);
     kf_txn_put_msg (txn, self->tickets, &key, &mark->base);
     return mark;
 }
@@ -227,7 +227,7 @@ s_mark_handler (survey_t *self, kf_txn_t *txn, const char *ticket_no, const char
     if (staff_id && *staff_id)
         mark->staff_id = (char *) staff_id;
     if (department)
-        S_SET (mark, department, department);
+        KF_SET (mark, department, department);
     kf_txn_put_msg (txn, self->tickets, &key, &mark->base);
     //  Replayed after a downtime, intake's stream may come before
     //  dispatch's: a complaint's visit made before its handler was known
@@ -242,7 +242,7 @@ s_mark_handler (survey_t *self, kf_txn_t *txn, const char *ticket_no, const char
     &&  !(v->scheduled->staff_id && *v->scheduled->staff_id) && staff_id && *staff_id) {
         v->scheduled->staff_id = (char *) staff_id;
         if (department)
-            S_SET (v->scheduled, department, department);
+            KF_SET (v->scheduled, department, department);
         survey_visit_put (self, txn, v);
     }
 }
@@ -273,7 +273,7 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
                 h->unit = u->unit;
                 h->estate = (char *) e->estate->id;
             }
-            S_SET (h, occupied, u->occupied);
+            KF_SET (h, occupied, u->occupied);
             kf_txn_put_msg (txn, self->households, &key, &h->base);
             break;
         }
@@ -365,12 +365,12 @@ s_overdue (survey_t *self, kf_txn_t *txn, int64_t now_ms)
         Kf__Visit *visit = survey_visit_get (self, txn, visit_id, self->scratch);
         if (!visit || visit->done || visit->overdue)
             continue;
-        S_SET (visit, overdue, 1);
+        KF_SET (visit, overdue, 1);
         survey_visit_put (self, txn, visit);
         Kf__VisitOverdue o = KF__VISIT_OVERDUE__INIT;
         o.visit_id = visit_id;
         o.ticket_no = visit->scheduled->ticket_no;
-        S_SET (&o, due_at_ms, due);
+        KF_SET (&o, due_at_ms, due);
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_VISIT_OVERDUE;
         event.visit_overdue = &o;
@@ -443,7 +443,7 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_estate_t *e
         if (!d) {
             d = &fresh;
             d->estate = (char *) e->estate->id;
-            S_SET (d, date, date);
+            KF_SET (d, date, date);
         }
         if (!d->generated_at_ms) {   //  a store of an older build may have made it already
             //  ... or noted its open count at midnight, before this build
@@ -451,9 +451,9 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_estate_t *e
             if (!d->has_open_at_end) {
                 int64_t at_end = open >= 0 ? open + (int64_t) d->opened - (int64_t) d->ended
                                            : (int64_t) s_open_at_end (self, txn, e, day, self->scratch);
-                S_SET (d, open_at_end, at_end > 0 ? (uint32_t) at_end : 0);
+                KF_SET (d, open_at_end, at_end > 0 ? (uint32_t) at_end : 0);
             }
-            S_SET (d, generated_at_ms, now_ms);
+            KF_SET (d, generated_at_ms, now_ms);
             Kf__Envelope event = KF__ENVELOPE__INIT;
             event.body_case = KF__ENVELOPE__BODY_REPORT_DAILY;
             event.report_daily = d;
@@ -550,14 +550,14 @@ s_close_evaluations (survey_t *self, kf_txn_t *txn, int64_t now_ms)
         Kf__EvaluationStatusView *view = survey_evaluation_get (self, txn, c.ids [i], self->scratch);
         if (!view)
             continue;
-        S_SET (view, closed, 1);
+        KF_SET (view, closed, 1);
         kf_key_t key;
         kf_key_make (&key, "s", c.ids [i]);
         kf_txn_put_msg (txn, self->evaluations, &key, &view->base);
         Kf__EvaluationClosed closed = KF__EVALUATION_CLOSED__INIT;
         closed.evaluation_id = c.ids [i];
-        S_SET (&closed, sampled, (uint32_t) view->sample->n_units);
-        S_SET (&closed, answered, view->answered);
+        KF_SET (&closed, sampled, (uint32_t) view->sample->n_units);
+        KF_SET (&closed, answered, view->answered);
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_EVALUATION_CLOSED;
         event.evaluation_closed = &closed;

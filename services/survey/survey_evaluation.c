@@ -147,22 +147,22 @@ survey_sample (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_estat
     for (size_t i = 0; i < n; i++) {
         Kf__Household *h = frame.households [drawn [i]];
         units [i] = h->unit;
-        S_SET (h, last_sampled, this_quarter);
+        KF_SET (h, last_sampled, this_quarter);
         kf_key_t key;
         kf_key_make (&key, "s|s", e->estate->id, h->unit);
         kf_txn_put_msg (txn, self->households, &key, &h->base);
     }
-    S_SET (s, year, year);
-    S_SET (s, quarter, quarter);
-    S_SET (s, seed, seed);
-    S_SET (s, occupied, (uint32_t) frame.count);
+    KF_SET (s, year, year);
+    KF_SET (s, quarter, quarter);
+    KF_SET (s, seed, seed);
+    KF_SET (s, occupied, (uint32_t) frame.count);
     s->units = units;
     s->n_units = n;
-    S_SET (s, hand_out_at_ms, survey_hand_out_at (e, year, quarter));
-    S_SET (s, closes_at_ms, s->hand_out_at_ms + (int64_t) e->collection_days * S_DAY_MS);
+    KF_SET (s, hand_out_at_ms, survey_hand_out_at (e, year, quarter));
+    KF_SET (s, closes_at_ms, s->hand_out_at_ms + (int64_t) e->collection_days * S_DAY_MS);
     view->sample = s;
-    S_SET (view, answered, 0);
-    S_SET (view, closed, 0);
+    KF_SET (view, answered, 0);
+    KF_SET (view, closed, 0);
     view->estate = (char *) e->estate->id;
     kf_key_t key;
     kf_key_make (&key, "s", id);
@@ -321,7 +321,7 @@ survey_answer_evaluation (survey_t *self, kf_txn_t *txn, int64_t now_ms, const K
             snprintf (source, sizeof source, "%s/%s/%d", s->evaluation_id, q->unit, (int) q->answers [i]->area);
             survey_problem (self, txn, view->estate, now_ms, q->answers [i]->problem, source);
         }
-    S_SET (view, answered, view->answered + 1);
+    KF_SET (view, answered, view->answered + 1);
     kf_key_make (&key, "s", s->evaluation_id);
     kf_txn_put_msg (txn, self->evaluations, &key, &view->base);
     Kf__Envelope event = KF__ENVELOPE__INIT;

@@ -46,7 +46,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_SET(msg, field, value) ((msg)->field = (value), (msg)->has_##field = 1)
 #define S_DAY_MS     (24 * 3600000LL)
 #define S_ID_MAX     128
 #define S_UNIT_MAX   32

@@ -139,20 +139,20 @@ survey_report_satisfaction (survey_t *self, kf_txn_t *txn, int64_t now_ms, const
         Kf__SatisfactionRow *row = (Kf__SatisfactionRow *) kf_arena_message (arena, &kf__satisfaction_row__descriptor);
         if (!row || !(row->key = kf_arena_strdup (arena, r.groups [g].key)))
             return kf_txn_fail (txn, "out of memory");
-        S_SET (row, answered, r.groups [g].answered);
-        S_SET (row, satisfied, r.groups [g].satisfied);
-        S_SET (row, satisfied_permille, kf_permille (r.groups [g].satisfied, r.groups [g].answered));
-        S_SET (row, mean_score_centi, (uint32_t) kf_muldiv_round ((int64_t) r.groups [g].score, 100,
+        KF_SET (row, answered, r.groups [g].answered);
+        KF_SET (row, satisfied, r.groups [g].satisfied);
+        KF_SET (row, satisfied_permille, kf_permille (r.groups [g].satisfied, r.groups [g].answered));
+        KF_SET (row, mean_score_centi, (uint32_t) kf_muldiv_round ((int64_t) r.groups [g].score, 100,
                                                                   (int64_t) r.groups [g].answered));
         report->rows [report->n_rows++] = row;
     }
     if (q->period && q->period->has_from_ms)
-        S_SET (period, from_ms, from);
-    S_SET (period, to_ms, to);
+        KF_SET (period, from_ms, from);
+    KF_SET (period, to_ms, to);
     report->period = period;
     report->group_by = (char *) group_by;
-    S_SET (report, visits_due, t.due);
-    S_SET (report, visits_on_time, t.on_time);
+    KF_SET (report, visits_due, t.due);
+    KF_SET (report, visits_on_time, t.on_time);
     reply->result_case = KF__REPLY__RESULT_SATISFACTION;
     reply->satisfaction = report;
     return 0;
@@ -223,18 +223,18 @@ survey_report_pareto (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__R
         Kf__ParetoRow *row = (Kf__ParetoRow *) kf_arena_message (arena, &kf__pareto_row__descriptor);
         if (!row)
             return kf_txn_fail (txn, "out of memory");
-        S_SET (row, vital_few, running * 10 < total * 8);
+        KF_SET (row, vital_few, running * 10 < total * 8);
         running += counts [c].count;
-        S_SET (row, category, counts [c].category);
-        S_SET (row, count, counts [c].count);
-        S_SET (row, cumulative_permille, kf_permille (running, total));
+        KF_SET (row, category, counts [c].category);
+        KF_SET (row, count, counts [c].count);
+        KF_SET (row, cumulative_permille, kf_permille (running, total));
         report->rows [report->n_rows++] = row;
     }
     if (q->period && q->period->has_from_ms)
-        S_SET (period, from_ms, from);
-    S_SET (period, to_ms, to);
+        KF_SET (period, from_ms, from);
+    KF_SET (period, to_ms, to);
     report->period = period;
-    S_SET (report, total, total);
+    KF_SET (report, total, total);
     reply->result_case = KF__REPLY__RESULT_PARETO;
     reply->pareto = report;
     return 0;
@@ -263,7 +263,7 @@ survey_daily_report (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
         if (!d)
             return kf_txn_fail (txn, "out of memory");
         d->estate = (char *) e->estate->id;
-        S_SET (d, date, date);
+        KF_SET (d, date, date);
     }
     if (!d)
         return -1;

@@ -123,16 +123,16 @@ survey_schedule (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_est
     s.ticket_no = (char *) f->ticket_no;
     s.order_no = (char *) f->order_no;
     s.unit = (char *) f->unit;
-    S_SET (&s, reason, f->reason);
-    S_SET (&s, due_at_ms, f->done_at_ms + window);
-    S_SET (&s, category, f->category);
-    S_SET (&s, department, f->department);
+    KF_SET (&s, reason, f->reason);
+    KF_SET (&s, due_at_ms, f->done_at_ms + window);
+    KF_SET (&s, category, f->category);
+    KF_SET (&s, department, f->department);
     s.staff_id = (char *) f->staff_id;
     Kf__Visit v = KF__VISIT__INIT;
     v.scheduled = &s;
     v.estate = (char *) e->estate->id;
-    S_SET (&v, attempts, 0);
-    S_SET (&v, scheduled_at_ms, f->done_at_ms);
+    KF_SET (&v, attempts, 0);
+    KF_SET (&v, scheduled_at_ms, f->done_at_ms);
     survey_visit_put (self, txn, &v);
     kf_key_t key;
     kf_key_make (&key, "s|t|s", e->estate->id, -s.due_at_ms, visit_id);
@@ -163,18 +163,18 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
     const Kf__VisitScheduled *s = v->scheduled;
     Kf__Envelope event = KF__ENVELOPE__INIT;
     if (!q->reached) {
-        S_SET (v, attempts, v->attempts + 1);
+        KF_SET (v, attempts, v->attempts + 1);
         Kf__VisitAttempted a = KF__VISIT_ATTEMPTED__INIT;
         a.visit_id = s->visit_id;
         a.ticket_no = s->ticket_no;
-        S_SET (&a, attempt, v->attempts);
+        KF_SET (&a, attempt, v->attempts);
         a.note = q->comment;
         a.staff_id = request->actor;
-        S_SET (&a, gave_up, v->attempts >= e->attempts);
+        KF_SET (&a, gave_up, v->attempts >= e->attempts);
         if (a.gave_up) {
-            S_SET (v, done, 1);
-            S_SET (v, gave_up, 1);
-            S_SET (v, answered_at_ms, now_ms);
+            KF_SET (v, done, 1);
+            KF_SET (v, gave_up, 1);
+            KF_SET (v, answered_at_ms, now_ms);
         }
         event.body_case = KF__ENVELOPE__BODY_VISIT_ATTEMPTED;
         event.visit_attempted = &a;
@@ -197,17 +197,17 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
     c->visit_id = s->visit_id;
     c->ticket_no = s->ticket_no;
     c->order_no = s->order_no;
-    S_SET (c, satisfaction, q->satisfaction);
-    S_SET (c, score, q->score);
+    KF_SET (c, satisfaction, q->satisfaction);
+    KF_SET (c, score, q->score);
     c->comment = q->comment;
     c->visited_by = request->actor;
-    S_SET (c, department, s->department);
-    S_SET (c, category, s->category);
+    KF_SET (c, department, s->department);
+    KF_SET (c, category, s->category);
     c->technician_id = s->staff_id;
-    S_SET (c, on_time, now_ms <= s->due_at_ms);
-    S_SET (v, attempts, v->attempts + 1);
-    S_SET (v, done, 1);
-    S_SET (v, answered_at_ms, now_ms);
+    KF_SET (c, on_time, now_ms <= s->due_at_ms);
+    KF_SET (v, attempts, v->attempts + 1);
+    KF_SET (v, done, 1);
+    KF_SET (v, answered_at_ms, now_ms);
     v->result = c;
     survey_visit_put (self, txn, v);
     kf_key_t key;
@@ -226,8 +226,8 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
         u.visit_id = s->visit_id;
         u.ticket_no = s->ticket_no;
         u.order_no = s->order_no;
-        S_SET (&u, department, s->department);
-        S_SET (&u, category, s->category);
+        KF_SET (&u, department, s->department);
+        KF_SET (&u, category, s->category);
         u.unit = s->unit;
         u.comment = q->comment;
         Kf__Envelope unsatisfied = KF__ENVELOPE__INIT;
@@ -291,7 +291,7 @@ survey_list_visits (survey_t *self, kf_txn_t *txn, const Kf__Request *request, K
         return S_BAD ("page_token is not one this service gave");
     if (rc)
         return -1;
-    S_SET (l.list, total, page.total);
+    KF_SET (l.list, total, page.total);
     l.list->next_page_token = page.next_token;
     reply->result_case = KF__REPLY__RESULT_VISITS;
     reply->visits = l.list;
