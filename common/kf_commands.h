@@ -59,4 +59,11 @@ const kf_commands_stats_t *kf_commands_stats (kf_commands_t *self);
 int kf_reply_error (Kf__Reply *reply, Kf__ReplyStatus status, kf_arena_t *arena, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+//  The same, for a handler whose reply and arena are called `reply` and
+//  `arena`: return KF_BAD ("estate is required").
+#define KF_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
+#define KF_NOT_FOUND(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, __VA_ARGS__)
+#define KF_CONFLICT(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena, __VA_ARGS__)
+#define KF_FORBIDDEN(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, arena, __VA_ARGS__)
+
 #endif

@@ -81,3 +81,10 @@ kf_reopened_after_visit (const Kf__TicketReopened *reopened)
         return reopened->cause == KF__REOPEN_CAUSE__REOPEN_CAUSE_UNSATISFIED_VISIT;
     return reopened->reopened_by && strcmp (reopened->reopened_by, "survey") == 0;
 }
+
+int64_t
+kf_event_time (const Kf__Envelope *event, int64_t now_ms)
+{
+    assert (event);
+    return event->has_occurred_at_ms && event->occurred_at_ms > 0 ? event->occurred_at_ms : now_ms;
+}

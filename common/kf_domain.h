@@ -39,6 +39,10 @@ bool kf_hazard_life_safety (Kf__Hazard hazard);
 //  goes at once, 24x7, to someone on shift or on call who can act.
 bool kf_case_emergency (Kf__TicketType type, const Kf__Hazard *hazards, size_t count);
 
+//  When an event happened: its occurred_at, else (an event without one)
+//  `now_ms`, the consumer's clock.
+int64_t kf_event_time (const Kf__Envelope *event, int64_t now_ms);
+
 //  Whether a reopening follows an unsatisfied return visit (a
 //  rectification), by its cause; an event without one (from a producer
 //  older than the field) is read as those producers wrote it, by its

@@ -306,7 +306,7 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
     Kf__ChargeRecord record = KF__CHARGE_RECORD__INIT;
     record.charge = &charge;
     record.estate = event->estate;
-    KF_SET (&record, at_ms, event->has_occurred_at_ms ? event->occurred_at_ms : now_ms);
+    KF_SET (&record, at_ms, kf_event_time (event, now_ms));
     kf_txn_put_msg (txn, self->charges, &key, &record.base);
     kf_key_t pending;
     kf_key_make (&pending, "s|s|s", event->estate, o->unit, o->order_no);
@@ -544,6 +544,6 @@ billing_handle_request (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf
         case KF__REQUEST__COMMAND_REPORT_ARREARS:
             return billing_arrears_report (self, txn, now_ms, request, reply, arena);
         default:
-            return S_BAD ("kefu-billing does not answer this command");
+            return KF_BAD ("kefu-billing does not answer this command");
     }
 }

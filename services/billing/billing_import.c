@@ -220,14 +220,14 @@ billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
 {
     const Kf__ImportUnits *q = request->import_units;
     if (!kf_role_manages (request->role))
-        return S_FORBIDDEN ("only a supervisor, a manager or operations imports units");
+        return KF_FORBIDDEN ("only a supervisor, a manager or operations imports units");
     const billing_estate_t *e = billing_request_estate (self, request, q->estate, reply, arena);
     if (!e)
         return -1;
     if (!q->has_csv || q->csv.len == 0)
-        return S_BAD ("the CSV is empty");
+        return KF_BAD ("the CSV is empty");
     if (memchr (q->csv.data, 0, q->csv.len))
-        return S_BAD ("the CSV holds a NUL byte");
+        return KF_BAD ("the CSV holds a NUL byte");
     char *text = kf_arena_alloc (arena, q->csv.len + 1);
     s_import_t im = { .arena = arena, .report = (Kf__ImportReport *) kf_arena_message (arena, &kf__import_report__descriptor) };
     if (!text || !im.report || !(im.report->rejected = kf_arena_alloc (arena, S_REJECTS_LISTED * sizeof (char *))))
@@ -279,7 +279,7 @@ billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             s_reject (&im, seen [i].line, "unit %s is on line %d too", seen [i].unit, seen [i - 1].line);
     KF_SET (im.report, accepted, im.rejected ? 0 : (uint32_t) count);
     if (im.rejected)
-        S_BAD ("%u line%s rejected; nothing imported", im.rejected, im.rejected == 1 ? "" : "s");
+        KF_BAD ("%u line%s rejected; nothing imported", im.rejected, im.rejected == 1 ? "" : "s");
     //  Refused or not, the report goes back: it says what to fix.
     reply->result_case = KF__REPLY__RESULT_IMPORT_REPORT;
     reply->import_report = im.report;
@@ -355,7 +355,7 @@ billing_list_units (billing_t *self, kf_txn_t *txn, const Kf__Request *request, 
     kf_page_t page;
     int rc = kf_page_walk (txn, self->units, &prefix, &top, q->page, size, s_units_row, &l, arena, &page);
     if (rc == KF_PAGE_BAD_TOKEN)
-        return S_BAD ("page_token is not one this service gave");
+        return KF_BAD ("page_token is not one this service gave");
     if (rc)
         return -1;
     KF_SET (l.list, total, page.total);

@@ -69,11 +69,11 @@ billing_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     const char *estate = e->estate->id;
     kf_err_t err;
     if (kf_ref_check ("payment_ref", q->payment_ref, S_REF_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     if (kf_fen_check_positive (q->amount_fen, BILLING_AMOUNT_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     if (q->method && kf_text_check ("method", q->method, 20, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     uint64_t hash = kf_codec_digest (&q->base);
     kf_key_t key;
     kf_key_make (&key, "s|s", estate, q->payment_ref);
@@ -81,7 +81,7 @@ billing_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
                                                            &kf__payment_record__descriptor, arena);
     if (known) {
         if (known->request_hash != hash)
-            return S_CONFLICT ("payment_ref %s was used for another payment", q->payment_ref);
+            return KF_CONFLICT ("payment_ref %s was used for another payment", q->payment_ref);
         reply->result_case = KF__REPLY__RESULT_PAYMENT;
         reply->payment = known->payment;
         return 0;
@@ -89,10 +89,10 @@ billing_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     if (!kf_txn_ok (txn))
         return -1;
     if (!q->unit || !kf_unit_valid (q->unit))
-        return S_BAD ("unit '%s' is not a unit (building-unit-room)", q->unit ? q->unit : "");
+        return KF_BAD ("unit '%s' is not a unit (building-unit-room)", q->unit ? q->unit : "");
     Kf__Unit *unit = billing_unit_get (self, txn, estate, q->unit, arena);
     if (!unit)
-        return kf_txn_ok (txn) ? S_NOT_FOUND ("no unit %s in %s", q->unit, estate) : -1;
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no unit %s in %s", q->unit, estate) : -1;
     //  Oldest notice first; within one, principal before late fees.
     s_periods_t *periods = kf_arena_alloc (arena, sizeof *periods);
     Kf__Allocation **allocations = kf_arena_alloc (arena, 512 * sizeof *allocations);
@@ -212,7 +212,7 @@ billing_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
 {
     const Kf__Refund *q = request->refund;
     if (!kf_role_manages (request->role))
-        return S_FORBIDDEN ("only a supervisor, a manager or operations refunds");
+        return KF_FORBIDDEN ("only a supervisor, a manager or operations refunds");
     const billing_estate_t *e = billing_request_estate (self, request, q->estate, reply, arena);
     if (!e)
         return -1;
@@ -220,18 +220,18 @@ billing_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     kf_err_t err;
     if (kf_ref_check ("payment_ref", q->payment_ref, S_REF_MAX, &err)
     ||  kf_ref_check ("refund_ref", q->refund_ref, S_REF_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     if (kf_fen_check_positive (q->amount_fen, BILLING_AMOUNT_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     if (kf_text_check ("reason", q->reason, 200, &err))
-        return S_BAD ("a refund needs a reason: %s", err.text);
+        return KF_BAD ("a refund needs a reason: %s", err.text);
     kf_key_t refund_key, payment_key;
     kf_key_make (&refund_key, "s|s", estate, q->refund_ref);
     Kf__PaymentRefunded *known = (Kf__PaymentRefunded *) kf_txn_find_msg_in (txn, self->refunds, &refund_key,
                                                                &kf__payment_refunded__descriptor, arena);
     if (known) {
         if (strcmp (known->payment_ref, q->payment_ref) != 0 || known->amount_fen != q->amount_fen)
-            return S_CONFLICT ("refund_ref %s was used for another refund", q->refund_ref);
+            return KF_CONFLICT ("refund_ref %s was used for another refund", q->refund_ref);
         reply->result_case = KF__REPLY__RESULT_REFUND;
         reply->refund = known;
         return 0;
@@ -240,11 +240,11 @@ billing_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     Kf__PaymentRecord *record = (Kf__PaymentRecord *) kf_txn_find_msg_in (txn, self->payments, &payment_key,
                                                             &kf__payment_record__descriptor, arena);
     if (!record)
-        return kf_txn_ok (txn) ? S_NOT_FOUND ("no payment %s in %s", q->payment_ref, estate) : -1;
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no payment %s in %s", q->payment_ref, estate) : -1;
     Kf__PaymentReceived *p = record->payment;
     if (q->amount_fen > p->amount_fen - record->refunded_fen) {
         char left [32];
-        return S_CONFLICT ("payment %s has ¥%s left to refund", q->payment_ref,
+        return KF_CONFLICT ("payment %s has ¥%s left to refund", q->payment_ref,
                            kf_fen_format (p->amount_fen - record->refunded_fen, left, sizeof left));
     }
     Kf__Unit *unit = billing_unit_get (self, txn, estate, p->unit, arena);
@@ -256,7 +256,7 @@ billing_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
         return -1;
     if (left > 0) {
         char short_of [32];
-        return S_CONFLICT ("unit %s is ¥%s short of that refund: its credit and what the payment paid are less",
+        return KF_CONFLICT ("unit %s is ¥%s short of that refund: its credit and what the payment paid are less",
                            p->unit, kf_fen_format (left, short_of, sizeof short_of));
     }
     Kf__PaymentRefunded *r = (Kf__PaymentRefunded *) kf_arena_message (arena, &kf__payment_refunded__descriptor);

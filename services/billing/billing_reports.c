@@ -67,10 +67,10 @@ billing_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, K
     if (!e)
         return -1;
     if (!q->unit || !kf_unit_valid (q->unit))
-        return S_BAD ("unit '%s' is not a unit (building-unit-room)", q->unit ? q->unit : "");
+        return KF_BAD ("unit '%s' is not a unit (building-unit-room)", q->unit ? q->unit : "");
     Kf__Unit *unit = billing_unit_get (self, txn, e->estate->id, q->unit, arena);
     if (!unit)
-        return kf_txn_ok (txn) ? S_NOT_FOUND ("no unit %s in %s", q->unit, e->estate->id) : -1;
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no unit %s in %s", q->unit, e->estate->id) : -1;
     s_statement_t st = { kf_arena_alloc (arena, S_STATEMENT_MAX * sizeof (Kf__StatementLine *)), 0, arena };
     Kf__Statement *statement = (Kf__Statement *) kf_arena_message (arena, &kf__statement__descriptor);
     if (!st.lines || !statement)
@@ -114,13 +114,13 @@ billing_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, 
     const Kf__ReportCollection *q = request->report_collection;
     uint32_t from = q->period_from, to = q->has_period_to && q->period_to ? q->period_to : q->period_from;
     if (!s_period_valid (from) || !s_period_valid (to) || to < from)
-        return S_BAD ("the periods are months (yyyymm), the first not after the last");
+        return KF_BAD ("the periods are months (yyyymm), the first not after the last");
     Kf__CollectionReport *report = (Kf__CollectionReport *) kf_arena_message (arena, &kf__collection_report__descriptor);
     if (!report || !(report->rows = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *report->rows)))
         return kf_txn_fail (txn, "out of memory");
     const char *only = q->estate && *q->estate ? q->estate : NULL;
     if (only && (!billing_estate (self, only) || !kf_request_sees (request, only)))
-        return S_NOT_FOUND ("unknown estate '%s'", only);
+        return KF_NOT_FOUND ("unknown estate '%s'", only);
     for (size_t i = 0; i < self->estate_count; i++) {
         const char *estate = self->estates [i].estate->id;
         if ((only && strcmp (only, estate) != 0) || !kf_request_sees (request, estate))

@@ -11,37 +11,37 @@ billing_set_schedule (billing_t *self, kf_txn_t *txn, const Kf__Request *request
 {
     const Kf__SetFeeSchedule *q = request->set_fee_schedule;
     if (!kf_role_manages (request->role))
-        return S_FORBIDDEN ("only a supervisor, a manager or operations sets fee schedules");
+        return KF_FORBIDDEN ("only a supervisor, a manager or operations sets fee schedules");
     const billing_estate_t *e = billing_request_estate (self, request, q->estate, reply, arena);
     if (!e)
         return -1;
     const Kf__FeeSchedule *f = q->schedule;
     int64_t day;
     if (!f || kf_yyyymmdd_to_day (f->effective_from, &day))
-        return S_BAD ("effective_from is not a date (yyyymmdd)");
+        return KF_BAD ("effective_from is not a date (yyyymmdd)");
     if (f->n_rates == 0)
-        return S_BAD ("a schedule needs a management-fee rate for at least one building type");
+        return KF_BAD ("a schedule needs a management-fee rate for at least one building type");
     for (size_t i = 0; i < f->n_rates; i++) {
         const Kf__BuildingRate *r = f->rates [i];
         if (!r->building_type || !kf_config_valid_id (r->building_type))
-            return S_BAD ("building type '%s' is not an identifier", r->building_type ? r->building_type : "");
+            return KF_BAD ("building type '%s' is not an identifier", r->building_type ? r->building_type : "");
         if (r->fen_per_m2_month < 0 || r->fen_per_m2_month > 100000)
-            return S_BAD ("the rate of %s is not 0 to ¥1000 per m²", r->building_type);
+            return KF_BAD ("the rate of %s is not 0 to ¥1000 per m²", r->building_type);
         for (size_t j = 0; j < i; j++)
             if (strcmp (f->rates [j]->building_type, r->building_type) == 0)
-                return S_BAD ("building type %s has two rates", r->building_type);
+                return KF_BAD ("building type %s has two rates", r->building_type);
     }
     if (f->parking_fen_per_space < 0 || f->parking_fen_per_space > 1000000)
-        return S_BAD ("parking is not 0 to ¥10,000 a space");
+        return KF_BAD ("parking is not 0 to ¥10,000 a space");
     for (size_t i = 0; i < f->n_fixed_items; i++) {
         kf_err_t err;
         if (kf_text_check ("name", f->fixed_items [i]->name, 50, &err))
-            return S_BAD ("fixed item %zu: %s", i + 1, err.text);
+            return KF_BAD ("fixed item %zu: %s", i + 1, err.text);
         if (f->fixed_items [i]->amount_fen < 0 || f->fixed_items [i]->amount_fen > 1000000)
-            return S_BAD ("fixed item %zu: the amount is 0 to ¥10,000 a month", i + 1);
+            return KF_BAD ("fixed item %zu: the amount is 0 to ¥10,000 a month", i + 1);
     }
     if (f->vacant_discount_percent > 100)
-        return S_BAD ("vacant_discount_percent is 0 to 100");
+        return KF_BAD ("vacant_discount_percent is 0 to 100");
     kf_key_t key;
     kf_key_make (&key, "s|u", e->estate->id, f->effective_from);
     kf_txn_put_msg (txn, self->schedules, &key, &f->base);
@@ -342,16 +342,16 @@ billing_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
 {
     const Kf__RunBilling *q = request->run_billing;
     if (!kf_role_manages (request->role))
-        return S_FORBIDDEN ("only a supervisor, a manager or operations runs billing");
+        return KF_FORBIDDEN ("only a supervisor, a manager or operations runs billing");
     const billing_estate_t *e = billing_request_estate (self, request, q->estate, reply, arena);
     if (!e)
         return -1;
     uint32_t period = q->period;
     if (period / 100 < 2000 || period / 100 > 2999 || period % 100 < 1 || period % 100 > 12)
-        return S_BAD ("period %u is not a month (yyyymm)", period);
+        return KF_BAD ("period %u is not a month (yyyymm)", period);
     uint32_t next = s_next_month (e, now_ms);
     if (period > next)
-        return S_BAD ("period %04u-%02u is after next month (%04u-%02u): notices are issued at most a month ahead",
+        return KF_BAD ("period %04u-%02u is after next month (%04u-%02u): notices are issued at most a month ahead",
                       period / 100, period % 100, next / 100, next % 100);
     s_run_t r = {
         .self = self, .txn = txn, .now_ms = now_ms, .estate = e, .period = period, .arena = arena,
@@ -362,7 +362,7 @@ billing_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         return kf_txn_fail (txn, "out of memory");
     r.schedule = s_schedule_on (self, txn, e->estate->id, period * 100 + 1, arena);
     if (!r.schedule)
-        return kf_txn_ok (txn) ? S_BAD ("no fee schedule of %s is in effect on %04u-%02u-01", e->estate->id,
+        return kf_txn_ok (txn) ? KF_BAD ("no fee schedule of %s is in effect on %04u-%02u-01", e->estate->id,
                                         period / 100, period % 100) : -1;
     //  Due by the end of due_day of the month, local time.
     int64_t due_day;
@@ -387,7 +387,7 @@ billing_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     }
     int rc = s_run_units (&r);
     if (rc < 0)
-        return r.error [0] ? S_BAD ("%s", r.error) : -1;
+        return r.error [0] ? KF_BAD ("%s", r.error) : -1;
     bool done = rc == 1;
     KF_SET (r.state, done, done);
     KF_SET (r.state, visited, done ? 0 : r.state->visited + r.visited);

@@ -79,7 +79,7 @@ s_follow_up_order (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__En
     snprintf (description, sizeof description, "%s%s%s", why, text && *text ? ": " : "", text ? text : "");
     spec->description = kf_arena_strdup (self->scratch, description);
     if (rectification) {
-        int64_t visited = event->has_occurred_at_ms ? event->occurred_at_ms : now_ms;
+        int64_t visited = kf_event_time (event, now_ms);
         spec->rectification_of = from->order_no;
         KF_SET (spec, due_at_ms, visited + self->rectification_due_ms);
         if (spec->priority != KF__PRIORITY__PRIORITY_EMERGENCY)
@@ -234,7 +234,7 @@ s_list (dispatch_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *
     if (q->ticket_no && *q->ticket_no) {
         index = self->by_ticket;
         if (kf_key_make (&prefix, "s|", q->ticket_no) || kf_key_make (&top, "s|u", q->ticket_no, UINT32_MAX))
-            return S_BAD ("ticket_no '%s' is not a ticket number", q->ticket_no);
+            return KF_BAD ("ticket_no '%s' is not a ticket number", q->ticket_no);
     }
     else
     if (estate) {
@@ -249,7 +249,7 @@ s_list (dispatch_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *
     kf_page_t page;
     int rc = kf_page_walk (txn, index, &prefix, &top, q->page, page_size, s_list_row, &l, arena, &page);
     if (rc == KF_PAGE_BAD_TOKEN)
-        return S_BAD ("page_token is not one this service gave");
+        return KF_BAD ("page_token is not one this service gave");
     if (rc)
         return -1;
     KF_SET (l.list, total, page.total);
@@ -328,15 +328,15 @@ s_set_rota (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
 {
     const Kf__SetRota *r = request->set_rota;
     if (!dispatch_directs (request->role))
-        return S_FORBIDDEN ("only a supervisor or a manager changes a rota");
+        return KF_FORBIDDEN ("only a supervisor or a manager changes a rota");
     const char *estate = r->estate && *r->estate ? r->estate : request->scope;
     if (!estate || !*estate)
-        return S_BAD ("estate is required");
+        return KF_BAD ("estate is required");
     if (!dispatch_estate (self, estate) || !kf_request_sees (request, estate))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
     kf_err_t err;
     if (kf_rota_check (r->shifts, r->n_shifts, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     Kf__Staff *staff = dispatch_staff_get (self, txn, estate, r->staff_id, arena);
     if (!staff)
         return kf_txn_ok (txn) ? kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena,
@@ -392,7 +392,7 @@ dispatch_handle_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const 
         case KF__REQUEST__COMMAND_SET_ROTA:
             return s_set_rota (self, txn, now_ms, request, reply, arena);
         default:
-            return S_BAD ("kefu-dispatch does not answer this command");
+            return KF_BAD ("kefu-dispatch does not answer this command");
     }
 }
 

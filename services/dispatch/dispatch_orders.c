@@ -250,7 +250,6 @@ dispatch_follow_up (const Kf__OrderCreated *from, kf_arena_t *arena)
 
 //  ---- commands ----------------------------------------------------------------------
 
-#define S_CONFLICT(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena, __VA_ARGS__)
 
 bool
 dispatch_directs (Kf__Role role)
@@ -310,11 +309,11 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     const char *actor = request->actor && *request->actor ? request->actor : NULL;
     if (request->role == KF__ROLE__ROLE_TECHNICIAN && (!order->staff_id || !actor || strcmp (actor,
                                                                                              order->staff_id) != 0))
-        return S_FORBIDDEN ("order %s is assigned to %s, not to %s", order->order_no,
+        return KF_FORBIDDEN ("order %s is assigned to %s, not to %s", order->order_no,
                             order->staff_id ? order->staff_id : "nobody", actor ? actor : "you");
     kf_err_t err;
     if (note && kf_text_check ("note", note, DISPATCH_TEXT_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     Kf__OrderStatus from = order->status;
     char status [32];
     Kf__Envelope event = KF__ENVELOPE__INIT;
@@ -326,7 +325,7 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     switch (request->command_case) {
         case KF__REQUEST__COMMAND_ACCEPT_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ASSIGNED)
-                return S_CONFLICT ("order %s is %s: only an assigned order can be accepted", order->order_no,
+                return KF_CONFLICT ("order %s is %s: only an assigned order can be accepted", order->order_no,
                                    s_status_name (from, status, sizeof status));
             accepted.order_no = order->order_no;
             accepted.ticket_no = order->created->ticket_no;
@@ -336,7 +335,7 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             break;
         case KF__REQUEST__COMMAND_START_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED)
-                return S_CONFLICT ("order %s is %s: only an accepted order can be started", order->order_no,
+                return KF_CONFLICT ("order %s is %s: only an accepted order can be started", order->order_no,
                                    s_status_name (from, status, sizeof status));
             started.order_no = order->order_no;
             started.ticket_no = order->created->ticket_no;
@@ -346,11 +345,11 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             break;
         case KF__REQUEST__COMMAND_PAUSE_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED && from != KF__ORDER_STATUS__ORDER_STATUS_STARTED)
-                return S_CONFLICT ("order %s is %s: only an accepted or started order can be paused", order->order_no,
+                return KF_CONFLICT ("order %s is %s: only an accepted or started order can be paused", order->order_no,
                                    s_status_name (from, status, sizeof status));
             if (!kf_enum_known (&kf__pause_reason__descriptor, request->pause_order->has_reason,
                                 request->pause_order->reason))
-                return S_BAD ("a pause needs its reason (waiting_for_owner, waiting_for_parts or other)");
+                return KF_BAD ("a pause needs its reason (waiting_for_owner, waiting_for_parts or other)");
             paused.order_no = order->order_no;
             paused.ticket_no = order->created->ticket_no;
             KF_SET (&paused, reason, request->pause_order->reason);
@@ -360,7 +359,7 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             break;
         case KF__REQUEST__COMMAND_RESUME_ORDER:
             if (from != KF__ORDER_STATUS__ORDER_STATUS_PAUSED)
-                return S_CONFLICT ("order %s is %s: only a paused order can be resumed", order->order_no,
+                return KF_CONFLICT ("order %s is %s: only a paused order can be resumed", order->order_no,
                                    s_status_name (from, status, sizeof status));
             resumed.order_no = order->order_no;
             resumed.ticket_no = order->created->ticket_no;
@@ -371,25 +370,25 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
         case KF__REQUEST__COMMAND_COMPLETE_ORDER: {
             const Kf__CompleteOrder *c = request->complete_order;
             if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED && from != KF__ORDER_STATUS__ORDER_STATUS_STARTED)
-                return S_CONFLICT ("order %s is %s: only an accepted or started order can be completed%s",
+                return KF_CONFLICT ("order %s is %s: only an accepted or started order can be completed%s",
                                    order->order_no, s_status_name (from, status, sizeof status),
                                    from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED ? " (resume it first)" : "");
             if (c->labour_minutes > S_LABOUR_MAX)
-                return S_BAD ("labour_minutes %u is more than %d", c->labour_minutes, S_LABOUR_MAX);
+                return KF_BAD ("labour_minutes %u is more than %d", c->labour_minutes, S_LABOUR_MAX);
             if (c->n_materials > S_MATERIALS_MAX)
-                return S_BAD ("at most %d materials", S_MATERIALS_MAX);
+                return KF_BAD ("at most %d materials", S_MATERIALS_MAX);
             for (size_t i = 0; i < c->n_materials; i++) {
                 const Kf__Material *m = c->materials [i];
                 if (kf_text_check ("name", m->name, 100, &err))
-                    return S_BAD ("material %zu: %s", i + 1, err.text);
+                    return KF_BAD ("material %zu: %s", i + 1, err.text);
                 if (m->quantity < 1 || m->unit_price_fen < 0 || m->unit_price_fen > DISPATCH_AMOUNT_MAX)
-                    return S_BAD ("material %zu needs a name, a quantity of at least 1 and a price of 0 to %" PRId64 " fen",
+                    return KF_BAD ("material %zu needs a name, a quantity of at least 1 and a price of 0 to %" PRId64 " fen",
                                   i + 1, DISPATCH_AMOUNT_MAX);
             }
             if (c->paid_service && kf_fen_check_positive (c->amount_fen, DISPATCH_AMOUNT_MAX, &err))
-                return S_BAD ("a paid service: %s", err.text);
+                return KF_BAD ("a paid service: %s", err.text);
             if (!c->paid_service && c->amount_fen != 0)
-                return S_BAD ("an amount is charged only for a paid service (--paid)");
+                return KF_BAD ("an amount is charged only for a paid service (--paid)");
             completed = (Kf__OrderCompleted *) kf_arena_message (arena, &kf__order_completed__descriptor);
             if (!completed)
                 return kf_txn_fail (txn, "out of memory");
@@ -434,23 +433,23 @@ dispatch_transfer (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
     const char *actor = request->actor && *request->actor ? request->actor : NULL;
     if (request->role == KF__ROLE__ROLE_TECHNICIAN && (!order->staff_id || !actor || strcmp (actor,
                                                                                              order->staff_id) != 0))
-        return S_FORBIDDEN ("order %s is assigned to %s, not to %s", order->order_no,
+        return KF_FORBIDDEN ("order %s is assigned to %s, not to %s", order->order_no,
                             order->staff_id ? order->staff_id : "nobody", actor ? actor : "you");
     char status [32], department [32];
     if (!dispatch_open (order->status))
-        return S_CONFLICT ("order %s is %s: only an open order can be transferred", order->order_no,
+        return KF_CONFLICT ("order %s is %s: only an open order can be transferred", order->order_no,
                            s_status_name (order->status, status, sizeof status));
     if (!kf_enum_known (&kf__department__descriptor, t->has_to_department, t->to_department))
-        return S_BAD ("to_department is required (engineering, cleaning, security, greening or customer_service)");
+        return KF_BAD ("to_department is required (engineering, cleaning, security, greening or customer_service)");
     if (t->to_department == order->created->department)
-        return S_BAD ("order %s is with %s already", order->order_no,
+        return KF_BAD ("order %s is with %s already", order->order_no,
                       kf_enum_short_name (&kf__department__descriptor, t->to_department, department,
                                           sizeof department));
     kf_err_t err;
     if (kf_text_check ("reason", t->reason, DISPATCH_TEXT_MAX, &err))
-        return S_BAD ("a transfer needs its reason: %s", err.text);
+        return KF_BAD ("a transfer needs its reason: %s", err.text);
     if (dispatch_orders_made (self, txn, order->created->ticket_no) >= S_TICKET_ORDERS_MAX)
-        return S_CONFLICT ("ticket %s has had %d orders: file a new ticket", order->created->ticket_no,
+        return KF_CONFLICT ("ticket %s has had %d orders: file a new ticket", order->created->ticket_no,
                            S_TICKET_ORDERS_MAX);
 
     Kf__OrderCreated *spec = dispatch_follow_up (order->created, arena);
@@ -490,35 +489,35 @@ dispatch_assign (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Requ
 {
     const Kf__AssignOrder *a = request->assign_order;
     if (!dispatch_directs (request->role))
-        return S_FORBIDDEN ("only a supervisor or a manager assigns orders by hand");
+        return KF_FORBIDDEN ("only a supervisor or a manager assigns orders by hand");
     Kf__Order *order = s_load (self, txn, request, a->order_no, reply, arena);
     if (!order)
         return -1;
     char status [32], department [32];
     Kf__OrderStatus from = order->status;
     if (!dispatch_open (from) || from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED)
-        return S_CONFLICT ("order %s is %s: it cannot be assigned%s", order->order_no,
+        return KF_CONFLICT ("order %s is %s: it cannot be assigned%s", order->order_no,
                            s_status_name (from, status, sizeof status),
                            from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED ? " while paused (resume it first)" : "");
     if (!a->staff_id || !*a->staff_id)
-        return S_BAD ("staff_id is required");
+        return KF_BAD ("staff_id is required");
     Kf__Staff *staff = dispatch_staff_get (self, txn, order->estate, a->staff_id, arena);
     if (!staff)
         return kf_txn_ok (txn) ? kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena,
                                                  "no staff '%s' in estate %s", a->staff_id, order->estate) : -1;
     if (!staff->active)
-        return S_CONFLICT ("%s is no longer active", staff->staff_id);
+        return KF_CONFLICT ("%s is no longer active", staff->staff_id);
     if (staff->department != order->created->department)
-        return S_CONFLICT ("%s works in %s, not %s: transfer the order first", staff->staff_id,
+        return KF_CONFLICT ("%s works in %s, not %s: transfer the order first", staff->staff_id,
                            kf_enum_short_name (&kf__department__descriptor, staff->department, department,
                                                sizeof department),
                            kf_enum_short_name (&kf__department__descriptor, order->created->department, status,
                                                sizeof status));
     if (order->staff_id && dispatch_held (order) && strcmp (order->staff_id, staff->staff_id) == 0)
-        return S_CONFLICT ("order %s is with %s already", order->order_no, staff->staff_id);
+        return KF_CONFLICT ("order %s is with %s already", order->order_no, staff->staff_id);
     kf_err_t err;
     if (a->reason && *a->reason && kf_text_check ("reason", a->reason, DISPATCH_TEXT_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     const char *actor = request->actor && *request->actor ? request->actor : NULL;
     if (dispatch_assign_to (self, txn, now_ms, order, staff->staff_id, staff->name, KF__ASSIGNED_BY__ASSIGNED_BY_MANUAL,
                             a->reason, NULL, actor, arena))

@@ -65,9 +65,7 @@ typedef struct {
     size_t count, size;
 } s_ticket_orders_t;
 
-#define S_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
 
-#define S_FORBIDDEN(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, arena, __VA_ARGS__)
 
 int dispatch_build_routing (dispatch_estate_t *estate, kf_config_t *config, kf_err_t *err);
 

@@ -301,12 +301,12 @@ escalation_show (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
 {
     const char *ticket_no = request->show_sla->ticket_no;
     if (!ticket_no || !*ticket_no)
-        return S_BAD ("ticket_no is required");
+        return KF_BAD ("ticket_no is required");
     Kf__SlaCase *c = escalation_case_get (self, txn, ticket_no, arena);
     if (!kf_txn_ok (txn))
         return -1;
     if (!c || !c->estate || !kf_request_sees (request, c->estate))
-        return S_NOT_FOUND ("no SLA clocks for ticket %s", ticket_no);
+        return KF_NOT_FOUND ("no SLA clocks for ticket %s", ticket_no);
     const escalation_estate_t *e = escalation_estate (self, c->estate);
     for (size_t i = 0; e && i < c->n_clocks; i++)
         KF_SET (c->clocks [i], used_now_ms, escalation_used_at (e, c->clocks [i], now_ms));
@@ -408,7 +408,7 @@ escalation_board (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__R
     if (!estates)
         return kf_txn_fail (txn, "out of memory");
     if (escalation_estates_of (self, request, q->estate, estates, &n))
-        return S_NOT_FOUND ("unknown estate '%s'", q->estate);
+        return KF_NOT_FOUND ("unknown estate '%s'", q->estate);
     size_t limit = q->limit ? q->limit : ESCALATION_BOARD_DEFAULT;
     if (limit > ESCALATION_BOARD_MAX)
         limit = ESCALATION_BOARD_MAX;

@@ -37,10 +37,18 @@ escalation_run_from (const escalation_estate_t *e, Kf__SlaClock *k, int64_t at)
                          : kf_sla_add (s_working (e, k), at, k->limit_ms - k->used_ms));
 }
 
+//  The part of a target's limit after which it warns (sla/warning_percent,
+//  80 % by default), to the millisecond; the one place it is computed.
+static int64_t
+s_warning_share (const escalation_t *self, const Kf__SlaClock *k)
+{
+    return k->limit_ms / 100 * self->warning_percent + k->limit_ms % 100 * self->warning_percent / 100;
+}
+
 static int64_t
 s_warn_at (const escalation_t *self, const escalation_estate_t *e, const Kf__SlaClock *k)
 {
-    int64_t share = k->limit_ms / 100 * self->warning_percent + k->limit_ms % 100 * self->warning_percent / 100;
+    int64_t share = s_warning_share (self, k);
     if (share <= k->used_ms)
         return k->running_since_ms;
     return kf_sla_add (s_working (e, k), k->running_since_ms, share - k->used_ms);
@@ -344,7 +352,7 @@ escalation_retarget (escalation_ctx_t *x, int64_t at)
         else
             KF_SET (k, deadline_ms, kf_sla_add (s_working (x->estate, k), at, k->limit_ms - used));
         //  Alerts already sent stand only if the new limit has been used as far.
-        int64_t share = k->limit_ms / 100 * x->self->warning_percent;
+        int64_t share = s_warning_share (x->self, k);
         if (k->warned && used < share)
             KF_SET (k, warned, 0);
         if (k->breached && used < k->limit_ms) {

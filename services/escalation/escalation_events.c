@@ -261,12 +261,6 @@ s_on_filed (escalation_ctx_t *x, const Kf__Envelope *event, int64_t at)
     return kf_txn_ok (x->txn) ? 0 : -1;
 }
 
-static int64_t
-s_event_time (const Kf__Envelope *event, int64_t now_ms)
-{
-    return event->has_occurred_at_ms && event->occurred_at_ms > 0 ? event->occurred_at_ms : now_ms;
-}
-
 int
 escalation_apply_event (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
@@ -274,7 +268,7 @@ escalation_apply_event (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const
     escalation_tables (self, txn);
     kf_arena_reset (self->scratch);
     escalation_ctx_t x = { .self = self, .txn = txn, .now_ms = now_ms, .causation = event->event_id, .arena = self->scratch };
-    int64_t at = s_event_time (event, now_ms);
+    int64_t at = kf_event_time (event, now_ms);
     const ProtobufCMessage *body = kf_event_body (event);
     switch (event->body_case) {
         case KF__ENVELOPE__BODY_TICKET_FILED:

@@ -117,9 +117,7 @@ typedef struct {
     kf_arena_t *arena;
 } escalation_ctx_t;
 
-#define S_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
 
-#define S_NOT_FOUND(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, __VA_ARGS__)
 
 const escalation_estate_t *escalation_estate (const escalation_t *self, const char *id);
 

@@ -107,9 +107,9 @@ s_report (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         .group_by = q->group_by && *q->group_by ? q->group_by : "estate",
     };
     if (strcmp (r.group_by, "estate") && strcmp (r.group_by, "department") && strcmp (r.group_by, "category"))
-        return S_BAD ("group_by is estate, department or category, not '%s'", r.group_by);
+        return KF_BAD ("group_by is estate, department or category, not '%s'", r.group_by);
     if (r.to_ms <= r.from_ms)
-        return S_BAD ("the period ends before it begins");
+        return KF_BAD ("the period ends before it begins");
     const escalation_estate_t **estates = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *estates);
     r.estate_total = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *r.estate_total);
     r.estate_on_time = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *r.estate_on_time);
@@ -119,7 +119,7 @@ s_report (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         return kf_txn_fail (txn, "out of memory");
     size_t n;
     if (escalation_estates_of (self, request, q->estate, estates, &n))
-        return S_NOT_FOUND ("unknown estate '%s'", q->estate);
+        return KF_NOT_FOUND ("unknown estate '%s'", q->estate);
     escalation_tables (self, txn);
     for (size_t i = 0; i < n; i++) {
         r.estate_index = i;
@@ -174,6 +174,6 @@ escalation_handle_request (escalation_t *self, kf_txn_t *txn, int64_t now_ms, co
         case KF__REQUEST__COMMAND_REPORT_SLA:
             return s_report (self, txn, now_ms, request, reply, arena);
         default:
-            return S_BAD ("kefu-escalation does not answer this command");
+            return KF_BAD ("kefu-escalation does not answer this command");
     }
 }

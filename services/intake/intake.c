@@ -198,7 +198,6 @@ intake_priority (intake_t *self, const char *estate, const Kf__FileTicket *filin
     return KF__PRIORITY__PRIORITY_NORMAL;
 }
 
-#define S_BAD(...) kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, __VA_ARGS__)
 
 //  Every check of a filing, with the reason of the first that fails.
 static int
@@ -206,45 +205,45 @@ s_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf
 {
     const Kf__FileTicket *f = request->file_ticket;
     if (!f->estate || !*f->estate)
-        return S_BAD ("estate is required");
+        return KF_BAD ("estate is required");
     const kf_estate_t *estate = kf_config_estate_find (self->config, f->estate);
     if (!estate || !kf_request_sees (request, f->estate))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", f->estate);
     if (!s_owned (self, f->estate))
-        return S_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
+        return KF_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
     if (!f->unit || !kf_unit_valid (f->unit))
-        return S_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit ? f->unit : "");
+        return KF_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit ? f->unit : "");
     kf_err_t err;
     if (kf_text_check ("reporter_name", f->reporter_name, S_NAME_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     if (!f->reporter_phone || !kf_phone_valid (f->reporter_phone))
-        return S_BAD ("reporter_phone '%s' is not a phone number (5 to 20 digits, optional leading +)",
+        return KF_BAD ("reporter_phone '%s' is not a phone number (5 to 20 digits, optional leading +)",
                       f->reporter_phone ? f->reporter_phone : "");
     if (!kf_enum_known (&kf__ticket_type__descriptor, f->has_type, f->type))
-        return S_BAD ("type is required (repair, complaint, enquiry, suggestion, emergency_help or renovation_application)");
+        return KF_BAD ("type is required (repair, complaint, enquiry, suggestion, emergency_help or renovation_application)");
     if (!kf_enum_known (&kf__channel__descriptor, f->has_channel, f->channel))
-        return S_BAD ("channel is required (counter, phone, on_site_visit, app_web, hotline or suggestion_box)");
+        return KF_BAD ("channel is required (counter, phone, on_site_visit, app_web, hotline or suggestion_box)");
     if (!kf_enum_known (&kf__category__descriptor, f->has_category, f->category))
-        return S_BAD ("category is required (e.g. water_leak, lift, noise, other)");
+        return KF_BAD ("category is required (e.g. water_leak, lift, noise, other)");
     if (kf_text_check ("description", f->description, INTAKE_TEXT_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     if (f->n_photo_urls > S_PHOTOS_MAX)
-        return S_BAD ("at most %d photos", S_PHOTOS_MAX);
+        return KF_BAD ("at most %d photos", S_PHOTOS_MAX);
     for (size_t i = 0; i < f->n_photo_urls; i++) {
         const char *url = f->photo_urls [i];
         bool ok = (strncmp (url, "https://", 8) == 0 || strncmp (url, "http://", 7) == 0) && strlen (url) <= S_URL_MAX;
         for (const char *c = url; ok && *c; c++)
             ok = (unsigned char) *c > 0x20 && *c != 0x7f;
         if (!ok)
-            return S_BAD ("photo_urls: '%.60s' is not an http(s) URL", url);
+            return KF_BAD ("photo_urls: '%.60s' is not an http(s) URL", url);
     }
     if (f->n_hazards > S_HAZARDS_MAX)
-        return S_BAD ("at most %d hazards", S_HAZARDS_MAX);
+        return KF_BAD ("at most %d hazards", S_HAZARDS_MAX);
     for (size_t i = 0; i < f->n_hazards; i++)
         if (!kf_enum_known (&kf__hazard__descriptor, true, f->hazards [i]))
-            return S_BAD ("hazards: %d is not a hazard", f->hazards [i]);
+            return KF_BAD ("hazards: %d is not a hazard", f->hazards [i]);
     if (kf_ref_check ("idempotency_key", f->idempotency_key, S_KEY_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     return 0;
 }
 
@@ -548,7 +547,7 @@ s_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         return -1;
     kf_err_t err;
     if (kf_text_check (what, text, INTAKE_TEXT_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     const char *actor = request->actor && *request->actor ? request->actor : "unknown";
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.estate = ticket->estate;
@@ -705,7 +704,7 @@ s_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *re
     int rc = kf_page_walk (txn, estate ? self->by_estate : self->by_filed, &prefix, &top, q->page, page_size,
                            s_list_row, &l, arena, &page);
     if (rc == KF_PAGE_BAD_TOKEN)
-        return S_BAD ("page_token is not one this service gave");
+        return KF_BAD ("page_token is not one this service gave");
     if (rc)
         return -1;
     KF_SET (l.list, total, page.total);
@@ -734,7 +733,7 @@ intake_handle_request (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
         case KF__REQUEST__COMMAND_LIST_TICKETS:
             return s_list (self, txn, request, reply, arena);
         default:
-            return S_BAD ("kefu-intake does not answer this command");
+            return KF_BAD ("kefu-intake does not answer this command");
     }
 }
 
@@ -787,7 +786,7 @@ intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
     char kind [64], summary [512];
     kf_codec_event_kind (&event->base, kind, sizeof kind);
     kf_summary (body, "ticket_no", summary, sizeof summary);
-    s_timeline_add (self, txn, ticket_no, event->has_occurred_at_ms ? event->occurred_at_ms : now_ms, kind,
+    s_timeline_add (self, txn, ticket_no, kf_event_time (event, now_ms), kind,
                     summary, event->event_id, event->actor);
     if (event->body_case == KF__ENVELOPE__BODY_VISIT_UNSATISFIED)
         s_reopen_after_visit (self, txn, now_ms, event, ticket_no);

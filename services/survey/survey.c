@@ -257,7 +257,7 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
         return 0;
     kf_arena_reset (self->scratch);
     kf_arena_t *arena = self->scratch;
-    int64_t at = event->has_occurred_at_ms && event->occurred_at_ms > 0 ? event->occurred_at_ms : now_ms;
+    int64_t at = kf_event_time (event, now_ms);
     switch (event->body_case) {
         case KF__ENVELOPE__BODY_UNIT_REGISTERED: {
             const Kf__Unit *u = event->unit_registered->unit;
@@ -606,6 +606,6 @@ survey_handle_request (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
         case KF__REQUEST__COMMAND_DAILY_REPORT:
             return survey_daily_report (self, txn, now_ms, request, reply, arena);
         default:
-            return S_BAD ("kefu-survey does not answer this command");
+            return KF_BAD ("kefu-survey does not answer this command");
     }
 }

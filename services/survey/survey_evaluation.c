@@ -193,18 +193,18 @@ survey_sample_request (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
 {
     const Kf__SampleEvaluation *q = request->sample_evaluation;
     if (!kf_role_manages (request->role))
-        return S_FORBIDDEN ("only a supervisor, a manager or operations draws the evaluation");
+        return KF_FORBIDDEN ("only a supervisor, a manager or operations draws the evaluation");
     const survey_estate_t *e = survey_request_estate (self, request, q->estate, reply, arena);
     if (!e)
         return -1;
     if (q->year < 2000 || q->year > 2999 || q->quarter < 1 || q->quarter > 4)
-        return S_BAD ("year and quarter (1 to 4) name the quarter");
+        return KF_BAD ("year and quarter (1 to 4) name the quarter");
     char id [64];
     survey_evaluation_id (id, sizeof id, e->estate->id, q->year, q->quarter);
     Kf__EvaluationStatusView *known = survey_evaluation_get (self, txn, id, arena);
     if (known) {
         if (q->has_seed && known->sample->seed != q->seed)
-            return S_CONFLICT ("%s was drawn already, with seed %016" PRIx64, id, known->sample->seed);
+            return KF_CONFLICT ("%s was drawn already, with seed %016" PRIx64, id, known->sample->seed);
         reply->result_case = KF__REPLY__RESULT_EVALUATION;
         reply->evaluation = known;
         return 0;
@@ -215,7 +215,7 @@ survey_sample_request (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
     Kf__EvaluationStatusView *view = survey_sample (self, txn, now_ms, e, q->year, q->quarter, seed, arena, why,
                                                     sizeof why);
     if (!view)
-        return why [0] ? S_CONFLICT ("%s", why) : -1;
+        return why [0] ? KF_CONFLICT ("%s", why) : -1;
     reply->result_case = KF__REPLY__RESULT_EVALUATION;
     reply->evaluation = view;
     return 0;
@@ -237,11 +237,11 @@ survey_evaluation_status (survey_t *self, kf_txn_t *txn, const Kf__Request *requ
     const Kf__GetEvaluationStatus *q = request->evaluation_status;
     Kf__EvaluationStatusView *view = survey_evaluation_get (self, txn, q->evaluation_id, arena);
     if (!view || !kf_request_sees (request, view->estate))
-        return kf_txn_ok (txn) ? S_NOT_FOUND ("no evaluation '%s'", q->evaluation_id ? q->evaluation_id : "") : -1;
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no evaluation '%s'", q->evaluation_id ? q->evaluation_id : "") : -1;
     const Kf__EvaluationSampled *s = view->sample;
     const char *after = q->page && q->page->page_token && *q->page->page_token ? q->page->page_token : NULL;
     if (after && !bsearch (after, s->units, s->n_units, sizeof *s->units, s_unit_cmp))
-        return S_BAD ("page_token is not one this service gave");
+        return KF_BAD ("page_token is not one this service gave");
     uint32_t size = kf_page_size (q->page, SURVEY_PAGE_DEFAULT, SURVEY_PAGE_MAX);
     if (!(view->not_answered = kf_arena_alloc (arena, size * sizeof *view->not_answered)))
         return kf_txn_fail (txn, "out of memory");
@@ -274,38 +274,38 @@ survey_answer_evaluation (survey_t *self, kf_txn_t *txn, int64_t now_ms, const K
     const Kf__AnswerEvaluation *q = request->answer_evaluation;
     Kf__EvaluationStatusView *view = survey_evaluation_get (self, txn, q->evaluation_id, arena);
     if (!view || !kf_request_sees (request, view->estate))
-        return kf_txn_ok (txn) ? S_NOT_FOUND ("no evaluation '%s'", q->evaluation_id ? q->evaluation_id : "") : -1;
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no evaluation '%s'", q->evaluation_id ? q->evaluation_id : "") : -1;
     const Kf__EvaluationSampled *s = view->sample;
     if (view->closed || now_ms >= s->closes_at_ms)
-        return S_CONFLICT ("%s closed its collection", s->evaluation_id);
+        return KF_CONFLICT ("%s closed its collection", s->evaluation_id);
     if (now_ms < s->hand_out_at_ms)
-        return S_CONFLICT ("%s is handed out on the 15th; answers come after", s->evaluation_id);
+        return KF_CONFLICT ("%s is handed out on the 15th; answers come after", s->evaluation_id);
     if (!q->unit || !bsearch (q->unit, s->units, s->n_units, sizeof *s->units, s_unit_cmp))
-        return S_BAD ("unit '%s' was not drawn for %s", q->unit ? q->unit : "", s->evaluation_id);
+        return KF_BAD ("unit '%s' was not drawn for %s", q->unit ? q->unit : "", s->evaluation_id);
     if (q->n_answers == 0 || q->n_answers > 5)
-        return S_BAD ("an evaluation scores 1 to 5 service areas");
+        return KF_BAD ("an evaluation scores 1 to 5 service areas");
     bool seen [S_AREAS] = { false };
     kf_err_t err;
     for (size_t i = 0; i < q->n_answers; i++) {
         const Kf__AreaScore *a = q->answers [i];
         if (a->area <= 0 || a->area >= S_AREAS || seen [a->area])
-            return S_BAD ("answer %zu: each of the five service areas at most once", i + 1);
+            return KF_BAD ("answer %zu: each of the five service areas at most once", i + 1);
         seen [a->area] = true;
         if (a->score < 1 || a->score > 5)
-            return S_BAD ("answer %zu: a score is 1 to 5", i + 1);
+            return KF_BAD ("answer %zu: a score is 1 to 5", i + 1);
         if (a->comment && kf_text_check ("comment", a->comment, SURVEY_TEXT_MAX, &err))
-            return S_BAD ("answer %zu: %s", i + 1, err.text);
+            return KF_BAD ("answer %zu: %s", i + 1, err.text);
         if (a->has_problem && !kf_enum_known (&kf__category__descriptor, a->has_problem, a->problem))
-            return S_BAD ("answer %zu: the problem is not a category", i + 1);
+            return KF_BAD ("answer %zu: the problem is not a category", i + 1);
     }
     if (q->comment && kf_text_check ("comment", q->comment, SURVEY_TEXT_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     kf_key_t key;
     kf_key_make (&key, "s|s", s->evaluation_id, q->unit);
     kf_val_t known;
     int rc = kf_txn_get (txn, self->answers, &key, &known);
     if (rc == KF_FOUND)
-        return S_CONFLICT ("%s answered %s already", q->unit, s->evaluation_id);
+        return KF_CONFLICT ("%s answered %s already", q->unit, s->evaluation_id);
     if (rc < 0)
         return -1;
     Kf__EvaluationAnswered answered = KF__EVALUATION_ANSWERED__INIT;

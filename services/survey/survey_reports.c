@@ -99,13 +99,13 @@ survey_report_satisfaction (survey_t *self, kf_txn_t *txn, int64_t now_ms, const
     const Kf__ReportSatisfaction *q = request->report_satisfaction;
     const char *group_by = q->group_by && *q->group_by ? q->group_by : "estate";
     if (strcmp (group_by, "estate") && strcmp (group_by, "department") && strcmp (group_by, "technician"))
-        return S_BAD ("group_by is estate, department or technician, not '%s'", group_by);
+        return KF_BAD ("group_by is estate, department or technician, not '%s'", group_by);
     int64_t from, to;
     if (s_period (q->period, now_ms, &from, &to))
-        return S_BAD ("the period ends before it begins");
+        return KF_BAD ("the period ends before it begins");
     const char *only = q->estate && *q->estate ? q->estate : NULL;
     if (only && (!survey_estate (self, only) || !kf_request_sees (request, only)))
-        return S_NOT_FOUND ("unknown estate '%s'", only);
+        return KF_NOT_FOUND ("unknown estate '%s'", only);
     s_satisfaction_t r = { .group_by = group_by, .size = 1000, .to_ms = to };
     s_timeliness_t t = { .self = self, .from_ms = from, .to_ms = to };
     r.groups = kf_arena_alloc (arena, r.size * sizeof *r.groups);
@@ -181,10 +181,10 @@ survey_report_pareto (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__R
     const Kf__ReportPareto *q = request->report_pareto;
     int64_t from, to;
     if (s_period (q->period, now_ms, &from, &to))
-        return S_BAD ("the period ends before it begins");
+        return KF_BAD ("the period ends before it begins");
     const char *only = q->estate && *q->estate ? q->estate : NULL;
     if (only && (!survey_estate (self, only) || !kf_request_sees (request, only)))
-        return S_NOT_FOUND ("unknown estate '%s'", only);
+        return KF_NOT_FOUND ("unknown estate '%s'", only);
     s_pareto_t counts [S_CATEGORIES];
     for (int c = 0; c < S_CATEGORIES; c++)
         counts [c] = (s_pareto_t) { c, 0 };
@@ -253,7 +253,7 @@ survey_daily_report (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
     if (!date)
         date = kf_day_to_yyyymmdd (kf_local_day (now_ms, e->estate->utc_offset_min) - 1);
     if (kf_yyyymmdd_to_day (date, &day))
-        return S_BAD ("%u is not a date (yyyymmdd)", date);
+        return KF_BAD ("%u is not a date (yyyymmdd)", date);
     kf_key_t key;
     kf_key_make (&key, "s|u", e->estate->id, date);
     Kf__DailyReport *d = (Kf__DailyReport *) kf_txn_find_msg_in (txn, self->days, &key, &kf__daily_report__descriptor,

@@ -152,14 +152,14 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
     const Kf__AnswerVisit *q = request->answer_visit;
     Kf__Visit *v = survey_visit_get (self, txn, q->visit_id, arena);
     if (!v || !kf_request_sees (request, v->estate))
-        return kf_txn_ok (txn) ? S_NOT_FOUND ("no visit '%s'", q->visit_id ? q->visit_id : "") : -1;
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no visit '%s'", q->visit_id ? q->visit_id : "") : -1;
     const survey_estate_t *e = survey_estate (self, v->estate);
     if (!e)
-        return S_NOT_FOUND ("no visit '%s'", q->visit_id);
+        return KF_NOT_FOUND ("no visit '%s'", q->visit_id);
     if (v->done)
-        return S_CONFLICT ("visit %s is done already", q->visit_id);
+        return KF_CONFLICT ("visit %s is done already", q->visit_id);
     if (request->role == KF__ROLE__ROLE_TECHNICIAN)
-        return S_FORBIDDEN ("a technician does not record return visits of work");
+        return KF_FORBIDDEN ("a technician does not record return visits of work");
     const Kf__VisitScheduled *s = v->scheduled;
     Kf__Envelope event = KF__ENVELOPE__INIT;
     if (!q->reached) {
@@ -185,12 +185,12 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
         return kf_txn_ok (txn) ? 0 : -1;
     }
     if (!kf_enum_known (&kf__satisfaction__descriptor, q->has_satisfaction, q->satisfaction) || !q->satisfaction)
-        return S_BAD ("satisfaction is satisfied, fairly_satisfied or unsatisfied");
+        return KF_BAD ("satisfaction is satisfied, fairly_satisfied or unsatisfied");
     if (q->score < 1 || q->score > 5)
-        return S_BAD ("score is 1 (worst) to 5 (best)");
+        return KF_BAD ("score is 1 (worst) to 5 (best)");
     kf_err_t err;
     if (q->comment && kf_text_check ("comment", q->comment, SURVEY_TEXT_MAX, &err))
-        return S_BAD ("%s", err.text);
+        return KF_BAD ("%s", err.text);
     Kf__VisitCompleted *c = (Kf__VisitCompleted *) kf_arena_message (arena, &kf__visit_completed__descriptor);
     if (!c)
         return kf_txn_fail (txn, "out of memory");
@@ -288,7 +288,7 @@ survey_list_visits (survey_t *self, kf_txn_t *txn, const Kf__Request *request, K
     int rc = kf_page_walk (txn, q->pending_only ? self->pending : self->by_estate, &prefix, &top, q->page, size,
                            s_visit_row, &l, arena, &page);
     if (rc == KF_PAGE_BAD_TOKEN)
-        return S_BAD ("page_token is not one this service gave");
+        return KF_BAD ("page_token is not one this service gave");
     if (rc)
         return -1;
     KF_SET (l.list, total, page.total);
