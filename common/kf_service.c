@@ -9,6 +9,9 @@
 typedef struct {
     const kf_service_options_t *options;
     kf_clock_t *clock;
+    kf_bus_t *bus;
+    int64_t tick_now_ms;       //  the tick's time, the same for its rounds
+    int tick_due, tick_done;
 } s_run_t;
 
 static int
@@ -26,6 +29,46 @@ s_on_event (kf_bus_t *bus, kf_txn_t *txn, const Kf__Envelope *event, void *arg)
     (void) bus;
     s_run_t *run = arg;
     return run->options->on_event (run->options->app, txn, kf_clock_now (run->clock), event);
+}
+
+static int
+s_tick_due_txn (kf_txn_t *txn, void *arg)
+{
+    s_run_t *run = arg;
+    run->tick_due = run->options->tick_due (run->options->app, txn, run->tick_now_ms);
+    return run->tick_due < 0 ? -1 : 0;
+}
+
+static int
+s_tick_txn (kf_txn_t *txn, void *arg)
+{
+    s_run_t *run = arg;
+    run->tick_done = run->options->on_tick (run->options->app, txn, run->tick_now_ms);
+    return run->tick_done < 0 ? -1 : 0;
+}
+
+//  The periodic work: a read asks whether any is due (most ticks, none),
+//  and only then a write does it, round after round while more is due.
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    s_run_t *run = arg;
+    const kf_service_options_t *o = run->options;
+    run->tick_now_ms = kf_clock_now (run->clock);
+    int rounds = o->tick_rounds > 0 ? o->tick_rounds : 1;
+    kf_err_t err;
+    for (int round = 0; round < rounds; round++) {
+        if (o->tick_due && (kf_store_read (kf_bus_store (run->bus), s_tick_due_txn, run, &err) || run->tick_due <= 0))
+            break;
+        if (kf_bus_write (run->bus, s_tick_txn, run, &err)) {
+            kf_warning ("%s: the tick failed: %s", o->service, err.text);
+            break;
+        }
+        if (run->tick_done == 0)
+            break;
+    }
+    return 0;
 }
 
 int
@@ -69,7 +112,14 @@ kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options)
     char backups [1024];
     kf_config_backup_dir (config, backups, sizeof backups);
     kf_commands_options_t command_options = { .backup_dir = backups };
-    if (bus && (!options->on_start || options->on_start (options->app, bus, &err) == 0))
+    run.bus = bus;
+    bool started = bus && (!options->on_start || options->on_start (options->app, bus, &err) == 0);
+    size_t tick_ms = (size_t) (options->tick_ms > 0 ? options->tick_ms : 1000);
+    if (started && options->on_tick && zloop_timer (kf_bus_loop (bus), tick_ms, 0, s_on_tick, &run) == -1) {
+        kf_err_set (&err, "cannot start the tick");
+        started = false;
+    }
+    if (started)
         commands = kf_commands_new (bus, kf_config_str (config, endpoint), s_on_request, &run, &command_options, &err);
     int status = 1;
     if (commands) {

@@ -36,6 +36,18 @@ typedef struct {
     //  service's own events, taken back from the archive, had made
     //  (kf_recover_fn). NULL: nothing is taken back.
     kf_recover_fn *on_recover;
+    //  Periodic work, the daemon's one tick (every tick_ms, default 1 s, on
+    //  the daemon's clock): `tick_due`, in a read transaction, says whether
+    //  there is work now (1), none (0) or failed (-1); NULL: always ask.
+    //  Then `on_tick`, in a write transaction, does a bounded part of it
+    //  and returns how much (0: nothing was left) or -1 to undo it. While
+    //  it did some and more is due, it runs again, up to tick_rounds times
+    //  a tick (default 1), so a backlog drains without starving commands.
+    //  NULL: the service has none.
+    int (*tick_due) (void *app, kf_txn_t *txn, int64_t now_ms);
+    int (*on_tick) (void *app, kf_txn_t *txn, int64_t now_ms);
+    int tick_ms;
+    int tick_rounds;
     //  The archive's: its replay endpoint serves this source, not the
     //  outbox, and its heartbeat says so (kf_bus_options_t).
     const kf_replay_source_t *replay_source;

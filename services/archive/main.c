@@ -14,7 +14,6 @@
 
 typedef struct {
     archive_t *archive;
-    kf_bus_t *bus;
 } s_app_t;
 
 static int
@@ -31,35 +30,14 @@ s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
     return archive_record (((s_app_t *) app)->archive, txn, event);
 }
 
+//  Retention: what occurred before archive/retention, a bounded part a tick.
 static int
-s_trim_txn (kf_txn_t *txn, void *arg)
+s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    s_app_t *app = arg;
-    int64_t trimmed = archive_trim (app->archive, txn, kf_clock_now (kf_bus_clock (app->bus)), S_TRIM_BUDGET);
+    int64_t trimmed = archive_trim (((s_app_t *) app)->archive, txn, now_ms, S_TRIM_BUDGET);
     if (trimmed > 0)
         kf_info ("retired %lld events past the retention", (long long) trimmed);
-    return trimmed < 0 ? -1 : 0;
-}
-
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    s_app_t *app = arg;
-    kf_err_t err;
-    if (kf_bus_write (app->bus, s_trim_txn, app, &err))
-        kf_warning ("the archive's retention failed: %s", err.text);
-    return 0;
-}
-
-static int
-s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
-{
-    s_app_t *app = arg;
-    app->bus = bus;
-    if (zloop_timer (kf_bus_loop (bus), S_TICK_MS, 0, s_on_tick, app) == -1)
-        return kf_err_set (err, "cannot start the archive's tick");
-    return 0;
+    return trimmed < 0 ? -1 : trimmed > 0;
 }
 
 int
@@ -79,8 +57,8 @@ main (int argc, char **argv)
         kf_replay_source_t source = archive_replay_source (app.archive);
         kf_service_options_t options = {
             .service = "archive", .tables = tables, .estates = NULL,
-            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .app = &app,
-            .replay_source = &source, .archive = true,
+            .on_request = s_on_request, .on_event = s_on_event, .app = &app,
+            .on_tick = s_on_tick, .tick_ms = S_TICK_MS, .replay_source = &source, .archive = true,
         };
         status = kf_service_run (daemon, &options);
     }

@@ -14,10 +14,6 @@
 
 typedef struct {
     billing_t *billing;
-    kf_bus_t *bus;
-    int64_t now_ms;
-    bool due;
-    int done;
 } s_app_t;
 
 static int
@@ -33,48 +29,25 @@ s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
     return billing_apply_event (((s_app_t *) app)->billing, txn, now_ms, event);
 }
 
+//  Once an estate's local day has turned, its arrears in chunks.
 static int
-s_arrears_due (kf_txn_t *txn, void *arg)
+s_tick_due (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    s_app_t *app = arg;
-    app->due = billing_arrears_due (app->billing, txn, app->now_ms);
-    return 0;
+    return billing_arrears_due (((s_app_t *) app)->billing, txn, now_ms);
 }
 
 static int
-s_arrears_step (kf_txn_t *txn, void *arg)
+s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    s_app_t *app = arg;
-    app->done = billing_arrears_step (app->billing, txn, app->now_ms);
-    return app->done < 0 ? -1 : 0;
-}
-
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    s_app_t *app = arg;
-    kf_err_t err;
-    app->now_ms = kf_clock_now (kf_bus_clock (app->bus));
-    for (int step = 0; step < S_TICK_STEPS; step++) {
-        if (kf_store_read (kf_bus_store (app->bus), s_arrears_due, app, &err) || !app->due)
-            break;
-        if (kf_bus_write (app->bus, s_arrears_step, app, &err)) {
-            kf_warning ("the arrears tick failed: %s", err.text);
-            break;
-        }
-    }
-    return 0;
+    return billing_arrears_step (((s_app_t *) app)->billing, txn, now_ms);
 }
 
 static int
 s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 {
     s_app_t *app = arg;
-    app->bus = bus;
+    (void) err;
     billing_set_outbox (app->billing, kf_bus_outbox (bus));
-    if (zloop_timer (kf_bus_loop (bus), S_TICK_MS, 0, s_on_tick, app) == -1)
-        return kf_err_set (err, "cannot start the arrears tick");
     return 0;
 }
 
@@ -109,6 +82,7 @@ main (int argc, char **argv)
         kf_service_options_t options = {
             .service = "billing", .tables = tables, .estates = NULL,
             .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start,
+            .tick_due = s_tick_due, .on_tick = s_on_tick, .tick_ms = S_TICK_MS, .tick_rounds = S_TICK_STEPS,
             .on_restored = s_on_restored, .on_recover = s_on_recover, .app = &app,
         };
         status = kf_service_run (daemon, &options);

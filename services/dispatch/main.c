@@ -13,7 +13,6 @@
 typedef struct {
     dispatch_t *dispatch;
     kf_bus_t *bus;
-    bool queued;
 } s_app_t;
 
 static int
@@ -42,38 +41,24 @@ s_load_staff (kf_txn_t *txn, void *arg)
     return dispatch_load_staff (app->dispatch, txn, kf_clock_now (kf_bus_clock (app->bus))) < 0 ? -1 : 0;
 }
 
+//  The queues: a read finds them empty almost always; only then a write.
 static int
-s_has_queued (kf_txn_t *txn, void *arg)
+s_tick_due (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    s_app_t *app = arg;
-    app->queued = dispatch_has_queued (app->dispatch, txn);
-    return 0;
+    (void) now_ms;
+    return dispatch_has_queued (((s_app_t *) app)->dispatch, txn);
 }
 
 static int
-s_drain (kf_txn_t *txn, void *arg)
+s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    s_app_t *app = arg;
-    int assigned = dispatch_tick (app->dispatch, txn, kf_clock_now (kf_bus_clock (app->bus)));
+    int assigned = dispatch_tick (((s_app_t *) app)->dispatch, txn, now_ms);
     if (assigned > 0)
         kf_info ("%d queued order%s assigned", assigned, assigned == 1 ? "" : "s");
-    return assigned < 0 ? -1 : 0;
+    return assigned;
 }
 
-//  The tick: a read finds the queues empty almost always; only then a write.
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    s_app_t *app = arg;
-    kf_err_t err;
-    if (kf_store_read (kf_bus_store (app->bus), s_has_queued, app, &err) == 0 && app->queued
-    &&  kf_bus_write (app->bus, s_drain, app, &err))
-        kf_warning ("the queue tick failed: %s", err.text);
-    return 0;
-}
-
-//  On the bus: the outbox, the staff from the file, the tick.
+//  On the bus: the outbox, and the staff from the file.
 static int
 s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 {
@@ -82,8 +67,6 @@ s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
     dispatch_set_outbox (app->dispatch, kf_bus_outbox (bus));
     if (kf_bus_write (bus, s_load_staff, app, err))
         return -1;
-    if (zloop_timer (kf_bus_loop (bus), S_TICK_MS, 0, s_on_tick, app) == -1)
-        return kf_err_set (err, "cannot start the queue tick");
     return 0;
 }
 
@@ -104,6 +87,7 @@ main (int argc, char **argv)
         kf_service_options_t options = {
             .service = "dispatch", .tables = tables, .estates = NULL,
             .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start,
+            .tick_due = s_tick_due, .on_tick = s_on_tick, .tick_ms = S_TICK_MS,
             .on_recover = s_on_recover, .app = &app,
         };
         status = kf_service_run (daemon, &options);

@@ -15,10 +15,6 @@
 
 typedef struct {
     escalation_t *escalation;
-    kf_bus_t *bus;
-    int64_t now_ms;
-    int64_t next_due_ms;
-    int fired;
 } s_app_t;
 
 static int
@@ -34,57 +30,29 @@ s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
     return escalation_apply_event (((s_app_t *) app)->escalation, txn, now_ms, event);
 }
 
+//  Timers armed in the past by those that fire are due at once: the tick
+//  goes round while whole batches fire (kf_service bounds the rounds).
 static int
-s_next_due (kf_txn_t *txn, void *arg)
+s_tick_due (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    s_app_t *app = arg;
-    app->next_due_ms = escalation_next_due (app->escalation, txn);
-    return 0;
+    return escalation_next_due (((s_app_t *) app)->escalation, txn) <= now_ms;
 }
 
 static int
-s_fire (kf_txn_t *txn, void *arg)
+s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    s_app_t *app = arg;
-    app->fired = escalation_fire_due (app->escalation, txn, app->now_ms, S_FIRE_BATCH);
-    return app->fired < 0 ? -1 : 0;
-}
-
-//  The tick. Timers armed in the past by those that fire are due at once,
-//  so a tick goes on while whole batches fire, up to a bound that keeps
-//  commands answered while a long backlog (after a restart) drains.
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    s_app_t *app = arg;
-    kf_err_t err;
-    app->now_ms = kf_clock_now (kf_bus_clock (app->bus));
-    int total = 0;
-    for (int batch = 0; batch < S_TICK_BATCHES; batch++) {
-        if (kf_store_read (kf_bus_store (app->bus), s_next_due, app, &err) || app->next_due_ms > app->now_ms)
-            break;
-        if (kf_bus_write (app->bus, s_fire, app, &err)) {
-            kf_warning ("the timer tick failed: %s", err.text);
-            break;
-        }
-        total += app->fired;
-        if (app->fired < S_FIRE_BATCH)
-            break;
-    }
-    if (total > 0)
-        kf_debug ("%d timer%s fired", total, total == 1 ? "" : "s");
-    return 0;
+    int fired = escalation_fire_due (((s_app_t *) app)->escalation, txn, now_ms, S_FIRE_BATCH);
+    if (fired > 0)
+        kf_debug ("%d timer%s fired", fired, fired == 1 ? "" : "s");
+    return fired;
 }
 
 static int
 s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 {
     s_app_t *app = arg;
-    app->bus = bus;
+    (void) err;
     escalation_set_outbox (app->escalation, kf_bus_outbox (bus));
-    if (zloop_timer (kf_bus_loop (bus), S_TICK_MS, 0, s_on_tick, app) == -1)
-        return kf_err_set (err, "cannot start the timer tick");
     return 0;
 }
 
@@ -106,6 +74,7 @@ main (int argc, char **argv)
         kf_service_options_t options = {
             .service = "escalation", .tables = tables, .estates = NULL,
             .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .app = &app,
+            .tick_due = s_tick_due, .on_tick = s_on_tick, .tick_ms = S_TICK_MS, .tick_rounds = S_TICK_BATCHES,
         };
         status = kf_service_run (daemon, &options);
     }

@@ -14,8 +14,6 @@
 
 typedef struct {
     survey_t *survey;
-    kf_bus_t *bus;
-    int done;
 } s_app_t;
 
 static int
@@ -31,33 +29,20 @@ s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
     return survey_apply_event (((s_app_t *) app)->survey, txn, now_ms, event);
 }
 
+//  Overdue visits, the day's turn and its report, evaluations to hand out
+//  and to close: the periods ended since the last one done.
 static int
-s_tick_txn (kf_txn_t *txn, void *arg)
+s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    s_app_t *app = arg;
-    app->done = survey_tick (app->survey, txn, kf_clock_now (kf_bus_clock (app->bus)));
-    return app->done < 0 ? -1 : 0;
-}
-
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    s_app_t *app = arg;
-    kf_err_t err;
-    if (kf_bus_write (app->bus, s_tick_txn, app, &err))
-        kf_warning ("the survey tick failed: %s", err.text);
-    return 0;
+    return survey_tick (((s_app_t *) app)->survey, txn, now_ms);
 }
 
 static int
 s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 {
     s_app_t *app = arg;
-    app->bus = bus;
+    (void) err;
     survey_set_outbox (app->survey, kf_bus_outbox (bus));
-    if (zloop_timer (kf_bus_loop (bus), S_TICK_MS, 0, s_on_tick, app) == -1)
-        return kf_err_set (err, "cannot start the survey tick");
     return 0;
 }
 
@@ -78,6 +63,7 @@ main (int argc, char **argv)
         kf_service_options_t options = {
             .service = "survey", .tables = tables, .estates = NULL,
             .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .app = &app,
+            .on_tick = s_on_tick, .tick_ms = S_TICK_MS,
         };
         status = kf_service_run (daemon, &options);
     }
