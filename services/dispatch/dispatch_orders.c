@@ -288,6 +288,38 @@ s_status_name (Kf__OrderStatus status, char *buf, size_t size)
     return kf_enum_short_name (&kf__order_status__descriptor, status, buf, size);
 }
 
+//  The order's lifecycle, as a table: the states each step may leave from.
+//  (Where it goes, and what each event does to the order, is
+//  dispatch_order_evolve's.)
+#define S_STATUS_BIT(name) (1u << (KF__ORDER_STATUS__ORDER_STATUS_##name))
+#define S_STATUS_BIT_OF(status) (1u << (status))
+typedef struct {
+    Kf__Request__CommandCase command;
+    unsigned from;               //  S_STATUS_BIT of each state it may leave from
+    const char *from_text;       //  for the refusal: "only an assigned order can be accepted"
+    const char *done;
+} s_step_t;
+
+static const s_step_t s_steps [] = {
+    { KF__REQUEST__COMMAND_ACCEPT_ORDER, S_STATUS_BIT (ASSIGNED), "an assigned", "accepted" },
+    { KF__REQUEST__COMMAND_START_ORDER, S_STATUS_BIT (ACCEPTED), "an accepted", "started" },
+    { KF__REQUEST__COMMAND_PAUSE_ORDER, S_STATUS_BIT (ACCEPTED) | S_STATUS_BIT (STARTED), "an accepted or started",
+      "paused" },
+    { KF__REQUEST__COMMAND_RESUME_ORDER, S_STATUS_BIT (PAUSED), "a paused", "resumed" },
+    { KF__REQUEST__COMMAND_COMPLETE_ORDER, S_STATUS_BIT (ACCEPTED) | S_STATUS_BIT (STARTED), "an accepted or started",
+      "completed" },
+};
+
+static const s_step_t *
+s_step_of (Kf__Request__CommandCase command)
+{
+    for (size_t i = 0; i < sizeof s_steps / sizeof s_steps [0]; i++)
+        if (s_steps [i].command == command)
+            return &s_steps [i];
+    assert (false);
+    return &s_steps [0];
+}
+
 //  Accept, start, pause, resume, complete: the assignee's own moves (a
 //  technician may move only their own orders; others act for them).
 int
@@ -315,7 +347,14 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     if (note && kf_text_check ("note", note, DISPATCH_TEXT_MAX, &err))
         return KF_BAD ("%s", err.text);
     Kf__OrderStatus from = order->status;
-    char status [32];
+    const s_step_t *step = s_step_of (request->command_case);
+    if (!(step->from & S_STATUS_BIT_OF (from))) {
+        char status [32];
+        return KF_CONFLICT ("order %s is %s: only %s order can be %s%s", order->order_no,
+                            s_status_name (from, status, sizeof status), step->from_text, step->done,
+                            from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED
+                            && step->command == KF__REQUEST__COMMAND_COMPLETE_ORDER ? " (resume it first)" : "");
+    }
     Kf__Envelope event = KF__ENVELOPE__INIT;
     Kf__OrderAccepted accepted = KF__ORDER_ACCEPTED__INIT;
     Kf__OrderStarted started = KF__ORDER_STARTED__INIT;
@@ -324,9 +363,6 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     Kf__OrderCompleted *completed = NULL;
     switch (request->command_case) {
         case KF__REQUEST__COMMAND_ACCEPT_ORDER:
-            if (from != KF__ORDER_STATUS__ORDER_STATUS_ASSIGNED)
-                return KF_CONFLICT ("order %s is %s: only an assigned order can be accepted", order->order_no,
-                                   s_status_name (from, status, sizeof status));
             accepted.order_no = order->order_no;
             accepted.ticket_no = order->created->ticket_no;
             accepted.staff_id = order->staff_id;
@@ -334,9 +370,6 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             event.order_accepted = &accepted;
             break;
         case KF__REQUEST__COMMAND_START_ORDER:
-            if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED)
-                return KF_CONFLICT ("order %s is %s: only an accepted order can be started", order->order_no,
-                                   s_status_name (from, status, sizeof status));
             started.order_no = order->order_no;
             started.ticket_no = order->created->ticket_no;
             started.staff_id = order->staff_id;
@@ -344,9 +377,6 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             event.order_started = &started;
             break;
         case KF__REQUEST__COMMAND_PAUSE_ORDER:
-            if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED && from != KF__ORDER_STATUS__ORDER_STATUS_STARTED)
-                return KF_CONFLICT ("order %s is %s: only an accepted or started order can be paused", order->order_no,
-                                   s_status_name (from, status, sizeof status));
             if (!kf_enum_known (&kf__pause_reason__descriptor, request->pause_order->has_reason,
                                 request->pause_order->reason))
                 return KF_BAD ("a pause needs its reason (waiting_for_owner, waiting_for_parts or other)");
@@ -358,9 +388,6 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             event.order_paused = &paused;
             break;
         case KF__REQUEST__COMMAND_RESUME_ORDER:
-            if (from != KF__ORDER_STATUS__ORDER_STATUS_PAUSED)
-                return KF_CONFLICT ("order %s is %s: only a paused order can be resumed", order->order_no,
-                                   s_status_name (from, status, sizeof status));
             resumed.order_no = order->order_no;
             resumed.ticket_no = order->created->ticket_no;
             resumed.note = (char *) note;
@@ -369,10 +396,6 @@ dispatch_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
             break;
         case KF__REQUEST__COMMAND_COMPLETE_ORDER: {
             const Kf__CompleteOrder *c = request->complete_order;
-            if (from != KF__ORDER_STATUS__ORDER_STATUS_ACCEPTED && from != KF__ORDER_STATUS__ORDER_STATUS_STARTED)
-                return KF_CONFLICT ("order %s is %s: only an accepted or started order can be completed%s",
-                                   order->order_no, s_status_name (from, status, sizeof status),
-                                   from == KF__ORDER_STATUS__ORDER_STATUS_PAUSED ? " (resume it first)" : "");
             if (c->labour_minutes > S_LABOUR_MAX)
                 return KF_BAD ("labour_minutes %u is more than %d", c->labour_minutes, S_LABOUR_MAX);
             if (c->n_materials > S_MATERIALS_MAX)
