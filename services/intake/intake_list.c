@@ -1,0 +1,100 @@
+/*  intake_list — the paged list of tickets, newest first, with its filters
+    and total. See intake_private.h.
+*/
+#include "intake_private.h"
+
+//  ---- list -----------------------------------------------------------------------
+
+static bool
+s_matches (const Kf__ListTickets *q, const Kf__Ticket *t)
+{
+    const Kf__TicketFiled *f = t->filed;
+    return (!q->has_status || q->status == 0 || q->status == t->status)
+        && (!q->has_type || q->type == 0 || (f && q->type == f->type))
+        && (!q->has_category || q->category == 0 || (f && q->category == f->category))
+        && (!q->unit || !*q->unit || (f && f->unit && strcmp (q->unit, f->unit) == 0));
+}
+
+typedef struct {
+    intake_t *self;
+    const Kf__ListTickets *query;
+    const char *estate;
+    int64_t from;
+    Kf__TicketList *list;
+    kf_arena_t *arena;
+} s_list_t;
+
+static int
+s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+{
+    (void) value;
+    s_list_t *l = arg;
+    char ticket_no [S_TICKET_NO_MAX + 1], e [KF_ID_MAX + 1];
+    int64_t at;
+    if (l->estate ? kf_key_scan (key.data, key.size, "s|t|s", e, sizeof e, &at, ticket_no, sizeof ticket_no)
+                  : kf_key_scan (key.data, key.size, "t|s", &at, ticket_no, sizeof ticket_no))
+        return kf_txn_fail (txn, "a ticket index key does not decode");
+    if (at < l->from)
+        return 2;
+    kf_key_t tk;
+    Kf__Ticket *ticket = NULL;
+    kf_key_make (&tk, "s", ticket_no);
+    int rc = kf_txn_get_msg_in (txn, l->self->tickets, &tk, &kf__ticket__descriptor, l->arena,
+                                (ProtobufCMessage **) &ticket);
+    if (rc == KF_NOTFOUND)
+        return kf_txn_fail (txn, "index names ticket %s, which is not there", ticket_no);
+    if (rc != KF_FOUND)
+        return -1;
+    if (!s_matches (l->query, ticket))
+        return 0;
+    if (show)
+        l->list->tickets [l->list->n_tickets++] = ticket;
+    return 1;
+}
+
+int
+intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__ListTickets *q = request->list_tickets;
+    const char *estate = q->estate && *q->estate ? q->estate : NULL;
+    if (estate && !kf_request_sees (request, estate))
+        return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
+    if (!estate && request->scope && *request->scope)
+        estate = request->scope;
+    if (estate && !intake_owned (self, estate))
+        return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena,
+                               kf_config_estate_find (self->config, estate)
+                               ? "estate %s is filed by another intake instance" : "unknown estate '%s'", estate);
+    int64_t to = q->filed && q->filed->has_to_ms ? q->filed->to_ms : INT64_MAX;
+    uint32_t page_size = kf_page_size (q->page, INTAKE_PAGE_DEFAULT, INTAKE_PAGE_MAX);
+    s_list_t l = {
+        .self = self, .query = q, .estate = estate, .arena = arena,
+        .from = q->filed && q->filed->has_from_ms ? q->filed->from_ms : INT64_MIN,
+        .list = (Kf__TicketList *) kf_arena_message (arena, &kf__ticket_list__descriptor),
+    };
+    if (l.list)
+        l.list->tickets = kf_arena_alloc (arena, page_size * sizeof *l.list->tickets);
+    if (!l.list || !l.list->tickets)
+        return kf_txn_fail (txn, "out of memory");
+
+    //  Newest first: from the end of the range backwards.
+    kf_key_t prefix = { 0 }, top;
+    if (estate) {
+        kf_key_make (&prefix, "s|", estate);
+        kf_key_make (&top, "s|t", estate, to);
+    }
+    else
+        kf_key_make (&top, "t", to);
+    kf_page_t page;
+    int rc = kf_page_walk (txn, estate ? self->by_estate : self->by_filed, &prefix, &top, q->page, page_size,
+                           s_list_row, &l, arena, &page);
+    if (rc == KF_PAGE_BAD_TOKEN)
+        return KF_BAD ("page_token is not one this service gave");
+    if (rc)
+        return -1;
+    KF_SET (l.list, total, page.total);
+    l.list->next_page_token = page.next_token;
+    reply->result_case = KF__REPLY__RESULT_TICKETS;
+    reply->tickets = l.list;
+    return 0;
+}

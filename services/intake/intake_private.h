@@ -1,0 +1,102 @@
+/*  intake_private — what intake's files share (not for other programs):
+    the service's state, an estate's priority rules, and the helpers and
+    handlers each part uses.
+
+    The files, one concern each:
+      intake.c           set-up, priority rules, the tickets' records and
+                         timelines, the requests' dispatch, other services'
+                         events on a ticket's timeline, recovery
+      intake_commands.c  filing, and the steps of a ticket's life (note,
+                         close, reopen, cancel), and showing one
+      intake_list.c      the paged list of tickets, with its filters
+*/
+#ifndef INTAKE_PRIVATE_H_INCLUDED
+#define INTAKE_PRIVATE_H_INCLUDED
+
+#include "intake.h"
+#include "kf_commands.h"
+#include "kf_domain.h"
+#include "kf_field.h"
+#include "kf_page.h"
+#include "kf_summary.h"
+#include "kf_time.h"
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_PHOTOS_MAX   9
+#define S_HAZARDS_MAX  8
+#define S_URL_MAX      1024
+#define S_NAME_MAX     64      //  characters of a reporter's name
+#define S_KEY_MAX      128     //  bytes of an idempotency key
+#define S_TICKET_NO_MAX (KF_ID_MAX + 24)
+
+//  One level of priority rules: which values of each field match.
+typedef struct {
+    bool type [32], channel [32], category [32], hazard [32];
+} intake_level_t;
+
+//  Levels in the order they are tried; the rest is normal.
+enum { S_EMERGENCY, S_URGENT, S_LOW, S_LEVELS };
+
+typedef struct {
+    const kf_estate_t *estate;
+    intake_level_t levels [S_LEVELS];
+} intake_owned_t;
+
+struct _intake_t {
+    kf_config_t *config;
+    kf_outbox_t *outbox;
+    char producer [KF_ID_MAX * 2 + 2];
+    intake_owned_t *owned;
+    size_t owned_count;
+    const char **estate_ids;   //  NULL-terminated, for the bus
+    kf_table_t tickets, timeline, idempotency, counters, by_filed, by_estate;
+    bool tables_known;
+};
+
+const intake_owned_t *intake_owned (intake_t *self, const char *estate);
+
+//  Every check of a filing, with the reason of the first that fails.
+int intake_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena);
+
+//  The stored ticket, allocated from arena, or NULL (reply set: not found,
+//  or another estate's in the caller's scope, which must look the same).
+Kf__Ticket *intake_load (intake_t *self, kf_txn_t *txn, const Kf__Request *request, const char *ticket_no,
+             Kf__Reply *reply, kf_arena_t *arena);
+
+int intake_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket);
+
+//  Publish an event of this ticket's estate, and write it on the timeline.
+int intake_publish (intake_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope *event, const char *ticket_no,
+                const char *actor);
+
+//  Answer with the ticket and its timeline.
+int intake_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__Reply *reply, kf_arena_t *arena);
+
+//  A ticket as filed (the caller's `ticket`, filled in here), with its
+//  idempotency record and indexes: for a filing, and for a ticket.filed of
+//  ours taken back from the archive after a restore.
+int intake_store_filed (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, const char *estate, Kf__TicketFiled *filed,
+                    int64_t at_ms, uint64_t request_hash);
+
+//  What one of intake's own events does to its ticket: the one place a
+//  ticket's status moves, for a request and for an event taken back from
+//  the archive alike.
+void intake_evolve (Kf__Ticket *ticket, const Kf__Envelope *event, int64_t at_ms);
+
+int intake_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+             kf_arena_t *arena);
+
+//  Note, close, reopen and cancel: one ticket, one transition, one event.
+int intake_transition (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                   kf_arena_t *arena);
+
+int intake_show (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena);
+
+int intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena);
+
+#endif
