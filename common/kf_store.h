@@ -1,4 +1,6 @@
-/*  kf_store — a daemon's LMDB environment, used the Knot DNS way.
+/*  kf_store — a daemon's LMDB environment, used the Knot DNS way
+    (kf_store.c: keys and the store; kf_txn.c: the sticky-error
+    transactions that cure map-full and readers-full, and cursors).
 
     One environment per daemon, named tables, one writer thread. Work runs as
     a callback inside a transaction:
