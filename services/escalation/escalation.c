@@ -212,15 +212,7 @@ escalation_next_due (escalation_t *self, kf_txn_t *txn)
 {
     assert (self && txn);
     escalation_tables (self, txn);
-    kf_cursor_t *cursor = kf_cursor_open (txn, self->timers);
-    kf_val_t k, v;
-    int64_t at = INT64_MAX;
-    char id [S_TIMER_ID];
-    if (cursor && kf_cursor_first (cursor, &k, &v) == KF_FOUND
-    &&  kf_key_scan (k.data, k.size, "t|s", &at, id, sizeof id))
-        at = INT64_MAX;
-    kf_cursor_close (&cursor);
-    return at;
+    return kf_timers_next (txn, self->timers);
 }
 
 uint64_t
@@ -233,21 +225,28 @@ escalation_timer_count (escalation_t *self, kf_txn_t *txn)
 
 //  One timer, already taken out of the table: the case it names decides
 //  what it means now (a timer the case no longer holds is stale: nothing).
-static void
-s_fire (escalation_t *self, kf_txn_t *txn, int64_t now_ms, int64_t at_ms, const char *id)
+typedef struct {
+    escalation_t *self;
+    int64_t now_ms;
+} s_fire_t;
+
+static int
+s_fire (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
 {
+    s_fire_t *f = arg;
+    escalation_t *self = f->self;
     kf_arena_reset (self->scratch);
     const char *slash = strrchr (id, '/');
     char ticket_no [S_TIMER_ID];
     if (!slash || slash == id || (size_t) (slash - id) >= sizeof ticket_no) {
         kf_warning ("timer '%s' names no case: dropped", id);
-        return;
+        return 1;
     }
     snprintf (ticket_no, sizeof ticket_no, "%.*s", (int) (slash - id), id);
-    escalation_ctx_t x = { .self = self, .txn = txn, .now_ms = now_ms, .at_ms = at_ms, .arena = self->scratch };
+    escalation_ctx_t x = { .self = self, .txn = txn, .now_ms = f->now_ms, .at_ms = at_ms, .arena = self->scratch };
     x.c = escalation_case_get (self, txn, ticket_no, x.arena);
     if (!x.c || !(x.estate = escalation_estate (self, x.c->estate)))
-        return;
+        return 1;
     escalation_unindex (&x);
     if (strcmp (slash + 1, "chain") == 0) {
         if (x.c->next_level_at_ms == at_ms)
@@ -262,6 +261,7 @@ s_fire (escalation_t *self, kf_txn_t *txn, int64_t now_ms, int64_t at_ms, const 
     escalation_settle (&x);
     escalation_index (&x);
     escalation_case_put (&x);
+    return 1;
 }
 
 int
@@ -269,27 +269,8 @@ escalation_fire_due (escalation_t *self, kf_txn_t *txn, int64_t now_ms, size_t m
 {
     assert (self && txn);
     escalation_tables (self, txn);
-    kf_cursor_t *cursor = kf_cursor_open (txn, self->timers);
-    if (!cursor)
-        return -1;
-    size_t fired = 0;
-    kf_val_t k, v;
-    while (fired < max && kf_txn_ok (txn) && kf_cursor_first (cursor, &k, &v) == KF_FOUND) {
-        int64_t at;
-        char id [S_TIMER_ID];
-        if (kf_key_scan (k.data, k.size, "t|s", &at, id, sizeof id)) {
-            kf_warning ("a timer key does not parse: dropped");
-            kf_cursor_del (cursor);
-            continue;
-        }
-        if (at > now_ms)
-            break;
-        kf_cursor_del (cursor);
-        s_fire (self, txn, now_ms, at, id);
-        fired++;
-    }
-    kf_cursor_close (&cursor);
-    return kf_txn_ok (txn) ? (int) fired : -1;
+    s_fire_t fire = { self, now_ms };
+    return kf_timers_fire (txn, self->timers, now_ms, max, s_fire, &fire);
 }
 
 //  ---- requests ---------------------------------------------------------------------------------

@@ -111,12 +111,12 @@ s_clock_new (const escalation_ctx_t *x, int target, const escalation_policy_t *p
 
 //  ---- indexes: timers and the board ------------------------------------------------
 
-static int
-s_timer_key (kf_key_t *key, int64_t at_ms, const char *ticket_no, const char *what)
+//  A case's timer: "<ticket_no>/<target or chain>" at its time.
+static const char *
+s_timer_id (char *id, size_t size, const char *ticket_no, const char *what)
 {
-    char id [S_TIMER_ID];
-    snprintf (id, sizeof id, "%s/%s", ticket_no, what);
-    return kf_key_make (key, "t|s", at_ms, id);
+    snprintf (id, size, "%s/%s", ticket_no, what);
+    return id;
 }
 
 bool
@@ -130,16 +130,17 @@ escalation_unindex (escalation_ctx_t *x)
 {
     const Kf__SlaCase *c = x->c;
     kf_key_t key;
+    char id [S_TIMER_ID];
     for (size_t i = 0; i < c->n_clocks; i++) {
         const Kf__SlaClock *k = c->clocks [i];
-        if (k->timer_at_ms && s_timer_key (&key, k->timer_at_ms, c->ticket_no,
-                                           escalation_target_keys [k->target - 1]) == 0)
-            kf_txn_del (x->txn, x->self->timers, &key);
+        if (k->timer_at_ms)
+            kf_timers_disarm (x->txn, x->self->timers, k->timer_at_ms,
+                              s_timer_id (id, sizeof id, c->ticket_no, escalation_target_keys [k->target - 1]));
         if (escalation_on_board (k) && kf_key_make (&key, "s|t|s", c->estate, k->deadline_ms, k->clock_id) == 0)
             kf_txn_del (x->txn, x->self->board, &key);
     }
-    if (c->next_level_at_ms && s_timer_key (&key, c->next_level_at_ms, c->ticket_no, "chain") == 0)
-        kf_txn_del (x->txn, x->self->timers, &key);
+    if (c->next_level_at_ms)
+        kf_timers_disarm (x->txn, x->self->timers, c->next_level_at_ms, s_timer_id (id, sizeof id, c->ticket_no, "chain"));
 }
 
 void
@@ -147,22 +148,20 @@ escalation_index (escalation_ctx_t *x)
 {
     Kf__SlaCase *c = x->c;
     kf_key_t key;
+    char id [S_TIMER_ID];
     for (size_t i = 0; i < c->n_clocks; i++) {
         Kf__SlaClock *k = c->clocks [i];
         KF_SET (k, timer_at_ms, s_timer_at (x->self, x->estate, k));
-        if (k->timer_at_ms) {
-            s_timer_key (&key, k->timer_at_ms, c->ticket_no, escalation_target_keys [k->target - 1]);
-            kf_txn_put (x->txn, x->self->timers, &key, "", 0);
-        }
+        if (k->timer_at_ms)
+            kf_timers_arm (x->txn, x->self->timers, k->timer_at_ms,
+                           s_timer_id (id, sizeof id, c->ticket_no, escalation_target_keys [k->target - 1]));
         if (escalation_on_board (k)) {
             kf_key_make (&key, "s|t|s", c->estate, k->deadline_ms, k->clock_id);
             kf_txn_put (x->txn, x->self->board, &key, "", 0);
         }
     }
-    if (c->next_level_at_ms) {
-        s_timer_key (&key, c->next_level_at_ms, c->ticket_no, "chain");
-        kf_txn_put (x->txn, x->self->timers, &key, "", 0);
-    }
+    if (c->next_level_at_ms)
+        kf_timers_arm (x->txn, x->self->timers, c->next_level_at_ms, s_timer_id (id, sizeof id, c->ticket_no, "chain"));
 }
 
 Kf__SlaCase *

@@ -32,6 +32,7 @@
 #include "kf_sla.h"
 #include "kf_summary.h"
 #include "kf_time.h"
+#include "kf_timers.h"
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>

@@ -343,42 +343,39 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
 
 #define S_OVERDUE_BATCH 10000
 
+//  A visit past its due time without an answer: overdue, said once.
+typedef struct {
+    survey_t *self;
+    int64_t now_ms;
+} s_overdue_t;
+
+static int
+s_visit_due (kf_txn_t *txn, int64_t due, const char *visit_id, void *arg)
+{
+    s_overdue_t *o = arg;
+    survey_t *self = o->self;
+    kf_arena_reset (self->scratch);
+    Kf__Visit *visit = survey_visit_get (self, txn, visit_id, self->scratch);
+    if (!visit || visit->done || visit->overdue)
+        return 0;
+    KF_SET (visit, overdue, 1);
+    survey_visit_put (self, txn, visit);
+    Kf__VisitOverdue overdue = KF__VISIT_OVERDUE__INIT;
+    overdue.visit_id = (char *) visit_id;
+    overdue.ticket_no = visit->scheduled->ticket_no;
+    KF_SET (&overdue, due_at_ms, due);
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_VISIT_OVERDUE;
+    event.visit_overdue = &overdue;
+    kf_emit (self->outbox, txn, o->now_ms, visit->estate, &event, NULL);
+    return 1;
+}
+
 static int
 s_overdue (survey_t *self, kf_txn_t *txn, int64_t now_ms)
 {
-    kf_cursor_t *cursor = kf_cursor_open (txn, self->visit_timers);
-    if (!cursor)
-        return -1;
-    int done = 0;
-    kf_val_t k, v;
-    while (done < S_OVERDUE_BATCH && kf_txn_ok (txn) && kf_cursor_first (cursor, &k, &v) == KF_FOUND) {
-        int64_t due;
-        char visit_id [S_ID_MAX];
-        if (kf_key_scan (k.data, k.size, "t|s", &due, visit_id, sizeof visit_id)) {
-            kf_cursor_del (cursor);
-            continue;
-        }
-        if (due > now_ms)
-            break;
-        kf_cursor_del (cursor);
-        kf_arena_reset (self->scratch);
-        Kf__Visit *visit = survey_visit_get (self, txn, visit_id, self->scratch);
-        if (!visit || visit->done || visit->overdue)
-            continue;
-        KF_SET (visit, overdue, 1);
-        survey_visit_put (self, txn, visit);
-        Kf__VisitOverdue o = KF__VISIT_OVERDUE__INIT;
-        o.visit_id = visit_id;
-        o.ticket_no = visit->scheduled->ticket_no;
-        KF_SET (&o, due_at_ms, due);
-        Kf__Envelope event = KF__ENVELOPE__INIT;
-        event.body_case = KF__ENVELOPE__BODY_VISIT_OVERDUE;
-        event.visit_overdue = &o;
-        kf_emit (self->outbox, txn, now_ms, visit->estate, &event, NULL);
-        done++;
-    }
-    kf_cursor_close (&cursor);
-    return kf_txn_ok (txn) ? done : -1;
+    s_overdue_t o = { self, now_ms };
+    return kf_timers_fire (txn, self->visit_timers, now_ms, S_OVERDUE_BATCH, s_visit_due, &o);
 }
 
 #define S_CATCH_UP 400   //  periods one tick does per job: a year's days after a long jump

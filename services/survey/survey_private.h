@@ -33,6 +33,7 @@
 #define SURVEY_PRIVATE_H_INCLUDED
 
 #include "survey.h"
+#include "kf_timers.h"
 #include "kf_commands.h"
 #include "kf_domain.h"
 #include "kf_field.h"

@@ -20,15 +20,14 @@ void
 survey_visit_put (survey_t *self, kf_txn_t *txn, const Kf__Visit *v)
 {
     const Kf__VisitScheduled *s = v->scheduled;
-    kf_key_t key, timer, pending;
+    kf_key_t key, pending;
     kf_key_make (&key, "s", s->visit_id);
     kf_txn_put_msg (txn, self->visits, &key, &v->base);
-    kf_key_make (&timer, "t|s", s->due_at_ms, s->visit_id);
     kf_key_make (&pending, "s|t|s", v->estate, -s->due_at_ms, s->visit_id);
     if (v->done || v->overdue)
-        kf_txn_del (txn, self->visit_timers, &timer);
+        kf_timers_disarm (txn, self->visit_timers, s->due_at_ms, s->visit_id);
     else
-        kf_txn_put (txn, self->visit_timers, &timer, "", 0);
+        kf_timers_arm (txn, self->visit_timers, s->due_at_ms, s->visit_id);
     if (v->done)
         kf_txn_del (txn, self->pending, &pending);
     else
