@@ -346,11 +346,18 @@ kf_config_estate (const kf_config_t *self, size_t index)
 const kf_estate_t *
 kf_config_estate_find (const kf_config_t *self, const char *id)
 {
+    int index = kf_config_estate_index (self, id);
+    return index >= 0 ? &self->estates [index] : NULL;
+}
+
+int
+kf_config_estate_index (const kf_config_t *self, const char *id)
+{
     assert (self);
     for (size_t i = 0; id && i < self->estate_count; i++)
         if (strcmp (self->estates [i].id, id) == 0)
-            return &self->estates [i];
-    return NULL;
+            return (int) i;
+    return -1;
 }
 
 const char *

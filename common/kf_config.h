@@ -47,6 +47,9 @@ const char *kf_config_default_path (void);
 size_t kf_config_estate_count (const kf_config_t *self);
 const kf_estate_t *kf_config_estate (const kf_config_t *self, size_t index);
 const kf_estate_t *kf_config_estate_find (const kf_config_t *self, const char *id);
+//  Its index (as kf_config_estate takes it), or -1. A service that keeps
+//  a record per estate in the configuration's order finds its own by it.
+int kf_config_estate_index (const kf_config_t *self, const char *id);
 
 //  Values by path: the configured value or the schema's default. Asking for
 //  a path the schema does not have is a bug (assert).

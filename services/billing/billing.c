@@ -125,10 +125,8 @@ billing_set_outbox (billing_t *self, kf_outbox_t *outbox)
 const billing_estate_t *
 billing_estate (const billing_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->estate_count; i++)
-        if (strcmp (self->estates [i].estate->id, id) == 0)
-            return &self->estates [i];
-    return NULL;
+    int index = kf_config_estate_index (self->config, id);
+    return index >= 0 ? &self->estates [index] : NULL;
 }
 
 void

@@ -91,10 +91,8 @@ dispatch_build_routing (dispatch_estate_t *estate, kf_config_t *config, kf_err_t
 const dispatch_estate_t *
 dispatch_estate (dispatch_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->estate_count; i++)
-        if (strcmp (self->estates [i].estate->id, id) == 0)
-            return &self->estates [i];
-    return NULL;
+    int index = kf_config_estate_index (self->config, id);
+    return index >= 0 ? &self->estates [index] : NULL;
 }
 
 Kf__Department

@@ -78,10 +78,8 @@ escalation_set_outbox (escalation_t *self, kf_outbox_t *outbox)
 const escalation_estate_t *
 escalation_estate (const escalation_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->estate_count; i++)
-        if (strcmp (self->estates [i].estate->id, id) == 0)
-            return &self->estates [i];
-    return NULL;
+    int index = kf_config_estate_index (self->config, id);
+    return index >= 0 ? &self->estates [index] : NULL;
 }
 
 void

@@ -89,10 +89,8 @@ survey_set_outbox (survey_t *self, kf_outbox_t *outbox)
 const survey_estate_t *
 survey_estate (const survey_t *self, const char *id)
 {
-    for (size_t i = 0; id && i < self->estate_count; i++)
-        if (strcmp (self->estates [i].estate->id, id) == 0)
-            return &self->estates [i];
-    return NULL;
+    int index = kf_config_estate_index (self->config, id);
+    return index >= 0 ? &self->estates [index] : NULL;
 }
 
 static void
