@@ -18,6 +18,70 @@ static const char *const bc_producers [2] = { "p1@c1", "p2@c1" };
 //  Consumers see all estates, E001 and E002, and E003 only.
 static const char *const bc_consumer_estates [3] = { NULL, "E001,E002", "E003" };
 
+//  Where consumer i answers its bus status.
+static inline void
+bc_commands_endpoint (int consumer, char *endpoint, size_t size)
+{
+    snprintf (endpoint, size, "ipc://%s/c%d-commands", kf_test_dir, consumer + 1);
+}
+
+//  Consumer i's bus status, asked on its command endpoint; NULL when it
+//  does not answer within 2 s. Free with kf__reply__free_unpacked.
+static inline Kf__Reply *
+bc_bus_status (int consumer)
+{
+    char endpoint [160];
+    bc_commands_endpoint (consumer, endpoint, sizeof endpoint);
+    zsock_t *dealer = zsock_new_dealer (endpoint);
+    if (!dealer)
+        return NULL;
+    zsock_set_rcvtimeo (dealer, 2000);
+    Kf__GetBusStatus get = KF__GET_BUS_STATUS__INIT;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
+    request.bus_status = &get;
+    zframe_t *frame = zframe_new (NULL, protobuf_c_message_get_packed_size (&request.base));
+    protobuf_c_message_pack (&request.base, zframe_data (frame));
+    Kf__Reply *reply = NULL;
+    if (zframe_send (&frame, dealer, 0) == 0 && (frame = zframe_recv (dealer)))
+        reply = kf__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zframe_destroy (&frame);
+    zsock_destroy (&dealer);
+    if (reply && !reply->bus_status) {
+        kf__reply__free_unpacked (reply, NULL);
+        reply = NULL;
+    }
+    return reply;
+}
+
+//  What consumer i knows of a producer now: 1 down, 0 up, -1 not heard of
+//  (or no answer).
+static inline int
+bc_producer_down (int consumer, const char *producer)
+{
+    Kf__Reply *reply = bc_bus_status (consumer);
+    int down = -1;
+    for (size_t p = 0; reply && p < reply->bus_status->n_producers; p++)
+        if (strcmp (reply->bus_status->producers [p]->producer, producer) == 0)
+            down = reply->bus_status->producers [p]->down ? 1 : 0;
+    if (reply)
+        kf__reply__free_unpacked (reply, NULL);
+    return down;
+}
+
+//  Whether consumer i has stopped a stream for an operator, for this why.
+static inline bool
+bc_stream_alarm (int consumer, Kf__StreamAlarmKind kind)
+{
+    Kf__Reply *reply = bc_bus_status (consumer);
+    bool alarmed = false;
+    for (size_t a = 0; reply && a < reply->bus_status->n_stream_alarms; a++)
+        alarmed = alarmed || reply->bus_status->stream_alarms [a]->kind == kind;
+    if (reply)
+        kf__reply__free_unpacked (reply, NULL);
+    return alarmed;
+}
+
 typedef struct {
     char config [256];
     h_proc_t bus;
@@ -63,15 +127,16 @@ bc_producer_init (bc_cluster_t *c, int i, uint64_t rate)
 static inline void
 bc_consumer_init (bc_cluster_t *c, int i)
 {
-    char data [128], name [16];
+    char data [128], name [16], commands [160];
     snprintf (data, sizeof data, "%s/c%d", kf_test_dir, i + 1);
     snprintf (name, sizeof name, "c%d", i + 1);
+    bc_commands_endpoint (i, commands, sizeof commands);
     if (bc_consumer_estates [i])
         h_proc_init (&c->consumers [i], kf_test_dir, name, "bus_consumer", "--config", c->config,
-                     "--data", data, "--estates", bc_consumer_estates [i], NULL);
+                     "--data", data, "--estates", bc_consumer_estates [i], "--commands", commands, NULL);
     else
         h_proc_init (&c->consumers [i], kf_test_dir, name, "bus_consumer", "--config", c->config,
-                     "--data", data, NULL);
+                     "--data", data, "--commands", commands, NULL);
 }
 
 //  np producers at `rate` events/s per estate (0: flat out), nc consumers.

@@ -5,13 +5,14 @@
     as the cursor. It also checks that each event's number is the next one:
     exactly once and in order, or the test sees "violations".
 
-        bus_consumer --config F --data DIR [--estates E001,E002]
+        bus_consumer --config F --data DIR [--estates E001,E002] [--commands ENDPOINT]
 */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kf_bus.h"
+#include "kf_commands.h"
 #include "kf_codec.h"
 #include "kf_daemon.h"
 #include "bus_effect.h"
@@ -42,15 +43,24 @@ s_handle (kf_bus_t *bus, kf_txn_t *txn, const Kf__Envelope *event, void *arg)
     return kf_txn_put (txn, effects, &key, &effect, sizeof effect);
 }
 
+static int
+s_no_command (kf_bus_t *bus, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena,
+              void *arg)
+{
+    (void) bus; (void) txn; (void) request; (void) arg;
+    return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena, "a test consumer: bus status only");
+}
+
 int
 main (int argc, char **argv)
 {
-    const char *data = NULL, *estates = NULL;
+    const char *data = NULL, *estates = NULL, *commands_endpoint = NULL;
     char *common [8] = { argv [0] };
     int common_count = 1;
     static const struct option options [] = {
         { "config", required_argument, NULL, 'c' }, { "clock", required_argument, NULL, 'k' },
         { "data", required_argument, NULL, 'd' }, { "estates", required_argument, NULL, 'e' },
+        { "commands", required_argument, NULL, 'm' },
         { NULL, 0, NULL, 0 }
     };
     int c;
@@ -60,6 +70,7 @@ main (int argc, char **argv)
             case 'k': common [common_count++] = "--clock"; common [common_count++] = optarg; break;
             case 'd': data = optarg; break;
             case 'e': estates = optarg; break;
+            case 'm': commands_endpoint = optarg; break;
             default: fprintf (stderr, "bus_consumer: bad arguments\n"); return 2;
         }
     }
@@ -86,7 +97,15 @@ main (int argc, char **argv)
         kf_error ("%s", err.text);
         return 1;
     }
+    //  Its bus status for the tests (kf_commands answers it; nothing else).
+    kf_commands_t *commands = commands_endpoint ? kf_commands_new (bus, commands_endpoint, s_no_command, NULL, NULL, &err)
+                                                : NULL;
+    if (commands_endpoint && !commands) {
+        kf_error ("%s", err.text);
+        return 1;
+    }
     kf_bus_run (bus);
+    kf_commands_destroy (&commands);
     const kf_bus_stats_t *stats = kf_bus_stats (bus);
     kf_notice ("applied %llu, duplicates %llu, replayed %llu, malformed %llu, alarms %llu, commits %llu",
                (unsigned long long) stats->applied, (unsigned long long) stats->duplicates,

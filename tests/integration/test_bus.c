@@ -30,16 +30,20 @@ s_all_produced (void *proc)
     return h_log_contains (proc, "events of each estate produced");
 }
 
+//  Consumer 0 has stopped a stream for an operator: a range trimmed from
+//  the outbox, or a producer's new epoch (its bus status says so).
 static bool
-s_snapshot_alarm (void *proc)
+s_trimmed_alarm (void *arg)
 {
-    return h_log_contains (proc, "snapshot required");
+    (void) arg;
+    return bc_stream_alarm (0, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_TRIMMED);
 }
 
 static bool
-s_epoch_alarm (void *proc)
+s_epoch_alarm (void *arg)
 {
-    return h_log_contains (proc, "the epoch changed");
+    (void) arg;
+    return bc_stream_alarm (0, KF__STREAM_ALARM_KIND__STREAM_ALARM_KIND_NEW_EPOCH);
 }
 
 //  Whether the producer's outbox has let go of its first events.
@@ -72,24 +76,19 @@ s_outbox_trimmed (void *arg)
     return first > 1;
 }
 
+//  Consumer 0's view of producer p1@c1, from its bus status.
 static bool
-s_said_up (void *proc)
+s_p1_up (void *arg)
 {
-    return h_log_contains (proc, "producer p1@c1 is up");
+    (void) arg;
+    return bc_producer_down (0, "p1@c1") == 0;
 }
 
 static bool
-s_said_up_again (void *proc)
+s_p1_down (void *arg)
 {
-    //  "is up" is said at the first beat and again after the return.
-    FILE *file = fopen (((h_proc_t *) proc)->log, "r");
-    int ups = 0;
-    char line [1024];
-    while (file && fgets (line, sizeof line, file))
-        ups += strstr (line, "producer p1@c1 is up") != NULL;
-    if (file)
-        fclose (file);
-    return ups >= 2;
+    (void) arg;
+    return bc_producer_down (0, "p1@c1") == 1;
 }
 
 //  A consumer's cursor on a stream, read from its store.
@@ -187,7 +186,8 @@ test_new_epoch_is_reported (void **state)
     snprintf (data, sizeof data, "%s/p1", kf_test_dir);
     kf_test_remove_tree (data);
     h_start (&c.producers [0]);
-    assert_true (h_wait_for (s_epoch_alarm, &c.consumers [0], 60000));
+    assert_true (h_wait_for (s_epoch_alarm, NULL, 60000));
+    assert_true (h_log_contains (&c.consumers [0], "the epoch changed"));   //  and it said so
     bc_cluster_stop (&c);
     //  The old effects stand; none of the new epoch's events were applied.
     bc_verify (&c);
@@ -207,7 +207,8 @@ test_trimmed_range_is_reported (void **state)
     //  Maintenance runs with each heartbeat; once it has trimmed, start.
     assert_true (h_wait_for (s_outbox_trimmed, &c, 60000));
     h_start (&c.consumers [0]);
-    assert_true (h_wait_for (s_snapshot_alarm, &c.consumers [0], 60000));
+    assert_true (h_wait_for (s_trimmed_alarm, NULL, 60000));
+    assert_true (h_log_contains (&c.consumers [0], "snapshot required"));   //  and it said so
     bc_cluster_stop (&c);
     assert_true (h_log_contains (&c.consumers [0], "was trimmed"));
     for (int e = 0; e < BC_ESTATES; e++)
@@ -255,13 +256,7 @@ test_malformed_frames_are_dropped (void **state)
 }
 
 //  A producer that stops is marked down after three missed beats, and up
-//  again when it comes back.
-static bool
-s_said_down (void *proc)
-{
-    return h_log_contains (proc, "producer p1@c1 is down");
-}
-
+//  again when it comes back: as the consumer's bus status says.
 static void
 test_producer_down_and_up (void **state)
 {
@@ -271,11 +266,12 @@ test_producer_down_and_up (void **state)
     bc_start_all (&c);
     assert_true (bc_wait_progress (&c, 0, c.events, 60000));
     //  A producer is known by its heartbeats: wait until one was heard.
-    assert_true (h_wait_for (s_said_up, &c.consumers [0], 30000));
+    assert_true (h_wait_for (s_p1_up, NULL, 30000));
     assert_int_equal (h_stop (&c.producers [0], 20000), 0);
-    assert_true (h_wait_for (s_said_down, &c.consumers [0], 30000));
+    assert_true (h_wait_for (s_p1_down, NULL, 30000));
+    assert_true (h_log_contains (&c.consumers [0], "producer p1@c1 is down"));   //  and it said so
     h_start (&c.producers [0]);
-    assert_true (h_wait_for (s_said_up_again, &c.consumers [0], 30000));
+    assert_true (h_wait_for (s_p1_up, NULL, 30000));
     bc_cluster_stop (&c);
     bc_verify (&c);
 }
