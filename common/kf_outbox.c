@@ -1,39 +1,8 @@
-/*  kf_outbox — events written with the state that caused them.  */
-#include "kf_outbox.h"
-#include "kf_codec.h"
-#include "kf_config.h"
-#include "kf_schema.h"
-
-#include <assert.h>
-#include <czmq.h>
-#include <string.h>
-#include <sys/random.h>
-
-//  An outbox value: [occurred_at int64 BE][topic length u8][topic][Envelope].
-//  The time lets retention trim without decoding; the topic lets a flush
-//  send without decoding.
-#define S_PREFIX 9
-
-//  What the outbox remembers of a stream between transactions.
-typedef struct {
-    uint64_t sent;          //  highest sequence sent (or checkpointed at start)
-    uint64_t checkpointed;  //  the sent mark as last written to the store
-    uint64_t txn_id;        //  the transaction the two below belong to
-    uint64_t head_seq;      //  the head as this transaction has made it
-    uint64_t first_seq;
-    uint64_t previous_epoch;   //  after a restore: the epoch this one continues (0: none)
-    uint64_t epoch_from_seq;   //  after a restore: the first sequence of this epoch
-} s_stream_t;
-
-struct _kf_outbox_t {
-    kf_store_t *store;
-    kf_table_t meta, outbox, heads;
-    char producer [KF_ID_MAX * 2 + 2];
-    uint64_t epoch;
-    zhashx_t *streams;      //  stream name -> s_stream_t
-    char id_prefix [17];    //  random per process: event ids are this + a counter
-    uint64_t id_counter;
-};
+/*  kf_outbox — events written with the state that caused them: appended in
+    the same transaction, each stream's head, replay decisions, a new epoch
+    after a restore. See kf_outbox.h; sending is kf_outbox_send.c's.
+*/
+#include "kf_outbox_private.h"
 
 static const char s_hex [] = "0123456789abcdef";
 
@@ -56,8 +25,8 @@ kf_stream_name (char *buf, size_t size, const char *producer, const char *estate
     return 0;
 }
 
-static uint64_t
-s_be64_read (const uint8_t *p)
+uint64_t
+kf_outbox_be64_read (const uint8_t *p)
 {
     uint64_t v = 0;
     for (int i = 0; i < 8; i++)
@@ -65,8 +34,8 @@ s_be64_read (const uint8_t *p)
     return v;
 }
 
-static void
-s_be64_write (uint8_t *p, uint64_t v)
+void
+kf_outbox_be64_write (uint8_t *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--, v >>= 8)
         p [i] = (uint8_t) v;
@@ -74,10 +43,10 @@ s_be64_write (uint8_t *p, uint64_t v)
 
 static int s_meet_stream (const Kf__StreamHead *head, void *arg);
 
-static s_stream_t *
+static kf_outbox_stream_t *
 s_stream (kf_outbox_t *self, const char *name)
 {
-    s_stream_t *stream = zhashx_lookup (self->streams, name);
+    kf_outbox_stream_t *stream = zhashx_lookup (self->streams, name);
     if (!stream) {
         stream = calloc (1, sizeof *stream);
         if (stream)
@@ -109,7 +78,7 @@ s_open (kf_txn_t *txn, void *arg)
     kf_key_make (&key, "s", "epoch");
     int rc = kf_txn_get (txn, self->meta, &key, &value);
     if (rc == KF_FOUND && value.size == 8)
-        open->epoch = s_be64_read (value.data);
+        open->epoch = kf_outbox_be64_read (value.data);
     else
     if (rc == KF_NOTFOUND) {
         //  A random epoch: a rebuilt store is never taken for the old one.
@@ -118,7 +87,7 @@ s_open (kf_txn_t *txn, void *arg)
                 return kf_txn_fail (txn, "cannot draw a random epoch");
         } while (open->epoch == 0);
         uint8_t be [8];
-        s_be64_write (be, open->epoch);
+        kf_outbox_be64_write (be, open->epoch);
         kf_txn_put (txn, self->meta, &key, be, 8);
         kf_info ("outbox %s: new store, epoch %016llx", self->producer, (unsigned long long) open->epoch);
     }
@@ -136,9 +105,9 @@ s_load_sent (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     if (kf_key_scan (key.data, key.size, "s|s", what, sizeof what, name, sizeof name) != 0
     ||  value.size != 8)
         return 0;
-    s_stream_t *stream = s_stream (self, name);
+    kf_outbox_stream_t *stream = s_stream (self, name);
     if (stream)
-        stream->sent = stream->checkpointed = s_be64_read (value.data);
+        stream->sent = stream->checkpointed = kf_outbox_be64_read (value.data);
     return 0;
 }
 
@@ -146,7 +115,7 @@ static int
 s_meet_stream (const Kf__StreamHead *head, void *arg)
 {
     kf_outbox_t *self = arg;
-    s_stream_t *stream = s_stream (self, head->stream);
+    kf_outbox_stream_t *stream = s_stream (self, head->stream);
     if (!stream)
         return -1;
     //  The continuation a restore announced goes on being announced.
@@ -267,9 +236,10 @@ kf_outbox_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, Kf__Stream
     return 0;
 }
 
-static int
-s_put_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, const s_stream_t *known, uint64_t head_seq,
-            uint64_t first_seq)
+int
+kf_outbox_put_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, const kf_outbox_stream_t *known,
+                    uint64_t head_seq,
+                    uint64_t first_seq)
 {
     Kf__StreamHead head = KF__STREAM_HEAD__INIT;
     head.stream = (char *) stream;
@@ -294,18 +264,18 @@ static void
 s_write_heads (kf_txn_t *txn, void *arg)
 {
     kf_outbox_t *self = arg;
-    for (s_stream_t *stream = zhashx_first (self->streams); stream; stream = zhashx_next (self->streams))
+    for (kf_outbox_stream_t *stream = zhashx_first (self->streams); stream; stream = zhashx_next (self->streams))
         if (stream->txn_id == kf_txn_id (txn))
-            s_put_head (self, txn, zhashx_cursor (self->streams), stream, stream->head_seq, stream->first_seq);
+            kf_outbox_put_head (self, txn, zhashx_cursor (self->streams), stream, stream->head_seq, stream->first_seq);
 }
 
 //  A stream's head within a transaction: from the store the first time,
 //  then from memory. A redo is another transaction, so it reads the store
 //  again. NULL when the transaction failed.
-static s_stream_t *
+static kf_outbox_stream_t *
 s_stream_in (kf_outbox_t *self, kf_txn_t *txn, const char *stream)
 {
-    s_stream_t *cached = s_stream (self, stream);
+    kf_outbox_stream_t *cached = s_stream (self, stream);
     if (!cached) {
         kf_txn_fail (txn, "out of memory");
         return NULL;
@@ -338,7 +308,7 @@ s_put_event (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *env, int64_t 
     uint8_t *room = kf_txn_reserve (txn, self->outbox, &key, S_PREFIX + (size_t) topic_len + packed);
     if (!room)
         return -1;
-    s_be64_write (room, (uint64_t) at_ms);
+    kf_outbox_be64_write (room, (uint64_t) at_ms);
     room [8] = (uint8_t) topic_len;
     memcpy (room + S_PREFIX, topic, (size_t) topic_len);
     protobuf_c_message_pack (&env->base, room + S_PREFIX + topic_len);
@@ -355,7 +325,7 @@ kf_outbox_append (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event, i
         kf_txn_fail (txn, "outbox %s: '%s' is not an estate id", self->producer, event->estate);
         return 0;
     }
-    s_stream_t *cached = s_stream_in (self, txn, stream);
+    kf_outbox_stream_t *cached = s_stream_in (self, txn, stream);
     if (!cached)
         return 0;
     uint64_t seq = cached->head_seq + 1;
@@ -397,7 +367,7 @@ kf_outbox_put_back (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event)
                      event->stream, (unsigned long long) event->epoch);
         return 0;
     }
-    s_stream_t *cached = s_stream_in (self, txn, event->stream);
+    kf_outbox_stream_t *cached = s_stream_in (self, txn, event->stream);
     if (!cached)
         return 0;
     if (event->seq != cached->head_seq + 1) {
@@ -409,218 +379,13 @@ kf_outbox_put_back (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *event)
         return 0;
     //  Sent already, by the store that was lost: the bus has seen it.
     uint8_t be [8];
-    s_be64_write (be, event->seq);
+    kf_outbox_be64_write (be, event->seq);
     kf_key_t key;
     kf_key_make (&key, "s|s", "sent", event->stream);
     kf_txn_put (txn, self->meta, &key, be, 8);
     cached->head_seq = event->seq;
     cached->sent = cached->checkpointed = event->seq;
     return kf_txn_ok (txn) ? event->seq : 0;
-}
-
-//  ---- reading --------------------------------------------------------------
-
-typedef struct {
-    kf_outbox_read_fn *fn;
-    void *arg;
-    uint64_t to;
-    size_t max, count;
-    bool with_topic;   //  pass topic-prefixed values to an internal reader
-} s_read_t;
-
-static int
-s_read_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
-{
-    (void) txn;
-    s_read_t *r = arg;
-    if (key.size < 8 || value.size < S_PREFIX)
-        return -1;
-    uint64_t seq = s_be64_read ((const uint8_t *) key.data + key.size - 8);
-    if ((r->to && seq > r->to) || r->count >= r->max)
-        return 1;
-    const uint8_t *v = value.data;
-    size_t topic_len = v [8];
-    if (value.size < S_PREFIX + topic_len)
-        return -1;
-    r->count++;
-    if (r->with_topic)
-        return r->fn (seq, v, value.size, r->arg);
-    return r->fn (seq, v + S_PREFIX + topic_len, value.size - S_PREFIX - topic_len, r->arg);
-}
-
-static int64_t
-s_read (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t from, uint64_t to, size_t max,
-        bool with_topic, kf_outbox_read_fn *fn, void *arg)
-{
-    s_read_t r = { fn, arg, to, max, 0, with_topic };
-    kf_key_t start, prefix;
-    kf_key_make (&start, "s|q", stream, from);
-    kf_key_make (&prefix, "s|", stream);
-    kf_cursor_t *cursor = kf_cursor_open (txn, self->outbox);
-    if (!cursor)
-        return -1;
-    kf_val_t k, v;
-    int rc = kf_cursor_seek (cursor, &start, &k, &v);
-    while (rc == KF_FOUND && kf_key_has_prefix (k, &prefix) && k.size == prefix.size + 8) {
-        int step = s_read_one (txn, k, v, &r);
-        if (step)
-            break;
-        rc = kf_cursor_next (cursor, &k, &v);
-    }
-    kf_cursor_close (&cursor);
-    return kf_txn_ok (txn) ? (int64_t) r.count : -1;
-}
-
-int64_t
-kf_outbox_read (kf_outbox_t *self, kf_txn_t *txn, const char *stream, uint64_t from, uint64_t to,
-                size_t max, kf_outbox_read_fn *fn, void *arg)
-{
-    assert (self && txn && stream && fn);
-    return s_read (self, txn, stream, from, to, max, false, fn, arg);
-}
-
-typedef struct {
-    kf_outbox_head_fn *fn;
-    void *arg;
-} s_heads_t;
-
-static int
-s_head_one (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *head, void *arg)
-{
-    (void) txn; (void) key;
-    s_heads_t *h = arg;
-    return h->fn ((const Kf__StreamHead *) head, h->arg);
-}
-
-int
-kf_outbox_heads (kf_outbox_t *self, kf_txn_t *txn, kf_outbox_head_fn *fn, void *arg)
-{
-    assert (self && txn && fn);
-    s_heads_t h = { fn, arg };
-    return kf_txn_scan_msg (txn, self->heads, NULL, &kf__stream_head__descriptor, s_head_one, &h);
-}
-
-//  ---- flushing -------------------------------------------------------------
-
-typedef struct {
-    kf_outbox_send_fn *send;
-    void *arg;
-    s_stream_t *stream;
-    bool stopped;
-} s_flush_t;
-
-static int
-s_flush_one (uint64_t seq, const void *value, size_t size, void *arg)
-{
-    s_flush_t *f = arg;
-    const uint8_t *v = value;
-    char topic [256];
-    size_t topic_len = v [8];
-    memcpy (topic, v + S_PREFIX, topic_len);
-    topic [topic_len] = 0;
-    if (f->send (topic, v + S_PREFIX + topic_len, size - S_PREFIX - topic_len, f->arg) != 0) {
-        f->stopped = true;
-        return 1;
-    }
-    f->stream->sent = seq;
-    return 0;
-}
-
-typedef struct {
-    kf_outbox_t *self;
-    s_flush_t flush;
-} s_flush_all_t;
-
-static int
-s_flush_streams (kf_txn_t *txn, void *arg)
-{
-    s_flush_all_t *all = arg;
-    kf_outbox_t *self = all->self;
-    Kf__StreamHead head;
-    for (s_stream_t *stream = zhashx_first (self->streams); stream && !all->flush.stopped;
-         stream = zhashx_next (self->streams)) {
-        const char *name = zhashx_cursor (self->streams);
-        if (kf_outbox_head (self, txn, name, &head))
-            return -1;
-        if (head.head_seq <= stream->sent)
-            continue;
-        all->flush.stream = stream;
-        //  Sequences below first_seq were trimmed: nothing to send there.
-        uint64_t from = stream->sent + 1 < head.first_seq ? head.first_seq : stream->sent + 1;
-        if (s_read (self, txn, name, from, head.head_seq, SIZE_MAX, true, s_flush_one, &all->flush) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-int
-kf_outbox_flush (kf_outbox_t *self, kf_outbox_send_fn *send, void *arg, kf_err_t *err)
-{
-    assert (self && send);
-    s_flush_all_t all = { self, { send, arg, NULL, false } };
-    return kf_store_read (self->store, s_flush_streams, &all, err);
-}
-
-//  ---- maintenance ----------------------------------------------------------
-
-size_t
-kf_outbox_maintain (kf_outbox_t *self, kf_txn_t *txn, int64_t now_ms, int64_t max_age_ms,
-                    uint64_t max_events, size_t budget)
-{
-    assert (self && txn);
-    size_t trimmed = 0;
-    for (s_stream_t *stream = zhashx_first (self->streams); stream; stream = zhashx_next (self->streams)) {
-        const char *name = zhashx_cursor (self->streams);
-        kf_key_t key;
-        //  If this transaction does not commit, the mark stays behind and
-        //  a restart sends a few events twice: consumers drop duplicates.
-        if (stream->sent != stream->checkpointed) {
-            uint8_t be [8];
-            s_be64_write (be, stream->sent);
-            kf_key_make (&key, "s|s", "sent", name);
-            kf_txn_put (txn, self->meta, &key, be, 8);
-            stream->checkpointed = stream->sent;
-        }
-        //  This transaction's own appends are in memory until the commit.
-        bool appended = stream->txn_id == kf_txn_id (txn);
-        Kf__StreamHead head;
-        if (appended) {
-            head.head_seq = stream->head_seq;
-            head.first_seq = stream->first_seq;
-        }
-        else
-        if (kf_outbox_head (self, txn, name, &head))
-            return trimmed;
-        uint64_t first = head.first_seq;
-        kf_key_make (&key, "s|q", name, first);
-        kf_cursor_t *cursor = kf_cursor_open (txn, self->outbox);
-        kf_val_t k, v;
-        int rc = cursor ? kf_cursor_seek (cursor, &key, &k, &v) : -1;
-        kf_key_t prefix;
-        kf_key_make (&prefix, "s|", name);
-        while (rc == KF_FOUND && trimmed < budget && kf_key_has_prefix (k, &prefix) && v.size >= S_PREFIX) {
-            uint64_t seq = s_be64_read ((const uint8_t *) k.data + k.size - 8);
-            int64_t at = (int64_t) s_be64_read (v.data);
-            bool too_many = head.head_seq - seq >= max_events;
-            bool too_old = now_ms - at > max_age_ms;
-            //  Never trim what has not been sent: it would be lost to the
-            //  live stream, and a consumer could not even replay it.
-            if (seq > stream->sent || (!too_many && !too_old))
-                break;
-            kf_cursor_del (cursor);
-            first = seq + 1;
-            trimmed++;
-            rc = kf_cursor_next (cursor, &k, &v);
-        }
-        kf_cursor_close (&cursor);
-        if (first != head.first_seq) {
-            if (appended)
-                stream->first_seq = first;   //  written by the commit hook
-            else
-                s_put_head (self, txn, name, stream, head.head_seq, first);
-        }
-    }
-    return trimmed;
 }
 
 //  ---- replay decisions -------------------------------------------------------
@@ -649,7 +414,7 @@ kf_outbox_replay_range (kf_outbox_t *self, kf_txn_t *txn, const Kf__ReplayReques
     *first = h.first_seq;
     //  After a restore, the events below the new epoch's first are the
     //  old epoch's, as their envelopes say: a consumer still in it gets them.
-    const s_stream_t *known = zhashx_lookup (self->streams, stream);
+    const kf_outbox_stream_t *known = zhashx_lookup (self->streams, stream);
     bool previous = request->has_epoch && known && known->previous_epoch && request->epoch == known->previous_epoch
                  && request->from_seq > 0 && request->from_seq < known->epoch_from_seq;
     if (request->has_epoch && request->epoch != self->epoch && !previous) {
@@ -736,13 +501,13 @@ kf_outbox_restart_epoch (kf_txn_t *txn, uint64_t *old_epoch, uint64_t *new_epoch
     kf_key_make (&key, "s", "epoch");
     if (kf_txn_get (txn, meta, &key, &value) != KF_FOUND || value.size != 8)
         return kf_txn_fail (txn, "a restored store without an epoch: not a kefu store");
-    s_restart_t r = { txn, kf_store_table (store, "bus_heads"), s_be64_read (value.data), 0, fn, arg, 0 };
+    s_restart_t r = { txn, kf_store_table (store, "bus_heads"), kf_outbox_be64_read (value.data), 0, fn, arg, 0 };
     do {
         if (getrandom (&r.new_epoch, sizeof r.new_epoch, 0) != sizeof r.new_epoch)
             return kf_txn_fail (txn, "cannot draw a random epoch");
     } while (r.new_epoch == 0 || r.new_epoch == r.old_epoch);
     uint8_t be [8];
-    s_be64_write (be, r.new_epoch);
+    kf_outbox_be64_write (be, r.new_epoch);
     kf_txn_put (txn, meta, &key, be, 8);
     kf_txn_scan_msg (txn, r.heads, NULL, &kf__stream_head__descriptor, s_restart_head, &r);
     *old_epoch = r.old_epoch;
