@@ -1,6 +1,7 @@
 /*  kf_domain — what the domain services share. See kf_domain.h.  */
 #include "kf_domain.h"
 #include "kf_commands.h"
+#include "kf_page.h"
 #include "kf_scope.h"
 
 #include <assert.h>
@@ -87,4 +88,13 @@ kf_event_time (const Kf__Envelope *event, int64_t now_ms)
 {
     assert (event);
     return event->has_occurred_at_ms && event->occurred_at_ms > 0 ? event->occurred_at_ms : now_ms;
+}
+
+int
+kf_page_result (int rc, Kf__Reply *reply, kf_arena_t *arena)
+{
+    if (rc == KF_PAGE_BAD_TOKEN)
+        return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena,
+                               "page_token is not one this service gave: ask again without it for the first page");
+    return rc ? -1 : 0;
 }

@@ -39,6 +39,11 @@ bool kf_hazard_life_safety (Kf__Hazard hazard);
 //  goes at once, 24x7, to someone on shift or on call who can act.
 bool kf_case_emergency (Kf__TicketType type, const Kf__Hazard *hazards, size_t count);
 
+//  A list's kf_page_walk or kf_page_forward result as a request's: 0 to
+//  go on; -1 for a failed transaction, or after a BAD_REQUEST reply for a
+//  page token the list did not give (made up, or another list's).
+int kf_page_result (int rc, Kf__Reply *reply, kf_arena_t *arena);
+
 //  When an event happened: its occurred_at, else (an event without one)
 //  `now_ms`, the consumer's clock.
 int64_t kf_event_time (const Kf__Envelope *event, int64_t now_ms);

@@ -450,10 +450,7 @@ s_history (archive_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *re
     kf_page_t page;
     int rc = kf_page_forward (txn, by_case ? self->by_case : self->by_time, &prefix, &start, q->page, page_size,
                               s_history_row, &h, arena, &page);
-    if (rc == KF_PAGE_BAD_TOKEN)
-        return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, arena,
-                               "page_token is not one the archive gave for this history");
-    if (rc)
+    if (kf_page_result (rc, reply, arena))
         return -1;
     h.history->next_token = page.next_token;
     KF_SET (h.history, archived, kf_txn_count (txn, self->events));

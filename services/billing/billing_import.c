@@ -354,9 +354,7 @@ billing_list_units (billing_t *self, kf_txn_t *txn, const Kf__Request *request, 
     kf_key_make (&top, "s|s", e->estate->id, "\x7f");
     kf_page_t page;
     int rc = kf_page_walk (txn, self->units, &prefix, &top, q->page, size, s_units_row, &l, arena, &page);
-    if (rc == KF_PAGE_BAD_TOKEN)
-        return KF_BAD ("page_token is not one this service gave");
-    if (rc)
+    if (kf_page_result (rc, reply, arena))
         return -1;
     KF_SET (l.list, total, page.total);
     l.list->next_page_token = page.next_token;

@@ -248,9 +248,7 @@ s_list (dispatch_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *
     }
     kf_page_t page;
     int rc = kf_page_walk (txn, index, &prefix, &top, q->page, page_size, s_list_row, &l, arena, &page);
-    if (rc == KF_PAGE_BAD_TOKEN)
-        return KF_BAD ("page_token is not one this service gave");
-    if (rc)
+    if (kf_page_result (rc, reply, arena))
         return -1;
     KF_SET (l.list, total, page.total);
     l.list->next_page_token = page.next_token;

@@ -88,9 +88,7 @@ intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Repl
     kf_page_t page;
     int rc = kf_page_walk (txn, estate ? self->by_estate : self->by_filed, &prefix, &top, q->page, page_size,
                            s_list_row, &l, arena, &page);
-    if (rc == KF_PAGE_BAD_TOKEN)
-        return KF_BAD ("page_token is not one this service gave");
-    if (rc)
+    if (kf_page_result (rc, reply, arena))
         return -1;
     KF_SET (l.list, total, page.total);
     l.list->next_page_token = page.next_token;

@@ -241,7 +241,7 @@ survey_evaluation_status (survey_t *self, kf_txn_t *txn, const Kf__Request *requ
     const Kf__EvaluationSampled *s = view->sample;
     const char *after = q->page && q->page->page_token && *q->page->page_token ? q->page->page_token : NULL;
     if (after && !bsearch (after, s->units, s->n_units, sizeof *s->units, s_unit_cmp))
-        return KF_BAD ("page_token is not one this service gave");
+        return KF_BAD ("page_token is not one this service gave: ask again without it for the first page");
     uint32_t size = kf_page_size (q->page, SURVEY_PAGE_DEFAULT, SURVEY_PAGE_MAX);
     if (!(view->not_answered = kf_arena_alloc (arena, size * sizeof *view->not_answered)))
         return kf_txn_fail (txn, "out of memory");

@@ -286,9 +286,7 @@ survey_list_visits (survey_t *self, kf_txn_t *txn, const Kf__Request *request, K
     kf_page_t page;
     int rc = kf_page_walk (txn, q->pending_only ? self->pending : self->by_estate, &prefix, &top, q->page, size,
                            s_visit_row, &l, arena, &page);
-    if (rc == KF_PAGE_BAD_TOKEN)
-        return KF_BAD ("page_token is not one this service gave");
-    if (rc)
+    if (kf_page_result (rc, reply, arena))
         return -1;
     KF_SET (l.list, total, page.total);
     l.list->next_page_token = page.next_token;
