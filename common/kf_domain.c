@@ -6,7 +6,51 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+void *
+kf_domain_init (kf_domain_t *self, kf_config_t *config, size_t estate_size, kf_err_t *err)
+{
+    assert (self && config && estate_size > 0);
+    self->config = config;
+    self->estate_size = estate_size;
+    self->estate_count = kf_config_estate_count (config);
+    //  One record even for no estate, so NULL means only out of memory.
+    self->estates = calloc (self->estate_count ? self->estate_count : 1, estate_size);
+    self->scratch = kf_arena_new ();
+    if (!self->estates || !self->scratch) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    return self->estates;
+}
+
+void
+kf_domain_fini (kf_domain_t *self)
+{
+    assert (self);
+    kf_arena_destroy (&self->scratch);
+    free (self->estates);
+    self->estates = NULL;
+    self->estate_count = 0;
+}
+
+void *
+kf_domain_estate (const kf_domain_t *self, const char *id)
+{
+    int index = kf_config_estate_index (self->config, id);
+    return index >= 0 ? (char *) self->estates + (size_t) index * self->estate_size : NULL;
+}
+
+void
+kf_domain_tables (kf_domain_t *self, kf_txn_t *txn, const char *const *names, kf_table_t *const *tables)
+{
+    if (self->tables_known)
+        return;
+    kf_store_tables (kf_txn_store (txn), names, tables);
+    self->tables_known = true;
+}
 
 int
 kf_emit (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *estate, Kf__Envelope *event,

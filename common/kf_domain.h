@@ -1,6 +1,8 @@
-/*  kf_domain — small things every domain service (dispatch, escalation,
-    billing, survey) does the same way: publish an event about an estate,
-    judge a request's scope and role, find an estate's own rule.
+/*  kf_domain — what every domain service (intake, dispatch, escalation,
+    billing, survey, archive) holds and does the same way: its base (the
+    configuration, the outbox, one record per estate, a scratch arena, its
+    tables), publishing an event about an estate, judging a request's scope
+    and role.
 */
 #ifndef KF_DOMAIN_H_INCLUDED
 #define KF_DOMAIN_H_INCLUDED
@@ -9,6 +11,37 @@
 #include "kf_config.h"
 #include "kf_outbox.h"
 #include "commands.pb-c.h"
+
+//  The part of a service's state every service has, embedded first in its
+//  struct as `base`. The per-estate records are the service's own struct
+//  (`estate_size` bytes each, zeroed, in the configuration's order), so
+//  the service keeps a typed pointer to the same array.
+typedef struct {
+    kf_config_t *config;
+    kf_outbox_t *outbox;          //  wired when the service is on the bus
+    void *estates;                //  estate_count records of estate_size
+    size_t estate_size;
+    size_t estate_count;
+    kf_arena_t *scratch;          //  for one consumed event or one tick step
+    bool tables_known;
+} kf_domain_t;
+
+//  Fill a service's base: a zeroed record per configured estate and the
+//  scratch arena. Returns the records (the service's typed pointer), or
+//  NULL with "out of memory"; kf_domain_fini frees what was made either
+//  way.
+void *kf_domain_init (kf_domain_t *self, kf_config_t *config, size_t estate_size, kf_err_t *err);
+
+//  Free what kf_domain_init made; safe on a zeroed or finished base.
+void kf_domain_fini (kf_domain_t *self);
+
+//  The record of a configured estate, or NULL for an id the configuration
+//  does not have.
+void *kf_domain_estate (const kf_domain_t *self, const char *id);
+
+//  Look up the service's own tables once, in its first transaction: the
+//  handle of names [i] into *tables [i], names NULL-terminated.
+void kf_domain_tables (kf_domain_t *self, kf_txn_t *txn, const char *const *names, kf_table_t *const *tables);
 
 //  Append an event about an estate to the outbox, caused by the consumed
 //  event `causation` (NULL or empty: none). 0, or -1 when the transaction

@@ -278,6 +278,14 @@ kf_store_table (kf_store_t *self, const char *name)
     return 0;
 }
 
+void
+kf_store_tables (kf_store_t *self, const char *const *names, kf_table_t *const *tables)
+{
+    assert (self && names && tables);
+    for (size_t i = 0; names [i]; i++)
+        *tables [i] = kf_store_table (self, names [i]);
+}
+
 const char *
 kf_store_path (kf_store_t *self)
 {

@@ -99,6 +99,10 @@ void kf_store_destroy (kf_store_t **self_p);
 //  The handle of a table named at open. Asking for another is a bug.
 kf_table_t kf_store_table (kf_store_t *self, const char *name);
 
+//  The handles of several: names [i]'s into *tables [i], names
+//  NULL-terminated.
+void kf_store_tables (kf_store_t *self, const char *const *names, kf_table_t *const *tables);
+
 typedef int (kf_txn_fn) (kf_txn_t *txn, void *arg);
 
 //  Run fn in a write transaction and commit it durably. Returns 0 when

@@ -82,13 +82,10 @@ s_tables (archive_t *self, kf_txn_t *txn)
 {
     if (self->tables_known)
         return;
-    kf_store_t *store = kf_txn_store (txn);
-    self->events = kf_store_table (store, "archive_events");
-    self->epochs = kf_store_table (store, "archive_epochs");
-    self->current = kf_store_table (store, "archive_current");
-    self->by_case = kf_store_table (store, "archive_by_case");
-    self->by_time = kf_store_table (store, "archive_by_time");
-    self->by_age = kf_store_table (store, "archive_by_age");
+    static const char *const names [] = { ARCHIVE_OWN_TABLES, NULL };
+    kf_table_t *const tables [] = { &self->events, &self->epochs, &self->current, &self->by_case, &self->by_time,
+                                    &self->by_age };
+    kf_store_tables (kf_txn_store (txn), names, tables);
     self->tables_known = true;
 }
 

@@ -26,8 +26,9 @@
 #include "envelope.pb-c.h"
 
 //  The archive's tables, after the bus's.
-#define ARCHIVE_TABLES KF_BUS_TABLES, "archive_events", "archive_epochs", "archive_current", \
-                       "archive_by_case", "archive_by_time", "archive_by_age"
+#define ARCHIVE_OWN_TABLES "archive_events", "archive_epochs", "archive_current", \
+    "archive_by_case", "archive_by_time", "archive_by_age"
+#define ARCHIVE_TABLES KF_BUS_TABLES, ARCHIVE_OWN_TABLES
 
 #define ARCHIVE_PAGE_DEFAULT 200
 #define ARCHIVE_PAGE_MAX     1000

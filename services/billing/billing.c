@@ -76,18 +76,16 @@ billing_new (kf_config_t *config, kf_err_t *err)
 {
     assert (config);
     billing_t *self = calloc (1, sizeof *self);
-    size_t estates = kf_config_estate_count (config);
-    if (self) {
-        self->estates = calloc (estates, sizeof *self->estates);
-        self->scratch = kf_arena_new ();
-    }
-    if (!self || !self->estates || !self->scratch) {
+    if (!self) {
         kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->estates = kf_domain_init (&self->base, config, sizeof *self->estates, err);
+    if (!self->estates) {
         billing_destroy (&self);
         return NULL;
     }
-    self->config = config;
-    self->estate_count = estates;
+    size_t estates = self->base.estate_count;
     for (size_t i = 0; i < estates; i++) {
         billing_estate_t *e = &self->estates [i];
         char path [128];
@@ -108,8 +106,7 @@ billing_destroy (billing_t **self_p)
     assert (self_p);
     billing_t *self = *self_p;
     if (self) {
-        kf_arena_destroy (&self->scratch);
-        free (self->estates);
+        kf_domain_fini (&self->base);
         free (self);
         *self_p = NULL;
     }
@@ -119,30 +116,23 @@ void
 billing_set_outbox (billing_t *self, kf_outbox_t *outbox)
 {
     assert (self && outbox);
-    self->outbox = outbox;
+    self->base.outbox = outbox;
 }
 
 const billing_estate_t *
 billing_estate (const billing_t *self, const char *id)
 {
-    int index = kf_config_estate_index (self->config, id);
-    return index >= 0 ? &self->estates [index] : NULL;
+    return kf_domain_estate (&self->base, id);
 }
 
 void
 billing_tables (billing_t *self, kf_txn_t *txn)
 {
-    if (self->tables_known)
-        return;
-    kf_store_t *store = kf_txn_store (txn);
-    const char *names [] = { "units", "schedules", "invoices", "unit_invoices", "open", "payments", "refunds",
-                             "charges", "pending", "runs", "ledger", "arrears", "counters" };
-    kf_table_t *tables [] = { &self->units, &self->schedules, &self->invoices, &self->unit_invoices, &self->open,
-                              &self->payments, &self->refunds, &self->charges, &self->pending, &self->runs,
-                              &self->ledger, &self->arrears, &self->counters };
-    for (size_t i = 0; i < sizeof names / sizeof names [0]; i++)
-        *tables [i] = kf_store_table (store, names [i]);
-    self->tables_known = true;
+    static const char *const names [] = { BILLING_OWN_TABLES, NULL };
+    kf_table_t *const tables [] = { &self->units, &self->schedules, &self->invoices, &self->unit_invoices,
+                                    &self->open, &self->payments, &self->refunds, &self->charges, &self->pending,
+                                    &self->runs, &self->ledger, &self->arrears, &self->counters };
+    kf_domain_tables (&self->base, txn, names, tables);
 }
 
 //  ---- records -------------------------------------------------------------------------
@@ -255,7 +245,7 @@ billing_settle_if_paid (billing_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Invo
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_INVOICE_SETTLED;
     event.invoice_settled = &settled;
-    kf_emit (self->outbox, txn, now_ms, invoice->estate, &event, causation);
+    kf_emit (self->base.outbox, txn, now_ms, invoice->estate, &event, causation);
 }
 
 //  The estate a request names, or its scope's; NULL after a NOT_FOUND or
@@ -265,7 +255,7 @@ const billing_estate_t *
 billing_request_estate (billing_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply,
                         kf_arena_t *arena)
 {
-    const kf_estate_t *estate = kf_request_estate (self->config, request, named, reply, arena);
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, named, reply, arena);
     return estate ? billing_estate (self, estate->id) : NULL;
 }
 
@@ -287,7 +277,7 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
                     o->amount_fen);
         return 0;
     }
-    kf_arena_reset (self->scratch);
+    kf_arena_reset (self->base.scratch);
     kf_key_t key;
     kf_key_make (&key, "s|s", event->estate, o->order_no);
     kf_val_t known;
@@ -312,7 +302,7 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
     Kf__Envelope out = KF__ENVELOPE__INIT;
     out.body_case = KF__ENVELOPE__BODY_INVOICE_CHARGE_ADDED;
     out.invoice_charge_added = &charge;
-    kf_emit (self->outbox, txn, now_ms, event->estate, &out, event->event_id);
+    kf_emit (self->base.outbox, txn, now_ms, event->estate, &out, event->event_id);
     return kf_txn_ok (txn) ? 0 : -1;
 }
 
@@ -364,7 +354,7 @@ s_recover_invoice (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event, co
     char estate [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
     uint32_t period;
     Kf__Invoice *invoice = invoice_no && billing_invoice_no_parse (invoice_no, estate, &period, unit)
-                         ? billing_invoice_get (self, txn, estate, period, unit, self->scratch) : NULL;
+                         ? billing_invoice_get (self, txn, estate, period, unit, self->base.scratch) : NULL;
     if (!invoice && kf_txn_ok (txn))
         kf_warning ("%s %llu: notice %s is neither in the backup nor taken back before it", event->stream,
                     (unsigned long long) event->seq, invoice_no ? invoice_no : "(none)");
@@ -376,8 +366,8 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
 {
     assert (self && txn && event);
     billing_tables (self, txn);
-    kf_arena_reset (self->scratch);
-    kf_arena_t *arena = self->scratch;
+    kf_arena_reset (self->base.scratch);
+    kf_arena_t *arena = self->base.scratch;
     const char *estate = event->estate;
     int64_t at = event->occurred_at_ms;
     if (!estate)

@@ -40,8 +40,9 @@
 #include "commands.pb-c.h"
 #include "envelope.pb-c.h"
 
-#define BILLING_TABLES KF_BUS_TABLES, "units", "schedules", "invoices", "unit_invoices", "open", "payments", \
+#define BILLING_OWN_TABLES "units", "schedules", "invoices", "unit_invoices", "open", "payments", \
     "refunds", "charges", "pending", "runs", "ledger", "arrears", "counters"
+#define BILLING_TABLES KF_BUS_TABLES, BILLING_OWN_TABLES
 
 #define BILLING_RUN_CHUNK        20000     //  units one run request visits
 #define BILLING_ARREARS_CHUNK    20000     //  overdue notices one arrears step visits

@@ -25,9 +25,9 @@ billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms)
 {
     assert (self && txn);
     billing_tables (self, txn);
-    kf_arena_reset (self->scratch);
-    for (size_t i = 0; i < self->estate_count; i++)
-        if (s_day_has_work (s_arrears_day (self, txn, &self->estates [i], self->scratch), billing_today (&self->estates [i], now_ms)))
+    kf_arena_reset (self->base.scratch);
+    for (size_t i = 0; i < self->base.estate_count; i++)
+        if (s_day_has_work (s_arrears_day (self, txn, &self->estates [i], self->base.scratch), billing_today (&self->estates [i], now_ms)))
             return true;
     return false;
 }
@@ -105,7 +105,7 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const billing_estate_
             Kf__Envelope event = KF__ENVELOPE__INIT;
             event.body_case = KF__ENVELOPE__BODY_INVOICE_LATE_FEE;
             event.invoice_late_fee = &late;
-            kf_emit (self->outbox, txn, now_ms, invoice->estate, &event, NULL);
+            kf_emit (self->base.outbox, txn, now_ms, invoice->estate, &event, NULL);
         }
     }
     //  Every step reached and not yet sent, in order: billing down over the
@@ -125,7 +125,7 @@ s_overdue (billing_t *self, kf_txn_t *txn, int64_t now_ms, const billing_estate_
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_REMINDER_SENT;
         event.reminder_sent = &reminder;
-        kf_emit (self->outbox, txn, now_ms, invoice->estate, &event, NULL);
+        kf_emit (self->base.outbox, txn, now_ms, invoice->estate, &event, NULL);
     }
     if (changed)
         billing_invoice_put (self, txn, invoice);
@@ -136,11 +136,11 @@ billing_arrears_step (billing_t *self, kf_txn_t *txn, int64_t now_ms)
 {
     assert (self && txn);
     billing_tables (self, txn);
-    for (size_t i = 0; i < self->estate_count; i++) {
+    for (size_t i = 0; i < self->base.estate_count; i++) {
         const billing_estate_t *e = &self->estates [i];
-        kf_arena_reset (self->scratch);
+        kf_arena_reset (self->base.scratch);
         uint32_t today = billing_today (e, now_ms);
-        Kf__ArrearsDay *day = s_arrears_day (self, txn, e, self->scratch);
+        Kf__ArrearsDay *day = s_arrears_day (self, txn, e, self->base.scratch);
         if (!kf_txn_ok (txn))
             return -1;
         if (!s_day_has_work (day, today))
@@ -174,9 +174,9 @@ billing_arrears_step (billing_t *self, kf_txn_t *txn, int64_t now_ms)
                 memcpy (next.data, k.data, k.size);
                 break;
             }
-            Kf__Invoice *invoice = billing_invoice_get (self, txn, estate, period, unit, self->scratch);
+            Kf__Invoice *invoice = billing_invoice_get (self, txn, estate, period, unit, self->base.scratch);
             if (invoice)
-                s_overdue (self, txn, now_ms, e, invoice, self->scratch);
+                s_overdue (self, txn, now_ms, e, invoice, self->base.scratch);
             done++;
             //  s_overdue may have written to the table walked: find the next key afresh.
             kf_key_t here;

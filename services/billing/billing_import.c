@@ -304,7 +304,7 @@ billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
         event.unit_registered = &registered;
-        kf_emit (self->outbox, txn, now_ms, e->estate->id, &event, NULL);
+        kf_emit (self->base.outbox, txn, now_ms, e->estate->id, &event, NULL);
     }
     kf_info ("%s: %zu units imported by %s", e->estate->id, count, request->actor ? request->actor : "unknown");
     return kf_txn_ok (txn) ? 0 : -1;

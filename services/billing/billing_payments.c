@@ -137,7 +137,7 @@ billing_pay (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     event.body_case = KF__ENVELOPE__BODY_PAYMENT_RECEIVED;
     event.payment_received = p;
     event.actor = request->actor;
-    kf_emit (self->outbox, txn, now_ms, estate, &event, NULL);
+    kf_emit (self->base.outbox, txn, now_ms, estate, &event, NULL);
     reply->result_case = KF__REPLY__RESULT_PAYMENT;
     reply->payment = p;
     return kf_txn_ok (txn) ? 0 : -1;
@@ -273,7 +273,7 @@ billing_refund (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     event.body_case = KF__ENVELOPE__BODY_PAYMENT_REFUNDED;
     event.payment_refunded = r;
     event.actor = request->actor;
-    kf_emit (self->outbox, txn, now_ms, estate, &event, NULL);
+    kf_emit (self->base.outbox, txn, now_ms, estate, &event, NULL);
     reply->result_case = KF__REPLY__RESULT_REFUND;
     reply->refund = r;
     return kf_txn_ok (txn) ? 0 : -1;

@@ -63,14 +63,10 @@ typedef struct {
 } billing_estate_t;
 
 struct _billing_t {
-    kf_config_t *config;
-    kf_outbox_t *outbox;
-    billing_estate_t *estates;
-    size_t estate_count;
-    kf_arena_t *scratch;
+    kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
+    billing_estate_t *estates;        //  base.estates, typed
     kf_table_t units, schedules, invoices, unit_invoices, open, payments, refunds, charges, pending, runs, ledger,
                arrears, counters;
-    bool tables_known;
 };
 
 

@@ -116,12 +116,12 @@ billing_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, 
     if (!s_period_valid (from) || !s_period_valid (to) || to < from)
         return KF_BAD ("the periods are months (yyyymm), the first not after the last");
     Kf__CollectionReport *report = (Kf__CollectionReport *) kf_arena_message (arena, &kf__collection_report__descriptor);
-    if (!report || !(report->rows = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *report->rows)))
+    if (!report || !(report->rows = kf_arena_alloc (arena, (self->base.estate_count + 1) * sizeof *report->rows)))
         return kf_txn_fail (txn, "out of memory");
     const char *only = q->estate && *q->estate ? q->estate : NULL;
     if (only && (!billing_estate (self, only) || !kf_request_sees (request, only)))
         return KF_NOT_FOUND ("unknown estate '%s'", only);
-    for (size_t i = 0; i < self->estate_count; i++) {
+    for (size_t i = 0; i < self->base.estate_count; i++) {
         const char *estate = self->estates [i].estate->id;
         if ((only && strcmp (only, estate) != 0) || !kf_request_sees (request, estate))
             continue;
@@ -192,7 +192,7 @@ billing_arrears_report (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf
             continue;
         if (due > now_ms)
             break;
-        Kf__Invoice *invoice = billing_invoice_get (self, txn, estate, period, unit, self->scratch);
+        Kf__Invoice *invoice = billing_invoice_get (self, txn, estate, period, unit, self->base.scratch);
         if (!invoice)
             continue;
         int64_t days = kf_local_day (now_ms, offset) - kf_local_day (due - 1, offset);
@@ -200,7 +200,7 @@ billing_arrears_report (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf
         buckets [bucket] += billing_outstanding (invoice);
     }
     kf_cursor_close (&cursor);
-    kf_arena_reset (self->scratch);
+    kf_arena_reset (self->base.scratch);
     KF_SET (report, days_0_30_fen, buckets [0]);
     KF_SET (report, days_31_90_fen, buckets [1]);
     KF_SET (report, days_91_180_fen, buckets [2]);

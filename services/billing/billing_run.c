@@ -262,7 +262,7 @@ s_bill_unit (s_run_t *r, Kf__Unit *u)
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_INVOICE_ISSUED;
     event.invoice_issued = &issued;
-    kf_emit (self->outbox, r->txn, r->now_ms, u->estate, &event, NULL);
+    kf_emit (self->base.outbox, r->txn, r->now_ms, u->estate, &event, NULL);
     billing_invoice_book (self, r->txn, r->now_ms, u, &issued, true);
     r->result->issued++;
     r->result->total_fen += total;
@@ -355,7 +355,7 @@ billing_run (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
                       period / 100, period % 100, next / 100, next % 100);
     s_run_t r = {
         .self = self, .txn = txn, .now_ms = now_ms, .estate = e, .period = period, .arena = arena,
-        .scratch = self->scratch,
+        .scratch = self->base.scratch,
         .result = (Kf__BillingRunResult *) kf_arena_message (arena, &kf__billing_run_result__descriptor),
     };
     if (!r.result)

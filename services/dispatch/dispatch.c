@@ -23,7 +23,7 @@ s_on_ticket_filed (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__En
     char existing [1][S_ORDER_NO_MAX + 1];
     if (dispatch_ticket_orders (self, txn, f->ticket_no, existing, 1) > 0)
         return 0;   //  it has its order already
-    Kf__OrderCreated *spec = (Kf__OrderCreated *) kf_arena_message (self->scratch, &kf__order_created__descriptor);
+    Kf__OrderCreated *spec = (Kf__OrderCreated *) kf_arena_message (self->base.scratch, &kf__order_created__descriptor);
     if (!spec)
         return kf_txn_fail (txn, "out of memory");
     spec->ticket_no = f->ticket_no;
@@ -38,8 +38,8 @@ s_on_ticket_filed (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__En
     char order_no [S_ORDER_NO_MAX + 1];
     uint32_t n = dispatch_next_order_no (self, txn, f->ticket_no, order_no, sizeof order_no);
     Kf__Order *order = dispatch_order_create (self, txn, now_ms, estate->estate->id, order_no, n, spec, event->event_id,
-                                              event->actor, self->scratch);
-    return order ? dispatch_send_new (self, txn, now_ms, order, event->event_id, self->scratch) : -1;
+                                              event->actor, self->base.scratch);
+    return order ? dispatch_send_new (self, txn, now_ms, order, event->event_id, self->base.scratch) : -1;
 }
 
 //  The ticket's newest order, or NULL.
@@ -51,7 +51,7 @@ s_last_order (dispatch_t *self, kf_txn_t *txn, const char *ticket_no, bool *any_
     Kf__Order *last = NULL;
     *any_open = false;
     for (size_t i = 0; i < n; i++) {
-        Kf__Order *order = dispatch_order_get (self, txn, order_nos [i], self->scratch);
+        Kf__Order *order = dispatch_order_get (self, txn, order_nos [i], self->base.scratch);
         if (!order)
             continue;
         if (dispatch_open (order->status))
@@ -72,12 +72,12 @@ s_follow_up_order (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__En
         kf_warning ("ticket %s has had %d orders: no more (%s)", from->created->ticket_no, S_TICKET_ORDERS_MAX, why);
         return kf_txn_ok (txn) ? 0 : -1;
     }
-    Kf__OrderCreated *spec = dispatch_follow_up (from->created, self->scratch);
+    Kf__OrderCreated *spec = dispatch_follow_up (from->created, self->base.scratch);
     if (!spec)
         return kf_txn_fail (txn, "out of memory");
     char description [DISPATCH_TEXT_MAX + 128];
     snprintf (description, sizeof description, "%s%s%s", why, text && *text ? ": " : "", text ? text : "");
-    spec->description = kf_arena_strdup (self->scratch, description);
+    spec->description = kf_arena_strdup (self->base.scratch, description);
     if (rectification) {
         int64_t visited = kf_event_time (event, now_ms);
         spec->rectification_of = from->order_no;
@@ -88,8 +88,8 @@ s_follow_up_order (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__En
     char order_no [S_ORDER_NO_MAX + 1];
     uint32_t n = dispatch_next_order_no (self, txn, spec->ticket_no, order_no, sizeof order_no);
     Kf__Order *order = dispatch_order_create (self, txn, now_ms, from->estate, order_no, n, spec, event->event_id,
-                                              event->actor, self->scratch);
-    return order ? dispatch_send_new (self, txn, now_ms, order, event->event_id, self->scratch) : -1;
+                                              event->actor, self->base.scratch);
+    return order ? dispatch_send_new (self, txn, now_ms, order, event->event_id, self->base.scratch) : -1;
 }
 
 static int
@@ -110,7 +110,7 @@ static int
 s_on_visit_unsatisfied (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
     const Kf__VisitUnsatisfied *v = event->visit_unsatisfied;
-    Kf__Order *from = dispatch_order_get (self, txn, v->order_no, self->scratch);
+    Kf__Order *from = dispatch_order_get (self, txn, v->order_no, self->base.scratch);
     bool any_open;
     if (!from && kf_txn_ok (txn))
         from = s_last_order (self, txn, v->ticket_no, &any_open);
@@ -135,14 +135,14 @@ s_on_escalation (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Enve
     char order_nos [S_TICKET_ORDERS_MAX][S_ORDER_NO_MAX + 1];
     size_t n = dispatch_ticket_orders (self, txn, e->ticket_no, order_nos, S_TICKET_ORDERS_MAX);
     for (size_t i = 0; i < n && kf_txn_ok (txn); i++) {
-        Kf__Order *order = dispatch_order_get (self, txn, order_nos [i], self->scratch);
+        Kf__Order *order = dispatch_order_get (self, txn, order_nos [i], self->base.scratch);
         if (!order || order->status != KF__ORDER_STATUS__ORDER_STATUS_ASSIGNED)
             continue;
         char reason [128];
         snprintf (reason, sizeof reason, "escalation level %d: not accepted in time", (int) e->level);
         if (dispatch_assign_auto (self, txn, now_ms, order, KF__ASSIGNED_BY__ASSIGNED_BY_ESCALATION, reason,
                                   order->staff_id,
-                                  event->event_id, self->scratch) == 1)
+                                  event->event_id, self->base.scratch) == 1)
             dispatch_order_put (self, txn, order);
     }
     return kf_txn_ok (txn) ? 0 : -1;
@@ -153,7 +153,7 @@ dispatch_apply_event (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf_
 {
     assert (self && txn && event);
     dispatch_tables (self, txn);
-    kf_arena_reset (self->scratch);
+    kf_arena_reset (self->base.scratch);
     switch (event->body_case) {
         case KF__ENVELOPE__BODY_TICKET_FILED:
             return s_on_ticket_filed (self, txn, now_ms, event);
@@ -404,7 +404,7 @@ s_recover_staff (dispatch_t *self, kf_txn_t *txn, const Kf__Staff *news)
     if (!news || !news->estate || !news->staff_id)
         return 0;
     Kf__Staff staff = *news;
-    Kf__Staff *known = dispatch_staff_get (self, txn, news->estate, news->staff_id, self->scratch);
+    Kf__Staff *known = dispatch_staff_get (self, txn, news->estate, news->staff_id, self->base.scratch);
     if (known) {
         staff.open_orders = known->open_orders;
         staff.has_open_orders = known->has_open_orders;
@@ -421,7 +421,7 @@ dispatch_recover (dispatch_t *self, kf_txn_t *txn, const Kf__Envelope *event)
 {
     assert (self && txn && event);
     dispatch_tables (self, txn);
-    kf_arena_reset (self->scratch);
+    kf_arena_reset (self->base.scratch);
     if (event->body_case == KF__ENVELOPE__BODY_STAFF_CHANGED)
         return s_recover_staff (self, txn, event->staff_changed->staff);
     const ProtobufCMessage *body = kf_event_body (event);
@@ -443,24 +443,24 @@ dispatch_recover (dispatch_t *self, kf_txn_t *txn, const Kf__Envelope *event)
         uint64_t have = kf_txn_counter (txn, self->counters, &key);
         if (n > have)
             kf_txn_add (txn, self->counters, &key, (int64_t) (n - have));
-        order = dispatch_order_make (self, txn, at, event->estate, (uint32_t) n, spec, self->scratch);
+        order = dispatch_order_make (self, txn, at, event->estate, (uint32_t) n, spec, self->base.scratch);
     }
     else {
-        order = dispatch_order_get (self, txn, order_no, self->scratch);
+        order = dispatch_order_get (self, txn, order_no, self->base.scratch);
         if (!order) {
             if (kf_txn_ok (txn))
                 kf_warning ("%s %llu: order %s is neither in the backup nor taken back before it", event->stream,
                             (unsigned long long) event->seq, order_no);
             return kf_txn_ok (txn) ? 0 : -1;
         }
-        dispatch_order_evolve (self, txn, order, event, at, self->scratch);
+        dispatch_order_evolve (self, txn, order, event, at, self->base.scratch);
     }
     if (!order)
         return -1;
     char kind [64], summary [512];
     kf_codec_event_kind (&event->base, kind, sizeof kind);
     kf_summary (body, "order_no", summary, sizeof summary);
-    if (dispatch_history_add (order, self->scratch, at, kind, summary, event->actor))
+    if (dispatch_history_add (order, self->base.scratch, at, kind, summary, event->actor))
         return kf_txn_fail (txn, "out of memory");
     dispatch_order_put (self, txn, order);
     //  What dispatch does with a consumed event is all in the orders it
@@ -474,18 +474,16 @@ dispatch_new (kf_config_t *config, kf_err_t *err)
 {
     assert (config);
     dispatch_t *self = calloc (1, sizeof *self);
-    size_t estates = kf_config_estate_count (config);
-    if (self) {
-        self->estates = calloc (estates, sizeof *self->estates);
-        self->scratch = kf_arena_new ();
-    }
-    if (!self || !self->estates || !self->scratch) {
+    if (!self) {
         kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->estates = kf_domain_init (&self->base, config, sizeof *self->estates, err);
+    if (!self->estates) {
         dispatch_destroy (&self);
         return NULL;
     }
-    self->config = config;
-    self->estate_count = estates;
+    size_t estates = self->base.estate_count;
     self->rectification_due_ms = kf_config_duration_ms (config, "dispatch/rectification_due");
     for (size_t i = 0; i < estates; i++) {
         self->estates [i].estate = kf_config_estate (config, i);
@@ -503,8 +501,7 @@ dispatch_destroy (dispatch_t **self_p)
     assert (self_p);
     dispatch_t *self = *self_p;
     if (self) {
-        kf_arena_destroy (&self->scratch);
-        free (self->estates);
+        kf_domain_fini (&self->base);
         free (self);
         *self_p = NULL;
     }
@@ -514,5 +511,5 @@ void
 dispatch_set_outbox (dispatch_t *self, kf_outbox_t *outbox)
 {
     assert (self && outbox);
-    self->outbox = outbox;
+    self->base.outbox = outbox;
 }

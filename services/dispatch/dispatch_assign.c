@@ -289,6 +289,6 @@ dispatch_tick (dispatch_t *self, kf_txn_t *txn, int64_t now_ms)
 {
     assert (self && txn);
     dispatch_tables (self, txn);
-    kf_arena_reset (self->scratch);
-    return dispatch_drain (self, txn, now_ms, NULL, self->scratch);
+    kf_arena_reset (self->base.scratch);
+    return dispatch_drain (self, txn, now_ms, NULL, self->base.scratch);
 }

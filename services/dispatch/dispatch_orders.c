@@ -87,11 +87,11 @@ int
 dispatch_emit (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, Kf__Envelope *event,
                const char *causation_id, const char *actor, kf_arena_t *arena)
 {
-    assert (self->outbox);
+    assert (self->base.outbox);
     event->estate = order->estate;
     event->causation_id = causation_id && *causation_id ? (char *) causation_id : NULL;
     event->actor = actor && *actor ? (char *) actor : NULL;
-    if (kf_outbox_append (self->outbox, txn, event, now_ms) == 0)
+    if (kf_outbox_append (self->base.outbox, txn, event, now_ms) == 0)
         return -1;
     char kind [64], summary [512];
     kf_codec_event_kind (&event->base, kind, sizeof kind);
@@ -217,7 +217,7 @@ dispatch_cancel_ticket_orders (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, 
     char order_nos [S_TICKET_ORDERS_MAX][S_ORDER_NO_MAX + 1];
     size_t n = dispatch_ticket_orders (self, txn, ticket_no, order_nos, S_TICKET_ORDERS_MAX);
     for (size_t i = 0; i < n && kf_txn_ok (txn); i++) {
-        Kf__Order *order = dispatch_order_get (self, txn, order_nos [i], self->scratch);
+        Kf__Order *order = dispatch_order_get (self, txn, order_nos [i], self->base.scratch);
         if (!order || !dispatch_open (order->status))
             continue;
         Kf__OrderCancelled cancelled = KF__ORDER_CANCELLED__INIT;
@@ -227,8 +227,8 @@ dispatch_cancel_ticket_orders (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, 
         Kf__Envelope out = KF__ENVELOPE__INIT;
         out.body_case = KF__ENVELOPE__BODY_ORDER_CANCELLED;
         out.order_cancelled = &cancelled;
-        dispatch_order_evolve (self, txn, order, &out, now_ms, self->scratch);
-        dispatch_emit (self, txn, now_ms, order, &out, event->event_id, event->actor, self->scratch);
+        dispatch_order_evolve (self, txn, order, &out, now_ms, self->base.scratch);
+        dispatch_emit (self, txn, now_ms, order, &out, event->event_id, event->actor, self->base.scratch);
         dispatch_order_put (self, txn, order);
     }
     return kf_txn_ok (txn) ? 0 : -1;

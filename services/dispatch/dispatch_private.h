@@ -50,14 +50,10 @@ typedef struct {
 } dispatch_estate_t;
 
 struct _dispatch_t {
-    kf_config_t *config;
-    kf_outbox_t *outbox;
-    dispatch_estate_t *estates;
-    size_t estate_count;
+    kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
+    dispatch_estate_t *estates;        //  base.estates, typed
     int64_t rectification_due_ms;
-    kf_arena_t *scratch;     //  for consumed events and the tick
     kf_table_t orders, by_ticket, by_estate, by_created, queue, staff, counters;
-    bool tables_known;
 };
 
 typedef struct {

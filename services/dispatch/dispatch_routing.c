@@ -91,8 +91,7 @@ dispatch_build_routing (dispatch_estate_t *estate, kf_config_t *config, kf_err_t
 const dispatch_estate_t *
 dispatch_estate (dispatch_t *self, const char *id)
 {
-    int index = kf_config_estate_index (self->config, id);
-    return index >= 0 ? &self->estates [index] : NULL;
+    return kf_domain_estate (&self->base, id);
 }
 
 Kf__Department
@@ -115,15 +114,8 @@ dispatch_route (dispatch_t *self, const char *estate, Kf__TicketType type, Kf__C
 void
 dispatch_tables (dispatch_t *self, kf_txn_t *txn)
 {
-    if (self->tables_known)
-        return;
-    kf_store_t *store = kf_txn_store (txn);
-    self->orders = kf_store_table (store, "orders");
-    self->by_ticket = kf_store_table (store, "by_ticket");
-    self->by_estate = kf_store_table (store, "by_estate");
-    self->by_created = kf_store_table (store, "by_created");
-    self->queue = kf_store_table (store, "queue");
-    self->staff = kf_store_table (store, "staff");
-    self->counters = kf_store_table (store, "counters");
-    self->tables_known = true;
+    static const char *const names [] = { DISPATCH_OWN_TABLES, NULL };
+    kf_table_t *const tables [] = { &self->orders, &self->by_ticket, &self->by_estate, &self->by_created,
+                                    &self->queue, &self->staff, &self->counters };
+    kf_domain_tables (&self->base, txn, names, tables);
 }

@@ -30,7 +30,7 @@ dispatch_staff_put (dispatch_t *self, kf_txn_t *txn, const Kf__Staff *staff)
 int
 dispatch_staff_announce (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Staff *staff, const char *actor)
 {
-    assert (self->outbox);
+    assert (self->base.outbox);
     Kf__Staff news = *staff;
     news.has_open_orders = news.has_last_assigned_ms = news.has_config_digest = news.has_on_duty = 0;
     Kf__StaffChanged changed = KF__STAFF_CHANGED__INIT;
@@ -39,7 +39,7 @@ dispatch_staff_announce (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const 
     event.body_case = KF__ENVELOPE__BODY_STAFF_CHANGED;
     event.staff_changed = &changed;
     event.actor = actor && *actor ? (char *) actor : NULL;
-    return kf_emit (self->outbox, txn, now_ms, staff->estate, &event, NULL);
+    return kf_emit (self->base.outbox, txn, now_ms, staff->estate, &event, NULL);
 }
 
 //  One person's load moves by delta; an assignment also stamps the time
@@ -73,19 +73,19 @@ s_staff_from_config (dispatch_t *self, const char *estate, const char *staff_id,
     staff->estate = (char *) estate;
     staff->staff_id = (char *) staff_id;
 #define S_PATH(key) (snprintf (path, sizeof path, "estates/%s/staff/%s/" key, estate, staff_id), path)
-    staff->name = (char *) kf_config_str (self->config, S_PATH ("name"));
-    KF_SET (staff, department, kf_config_enum (self->config, S_PATH ("department")));
-    KF_SET (staff, role, kf_config_enum (self->config, S_PATH ("role")));
-    staff->phone = (char *) kf_config_str (self->config, S_PATH ("phone"));
-    KF_SET (staff, on_call, kf_config_bool (self->config, S_PATH ("on_call")));
-    KF_SET (staff, active, kf_config_bool (self->config, S_PATH ("active")));
-    int n = kf_config_enum_list (kf_config_str (self->config, S_PATH ("skills")), &kf__category__descriptor, skills,
+    staff->name = (char *) kf_config_str (self->base.config, S_PATH ("name"));
+    KF_SET (staff, department, kf_config_enum (self->base.config, S_PATH ("department")));
+    KF_SET (staff, role, kf_config_enum (self->base.config, S_PATH ("role")));
+    staff->phone = (char *) kf_config_str (self->base.config, S_PATH ("phone"));
+    KF_SET (staff, on_call, kf_config_bool (self->base.config, S_PATH ("on_call")));
+    KF_SET (staff, active, kf_config_bool (self->base.config, S_PATH ("active")));
+    int n = kf_config_enum_list (kf_config_str (self->base.config, S_PATH ("skills")), &kf__category__descriptor, skills,
                                  S_CATEGORIES, err);
     if (n < 0)
         return -1;
     staff->skills = (Kf__Category *) skills;
     staff->n_skills = (size_t) n;
-    n = kf_rota_parse (kf_config_str (self->config, S_PATH ("shifts")), shifts, KF_ROTA_SHIFTS_MAX, err);
+    n = kf_rota_parse (kf_config_str (self->base.config, S_PATH ("shifts")), shifts, KF_ROTA_SHIFTS_MAX, err);
 #undef S_PATH
     if (n < 0)
         return -1;
@@ -120,7 +120,7 @@ s_load_one (const char *staff_id, void *arg)
     if (s_staff_from_config (self, l->estate, staff_id, &wanted, shifts, shift_ptrs, skills, &err))
         return kf_txn_fail (l->txn, "estates/%s/staff/%s: %s", l->estate, staff_id, err.text);
     uint64_t digest = kf_codec_digest (&wanted.base);
-    Kf__Staff *stored = dispatch_staff_get (self, l->txn, l->estate, staff_id, self->scratch);
+    Kf__Staff *stored = dispatch_staff_get (self, l->txn, l->estate, staff_id, self->base.scratch);
     if (!kf_txn_ok (l->txn))
         return -1;
     if (stored && stored->config_digest == digest)
@@ -147,7 +147,7 @@ s_retire_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *ar
     const Kf__Staff *stored = (const Kf__Staff *) msg;
     char path [160];
     snprintf (path, sizeof path, "estates/%s/staff/%s/name", l->estate, stored->staff_id);
-    if (stored->active && !kf_config_has (l->self->config, path) && l->retiring_count < S_RETIRE_MAX)
+    if (stored->active && !kf_config_has (l->self->base.config, path) && l->retiring_count < S_RETIRE_MAX)
         snprintf (l->retiring [l->retiring_count++], KF_ID_MAX + 1, "%s", stored->staff_id);
     return 0;
 }
@@ -155,7 +155,7 @@ s_retire_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *ar
 static int
 s_retire (s_load_t *l, const char *staff_id)
 {
-    Kf__Staff *left = dispatch_staff_get (l->self, l->txn, l->estate, staff_id, l->self->scratch);
+    Kf__Staff *left = dispatch_staff_get (l->self, l->txn, l->estate, staff_id, l->self->base.scratch);
     if (!left)
         return -1;
     KF_SET (left, active, 0);
@@ -172,19 +172,19 @@ dispatch_load_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms)
 {
     assert (self && txn);
     dispatch_tables (self, txn);
-    kf_arena_reset (self->scratch);
+    kf_arena_reset (self->base.scratch);
     s_load_t *l = calloc (1, sizeof *l);
     if (!l)
         return kf_txn_fail (txn, "out of memory");
     l->self = self;
     l->txn = txn;
     l->now_ms = now_ms;
-    for (size_t i = 0; i < self->estate_count && kf_txn_ok (txn); i++) {
+    for (size_t i = 0; i < self->base.estate_count && kf_txn_ok (txn); i++) {
         l->estate = self->estates [i].estate->id;
         l->retiring_count = 0;
         char path [96];
         snprintf (path, sizeof path, "estates/%s/staff", l->estate);
-        kf_config_each (self->config, path, s_load_one, l);
+        kf_config_each (self->base.config, path, s_load_one, l);
         kf_key_t prefix;
         kf_key_make (&prefix, "s|", l->estate);
         kf_txn_scan_msg (txn, self->staff, &prefix, &kf__staff__descriptor, s_retire_row, l);

@@ -16,18 +16,16 @@ escalation_new (kf_config_t *config, kf_err_t *err)
 {
     assert (config);
     escalation_t *self = calloc (1, sizeof *self);
-    size_t estates = kf_config_estate_count (config);
-    if (self) {
-        self->estates = calloc (estates, sizeof *self->estates);
-        self->scratch = kf_arena_new ();
-    }
-    if (!self || !self->estates || !self->scratch) {
+    if (!self) {
         kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->estates = kf_domain_init (&self->base, config, sizeof *self->estates, err);
+    if (!self->estates) {
         escalation_destroy (&self);
         return NULL;
     }
-    self->config = config;
-    self->estate_count = estates;
+    size_t estates = self->base.estate_count;
     self->warning_percent = (int) kf_config_int (config, "sla/warning_percent");
     const char *cutoff = kf_config_str (config, "sla/same_day_cutoff");
     if (kf_hhmm_parse (&cutoff, &self->cutoff_minute))
@@ -61,8 +59,7 @@ escalation_destroy (escalation_t **self_p)
     assert (self_p);
     escalation_t *self = *self_p;
     if (self) {
-        kf_arena_destroy (&self->scratch);
-        free (self->estates);
+        kf_domain_fini (&self->base);
         free (self);
         *self_p = NULL;
     }
@@ -72,29 +69,22 @@ void
 escalation_set_outbox (escalation_t *self, kf_outbox_t *outbox)
 {
     assert (self && outbox);
-    self->outbox = outbox;
+    self->base.outbox = outbox;
 }
 
 const escalation_estate_t *
 escalation_estate (const escalation_t *self, const char *id)
 {
-    int index = kf_config_estate_index (self->config, id);
-    return index >= 0 ? &self->estates [index] : NULL;
+    return kf_domain_estate (&self->base, id);
 }
 
 void
 escalation_tables (escalation_t *self, kf_txn_t *txn)
 {
-    if (self->tables_known)
-        return;
-    kf_store_t *store = kf_txn_store (txn);
-    self->cases = kf_store_table (store, "cases");
-    self->timers = kf_store_table (store, "timers");
-    self->board = kf_store_table (store, "board");
-    self->outcomes = kf_store_table (store, "outcomes");
-    self->complaints = kf_store_table (store, "complaints");
-    self->staff = kf_store_table (store, "staff");
-    self->tables_known = true;
+    static const char *const names [] = { ESCALATION_OWN_TABLES, NULL };
+    kf_table_t *const tables [] = { &self->cases, &self->timers, &self->board, &self->outcomes, &self->complaints,
+                                    &self->staff };
+    kf_domain_tables (&self->base, txn, names, tables);
 }
 
 //  ---- history and events -----------------------------------------------------------------
@@ -142,7 +132,7 @@ escalation_local (const escalation_ctx_t *x, int64_t utc_ms, char *buf, size_t s
 int
 escalation_emit (escalation_ctx_t *x, Kf__Envelope *event, const char *causation)
 {
-    return kf_emit (x->self->outbox, x->txn, x->now_ms, x->c->estate, event, causation);
+    return kf_emit (x->self->base.outbox, x->txn, x->now_ms, x->c->estate, event, causation);
 }
 
 Kf__SlaMet
@@ -233,7 +223,7 @@ s_fire (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
 {
     s_fire_t *f = arg;
     escalation_t *self = f->self;
-    kf_arena_reset (self->scratch);
+    kf_arena_reset (self->base.scratch);
     const char *slash = strrchr (id, '/');
     char ticket_no [S_TIMER_ID];
     if (!slash || slash == id || (size_t) (slash - id) >= sizeof ticket_no) {
@@ -241,7 +231,7 @@ s_fire (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
         return 1;
     }
     snprintf (ticket_no, sizeof ticket_no, "%.*s", (int) (slash - id), id);
-    escalation_ctx_t x = { .self = self, .txn = txn, .now_ms = f->now_ms, .at_ms = at_ms, .arena = self->scratch };
+    escalation_ctx_t x = { .self = self, .txn = txn, .now_ms = f->now_ms, .at_ms = at_ms, .arena = self->base.scratch };
     x.c = escalation_case_get (self, txn, ticket_no, x.arena);
     if (!x.c || !(x.estate = escalation_estate (self, x.c->estate)))
         return 1;
@@ -309,7 +299,7 @@ escalation_estates_of (const escalation_t *self, const Kf__Request *request, con
         list [(*n)++] = e;
         return 0;
     }
-    for (size_t i = 0; i < self->estate_count; i++)
+    for (size_t i = 0; i < self->base.estate_count; i++)
         if (kf_request_sees (request, self->estates [i].estate->id))
             list [(*n)++] = &self->estates [i];
     return 0;
@@ -382,7 +372,7 @@ escalation_board (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__R
                   kf_arena_t *arena)
 {
     const Kf__GetSlaBoard *q = request->sla_board;
-    const escalation_estate_t **estates = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *estates);
+    const escalation_estate_t **estates = kf_arena_alloc (arena, (self->base.estate_count + 1) * sizeof *estates);
     size_t n;
     if (!estates)
         return kf_txn_fail (txn, "out of memory");

@@ -39,7 +39,8 @@
 #include "envelope.pb-c.h"
 
 //  escalation's tables, after the bus's.
-#define ESCALATION_TABLES KF_BUS_TABLES, "cases", "timers", "board", "outcomes", "complaints", "staff"
+#define ESCALATION_OWN_TABLES "cases", "timers", "board", "outcomes", "complaints", "staff"
+#define ESCALATION_TABLES KF_BUS_TABLES, ESCALATION_OWN_TABLES
 
 #define ESCALATION_BOARD_DEFAULT 50
 #define ESCALATION_BOARD_MAX     500

@@ -93,17 +93,13 @@ typedef struct {
 } escalation_estate_t;
 
 struct _escalation_t {
-    kf_config_t *config;
-    kf_outbox_t *outbox;
-    escalation_estate_t *estates;
-    size_t estate_count;
+    kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
+    escalation_estate_t *estates;        //  base.estates, typed
     int warning_percent;
     int cutoff_minute;
     int64_t level_after_ms [3];     //  [1]: level 1 to 2, [2]: level 2 to 3
     uint32_t reopens_to_supervisor;
-    kf_arena_t *scratch;            //  for one event or one timer
     kf_table_t cases, timers, board, outcomes, complaints, staff;
-    bool tables_known;
 };
 
 //  What a change to one case works with.

@@ -110,9 +110,9 @@ s_report (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
         return KF_BAD ("group_by is estate, department or category, not '%s'", r.group_by);
     if (r.to_ms <= r.from_ms)
         return KF_BAD ("the period ends before it begins");
-    const escalation_estate_t **estates = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *estates);
-    r.estate_total = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *r.estate_total);
-    r.estate_on_time = kf_arena_alloc (arena, (self->estate_count + 1) * sizeof *r.estate_on_time);
+    const escalation_estate_t **estates = kf_arena_alloc (arena, (self->base.estate_count + 1) * sizeof *estates);
+    r.estate_total = kf_arena_alloc (arena, (self->base.estate_count + 1) * sizeof *r.estate_total);
+    r.estate_on_time = kf_arena_alloc (arena, (self->base.estate_count + 1) * sizeof *r.estate_on_time);
     Kf__SlaReport *report = (Kf__SlaReport *) kf_arena_message (arena, &kf__sla_report__descriptor);
     Kf__TimeRange *period = (Kf__TimeRange *) kf_arena_message (arena, &kf__time_range__descriptor);
     if (!estates || !r.estate_total || !r.estate_on_time || !report || !period)

@@ -36,25 +36,27 @@ intake_new (kf_config_t *config, const char *producer, kf_err_t *err)
 {
     assert (config && producer);
     intake_t *self = calloc (1, sizeof *self);
-    size_t estates = kf_config_estate_count (config);
-    if (self) {
-        self->owned = calloc (estates, sizeof *self->owned);
-        self->estate_ids = calloc (estates + 1, sizeof *self->estate_ids);
+    if (!self) {
+        kf_err_set (err, "out of memory");
+        return NULL;
     }
-    if (!self || !self->owned || !self->estate_ids) {
+    self->estates = kf_domain_init (&self->base, config, sizeof *self->estates, err);
+    size_t estates = self->base.estate_count;
+    self->estate_ids = calloc (estates + 1, sizeof *self->estate_ids);
+    if (!self->estates || !self->estate_ids) {
         kf_err_set (err, "out of memory");
         intake_destroy (&self);
         return NULL;
     }
-    self->config = config;
     snprintf (self->producer, sizeof self->producer, "%s", producer);
     for (size_t i = 0; i < estates; i++) {
         const kf_estate_t *estate = kf_config_estate (config, i);
+        intake_owned_t *owned = &self->estates [i];
+        owned->estate = estate;
         if (strcmp (estate->intake, producer) != 0)
             continue;
-        intake_owned_t *owned = &self->owned [self->owned_count++];
-        owned->estate = estate;
-        self->estate_ids [self->owned_count - 1] = estate->id;
+        owned->owned = true;
+        self->estate_ids [self->owned_count++] = estate->id;
         for (int level = 0; level < S_LEVELS; level++) {
             char rule [64], path [128];
             snprintf (rule, sizeof rule, "priority/%s", s_level_names [level]);
@@ -80,7 +82,7 @@ intake_destroy (intake_t **self_p)
     assert (self_p);
     intake_t *self = *self_p;
     if (self) {
-        free (self->owned);
+        kf_domain_fini (&self->base);
         free (self->estate_ids);
         free (self);
         *self_p = NULL;
@@ -91,7 +93,7 @@ void
 intake_set_outbox (intake_t *self, kf_outbox_t *outbox)
 {
     assert (self && outbox);
-    self->outbox = outbox;
+    self->base.outbox = outbox;
 }
 
 const char *const *
@@ -104,25 +106,17 @@ intake_estates (intake_t *self)
 const intake_owned_t *
 intake_owned (intake_t *self, const char *estate)
 {
-    for (size_t i = 0; estate && i < self->owned_count; i++)
-        if (strcmp (self->owned [i].estate->id, estate) == 0)
-            return &self->owned [i];
-    return NULL;
+    const intake_owned_t *e = estate ? kf_domain_estate (&self->base, estate) : NULL;
+    return e && e->owned ? e : NULL;
 }
 
 static void
 s_tables (intake_t *self, kf_txn_t *txn)
 {
-    if (self->tables_known)
-        return;
-    kf_store_t *store = kf_txn_store (txn);
-    self->tickets = kf_store_table (store, "tickets");
-    self->timeline = kf_store_table (store, "timeline");
-    self->idempotency = kf_store_table (store, "idempotency");
-    self->counters = kf_store_table (store, "counters");
-    self->by_filed = kf_store_table (store, "by_filed");
-    self->by_estate = kf_store_table (store, "by_estate");
-    self->tables_known = true;
+    static const char *const names [] = { INTAKE_OWN_TABLES, NULL };
+    kf_table_t *const tables [] = { &self->tickets, &self->timeline, &self->idempotency, &self->counters,
+                                    &self->by_filed, &self->by_estate };
+    kf_domain_tables (&self->base, txn, names, tables);
 }
 
 //  ---- rules --------------------------------------------------------------------
@@ -167,7 +161,7 @@ intake_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *repl
     const Kf__FileTicket *f = request->file_ticket;
     if (!f->estate || !*f->estate)
         return KF_BAD ("estate is required");
-    const kf_estate_t *estate = kf_config_estate_find (self->config, f->estate);
+    const kf_estate_t *estate = kf_config_estate_find (self->base.config, f->estate);
     if (!estate || !kf_request_sees (request, f->estate))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'",
                                f->estate);
@@ -267,8 +261,8 @@ intake_publish (intake_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope *eve
                 const char *actor)
 {
     event->actor = actor && *actor ? (char *) actor : NULL;
-    assert (self->outbox);
-    if (kf_outbox_append (self->outbox, txn, event, now_ms) == 0)
+    assert (self->base.outbox);
+    if (kf_outbox_append (self->base.outbox, txn, event, now_ms) == 0)
         return -1;
     char kind [64], summary [512];
     kf_codec_event_kind (&event->base, kind, sizeof kind);

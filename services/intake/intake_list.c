@@ -63,7 +63,7 @@ intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Repl
         estate = request->scope;
     if (estate && !intake_owned (self, estate))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena,
-                               kf_config_estate_find (self->config, estate)
+                               kf_config_estate_find (self->base.config, estate)
                                ? "estate %s is filed by another intake instance" : "unknown estate '%s'", estate);
     int64_t to = q->filed && q->filed->has_to_ms ? q->filed->to_ms : INT64_MAX;
     uint32_t page_size = kf_page_size (q->page, INTAKE_PAGE_DEFAULT, INTAKE_PAGE_MAX);

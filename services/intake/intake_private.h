@@ -42,20 +42,21 @@ typedef struct {
 //  Levels in the order they are tried; the rest is normal.
 enum { S_EMERGENCY, S_URGENT, S_LOW, S_LEVELS };
 
+//  A configured estate: whether this instance owns (files tickets for) it,
+//  and then its priority rules.
 typedef struct {
     const kf_estate_t *estate;
+    bool owned;
     intake_level_t levels [S_LEVELS];
 } intake_owned_t;
 
 struct _intake_t {
-    kf_config_t *config;
-    kf_outbox_t *outbox;
+    kf_domain_t base;            //  config, outbox, scratch arena, estates, tables
+    intake_owned_t *estates;     //  base.estates, typed
     char producer [KF_ID_MAX * 2 + 2];
-    intake_owned_t *owned;
     size_t owned_count;
-    const char **estate_ids;   //  NULL-terminated, for the bus
+    const char **estate_ids;     //  the owned ones, NULL-terminated, for the bus
     kf_table_t tickets, timeline, idempotency, counters, by_filed, by_estate;
-    bool tables_known;
 };
 
 const intake_owned_t *intake_owned (intake_t *self, const char *estate);

@@ -28,18 +28,16 @@ survey_new (kf_config_t *config, kf_err_t *err)
 {
     assert (config);
     survey_t *self = calloc (1, sizeof *self);
-    size_t estates = kf_config_estate_count (config);
-    if (self) {
-        self->estates = calloc (estates, sizeof *self->estates);
-        self->scratch = kf_arena_new ();
-    }
-    if (!self || !self->estates || !self->scratch) {
+    if (!self) {
         kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->estates = kf_domain_init (&self->base, config, sizeof *self->estates, err);
+    if (!self->estates) {
         survey_destroy (&self);
         return NULL;
     }
-    self->config = config;
-    self->estate_count = estates;
+    size_t estates = self->base.estate_count;
     const char *at = kf_config_str (config, "survey/daily_report_at");
     if (kf_hhmm_parse (&at, &self->report_minute))
         assert (false);   //  the configuration checked it
@@ -72,8 +70,7 @@ survey_destroy (survey_t **self_p)
     assert (self_p);
     survey_t *self = *self_p;
     if (self) {
-        kf_arena_destroy (&self->scratch);
-        free (self->estates);
+        kf_domain_fini (&self->base);
         free (self);
         *self_p = NULL;
     }
@@ -83,30 +80,23 @@ void
 survey_set_outbox (survey_t *self, kf_outbox_t *outbox)
 {
     assert (self && outbox);
-    self->outbox = outbox;
+    self->base.outbox = outbox;
 }
 
 const survey_estate_t *
 survey_estate (const survey_t *self, const char *id)
 {
-    int index = kf_config_estate_index (self->config, id);
-    return index >= 0 ? &self->estates [index] : NULL;
+    return kf_domain_estate (&self->base, id);
 }
 
 static void
 s_tables (survey_t *self, kf_txn_t *txn)
 {
-    if (self->tables_known)
-        return;
-    kf_store_t *store = kf_txn_store (txn);
-    const char *names [] = { "visits", "visit_timers", "pending", "by_estate", "by_unit", "households", "evaluations",
-                             "answers", "outcomes", "problems", "days", "tickets", "counters" };
-    kf_table_t *tables [] = { &self->visits, &self->visit_timers, &self->pending, &self->by_estate, &self->by_unit,
-                              &self->households, &self->evaluations, &self->answers, &self->outcomes,
-                              &self->problems, &self->days, &self->tickets, &self->counters };
-    for (size_t i = 0; i < sizeof names / sizeof names [0]; i++)
-        *tables [i] = kf_store_table (store, names [i]);
-    self->tables_known = true;
+    static const char *const names [] = { SURVEY_OWN_TABLES, NULL };
+    kf_table_t *const tables [] = { &self->visits, &self->visit_timers, &self->pending, &self->by_estate,
+                                    &self->by_unit, &self->households, &self->evaluations, &self->answers,
+                                    &self->outcomes, &self->problems, &self->days, &self->tickets, &self->counters };
+    kf_domain_tables (&self->base, txn, names, tables);
 }
 
 //  ---- small things ---------------------------------------------------------------------
@@ -122,7 +112,7 @@ const survey_estate_t *
 survey_request_estate (survey_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply,
                        kf_arena_t *arena)
 {
-    const kf_estate_t *estate = kf_request_estate (self->config, request, named, reply, arena);
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, named, reply, arena);
     return estate ? survey_estate (self, estate->id) : NULL;
 }
 
@@ -253,8 +243,8 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
     const survey_estate_t *e = survey_estate (self, event->estate);
     if (!e)
         return 0;
-    kf_arena_reset (self->scratch);
-    kf_arena_t *arena = self->scratch;
+    kf_arena_reset (self->base.scratch);
+    kf_arena_t *arena = self->base.scratch;
     int64_t at = kf_event_time (event, now_ms);
     switch (event->body_case) {
         case KF__ENVELOPE__BODY_UNIT_REGISTERED: {
@@ -352,8 +342,8 @@ s_visit_due (kf_txn_t *txn, int64_t due, const char *visit_id, void *arg)
 {
     s_overdue_t *o = arg;
     survey_t *self = o->self;
-    kf_arena_reset (self->scratch);
-    Kf__Visit *visit = survey_visit_get (self, txn, visit_id, self->scratch);
+    kf_arena_reset (self->base.scratch);
+    Kf__Visit *visit = survey_visit_get (self, txn, visit_id, self->base.scratch);
     if (!visit || visit->done || visit->overdue)
         return 0;
     KF_SET (visit, overdue, 1);
@@ -365,7 +355,7 @@ s_visit_due (kf_txn_t *txn, int64_t due, const char *visit_id, void *arg)
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_VISIT_OVERDUE;
     event.visit_overdue = &overdue;
-    kf_emit (self->outbox, txn, o->now_ms, visit->estate, &event, NULL);
+    kf_emit (self->base.outbox, txn, o->now_ms, visit->estate, &event, NULL);
     return 1;
 }
 
@@ -430,10 +420,10 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_estate_t *e
         uint32_t date = kf_day_to_yyyymmdd (day);
         kf_key_t key;
         kf_key_make (&key, "s|u", e->estate->id, date);
-        kf_arena_reset (self->scratch);
+        kf_arena_reset (self->base.scratch);
         Kf__DailyReport *d = (Kf__DailyReport *) kf_txn_find_msg_in (txn, self->days, &key,
                                                                      &kf__daily_report__descriptor,
-                                                                     self->scratch);
+                                                                     self->base.scratch);
         Kf__DailyReport fresh = KF__DAILY_REPORT__INIT;
         if (!d) {
             d = &fresh;
@@ -445,14 +435,14 @@ s_daily (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_estate_t *e
             //  counted the openings that reckon it: that count stands.
             if (!d->has_open_at_end) {
                 int64_t at_end = open >= 0 ? open + (int64_t) d->opened - (int64_t) d->ended
-                                           : (int64_t) s_open_at_end (self, txn, e, day, self->scratch);
+                                           : (int64_t) s_open_at_end (self, txn, e, day, self->base.scratch);
                 KF_SET (d, open_at_end, at_end > 0 ? (uint32_t) at_end : 0);
             }
             KF_SET (d, generated_at_ms, now_ms);
             Kf__Envelope event = KF__ENVELOPE__INIT;
             event.body_case = KF__ENVELOPE__BODY_REPORT_DAILY;
             event.report_daily = d;
-            kf_emit (self->outbox, txn, now_ms, e->estate->id, &event, NULL);
+            kf_emit (self->base.outbox, txn, now_ms, e->estate->id, &event, NULL);
             kf_txn_put_msg (txn, self->days, &key, &d->base);
             done++;
         }
@@ -496,10 +486,10 @@ s_quarterly (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_estate_
         if (rc < 0)
             return -1;
         if (rc == KF_NOTFOUND) {
-            kf_arena_reset (self->scratch);
+            kf_arena_reset (self->base.scratch);
             char why [200] = "";
             uint64_t seed = (uint64_t) now_ms * 0x9E3779B97F4A7C15ull ^ (uint64_t) q;   //  q: year and quarter
-            if (!survey_sample (self, txn, now_ms, e, y, quarter, seed, self->scratch, why, sizeof why)) {
+            if (!survey_sample (self, txn, now_ms, e, y, quarter, seed, self->base.scratch, why, sizeof why)) {
                 if (!kf_txn_ok (txn))
                     return -1;
                 int64_t closes = s_quarter_due (q, e) + (int64_t) e->collection_days * S_DAY_MS;
@@ -541,8 +531,8 @@ s_close_evaluations (survey_t *self, kf_txn_t *txn, int64_t now_ms)
     if (kf_txn_scan_msg (txn, self->evaluations, NULL, &kf__evaluation_status_view__descriptor, s_closing_row, &c) < 0)
         return -1;
     for (size_t i = 0; i < c.count && kf_txn_ok (txn); i++) {
-        kf_arena_reset (self->scratch);
-        Kf__EvaluationStatusView *view = survey_evaluation_get (self, txn, c.ids [i], self->scratch);
+        kf_arena_reset (self->base.scratch);
+        Kf__EvaluationStatusView *view = survey_evaluation_get (self, txn, c.ids [i], self->base.scratch);
         if (!view)
             continue;
         KF_SET (view, closed, 1);
@@ -556,7 +546,7 @@ s_close_evaluations (survey_t *self, kf_txn_t *txn, int64_t now_ms)
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_EVALUATION_CLOSED;
         event.evaluation_closed = &closed;
-        kf_emit (self->outbox, txn, now_ms, view->estate, &event, NULL);
+        kf_emit (self->base.outbox, txn, now_ms, view->estate, &event, NULL);
     }
     return kf_txn_ok (txn) ? (int) c.count : -1;
 }
@@ -567,7 +557,7 @@ survey_tick (survey_t *self, kf_txn_t *txn, int64_t now_ms)
     assert (self && txn);
     s_tables (self, txn);
     int done = s_overdue (self, txn, now_ms);
-    for (size_t i = 0; i < self->estate_count && done >= 0; i++) {
+    for (size_t i = 0; i < self->base.estate_count && done >= 0; i++) {
         int a = s_daily (self, txn, now_ms, &self->estates [i]);
         int b = a < 0 ? -1 : s_quarterly (self, txn, now_ms, &self->estates [i]);
         done = a < 0 || b < 0 ? -1 : done + a + b;

@@ -31,8 +31,9 @@
 #include "commands.pb-c.h"
 #include "envelope.pb-c.h"
 
-#define SURVEY_TABLES KF_BUS_TABLES, "visits", "visit_timers", "pending", "by_estate", "by_unit", "households", \
+#define SURVEY_OWN_TABLES "visits", "visit_timers", "pending", "by_estate", "by_unit", "households", \
     "evaluations", "answers", "outcomes", "problems", "days", "tickets", "counters"
+#define SURVEY_TABLES KF_BUS_TABLES, SURVEY_OWN_TABLES
 
 #define SURVEY_PAGE_DEFAULT 50
 #define SURVEY_PAGE_MAX     500

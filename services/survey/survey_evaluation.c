@@ -170,7 +170,7 @@ survey_sample (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_estat
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_EVALUATION_SAMPLED;
     event.evaluation_sampled = s;
-    kf_emit (self->outbox, txn, now_ms, e->estate->id, &event, NULL);
+    kf_emit (self->base.outbox, txn, now_ms, e->estate->id, &event, NULL);
     kf_notice ("%s: %s drew %zu of %zu occupied households (seed %016" PRIx64 ")", e->estate->id, id, n, frame.count,
                seed);
     return kf_txn_ok (txn) ? view : NULL;
@@ -328,7 +328,7 @@ survey_answer_evaluation (survey_t *self, kf_txn_t *txn, int64_t now_ms, const K
     event.body_case = KF__ENVELOPE__BODY_EVALUATION_ANSWERED;
     event.evaluation_answered = &answered;
     event.actor = request->actor;
-    kf_emit (self->outbox, txn, now_ms, view->estate, &event, NULL);
+    kf_emit (self->base.outbox, txn, now_ms, view->estate, &event, NULL);
     reply->result_case = KF__REPLY__RESULT_EVALUATION;
     reply->evaluation = view;
     return kf_txn_ok (txn) ? 0 : -1;

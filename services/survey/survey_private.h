@@ -63,15 +63,11 @@ typedef struct {
 } survey_estate_t;
 
 struct _survey_t {
-    kf_config_t *config;
-    kf_outbox_t *outbox;
-    survey_estate_t *estates;
-    size_t estate_count;
+    kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
+    survey_estate_t *estates;        //  base.estates, typed
     int report_minute;
-    kf_arena_t *scratch;
     kf_table_t visits, visit_timers, pending, by_estate, by_unit, households, evaluations, answers, outcomes, problems,
                days, tickets, counters;
-    bool tables_known;
 };
 
 //  The day's statistics, counted as events come.

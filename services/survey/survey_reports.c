@@ -113,7 +113,7 @@ survey_report_satisfaction (survey_t *self, kf_txn_t *txn, int64_t now_ms, const
                                                                                    &kf__satisfaction_report__descriptor);
     if (!r.groups || !report)
         return kf_txn_fail (txn, "out of memory");
-    for (size_t i = 0; i < self->estate_count; i++) {
+    for (size_t i = 0; i < self->base.estate_count; i++) {
         const char *estate = self->estates [i].estate->id;
         if ((only && strcmp (only, estate) != 0) || !kf_request_sees (request, estate))
             continue;
@@ -189,7 +189,7 @@ survey_report_pareto (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__R
     for (int c = 0; c < S_CATEGORIES; c++)
         counts [c] = (s_pareto_t) { c, 0 };
     uint64_t total = 0;
-    for (size_t i = 0; i < self->estate_count; i++) {
+    for (size_t i = 0; i < self->base.estate_count; i++) {
         const char *estate = self->estates [i].estate->id;
         if ((only && strcmp (only, estate) != 0) || !kf_request_sees (request, estate))
             continue;

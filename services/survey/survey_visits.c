@@ -101,7 +101,7 @@ survey_schedule (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_est
         Kf__Envelope event = KF__ENVELOPE__INIT;
         event.body_case = KF__ENVELOPE__BODY_VISIT_MERGED;
         event.visit_merged = &merged;
-        kf_emit (self->outbox, txn, now_ms, e->estate->id, &event, causation);
+        kf_emit (self->base.outbox, txn, now_ms, e->estate->id, &event, causation);
         return;
     }
     if (h.recent >= e->max_contacts) {
@@ -141,7 +141,7 @@ survey_schedule (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_est
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_VISIT_SCHEDULED;
     event.visit_scheduled = &s;
-    kf_emit (self->outbox, txn, now_ms, e->estate->id, &event, causation);
+    kf_emit (self->base.outbox, txn, now_ms, e->estate->id, &event, causation);
 }
 
 int
@@ -177,7 +177,7 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
         }
         event.body_case = KF__ENVELOPE__BODY_VISIT_ATTEMPTED;
         event.visit_attempted = &a;
-        kf_emit (self->outbox, txn, now_ms, v->estate, &event, NULL);
+        kf_emit (self->base.outbox, txn, now_ms, v->estate, &event, NULL);
         survey_visit_put (self, txn, v);
         reply->result_case = KF__REPLY__RESULT_VISIT;
         reply->visit = v;
@@ -212,13 +212,13 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
     kf_key_t key;
     kf_key_make (&key, "s|t|s", v->estate, now_ms, s->visit_id);
     kf_txn_put_msg (txn, self->outcomes, &key, &c->base);
-    survey_count (self, txn, e, now_ms, D_VISITS_DONE, self->scratch);
+    survey_count (self, txn, e, now_ms, D_VISITS_DONE, self->base.scratch);
     if (q->satisfaction != KF__SATISFACTION__SATISFACTION_UNSATISFIED)
-        survey_count (self, txn, e, now_ms, D_VISITS_SATISFIED, self->scratch);
+        survey_count (self, txn, e, now_ms, D_VISITS_SATISFIED, self->base.scratch);
     event.body_case = KF__ENVELOPE__BODY_VISIT_COMPLETED;
     event.visit_completed = c;
     event.actor = request->actor;
-    kf_emit (self->outbox, txn, now_ms, v->estate, &event, NULL);
+    kf_emit (self->base.outbox, txn, now_ms, v->estate, &event, NULL);
     if (q->satisfaction == KF__SATISFACTION__SATISFACTION_UNSATISFIED) {
         //  Dispatch opens the rectification order, intake reopens the ticket.
         Kf__VisitUnsatisfied u = KF__VISIT_UNSATISFIED__INIT;
@@ -233,7 +233,7 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
         unsatisfied.body_case = KF__ENVELOPE__BODY_VISIT_UNSATISFIED;
         unsatisfied.visit_unsatisfied = &u;
         unsatisfied.actor = request->actor;
-        kf_emit (self->outbox, txn, now_ms, v->estate, &unsatisfied, NULL);
+        kf_emit (self->base.outbox, txn, now_ms, v->estate, &unsatisfied, NULL);
         survey_problem (self, txn, v->estate, now_ms, s->category, s->visit_id);
     }
     reply->result_case = KF__REPLY__RESULT_VISIT;
