@@ -22,6 +22,7 @@
 #include "kf_field.h"
 #include "kf_money.h"
 #include "kf_test.h"
+#include "kf_test_world.h"
 #include "kf_test_events.h"
 #include "kf_time.h"
 
@@ -42,16 +43,12 @@ static const char *s_units_csv =
     "9-1-1,300.25,Qian Qi,,yes,2020-01-01,villa,2\n";
 
 typedef struct {
-    kf_config_t *config;
-    kf_store_t *store;
-    kf_outbox_t *outbox;
+    kf_test_world_t base;    //  config, store, outbox, arena, events
     billing_t *billing;
-    kf_arena_t *arena;
     int64_t now;
     const Kf__Envelope *event;
     const Kf__Request *request;
     Kf__Reply reply;
-    kf_test_events_t events;
 } s_world_t;
 
 static s_world_t w;
@@ -81,23 +78,14 @@ s_setup (void **state)
 {
     if (kf_test_dir_setup (state))
         return -1;
-    char path [128];
-    snprintf (path, sizeof path, "%s/store", kf_test_dir);
     const char *tables [] = { BILLING_TABLES, NULL };
     memset (&w, 0, sizeof w);
     kf_err_t err;
-    w.config = kf_config_load_text (s_config_text, "test", &err);
-    if (!w.config)
-        fail_msg ("%s", err.text);
-    w.store = kf_store_new (path, tables, NULL, NULL);
-    w.outbox = kf_outbox_new (w.store, "billing@c1", NULL);
-    w.arena = kf_arena_new ();
-    w.billing = billing_new (w.config, &err);
+    kf_test_world_config (&w.base, s_config_text);
+    kf_test_world_open (&w.base, tables, "billing@c1", "billing@c1/E001", s_describe);
+    w.billing = billing_new (w.base.config, &err);
     assert_non_null (w.billing);
-    billing_set_outbox (w.billing, w.outbox);
-    w.events = (kf_test_events_t) {
-        .store = w.store, .outbox = w.outbox, .stream = "billing@c1/E001", .describe = s_describe
-    };
+    billing_set_outbox (w.billing, w.base.outbox);
     w.now = kf_test_at ("2026-11-01 09:00");
     return 0;
 }
@@ -106,10 +94,7 @@ static int
 s_teardown (void **state)
 {
     billing_destroy (&w.billing);
-    kf_outbox_destroy (&w.outbox);
-    kf_store_destroy (&w.store);
-    kf_config_destroy (&w.config);
-    kf_arena_destroy (&w.arena);
+    kf_test_world_close (&w.base);
     return kf_test_dir_teardown (state);
 }
 
@@ -119,23 +104,22 @@ static int
 s_request_txn (kf_txn_t *txn, void *arg)
 {
     (void) arg;
-    kf__reply__init (&w.reply);
-    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
-    return billing_handle_request (w.billing, txn, w.now, w.request, &w.reply, w.arena);
+    kf_test_reply_ok (&w.reply);
+    return billing_handle_request (w.billing, txn, w.now, w.request, &w.reply, w.base.arena);
 }
 
 //  As kf_commands runs it: a refused request leaves nothing behind.
 static Kf__ReplyStatus
 s_do (Kf__Request *request)
 {
-    kf_arena_reset (w.arena);
+    kf_arena_reset (w.base.arena);
     if (!request->has_role) {
         request->role = KF__ROLE__ROLE_MANAGER;
         request->has_role = 1;
     }
     request->actor = "boss";
     w.request = request;
-    kf_store_write (w.store, s_request_txn, NULL, NULL);
+    kf_store_write (w.base.store, s_request_txn, NULL, NULL);
     return w.reply.status;
 }
 
@@ -271,10 +255,10 @@ s_day (const char *local)
     for (int i = 0; i < 100; i++) {
         bool due = false;
         int done = 0;
-        assert_int_equal (kf_store_read (w.store, s_due_txn, &due, NULL), 0);
+        assert_int_equal (kf_store_read (w.base.store, s_due_txn, &due, NULL), 0);
         if (!due)
             return;
-        assert_int_equal (kf_store_write (w.store, s_arrears_txn, &done, NULL), 0);
+        assert_int_equal (kf_store_write (w.base.store, s_arrears_txn, &done, NULL), 0);
     }
     fail_msg ("the arrears job does not finish");
 }
@@ -282,7 +266,7 @@ s_day (const char *local)
 static const char *
 s_events (void)
 {
-    return kf_test_events (&w.events);
+    return kf_test_events (&w.base.events);
 }
 
 //  ---- the arithmetic -------------------------------------------------------------------------
@@ -520,12 +504,12 @@ test_restore_skips_the_receipts_lost_events_used (void **state)
     assert_string_equal (w.reply.payment->receipt_no, "E001-R00000001");
     //  The backup held 7 events of E001's stream; the cluster had seen 12.
     s_restored_t r = { "billing@c1/E001", 7, 12 };
-    assert_int_equal (kf_store_write (w.store, s_restored_txn, &r, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_restored_txn, &r, NULL), 0);
     assert_int_equal (s_pay ("1-1-101", 1000, "P2"), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_string_equal (w.reply.payment->receipt_no, "E001-R00000007");
     //  Nothing lost, or another estate's stream: nothing skipped.
     s_restored_t none = { "billing@c1/E001", 12, 12 };
-    assert_int_equal (kf_store_write (w.store, s_restored_txn, &none, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_restored_txn, &none, NULL), 0);
     assert_int_equal (s_pay ("1-1-101", 1000, "P3"), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_string_equal (w.reply.payment->receipt_no, "E001-R00000008");
 }
@@ -607,7 +591,7 @@ s_completed (const char *order_no, const char *unit, int64_t fen)
     event.body_case = KF__ENVELOPE__BODY_ORDER_COMPLETED;
     event.order_completed = &o;
     w.event = &event;
-    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
 }
 
 static void

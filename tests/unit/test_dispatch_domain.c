@@ -19,6 +19,7 @@
 #include "kf_commands.h"
 #include "kf_rota.h"
 #include "kf_test.h"
+#include "kf_test_world.h"
 #include "kf_test_events.h"
 #include "kf_time.h"
 
@@ -45,16 +46,12 @@ static const char *s_config_head =
     "        routing\n            greening = \"category:greening, category:pests\"\n";
 
 typedef struct {
-    kf_config_t *config;
-    kf_store_t *store;
-    kf_outbox_t *outbox;
+    kf_test_world_t base;    //  config, store, outbox, arena, events
     dispatch_t *dispatch;
-    kf_arena_t *arena;
     int64_t now;
     const Kf__Request *request;
     Kf__Reply reply;
     const Kf__Envelope *event;
-    kf_test_events_t events;  //  what E001's stream published
     int tickets;
 } s_world_t;
 
@@ -84,15 +81,15 @@ static int
 s_start (kf_config_t *config)
 {
     dispatch_destroy (&w.dispatch);
-    kf_config_destroy (&w.config);
-    w.config = config;
+    kf_config_destroy (&w.base.config);
+    w.base.config = config;
     kf_err_t err;
-    w.dispatch = dispatch_new (w.config, &err);
+    w.dispatch = dispatch_new (w.base.config, &err);
     if (!w.dispatch)
         fail_msg ("%s", err.text);
-    dispatch_set_outbox (w.dispatch, w.outbox);
+    dispatch_set_outbox (w.dispatch, w.base.outbox);
     int changed = 0;
-    assert_int_equal (kf_store_write (w.store, s_load_txn, &changed, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_load_txn, &changed, NULL), 0);
     return changed;
 }
 
@@ -101,18 +98,13 @@ s_setup (void **state)
 {
     if (kf_test_dir_setup (state))
         return -1;
-    char path [128];
-    snprintf (path, sizeof path, "%s/store", kf_test_dir);
     const char *tables [] = { DISPATCH_TABLES, NULL };
     memset (&w, 0, sizeof w);
-    w.store = kf_store_new (path, tables, NULL, NULL);
-    w.outbox = kf_outbox_new (w.store, "dispatch@c1", NULL);
-    w.arena = kf_arena_new ();
-    w.events = (kf_test_events_t) { .store = w.store, .outbox = w.outbox, .stream = "dispatch@c1/E001" };
+    kf_test_world_open (&w.base, tables, "dispatch@c1", "dispatch@c1/E001", NULL);
     assert_int_equal (s_start (s_config (NULL)), 8);
     //  Each of E001's eight people is announced (staff.changed), for escalation.
     int announced = 0;
-    for (const char *p = kf_test_events (&w.events); (p = strstr (p, "staff.changed")); p++)
+    for (const char *p = kf_test_events (&w.base.events); (p = strstr (p, "staff.changed")); p++)
         announced++;
     assert_int_equal (announced, 8);
     w.now = kf_test_at ("2026-11-23 10:00");   //  a Monday morning
@@ -123,10 +115,7 @@ static int
 s_teardown (void **state)
 {
     dispatch_destroy (&w.dispatch);
-    kf_outbox_destroy (&w.outbox);
-    kf_store_destroy (&w.store);
-    kf_config_destroy (&w.config);
-    kf_arena_destroy (&w.arena);
+    kf_test_world_close (&w.base);
     return kf_test_dir_teardown (state);
 }
 
@@ -136,21 +125,20 @@ static int
 s_request_txn (kf_txn_t *txn, void *arg)
 {
     (void) arg;
-    kf__reply__init (&w.reply);
-    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
+    kf_test_reply_ok (&w.reply);
     //  As kf_commands runs it: a refused request leaves nothing behind.
-    return dispatch_handle_request (w.dispatch, txn, w.now, w.request, &w.reply, w.arena);
+    return dispatch_handle_request (w.dispatch, txn, w.now, w.request, &w.reply, w.base.arena);
 }
 
 static Kf__ReplyStatus
 s_do (Kf__Request *request, const char *actor, Kf__Role role)
 {
-    kf_arena_reset (w.arena);
+    kf_arena_reset (w.base.arena);
     request->actor = (char *) actor;
     request->role = role;
     request->has_role = 1;
     w.request = request;
-    kf_store_write (w.store, s_request_txn, NULL, NULL);
+    kf_store_write (w.base.store, s_request_txn, NULL, NULL);
     return w.reply.status;
 }
 
@@ -168,7 +156,7 @@ s_apply (Kf__Envelope *event)
     event->occurred_at_ms = w.now;
     event->has_occurred_at_ms = 1;
     w.event = event;
-    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
 }
 
 //  ticket.filed for a new ticket of E001 (or `estate`); its number out.
@@ -204,7 +192,7 @@ s_plumbing (char *ticket_no)
 static const char *
 s_events (void)
 {
-    return kf_test_events (&w.events);
+    return kf_test_events (&w.base.events);
 }
 
 static const Kf__Order *
@@ -282,7 +270,7 @@ static int
 s_tick (void)
 {
     int assigned = -1;
-    assert_int_equal (kf_store_write (w.store, s_tick_txn, &assigned, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_tick_txn, &assigned, NULL), 0);
     return assigned;
 }
 

@@ -21,6 +21,7 @@
 #include "kf_commands.h"
 #include "kf_field.h"
 #include "kf_test.h"
+#include "kf_test_world.h"
 #include "kf_test_events.h"
 #include "kf_time.h"
 
@@ -61,16 +62,12 @@ static const char *s_config_text =
     "                role = manager\n                shifts = \"mon-fri 08:30-18:00\"\n";
 
 typedef struct {
-    kf_config_t *config;
-    kf_store_t *store;
-    kf_outbox_t *outbox;
+    kf_test_world_t base;    //  config, store, outbox, arena, events
     escalation_t *escalation;
-    kf_arena_t *arena;
     int64_t now;
     const Kf__Envelope *event;
     const Kf__Request *request;
     Kf__Reply reply;
-    kf_test_events_t events; //  what E001's stream published
     int tickets;
     int fired;
 } s_world_t;
@@ -113,15 +110,12 @@ static void
 s_start (void)
 {
     escalation_destroy (&w.escalation);
-    kf_config_destroy (&w.config);
+    kf_test_world_config (&w.base, s_config_text);
     kf_err_t err;
-    w.config = kf_config_load_text (s_config_text, "test", &err);
-    if (!w.config)
-        fail_msg ("%s", err.text);
-    w.escalation = escalation_new (w.config, &err);
+    w.escalation = escalation_new (w.base.config, &err);
     if (!w.escalation)
         fail_msg ("%s", err.text);
-    escalation_set_outbox (w.escalation, w.outbox);
+    escalation_set_outbox (w.escalation, w.base.outbox);
 }
 
 static int
@@ -129,18 +123,9 @@ s_setup (void **state)
 {
     if (kf_test_dir_setup (state))
         return -1;
-    char path [128];
-    snprintf (path, sizeof path, "%s/store", kf_test_dir);
     const char *tables [] = { ESCALATION_TABLES, NULL };
     memset (&w, 0, sizeof w);
-    w.store = kf_store_new (path, tables, NULL, NULL);
-    w.outbox = kf_outbox_new (w.store, "escalation@c1", NULL);
-    w.arena = kf_arena_new ();
-    w.events = (kf_test_events_t) {
-        .store = w.store, .outbox = w.outbox, .stream = "escalation@c1/E001", .describe = s_describe
-    };
-    assert_non_null (w.store);
-    assert_non_null (w.outbox);
+    kf_test_world_open (&w.base, tables, "escalation@c1", "escalation@c1/E001", s_describe);
     s_start ();
     w.now = kf_test_at (FRIDAY_1750);
     return 0;
@@ -150,10 +135,7 @@ static int
 s_teardown (void **state)
 {
     escalation_destroy (&w.escalation);
-    kf_outbox_destroy (&w.outbox);
-    kf_store_destroy (&w.store);
-    kf_config_destroy (&w.config);
-    kf_arena_destroy (&w.arena);
+    kf_test_world_close (&w.base);
     return kf_test_dir_teardown (state);
 }
 
@@ -186,7 +168,7 @@ static int
 s_at (const char *local)
 {
     w.now = kf_test_at (local);
-    assert_int_equal (kf_store_write (w.store, s_fire_txn, NULL, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_fire_txn, NULL, NULL), 0);
     return w.fired;
 }
 
@@ -208,7 +190,7 @@ s_apply (Kf__Envelope *event)
     if (!event->estate)
         event->estate = "E001";
     w.event = event;
-    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
 }
 
 typedef struct {
@@ -378,16 +360,15 @@ s_unsatisfied (const char *ticket_no)
 static const char *
 s_events (void)
 {
-    return kf_test_events (&w.events);
+    return kf_test_events (&w.base.events);
 }
 
 static int
 s_request_txn (kf_txn_t *txn, void *arg)
 {
     (void) arg;
-    kf__reply__init (&w.reply);
-    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
-    return escalation_handle_request (w.escalation, txn, w.now, w.request, &w.reply, w.arena);
+    kf_test_reply_ok (&w.reply);
+    return escalation_handle_request (w.escalation, txn, w.now, w.request, &w.reply, w.base.arena);
 }
 
 //  An SLA outcome of September in E001 that is not a kf.SlaMet.
@@ -397,16 +378,16 @@ s_damage_an_outcome (kf_txn_t *txn, void *arg)
     (void) arg;
     kf_key_t key;
     kf_key_make (&key, "s|t|s|u|u", "E001", kf_test_at ("2026-09-15 12:00"), "E001-X", 1, 1);
-    return kf_txn_put (txn, kf_store_table (w.store, "outcomes"), &key, "\xff\xff\xff", 3);
+    return kf_txn_put (txn, kf_store_table (w.base.store, "outcomes"), &key, "\xff\xff\xff", 3);
 }
 
 static Kf__ReplyStatus
 s_do (Kf__Request *request, const char *scope)
 {
-    kf_arena_reset (w.arena);
+    kf_arena_reset (w.base.arena);
     request->scope = (char *) scope;
     w.request = request;
-    kf_store_write (w.store, s_request_txn, NULL, NULL);
+    kf_store_write (w.base.store, s_request_txn, NULL, NULL);
     return w.reply.status;
 }
 
@@ -691,7 +672,7 @@ static uint64_t
 s_timers (void)
 {
     uint64_t n = 0;
-    assert_int_equal (kf_store_read (w.store, s_count_txn, &n, NULL), 0);
+    assert_int_equal (kf_store_read (w.base.store, s_count_txn, &n, NULL), 0);
     return n;
 }
 
@@ -862,12 +843,12 @@ test_board_and_report (void **state)
     assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     //  A damaged outcome fails the report, never drops out of it unseen.
     report.group_by = "category";
-    assert_int_equal (kf_store_write (w.store, s_damage_an_outcome, NULL, NULL), 0);
-    kf_arena_reset (w.arena);
+    assert_int_equal (kf_store_write (w.base.store, s_damage_an_outcome, NULL, NULL), 0);
+    kf_arena_reset (w.base.arena);
     request.scope = NULL;
     w.request = &request;
     kf_err_t err;
-    assert_int_equal (kf_store_write (w.store, s_request_txn, NULL, &err), -1);   //  kf_commands: INTERNAL
+    assert_int_equal (kf_store_write (w.base.store, s_request_txn, NULL, &err), -1);   //  kf_commands: INTERNAL
     assert_non_null (strstr (err.text, "does not decode"));
 }
 
@@ -879,7 +860,7 @@ static void
 test_emergency_nobody_there (void **state)
 {
     (void) state;
-    w.events.stream = "escalation@c1/E003";
+    w.base.events.stream = "escalation@c1/E003";
     w.now = kf_test_at ("2026-09-25 22:00");
     char ticket_no [64];
     s_filed ((s_case_t) { .type = KF__TICKET_TYPE__TICKET_TYPE_EMERGENCY_HELP, .priority = KF__PRIORITY__PRIORITY_EMERGENCY,
@@ -918,7 +899,7 @@ static void
 test_rota_changes_from_dispatch (void **state)
 {
     (void) state;
-    w.events.stream = "escalation@c1/E003";
+    w.base.events.stream = "escalation@c1/E003";
     Kf__Shift night = KF__SHIFT__INIT, *nights [7];
     Kf__Shift week [7];
     for (int d = 0; d < 7; d++) {

@@ -16,6 +16,7 @@
 #include "kf_commands.h"
 #include "kf_filing.h"
 #include "kf_test.h"
+#include "kf_test_world.h"
 #include "kf_time.h"
 
 static const char *s_config_text =
@@ -30,11 +31,8 @@ static const char *s_config_text =
     "        priority\n            emergency = category:gas\n            urgent = none\n            low = type:emergency_help\n";
 
 typedef struct {
-    kf_config_t *config;
-    kf_store_t *store;
-    kf_outbox_t *outbox;
+    kf_test_world_t base;    //  config, store, outbox, arena, events
     intake_t *intake;
-    kf_arena_t *arena;
     int64_t now;
     Kf__Request *request;
     Kf__Reply reply;
@@ -48,17 +46,13 @@ s_setup (void **state)
 {
     if (kf_test_dir_setup (state))
         return -1;
-    char path [128];
-    snprintf (path, sizeof path, "%s/store", kf_test_dir);
     const char *tables [] = { INTAKE_TABLES, NULL };
     memset (&w, 0, sizeof w);
-    w.config = kf_config_load_text (s_config_text, "test", NULL);
-    w.store = kf_store_new (path, tables, NULL, NULL);
-    w.outbox = kf_outbox_new (w.store, "intake@c1", NULL);
-    w.intake = intake_new (w.config, "intake@c1", NULL);
-    w.arena = kf_arena_new ();
+    kf_test_world_config (&w.base, s_config_text);
+    kf_test_world_open (&w.base, tables, "intake@c1", "intake@c1/E001", NULL);
+    w.intake = intake_new (w.base.config, "intake@c1", NULL);
     assert_non_null (w.intake);
-    intake_set_outbox (w.intake, w.outbox);
+    intake_set_outbox (w.intake, w.base.outbox);
     kf_time_parse ("2026-11-23T15:59:00Z", 0, &w.now, NULL);   //  23:59 in E001 (+08:00)
     return 0;
 }
@@ -67,10 +61,7 @@ static int
 s_teardown (void **state)
 {
     intake_destroy (&w.intake);
-    kf_outbox_destroy (&w.outbox);
-    kf_store_destroy (&w.store);
-    kf_config_destroy (&w.config);
-    kf_arena_destroy (&w.arena);
+    kf_test_world_close (&w.base);
     return kf_test_dir_teardown (state);
 }
 
@@ -78,19 +69,18 @@ static int
 s_request_txn (kf_txn_t *txn, void *arg)
 {
     (void) arg;
-    kf__reply__init (&w.reply);
-    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
-    return intake_handle_request (w.intake, txn, w.now, w.request, &w.reply, w.arena);
+    kf_test_reply_ok (&w.reply);
+    return intake_handle_request (w.intake, txn, w.now, w.request, &w.reply, w.base.arena);
 }
 
 //  One request in its own transaction, as kf_commands runs it.
 static Kf__ReplyStatus
 s_do (Kf__Request *request)
 {
-    kf_arena_reset (w.arena);
+    kf_arena_reset (w.base.arena);
     w.request = request;
     kf_err_t err;
-    kf_store_write (w.store, s_request_txn, NULL, &err);
+    kf_store_write (w.base.store, s_request_txn, NULL, &err);
     return w.reply.status;
 }
 
@@ -264,7 +254,7 @@ test_timeline_and_unsatisfied_visit (void **state)
     event.body_case = KF__ENVELOPE__BODY_ORDER_ASSIGNED;
     event.order_assigned = &assigned;
     w.event = &event;
-    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
     Kf__CloseTicket close = KF__CLOSE_TICKET__INIT;
     close.ticket_no = no;
     close.resolution = "fixed";
@@ -279,10 +269,10 @@ test_timeline_and_unsatisfied_visit (void **state)
     event.visit_unsatisfied = &unsatisfied;
     event.occurred_at_ms = w.now + 5000;
     w.now += 10000;
-    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
     //  An event of a ticket intake does not hold changes nothing.
     unsatisfied.ticket_no = "E001-20200101-0001";
-    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
 
     Kf__ShowTicket show = KF__SHOW_TICKET__INIT;
     show.ticket_no = no;
