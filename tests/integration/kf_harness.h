@@ -670,6 +670,33 @@ h_teardown (void **state)
     return kf_test_dir_teardown (state);
 }
 
+//  Tests move the file clock by months: an outbox kept a year (bus_extra
+//  of h_cluster_config) keeps a consumer still catching up after the start
+//  from being trimmed under (retention is by the clock, 7 days by default).
+#define H_OUTBOX_YEAR "    outbox_max_age = 365d\n"
+
+//  A test cluster's kefu.conf on ipc:// endpoints in the scratch
+//  directory: cluster c1 with its data in data/, the bus (a 200 ms
+//  heartbeat, then `bus_extra`'s lines, NULL: none), `middle` (calendars,
+//  estates and any other sections, as ZPL), and a command and a replay
+//  endpoint for each service named (NULL-terminated). Aborts the test when
+//  it does not fit.
+static inline void
+h_cluster_config (char *text, size_t size, const char *bus_extra, const char *middle, const char *const *services)
+{
+    const char *d = kf_test_dir;
+    int n = snprintf (text, size, "cluster\n    name = c1\n    data_dir = %s/data\n"
+                      "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
+                      "%s%sservices\n", d, d, d, bus_extra ? bus_extra : "", middle);
+    for (size_t i = 0; services [i] && n > 0 && (size_t) n < size; i++)
+        n += snprintf (text + n, size - (size_t) n, "    %s\n        endpoint = ipc://%s/%s\n"
+                       "        replay = ipc://%s/%s-replay\n", services [i], d, services [i], d, services [i]);
+    if (n <= 0 || (size_t) n >= size) {
+        fprintf (stderr, "h_cluster_config: the configuration does not fit in %zu bytes\n", size);
+        abort ();
+    }
+}
+
 //  A group of tests' cluster on a file clock (a cmocka group setup): the
 //  scratch directory, the configuration (write_config fills `config`),
 //  the clock file set to `start` (ISO-8601), then h_cluster_up. 0, or -1.

@@ -25,24 +25,13 @@ static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, 
 static void
 s_write_config (void)
 {
-    const char *d = kf_test_dir;
     char text [8192];
-    snprintf (text, sizeof text,
-        "cluster\n    name = c1\n    data_dir = %s/data\n"
-        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
-        "    outbox_max_age = 1d\n"
+    h_cluster_config (text, sizeof text, "    outbox_max_age = 1d\n",
         "estates\n    E001\n        name = one\n        staff\n            W01\n                name = Plumber\n"
         "                department = engineering\n                shifts = \"daily 00:00-24:00\"\n"
         "    E002\n        name = two\n"
-        "archive\n    recover_wait = 20s\n"
-        "services\n"
-        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
-        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
-        "    escalation\n        endpoint = ipc://%s/escalation\n        replay = ipc://%s/escalation-replay\n"
-        "    archive\n        endpoint = ipc://%s/archive\n        replay = ipc://%s/archive-replay\n"
-        "    survey\n        endpoint = ipc://%s/survey\n        replay = ipc://%s/survey-replay\n"
-        "    billing\n        endpoint = ipc://%s/billing\n        replay = ipc://%s/billing-replay\n",
-        d, d, d, d, d, d, d, d, d, d, d, d, d, d, d);
+        "archive\n    recover_wait = 20s\n",
+        (const char *[]) { "intake", "dispatch", "escalation", "archive", "survey", "billing", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 

@@ -40,15 +40,8 @@ static char s_out [OUT_SIZE], s_err [8192];
 static void
 s_write_config (void)
 {
-    const char *d = kf_test_dir;
     char text [8192];
-    snprintf (text, sizeof text,
-        "cluster\n    name = c1\n    data_dir = %s/data\n"
-        //  The tests move the file clock by months: the outbox keeps a year, so
-        //  that a consumer still catching up after the start is not trimmed
-        //  under (retention is by the clock, and 7 days by default).
-        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
-        "    outbox_max_age = 365d\n"
+    h_cluster_config (text, sizeof text, H_OUTBOX_YEAR,
         "estates\n"
         "    E001\n        name = Riverside\n"
         "        staff\n"
@@ -63,12 +56,8 @@ s_write_config (void)
         "    E006\n        name = Payments\n"
         "        staff\n"
         "            W61\n                name = Wei\n                department = engineering\n"
-        "                shifts = \"daily 00:00-24:00\"\n"
-        "services\n"
-        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
-        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
-        "    billing\n        endpoint = ipc://%s/billing\n        replay = ipc://%s/billing-replay\n",
-        d, d, d, d, d, d, d, d, d);
+        "                shifts = \"daily 00:00-24:00\"\n",
+        (const char *[]) { "intake", "dispatch", "billing", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
     char gate [8192 + 16];
     const char *at = strstr (text, "/billing\n");

@@ -29,11 +29,8 @@ static char s_out [OUT_SIZE], s_err [4096];
 static void
 s_write_config (void)
 {
-    const char *d = kf_test_dir;
     char text [8192];
-    snprintf (text, sizeof text,
-        "cluster\n    name = c1\n    data_dir = %s/data\n"
-        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
+    h_cluster_config (text, sizeof text, NULL,
         "calendars\n    cn\n        holidays = 2026-10-01..2026-10-07\n        makeup_days = 2026-10-10\n"
         "estates\n"
         "    E001\n        name = Riverside\n        calendar = cn\n"
@@ -46,11 +43,8 @@ s_write_config (void)
         "                skills = gas\n                on_call = true\n"
         "            F01\n                name = Liu\n                department = customer_service\n"
         "                role = front_desk\n                shifts = \"daily 00:00-24:00\"\n"
-        "    E002\n        name = Maple\n"
-        "services\n"
-        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
-        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n",
-        d, d, d, d, d, d, d);
+        "    E002\n        name = Maple\n",
+        (const char *[]) { "intake", "dispatch", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 

@@ -30,15 +30,8 @@ static char s_out [OUT_SIZE], s_err [4096];
 static void
 s_write_config (void)
 {
-    const char *d = kf_test_dir;
     char text [8192];
-    snprintf (text, sizeof text,
-        "cluster\n    name = c1\n    data_dir = %s/data\n"
-        //  The tests move the file clock by months: the outbox keeps a year, so
-        //  that a consumer still catching up after the start is not trimmed
-        //  under (retention is by the clock, and 7 days by default).
-        "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
-        "    outbox_max_age = 365d\n"
+    h_cluster_config (text, sizeof text, H_OUTBOX_YEAR,
         "calendars\n    cn\n        holidays = 2026-09-28..2026-10-04\n        makeup_days = 2026-09-26\n"
         "estates\n"
         "    E001\n        name = Riverside\n        calendar = cn\n"
@@ -53,12 +46,8 @@ s_write_config (void)
         "                role = supervisor\n"
         "            D01\n                name = Deng\n                department = customer_service\n"
         "                role = manager\n"
-        "    E002\n        name = Board\n        calendar = cn\n"
-        "services\n"
-        "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
-        "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
-        "    escalation\n        endpoint = ipc://%s/escalation\n        replay = ipc://%s/escalation-replay\n",
-        d, d, d, d, d, d, d, d, d);
+        "    E002\n        name = Board\n        calendar = cn\n",
+        (const char *[]) { "intake", "dispatch", "escalation", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 

@@ -20,8 +20,10 @@ typedef struct {
 } kf_test_world_t;
 
 //  The store (tables NULL-terminated, KF_BUS_TABLES among them), the
-//  producer's outbox and the arena; events read `stream`, described by
-//  `describe` (NULL: by kind). Fails the test when one cannot be made.
+//  producer's outbox and (once) the arena; events read `stream`, described
+//  by `describe` (NULL: by kind). Fails the test when one cannot be made.
+//  After kf_test_world_close_store it opens the same store again, as a
+//  restarted daemon does.
 static inline void
 kf_test_world_open (kf_test_world_t *self, const char *const *tables, const char *producer, const char *stream,
                     kf_test_describe_fn *describe)
@@ -32,7 +34,8 @@ kf_test_world_open (kf_test_world_t *self, const char *const *tables, const char
     assert_non_null (self->store);
     self->outbox = kf_outbox_new (self->store, producer, NULL);
     assert_non_null (self->outbox);
-    self->arena = kf_arena_new ();
+    if (!self->arena)
+        self->arena = kf_arena_new ();
     assert_non_null (self->arena);
     self->events = (kf_test_events_t) {
         .store = self->store, .outbox = self->outbox, .stream = stream, .describe = describe
@@ -51,12 +54,19 @@ kf_test_world_config (kf_test_world_t *self, const char *text)
     return self->config;
 }
 
+//  The outbox and the store, as a daemon stopping (the service first).
+static inline void
+kf_test_world_close_store (kf_test_world_t *self)
+{
+    kf_outbox_destroy (&self->outbox);
+    kf_store_destroy (&self->store);
+}
+
 //  Everything kf_test_world_open and _config made (the service first).
 static inline void
 kf_test_world_close (kf_test_world_t *self)
 {
-    kf_outbox_destroy (&self->outbox);
-    kf_store_destroy (&self->store);
+    kf_test_world_close_store (self);
     kf_config_destroy (&self->config);
     kf_arena_destroy (&self->arena);
 }

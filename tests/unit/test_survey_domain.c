@@ -17,6 +17,7 @@
 #include "kf_commands.h"
 #include "kf_field.h"
 #include "kf_test.h"
+#include "kf_test_world.h"
 #include "kf_test_events.h"
 #include "kf_time.h"
 
@@ -27,16 +28,12 @@ static const char *s_config_text =
     "estates\n    E001\n        name = one\n    E002\n        name = two\n";
 
 typedef struct {
-    kf_config_t *config;
-    kf_store_t *store;
-    kf_outbox_t *outbox;
+    kf_test_world_t base;    //  config, store, outbox, arena, events
     survey_t *survey;
-    kf_arena_t *arena;
     int64_t now;
     const Kf__Envelope *event;
     const Kf__Request *request;
     Kf__Reply reply;
-    kf_test_events_t events;
     int tickets;
 } s_world_t;
 
@@ -57,19 +54,13 @@ s_describe (const Kf__Envelope *event, char *out, size_t size)
 static int
 s_open_store (void)
 {
-    char path [128];
-    snprintf (path, sizeof path, "%s/store", kf_test_dir);
     const char *tables [] = { SURVEY_TABLES, NULL };
-    w.store = kf_store_new (path, tables, NULL, NULL);
-    w.outbox = kf_outbox_new (w.store, "survey@c1", NULL);
+    kf_test_world_open (&w.base, tables, "survey@c1", "survey@c1/E001", s_describe);
     kf_err_t err;
-    w.survey = survey_new (w.config, &err);
+    w.survey = survey_new (w.base.config, &err);
     if (!w.survey)
         fail_msg ("%s", err.text);
-    survey_set_outbox (w.survey, w.outbox);
-    w.events = (kf_test_events_t) {
-        .store = w.store, .outbox = w.outbox, .stream = "survey@c1/E001", .describe = s_describe
-    };
+    survey_set_outbox (w.survey, w.base.outbox);
     return 0;
 }
 
@@ -77,8 +68,7 @@ static void
 s_close_store (void)
 {
     survey_destroy (&w.survey);
-    kf_outbox_destroy (&w.outbox);
-    kf_store_destroy (&w.store);
+    kf_test_world_close_store (&w.base);
 }
 
 static int
@@ -87,9 +77,7 @@ s_setup (void **state)
     if (kf_test_dir_setup (state))
         return -1;
     memset (&w, 0, sizeof w);
-    kf_err_t err;
-    w.config = kf_config_load_text (s_config_text, "test", &err);
-    w.arena = kf_arena_new ();
+    kf_test_world_config (&w.base, s_config_text);
     s_open_store ();
     w.now = kf_test_at ("2026-11-02 10:00");   //  a Monday
     return 0;
@@ -99,8 +87,7 @@ static int
 s_teardown (void **state)
 {
     s_close_store ();
-    kf_config_destroy (&w.config);
-    kf_arena_destroy (&w.arena);
+    kf_test_world_close (&w.base);
     return kf_test_dir_teardown (state);
 }
 
@@ -121,7 +108,7 @@ s_apply (Kf__Envelope *event)
     event->occurred_at_ms = w.now;
     event->has_occurred_at_ms = 1;
     w.event = event;
-    assert_int_equal (kf_store_write (w.store, s_event_txn, NULL, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
 }
 
 static int
@@ -136,7 +123,7 @@ s_tick (const char *local)
 {
     w.now = kf_test_at (local);
     int done = 0;
-    assert_int_equal (kf_store_write (w.store, s_tick_txn, &done, NULL), 0);
+    assert_int_equal (kf_store_write (w.base.store, s_tick_txn, &done, NULL), 0);
     return done;
 }
 
@@ -144,29 +131,28 @@ static int
 s_request_txn (kf_txn_t *txn, void *arg)
 {
     (void) arg;
-    kf__reply__init (&w.reply);
-    w.reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
-    return survey_handle_request (w.survey, txn, w.now, w.request, &w.reply, w.arena);
+    kf_test_reply_ok (&w.reply);
+    return survey_handle_request (w.survey, txn, w.now, w.request, &w.reply, w.base.arena);
 }
 
 static Kf__ReplyStatus
 s_do (Kf__Request *request)
 {
-    kf_arena_reset (w.arena);
+    kf_arena_reset (w.base.arena);
     if (!request->has_role) {
         request->role = KF__ROLE__ROLE_FRONT_DESK;
         request->has_role = 1;
     }
     request->actor = request->actor ? request->actor : "F01";
     w.request = request;
-    kf_store_write (w.store, s_request_txn, NULL, NULL);
+    kf_store_write (w.base.store, s_request_txn, NULL, NULL);
     return w.reply.status;
 }
 
 static const char *
 s_events (void)
 {
-    return kf_test_events (&w.events);
+    return kf_test_events (&w.base.events);
 }
 
 //  A repair (or another type) in `unit` completed now: its ticket number out.
