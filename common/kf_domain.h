@@ -1,8 +1,9 @@
-/*  kf_domain — what every domain service (intake, dispatch, escalation,
-    billing, survey, archive) holds and does the same way: its base (the
-    configuration, the outbox, one record per estate, a scratch arena, its
-    tables), publishing an event about an estate, judging a request's scope
-    and role.
+/*  kf_domain — what the domain services hold and do the same way: the
+    base that intake, dispatch, escalation, billing and survey embed (the
+    configuration, the outbox, one record per estate, a scratch arena,
+    their tables), publishing an event about an estate, judging a
+    request's scope and role. (The archive has no estates' rules and no
+    outbox of its own: it opens its tables with kf_store_tables.)
 */
 #ifndef KF_DOMAIN_H_INCLUDED
 #define KF_DOMAIN_H_INCLUDED
