@@ -27,7 +27,8 @@ billing_arrears_due (billing_t *self, kf_txn_t *txn, int64_t now_ms)
     billing_tables (self, txn);
     kf_arena_reset (self->base.scratch);
     for (size_t i = 0; i < self->base.estate_count; i++)
-        if (s_day_has_work (s_arrears_day (self, txn, &self->estates [i], self->base.scratch), billing_today (&self->estates [i], now_ms)))
+        if (s_day_has_work (s_arrears_day (self, txn, &self->estates [i], self->base.scratch),
+                            billing_today (&self->estates [i], now_ms)))
             return true;
     return false;
 }

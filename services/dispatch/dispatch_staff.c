@@ -79,8 +79,8 @@ s_staff_from_config (dispatch_t *self, const char *estate, const char *staff_id,
     staff->phone = (char *) kf_config_str (self->base.config, S_PATH ("phone"));
     KF_SET (staff, on_call, kf_config_bool (self->base.config, S_PATH ("on_call")));
     KF_SET (staff, active, kf_config_bool (self->base.config, S_PATH ("active")));
-    int n = kf_config_enum_list (kf_config_str (self->base.config, S_PATH ("skills")), &kf__category__descriptor, skills,
-                                 S_CATEGORIES, err);
+    const char *listed = kf_config_str (self->base.config, S_PATH ("skills"));
+    int n = kf_config_enum_list (listed, &kf__category__descriptor, skills, S_CATEGORIES, err);
     if (n < 0)
         return -1;
     staff->skills = (Kf__Category *) skills;

@@ -267,7 +267,9 @@ escalation_apply_event (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const
     assert (self && txn && event);
     escalation_tables (self, txn);
     kf_arena_reset (self->base.scratch);
-    escalation_ctx_t x = { .self = self, .txn = txn, .now_ms = now_ms, .causation = event->event_id, .arena = self->base.scratch };
+    escalation_ctx_t x = {
+        .self = self, .txn = txn, .now_ms = now_ms, .causation = event->event_id, .arena = self->base.scratch
+    };
     int64_t at = kf_event_time (event, now_ms);
     const ProtobufCMessage *body = kf_event_body (event);
     switch (event->body_case) {

@@ -485,12 +485,12 @@ intake_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event)
     }
     else {
         //  In an arena: intake_evolve points the ticket at the event's strings.
-        kf_arena_t *arena = kf_arena_new ();
+        kf_arena_t *arena = self->base.scratch;
+        kf_arena_reset (arena);
         Kf__Ticket *ticket = NULL;
         kf_key_make (&key, "s", ticket_no);
-        int rc = arena ? kf_txn_get_msg_in (txn, self->tickets, &key, &kf__ticket__descriptor, arena,
-                                            (ProtobufCMessage **) &ticket)
-                       : kf_txn_fail (txn, "out of memory");
+        int rc = kf_txn_get_msg_in (txn, self->tickets, &key, &kf__ticket__descriptor, arena,
+                                    (ProtobufCMessage **) &ticket);
         if (rc == KF_NOTFOUND)
             kf_warning ("%s %llu: ticket %s is neither in the backup nor taken back before it", event->stream,
                         (unsigned long long) event->seq, ticket_no);
@@ -498,7 +498,6 @@ intake_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event)
             intake_evolve (ticket, event, at);
             intake_save (self, txn, ticket);
         }
-        kf_arena_destroy (&arena);
         if (rc != KF_FOUND)
             return kf_txn_ok (txn) ? 0 : -1;
     }
