@@ -309,6 +309,21 @@ const kf_config_key_t kf_config_schema [] = {
     { "gateway/tokens/*/estate", T_STRING, "*", false, 0, 0, "the estate it is bound to, or * for the whole group" },
     { "gateway/tokens/*/role", T_ROLE, NULL, true, 0, 0, "what it may do" },
     { "gateway/tokens/*/staff", T_ID, NULL, false, 0, 0, "who acts through it, for timelines (default: its name)" },
+    { "gateway/sessions", T_SECTION, NULL, false, 0, 0, "people's sessions in the console (kept by the gateway)" },
+    { "gateway/sessions/idle", T_DURATION, "30m", false, 60000, 7 * S_DAY,
+      "a session nobody used this long ends (the console signs out)" },
+    { "gateway/sessions/lifetime", T_DURATION, "12h", false, 60000, 30 * S_DAY,
+      "a session ends this long after its sign-in however much it is used: a shift, then sign in again" },
+    { "gateway/sessions/recheck", T_DURATION, "60s", false, 1000, 3600000,
+      "how often a session's account is asked after: a disabled account or a new password ends its sessions by then" },
+
+    { "accounts", T_SECTION, NULL, false, 0, 0, "staff accounts: people who sign in as themselves (kefu-dispatch keeps them)" },
+    { "accounts/lockout_after", T_INT, "5", false, 1, 100,
+      "wrong passwords in a row that lock an account" },
+    { "accounts/lockout_for", T_DURATION, "15m", false, 1000, 7 * S_DAY,
+      "how long a locked account stays locked (kefuctl users enable ends it sooner)" },
+    { "accounts/password_min", T_INT, "10", false, 8, 128,
+      "characters a password has at least (kefuctl checks it before hashing)" },
 };
 const size_t kf_config_schema_size = sizeof kf_config_schema / sizeof kf_config_schema [0];
 

@@ -485,7 +485,7 @@ s_command_routes (FILE *out, s_set_t *messages, s_set_t *enums)
     const ProtobufCMessageDescriptor *request = &kf__request__descriptor;
     for (unsigned i = 0; i < request->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &request->fields [i];
-        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->type != PROTOBUF_C_TYPE_MESSAGE)
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->type != PROTOBUF_C_TYPE_MESSAGE || !kf_openapi_served (f))
             continue;
         const ProtobufCMessageDescriptor *command = f->descriptor;
         char summary [512];
@@ -515,6 +515,12 @@ s_command_routes (FILE *out, s_set_t *messages, s_set_t *enums)
         }
         fputs ("},\"default\":{\"$ref\":\"#/components/responses/Error\"}}}}", out);
     }
+}
+
+bool
+kf_openapi_served (const ProtobufCFieldDescriptor *command)
+{
+    return command->id != KF__REQUEST__COMMAND_BEGIN_SIGN_IN && command->id != KF__REQUEST__COMMAND_END_SIGN_IN;
 }
 
 char *

@@ -17,6 +17,12 @@
 #define KF_OPENAPI_H_INCLUDED
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+
+//  Whether the HTTP API serves a command of kf.Request: all but the
+//  gateway's own steps of a person's sign-in (begin_sign_in hands out a
+//  password's hash), which only the gateway sends, over the command socket.
+bool kf_openapi_served (const ProtobufCFieldDescriptor *command);
 
 //  The whole document, as JSON (which is YAML too); malloc'd, NULL when out
 //  of memory.

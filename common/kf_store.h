@@ -214,6 +214,12 @@ typedef int (kf_scan_msg_fn) (kf_txn_t *txn, kf_val_t key, const ProtobufCMessag
 int kf_txn_scan_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix,
                      const ProtobufCMessageDescriptor *descriptor, kf_scan_msg_fn *fn, void *arg);
 
+//  The same, each message decoded into `arena` (kf_codec_unpack_in), so
+//  that fn may keep it (a list's rows, for a reply) as long as the arena.
+int kf_txn_scan_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix,
+                        const ProtobufCMessageDescriptor *descriptor, kf_arena_t *arena, kf_scan_msg_fn *fn,
+                        void *arg);
+
 //  Entries in a table.
 uint64_t kf_txn_count (kf_txn_t *self, kf_table_t table);
 

@@ -332,6 +332,7 @@ typedef struct {
     const ProtobufCMessageDescriptor *descriptor;
     kf_scan_msg_fn *fn;
     void *arg;
+    kf_arena_t *arena;     //  NULL: each message freed after its call
 } s_scan_msg_t;
 
 static int
@@ -339,12 +340,24 @@ s_scan_msg_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
 {
     s_scan_msg_t *scan = arg;
     kf_err_t err;
-    ProtobufCMessage *msg = kf_codec_unpack (scan->descriptor, value.data, value.size, &err);
+    ProtobufCMessage *msg = scan->arena ? kf_codec_unpack_in (scan->arena, scan->descriptor, value.data, value.size,
+                                                              &err)
+                                        : kf_codec_unpack (scan->descriptor, value.data, value.size, &err);
     if (!msg)
         return kf_txn_fail (txn, "store %s: corrupt value: %s", txn->store->path, err.text);
     int rc = scan->fn (txn, key, msg, scan->arg);
-    kf_codec_free (&msg);
+    if (!scan->arena)
+        kf_codec_free (&msg);
     return rc;
+}
+
+int
+kf_txn_scan_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix,
+                    const ProtobufCMessageDescriptor *descriptor, kf_arena_t *arena, kf_scan_msg_fn *fn, void *arg)
+{
+    assert (descriptor && arena && fn);
+    s_scan_msg_t scan = { descriptor, fn, arg, arena };
+    return kf_txn_scan (self, table, prefix, s_scan_msg_one, &scan);
 }
 
 int
@@ -352,7 +365,7 @@ kf_txn_scan_msg (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix,
                  const ProtobufCMessageDescriptor *descriptor, kf_scan_msg_fn *fn, void *arg)
 {
     assert (descriptor && fn);
-    s_scan_msg_t scan = { descriptor, fn, arg };
+    s_scan_msg_t scan = { descriptor, fn, arg, NULL };
     return kf_txn_scan (self, table, prefix, s_scan_msg_one, &scan);
 }
 

@@ -13,6 +13,24 @@ if [ -n "$clock" ] && [ ! -f "$clock" ]; then
     "$bin/kefuctl" clock set "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --file "$clock" >/dev/null || exit 1
 fi
 ctl="$bin/kefuctl"
+# The demo's people sign in to the console as themselves: once dispatch
+# answers, the first run gives a few of the configuration's staff the demo
+# password (a real site runs kefuctl users reset-password per person).
+demo_password=kefu-demo-2026
+if [ ! -f var/.demo-accounts ]; then
+    mkdir -p var/log
+    (
+        i=0
+        until "$ctl" --config var/kefu.conf ping dispatch >/dev/null 2>&1; do
+            i=$((i + 1)); [ $i -gt 120 ] && exit 0; sleep 0.5
+        done
+        for user in F01 S01 W01 W02 D01 MF1 MS1; do
+            printf '%s\n' "$demo_password" | "$ctl" --config var/kefu.conf users reset-password "$user" \
+                --password-stdin >/dev/null 2>>var/log/demo-accounts.err || exit 0
+        done
+        touch var/.demo-accounts
+    ) &
+fi
 cat <<TEXT
 
 kefu is starting: logs in var/log/, stores in var/data/, sockets in var/run/.
@@ -34,7 +52,9 @@ When kefuctl ping answers, try, in another terminal:
                        --rate villa:4.00 --parking 300 --fixed garbage:10 --vacant-discount 30
                    $ctl billing run --estate E001 --period $(date +%Y-%m)
                    $ctl billing pay 1-1-101 100 --ref WX0001 --estate E001;  $ctl billing statement 1-1-101 --estate E001
-  web console      http://127.0.0.1:8080/   (demo token: demo-operations-0000; API: /console/openapi.json)
+  web console      http://127.0.0.1:8080/   sign in as F01 (front desk), S01 (supervisor), W01 (technician)
+                   or D01 (deputy GM) of E001, MF1 of E002; password $demo_password (API: /console/openapi.json)
+  staff accounts   $ctl users list;  $ctl users add NAME --role front_desk --estate E001
   HTTP API         curl -H 'Authorization: Bearer demo-desk-e001-000000' -d '{}' http://127.0.0.1:8080/api/v1/list_tickets
   metrics          curl -H 'Authorization: Bearer demo-operations-0000' http://127.0.0.1:8080/metrics
   tap the bus      $ctl tap            (every event, live; --json for JSON lines)

@@ -15,15 +15,12 @@ typedef struct {
 } s_statement_t;
 
 static int
-s_statement_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+s_statement_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg)
 {
     (void) key;
+    (void) txn;
     s_statement_t *st = arg;
-    kf_err_t err;
-    Kf__StatementLine *line = (Kf__StatementLine *) kf_codec_unpack_in (st->arena, &kf__statement_line__descriptor,
-                                                                        value.data, value.size, &err);
-    if (!line)
-        return kf_txn_fail (txn, "a ledger line does not decode: %s", err.text);
+    Kf__StatementLine *line = (Kf__StatementLine *) msg;
     if (st->count == S_STATEMENT_MAX) {
         memmove (st->lines, st->lines + 1, (S_STATEMENT_MAX - 1) * sizeof *st->lines);
         st->count--;
@@ -77,7 +74,8 @@ billing_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, K
         return kf_txn_fail (txn, "out of memory");
     kf_key_t prefix, top;
     kf_key_make (&prefix, "s|s|", e->estate->id, q->unit);
-    if (kf_txn_scan (txn, self->ledger, &prefix, s_statement_row, &st) < 0)
+    if (kf_txn_scan_msg_in (txn, self->ledger, &prefix, &kf__statement_line__descriptor, st.arena, s_statement_row,
+                            &st) < 0)
         return -1;
     s_notices_t n = { self, kf_arena_alloc (arena, S_NOTICES_MAX * sizeof (Kf__Invoice *)), 0, arena };
     kf_page_t page;

@@ -267,14 +267,11 @@ typedef struct {
 } s_staff_list_t;
 
 static int
-s_staff_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+s_staff_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg)
 {
     (void) key;
     s_staff_list_t *l = arg;
-    kf_err_t err;
-    Kf__Staff *s = (Kf__Staff *) kf_codec_unpack_in (l->arena, &kf__staff__descriptor, value.data, value.size, &err);
-    if (!s)
-        return kf_txn_fail (txn, "a staff record does not decode: %s", err.text);
+    Kf__Staff *s = (Kf__Staff *) msg;
     const dispatch_estate_t *estate = dispatch_estate (l->self, s->estate);
     KF_SET (s, on_duty, s->active && estate && kf_rota_on_duty (s->shifts, s->n_shifts, estate->estate->calendar, l->now_ms));
     const Kf__ListStaff *q = l->query;
@@ -313,7 +310,8 @@ s_list_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request
     kf_key_t prefix;
     if (estate)
         kf_key_make (&prefix, "s|", estate);
-    if (kf_txn_scan (txn, self->staff, estate ? &prefix : NULL, s_staff_row, &l) < 0)
+    if (kf_txn_scan_msg_in (txn, self->staff, estate ? &prefix : NULL, &kf__staff__descriptor, arena, s_staff_row,
+                            &l) < 0)
         return -1;
     reply->result_case = KF__REPLY__RESULT_STAFF;
     reply->staff = l.list;
@@ -389,6 +387,13 @@ dispatch_handle_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const 
             return s_list_staff (self, txn, now_ms, request, reply, arena);
         case KF__REQUEST__COMMAND_SET_ROTA:
             return s_set_rota (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_ADD_USER:
+        case KF__REQUEST__COMMAND_SET_USER:
+        case KF__REQUEST__COMMAND_LIST_USERS:
+        case KF__REQUEST__COMMAND_SHOW_USER:
+        case KF__REQUEST__COMMAND_BEGIN_SIGN_IN:
+        case KF__REQUEST__COMMAND_END_SIGN_IN:
+            return dispatch_accounts_request (self, txn, now_ms, request, reply, arena);
         default:
             return KF_BAD ("kefu-dispatch does not answer this command");
     }

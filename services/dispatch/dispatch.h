@@ -36,7 +36,7 @@
 #include "envelope.pb-c.h"
 
 //  dispatch's tables, after the bus's.
-#define DISPATCH_OWN_TABLES "orders", "by_ticket", "by_estate", "by_created", "queue", "staff", "counters"
+#define DISPATCH_OWN_TABLES "orders", "by_ticket", "by_estate", "by_created", "queue", "staff", "counters", "accounts"
 #define DISPATCH_TABLES KF_BUS_TABLES, DISPATCH_OWN_TABLES
 
 #define DISPATCH_TEXT_MAX     2000    //  characters of a reason or note

@@ -10,6 +10,7 @@
       dispatch_orders.c   orders: their records, a ticket's orders, and the
                           commands that move an order through its life
       dispatch_assign.c   assignment to someone on shift, and the queue
+      dispatch_accounts.c staff accounts: kefuctl users, the gateway's sign-in
 */
 #ifndef DISPATCH_PRIVATE_H_INCLUDED
 #define DISPATCH_PRIVATE_H_INCLUDED
@@ -53,7 +54,7 @@ struct _dispatch_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
     dispatch_estate_t *estates;        //  base.estates, typed
     int64_t rectification_due_ms;
-    kf_table_t orders, by_ticket, by_estate, by_created, queue, staff, counters;
+    kf_table_t orders, by_ticket, by_estate, by_created, queue, staff, counters, accounts;
 };
 
 typedef struct {
@@ -85,6 +86,15 @@ int dispatch_staff_announce (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, co
 int dispatch_load_change (dispatch_t *self, kf_txn_t *txn, const char *estate, const char *staff_id, int delta,
                           int64_t now_ms,
                       kf_arena_t *arena);
+
+//  The account of a person of the configuration's staff: made when it is
+//  new (without a password), its name and role kept as the file says,
+//  disabled when the person leaves.
+int dispatch_account_of_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Staff *staff);
+
+//  add_user, set_user, list_users, show_user, begin_sign_in, end_sign_in.
+int dispatch_accounts_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                               Kf__Reply *reply, kf_arena_t *arena);
 
 bool dispatch_open (Kf__OrderStatus status);
 

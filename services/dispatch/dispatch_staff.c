@@ -124,7 +124,7 @@ s_load_one (const char *staff_id, void *arg)
     if (!kf_txn_ok (l->txn))
         return -1;
     if (stored && stored->config_digest == digest)
-        return 0;   //  unchanged in the file: kefuctl's changes stand
+        return dispatch_account_of_staff (self, l->txn, l->now_ms, stored);   //  kefuctl's changes stand
     KF_SET (&wanted, config_digest, digest);
     if (stored) {   //  the file changed this entry: it wins, the load stays
         wanted.open_orders = stored->open_orders;
@@ -135,6 +135,7 @@ s_load_one (const char *staff_id, void *arg)
     kf_notice ("staff %s/%s %s from the configuration", l->estate, staff_id, stored ? "updated" : "added");
     l->changed++;
     dispatch_staff_put (self, l->txn, &wanted);
+    dispatch_account_of_staff (self, l->txn, l->now_ms, &wanted);
     return dispatch_staff_announce (self, l->txn, l->now_ms, &wanted, NULL);
 }
 
@@ -164,6 +165,7 @@ s_retire (s_load_t *l, const char *staff_id)
                l->estate, staff_id, left->open_orders);
     l->changed++;
     dispatch_staff_put (l->self, l->txn, left);
+    dispatch_account_of_staff (l->self, l->txn, l->now_ms, left);
     return dispatch_staff_announce (l->self, l->txn, l->now_ms, left, NULL);
 }
 

@@ -3,6 +3,7 @@
 #include "kf_version.h"
 #include "kf_field.h"
 #include "kf_json.h"
+#include "kf_openapi.h"
 #include "kf_scope.h"
 #include "kf_store.h"
 
@@ -149,7 +150,7 @@ gateway_authenticate (const gateway_t *self, const char *secret)
 const char *
 gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
 {
-    if (!command)
+    if (!command || !kf_openapi_served (command))
         return NULL;
     unsigned id = command->id;
     if (id < 20) {
@@ -169,7 +170,8 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
     assert (token && command && to && http_status);
     const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field_by_name (&kf__request__descriptor,
                                                                                            command);
-    if (!field || !(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || field->type != PROTOBUF_C_TYPE_MESSAGE) {
+    if (!field || !(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || field->type != PROTOBUF_C_TYPE_MESSAGE
+    ||  !kf_openapi_served (field)) {
         *http_status = 404;
         kf_err_set (err, "no command '%s' (see /console/openapi.json)", command);
         return NULL;

@@ -160,11 +160,12 @@ s_route (http_t *self, http_conn_t *c, const char *url, const char *method)
     else
     if (strcmp (url, "/api/v1/whoami") == 0) {
         if (s_method (c, method, "GET") && http_signed_in (c))
-            http_answer (c, 200, "application/json", http_session_view (self, c->token));
+            http_answer (c, 200, "application/json", http_session_view (self, c));
     }
     else
     if (strcmp (url, "/api/v1/events") == 0) {
-        if (s_method (c, method, "GET") && http_operations (c))
+        //  Every signed-in caller: each sees its estates' events only.
+        if (s_method (c, method, "GET") && http_signed_in (c))
             return http_stream (self, c);
     }
     else
@@ -326,6 +327,12 @@ s_completed (void *cls, struct MHD_Connection *connection, void **con_cls, enum 
     for (int s = 0; s < S_SERVICES; s++)
         kf_codec_free ((ProtobufCMessage **) &c->statuses [s]);
     free (c->open_cases);
+    if (c->password) {
+        sodium_memzero (c->password, strlen (c->password));
+        free (c->password);
+    }
+    if (c->body)
+        sodium_memzero (c->body, c->body_cap);   //  a sign-in's held a password
     free (c->body);
     free (c->answer);
     free (c->kinds);
@@ -476,6 +483,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         }
     }
     zlistx_destroy (&late);
+    http_sessions_check (self, now);
     s_expire_heads (self, now);
     if (now - self->last_sweep_ms >= S_SWEEP_MS) {
         self->last_sweep_ms = now;
@@ -536,6 +544,14 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
         return NULL;
     }
     zhashx_set_destructor (self->sessions, (zhashx_destructor_fn *) zstr_free);
+    self->session_idle_ms = kf_config_duration_ms (config, "gateway/sessions/idle");
+    self->session_lifetime_ms = kf_config_duration_ms (config, "gateway/sessions/lifetime");
+    self->recheck_ms = kf_config_duration_ms (config, "gateway/sessions/recheck");
+    if (http_sign_in_start (self, err)) {
+        http_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->checks, (zhashx_destructor_fn *) zstr_free);
     for (int s = 0; s < S_SERVICES; s++) {
         char key [64];
         snprintf (key, sizeof key, "services/%s/endpoint", kf_config_services () [s]);
@@ -634,6 +650,7 @@ http_destroy (http_t **self_p)
     zhashx_destroy (&self->pending);
     zlistx_destroy (&self->streams);
     zhashx_destroy (&self->sessions);
+    http_sign_in_stop (self);
     gateway_metrics_destroy (&self->metrics);
     http_guard_destroy (&self->guard);
     sse_window_destroy (&self->window);

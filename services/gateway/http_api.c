@@ -6,8 +6,8 @@
 
 //  ---- the API --------------------------------------------------------------------------------
 
-static int
-s_send_request (http_t *self, const char *service, Kf__Request *request, const char *request_id)
+int
+http_send_request (http_t *self, const char *service, Kf__Request *request, const char *request_id)
 {
     int i = 0;
     while (i < S_SERVICES && strcmp (kf_config_services () [i], service) != 0)
@@ -46,7 +46,7 @@ http_api (http_t *self, http_conn_t *c, const char *command)
     char id [32];
     c->id = ++self->next_id;
     snprintf (id, sizeof id, "g%" PRIu64, c->id);
-    int rc = s_send_request (self, to, request, id);
+    int rc = http_send_request (self, to, request, id);
     kf_codec_free ((ProtobufCMessage **) &request);
     if (rc || zhashx_insert (self->pending, id, c)) {
         http_error (c, 503, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, "kefu-%s cannot be reached", to);
@@ -111,7 +111,7 @@ http_metrics (http_t *self, http_conn_t *c)
         request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
         request.bus_status = &get;
         snprintf (id, sizeof id, "g%" PRIu64 "-s%d", c->id, s);
-        if (s_send_request (self, kf_config_services () [s], &request, id) == 0 && zhashx_insert (self->pending, id,
+        if (http_send_request (self, kf_config_services () [s], &request, id) == 0 && zhashx_insert (self->pending, id,
                                                                                                   c) == 0)
             c->waiting++;
         free (request.request_id);
@@ -132,7 +132,7 @@ http_metrics (http_t *self, http_conn_t *c)
         request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;
         request.list_tickets = &list;
         snprintf (id, sizeof id, "g%" PRIu64 "-e%zu", c->id, e);
-        if (s_send_request (self, "intake", &request, id) == 0 && zhashx_insert (self->pending, id, c) == 0)
+        if (http_send_request (self, "intake", &request, id) == 0 && zhashx_insert (self->pending, id, c) == 0)
             c->waiting++;
         free (request.request_id);
     }
@@ -154,9 +154,18 @@ http_on_reply (zloop_t *loop, zsock_t *dealer, void *arg)
                                                       NULL);
     zframe_destroy (&frame);
     http_conn_t *c = reply && reply->request_id ? zhashx_lookup (self->pending, reply->request_id) : NULL;
+    if (!c && reply && reply->request_id && http_sessions_checked (self, reply)) {
+        kf_codec_free ((ProtobufCMessage **) &reply);
+        return 0;
+    }
     if (!c) {
         kf_codec_free ((ProtobufCMessage **) &reply);
         return 0;   //  too late: answered with 504 already
+    }
+    if (c->kind == C_SIGN_IN) {
+        http_sign_in_reply (self, c, reply);   //  it keeps its place in pending until it is over
+        kf_codec_free ((ProtobufCMessage **) &reply);
+        return 0;
     }
     zhashx_delete (self->pending, reply->request_id);
     if (c->kind == C_API) {

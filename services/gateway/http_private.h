@@ -7,6 +7,9 @@
                       early refusals), the loop and the server's life
       http_session.c  who is asking (tokens, sessions, sign-in and out),
                       and the console's files
+      http_sign_in.c  a person's sign-in: the account from kefu-dispatch,
+                      the password checked in a thread of its own, the
+                      lockout's count; sessions' accounts asked after
       http_api.c      commands to the daemons, /metrics, their replies
       http_stream.c   the live stream (Server-Sent Events) and its resume
     (http_guard.c: connections outside their answer; sse_window.c: the
@@ -31,6 +34,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,8 +57,15 @@
 #define S_SWEEP_MS        200          //  how often connections are looked at for clients gone
 #define S_MHD_LOG_PER_S   10           //  libmicrohttpd's lines logged a second at most
 #define S_COOKIE          "kefu_session"
+#define S_SESSION_ID_MAX  64
+#define S_PASSWORD_MAX    128          //  bytes of a password a sign-in may send
+#define S_VERIFYING_MAX   16           //  sign-ins whose password is being checked at once; more get 503
 
-typedef enum { C_NEW, C_API, C_SCRAPE, C_STREAM } http_kind_t;
+typedef enum { C_NEW, C_API, C_SCRAPE, C_STREAM, C_SIGN_IN } http_kind_t;
+
+//  A person's sign-in, while it waits: for the account, for the password's
+//  check, for the count.
+typedef enum { SIGN_IN_ACCOUNT, SIGN_IN_VERIFY, SIGN_IN_DECOY, SIGN_IN_COUNT } http_sign_in_step_t;
 
 typedef struct {
     http_t *http;
@@ -62,7 +73,9 @@ typedef struct {
     http_kind_t kind;
     char method [8];
     char path [128];
-    const gateway_token_t *token;
+    const gateway_token_t *token;    //  &who once known
+    gateway_token_t who;             //  the caller, copied (no secret): sessions may end while it runs
+    char session [S_SESSION_ID_MAX]; //  the session it came by, if one
     char *body;
     size_t body_size, body_cap;
     bool too_large;
@@ -87,11 +100,22 @@ typedef struct {
     char *queue;
     size_t queue_len;
     uint64_t dropped;
+    bool ended;              //  its session ended: the stream closes once its queue is sent
+    //  A person's sign-in.
+    http_sign_in_step_t step;
+    char user [KF_ID_MAX + 1];
+    char *password;          //  zeroed and freed as soon as it is checked
+    uint32_t generation;     //  the account's, as dispatch answered
 } http_conn_t;
 
 typedef struct {
-    const gateway_token_t *token;
-    int64_t expires_ms;
+    gateway_token_t who;         //  who the session is (a token's copy keeps no secret)
+    char user [KF_ID_MAX + 1];   //  the account; empty for a token's session
+    uint32_t generation;         //  the account's at sign-in: a newer one ends the session
+    int64_t expires_ms;          //  the end of its lifetime ...
+    int64_t idle_until_ms;       //  ... or of its idleness, whichever comes first
+    int64_t checked_ms;          //  when its account was last asked after
+    char check_id [32];          //  that question's request id, while it is out
 } http_session_t;
 
 struct _http_t {
@@ -106,6 +130,12 @@ struct _http_t {
     zhashx_t *pending;       //  request id -> http_conn_t *
     zlistx_t *streams;       //  http_conn_t * of live streams
     zhashx_t *sessions;      //  cookie -> http_session_t *
+    zhashx_t *checks;        //  request id of an account's check -> the session's cookie (a string)
+    zactor_t *verifier;      //  checks passwords against hashes, off the loop
+    char *decoy_hash;        //  checked for unknown users, so that they take as long
+    size_t verifying;        //  sign-ins at the verifier now
+    int64_t session_idle_ms, session_lifetime_ms, recheck_ms;
+    int64_t last_recheck_ms;
     gateway_metrics_t *metrics;
     http_guard_t *guard;
     sse_window_t *window;     //  the recent events, for Last-Event-ID
@@ -144,11 +174,43 @@ bool http_signed_in (http_conn_t *c);
 
 bool http_operations (http_conn_t *c);
 
-char *http_session_view (http_t *self, const gateway_token_t *token);
+//  Who the connection's caller is (c->token) and, by its session, until
+//  when (JSON, malloc'd).
+char *http_session_view (http_t *self, http_conn_t *c);
 
 void http_sign_in (http_t *self, http_conn_t *c);
 
 void http_sign_out (http_t *self, http_conn_t *c);
+
+//  A new session for `who` (an account's, or a token's when user is
+//  NULL): its cookie on the answer, which is the session's view.
+void http_session_open (http_t *self, http_conn_t *c, const gateway_token_t *who, const char *user,
+                        uint32_t generation);
+
+//  The session ends: forgotten, and its live streams closed.
+void http_session_end (http_t *self, const char *cookie, const char *why);
+
+//  ---- http_sign_in.c ----
+//  The verifier's thread and the decoy hash; -1 with a reason.
+int http_sign_in_start (http_t *self, kf_err_t *err);
+void http_sign_in_stop (http_t *self);
+
+//  A sign-in with a user and password: the first step (the connection
+//  waits suspended for the rest).
+void http_sign_in_person (http_t *self, http_conn_t *c, const char *user, const char *password);
+
+//  dispatch's reply to a step of a sign-in.
+void http_sign_in_reply (http_t *self, http_conn_t *c, const Kf__Reply *reply);
+
+//  dispatch's reply to a session's check: false when the reply was not one.
+bool http_sessions_checked (http_t *self, const Kf__Reply *reply);
+
+//  Ask after the accounts of sessions not asked after for recheck_ms.
+void http_sessions_check (http_t *self, int64_t now);
+
+//  Send a request to a daemon by service name ("dispatch"), the reply to
+//  come back with this id. -1 when it cannot be sent.
+int http_send_request (http_t *self, const char *service, Kf__Request *request, const char *request_id);
 
 void http_file (http_t *self, http_conn_t *c, const char *name);
 

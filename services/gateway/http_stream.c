@@ -11,6 +11,8 @@ s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void) pos;
     http_conn_t *c = cls;
+    if (c->queue_len == 0 && c->ended)
+        return MHD_CONTENT_READER_END_OF_STREAM;   //  its session ended
     if (c->queue_len == 0) {
         //  Nothing to send: park the connection until an event comes.
         http_suspend (c);

@@ -168,7 +168,7 @@ const char *ctl_cut (const char *text, size_t columns, char *buf, size_t size);
 //  ---- the commands, by file -----------------------------------------------------
 extern const ctl_command_t ctl_file_command, ctl_show_command, ctl_list_command, ctl_note_command,
     ctl_close_command, ctl_reopen_command, ctl_cancel_command;
-extern const ctl_command_t ctl_orders_command, ctl_order_command, ctl_staff_command;
+extern const ctl_command_t ctl_orders_command, ctl_order_command, ctl_staff_command, ctl_users_command;
 extern const ctl_command_t ctl_sla_command, ctl_report_command;
 extern const ctl_command_t ctl_units_command, ctl_billing_command;
 extern const ctl_command_t ctl_visits_command, ctl_evaluation_command;

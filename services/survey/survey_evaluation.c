@@ -74,15 +74,11 @@ typedef struct {
 } s_frame_t;
 
 static int
-s_frame_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+s_frame_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg)
 {
     (void) key;
     s_frame_t *f = arg;
-    kf_err_t err;
-    Kf__Household *h = (Kf__Household *) kf_codec_unpack_in (f->arena, &kf__household__descriptor, value.data,
-                                                               value.size, &err);
-    if (!h)
-        return kf_txn_fail (txn, "a household does not decode: %s", err.text);
+    Kf__Household *h = (Kf__Household *) msg;
     if (!h->occupied)
         return 0;
     if (f->count == f->size) {
@@ -121,7 +117,8 @@ survey_sample (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_estat
     s_frame_t frame = { .arena = arena };
     kf_key_t prefix;
     kf_key_make (&prefix, "s|", e->estate->id);
-    if (kf_txn_scan (txn, self->households, &prefix, s_frame_row, &frame) < 0)
+    if (kf_txn_scan_msg_in (txn, self->households, &prefix, &kf__household__descriptor, frame.arena, s_frame_row,
+                            &frame) < 0)
         return NULL;
     if (frame.count == 0) {
         snprintf (why, why_size, "%s has no occupied households yet (billing's unit import registers them)",

@@ -48,7 +48,10 @@ s_write_config (void)
     snprintf (text, sizeof text,
         "cluster\n    name = c1\n    data_dir = %s/data\n"
         "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n    heartbeat = 200ms\n"
-        "estates\n    E001\n        name = Riverside\n    E002\n        name = Maple\n"
+        "estates\n    E001\n        name = Riverside\n"
+        "        staff\n            F01\n                name = \"Front desk 前台\"\n"
+        "                department = customer_service\n                role = front_desk\n"
+        "    E002\n        name = Maple\n"
         "services\n"
         "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
         "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
@@ -65,7 +68,9 @@ s_write_config (void)
         "        desk1\n            secret = \"" DESK1 "\"\n            estate = E001\n            role = front_desk\n"
         "            staff = F01\n"
         "        desk2\n            secret = \"" DESK2 "\"\n            estate = E002\n            role = front_desk\n"
-        "        ops1\n            secret = \"" OPS1 "\"\n            estate = E001\n            role = operations\n",
+        "        ops1\n            secret = \"" OPS1 "\"\n            estate = E001\n            role = operations\n"
+        "    sessions\n        recheck = 1s\n"
+        "accounts\n    lockout_after = 3\n    lockout_for = 1h\n",
         d, d, d, d, d, d, d, d, d, d, d, d, d, d, d, s_port, root);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
@@ -586,7 +591,6 @@ test_roles (void **state)
     assert_int_equal (s_http ("POST", "/api/v1/bus_status?service=intake", DESK1, NULL, "{}"), 403);
     assert_int_equal (s_http ("POST", "/api/v1/bus_status?service=intake", OPS, NULL, "{}"), 200);
     assert_non_null (strstr (s_body (), "\"cursors\""));
-    assert_int_equal (s_http ("GET", "/api/v1/events", DESK1, NULL, NULL), 403);
     assert_int_equal (s_http ("GET", "/metrics", DESK1, NULL, NULL), 403);
     assert_int_equal (s_http ("GET", "/metrics", OPS, NULL, NULL), 200);
     assert_non_null (strstr (s_out, "text/plain; version=0.0.4"));
@@ -732,6 +736,157 @@ test_session_and_live_stream (void **state)
     //  Signed out: the cookie no longer works.
     assert_int_equal (s_http ("DELETE", "/api/v1/session", NULL, cookie, NULL), 200);
     assert_int_equal (s_http ("GET", "/api/v1/whoami", NULL, cookie, NULL), 401);
+}
+
+//  ---- people sign in as themselves (issue 20.1) ------------------------------------------------
+
+//  kefuctl with the arguments given, NULL-terminated: its exit status, its
+//  output in s_out.
+#define S_CTL(...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", s_config, \
+                          __VA_ARGS__, NULL)
+
+//  The password kefuctl made and printed once, from s_out.
+static void
+s_made_password (const char *user, char *password, size_t size)
+{
+    char lead [96];
+    snprintf (lead, sizeof lead, "password of %s (give it to them in person; shown once): ", user);
+    const char *at = strstr (s_out, lead);
+    if (!at)
+        fail_msg ("kefuctl printed no password for %s: %s %s", user, s_out, s_err);
+    at += strlen (lead);
+    snprintf (password, size, "%.*s", (int) strcspn (at, "\n"), at);
+}
+
+//  A sign-in by user and password: its status; the cookie into `cookie`.
+static int
+s_sign_in (const char *user, const char *password, char *cookie, size_t size)
+{
+    char body [256];
+    snprintf (body, sizeof body, "{\"user\":\"%s\",\"password\":\"%s\"}", user, password);
+    int status = s_http ("POST", "/api/v1/session", NULL, NULL, body);
+    const char *set = strstr (s_out, "Set-Cookie: kefu_session=");
+    if (cookie && set)
+        snprintf (cookie, size, "%.*s", (int) strcspn (set + 12, ";"), set + 12);
+    return status;
+}
+
+typedef struct {
+    const char *cookie;
+} s_session_arg_t;
+
+static bool
+s_session_gone (void *arg)
+{
+    return s_http ("GET", "/api/v1/whoami", NULL, ((s_session_arg_t *) arg)->cookie, NULL) == 401;
+}
+
+static void
+test_people_sign_in_as_themselves (void **state)
+{
+    (void) state;
+    //  The staff of the configuration have accounts, without a password yet.
+    assert_int_equal (S_CTL ("users", "list", "--estate", "E001", "--json"), 0);
+    assert_non_null (strstr (s_out, "\"user\":\"F01\""));
+    assert_non_null (strstr (s_out, "\"has_password\":false"));
+    assert_null (strstr (s_out, "argon2"));
+    assert_int_equal (s_sign_in ("F01", "anything-at-all", NULL, 0), 401);
+    assert_non_null (strstr (s_body (), "wrong user or password"));
+    //  A manager sets one; kefuctl prints it once, and only a hash leaves.
+    assert_int_equal (S_CTL ("users", "reset-password", "F01"), 0);
+    char password [64], cookie [128];
+    s_made_password ("F01", password, sizeof password);
+    assert_int_equal (S_CTL ("users", "list", "--json"), 0);
+    assert_null (strstr (s_out, "argon2"));
+    assert_null (strstr (s_out, password));
+    assert_int_equal (s_sign_in ("F01", password, cookie, sizeof cookie), 200);
+    assert_non_null (strstr (s_body (), "\"user\":\"F01\""));
+    assert_non_null (strstr (s_body (), "\"role\":\"ROLE_FRONT_DESK\""));
+    assert_non_null (strstr (s_body (), "\"estates\":[\"E001\"]"));
+    assert_non_null (strstr (s_body (), "\"name\":\"Riverside\""));
+    assert_non_null (strstr (s_out, "HttpOnly"));
+    //  What they do goes on the timeline under their own id.
+    const char *filing = "{\"estate\":\"E001\",\"unit\":\"2-1-201\",\"reporter_name\":\"李四\","
+                         "\"reporter_phone\":\"13800000001\",\"type\":\"COMPLAINT\",\"channel\":\"PHONE\","
+                         "\"category\":\"NOISE\",\"description\":\"楼上装修噪音\",\"idempotency_key\":\"acct-1\"}";
+    assert_int_equal (s_http ("POST", "/api/v1/file_ticket", NULL, cookie, filing), 200);
+    char ticket [64], body [160];
+    h_json_field (s_body (), "ticket_no", ticket, sizeof ticket);
+    snprintf (body, sizeof body, "{\"ticket_no\":\"%s\",\"note\":\"rang the owner back\"}", ticket);
+    assert_int_equal (s_http ("POST", "/api/v1/add_note", NULL, cookie, body), 200);
+    snprintf (body, sizeof body, "{\"ticket_no\":\"%s\"}", ticket);
+    assert_int_equal (s_http ("POST", "/api/v1/show_ticket", NULL, cookie, body), 200);
+    assert_non_null (strstr (s_body (), "\"actor\":\"F01\""));
+    //  Their estate only, as a token of E001 would be.
+    assert_int_equal (s_http ("POST", "/api/v1/list_tickets", NULL, cookie, "{\"estate\":\"E002\"}"), 404);
+    //  The gateway's own steps are not the API's.
+    assert_int_equal (s_http ("POST", "/api/v1/begin_sign_in", OPS, NULL, "{\"user\":\"F01\"}"), 404);
+    assert_int_equal (S_CTL ("--scope", "E001", "users", "list"), 0);
+    //  Wrong passwords lock the account (3 here), the right one then too.
+    assert_int_equal (s_sign_in ("F01", "not-the-password", NULL, 0), 401);
+    assert_int_equal (s_sign_in ("F01", "not-the-password", NULL, 0), 401);
+    assert_int_equal (s_sign_in ("F01", "not-the-password", NULL, 0), 401);
+    assert_non_null (strstr (s_body (), "locked until"));
+    assert_int_equal (s_sign_in ("F01", password, NULL, 0), 401);
+    assert_non_null (strstr (s_body (), "locked until"));
+    assert_int_equal (S_CTL ("users", "list"), 0);
+    assert_non_null (strstr (s_out, "locked"));
+    //  A manager ends the lockout, with a reason; the open session was never touched.
+    assert_int_equal (S_CTL ("users", "enable", "F01", "she", "forgot", "it"), 0);
+    assert_int_equal (s_sign_in ("F01", password, NULL, 0), 200);
+    assert_int_equal (s_http ("GET", "/api/v1/whoami", NULL, cookie, NULL), 200);
+    //  An account added by kefuctl, with its password from stdin.
+    char file [512];
+    snprintf (file, sizeof file, "%s/password", kf_test_dir);
+    FILE *f = fopen (file, "w");
+    fputs ("short\n", f);
+    fclose (f);
+    int saved = dup (STDIN_FILENO), in = open (file, O_RDONLY);
+    dup2 (in, STDIN_FILENO);
+    assert_int_equal (S_CTL ("users", "add", "sup-e001", "--role", "supervisor", "--estate", "E001",
+                             "--password-stdin"), 2);
+    assert_non_null (strstr (s_err, "at least 10 characters"));
+    f = fopen (file, "w");
+    fputs ("长城长城 correct horse\n", f);
+    fclose (f);
+    lseek (in, 0, SEEK_SET);
+    assert_int_equal (S_CTL ("users", "add", "sup-e001", "--role", "supervisor", "--estate", "E001",
+                             "--name", "Supervisor 主管", "--password-stdin"), 0);
+    dup2 (saved, STDIN_FILENO);
+    close (saved);
+    close (in);
+    assert_int_equal (S_CTL ("users", "add", "sup-e001", "--role", "supervisor", "--estate", "E001"), 1);
+    assert_non_null (strstr (s_err, "exists"));
+    //  An estate's manager adds no operations account.
+    assert_int_equal (S_CTL ("--scope", "E001", "users", "add", "ops-x", "--role", "operations", "--estate",
+                             "E001"), 1);
+    char sup [128];
+    assert_int_equal (s_sign_in ("sup-e001", "长城长城 correct horse", sup, sizeof sup), 200);
+    assert_non_null (strstr (s_body (), "\"role\":\"ROLE_SUPERVISOR\""));
+    //  Disabled: no sign-in, and the open session ends within the recheck.
+    assert_int_equal (S_CTL ("users", "disable", "sup-e001"), 2);   //  a reason is required
+    assert_int_equal (S_CTL ("users", "disable", "sup-e001", "left", "the", "company"), 0);
+    s_session_arg_t gone = { sup };
+    assert_true (h_wait_for (s_session_gone, &gone, 10000));
+    assert_int_equal (s_sign_in ("sup-e001", "长城长城 correct horse", NULL, 0), 401);
+    assert_non_null (strstr (s_body (), "disabled"));
+    //  A new password ends the sessions opened with the old one.
+    char old [64];
+    snprintf (old, sizeof old, "%s", password);
+    assert_int_equal (S_CTL ("users", "reset-password", "F01"), 0);
+    s_made_password ("F01", password, sizeof password);
+    gone.cookie = cookie;
+    assert_true (h_wait_for (s_session_gone, &gone, 10000));
+    assert_int_equal (s_sign_in ("F01", old, NULL, 0), 401);
+    assert_int_equal (s_sign_in ("F01", password, cookie, sizeof cookie), 200);
+    //  Signed out: the cookie is dead at once.
+    assert_int_equal (s_http ("DELETE", "/api/v1/session", NULL, cookie, NULL), 200);
+    assert_int_equal (s_http ("GET", "/api/v1/whoami", NULL, cookie, NULL), 401);
+    //  Bad input: one line, nothing changed.
+    assert_int_equal (s_http ("POST", "/api/v1/session", NULL, NULL, "{\"user\":\"F01\",\"token\":\"x\"}"), 400);
+    assert_int_equal (s_http ("POST", "/api/v1/session", NULL, NULL, "{\"user\":\"../etc\",\"password\":\"x\"}"), 400);
+    assert_int_equal (S_CTL ("users", "frobnicate"), 2);
+    assert_int_equal (S_CTL ("users", "add", "x1", "--role", "wizard", "--estate", "E001"), 2);
 }
 
 //  Issue 16.5: /metrics carries each daemon's bus status (publish and
@@ -1033,6 +1188,7 @@ main (void)
         cmocka_unit_test (test_estate_isolation),
         cmocka_unit_test (test_roles),
         cmocka_unit_test (test_session_and_live_stream),
+        cmocka_unit_test (test_people_sign_in_as_themselves),
         cmocka_unit_test (test_metrics_show_the_bus_and_each_daemon),
         cmocka_unit_test (test_an_estate_operations_token_sees_its_estate_only),
         cmocka_unit_test (test_backups_go_under_backup_dir),

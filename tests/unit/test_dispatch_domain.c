@@ -17,8 +17,10 @@
 
 #include "../../services/dispatch/dispatch.h"
 #include "kf_commands.h"
+#include "kf_field.h"
 #include "kf_rota.h"
 #include "kf_test.h"
+#include <sodium.h>
 #include "kf_test_world.h"
 #include "kf_test_events.h"
 #include "kf_time.h"
@@ -882,6 +884,119 @@ test_list_orders (void **state)
     assert_int_equal (w.reply.orders->total, 0);
 }
 
+//  ---- staff accounts (issue 20.1) ------------------------------------------------------------
+
+static Kf__ReplyStatus
+s_end_sign_in (const char *user, uint32_t generation, bool matched)
+{
+    Kf__EndSignIn end = KF__END_SIGN_IN__INIT;
+    end.user = (char *) user;
+    KF_SET (&end, generation, generation);
+    KF_SET (&end, matched, matched);
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_END_SIGN_IN;
+    request.end_sign_in = &end;
+    return s_do (&request, "kefu-gateway", KF__ROLE__ROLE_OPERATIONS);
+}
+
+static void
+test_accounts (void **state)
+{
+    (void) state;
+    //  Each person of the configuration's staff has an account, without a password.
+    Kf__ShowUser show = KF__SHOW_USER__INIT;
+    show.user = "F01";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SHOW_USER;
+    request.show_user = &show;
+    assert_int_equal (s_do (&request, "S01", KF__ROLE__ROLE_SUPERVISOR), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.account->estate, "E001");
+    assert_int_equal (w.reply.account->role, KF__ROLE__ROLE_FRONT_DESK);
+    assert_false (w.reply.account->has_password);
+    assert_null (w.reply.account->password_hash);
+    //  A technician may not look; another estate's scope sees no such user.
+    assert_int_equal (s_do (&request, "T01", KF__ROLE__ROLE_TECHNICIAN), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    request.scope = "E002";
+    assert_int_equal (s_do (&request, "S01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    request.scope = NULL;
+    //  A password: only an Argon2id hash is taken.
+    char hash [crypto_pwhash_STRBYTES];
+    assert_int_equal (crypto_pwhash_str (hash, "open sesame 芝麻开门", strlen ("open sesame 芝麻开门"),
+                                         crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE), 0);
+    Kf__SetUser set = KF__SET_USER__INIT;
+    set.user = "F01";
+    KF_SET (&set, action, KF__USER_ACTION__USER_ACTION_SET_PASSWORD);
+    set.password_hash = "open sesame";
+    Kf__Request change = KF__REQUEST__INIT;
+    change.command_case = KF__REQUEST__COMMAND_SET_USER;
+    change.set_user = &set;
+    assert_int_equal (s_do (&change, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    set.password_hash = hash;
+    assert_int_equal (s_do (&change, "S01", KF__ROLE__ROLE_SUPERVISOR), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_do (&change, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    uint32_t generation = w.reply.account->generation;
+    //  The gateway's first step hands out the hash, to the gateway only.
+    Kf__BeginSignIn begin = KF__BEGIN_SIGN_IN__INIT;
+    begin.user = "F01";
+    Kf__Request ask = KF__REQUEST__INIT;
+    ask.command_case = KF__REQUEST__COMMAND_BEGIN_SIGN_IN;
+    ask.begin_sign_in = &begin;
+    assert_int_equal (s_do (&ask, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_do (&ask, "kefu-gateway", KF__ROLE__ROLE_OPERATIONS), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.account->password_hash, hash);
+    //  Five misses lock it (the default), and the count is kept though each is refused.
+    for (int i = 0; i < 4; i++)
+        assert_int_equal (s_end_sign_in ("F01", generation, false), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_do (&request, "S01", KF__ROLE__ROLE_SUPERVISOR), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.account->failures, 4);
+    assert_false (w.reply.account->locked);
+    assert_int_equal (s_end_sign_in ("F01", generation, false), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_non_null (strstr (w.reply.error, "locked until 2026-11-23T10:15:00.000+08:00"));
+    assert_int_equal (s_end_sign_in ("F01", generation, true), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    //  ... for lockout_for (15 minutes) by the cluster's clock.
+    w.now += 15 * 60000;
+    assert_int_equal (s_end_sign_in ("F01", generation, true), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.account->failures, 0);
+    assert_int_equal (w.reply.account->last_sign_in_ms, w.now);
+    //  A changed account (a new password) refuses a check made against the old one.
+    assert_int_equal (s_do (&change, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.account->generation, generation + 1);
+    assert_int_equal (s_end_sign_in ("F01", generation, true), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    //  Disabled: the right password hears why; a reason is required.
+    KF_SET (&set, action, KF__USER_ACTION__USER_ACTION_DISABLE);
+    assert_int_equal (s_do (&change, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    set.reason = "on leave";
+    assert_int_equal (s_do (&change, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_end_sign_in ("F01", generation + 2, true), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_non_null (strstr (w.reply.error, "disabled: on leave"));
+    //  An estate's manager adds its own estate's accounts only, and no operations.
+    Kf__AddUser add = KF__ADD_USER__INIT;
+    add.user = "desk-2";
+    add.estate = "E002";
+    KF_SET (&add, role, KF__ROLE__ROLE_FRONT_DESK);
+    Kf__Request adding = KF__REQUEST__INIT;
+    adding.command_case = KF__REQUEST__COMMAND_ADD_USER;
+    adding.add_user = &add;
+    adding.scope = "E001";
+    assert_int_equal (s_do (&adding, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    add.estate = "E001";
+    KF_SET (&add, role, KF__ROLE__ROLE_OPERATIONS);
+    assert_int_equal (s_do (&adding, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    KF_SET (&add, role, KF__ROLE__ROLE_FRONT_DESK);
+    assert_int_equal (s_do (&adding, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.account->staff_id, "desk-2");
+    assert_int_equal (s_do (&adding, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    add.user = "F01";
+    assert_int_equal (s_do (&adding, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    //  The list: every account the caller may see.
+    Kf__ListUsers list = KF__LIST_USERS__INIT;
+    Kf__Request listing = KF__REQUEST__INIT;
+    listing.command_case = KF__REQUEST__COMMAND_LIST_USERS;
+    listing.list_users = &list;
+    assert_int_equal (s_do (&listing, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.accounts->n_accounts, 9);   //  eight of the file and desk-2
+}
+
 int
 main (void)
 {
@@ -897,6 +1012,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_escalation_reassigns_unaccepted, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_staff_rota_changes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_list_orders, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_accounts, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -66,6 +66,14 @@ test_every_command_is_a_route (void **state)
         char route [128], ref [160];
         snprintf (route, sizeof route, "\"/api/v1/%s\":{\"post\":{\"operationId\":\"%s\"", f->name, f->name);
         const char *at = strstr (s_doc, route);
+        //  The gateway's own steps of a sign-in are no route, and only they.
+        bool own = strcmp (f->name, "begin_sign_in") == 0 || strcmp (f->name, "end_sign_in") == 0;
+        assert_int_equal (kf_openapi_served (f), !own);
+        if (own) {
+            if (at)
+                fail_msg ("%s is the gateway's own, yet a route", f->name);
+            continue;
+        }
         if (!at)
             fail_msg ("no route for %s", f->name);
         snprintf (ref, sizeof ref, "\"schema\":{\"$ref\":\"#/components/schemas/%s\"}", command->name);
