@@ -346,7 +346,8 @@ s_board_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
         KF_SET (r, target, k->target);
         KF_SET (r, deadline_ms, k->deadline_ms);
         KF_SET (r, remaining_ms, k->deadline_ms - b->now_ms);
-        KF_SET (r, level, c->level);
+        //  A case nobody escalated is with its handler: level 1.
+        KF_SET (r, level, c->level ? c->level : KF__ESCALATION_LEVEL__ESCALATION_LEVEL_HANDLER);
         KF_SET (r, department, c->department);
         KF_SET (r, category, c->category);
         r->handler = c->handler;

@@ -337,6 +337,21 @@ intake_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__Repl
 
 //  ---- events of other services ---------------------------------------------------
 
+//  A target of the ticket was missed: the desk's list can show the overdue.
+static void
+s_mark_overdue (intake_t *self, kf_txn_t *txn, const char *ticket_no)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s", ticket_no);
+    kf_arena_reset (self->base.scratch);
+    Kf__Ticket *ticket = (Kf__Ticket *) kf_txn_find_msg_in (txn, self->tickets, &key, &kf__ticket__descriptor,
+                                                            self->base.scratch);
+    if (ticket && !ticket->overdue) {
+        KF_SET (ticket, overdue, 1);
+        intake_save (self, txn, ticket);
+    }
+}
+
 //  An unsatisfied return visit reopens a closed ticket (issue 7: intake's half).
 static int
 s_reopen_after_visit (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event,
@@ -388,6 +403,8 @@ intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
                     summary, event->event_id, event->actor);
     if (event->body_case == KF__ENVELOPE__BODY_VISIT_UNSATISFIED)
         s_reopen_after_visit (self, txn, now_ms, event, ticket_no);
+    if (event->body_case == KF__ENVELOPE__BODY_SLA_BREACHED)
+        s_mark_overdue (self, txn, ticket_no);
     return kf_txn_ok (txn) ? 0 : -1;
 }
 

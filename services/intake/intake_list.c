@@ -5,6 +5,21 @@
 
 //  ---- list -----------------------------------------------------------------------
 
+//  Whether `text` holds `part`, ASCII letters in any case (Chinese as it is).
+static bool
+s_holds (const char *text, const char *part)
+{
+    size_t n = strlen (part);
+    for (const char *p = text; p && *p; p++) {
+        size_t i = 0;
+        while (i < n && p [i] && tolower ((unsigned char) p [i]) == tolower ((unsigned char) part [i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
 static bool
 s_matches (const Kf__ListTickets *q, const Kf__Ticket *t)
 {
@@ -12,7 +27,13 @@ s_matches (const Kf__ListTickets *q, const Kf__Ticket *t)
     return (!q->has_status || q->status == 0 || q->status == t->status)
         && (!q->has_type || q->type == 0 || (f && q->type == f->type))
         && (!q->has_category || q->category == 0 || (f && q->category == f->category))
-        && (!q->unit || !*q->unit || (f && f->unit && strcmp (q->unit, f->unit) == 0));
+        && (!q->unit || !*q->unit || (f && f->unit && strcmp (q->unit, f->unit) == 0))
+        && (!q->reporter_phone || !*q->reporter_phone
+            || (f && f->reporter_phone && strcmp (q->reporter_phone, f->reporter_phone) == 0))
+        && (!q->overdue || t->overdue)
+        && (!q->text || !*q->text
+            || (f && (s_holds (f->description, q->text) || s_holds (f->unit, q->text)
+                      || s_holds (f->reporter_name, q->text))));
 }
 
 typedef struct {

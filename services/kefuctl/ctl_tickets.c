@@ -402,6 +402,9 @@ s_list_option (ctl_t *ctl, int option, const char *value, void *arg)
     switch (option) {
         case 'e': q->estate = (char *) value; break;
         case 'u': q->unit = (char *) value; break;
+        case 'p': q->reporter_phone = (char *) value; break;
+        case 'x': q->text = (char *) value; break;
+        case 'o': q->overdue = q->has_overdue = 1; break;
         case 'f': a->from = value; break;
         case 'T': a->to = value; break;
         case 'a': a->all = true; break;
@@ -468,7 +471,8 @@ s_list (ctl_t *ctl, int argc, char **argv)
         { "unit", required_argument, NULL, 'u' }, { "from", required_argument, NULL, 'f' },
         { "to", required_argument, NULL, 'T' }, { "page-size", required_argument, NULL, 'n' },
         { "page", required_argument, NULL, 'P' }, { "all", no_argument, NULL, 'a' },
-        { NULL, 0, NULL, 0 }
+        { "phone", required_argument, NULL, 'p' }, { "text", required_argument, NULL, 'x' },
+        { "overdue", no_argument, NULL, 'o' }, { NULL, 0, NULL, 0 }
     };
     Kf__ListTickets query = KF__LIST_TICKETS__INIT;
     Kf__TimeRange range = KF__TIME_RANGE__INIT;
@@ -516,10 +520,12 @@ s_list (ctl_t *ctl, int argc, char **argv)
 }
 
 const ctl_command_t ctl_list_command = {
-    "list", "list tickets, newest first, by estate, status, type, category, unit, dates",
+    "list", "list tickets, newest first, by estate, status, type, category, unit, phone, words, dates",
     "list [--estate E] [--status open|closed|cancelled] [--type T] [--category C] [--unit B-U-R]\n"
-    "            [--from DATE] [--to DATE] [--page-size N] [--page TOKEN | --all]\n\n"
-    "Lists tickets, newest first. Filters combine. DATE is 2026-11-23 or 2026-11-23 18:00 in the\n"
+    "            [--phone P] [--text WORDS] [--overdue] [--from DATE] [--to DATE]\n"
+    "            [--page-size N] [--page TOKEN | --all]\n\n"
+    "Lists tickets, newest first. Filters combine: --phone the reporter's, --text words of the\n"
+    "description, unit or reporter (any case), --overdue those with a target missed. DATE is 2026-11-23 or 2026-11-23 18:00 in the\n"
     "estate's local time; --to a date includes that day. A page holds 50 tickets unless\n"
     "--page-size says; --page TOKEN shows the next one, --all every page. With --json, one\n"
     "TicketList per page (--all: one Ticket per line).", s_list, NULL

@@ -793,6 +793,8 @@ test_board_and_report (void **state)
     assert_string_equal (w.reply.sla_board->risks [0]->ticket_no, b);
     assert_int_equal (w.reply.sla_board->risks [0]->remaining_ms, 5 * 60000);
     assert_string_equal (w.reply.sla_board->risks [0]->handler, "W01");
+    //  Not escalated yet: with its handler, level 1 (never "unspecified").
+    assert_int_equal (w.reply.sla_board->risks [0]->level, KF__ESCALATION_LEVEL__ESCALATION_LEVEL_HANDLER);
     get.all = 1;
     get.has_all = 1;
     assert_int_equal (s_do (&request, NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);

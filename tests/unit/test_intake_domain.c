@@ -293,11 +293,64 @@ test_timeline_and_unsatisfied_visit (void **state)
     assert_string_equal (t->timeline [2]->event_id, "0123456789abcdef0123456789abcdef");
 }
 
+//  Issue 20.2: the desk's list finds a caller's tickets by phone, by words
+//  of the description, unit or reporter (any case), and the overdue ones
+//  (a target missed, as escalation announced it).
+static void
+test_list_by_phone_text_and_overdue (void **state)
+{
+    (void) state;
+    char leak [64], lift [64];
+    Kf__FileTicket a = s_filing ("E001", "find-a"), b = s_filing ("E001", "find-b");
+    a.description = "Kitchen tap drips 厨房漏水";
+    b.description = "lift stuck on floor 9";
+    b.reporter_phone = "13900000009";
+    b.reporter_name = "王五";
+    b.unit = "7-1-901";
+    assert_int_equal (s_file (&a, leak, sizeof leak), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_file (&b, lift, sizeof lift), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    Kf__ListTickets list = KF__LIST_TICKETS__INIT;
+    list.estate = "E001";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;
+    request.list_tickets = &list;
+    struct { const char *phone, *text; bool overdue; const char *only; } cases [] = {
+        { "13900000009", NULL, false, lift }, { NULL, "KITCHEN", false, leak }, { NULL, "漏水", false, leak },
+        { NULL, "7-1-9", false, lift }, { NULL, "王五", false, lift }, { NULL, "nothing like it", false, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        list.reporter_phone = (char *) cases [i].phone;
+        list.text = (char *) cases [i].text;
+        assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+        assert_int_equal (w.reply.tickets->total, cases [i].only ? 1 : 0);
+        if (cases [i].only)
+            assert_string_equal (w.reply.tickets->tickets [0]->ticket_no, cases [i].only);
+    }
+    list.reporter_phone = list.text = NULL;
+    list.overdue = 1;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.tickets->total, 0);
+    Kf__SlaAlert breached = KF__SLA_ALERT__INIT;
+    breached.ticket_no = lift;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = "E001";
+    event.event_id = "00112233445566778899aabbccddeeff";
+    event.body_case = KF__ENVELOPE__BODY_SLA_BREACHED;
+    event.sla_breached = &breached;
+    w.event = &event;
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.tickets->total, 1);
+    assert_string_equal (w.reply.tickets->tickets [0]->ticket_no, lift);
+    assert_true (w.reply.tickets->tickets [0]->overdue);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_priority_rules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_list_by_phone_text_and_overdue, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_field_checks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_scoped_caller_sees_its_estate_only, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_numbers_per_estate_and_local_day, s_setup, s_teardown),
