@@ -3,7 +3,9 @@
 # tests cut and restore an estate's link to the cluster with it; Node and
 # Chromium: the web console's end-to-end test; systemd: systemd-analyze
 # verifies deploy/systemd/, and libsystemd-dev brings sd_notify; iproute2:
-# make multihost's network namespaces, veth pairs and tc netem).
+# make multihost's network namespaces, veth pairs and tc netem;
+# fonts-noto-cjk: the console's Chinese in the browser test and its
+# screenshots, which are blank boxes without a CJK font).
 # Idempotent and quiet when everything is present; as root it installs what is
 # missing with apt-get, otherwise it prints the exact command and fails.
 set -eu
@@ -15,7 +17,8 @@ liblmdb-dev lmdb-utils
 libcmocka-dev libmicrohttpd-dev
 libsystemd-dev systemd
 clang-14 libclang-rt-14-dev
-socat bash iproute2"
+socat bash iproute2
+fonts-noto-cjk"
 
 missing=""
 for p in $PACKAGES; do

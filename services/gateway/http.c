@@ -513,7 +513,7 @@ s_listen_address (const char *listen, struct sockaddr_in *addr, kf_err_t *err)
 }
 
 http_t *
-http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop, kf_err_t *err)
+http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, kf_clock_t *clock, zloop_t *loop, kf_err_t *err)
 {
     assert (config && net && gateway && loop);
     http_t *self = calloc (1, sizeof *self);
@@ -523,6 +523,7 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop,
     }
     self->config = config;
     self->gateway = gateway;
+    self->clock = clock;
     self->loop = loop;
     self->max_body = (size_t) kf_config_int (config, "services/gateway/max_body");
     self->timeout_ms = kf_config_duration_ms (config, "services/gateway/timeout");

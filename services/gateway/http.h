@@ -21,13 +21,16 @@
 
 #include <czmq.h>
 #include "gateway.h"
+#include "kf_clock.h"
 #include "kf_net.h"
 
 typedef struct _http_t http_t;
 
 //  Listen on services/gateway/listen and connect to the daemons and the
-//  bus; everything then runs on `loop`.
-http_t *http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, zloop_t *loop, kf_err_t *err);
+//  bus; everything then runs on `loop`. `clock` is the cluster's time, as
+//  the console shows it (its periods, countdowns).
+http_t *http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, kf_clock_t *clock, zloop_t *loop,
+                  kf_err_t *err);
 void http_destroy (http_t **self_p);
 
 //  The port it listens on (useful when the configuration said 0).

@@ -121,6 +121,7 @@ typedef struct {
 struct _http_t {
     kf_config_t *config;
     gateway_t *gateway;
+    kf_clock_t *clock;        //  the cluster's time, for the console
     zloop_t *loop;
     struct MHD_Daemon *daemon;
     zmq_pollitem_t item;

@@ -77,6 +77,7 @@ http_session_view (http_t *self, http_conn_t *c)
     view.estate = (char *) token->estate;
     KF_SET (&view, role, token->role);
     view.staff = (char *) token->staff;
+    KF_SET (&view, now_ms, kf_clock_now (self->clock));
     http_session_t *session = c->session [0] ? zhashx_lookup (self->sessions, c->session) : NULL;
     if (session) {
         view.user = session->user [0] ? session->user : NULL;

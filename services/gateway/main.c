@@ -25,7 +25,7 @@ main (int argc, char **argv)
     gateway_t *gateway = gateway_new (config, &err);
     kf_net_t *net = gateway ? kf_net_new (config, &err) : NULL;
     zloop_t *loop = net ? zloop_new () : NULL;
-    http_t *http = loop ? http_new (config, net, gateway, loop, &err) : NULL;
+    http_t *http = loop ? http_new (config, net, gateway, kf_daemon_clock (daemon), loop, &err) : NULL;
     if (http) {
         kf_notify_run (loop, "serving HTTP");   //  until SIGINT or SIGTERM
         kf_notice ("stopping");

@@ -2,8 +2,8 @@
 # The web console end to end: the whole cluster (deploy/supervise.sh, as
 # `make run` starts it) on ipc:// endpoints in a scratch directory and a
 # file clock, the gateway on a local port, and Debian's Chromium, headless,
-# driven by Playwright (tests/e2e/console.mjs): sign in, file a ticket in
-# the form, see it on the live stream and on the SLA board.
+# driven by Playwright (tests/e2e/console.mjs): each role's day, people
+# signed in as themselves, with screenshots kept under build/e2e/.
 #   usage: sh tests/e2e/run.sh [BIN_DIR]
 set -eu
 bin=${1:-build/release/bin}
@@ -11,6 +11,9 @@ root=$(pwd)
 dir=$(mktemp -d /tmp/kf-e2e-XXXXXX)
 port=$((20000 + $$ % 20000))
 ops="e2e-operations-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+password="e2e-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+shots=$root/build/e2e
+mkdir -p "$shots"
 cat > "$dir/kefu.conf" <<CONF
 cluster
     name = c1
@@ -24,11 +27,25 @@ estates
         name = "Riverside 滨江花园"
         staff
             W01
-                name = Wang
+                name = "Wang Jun 王军"
                 department = engineering
                 shifts = "daily 00:00-24:00"
+                phone = "13900000101"
+            F01
+                name = "Chen Jing 陈静"
+                department = customer_service
+                role = front_desk
+            S01
+                name = "Liu Yang 刘洋"
+                department = customer_service
+                role = supervisor
     E002
         name = "Maple 枫林苑"
+        staff
+            MF1
+                name = "Maple desk"
+                department = customer_service
+                role = front_desk
 services
     intake
         endpoint = ipc://$dir/intake
@@ -77,7 +94,21 @@ for service in intake dispatch escalation survey billing; do
         sleep 0.1
     done
 done
+ctl="$bin/kefuctl --config $dir/kefu.conf"
+# The people of the day, with a password each; E001's fees billed for November.
+for user in F01 S01 W01 MF1; do
+    printf '%s\n' "$password" | $ctl users reset-password "$user" --password-stdin >/dev/null
+done
+$ctl units import deploy/units-E001.csv --estate E001 >/dev/null
+$ctl billing schedule --estate E001 --from 2026-01-01 --rate highrise:2.35 --rate villa:4.00 --parking 300 \
+    --fixed garbage:10 >/dev/null
+$ctl billing run --estate E001 --period 2026-11 >/dev/null
+# Another estate's case, which no E001 page may show.
+other=$($ctl --json file --estate E002 --unit 9-9-909 --name 外人 --phone 13700000000 --type complaint \
+        --channel phone --category noise "E002 的噪音投诉" | sed -n 's/.*"ticket_no":"\([^"]*\)".*/\1/p')
+[ -n "$other" ] || { echo "e2e: the E002 ticket was not filed" >&2; exit 1; }
 if [ ! -d tests/e2e/node_modules/playwright-core ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
-node tests/e2e/console.mjs "http://127.0.0.1:$port" "$ops"
+KEFU_E2E_CLOCK="$dir/clock" KEFU_E2E_CTL="$bin/kefuctl" KEFU_E2E_CONFIG="$dir/kefu.conf" \
+    node tests/e2e/console.mjs "http://127.0.0.1:$port" "$password" "$other" "$shots" "$ops"

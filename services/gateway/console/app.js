@@ -1,11 +1,44 @@
-// kefu console: signs in with a token (a session cookie), then shows the
-// KPI tiles, the SLA board, the Pareto chart and the live event stream,
-// and files tickets. Every call is the JSON API the gateway documents in
-// /console/openapi.json. No build step: plain browser JavaScript.
+// kefu console: the staff's workspace. People sign in as themselves (a
+// session cookie); each role gets its pages: the front desk its tickets,
+// filing form and counter; supervisors the SLA board, orders, visits,
+// evaluation and reports; technicians their orders on a phone; operations
+// the overview. Every call is the JSON API the gateway documents in
+// /console/openapi.json; the gateway's estate guard decides what anyone
+// sees. Plain browser JavaScript, no build step; every text from i18n.js.
 'use strict';
 
-const $ = (id) => document.getElementById(id);
-let me = null;
+// ---- small tools -------------------------------------------------------------------------
+
+const $ = (selector, root) => (root || document).querySelector(selector);
+
+// An element from its tag, attributes and children: data is set as text,
+// never as HTML, so nothing a reporter typed can run.
+function h(tag, attrs, ...children) {
+  const element = document.createElementNS(tag === 'svg' || attrs?.svg ? 'http://www.w3.org/2000/svg'
+                                           : 'http://www.w3.org/1999/xhtml', tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false || name === 'svg') continue;
+    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else if (name === 'value' && 'value' in element) element.value = value;
+    else element.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+const svg = (tag, attrs, ...children) => h(tag, { ...attrs, svg: true }, ...children);
+// An element's children replaced; nothing shown for null or false.
+const fill = (element, ...children) =>
+  element.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+
+let me = null;            // who is signed in (the session's view)
+let clockSkew = 0;        // the cluster's clock minus the browser's
+let estateFilter = '';    // the estate picked in the header; '' for all of the caller's
+const now = () => Date.now() + clockSkew;
+
+class ApiError extends Error {}
 
 async function api(command, body) {
   const response = await fetch('/api/v1/' + command, {
@@ -13,192 +46,786 @@ async function api(command, body) {
     body: JSON.stringify(body || {}), credentials: 'same-origin',
   });
   const json = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(json.error || response.statusText);
+  if (response.status === 401 && me) signedOut(t('signed out idle'));
+  if (!response.ok) throw new ApiError(json.error || response.statusText);
   return json;
 }
 
-const short = (value, prefix) => (value || '').replace(prefix, '').toLowerCase().replace(/_/g, ' ');
-const local = (ms) => new Date(Number(ms)).toLocaleString('zh-CN', { hour12: false });
-const permille = (n) => (n === undefined ? '-' : (Number(n) / 10).toFixed(1) + ' %');
+const estates = () => (me && me.estate_views) || [];
+const estateOf = (id) => estates().find((e) => e.id === id);
+const estateName = (id) => (estateOf(id) ? estateOf(id).name : id || t('group'));
+const offsetOf = (id) => ((estateOf(id) || estates()[0] || {}).utc_offset_min || 0);
+const picked = () => estateFilter || (estates().length === 1 ? estates()[0].id : '');
+const ticketEstate = (no) => (no || '').replace(/-\d{8}-\d{4}.*$/, '');
 
-function left(ms) {
-  const minutes = Math.round(Number(ms) / 60000), sign = minutes < 0 ? '-' : '';
-  const m = Math.abs(minutes);
-  return sign + (m >= 1440 ? Math.floor(m / 1440) + 'd ' + Math.floor((m % 1440) / 60) + 'h'
-                           : Math.floor(m / 60) + 'h ' + (m % 60) + 'm');
+// A time in the estate's own time zone: "2026-11-23 10:05".
+function when(ms, estate) {
+  if (!ms || ms === '0') return '-';
+  return new Date(Number(ms) + offsetOf(estate) * 60000).toISOString().slice(0, 16).replace('T', ' ');
+}
+// The estate's local date of a time: "2026-11-23".
+const localDate = (ms, estate) => new Date(Number(ms) + offsetOf(estate) * 60000).toISOString().slice(0, 10);
+// The UTC ms of an estate's local midnight starting `date` (next day's with `end`).
+function midnight(date, estate, end) {
+  const ms = Date.parse(date + 'T00:00:00Z') - offsetOf(estate) * 60000;
+  return String(end ? ms + 86400000 : ms);
 }
 
-// ---- signing in ----------------------------------------------------------------------------
+// The time left until a deadline, kept counting by the ticker below.
+const countdown = (deadline) => h('span', { 'data-deadline': deadline, class: Number(deadline) < now() ? 'late' : null },
+                                  left(Number(deadline) - now()));
+
+function left(ms) {
+  const minutes = Math.round(Number(ms) / 60000), m = Math.abs(minutes);
+  const text = m >= 1440 ? `${Math.floor(m / 1440)}d ${Math.floor((m % 1440) / 60)}h` : `${Math.floor(m / 60)}h ${m % 60}m`;
+  return (minutes < 0 ? '-' : '') + text;
+}
+
+// Money is fen, as strings in JSON: no floats on the way.
+function yuan(fen) {
+  const n = BigInt(fen || 0), a = n < 0n ? -n : n;
+  return (n < 0n ? '-' : '') + '¥' + (a / 100n) + '.' + String(a % 100n).padStart(2, '0');
+}
+function toFen(text) {
+  const m = /^\s*(\d{1,12})(?:\.(\d{1,2}))?\s*$/.exec(text || '');
+  return m ? String(BigInt(m[1]) * 100n + BigInt((m[2] || '').padEnd(2, '0'))) : null;
+}
+const permille = (n) => (n === undefined ? '-' : (Number(n) / 10).toFixed(1) + ' %');
+const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
+
+function options(kind, selected, withAny) {
+  return [withAny ? h('option', { value: '' }, t('any')) : null,
+          ...values(kind).map((v) => h('option', { value: v, selected: selected === v }, label(kind, v)))];
+}
+function estateOptions(selected, withAll) {
+  return [withAll ? h('option', { value: '' }, t('all estates')) : null,
+          ...estates().map((e) => h('option', { value: e.id, selected: e.id === selected }, e.name))];
+}
+const field = (text, input) => h('label', {}, h('span', {}, text), input);
+
+// A form's outcome, in its status line.
+function say(element, ok, text) {
+  element.textContent = text;
+  element.className = ok ? 'ok' : 'error';
+}
+
+// ---- signing in and out ------------------------------------------------------------------
 
 async function whoami() {
   const response = await fetch('/api/v1/whoami', { credentials: 'same-origin' });
   return response.ok ? response.json() : null;
 }
 
-$('signin-form').addEventListener('submit', async (event) => {
+function signedOut(why) {
+  me = null;
+  if (live.source) live.source.close();
+  $('#app').hidden = true;
+  $('#signin').hidden = false;
+  $('#signin-error').textContent = why || '';
+}
+
+async function signIn(event) {
   event.preventDefault();
-  $('signin-error').textContent = '';
+  const byToken = !$('#signin-token').hidden;
+  const body = byToken ? { token: $('#token').value } : { user: $('#user').value.trim(), password: $('#password').value };
+  $('#password').value = '';
+  $('#token').value = '';
   const response = await fetch('/api/v1/session', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ token: $('token').value }), credentials: 'same-origin',
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    credentials: 'same-origin',
   });
-  $('token').value = '';
+  const json = await response.json().catch(() => ({}));
   if (!response.ok) {
-    $('signin-error').textContent = '令牌无效 · not a token of this cluster';
+    $('#signin-error').textContent = json.error || response.statusText;
     return;
   }
-  start(await response.json());
-});
-
-// ---- the panels ----------------------------------------------------------------------------
-
-async function tiles() {
-  const grid = $('tile-grid');
-  const now = Date.now(), month = new Date();
-  const period = { from_ms: String(now - 30 * 86400000), to_ms: String(now) };
-  const yyyymm = month.getFullYear() * 100 + month.getMonth() + 1;
-  for (const estate of me.estates || []) {
-    const safe = (promise) => promise.catch(() => null);
-    const [sla, satisfaction, collection, open] = await Promise.all([
-      safe(api('report_sla', { estate, period })),
-      safe(api('report_satisfaction', { estate, period, group_by: 'estate' })),
-      safe(api('report_collection', { estate, period_from: yyyymm, period_to: yyyymm })),
-      safe(api('list_tickets', { estate, status: 'OPEN', page: { page_size: 1 } })),
-    ]);
-    let tile = document.querySelector(`.tile[data-estate="${estate}"]`);
-    if (!tile) {
-      tile = document.createElement('div');
-      tile.className = 'tile';
-      tile.dataset.estate = estate;
-      grid.appendChild(tile);
-    }
-    const row = (zh, en, value) => `<dt>${zh} <span class="en">${en}</span></dt><dd>${value}</dd>`;
-    tile.innerHTML = `<h3>${estate}</h3><dl>` +
-      row('准时率', 'on-time', sla && sla.rows && sla.rows[0] ? permille(sla.rows[0].on_time_permille) : '-') +
-      row('满意率', 'satisfaction', satisfaction && satisfaction.rows && satisfaction.rows[0]
-            ? permille(satisfaction.rows[0].satisfied_permille) : '-') +
-      row('收缴率', 'collection', collection && collection.rows && collection.rows[0]
-            ? permille(collection.rows[0].rate_permille) : '-') +
-      row('未结工单', 'open cases', open ? Number(open.total || 0) : '-') + '</dl>';
-  }
+  start(json);
 }
 
-async function board() {
-  const rows = $('board-rows');
-  try {
-    const reply = await api('sla_board', { all: true, limit: 50 });
-    rows.innerHTML = '';
-    for (const r of reply.risks || []) {
-      const tr = document.createElement('tr');
-      const cells = [r.ticket_no, short(r.target, 'SLA_TARGET_'), local(r.deadline_ms), left(r.remaining_ms),
-                     short(r.level, 'ESCALATION_LEVEL_') || '-', short(r.department, 'DEPARTMENT_') || '-',
-                     short(r.category, 'CATEGORY_')];
-      cells.forEach((text, i) => {
-        const td = document.createElement('td');
-        td.textContent = text;
-        if (i === 3 && Number(r.remaining_ms) < 0) td.className = 'late';
-        tr.appendChild(td);
-      });
-      rows.appendChild(tr);
-    }
-  } catch (error) {
-    rows.innerHTML = `<tr><td colspan="7">${error.message}</td></tr>`;
-  }
+async function signOut() {
+  await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin' }).catch(() => null);
+  signedOut('');
 }
 
-async function pareto() {
-  const svg = $('pareto-chart');
-  let reply;
-  try { reply = await api('report_pareto', {}); } catch (error) { return; }
-  const rows = reply.rows || [], max = Math.max(1, ...rows.map((r) => Number(r.count)));
-  const width = 560 / Math.max(rows.length, 1);
-  let bars = '', line = '';
-  rows.forEach((r, i) => {
-    const h = 180 * Number(r.count) / max, x = 40 + i * width;
-    bars += `<rect x="${x + 4}" y="${200 - h}" width="${width - 8}" height="${h}"
-              fill="${r.vital_few ? '#c0392b' : '#7f8c8d'}"><title>${short(r.category, 'CATEGORY_')}: ${r.count}</title></rect>
-             <text x="${x + width / 2}" y="216" font-size="10" text-anchor="middle">${short(r.category, 'CATEGORY_')}</text>`;
-    line += `${i ? 'L' : 'M'}${x + width / 2},${200 - 180 * Number(r.cumulative_permille) / 1000}`;
-  });
-  svg.innerHTML = `<line x1="40" y1="200" x2="600" y2="200" stroke="#999"/>` +
-    `<line x1="40" y1="56" x2="600" y2="56" stroke="#c0392b" stroke-dasharray="4"/>` +
-    `<text x="604" y="60" font-size="10">80 %</text>${bars}` +
-    (line ? `<path d="${line}" fill="none" stroke="#12324f" stroke-width="2"/>` : '');
+// ---- the frame: header, tabs, the live stream --------------------------------------------
+
+const TABS = {
+  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'board'],
+  ROLE_SUPERVISOR: ['tickets', 'board', 'orders', 'visits', 'evaluation', 'reports', 'file', 'counter'],
+  ROLE_MANAGER: ['board', 'tickets', 'orders', 'visits', 'evaluation', 'reports', 'wall'],
+  ROLE_TECHNICIAN: ['mine'],
+  ROLE_OPERATIONS: ['wall', 'board', 'tickets', 'reports'],
+};
+const tabs = () => TABS[me.role] || ['tickets'];
+
+function frame() {
+  document.title = 'kefu · ' + t('console');
+  $('#brand').textContent = 'kefu ' + t('console');
+  $('#who').textContent = `${me.name} · ${label('Role', me.role)} · ${estateName(me.estate)}`;
+  const pick = $('#estate-pick');
+  fill(pick, ...estateOptions(estateFilter, estates().length > 1));
+  pick.hidden = estates().length < 2;
+  $('#lang').textContent = t('language');
+  $('#signout').textContent = t('sign out');
+  liveState();
+  fill($('#tabs'), ...tabs().map((tab) => h('a', { href: '#/' + tab, 'data-tab': tab }, t('tab ' + tab))));
 }
+
+const liveState = () => { $('#live-state').textContent = live.up ? '● ' + t('live') : '○ ' + t('reconnecting'); };
 
 function live() {
-  const list = $('events');
+  if (live.source) live.source.close();
   const source = new EventSource('/api/v1/events');
-  source.onopen = () => { $('live-state').textContent = '●'; };
-  source.onerror = () => {
-    $('live-state').textContent = me.role === 'ROLE_OPERATIONS' ? '(重连 reconnecting)' : '(仅运维 operations only)';
-    if (me.role !== 'ROLE_OPERATIONS') source.close();
+  live.source = source;
+  source.onopen = () => { live.up = true; liveState(); };
+  source.onerror = () => { live.up = false; liveState(); };
+  const heard = (event) => {
+    let data;
+    try { data = JSON.parse(event.data); } catch (error) { return; }
+    if (view.live) view.live(event.type, data);
   };
-  const show = (event) => {
-    const data = JSON.parse(event.data);
-    const body = Object.entries(data).find(([key]) => key.includes('_') && typeof data[key] === 'object');
-    const what = body ? (body[1].ticket_no || body[1].order_no || body[1].visit_id || body[1].invoice_no || '') : '';
-    const li = document.createElement('li');
-    li.textContent = `${local(data.occurred_at_ms)}  ${event.type}  ${data.estate}  ${what}`;
-    list.prepend(li);
-    while (list.children.length > 200) list.lastChild.remove();
-    if (event.type.startsWith('sla.') || event.type.startsWith('escalation.') || event.type === 'ticket.filed') board();
-  };
-  for (const kind of ['ticket.filed', 'ticket.closed', 'ticket.reopened', 'ticket.cancelled', 'ticket.note_added',
-                      'order.created', 'order.queued', 'order.assigned', 'order.accepted', 'order.started',
-                      'order.paused', 'order.resumed', 'order.completed', 'order.transferred', 'order.cancelled',
-                      'sla.warning', 'sla.breached', 'sla.met', 'escalation.raised', 'visit.scheduled',
-                      'visit.merged', 'visit.attempted', 'visit.completed', 'visit.unsatisfied', 'visit.overdue',
-                      'evaluation.sampled', 'evaluation.answered', 'evaluation.closed', 'report.daily',
-                      'invoice.issued', 'invoice.charge_added', 'invoice.late_fee', 'invoice.settled',
-                      'payment.received', 'payment.refunded', 'reminder.sent', 'unit.registered']) {
-    source.addEventListener(kind, show);
-  }
+  for (const kind of Object.keys(KEFU_KINDS)) source.addEventListener(kind, heard);
   // After a reconnect the gateway sends what was missed (Last-Event-ID), or
-  // says it no longer has it: then what the page shows is reloaded.
-  source.addEventListener('resync', () => {
-    const li = document.createElement('li');
-    li.textContent = '(部分事件已错过，已刷新 some events were missed: refreshed)';
-    list.prepend(li);
-    board();
-  });
+  // says it no longer has it: what the page shows is then reloaded.
+  source.addEventListener('resync', () => { if (view.live) view.live('resync', {}); });
 }
 
-$('file-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const result = $('file-result');
+// What the page shows, by the address: #/tickets, #/ticket/E001-20261123-0001, ...
+async function view() {
+  if (!me) return;
+  const [, page, arg] = (location.hash || '').split('/');
+  const tab = page === 'ticket' ? 'tickets' : tabs().includes(page) ? page : tabs()[0];
+  for (const a of document.querySelectorAll('#tabs a')) a.classList.toggle('on', a.dataset.tab === tab);
+  view.live = null;
+  const root = $('#view');
+  fill(root);
+  const render = page === 'ticket' ? ticketPage : PAGES[tab];
   try {
-    const ticket = await api('file_ticket', {
-      estate: $('f-estate').value, unit: $('f-unit').value, reporter_name: $('f-name').value,
-      reporter_phone: $('f-phone').value, type: $('f-type').value, channel: $('f-channel').value,
-      category: $('f-category').value, description: $('f-description').value,
-      idempotency_key: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random(),
-    });
-    result.textContent = `已登记 filed: ${ticket.ticket_no}`;
-    result.dataset.ticket = ticket.ticket_no;
-    $('file-form').reset();
-    setTimeout(board, 500);
+    await render(root, decodeURIComponent(arg || ''));
   } catch (error) {
-    result.textContent = `未登记 not filed: ${error.message}`;
+    root.append(h('p', { class: 'error' }, error.message));
   }
-});
-$('board-refresh').addEventListener('click', board);
+}
+
+// Reload the page's data at most once a second while events come.
+function debounced(fn) {
+  let timer = null;
+  return () => { if (!timer) timer = setTimeout(() => { timer = null; fn(); }, 1000); };
+}
+
+// Countdowns: every element with data-deadline shows the time left.
+setInterval(() => {
+  for (const element of document.querySelectorAll('[data-deadline]')) {
+    const remaining = Number(element.dataset.deadline) - now();
+    element.textContent = left(remaining);
+    element.classList.toggle('late', remaining < 0);
+  }
+}, 1000);
+
+function table(headings, rows, onRow) {
+  return h('table', {},
+    h('thead', {}, h('tr', {}, headings.map((x) => h('th', {}, x)))),
+    h('tbody', {}, rows.map((row) => h('tr', onRow ? { class: 'link', onclick: () => onRow(row.key) } : {},
+                                          row.cells.map((c) => (c instanceof Node ? h('td', {}, c) : h('td', {}, c)))))));
+}
+
+function csvLink(name, headings, rows) {
+  const quote = (v) => `"${String(v ?? '').replace(/"/g, '""')}"`;
+  const text = '\ufeff' + [headings, ...rows].map((r) => r.map(quote).join(',')).join('\r\n');
+  return h('a', { class: 'button', download: name + '.csv',
+                  href: URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' })) }, t('csv'));
+}
+
+// A bar chart: each row a bar, optionally a cumulative line (Pareto).
+function bars(rows, line) {
+  const width = 600, height = 200, max = Math.max(1, ...rows.map((r) => Number(r.value)));
+  const step = (width - 40) / Math.max(rows.length, 1);
+  let path = '';
+  const parts = rows.map((r, i) => {
+    const bar = (height - 40) * Number(r.value) / max, x = 30 + i * step;
+    if (line) path += `${i ? 'L' : 'M'}${x + step / 2},${height - 30 - (height - 40) * Number(r.line) / 1000}`;
+    return [svg('rect', { x: x + 3, y: height - 30 - bar, width: Math.max(step - 6, 1), height: bar,
+                          class: r.mark ? 'bar mark' : 'bar' }, svg('title', {}, `${r.name}: ${r.label ?? r.value}`)),
+            svg('text', { x: x + step / 2, y: height - 14, 'text-anchor': 'middle', class: 'axis' }, r.name)];
+  });
+  return svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img' },
+    svg('line', { x1: 30, y1: height - 30, x2: width - 10, y2: height - 30, class: 'axis-line' }),
+    parts, line ? svg('path', { d: path, class: 'line' }) : null);
+}
+
+// ---- the front desk: tickets -----------------------------------------------------------
+
+async function ticketsPage(root) {
+  const form = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); find(''); } },
+    field(t('estate'), h('select', { name: 'estate' }, estateOptions(picked(), estates().length > 1))),
+    field(t('status'), h('select', { name: 'status' }, options('TicketStatus', 'OPEN', true))),
+    field(t('type'), h('select', { name: 'type' }, options('TicketType', '', true))),
+    field(t('category'), h('select', { name: 'category' }, options('Category', '', true))),
+    field(t('unit'), h('input', { name: 'unit', placeholder: '3-2-1502', size: 10 })),
+    field(t('phone'), h('input', { name: 'phone', inputmode: 'tel', size: 12 })),
+    field(t('from'), h('input', { name: 'from', type: 'date' })),
+    field(t('to'), h('input', { name: 'to', type: 'date' })),
+    h('label', { class: 'check' }, h('input', { name: 'overdue', type: 'checkbox' }), t('overdue')),
+    field(t('search'), h('input', { name: 'text', type: 'search', size: 18 })),
+    h('button', { type: 'submit' }, t('find')));
+  const list = h('div', {});
+  root.append(h('h2', {}, t('tab tickets')), form, list);
+  async function find(pageToken) {
+    const f = form.elements, estate = f.estate.value;
+    const query = {
+      estate: estate || undefined, status: f.status.value || undefined, type: f.type.value || undefined,
+      category: f.category.value || undefined, unit: f.unit.value.trim() || undefined,
+      reporter_phone: f.phone.value.trim() || undefined, text: f.text.value.trim() || undefined,
+      overdue: f.overdue.checked || undefined, page: { page_size: 50, page_token: pageToken || undefined },
+    };
+    if (f.from.value || f.to.value)
+      query.filed = { from_ms: f.from.value ? midnight(f.from.value, estate) : undefined,
+                      to_ms: f.to.value ? midnight(f.to.value, estate, true) : undefined };
+    const reply = await api('list_tickets', query);
+    const rows = (reply.tickets || []).map((x) => ({
+      key: x.ticket_no,
+      cells: [x.ticket_no, estateName(x.estate), when(x.filed_at_ms, x.estate),
+              h('span', { class: x.overdue ? 'late' : '' }, label('TicketStatus', x.status) + (x.overdue ? ' · ' + t('overdue') : '')),
+              label('Priority', x.filed.priority), label('TicketType', x.filed.type), label('Category', x.filed.category),
+              x.filed.unit, x.filed.reporter_name, x.filed.description],
+    }));
+    fill(list,
+      h('p', {}, t('n tickets', { n: reply.total || 0 })),
+      table([t('ticket'), t('estate'), t('filed at'), t('status'), t('priority'), t('type'), t('category'), t('unit'),
+             t('reporter'), t('description')], rows, (no) => { location.hash = '#/ticket/' + no; }),
+      reply.next_page_token ? h('button', { type: 'button', onclick: () => find(reply.next_page_token) }, t('more')) : null);
+  }
+  await find('');
+  view.live = debounced(() => find(''));
+}
+
+async function ticketPage(root, no) {
+  const estate = ticketEstate(no);
+  const [ticket, orders, sla] = await Promise.all([
+    api('show_ticket', { ticket_no: no }),
+    api('list_orders', { ticket_no: no }).catch(() => ({ orders: [] })),
+    api('show_sla', { ticket_no: no }).catch(() => null),
+  ]);
+  const f = ticket.filed || {};
+  const directs = ['ROLE_SUPERVISOR', 'ROLE_MANAGER'].includes(me.role);
+  const line = h('p', { role: 'status' });
+  const act = (command, body) => async (event) => {
+    event.preventDefault();
+    try { await api(command, body(event.target)); say(line, true, t('saved')); setTimeout(view, 300); }
+    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  };
+  const open = ticket.status === 'TICKET_STATUS_OPEN';
+  root.append(
+    h('h2', {}, no, ' ', h('span', { class: 'badge' }, label('TicketStatus', ticket.status)),
+      ticket.overdue ? h('span', { class: 'badge late' }, t('overdue')) : null),
+    h('dl', { class: 'facts' },
+      [[t('estate'), estateName(ticket.estate)], [t('unit'), f.unit], [t('reporter'), f.reporter_name],
+       [t('phone'), f.reporter_phone], [t('type'), label('TicketType', f.type)], [t('category'), label('Category', f.category)],
+       [t('priority'), label('Priority', f.priority)], [t('channel'), label('Channel', f.channel)],
+       [t('filed at'), when(ticket.filed_at_ms, estate)],
+       [t('hazards'), (f.hazards || []).map((x) => label('Hazard', x)).join('、') || t('none')],
+       [t('description'), f.description]].map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '-')]),
+      (f.photo_urls || []).length ? [h('dt', {}, t('photos')),
+        h('dd', {}, f.photo_urls.map((u) => h('a', { href: /^https?:\/\//.test(u) ? u : '#', target: '_blank', rel: 'noopener' }, u)))] : null));
+  // The clocks, counting down.
+  const clocks = (sla && sla.clocks) || [];
+  root.append(h('h3', {}, t('clocks')), table([t('target'), t('due'), t('left'), t('level'), t('status')],
+    clocks.map((c) => ({ cells: [label('SlaTarget', c.target), when(c.deadline_ms, estate),
+      c.stopped || c.met_at_ms && c.met_at_ms !== '0' ? '-' : c.paused ? t('paused')
+        : countdown(c.deadline_ms),
+      label('EscalationLevel', c.level || 'ESCALATION_LEVEL_HANDLER'),
+      c.breached ? t('breached') : c.met_at_ms && c.met_at_ms !== '0' ? t('met') : c.paused ? t('paused') : t('running')] }))));
+  // Its orders, with what the caller may do to them.
+  const departments = h('select', { name: 'department' }, options('Department', ''));
+  root.append(h('h3', {}, t('orders')), table([t('ticket'), t('department'), t('status'), t('assignee'), t('due'), t('actions')],
+    (orders.orders || []).map((o) => ({ cells: [o.order_no, label('Department', o.created.department),
+      label('OrderStatus', o.status), o.staff_id || t('queue'), when(o.created.due_at_ms, estate),
+      ['ORDER_STATUS_COMPLETED', 'ORDER_STATUS_TRANSFERRED', 'ORDER_STATUS_CANCELLED'].includes(o.status) ? '-' : h('div', { class: 'acts' },
+        h('form', { onsubmit: act('transfer_order', (x) => ({ order_no: o.order_no, to_department: x.department.value, reason: x.reason.value })) },
+          departments.cloneNode(true), h('input', { name: 'reason', placeholder: t('reason'), required: true }),
+          h('button', {}, t('transfer'))),
+        o.status === 'ORDER_STATUS_PAUSED'
+          ? h('form', { onsubmit: act('resume_order', (x) => ({ order_no: o.order_no, note: x.note.value })) },
+              h('input', { name: 'note', placeholder: t('note') }), h('button', {}, t('resume')))
+          : ['ORDER_STATUS_ACCEPTED', 'ORDER_STATUS_STARTED'].includes(o.status)
+            ? h('form', { onsubmit: act('pause_order', (x) => ({ order_no: o.order_no, reason: x.reason.value, note: x.note.value })) },
+                h('select', { name: 'reason' }, options('PauseReason', 'WAITING_FOR_OWNER')),
+                h('input', { name: 'note', placeholder: t('note'), required: true }), h('button', {}, t('pause')))
+            : null,
+        directs ? assignForm(o, act) : null)] }))));
+  // What happened, oldest first.
+  root.append(h('h3', {}, t('timeline')), table([t('when'), t('what'), t('actor'), t('note')],
+    (ticket.timeline || []).map((e) => ({ cells: [when(e.at_ms, estate), kindLabel(e.kind), e.actor || '-', e.summary || ''] }))));
+  // The unit's earlier cases.
+  const before = await api('list_tickets', { estate, unit: f.unit, page: { page_size: 10 } }).catch(() => ({ tickets: [] }));
+  root.append(h('h3', {}, t('earlier cases')), table([t('ticket'), t('filed at'), t('status'), t('category'), t('description')],
+    (before.tickets || []).filter((x) => x.ticket_no !== no).slice(0, 5).map((x) => ({ key: x.ticket_no,
+      cells: [x.ticket_no, when(x.filed_at_ms, estate), label('TicketStatus', x.status), label('Category', x.filed.category),
+              x.filed.description] })), (other) => { location.hash = '#/ticket/' + other; }));
+  // The ticket's own actions.
+  const actions = h('div', { class: 'acts' },
+    h('form', { onsubmit: act('add_note', (x) => ({ ticket_no: no, note: x.note.value })) },
+      h('input', { name: 'note', placeholder: t('note'), required: true, size: 30 }), h('button', {}, t('add note'))),
+    open ? h('form', { onsubmit: act('close_ticket', (x) => ({ ticket_no: no, resolution: x.resolution.value })) },
+      h('input', { name: 'resolution', placeholder: t('resolution'), required: true }), h('button', {}, t('close'))) : null,
+    !open && ticket.status === 'TICKET_STATUS_CLOSED' ? h('form', { onsubmit: act('reopen_ticket', (x) => ({ ticket_no: no, reason: x.reason.value })) },
+      h('input', { name: 'reason', placeholder: t('reason'), required: true }), h('button', {}, t('reopen'))) : null,
+    open && directs ? h('form', { onsubmit: act('cancel_ticket', (x) => ({ ticket_no: no, reason: x.reason.value })) },
+      h('input', { name: 'reason', placeholder: t('reason'), required: true }), h('button', { class: 'danger' }, t('cancel'))) : null);
+  root.append(h('h3', {}, t('actions')), actions, line);
+  view.live = (kind, data) => { if (JSON.stringify(data).includes(no)) debounced(view)(); };
+}
+
+// A supervisor names who does an order: the estate's people, on shift first.
+function assignForm(order, act) {
+  const select = h('select', { name: 'staff' }, h('option', { value: '' }, '…'));
+  api('list_staff', { estate: order.estate }).then((reply) => {
+    const people = (reply.staff || []).filter((s) => s.active !== false)
+      .sort((a, b) => Number(b.on_duty || 0) - Number(a.on_duty || 0));
+    fill(select, ...people.map((s) => h('option', { value: s.staff_id, selected: s.staff_id === order.staff_id },
+      `${s.name || s.staff_id} (${label('Department', s.department)}${s.on_duty ? ' ●' : ''})`)));
+  }).catch(() => null);
+  return h('form', { class: 'assign', onsubmit: act('assign_order', (x) => ({ order_no: order.order_no, staff_id: x.staff.value, reason: x.reason.value })) },
+    select, h('input', { name: 'reason', placeholder: t('reason'), required: true }), h('button', {}, t('assign')));
+}
+
+// ---- the front desk: filing --------------------------------------------------------------
+
+async function filePage(root) {
+  // One key per filing, kept until it is filed: a double click or a retry files once.
+  let key = uuid();
+  const result = h('p', { id: 'file-result', role: 'status' });
+  const form = h('form', { id: 'file-form', class: 'grid-form', onsubmit: async (event) => {
+    event.preventDefault();
+    const f = form.elements, button = $('button[type=submit]', form);
+    button.disabled = true;
+    try {
+      const ticket = await api('file_ticket', {
+        estate: f.estate.value, unit: f.unit.value.trim(), reporter_name: f.name.value.trim(),
+        reporter_phone: f.phone.value.trim(), type: f.type.value, channel: f.channel.value, category: f.category.value,
+        description: f.description.value, hazards: [...form.querySelectorAll('input[name=hazard]:checked')].map((x) => x.value),
+        photo_urls: f.photos.value.split('\n').map((x) => x.trim()).filter(Boolean), idempotency_key: key,
+      });
+      say(result, true, `${t('filed')}: ${ticket.ticket_no}`);
+      result.dataset.ticket = ticket.ticket_no;
+      result.append(' ', h('a', { href: '#/ticket/' + ticket.ticket_no }, '→'));
+      form.reset();
+      key = uuid();
+    } catch (error) {
+      say(result, false, `${t('not filed')}: ${error.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  } },
+    field(t('estate'), h('select', { name: 'estate', required: true }, estateOptions(picked(), false))),
+    field(t('unit'), h('input', { name: 'unit', placeholder: '3-2-1502', required: true })),
+    field(t('reporter'), h('input', { name: 'name', required: true })),
+    field(t('phone'), h('input', { name: 'phone', inputmode: 'tel', required: true })),
+    field(t('type'), h('select', { name: 'type' }, options('TicketType', 'REPAIR'))),
+    field(t('channel'), h('select', { name: 'channel' }, options('Channel', 'PHONE'))),
+    field(t('category'), h('select', { name: 'category' }, options('Category', 'WATER_LEAK'))),
+    h('fieldset', { class: 'wide' }, h('legend', {}, t('hazards')),
+      values('Hazard').map((x) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'hazard', value: x }), label('Hazard', x)))),
+    h('label', { class: 'wide' }, h('span', {}, t('description')), h('textarea', { name: 'description', required: true, maxlength: 2000 })),
+    h('label', { class: 'wide' }, h('span', {}, t('photos')), h('textarea', { name: 'photos', rows: 2, placeholder: 'https://…' })),
+    h('button', { type: 'submit' }, t('file it')), result);
+  root.append(h('h2', {}, t('file title')), form);
+}
+
+// ---- the front desk: the counter ---------------------------------------------------------
+
+async function counterPage(root) {
+  const out = h('div', {});
+  const form = h('form', { class: 'filters', onsubmit: async (event) => { event.preventDefault(); await show(); } },
+    field(t('estate'), h('select', { name: 'estate' }, estateOptions(picked(), false))),
+    field(t('unit'), h('input', { name: 'unit', placeholder: '1-1-101', required: true })),
+    h('button', {}, t('look up')));
+  root.append(h('h2', {}, t('statement')), form, out);
+  async function show(receipt) {
+    const estate = form.elements.estate.value, unit = form.elements.unit.value.trim();
+    let statement;
+    try { statement = await api('statement', { estate, unit }); }
+    catch (error) { fill(out, h('p', { class: 'error' }, error.message)); return; }
+    const line = h('p', { role: 'status' });
+    const pay = h('form', { class: 'filters', id: 'pay-form', onsubmit: async (event) => {
+      event.preventDefault();
+      const f = pay.elements, fen = toFen(f.amount.value);
+      if (!fen || fen === '0') { say(line, false, t('amount')); return; }
+      try {
+        const paid = await api('pay', { estate, unit, amount_fen: fen, payment_ref: f.ref.value, method: f.method.value });
+        await show(paid);
+      } catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+    } },
+      field(t('amount'), h('input', { name: 'amount', inputmode: 'decimal', required: true, size: 10 })),
+      field(t('method'), h('select', { name: 'method' }, ['cash', 'wechat', 'alipay', 'card'].map((m) => h('option', { value: m }, t(m))))),
+      field(t('reference'), h('input', { name: 'ref', value: 'DESK-' + uuid().slice(0, 8).toUpperCase(), required: true })),
+      h('button', {}, t('take payment')));
+    fill(out,
+      h('p', { class: 'big' }, `${t('balance')}: `, h('strong', { id: 'balance' }, yuan(statement.balance_fen))),
+      table([t('when'), t('what'), t('debit'), t('credit'), t('balance')], (statement.lines || []).map((l) => ({
+        cells: [when(l.at_ms, estate), l.what, l.debit_fen && l.debit_fen !== '0' ? yuan(l.debit_fen) : '',
+                l.credit_fen && l.credit_fen !== '0' ? yuan(l.credit_fen) : '', yuan(l.balance_fen)] }))),
+      h('h3', {}, t('take payment')), pay, line,
+      receipt ? h('div', { class: 'receipt', id: 'receipt' },
+        h('h3', {}, `${estateName(estate)} · ${t('receipt')}`),
+        h('dl', { class: 'facts' }, [[t('receipt no'), receipt.receipt_no], [t('unit'), receipt.unit],
+          [t('amount'), yuan(receipt.amount_fen)], [t('method'), t(receipt.method) || receipt.method],
+          [t('reference'), receipt.payment_ref], [t('when'), when(String(now()), estate)], [t('actor'), me.name]]
+          .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+        h('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, t('print'))) : null);
+  }
+}
+
+// ---- supervisors: the SLA board ----------------------------------------------------------
+
+async function boardPage(root) {
+  const state = { sort: 'deadline_ms', dir: 1 };
+  const controls = h('form', { class: 'filters', oninput: () => draw(), onsubmit: (e) => e.preventDefault() },
+    field(t('estate'), h('select', { name: 'estate' }, estateOptions(picked(), estates().length > 1))),
+    field(t('level'), h('select', { name: 'level' }, options('EscalationLevel', '', true))),
+    field(t('department'), h('select', { name: 'department' }, options('Department', '', true))),
+    field(t('filter'), h('input', { name: 'text', type: 'search', size: 14 })));
+  const mine = h('div', {}), out = h('div', {});
+  root.append(h('h2', {}, t('board title')), mine, controls, out);
+  let risks = [];
+  async function load() {
+    const reply = await api('sla_board', { all: true, limit: 500 });
+    risks = reply.risks || [];
+    draw();
+  }
+  const columns = [['ticket_no', t('ticket')], ['estate', t('estate')], ['target', t('target')], ['deadline_ms', t('due')],
+                   ['remaining_ms', t('left')], ['level', t('level')], ['department', t('department')],
+                   ['handler', t('handler')], ['category', t('category')]];
+  const row = (r) => ({ key: r.ticket_no, cells: [r.ticket_no, estateName(r.estate), label('SlaTarget', r.target),
+    when(r.deadline_ms, r.estate), countdown(r.deadline_ms),
+    label('EscalationLevel', r.level), label('Department', r.department), r.handler || t('queue'), label('Category', r.category)] });
+  const go = (no) => { location.hash = '#/ticket/' + no; };
+  function draw() {
+    const f = controls.elements, text = f.text.value.trim().toLowerCase();
+    const shown = risks.filter((r) => (!f.estate.value || r.estate === f.estate.value)
+      && (!f.level.value || String(r.level).endsWith(f.level.value))
+      && (!f.department.value || String(r.department).endsWith(f.department.value))
+      && (!text || `${r.ticket_no} ${r.handler || ''}`.toLowerCase().includes(text)));
+    const key = state.sort, numeric = key.endsWith('_ms');
+    shown.sort((a, b) => state.dir * (numeric ? Number(a[key]) - Number(b[key]) : String(a[key] || '').localeCompare(String(b[key] || ''))));
+    const heading = columns.map(([k, name]) => h('button', { type: 'button', class: 'sort', onclick: () => {
+      state.dir = state.sort === k ? -state.dir : 1; state.sort = k; draw(); } }, name + (state.sort === k ? (state.dir > 0 ? ' ▲' : ' ▼') : '')));
+    fill(out, h('p', {}, t('rows', { n: shown.length })), table(heading, shown.map(row), go));
+    // What waits on the person looking: from level 2 up for supervisors
+    // (the chain goes on until it is resolved), level 3 for managers.
+    const levels = me.role === 'ROLE_MANAGER' ? ['DEPUTY_GM'] : me.role === 'ROLE_SUPERVISOR' ? ['SUPERVISOR', 'DEPUTY_GM'] : null;
+    const waiting = levels ? risks.filter((r) => levels.some((l) => String(r.level).endsWith(l))) : [];
+    fill(mine, ...(levels ? [h('h3', {}, t('escalated to me'), ` (${waiting.length})`),
+      waiting.length ? table(columns.map((c) => c[1]), waiting.map(row), go) : h('p', {}, t('none'))] : []));
+  }
+  await load();
+  view.live = debounced(load);
+}
+
+// ---- supervisors: orders -----------------------------------------------------------------
+
+async function ordersPage(root) {
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('estate'), h('select', { name: 'estate' }, estateOptions(picked(), estates().length > 1))),
+    field(t('status'), h('select', { name: 'status' }, options('OrderStatus', 'QUEUED', true))),
+    h('button', {}, t('find')));
+  const out = h('div', {}), line = h('p', { role: 'status' });
+  root.append(h('h2', {}, t('orders title')), controls, line, out);
+  const act = (command, body) => async (event) => {
+    event.preventDefault();
+    try { await api(command, body(event.target)); say(line, true, t('saved')); load(); }
+    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  };
+  async function load() {
+    const f = controls.elements;
+    const reply = await api('list_orders', { estate: f.estate.value || undefined, status: f.status.value || undefined,
+                                              page: { page_size: 100 } });
+    fill(out, table([t('ticket'), t('estate'), t('department'), t('status'), t('assignee'), t('due'), t('assign')],
+      (reply.orders || []).map((o) => ({ cells: [h('a', { href: '#/ticket/' + o.created.ticket_no }, o.order_no), estateName(o.estate),
+        label('Department', o.created.department), label('OrderStatus', o.status), o.staff_id || t('queue'),
+        when(o.created.due_at_ms, o.estate), assignForm(o, act)] }))));
+  }
+  await load();
+  view.live = (kind) => { if (kind.startsWith('order.')) debounced(load)(); };
+}
+
+// ---- supervisors: return visits ----------------------------------------------------------
+
+async function visitsPage(root) {
+  const estate = picked() || (estates()[0] || {}).id;
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('estate'), h('select', { name: 'estate' }, estateOptions(estate, false))),
+    field(t('due before'), h('input', { name: 'due', type: 'date', value: localDate(now(), estate) })),
+    h('button', {}, t('find')));
+  const out = h('div', {}), line = h('p', { role: 'status' });
+  root.append(h('h2', {}, t('visits title')), controls, line, out);
+  async function load() {
+    const f = controls.elements;
+    const reply = await api('list_visits', { estate: f.estate.value, pending_only: true,
+                                              due_before_ms: midnight(f.due.value, f.estate.value, true), page: { page_size: 100 } });
+    fill(out, table([t('ticket'), t('unit'), t('category'), t('due'), t('answer')],
+      (reply.visits || []).map((v) => {
+        const s = v.scheduled || {};
+        const form = h('form', { class: 'answer', onsubmit: async (event) => {
+          event.preventDefault();
+          const x = form.elements;
+          try {
+            await api('answer_visit', { visit_id: s.visit_id, reached: x.reached.checked,
+              satisfaction: x.reached.checked ? x.satisfaction.value : undefined,
+              score: x.reached.checked ? Number(x.score.value) : undefined, comment: x.comment.value || undefined });
+            say(line, true, t('saved')); load();
+          } catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+        } },
+          h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'reached', checked: true }), t('reached')),
+          h('select', { name: 'satisfaction' }, options('Satisfaction', 'SATISFIED')),
+          h('select', { name: 'score' }, [5, 4, 3, 2, 1].map((n) => h('option', { value: n }, n))),
+          h('input', { name: 'comment', placeholder: t('comment') }), h('button', {}, t('answer')));
+        return { cells: [h('a', { href: '#/ticket/' + s.ticket_no }, s.ticket_no), s.unit, label('Category', s.category),
+                         h('span', { class: v.overdue ? 'late' : '' }, when(s.due_at_ms, v.estate)), form] };
+      })));
+  }
+  await load();
+  view.live = (kind) => { if (kind.startsWith('visit.')) debounced(load)(); };
+}
+
+// ---- supervisors: the quarterly evaluation -----------------------------------------------
+
+async function evaluationPage(root) {
+  const estate = picked() || (estates()[0] || {}).id;
+  const today = localDate(now(), estate);
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('estate'), h('select', { name: 'estate' }, estateOptions(estate, false))),
+    field(t('year'), h('input', { name: 'year', type: 'number', value: today.slice(0, 4), min: 2000, max: 2100 })),
+    field(t('quarter'), h('select', { name: 'quarter' }, [1, 2, 3, 4].map((q) =>
+      h('option', { value: q, selected: q === Math.floor((Number(today.slice(5, 7)) - 1) / 3) + 1 }, 'Q' + q)))),
+    h('button', {}, t('show')));
+  const out = h('div', {});
+  root.append(h('h2', {}, t('evaluation title')), controls, out);
+  async function load() {
+    const f = controls.elements;
+    try {
+      const v = await api('evaluation_status', { evaluation_id: `${f.estate.value}-${f.year.value}Q${f.quarter.value}`,
+                                                  page: { page_size: 500 } });
+      const drawn = ((v.sample || {}).units || []).length;
+      fill(out, h('dl', { class: 'facts' },
+        [[t('drawn'), drawn], [t('answered'), `${v.answered || 0} (${drawn ? Math.round(100 * (v.answered || 0) / drawn) : 0} %)`],
+         [t('closes'), when((v.sample || {}).closes_at_ms, v.estate)]].map(([k, x]) => [h('dt', {}, k), h('dd', {}, x)])),
+        h('h3', {}, t('not answered'), ` (${(v.not_answered || []).length})`),
+        h('ul', { class: 'units' }, (v.not_answered || []).map((u) => h('li', {}, u))));
+    } catch (error) { fill(out, h('p', { class: 'error' }, error.message)); }
+  }
+  await load();
+}
+
+// ---- supervisors: reports ----------------------------------------------------------------
+
+async function reportsPage(root) {
+  const estate = picked();
+  const today = localDate(now(), estate);
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('estate'), h('select', { name: 'estate' }, estateOptions(estate, estates().length > 1))),
+    field(t('from'), h('input', { name: 'from', type: 'date', value: today.slice(0, 8) + '01' })),
+    field(t('to'), h('input', { name: 'to', type: 'date', value: today })),
+    h('button', {}, t('show')));
+  const out = h('div', { class: 'reports' });
+  root.append(h('h2', {}, t('reports title')), controls, out);
+  const panel = (title, name, headings, rows, chart, extra) => h('section', { class: 'report', 'data-report': name },
+    h('h3', {}, title, ' ', csvLink(name, headings, rows)), extra || null, chart, table(headings, rows.map((cells) => ({ cells }))));
+  const safe = (promise) => promise.catch((error) => ({ error: error.message }));
+  async function load() {
+    const f = controls.elements, e = f.estate.value || undefined;
+    const period = { from_ms: midnight(f.from.value, e), to_ms: midnight(f.to.value, e, true) };
+    const month = (d) => Number(d.slice(0, 4)) * 100 + Number(d.slice(5, 7));
+    const [sla, byDept, byTech, collection, pareto, daily] = await Promise.all([
+      safe(api('report_sla', { estate: e, period, group_by: 'department' })),
+      safe(api('report_satisfaction', { estate: e, period, group_by: 'department' })),
+      safe(api('report_satisfaction', { estate: e, period, group_by: 'technician' })),
+      safe(api('report_collection', { estate: e, period_from: month(f.from.value), period_to: month(f.to.value) })),
+      safe(api('report_pareto', { estate: e, period })),
+      e ? safe(api('daily_report', { estate: e, date: Number(f.to.value.replace(/-/g, '')) })) : Promise.resolve(null),
+    ]);
+    const dept = (key) => (/^[A-Z_]+$/.test(key || '') ? label('Department', key) : key);
+    const error = (r) => (r && r.error ? h('p', { class: 'error' }, r.error) : null);
+    const slaRows = (sla.rows || []).map((r) => [dept(r.key), r.total, r.on_time, permille(r.on_time_permille)]);
+    const satRows = (r) => (r.rows || []).map((x) => [dept(x.key), x.answered, x.satisfied, permille(x.satisfied_permille),
+                                                      ((x.mean_score_centi || 0) / 100).toFixed(2)]);
+    const colRows = (collection.rows || []).map((r) => [estateName(r.estate), yuan(r.billed_fen), yuan(r.collected_fen),
+                                                         permille(r.rate_permille)]);
+    const parRows = (pareto.rows || []).map((r) => [label('Category', r.category), r.count, permille(r.cumulative_permille)]);
+    const satHead = [t('key'), t('answered'), t('satisfied'), t('rate'), t('mean score')];
+    const chartOf = (rows, value) => bars(rows.map((r) => ({ name: r[0], value: value(r), label: r[3] })));
+    fill(out,
+      panel(t('report sla'), 'on-time', [t('key'), t('total'), t('on time'), t('rate')], slaRows,
+            chartOf(slaRows, (r) => parseFloat(r[3]) || 0),
+            [error(sla), h('p', {}, `${t('complaint handling')}: ${permille(sla.complaint_handling_permille)}`)]),
+      panel(t('report satisfaction dept'), 'satisfaction-department', satHead, satRows(byDept),
+            chartOf(satRows(byDept), (r) => parseFloat(r[3]) || 0), error(byDept)),
+      panel(t('report satisfaction tech'), 'satisfaction-technician', satHead, satRows(byTech),
+            chartOf(satRows(byTech), (r) => parseFloat(r[3]) || 0), error(byTech)),
+      panel(t('report collection'), 'collection', [t('estate'), t('billed'), t('collected'), t('rate')], colRows,
+            chartOf(colRows, (r) => parseFloat(r[3]) || 0), error(collection)),
+      panel(t('report pareto'), 'pareto', [t('category'), t('count'), t('cumulative')], parRows,
+            bars((pareto.rows || []).map((r) => ({ name: label('Category', r.category), value: r.count,
+                                                   line: r.cumulative_permille, mark: r.vital_few })), true), error(pareto)),
+      e ? panel(`${t('report daily')} · ${f.to.value}`, 'daily', [t('what'), t('count')],
+                daily && !daily.error ? [[t('daily filed'), daily.filed || 0], [t('daily closed'), daily.closed || 0],
+                  [t('daily open'), daily.open_at_end || 0], [t('daily complaints'), daily.complaints || 0],
+                  [t('daily repairs'), daily.repairs || 0], [t('daily breaches'), daily.breaches || 0],
+                  [t('daily visits'), daily.visits_done || 0], [t('daily visits satisfied'), daily.visits_satisfied || 0]] : [],
+                daily && !daily.error ? bars([['daily filed', daily.filed], ['daily closed', daily.closed],
+                  ['daily breaches', daily.breaches]].map(([k, v]) => ({ name: t(k), value: v || 0 }))) : null,
+                daily && daily.error ? h('p', {}, t('no daily')) : null) : null);
+  }
+  await load();
+}
+
+// ---- technicians: my orders, on a phone --------------------------------------------------
+
+async function minePage(root) {
+  const out = h('div', { class: 'cards' }), line = h('p', { role: 'status' });
+  root.append(h('h2', {}, t('mine title')), line, out);
+  const act = (command, body) => async (event) => {
+    event.preventDefault();
+    try { await api(command, body(event.target)); say(line, true, t('saved')); load(); }
+    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  };
+  async function load() {
+    const reply = await api('list_orders', { estate: me.estate || undefined, staff_id: me.staff, page: { page_size: 200 } });
+    const open = (reply.orders || []).filter((o) => ['ORDER_STATUS_ASSIGNED', 'ORDER_STATUS_ACCEPTED',
+      'ORDER_STATUS_STARTED', 'ORDER_STATUS_PAUSED'].includes(o.status) && o.staff_id === me.staff);
+    // Due: the order's own time (a rectification), else its case's soonest running SLA target.
+    await Promise.all(open.map(async (o) => {
+      if (o.created.due_at_ms && o.created.due_at_ms !== '0') return;
+      const sla = await api('show_sla', { ticket_no: o.created.ticket_no }).catch(() => null);
+      const running = ((sla && sla.clocks) || []).filter((c) => !c.stopped && !(c.met_at_ms && c.met_at_ms !== '0'));
+      if (running.length) o.created.due_at_ms = String(Math.min(...running.map((c) => Number(c.deadline_ms))));
+    }));
+    open.sort((a, b) => Number(a.created.due_at_ms || 9e15) - Number(b.created.due_at_ms || 9e15));
+    fill(out, ...(open.length ? open.map((o) => {
+      const c = o.created, no = o.order_no;
+      const step = {
+        ORDER_STATUS_ASSIGNED: h('button', { class: 'big', onclick: act('accept_order', () => ({ order_no: no })) }, t('accept')),
+        ORDER_STATUS_ACCEPTED: h('button', { class: 'big', onclick: act('start_order', () => ({ order_no: no })) }, t('start')),
+        ORDER_STATUS_PAUSED: h('form', { onsubmit: act('resume_order', (x) => ({ order_no: no, note: x.note.value || undefined })) },
+          h('input', { name: 'note', placeholder: t('note') }), h('button', { class: 'big' }, t('resume'))),
+        ORDER_STATUS_STARTED: h('div', {},
+          h('form', { class: 'stack', onsubmit: act('complete_order', (x) => ({ order_no: no, note: x.note.value,
+              labour_minutes: Number(x.labour.value) || undefined, paid_service: x.paid.checked || undefined,
+              amount_fen: x.paid.checked ? toFen(x.amount.value) : undefined })) },
+            h('textarea', { name: 'note', placeholder: t('note'), required: true, rows: 2 }),
+            field(t('labour'), h('input', { name: 'labour', type: 'number', min: 1, max: 20160, inputmode: 'numeric' })),
+            h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'paid' }), t('paid service')),
+            field(t('amount'), h('input', { name: 'amount', inputmode: 'decimal' })),
+            h('button', { class: 'big' }, t('complete'))),
+          h('form', { class: 'stack', onsubmit: act('pause_order', (x) => ({ order_no: no, reason: x.reason.value, note: x.note.value })) },
+            h('select', { name: 'reason' }, options('PauseReason', 'WAITING_FOR_PARTS')),
+            h('input', { name: 'note', placeholder: t('reason'), required: true }),
+            h('button', { class: 'big secondary' }, t('pause')))),
+      }[o.status];
+      return h('article', { class: 'card', 'data-order': no },
+        h('header', {}, h('strong', {}, c.unit), ' · ', label('Category', c.category), ' · ',
+          h('span', { class: 'badge' }, label('OrderStatus', o.status))),
+        h('p', {}, c.description || ''),
+        h('p', { class: 'meta' }, no, c.due_at_ms && c.due_at_ms !== '0' ? [' · ', t('due'), ' ', when(c.due_at_ms, o.estate),
+          ' · ', countdown(c.due_at_ms)] : null),
+        step);
+    }) : [h('p', {}, t('nothing assigned'))]));
+  }
+  await load();
+  view.live = (kind, data) => { if (kind === 'resync' || JSON.stringify(data).includes(me.staff)) debounced(load)(); };
+}
+
+// ---- operations and managers: the overview -----------------------------------------------
+
+async function wallPage(root) {
+  const grid = h('div', { class: 'grid' }), chart = h('div', {}), events = h('ol', { id: 'events' });
+  root.append(h('h2', {}, t('kpis')), grid, h('h2', {}, t('report pareto')), chart, h('h2', {}, t('events')), events);
+  async function tiles() {
+    const to = now(), from = to - 30 * 86400000;
+    const period = { from_ms: String(from), to_ms: String(to) };
+    const tiles = await Promise.all(estates().map(async (e) => {
+      const safe = (p) => p.catch(() => null);
+      const month = Number(localDate(to, e.id).slice(0, 7).replace('-', ''));
+      const [sla, satisfaction, collection, open] = await Promise.all([
+        safe(api('report_sla', { estate: e.id, period })),
+        safe(api('report_satisfaction', { estate: e.id, period, group_by: 'estate' })),
+        safe(api('report_collection', { estate: e.id, period_from: month, period_to: month })),
+        safe(api('list_tickets', { estate: e.id, status: 'OPEN', page: { page_size: 1 } })),
+      ]);
+      const first = (r, k) => (r && r.rows && r.rows[0] ? permille(r.rows[0][k]) : '-');
+      return h('div', { class: 'tile', 'data-estate': e.id }, h('h3', {}, e.name),
+        h('dl', {}, [[t('on-time'), first(sla, 'on_time_permille')], [t('satisfaction'), first(satisfaction, 'satisfied_permille')],
+                     [t('collection'), first(collection, 'rate_permille')], [t('open cases'), open ? Number(open.total || 0) : '-']]
+          .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    }));
+    fill(grid, ...tiles);
+    const pareto = await api('report_pareto', {}).catch(() => ({ rows: [] }));
+    fill(chart, bars((pareto.rows || []).map((r) => ({ name: label('Category', r.category), value: r.count,
+                                                                 line: r.cumulative_permille, mark: r.vital_few })), true));
+  }
+  await tiles();
+  const reload = debounced(tiles);
+  view.live = (kind, data) => {
+    if (kind === 'resync') { events.prepend(h('li', {}, t('missed events'))); reload(); return; }
+    const body = Object.values(data).find((v) => v && typeof v === 'object') || {};
+    const what = body.ticket_no || body.order_no || body.visit_id || body.invoice_no || '';
+    events.prepend(h('li', {}, h('time', {}, when(data.occurred_at_ms, data.estate)), h('span', { class: 'kind' }, kindLabel(kind)),
+      h('span', {}, estateName(data.estate)), h('span', {}, what)));
+    while (events.children.length > 200) events.lastChild.remove();
+    if (/^(ticket\.filed|sla\.|payment\.)/.test(kind)) reload();
+  };
+}
+
+const PAGES = { tickets: ticketsPage, file: filePage, counter: counterPage, board: boardPage, orders: ordersPage,
+                visits: visitsPage, evaluation: evaluationPage, reports: reportsPage, mine: minePage, wall: wallPage };
+
+// ---- starting ------------------------------------------------------------------------------
 
 function start(who) {
   me = who;
-  $('signin').hidden = true;
-  $('console').hidden = false;
-  $('who').textContent = `${who.name} · ${who.estate || '集团 group'} · ${short(who.role, 'ROLE_')}`;
-  const select = $('f-estate');
-  select.innerHTML = '';
-  for (const estate of who.estates || []) select.add(new Option(estate, estate));
-  tiles();
-  board();
-  pareto();
+  clockSkew = who.now_ms ? Number(who.now_ms) - Date.now() : 0;
+  estateFilter = localStorage.getItem('kefu.estate') || '';
+  if (estateFilter && !estateOf(estateFilter)) estateFilter = '';
+  $('#signin').hidden = true;
+  $('#app').hidden = false;
+  frame();
   live();
-  setInterval(board, 10000);
-  setInterval(tiles, 60000);
-  setInterval(pareto, 60000);
+  view();
 }
 
+function signinTexts() {
+  $('#signin h2').textContent = t('sign in');
+  $('#user-label').textContent = t('user');
+  $('#password-label').textContent = t('password');
+  $('#token-label').textContent = t('machine token');
+  $('#signin-submit').textContent = t('sign in');
+  $('#signin-mode').textContent = $('#signin-token').hidden ? t('use token') : t('use password');
+  $('#signin-lang').textContent = t('language');
+}
+
+$('#signin-form').addEventListener('submit', signIn);
+$('#signin-mode').addEventListener('click', () => {
+  const token = $('#signin-token').hidden;
+  $('#signin-token').hidden = !token;
+  $('#signin-person').hidden = token;
+  $('#user').required = !token;
+  $('#password').required = !token;
+  $('#token').required = token;
+  signinTexts();
+});
+for (const button of ['#lang', '#signin-lang'])
+  $(button).addEventListener('click', () => {
+    setLanguage(kefuLang === 0);
+    signinTexts();
+    if (me) { frame(); view(); }
+  });
+$('#signout').addEventListener('click', signOut);
+$('#estate-pick').addEventListener('change', (event) => {
+  estateFilter = event.target.value;
+  localStorage.setItem('kefu.estate', estateFilter);
+  view();
+});
+window.addEventListener('hashchange', view);
+setLanguage(kefuLang === 1);
+signinTexts();
 whoami().then((who) => { if (who) start(who); });

@@ -1,0 +1,204 @@
+// kefu console: every label, enum value and message in Chinese and English.
+// t('key') is the current language's text; label('Enum', 'ENUM_VALUE') an
+// enum value's (the JSON API's names); a missing key shows as itself, which
+// the browser test catches (no '⟨' in a page).
+'use strict';
+
+const KEFU_TEXT = {
+  // the frame
+  'console': ['客服工作台', 'Service desk'],
+  'sign in': ['登录', 'Sign in'],
+  'sign out': ['退出', 'Sign out'],
+  'user': ['用户名', 'User'],
+  'password': ['密码', 'Password'],
+  'machine token': ['接口令牌（大屏、集成）', 'Machine token (wallboards, integrations)'],
+  'use token': ['用令牌登录', 'Sign in with a token'],
+  'use password': ['用账号登录', 'Sign in with an account'],
+  'signed out idle': ['长时间未操作，已退出，请重新登录', 'Signed out after a while idle: sign in again'],
+  'group': ['集团', 'the group'],
+  'all estates': ['全部项目', 'All estates'],
+  'language': ['English', '中文'],
+  'live': ['实时', 'live'],
+  'reconnecting': ['重连中', 'reconnecting'],
+  'missed events': ['部分事件已错过，已刷新', 'Some events were missed: refreshed'],
+  // tabs
+  'tab tickets': ['工单', 'Tickets'],
+  'tab file': ['登记', 'File'],
+  'tab counter': ['收费', 'Counter'],
+  'tab board': ['时限看板', 'SLA board'],
+  'tab orders': ['派工', 'Orders'],
+  'tab visits': ['回访', 'Visits'],
+  'tab evaluation': ['测评', 'Evaluation'],
+  'tab reports': ['报表', 'Reports'],
+  'tab mine': ['我的工单', 'My orders'],
+  'tab wall': ['总览', 'Overview'],
+  // tickets
+  'estate': ['项目', 'Estate'], 'status': ['状态', 'Status'], 'type': ['类型', 'Type'],
+  'category': ['类别', 'Category'], 'unit': ['房号', 'Unit'], 'phone': ['电话', 'Phone'],
+  'from': ['从', 'From'], 'to': ['至', 'To'], 'overdue': ['已超时', 'Overdue'],
+  'search': ['搜索（描述、房号、报事人）', 'Search (description, unit, reporter)'],
+  'find': ['查询', 'Find'], 'any': ['全部', 'Any'], 'more': ['下一页', 'Next page'],
+  'ticket': ['工单号', 'Ticket'], 'filed at': ['登记时间', 'Filed'], 'priority': ['优先级', 'Priority'],
+  'description': ['描述', 'Description'], 'reporter': ['报事人', 'Reporter'], 'channel': ['渠道', 'Channel'],
+  'hazards': ['危险情况', 'Hazards'], 'photos': ['照片链接（每行一个）', "Photos' URLs (one a line)"],
+  'n tickets': ['共 {n} 张工单', '{n} tickets'], 'none': ['无', 'none'],
+  'timeline': ['处理记录', 'Timeline'], 'orders': ['派工单', 'Work orders'], 'clocks': ['时限', 'SLA clocks'],
+  'visits': ['回访', 'Return visits'], 'earlier cases': ['该房号以往工单', "The unit's earlier cases"],
+  'actions': ['操作', 'Actions'], 'note': ['备注', 'Note'], 'add note': ['添加备注', 'Add the note'],
+  'close': ['办结', 'Close'], 'resolution': ['处理结果', 'Resolution'], 'reopen': ['重新打开', 'Reopen'],
+  'cancel': ['撤销', 'Cancel'], 'reason': ['原因', 'Reason'], 'transfer': ['转部门', 'Transfer'],
+  'to department': ['转至部门', 'To department'], 'pause': ['暂停', 'Pause'], 'resume': ['恢复', 'Resume'],
+  'assign': ['派给', 'Assign'], 'assignee': ['处理人', 'Assignee'], 'queue': ['待派', 'waiting'],
+  'target': ['目标', 'Target'], 'due': ['期限', 'Due'], 'left': ['剩余', 'Left'], 'level': ['级别', 'Level'],
+  'department': ['部门', 'Department'], 'handler': ['处理人', 'Handler'], 'paused': ['已暂停', 'paused'],
+  'met': ['已达成', 'met'], 'breached': ['已超时', 'breached'], 'running': ['计时中', 'running'],
+  'actor': ['操作人', 'By'], 'when': ['时间', 'When'], 'what': ['事项', 'What'],
+  'done': ['完成', 'Done'], 'saved': ['已保存', 'Saved'], 'failed': ['未成功', 'Failed'],
+  // filing
+  'file title': ['登记报事', 'File a ticket'], 'file it': ['提交', 'File'],
+  'filed': ['已登记', 'Filed'], 'not filed': ['未登记', 'Not filed'], 'name': ['姓名', 'Name'],
+  // counter
+  'statement': ['对账单', 'Statement'], 'look up': ['查询', 'Look up'], 'balance': ['欠费', 'Owed'],
+  'debit': ['应收', 'Charged'], 'credit': ['已收', 'Paid'], 'take payment': ['收款', 'Take a payment'],
+  'amount': ['金额（元）', 'Amount (yuan)'], 'method': ['方式', 'Method'], 'reference': ['流水号', 'Reference'],
+  'receipt': ['收据', 'Receipt'], 'receipt no': ['收据号', 'Receipt no.'], 'print': ['打印', 'Print'],
+  'received': ['已收款', 'Received'], 'notices': ['缴费通知', 'Notices'],
+  'cash': ['现金', 'cash'], 'wechat': ['微信', 'WeChat'], 'alipay': ['支付宝', 'Alipay'], 'card': ['银行卡', 'card'],
+  // supervisor
+  'board title': ['超时风险看板', 'SLA board'], 'escalated to me': ['升级到我的', 'Escalated to me'],
+  'filter': ['筛选', 'Filter'], 'rows': ['{n} 项', '{n} rows'],
+  'orders title': ['派工单', 'Work orders'], 'staff': ['人员', 'Staff'],
+  'visits title': ['今日回访', 'Return visits to call'], 'reached': ['已联系上', 'Reached'],
+  'satisfaction': ['满意度', 'Satisfaction'], 'score': ['评分', 'Score'], 'comment': ['意见', 'Comment'],
+  'answer': ['记录结果', 'Record'], 'due before': ['截止', 'Due by'],
+  'evaluation title': ['业主满意度测评', 'Owner evaluation'], 'year': ['年', 'Year'], 'quarter': ['季度', 'Quarter'],
+  'drawn': ['抽样户数', 'Households drawn'], 'answered': ['已回收', 'Answered'],
+  'not answered': ['未回收的住户', 'Households not yet answered'], 'closes': ['截止', 'Closes'],
+  'reports title': ['报表', 'Reports'], 'report sla': ['准时率', 'On-time rate'],
+  'report satisfaction dept': ['满意度（按部门）', 'Satisfaction by department'],
+  'report satisfaction tech': ['满意度（按维修人员）', 'Satisfaction by technician'],
+  'report collection': ['收缴率', 'Collection rate'], 'report daily': ['日报', 'Daily statistics'],
+  'report pareto': ['问题帕累托图', 'Pareto of problems'], 'csv': ['下载 CSV', 'Download CSV'],
+  'show': ['生成', 'Show'], 'key': ['分组', 'Group'], 'total': ['总数', 'Total'], 'on time': ['准时', 'On time'],
+  'rate': ['比率', 'Rate'], 'billed': ['应收', 'Billed'], 'collected': ['实收', 'Collected'], 'count': ['数量', 'Count'],
+  'cumulative': ['累计占比', 'Cumulative'], 'mean score': ['平均分', 'Mean score'], 'satisfied': ['满意', 'Satisfied'],
+  'complaint handling': ['有效投诉处理率', 'Valid-complaint handling rate'], 'date': ['日期', 'Date'],
+  'daily filed': ['新增', 'Filed'], 'daily closed': ['办结', 'Closed'], 'daily open': ['未结', 'Open at the end'],
+  'daily complaints': ['投诉', 'Complaints'], 'daily repairs': ['报修', 'Repairs'], 'daily breaches': ['超时', 'Breaches'],
+  'daily visits': ['回访', 'Visits done'], 'daily visits satisfied': ['回访满意', 'Visits satisfied'],
+  'no daily': ['该日日报尚未生成', 'That day\'s statistics are not made yet'],
+  // technician
+  'mine title': ['我的工单', 'My orders'], 'accept': ['接单', 'Accept'], 'start': ['开始', 'Start'],
+  'complete': ['完工', 'Complete'], 'labour': ['用时（分钟）', 'Labour (minutes)'], 'paid service': ['有偿服务', 'Paid service'],
+  'nothing assigned': ['暂无派给你的工单', 'Nothing is assigned to you'],
+  // overview
+  'kpis': ['各项目指标', 'KPIs per estate'], 'on-time': ['准时率', 'On-time'], 'collection': ['收缴率', 'Collection'],
+  'open cases': ['未结工单', 'Open cases'], 'events': ['实时事件', 'Live events'],
+};
+
+const KEFU_ENUMS = {
+  TicketStatus: { OPEN: ['处理中', 'open'], CLOSED: ['已办结', 'closed'], CANCELLED: ['已撤销', 'cancelled'] },
+  TicketType: {
+    REPAIR: ['报修', 'repair'], COMPLAINT: ['投诉', 'complaint'], ENQUIRY: ['咨询', 'enquiry'],
+    SUGGESTION: ['建议', 'suggestion'], EMERGENCY_HELP: ['紧急求助', 'emergency help'],
+    RENOVATION_APPLICATION: ['装修申请', 'renovation application'],
+  },
+  Channel: {
+    COUNTER: ['前台', 'counter'], PHONE: ['电话', 'phone'], ON_SITE_VISIT: ['现场', 'on site'],
+    APP_WEB: ['APP / 网页', 'app / web'], HOTLINE: ['投诉热线', 'hotline'], SUGGESTION_BOX: ['意见箱', 'suggestion box'],
+  },
+  Category: {
+    WATER_LEAK: ['漏水', 'water leak'], PLUMBING: ['给排水', 'plumbing'], ELECTRICAL: ['电气', 'electrical'],
+    LIFT: ['电梯', 'lift'], DOORS_LOCKS: ['门锁', 'doors and locks'], FIRE_SAFETY: ['消防', 'fire safety'],
+    SECURITY_INSTALLATIONS: ['安防设施', 'security installations'], GAS: ['燃气', 'gas'], CLEANING: ['保洁', 'cleaning'],
+    GREENING: ['绿化', 'greening'], PESTS: ['虫害', 'pests'], NOISE: ['噪音', 'noise'], PARKING: ['停车', 'parking'],
+    RENOVATION_VIOLATION: ['违章装修', 'renovation violation'], FEES: ['费用', 'fees'], OTHER: ['其他', 'other'],
+  },
+  Hazard: {
+    LEAK_INTO_HOME: ['水漏进户内', 'water into a home'], PERSON_TRAPPED: ['有人被困', 'person trapped'],
+    GAS_SMELL: ['燃气味', 'gas smell'], SMOKE_OR_FIRE: ['烟或火', 'smoke or fire'], INJURY: ['有人受伤', 'injury'],
+    NO_POWER: ['停电', 'no power'], NO_WATER: ['停水', 'no water'], ELECTRICAL_DANGER: ['触电危险', 'electrical danger'],
+  },
+  Priority: { EMERGENCY: ['紧急', 'emergency'], URGENT: ['加急', 'urgent'], NORMAL: ['普通', 'normal'], LOW: ['低', 'low'] },
+  OrderStatus: {
+    CREATED: ['已生成', 'created'], QUEUED: ['待派', 'waiting'], ASSIGNED: ['已派工', 'assigned'],
+    ACCEPTED: ['已接单', 'accepted'], STARTED: ['处理中', 'started'], PAUSED: ['已暂停', 'paused'],
+    COMPLETED: ['已完工', 'completed'], TRANSFERRED: ['已转出', 'transferred'], CANCELLED: ['已取消', 'cancelled'],
+  },
+  PauseReason: {
+    WAITING_FOR_OWNER: ['等业主', 'waiting for the owner'], WAITING_FOR_PARTS: ['等配件', 'waiting for parts'],
+    OTHER: ['其他', 'other'],
+  },
+  Department: {
+    ENGINEERING: ['工程部', 'engineering'], CLEANING: ['保洁部', 'cleaning'], SECURITY: ['秩序维护部', 'security'],
+    GREENING: ['绿化部', 'greening'], CUSTOMER_SERVICE: ['客服中心', 'customer service'],
+  },
+  SlaTarget: { FIRST_RESPONSE: ['首次响应', 'first response'], ON_SITE: ['到场', 'on site'], RESOLUTION: ['解决', 'resolution'] },
+  EscalationLevel: { HANDLER: ['一级·经办人', '1 · handler'], SUPERVISOR: ['二级·客服主管', '2 · supervisor'],
+                     DEPUTY_GM: ['三级·副总经理', '3 · deputy GM'] },
+  Role: {
+    FRONT_DESK: ['前台客服', 'front desk'], TECHNICIAN: ['维修人员', 'technician'], SUPERVISOR: ['客服主管', 'supervisor'],
+    MANAGER: ['经理', 'manager'], OPERATIONS: ['运维', 'operations'],
+  },
+  Satisfaction: { SATISFIED: ['满意', 'satisfied'], FAIRLY_SATISFIED: ['比较满意', 'fairly satisfied'],
+                  UNSATISFIED: ['不满意', 'unsatisfied'] },
+};
+
+// Each enum's values in the JSON API's spelling: <PREFIX>_<NAME>.
+const KEFU_ENUM_PREFIX = {
+  TicketStatus: 'TICKET_STATUS_', TicketType: 'TICKET_TYPE_', Channel: 'CHANNEL_', Category: 'CATEGORY_',
+  Hazard: 'HAZARD_', Priority: 'PRIORITY_', OrderStatus: 'ORDER_STATUS_', PauseReason: 'PAUSE_REASON_',
+  Department: 'DEPARTMENT_', SlaTarget: 'SLA_TARGET_', EscalationLevel: 'ESCALATION_LEVEL_', Role: 'ROLE_',
+  Satisfaction: 'SATISFACTION_',
+};
+
+let kefuLang = localStorage.getItem('kefu.lang') === 'en' ? 1 : 0;
+
+function t(key, values) {
+  const entry = KEFU_TEXT[key];
+  let text = entry ? entry[kefuLang] : '⟨' + key + '⟩';
+  for (const [name, value] of Object.entries(values || {})) text = text.replace('{' + name + '}', value);
+  return text;
+}
+
+// An enum value as people read it; '-' for none. Takes the full name
+// (TICKET_STATUS_OPEN) or the short one (OPEN).
+function label(kind, value) {
+  if (!value || /_UNSPECIFIED$/.test(value)) return '-';
+  const name = String(value).replace(KEFU_ENUM_PREFIX[kind], '');
+  const entry = (KEFU_ENUMS[kind] || {})[name];
+  return entry ? entry[kefuLang] : '⟨' + value + '⟩';
+}
+
+// The values of an enum, short names, in the schema's order.
+const values = (kind) => Object.keys(KEFU_ENUMS[kind]);
+
+function setLanguage(english) {
+  kefuLang = english ? 1 : 0;
+  localStorage.setItem('kefu.lang', english ? 'en' : 'zh');
+  document.documentElement.lang = english ? 'en' : 'zh-CN';
+}
+
+// The bus's event kinds as a timeline and the live list show them.
+const KEFU_KINDS = {
+  'ticket.filed': ['登记', 'filed'], 'ticket.note_added': ['备注', 'note'], 'ticket.closed': ['办结', 'closed'],
+  'ticket.reopened': ['重新打开', 'reopened'], 'ticket.cancelled': ['撤销', 'cancelled'],
+  'order.created': ['生成派工单', 'order created'], 'order.queued': ['待派', 'order waiting'],
+  'order.assigned': ['派工', 'order assigned'], 'order.accepted': ['接单', 'order accepted'],
+  'order.started': ['开始处理', 'order started'], 'order.paused': ['暂停', 'order paused'],
+  'order.resumed': ['恢复', 'order resumed'], 'order.completed': ['完工', 'order completed'],
+  'order.transferred': ['转部门', 'order transferred'], 'order.cancelled': ['派工单取消', 'order cancelled'],
+  'sla.warning': ['时限预警', 'SLA warning'], 'sla.breached': ['超时', 'SLA breached'], 'sla.met': ['时限达成', 'SLA met'],
+  'escalation.raised': ['升级', 'escalated'], 'visit.scheduled': ['安排回访', 'visit scheduled'],
+  'visit.merged': ['回访合并', 'visit merged'], 'visit.attempted': ['回访未联系上', 'visit attempted'],
+  'visit.completed': ['回访完成', 'visit done'], 'visit.unsatisfied': ['回访不满意', 'visit unsatisfied'],
+  'visit.overdue': ['回访超期', 'visit overdue'], 'evaluation.sampled': ['测评抽样', 'evaluation drawn'],
+  'evaluation.answered': ['测评回收', 'evaluation answered'], 'evaluation.closed': ['测评结束', 'evaluation closed'],
+  'report.daily': ['日报', 'daily statistics'], 'invoice.issued': ['缴费通知', 'notice issued'],
+  'invoice.charge_added': ['加收费用', 'charge added'], 'invoice.late_fee': ['滞纳金', 'late fee'],
+  'invoice.settled': ['已结清', 'settled'], 'payment.received': ['收款', 'payment'], 'payment.refunded': ['退款', 'refund'],
+  'reminder.sent': ['催缴', 'reminder'], 'unit.registered': ['登记房屋', 'unit registered'],
+  'staff.changed': ['人员变更', 'staff changed'],
+};
+
+const kindLabel = (kind) => (KEFU_KINDS[kind] ? KEFU_KINDS[kind][kefuLang] : kind);
