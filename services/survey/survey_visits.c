@@ -241,6 +241,18 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
     return kf_txn_ok (txn) ? 0 : -1;
 }
 
+//  Whether a visit is a ticket's: its own, or merged into it.
+static bool
+s_visit_of (const Kf__Visit *v, const char *ticket_no)
+{
+    if (v->scheduled && v->scheduled->ticket_no && strcmp (v->scheduled->ticket_no, ticket_no) == 0)
+        return true;
+    for (size_t i = 0; i < v->n_merged_tickets; i++)
+        if (strcmp (v->merged_tickets [i], ticket_no) == 0)
+            return true;
+    return false;
+}
+
 typedef struct {
     survey_t *self;
     const Kf__ListVisits *query;
@@ -260,12 +272,16 @@ s_visit_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
     //  Soonest due first: past the bound, nothing further matches.
     if (l->query->has_due_before_ms && l->query->due_before_ms && -minus_due >= l->query->due_before_ms)
         return 2;
-    if (!show)
+    const char *ticket_no = l->query->ticket_no && *l->query->ticket_no ? l->query->ticket_no : NULL;
+    if (!show && !ticket_no)
         return 1;
     Kf__Visit *v = survey_visit_get (l->self, txn, visit_id, l->arena);
     if (!v)
         return kf_txn_ok (txn) ? kf_txn_fail (txn, "index names visit %s, which is not there", visit_id) : -1;
-    l->list->visits [l->list->n_visits++] = v;
+    if (ticket_no && !s_visit_of (v, ticket_no))
+        return 0;
+    if (show)
+        l->list->visits [l->list->n_visits++] = v;
     return 1;
 }
 

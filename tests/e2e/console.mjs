@@ -159,6 +159,7 @@ try {
   await sup.waitForSelector(visit);
   await sup.click(`${visit} button:text-is("记录结果")`);
   await sup.waitForSelector(visit, { state: 'detached' });
+  await go(sup, '#/ticket/' + a, 'h3:has-text("回访") + table td:text-is("满意")');   //  on the ticket's page
   // The reports, each with its chart and its CSV.
   await go(sup, '#/reports', 'section[data-report="on-time"] table');
   for (const name of ['on-time', 'satisfaction-department', 'satisfaction-technician', 'collection', 'pareto', 'daily'])

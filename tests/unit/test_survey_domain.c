@@ -187,10 +187,11 @@ s_repair (const char *unit, Kf__Category category, char *ticket_no)
 }
 
 static const Kf__VisitList *
-s_visits (bool pending_only)
+s_visits_of (bool pending_only, const char *ticket_no)
 {
     Kf__ListVisits list = KF__LIST_VISITS__INIT;
     list.estate = "E001";
+    list.ticket_no = (char *) ticket_no;
     list.pending_only = pending_only;
     list.has_pending_only = 1;
     Kf__Request request = KF__REQUEST__INIT;
@@ -201,15 +202,31 @@ s_visits (bool pending_only)
     return w.reply.visits;
 }
 
-//  The visit of a ticket (its first), or NULL.
+static const Kf__VisitList *
+s_visits (bool pending_only)
+{
+    return s_visits_of (pending_only, NULL);
+}
+
+//  The visit of a ticket (its first), or NULL: the list's ticket filter
+//  (issue 20: the ticket's page) gives that ticket's visits and no other.
 static const Kf__Visit *
 s_visit_of (const char *ticket_no)
 {
-    const Kf__VisitList *l = s_visits (false);
-    for (size_t i = 0; i < l->n_visits; i++)
-        if (strcmp (l->visits [i]->scheduled->ticket_no, ticket_no) == 0)
-            return l->visits [i];
-    return NULL;
+    const Kf__VisitList *l = s_visits_of (false, ticket_no);
+    const Kf__Visit *first = NULL;
+    for (size_t i = 0; i < l->n_visits; i++) {
+        const Kf__Visit *v = l->visits [i];
+        bool merged = false;
+        for (size_t m = 0; m < v->n_merged_tickets; m++)
+            merged = merged || strcmp (v->merged_tickets [m], ticket_no) == 0;
+        if (strcmp (v->scheduled->ticket_no, ticket_no) != 0 && !merged)
+            fail_msg ("the visits of %s include %s's", ticket_no, v->scheduled->ticket_no);
+        if (!first && strcmp (v->scheduled->ticket_no, ticket_no) == 0)
+            first = v;
+    }
+    assert_int_equal (l->total, l->n_visits);
+    return first;
 }
 
 static Kf__ReplyStatus

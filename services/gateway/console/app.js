@@ -353,6 +353,12 @@ async function ticketPage(root, no) {
                 h('input', { name: 'note', placeholder: t('note'), required: true }), h('button', {}, t('pause')))
             : null,
         directs ? assignForm(o, act) : null)] }))));
+  // Its return visits.
+  const visits = await api('list_visits', { estate, ticket_no: no, page: { page_size: 20 } }).catch(() => ({ visits: [] }));
+  root.append(h('h3', {}, t('visits')), table([t('due'), t('status'), t('satisfaction'), t('score'), t('comment')],
+    (visits.visits || []).map((v) => ({ cells: [when((v.scheduled || {}).due_at_ms, estate),
+      h('span', { class: v.overdue ? 'late' : '' }, v.done ? t('done') : v.overdue ? t('overdue') : t('to call')),
+      label('Satisfaction', (v.result || {}).satisfaction), (v.result || {}).score || '-', (v.result || {}).comment || ''] }))));
   // What happened, oldest first.
   root.append(h('h3', {}, t('timeline')), table([t('when'), t('what'), t('actor'), t('note')],
     (ticket.timeline || []).map((e) => ({ cells: [when(e.at_ms, estate), kindLabel(e.kind), e.actor || '-', e.summary || ''] }))));

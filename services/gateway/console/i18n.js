@@ -53,7 +53,7 @@ const KEFU_TEXT = {
   'department': ['部门', 'Department'], 'handler': ['处理人', 'Handler'], 'paused': ['已暂停', 'paused'],
   'met': ['已达成', 'met'], 'breached': ['已超时', 'breached'], 'running': ['计时中', 'running'],
   'actor': ['操作人', 'By'], 'when': ['时间', 'When'], 'what': ['事项', 'What'],
-  'done': ['完成', 'Done'], 'saved': ['已保存', 'Saved'], 'failed': ['未成功', 'Failed'],
+  'done': ['完成', 'Done'], 'to call': ['待回访', 'to call'], 'saved': ['已保存', 'Saved'], 'failed': ['未成功', 'Failed'],
   // filing
   'file title': ['登记报事', 'File a ticket'], 'file it': ['提交', 'File'],
   'filed': ['已登记', 'Filed'], 'not filed': ['未登记', 'Not filed'], 'name': ['姓名', 'Name'],
