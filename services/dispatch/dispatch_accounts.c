@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #define S_HASH_PREFIX "$argon2id$"
+#define S_LEFT        "no longer on the estate's staff"
 
 static Kf__Account *
 s_get (dispatch_t *self, kf_txn_t *txn, const char *user, kf_arena_t *arena)
@@ -43,9 +44,10 @@ s_view (Kf__Account *account, int64_t now_ms)
     return account;
 }
 
-//  A hash as crypto_pwhash_str makes it, with Argon2id; anything else is
-//  refused, so that no other scheme (or a plain password sent by mistake)
-//  is ever stored.
+//  A hash as crypto_pwhash_str makes it, with Argon2id at the interactive
+//  limits exactly; anything else is refused, so that no other scheme (or a
+//  plain password sent by mistake) is stored, nor a cost that would stall
+//  the gateway's verifier (4 GiB, 100 passes) or make guessing cheap.
 static bool
 s_hash_valid (const char *hash)
 {
@@ -53,7 +55,7 @@ s_hash_valid (const char *hash)
     return n > strlen (S_HASH_PREFIX) && n < crypto_pwhash_STRBYTES
         && strncmp (hash, S_HASH_PREFIX, strlen (S_HASH_PREFIX)) == 0
         && crypto_pwhash_str_needs_rehash (hash, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                           crypto_pwhash_MEMLIMIT_INTERACTIVE) >= 0;
+                                           crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
 }
 
 //  Whether this caller may see the account: the estate guard on the
@@ -107,7 +109,11 @@ dispatch_account_of_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, cons
         return 0;
     }
     Kf__Role role = staff->has_role && staff->role ? staff->role : KF__ROLE__ROLE_TECHNICIAN;
-    bool disabled = staff->has_active && !staff->active;
+    //  The file disables the account of someone who left, and enables only
+    //  what it disabled itself: a manager's disable stands across restarts.
+    bool left = staff->has_active && !staff->active;
+    bool by_file = account && account->disabled && account->reason && strcmp (account->reason, S_LEFT) == 0;
+    bool disabled = account ? (left || (account->disabled && !by_file)) : left;
     if (account && account->role == role && account->disabled == disabled
     &&  strcmp (account->name ? account->name : "", staff->name ? staff->name : "") == 0)
         return 0;
@@ -121,11 +127,15 @@ dispatch_account_of_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, cons
         KF_SET (account, created_ms, now_ms);
     }
     account->name = staff->name;
+    //  A new role ends the sessions opened with the old one.
+    if (account->role != role && account != &fresh) {
+        KF_SET (account, generation, account->generation + 1);
+    }
     KF_SET (account, role, role);
     if (disabled != account->disabled) {
         KF_SET (account, disabled, disabled);
         KF_SET (account, generation, account->generation + 1);
-        account->reason = disabled ? "no longer on the estate's staff" : "on the estate's staff again";
+        account->reason = disabled ? S_LEFT : "on the estate's staff again";
         KF_SET (account, changed_ms, now_ms);
     }
     return s_put (self, txn, account);
@@ -238,7 +248,7 @@ s_set (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reque
         case KF__USER_ACTION__USER_ACTION_ENABLE:
             if (!reasoned)
                 return KF_BAD ("reason is required");
-            if (!account->disabled && account->locked_until_ms <= now_ms)
+            if (!account->disabled && account->locked_until_ms <= now_ms && !account->failures)
                 return KF_CONFLICT ("user '%s' is neither disabled nor locked", account->user);
             account->disabled = 0;
             account->failures = 0;
@@ -368,6 +378,10 @@ s_end (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reque
         return KF_CONFLICT ("the account changed while its password was checked: sign in again");
     if (account->locked_until_ms > now_ms)
         return s_locked (self, account, reply, arena);
+    if (account->locked_until_ms) {   //  a lockout over: a fresh count of misses
+        account->locked_until_ms = 0;
+        account->failures = 0;
+    }
     if (!end->matched) {
         int64_t after = kf_config_int (self->base.config, "accounts/lockout_after");
         account->failures++;

@@ -492,7 +492,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     if (now - self->last_ping_ms > S_SSE_PING_MS) {
         self->last_ping_ms = now;
         for (http_conn_t *c = zlistx_first (self->streams); c; c = zlistx_next (self->streams))
-            http_stream_push (c, ": ping\n\n", 8);
+            if (!c->ended)
+                http_stream_push (c, ": ping\n\n", 8);
     }
     s_run_mhd (self);
     return 0;

@@ -273,6 +273,17 @@ http_sessions_check (http_t *self, int64_t now)
     if (now - self->last_recheck_ms < S_SWEEP_MS)
         return;
     self->last_recheck_ms = now;
+    //  Sessions past their lifetime or idle end here too, not only when
+    //  their cookie comes back: their live streams close, their memory goes.
+    zlistx_t *over = zlistx_new ();
+    zlistx_set_destructor (over, (zlistx_destructor_fn *) zstr_free);
+    for (http_session_t *session = zhashx_first (self->sessions); session && over;
+         session = zhashx_next (self->sessions))
+        if (session->expires_ms <= now || session->idle_until_ms <= now)
+            zlistx_add_end (over, strdup (zhashx_cursor (self->sessions)));
+    for (char *ended = over ? zlistx_first (over) : NULL; ended; ended = zlistx_next (over))
+        http_session_end (self, ended, "its lifetime or idle time is over");
+    zlistx_destroy (&over);
     const char *cookie;
     for (http_session_t *session = zhashx_first (self->sessions); session;
          session = zhashx_next (self->sessions)) {

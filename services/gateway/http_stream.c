@@ -173,7 +173,7 @@ http_on_event (zloop_t *loop, zsock_t *sub, void *arg)
                             zframe_size (frame));
         char *text = NULL;
         for (http_conn_t *c = zlistx_first (self->streams); c; c = zlistx_next (self->streams)) {
-            if (!gateway_event_visible (c->token, event->estate, kind, c->kinds))
+            if (c->ended || !gateway_event_visible (c->token, event->estate, kind, c->kinds))
                 continue;
             if (!text && !(text = s_event_text (event, kind)))
                 break;

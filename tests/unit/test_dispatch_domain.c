@@ -953,8 +953,11 @@ test_accounts (void **state)
     assert_int_equal (s_end_sign_in ("F01", generation, false), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
     assert_non_null (strstr (w.reply.error, "locked until 2026-11-23T10:15:00.000+08:00"));
     assert_int_equal (s_end_sign_in ("F01", generation, true), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
-    //  ... for lockout_for (15 minutes) by the cluster's clock.
+    //  ... for lockout_for (15 minutes) by the cluster's clock; then a miss
+    //  starts a fresh count, it does not lock again at once.
     w.now += 15 * 60000;
+    assert_int_equal (s_end_sign_in ("F01", generation, false), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_string_equal (w.reply.error, "wrong user or password");
     assert_int_equal (s_end_sign_in ("F01", generation, true), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.account->failures, 0);
     assert_int_equal (w.reply.account->last_sign_in_ms, w.now);
@@ -967,6 +970,10 @@ test_accounts (void **state)
     assert_int_equal (s_do (&change, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     set.reason = "on leave";
     assert_int_equal (s_do (&change, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_end_sign_in ("F01", generation + 2, true), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_non_null (strstr (w.reply.error, "disabled: on leave"));
+    //  A manager's disable stands when dispatch starts again over the same file.
+    s_start (s_config (NULL));
     assert_int_equal (s_end_sign_in ("F01", generation + 2, true), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
     assert_non_null (strstr (w.reply.error, "disabled: on leave"));
     //  An estate's manager adds its own estate's accounts only, and no operations.
