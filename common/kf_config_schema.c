@@ -104,7 +104,7 @@ const char *const kf_config_type_names [] = {
       "(that server's own); unset: the cluster's" }
 
 static const char *const s_service_names [KF_SERVICE_COUNT + 1] = {
-    "intake", "dispatch", "escalation", "survey", "billing", "archive", NULL
+    "intake", "dispatch", "escalation", "survey", "billing", "archive", "registry", NULL
 };
 
 
@@ -284,6 +284,7 @@ const kf_config_key_t kf_config_schema [] = {
     S_SERVICE ("survey"),
     S_SERVICE ("billing"),
     S_SERVICE ("archive"),
+    S_SERVICE ("registry"),
     { "services/gateway", T_SECTION, NULL, false, 0, 0, "the HTTP gateway" },
     { "services/gateway/listen", T_LISTEN, "127.0.0.1:8080", false, 0, 0, "address of the HTTP API, console and /metrics" },
     { "services/gateway/console", T_PATH, "services/gateway/console", false, 0, 0,

@@ -294,6 +294,14 @@ s_stream_in (kf_outbox_t *self, kf_txn_t *txn, const char *stream)
     return cached;
 }
 
+uint64_t
+kf_outbox_head_in (kf_outbox_t *self, kf_txn_t *txn, const char *stream)
+{
+    assert (self && txn && stream);
+    kf_outbox_stream_t *cached = s_stream_in (self, txn, stream);
+    return cached ? cached->head_seq : 0;
+}
+
 //  An event's value in the outbox: [time][topic length][topic][envelope].
 static int
 s_put_event (kf_outbox_t *self, kf_txn_t *txn, const Kf__Envelope *env, int64_t at_ms)

@@ -63,6 +63,10 @@ size_t kf_outbox_maintain (kf_outbox_t *self, kf_txn_t *txn, int64_t now_ms,
 
 //  The head of a stream (head_seq 0 when it has none). Reads txn.
 int kf_outbox_head (kf_outbox_t *self, kf_txn_t *txn, const char *stream, Kf__StreamHead *head);
+//  The head of a stream as this transaction has made it, its appends
+//  included (kf_outbox_head reads what was committed): what a consumer's
+//  cursor must reach to have applied them. 0 when it has none, or failed.
+uint64_t kf_outbox_head_in (kf_outbox_t *self, kf_txn_t *txn, const char *stream);
 
 //  Every stream's head, in stream order: fn returns 0 to go on.
 typedef int (kf_outbox_head_fn) (const Kf__StreamHead *head, void *arg);

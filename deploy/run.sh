@@ -31,6 +31,22 @@ if [ ! -f var/.demo-accounts ]; then
         touch var/.demo-accounts
     ) &
 fi
+# The demo estates' registers (units, owners, occupancy), once: so that the
+# desk's lookup, the owners' names and the billing run have a real estate.
+if [ ! -f var/.demo-registers ]; then
+    mkdir -p var/log
+    (
+        i=0
+        until "$ctl" --config var/kefu.conf ping registry billing >/dev/null 2>&1; do
+            i=$((i + 1)); [ $i -gt 120 ] && exit 0; sleep 0.5
+        done
+        for estate in E001 E002 E003; do
+            "$ctl" --config var/kefu.conf --timeout 60000 units import "deploy/units-$estate.csv" --estate "$estate" \
+                >/dev/null 2>>var/log/demo-registers.err || exit 0
+        done
+        touch var/.demo-registers
+    ) &
+fi
 cat <<TEXT
 
 kefu is starting: logs in var/log/, stores in var/data/, sockets in var/run/.
@@ -47,7 +63,8 @@ When kefuctl ping answers, try, in another terminal:
                    $ctl visits answer E001-YYYYMMDD-0001-V1 --reached --satisfaction satisfied --score 5
   evaluation       $ctl evaluation sample --estate E001 --year $(date +%Y) --quarter 4   (after the units import)
   statistics       $ctl report daily --estate E001;  $ctl report pareto;  $ctl report satisfaction --by technician
-  property fees    $ctl units import deploy/units-E001.csv --estate E001
+  caller lookup    $ctl lookup 13800000000;  $ctl lookup 3-2-1502 --estate E001   (the demo's registers are loaded)
+  property fees    $ctl units --estate E001   (units import FILE --estate E loads a register)
                    $ctl billing schedule --estate E001 --from 2026-01-01 --rate highrise:2.35 \\
                        --rate villa:4.00 --parking 300 --fixed garbage:10 --vacant-discount 30
                    $ctl billing run --estate E001 --period $(date +%Y-%m)

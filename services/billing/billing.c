@@ -259,13 +259,21 @@ billing_request_estate (billing_t *self, const Kf__Request *request, const char 
     return estate ? billing_estate (self, estate->id) : NULL;
 }
 
-//  ---- paid services ------------------------------------------------------------------------------
+//  ---- units and paid services ------------------------------------------------------------------------------
 
 int
 billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
     assert (self && txn && event);
     billing_tables (self, txn);
+    if (event->body_case == KF__ENVELOPE__BODY_UNIT_REGISTERED) {
+        const Kf__Unit *u = event->unit_registered->unit;
+        if (!u || !u->unit || !kf_unit_valid (u->unit) || !billing_estate (self, event->estate))
+            return 0;
+        kf_arena_reset (self->base.scratch);
+        billing_unit_learn (self, txn, event->estate, u, self->base.scratch);
+        return kf_txn_ok (txn) ? 0 : -1;
+    }
     if (event->body_case != KF__ENVELOPE__BODY_ORDER_COMPLETED)
         return 0;
     const Kf__OrderCompleted *o = event->order_completed;
@@ -374,22 +382,11 @@ billing_recover (billing_t *self, kf_txn_t *txn, const Kf__Envelope *event)
         return 0;
     kf_key_t key;
     switch (event->body_case) {
-        case KF__ENVELOPE__BODY_UNIT_REGISTERED: {
-            //  The unit as imported; its money is what the statement says.
-            Kf__Unit unit = *event->unit_registered->unit;
-            Kf__Unit *known = billing_unit_get (self, txn, estate, unit.unit, arena);
-            unit.estate = (char *) estate;
-            if (known) {
-                KF_SET (&unit, credit_fen, known->credit_fen);
-                KF_SET (&unit, balance_fen, known->balance_fen);
-            }
-            else {
-                kf_key_make (&key, "s|s", "units", estate);   //  the estate's unit count, as an import keeps it
-                kf_txn_next (txn, self->counters, &key);
-            }
-            billing_unit_put (self, txn, &unit);
+        case KF__ENVELOPE__BODY_UNIT_REGISTERED:
+            //  From before the registry kept the units, when billing announced them.
+            if (event->unit_registered->unit)
+                billing_unit_learn (self, txn, estate, event->unit_registered->unit, arena);
             break;
-        }
         case KF__ENVELOPE__BODY_INVOICE_CHARGE_ADDED: {
             Kf__InvoiceChargeAdded *charge = event->invoice_charge_added;
             Kf__ChargeRecord record = KF__CHARGE_RECORD__INIT;
@@ -514,7 +511,7 @@ billing_handle_request (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf
     billing_tables (self, txn);
     switch (request->command_case) {
         case KF__REQUEST__COMMAND_IMPORT_UNITS:
-            return billing_import (self, txn, now_ms, request, reply, arena);
+            return KF_BAD ("units are imported by kefu-registry, which announces them to billing");
         case KF__REQUEST__COMMAND_LIST_UNITS:
             return billing_list_units (self, txn, request, reply, arena);
         case KF__REQUEST__COMMAND_SET_FEE_SCHEDULE:

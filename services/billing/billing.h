@@ -4,14 +4,14 @@
     Plain functions over a store transaction, as the other services': a
     request, a consumed event or the daily arrears job in; units, notices,
     payments and a ledger per unit out, with invoice.*, payment.*,
-    reminder.* and unit.registered events in the outbox.
+    reminder.* events in the outbox.
 
     Money is int64 fen everywhere. Every line of a notice is rounded half up
     to the fen on its own, from the exact product (area × rate × days /
     (100 × days in the month)); the notice's total is the sum of its lines.
 
-    - Units come from a CSV import that is all or nothing: every bad line is
-      reported and then nothing is imported.
+    - Units come from kefu-registry's unit.registered (its CSV import is
+      all or nothing); billing keeps each unit's money beside them.
     - Fee schedules are stored per estate by effective date; a month is
       billed on the schedule in effect on its first day.
     - A billing run of a month issues one notice per unit not yet billed for
@@ -46,7 +46,6 @@
 
 #define BILLING_RUN_CHUNK        20000     //  units one run request visits
 #define BILLING_ARREARS_CHUNK    20000     //  overdue notices one arrears step visits
-#define BILLING_IMPORT_MAX_LINES 200000
 #define BILLING_AMOUNT_MAX       INT64_C (10000000000)   //  fen: ¥100,000,000 in one payment
 #define BILLING_PAGE_DEFAULT     50
 #define BILLING_PAGE_MAX         500
@@ -60,7 +59,8 @@ void billing_set_outbox (billing_t *self, kf_outbox_t *outbox);
 int billing_handle_request (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
                             Kf__Reply *reply, kf_arena_t *arena);
 
-//  order.completed of a paid service: a charge for the unit's next notice.
+//  unit.registered: a unit to bill, or its new shape. order.completed of a
+//  paid service: a charge for the unit's next notice.
 int billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 
 //  After kefuctl restore, each of billing's own events that the archive

@@ -5,7 +5,7 @@
     The files, one concern each:
       billing.c          set-up, the arithmetic, records, requests and paid
                          services in, recovery after a restore
-      billing_import.c   units: the CSV import, and the list of units
+      billing_units.c    units learnt from the registry's events, their list
       billing_run.c      fee schedules and the monthly billing run
       billing_payments.c payments and refunds, receipts
       billing_reports.c  statements, collection and arrears reports
@@ -48,7 +48,6 @@
 #define S_REF_MAX        64        //  bytes of a payment or refund reference
 #define S_UNIT_MAX       32
 #define S_INVOICE_NO_MAX (KF_ID_MAX + 48)
-#define S_REJECTS_LISTED 1000
 #define S_STEPS_MAX      16
 
 
@@ -106,8 +105,10 @@ void billing_settle_if_paid (billing_t *self, kf_txn_t *txn, int64_t now_ms, Kf_
 const billing_estate_t *billing_request_estate (billing_t *self, const Kf__Request *request, const char *named,
                                                 Kf__Reply *reply, kf_arena_t *arena);
 
-int billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
-                kf_arena_t *arena);
+//  A unit as the registry announced it (unit.registered): kept with the
+//  money billing already knew of it; a new one counted for its estate.
+void billing_unit_learn (billing_t *self, kf_txn_t *txn, const char *estate, const Kf__Unit *registered,
+                         kf_arena_t *arena);
 
 uint64_t billing_unit_count (billing_t *self, kf_txn_t *txn, const char *estate);
 

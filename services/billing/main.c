@@ -1,7 +1,8 @@
 /*  kefu-billing — fees, payment notices, arrears and payments. See billing.h.
 
-    Consumes order.completed (paid services), publishes invoice.*,
-    payment.*, reminder.* and unit.registered, answers kefuctl's units,
+    Consumes unit.registered (the registry's units) and order.completed
+    (paid services), publishes invoice.*, payment.* and reminder.*,
+    answers kefuctl's units,
     billing and report collection|arrears on services/billing/endpoint,
     and once a second looks whether an estate's local day has turned: then
     its overdue notices get their reminders and late fees, in chunks.
@@ -72,7 +73,7 @@ main (int argc, char **argv)
 {
     int status;
     kf_daemon_t *daemon = kf_daemon_new ("kefu-billing",
-        "Property fees: units, fee schedules, monthly payment notices, arrears\n"
+        "Property fees: the registry's units, fee schedules, monthly payment notices, arrears\n"
         "reminders and late fees, payments and refunds, paid services; answers\n"
         "kefuctl's units, billing and report collection|arrears on\n"
         "services/billing/endpoint.", argc, argv, &status);

@@ -159,8 +159,12 @@ gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
                 return *s;
         return NULL;
     }
+    //  Units are imported by the registry (the command kept its number
+    //  from when billing imported them).
+    if (id == KF__REQUEST__COMMAND_IMPORT_UNITS)
+        return "registry";
     return id < 40 ? "intake" : id < 60 ? "dispatch" : id < 70 ? "escalation" : id < 90 ? "survey"
-         : id < 110 ? "billing" : id < 120 ? "archive" : NULL;
+         : id < 110 ? "billing" : id < 120 ? "archive" : id < 140 ? "registry" : NULL;
 }
 
 Kf__Request *
@@ -179,7 +183,8 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
     *to = gateway_service (field, service);
     if (!*to) {
         *http_status = 400;
-        kf_err_set (err, "%s goes to one daemon: add ?service=intake, dispatch, escalation, survey or billing",
+        kf_err_set (err, "%s goes to one daemon: add ?service=intake, dispatch, escalation, survey, billing, archive "
+                    "or registry",
                     command);
         return NULL;
     }

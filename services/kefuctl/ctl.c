@@ -10,10 +10,11 @@
 #include <stdarg.h>
 
 const ctl_command_t *const ctl_commands [] = {
-    &ctl_file_command, &ctl_show_command, &ctl_list_command, &ctl_note_command, &ctl_close_command,
+    &ctl_lookup_command, &ctl_file_command, &ctl_show_command, &ctl_list_command, &ctl_note_command, &ctl_close_command,
     &ctl_reopen_command, &ctl_cancel_command,
     &ctl_orders_command, &ctl_order_command, &ctl_staff_command, &ctl_users_command,
-    &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_units_command, &ctl_billing_command,
+    &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_household_command, &ctl_units_command,
+    &ctl_billing_command,
     &ctl_report_command, &ctl_history_command,
     &ctl_tap_command, &ctl_lag_command, &ctl_top_command, &ctl_streams_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command, &ctl_restore_command,
     &ctl_openapi_command,

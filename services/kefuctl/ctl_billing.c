@@ -56,7 +56,7 @@ typedef struct {
     size_t rate_count, fixed_count;
     const char *parking, *discount;
     Kf__PageRequest *page;
-    bool all;
+    bool all, no_wait;
 } s_args_t;
 
 static int
@@ -73,6 +73,7 @@ s_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 'p': a->period = value; break;
         case 'P': if (a->page) a->page->page_token = (char *) value; break;
         case 'a': a->all = true; break;
+        case 'W': a->no_wait = true; break;
         case 'k': a->parking = value; break;
         case 'd': a->discount = value; break;
         case 'n': return a->page ? ctl_page_size ("units", value, a->page) : 0;
@@ -97,7 +98,8 @@ static const struct option s_spec [] = {
     { "page", required_argument, NULL, 'P' }, { "page-size", required_argument, NULL, 'n' },
     { "all", no_argument, NULL, 'a' }, { "rate", required_argument | CTL_REPEATED, NULL, 'R' },
     { "fixed", required_argument | CTL_REPEATED, NULL, 'F' }, { "parking", required_argument, NULL, 'k' },
-    { "vacant-discount", required_argument, NULL, 'd' }, { NULL, 0, NULL, 0 }
+    { "vacant-discount", required_argument, NULL, 'd' }, { "no-wait", no_argument, NULL, 'W' },
+    { NULL, 0, NULL, 0 }
 };
 
 //  ---- units -------------------------------------------------------------------------------------
@@ -129,6 +131,45 @@ s_print_import (ctl_t *ctl, const Kf__Reply *reply)
 {
     (void) ctl;
     printf ("%u units imported\n", reply->import_report->accepted);
+}
+
+//  Billing's cursor on a stream of the registry: how far it has applied it.
+static uint64_t
+s_billing_cursor (ctl_t *ctl, const char *stream)
+{
+    Kf__GetBusStatus get = KF__GET_BUS_STATUS__INIT;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
+    request.bus_status = &get;
+    Kf__Reply *reply = s_call (ctl, &request);
+    uint64_t seq = 0;
+    for (size_t c = 0; reply && reply->result_case == KF__REPLY__RESULT_BUS_STATUS
+                       && c < reply->bus_status->n_cursors; c++) {
+        const Kf__Cursor *cursor = reply->bus_status->cursors [c];
+        if (cursor->stream && strcmp (cursor->stream, stream) == 0)
+            seq = cursor->last_seq;
+    }
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    return seq;
+}
+
+//  The registry answers an import once it is committed; billing bills the
+//  units once their events reach it. So that a `billing run` straight
+//  after an import bills them, the import waits (up to --timeout) until
+//  billing's cursor on the registry's stream is where the import left it.
+static void
+s_wait_for_billing (ctl_t *ctl, const Kf__ImportReport *report)
+{
+    if (!report->stream || !report->head)
+        return;
+    int64_t deadline = zclock_mono () + ctl->timeout_ms;
+    uint64_t seq = 0;
+    while ((seq = s_billing_cursor (ctl, report->stream)) < report->head && zclock_mono () < deadline)
+        zclock_sleep (20);
+    if (seq < report->head)
+        fprintf (stderr, "units import: kefu-billing has not applied the import yet (%s at %" PRIu64 " of %" PRIu64
+                 "): it bills the units once it has\n", report->stream, seq, report->head);
 }
 
 static int
@@ -209,8 +250,11 @@ s_units (ctl_t *ctl, int argc, char **argv)
     request.command_case = KF__REQUEST__COMMAND_IMPORT_UNITS;
     request.import_units = &units;
     ctl->keep_failed = true;
-    Kf__Reply *reply = s_call (ctl, &request);
+    Kf__Reply *reply = ctl_call (ctl, "kefu-registry", kf_config_str (ctl->config, "services/registry/endpoint"),
+                                 &request);
     free (csv);
+    if (reply && reply->result_case == KF__REPLY__RESULT_IMPORT_REPORT && !a.no_wait)
+        s_wait_for_billing (ctl, reply->import_report);
     if (!reply && ctl->failed && ctl->failed->result_case == KF__REPLY__RESULT_IMPORT_REPORT) {
         //  Every rejected line, for whoever fixes the file.
         const Kf__ImportReport *r = ctl->failed->import_report;
@@ -221,17 +265,20 @@ s_units (ctl_t *ctl, int argc, char **argv)
                 printf ("%s\n", r->rejected [i]);
     }
     kf_codec_free ((ProtobufCMessage **) &ctl->failed);
-    return ctl_print_result (ctl, "kefu-billing", reply, KF__REPLY__RESULT_IMPORT_REPORT, s_print_import);
+    return ctl_print_result (ctl, "kefu-registry", reply, KF__REPLY__RESULT_IMPORT_REPORT, s_print_import);
 }
 
 const ctl_command_t ctl_units_command = {
     "units", "the estate's units: list them, import them from CSV (all or nothing)",
     "units [list] --estate E [--page-size N] [--page TOKEN | --all]\n"
-    "       kefuctl units import FILE|- --estate E\n\n"
-    "import reads a CSV whose header names its columns: unit and area_m2, and any\n"
-    "of owner_name, owner_phone, occupied (yes/no), move_in_date (YYYY-MM-DD),\n"
+    "       kefuctl units import FILE|- --estate E [--no-wait]\n\n"
+    "import sends a CSV to kefu-registry, whose header names its columns: unit and\n"
+    "area_m2, and any of owner_name, owner_phone, occupied (yes/no), occupancy\n"
+    "(vacant, handed_over, decorating, occupied, let), move_in_date (YYYY-MM-DD),\n"
     "building_type (keys the fee rate), parking_spaces. Every rejected line is\n"
-    "printed, and then nothing is imported. Units already there are updated.",
+    "printed, and then nothing is imported. Units already there are updated.\n"
+    "It then waits until kefu-billing has the units (--no-wait: it does not).\n"
+    "The list is billing's: each unit with its balance.",
     s_units, NULL
 };
 

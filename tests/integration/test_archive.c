@@ -17,7 +17,7 @@
 
 //  Room for a whole estate's history of the kill -9 test, one event a line.
 static char s_config [256], s_clock [256], s_out [4 << 20], s_err [4096];
-static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_loader;
+static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_registry, s_loader;
 
 #define CTL_AS(who, role, ...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", \
                                       s_config, "--as", who, "--role", role, __VA_ARGS__, NULL)
@@ -31,7 +31,7 @@ s_write_config (void)
         "                department = engineering\n                shifts = \"daily 00:00-24:00\"\n"
         "    E002\n        name = two\n"
         "archive\n    recover_wait = 20s\n",
-        (const char *[]) { "intake", "dispatch", "escalation", "archive", "survey", "billing", NULL });
+        (const char *[]) { "intake", "dispatch", "escalation", "archive", "survey", "billing", "registry", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
@@ -78,7 +78,7 @@ s_cluster_start (bool dispatch, bool escalation)
 static void
 s_cluster_stop (void)
 {
-    h_proc_t *procs [] = { &s_billing, &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
+    h_proc_t *procs [] = { &s_registry, &s_billing, &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
     for (size_t i = 0; i < sizeof procs / sizeof procs [0]; i++)
         if (procs [i]->pid > 0)
             s_stop (procs [i]);
@@ -338,6 +338,7 @@ test_a_restored_billing_takes_back_its_notices_and_payments (void **state)
     (void) state;
     s_cluster_start (false, false);
     s_daemon (&s_billing, "billing");
+    s_daemon (&s_registry, "registry");
     char path [256], dir [320], field [64], receipt [64], refund [64];
     h_write ("units.csv", "unit,area_m2,occupied,building_type\n1-1-101,100,yes,highrise\n1-1-102,80,yes,highrise\n",
              path, sizeof path);
@@ -392,9 +393,10 @@ test_every_daemon_restored_in_turn (void **state)
     s_cluster_start (true, true);
     s_daemon (&s_survey, "survey");
     s_daemon (&s_billing, "billing");
+    s_daemon (&s_registry, "registry");
     struct { const char *name; h_proc_t *proc; } daemons [] = {
         { "intake", &s_intake }, { "dispatch", &s_dispatch }, { "escalation", &s_escalation },
-        { "survey", &s_survey }, { "billing", &s_billing }, { "archive", &s_archive },
+        { "survey", &s_survey }, { "billing", &s_billing }, { "registry", &s_registry }, { "archive", &s_archive },
     };
     size_t count = sizeof daemons / sizeof daemons [0];
     char tickets [16][64];

@@ -57,7 +57,7 @@ s_write_config (void)
         "        staff\n"
         "            W61\n                name = Wei\n                department = engineering\n"
         "                shifts = \"daily 00:00-24:00\"\n",
-        (const char *[]) { "intake", "dispatch", "billing", NULL });
+        (const char *[]) { "intake", "dispatch", "billing", "registry", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
     char gate [8192 + 16];
     const char *at = strstr (text, "/billing\n");
@@ -72,7 +72,7 @@ s_answers (void *arg)
     return CTL ("ping", (const char *) arg) == 0;
 }
 
-static const char *s_services [] = { "intake", "dispatch", "billing", NULL };
+static const char *s_services [] = { "intake", "dispatch", "billing", "registry", NULL };
 static h_proc_t s_procs [H_CLUSTER_MAX];   //  the bus, then s_services
 static h_proc_t *const s_billing = &s_procs [3];
 

@@ -27,7 +27,9 @@
 
 static char s_config [256], s_clock [256];
 static unsigned s_port;
-static const char *s_services [] = { "intake", "dispatch", "escalation", "survey", "billing", "archive", NULL };
+static const char *s_services [] = {
+    "intake", "dispatch", "escalation", "survey", "billing", "archive", "registry", NULL
+};
 static h_proc_t s_procs [H_CLUSTER_MAX], s_gateway;
 
 #define OPS   "ops-secret-0123456789abcdef"

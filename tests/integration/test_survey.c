@@ -35,11 +35,11 @@ s_write_config (void)
         "            W01\n                name = Wang\n                department = engineering\n"
         "                shifts = \"daily 00:00-24:00\"\n"
         "    E002\n        name = Maple\n",
-        (const char *[]) { "intake", "dispatch", "billing", "survey", NULL });
+        (const char *[]) { "intake", "dispatch", "billing", "survey", "registry", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
-static const char *s_services [] = { "intake", "dispatch", "billing", "survey", NULL };
+static const char *s_services [] = { "intake", "dispatch", "billing", "survey", "registry", NULL };
 static h_proc_t s_procs [H_CLUSTER_MAX];   //  the bus, then s_services
 
 static int

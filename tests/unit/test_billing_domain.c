@@ -1,6 +1,6 @@
 /*  Unit tests: billing's domain logic over a real store and outbox, without
     sockets: the arithmetic (rounding half up to the fen, pro rata, late
-    fees with grace and cap), the all-or-nothing import, idempotent and
+    fees with grace and cap), units learnt from the registry's events, idempotent and
     chunked billing runs, payments oldest first with credit, refunds, paid
     services charged once, reminders and late fees day by day, statements
     and reports.
@@ -25,6 +25,7 @@
 #include "kf_test_world.h"
 #include "kf_test_events.h"
 #include "kf_time.h"
+#include "kf_units_csv.h"
 
 static const char *s_config_text =
     "bus\n    publish = ipc://x/in\n    subscribe = ipc://x/out\n"
@@ -123,18 +124,41 @@ s_do (Kf__Request *request)
     return w.reply.status;
 }
 
+typedef struct {
+    const char *estate;
+    kf_units_csv_t *file;
+} s_learn_t;
+
+static int
+s_learn_txn (kf_txn_t *txn, void *arg)
+{
+    s_learn_t *l = arg;
+    for (size_t i = 0; i < l->file->count; i++) {
+        Kf__UnitRegistered registered = KF__UNIT_REGISTERED__INIT;
+        registered.unit = l->file->units [i];
+        Kf__Envelope event = KF__ENVELOPE__INIT;
+        event.estate = (char *) l->estate;
+        event.stream = "registry@c1/E001";
+        event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
+        event.unit_registered = &registered;
+        if (billing_apply_event (w.billing, txn, w.now, &event))
+            return -1;
+    }
+    return 0;
+}
+
+//  Units as billing learns them: the registry's import checks the file
+//  (kf_units_csv) and announces each unit (unit.registered).
 static Kf__ReplyStatus
 s_import (const char *estate, const char *csv)
 {
-    Kf__ImportUnits import = KF__IMPORT_UNITS__INIT;
-    import.estate = (char *) estate;
-    import.csv.data = (uint8_t *) csv;
-    import.csv.len = strlen (csv);
-    import.has_csv = 1;
-    Kf__Request request = KF__REQUEST__INIT;
-    request.command_case = KF__REQUEST__COMMAND_IMPORT_UNITS;
-    request.import_units = &import;
-    return s_do (&request);
+    kf_arena_reset (w.base.arena);
+    kf_units_csv_t file;
+    if (kf_units_csv_parse (csv, strlen (csv), estate, w.base.arena, &file))
+        return KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST;
+    s_learn_t learn = { estate, &file };
+    assert_int_equal (kf_store_write (w.base.store, s_learn_txn, &learn, NULL), 0);
+    return KF__REPLY_STATUS__REPLY_STATUS_OK;
 }
 
 static void
@@ -323,41 +347,14 @@ test_late_fee_grace_and_cap (void **state)
 
 //  ---- units ---------------------------------------------------------------------------------
 
+//  Units come from the registry's events; the estate guard holds on
+//  their list and statements. (The import itself: test_registry_domain.)
 static void
-test_import_all_or_nothing (void **state)
+test_units_from_the_registry (void **state)
 {
     (void) state;
-    const char *bad =
-        "unit,area_m2,occupied,move_in_date\n"
-        "1-1-101,89.50,yes,\n"
-        "1-1-102,89.555,yes,\n"
-        "1-1-103,89.50,maybe,\n"
-        "1-1-104,89.50,yes,2026-02-30\n"
-        "1-1-101,70,yes,\n"
-        "1-1-105,\"89.50,yes,\n"
-        "oops,1,yes,\n";
-    assert_int_equal (s_import ("E001", bad), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
-    assert_string_equal (w.reply.error, "6 lines rejected; nothing imported");
-    const Kf__ImportReport *r = w.reply.import_report;
-    assert_int_equal (r->accepted, 0);
-    assert_int_equal (r->n_rejected, 6);
-    assert_non_null (strstr (r->rejected [0], "line 3: area_m2 '89.555'"));
-    assert_non_null (strstr (r->rejected [1], "line 4: occupied 'maybe'"));
-    assert_non_null (strstr (r->rejected [2], "line 5: move_in_date"));
-    assert_non_null (strstr (r->rejected [3], "line 7: a quote is left open"));
-    assert_non_null (strstr (r->rejected [4], "line 8: 'oops' is not a unit"));
-    assert_non_null (strstr (r->rejected [5], "line 6: unit 1-1-101 is on line 2 too"));
-    assert_string_equal (s_events (), "");
-    assert_int_equal (s_import ("E001", "area_m2,colour\n"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
-    assert_non_null (strstr (w.reply.import_report->rejected [0], "unknown column 'colour'"));
-    assert_int_equal (s_import ("E001", ""), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
-    assert_int_equal (s_import ("E009", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
-    //  The good file: all in; again: nothing changes, nothing is announced.
     assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
-    assert_int_equal (w.reply.import_report->accepted, 5);
-    assert_string_equal (s_events (), "unit.registered unit.registered unit.registered unit.registered unit.registered");
-    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
-    assert_string_equal (s_events (), "");
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);   //  again: no change
     Kf__ListUnits list = KF__LIST_UNITS__INIT;
     list.estate = "E001";
     Kf__Request request = KF__REQUEST__INIT;
@@ -365,8 +362,14 @@ test_import_all_or_nothing (void **state)
     request.list_units = &list;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.units->total, 5);
+    for (size_t i = 0; i < w.reply.units->n_units; i++) {
+        const Kf__Unit *u = w.reply.units->units [i];
+        bool vacant = strcmp (u->unit, "1-1-102") == 0;
+        assert_int_equal (u->occupancy, vacant ? KF__OCCUPANCY__OCCUPANCY_VACANT : KF__OCCUPANCY__OCCUPANCY_OCCUPIED);
+        assert_int_equal (u->occupied, !vacant);
+    }
     //  The estate guard: a caller bound to E002 sees none of E001's units,
-    //  nor a unit's statement, nor imports into it.
+    //  nor a unit's statement.
     request.scope = "E002";
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
     Kf__GetStatement statement = KF__GET_STATEMENT__INIT;
@@ -375,23 +378,17 @@ test_import_all_or_nothing (void **state)
     request.command_case = KF__REQUEST__COMMAND_STATEMENT;
     request.statement = &statement;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
-    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);   //  (unscoped)
     request.command_case = KF__REQUEST__COMMAND_LIST_UNITS;
     request.list_units = &list;
     request.scope = "E001";
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
-    request.scope = NULL;
-    //  Only those who manage import.
+    //  Billing imports nothing itself now.
     Kf__ImportUnits import = KF__IMPORT_UNITS__INIT;
     import.estate = "E001";
-    import.csv.data = (uint8_t *) s_units_csv;
-    import.csv.len = strlen (s_units_csv);
-    import.has_csv = 1;
     request.command_case = KF__REQUEST__COMMAND_IMPORT_UNITS;
     request.import_units = &import;
-    request.role = KF__ROLE__ROLE_FRONT_DESK;
-    request.has_role = 1;
-    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_non_null (strstr (w.reply.error, "kefu-registry"));
 }
 
 //  ---- the monthly run ----------------------------------------------------------------------------
@@ -698,7 +695,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_rounding_and_pro_rata),
         cmocka_unit_test (test_late_fee_grace_and_cap),
-        cmocka_unit_test_setup_teardown (test_import_all_or_nothing, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_units_from_the_registry, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_billing_run_idempotent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_run_in_chunks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_payments_oldest_first_with_credit, s_setup, s_teardown),

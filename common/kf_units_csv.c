@@ -1,14 +1,31 @@
-/*  billing_import — units from a CSV import, all lines or none, and the
-    paged list of an estate's units. See billing_private.h.
+/*  kf_units_csv — an estate's units from CSV, checked whole. See
+    kf_units_csv.h.
 */
-#include "billing_private.h"
+#include "kf_units_csv.h"
+#include "kf_config.h"
+#include "kf_field.h"
+#include "kf_money.h"
+#include "kf_time.h"
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-//  ---- units: the CSV import ---------------------------------------------------------------
+bool
+kf_occupancy_in_use (Kf__Occupancy occupancy)
+{
+    return occupancy == KF__OCCUPANCY__OCCUPANCY_DECORATING || occupancy == KF__OCCUPANCY__OCCUPANCY_OCCUPIED
+        || occupancy == KF__OCCUPANCY__OCCUPANCY_LET;
+}
 
 static const char *s_columns [] = {
-    "unit", "area_m2", "owner_name", "owner_phone", "occupied", "move_in_date", "building_type", "parking_spaces"
+    "unit", "area_m2", "owner_name", "owner_phone", "occupied", "move_in_date", "building_type", "parking_spaces",
+    "occupancy"
 };
-enum { C_UNIT, C_AREA, C_NAME, C_PHONE, C_OCCUPIED, C_MOVE_IN, C_TYPE, C_PARKING, C_COUNT };
+enum { C_UNIT, C_AREA, C_NAME, C_PHONE, C_OCCUPIED, C_MOVE_IN, C_TYPE, C_PARKING, C_OCCUPANCY, C_COUNT };
+
+static const char *s_occupancies [] = { "", "vacant", "handed_over", "decorating", "occupied", "let" };
 
 //  The fields of one CSV record on one line, RFC 4180 quoting, in place.
 //  Returns how many, or -1 when a quote is left open or there are too many.
@@ -70,7 +87,7 @@ static void
 s_reject (s_import_t *im, int line, const char *format, ...)
 {
     im->rejected++;
-    if (im->report->n_rejected >= S_REJECTS_LISTED)
+    if (im->report->n_rejected >= KF_UNITS_CSV_REJECTS)
         return;
     char text [300];
     int used = snprintf (text, sizeof text, "line %d: ", line);
@@ -98,7 +115,7 @@ s_header (s_import_t *im, char *line)
             c++;
         if (c == C_COUNT || im->column [c] >= 0) {
             s_reject (im, 1, c == C_COUNT ? "unknown column '%s' (unit, area_m2, owner_name, owner_phone, occupied, "
-                                            "move_in_date, building_type, parking_spaces)"
+                                            "move_in_date, building_type, parking_spaces, occupancy)"
                                           : "column '%s' is named twice", fields [i]);
             return -1;
         }
@@ -167,6 +184,22 @@ s_unit_line (s_import_t *im, const char *estate, char *line, int number)
         s_reject (im, number, "building_type '%s' is not an identifier", v [C_TYPE]);
         return NULL;
     }
+    Kf__Occupancy occupancy = yes ? KF__OCCUPANCY__OCCUPANCY_OCCUPIED : KF__OCCUPANCY__OCCUPANCY_VACANT;
+    if (*v [C_OCCUPANCY]) {
+        int o = 1;
+        while (o <= KF__OCCUPANCY__OCCUPANCY_LET && strcmp (v [C_OCCUPANCY], s_occupancies [o]))
+            o++;
+        if (o > KF__OCCUPANCY__OCCUPANCY_LET) {
+            s_reject (im, number, "occupancy '%s' is not vacant, handed_over, decorating, occupied or let",
+                      v [C_OCCUPANCY]);
+            return NULL;
+        }
+        occupancy = (Kf__Occupancy) o;
+        if (*occupied && yes != kf_occupancy_in_use (occupancy)) {
+            s_reject (im, number, "occupied '%s' contradicts occupancy '%s'", occupied, v [C_OCCUPANCY]);
+            return NULL;
+        }
+    }
     char *end;
     long spaces = *v [C_PARKING] ? strtol (v [C_PARKING], &end, 10) : 0;
     if (*v [C_PARKING] && (*end || spaces < 0 || spaces > 50)) {
@@ -178,7 +211,8 @@ s_unit_line (s_import_t *im, const char *estate, char *line, int number)
     KF_SET (u, area_centi_m2, area);
     u->owner_name = *v [C_NAME] ? kf_arena_strdup (im->arena, v [C_NAME]) : NULL;
     u->owner_phone = *v [C_PHONE] ? kf_arena_strdup (im->arena, v [C_PHONE]) : NULL;
-    KF_SET (u, occupied, yes);
+    KF_SET (u, occupancy, occupancy);
+    KF_SET (u, occupied, kf_occupancy_in_use (occupancy));
     KF_SET (u, move_in_date, *v [C_MOVE_IN] ? kf_day_to_yyyymmdd (day) : 0);
     u->building_type = kf_arena_strdup (im->arena, *v [C_TYPE] ? v [C_TYPE] : "default");
     KF_SET (u, parking_spaces, (uint32_t) spaces);
@@ -198,46 +232,32 @@ s_by_unit (const void *a, const void *b)
     return c ? c : x->line - y->line;
 }
 
-static bool
-s_same_text (const char *a, const char *b)
-{
-    return strcmp (a ? a : "", b ? b : "") == 0;
-}
-
-//  Whether an import changes what is known of a unit.
-static bool
-s_unit_changed (const Kf__Unit *was, const Kf__Unit *now)
-{
-    return was->area_centi_m2 != now->area_centi_m2 || !s_same_text (was->owner_name, now->owner_name)
-        || !s_same_text (was->owner_phone, now->owner_phone) || was->occupied != now->occupied
-        || was->move_in_date != now->move_in_date || !s_same_text (was->building_type, now->building_type)
-        || was->parking_spaces != now->parking_spaces;
-}
-
 int
-billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
-                kf_arena_t *arena)
+kf_units_csv_parse (const void *csv, size_t size, const char *estate, kf_arena_t *arena, kf_units_csv_t *out)
 {
-    const Kf__ImportUnits *q = request->import_units;
-    if (!kf_role_manages (request->role))
-        return KF_FORBIDDEN ("only a supervisor, a manager or operations imports units");
-    const billing_estate_t *e = billing_request_estate (self, request, q->estate, reply, arena);
-    if (!e)
+    assert (estate && arena && out);
+    memset (out, 0, sizeof *out);
+    s_import_t im = { .arena = arena,
+                      .report = (Kf__ImportReport *) kf_arena_message (arena, &kf__import_report__descriptor) };
+    char *text = kf_arena_alloc (arena, size + 1);
+    Kf__Unit **units = kf_arena_alloc (arena, KF_UNITS_CSV_MAX_LINES * sizeof *units);
+    s_seen_t *seen = kf_arena_alloc (arena, KF_UNITS_CSV_MAX_LINES * sizeof *seen);
+    if (!text || !im.report || !units || !seen
+    ||  !(im.report->rejected = kf_arena_alloc (arena, KF_UNITS_CSV_REJECTS * sizeof (char *))))
         return -1;
-    if (!q->has_csv || q->csv.len == 0)
-        return KF_BAD ("the CSV is empty");
-    if (memchr (q->csv.data, 0, q->csv.len))
-        return KF_BAD ("the CSV holds a NUL byte");
-    char *text = kf_arena_alloc (arena, q->csv.len + 1);
-    s_import_t im = { .arena = arena, .report = (Kf__ImportReport *) kf_arena_message (arena, &kf__import_report__descriptor) };
-    if (!text || !im.report || !(im.report->rejected = kf_arena_alloc (arena, S_REJECTS_LISTED * sizeof (char *))))
-        return kf_txn_fail (txn, "out of memory");
-    memcpy (text, q->csv.data, q->csv.len);
-    text [q->csv.len] = 0;
-    Kf__Unit **units = kf_arena_alloc (arena, BILLING_IMPORT_MAX_LINES * sizeof *units);
-    s_seen_t *seen = kf_arena_alloc (arena, BILLING_IMPORT_MAX_LINES * sizeof *seen);
-    if (!units || !seen)
-        return kf_txn_fail (txn, "out of memory");
+    out->report = im.report;
+    if (size == 0) {
+        s_reject (&im, 1, "the CSV is empty");
+        out->rejected = im.rejected;
+        return -1;
+    }
+    if (memchr (csv, 0, size)) {
+        s_reject (&im, 1, "the CSV holds a NUL byte");
+        out->rejected = im.rejected;
+        return -1;
+    }
+    memcpy (text, csv, size);
+    text [size] = 0;
     size_t count = 0;
     int number = 0;
     bool header = true;
@@ -261,11 +281,11 @@ billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
                 break;
             continue;
         }
-        if (count == BILLING_IMPORT_MAX_LINES) {
-            s_reject (&im, number, "more than %d units in one import", BILLING_IMPORT_MAX_LINES);
+        if (count == KF_UNITS_CSV_MAX_LINES) {
+            s_reject (&im, number, "more than %d units in one import", KF_UNITS_CSV_MAX_LINES);
             break;
         }
-        Kf__Unit *u = s_unit_line (&im, e->estate->id, line, number);
+        Kf__Unit *u = s_unit_line (&im, estate, line, number);
         if (u) {
             seen [count] = (s_seen_t) { u->unit, number };
             units [count++] = u;
@@ -277,88 +297,11 @@ billing_import (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     for (size_t i = 1; i < count; i++)
         if (strcmp (seen [i].unit, seen [i - 1].unit) == 0)
             s_reject (&im, seen [i].line, "unit %s is on line %d too", seen [i].unit, seen [i - 1].line);
+    out->rejected = im.rejected;
     KF_SET (im.report, accepted, im.rejected ? 0 : (uint32_t) count);
     if (im.rejected)
-        KF_BAD ("%u line%s rejected; nothing imported", im.rejected, im.rejected == 1 ? "" : "s");
-    //  Refused or not, the report goes back: it says what to fix.
-    reply->result_case = KF__REPLY__RESULT_IMPORT_REPORT;
-    reply->import_report = im.report;
-    if (im.rejected)
         return -1;
-    kf_key_t counter;
-    kf_key_make (&counter, "s|s", "units", e->estate->id);
-    for (size_t i = 0; i < count && kf_txn_ok (txn); i++) {
-        Kf__Unit *u = units [i];
-        Kf__Unit *was = billing_unit_get (self, txn, e->estate->id, u->unit, arena);
-        if (was && !s_unit_changed (was, u))
-            continue;
-        if (was) {
-            KF_SET (u, credit_fen, was->credit_fen);
-            KF_SET (u, balance_fen, was->balance_fen);
-        }
-        else
-            kf_txn_next (txn, self->counters, &counter);
-        billing_unit_put (self, txn, u);
-        Kf__UnitRegistered registered = KF__UNIT_REGISTERED__INIT;
-        registered.unit = u;
-        Kf__Envelope event = KF__ENVELOPE__INIT;
-        event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
-        event.unit_registered = &registered;
-        kf_emit (self->base.outbox, txn, now_ms, e->estate->id, &event, NULL);
-    }
-    kf_info ("%s: %zu units imported by %s", e->estate->id, count, request->actor ? request->actor : "unknown");
-    return kf_txn_ok (txn) ? 0 : -1;
-}
-
-uint64_t
-billing_unit_count (billing_t *self, kf_txn_t *txn, const char *estate)
-{
-    kf_key_t key;
-    kf_key_make (&key, "s|s", "units", estate);
-    return kf_txn_counter (txn, self->counters, &key);
-}
-
-typedef struct {
-    Kf__UnitList *list;
-    kf_arena_t *arena;
-} s_units_t;
-
-static int
-s_units_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
-{
-    (void) key;
-    s_units_t *l = arg;
-    if (!show)
-        return 1;
-    kf_err_t err;
-    Kf__Unit *u = (Kf__Unit *) kf_codec_unpack_in (l->arena, &kf__unit__descriptor, value.data, value.size, &err);
-    if (!u)
-        return kf_txn_fail (txn, "a unit record does not decode: %s", err.text);
-    l->list->units [l->list->n_units++] = u;
-    return 1;
-}
-
-int
-billing_list_units (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
-{
-    const Kf__ListUnits *q = request->list_units;
-    const billing_estate_t *e = billing_request_estate (self, request, q->estate, reply, arena);
-    if (!e)
-        return -1;
-    uint32_t size = kf_page_size (q->page, BILLING_PAGE_DEFAULT, BILLING_PAGE_MAX);
-    s_units_t l = { (Kf__UnitList *) kf_arena_message (arena, &kf__unit_list__descriptor), arena };
-    if (!l.list || !(l.list->units = kf_arena_alloc (arena, size * sizeof *l.list->units)))
-        return kf_txn_fail (txn, "out of memory");
-    kf_key_t prefix, top;
-    kf_key_make (&prefix, "s|", e->estate->id);
-    kf_key_make (&top, "s|s", e->estate->id, "\x7f");
-    kf_page_t page;
-    int rc = kf_page_walk (txn, self->units, &prefix, &top, q->page, size, s_units_row, &l, arena, &page);
-    if (kf_page_result (rc, reply, arena))
-        return -1;
-    KF_SET (l.list, total, page.total);
-    l.list->next_page_token = page.next_token;
-    reply->result_case = KF__REPLY__RESULT_UNITS;
-    reply->units = l.list;
+    out->units = units;
+    out->count = count;
     return 0;
 }

@@ -1,0 +1,89 @@
+/*  registry_private — what the registry's files share (not for other
+    programs): the service's state, the records' helpers, and each
+    request's handler, which registry_handle_request calls.
+
+    The files, one concern each:
+      registry.c         set-up, records, requests, the events consumed
+                         (cases, money), recovery after a restore
+      registry_import.c  the CSV import of units and their owners
+      registry_lookup.c  the caller lookup, households shown and set,
+                         phones masked
+
+    Tables (keys):
+      units       estate|unit              Unit (no money: billing's)
+      households  estate|unit              Household
+      phones      phone|estate|unit        ""    a person of the unit has the phone
+      balances    estate|unit              UnitBalance, from billing's events
+      cases       estate|unit|filed|ticket CaseSummary, oldest first
+      tickets     estate|ticket_no         the case's key in cases
+      counters    name                     big-endian count
+*/
+#ifndef REGISTRY_PRIVATE_H_INCLUDED
+#define REGISTRY_PRIVATE_H_INCLUDED
+
+#include "registry.h"
+#include "kf_commands.h"
+#include "kf_domain.h"
+#include "kf_field.h"
+#include "kf_money.h"
+#include "kf_time.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_UNIT_MAX       32
+#define S_REJECTS_LISTED 1000
+
+struct _registry_t {
+    kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
+    kf_table_t units, households, phones, balances, cases, tickets, counters;
+};
+
+void registry_tables (registry_t *self, kf_txn_t *txn);
+
+Kf__Unit *registry_unit_get (registry_t *self, kf_txn_t *txn, const char *estate, const char *unit,
+                             kf_arena_t *arena);
+
+Kf__HouseholdFile *registry_household_get (registry_t *self, kf_txn_t *txn, const char *estate, const char *unit,
+                                       kf_arena_t *arena);
+
+//  A unit kept and announced (unit.registered).
+void registry_unit_register (registry_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Unit *unit);
+
+//  A household kept, its phones indexed (the old ones' entries gone), and
+//  announced (household.registered) when `announce`.
+void registry_household_put (registry_t *self, kf_txn_t *txn, int64_t now_ms, Kf__HouseholdFile *household,
+                             bool announce, kf_arena_t *arena);
+
+//  Whether two households list the same people the same way.
+bool registry_household_same (const Kf__HouseholdFile *a, const Kf__HouseholdFile *b);
+
+//  The estate a request is for (kf_request_estate); NULL after a reply.
+const kf_estate_t *registry_request_estate (registry_t *self, const Kf__Request *request, const char *named,
+                                            Kf__Reply *reply, kf_arena_t *arena);
+
+//  The stream the registry's events about an estate go out on, and its head
+//  now, into an import's report.
+void registry_report_head (registry_t *self, kf_txn_t *txn, const char *estate, Kf__ImportReport *report,
+                           kf_arena_t *arena);
+
+int registry_import (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                     kf_arena_t *arena);
+
+int registry_lookup (registry_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
+                     kf_arena_t *arena);
+
+int registry_show_household (registry_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
+                             kf_arena_t *arena);
+
+int registry_set_household (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                            Kf__Reply *reply, kf_arena_t *arena);
+
+//  A person as a request may give it: a name, a role, valid phones, an ID
+//  document's last four characters at most. 0, or -1 with the reason.
+int registry_person_check (const Kf__Person *person, kf_err_t *err);
+
+#endif
