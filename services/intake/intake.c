@@ -57,6 +57,9 @@ intake_new (kf_config_t *config, const char *producer, kf_err_t *err)
             continue;
         owned->owned = true;
         self->estate_ids [self->owned_count++] = estate->id;
+        char check [128];
+        owned->check_units = kf_config_bool (config, kf_config_rule (config, estate->id, "registry/check_units", check,
+                                                                     sizeof check));
         for (int level = 0; level < S_LEVELS; level++) {
             char rule [64], path [128];
             snprintf (rule, sizeof rule, "priority/%s", s_level_names [level]);
@@ -110,12 +113,13 @@ intake_owned (intake_t *self, const char *estate)
     return e && e->owned ? e : NULL;
 }
 
-static void
-s_tables (intake_t *self, kf_txn_t *txn)
+void
+intake_tables (intake_t *self, kf_txn_t *txn)
 {
     static const char *const names [] = { INTAKE_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->tickets, &self->timeline, &self->idempotency, &self->counters,
-                                    &self->by_filed, &self->by_estate };
+                                    &self->by_filed, &self->by_estate, &self->units, &self->households,
+                                    &self->phones };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -167,10 +171,12 @@ intake_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *repl
                                f->estate);
     if (!intake_owned (self, f->estate))
         return KF_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
-    if (!f->unit || !kf_unit_valid (f->unit))
-        return KF_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit ? f->unit : "");
+    //  No unit: the register may know the reporter's phone (intake_register_unit).
+    if (f->unit && *f->unit && !kf_unit_valid (f->unit))
+        return KF_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit);
     kf_err_t err;
-    if (kf_text_check ("reporter_name", f->reporter_name, S_NAME_MAX, &err))
+    //  No name: the register's for the phone (intake_register_unit).
+    if (f->reporter_name && *f->reporter_name && kf_text_check ("reporter_name", f->reporter_name, S_NAME_MAX, &err))
         return KF_BAD ("%s", err.text);
     if (!f->reporter_phone || !kf_phone_valid (f->reporter_phone))
         return KF_BAD ("reporter_phone '%s' is not a phone number (5 to 20 digits, optional leading +)",
@@ -387,7 +393,10 @@ int
 intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
     assert (self && txn && event);
-    s_tables (self, txn);
+    intake_tables (self, txn);
+    int known = intake_register_apply (self, txn, event);
+    if (known)
+        return known < 0 ? -1 : 0;
     const ProtobufCMessage *body = kf_event_body (event);
     const char *ticket_no = body ? kf_summary_string (body, "ticket_no") : NULL;
     if (!ticket_no)
@@ -420,7 +429,7 @@ intake_restored (void *app, kf_txn_t *txn, const Kf__RestoreMarker *marker, cons
     const intake_owned_t *owned = slash ? intake_owned (self, slash + 1) : NULL;
     if (!owned || seen_head <= restored_head)
         return 0;
-    s_tables (self, txn);
+    intake_tables (self, txn);
     uint64_t lost = seen_head - restored_head;
     const kf_estate_t *estate = owned->estate;
     int64_t first = kf_local_day (marker->backup_taken_at_ms, estate->utc_offset_min);
@@ -461,7 +470,10 @@ intake_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event)
 {
     intake_t *self = app;
     assert (self && txn && event);
-    s_tables (self, txn);
+    intake_tables (self, txn);
+    int known = intake_register_apply (self, txn, event);
+    if (known)
+        return known < 0 ? -1 : 0;
     const ProtobufCMessage *body = kf_event_body (event);
     const char *ticket_no = body ? kf_summary_string (body, "ticket_no") : NULL;
     if (!ticket_no || !event->estate)
@@ -531,7 +543,7 @@ intake_handle_request (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
                        Kf__Reply *reply, kf_arena_t *arena)
 {
     assert (self && txn && request && reply && arena);
-    s_tables (self, txn);
+    intake_tables (self, txn);
     switch (request->command_case) {
         case KF__REQUEST__COMMAND_FILE_TICKET:
             return intake_file (self, txn, now_ms, request, reply, arena);

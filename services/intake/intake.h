@@ -21,7 +21,8 @@
 #include "envelope.pb-c.h"
 
 //  intake's tables, after the bus's.
-#define INTAKE_OWN_TABLES "tickets", "timeline", "idempotency", "counters", "by_filed", "by_estate"
+#define INTAKE_OWN_TABLES "tickets", "timeline", "idempotency", "counters", "by_filed", "by_estate", "units", \
+    "households", "phones"
 #define INTAKE_TABLES KF_BUS_TABLES, INTAKE_OWN_TABLES
 
 #define INTAKE_TEXT_MAX     2000   //  characters of a description, note, reason

@@ -90,6 +90,9 @@ intake_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *r
     }
     if (rc != KF_NOTFOUND)
         return -1;
+    const char *unit, *reporter_name;
+    if (intake_register_unit (self, txn, f, &unit, &reporter_name, reply, arena))
+        return -1;
 
     //  <estate>-<yyyymmdd>-<nnnn>, numbered per estate and local day.
     uint32_t yyyymmdd = kf_day_to_yyyymmdd (kf_local_day (now_ms, estate->utc_offset_min));
@@ -103,8 +106,8 @@ intake_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *r
     Kf__Ticket *ticket = (Kf__Ticket *) kf_arena_message (arena, &kf__ticket__descriptor);
     if (!filed || !ticket || !(filed->ticket_no = kf_arena_strdup (arena, ticket_no)))
         return kf_txn_fail (txn, "out of memory");
-    filed->unit = f->unit;
-    filed->reporter_name = f->reporter_name;
+    filed->unit = (char *) unit;
+    filed->reporter_name = (char *) reporter_name;
     filed->reporter_phone = f->reporter_phone;
     KF_SET (filed, type, f->type);
     KF_SET (filed, channel, f->channel);

@@ -47,6 +47,7 @@ enum { S_EMERGENCY, S_URGENT, S_LOW, S_LEVELS };
 typedef struct {
     const kf_estate_t *estate;
     bool owned;
+    bool check_units;            //  registry/check_units: refuse a unit the register does not hold
     intake_level_t levels [S_LEVELS];
 } intake_owned_t;
 
@@ -56,10 +57,26 @@ struct _intake_t {
     char producer [KF_ID_MAX * 2 + 2];
     size_t owned_count;
     const char **estate_ids;     //  the owned ones, NULL-terminated, for the bus
-    kf_table_t tickets, timeline, idempotency, counters, by_filed, by_estate;
+    kf_table_t tickets, timeline, idempotency, counters, by_filed, by_estate, units, households, phones;
 };
 
 const intake_owned_t *intake_owned (intake_t *self, const char *estate);
+
+//  Look up intake's tables once, in its first transaction.
+void intake_tables (intake_t *self, kf_txn_t *txn);
+
+//  What the registry announced of an owned estate's units and people
+//  (unit.registered, household.registered), kept for the filing's checks.
+//  Returns 1 when the event was one of those (applied), 0 when not, -1.
+int intake_register_apply (intake_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
+//  The unit a filing is for, checked against the register: the one it
+//  names, which must be there once the estate's register holds any unit
+//  (unless registry/check_units is off), or, when it names none, the one
+//  unit whose people have the reporter's phone, whose name fills an empty
+//  reporter_name. 0 with *unit and *name set, or -1 after a BAD_REQUEST.
+int intake_register_unit (intake_t *self, kf_txn_t *txn, const Kf__FileTicket *f, const char **unit,
+                          const char **name, Kf__Reply *reply, kf_arena_t *arena);
 
 //  Every check of a filing, with the reason of the first that fails.
 int intake_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena);

@@ -133,16 +133,16 @@ s_print_import (ctl_t *ctl, const Kf__Reply *reply)
     printf ("%u units imported\n", reply->import_report->accepted);
 }
 
-//  Billing's cursor on a stream of the registry: how far it has applied it.
+//  A daemon's cursor on a stream: how far it has applied it.
 static uint64_t
-s_billing_cursor (ctl_t *ctl, const char *stream)
+s_cursor (ctl_t *ctl, const char *who, const char *endpoint, const char *stream)
 {
     Kf__GetBusStatus get = KF__GET_BUS_STATUS__INIT;
     Kf__Request request;
     ctl_request_init (ctl, &request);
     request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;
     request.bus_status = &get;
-    Kf__Reply *reply = s_call (ctl, &request);
+    Kf__Reply *reply = ctl_call (ctl, who, endpoint, &request);
     uint64_t seq = 0;
     for (size_t c = 0; reply && reply->result_case == KF__REPLY__RESULT_BUS_STATUS
                        && c < reply->bus_status->n_cursors; c++) {
@@ -155,21 +155,32 @@ s_billing_cursor (ctl_t *ctl, const char *stream)
 }
 
 //  The registry answers an import once it is committed; billing bills the
-//  units once their events reach it. So that a `billing run` straight
-//  after an import bills them, the import waits (up to --timeout) until
-//  billing's cursor on the registry's stream is where the import left it.
+//  units, and the estate's intake files for them, once their events reach
+//  each. So that a `billing run` or a filing straight after an import
+//  sees the new units, the import waits (up to --timeout) until both
+//  cursors on the registry's stream are where the import left it.
 static void
-s_wait_for_billing (ctl_t *ctl, const Kf__ImportReport *report)
+s_wait_for_consumers (ctl_t *ctl, const char *estate, const Kf__ImportReport *report)
 {
     if (!report->stream || !report->head)
         return;
+    char path [128];
+    snprintf (path, sizeof path, "estates/%s/intake_endpoint", estate);
+    const char *intake = kf_config_str (ctl->config, path);
+    struct { const char *who, *endpoint; } consumers [] = {
+        { "kefu-billing", kf_config_str (ctl->config, "services/billing/endpoint") },
+        { "kefu-intake", intake ? intake : kf_config_str (ctl->config, "services/intake/endpoint") },
+    };
     int64_t deadline = zclock_mono () + ctl->timeout_ms;
-    uint64_t seq = 0;
-    while ((seq = s_billing_cursor (ctl, report->stream)) < report->head && zclock_mono () < deadline)
-        zclock_sleep (20);
-    if (seq < report->head)
-        fprintf (stderr, "units import: kefu-billing has not applied the import yet (%s at %" PRIu64 " of %" PRIu64
-                 "): it bills the units once it has\n", report->stream, seq, report->head);
+    for (size_t i = 0; i < sizeof consumers / sizeof consumers [0]; i++) {
+        uint64_t seq;
+        while ((seq = s_cursor (ctl, consumers [i].who, consumers [i].endpoint, report->stream)) < report->head
+               && zclock_mono () < deadline)
+            zclock_sleep (20);
+        if (seq < report->head)
+            fprintf (stderr, "units import: %s has not applied the import yet (%s at %" PRIu64 " of %" PRIu64
+                     "): it will once it has\n", consumers [i].who, report->stream, seq, report->head);
+    }
 }
 
 static int
@@ -254,7 +265,7 @@ s_units (ctl_t *ctl, int argc, char **argv)
                                  &request);
     free (csv);
     if (reply && reply->result_case == KF__REPLY__RESULT_IMPORT_REPORT && !a.no_wait)
-        s_wait_for_billing (ctl, reply->import_report);
+        s_wait_for_consumers (ctl, estate, reply->import_report);
     if (!reply && ctl->failed && ctl->failed->result_case == KF__REPLY__RESULT_IMPORT_REPORT) {
         //  Every rejected line, for whoever fixes the file.
         const Kf__ImportReport *r = ctl->failed->import_report;
@@ -277,7 +288,8 @@ const ctl_command_t ctl_units_command = {
     "(vacant, handed_over, decorating, occupied, let), move_in_date (YYYY-MM-DD),\n"
     "building_type (keys the fee rate), parking_spaces. Every rejected line is\n"
     "printed, and then nothing is imported. Units already there are updated.\n"
-    "It then waits until kefu-billing has the units (--no-wait: it does not).\n"
+    "It then waits until kefu-billing and the estate's kefu-intake have the units\n"
+    "(--no-wait: it does not).\n"
     "The list is billing's: each unit with its balance.",
     s_units, NULL
 };

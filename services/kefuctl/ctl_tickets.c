@@ -147,8 +147,7 @@ s_file_option (ctl_t *ctl, int option, const char *value, void *arg)
 static const char *
 s_missing (const Kf__FileTicket *f)
 {
-    return !f->unit ? "--unit B-U-R" : !f->reporter_name ? "--name NAME" : !f->reporter_phone ? "--phone PHONE"
-         : !f->has_type ? "--type T" : !f->has_channel ? "--channel C" : !f->has_category ? "--category C"
+    return !f->reporter_phone ? "--phone PHONE" : !f->has_type ? "--type T" : !f->has_channel ? "--channel C" : !f->has_category ? "--category C"
          : !f->description ? "a DESCRIPTION" : NULL;
 }
 
@@ -242,10 +241,12 @@ s_file (ctl_t *ctl, int argc, char **argv)
 
 const ctl_command_t ctl_file_command = {
     "file", "file a new ticket",
-    "file --estate E --unit B-U-R --name NAME --phone PHONE --type T --channel C --category C\n"
+    "file --estate E [--unit B-U-R] [--name NAME] --phone PHONE --type T --channel C --category C\n"
     "            [--hazard H]... [--photo URL]... [--key KEY] DESCRIPTION...\n"
     "       kefuctl file --from-json FILE|-\n\n"
-    "Files a ticket with kefu-intake and prints it with its number.\n"
+    "Files a ticket with kefu-intake and prints it with its number. Without --unit\n"
+    "(or --name), the unit (or name) the estate's register has for the phone; once\n"
+    "the register holds units, a unit it does not hold is refused.\n"
     "  --type      repair, complaint, enquiry, suggestion, emergency_help, renovation_application\n"
     "  --channel   counter, phone, on_site_visit, app_web, hotline, suggestion_box\n"
     "  --category  water_leak, plumbing, electrical, lift, doors_locks, fire_safety,\n"

@@ -34,7 +34,8 @@ s_write_config (void)
         "        staff\n"
         "            W01\n                name = Wang\n                department = engineering\n"
         "                shifts = \"daily 00:00-24:00\"\n"
-        "    E002\n        name = Maple\n",
+        "    E002\n        name = Maple\n"
+        "registry\n    check_units = false\n",   //  its tickets are for units no register holds
         (const char *[]) { "intake", "dispatch", "billing", "survey", "registry", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }

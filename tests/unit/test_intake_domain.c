@@ -17,6 +17,7 @@
 #include "kf_filing.h"
 #include "kf_test.h"
 #include "kf_test_world.h"
+#include "kf_field.h"
 #include "kf_time.h"
 
 static const char *s_config_text =
@@ -25,6 +26,7 @@ static const char *s_config_text =
     "    E001\n        name = one\n"
     "    W9\n        name = west\n        utc_offset = -05:00\n"
     "        priority\n            urgent = category:noise\n            low = none\n"
+    "        registry\n            check_units = false\n"   //  its register is being loaded
     "    E003\n        name = edge\n        intake = intake@edge3\n"
     //  An estate whose rules forget life safety (issue 15.1).
     "    E004\n        name = lax\n"
@@ -293,6 +295,102 @@ test_timeline_and_unsatisfied_visit (void **state)
     assert_string_equal (t->timeline [2]->event_id, "0123456789abcdef0123456789abcdef");
 }
 
+//  The registry's announcements, as the bus hands them to intake.
+static void
+s_registered (const char *estate, const char *unit, const char *owner, const char *phone)
+{
+    Kf__Unit u = KF__UNIT__INIT;
+    u.unit = (char *) unit;
+    u.estate = (char *) estate;
+    Kf__UnitRegistered registered = KF__UNIT_REGISTERED__INIT;
+    registered.unit = &u;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = (char *) estate;
+    event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
+    event.unit_registered = &registered;
+    w.event = &event;
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
+    if (!owner)
+        return;
+    char *phones [] = { (char *) phone };
+    Kf__Person person = KF__PERSON__INIT;
+    person.name = (char *) owner;
+    KF_SET (&person, role, KF__PERSON_ROLE__PERSON_ROLE_OWNER);
+    person.phones = phones;
+    person.n_phones = phone ? 1 : 0;
+    Kf__Person *people [] = { &person };
+    Kf__HouseholdFile h = KF__HOUSEHOLD_FILE__INIT;
+    h.estate = (char *) estate;
+    h.unit = (char *) unit;
+    h.people = people;
+    h.n_people = 1;
+    Kf__HouseholdRegistered hr = KF__HOUSEHOLD_REGISTERED__INIT;
+    hr.household = &h;
+    event.body_case = KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED;
+    event.household_registered = &hr;
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
+}
+
+//  Issue 21.2: once an estate's register holds units, intake files only
+//  for those (unless the estate switched the check off); a filing without
+//  a unit takes the one its reporter's phone belongs to, and the name.
+static void
+test_units_the_register_holds (void **state)
+{
+    (void) state;
+    char no [64];
+    //  No register yet: any well-formed unit.
+    Kf__FileTicket f = s_filing ("E001", "r1");
+    f.unit = "5-1-817";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_registered ("E001", "3-2-1502", "Zhang San", "13800000000");
+    s_registered ("E001", "3-2-1503", "Li Si", "13900000000");
+    s_registered ("E001", "3-2-1504", "Li Si", "13900000000");
+    //  Now an unknown unit is refused, a known one filed.
+    f.idempotency_key = "r2";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "no unit 5-1-817 in E001");
+    f.unit = "3-2-1502";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    //  No unit, no name: the phone's.
+    f.idempotency_key = "r3";
+    f.unit = NULL;
+    f.reporter_name = NULL;
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.ticket->filed->unit, "3-2-1502");
+    assert_string_equal (w.reply.ticket->filed->reporter_name, "Zhang San");
+    //  A phone of two units, or of none: the unit is needed.
+    f.idempotency_key = "r4";
+    f.reporter_phone = "13900000000";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "unit is required: phone 13900000000 is registered at several units of E001");
+    f.reporter_phone = "13700000000";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "unit is required: phone 13700000000 is not in E001's register");
+    //  A new household: the old owner's phone no longer finds the unit.
+    s_registered ("E001", "3-2-1502", "Wang Wu", "13600000000");
+    f.reporter_phone = "13800000000";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    f.reporter_phone = "13600000000";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.ticket->filed->reporter_name, "Wang Wu");
+    //  A unit given, the name not: the name the register has for the phone there.
+    f.unit = "3-2-1502";
+    f.idempotency_key = "r5";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.ticket->filed->reporter_name, "Wang Wu");
+    //  Nobody the register knows, no name: the name is needed.
+    f.reporter_phone = "13500000000";
+    f.idempotency_key = "r6";
+    assert_int_equal (s_file (&f, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_non_null (strstr (w.reply.error, "reporter_name is required"));
+    //  W9 switched the check off while its register is loaded.
+    s_registered ("W9", "1-1-101", NULL, NULL);
+    Kf__FileTicket g = s_filing ("W9", "w1");
+    g.unit = "5-1-817";
+    assert_int_equal (s_file (&g, no, sizeof no), KF__REPLY_STATUS__REPLY_STATUS_OK);
+}
+
 //  Issue 20.2: the desk's list finds a caller's tickets by phone, by words
 //  of the description, unit or reporter (any case), and the overdue ones
 //  (a target missed, as escalation announced it).
@@ -355,6 +453,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_a_scoped_caller_sees_its_estate_only, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_numbers_per_estate_and_local_day, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_timeline_and_unsatisfied_visit, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_units_the_register_holds, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,157 @@
+/*  intake_register — what intake knows of its estates' registers: each
+    unit, and each unit's people by phone, as kefu-registry announced them
+    (unit.registered, household.registered). A filing is checked against
+    it: an estate whose register holds units files only for those units
+    (registry/check_units turns that off while a register is loaded), and a
+    filing that names no unit takes the one its reporter's phone belongs
+    to. Intake keeps its own copy, so an estate server's intake checks the
+    same while its link to the cluster is down. See intake_private.h.
+
+    Tables (keys):
+      units       estate|unit          ""
+      households  estate|unit          HouseholdFile (the phones to unindex when it changes)
+      phones      estate|phone|unit    the person's name
+*/
+#include "intake_private.h"
+
+static void
+s_index (intake_t *self, kf_txn_t *txn, const Kf__HouseholdFile *h, bool add)
+{
+    for (size_t p = 0; h && p < h->n_people; p++)
+        for (size_t i = 0; i < h->people [p]->n_phones; i++) {
+            kf_key_t key;
+            if (kf_key_make (&key, "s|s|s", h->estate, h->people [p]->phones [i], h->unit))
+                continue;   //  not a phone (the registry checks them): nothing to find by it
+            const char *name = h->people [p]->name ? h->people [p]->name : "";
+            if (add)
+                kf_txn_put (txn, self->phones, &key, name, strlen (name));
+            else
+                kf_txn_del (txn, self->phones, &key);
+        }
+}
+
+int
+intake_register_apply (intake_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    bool unit = event->body_case == KF__ENVELOPE__BODY_UNIT_REGISTERED;
+    if (!unit && event->body_case != KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED)
+        return 0;
+    if (!intake_owned (self, event->estate))
+        return 1;
+    kf_key_t key;
+    if (unit) {
+        const Kf__Unit *u = event->unit_registered->unit;
+        if (!u || !u->unit || !kf_unit_valid (u->unit))
+            return 1;
+        kf_val_t known;
+        kf_key_make (&key, "s|s", event->estate, u->unit);
+        int rc = kf_txn_get (txn, self->units, &key, &known);
+        if (rc == KF_NOTFOUND) {
+            kf_txn_put (txn, self->units, &key, "", 0);
+            kf_key_t count;
+            kf_key_make (&count, "s|s", "units", event->estate);
+            kf_txn_next (txn, self->counters, &count);
+        }
+        return kf_txn_ok (txn) ? 1 : -1;
+    }
+    Kf__HouseholdFile *h = event->household_registered->household;
+    if (!h || !h->unit || !kf_unit_valid (h->unit))
+        return 1;
+    Kf__HouseholdFile copy = *h;
+    copy.estate = event->estate;    //  the stream's estate, whatever the body says
+    kf_key_make (&key, "s|s", event->estate, h->unit);
+    kf_arena_reset (self->base.scratch);
+    Kf__HouseholdFile *was = (Kf__HouseholdFile *) kf_txn_find_msg_in (txn, self->households, &key,
+                                                                       &kf__household_file__descriptor,
+                                                                       self->base.scratch);
+    if (was)
+        was->estate = event->estate;
+    s_index (self, txn, was, false);
+    s_index (self, txn, &copy, true);
+    kf_txn_put_msg (txn, self->households, &key, &copy.base);
+    return kf_txn_ok (txn) ? 1 : -1;
+}
+
+typedef struct {
+    size_t skip;                //  estate|phone| before the unit
+    size_t found;
+    char unit [KF_KEY_MAX + 1];
+} s_phone_t;
+
+static int
+s_phone_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) txn; (void) value;
+    s_phone_t *p = arg;
+    if (p->found++ == 0)
+        snprintf (p->unit, sizeof p->unit, "%.*s", (int) (key.size - p->skip), (const char *) key.data + p->skip);
+    return p->found > 1 ? 1 : 0;
+}
+
+//  The name the register has for a phone at a unit; NULL when none.
+static const char *
+s_name_at (intake_t *self, kf_txn_t *txn, const char *estate, const char *phone, const char *unit,
+           kf_arena_t *arena)
+{
+    kf_key_t key;
+    kf_val_t name;
+    if (kf_key_make (&key, "s|s|s", estate, phone, unit) || kf_txn_get (txn, self->phones, &key, &name) != KF_FOUND
+    ||  name.size == 0)
+        return NULL;
+    char *text = kf_arena_alloc (arena, name.size + 1);
+    if (text) {
+        memcpy (text, name.data, name.size);
+        text [name.size] = 0;
+    }
+    return text;
+}
+
+//  The unit of a filing: named and in the register, or the phone's.
+static int
+s_unit_checked (intake_t *self, kf_txn_t *txn, const Kf__FileTicket *f, const char **unit, Kf__Reply *reply,
+                kf_arena_t *arena)
+{
+    *unit = f->unit;
+    kf_key_t key;
+    if (!f->unit || !*f->unit) {
+        s_phone_t p = { .skip = strlen (f->estate) + strlen (f->reporter_phone) + 2 };
+        kf_key_make (&key, "s|s|", f->estate, f->reporter_phone);
+        if (kf_txn_scan (txn, self->phones, &key, s_phone_row, &p) < 0)
+            return -1;
+        if (p.found == 0)
+            return KF_BAD ("unit is required: phone %s is not in %s's register", f->reporter_phone, f->estate);
+        if (p.found > 1)
+            return KF_BAD ("unit is required: phone %s is registered at several units of %s", f->reporter_phone,
+                           f->estate);
+        *unit = kf_arena_strdup (arena, p.unit);
+        return *unit ? 0 : kf_txn_fail (txn, "out of memory");
+    }
+    if (!intake_owned (self, f->estate)->check_units)
+        return 0;
+    kf_key_make (&key, "s|s", "units", f->estate);
+    if (kf_txn_counter (txn, self->counters, &key) == 0)
+        return kf_txn_ok (txn) ? 0 : -1;   //  no register yet: every well-formed unit
+    kf_val_t known;
+    kf_key_make (&key, "s|s", f->estate, f->unit);
+    int rc = kf_txn_get (txn, self->units, &key, &known);
+    if (rc == KF_NOTFOUND)
+        return KF_BAD ("no unit %s in %s", f->unit, f->estate);
+    return rc == KF_FOUND ? 0 : -1;
+}
+
+int
+intake_register_unit (intake_t *self, kf_txn_t *txn, const Kf__FileTicket *f, const char **unit, const char **name,
+                      Kf__Reply *reply, kf_arena_t *arena)
+{
+    int rc = s_unit_checked (self, txn, f, unit, reply, arena);
+    if (rc)
+        return rc;
+    *name = f->reporter_name && *f->reporter_name ? f->reporter_name
+          : s_name_at (self, txn, f->estate, f->reporter_phone, *unit, arena);
+    if (!kf_txn_ok (txn))
+        return -1;
+    if (!*name)
+        return KF_BAD ("reporter_name is required (1 to %d characters): phone %s is nobody's at %s in the register",
+                       S_NAME_MAX, f->reporter_phone, *unit);
+    return 0;
+}

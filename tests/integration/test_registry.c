@@ -1,0 +1,163 @@
+/*  Integration tests of kefu-registry: the real kefu-bus, kefu-intake,
+    kefu-billing and kefu-registry on ipc:// endpoints in a scratch
+    directory, on a file clock, driven through kefuctl.
+
+    An estate's register is imported (a bad file first: every line with
+    its reason, nothing written), then the desk looks a caller up by phone
+    and by unit: the people (phones whole for the estate's desk, masked
+    for the group), what the unit owes after billing's run and a payment,
+    its open ticket. Intake refuses a unit the register does not hold,
+    and files from a known phone alone. A household set by the desk moves
+    the phone index. Each test uses its own estate, so they pass in any
+    order.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kf_test.h"
+#include "kf_harness.h"
+
+static char s_config [256], s_clock [256];
+
+#define OUT_SIZE (1 << 16)
+static char s_out [OUT_SIZE], s_err [8192];
+
+static void
+s_write_config (void)
+{
+    char text [8192];
+    h_cluster_config (text, sizeof text, H_OUTBOX_YEAR,
+        "estates\n"
+        "    E001\n        name = Riverside\n"
+        "    E002\n        name = Maple\n"
+        "    E003\n        name = Harbour\n"
+        "        registry\n            check_units = false\n",
+        (const char *[]) { "intake", "billing", "registry", NULL });
+    h_write ("kefu.conf", text, s_config, sizeof s_config);
+}
+
+static const char *s_services [] = { "intake", "billing", "registry", NULL };
+static h_proc_t s_procs [H_CLUSTER_MAX];   //  the bus, then s_services
+
+static int
+s_cluster_up (void **state)
+{
+    return h_suite_up (state, s_write_config, s_procs, s_services, s_config, s_clock, sizeof s_clock,
+                       "2026-11-01T09:00:00+08:00");
+}
+
+static int
+s_cluster_down (void **state)
+{
+    return h_suite_down (state, s_procs, s_services);
+}
+
+static const char *s_register =
+    "unit,area_m2,owner_name,owner_phone,occupancy,move_in_date,building_type\n"
+    "3-2-1502,128.60,张三,13800000000,occupied,2018-06-01,highrise\n"
+    "3-2-1503,96.20,李四,13900000000,let,2020-01-01,highrise\n"
+    "3-2-1504,96.20,,,vacant,,highrise\n";
+
+static void
+s_import (const char *estate)
+{
+    char path [256];
+    h_write ("register.csv", s_register, path, sizeof path);
+    CTL_OK ("units", "import", path, "--estate", estate);
+    assert_non_null (strstr (s_out, "3 units imported"));
+}
+
+static void
+test_import_and_lookup (void **state)
+{
+    (void) state;
+    char path [256];
+    //  A bad file: each line's reason, nothing imported.
+    h_write ("bad.csv", "unit,area_m2,owner_phone\n3-2-1502,128.6,13800000000\n3-2-1503,96,1380000x\n"
+             "3-2-1502,80,\n", path, sizeof path);
+    assert_int_equal (CTL ("units", "import", path, "--estate", "E001"), 1);
+    assert_non_null (strstr (s_out, "line 3: owner_phone '1380000x' is not"));
+    assert_non_null (strstr (s_out, "line 4: unit 3-2-1502 is on line 2 too"));
+    assert_non_null (strstr (s_err, "2 lines rejected; nothing imported"));
+    assert_int_equal (CTL ("lookup", "3-2-1502", "--estate", "E001"), 1);
+    assert_non_null (strstr (s_err, "no unit 3-2-1502 in E001"));
+    s_import ("E001");
+    //  The group sees the caller masked; the estate's desk, whole.
+    CTL_OK ("lookup", "13800000000");
+    assert_non_null (strstr (s_out, "E001 3-2-1502"));
+    assert_non_null (strstr (s_out, "(the caller: owner 张三)"));
+    assert_non_null (strstr (s_out, "138****0000"));
+    assert_null (strstr (s_out, "13800000000"));
+    CTL_OK ("--as", "F01", "--role", "front_desk", "--scope", "E001", "lookup", "13800000000");
+    assert_non_null (strstr (s_out, "13800000000"));
+    //  Another estate's desk finds nothing of E001.
+    CTL_OK ("--as", "F02", "--role", "front_desk", "--scope", "E002", "--json", "lookup", "13800000000");
+    assert_null (strstr (s_out, "\"estate\":\"E001\""));
+    //  Billing has the units: a run bills them; a payment moves the balance.
+    CTL_OK ("billing", "schedule", "--estate", "E001", "--from", "2026-01-01", "--rate", "highrise:2.00");
+    CTL_OK ("billing", "run", "--estate", "E001", "--period", "2026-11");
+    assert_non_null (strstr (s_out, "3 notices issued"));
+    CTL_OK ("billing", "pay", "3-2-1502", "100", "--ref", "WX-R1", "--estate", "E001");
+    UNTIL ("\"balance_fen\":\"15720\"", "--json", "lookup", "3-2-1502", "--estate", "E001");   //  ¥257.20 - ¥100
+}
+
+static void
+test_intake_checks_the_register (void **state)
+{
+    (void) state;
+    s_import ("E002");
+    //  A unit the register does not hold is refused; a known phone alone files.
+    assert_int_equal (CTL ("file", "--estate", "E002", "--unit", "5-1-817", "--name", "王五", "--phone", "13700000000",
+                           "--type", "repair", "--channel", "phone", "--category", "lift", "电梯异响"), 1);
+    assert_non_null (strstr (s_err, "no unit 5-1-817 in E002"));
+    CTL_OK ("--json", "file", "--estate", "E002", "--phone", "13900000000", "--type", "repair", "--channel", "phone",
+            "--category", "plumbing", "厨房水龙头滴水");
+    assert_non_null (strstr (s_out, "\"unit\":\"3-2-1503\""));
+    assert_non_null (strstr (s_out, "\"reporter_name\":\"李四\""));
+    char ticket_no [64];
+    h_json_field (s_out, "ticket_no", ticket_no, sizeof ticket_no);
+    //  The desk's lookup shows it open.
+    UNTIL (ticket_no, "lookup", "13900000000", "--estate", "E002");
+    assert_non_null (strstr (s_out, "open      "));
+    //  E003 switched the check off while its register is loaded.
+    s_import ("E003");
+    CTL_OK ("file", "--estate", "E003", "--unit", "5-1-817", "--name", "王五", "--phone", "13700000000", "--type",
+            "repair", "--channel", "phone", "--category", "lift", "电梯异响");
+}
+
+static void
+test_household_set_by_the_desk (void **state)
+{
+    (void) state;
+    s_import ("E003");
+    CTL_OK ("--as", "F03", "--role", "front_desk", "--scope", "E003", "household", "set", "3-2-1504", "--person",
+            "owner:赵六:13600000000", "--person", "tenant:钱七:13500000000,02155550000:123X");
+    assert_non_null (strstr (s_out, "tenant  钱七  13500000000, 02155550000"));
+    CTL_OK ("--as", "F03", "--role", "front_desk", "--scope", "E003", "lookup", "02155550000");
+    assert_non_null (strstr (s_out, "(the caller: tenant 钱七)"));
+    //  A whole identity number is refused, and nothing changes.
+    assert_int_equal (CTL ("--as", "F03", "--role", "front_desk", "--scope", "E003", "household", "set", "3-2-1504",
+                           "--person", "owner:赵六:13600000000:110101199001011234"), 1);
+    assert_non_null (strstr (s_err, "no whole identity number is kept"));
+    CTL_OK ("household", "3-2-1504", "--estate", "E003");
+    assert_non_null (strstr (s_out, "钱七"));
+    assert_non_null (strstr (s_out, "135****0000"));   //  the group's view: masked
+    //  A technician may not change the register.
+    assert_int_equal (CTL ("--as", "W01", "--role", "technician", "--scope", "E003", "household", "set", "3-2-1504",
+                           "--person", "owner:x"), 1);
+    assert_non_null (strstr (s_err, "a technician does not change the register"));
+}
+
+int
+main (void)
+{
+    struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_import_and_lookup),
+        cmocka_unit_test (test_intake_checks_the_register),
+        cmocka_unit_test (test_household_set_by_the_desk),
+    };
+    return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
+}
