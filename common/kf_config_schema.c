@@ -235,11 +235,6 @@ const kf_config_key_t kf_config_schema [] = {
     { "estates/*/escalation/deputy_gm", T_ID, NULL, false, 0, 0,
       "the estate's deputy general manager (a staff id): told at level 3 whatever the shift" },
 
-    { "registry", T_SECTION, NULL, false, 0, 0, "the register of units and households (per estate too)" },
-    { "registry/check_units", T_BOOL, "true", false, 0, 0,
-      "intake files only for units the estate's register holds, once it holds any (false while it is loaded)" },
-    { "estates/*/registry", T_SECTION, NULL, false, 0, 0, "this estate's register rules, replacing the group's" },
-    { "estates/*/registry/check_units", T_BOOL, NULL, false, 0, 0, "as registry/check_units, for this estate" },
     { "billing", T_SECTION, NULL, false, 0, 0, "fees, notices, arrears (each key may be set per estate too)" },
     S_BILLING_KEYS ("", "25", "7, 15, 30", "0", "0", "100"),
     { "estates/*/billing", T_SECTION, NULL, false, 0, 0, "this estate's billing rules, replacing the group's key by key" },
@@ -252,6 +247,11 @@ const kf_config_key_t kf_config_schema [] = {
       "local time the daily statistics of the day before are made (the standard: before 12:00)" },
     { "estates/*/survey", T_SECTION, NULL, false, 0, 0, "this estate's survey rules, replacing the group's key by key" },
     S_SURVEY_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    { "registry", T_SECTION, NULL, false, 0, 0, "the register of units and households (per estate too)" },
+    { "registry/check_units", T_BOOL, "true", false, 0, 0,
+      "intake files only for units the estate's register holds, once it holds any (false while it is loaded)" },
+    { "estates/*/registry", T_SECTION, NULL, false, 0, 0, "this estate's register rules, replacing the group's" },
+    { "estates/*/registry/check_units", T_BOOL, NULL, false, 0, 0, "as registry/check_units, for this estate" },
 
     { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
     { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,

@@ -58,12 +58,25 @@ try {
   }
   const desk = await person('F01', { width: 1280, height: 860 });
   await desk.waitForSelector('#tabs a.on[data-tab="tickets"]');
-  const file = async (description, type, category) => {
+  // A filing typed in whole, or (byLookup) from the caller lookup: the
+  // caller's phone finds the unit in the register, "use" fills the form.
+  const file = async (description, type, category, byLookup) => {
     await go(desk, '#/file', '#file-form');
     await desk.selectOption('#file-form [name=estate]', 'E001');
-    await desk.fill('#file-form [name=unit]', '3-2-1502');
-    await desk.fill('#file-form [name=name]', '张三');
-    await desk.fill('#file-form [name=phone]', '13800000000');
+    if (byLookup) {
+      await desk.fill('#lookup-form [name=what]', '13800000000');
+      await desk.click('#lookup-form button');
+      await desk.waitForSelector('.lookup-unit:has-text("3-2-1502")');
+      await desk.click('.lookup-unit button.use');
+      const filled = await desk.evaluate(() => [document.querySelector('#file-form [name=unit]').value,
+                                                document.querySelector('#file-form [name=name]').value,
+                                                document.querySelector('#file-form [name=phone]').value]);
+      if (filled.join(' ') !== '3-2-1502 张三 13800000000') throw new Error(`the lookup filled '${filled.join(' ')}'`);
+    } else {
+      await desk.fill('#file-form [name=unit]', '3-2-1502');
+      await desk.fill('#file-form [name=name]', '张三');
+      await desk.fill('#file-form [name=phone]', '13800000000');
+    }
     await desk.selectOption('#file-form [name=type]', type);
     await desk.selectOption('#file-form [name=category]', category);
     await desk.fill('#file-form [name=description]', description);
@@ -75,7 +88,18 @@ try {
   if (!/^E001-\d{8}-\d{4}$/.test(a)) throw new Error(`filed, but the ticket number is '${a}'`);
   const count = await desk.evaluate(async () => (await api('list_tickets', { text: 'e2e-a' })).total);
   if (String(count) !== '1') throw new Error(`a double click filed ${count} tickets`);
-  const b = await file('前台接待态度差 rude at the counter e2e-b', 'COMPLAINT', 'OTHER');   //  same day: customer service's own
+  const b = await file('前台接待态度差 rude at the counter e2e-b', 'COMPLAINT', 'OTHER', true);   //  same day: customer service's own
+  // The lookup shows the caller's open cases, the desk's own estate's phones whole.
+  await desk.fill('#lookup-form [name=what]', '13800000000');
+  for (let tries = 0; ; tries++) {
+    await desk.click('#lookup-form button');
+    await desk.waitForSelector('.lookup-unit');
+    if (await desk.locator(`.lookup-unit .cases a:text-is("${b}")`).count()) break;
+    if (tries > 50) throw new Error(`the lookup never showed ${b} open`);
+    await desk.waitForTimeout(200);
+  }
+  if (!(await desk.locator('.lookup-unit .people:has-text("13800000000")').count()))
+    throw new Error('the desk of E001 sees its caller\'s phone masked');
   // Found by the list's search, opened, its order transferred to engineering.
   await go(desk, '#/tickets', 'form.filters');
   await desk.fill('form.filters [name=text]', 'E2E-A');

@@ -424,9 +424,10 @@ async function filePage(root) {
     }
   } },
     field(t('estate'), h('select', { name: 'estate', required: true }, estateOptions(picked(), false))),
-    field(t('unit'), h('input', { name: 'unit', placeholder: '3-2-1502', required: true })),
-    field(t('reporter'), h('input', { name: 'name', required: true })),
-    field(t('phone'), h('input', { name: 'phone', inputmode: 'tel', required: true })),
+    field(t('unit'), h('input', { name: 'unit', placeholder: '3-2-1502' })),
+    field(t('reporter'), h('input', { name: 'name' })),
+    field(t('phone'), h('input', { name: 'phone', inputmode: 'tel', required: true,
+                                   onchange: () => { if (!form.elements.unit.value.trim()) look(form.elements.phone.value); } })),
     field(t('type'), h('select', { name: 'type' }, options('TicketType', 'REPAIR'))),
     field(t('channel'), h('select', { name: 'channel' }, options('Channel', 'PHONE'))),
     field(t('category'), h('select', { name: 'category' }, options('Category', 'WATER_LEAK'))),
@@ -435,7 +436,53 @@ async function filePage(root) {
     h('label', { class: 'wide' }, h('span', {}, t('description')), h('textarea', { name: 'description', required: true, maxlength: 2000 })),
     h('label', { class: 'wide' }, h('span', {}, t('photos')), h('textarea', { name: 'photos', rows: 2, placeholder: 'https://…' })),
     h('button', { type: 'submit' }, t('file it')), result);
-  root.append(h('h2', {}, t('file title')), form);
+  // The caller lookup: a phone or a unit, its people, what it owes, its
+  // cases; "use" fills the form.
+  const found = h('div', { id: 'lookup-result', role: 'status' });
+  const box = h('form', { id: 'lookup-form', class: 'inline-form', onsubmit: (event) => {
+    event.preventDefault();
+    look(box.elements.what.value);
+  } }, h('input', { name: 'what', placeholder: t('phone or unit'), inputmode: 'tel', size: 16 }),
+    h('button', {}, t('look up')));
+  async function look(what) {
+    what = (what || '').trim();
+    if (!what) return;
+    const estate = form.elements.estate.value, query = { estate };
+    if (what.includes('-')) query.unit = what; else query.phone = what;
+    let answer;
+    try { answer = await api('lookup_caller', query); }
+    catch (error) { fill(found, h('p', { class: 'bad' }, error.message)); return; }
+    const units = answer.units || [];
+    if (!units.length) { fill(found, h('p', {}, t('nobody registered'))); return; }
+    fill(found, units.map((u) => lookupCard(u, query.phone, (unit, person) => {
+      form.elements.unit.value = unit;
+      if (person) {
+        form.elements.name.value = person.name || '';
+        if (query.phone) form.elements.phone.value = query.phone;
+        else if ((person.phones || [])[0] && !/\*/.test(person.phones[0])) form.elements.phone.value = person.phones[0];
+      }
+    })));
+  }
+  root.append(h('h2', {}, t('file title')), h('section', { class: 'lookup' }, h('h3', {}, t('caller lookup')), box, found),
+              form);
+}
+
+// One unit a lookup found: the unit, its people, money, open and recent cases.
+function lookupCard(u, phone, use) {
+  const unit = u.unit || {}, people = (u.household || {}).people || [];
+  const matched = people.find((p) => (p.phones || []).includes(phone)) || people[0];
+  const cases = (list) => (list || []).map((c) => h('li', {}, h('a', { href: '#/ticket/' + c.ticket_no }, c.ticket_no), ' ',
+    label('TicketStatus', c.status), ' · ', when(c.filed_at_ms, u.estate), ' · ', c.summary || ''));
+  return h('article', { class: 'card lookup-unit' },
+    h('header', {}, h('strong', {}, `${estateName(u.estate)} ${unit.unit}`), ' · ',
+      label('Occupancy', unit.occupancy || (unit.occupied ? 'OCCUPANCY_OCCUPIED' : 'OCCUPANCY_VACANT')),
+      ' · ', `${t('balance')}: `, h('strong', { class: 'owed' }, yuan(u.balance_fen || 0)),
+      ' ', h('button', { type: 'button', class: 'use', onclick: () => use(unit.unit, matched) }, t('use'))),
+    h('ul', { class: 'people' }, people.map((p) => h('li', {}, label('PersonRole', p.role), ' ', p.name || '', ' ',
+      (p.phones || []).join(', ')))),
+    h('p', {}, `${t('open tickets')}: `, (u.open_tickets || []).length ? '' : t('none')),
+    h('ul', { class: 'cases' }, cases(u.open_tickets)),
+    h('p', {}, t('recent cases')), h('ul', { class: 'cases' }, cases(u.recent)));
 }
 
 // ---- the front desk: the counter ---------------------------------------------------------

@@ -56,6 +56,9 @@ const KEFU_TEXT = {
   'done': ['完成', 'Done'], 'to call': ['待回访', 'to call'], 'saved': ['已保存', 'Saved'], 'failed': ['未成功', 'Failed'],
   // filing
   'file title': ['登记报事', 'File a ticket'], 'file it': ['提交', 'File'],
+  'caller lookup': ['来电查询', 'Caller lookup'], 'phone or unit': ['电话或房号', 'Phone or unit'],
+  'nobody registered': ['档案中没有', 'Not in the register'], 'use': ['填入', 'Use'],
+  'open tickets': ['未结工单', 'Open tickets'], 'recent cases': ['最近五件', 'Last five cases'], 'none': ['无', 'none'],
   'filed': ['已登记', 'Filed'], 'not filed': ['未登记', 'Not filed'], 'name': ['姓名', 'Name'],
   // counter
   'statement': ['对账单', 'Statement'], 'look up': ['查询', 'Look up'], 'balance': ['欠费', 'Owed'],
@@ -142,6 +145,9 @@ const KEFU_ENUMS = {
   },
   Satisfaction: { SATISFIED: ['满意', 'satisfied'], FAIRLY_SATISFIED: ['比较满意', 'fairly satisfied'],
                   UNSATISFIED: ['不满意', 'unsatisfied'] },
+  Occupancy: { VACANT: ['空置', 'vacant'], HANDED_OVER: ['已交房', 'handed over'], DECORATING: ['装修中', 'decorating'],
+               OCCUPIED: ['自住', 'occupied'], LET: ['出租', 'let'] },
+  PersonRole: { OWNER: ['业主', 'owner'], MEMBER: ['家庭成员', 'member'], TENANT: ['租户', 'tenant'] },
 };
 
 // Each enum's values in the JSON API's spelling: <PREFIX>_<NAME>.
@@ -149,7 +155,7 @@ const KEFU_ENUM_PREFIX = {
   TicketStatus: 'TICKET_STATUS_', TicketType: 'TICKET_TYPE_', Channel: 'CHANNEL_', Category: 'CATEGORY_',
   Hazard: 'HAZARD_', Priority: 'PRIORITY_', OrderStatus: 'ORDER_STATUS_', PauseReason: 'PAUSE_REASON_',
   Department: 'DEPARTMENT_', SlaTarget: 'SLA_TARGET_', EscalationLevel: 'ESCALATION_LEVEL_', Role: 'ROLE_',
-  Satisfaction: 'SATISFACTION_',
+  Satisfaction: 'SATISFACTION_', Occupancy: 'OCCUPANCY_', PersonRole: 'PERSON_ROLE_',
 };
 
 let kefuLang = localStorage.getItem('kefu.lang') === 'en' ? 1 : 0;
@@ -198,6 +204,7 @@ const KEFU_KINDS = {
   'invoice.charge_added': ['加收费用', 'charge added'], 'invoice.late_fee': ['滞纳金', 'late fee'],
   'invoice.settled': ['已结清', 'settled'], 'payment.received': ['收款', 'payment'], 'payment.refunded': ['退款', 'refund'],
   'reminder.sent': ['催缴', 'reminder'], 'unit.registered': ['登记房屋', 'unit registered'],
+  'household.registered': ['登记住户', 'household registered'],
   'staff.changed': ['人员变更', 'staff changed'],
 };
 
