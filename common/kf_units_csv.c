@@ -83,6 +83,8 @@ typedef struct {
     kf_arena_t *arena;
 } s_import_t;
 
+static void s_reject (s_import_t *im, int line, const char *format, ...) __attribute__ ((format (printf, 3, 4)));
+
 static void
 s_reject (s_import_t *im, int line, const char *format, ...)
 {
@@ -239,9 +241,13 @@ kf_units_csv_parse (const void *csv, size_t size, const char *estate, kf_arena_t
     memset (out, 0, sizeof *out);
     s_import_t im = { .arena = arena,
                       .report = (Kf__ImportReport *) kf_arena_message (arena, &kf__import_report__descriptor) };
+    //  Room for as many units as the file has lines (up to the bound).
+    size_t lines = 1;
+    for (const uint8_t *p = csv, *end = p + size; p < end && lines <= KF_UNITS_CSV_MAX_LINES; p++)
+        lines += *p == '\n';
     char *text = kf_arena_alloc (arena, size + 1);
-    Kf__Unit **units = kf_arena_alloc (arena, KF_UNITS_CSV_MAX_LINES * sizeof *units);
-    s_seen_t *seen = kf_arena_alloc (arena, KF_UNITS_CSV_MAX_LINES * sizeof *seen);
+    Kf__Unit **units = kf_arena_alloc (arena, lines * sizeof *units);
+    s_seen_t *seen = kf_arena_alloc (arena, lines * sizeof *seen);
     if (!text || !im.report || !units || !seen
     ||  !(im.report->rejected = kf_arena_alloc (arena, KF_UNITS_CSV_REJECTS * sizeof (char *))))
         return -1;
@@ -281,7 +287,7 @@ kf_units_csv_parse (const void *csv, size_t size, const char *estate, kf_arena_t
                 break;
             continue;
         }
-        if (count == KF_UNITS_CSV_MAX_LINES) {
+        if (count == KF_UNITS_CSV_MAX_LINES || count == lines) {
             s_reject (&im, number, "more than %d units in one import", KF_UNITS_CSV_MAX_LINES);
             break;
         }

@@ -394,7 +394,7 @@ intake_apply_event (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
 {
     assert (self && txn && event);
     intake_tables (self, txn);
-    int known = intake_register_apply (self, txn, event);
+    int known = intake_register_apply (self, txn, now_ms, event);
     if (known)
         return known < 0 ? -1 : 0;
     const ProtobufCMessage *body = kf_event_body (event);
@@ -471,9 +471,6 @@ intake_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event)
     intake_t *self = app;
     assert (self && txn && event);
     intake_tables (self, txn);
-    int known = intake_register_apply (self, txn, event);
-    if (known)
-        return known < 0 ? -1 : 0;
     const ProtobufCMessage *body = kf_event_body (event);
     const char *ticket_no = body ? kf_summary_string (body, "ticket_no") : NULL;
     if (!ticket_no || !event->estate)

@@ -66,9 +66,10 @@ const intake_owned_t *intake_owned (intake_t *self, const char *estate);
 void intake_tables (intake_t *self, kf_txn_t *txn);
 
 //  What the registry announced of an owned estate's units and people
-//  (unit.registered, household.registered), kept for the filing's checks.
+//  (unit.registered, household.registered), kept for the filing's checks;
+//  and unit.handed_over, whose defects it files as repair tickets.
 //  Returns 1 when the event was one of those (applied), 0 when not, -1.
-int intake_register_apply (intake_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+int intake_register_apply (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 
 //  The unit a filing is for, checked against the register: the one it
 //  names, which must be there once the estate's register holds any unit

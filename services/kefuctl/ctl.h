@@ -173,7 +173,7 @@ extern const ctl_command_t ctl_sla_command, ctl_report_command;
 extern const ctl_command_t ctl_units_command, ctl_billing_command;
 extern const ctl_command_t ctl_visits_command, ctl_evaluation_command;
 extern const ctl_command_t ctl_history_command;
-extern const ctl_command_t ctl_lookup_command, ctl_household_command;
+extern const ctl_command_t ctl_lookup_command, ctl_household_command, ctl_registry_command;
 
 //  The reports of each service: report <name> [options], argv [0] the name.
 int ctl_report_sla (ctl_t *ctl, int argc, char **argv);

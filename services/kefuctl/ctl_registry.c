@@ -4,6 +4,7 @@
 #include "ctl.h"
 #include "kf_field.h"
 #include "kf_money.h"
+#include "kf_time.h"
 
 #include <stdlib.h>
 
@@ -16,31 +17,56 @@ s_call (ctl_t *ctl, Kf__Request *request)
     return ctl_call (ctl, "kefu-registry", kf_config_str (ctl->config, "services/registry/endpoint"), request);
 }
 
+#define S_LIST_MAX 50
+
 typedef struct {
-    const char *estate;
+    const char *estate, *date, *to, *override_reason, *keys;
     const char *people [S_PEOPLE_MAX];
     size_t people_count;
+    const char *defects [S_LIST_MAX], *tags [S_LIST_MAX], *meters [S_LIST_MAX], *documents [S_LIST_MAX];
+    size_t defect_count, tag_count, meter_count, document_count;
 } s_args_t;
+
+static int
+s_push (const char **list, size_t *count, const char *value, const char *what)
+{
+    if (*count == S_LIST_MAX)
+        return ctl_fail (-1, "registry: at most %d %s", S_LIST_MAX, what);
+    list [(*count)++] = value;
+    return 0;
+}
 
 static int
 s_option (ctl_t *ctl, int option, const char *value, void *arg)
 {
     (void) ctl;
     s_args_t *a = arg;
-    if (option == 'e')
-        a->estate = value;
-    else
-    if (option == 'p') {
-        if (a->people_count == S_PEOPLE_MAX)
-            return ctl_fail (-1, "household set: at most %d --person", S_PEOPLE_MAX);
-        a->people [a->people_count++] = value;
+    switch (option) {
+        case 'e': a->estate = value; break;
+        case 'd': a->date = value; break;
+        case 'T': a->to = value; break;
+        case 'o': a->override_reason = value; break;
+        case 'k': a->keys = value; break;
+        case 'p':
+            if (a->people_count == S_PEOPLE_MAX)
+                return ctl_fail (-1, "registry: at most %d --person", S_PEOPLE_MAX);
+            a->people [a->people_count++] = value;
+            break;
+        case 'D': return s_push (a->defects, &a->defect_count, value, "--defect");
+        case 't': return s_push (a->tags, &a->tag_count, value, "--key-tag");
+        case 'm': return s_push (a->meters, &a->meter_count, value, "--meter");
+        case 'c': return s_push (a->documents, &a->document_count, value, "--document");
     }
     return 0;
 }
 
 static const struct option s_spec [] = {
     { "estate", required_argument, NULL, 'e' }, { "person", required_argument | CTL_REPEATED, NULL, 'p' },
-    { NULL, 0, NULL, 0 }
+    { "date", required_argument, NULL, 'd' }, { "to", required_argument, NULL, 'T' },
+    { "override", required_argument, NULL, 'o' }, { "keys", required_argument, NULL, 'k' },
+    { "defect", required_argument | CTL_REPEATED, NULL, 'D' }, { "key-tag", required_argument | CTL_REPEATED, NULL, 't' },
+    { "meter", required_argument | CTL_REPEATED, NULL, 'm' },
+    { "document", required_argument | CTL_REPEATED, NULL, 'c' }, { NULL, 0, NULL, 0 }
 };
 
 static const char *
@@ -194,6 +220,39 @@ s_person (const char *text, Kf__Person *person, char **copy)
     return 0;
 }
 
+//  The --person options of a command, parsed; s_people_free frees what
+//  was parsed, all of it or up to the one that was not.
+typedef struct {
+    Kf__Person people [S_PEOPLE_MAX];
+    Kf__Person *list [S_PEOPLE_MAX];
+    char *copies [S_PEOPLE_MAX];
+    size_t count;
+} s_people_t;
+
+static int
+s_people_parse (const s_args_t *a, s_people_t *set)
+{
+    memset (set, 0, sizeof *set);
+    for (size_t i = 0; i < a->people_count; i++) {
+        kf__person__init (&set->people [i]);
+        set->list [i] = &set->people [i];
+        set->count = i + 1;
+        if (s_person (a->people [i], &set->people [i], &set->copies [i]))
+            return -1;
+    }
+    return 0;
+}
+
+static void
+s_people_free (s_people_t *set)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        free (set->people [i].phones);
+        free (set->copies [i]);
+    }
+    set->count = 0;
+}
+
 static int
 s_household (ctl_t *ctl, int argc, char **argv)
 {
@@ -220,18 +279,13 @@ s_household (ctl_t *ctl, int argc, char **argv)
     ctl_request_init (ctl, &request);
     Kf__ShowHousehold show = KF__SHOW_HOUSEHOLD__INIT;
     Kf__SetHousehold change = KF__SET_HOUSEHOLD__INIT;
-    Kf__Person people [S_PEOPLE_MAX], *list [S_PEOPLE_MAX];
-    char *copies [S_PEOPLE_MAX] = { 0 };
+    s_people_t people = { .count = 0 };
     int rc = 0;
     if (set) {
-        for (size_t i = 0; i < a.people_count && rc == 0; i++) {
-            kf__person__init (&people [i]);
-            list [i] = &people [i];
-            rc = s_person (a.people [i], &people [i], &copies [i]);
-        }
+        rc = s_people_parse (&a, &people);
         change.estate = (char *) estate;
         change.unit = argv [first];
-        change.people = list;
+        change.people = people.list;
         change.n_people = a.people_count;
         request.command_case = KF__REQUEST__COMMAND_SET_HOUSEHOLD;
         request.set_household = &change;
@@ -247,13 +301,250 @@ s_household (ctl_t *ctl, int argc, char **argv)
                                s_print_household);
     else
         rc = CTL_USAGE;
-    for (size_t i = 0; set && i < a.people_count; i++) {
-        free (copies [i]);
-        if (i < a.people_count)
-            free (people [i].phones);
-    }
+    s_people_free (&people);
     return rc;
 }
+
+//  ---- registry move-in | let | move-out -----------------------------------------------
+
+//  YYYY-MM-DD as yyyymmdd; 0 for none given.
+static int
+s_yyyymmdd (const char *command, const char *option, const char *text, uint32_t *date)
+{
+    *date = 0;
+    if (!text)
+        return 0;
+    int64_t day;
+    kf_err_t err;
+    if (kf_date_parse (text, &day, &err))
+        return ctl_fail (-1, "%s: %s: %s", command, option, err.text);
+    *date = kf_day_to_yyyymmdd (day);
+    return 0;
+}
+
+static void
+s_print_handover (ctl_t *ctl, const Kf__Reply *reply)
+{
+    (void) ctl;
+    const Kf__Handover *h = reply->handover;
+    printf ("%s %s handed over on %04u-%02u-%02u: %zu defect%s (each a repair ticket), %u keys, %zu readings, "
+            "%zu documents\n", h->estate, h->unit, h->date / 10000, h->date / 100 % 100, h->date % 100, h->n_defects,
+            h->n_defects == 1 ? "" : "s", h->keys_handed, h->n_readings, h->n_documents);
+}
+
+static void
+s_print_tenancy (ctl_t *ctl, const Kf__Reply *reply)
+{
+    (void) ctl;
+    const Kf__Tenancy *t = reply->tenancy;
+    printf ("%s %s let from %04u-%02u-%02u to ", t->estate, t->unit, t->from_date / 10000, t->from_date / 100 % 100,
+            t->from_date % 100);
+    if (t->to_date)
+        printf ("%04u-%02u-%02u", t->to_date / 10000, t->to_date / 100 % 100, t->to_date % 100);
+    else
+        printf ("open end");
+    printf (": %zu tenant%s\n", t->n_tenants, t->n_tenants == 1 ? "" : "s");
+}
+
+static void
+s_print_vacated (ctl_t *ctl, const Kf__Reply *reply)
+{
+    (void) ctl;
+    const Kf__UnitVacated *v = reply->vacated;
+    char owed [32];
+    printf ("%s vacated on %04u-%02u-%02u: %zu moved out%s", v->unit, v->date / 10000, v->date / 100 % 100,
+            v->date % 100, v->n_left, v->tenancy_ended ? ", the tenancy ended" : "");
+    if (v->override_reason)
+        printf (", owing ¥%s (override: %s)", kf_fen_format (v->owed_fen, owed, sizeof owed), v->override_reason);
+    printf ("\n");
+}
+
+//  --meter water:NO:READING (a reading in m³ or kWh, up to three decimals).
+static int
+s_meter (const char *text, Kf__MeterReading *r)
+{
+    char kind [16];
+    const char *colon = strchr (text, ':'), *last = strrchr (text, ':');
+    if (!colon || colon == last || (size_t) (colon - text) >= sizeof kind)
+        return ctl_fail (-1, "registry move-in: --meter '%s' is not KIND:NUMBER:READING", text);
+    snprintf (kind, sizeof kind, "%.*s", (int) (colon - text), text);
+    int meter;
+    if (ctl_enum (&kf__meter__descriptor, "--meter", kind, &meter))
+        return -1;
+    KF_SET (r, meter, (Kf__Meter) meter);
+    r->meter_no = strndup (colon + 1, (size_t) (last - colon - 1));
+    char *end;
+    double reading = strtod (last + 1, &end);
+    if (!r->meter_no || *end || end == last + 1 || reading < 0 || reading > 1e12)
+        return ctl_fail (-1, "registry move-in: --meter '%s': the reading is a number", text);
+    KF_SET (r, reading_milli, (int64_t) (reading * 1000 + 0.5));
+    return 0;
+}
+
+static int
+s_move_in (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
+{
+    Kf__Handover h = KF__HANDOVER__INIT;
+    h.estate = (char *) estate;
+    h.unit = (char *) unit;
+    if (s_yyyymmdd ("registry move-in", "--date", a->date, &h.date))
+        return CTL_USAGE;
+    h.has_date = h.date != 0;
+    Kf__HandoverDefect defects [S_LIST_MAX], *defect_list [S_LIST_MAX];
+    Kf__MeterReading readings [S_LIST_MAX], *reading_list [S_LIST_MAX];
+    s_people_t people = { .count = 0 };
+    char *places [S_LIST_MAX] = { 0 };
+    int rc = 0;
+    for (size_t i = 0; i < a->defect_count; i++) {
+        kf__handover_defect__init (&defects [i]);
+        defect_list [i] = &defects [i];
+        const char *colon = strchr (a->defects [i], ':');
+        if (colon) {
+            places [i] = strndup (a->defects [i], (size_t) (colon - a->defects [i]));
+            defects [i].place = places [i];
+            defects [i].description = (char *) colon + 1 + (colon [1] == ' ');
+        }
+        else
+            defects [i].description = (char *) a->defects [i];
+    }
+    h.defects = defect_list;
+    h.n_defects = a->defect_count;
+    for (size_t i = 0; i < a->meter_count; i++) {
+        kf__meter_reading__init (&readings [i]);
+        reading_list [i] = &readings [i];
+    }
+    for (size_t i = 0; i < a->meter_count && rc == 0; i++)
+        rc = s_meter (a->meters [i], &readings [i]);
+    h.readings = reading_list;
+    h.n_readings = a->meter_count;
+    if (rc == 0)
+        rc = s_people_parse (a, &people);
+    h.people = people.list;
+    h.n_people = a->people_count;
+    h.key_tags = (char **) a->tags;
+    h.n_key_tags = a->tag_count;
+    h.documents = (char **) a->documents;
+    h.n_documents = a->document_count;
+    char *end = NULL;
+    long keys = a->keys ? strtol (a->keys, &end, 10) : 0;
+    if (rc == 0 && a->keys && (*end || keys < 0 || keys > 1000))
+        rc = ctl_fail (-1, "registry move-in: --keys '%s' is not a count", a->keys);
+    KF_SET (&h, keys_handed, (uint32_t) keys);
+    if (rc == 0) {
+        Kf__MoveIn q = KF__MOVE_IN__INIT;
+        q.handover = &h;
+        Kf__Request request;
+        ctl_request_init (ctl, &request);
+        request.command_case = KF__REQUEST__COMMAND_MOVE_IN;
+        request.move_in = &q;
+        rc = ctl_print_result (ctl, "kefu-registry", s_call (ctl, &request), KF__REPLY__RESULT_HANDOVER,
+                               s_print_handover);
+    }
+    else
+        rc = CTL_USAGE;
+    for (size_t i = 0; i < a->meter_count; i++)
+        free (readings [i].meter_no);
+    for (size_t i = 0; i < a->defect_count; i++)
+        free (places [i]);
+    s_people_free (&people);
+    return rc;
+}
+
+static int
+s_let (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
+{
+    Kf__Tenancy t = KF__TENANCY__INIT;
+    t.estate = (char *) estate;
+    t.unit = (char *) unit;
+    if (s_yyyymmdd ("registry let", "--date", a->date, &t.from_date)
+    ||  s_yyyymmdd ("registry let", "--to", a->to, &t.to_date))
+        return CTL_USAGE;
+    t.has_from_date = t.from_date != 0;
+    t.has_to_date = t.to_date != 0;
+    if (a->people_count == 0)
+        return ctl_fail (CTL_USAGE, "registry let: give the tenants with --person tenant:NAME:PHONE");
+    s_people_t people;
+    int rc = s_people_parse (a, &people);
+    t.tenants = people.list;
+    t.n_tenants = a->people_count;
+    if (rc == 0) {
+        Kf__LetUnit q = KF__LET_UNIT__INIT;
+        q.tenancy = &t;
+        Kf__Request request;
+        ctl_request_init (ctl, &request);
+        request.command_case = KF__REQUEST__COMMAND_LET_UNIT;
+        request.let_unit = &q;
+        rc = ctl_print_result (ctl, "kefu-registry", s_call (ctl, &request), KF__REPLY__RESULT_TENANCY,
+                               s_print_tenancy);
+    }
+    else
+        rc = CTL_USAGE;
+    s_people_free (&people);
+    return rc;
+}
+
+static int
+s_move_out (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
+{
+    Kf__MoveOut q = KF__MOVE_OUT__INIT;
+    q.estate = (char *) estate;
+    q.unit = (char *) unit;
+    if (s_yyyymmdd ("registry move-out", "--date", a->date, &q.date))
+        return CTL_USAGE;
+    q.has_date = q.date != 0;
+    q.override_reason = (char *) a->override_reason;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_MOVE_OUT;
+    request.move_out = &q;
+    return ctl_print_result (ctl, "kefu-registry", s_call (ctl, &request), KF__REPLY__RESULT_VACATED,
+                             s_print_vacated);
+}
+
+static int
+s_registry (ctl_t *ctl, int argc, char **argv)
+{
+    s_args_t a = { 0 };
+    int code;
+    int first = ctl_options (ctl, &ctl_registry_command, argc, argv, s_spec, s_option, &a, &code);
+    if (first < 0)
+        return code;
+    const char *action = first < argc ? argv [first] : NULL;
+    if (!action)
+        return ctl_fail (CTL_USAGE, "registry: give an action (move-in, let, move-out)");
+    bool move_in = strcmp (action, "move-in") == 0, let = strcmp (action, "let") == 0,
+         move_out = strcmp (action, "move-out") == 0;
+    if (!move_in && !let && !move_out)
+        return ctl_fail (CTL_USAGE, "registry: unknown action '%s' (move-in, let, move-out)", action);
+    if (first + 2 != argc)
+        return ctl_fail (CTL_USAGE, "registry %s: give one UNIT", action);
+    if (!ctl_config (ctl))
+        return CTL_FAILED;
+    char command [32];
+    snprintf (command, sizeof command, "registry %s", action);
+    const char *estate = ctl_estate (ctl, command, a.estate, &code);
+    if (!estate)
+        return code;
+    const char *unit = argv [first + 1];
+    return move_in ? s_move_in (ctl, &a, estate, unit) : let ? s_let (ctl, &a, estate, unit)
+                   : s_move_out (ctl, &a, estate, unit);
+}
+
+const ctl_command_t ctl_registry_command = {
+    "registry", "a unit's life in the register: handed over (入伙), let, moved out (迁出)",
+    "registry move-in UNIT --estate E [--date YYYY-MM-DD] [--person ROLE:NAME[:PHONE]]...\n"
+    "                        [--defect [PLACE:]TEXT]... [--keys N] [--key-tag TAG]...\n"
+    "                        [--meter water|electricity|gas:NUMBER:READING]... [--document NAME]...\n"
+    "       kefuctl registry let UNIT --estate E --person tenant:NAME[:PHONE]... [--date FROM] [--to YYYY-MM-DD]\n"
+    "       kefuctl registry move-out UNIT --estate E [--date YYYY-MM-DD] [--override REASON]\n\n"
+    "move-in records the handover of a vacant unit to its owner (the people given,\n"
+    "else the register's): billing bills it from the date, and each defect the\n"
+    "inspection found becomes a repair ticket reported from the owner's phone.\n"
+    "let begins a tenancy; move-out ends it (or moves the owner's household out)\n"
+    "and leaves the unit vacant. A unit that owes fees is not moved out unless a\n"
+    "supervisor gives --override with the reason, which stays on the record.",
+    s_registry, NULL
+};
 
 const ctl_command_t ctl_lookup_command = {
     "lookup", "a caller's phone or a unit: its people, what it owes, its open and last cases",

@@ -4,6 +4,7 @@
     registry.h; the other parts are named in registry_private.h.
 */
 #include "registry_private.h"
+#include "kf_units_csv.h"
 
 //  ---- set-up -------------------------------------------------------------------------
 
@@ -56,7 +57,8 @@ registry_tables (registry_t *self, kf_txn_t *txn)
 {
     static const char *const names [] = { REGISTRY_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->units, &self->households, &self->phones, &self->balances, &self->cases,
-                                    &self->tickets, &self->counters };
+                                    &self->tickets, &self->counters, &self->handovers, &self->tenancies,
+                                    &self->titles };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -65,6 +67,22 @@ registry_request_estate (registry_t *self, const Kf__Request *request, const cha
                          kf_arena_t *arena)
 {
     return kf_request_estate (self->base.config, request, named, reply, arena);
+}
+
+const kf_estate_t *
+registry_change_estate (registry_t *self, const Kf__Request *request, const char *named, const char *unit,
+                        Kf__Reply *reply, kf_arena_t *arena)
+{
+    if (request->role == KF__ROLE__ROLE_TECHNICIAN) {
+        KF_FORBIDDEN ("a technician does not change the register");
+        return NULL;
+    }
+    const kf_estate_t *e = registry_request_estate (self, request, named, reply, arena);
+    if (e && (!unit || !kf_unit_valid (unit))) {
+        KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", unit ? unit : "");
+        return NULL;
+    }
+    return e;
 }
 
 //  ---- records -------------------------------------------------------------------------
@@ -130,12 +148,50 @@ s_household_store (registry_t *self, kf_txn_t *txn, const Kf__HouseholdFile *h, 
     kf_txn_put_msg (txn, self->households, &key, &h->base);
 }
 
+//  The names of a household's owners, in its order.
+static size_t
+s_owners (const Kf__HouseholdFile *h, char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t p = 0; h && p < h->n_people && n < max; p++)
+        if (h->people [p]->role == KF__PERSON_ROLE__PERSON_ROLE_OWNER)
+            names [n++] = h->people [p]->name ? h->people [p]->name : "";
+    return n;
+}
+
+//  A change of owners, kept by date for the monthly title list. A unit's
+//  first owners are its register's start, not a change.
+static void
+s_title_change (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__HouseholdFile *was,
+                const Kf__HouseholdFile *now)
+{
+    char *from [REGISTRY_PEOPLE_MAX], *to [REGISTRY_PEOPLE_MAX];
+    size_t n_from = s_owners (was, from, REGISTRY_PEOPLE_MAX), n_to = s_owners (now, to, REGISTRY_PEOPLE_MAX);
+    bool same = n_from == n_to;
+    for (size_t i = 0; same && i < n_from; i++)
+        same = strcmp (from [i], to [i]) == 0;
+    if (same || n_from == 0)
+        return;
+    Kf__TitleChange change = KF__TITLE_CHANGE__INIT;
+    change.unit = now->unit;
+    KF_SET (&change, date, registry_today (self, now->estate, now_ms));
+    change.from_owners = from;
+    change.n_from_owners = n_from;
+    change.to_owners = to;
+    change.n_to_owners = n_to;
+    kf_key_t key, seq;
+    kf_key_make (&seq, "s", "titles");
+    kf_key_make (&key, "s|u|s|q", now->estate, change.date, now->unit, kf_txn_next (txn, self->counters, &seq));
+    kf_txn_put_msg (txn, self->titles, &key, &change.base);
+}
+
 void
 registry_household_put (registry_t *self, kf_txn_t *txn, int64_t now_ms, Kf__HouseholdFile *household, bool announce,
                         kf_arena_t *arena)
 {
     Kf__HouseholdFile *was = registry_household_get (self, txn, household->estate, household->unit, arena);
     KF_SET (household, changed_at_ms, now_ms);
+    s_title_change (self, txn, now_ms, was, household);
     s_household_store (self, txn, household, was);
     if (!announce)
         return;
@@ -182,6 +238,31 @@ registry_report_head (registry_t *self, kf_txn_t *txn, const char *estate, Kf__I
     KF_SET (report, head, kf_outbox_head_in (self->base.outbox, txn, stream));
 }
 
+int64_t
+registry_balance (registry_t *self, kf_txn_t *txn, const char *estate, const char *unit, kf_arena_t *arena)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s|s", estate, unit);
+    Kf__UnitBalance *b = (Kf__UnitBalance *) kf_txn_find_msg_in (txn, self->balances, &key,
+                                                                 &kf__unit_balance__descriptor, arena);
+    return b ? b->balance_fen : 0;
+}
+
+uint32_t
+registry_today (registry_t *self, const char *estate, int64_t now_ms)
+{
+    const kf_estate_t *e = kf_config_estate_find (self->base.config, estate);
+    return kf_day_to_yyyymmdd (kf_local_day (now_ms, e ? e->utc_offset_min : 0));
+}
+
+bool
+registry_lived_in (const Kf__Unit *unit)
+{
+    //  A unit imported before occupancy was kept says only `occupied`.
+    return unit->has_occupancy && unit->occupancy != KF__OCCUPANCY__OCCUPANCY_UNSPECIFIED
+         ? kf_occupancy_in_use (unit->occupancy) : unit->occupied;
+}
+
 //  ---- requests ------------------------------------------------------------------------
 
 int
@@ -199,6 +280,12 @@ registry_handle_request (registry_t *self, kf_txn_t *txn, int64_t now_ms, const 
             return registry_show_household (self, txn, request, reply, arena);
         case KF__REQUEST__COMMAND_SET_HOUSEHOLD:
             return registry_set_household (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_MOVE_IN:
+            return registry_move_in (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_MOVE_OUT:
+            return registry_move_out (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LET_UNIT:
+            return registry_let (self, txn, now_ms, request, reply, arena);
         default:
             return KF_BAD ("kefu-registry does not answer this command");
     }

@@ -26,7 +26,8 @@
 #include "commands.pb-c.h"
 #include "envelope.pb-c.h"
 
-#define REGISTRY_OWN_TABLES "units", "households", "phones", "balances", "cases", "tickets", "counters"
+#define REGISTRY_OWN_TABLES "units", "households", "phones", "balances", "cases", "tickets", "counters", \
+    "handovers", "tenancies", "titles"
 #define REGISTRY_TABLES KF_BUS_TABLES, REGISTRY_OWN_TABLES
 
 #define REGISTRY_IMPORT_MAX_LINES 200000

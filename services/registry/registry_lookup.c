@@ -276,15 +276,29 @@ registry_person_check (const Kf__Person *person, kf_err_t *err)
 //  A person's phones are no one else's in the same household: the index
 //  would hold one entry for two people.
 static int
-s_phones_distinct (const Kf__SetHousehold *q, kf_err_t *err)
+s_phones_distinct (Kf__Person **people, size_t count, kf_err_t *err)
 {
-    for (size_t p = 0; p < q->n_people; p++)
-        for (size_t i = 0; i < q->people [p]->n_phones; i++)
+    for (size_t p = 0; p < count; p++)
+        for (size_t i = 0; i < people [p]->n_phones; i++)
             for (size_t r = 0; r <= p; r++)
-                for (size_t j = 0; j < (r == p ? i : q->people [r]->n_phones); j++)
-                    if (strcmp (q->people [p]->phones [i], q->people [r]->phones [j]) == 0)
-                        return kf_err_set (err, "phone %s is listed twice", q->people [p]->phones [i]);
+                for (size_t j = 0; j < (r == p ? i : people [r]->n_phones); j++)
+                    if (strcmp (people [p]->phones [i], people [r]->phones [j]) == 0)
+                        return kf_err_set (err, "phone %s is listed twice", people [p]->phones [i]);
     return 0;
+}
+
+int
+registry_people_check (Kf__Person **people, size_t count, Kf__PersonRole only, kf_err_t *err)
+{
+    if (count > REGISTRY_PEOPLE_MAX)
+        return kf_err_set (err, "at most %d people in a household", REGISTRY_PEOPLE_MAX);
+    for (size_t p = 0; p < count; p++) {
+        if (registry_person_check (people [p], err))
+            return -1;
+        if (only && people [p]->role != only)
+            return kf_err_set (err, "%s: a tenancy's people are tenants", people [p]->name);
+    }
+    return s_phones_distinct (people, count, err);
 }
 
 int
@@ -292,20 +306,11 @@ registry_set_household (registry_t *self, kf_txn_t *txn, int64_t now_ms, const K
                         Kf__Reply *reply, kf_arena_t *arena)
 {
     const Kf__SetHousehold *q = request->set_household;
-    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
-        return KF_FORBIDDEN ("a technician does not change the register");
-    const kf_estate_t *e = registry_request_estate (self, request, q->estate, reply, arena);
+    const kf_estate_t *e = registry_change_estate (self, request, q->estate, q->unit, reply, arena);
     if (!e)
         return -1;
-    if (!q->unit || !kf_unit_valid (q->unit))
-        return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", q->unit ? q->unit : "");
-    if (q->n_people > REGISTRY_PEOPLE_MAX)
-        return KF_BAD ("at most %d people in a household", REGISTRY_PEOPLE_MAX);
     kf_err_t err = { "" };
-    for (size_t p = 0; p < q->n_people; p++)
-        if (registry_person_check (q->people [p], &err))
-            return KF_BAD ("%s", err.text);
-    if (s_phones_distinct (q, &err))
+    if (registry_people_check (q->people, q->n_people, 0, &err))
         return KF_BAD ("%s", err.text);
     Kf__Unit *u = registry_unit_get (self, txn, e->id, q->unit, arena);
     if (!u)

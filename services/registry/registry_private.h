@@ -8,6 +8,7 @@
       registry_import.c  the CSV import of units and their owners
       registry_lookup.c  the caller lookup, households shown and set,
                          phones masked
+      registry_moves.c   move-in (the handover), lettings, move-out
 
     Tables (keys):
       units       estate|unit              Unit (no money: billing's)
@@ -17,6 +18,9 @@
       cases       estate|unit|filed|ticket CaseSummary, oldest first
       tickets     estate|ticket_no         the case's key in cases
       counters    name                     big-endian count
+      handovers   estate|unit|date         Handover
+      tenancies   estate|unit|from         Tenancy
+      titles      estate|date|unit|seq     TitleChange, for the monthly title list
 */
 #ifndef REGISTRY_PRIVATE_H_INCLUDED
 #define REGISTRY_PRIVATE_H_INCLUDED
@@ -39,7 +43,7 @@
 
 struct _registry_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
-    kf_table_t units, households, phones, balances, cases, tickets, counters;
+    kf_table_t units, households, phones, balances, cases, tickets, counters, handovers, tenancies, titles;
 };
 
 void registry_tables (registry_t *self, kf_txn_t *txn);
@@ -58,6 +62,22 @@ void registry_unit_register (registry_t *self, kf_txn_t *txn, int64_t now_ms, Kf
 void registry_household_put (registry_t *self, kf_txn_t *txn, int64_t now_ms, Kf__HouseholdFile *household,
                              bool announce, kf_arena_t *arena);
 
+//  What a unit owes, as billing's events told it (0: nothing known).
+int64_t registry_balance (registry_t *self, kf_txn_t *txn, const char *estate, const char *unit, kf_arena_t *arena);
+
+//  The estate's local date now, yyyymmdd.
+uint32_t registry_today (registry_t *self, const char *estate, int64_t now_ms);
+
+//  Whether a unit's occupancy means somebody lives there or works on it.
+bool registry_lived_in (const Kf__Unit *unit);
+
+int registry_move_in (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                      kf_arena_t *arena);
+int registry_move_out (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                       kf_arena_t *arena);
+int registry_let (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                  kf_arena_t *arena);
+
 //  Whether two households list the same people the same way.
 bool registry_household_same (const Kf__HouseholdFile *a, const Kf__HouseholdFile *b);
 
@@ -69,6 +89,17 @@ const kf_estate_t *registry_request_estate (registry_t *self, const Kf__Request 
 //  now, into an import's report.
 void registry_report_head (registry_t *self, kf_txn_t *txn, const char *estate, Kf__ImportReport *report,
                            kf_arena_t *arena);
+
+//  The estate of a request that changes a unit in the register: not a
+//  technician's, in the request's scope, for a well-formed unit. NULL
+//  after a one-line reply.
+const kf_estate_t *registry_change_estate (registry_t *self, const Kf__Request *request, const char *named,
+                                           const char *unit, Kf__Reply *reply, kf_arena_t *arena);
+
+//  Every person of a list checked (registry_person_check), at most
+//  REGISTRY_PEOPLE_MAX, each of role `only` unless it is 0. 0, or -1 with
+//  the reason.
+int registry_people_check (Kf__Person **people, size_t count, Kf__PersonRole only, kf_err_t *err);
 
 int registry_import (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                      kf_arena_t *arena);

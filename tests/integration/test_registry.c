@@ -34,7 +34,8 @@ s_write_config (void)
         "    E001\n        name = Riverside\n"
         "    E002\n        name = Maple\n"
         "    E003\n        name = Harbour\n"
-        "        registry\n            check_units = false\n",
+        "        registry\n            check_units = false\n"
+        "    E004\n        name = Garden\n",
         (const char *[]) { "intake", "billing", "registry", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
@@ -151,6 +152,44 @@ test_household_set_by_the_desk (void **state)
     assert_non_null (strstr (s_err, "a technician does not change the register"));
 }
 
+//  Issue 21.3: a handover starts billing from its date and files its
+//  defects; a let unit that owes is not moved out but by a supervisor.
+static void
+test_move_in_bills_from_the_handover (void **state)
+{
+    (void) state;
+    char path [256];
+    h_write ("e4.csv", "unit,area_m2,owner_name,owner_phone,occupancy\n1-1-101,100,孙八,13800000011,vacant\n",
+             path, sizeof path);
+    CTL_OK ("units", "import", path, "--estate", "E004");
+    CTL_OK ("billing", "schedule", "--estate", "E004", "--from", "2026-01-01", "--rate", "default:2.00");
+    CTL_OK ("registry", "move-in", "1-1-101", "--estate", "E004", "--date", "2026-11-16", "--defect",
+            "kitchen: tap drips", "--keys", "2", "--key-tag", "front door", "--meter", "water:W-1:12.5",
+            "--document", "住户手册");
+    assert_non_null (strstr (s_out, "E004 1-1-101 handed over on 2026-11-16: 1 defect"));
+    assert_int_equal (CTL ("registry", "move-in", "1-1-101", "--estate", "E004"), 1);
+    assert_non_null (strstr (s_err, "it was handed over already"));
+    //  The defect is a repair ticket reported from the owner's phone.
+    UNTIL ("入伙验房", "--json", "list", "--estate", "E004", "--unit", "1-1-101");
+    assert_non_null (strstr (s_out, "13800000011"));
+    //  Billing bills from the handover: 15 of November's 30 days of ¥200.
+    UNTIL ("\"move_in_date\":20261116", "--json", "units", "--estate", "E004");
+    CTL_OK ("billing", "run", "--estate", "E004", "--period", "2026-11");
+    assert_non_null (strstr (s_out, "1 notices issued (¥100.00)"));
+    //  Let, then moved out: refused while it owes, then a supervisor's override.
+    CTL_OK ("registry", "let", "1-1-101", "--estate", "E004", "--person", "tenant:周九:13700000012", "--date",
+            "2026-11-20");
+    UNTIL ("\"balance_fen\":\"10000\"", "--json", "lookup", "1-1-101", "--estate", "E004");
+    assert_int_equal (CTL ("--as", "F04", "--role", "front_desk", "--scope", "E004", "registry", "move-out", "1-1-101"),
+                      1);
+    assert_non_null (strstr (s_err, "1-1-101 owes ¥100.00: settle it first"));
+    CTL_OK ("--as", "S04", "--role", "supervisor", "--scope", "E004", "registry", "move-out", "1-1-101", "--override",
+            "押金抵扣 the deposit covers it");
+    assert_non_null (strstr (s_out, "1 moved out, the tenancy ended, owing ¥100.00 (override: 押金抵扣"));
+    assert_int_equal (CTL ("registry", "move-out", "1-1-101", "--estate", "E004"), 1);
+    assert_non_null (strstr (s_err, "nobody lives in 1-1-101"));
+}
+
 int
 main (void)
 {
@@ -158,6 +197,7 @@ main (void)
         cmocka_unit_test (test_import_and_lookup),
         cmocka_unit_test (test_intake_checks_the_register),
         cmocka_unit_test (test_household_set_by_the_desk),
+        cmocka_unit_test (test_move_in_bills_from_the_handover),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }

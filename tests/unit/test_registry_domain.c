@@ -435,6 +435,134 @@ test_households (void **state)
     assert_string_equal (h->people [1]->name, "Zhou Jiu");
 }
 
+//  ---- a unit's life: handed over, let, moved out ---------------------------------------------
+
+static Kf__ReplyStatus
+s_move_out (Kf__Role role, const char *unit, const char *reason)
+{
+    Kf__MoveOut q = KF__MOVE_OUT__INIT;
+    q.estate = "E001";
+    q.unit = (char *) unit;
+    q.override_reason = (char *) reason;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_MOVE_OUT;
+    request.move_out = &q;
+    request.role = role;
+    request.has_role = 1;
+    return s_do (&request);
+}
+
+static void
+test_handover_let_and_move_out (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_events ();
+    //  1-1-102 is vacant: handed over to Li Si with two defects.
+    Kf__HandoverDefect tap = KF__HANDOVER_DEFECT__INIT, crack = KF__HANDOVER_DEFECT__INIT;
+    tap.place = "kitchen";
+    tap.description = "tap drips";
+    KF_SET (&tap, category, KF__CATEGORY__CATEGORY_PLUMBING);
+    crack.description = "crack in the bedroom wall";
+    Kf__HandoverDefect *defects [] = { &tap, &crack };
+    Kf__MeterReading water = KF__METER_READING__INIT;
+    KF_SET (&water, meter, KF__METER__METER_WATER);
+    KF_SET (&water, reading_milli, 12500);
+    Kf__MeterReading *readings [] = { &water };
+    Kf__Handover h = KF__HANDOVER__INIT;
+    h.estate = "E001";
+    h.unit = "1-1-102";
+    KF_SET (&h, date, 20261016);
+    h.defects = defects;
+    h.n_defects = 2;
+    h.readings = readings;
+    h.n_readings = 1;
+    KF_SET (&h, keys_handed, 3);
+    Kf__MoveIn q = KF__MOVE_IN__INIT;
+    q.handover = &h;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_MOVE_IN;
+    request.move_in = &q;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.handover->date, 20261016);
+    assert_string_equal (s_events (), "unit.registered unit.handed_over");
+    //  The unit as billing now learns it: handed over on the date, not in use.
+    assert_int_equal (s_lookup (NULL, KF__ROLE__ROLE_OPERATIONS, "E001", NULL, "1-1-102"),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__Unit *u = w.reply.caller_lookup->units [0]->unit;
+    assert_int_equal (u->occupancy, KF__OCCUPANCY__OCCUPANCY_HANDED_OVER);
+    assert_int_equal (u->move_in_date, 20261016);
+    assert_false (u->occupied);
+    //  Twice: refused; a bad reading, a date a year ahead, a unit not there.
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    h.unit = "1-1-103";
+    KF_SET (&water, reading_milli, -1);
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "reading 1: a meter reading is not negative");
+    KF_SET (&water, reading_milli, 1);
+    KF_SET (&h, date, 20271016);
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_non_null (strstr (w.reply.error, "more than a month after today"));
+    KF_SET (&h, date, 20261016);
+    h.unit = "7-7-707";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    //  1-1-103 (no phone of its owner) cannot report defects.
+    h.unit = "1-1-103";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);   //  occupied already
+    assert_string_equal (s_events (), "");
+    //  Let to a tenant: the household gains them, the unit is let.
+    char *phones [] = { "13700000007" };
+    Kf__Person tenant = KF__PERSON__INIT;
+    tenant.name = "Zhou";
+    KF_SET (&tenant, role, KF__PERSON_ROLE__PERSON_ROLE_TENANT);
+    tenant.phones = phones;
+    tenant.n_phones = 1;
+    Kf__Person *tenants [] = { &tenant };
+    Kf__Tenancy t = KF__TENANCY__INIT;
+    t.estate = "E001";
+    t.unit = "1-1-102";
+    KF_SET (&t, from_date, 20261020);
+    t.tenants = tenants;
+    t.n_tenants = 1;
+    Kf__LetUnit let = KF__LET_UNIT__INIT;
+    let.tenancy = &t;
+    request.command_case = KF__REQUEST__COMMAND_LET_UNIT;
+    request.let_unit = &let;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (s_events (), "household.registered unit.registered unit.let");
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);   //  let already
+    //  It owes ¥120: moving out is refused; the desk may not override; a
+    //  supervisor does, with the reason on the record.
+    Kf__InvoiceIssued issued = KF__INVOICE_ISSUED__INIT;
+    issued.unit = "1-1-102";
+    KF_SET (&issued, total_fen, 12000);
+    Kf__Envelope e = KF__ENVELOPE__INIT;
+    e.body_case = KF__ENVELOPE__BODY_INVOICE_ISSUED;
+    e.invoice_issued = &issued;
+    s_consume ("E001", &e);
+    assert_int_equal (s_move_out (KF__ROLE__ROLE_FRONT_DESK, "1-1-102", NULL), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_string_equal (w.reply.error, "1-1-102 owes ¥120.00: settle it first, or a supervisor overrides with a reason");
+    assert_int_equal (s_move_out (KF__ROLE__ROLE_FRONT_DESK, "1-1-102", "leaving the city"),
+                      KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_move_out (KF__ROLE__ROLE_SUPERVISOR, "1-1-102", "deposit covers it"),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__UnitVacated *v = w.reply.vacated;
+    assert_true (v->tenancy_ended);
+    assert_int_equal (v->owed_fen, 12000);
+    assert_string_equal (v->override_reason, "deposit covers it");
+    assert_int_equal (v->n_left, 1);
+    assert_string_equal (v->left [0]->name, "Zhou");
+    assert_string_equal (s_events (), "household.registered unit.registered unit.vacated");
+    //  Nobody lives there now: another move-out is refused.
+    assert_int_equal (s_move_out (KF__ROLE__ROLE_SUPERVISOR, "1-1-102", "x"), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_string_equal (w.reply.error, "nobody lives in 1-1-102: there is no one to move out");
+    //  The tenant's phone finds nothing now.
+    assert_int_equal (s_lookup (NULL, KF__ROLE__ROLE_OPERATIONS, NULL, "13700000007", NULL),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.caller_lookup->n_units, 0);
+}
+
 int
 main (void)
 {
@@ -443,6 +571,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_lookup_by_phone_and_unit, s_setup, s_teardown),
         cmocka_unit_test (test_phone_mask),
         cmocka_unit_test_setup_teardown (test_households, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_handover_let_and_move_out, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
