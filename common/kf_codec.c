@@ -401,6 +401,24 @@ kf_arena_alloc (kf_arena_t *self, size_t size)
     return s_arena_alloc (self, size ? size : 1);
 }
 
+int
+kf_arena_push (kf_arena_t *self, void ***items, size_t *count, size_t *room, void *item)
+{
+    assert (self && items && count && room);
+    if (*count == *room) {
+        size_t size = *room ? 2 * *room : 16;
+        void **grown = s_arena_alloc (self, size * sizeof *grown);
+        if (!grown)
+            return -1;
+        if (*count)
+            memcpy (grown, *items, *count * sizeof *grown);
+        *items = grown;
+        *room = size;
+    }
+    (*items) [(*count)++] = item;
+    return 0;
+}
+
 char *
 kf_arena_strdup (kf_arena_t *self, const char *text)
 {

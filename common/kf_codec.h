@@ -58,6 +58,12 @@ char *kf_arena_strdup (kf_arena_t *self, const char *text);
 //  size zeroed bytes in the arena (arrays of a reply); NULL when out of memory.
 void *kf_arena_alloc (kf_arena_t *self, size_t size);
 
+//  Append `item` to an array of pointers that grows in the arena (a
+//  reply's repeated field, as rows come): *items holds *count of them in
+//  room for *room; a full array doubles (the old one stays in the arena
+//  until the reset). 0, or -1 when out of memory, nothing appended.
+int kf_arena_push (kf_arena_t *self, void ***items, size_t *count, size_t *room, void *item);
+
 //  kf_codec_unpack into an arena. Never kf_codec_free the result.
 ProtobufCMessage *kf_codec_unpack_in (kf_arena_t *arena, const ProtobufCMessageDescriptor *descriptor,
                                       const void *data, size_t size, kf_err_t *err);

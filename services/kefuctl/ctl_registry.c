@@ -20,7 +20,8 @@ s_call (ctl_t *ctl, Kf__Request *request)
 #define S_LIST_MAX 50
 
 typedef struct {
-    const char *estate, *date, *to, *override_reason, *keys;
+    const char *estate, *date, *to, *override_reason, *keys, *month;
+    bool csv;
     const char *people [S_PEOPLE_MAX];
     size_t people_count;
     const char *defects [S_LIST_MAX], *tags [S_LIST_MAX], *meters [S_LIST_MAX], *documents [S_LIST_MAX];
@@ -47,6 +48,8 @@ s_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 'T': a->to = value; break;
         case 'o': a->override_reason = value; break;
         case 'k': a->keys = value; break;
+        case 'M': a->month = value; break;
+        case 'C': a->csv = true; break;
         case 'p':
             if (a->people_count == S_PEOPLE_MAX)
                 return ctl_fail (-1, "registry: at most %d --person", S_PEOPLE_MAX);
@@ -66,7 +69,8 @@ static const struct option s_spec [] = {
     { "override", required_argument, NULL, 'o' }, { "keys", required_argument, NULL, 'k' },
     { "defect", required_argument | CTL_REPEATED, NULL, 'D' }, { "key-tag", required_argument | CTL_REPEATED, NULL, 't' },
     { "meter", required_argument | CTL_REPEATED, NULL, 'm' },
-    { "document", required_argument | CTL_REPEATED, NULL, 'c' }, { NULL, 0, NULL, 0 }
+    { "document", required_argument | CTL_REPEATED, NULL, 'c' }, { "month", required_argument, NULL, 'M' },
+    { "csv", no_argument, NULL, 'C' }, { NULL, 0, NULL, 0 }
 };
 
 static const char *
@@ -501,6 +505,133 @@ s_move_out (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
                              s_print_vacated);
 }
 
+//  ---- registry titles | tenancies | export ----------------------------------------------
+
+static const char *
+s_day (uint32_t yyyymmdd, char *buf, size_t size)
+{
+    if (!yyyymmdd)
+        return "-";
+    snprintf (buf, size, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
+    return buf;
+}
+
+static const char *
+s_names (char **names, size_t count, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf [0] = 0;
+    for (size_t i = 0; i < count && used < size; i++)
+        used += (size_t) snprintf (buf + used, size - used, "%s%s", i ? "; " : "", names [i]);
+    return count ? buf : "-";
+}
+
+//  A CSV field, quoted when it holds a comma, a quote or a line break.
+static void
+s_csv_field (const char *text, bool last)
+{
+    if (strpbrk (text, ",\"\r\n")) {
+        putchar ('"');
+        for (const char *c = text; *c; c++) {
+            if (*c == '"')
+                putchar ('"');
+            putchar (*c);
+        }
+        putchar ('"');
+    }
+    else
+        fputs (text, stdout);
+    putchar (last ? '\n' : ',');
+}
+
+static int
+s_print_list (ctl_t *ctl, const s_args_t *a, Kf__Reply *reply)
+{
+    if (!reply)
+        return CTL_FAILED;
+    if (ctl->json || reply->result_case != KF__REPLY__RESULT_REGISTER_LIST) {
+        int rc = ctl_print_json (reply->result_case == KF__REPLY__RESULT_REGISTER_LIST
+                                 ? &reply->register_list->base : &reply->base);
+        kf_codec_free ((ProtobufCMessage **) &reply);
+        return rc ? CTL_FAILED : 0;
+    }
+    const Kf__RegisterList *l = reply->register_list;
+    bool titles = l->kind == KF__REGISTER_LIST_KIND__REGISTER_LIST_KIND_TITLES;
+    ctl_table_t *table = a->csv ? NULL
+                       : titles ? ctl_table_new (6, "UNIT", "AREA M²", "OWNERS", "STATE", "MOVED IN", "CHANGED")
+                                : ctl_table_new (6, "UNIT", "AREA M²", "TENANTS", "FROM", "TO", "ENDED");
+    if (a->csv)
+        printf (titles ? "unit,area_m2,owners,occupancy,move_in_date,title_changed\n"
+                       : "unit,area_m2,tenants,from_date,to_date,ended_date\n");
+    for (size_t i = 0; i < l->n_rows; i++) {
+        const Kf__RegisterRow *r = l->rows [i];
+        char area [32], names [1024], d1 [16], d2 [16], d3 [16];
+        const char *state = r->occupancy ? ctl_enum_name (&kf__occupancy__descriptor, (int) r->occupancy) : "-";
+        const char *cells [6] = {
+            r->unit, kf_fen_format (r->area_centi_m2, area, sizeof area),
+            titles ? s_names (r->owners, r->n_owners, names, sizeof names)
+                   : s_names (r->tenants, r->n_tenants, names, sizeof names),
+            titles ? state : s_day (r->from_date, d1, sizeof d1),
+            titles ? s_day (r->move_in_date, d2, sizeof d2) : s_day (r->to_date, d2, sizeof d2),
+            titles ? s_day (r->title_changed, d3, sizeof d3) : s_day (r->ended_date, d3, sizeof d3),
+        };
+        if (table)
+            ctl_table_row (table, cells [0], cells [1], cells [2], cells [3], cells [4], cells [5]);
+        else
+            for (int c = 0; c < 6; c++)
+                s_csv_field (strcmp (cells [c], "-") ? cells [c] : "", c == 5);
+    }
+    if (table) {
+        ctl_table_print (&table, stdout);
+        printf ("%zu %s, %s %04u-%02u\n", l->n_rows, titles ? "units" : "tenancies",
+                titles ? "title list" : "tenancy list", l->month / 100, l->month % 100);
+    }
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    return 0;
+}
+
+static int
+s_list (ctl_t *ctl, const s_args_t *a, const char *estate, bool titles)
+{
+    const char *command = titles ? "registry titles" : "registry tenancies";
+    if (!a->month)
+        return ctl_fail (CTL_USAGE, "%s: --month YYYY-MM is required", command);
+    unsigned year, month;
+    char tail;
+    if (strlen (a->month) != 7 || sscanf (a->month, "%4u-%2u%c", &year, &month, &tail) != 2 || month < 1 || month > 12)
+        return ctl_fail (CTL_USAGE, "%s: '%s' is not a month (YYYY-MM)", command, a->month);
+    Kf__GetRegisterList q = KF__GET_REGISTER_LIST__INIT;
+    q.estate = (char *) estate;
+    KF_SET (&q, month, year * 100 + month);
+    KF_SET (&q, kind, titles ? KF__REGISTER_LIST_KIND__REGISTER_LIST_KIND_TITLES
+                             : KF__REGISTER_LIST_KIND__REGISTER_LIST_KIND_TENANCIES);
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_REGISTER_LIST;
+    request.register_list = &q;
+    return s_print_list (ctl, a, s_call (ctl, &request));
+}
+
+static void
+s_print_export (ctl_t *ctl, const Kf__Reply *reply)
+{
+    (void) ctl;
+    ctl_print_json (&reply->register_export->base);
+}
+
+static int
+s_export (ctl_t *ctl, const char *estate)
+{
+    Kf__ExportRegister q = KF__EXPORT_REGISTER__INIT;
+    q.estate = (char *) estate;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_EXPORT_REGISTER;
+    request.export_register = &q;
+    return ctl_print_result (ctl, "kefu-registry", s_call (ctl, &request), KF__REPLY__RESULT_REGISTER_EXPORT,
+                             s_print_export);
+}
+
 static int
 s_registry (ctl_t *ctl, int argc, char **argv)
 {
@@ -511,12 +642,17 @@ s_registry (ctl_t *ctl, int argc, char **argv)
         return code;
     const char *action = first < argc ? argv [first] : NULL;
     if (!action)
-        return ctl_fail (CTL_USAGE, "registry: give an action (move-in, let, move-out)");
+        return ctl_fail (CTL_USAGE, "registry: give an action (move-in, let, move-out, titles, tenancies, export)");
     bool move_in = strcmp (action, "move-in") == 0, let = strcmp (action, "let") == 0,
-         move_out = strcmp (action, "move-out") == 0;
-    if (!move_in && !let && !move_out)
-        return ctl_fail (CTL_USAGE, "registry: unknown action '%s' (move-in, let, move-out)", action);
-    if (first + 2 != argc)
+         move_out = strcmp (action, "move-out") == 0, titles = strcmp (action, "titles") == 0,
+         tenancies = strcmp (action, "tenancies") == 0, export = strcmp (action, "export") == 0;
+    if (!move_in && !let && !move_out && !titles && !tenancies && !export)
+        return ctl_fail (CTL_USAGE, "registry: unknown action '%s' (move-in, let, move-out, titles, tenancies, "
+                         "export)", action);
+    bool whole = titles || tenancies || export;
+    if (whole && first + 1 != argc)
+        return ctl_fail (CTL_USAGE, "registry %s: unexpected argument '%s'", action, argv [first + 1]);
+    if (!whole && first + 2 != argc)
         return ctl_fail (CTL_USAGE, "registry %s: give one UNIT", action);
     if (!ctl_config (ctl))
         return CTL_FAILED;
@@ -525,24 +661,32 @@ s_registry (ctl_t *ctl, int argc, char **argv)
     const char *estate = ctl_estate (ctl, command, a.estate, &code);
     if (!estate)
         return code;
+    if (whole)
+        return export ? s_export (ctl, estate) : s_list (ctl, &a, estate, titles);
     const char *unit = argv [first + 1];
     return move_in ? s_move_in (ctl, &a, estate, unit) : let ? s_let (ctl, &a, estate, unit)
                    : s_move_out (ctl, &a, estate, unit);
 }
 
 const ctl_command_t ctl_registry_command = {
-    "registry", "a unit's life in the register: handed over (入伙), let, moved out (迁出)",
+    "registry", "a unit's life in the register (入伙, let, 迁出), the monthly lists, the export",
     "registry move-in UNIT --estate E [--date YYYY-MM-DD] [--person ROLE:NAME[:PHONE]]...\n"
     "                        [--defect [PLACE:]TEXT]... [--keys N] [--key-tag TAG]...\n"
     "                        [--meter water|electricity|gas:NUMBER:READING]... [--document NAME]...\n"
     "       kefuctl registry let UNIT --estate E --person tenant:NAME[:PHONE]... [--date FROM] [--to YYYY-MM-DD]\n"
-    "       kefuctl registry move-out UNIT --estate E [--date YYYY-MM-DD] [--override REASON]\n\n"
+    "       kefuctl registry move-out UNIT --estate E [--date YYYY-MM-DD] [--override REASON]\n"
+    "       kefuctl registry titles|tenancies --month YYYY-MM --estate E [--csv]\n"
+    "       kefuctl registry export --estate E\n\n"
     "move-in records the handover of a vacant unit to its owner (the people given,\n"
     "else the register's): billing bills it from the date, and each defect the\n"
     "inspection found becomes a repair ticket reported from the owner's phone.\n"
     "let begins a tenancy; move-out ends it (or moves the owner's household out)\n"
     "and leaves the unit vacant. A unit that owes fees is not moved out unless a\n"
-    "supervisor gives --override with the reason, which stays on the record.",
+    "supervisor gives --override with the reason, which stays on the record.\n"
+    "titles and tenancies print the month's title list (产权清册: every unit and\n"
+    "its owners at the month's end) or tenancy list (租赁清册), made on the 1st\n"
+    "after the month; --csv as CSV. export prints the estate's whole register as\n"
+    "JSON, phones whole: managers and operations only.",
     s_registry, NULL
 };
 

@@ -26,6 +26,13 @@ s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
     return registry_apply_event (((s_app_t *) app)->registry, txn, now_ms, event);
 }
 
+//  The monthly lists: the months ended since the last one made.
+static int
+s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
+{
+    return registry_tick (((s_app_t *) app)->registry, txn, now_ms);
+}
+
 static int
 s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 {
@@ -58,7 +65,7 @@ main (int argc, char **argv)
         kf_service_options_t options = {
             .service = "registry", .tables = tables, .estates = NULL,
             .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start,
-            .on_recover = s_on_recover, .app = &app,
+            .on_recover = s_on_recover, .on_tick = s_on_tick, .tick_ms = 1000, .app = &app,
         };
         status = kf_service_run (daemon, &options);
     }

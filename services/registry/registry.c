@@ -58,7 +58,7 @@ registry_tables (registry_t *self, kf_txn_t *txn)
     static const char *const names [] = { REGISTRY_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->units, &self->households, &self->phones, &self->balances, &self->cases,
                                     &self->tickets, &self->counters, &self->handovers, &self->tenancies,
-                                    &self->titles };
+                                    &self->titles, &self->lists };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -148,9 +148,8 @@ s_household_store (registry_t *self, kf_txn_t *txn, const Kf__HouseholdFile *h, 
     kf_txn_put_msg (txn, self->households, &key, &h->base);
 }
 
-//  The names of a household's owners, in its order.
-static size_t
-s_owners (const Kf__HouseholdFile *h, char **names, size_t max)
+size_t
+registry_owner_names (const Kf__HouseholdFile *h, char **names, size_t max)
 {
     size_t n = 0;
     for (size_t p = 0; h && p < h->n_people && n < max; p++)
@@ -166,7 +165,8 @@ s_title_change (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__House
                 const Kf__HouseholdFile *now)
 {
     char *from [REGISTRY_PEOPLE_MAX], *to [REGISTRY_PEOPLE_MAX];
-    size_t n_from = s_owners (was, from, REGISTRY_PEOPLE_MAX), n_to = s_owners (now, to, REGISTRY_PEOPLE_MAX);
+    size_t n_from = registry_owner_names (was, from, REGISTRY_PEOPLE_MAX);
+    size_t n_to = registry_owner_names (now, to, REGISTRY_PEOPLE_MAX);
     bool same = n_from == n_to;
     for (size_t i = 0; same && i < n_from; i++)
         same = strcmp (from [i], to [i]) == 0;
@@ -286,6 +286,10 @@ registry_handle_request (registry_t *self, kf_txn_t *txn, int64_t now_ms, const 
             return registry_move_out (self, txn, now_ms, request, reply, arena);
         case KF__REQUEST__COMMAND_LET_UNIT:
             return registry_let (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_REGISTER_LIST:
+            return registry_list (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_EXPORT_REGISTER:
+            return registry_export (self, txn, now_ms, request, reply, arena);
         default:
             return KF_BAD ("kefu-registry does not answer this command");
     }

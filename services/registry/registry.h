@@ -27,7 +27,7 @@
 #include "envelope.pb-c.h"
 
 #define REGISTRY_OWN_TABLES "units", "households", "phones", "balances", "cases", "tickets", "counters", \
-    "handovers", "tenancies", "titles"
+    "handovers", "tenancies", "titles", "lists"
 #define REGISTRY_TABLES KF_BUS_TABLES, REGISTRY_OWN_TABLES
 
 #define REGISTRY_IMPORT_MAX_LINES 200000
@@ -47,6 +47,11 @@ int registry_handle_request (registry_t *self, kf_txn_t *txn, int64_t now_ms, co
 //  ticket.* (a unit's cases) and billing's invoice.* and payment.* (what
 //  it owes).
 int registry_apply_event (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
+
+//  The periodic work: each estate's monthly title and tenancy lists, made
+//  on its 1st for the month before (the months ended since the last one
+//  made, oldest first). Returns how many it made, or -1.
+int registry_tick (registry_t *self, kf_txn_t *txn, int64_t now_ms);
 
 //  After kefuctl restore, each of the registry's own events that the
 //  archive gave back (kf_recover_fn's contract): the unit or household it

@@ -75,20 +75,10 @@ typedef struct {
 static int
 s_case_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg)
 {
-    (void) txn; (void) key;
+    (void) key;
     s_cases_t *c = arg;
-    if (c->count == c->size) {
-        size_t size = c->size ? 2 * c->size : 16;
-        Kf__CaseSummary **grown = kf_arena_alloc (c->arena, size * sizeof *grown);
-        if (!grown)
-            return -1;
-        if (c->count)
-            memcpy (grown, c->cases, c->count * sizeof *grown);
-        c->cases = grown;
-        c->size = size;
-    }
-    c->cases [c->count++] = (Kf__CaseSummary *) msg;
-    return 0;
+    return kf_arena_push (c->arena, (void ***) &c->cases, &c->count, &c->size, (void *) msg)
+         ? kf_txn_fail (txn, "out of memory") : 0;
 }
 
 //  A unit as the lookup answers it: its record, people, money and cases.

@@ -9,6 +9,7 @@
       registry_lookup.c  the caller lookup, households shown and set,
                          phones masked
       registry_moves.c   move-in (the handover), lettings, move-out
+      registry_lists.c   the monthly title and tenancy lists, the export
 
     Tables (keys):
       units       estate|unit              Unit (no money: billing's)
@@ -21,6 +22,7 @@
       handovers   estate|unit|date         Handover
       tenancies   estate|unit|from         Tenancy
       titles      estate|date|unit|seq     TitleChange, for the monthly title list
+      lists       estate|yyyymm|kind       RegisterList, made on the 1st after the month
 */
 #ifndef REGISTRY_PRIVATE_H_INCLUDED
 #define REGISTRY_PRIVATE_H_INCLUDED
@@ -43,7 +45,7 @@
 
 struct _registry_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
-    kf_table_t units, households, phones, balances, cases, tickets, counters, handovers, tenancies, titles;
+    kf_table_t units, households, phones, balances, cases, tickets, counters, handovers, tenancies, titles, lists;
 };
 
 void registry_tables (registry_t *self, kf_txn_t *txn);
@@ -75,8 +77,15 @@ int registry_move_in (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf_
                       kf_arena_t *arena);
 int registry_move_out (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                        kf_arena_t *arena);
+int registry_list (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                   kf_arena_t *arena);
+int registry_export (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                     kf_arena_t *arena);
 int registry_let (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                   kf_arena_t *arena);
+
+//  The names of a household's owners, in its order, at most max.
+size_t registry_owner_names (const Kf__HouseholdFile *h, char **names, size_t max);
 
 //  Whether two households list the same people the same way.
 bool registry_household_same (const Kf__HouseholdFile *a, const Kf__HouseholdFile *b);

@@ -35,7 +35,8 @@ s_write_config (void)
         "    E002\n        name = Maple\n"
         "    E003\n        name = Harbour\n"
         "        registry\n            check_units = false\n"
-        "    E004\n        name = Garden\n",
+        "    E004\n        name = Garden\n"
+        "    E005\n        name = Orchard\n",
         (const char *[]) { "intake", "billing", "registry", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
@@ -190,6 +191,47 @@ test_move_in_bills_from_the_handover (void **state)
     assert_non_null (strstr (s_err, "nobody lives in 1-1-101"));
 }
 
+//  Issue 21.5 and 21.6: the month's title and tenancy lists are made on
+//  the 1st after it, on the file clock; the owner of the data exports the
+//  register whole, and nobody else.
+static void
+test_monthly_lists_and_the_export (void **state)
+{
+    (void) state;
+    CTL_OK ("clock", "set", "2026-11-20T10:00:00+08:00", "--file", s_clock);
+    char path [256];
+    h_write ("e5.csv", "unit,area_m2,owner_name,owner_phone,occupancy,move_in_date\n"
+             "1-1-101,90,吴一,13800000051,occupied,2020-01-01\n1-1-102,95,郑二,13800000052,occupied,2020-01-01\n",
+             path, sizeof path);
+    CTL_OK ("units", "import", path, "--estate", "E005");
+    //  1-1-102 is sold on the 20th and let on the 21st.
+    CTL_OK ("--as", "F05", "--role", "front_desk", "--scope", "E005", "household", "set", "1-1-102", "--person",
+            "owner:冯三:13800000053");
+    CTL_OK ("--as", "F05", "--role", "front_desk", "--scope", "E005", "registry", "let", "1-1-102", "--person",
+            "tenant:陈四:13800000054", "--date", "2026-11-21", "--to", "2027-11-20");
+    assert_int_equal (CTL ("registry", "titles", "--month", "2026-11", "--estate", "E005"), 1);
+    assert_non_null (strstr (s_err, "the lists of 2026-11 are made on 2026-12-01"));
+    //  The 1st: November's lists are made.
+    CTL_OK ("clock", "set", "2026-12-01T00:30:00+08:00", "--file", s_clock);
+    UNTIL ("冯三", "registry", "titles", "--month", "2026-11", "--estate", "E005");
+    assert_non_null (strstr (s_out, "2026-11-20"));   //  its owners changed that day
+    assert_non_null (strstr (s_out, "2 units, title list 2026-11"));
+    CTL_OK ("registry", "tenancies", "--month", "2026-11", "--estate", "E005", "--csv");
+    assert_non_null (strstr (s_out, "unit,area_m2,tenants,from_date,to_date,ended_date\n"
+                                    "1-1-102,95.00,陈四,2026-11-21,2027-11-20,\n"));
+    assert_int_equal (CTL ("registry", "titles", "--month", "2026-09", "--estate", "E005"), 1);
+    assert_non_null (strstr (s_err, "no list of 2026-09"));
+    assert_int_equal (CTL ("registry", "titles", "--month", "2026-13", "--estate", "E005"), 2);
+    //  The export: the estate's manager gets it whole; the desk does not.
+    CTL_OK ("--as", "M05", "--role", "manager", "--scope", "E005", "registry", "export");
+    assert_non_null (strstr (s_out, "\"13800000054\""));
+    assert_non_null (strstr (s_out, "\"from_owners\":[\"郑二\"]"));
+    assert_int_equal (CTL ("--as", "F05", "--role", "front_desk", "--scope", "E005", "registry", "export"), 1);
+    assert_non_null (strstr (s_err, "only a manager or operations exports a register"));
+    assert_int_equal (CTL ("--as", "M04", "--role", "manager", "--scope", "E004", "registry", "export", "--estate",
+                           "E005"), 1);
+}
+
 int
 main (void)
 {
@@ -198,6 +240,7 @@ main (void)
         cmocka_unit_test (test_intake_checks_the_register),
         cmocka_unit_test (test_household_set_by_the_desk),
         cmocka_unit_test (test_move_in_bills_from_the_handover),
+        cmocka_unit_test (test_monthly_lists_and_the_export),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }

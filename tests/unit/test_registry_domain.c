@@ -563,6 +563,60 @@ test_handover_let_and_move_out (void **state)
     assert_int_equal (w.reply.caller_lookup->n_units, 0);
 }
 
+//  ---- the monthly lists ------------------------------------------------------------------------
+
+static int
+s_tick_txn (kf_txn_t *txn, void *arg)
+{
+    int *made = arg;
+    *made = registry_tick (w.registry, txn, w.now);
+    return *made < 0 ? -1 : 0;
+}
+
+static int
+s_tick (void)
+{
+    int made = -1;
+    assert_int_equal (kf_store_write (w.base.store, s_tick_txn, &made, NULL), 0);
+    return made;
+}
+
+//  Periodic work is the months ended since the last one made: after
+//  downtime each missed month once, oldest first; a clock moved back
+//  makes nothing twice.
+static void
+test_monthly_lists_catch_up (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    //  Started in November: October's lists (two estates), then nothing.
+    assert_int_equal (s_tick (), 2);
+    assert_int_equal (s_tick (), 0);
+    //  Down until February: November, December and January, once each.
+    w.now = kf_test_at ("2027-02-01 10:00");
+    assert_int_equal (s_tick (), 6);
+    assert_int_equal (s_tick (), 0);
+    w.now = kf_test_at ("2026-12-15 10:00");
+    assert_int_equal (s_tick (), 0);
+    Kf__GetRegisterList q = KF__GET_REGISTER_LIST__INIT;
+    q.estate = "E001";
+    KF_SET (&q, month, 202612);
+    KF_SET (&q, kind, KF__REGISTER_LIST_KIND__REGISTER_LIST_KIND_TITLES);
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_REGISTER_LIST;
+    request.register_list = &q;
+    w.now = kf_test_at ("2027-02-01 10:00");
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.register_list->n_rows, 5);
+    assert_string_equal (w.reply.register_list->rows [0]->unit, "1-1-101");
+    assert_string_equal (w.reply.register_list->rows [0]->owners [0], "Zhang, San");
+    //  Another estate's desk sees none of it.
+    request.scope = "E002";
+    request.role = KF__ROLE__ROLE_FRONT_DESK;
+    request.has_role = 1;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+}
+
 int
 main (void)
 {
@@ -572,6 +626,7 @@ main (void)
         cmocka_unit_test (test_phone_mask),
         cmocka_unit_test_setup_teardown (test_households, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_handover_let_and_move_out, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_monthly_lists_catch_up, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
