@@ -160,7 +160,7 @@ $(O)/tests/%: tests/bench/%.c $(LIBKEFU) | $(O)/tests
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -Itests/integration $(LDFLAGS) $< $(filter %.o,$^) $(LIBKEFU) -o $@ $(LDLIBS)
 
 # A benchmark of a service's domain logic links it, without its main.c.
-$(foreach s,escalation billing archive,$(eval $(O)/tests/bench_$(s): $(call SERVICE_OBJ,$(s))))
+$(foreach s,escalation billing archive registry,$(eval $(O)/tests/bench_$(s): $(call SERVICE_OBJ,$(s))))
 
 $(O)/common $(O)/gen-obj $(O)/bin $(O)/tests:
 	@mkdir -p $@
@@ -267,6 +267,7 @@ bench: deps
 	@build/release/tests/bench_dispatch
 	@build/release/tests/bench_escalation
 	@build/release/tests/bench_billing
+	@build/release/tests/bench_registry
 	@build/release/tests/bench_archive
 	@build/release/tests/bench_gateway
 
