@@ -24,6 +24,8 @@ typedef struct {
     bool csv;
     const char *people [S_PEOPLE_MAX];
     size_t people_count;
+    const char *vehicles [S_LIST_MAX];
+    size_t vehicle_count;
     const char *defects [S_LIST_MAX], *tags [S_LIST_MAX], *meters [S_LIST_MAX], *documents [S_LIST_MAX];
     size_t defect_count, tag_count, meter_count, document_count;
 } s_args_t;
@@ -59,6 +61,7 @@ s_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 't': return s_push (a->tags, &a->tag_count, value, "--key-tag");
         case 'm': return s_push (a->meters, &a->meter_count, value, "--meter");
         case 'c': return s_push (a->documents, &a->document_count, value, "--document");
+        case 'V': return s_push (a->vehicles, &a->vehicle_count, value, "--vehicle");
     }
     return 0;
 }
@@ -70,7 +73,8 @@ static const struct option s_spec [] = {
     { "defect", required_argument | CTL_REPEATED, NULL, 'D' }, { "key-tag", required_argument | CTL_REPEATED, NULL, 't' },
     { "meter", required_argument | CTL_REPEATED, NULL, 'm' },
     { "document", required_argument | CTL_REPEATED, NULL, 'c' }, { "month", required_argument, NULL, 'M' },
-    { "csv", no_argument, NULL, 'C' }, { NULL, 0, NULL, 0 }
+    { "csv", no_argument, NULL, 'C' }, { "vehicle", required_argument | CTL_REPEATED, NULL, 'V' },
+    { NULL, 0, NULL, 0 }
 };
 
 static const char *
@@ -82,6 +86,10 @@ s_role (Kf__PersonRole role)
 static void
 s_print_people (const Kf__HouseholdFile *h)
 {
+    for (size_t v = 0; h && v < h->n_vehicles; v++)
+        printf ("  %-9s %s%s%s\n", v == 0 ? "vehicles" : "", h->vehicles [v]->plate,
+                h->vehicles [v]->space && *h->vehicles [v]->space ? "  space " : "",
+                h->vehicles [v]->space ? h->vehicles [v]->space : "");
     if (!h || h->n_people == 0) {
         printf ("  people    nobody registered\n");
         return;
@@ -272,8 +280,8 @@ s_household (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "household%s: give one UNIT", set ? " set" : "");
     if (set && a.people_count == 0)
         return ctl_fail (CTL_USAGE, "household set: give the household's people with --person (all of them)");
-    if (!set && a.people_count)
-        return ctl_fail (CTL_USAGE, "household: --person is for household set");
+    if (!set && (a.people_count || a.vehicle_count))
+        return ctl_fail (CTL_USAGE, "household: --person and --vehicle are for household set");
     if (!ctl_config (ctl))
         return CTL_FAILED;
     const char *estate = ctl_estate (ctl, set ? "household set" : "household", a.estate, &code);
@@ -285,6 +293,18 @@ s_household (ctl_t *ctl, int argc, char **argv)
     Kf__SetHousehold change = KF__SET_HOUSEHOLD__INIT;
     s_people_t people = { .count = 0 };
     int rc = 0;
+    Kf__Vehicle vehicles [S_LIST_MAX], *vehicle_list [S_LIST_MAX];
+    char *plates [S_LIST_MAX] = { 0 };
+    for (size_t v = 0; v < a.vehicle_count; v++) {
+        kf__vehicle__init (&vehicles [v]);
+        vehicle_list [v] = &vehicles [v];
+        const char *colon = strchr (a.vehicles [v], ':');
+        plates [v] = colon ? strndup (a.vehicles [v], (size_t) (colon - a.vehicles [v])) : NULL;
+        vehicles [v].plate = colon ? plates [v] : (char *) a.vehicles [v];
+        vehicles [v].space = colon ? (char *) colon + 1 : NULL;
+    }
+    change.vehicles = vehicle_list;
+    change.n_vehicles = a.vehicle_count;
     if (set) {
         rc = s_people_parse (&a, &people);
         change.estate = (char *) estate;
@@ -306,6 +326,8 @@ s_household (ctl_t *ctl, int argc, char **argv)
     else
         rc = CTL_USAGE;
     s_people_free (&people);
+    for (size_t v = 0; v < a.vehicle_count; v++)
+        free (plates [v]);
     return rc;
 }
 
@@ -704,7 +726,8 @@ const ctl_command_t ctl_lookup_command = {
 const ctl_command_t ctl_household_command = {
     "household", "a unit's people (一户一档): show them, or set them all",
     "household UNIT --estate E\n"
-    "       kefuctl household set UNIT --estate E --person ROLE:NAME[:PHONE[,PHONE]][:ID_LAST4]...\n\n"
+    "       kefuctl household set UNIT --estate E --person ROLE:NAME[:PHONE[,PHONE]][:ID_LAST4]...\n"
+    "                             [--vehicle PLATE[:SPACE]]...\n\n"
     "set replaces the unit's people with those given (ROLE is owner, member or\n"
     "tenant); the first owner becomes the unit's owner of record. Only an identity\n"
     "document's last four characters are kept.",

@@ -224,6 +224,12 @@ registry_household_same (const Kf__HouseholdFile *a, const Kf__HouseholdFile *b)
             if (strcmp (x->phones [i], y->phones [i]))
                 return false;
     }
+    if (a->n_vehicles != b->n_vehicles)
+        return false;
+    for (size_t v = 0; v < a->n_vehicles; v++)
+        if (!s_same_text (a->vehicles [v]->plate, b->vehicles [v]->plate)
+        ||  !s_same_text (a->vehicles [v]->space, b->vehicles [v]->space))
+            return false;
     return true;
 }
 

@@ -36,6 +36,10 @@ s_household_of (const Kf__Unit *u, const Kf__HouseholdFile *was, kf_arena_t *are
         return NULL;
     h->estate = u->estate;
     h->unit = u->unit;
+    if (was) {
+        h->vehicles = was->vehicles;
+        h->n_vehicles = was->n_vehicles;
+    }
     //  The owner the register had keeps what the file does not say.
     for (size_t p = 0; p < others; p++)
         if (was->people [p]->role == KF__PERSON_ROLE__PERSON_ROLE_OWNER) {

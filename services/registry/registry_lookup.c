@@ -291,6 +291,25 @@ registry_people_check (Kf__Person **people, size_t count, Kf__PersonRole only, k
     return s_phones_distinct (people, count, err);
 }
 
+#define S_VEHICLES_MAX 10
+
+static int
+s_vehicles_check (const Kf__SetHousehold *q, kf_err_t *err)
+{
+    if (q->n_vehicles > S_VEHICLES_MAX)
+        return kf_err_set (err, "at most %d vehicles in a household", S_VEHICLES_MAX);
+    for (size_t v = 0; v < q->n_vehicles; v++) {
+        const Kf__Vehicle *x = q->vehicles [v];
+        if (!x->plate || kf_text_check ("plate", x->plate, 12, err)
+        ||  (x->space && *x->space && kf_text_check ("space", x->space, 20, err)))
+            return x->plate ? -1 : kf_err_set (err, "a vehicle needs its plate");
+        for (size_t w = 0; w < v; w++)
+            if (strcmp (q->vehicles [w]->plate, x->plate) == 0)
+                return kf_err_set (err, "vehicle %s is listed twice", x->plate);
+    }
+    return 0;
+}
+
 int
 registry_set_household (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
                         Kf__Reply *reply, kf_arena_t *arena)
@@ -300,7 +319,7 @@ registry_set_household (registry_t *self, kf_txn_t *txn, int64_t now_ms, const K
     if (!e)
         return -1;
     kf_err_t err = { "" };
-    if (registry_people_check (q->people, q->n_people, 0, &err))
+    if (registry_people_check (q->people, q->n_people, 0, &err) || s_vehicles_check (q, &err))
         return KF_BAD ("%s", err.text);
     Kf__Unit *u = registry_unit_get (self, txn, e->id, q->unit, arena);
     if (!u)
@@ -312,6 +331,8 @@ registry_set_household (registry_t *self, kf_txn_t *txn, int64_t now_ms, const K
     h->unit = u->unit;
     h->people = q->people;
     h->n_people = q->n_people;
+    h->vehicles = q->vehicles;
+    h->n_vehicles = q->n_vehicles;
     Kf__HouseholdFile *had = registry_household_get (self, txn, e->id, u->unit, arena);
     if (!registry_household_same (h, had) || !had)
         registry_household_put (self, txn, now_ms, h, true, arena);

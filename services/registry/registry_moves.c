@@ -193,6 +193,10 @@ registry_let (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request
         return kf_txn_fail (txn, "out of memory");
     h->estate = (char *) e->id;
     h->unit = u->unit;
+    if (was) {
+        h->vehicles = was->vehicles;
+        h->n_vehicles = was->n_vehicles;
+    }
     for (size_t p = 0; p < had; p++)
         if (was->people [p]->role != KF__PERSON_ROLE__PERSON_ROLE_TENANT)
             h->people [h->n_people++] = was->people [p];
@@ -305,7 +309,8 @@ registry_move_out (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
         if (!leaves)
             stays->people [stays->n_people++] = person;
     }
-    if (h && stays->n_people != h->n_people)
+    //  Its vehicles leave with it (whose they were, the register does not say).
+    if (h && (stays->n_people != h->n_people || h->n_vehicles))
         registry_household_put (self, txn, now_ms, stays, true, arena);
     if (let) {
         s_running_t r = { .arena = arena };

@@ -136,8 +136,13 @@ test_household_set_by_the_desk (void **state)
     (void) state;
     s_import ("E003");
     CTL_OK ("--as", "F03", "--role", "front_desk", "--scope", "E003", "household", "set", "3-2-1504", "--person",
-            "owner:赵六:13600000000", "--person", "tenant:钱七:13500000000,02155550000:123X");
+            "owner:赵六:13600000000", "--person", "tenant:钱七:13500000000,02155550000:123X", "--vehicle",
+            "沪A12345:B2-117");
     assert_non_null (strstr (s_out, "tenant  钱七  13500000000, 02155550000"));
+    assert_non_null (strstr (s_out, "vehicles  沪A12345  space B2-117"));
+    assert_int_equal (CTL ("--as", "F03", "--role", "front_desk", "--scope", "E003", "household", "set", "3-2-1504",
+                           "--person", "owner:赵六", "--vehicle", "沪A1", "--vehicle", "沪A1"), 1);
+    assert_non_null (strstr (s_err, "vehicle 沪A1 is listed twice"));
     CTL_OK ("--as", "F03", "--role", "front_desk", "--scope", "E003", "lookup", "02155550000");
     assert_non_null (strstr (s_out, "(the caller: tenant 钱七)"));
     //  A whole identity number is refused, and nothing changes.
