@@ -252,6 +252,10 @@ const kf_config_key_t kf_config_schema [] = {
       "intake files only for units the estate's register holds, once it holds any (false while it is loaded)" },
     { "estates/*/registry", T_SECTION, NULL, false, 0, 0, "this estate's register rules, replacing the group's" },
     { "estates/*/registry/check_units", T_BOOL, NULL, false, 0, 0, "as registry/check_units, for this estate" },
+    { "registry/vacant_inspection", T_STRING, "monthly", false, 0, 0,
+      "how often a vacant unit is inspected: monthly (the same day each month), weekly, or every N days (14d)" },
+    { "estates/*/registry/vacant_inspection", T_STRING, NULL, false, 0, 0,
+      "as registry/vacant_inspection, for this estate" },
 
     { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
     { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,

@@ -30,29 +30,30 @@ s_index (intake_t *self, kf_txn_t *txn, const Kf__HouseholdFile *h, bool add)
         }
 }
 
-//  A handover's defects (入伙验房), each a repair ticket reported from the
-//  owner's phone, filed as the desk would file it. Its idempotency key is
-//  the event's and the defect's, so a replayed event files nothing twice.
+//  Findings of the register's — a handover's defects (入伙验房), a vacant
+//  unit's inspection — each a ticket reported from the phone the registry
+//  named, filed as the desk would file it. Its idempotency key is the
+//  event's and the finding's, so a replayed event files nothing twice.
 static int
-s_file_defects (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
+s_file_findings (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event, const char *unit,
+                 Kf__HandoverDefect **findings, size_t count, const char *what, const char *name, const char *phone,
+                 const char *by)
 {
-    const Kf__UnitHandedOver *handed = event->unit_handed_over;
-    const Kf__Handover *h = handed->handover;
-    if (!h || !h->unit || !handed->reporter_phone || !event->event_id)
+    if (!unit || !phone || !event->event_id)
         return 1;
-    for (size_t i = 0; i < h->n_defects; i++) {
-        const Kf__HandoverDefect *d = h->defects [i];
+    for (size_t i = 0; i < count; i++) {
+        const Kf__HandoverDefect *d = findings [i];
         kf_arena_reset (self->base.scratch);
         kf_arena_t *arena = self->base.scratch;
         char key [80], text [700];
-        snprintf (key, sizeof key, "%.40s/defect-%zu", event->event_id, i + 1);
-        snprintf (text, sizeof text, "入伙验房 handover inspection: %s%s%s", d->place ? d->place : "",
-                  d->place ? ": " : "", d->description ? d->description : "");
+        snprintf (key, sizeof key, "%.40s/finding-%zu", event->event_id, i + 1);
+        snprintf (text, sizeof text, "%s: %s%s%s", what, d->place ? d->place : "", d->place ? ": " : "",
+                  d->description ? d->description : "");
         Kf__FileTicket f = KF__FILE_TICKET__INIT;
         f.estate = event->estate;
-        f.unit = h->unit;
-        f.reporter_name = handed->reporter_name;
-        f.reporter_phone = handed->reporter_phone;
+        f.unit = (char *) unit;
+        f.reporter_name = (char *) name;
+        f.reporter_phone = (char *) phone;
         KF_SET (&f, type, KF__TICKET_TYPE__TICKET_TYPE_REPAIR);
         KF_SET (&f, channel, KF__CHANNEL__CHANNEL_ON_SITE_VISIT);
         KF_SET (&f, category, d->has_category ? d->category : KF__CATEGORY__CATEGORY_OTHER);
@@ -61,13 +62,13 @@ s_file_defects (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelop
         Kf__Request request = KF__REQUEST__INIT;
         request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
         request.file_ticket = &f;
-        request.actor = h->handled_by && *h->handled_by ? h->handled_by : "registry";
+        request.actor = by && *by ? (char *) by : "registry";
         KF_SET (&request, role, KF__ROLE__ROLE_FRONT_DESK);
         Kf__Reply reply = KF__REPLY__INIT;
         if (intake_file (self, txn, now_ms, &request, &reply, arena)) {
             if (!kf_txn_ok (txn))
                 return -1;
-            kf_warning ("%s: defect %zu of the handover of %s is not filed: %s", event->estate, i + 1, h->unit,
+            kf_warning ("%s: finding %zu (%s) of %s is not filed: %s", event->estate, i + 1, what, unit,
                         reply.error ? reply.error : "refused");
         }
     }
@@ -79,12 +80,25 @@ intake_register_apply (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
 {
     bool unit = event->body_case == KF__ENVELOPE__BODY_UNIT_REGISTERED;
     bool handed = event->body_case == KF__ENVELOPE__BODY_UNIT_HANDED_OVER;
-    if (!unit && !handed && event->body_case != KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED)
+    bool inspected = event->body_case == KF__ENVELOPE__BODY_UNIT_INSPECTED;
+    if (!unit && !handed && !inspected && event->body_case != KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED)
         return 0;
     if (!intake_owned (self, event->estate))
         return 1;
-    if (handed)
-        return s_file_defects (self, txn, now_ms, event);
+    if (handed) {
+        const Kf__UnitHandedOver *x = event->unit_handed_over;
+        const Kf__Handover *h = x->handover;
+        return h ? s_file_findings (self, txn, now_ms, event, h->unit, h->defects, h->n_defects,
+                                    "入伙验房 handover inspection", x->reporter_name, x->reporter_phone, h->handled_by)
+                 : 1;
+    }
+    if (inspected) {
+        const Kf__UnitInspected *x = event->unit_inspected;
+        const Kf__VacantInspection *in = x->inspection;
+        return in ? s_file_findings (self, txn, now_ms, event, in->unit, in->findings, in->n_findings,
+                                     "空置房检查 vacant-unit inspection", x->reporter_name, x->reporter_phone, in->by)
+                  : 1;
+    }
     kf_key_t key;
     if (unit) {
         const Kf__Unit *u = event->unit_registered->unit;

@@ -20,8 +20,8 @@ s_call (ctl_t *ctl, Kf__Request *request)
 #define S_LIST_MAX 50
 
 typedef struct {
-    const char *estate, *date, *to, *override_reason, *keys, *month;
-    bool csv;
+    const char *estate, *date, *to, *override_reason, *keys, *month, *phone;
+    bool csv, overdue;
     const char *people [S_PEOPLE_MAX];
     size_t people_count;
     const char *vehicles [S_LIST_MAX];
@@ -52,6 +52,8 @@ s_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 'k': a->keys = value; break;
         case 'M': a->month = value; break;
         case 'C': a->csv = true; break;
+        case 'Q': a->phone = value; break;
+        case 'O': a->overdue = true; break;
         case 'p':
             if (a->people_count == S_PEOPLE_MAX)
                 return ctl_fail (-1, "registry: at most %d --person", S_PEOPLE_MAX);
@@ -74,6 +76,8 @@ static const struct option s_spec [] = {
     { "meter", required_argument | CTL_REPEATED, NULL, 'm' },
     { "document", required_argument | CTL_REPEATED, NULL, 'c' }, { "month", required_argument, NULL, 'M' },
     { "csv", no_argument, NULL, 'C' }, { "vehicle", required_argument | CTL_REPEATED, NULL, 'V' },
+    { "finding", required_argument | CTL_REPEATED, NULL, 'D' }, { "phone", required_argument, NULL, 'Q' },
+    { "overdue", no_argument, NULL, 'O' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -407,6 +411,104 @@ s_meter (const char *text, Kf__MeterReading *r)
     return 0;
 }
 
+static const char *
+s_day (uint32_t yyyymmdd, char *buf, size_t size)
+{
+    if (!yyyymmdd)
+        return "-";
+    snprintf (buf, size, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
+    return buf;
+}
+
+//  --defect / --finding [PLACE:]TEXT into findings; the places copied
+//  into places [] (to free).
+static void
+s_findings (const s_args_t *a, Kf__HandoverDefect *findings, Kf__HandoverDefect **list, char **places)
+{
+    for (size_t i = 0; i < a->defect_count; i++) {
+        kf__handover_defect__init (&findings [i]);
+        list [i] = &findings [i];
+        const char *colon = strchr (a->defects [i], ':');
+        if (colon) {
+            places [i] = strndup (a->defects [i], (size_t) (colon - a->defects [i]));
+            findings [i].place = places [i];
+            findings [i].description = (char *) colon + 1 + (colon [1] == ' ');
+        }
+        else
+            findings [i].description = (char *) a->defects [i];
+    }
+}
+
+static void
+s_print_inspection (ctl_t *ctl, const Kf__Reply *reply)
+{
+    (void) ctl;
+    const Kf__VacantInspection *in = reply->vacant_inspection;
+    char day [16];
+    printf ("%s %s inspected on %s: %zu finding%s (each a ticket)\n", in->estate, in->unit,
+            s_day (in->date, day, sizeof day), in->n_findings, in->n_findings == 1 ? "" : "s");
+}
+
+static int
+s_inspect (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
+{
+    Kf__VacantInspection in = KF__VACANT_INSPECTION__INIT;
+    in.estate = (char *) estate;
+    in.unit = (char *) unit;
+    if (s_yyyymmdd ("registry inspect", "--date", a->date, &in.date))
+        return CTL_USAGE;
+    in.has_date = in.date != 0;
+    in.reporter_phone = (char *) a->phone;
+    Kf__HandoverDefect findings [S_LIST_MAX], *list [S_LIST_MAX];
+    char *places [S_LIST_MAX] = { 0 };
+    s_findings (a, findings, list, places);
+    in.findings = list;
+    in.n_findings = a->defect_count;
+    Kf__InspectVacant q = KF__INSPECT_VACANT__INIT;
+    q.inspection = &in;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_INSPECT_VACANT;
+    request.inspect_vacant = &q;
+    int rc = ctl_print_result (ctl, "kefu-registry", s_call (ctl, &request), KF__REPLY__RESULT_VACANT_INSPECTION,
+                               s_print_inspection);
+    for (size_t i = 0; i < a->defect_count; i++)
+        free (places [i]);
+    return rc;
+}
+
+static void
+s_print_ledger (ctl_t *ctl, const Kf__Reply *reply)
+{
+    (void) ctl;
+    const Kf__VacantLedger *l = reply->vacant_ledger;
+    ctl_table_t *table = ctl_table_new (6, "UNIT", "VACANT SINCE", "LAST INSPECTED", "DUE BY", "INSPECTIONS", "");
+    for (size_t i = 0; i < l->n_units; i++) {
+        const Kf__VacantFile *f = l->units [i];
+        char since [16], last [16], due [16], count [16];
+        snprintf (count, sizeof count, "%u", f->inspections);
+        ctl_table_row (table, f->unit, s_day (f->since_date, since, sizeof since),
+                       s_day (f->last_inspected, last, sizeof last), s_day (f->next_due, due, sizeof due), count,
+                       f->overdue ? "OVERDUE" : "");
+    }
+    ctl_table_print (&table, stdout);
+    printf ("%zu vacant units, %u overdue\n", l->n_units, l->overdue);
+}
+
+static int
+s_vacant (ctl_t *ctl, const s_args_t *a, const char *estate)
+{
+    Kf__ListVacant q = KF__LIST_VACANT__INIT;
+    q.estate = (char *) estate;
+    KF_SET (&q, overdue_only, a->overdue);
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_LIST_VACANT;
+    request.list_vacant = &q;
+    return ctl_print_result (ctl, "kefu-registry", s_call (ctl, &request), KF__REPLY__RESULT_VACANT_LEDGER,
+                             s_print_ledger);
+}
+
 static int
 s_move_in (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
 {
@@ -421,18 +523,7 @@ s_move_in (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
     s_people_t people = { .count = 0 };
     char *places [S_LIST_MAX] = { 0 };
     int rc = 0;
-    for (size_t i = 0; i < a->defect_count; i++) {
-        kf__handover_defect__init (&defects [i]);
-        defect_list [i] = &defects [i];
-        const char *colon = strchr (a->defects [i], ':');
-        if (colon) {
-            places [i] = strndup (a->defects [i], (size_t) (colon - a->defects [i]));
-            defects [i].place = places [i];
-            defects [i].description = (char *) colon + 1 + (colon [1] == ' ');
-        }
-        else
-            defects [i].description = (char *) a->defects [i];
-    }
+    s_findings (a, defects, defect_list, places);
     h.defects = defect_list;
     h.n_defects = a->defect_count;
     for (size_t i = 0; i < a->meter_count; i++) {
@@ -529,14 +620,6 @@ s_move_out (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
 
 //  ---- registry titles | tenancies | export ----------------------------------------------
 
-static const char *
-s_day (uint32_t yyyymmdd, char *buf, size_t size)
-{
-    if (!yyyymmdd)
-        return "-";
-    snprintf (buf, size, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
-    return buf;
-}
 
 static const char *
 s_names (char **names, size_t count, char *buf, size_t size)
@@ -667,11 +750,12 @@ s_registry (ctl_t *ctl, int argc, char **argv)
         return ctl_fail (CTL_USAGE, "registry: give an action (move-in, let, move-out, titles, tenancies, export)");
     bool move_in = strcmp (action, "move-in") == 0, let = strcmp (action, "let") == 0,
          move_out = strcmp (action, "move-out") == 0, titles = strcmp (action, "titles") == 0,
-         tenancies = strcmp (action, "tenancies") == 0, export = strcmp (action, "export") == 0;
-    if (!move_in && !let && !move_out && !titles && !tenancies && !export)
-        return ctl_fail (CTL_USAGE, "registry: unknown action '%s' (move-in, let, move-out, titles, tenancies, "
-                         "export)", action);
-    bool whole = titles || tenancies || export;
+         tenancies = strcmp (action, "tenancies") == 0, export = strcmp (action, "export") == 0,
+         inspect = strcmp (action, "inspect") == 0, vacant = strcmp (action, "vacant") == 0;
+    if (!move_in && !let && !move_out && !titles && !tenancies && !export && !inspect && !vacant)
+        return ctl_fail (CTL_USAGE, "registry: unknown action '%s' (move-in, let, move-out, vacant, inspect, titles, "
+                         "tenancies, export)", action);
+    bool whole = titles || tenancies || export || vacant;
     if (whole && first + 1 != argc)
         return ctl_fail (CTL_USAGE, "registry %s: unexpected argument '%s'", action, argv [first + 1]);
     if (!whole && first + 2 != argc)
@@ -684,8 +768,10 @@ s_registry (ctl_t *ctl, int argc, char **argv)
     if (!estate)
         return code;
     if (whole)
-        return export ? s_export (ctl, estate) : s_list (ctl, &a, estate, titles);
+        return export ? s_export (ctl, estate) : vacant ? s_vacant (ctl, &a, estate) : s_list (ctl, &a, estate, titles);
     const char *unit = argv [first + 1];
+    if (inspect)
+        return s_inspect (ctl, &a, estate, unit);
     return move_in ? s_move_in (ctl, &a, estate, unit) : let ? s_let (ctl, &a, estate, unit)
                    : s_move_out (ctl, &a, estate, unit);
 }
@@ -697,6 +783,8 @@ const ctl_command_t ctl_registry_command = {
     "                        [--meter water|electricity|gas:NUMBER:READING]... [--document NAME]...\n"
     "       kefuctl registry let UNIT --estate E --person tenant:NAME[:PHONE]... [--date FROM] [--to YYYY-MM-DD]\n"
     "       kefuctl registry move-out UNIT --estate E [--date YYYY-MM-DD] [--override REASON]\n"
+    "       kefuctl registry vacant --estate E [--overdue]\n"
+    "       kefuctl registry inspect UNIT --estate E [--date YYYY-MM-DD] [--finding [PLACE:]TEXT]... [--phone P]\n"
     "       kefuctl registry titles|tenancies --month YYYY-MM --estate E [--csv]\n"
     "       kefuctl registry export --estate E\n\n"
     "move-in records the handover of a vacant unit to its owner (the people given,\n"
@@ -705,6 +793,9 @@ const ctl_command_t ctl_registry_command = {
     "let begins a tenancy; move-out ends it (or moves the owner's household out)\n"
     "and leaves the unit vacant. A unit that owes fees is not moved out unless a\n"
     "supervisor gives --override with the reason, which stays on the record.\n"
+    "vacant lists the ledger of vacant units with their next inspection's day;\n"
+    "inspect records one (each finding a ticket, reported from --phone, else the\n"
+    "owner's) and sets the next a cycle on (registry/vacant_inspection).\n"
     "titles and tenancies print the month's title list (产权清册: every unit and\n"
     "its owners at the month's end) or tenancy list (租赁清册), made on the 1st\n"
     "after the month; --csv as CSV. export prints the estate's whole register as\n"

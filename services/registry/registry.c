@@ -24,12 +24,24 @@ registry_new (kf_config_t *config, kf_err_t *err)
         return NULL;
     }
     s_estate_t *estates = kf_domain_init (&self->base, config, sizeof *estates, err);
-    if (!estates) {
+    self->cycles = calloc (self->base.estate_count + 1, sizeof *self->cycles);
+    if (!estates || !self->cycles) {
+        if (estates)
+            kf_err_set (err, "out of memory");
         registry_destroy (&self);
         return NULL;
     }
-    for (size_t i = 0; i < self->base.estate_count; i++)
+    for (size_t i = 0; i < self->base.estate_count; i++) {
         estates [i].estate = kf_config_estate (config, i);
+        char path [128];
+        const char *key = kf_config_rule (config, estates [i].estate->id, "registry/vacant_inspection", path,
+                                          sizeof path);
+        if (registry_cycle_parse (kf_config_str (config, key), &self->cycles [i], err)) {
+            kf_err_prefix (err, "%s", key);
+            registry_destroy (&self);
+            return NULL;
+        }
+    }
     return self;
 }
 
@@ -40,6 +52,7 @@ registry_destroy (registry_t **self_p)
     registry_t *self = *self_p;
     if (self) {
         kf_domain_fini (&self->base);
+        free (self->cycles);
         free (self);
         *self_p = NULL;
     }
@@ -58,7 +71,8 @@ registry_tables (registry_t *self, kf_txn_t *txn)
     static const char *const names [] = { REGISTRY_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->units, &self->households, &self->phones, &self->balances, &self->cases,
                                     &self->tickets, &self->counters, &self->handovers, &self->tenancies,
-                                    &self->titles, &self->lists };
+                                    &self->titles, &self->lists, &self->vacant, &self->inspections,
+                                    &self->due };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -115,6 +129,7 @@ void
 registry_unit_register (registry_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Unit *unit)
 {
     s_unit_put (self, txn, unit);
+    registry_vacant_follow (self, txn, now_ms, unit, self->base.scratch);
     Kf__UnitRegistered registered = KF__UNIT_REGISTERED__INIT;
     registered.unit = unit;
     Kf__Envelope event = KF__ENVELOPE__INIT;
@@ -296,6 +311,10 @@ registry_handle_request (registry_t *self, kf_txn_t *txn, int64_t now_ms, const 
             return registry_list (self, txn, now_ms, request, reply, arena);
         case KF__REQUEST__COMMAND_EXPORT_REGISTER:
             return registry_export (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_INSPECT_VACANT:
+            return registry_inspect (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_VACANT:
+            return registry_vacant_list (self, txn, request, reply, arena);
         default:
             return KF_BAD ("kefu-registry does not answer this command");
     }
@@ -457,6 +476,7 @@ registry_recover (registry_t *self, kf_txn_t *txn, const Kf__Envelope *event)
         Kf__Unit unit = *event->unit_registered->unit;
         unit.estate = event->estate;
         s_unit_put (self, txn, &unit);
+        registry_vacant_follow (self, txn, event->occurred_at_ms, &unit, self->base.scratch);
     }
     else
     if (event->body_case == KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED && event->household_registered->household) {

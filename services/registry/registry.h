@@ -27,7 +27,8 @@
 #include "envelope.pb-c.h"
 
 #define REGISTRY_OWN_TABLES "units", "households", "phones", "balances", "cases", "tickets", "counters", \
-    "handovers", "tenancies", "titles", "lists"
+    "handovers", "tenancies", "titles", "lists", \
+    "vacant", "inspections", "due"
 #define REGISTRY_TABLES KF_BUS_TABLES, REGISTRY_OWN_TABLES
 
 #define REGISTRY_IMPORT_MAX_LINES 200000
@@ -50,7 +51,8 @@ int registry_apply_event (registry_t *self, kf_txn_t *txn, int64_t now_ms, const
 
 //  The periodic work: each estate's monthly title and tenancy lists, made
 //  on its 1st for the month before (the months ended since the last one
-//  made, oldest first). Returns how many it made, or -1.
+//  made, oldest first), and the vacant units whose inspection's day has
+//  passed. Returns how much it did, or -1.
 int registry_tick (registry_t *self, kf_txn_t *txn, int64_t now_ms);
 
 //  After kefuctl restore, each of the registry's own events that the

@@ -174,7 +174,9 @@ registry_tick (registry_t *self, kf_txn_t *txn, int64_t now_ms)
 {
     assert (self && txn);
     registry_tables (self, txn);
-    int done = 0;
+    int done = registry_vacant_tick (self, txn, now_ms);
+    if (done < 0)
+        return -1;
     for (size_t i = 0; i < self->base.estate_count; i++) {
         const kf_estate_t *e = kf_config_estate (self->base.config, i);
         char name [KF_ID_MAX + 16];

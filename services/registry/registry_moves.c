@@ -29,6 +29,20 @@ s_date (registry_t *self, const char *estate, int64_t now_ms, uint32_t given, ui
     return 0;
 }
 
+int
+registry_findings_check (Kf__HandoverDefect **findings, size_t count, kf_err_t *err)
+{
+    for (size_t i = 0; i < count; i++) {
+        const Kf__HandoverDefect *d = findings [i];
+        if (kf_text_check ("description", d->description, S_TEXT_MAX, err)
+        ||  (d->place && kf_text_check ("place", d->place, 100, err)))
+            return -1;
+        if (d->has_category && !kf_enum_known (&kf__category__descriptor, true, d->category))
+            return kf_err_set (err, "finding %zu: %d is not a category", i + 1, d->category);
+    }
+    return 0;
+}
+
 static int
 s_handover_check (const Kf__Handover *h, kf_err_t *err)
 {
@@ -36,14 +50,8 @@ s_handover_check (const Kf__Handover *h, kf_err_t *err)
     ||  h->n_documents > S_DOCUMENTS_MAX || h->keys_handed > S_KEYS_MAX)
         return kf_err_set (err, "a handover has at most %d defects, %d keys and tags, %d readings, %d documents",
                            S_DEFECTS_MAX, S_KEYS_MAX, S_READINGS_MAX, S_DOCUMENTS_MAX);
-    for (size_t i = 0; i < h->n_defects; i++) {
-        const Kf__HandoverDefect *d = h->defects [i];
-        if (kf_text_check ("defect description", d->description, S_TEXT_MAX, err)
-        ||  (d->place && kf_text_check ("defect place", d->place, 100, err)))
-            return -1;
-        if (d->has_category && !kf_enum_known (&kf__category__descriptor, true, d->category))
-            return kf_err_set (err, "defect %zu: %d is not a category", i + 1, d->category);
-    }
+    if (registry_findings_check (h->defects, h->n_defects, err))
+        return -1;
     for (size_t i = 0; i < h->n_key_tags; i++)
         if (kf_text_check ("key tag", h->key_tags [i], 60, err))
             return -1;

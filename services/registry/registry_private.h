@@ -10,6 +10,7 @@
                          phones masked
       registry_moves.c   move-in (the handover), lettings, move-out
       registry_lists.c   the monthly title and tenancy lists, the export
+      registry_vacant.c  the ledger of vacant units and their inspections
 
     Tables (keys):
       units       estate|unit              Unit (no money: billing's)
@@ -23,6 +24,9 @@
       tenancies   estate|unit|from         Tenancy
       titles      estate|date|unit|seq     TitleChange, for the monthly title list
       lists       estate|yyyymm|kind       RegisterList, made on the 1st after the month
+      vacant      estate|unit              VacantFile: the ledger of vacant units
+      inspections estate|unit|date         VacantInspection
+      due         deadline|estate/unit     kf_timers: the end of each vacant unit's due day
 */
 #ifndef REGISTRY_PRIVATE_H_INCLUDED
 #define REGISTRY_PRIVATE_H_INCLUDED
@@ -43,9 +47,20 @@
 #define S_UNIT_MAX       32
 #define S_REJECTS_LISTED 1000
 
+//  How often an estate's vacant units are inspected.
+typedef struct {
+    bool monthly;                   //  the same day each month
+    int days;                       //  else every so many days
+} registry_cycle_t;
+
+//  "monthly", "weekly" or "14d"; 0, or -1 with the reason.
+int registry_cycle_parse (const char *text, registry_cycle_t *cycle, kf_err_t *err);
+
 struct _registry_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
-    kf_table_t units, households, phones, balances, cases, tickets, counters, handovers, tenancies, titles, lists;
+    registry_cycle_t *cycles;       //  per configured estate, in its order
+    kf_table_t units, households, phones, balances, cases, tickets, counters, handovers, tenancies, titles, lists, vacant,
+               inspections, due;
 };
 
 void registry_tables (registry_t *self, kf_txn_t *txn);
@@ -81,6 +96,22 @@ int registry_list (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
                    kf_arena_t *arena);
 int registry_export (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                      kf_arena_t *arena);
+//  Each finding (a handover's defect, an inspection's) described in 1 to
+//  500 characters, its place in at most 100, its category known. 0, or -1
+//  with the reason.
+int registry_findings_check (Kf__HandoverDefect **findings, size_t count, kf_err_t *err);
+
+//  A unit announced: into the vacant ledger when it is vacant (due a cycle
+//  after today), out of it when it is not.
+void registry_vacant_follow (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Unit *unit,
+                             kf_arena_t *arena);
+int registry_inspect (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                      kf_arena_t *arena);
+int registry_vacant_list (registry_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
+                          kf_arena_t *arena);
+//  The overdue inspections: how many it marked, or -1.
+int registry_vacant_tick (registry_t *self, kf_txn_t *txn, int64_t now_ms);
+
 int registry_let (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                   kf_arena_t *arena);
 

@@ -237,6 +237,24 @@ test_monthly_lists_and_the_export (void **state)
                            "E005"), 1);
 }
 
+//  Issue 21.4: the ledger of vacant units; an inspection's finding is a ticket.
+static void
+test_vacant_inspection_files_its_finding (void **state)
+{
+    (void) state;
+    s_import ("E002");
+    CTL_OK ("registry", "vacant", "--estate", "E002");
+    assert_non_null (strstr (s_out, "3-2-1504"));
+    assert_int_equal (CTL ("registry", "inspect", "3-2-1504", "--estate", "E002", "--finding", "卫生间: 天花板水渍"), 1);
+    assert_non_null (strstr (s_err, "the findings are reported from a phone"));
+    CTL_OK ("--as", "F02", "--role", "front_desk", "--scope", "E002", "registry", "inspect", "3-2-1504", "--finding",
+            "卫生间: 天花板水渍 a stain on the ceiling", "--phone", "13600000002");
+    assert_non_null (strstr (s_out, "1 finding (each a ticket)"));
+    UNTIL ("空置房检查", "--json", "list", "--estate", "E002", "--unit", "3-2-1504");
+    assert_int_equal (CTL ("registry", "inspect", "3-2-1502", "--estate", "E002"), 1);
+    assert_non_null (strstr (s_err, "3-2-1502 is not vacant"));
+}
+
 int
 main (void)
 {
@@ -246,6 +264,7 @@ main (void)
         cmocka_unit_test (test_household_set_by_the_desk),
         cmocka_unit_test (test_move_in_bills_from_the_handover),
         cmocka_unit_test (test_monthly_lists_and_the_export),
+        cmocka_unit_test (test_vacant_inspection_files_its_finding),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }

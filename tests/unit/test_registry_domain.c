@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../services/registry/registry.h"
+#include "../../services/registry/registry_private.h"
 #include "kf_commands.h"
 #include "kf_field.h"
 #include "kf_test.h"
@@ -592,9 +592,10 @@ test_monthly_lists_catch_up (void **state)
     //  Started in November: October's lists (two estates), then nothing.
     assert_int_equal (s_tick (), 2);
     assert_int_equal (s_tick (), 0);
-    //  Down until February: November, December and January, once each.
+    //  Down until February: November, December and January, once each (and
+    //  the vacant 1-1-102's inspection, due on 1 December, overdue).
     w.now = kf_test_at ("2027-02-01 10:00");
-    assert_int_equal (s_tick (), 6);
+    assert_int_equal (s_tick (), 7);
     assert_int_equal (s_tick (), 0);
     w.now = kf_test_at ("2026-12-15 10:00");
     assert_int_equal (s_tick (), 0);
@@ -617,6 +618,110 @@ test_monthly_lists_catch_up (void **state)
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
 }
 
+//  ---- the vacant units -------------------------------------------------------------------------
+
+static const Kf__VacantLedger *
+s_ledger (void)
+{
+    Kf__ListVacant q = KF__LIST_VACANT__INIT;
+    q.estate = "E001";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_VACANT;
+    request.list_vacant = &q;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    return w.reply.vacant_ledger;
+}
+
+static Kf__ReplyStatus
+s_inspect (const char *unit, const char *finding, const char *phone)
+{
+    Kf__HandoverDefect f = KF__HANDOVER_DEFECT__INIT;
+    f.description = (char *) finding;
+    Kf__HandoverDefect *findings [] = { &f };
+    Kf__VacantInspection in = KF__VACANT_INSPECTION__INIT;
+    in.estate = "E001";
+    in.unit = (char *) unit;
+    in.findings = findings;
+    in.n_findings = finding ? 1 : 0;
+    in.reporter_phone = (char *) phone;
+    Kf__InspectVacant q = KF__INSPECT_VACANT__INIT;
+    q.inspection = &in;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_INSPECT_VACANT;
+    request.inspect_vacant = &q;
+    return s_do (&request);
+}
+
+//  Issue 21.4: a vacant unit is due an inspection a month on; a day that
+//  passes marks it overdue, once; an inspection with a finding announces
+//  it (intake files the ticket) and sets the next; a handover ends it.
+static void
+test_vacant_units_inspected_monthly (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_events ();
+    const Kf__VacantLedger *l = s_ledger ();
+    assert_int_equal (l->n_units, 1);
+    assert_string_equal (l->units [0]->unit, "1-1-102");
+    assert_int_equal (l->units [0]->since_date, 20261101);
+    assert_int_equal (l->units [0]->next_due, 20261201);
+    //  Its day is not over until midnight; then it is overdue, said once.
+    w.now = kf_test_at ("2026-12-01 23:00");
+    s_tick ();
+    assert_false (s_ledger ()->units [0]->overdue);
+    w.now = kf_test_at ("2026-12-02 00:30");
+    s_tick ();
+    assert_true (strstr (s_events (), "unit.inspection_overdue") != NULL);
+    s_tick ();
+    assert_null (strstr (s_events (), "unit.inspection_overdue"));
+    assert_int_equal (s_ledger ()->overdue, 1);
+    //  Inspected, with a finding from the owner's phone: the next due a month on.
+    assert_int_equal (s_inspect ("1-1-102", "water stain on the ceiling", NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (s_events (), "unit.inspected");
+    l = s_ledger ();
+    assert_false (l->units [0]->overdue);
+    assert_int_equal (l->units [0]->last_inspected, 20261202);
+    assert_int_equal (l->units [0]->next_due, 20270102);
+    assert_int_equal (l->units [0]->inspections, 1);
+    //  Bad input: a unit not vacant, a phone that is not one.
+    assert_int_equal (s_inspect ("1-1-101", NULL, NULL), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_int_equal (s_inspect ("1-1-102", "x", "12ab"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    //  Handed over: out of the ledger, and its old timer fires for nothing.
+    Kf__Handover h = KF__HANDOVER__INIT;
+    h.estate = "E001";
+    h.unit = "1-1-102";
+    Kf__MoveIn q = KF__MOVE_IN__INIT;
+    q.handover = &h;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_MOVE_IN;
+    request.move_in = &q;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_ledger ()->n_units, 0);
+    s_events ();
+    w.now = kf_test_at ("2027-01-05 09:00");
+    s_tick ();
+    assert_null (strstr (s_events (), "unit.inspection_overdue"));
+}
+
+//  The cycle: monthly (the same day, or the month's last), weekly, N days.
+static void
+test_inspection_cycles (void **state)
+{
+    (void) state;
+    kf_err_t err;
+    registry_cycle_t c;
+    assert_int_equal (registry_cycle_parse ("monthly", &c, &err), 0);
+    assert_true (c.monthly);
+    assert_int_equal (registry_cycle_parse ("weekly", &c, &err), 0);
+    assert_int_equal (c.days, 7);
+    assert_int_equal (registry_cycle_parse ("14d", &c, &err), 0);
+    assert_int_equal (c.days, 14);
+    assert_int_equal (registry_cycle_parse ("fortnightly", &c, &err), -1);
+    assert_int_equal (registry_cycle_parse ("0d", &c, &err), -1);
+    assert_int_equal (registry_cycle_parse ("14", &c, &err), -1);
+}
+
 int
 main (void)
 {
@@ -627,6 +732,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_households, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_handover_let_and_move_out, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_monthly_lists_catch_up, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_vacant_units_inspected_monthly, s_setup, s_teardown),
+        cmocka_unit_test (test_inspection_cycles),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
