@@ -203,27 +203,28 @@ static void
 test_monthly_lists_and_the_export (void **state)
 {
     (void) state;
-    CTL_OK ("clock", "set", "2026-11-20T10:00:00+08:00", "--file", s_clock);
+    CTL_OK ("clock", "set", "2028-05-20T10:00:00+08:00", "--file", s_clock);
     char path [256];
     h_write ("e5.csv", "unit,area_m2,owner_name,owner_phone,occupancy,move_in_date\n"
              "1-1-101,90,吴一,13800000051,occupied,2020-01-01\n1-1-102,95,郑二,13800000052,occupied,2020-01-01\n",
              path, sizeof path);
     CTL_OK ("units", "import", path, "--estate", "E005");
-    //  1-1-102 is sold on the 20th and let on the 21st.
+    //  1-1-102 is sold on the 20th and let on the 21st (in 2028: no other
+    //  test moves the clock past these month ends).
     CTL_OK ("--as", "F05", "--role", "front_desk", "--scope", "E005", "household", "set", "1-1-102", "--person",
             "owner:冯三:13800000053");
     CTL_OK ("--as", "F05", "--role", "front_desk", "--scope", "E005", "registry", "let", "1-1-102", "--person",
-            "tenant:陈四:13800000054", "--date", "2026-11-21", "--to", "2027-11-20");
-    assert_int_equal (CTL ("registry", "titles", "--month", "2026-11", "--estate", "E005"), 1);
-    assert_non_null (strstr (s_err, "the lists of 2026-11 are made on 2026-12-01"));
+            "tenant:陈四:13800000054", "--date", "2028-05-21", "--to", "2029-05-20");
+    assert_int_equal (CTL ("registry", "titles", "--month", "2028-05", "--estate", "E005"), 1);
+    assert_non_null (strstr (s_err, "the lists of 2028-05 are made on 2028-06-01"));
     //  The 1st: November's lists are made.
-    CTL_OK ("clock", "set", "2026-12-01T00:30:00+08:00", "--file", s_clock);
-    UNTIL ("冯三", "registry", "titles", "--month", "2026-11", "--estate", "E005");
-    assert_non_null (strstr (s_out, "2026-11-20"));   //  its owners changed that day
-    assert_non_null (strstr (s_out, "2 units, title list 2026-11"));
-    CTL_OK ("registry", "tenancies", "--month", "2026-11", "--estate", "E005", "--csv");
+    CTL_OK ("clock", "set", "2028-06-01T00:30:00+08:00", "--file", s_clock);
+    UNTIL ("冯三", "registry", "titles", "--month", "2028-05", "--estate", "E005");
+    assert_non_null (strstr (s_out, "2028-05-20"));   //  its owners changed that day
+    assert_non_null (strstr (s_out, "2 units, title list 2028-05"));
+    CTL_OK ("registry", "tenancies", "--month", "2028-05", "--estate", "E005", "--csv");
     assert_non_null (strstr (s_out, "unit,area_m2,tenants,from_date,to_date,ended_date\n"
-                                    "1-1-102,95.00,陈四,2026-11-21,2027-11-20,\n"));
+                                    "1-1-102,95.00,陈四,2028-05-21,2029-05-20,\n"));
     assert_int_equal (CTL ("registry", "titles", "--month", "2026-09", "--estate", "E005"), 1);
     assert_non_null (strstr (s_err, "no list of 2026-09"));
     assert_int_equal (CTL ("registry", "titles", "--month", "2026-13", "--estate", "E005"), 2);
@@ -253,6 +254,11 @@ test_vacant_inspection_files_its_finding (void **state)
     UNTIL ("空置房检查", "--json", "list", "--estate", "E002", "--unit", "3-2-1504");
     assert_int_equal (CTL ("registry", "inspect", "3-2-1502", "--estate", "E002"), 1);
     assert_non_null (strstr (s_err, "3-2-1502 is not vacant"));
+    //  Two months on the file clock without an inspection: overdue (from
+    //  whatever day the clock shows: tests run in any order).
+    CTL_OK ("clock", "advance", "62d", "--file", s_clock);
+    UNTIL ("OVERDUE", "registry", "vacant", "--estate", "E002", "--overdue");
+    assert_non_null (strstr (s_out, "3-2-1504"));
 }
 
 int
