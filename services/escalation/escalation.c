@@ -141,6 +141,7 @@ escalation_met_record (const escalation_ctx_t *x, const Kf__SlaClock *k, int64_t
     const Kf__SlaCase *c = x->c;
     Kf__SlaMet m = KF__SLA_MET__INIT;
     m.ticket_no = c->ticket_no;
+    m.deadline = c->deadline;
     m.clock_id = k->clock_id;
     KF_SET (&m, target, k->target);
     m.policy = k->policy;
@@ -160,6 +161,8 @@ escalation_outcome (escalation_ctx_t *x, Kf__SlaClock *k, const Kf__SlaMet *m)
 {
     const Kf__SlaCase *c = x->c;
     kf_key_t key;
+    if (!c->ticket_no)
+        return;   //  a deadline's: not a case of the on-time rate (escalation.md)
     if (k->outcome_deadline_ms && k->outcome_deadline_ms != k->deadline_ms
     &&  kf_key_make (&key, "s|t|s|u|u", c->estate, k->outcome_deadline_ms, c->ticket_no, k->target, c->round) == 0)
         kf_txn_del (x->txn, x->self->outcomes, &key);
@@ -172,7 +175,7 @@ void
 escalation_outcome_drop (escalation_ctx_t *x, Kf__SlaClock *k)
 {
     kf_key_t key;
-    if (k->outcome_deadline_ms
+    if (k->outcome_deadline_ms && x->c->ticket_no
     &&  kf_key_make (&key, "s|t|s|u|u", x->c->estate, k->outcome_deadline_ms, x->c->ticket_no, k->target,
                      x->c->round) == 0)
         kf_txn_del (x->txn, x->self->outcomes, &key);
@@ -225,14 +228,14 @@ s_fire (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
     escalation_t *self = f->self;
     kf_arena_reset (self->base.scratch);
     const char *slash = strrchr (id, '/');
-    char ticket_no [S_TIMER_ID];
-    if (!slash || slash == id || (size_t) (slash - id) >= sizeof ticket_no) {
+    char case_id [S_TIMER_ID];
+    if (!slash || slash == id || (size_t) (slash - id) >= sizeof case_id) {
         kf_warning ("timer '%s' names no case: dropped", id);
         return 1;
     }
-    snprintf (ticket_no, sizeof ticket_no, "%.*s", (int) (slash - id), id);
+    snprintf (case_id, sizeof case_id, "%.*s", (int) (slash - id), id);
     escalation_ctx_t x = { .self = self, .txn = txn, .now_ms = f->now_ms, .at_ms = at_ms, .arena = self->base.scratch };
-    x.c = escalation_case_get (self, txn, ticket_no, x.arena);
+    x.c = escalation_case_get (self, txn, case_id, x.arena);
     if (!x.c || !(x.estate = escalation_estate (self, x.c->estate)))
         return 1;
     escalation_unindex (&x);
@@ -268,14 +271,25 @@ int
 escalation_show (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                  kf_arena_t *arena)
 {
-    const char *ticket_no = request->show_sla->ticket_no;
+    const Kf__ShowSla *q = request->show_sla;
+    const char *ticket_no = q->ticket_no;
+    char case_id [S_TIMER_ID];
+    if (q->subject && *q->subject) {
+        //  A deadline's case, by its estate and subject.
+        if (ticket_no || !q->estate || !*q->estate)
+            return KF_BAD ("a deadline's subject goes with its estate, and without a ticket_no");
+        if (snprintf (case_id, sizeof case_id, "%s:%s", q->estate, q->subject) >= (int) sizeof case_id)
+            return KF_BAD ("subject '%.40s…' is too long", q->subject);
+    }
+    else
     if (!ticket_no || !*ticket_no)
         return KF_BAD ("ticket_no is required");
-    Kf__SlaCase *c = escalation_case_get (self, txn, ticket_no, arena);
+    Kf__SlaCase *c = escalation_case_get (self, txn, q->subject && *q->subject ? case_id : ticket_no, arena);
     if (!kf_txn_ok (txn))
         return -1;
     if (!c || !c->estate || !kf_request_sees (request, c->estate))
-        return KF_NOT_FOUND ("no SLA clocks for ticket %s", ticket_no);
+        return ticket_no ? KF_NOT_FOUND ("no SLA clocks for ticket %s", ticket_no)
+                         : KF_NOT_FOUND ("no deadline %s in %s", q->subject, q->estate);
     const escalation_estate_t *e = escalation_estate (self, c->estate);
     for (size_t i = 0; e && i < c->n_clocks; i++)
         KF_SET (c->clocks [i], used_now_ms, escalation_used_at (e, c->clocks [i], now_ms));
@@ -342,6 +356,7 @@ s_board_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
         if (!r)
             return kf_txn_fail (txn, "out of memory");
         r->ticket_no = c->ticket_no;
+        r->deadline = c->deadline;
         r->estate = c->estate;
         KF_SET (r, target, k->target);
         KF_SET (r, deadline_ms, k->deadline_ms);
@@ -363,7 +378,7 @@ s_by_deadline (const void *a, const void *b)
     const Kf__SlaRisk *x = *(Kf__SlaRisk *const *) a, *y = *(Kf__SlaRisk *const *) b;
     if (x->deadline_ms != y->deadline_ms)
         return x->deadline_ms < y->deadline_ms ? -1 : 1;
-    return strcmp (x->ticket_no, y->ticket_no);
+    return strcmp (x->ticket_no ? x->ticket_no : x->deadline->subject, y->ticket_no ? y->ticket_no : y->deadline->subject);
 }
 
 //  Open targets soonest due first: those past the warning threshold (or

@@ -86,7 +86,7 @@ s_cause (const escalation_t *self, const Kf__SlaCase *c, Kf__SlaTarget *target, 
         const Kf__SlaClock *k = c->clocks [i];
         if (k->breached && !k->met_at_ms && !k->stopped) {
             *target = k->target;
-            snprintf (reason, size, "%s missed", escalation_target_name (k->target));
+            snprintf (reason, size, "%s missed", c->deadline ? k->rule : escalation_target_name (k->target));
             return true;
         }
     }
@@ -174,6 +174,7 @@ escalation_raise (escalation_ctx_t *x, int level, Kf__SlaTarget target, const ch
     int64_t next = level < 3 ? due_ms + x->self->level_after_ms [level] : 0;
     Kf__EscalationRaised r = KF__ESCALATION_RAISED__INIT;
     r.ticket_no = c->ticket_no;
+    r.deadline = c->deadline;
     KF_SET (&r, level, level);
     KF_SET (&r, notify_role, roles [level]);
     r.notify_staff = notify;
@@ -206,7 +207,7 @@ escalation_chain_on_breach (escalation_ctx_t *x, const Kf__SlaClock *k)
     if (c->status != KF__TICKET_STATUS__TICKET_STATUS_OPEN || c->next_level_at_ms || c->level >= 3)
         return;
     char reason [64];
-    snprintf (reason, sizeof reason, "%s missed", escalation_target_name (k->target));
+    snprintf (reason, sizeof reason, "%s missed", c->deadline ? k->rule : escalation_target_name (k->target));
     escalation_raise (x, c->level + 1, k->target, reason, k->deadline_ms);
 }
 

@@ -7,6 +7,12 @@
 
 //  ---- clocks ----------------------------------------------------------------------
 
+const char *
+escalation_case_id (const Kf__SlaCase *c)
+{
+    return c->ticket_no ? c->ticket_no : c->case_id;
+}
+
 bool
 escalation_running (const Kf__SlaClock *k)
 {
@@ -96,7 +102,7 @@ s_clock_new (const escalation_ctx_t *x, int target, const escalation_policy_t *p
 {
     Kf__SlaClock *k = (Kf__SlaClock *) kf_arena_message (x->arena, &kf__sla_clock__descriptor);
     char clock_id [S_TIMER_ID];
-    snprintf (clock_id, sizeof clock_id, "%s/%s", x->c->ticket_no, escalation_target_keys [target]);
+    snprintf (clock_id, sizeof clock_id, "%s/%s", escalation_case_id (x->c), escalation_target_keys [target]);
     k->clock_id = kf_arena_strdup (x->arena, clock_id);
     if (!k->clock_id)
         return NULL;
@@ -111,7 +117,7 @@ s_clock_new (const escalation_ctx_t *x, int target, const escalation_policy_t *p
 
 //  ---- indexes: timers and the board ------------------------------------------------
 
-//  A case's timer: "<ticket_no>/<target or chain>" at its time.
+//  A case's timer: "<case id>/<target or chain>" at its time.
 static const char *
 s_timer_id (char *id, size_t size, const char *ticket_no, const char *what)
 {
@@ -135,12 +141,12 @@ escalation_unindex (escalation_ctx_t *x)
         const Kf__SlaClock *k = c->clocks [i];
         if (k->timer_at_ms)
             kf_timers_disarm (x->txn, x->self->timers, k->timer_at_ms,
-                              s_timer_id (id, sizeof id, c->ticket_no, escalation_target_keys [k->target - 1]));
+                              s_timer_id (id, sizeof id, escalation_case_id (c), escalation_target_keys [k->target - 1]));
         if (escalation_on_board (k) && kf_key_make (&key, "s|t|s", c->estate, k->deadline_ms, k->clock_id) == 0)
             kf_txn_del (x->txn, x->self->board, &key);
     }
     if (c->next_level_at_ms)
-        kf_timers_disarm (x->txn, x->self->timers, c->next_level_at_ms, s_timer_id (id, sizeof id, c->ticket_no, "chain"));
+        kf_timers_disarm (x->txn, x->self->timers, c->next_level_at_ms, s_timer_id (id, sizeof id, escalation_case_id (c), "chain"));
 }
 
 void
@@ -154,21 +160,21 @@ escalation_index (escalation_ctx_t *x)
         KF_SET (k, timer_at_ms, s_timer_at (x->self, x->estate, k));
         if (k->timer_at_ms)
             kf_timers_arm (x->txn, x->self->timers, k->timer_at_ms,
-                           s_timer_id (id, sizeof id, c->ticket_no, escalation_target_keys [k->target - 1]));
+                           s_timer_id (id, sizeof id, escalation_case_id (c), escalation_target_keys [k->target - 1]));
         if (escalation_on_board (k)) {
             kf_key_make (&key, "s|t|s", c->estate, k->deadline_ms, k->clock_id);
             kf_txn_put (x->txn, x->self->board, &key, "", 0);
         }
     }
     if (c->next_level_at_ms)
-        kf_timers_arm (x->txn, x->self->timers, c->next_level_at_ms, s_timer_id (id, sizeof id, c->ticket_no, "chain"));
+        kf_timers_arm (x->txn, x->self->timers, c->next_level_at_ms, s_timer_id (id, sizeof id, escalation_case_id (c), "chain"));
 }
 
 Kf__SlaCase *
-escalation_case_get (escalation_t *self, kf_txn_t *txn, const char *ticket_no, kf_arena_t *arena)
+escalation_case_get (escalation_t *self, kf_txn_t *txn, const char *case_id, kf_arena_t *arena)
 {
     kf_key_t key;
-    if (!ticket_no || kf_key_make (&key, "s", ticket_no))
+    if (!case_id || kf_key_make (&key, "s", case_id))
         return NULL;
     return (Kf__SlaCase *) kf_txn_find_msg_in (txn, self->cases, &key, &kf__sla_case__descriptor, arena);
 }
@@ -177,7 +183,7 @@ int
 escalation_case_put (escalation_ctx_t *x)
 {
     kf_key_t key;
-    kf_key_make (&key, "s", x->c->ticket_no);
+    kf_key_make (&key, "s", escalation_case_id (x->c));
     return kf_txn_put_msg (x->txn, x->self->cases, &key, &x->c->base);
 }
 
@@ -188,6 +194,7 @@ s_alert (escalation_ctx_t *x, const Kf__SlaClock *k, bool breach, bool warning_s
 {
     Kf__SlaAlert a = KF__SLA_ALERT__INIT;
     a.ticket_no = x->c->ticket_no;
+    a.deadline = x->c->deadline;
     a.clock_id = k->clock_id;
     KF_SET (&a, target, k->target);
     a.policy = k->policy;

@@ -290,6 +290,12 @@ escalation_apply_event (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const
         case KF__ENVELOPE__BODY_VISIT_UNSATISFIED:
         case KF__ENVELOPE__BODY_STAFF_CHANGED:
             break;
+        case KF__ENVELOPE__BODY_DEADLINE_SET:
+        case KF__ENVELOPE__BODY_DEADLINE_MET:
+        case KF__ENVELOPE__BODY_DEADLINE_DROPPED:
+            if (!(x.estate = escalation_estate (self, event->estate)))
+                return 0;
+            return escalation_deadline_apply (&x, event, at);
         default:
             return 0;
     }

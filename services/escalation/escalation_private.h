@@ -12,6 +12,8 @@
       escalation_chain.c   the escalation chain: who is raised at each level
       escalation_events.c  the events consumed: tickets, orders, visits
       escalation_reports.c the on-time report
+      escalation_deadline.c deadlines other daemons announce (deadline.*),
+                           each a case with one clock on the same chain
 
 
     Every change to a case is the same straight line: read the case, take
@@ -174,7 +176,10 @@ void escalation_unindex (escalation_ctx_t *x);
 
 void escalation_index (escalation_ctx_t *x);
 
-Kf__SlaCase *escalation_case_get (escalation_t *self, kf_txn_t *txn, const char *ticket_no, kf_arena_t *arena);
+//  A case's key: its ticket number, or a deadline's "<estate>:<subject>".
+const char *escalation_case_id (const Kf__SlaCase *c);
+
+Kf__SlaCase *escalation_case_get (escalation_t *self, kf_txn_t *txn, const char *case_id, kf_arena_t *arena);
 
 int escalation_case_put (escalation_ctx_t *x);
 
@@ -217,6 +222,10 @@ void escalation_chain_due (escalation_ctx_t *x, int64_t due_ms);
 
 //  The next level waits only while its cause lasts.
 void escalation_settle (escalation_ctx_t *x);
+
+//  deadline.set, .met, .dropped: a deadline's case opened, its next cycle
+//  begun, met or withdrawn.
+int escalation_deadline_apply (escalation_ctx_t *x, const Kf__Envelope *event, int64_t at);
 
 //  A policy of an estate from the configuration (the estate's, else the
 //  group's): what it matches, its limits, what may pause it. 0, or -1 with

@@ -39,11 +39,19 @@ static void
 s_print_case (ctl_t *ctl, const Kf__SlaCase *c)
 {
     char when [64], used [32], limit [32];
-    printf ("ticket     %s   estate %s   %s   round %u   level %s\n", c->ticket_no, c->estate,
-            ctl_enum_name (&kf__ticket_status__descriptor, c->status), c->round, s_level (c->level));
-    printf ("case       %s / %s via %s, priority %s\n", ctl_enum_name (&kf__ticket_type__descriptor, c->type),
-            ctl_enum_name (&kf__category__descriptor, c->category), ctl_enum_name (&kf__channel__descriptor, c->channel),
-            ctl_enum_name (&kf__priority__descriptor, c->priority));
+    if (c->deadline) {
+        printf ("deadline   %s   estate %s   %s   cycle %u   level %s\n", c->deadline->subject, c->estate,
+                ctl_enum_name (&kf__ticket_status__descriptor, c->status), c->round, s_level (c->level));
+        printf ("what       %s (%s)\n", c->deadline->what ? c->deadline->what : "-",
+                ctl_enum_name (&kf__deadline_kind__descriptor, c->deadline->kind));
+    }
+    else {
+        printf ("ticket     %s   estate %s   %s   round %u   level %s\n", c->ticket_no, c->estate,
+                ctl_enum_name (&kf__ticket_status__descriptor, c->status), c->round, s_level (c->level));
+        printf ("case       %s / %s via %s, priority %s\n", ctl_enum_name (&kf__ticket_type__descriptor, c->type),
+                ctl_enum_name (&kf__category__descriptor, c->category),
+                ctl_enum_name (&kf__channel__descriptor, c->channel), ctl_enum_name (&kf__priority__descriptor, c->priority));
+    }
     printf ("handled    by %s in %s%s\n", c->handler ? c->handler : "nobody yet",
             c->department ? ctl_enum_name (&kf__department__descriptor, c->department) : "-",
             c->transferred ? " (transferred: outside customer service)" : "");
@@ -83,12 +91,13 @@ s_print_case (ctl_t *ctl, const Kf__SlaCase *c)
 static void
 s_print_board (ctl_t *ctl, const Kf__SlaBoard *board, bool all)
 {
-    ctl_table_t *table = ctl_table_new (9, "TICKET", "TARGET", "POLICY", "DUE", "LEFT", "LEVEL", "DEPARTMENT",
+    ctl_table_t *table = ctl_table_new (9, "TICKET / DEADLINE", "TARGET", "POLICY", "DUE", "LEFT", "LEVEL", "DEPARTMENT",
                                         "CATEGORY", "HANDLER");
     for (size_t i = 0; i < board->n_risks; i++) {
         const Kf__SlaRisk *r = board->risks [i];
         char when [64], left [32];
-        ctl_table_row (table, r->ticket_no, ctl_enum_name (&kf__sla_target__descriptor, r->target), r->policy,
+        const char *what = r->ticket_no ? r->ticket_no : r->deadline && r->deadline->subject ? r->deadline->subject : "?";
+        ctl_table_row (table, what, ctl_enum_name (&kf__sla_target__descriptor, r->target), r->policy,
                        ctl_time (ctl, r->estate, r->deadline_ms, when, sizeof when), s_left (r->remaining_ms, left, sizeof left),
                        s_level (r->level), r->department ? ctl_enum_name (&kf__department__descriptor, r->department) : "-",
                        ctl_enum_name (&kf__category__descriptor, r->category), r->handler);
@@ -100,6 +109,7 @@ s_print_board (ctl_t *ctl, const Kf__SlaBoard *board, bool all)
 
 typedef struct {
     Kf__GetSlaBoard *board;
+    const char *subject;
 } s_sla_t;
 
 static int
@@ -110,6 +120,7 @@ s_sla_option (ctl_t *ctl, int option, const char *value, void *arg)
     char *end;
     switch (option) {
         case 'e': q->estate = (char *) value; break;
+        case 's': ((s_sla_t *) arg)->subject = value; break;
         case 'a': q->all = q->has_all = 1; break;
         case 'n': {
             long n = strtol (value, &end, 10);
@@ -127,18 +138,21 @@ s_sla (ctl_t *ctl, int argc, char **argv)
 {
     static const struct option spec [] = {
         { "estate", required_argument, NULL, 'e' }, { "limit", required_argument, NULL, 'n' },
-        { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 }
+        { "all", no_argument, NULL, 'a' }, { "subject", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 }
     };
     Kf__GetSlaBoard board = KF__GET_SLA_BOARD__INIT;
-    s_sla_t a = { &board };
+    s_sla_t a = { &board, NULL };
     int code;
     int first = ctl_options (ctl, &ctl_sla_command, argc, argv, spec, s_sla_option, &a, &code);
     if (first < 0)
         return code;
     if (first + 1 < argc)
         return ctl_fail (CTL_USAGE, "sla: unexpected argument '%s'", argv [first + 1]);
-    if (first < argc && (board.estate || board.has_all || board.has_limit))
-        return ctl_fail (CTL_USAGE, "sla: a ticket's clocks take no --estate, --limit or --all");
+    if (first < argc && (board.estate || board.has_all || board.has_limit || a.subject))
+        return ctl_fail (CTL_USAGE, "sla: a ticket's clocks take no --estate, --subject, --limit or --all");
+    if (a.subject && (!board.estate || board.has_all || board.has_limit))
+        return ctl_fail (CTL_USAGE, "sla: a deadline's clock takes its --estate, and no --limit or --all");
+    bool one = first < argc || a.subject;
     if (!ctl_config (ctl))
         return CTL_FAILED;
     if (board.estate && !kf_config_estate_find (ctl->config, board.estate))
@@ -146,8 +160,10 @@ s_sla (ctl_t *ctl, int argc, char **argv)
     Kf__Request request;
     Kf__ShowSla show = KF__SHOW_SLA__INIT;
     ctl_request_init (ctl, &request);
-    if (first < argc) {
-        show.ticket_no = argv [first];
+    if (one) {
+        show.ticket_no = first < argc ? argv [first] : NULL;
+        show.estate = a.subject ? board.estate : NULL;
+        show.subject = (char *) a.subject;
         request.command_case = KF__REQUEST__COMMAND_SHOW_SLA;
         request.show_sla = &show;
     }
@@ -159,13 +175,13 @@ s_sla (ctl_t *ctl, int argc, char **argv)
     if (!reply)
         return CTL_FAILED;
     int rc = 0;
-    if (reply->result_case != (first < argc ? KF__REPLY__RESULT_SLA_CASE : KF__REPLY__RESULT_SLA_BOARD))
+    if (reply->result_case != (one ? KF__REPLY__RESULT_SLA_CASE : KF__REPLY__RESULT_SLA_BOARD))
         rc = ctl_fail (CTL_FAILED, "kefu-escalation answered with something else");
     else
     if (ctl->json)
-        ctl_print_json (first < argc ? &reply->sla_case->base : &reply->sla_board->base);
+        ctl_print_json (one ? &reply->sla_case->base : &reply->sla_board->base);
     else
-    if (first < argc)
+    if (one)
         s_print_case (ctl, reply->sla_case);
     else
         s_print_board (ctl, reply->sla_board, board.all);
@@ -176,12 +192,15 @@ s_sla (ctl_t *ctl, int argc, char **argv)
 const ctl_command_t ctl_sla_command = {
     "sla", "the SLA board: open targets at risk, soonest due first; or one case's clocks",
     "sla [--estate E] [--limit N] [--all]\n"
-    "       kefuctl sla TICKET\n\n"
+    "       kefuctl sla TICKET\n"
+    "       kefuctl sla --estate E --subject SUBJECT\n\n"
     "Without a ticket: the open targets past the warning threshold (80 % used),\n"
     "soonest due first, with the time left (negative once breached) and the\n"
     "escalation level; --all shows every running target.\n"
     "With a ticket: its clocks (policy, rule, deadline, time used) and their\n"
-    "history: started, paused, warned, breached, met, each level raised.",
+    "history: started, paused, warned, breached, met, each level raised.\n"
+    "With --subject: a deadline another service holds something to (a vacant\n"
+    "unit's inspection: vacant/3-2-1504), escalated like a ticket's target.",
     s_sla, NULL
 };
 

@@ -129,13 +129,13 @@ void
 registry_unit_register (registry_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Unit *unit)
 {
     s_unit_put (self, txn, unit);
-    registry_vacant_follow (self, txn, now_ms, unit, self->base.scratch);
     Kf__UnitRegistered registered = KF__UNIT_REGISTERED__INIT;
     registered.unit = unit;
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
     event.unit_registered = &registered;
     kf_emit (self->base.outbox, txn, now_ms, unit->estate, &event, NULL);
+    registry_vacant_follow (self, txn, now_ms, unit, true, self->base.scratch);
 }
 
 //  The index of a household's phones: one entry per phone of anyone in it.
@@ -476,7 +476,7 @@ registry_recover (registry_t *self, kf_txn_t *txn, const Kf__Envelope *event)
         Kf__Unit unit = *event->unit_registered->unit;
         unit.estate = event->estate;
         s_unit_put (self, txn, &unit);
-        registry_vacant_follow (self, txn, event->occurred_at_ms, &unit, self->base.scratch);
+        registry_vacant_follow (self, txn, event->occurred_at_ms, &unit, false, self->base.scratch);
     }
     else
     if (event->body_case == KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED && event->household_registered->household) {

@@ -102,8 +102,9 @@ int registry_export (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
 int registry_findings_check (Kf__HandoverDefect **findings, size_t count, kf_err_t *err);
 
 //  A unit announced: into the vacant ledger when it is vacant (due a cycle
-//  after today), out of it when it is not.
-void registry_vacant_follow (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Unit *unit,
+//  after today), out of it when it is not; `announce` publishes its
+//  inspection's deadline (not when a restore rebuilds the ledger).
+void registry_vacant_follow (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Unit *unit, bool announce,
                              kf_arena_t *arena);
 int registry_inspect (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                       kf_arena_t *arena);

@@ -6,7 +6,13 @@
     end of its due day. An inspection records its findings (each files a
     ticket through intake) and sets the next due day; a due day that passes
     marks the unit overdue and announces it (unit.inspection_overdue), by
-    the shared timers, once. See registry_private.h.
+    the shared timers, once.
+
+    Each due day is also a deadline (deadline.set, subject "vacant/<unit>")
+    that kefu-escalation holds like any other target: warned, breached and
+    raised level by level until the inspection is recorded (deadline.met,
+    then the next cycle's set) or the unit leaves the ledger
+    (deadline.dropped). See registry_private.h.
 */
 #include "registry_private.h"
 #include "kf_timers.h"
@@ -67,6 +73,31 @@ s_timer_id (char *id, size_t size, const char *estate, const char *unit)
     snprintf (id, size, "%s/%s", estate, unit);
 }
 
+//  The inspection due by `due` as a deadline of escalation's: `kind` is
+//  deadline.set (with its period from `since_ms`), .met or .dropped.
+static void
+s_deadline (registry_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, const Kf__VacantFile *file,
+            Kf__Envelope__BodyCase kind, int64_t since_ms)
+{
+    char subject [KF_TIMER_ID_MAX], what [160];
+    snprintf (subject, sizeof subject, "vacant/%s", file->unit);
+    snprintf (what, sizeof what, "空置房检查 vacant-unit inspection of %s, due by %u", file->unit, file->next_due);
+    Kf__Deadline d = KF__DEADLINE__INIT;
+    d.subject = subject;
+    KF_SET (&d, kind, KF__DEADLINE_KIND__DEADLINE_KIND_VACANT_INSPECTION);
+    d.unit = file->unit;
+    d.what = what;
+    KF_SET (&d, department, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    if (kind == KF__ENVELOPE__BODY_DEADLINE_SET) {
+        KF_SET (&d, due_ms, s_due_end (self, estate, file->next_due));
+        KF_SET (&d, since_ms, since_ms);
+    }
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = kind;
+    event.deadline_set = &d;   //  the oneof's members share their storage
+    kf_emit (self->base.outbox, txn, now_ms, estate, &event, NULL);
+}
+
 static const registry_cycle_t *
 s_cycle (registry_t *self, const char *estate)
 {
@@ -91,7 +122,8 @@ s_file_put (registry_t *self, kf_txn_t *txn, const char *estate, const Kf__Vacan
 }
 
 void
-registry_vacant_follow (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Unit *unit, kf_arena_t *arena)
+registry_vacant_follow (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Unit *unit, bool announce,
+                        kf_arena_t *arena)
 {
     bool vacant = unit->occupancy == KF__OCCUPANCY__OCCUPANCY_VACANT;
     Kf__VacantFile *file = s_file_get (self, txn, unit->estate, unit->unit, arena);
@@ -102,6 +134,8 @@ registry_vacant_follow (registry_t *self, kf_txn_t *txn, int64_t now_ms, const K
         kf_key_t key;
         kf_key_make (&key, "s|s", unit->estate, unit->unit);
         kf_txn_del (txn, self->vacant, &key);
+        if (announce)
+            s_deadline (self, txn, now_ms, unit->estate, file, KF__ENVELOPE__BODY_DEADLINE_DROPPED, 0);
     }
     else
     if (!file && vacant && kf_txn_ok (txn)) {
@@ -112,6 +146,8 @@ registry_vacant_follow (registry_t *self, kf_txn_t *txn, int64_t now_ms, const K
         KF_SET (&fresh, next_due, s_next_due (s_cycle (self, unit->estate), today));
         s_file_put (self, txn, unit->estate, &fresh);
         kf_timers_arm (txn, self->due, s_due_end (self, unit->estate, fresh.next_due), id);
+        if (announce)
+            s_deadline (self, txn, now_ms, unit->estate, &fresh, KF__ENVELOPE__BODY_DEADLINE_SET, now_ms);
     }
 }
 
@@ -164,7 +200,10 @@ registry_inspect (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Req
     char id [KF_TIMER_ID_MAX];
     s_timer_id (id, sizeof id, e->id, u->unit);
     kf_timers_disarm (txn, self->due, s_due_end (self, e->id, file->next_due), id);
-    if (date >= file->last_inspected) {
+    //  The cycle's deadline is met, the next one's is set; an inspection
+    //  dated before the last one recorded changes neither.
+    bool next = date >= file->last_inspected;
+    if (next) {
         KF_SET (file, last_inspected, date);
         KF_SET (file, next_due, s_next_due (s_cycle (self, e->id), date));
     }
@@ -182,6 +221,10 @@ registry_inspect (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Req
     event.body_case = KF__ENVELOPE__BODY_UNIT_INSPECTED;
     event.unit_inspected = &inspected;
     kf_emit (self->base.outbox, txn, now_ms, e->id, &event, NULL);
+    if (next) {
+        s_deadline (self, txn, now_ms, e->id, file, KF__ENVELOPE__BODY_DEADLINE_MET, 0);
+        s_deadline (self, txn, now_ms, e->id, file, KF__ENVELOPE__BODY_DEADLINE_SET, now_ms);
+    }
     if (!kf_txn_ok (txn))
         return -1;
     reply->result_case = KF__REPLY__RESULT_VACANT_INSPECTION;

@@ -319,7 +319,10 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
             break;
         }
         case KF__ENVELOPE__BODY_SLA_BREACHED:
-            survey_count (self, txn, e, at, D_BREACHES, arena);
+            //  A case's target; a deadline's (a vacant unit's inspection)
+            //  is not one of the day's cases.
+            if (!event->sla_breached->deadline)
+                survey_count (self, txn, e, at, D_BREACHES, arena);
             break;
         default:
             break;

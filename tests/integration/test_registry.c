@@ -37,11 +37,11 @@ s_write_config (void)
         "        registry\n            check_units = false\n"
         "    E004\n        name = Garden\n"
         "    E005\n        name = Orchard\n",
-        (const char *[]) { "intake", "billing", "registry", NULL });
+        (const char *[]) { "intake", "billing", "registry", "escalation", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
-static const char *s_services [] = { "intake", "billing", "registry", NULL };
+static const char *s_services [] = { "intake", "billing", "registry", "escalation", NULL };
 static h_proc_t s_procs [H_CLUSTER_MAX];   //  the bus, then s_services
 
 static int
@@ -259,6 +259,20 @@ test_vacant_inspection_files_its_finding (void **state)
     CTL_OK ("clock", "advance", "62d", "--file", s_clock);
     UNTIL ("OVERDUE", "registry", "vacant", "--estate", "E002", "--overdue");
     assert_non_null (strstr (s_out, "3-2-1504"));
+    //  kefu-escalation holds the inspection like any target: breached, the
+    //  chain raised; the inspection meets it and the next cycle begins.
+    UNTIL ("level 1 (handler and receptionist): vacant_inspection missed", "sla", "--estate", "E002", "--subject",
+           "vacant/3-2-1504");
+    assert_non_null (strstr (s_out, "cycle 2"));
+    CTL_OK ("sla", "--estate", "E002", "--all");
+    assert_non_null (strstr (s_out, "vacant/3-2-1504"));
+    CTL_OK ("--as", "F02", "--role", "front_desk", "--scope", "E002", "registry", "inspect", "3-2-1504");
+    UNTIL ("cycle 3", "sla", "--estate", "E002", "--subject", "vacant/3-2-1504");
+    assert_non_null (strstr (s_out, "met late"));
+    assert_int_equal (CTL ("sla", "--subject", "vacant/3-2-1504"), 2);
+    assert_non_null (strstr (s_err, "takes its --estate"));
+    assert_int_equal (CTL ("sla", "--estate", "E005", "--subject", "vacant/3-2-1504"), 1);
+    assert_non_null (strstr (s_err, "no deadline vacant/3-2-1504 in E005"));
 }
 
 int

@@ -736,6 +736,104 @@ test_full_chain (void **state)
     assert_int_equal (s_timers (), 0);
 }
 
+//  A deadline of another daemon's (a vacant unit's inspection).
+static void
+s_deadline (Kf__Envelope__BodyCase what, const char *estate, const char *subject, const char *due_local)
+{
+    Kf__Deadline d = KF__DEADLINE__INIT;
+    d.subject = (char *) subject;
+    KF_SET (&d, kind, KF__DEADLINE_KIND__DEADLINE_KIND_VACANT_INSPECTION);
+    d.unit = "3-2-1504";
+    d.what = "空置房检查 3-2-1504";
+    if (due_local) {
+        KF_SET (&d, due_ms, kf_test_at (due_local));
+        KF_SET (&d, since_ms, w.now);
+    }
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = (char *) estate;
+    event.body_case = what;
+    event.deadline_set = &d;
+    s_apply (&event);
+}
+
+static const Kf__SlaCase *
+s_deadline_case (const char *estate, const char *subject, Kf__ReplyStatus expect)
+{
+    Kf__ShowSla show = KF__SHOW_SLA__INIT;
+    show.estate = (char *) estate;
+    show.subject = (char *) subject;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SHOW_SLA;
+    request.show_sla = &show;
+    assert_int_equal (s_do (&request, NULL), expect);
+    return w.reply.sla_case;
+}
+
+//  A deadline another daemon announces is held like a ticket's target:
+//  warned at 80 %, breached when it passes, raised level by level while it
+//  is owed, on the board; met, it stops; the next cycle starts the chain
+//  from the bottom; dropped, nothing is left armed.
+static void
+test_a_deadline_is_held_like_a_target (void **state)
+{
+    (void) state;
+    s_deadline (KF__ENVELOPE__BODY_DEADLINE_SET, "E001", "vacant/3-2-1504", "2026-10-25 00:00");
+    assert_string_equal (s_events (), "");
+    const Kf__SlaCase *c = s_deadline_case ("E001", "vacant/3-2-1504", KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_null (c->ticket_no);
+    assert_string_equal (c->deadline->subject, "vacant/3-2-1504");
+    assert_int_equal (c->n_clocks, 1);
+    assert_string_equal (c->clocks [0]->policy, "deadline");
+    assert_string_equal (c->clocks [0]->rule, "vacant_inspection");
+    assert_string_equal (s_local (c->clocks [0]->deadline_ms), "2026-10-25 00:00");
+    //  The calendar does not stop it: the holiday week counts.
+    s_at ("2026-10-18 00:00");
+    assert_string_equal (s_events (), "");
+    s_at ("2026-10-20 00:00");
+    assert_string_equal (s_events (), "warning(resolution)");
+    s_at ("2026-10-25 00:00");
+    assert_string_equal (s_events (), "breached(resolution) level1()");
+    Kf__GetSlaBoard get = KF__GET_SLA_BOARD__INIT;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SLA_BOARD;
+    request.sla_board = &get;
+    assert_int_equal (s_do (&request, "E001"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.sla_board->n_risks, 1);
+    assert_null (w.reply.sla_board->risks [0]->ticket_no);
+    assert_string_equal (w.reply.sla_board->risks [0]->deadline->what, "空置房检查 3-2-1504");
+    assert_int_equal (s_do (&request, "E002"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.sla_board->n_risks, 0);   //  the estate guard: E001's is not E002's
+    s_at ("2026-10-25 04:00");
+    assert_string_equal (s_events (), "level2(S01)");
+    //  Inspected, late: the chain stops.
+    w.now = kf_test_at ("2026-10-25 10:00");
+    s_deadline (KF__ENVELOPE__BODY_DEADLINE_MET, "E001", "vacant/3-2-1504", NULL);
+    assert_string_equal (s_events (), "met(resolution,late)");
+    s_at ("2026-10-27 00:00");
+    assert_string_equal (s_events (), "");
+    //  The next cycle: from the bottom of the chain again.
+    s_deadline (KF__ENVELOPE__BODY_DEADLINE_SET, "E001", "vacant/3-2-1504", "2026-11-25 00:00");
+    c = s_deadline_case ("E001", "vacant/3-2-1504", KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (c->round, 2);
+    assert_int_equal (c->level, 0);
+    assert_int_equal (c->status, KF__TICKET_STATUS__TICKET_STATUS_OPEN);
+    //  The unit is let: nothing is owed, nothing stays armed.
+    s_deadline (KF__ENVELOPE__BODY_DEADLINE_DROPPED, "E001", "vacant/3-2-1504", NULL);
+    s_at ("2026-12-31 00:00");
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_timers (), 0);
+    assert_int_equal (s_deadline_case ("E001", "vacant/3-2-1504", KF__REPLY_STATUS__REPLY_STATUS_OK)->status,
+                      KF__TICKET_STATUS__TICKET_STATUS_CANCELLED);
+    //  Another estate's view of it, a subject without its estate, one nobody set.
+    s_deadline_case ("E002", "vacant/3-2-1504", KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    s_deadline_case (NULL, "vacant/3-2-1504", KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    //  A deadline without a subject, or for an estate nobody configured: ignored.
+    s_deadline (KF__ENVELOPE__BODY_DEADLINE_SET, "E001", "", "2027-01-25 00:00");
+    s_deadline (KF__ENVELOPE__BODY_DEADLINE_SET, "E099", "vacant/1-1-101", "2027-01-25 00:00");
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_timers (), 0);
+}
+
 //  A restart with overdue timers: none lost, each fires once.
 static void
 test_restart_fires_overdue_once (void **state)
@@ -1027,6 +1125,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_handler_after_transfer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_rota_changes_from_dispatch, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_used_counts_the_running_stretch, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_deadline_is_held_like_a_target, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

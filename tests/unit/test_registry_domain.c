@@ -215,10 +215,11 @@ test_import_all_or_nothing (void **state)
     assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.import_report->accepted, 5);
     assert_string_equal (w.reply.import_report->stream, "registry@c1/E001");
-    assert_int_equal (w.reply.import_report->head, 10);
+    assert_int_equal (w.reply.import_report->head, 11);
+    //  The vacant 1-1-102's first inspection is a deadline (deadline.set).
     assert_string_equal (s_events (), "household.registered unit.registered household.registered unit.registered "
-                                      "household.registered unit.registered household.registered unit.registered "
-                                      "household.registered unit.registered");
+                                      "deadline.set household.registered unit.registered household.registered "
+                                      "unit.registered household.registered unit.registered");
     //  Again: nothing changes, nothing is announced.
     assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_string_equal (s_events (), "");
@@ -485,7 +486,8 @@ test_handover_let_and_move_out (void **state)
     request.move_in = &q;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.handover->date, 20261016);
-    assert_string_equal (s_events (), "unit.registered unit.handed_over");
+    //  Out of the vacant ledger: its inspection's deadline is dropped.
+    assert_string_equal (s_events (), "unit.registered deadline.dropped unit.handed_over");
     //  The unit as billing now learns it: handed over on the date, not in use.
     assert_int_equal (s_lookup (NULL, KF__ROLE__ROLE_OPERATIONS, "E001", NULL, "1-1-102"),
                       KF__REPLY_STATUS__REPLY_STATUS_OK);
@@ -553,7 +555,7 @@ test_handover_let_and_move_out (void **state)
     assert_string_equal (v->override_reason, "deposit covers it");
     assert_int_equal (v->n_left, 1);
     assert_string_equal (v->left [0]->name, "Zhou");
-    assert_string_equal (s_events (), "household.registered unit.registered unit.vacated");
+    assert_string_equal (s_events (), "household.registered unit.registered deadline.set unit.vacated");
     //  Nobody lives there now: another move-out is refused.
     assert_int_equal (s_move_out (KF__ROLE__ROLE_SUPERVISOR, "1-1-102", "x"), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
     assert_string_equal (w.reply.error, "nobody lives in 1-1-102: there is no one to move out");
@@ -678,7 +680,8 @@ test_vacant_units_inspected_monthly (void **state)
     assert_int_equal (s_ledger ()->overdue, 1);
     //  Inspected, with a finding from the owner's phone: the next due a month on.
     assert_int_equal (s_inspect ("1-1-102", "water stain on the ceiling", NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
-    assert_string_equal (s_events (), "unit.inspected");
+    //  The cycle's deadline met, the next one's set (escalation holds them).
+    assert_string_equal (s_events (), "unit.inspected deadline.met deadline.set");
     l = s_ledger ();
     assert_false (l->units [0]->overdue);
     assert_int_equal (l->units [0]->last_inspected, 20261202);

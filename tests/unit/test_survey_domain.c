@@ -630,6 +630,13 @@ test_daily_report (void **state)
     breach.body_case = KF__ENVELOPE__BODY_SLA_BREACHED;
     breach.sla_breached = &alert;
     s_apply (&breach);
+    //  A deadline's breach (a vacant unit not inspected) is not a case's.
+    Kf__Deadline deadline = KF__DEADLINE__INIT;
+    deadline.subject = "vacant/1-1-101";
+    Kf__SlaAlert missed = KF__SLA_ALERT__INIT;
+    missed.deadline = &deadline;
+    breach.sla_breached = &missed;
+    s_apply (&breach);
     s_repair ("1-1-101", KF__CATEGORY__CATEGORY_PLUMBING, d);
     s_answer (s_visit_of (d)->scheduled->visit_id, true, KF__SATISFACTION__SATISFACTION_FAIRLY_SATISFIED, 4);
     s_events ();

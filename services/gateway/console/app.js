@@ -549,16 +549,19 @@ async function boardPage(root) {
   const columns = [['ticket_no', t('ticket')], ['estate', t('estate')], ['target', t('target')], ['deadline_ms', t('due')],
                    ['remaining_ms', t('left')], ['level', t('level')], ['department', t('department')],
                    ['handler', t('handler')], ['category', t('category')]];
-  const row = (r) => ({ key: r.ticket_no, cells: [r.ticket_no, estateName(r.estate), label('SlaTarget', r.target),
+  // A deadline's row (a vacant unit's inspection) names what it is; only a
+  // ticket's row opens the ticket.
+  const row = (r) => ({ key: r.ticket_no || '', cells: [r.ticket_no || (r.deadline && (r.deadline.what || r.deadline.subject)),
+    estateName(r.estate), label('SlaTarget', r.target),
     when(r.deadline_ms, r.estate), countdown(r.deadline_ms),
     label('EscalationLevel', r.level), label('Department', r.department), r.handler || t('queue'), label('Category', r.category)] });
-  const go = (no) => { location.hash = '#/ticket/' + no; };
+  const go = (no) => { if (no) location.hash = '#/ticket/' + no; };
   function draw() {
     const f = controls.elements, text = f.text.value.trim().toLowerCase();
     const shown = risks.filter((r) => (!f.estate.value || r.estate === f.estate.value)
       && (!f.level.value || String(r.level).endsWith(f.level.value))
       && (!f.department.value || String(r.department).endsWith(f.department.value))
-      && (!text || `${r.ticket_no} ${r.handler || ''}`.toLowerCase().includes(text)));
+      && (!text || `${r.ticket_no || (r.deadline && r.deadline.what) || ''} ${r.handler || ''}`.toLowerCase().includes(text)));
     const key = state.sort, numeric = key.endsWith('_ms');
     shown.sort((a, b) => state.dir * (numeric ? Number(a[key]) - Number(b[key]) : String(a[key] || '').localeCompare(String(b[key] || ''))));
     const heading = columns.map(([k, name]) => h('button', { type: 'button', class: 'sort', onclick: () => {
