@@ -80,8 +80,13 @@ try {
     await desk.selectOption('#file-form [name=type]', type);
     await desk.selectOption('#file-form [name=category]', category);
     await desk.fill('#file-form [name=description]', description);
+    // The result of this filing, not one an earlier filing left on the page.
+    const earlier = await desk.evaluate(() => document.querySelector('#file-result')?.dataset.ticket || '');
     await desk.dblclick('#file-form button[type=submit]');
-    await desk.waitForSelector('#file-result[data-ticket]');
+    await desk.waitForFunction((was) => {
+      const result = document.querySelector('#file-result');
+      return result && result.dataset.ticket && result.dataset.ticket !== was;
+    }, earlier);
     return desk.getAttribute('#file-result', 'data-ticket');
   };
   const a = await file('阳台晾衣架坏了 the balcony airer is broken e2e-a', 'REPAIR', 'OTHER');
@@ -89,6 +94,7 @@ try {
   const count = await desk.evaluate(async () => (await api('list_tickets', { text: 'e2e-a' })).total);
   if (String(count) !== '1') throw new Error(`a double click filed ${count} tickets`);
   const b = await file('前台接待态度差 rude at the counter e2e-b', 'COMPLAINT', 'OTHER', true);   //  same day: customer service's own
+  if (b === a) throw new Error(`the second filing reads the first's number ${a}`);
   // The lookup shows the caller's open cases, the desk's own estate's phones whole.
   await desk.fill('#lookup-form [name=what]', '13800000000');
   for (let tries = 0; ; tries++) {
