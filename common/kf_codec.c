@@ -607,6 +607,20 @@ kf_unit_valid (const char *unit)
     return parts == 3;
 }
 
+void
+kf_phone_mask (const char *phone, char *out, size_t size)
+{
+    assert (phone && out && size > 0);
+    size_t n = strlen (phone);
+    size_t head = n >= 11 ? 3 : n >= 7 ? 2 : 0, tail = n >= 7 ? 4 : n >= 3 ? 2 : 0;
+    if (*phone == '+' && head)
+        head++;
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 1 < size; i++)
+        out [o++] = i < head || i >= n - tail ? phone [i] : '*';
+    out [o] = 0;
+}
+
 bool
 kf_phone_valid (const char *phone)
 {

@@ -65,6 +65,17 @@ const char *const kf_config_type_names [] = {
     { prefix "billing/late_fee_cap_percent", T_INT, cap, false, 0, 100, \
       "late fees on a notice never exceed this share of its principal" }
 
+//  The desk's registers: how long each kind is lent by default, and how
+//  long past due a loan is escalated; the group's, and an estate's.
+#define S_DESK_KEYS(prefix, key, item, stored, escalate) \
+    { prefix "desk/key_due", T_DURATION, key, false, 5 * 60000, 30 * S_DAY, \
+      "a key lent is due back this long after it goes out, unless the desk says when" }, \
+    { prefix "desk/item_due", T_DURATION, item, false, 5 * 60000, 90 * S_DAY, "... an item lent" }, \
+    { prefix "desk/stored_due", T_DURATION, stored, false, 60 * 60000, 366 * S_DAY, \
+      "... an owner's things stored at the desk, collected by then" }, \
+    { prefix "desk/escalate_after", T_DURATION, escalate, false, 0, 30 * S_DAY, \
+      "a loan still out this long after its due time is escalated (the desk is reminded at the due time)" }
+
 //  Return visits and evaluations: the group's, with defaults, and an
 //  estate's (the group's apply where it says nothing).
 #define S_SURVEY_KEYS(prefix, safety, safety_categories, leak, leak_categories, other, complaint, attempts, \
@@ -104,7 +115,7 @@ const char *const kf_config_type_names [] = {
       "(that server's own); unset: the cluster's" }
 
 static const char *const s_service_names [KF_SERVICE_COUNT + 1] = {
-    "intake", "dispatch", "escalation", "survey", "billing", "archive", "registry", NULL
+    "intake", "dispatch", "escalation", "survey", "billing", "archive", "registry", "desk", NULL
 };
 
 
@@ -257,6 +268,11 @@ const kf_config_key_t kf_config_schema [] = {
     { "estates/*/registry/vacant_inspection", T_STRING, NULL, false, 0, 0,
       "as registry/vacant_inspection, for this estate" },
 
+    { "desk", T_SECTION, NULL, false, 0, 0, "the front desk's registers (each key may be set per estate too)" },
+    S_DESK_KEYS ("", "4h", "24h", "30d", "24h"),
+    { "estates/*/desk", T_SECTION, NULL, false, 0, 0, "this estate's desk rules, replacing the group's key by key" },
+    S_DESK_KEYS ("estates/*/", NULL, NULL, NULL, NULL),
+
     { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
     { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,
       "a rectification order after an unsatisfied return visit is due this long after the visit" },
@@ -294,6 +310,7 @@ const kf_config_key_t kf_config_schema [] = {
     S_SERVICE ("billing"),
     S_SERVICE ("archive"),
     S_SERVICE ("registry"),
+    S_SERVICE ("desk"),
     { "services/gateway", T_SECTION, NULL, false, 0, 0, "the HTTP gateway" },
     { "services/gateway/listen", T_LISTEN, "127.0.0.1:8080", false, 0, 0, "address of the HTTP API, console and /metrics" },
     { "services/gateway/console", T_PATH, "services/gateway/console", false, 0, 0,

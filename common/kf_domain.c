@@ -68,6 +68,14 @@ kf_request_sees (const Kf__Request *request, const char *estate)
     return kf_scope_sees (request->scope, estate);
 }
 
+bool
+kf_request_sees_phones (const Kf__Request *request, const char *estate)
+{
+    bool desk = request->role == KF__ROLE__ROLE_FRONT_DESK || request->role == KF__ROLE__ROLE_SUPERVISOR
+             || request->role == KF__ROLE__ROLE_MANAGER;
+    return desk && request->scope && estate && strcmp (request->scope, estate) == 0;
+}
+
 const kf_estate_t *
 kf_request_estate (const kf_config_t *config, const Kf__Request *request, const char *named, Kf__Reply *reply,
                    kf_arena_t *arena)

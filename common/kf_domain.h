@@ -53,6 +53,12 @@ int kf_emit (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *est
 //  Whether a request bound to an estate (its scope) may see this one.
 bool kf_request_sees (const Kf__Request *request, const char *estate);
 
+//  Whether a request sees the phones of an estate's people whole: the
+//  desk of that estate (its receptionists, supervisors and managers), not
+//  the group's, nor a technician, nor operations. Others see them masked
+//  (kf_phone_mask).
+bool kf_request_sees_phones (const Kf__Request *request, const char *estate);
+
 //  The estate a request names (`named`), else the one its scope binds it
 //  to; NULL after a one-line reply: BAD_REQUEST when there is neither,
 //  NOT_FOUND for an estate the configuration or the scope does not allow.

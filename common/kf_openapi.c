@@ -501,7 +501,7 @@ s_command_routes (FILE *out, s_set_t *messages, s_set_t *enums)
         if (f->id < 20)
             fputs (",\"parameters\":[{\"name\":\"service\",\"in\":\"query\",\"required\":true,\"schema\":"
                    "{\"type\":\"string\",\"enum\":[\"intake\",\"dispatch\",\"escalation\",\"survey\",\"billing\","
-                   "\"archive\",\"registry\"]},\"description\":\"the daemon that answers: every daemon answers this command\"}]",
+                   "\"archive\",\"registry\",\"desk\"]},\"description\":\"the daemon that answers: every daemon answers this command\"}]",
                    out);
         fputs (",\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":", out);
         s_ref (out, command->name);

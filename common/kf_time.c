@@ -319,3 +319,18 @@ kf_time_format (int64_t utc_ms, int offset_min, char *buf, size_t size)
     int n = snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", y, mo, d, h, mi, s, ms, zone);
     return n < 0 ? 0 : (size_t) n;
 }
+
+const char *
+kf_local_format (int64_t utc_ms, int offset_min, char *buf, size_t size)
+{
+    if (utc_ms == INT64_MAX) {
+        snprintf (buf, size, "never");
+        return buf;
+    }
+    int year, month, day;
+    int64_t days = kf_local_day (utc_ms, offset_min);
+    int64_t minute = (utc_ms - kf_local_day_start (days, offset_min)) / KF_MS_PER_MINUTE;
+    kf_civil_from_days (days, &year, &month, &day);
+    snprintf (buf, size, "%04d-%02d-%02d %02d:%02d", year, month, day, (int) (minute / 60), (int) (minute % 60));
+    return buf;
+}

@@ -57,5 +57,8 @@ size_t kf_duration_format (int64_t ms, char *buf, size_t size);
 int kf_time_parse (const char *text, int default_offset_min, int64_t *utc_ms, kf_err_t *err);
 //  "2026-11-24T00:21:03.000+08:00", or "...Z" when the offset is 0.
 size_t kf_time_format (int64_t utc_ms, int offset_min, char *buf, size_t size);
+//  "2026-11-24 00:21", local at offset_min, as people read it in a
+//  message; "never" for INT64_MAX. Returns buf.
+const char *kf_local_format (int64_t utc_ms, int offset_min, char *buf, size_t size);
 
 #endif

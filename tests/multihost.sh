@@ -110,6 +110,8 @@ conf() {   # HOST SITE CERT -> the configuration on stdout
         -e "s|ipc://var/run/archive-replay|tcp://$c:7119|" \
         -e "s|ipc://var/run/registry-replay|tcp://$c:7123|" \
         -e "s|ipc://var/run/registry |tcp://$c:7122 |" \
+        -e "s|ipc://var/run/desk-replay|tcp://$c:7125|" \
+        -e "s|ipc://var/run/desk |tcp://$c:7124 |" \
         -e "s|ipc://var/run/archive |tcp://$c:7118 |" \
         -e "s|^\(        listen = \)127.0.0.1:8080|\1$(ip_of "$1"):8080|" \
         -e "s|^\(        console = \).*|\1$here/services/gateway/console|" \
@@ -170,7 +172,7 @@ start() {
     pids="$pids $!"
 }
 kill9() { eval "kill -9 \$pid_$1_$2"; eval "wait \$pid_$1_$2 2>/dev/null || true"; }
-for d in bus archive dispatch escalation survey billing registry; do start cluster "$d" "kefu-$d.service"; done
+for d in bus archive dispatch escalation survey billing registry desk; do start cluster "$d" "kefu-$d.service"; done
 start est1 intake "kefu-intake@.service" e1
 start est2 intake "kefu-intake@.service" e2
 start ops gateway kefu-gateway.service
@@ -187,8 +189,8 @@ wait_for() {   # SECONDS WHAT COMMAND...
         sleep 0.25
     done
 }
-wait_for 30 "the cluster's daemons answer operations" ops_ctl ping archive dispatch escalation survey billing registry
-say "cluster up: bus, archive, dispatch, escalation, survey, billing, registry; intake@e1 and intake@e2 on their estate servers"
+wait_for 30 "the cluster's daemons answer operations" ops_ctl ping archive dispatch escalation survey billing registry desk
+say "cluster up: bus, archive, dispatch, escalation, survey, billing, registry, desk; intake@e1 and intake@e2 on their estate servers"
 
 # ---- filing ------------------------------------------------------------------
 acks="$W/acked"

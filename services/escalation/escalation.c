@@ -117,16 +117,7 @@ escalation_history (escalation_ctx_t *x, int64_t at_ms, const char *format, ...)
 const char *
 escalation_local (const escalation_ctx_t *x, int64_t utc_ms, char *buf, size_t size)
 {
-    int offset = x->estate->estate->utc_offset_min, year, month, day;
-    if (utc_ms == INT64_MAX) {
-        snprintf (buf, size, "never");
-        return buf;
-    }
-    int64_t days = kf_local_day (utc_ms, offset);
-    int64_t minute = (utc_ms - kf_local_day_start (days, offset)) / KF_MS_PER_MINUTE;
-    kf_civil_from_days (days, &year, &month, &day);
-    snprintf (buf, size, "%04d-%02d-%02d %02d:%02d", year, month, day, (int) (minute / 60), (int) (minute % 60));
-    return buf;
+    return kf_local_format (utc_ms, x->estate->estate->utc_offset_min, buf, size);
 }
 
 int

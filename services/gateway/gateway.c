@@ -164,7 +164,7 @@ gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
     if (id == KF__REQUEST__COMMAND_IMPORT_UNITS)
         return "registry";
     return id < 40 ? "intake" : id < 60 ? "dispatch" : id < 70 ? "escalation" : id < 90 ? "survey"
-         : id < 110 ? "billing" : id < 120 ? "archive" : id < 140 ? "registry" : NULL;
+         : id < 110 ? "billing" : id < 120 ? "archive" : id < 140 ? "registry" : id < 160 ? "desk" : NULL;
 }
 
 Kf__Request *
@@ -184,7 +184,7 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
     if (!*to) {
         *http_status = 400;
         kf_err_set (err, "%s goes to one daemon: add ?service=intake, dispatch, escalation, survey, billing, archive "
-                    "or registry",
+                    "registry or desk",
                     command);
         return NULL;
     }

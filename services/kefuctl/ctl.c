@@ -15,7 +15,7 @@ const ctl_command_t *const ctl_commands [] = {
     &ctl_orders_command, &ctl_order_command, &ctl_staff_command, &ctl_users_command,
     &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_household_command, &ctl_registry_command,
     &ctl_units_command,
-    &ctl_billing_command,
+    &ctl_billing_command, &ctl_desk_command,
     &ctl_report_command, &ctl_history_command,
     &ctl_tap_command, &ctl_lag_command, &ctl_top_command, &ctl_streams_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command, &ctl_restore_command,
     &ctl_openapi_command,
@@ -623,4 +623,27 @@ ctl_estate (ctl_t *ctl, const char *command, const char *named, int *code)
         return NULL;
     }
     return estate;
+}
+
+int
+ctl_yyyymmdd (const char *command, const char *option, const char *text, uint32_t *date)
+{
+    *date = 0;
+    if (!text)
+        return 0;
+    int64_t day;
+    kf_err_t err;
+    if (kf_date_parse (text, &day, &err))
+        return ctl_fail (-1, "%s: %s: %s", command, option, err.text);
+    *date = kf_day_to_yyyymmdd (day);
+    return 0;
+}
+
+const char *
+ctl_day (uint32_t yyyymmdd, char *buf, size_t size)
+{
+    if (!yyyymmdd)
+        return "-";
+    snprintf (buf, size, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
+    return buf;
 }

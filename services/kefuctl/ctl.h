@@ -112,6 +112,13 @@ int ctl_print_json (const ProtobufCMessage *msg);
 //  "2026-11-23 18:05".
 const char *ctl_time (ctl_t *ctl, const char *estate, int64_t utc_ms, char *buf, size_t size);
 
+//  --date YYYY-MM-DD as yyyymmdd (0 when text is NULL); -1 after printing
+//  why, naming the command and the option.
+int ctl_yyyymmdd (const char *command, const char *option, const char *text, uint32_t *date);
+
+//  yyyymmdd as "2026-12-03"; "-" for 0. Returns buf.
+const char *ctl_day (uint32_t yyyymmdd, char *buf, size_t size);
+
 //  Print a reply's result (`want`): as JSON with --json, else with print.
 //  Frees the reply; NULL (the call failed, already said) is CTL_FAILED.
 //  `who` names the daemon when the result is another.
@@ -174,6 +181,7 @@ extern const ctl_command_t ctl_units_command, ctl_billing_command;
 extern const ctl_command_t ctl_visits_command, ctl_evaluation_command;
 extern const ctl_command_t ctl_history_command;
 extern const ctl_command_t ctl_lookup_command, ctl_household_command, ctl_registry_command;
+extern const ctl_command_t ctl_desk_command;
 
 //  The reports of each service: report <name> [options], argv [0] the name.
 int ctl_report_sla (ctl_t *ctl, int argc, char **argv);

@@ -49,7 +49,7 @@ ctl_daemons (ctl_t *ctl, int count, char **names, ctl_daemons_t *d)
                && !(strncmp (all.labels [i], names [n], len) == 0 && all.labels [i][len] == '@'))
             i++;
         if (i == all.count)
-            return ctl_fail (CTL_USAGE, "no daemon '%s' (expected intake, dispatch, escalation, survey, billing, archive, registry "
+            return ctl_fail (CTL_USAGE, "no daemon '%s' (expected intake, dispatch, escalation, survey, billing, archive, registry, desk "
                              "or a producer id such as intake@c1)", names [n]);
         memcpy (d->labels [d->count], all.labels [i], sizeof d->labels [0]);
         d->who [d->count] = d->labels [d->count];
@@ -114,7 +114,7 @@ s_ping (ctl_t *ctl, int argc, char **argv)
 const ctl_command_t ctl_ping_command = {
     "ping", "which daemons answer, their version and clock",
     "ping [DAEMON...]\n\nAsks each daemon (all by default: intake, dispatch, escalation, survey,\n"
-    "billing, archive, registry and the estates' own intakes) for its version and clock. Fails\n"
+    "billing, archive, registry, desk and the estates' own intakes) for its version and clock.\nFails "
     "when one does not answer.",
     s_ping, NULL
 };

@@ -338,20 +338,6 @@ s_household (ctl_t *ctl, int argc, char **argv)
 //  ---- registry move-in | let | move-out -----------------------------------------------
 
 //  YYYY-MM-DD as yyyymmdd; 0 for none given.
-static int
-s_yyyymmdd (const char *command, const char *option, const char *text, uint32_t *date)
-{
-    *date = 0;
-    if (!text)
-        return 0;
-    int64_t day;
-    kf_err_t err;
-    if (kf_date_parse (text, &day, &err))
-        return ctl_fail (-1, "%s: %s: %s", command, option, err.text);
-    *date = kf_day_to_yyyymmdd (day);
-    return 0;
-}
-
 static void
 s_print_handover (ctl_t *ctl, const Kf__Reply *reply)
 {
@@ -411,15 +397,6 @@ s_meter (const char *text, Kf__MeterReading *r)
     return 0;
 }
 
-static const char *
-s_day (uint32_t yyyymmdd, char *buf, size_t size)
-{
-    if (!yyyymmdd)
-        return "-";
-    snprintf (buf, size, "%04u-%02u-%02u", yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100);
-    return buf;
-}
-
 //  --defect / --finding [PLACE:]TEXT into findings; the places copied
 //  into places [] (to free).
 static void
@@ -446,7 +423,7 @@ s_print_inspection (ctl_t *ctl, const Kf__Reply *reply)
     const Kf__VacantInspection *in = reply->vacant_inspection;
     char day [16];
     printf ("%s %s inspected on %s: %zu finding%s (each a ticket)\n", in->estate, in->unit,
-            s_day (in->date, day, sizeof day), in->n_findings, in->n_findings == 1 ? "" : "s");
+            ctl_day (in->date, day, sizeof day), in->n_findings, in->n_findings == 1 ? "" : "s");
 }
 
 static int
@@ -455,7 +432,7 @@ s_inspect (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
     Kf__VacantInspection in = KF__VACANT_INSPECTION__INIT;
     in.estate = (char *) estate;
     in.unit = (char *) unit;
-    if (s_yyyymmdd ("registry inspect", "--date", a->date, &in.date))
+    if (ctl_yyyymmdd ("registry inspect", "--date", a->date, &in.date))
         return CTL_USAGE;
     in.has_date = in.date != 0;
     in.reporter_phone = (char *) a->phone;
@@ -487,8 +464,8 @@ s_print_ledger (ctl_t *ctl, const Kf__Reply *reply)
         const Kf__VacantFile *f = l->units [i];
         char since [16], last [16], due [16], count [16];
         snprintf (count, sizeof count, "%u", f->inspections);
-        ctl_table_row (table, f->unit, s_day (f->since_date, since, sizeof since),
-                       s_day (f->last_inspected, last, sizeof last), s_day (f->next_due, due, sizeof due), count,
+        ctl_table_row (table, f->unit, ctl_day (f->since_date, since, sizeof since),
+                       ctl_day (f->last_inspected, last, sizeof last), ctl_day (f->next_due, due, sizeof due), count,
                        f->overdue ? "OVERDUE" : "");
     }
     ctl_table_print (&table, stdout);
@@ -515,7 +492,7 @@ s_move_in (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
     Kf__Handover h = KF__HANDOVER__INIT;
     h.estate = (char *) estate;
     h.unit = (char *) unit;
-    if (s_yyyymmdd ("registry move-in", "--date", a->date, &h.date))
+    if (ctl_yyyymmdd ("registry move-in", "--date", a->date, &h.date))
         return CTL_USAGE;
     h.has_date = h.date != 0;
     Kf__HandoverDefect defects [S_LIST_MAX], *defect_list [S_LIST_MAX];
@@ -573,8 +550,8 @@ s_let (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
     Kf__Tenancy t = KF__TENANCY__INIT;
     t.estate = (char *) estate;
     t.unit = (char *) unit;
-    if (s_yyyymmdd ("registry let", "--date", a->date, &t.from_date)
-    ||  s_yyyymmdd ("registry let", "--to", a->to, &t.to_date))
+    if (ctl_yyyymmdd ("registry let", "--date", a->date, &t.from_date)
+    ||  ctl_yyyymmdd ("registry let", "--to", a->to, &t.to_date))
         return CTL_USAGE;
     t.has_from_date = t.from_date != 0;
     t.has_to_date = t.to_date != 0;
@@ -606,7 +583,7 @@ s_move_out (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
     Kf__MoveOut q = KF__MOVE_OUT__INIT;
     q.estate = (char *) estate;
     q.unit = (char *) unit;
-    if (s_yyyymmdd ("registry move-out", "--date", a->date, &q.date))
+    if (ctl_yyyymmdd ("registry move-out", "--date", a->date, &q.date))
         return CTL_USAGE;
     q.has_date = q.date != 0;
     q.override_reason = (char *) a->override_reason;
@@ -676,9 +653,9 @@ s_print_list (ctl_t *ctl, const s_args_t *a, Kf__Reply *reply)
             r->unit, kf_fen_format (r->area_centi_m2, area, sizeof area),
             titles ? s_names (r->owners, r->n_owners, names, sizeof names)
                    : s_names (r->tenants, r->n_tenants, names, sizeof names),
-            titles ? state : s_day (r->from_date, d1, sizeof d1),
-            titles ? s_day (r->move_in_date, d2, sizeof d2) : s_day (r->to_date, d2, sizeof d2),
-            titles ? s_day (r->title_changed, d3, sizeof d3) : s_day (r->ended_date, d3, sizeof d3),
+            titles ? state : ctl_day (r->from_date, d1, sizeof d1),
+            titles ? ctl_day (r->move_in_date, d2, sizeof d2) : ctl_day (r->to_date, d2, sizeof d2),
+            titles ? ctl_day (r->title_changed, d3, sizeof d3) : ctl_day (r->ended_date, d3, sizeof d3),
         };
         if (table)
             ctl_table_row (table, cells [0], cells [1], cells [2], cells [3], cells [4], cells [5]);

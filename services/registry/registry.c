@@ -262,11 +262,7 @@ registry_report_head (registry_t *self, kf_txn_t *txn, const char *estate, Kf__I
 int64_t
 registry_balance (registry_t *self, kf_txn_t *txn, const char *estate, const char *unit, kf_arena_t *arena)
 {
-    kf_key_t key;
-    kf_key_make (&key, "s|s", estate, unit);
-    Kf__UnitBalance *b = (Kf__UnitBalance *) kf_txn_find_msg_in (txn, self->balances, &key,
-                                                                 &kf__unit_balance__descriptor, arena);
-    return b ? b->balance_fen : 0;
+    return kf_balance_owed (txn, self->balances, estate, unit, arena);
 }
 
 uint32_t
@@ -397,31 +393,7 @@ s_case_status (registry_t *self, kf_txn_t *txn, const Kf__Envelope *event, const
     return kf_txn_ok (txn) ? 0 : -1;
 }
 
-//  ---- what the events tell: what a unit owes -------------------------------------------
-
-static int
-s_balance_move (registry_t *self, kf_txn_t *txn, const Kf__Envelope *event, const char *unit, int64_t fen,
-                int notices, int64_t now_ms)
-{
-    if (!unit || !kf_unit_valid (unit))
-        return 0;
-    kf_key_t key;
-    kf_key_make (&key, "s|s", event->estate, unit);
-    Kf__UnitBalance *b = (Kf__UnitBalance *) kf_txn_find_msg_in (txn, self->balances, &key,
-                                                                 &kf__unit_balance__descriptor, self->base.scratch);
-    Kf__UnitBalance fresh = KF__UNIT_BALANCE__INIT;
-    if (!b) {
-        if (!kf_txn_ok (txn))
-            return -1;
-        b = &fresh;
-    }
-    KF_SET (b, balance_fen, b->balance_fen + fen);
-    int64_t open = (int64_t) b->open_notices + notices;
-    KF_SET (b, open_notices, open < 0 ? 0 : (uint32_t) open);
-    KF_SET (b, updated_at_ms, kf_event_time (event, now_ms));
-    kf_txn_put_msg (txn, self->balances, &key, &b->base);
-    return kf_txn_ok (txn) ? 0 : -1;
-}
+//  ---- what the events tell: a unit's cases and what it owes -------------------------------
 
 int
 registry_apply_event (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
@@ -444,19 +416,11 @@ registry_apply_event (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf_
             return s_case_status (self, txn, event, event->ticket_cancelled->ticket_no,
                                   KF__TICKET_STATUS__TICKET_STATUS_CANCELLED, now_ms);
         case KF__ENVELOPE__BODY_INVOICE_ISSUED:
-            return s_balance_move (self, txn, event, event->invoice_issued->unit, event->invoice_issued->total_fen,
-                                   1, now_ms);
         case KF__ENVELOPE__BODY_INVOICE_LATE_FEE:
-            return s_balance_move (self, txn, event, event->invoice_late_fee->unit,
-                                   event->invoice_late_fee->amount_fen, 0, now_ms);
         case KF__ENVELOPE__BODY_INVOICE_SETTLED:
-            return s_balance_move (self, txn, event, event->invoice_settled->unit, 0, -1, now_ms);
         case KF__ENVELOPE__BODY_PAYMENT_RECEIVED:
-            return s_balance_move (self, txn, event, event->payment_received->unit,
-                                   -event->payment_received->amount_fen, 0, now_ms);
         case KF__ENVELOPE__BODY_PAYMENT_REFUNDED:
-            return s_balance_move (self, txn, event, event->payment_refunded->unit,
-                                   event->payment_refunded->amount_fen, 0, now_ms);
+            return kf_balance_follow (txn, self->balances, event, now_ms, self->base.scratch);
         default:
             return 0;
     }

@@ -61,9 +61,4 @@ int registry_tick (registry_t *self, kf_txn_t *txn, int64_t now_ms);
 //  failed.
 int registry_recover (registry_t *self, kf_txn_t *txn, const Kf__Envelope *event);
 
-//  A phone as shown to someone who may not see it whole: the first three
-//  and last four digits of a long number (138****0000), the last two of a
-//  short one. Writes at most size bytes, always terminated.
-void registry_phone_mask (const char *phone, char *out, size_t size);
-
 #endif

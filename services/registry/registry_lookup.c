@@ -8,36 +8,11 @@
 
 #define S_PHONES_MAX 5      //  phones of one person
 
-void
-registry_phone_mask (const char *phone, char *out, size_t size)
-{
-    assert (phone && out && size > 0);
-    size_t n = strlen (phone);
-    size_t head = n >= 11 ? 3 : n >= 7 ? 2 : 0, tail = n >= 7 ? 4 : n >= 3 ? 2 : 0;
-    if (*phone == '+' && head)
-        head++;
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 1 < size; i++)
-        out [o++] = i < head || i >= n - tail ? phone [i] : '*';
-    out [o] = 0;
-}
-
-//  Whether a request sees the phones of an estate's people whole: the
-//  desk of that estate (its receptionists, supervisors and managers), not
-//  the group's, nor a technician, nor operations.
-static bool
-s_sees_phones (const Kf__Request *request, const char *estate)
-{
-    bool desk = request->role == KF__ROLE__ROLE_FRONT_DESK || request->role == KF__ROLE__ROLE_SUPERVISOR
-             || request->role == KF__ROLE__ROLE_MANAGER;
-    return desk && request->scope && strcmp (request->scope, estate) == 0;
-}
-
 static char *
 s_masked (const char *phone, kf_arena_t *arena)
 {
     char text [32];
-    registry_phone_mask (phone, text, sizeof text);
+    kf_phone_mask (phone, text, sizeof text);
     return kf_arena_strdup (arena, text);
 }
 
@@ -90,7 +65,7 @@ s_caller_unit (registry_t *self, kf_txn_t *txn, const Kf__Request *request, cons
     Kf__Unit *u = registry_unit_get (self, txn, estate, unit, arena);
     if (!cu || !u)
         return NULL;
-    bool whole = s_sees_phones (request, estate);
+    bool whole = kf_request_sees_phones (request, estate);
     cu->estate = (char *) estate;
     cu->unit = u;
     if (u->owner_phone && !whole)
@@ -104,10 +79,8 @@ s_caller_unit (registry_t *self, kf_txn_t *txn, const Kf__Request *request, cons
                 break;
             }
     cu->household = h && !whole ? s_household_masked (h, arena) : h;
+    Kf__UnitBalance *b = kf_balance_get (txn, self->balances, estate, unit, arena);
     kf_key_t key;
-    kf_key_make (&key, "s|s", estate, unit);
-    Kf__UnitBalance *b = (Kf__UnitBalance *) kf_txn_find_msg_in (txn, self->balances, &key,
-                                                                 &kf__unit_balance__descriptor, arena);
     KF_SET (cu, balance_fen, b ? b->balance_fen : 0);
     KF_SET (cu, open_notices, b ? b->open_notices : 0);
     kf_key_make (&key, "s|s|", estate, unit);
@@ -198,7 +171,7 @@ registry_lookup (registry_t *self, kf_txn_t *txn, const Kf__Request *request, Kf
     }
     bool masked = false;
     for (size_t i = 0; i < l.found->n_units; i++)
-        masked = masked || !s_sees_phones (request, l.found->units [i]->estate);
+        masked = masked || !kf_request_sees_phones (request, l.found->units [i]->estate);
     KF_SET (l.found, phones_masked, masked);
     reply->result_case = KF__REPLY__RESULT_CALLER_LOOKUP;
     reply->caller_lookup = l.found;
@@ -227,7 +200,7 @@ registry_show_household (registry_t *self, kf_txn_t *txn, const Kf__Request *req
         h->unit = q->unit;
     }
     reply->result_case = KF__REPLY__RESULT_HOUSEHOLD;
-    reply->household = s_sees_phones (request, e->id) ? h : s_household_masked (h, arena);
+    reply->household = kf_request_sees_phones (request, e->id) ? h : s_household_masked (h, arena);
     return reply->household ? 0 : kf_txn_fail (txn, "out of memory");
 }
 

@@ -32,6 +32,7 @@
 #define REGISTRY_PRIVATE_H_INCLUDED
 
 #include "registry.h"
+#include "kf_balance.h"
 #include "kf_commands.h"
 #include "kf_domain.h"
 #include "kf_field.h"

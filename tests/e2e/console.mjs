@@ -137,10 +137,32 @@ try {
   const after = await desk.textContent('#balance');
   if (owed === after) throw new Error(`the payment did not move the balance (${owed})`);
   await clean(desk, 'the desk', e001);
+  // The key register: a key lent to a person of the unit, then returned.
+  await go(desk, '#/registers', '#lend-form');
+  await desk.selectOption('#lend-form [name=kind]', 'KEY');
+  await desk.fill('#lend-form [name=tag]', 'K-3-2-1502');
+  await desk.fill('#lend-form [name=unit]', '3-2-1502');
+  await desk.fill('#lend-form [name=person]', '张三');
+  await desk.click('#lend-form button[type=submit]');
+  await desk.waitForSelector('#loan-result[data-loan]');
+  const loan = await desk.getAttribute('#loan-result', 'data-loan');
+  await desk.waitForSelector(`#loans tr:has(td:text-is("${loan}")) button.return`);
+  await desk.screenshot({ path: `${shots}/registers.png`, fullPage: false });
+  await desk.click(`#loans tr:has(td:text-is("${loan}")) button.return`);
+  await desk.waitForSelector(`#loans tr:has(td:text-is("${loan}"))`, { state: 'detached' });
+  await clean(desk, 'the desk', e001);
+  // A release permit for a unit that owes: refused, with what it owes.
+  await go(desk, '#/permits', '#permit-form');
+  await desk.fill('#permit-form [name=unit]', '3-2-1502');
+  await desk.fill('#permit-form [name=person]', '张三');
+  await desk.fill('#permit-form [name=items]', '双人床 a double bed\n冰箱 a fridge');
+  await desk.click('#permit-form button[type=submit]');
+  await desk.waitForSelector('#permit-result:has-text("owes ¥")');
+  await clean(desk, 'the desk', e001);
   await go(desk, '#/tickets', `td:text-is("${b}")`);
   await clean(desk, 'the desk', e001);
   await desk.screenshot({ path: `${shots}/desk.png`, fullPage: false });
-  said.push(`desk filed ${a} (a double click: once) and ${b}, transferred ${a} to engineering, took ¥100.00 (${owed} -> ${after})`);
+  said.push(`desk filed ${a} (a double click: once) and ${b}, transferred ${a} to engineering, took ¥100.00 (${owed} -> ${after}), lent and took back ${loan}, was refused a release permit for a unit that owes`);
 
   // ---- the technician, on a phone -------------------------------------------------------
   step = 'technician';
@@ -180,6 +202,19 @@ try {
   await sup.screenshot({ path: `${shots}/supervisor.png`, fullPage: false });
   await sup.click(`tr:has(td:text-is("${b}")) >> nth=0`);
   await sup.waitForSelector(`h2:has-text("${b}")`);
+  // The supervisor overrides the arrears with a reason; the gate lets it out.
+  await go(sup, '#/permits', '#permit-form');
+  await sup.fill('#permit-form [name=unit]', '3-2-1502');
+  await sup.fill('#permit-form [name=person]', '张三');
+  await sup.fill('#permit-form [name=items]', '双人床 a double bed');
+  await sup.fill('#permit-form [name=reason]', '业主搬家，已承诺下周缴清 moving, pays next week');
+  await sup.click('#permit-form button[type=submit]');
+  await sup.waitForSelector('#permit-result[data-permit]');
+  const permit = await sup.getAttribute('#permit-result', 'data-permit');
+  await sup.waitForSelector(`#permits tr:has(td:text-is("${permit}")) button.gate`);
+  await sup.click(`#permits tr:has(td:text-is("${permit}")) button.gate`);
+  await sup.waitForSelector(`#permits tr:has(td:text-is("${permit}")) td:text-is("已放行")`);
+  await clean(sup, 'the supervisor', e001);
   // The return visit of the completed repair, answered.
   await go(sup, '#/visits', 'form.filters');
   const due = await sup.evaluate(() => localDate(now() + 8 * 86400000, 'E001'));
@@ -196,7 +231,7 @@ try {
     await sup.waitForSelector(`section[data-report="${name}"] a[download="${name}.csv"]`);
   await sup.waitForSelector('section[data-report="satisfaction-technician"] td:text-is("W01")');
   await clean(sup, 'the supervisor', e001);
-  said.push(`supervisor saw ${b} breached on the board, answered the visit of ${a}, read six reports`);
+  said.push(`supervisor saw ${b} breached on the board, let a permit out on arrears with a reason, answered the visit of ${a}, read six reports`);
 
   // ---- the other estate's desk sees its own only ------------------------------------------
   step = 'E002 desk';

@@ -531,6 +531,36 @@ h_run_tests (const char *name, struct CMUnitTest *tests, size_t count, CMFixture
 #endif
 
 #ifdef KF_TEST_H_INCLUDED
+//  Whether a consumer has applied a stream as far as its producer's head,
+//  by `kefuctl lag --json` of each (asked as operations): what a test
+//  waits for before it judges what the consumer did with the events.
+typedef struct {
+    const char *config;
+    const char *consumer, *producer, *stream;   //  "desk", "billing", "billing@c1/E001"
+} h_caught_up_t;
+
+static inline uint64_t
+h_lag_seq (const char *config, const char *daemon, const char *needle, const char *field)
+{
+    static char out [1 << 16];
+    char err [512], value [32];
+    if (h_run (kf_test_dir, out, sizeof out, err, sizeof err, "kefuctl", "--config", config, "--as", "ops1",
+               "--role", "operations", "--json", "lag", daemon, NULL))
+        return 0;
+    const char *at = strstr (out, needle);
+    return at ? strtoull (h_json_field (at, field, value, sizeof value), NULL, 10) : 0;
+}
+
+static inline bool
+h_caught_up (void *arg)
+{
+    const h_caught_up_t *c = arg;
+    char needle [160];
+    snprintf (needle, sizeof needle, "{\"stream\":\"%s\"", c->stream);
+    uint64_t head = h_lag_seq (c->config, c->producer, needle, "head_seq");
+    return head > 0 && h_lag_seq (c->config, c->consumer, needle, "last_seq") >= head;
+}
+
 //  A file of the test's scratch directory with this text; its path out.
 static inline void
 h_write (const char *name, const char *text, char *path, size_t size)
@@ -615,7 +645,7 @@ h_ctl_cases (const char *config, const h_ctl_case_t *cases)
 //  `clock`, each started and answering `kefuctl ping` within 10 s.
 //  procs [0] is the bus, procs [1..] the services in order. 0, or -1 after
 //  printing which did not answer.
-#define H_CLUSTER_MAX 8
+#define H_CLUSTER_MAX 12
 static inline bool
 h_cluster_answers (void *arg)
 {

@@ -17,7 +17,7 @@
 
 //  Room for a whole estate's history of the kill -9 test, one event a line.
 static char s_config [256], s_clock [256], s_out [4 << 20], s_err [4096];
-static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_registry, s_loader;
+static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_registry, s_desk, s_loader;
 
 #define CTL_AS(who, role, ...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", \
                                       s_config, "--as", who, "--role", role, __VA_ARGS__, NULL)
@@ -32,7 +32,8 @@ s_write_config (void)
         "    E002\n        name = two\n"
         "archive\n    recover_wait = 20s\n"
         "registry\n    check_units = false\n",   //  its tickets are for units no register holds
-        (const char *[]) { "intake", "dispatch", "escalation", "archive", "survey", "billing", "registry", NULL });
+        (const char *[]) { "intake", "dispatch", "escalation", "archive", "survey", "billing", "registry", "desk",
+                           NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
@@ -79,7 +80,7 @@ s_cluster_start (bool dispatch, bool escalation)
 static void
 s_cluster_stop (void)
 {
-    h_proc_t *procs [] = { &s_registry, &s_billing, &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
+    h_proc_t *procs [] = { &s_desk, &s_registry, &s_billing, &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
     for (size_t i = 0; i < sizeof procs / sizeof procs [0]; i++)
         if (procs [i]->pid > 0)
             s_stop (procs [i]);
@@ -385,6 +386,48 @@ test_a_restored_billing_takes_back_its_notices_and_payments (void **state)
     s_cluster_stop ();
 }
 
+//  Issue 22: a restored desk takes back the lines of its registers written
+//  after the backup, and gives no loan number twice.
+static void
+test_a_restored_desk_takes_back_its_loans (void **state)
+{
+    (void) state;
+    s_cluster_start (false, false);
+    s_daemon (&s_registry, "registry");
+    s_daemon (&s_desk, "desk");
+    char path [256], dir [320];
+    h_write ("units.csv", "unit,area_m2,owner_name,owner_phone,occupied,building_type\n"
+             "1-1-101,100,张三,13800000001,yes,highrise\n", path, sizeof path);
+    assert_int_equal (CTL_OPS ("units", "import", path, "--estate", "E001", "--no-wait"), 0);
+    const char *lend [] = { "--scope", "E001", "desk", "lend", "key", "K-1-1-101", "--unit", "1-1-101", "--person",
+                            "张三", NULL };
+    h_until_t until = { s_config, s_out, s_err, sizeof s_out, sizeof s_err, lend, "-0001 key" };
+    assert_true (h_wait_for (h_output_holds, &until, 15000));
+    assert_int_equal (CTL_OPS ("--json", "backup", "desk"), 0);
+    assert_true (*h_backup_path (s_out, "desk@c1", dir, sizeof dir));
+    //  After the backup: the key comes back, a ladder goes out.
+    assert_int_equal (CTL_AS ("F01", "front_desk", "--scope", "E001", "desk", "return", "E001-L20261202-0001"), 0);
+    assert_int_equal (CTL_AS ("F01", "front_desk", "--scope", "E001", "desk", "lend", "item", "梯子 ladder",
+                              "--unit", "1-1-101", "--person", "张三"), 0);
+    assert_non_null (strstr (s_out, "E001-L20261202-0002"));
+    s_cursor_t archived = { "archive", "desk@c1/E001", s_head ("desk", "desk@c1/E001") };
+    assert_true (h_wait_for (s_cursor_at, &archived, 20000));
+    s_stop (&s_desk);
+    assert_int_equal (CTL_OPS ("--timeout", "2000", "restore", "desk", dir, "--force"), 0);
+    s_daemon (&s_desk, "desk");
+    assert_true (h_log_contains (&s_desk, "events from the archive"));
+    assert_int_equal (CTL_OPS ("desk", "loans", "--estate", "E001"), 0);
+    assert_non_null (strstr (s_out, "1 out now"));
+    assert_non_null (strstr (s_out, "梯子 ladder"));
+    assert_int_equal (CTL_AS ("F01", "front_desk", "--scope", "E001", "desk", "return", "E001-L20261202-0001"), 1);
+    assert_non_null (strstr (s_err, "is not out"));
+    //  The next number follows the last the cluster saw.
+    assert_int_equal (CTL_AS ("F01", "front_desk", "--scope", "E001", "desk", "lend", "key", "K-1-1-101",
+                              "--unit", "1-1-101", "--person", "张三"), 0);
+    assert_non_null (strstr (s_out, "E001-L20261202-0003"));
+    s_cluster_stop ();
+}
+
 //  ---- every daemon restored in turn ----------------------------------------------
 
 static void
@@ -395,9 +438,11 @@ test_every_daemon_restored_in_turn (void **state)
     s_daemon (&s_survey, "survey");
     s_daemon (&s_billing, "billing");
     s_daemon (&s_registry, "registry");
+    s_daemon (&s_desk, "desk");
     struct { const char *name; h_proc_t *proc; } daemons [] = {
         { "intake", &s_intake }, { "dispatch", &s_dispatch }, { "escalation", &s_escalation },
-        { "survey", &s_survey }, { "billing", &s_billing }, { "registry", &s_registry }, { "archive", &s_archive },
+        { "survey", &s_survey }, { "billing", &s_billing }, { "registry", &s_registry }, { "desk", &s_desk },
+        { "archive", &s_archive },
     };
     size_t count = sizeof daemons / sizeof daemons [0];
     char tickets [16][64];
@@ -573,6 +618,7 @@ main (void)
                                          h_teardown),
         cmocka_unit_test_setup_teardown (test_a_restored_billing_takes_back_its_notices_and_payments,
                                          kf_test_dir_setup, h_teardown),
+        cmocka_unit_test_setup_teardown (test_a_restored_desk_takes_back_its_loans, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_every_daemon_restored_in_turn, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_consumers_catch_up_past_the_outbox, kf_test_dir_setup, h_teardown),
         cmocka_unit_test_setup_teardown (test_the_archive_survives_kill9_while_catching_up, kf_test_dir_setup,

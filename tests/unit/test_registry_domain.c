@@ -333,13 +333,13 @@ test_phone_mask (void **state)
 {
     (void) state;
     char out [32];
-    registry_phone_mask ("13800000000", out, sizeof out);
+    kf_phone_mask ("13800000000", out, sizeof out);
     assert_string_equal (out, "138****0000");
-    registry_phone_mask ("+8613800000000", out, sizeof out);
+    kf_phone_mask ("+8613800000000", out, sizeof out);
     assert_string_equal (out, "+861******0000");
-    registry_phone_mask ("6543210", out, sizeof out);
+    kf_phone_mask ("6543210", out, sizeof out);
     assert_string_equal (out, "65*3210");
-    registry_phone_mask ("12345", out, sizeof out);
+    kf_phone_mask ("12345", out, sizeof out);
     assert_string_equal (out, "***45");
 }
 

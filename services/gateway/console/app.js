@@ -150,8 +150,9 @@ async function signOut() {
 // ---- the frame: header, tabs, the live stream --------------------------------------------
 
 const TABS = {
-  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'board'],
-  ROLE_SUPERVISOR: ['tickets', 'board', 'orders', 'visits', 'evaluation', 'reports', 'file', 'counter'],
+  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'registers', 'permits', 'board'],
+  ROLE_SUPERVISOR: ['tickets', 'board', 'orders', 'visits', 'evaluation', 'reports', 'file', 'counter', 'registers',
+                    'permits'],
   ROLE_MANAGER: ['board', 'tickets', 'orders', 'visits', 'evaluation', 'reports', 'wall'],
   ROLE_TECHNICIAN: ['mine'],
   ROLE_OPERATIONS: ['wall', 'board', 'tickets', 'reports'],
@@ -529,6 +530,116 @@ async function counterPage(root) {
   }
 }
 
+// ---- the desk's registers: keys, items lent, things stored --------------------------------
+
+async function registersPage(root) {
+  const estate = picked() || (estates()[0] || {}).id;
+  const line = h('p', { id: 'loan-result', role: 'status' });
+  const lend = h('form', { id: 'lend-form', class: 'grid-form', onsubmit: async (event) => {
+    event.preventDefault();
+    const f = lend.elements, hours = Number(f.hours.value);
+    const loan = { estate, kind: f.kind.value, tag: f.tag.value.trim(), unit: f.unit.value.trim() || undefined,
+                   person: f.person.value.trim() || undefined, staff_id: f.staff.value.trim() || undefined,
+                   phone: f.phone.value.trim() || undefined, note: f.note.value.trim() || undefined,
+                   count: Number(f.count.value) || undefined };
+    if (loan.staff_id) { loan.unit = undefined; loan.person = undefined; }
+    try {
+      const done = await api('lend', { loan, due_in_ms: hours > 0 ? String(Math.round(hours * 3600000)) : undefined });
+      say(line, true, `${t('lent')}: ${done.loan_id}, ${t('due')} ${when(done.due_ms, estate)}`);
+      line.dataset.loan = done.loan_id;
+      lend.reset();
+      load();
+    } catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  } },
+    field(t('what'), h('select', { name: 'kind' }, options('LoanKind', 'KEY'))),
+    field(t('tag'), h('input', { name: 'tag', required: true, placeholder: 'K-3-2-1502' })),
+    field(t('count'), h('input', { name: 'count', type: 'number', min: 1, max: 999, value: 1 })),
+    field(t('unit'), h('input', { name: 'unit', placeholder: '3-2-1502' })),
+    field(t('person'), h('input', { name: 'person' })),
+    field(t('or staff'), h('input', { name: 'staff', placeholder: 'W01' })),
+    field(t('phone'), h('input', { name: 'phone', inputmode: 'tel' })),
+    field(t('due in hours'), h('input', { name: 'hours', type: 'number', min: 0, step: 'any', placeholder: t('default') })),
+    h('label', { class: 'wide' }, h('span', {}, t('note')), h('input', { name: 'note', maxlength: 500 })),
+    h('button', { type: 'submit' }, t('lend')), line);
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('what'), h('select', { name: 'kind' }, options('LoanKind', '', true))),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'out', checked: true }), t('out now')),
+    h('button', {}, t('find')));
+  const out = h('div', { id: 'loans' });
+  root.append(h('h2', {}, t('registers title')), h('h3', {}, t('lend')), lend, h('h3', {}, t('register')), controls, out);
+  async function back(loan) {
+    try { await api('return_loan', { estate, loan_id: loan.loan_id }); say(line, true, `${t('returned')}: ${loan.loan_id}`); load(); }
+    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  }
+  async function load() {
+    const f = controls.elements;
+    const reply = await api('list_loans', { estate, kind: f.kind.value || undefined, out_only: f.out.checked,
+                                            page: { page_size: 100 } });
+    fill(out, h('p', { id: 'loans-out' }, t('out overdue', { n: reply.out || 0, m: reply.overdue || 0 })),
+      table([t('number'), t('what'), t('tag'), t('lent to'), t('phone'), t('lent at'), t('due'), t('state'), ''],
+        (reply.loans || []).map((l) => {
+          const isOut = String(l.status).endsWith('OUT');
+          return { cells: [l.loan_id, label('LoanKind', l.kind), `${l.tag} ×${l.count || 1}`,
+            l.staff_id ? `${t('staff')} ${l.staff_id}` : `${l.unit} ${l.person || ''}`, l.phone || '',
+            when(l.lent_at_ms, estate), isOut ? countdown(l.due_ms) : when(l.due_ms, estate),
+            isOut ? (l.overdue ? t('overdue') : label('LoanStatus', l.status)) : `${t('returned')} ${when(l.returned_at_ms, estate)}`,
+            isOut ? h('button', { type: 'button', class: 'return', onclick: () => back(l) }, t('return')) : ''] };
+        })));
+  }
+  await load();
+  view.live = (kind) => { if (kind.startsWith('desk.')) debounced(load)(); };
+}
+
+// ---- the desk's release permits (放行条) -------------------------------------------------------
+
+async function permitsPage(root) {
+  const estate = picked() || (estates()[0] || {}).id;
+  const overrides = me.role === 'ROLE_SUPERVISOR' || me.role === 'ROLE_MANAGER';
+  const line = h('p', { id: 'permit-result', role: 'status' });
+  const form = h('form', { id: 'permit-form', class: 'grid-form', onsubmit: async (event) => {
+    event.preventDefault();
+    const f = form.elements;
+    const permit = { estate, unit: f.unit.value.trim(), person: f.person.value.trim(),
+                     items: f.items.value.split('\n').map((x) => x.trim()).filter(Boolean),
+                     plate: f.plate.value.trim() || undefined };
+    if (f.date.value) permit.date = Number(f.date.value.replace(/-/g, ''));
+    try {
+      const done = await api('issue_permit', { permit, override_reason: (f.reason && f.reason.value.trim()) || undefined });
+      say(line, true, `${t('permit issued')}: ${done.permit_id}`);
+      line.dataset.permit = done.permit_id;
+      form.reset();
+      load();
+    } catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  } },
+    field(t('unit'), h('input', { name: 'unit', required: true, placeholder: '3-2-1502' })),
+    field(t('owner or tenant'), h('input', { name: 'person', required: true })),
+    field(t('plate'), h('input', { name: 'plate', placeholder: '沪A12345' })),
+    field(t('day'), h('input', { name: 'date', type: 'date', value: localDate(now(), estate) })),
+    h('label', { class: 'wide' }, h('span', {}, t('items one a line')), h('textarea', { name: 'items', required: true, rows: 3 })),
+    overrides ? h('label', { class: 'wide' }, h('span', {}, t('override reason')), h('input', { name: 'reason', maxlength: 200 })) : null,
+    h('button', { type: 'submit' }, t('issue permit')), line);
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('day'), h('input', { name: 'date', type: 'date', value: localDate(now(), estate) })),
+    h('button', {}, t('find')));
+  const out = h('div', { id: 'permits' });
+  root.append(h('h2', {}, t('permits title')), form, h('h3', {}, t('permits of the day')), controls, out);
+  async function gate(p) {
+    try { await api('use_permit', { estate, permit_id: p.permit_id }); say(line, true, `${t('let out')}: ${p.permit_id}`); load(); }
+    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  }
+  async function load() {
+    const day = controls.elements.date.value;
+    const reply = await api('list_permits', { estate, date: day ? Number(day.replace(/-/g, '')) : undefined,
+                                              page: { page_size: 100 } });
+    fill(out, table([t('number'), t('unit'), t('person'), t('items'), t('plate'), t('state'), t('override reason'), ''],
+      (reply.permits || []).map((p) => ({ cells: [p.permit_id, p.unit, p.person, (p.items || []).join('、'), p.plate || '',
+        label('PermitStatus', p.status), p.override_reason ? `${yuan(p.owed_fen)} · ${p.override_reason}` : '',
+        String(p.status).endsWith('ISSUED') ? h('button', { type: 'button', class: 'gate', onclick: () => gate(p) }, t('let out')) : ''] }))));
+  }
+  await load();
+  view.live = (kind) => { if (kind.startsWith('desk.')) debounced(load)(); };
+}
+
 // ---- supervisors: the SLA board ----------------------------------------------------------
 
 async function boardPage(root) {
@@ -832,7 +943,8 @@ async function wallPage(root) {
   };
 }
 
-const PAGES = { tickets: ticketsPage, file: filePage, counter: counterPage, board: boardPage, orders: ordersPage,
+const PAGES = { tickets: ticketsPage, file: filePage, counter: counterPage, registers: registersPage,
+                permits: permitsPage, board: boardPage, orders: ordersPage,
                 visits: visitsPage, evaluation: evaluationPage, reports: reportsPage, mine: minePage, wall: wallPage };
 
 // ---- starting ------------------------------------------------------------------------------

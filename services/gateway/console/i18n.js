@@ -32,6 +32,21 @@ const KEFU_TEXT = {
   'tab reports': ['报表', 'Reports'],
   'tab mine': ['我的工单', 'My orders'],
   'tab wall': ['总览', 'Overview'],
+  'tab registers': ['登记簿', 'Registers'],
+  'tab permits': ['放行条', 'Permits'],
+  // the desk's registers and permits
+  'registers title': ['钥匙、物品借用与寄存登记', 'Keys and items lent, things stored'],
+  'lend': ['借出 / 寄存', 'Lend / store'], 'register': ['登记簿', 'Register'], 'tag': ['编号 / 名称', 'Tag'],
+  'count': ['数量', 'Count'], 'person': ['借用人', 'Person'], 'or staff': ['或员工工号', 'or staff id'],
+  'due in hours': ['归还时限（小时）', 'Due in (hours)'], 'default': ['默认', 'default'], 'note': ['备注', 'Note'],
+  'lent': ['已登记', 'Lent'], 'lent to': ['借用人', 'Lent to'], 'out now': ['仅未归还', 'Out now only'], 'returned': ['已归还', 'Returned'],
+  'return': ['归还', 'Return'], 'number': ['编号', 'Number'], 'lent at': ['借出时间', 'Lent'], 'state': ['状态', 'State'],
+  'staff': ['员工', 'staff'], 'out overdue': ['未归还 {n} 件，其中超时 {m} 件', '{n} out now, {m} overdue'],
+  'permits title': ['物资搬运放行条', 'Release permits'], 'owner or tenant': ['业主或租户', 'Owner or tenant'],
+  'plate': ['车牌', 'Plate'], 'day': ['日期', 'Day'], 'items one a line': ['放行物品（每行一件）', 'Items (one a line)'],
+  'items': ['物品', 'Items'], 'override reason': ['欠费放行理由（主管）', 'Override with arrears (supervisor): why'],
+  'issue permit': ['开具放行条', 'Issue permit'], 'permit issued': ['已开具', 'Issued'],
+  'permits of the day': ['当日放行条', 'Permits of the day'], 'let out': ['门岗放行', 'Let out at the gate'],
   // tickets
   'estate': ['项目', 'Estate'], 'status': ['状态', 'Status'], 'type': ['类型', 'Type'],
   'category': ['类别', 'Category'], 'unit': ['房号', 'Unit'], 'phone': ['电话', 'Phone'],
@@ -148,6 +163,9 @@ const KEFU_ENUMS = {
   Occupancy: { VACANT: ['空置', 'vacant'], HANDED_OVER: ['已交房', 'handed over'], DECORATING: ['装修中', 'decorating'],
                OCCUPIED: ['自住', 'occupied'], LET: ['出租', 'let'] },
   PersonRole: { OWNER: ['业主', 'owner'], MEMBER: ['家庭成员', 'member'], TENANT: ['租户', 'tenant'] },
+  LoanKind: { KEY: ['钥匙', 'key'], ITEM: ['物品', 'item'], STORED: ['寄存', 'stored'] },
+  LoanStatus: { OUT: ['未归还', 'out'], RETURNED: ['已归还', 'returned'] },
+  PermitStatus: { ISSUED: ['有效', 'issued'], USED: ['已放行', 'used'], EXPIRED: ['已过期', 'expired'] },
 };
 
 // Each enum's values in the JSON API's spelling: <PREFIX>_<NAME>.
@@ -155,7 +173,8 @@ const KEFU_ENUM_PREFIX = {
   TicketStatus: 'TICKET_STATUS_', TicketType: 'TICKET_TYPE_', Channel: 'CHANNEL_', Category: 'CATEGORY_',
   Hazard: 'HAZARD_', Priority: 'PRIORITY_', OrderStatus: 'ORDER_STATUS_', PauseReason: 'PAUSE_REASON_',
   Department: 'DEPARTMENT_', SlaTarget: 'SLA_TARGET_', EscalationLevel: 'ESCALATION_LEVEL_', Role: 'ROLE_',
-  Satisfaction: 'SATISFACTION_', Occupancy: 'OCCUPANCY_', PersonRole: 'PERSON_ROLE_',
+  Satisfaction: 'SATISFACTION_', Occupancy: 'OCCUPANCY_', PersonRole: 'PERSON_ROLE_', LoanKind: 'LOAN_KIND_',
+  LoanStatus: 'LOAN_STATUS_', PermitStatus: 'PERMIT_STATUS_',
 };
 
 let kefuLang = localStorage.getItem('kefu.lang') === 'en' ? 1 : 0;
@@ -205,6 +224,13 @@ const KEFU_KINDS = {
   'invoice.settled': ['已结清', 'settled'], 'payment.received': ['收款', 'payment'], 'payment.refunded': ['退款', 'refund'],
   'reminder.sent': ['催缴', 'reminder'], 'unit.registered': ['登记房屋', 'unit registered'],
   'household.registered': ['登记住户', 'household registered'],
+  'unit.handed_over': ['入伙交房', 'handed over'], 'unit.let': ['出租', 'let'], 'unit.vacated': ['迁出', 'moved out'],
+  'unit.inspected': ['空置房检查', 'vacant unit inspected'], 'unit.inspection_overdue': ['空置房检查超期', 'inspection overdue'],
+  'deadline.set': ['时限登记', 'deadline set'], 'deadline.met': ['时限完成', 'deadline met'],
+  'deadline.dropped': ['时限撤销', 'deadline dropped'],
+  'desk.lent': ['借出登记', 'lent'], 'desk.returned': ['归还', 'returned'], 'desk.loan_overdue': ['借用超时', 'loan overdue'],
+  'desk.permit_issued': ['开具放行条', 'permit issued'], 'desk.permit_used': ['门岗放行', 'permit used'],
+  'desk.permit_expired': ['放行条过期', 'permit expired'],
   'staff.changed': ['人员变更', 'staff changed'],
 };
 

@@ -1,0 +1,247 @@
+/*  desk — set-up, the requests' dispatch, and what the consumed events tell
+    the desk: each estate's units and their people (the registry's), and
+    its staff (dispatch's). See desk.h; the other parts are named in
+    desk_private.h.
+*/
+#include "desk_private.h"
+
+//  ---- set-up -------------------------------------------------------------------------
+
+static int64_t
+s_rule_ms (kf_config_t *config, const char *estate, const char *key)
+{
+    char path [128];
+    return kf_config_duration_ms (config, kf_config_rule (config, estate, key, path, sizeof path));
+}
+
+desk_t *
+desk_new (kf_config_t *config, kf_err_t *err)
+{
+    assert (config);
+    desk_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        kf_err_set (err, "out of memory");
+        return NULL;
+    }
+    self->estates = kf_domain_init (&self->base, config, sizeof *self->estates, err);
+    if (!self->estates) {
+        desk_destroy (&self);
+        return NULL;
+    }
+    for (size_t i = 0; i < self->base.estate_count; i++) {
+        desk_estate_t *e = &self->estates [i];
+        e->estate = kf_config_estate (config, i);
+        e->due_ms [KF__LOAN_KIND__LOAN_KIND_KEY] = s_rule_ms (config, e->estate->id, "desk/key_due");
+        e->due_ms [KF__LOAN_KIND__LOAN_KIND_ITEM] = s_rule_ms (config, e->estate->id, "desk/item_due");
+        e->due_ms [KF__LOAN_KIND__LOAN_KIND_STORED] = s_rule_ms (config, e->estate->id, "desk/stored_due");
+        e->escalate_after_ms = s_rule_ms (config, e->estate->id, "desk/escalate_after");
+    }
+    return self;
+}
+
+void
+desk_destroy (desk_t **self_p)
+{
+    assert (self_p);
+    desk_t *self = *self_p;
+    if (self) {
+        kf_domain_fini (&self->base);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+desk_set_outbox (desk_t *self, kf_outbox_t *outbox)
+{
+    assert (self && outbox);
+    self->base.outbox = outbox;
+}
+
+void
+desk_tables (desk_t *self, kf_txn_t *txn)
+{
+    static const char *const names [] = { DESK_OWN_TABLES, NULL };
+    kf_table_t *const tables [] = { &self->units, &self->households, &self->staff, &self->balances, &self->loans,
+                                    &self->by_lent, &self->by_unit, &self->out, &self->counters, &self->due,
+                                    &self->permits, &self->by_day, &self->expiry };
+    kf_domain_tables (&self->base, txn, names, tables);
+}
+
+const desk_estate_t *
+desk_estate (const desk_t *self, const char *id)
+{
+    return kf_domain_estate (&self->base, id);
+}
+
+bool
+desk_text_ok (const char *text, size_t max)
+{
+    if (!text || !*text || strlen (text) > max)
+        return false;
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+bool
+desk_unit_known (desk_t *self, kf_txn_t *txn, const char *estate, const char *unit, Kf__Reply *reply,
+                 kf_arena_t *arena)
+{
+    kf_key_t key;
+    kf_val_t value;
+    if (!unit || !kf_unit_valid (unit)) {
+        KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", unit ? unit : "");
+        return false;
+    }
+    kf_key_make (&key, "s|s", estate, unit);
+    int rc = kf_txn_get (txn, self->units, &key, &value);
+    if (rc == KF_NOTFOUND)
+        KF_NOT_FOUND ("no unit %s in %s", unit, estate);
+    return rc == KF_FOUND;
+}
+
+const Kf__Person *
+desk_person_of (desk_t *self, kf_txn_t *txn, const char *estate, const char *unit, const char *person,
+                Kf__Reply *reply, kf_arena_t *arena)
+{
+    if (!desk_unit_known (self, txn, estate, unit, reply, arena))
+        return NULL;
+    if (!person || !*person) {
+        KF_BAD ("who? a person of %s, by name", unit);
+        return NULL;
+    }
+    kf_key_t key;
+    kf_key_make (&key, "s|s", estate, unit);
+    const Kf__HouseholdFile *h = (const Kf__HouseholdFile *) kf_txn_find_msg_in (txn, self->households, &key,
+                                                                               &kf__household_file__descriptor, arena);
+    if (!kf_txn_ok (txn))
+        return NULL;
+    char names [256] = "";
+    for (size_t i = 0, used = 0; h && i < h->n_people; i++) {
+        if (h->people [i]->name && strcmp (h->people [i]->name, person) == 0)
+            return h->people [i];
+        if (h->people [i]->name && used < sizeof names)
+            used += (size_t) snprintf (names + used, sizeof names - used, "%s%s", used ? ", " : "",
+                                       h->people [i]->name);
+    }
+    KF_BAD ("%s is not a person of %s (the register has %s)", person, unit, *names ? names : "nobody there");
+    return NULL;
+}
+
+char *
+desk_number (desk_t *self, kf_txn_t *txn, const desk_estate_t *e, const char *what, char letter, int64_t now_ms,
+             kf_arena_t *arena)
+{
+    uint32_t today = kf_day_to_yyyymmdd (kf_local_day (now_ms, e->estate->utc_offset_min));
+    kf_key_t key;
+    kf_key_make (&key, "s|s|u", what, e->estate->id, today);
+    uint64_t n = kf_txn_next (txn, self->counters, &key);
+    char id [64];
+    snprintf (id, sizeof id, "%s-%c%08u-%04" PRIu64, e->estate->id, letter, today, n);
+    return n ? kf_arena_strdup (arena, id) : NULL;
+}
+
+void
+desk_number_seen (desk_t *self, kf_txn_t *txn, const char *estate, const char *what, char letter, const char *id)
+{
+    unsigned day;
+    uint64_t n;
+    size_t prefix = strlen (estate);
+    if (strncmp (id, estate, prefix) != 0 || id [prefix] != '-' || id [prefix + 1] != letter
+    ||  sscanf (id + prefix + 2, "%8u-%" SCNu64, &day, &n) != 2)
+        return;
+    kf_key_t key;
+    kf_key_make (&key, "s|s|u", what, estate, day);
+    uint64_t at = kf_txn_counter (txn, self->counters, &key);
+    if (n > at)
+        kf_txn_add (txn, self->counters, &key, (int64_t) (n - at));
+}
+
+//  ---- requests ------------------------------------------------------------------------
+
+int
+desk_handle_request (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                     kf_arena_t *arena)
+{
+    assert (self && txn && request && reply && arena);
+    desk_tables (self, txn);
+    switch (request->command_case) {
+        case KF__REQUEST__COMMAND_LEND:
+            return desk_lend (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_RETURN_LOAN:
+            return desk_return (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_LOANS:
+            return desk_list_loans (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_ISSUE_PERMIT:
+            return desk_issue_permit (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_USE_PERMIT:
+            return desk_use_permit (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_PERMITS:
+            return desk_list_permits (self, txn, request, reply, arena);
+        default:
+            return KF_BAD ("kefu-desk does not answer this command");
+    }
+}
+
+//  ---- what the events tell ------------------------------------------------------------
+
+int
+desk_apply_event (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
+{
+    assert (self && txn && event);
+    desk_tables (self, txn);
+    kf_arena_reset (self->base.scratch);
+    if (!event->estate || !desk_estate (self, event->estate))
+        return 0;   //  not an estate this configuration knows
+    kf_key_t key;
+    switch (event->body_case) {
+        case KF__ENVELOPE__BODY_UNIT_REGISTERED: {
+            const Kf__Unit *u = event->unit_registered->unit;
+            if (!u || !u->unit || !kf_unit_valid (u->unit) || kf_key_make (&key, "s|s", event->estate, u->unit))
+                return 0;
+            return kf_txn_put (txn, self->units, &key, "", 0);
+        }
+        case KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED: {
+            const Kf__HouseholdFile *h = event->household_registered->household;
+            if (!h || !h->unit || !kf_unit_valid (h->unit) || kf_key_make (&key, "s|s", event->estate, h->unit))
+                return 0;
+            return kf_txn_put_msg (txn, self->households, &key, &h->base);
+        }
+        case KF__ENVELOPE__BODY_STAFF_CHANGED: {
+            const Kf__Staff *s = event->staff_changed->staff;
+            if (!s || !s->staff_id || !s->estate || strcmp (s->estate, event->estate) != 0
+            ||  kf_key_make (&key, "s|s", event->estate, s->staff_id))
+                return 0;
+            return kf_txn_put_msg (txn, self->staff, &key, &s->base);
+        }
+        case KF__ENVELOPE__BODY_INVOICE_ISSUED:
+        case KF__ENVELOPE__BODY_INVOICE_LATE_FEE:
+        case KF__ENVELOPE__BODY_INVOICE_SETTLED:
+        case KF__ENVELOPE__BODY_PAYMENT_RECEIVED:
+        case KF__ENVELOPE__BODY_PAYMENT_REFUNDED:
+            return kf_balance_follow (txn, self->balances, event, now_ms, self->base.scratch);
+        default:
+            return 0;
+    }
+}
+
+int
+desk_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    assert (self && txn && event);
+    desk_tables (self, txn);
+    kf_arena_reset (self->base.scratch);
+    return desk_loans_recover (self, txn, event) || desk_permits_recover (self, txn, event) ? -1 : 0;
+}
+
+int
+desk_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms)
+{
+    assert (self && txn);
+    desk_tables (self, txn);
+    int loans = desk_loans_tick (self, txn, now_ms);
+    int permits = loans < 0 ? -1 : desk_permits_tick (self, txn, now_ms);
+    return permits < 0 ? -1 : loans + permits;
+}

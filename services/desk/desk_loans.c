@@ -1,0 +1,467 @@
+/*  desk_loans — the registers of keys lent (钥匙借用登记表), items lent
+    (物品借用登记表) and owners' things stored (客户物品寄存登记表): one Loan
+    per line, lent (or taken in) by the desk to a person of a unit, or a
+    plant room's key to a member of staff, and returned (or collected).
+
+    A loan is due back by the kind's time unless the desk says when. Its
+    due time is a shared timer (kf_timers) armed in the same transaction:
+    still out then, the loan is marked overdue and the desk reminded
+    (desk.loan_overdue), once. Its return is also a deadline of
+    kefu-escalation's (deadline.set at the lending, due escalate_after past
+    the due time; deadline.met at the return), so a loan long overdue is
+    on the board and goes up the chain like any missed target.
+    See desk_private.h.
+*/
+#include "desk_private.h"
+#include "kf_page.h"
+#include "kf_timers.h"
+
+#define S_TAG_MAX     64
+#define S_NOTE_MAX    500
+#define S_NAME_MAX    64
+#define S_COUNT_MAX   999
+#define S_DUE_MAX_MS  (366 * KF_MS_PER_DAY)
+#define S_FIRE_MAX    1000     //  overdue loans one tick step marks
+#define S_ID_SIZE     48
+
+static const char *const s_kind_words [] = { "", "key", "item", "stored things" };
+
+//  ---- records -------------------------------------------------------------------------
+
+static Kf__Loan *
+s_loan_get (desk_t *self, kf_txn_t *txn, const char *loan_id, kf_arena_t *arena)
+{
+    kf_key_t key;
+    if (!loan_id || kf_key_make (&key, "s", loan_id))
+        return NULL;
+    return (Kf__Loan *) kf_txn_find_msg_in (txn, self->loans, &key, &kf__loan__descriptor, arena);
+}
+
+static void
+s_loan_put (desk_t *self, kf_txn_t *txn, const Kf__Loan *loan)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s", loan->loan_id);
+    kf_txn_put_msg (txn, self->loans, &key, &loan->base);
+}
+
+static const char *
+s_local (const desk_estate_t *e, int64_t utc_ms, char *buf, size_t size)
+{
+    return kf_local_format (utc_ms, e->estate->utc_offset_min, buf, size);
+}
+
+//  Who a loan is with, for a message: "张三 of 3-2-1502" or "staff W01".
+static const char *
+s_borrower (const Kf__Loan *l, char *buf, size_t size)
+{
+    if (l->staff_id)
+        snprintf (buf, size, "staff %s", l->staff_id);
+    else
+        snprintf (buf, size, "%s of %s", l->person ? l->person : "?", l->unit ? l->unit : "?");
+    return buf;
+}
+
+//  The loan's return as kefu-escalation's deadline: deadline.set (due
+//  escalate_after past its due time) or deadline.met.
+static void
+s_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const desk_estate_t *e, const Kf__Loan *l,
+            Kf__Envelope__BodyCase kind)
+{
+    char subject [S_ID_SIZE + 8], what [300], who [128], due [32];
+    snprintf (subject, sizeof subject, "loan/%s", l->loan_id);
+    snprintf (what, sizeof what, "%s %s lent to %s, due back %s", s_kind_words [l->kind], l->tag,
+              s_borrower (l, who, sizeof who), s_local (e, l->due_ms, due, sizeof due));
+    Kf__Deadline d = KF__DEADLINE__INIT;
+    d.subject = subject;
+    KF_SET (&d, kind, KF__DEADLINE_KIND__DEADLINE_KIND_LOAN_RETURN);
+    d.unit = l->unit;
+    d.what = what;
+    d.handler = l->lent_by;
+    KF_SET (&d, department, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    if (kind == KF__ENVELOPE__BODY_DEADLINE_SET) {
+        KF_SET (&d, due_ms, l->escalate_at_ms);
+        KF_SET (&d, since_ms, l->lent_at_ms);
+    }
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = kind;
+    event.deadline_set = &d;   //  the oneof's members share their storage
+    kf_emit (self->base.outbox, txn, now_ms, e->estate->id, &event, NULL);
+}
+
+static void
+s_announce (desk_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, Kf__Envelope__BodyCase kind,
+            Kf__Loan *loan, const char *actor)
+{
+    Kf__DeskLent body = KF__DESK_LENT__INIT;   //  DeskLent, DeskReturned and DeskLoanOverdue are one shape
+    body.loan = loan;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = kind;
+    event.desk_lent = &body;
+    event.actor = (char *) actor;
+    kf_emit (self->base.outbox, txn, now_ms, estate, &event, NULL);
+}
+
+//  ---- the borrower ----------------------------------------------------------------------
+
+//  A member of staff of the estate, as dispatch last announced them.
+static bool
+s_staff_known (desk_t *self, kf_txn_t *txn, const char *estate, const char *staff_id, kf_arena_t *arena)
+{
+    kf_key_t key;
+    if (kf_key_make (&key, "s|s", estate, staff_id))
+        return false;
+    const Kf__Staff *s = (const Kf__Staff *) kf_txn_find_msg_in (txn, self->staff, &key, &kf__staff__descriptor, arena);
+    return s && s->active;
+}
+
+//  ---- lend ---------------------------------------------------------------------------------
+
+static int
+s_check_loan (const desk_estate_t *e, const Kf__Loan *in, int64_t now_ms, Kf__Reply *reply, kf_arena_t *arena)
+{
+    char when [32];
+    if (!in->has_kind || in->kind < KF__LOAN_KIND__LOAN_KIND_KEY || in->kind > KF__LOAN_KIND__LOAN_KIND_STORED)
+        return KF_BAD ("what is lent: a key, an item, or stored things");
+    if (!desk_text_ok (in->tag, S_TAG_MAX))
+        return KF_BAD ("the tag names what is lent in 1 to %d characters (K-3-2-1502, 梯子 ladder 2)", S_TAG_MAX);
+    if (in->has_count && (in->count < 1 || in->count > S_COUNT_MAX))
+        return KF_BAD ("count %u is not 1 to %d", in->count, S_COUNT_MAX);
+    if (in->note && *in->note && !desk_text_ok (in->note, S_NOTE_MAX))
+        return KF_BAD ("the note is at most %d characters on one line", S_NOTE_MAX);
+    if (in->phone && !kf_phone_valid (in->phone))
+        return KF_BAD ("'%s' is not a phone (5 to 20 digits with an optional leading +)", in->phone);
+    if (in->person && *in->person && !desk_text_ok (in->person, S_NAME_MAX))
+        return KF_BAD ("a person's name is 1 to %d characters", S_NAME_MAX);
+    if (in->staff_id && (in->unit || in->person))
+        return KF_BAD ("lent to a person of a unit or to a member of staff, not both");
+    if (in->staff_id && in->kind != KF__LOAN_KIND__LOAN_KIND_KEY)
+        return KF_BAD ("only a key goes to a member of staff (a plant room's); %s go to a person of a unit",
+                       in->kind == KF__LOAN_KIND__LOAN_KIND_ITEM ? "items" : "stored things");
+    if (!in->staff_id && (!in->unit || !kf_unit_valid (in->unit)))
+        return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", in->unit ? in->unit : "");
+    if (in->has_due_ms && in->due_ms && (in->due_ms <= now_ms || in->due_ms > now_ms + S_DUE_MAX_MS))
+        return KF_BAD ("due %s is not after now and within a year", s_local (e, in->due_ms, when, sizeof when));
+    return 0;
+}
+
+int
+desk_lend (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+           kf_arena_t *arena)
+{
+    const Kf__Loan *in = request->lend->loan;
+    if (!in)
+        return KF_BAD ("the loan is required");
+    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
+        return KF_FORBIDDEN ("a technician does not keep the desk's registers");
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, in->estate, reply, arena);
+    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
+    if (!e)
+        return estate ? KF_NOT_FOUND ("unknown estate '%s'", estate->id) : -1;
+    if (s_check_loan (e, in, now_ms, reply, arena))
+        return -1;
+    const Kf__Lend *lend = request->lend;
+    if (lend->has_due_in_ms && lend->due_in_ms && (in->due_ms || lend->due_in_ms < 60000
+                                                   || lend->due_in_ms > S_DUE_MAX_MS))
+        return KF_BAD ("due in a minute to a year, or at a time: not both");
+    const Kf__Person *person = NULL;
+    if (in->staff_id) {
+        if (!s_staff_known (self, txn, e->estate->id, in->staff_id, arena))
+            return kf_txn_ok (txn) ? KF_NOT_FOUND ("no staff %s in %s", in->staff_id, e->estate->id) : -1;
+    }
+    else
+    if (!(person = desk_person_of (self, txn, e->estate->id, in->unit, in->person, reply, arena)))
+        return -1;
+    //  One of a tag out at a time.
+    kf_key_t out;
+    kf_val_t value;
+    kf_key_make (&out, "s|s", e->estate->id, in->tag);
+    int rc = kf_txn_get (txn, self->out, &out, &value);
+    if (rc == KF_FOUND) {
+        char id [S_ID_SIZE] = "", who [128], since [32];
+        snprintf (id, sizeof id, "%.*s", (int) value.size, (const char *) value.data);
+        const Kf__Loan *other = s_loan_get (self, txn, id, arena);
+        if (!other)
+            return kf_txn_ok (txn) ? kf_txn_fail (txn, "the out entry of %s names no loan", in->tag) : -1;
+        return KF_CONFLICT ("%s is out: %s, lent to %s since %s", in->tag, other->loan_id,
+                            s_borrower (other, who, sizeof who), s_local (e, other->lent_at_ms, since, sizeof since));
+    }
+    if (rc < 0)
+        return -1;
+    Kf__Loan *l = (Kf__Loan *) kf_arena_message (arena, &kf__loan__descriptor);
+    if (!l)
+        return kf_txn_fail (txn, "out of memory");
+    *l = *in;
+    l->estate = (char *) e->estate->id;
+    if (!(l->loan_id = desk_number (self, txn, e, "loan", 'L', now_ms, arena)))
+        return kf_txn_ok (txn) ? kf_txn_fail (txn, "out of memory") : -1;
+    if (!l->has_count || !l->count)
+        KF_SET (l, count, 1);
+    if (!l->phone && person && person->n_phones)
+        l->phone = person->phones [0];
+    if (l->note && !*l->note)
+        l->note = NULL;
+    l->lent_by = request->actor;
+    KF_SET (l, lent_at_ms, now_ms);
+    KF_SET (l, due_ms, in->has_due_ms && in->due_ms ? in->due_ms
+                     : lend->has_due_in_ms && lend->due_in_ms ? now_ms + lend->due_in_ms : now_ms + e->due_ms [l->kind]);
+    KF_SET (l, escalate_at_ms, l->due_ms + e->escalate_after_ms);
+    KF_SET (l, status, KF__LOAN_STATUS__LOAN_STATUS_OUT);
+    KF_SET (l, overdue, 0);
+    l->has_returned_at_ms = 0;
+    l->returned_by = l->received_by = NULL;
+    s_loan_put (self, txn, l);
+    kf_key_t key;
+    kf_key_make (&key, "s|t|s", e->estate->id, now_ms, l->loan_id);
+    kf_txn_put (txn, self->by_lent, &key, "", 0);
+    if (l->unit) {
+        kf_key_make (&key, "s|s|t|s", e->estate->id, l->unit, now_ms, l->loan_id);
+        kf_txn_put (txn, self->by_unit, &key, "", 0);
+    }
+    kf_txn_put (txn, self->out, &out, l->loan_id, strlen (l->loan_id));
+    kf_timers_arm (txn, self->due, l->due_ms, l->loan_id);
+    s_announce (self, txn, now_ms, e->estate->id, KF__ENVELOPE__BODY_DESK_LENT, l, request->actor);
+    s_deadline (self, txn, now_ms, e, l, KF__ENVELOPE__BODY_DEADLINE_SET);
+    if (!kf_txn_ok (txn))
+        return -1;
+    reply->result_case = KF__REPLY__RESULT_LOAN;
+    reply->loan = l;
+    return 0;
+}
+
+//  ---- return ---------------------------------------------------------------------------------
+
+int
+desk_return (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+             kf_arena_t *arena)
+{
+    const Kf__ReturnLoan *q = request->return_loan;
+    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
+        return KF_FORBIDDEN ("a technician does not keep the desk's registers");
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
+    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
+    if (!e)
+        return estate ? KF_NOT_FOUND ("unknown estate '%s'", estate->id) : -1;
+    if (!q->loan_id || !*q->loan_id)
+        return KF_BAD ("which loan comes back? its number, e.g. %s-L20261203-0001", e->estate->id);
+    if (q->returned_by && !desk_text_ok (q->returned_by, S_NAME_MAX))
+        return KF_BAD ("a person's name is 1 to %d characters", S_NAME_MAX);
+    if (q->note && *q->note && !desk_text_ok (q->note, S_NOTE_MAX))
+        return KF_BAD ("the note is at most %d characters on one line", S_NOTE_MAX);
+    Kf__Loan *l = s_loan_get (self, txn, q->loan_id, arena);
+    if (!l || !l->estate || strcmp (l->estate, e->estate->id) != 0)
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no loan %s in %s", q->loan_id, e->estate->id) : -1;
+    if (l->status != KF__LOAN_STATUS__LOAN_STATUS_OUT) {
+        char when [32];
+        return KF_CONFLICT ("%s is not out: it came back %s (%s)", l->loan_id,
+                            s_local (e, l->returned_at_ms, when, sizeof when),
+                            l->returned_by ? l->returned_by : "by whom not said");
+    }
+    if (!l->overdue)
+        kf_timers_disarm (txn, self->due, l->due_ms, l->loan_id);
+    kf_key_t out;
+    kf_key_make (&out, "s|s", e->estate->id, l->tag);
+    kf_txn_del (txn, self->out, &out);
+    KF_SET (l, status, KF__LOAN_STATUS__LOAN_STATUS_RETURNED);
+    KF_SET (l, returned_at_ms, now_ms);
+    l->returned_by = q->returned_by ? q->returned_by : l->person ? l->person : l->staff_id;
+    l->received_by = request->actor;
+    if (q->note && *q->note) {
+        size_t size = (l->note ? strlen (l->note) : 0) + strlen (q->note) + 4;
+        char *note = kf_arena_alloc (arena, size);
+        if (!note)
+            return kf_txn_fail (txn, "out of memory");
+        snprintf (note, size, "%s%s%s", l->note ? l->note : "", l->note ? " / " : "", q->note);
+        l->note = note;
+    }
+    s_loan_put (self, txn, l);
+    s_announce (self, txn, now_ms, e->estate->id, KF__ENVELOPE__BODY_DESK_RETURNED, l, request->actor);
+    s_deadline (self, txn, now_ms, e, l, KF__ENVELOPE__BODY_DEADLINE_MET);
+    if (!kf_txn_ok (txn))
+        return -1;
+    reply->result_case = KF__REPLY__RESULT_LOAN;
+    reply->loan = l;
+    return 0;
+}
+
+//  ---- the registers ------------------------------------------------------------------------
+
+typedef struct {
+    desk_t *self;
+    const Kf__ListLoans *query;
+    bool whole;                 //  phones shown whole
+    Kf__LoanList *list;
+    size_t room;
+    kf_arena_t *arena;
+} s_list_t;
+
+static bool
+s_matches (const s_list_t *l, const Kf__Loan *loan)
+{
+    const Kf__ListLoans *q = l->query;
+    bool out = loan->status == KF__LOAN_STATUS__LOAN_STATUS_OUT;
+    return (!q->kind || loan->kind == q->kind) && (!q->out_only || out) && (!q->overdue_only || (out && loan->overdue));
+}
+
+static int
+s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+{
+    (void) value;
+    s_list_t *l = arg;
+    //  The loan's number is the key's last part.
+    const char *bytes = key.data;
+    size_t at = key.size;
+    while (at > 0 && bytes [at - 1] != '|')
+        at--;
+    char id [S_ID_SIZE];
+    if (at == 0 || key.size - at >= sizeof id)
+        return kf_txn_fail (txn, "a register key does not decode");
+    memcpy (id, bytes + at, key.size - at);
+    id [key.size - at] = 0;
+    Kf__Loan *loan = s_loan_get (l->self, txn, id, l->arena);
+    if (!loan)
+        return kf_txn_ok (txn) ? 0 : -1;
+    if (!s_matches (l, loan))
+        return 0;
+    if (show) {
+        if (loan->phone && !l->whole) {
+            char masked [32];
+            kf_phone_mask (loan->phone, masked, sizeof masked);
+            loan->phone = kf_arena_strdup (l->arena, masked);
+        }
+        if (kf_arena_push (l->arena, (void ***) &l->list->loans, &l->list->n_loans, &l->room, loan))
+            return kf_txn_fail (txn, "out of memory");
+    }
+    return 1;
+}
+
+//  What is out now, and how much of it overdue (of the unit's, when asked).
+static int
+s_count_out (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) key;
+    s_list_t *l = arg;
+    char id [S_ID_SIZE];
+    if (value.size >= sizeof id)
+        return kf_txn_fail (txn, "an out entry does not decode");
+    memcpy (id, value.data, value.size);
+    id [value.size] = 0;
+    const Kf__Loan *loan = s_loan_get (l->self, txn, id, l->arena);
+    if (!loan)
+        return kf_txn_ok (txn) ? 0 : -1;
+    if (l->query->unit && (!loan->unit || strcmp (loan->unit, l->query->unit) != 0))
+        return 0;
+    KF_SET (l->list, out, l->list->out + 1);
+    KF_SET (l->list, overdue, l->list->overdue + loan->overdue);
+    return 0;
+}
+
+int
+desk_list_loans (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__ListLoans *q = request->list_loans;
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
+    if (!estate)
+        return -1;
+    if (q->unit && !kf_unit_valid (q->unit))
+        return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", q->unit);
+    if (q->has_kind && q->kind > KF__LOAN_KIND__LOAN_KIND_STORED)
+        return KF_BAD ("kind %d is not a key, an item or stored things", (int) q->kind);
+    s_list_t l = { .self = self, .query = q, .arena = arena, .whole = kf_request_sees_phones (request, estate->id),
+                   .list = (Kf__LoanList *) kf_arena_message (arena, &kf__loan_list__descriptor) };
+    if (!l.list)
+        return kf_txn_fail (txn, "out of memory");
+    KF_SET (l.list, out, 0);
+    KF_SET (l.list, overdue, 0);
+    kf_key_t prefix, top;
+    if (q->unit) {
+        kf_key_make (&prefix, "s|s|", estate->id, q->unit);
+        kf_key_make (&top, "s|s|t", estate->id, q->unit, INT64_MAX);
+    }
+    else {
+        kf_key_make (&prefix, "s|", estate->id);
+        kf_key_make (&top, "s|t", estate->id, INT64_MAX);
+    }
+    kf_page_t page;
+    int rc = kf_page_walk (txn, q->unit ? self->by_unit : self->by_lent, &prefix, &top, q->page,
+                           kf_page_size (q->page, DESK_PAGE_DEFAULT, DESK_PAGE_MAX), s_list_row, &l, arena, &page);
+    if (kf_page_result (rc, reply, arena))
+        return -1;
+    l.list->next_page_token = page.next_token;
+    KF_SET (l.list, total, page.total);
+    kf_key_make (&prefix, "s|", estate->id);
+    if (kf_txn_scan (txn, self->out, &prefix, s_count_out, &l) < 0)
+        return -1;
+    reply->result_case = KF__REPLY__RESULT_LOANS;
+    reply->loans = l.list;
+    return 0;
+}
+
+//  ---- overdue ------------------------------------------------------------------------------
+
+//  A loan's due time passed: overdue, the desk reminded, once. A timer
+//  whose loan came back (or whose due time changed) is stale.
+static int
+s_overdue (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
+{
+    desk_t *self = arg;
+    kf_arena_reset (self->base.scratch);
+    Kf__Loan *l = s_loan_get (self, txn, id, self->base.scratch);
+    if (!l || l->status != KF__LOAN_STATUS__LOAN_STATUS_OUT || l->overdue || l->due_ms != at_ms)
+        return kf_txn_ok (txn) ? 0 : -1;
+    KF_SET (l, overdue, 1);
+    s_loan_put (self, txn, l);
+    s_announce (self, txn, at_ms, l->estate, KF__ENVELOPE__BODY_DESK_LOAN_OVERDUE, l, NULL);
+    kf_notice ("%s: %s %s (%s) is overdue: the desk is reminded", l->estate, s_kind_words [l->kind], l->tag,
+               l->loan_id);
+    return kf_txn_ok (txn) ? 1 : -1;
+}
+
+int
+desk_loans_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms)
+{
+    return kf_timers_fire (txn, self->due, now_ms, S_FIRE_MAX, s_overdue, self);
+}
+
+//  ---- after a restore ------------------------------------------------------------------------
+
+//  One of the desk's own events the archive gave back: the loan as it was
+//  announced (each event carries the whole line), its indexes, its timer and
+//  the day's counter past its number, so nothing lent since the backup is
+//  lost and no number is given twice.
+int
+desk_loans_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    const Kf__Loan *l = NULL;
+    if (event->body_case == KF__ENVELOPE__BODY_DESK_LENT)
+        l = event->desk_lent->loan;
+    else
+    if (event->body_case == KF__ENVELOPE__BODY_DESK_RETURNED)
+        l = event->desk_returned->loan;
+    else
+    if (event->body_case == KF__ENVELOPE__BODY_DESK_LOAN_OVERDUE)
+        l = event->desk_loan_overdue->loan;
+    if (!l || !l->loan_id || !l->estate || !l->tag || !desk_estate (self, l->estate))
+        return 0;
+    const Kf__Loan *was = s_loan_get (self, txn, l->loan_id, self->base.scratch);
+    if (was && was->status == KF__LOAN_STATUS__LOAN_STATUS_OUT && !was->overdue)
+        kf_timers_disarm (txn, self->due, was->due_ms, was->loan_id);
+    s_loan_put (self, txn, l);
+    kf_key_t key;
+    kf_key_make (&key, "s|t|s", l->estate, l->lent_at_ms, l->loan_id);
+    kf_txn_put (txn, self->by_lent, &key, "", 0);
+    if (l->unit) {
+        kf_key_make (&key, "s|s|t|s", l->estate, l->unit, l->lent_at_ms, l->loan_id);
+        kf_txn_put (txn, self->by_unit, &key, "", 0);
+    }
+    kf_key_make (&key, "s|s", l->estate, l->tag);
+    if (l->status == KF__LOAN_STATUS__LOAN_STATUS_OUT) {
+        kf_txn_put (txn, self->out, &key, l->loan_id, strlen (l->loan_id));
+        if (!l->overdue)
+            kf_timers_arm (txn, self->due, l->due_ms, l->loan_id);
+    }
+    else
+        kf_txn_del (txn, self->out, &key);
+    desk_number_seen (self, txn, l->estate, "loan", 'L', l->loan_id);
+    return kf_txn_ok (txn) ? 0 : -1;
+}

@@ -1,0 +1,104 @@
+/*  desk_private — what the desk's files share (not for other programs): the
+    service's state, an estate's rules, and each request's handler, which
+    desk_handle_request calls.
+
+    The files, one concern each:
+      desk.c        set-up, the requests' dispatch, the events consumed (the
+                    units, their people, the staff)
+      desk_loans.c  keys and items lent, owners' things stored: lend,
+                    return, the registers, the overdue reminder, the deadline
+      desk_permits.c release permits (放行条): issued when nothing is owed
+                    (or a supervisor overrides), used at the gate, expired
+
+    Tables (keys):
+      units       estate|unit               ""    the registry announced it
+      households  estate|unit               HouseholdFile, as announced
+      staff       estate|staff_id           Staff, as dispatch announced it
+      balances    estate|unit               UnitBalance, from billing's events (kf_balance)
+      loans       loan_id                   Loan
+      by_lent     estate|lent_at|loan_id    ""    the register, newest last
+      by_unit     estate|unit|lent_at|loan_id ""  a unit's loans
+      out         estate|tag                loan_id: what is out now
+      counters    name                      big-endian count (loan numbers per day)
+      due         deadline|loan_id          kf_timers: each loan's due time
+      permits     permit_id                 ReleasePermit
+      by_day      estate|date|permit_id     ""    the permits of a day
+      expiry      deadline|permit_id        kf_timers: the end of each issued permit's day
+*/
+#ifndef DESK_PRIVATE_H_INCLUDED
+#define DESK_PRIVATE_H_INCLUDED
+
+#include "desk.h"
+#include "kf_balance.h"
+#include "kf_commands.h"
+#include "kf_domain.h"
+#include "kf_field.h"
+#include "kf_time.h"
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  An estate's rules for its registers (the estate's value, else the group's).
+typedef struct {
+    const kf_estate_t *estate;
+    int64_t due_ms [4];             //  by kf.LoanKind: how long a loan is out by default
+    int64_t escalate_after_ms;      //  still out this long after its due time: escalated
+} desk_estate_t;
+
+struct _desk_t {
+    kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
+    desk_estate_t *estates;         //  base.estates, typed
+    kf_table_t units, households, staff, balances, loans, by_lent, by_unit, out, counters, due, permits, by_day, expiry;
+};
+
+void desk_tables (desk_t *self, kf_txn_t *txn);
+
+const desk_estate_t *desk_estate (const desk_t *self, const char *id);
+
+int desk_lend (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+               kf_arena_t *arena);
+int desk_return (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                 kf_arena_t *arena);
+int desk_list_loans (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena);
+
+//  The loans past their due time while out: how many it reminded, or -1.
+int desk_loans_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms);
+
+//  One of the desk's own loan events taken back from the archive.
+int desk_loans_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
+int desk_issue_permit (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                       kf_arena_t *arena);
+int desk_use_permit (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                     kf_arena_t *arena);
+int desk_list_permits (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
+                       kf_arena_t *arena);
+//  The issued permits whose day has ended: how many expired, or -1.
+int desk_permits_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms);
+//  One of the desk's own permit events taken back from the archive.
+int desk_permits_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
+//  Whether a unit is in the register the desk has heard of: true; else
+//  false after a NOT_FOUND reply ("no unit 5-1-817 in E001").
+bool desk_unit_known (desk_t *self, kf_txn_t *txn, const char *estate, const char *unit, Kf__Reply *reply,
+                      kf_arena_t *arena);
+
+//  The person of a unit by name, as the registry last announced its
+//  people; NULL after a one-line reply.
+const Kf__Person *desk_person_of (desk_t *self, kf_txn_t *txn, const char *estate, const char *unit,
+                                  const char *person, Kf__Reply *reply, kf_arena_t *arena);
+
+//  Text of 1 to max bytes on one line (no control characters).
+bool desk_text_ok (const char *text, size_t max);
+
+//  A new number "<estate>-<letter><yyyymmdd>-<n>" from the day's counter
+//  of `what` (never reused); NULL when the transaction failed.
+char *desk_number (desk_t *self, kf_txn_t *txn, const desk_estate_t *e, const char *what, char letter, int64_t now_ms,
+                   kf_arena_t *arena);
+
+//  After a restore: the day's counter of `what` past the number `id`'s.
+void desk_number_seen (desk_t *self, kf_txn_t *txn, const char *estate, const char *what, char letter, const char *id);
+
+#endif

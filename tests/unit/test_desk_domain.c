@@ -1,0 +1,492 @@
+/*  Unit tests: the desk's registers over a real store and outbox, without
+    sockets: a key lent to a person of a unit (as the registry announced
+    its people), refused while it is out, overdue once at its due time,
+    returned; lending that is refused changes nothing; a plant room's key
+    to a member of staff; phones masked for all but the estate's desk; the
+    estate guard on every request.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../services/desk/desk_private.h"
+#include "kf_commands.h"
+#include "kf_field.h"
+#include "kf_test.h"
+#include "kf_test_world.h"
+#include "kf_test_events.h"
+
+static const char *s_config_text =
+    "bus\n    publish = ipc://x/in\n    subscribe = ipc://x/out\n"
+    "estates\n"
+    "    E001\n        name = one\n"
+    "    E002\n        name = two\n"
+    "        desk\n            key_due = 2h\n";
+
+typedef struct {
+    kf_test_world_t base;    //  config, store, outbox, arena, events
+    desk_t *desk;
+    int64_t now;
+    const Kf__Envelope *event;
+    const Kf__Request *request;
+    Kf__Reply reply;
+    uint64_t seq;
+} s_world_t;
+
+static s_world_t w;
+
+static int
+s_setup (void **state)
+{
+    if (kf_test_dir_setup (state))
+        return -1;
+    const char *tables [] = { DESK_TABLES, NULL };
+    memset (&w, 0, sizeof w);
+    kf_err_t err;
+    kf_test_world_config (&w.base, s_config_text);
+    kf_test_world_open (&w.base, tables, "desk@c1", "desk@c1/E001", NULL);
+    w.desk = desk_new (w.base.config, &err);
+    assert_non_null (w.desk);
+    desk_set_outbox (w.desk, w.base.outbox);
+    w.now = kf_test_at ("2026-12-01 09:00");
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    desk_destroy (&w.desk);
+    kf_test_world_close (&w.base);
+    return kf_test_dir_teardown (state);
+}
+
+//  ---- driving it --------------------------------------------------------------------------
+
+static int
+s_request_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    kf_test_reply_ok (&w.reply);
+    return desk_handle_request (w.desk, txn, w.now, w.request, &w.reply, w.base.arena);
+}
+
+//  As kf_commands runs it (a refused request leaves nothing behind): by
+//  the receptionist F01 unless the request says otherwise.
+static Kf__ReplyStatus
+s_do (Kf__Request *request)
+{
+    kf_arena_reset (w.base.arena);
+    if (!request->has_role) {
+        request->role = KF__ROLE__ROLE_FRONT_DESK;
+        request->has_role = 1;
+    }
+    request->actor = "F01";
+    w.request = request;
+    kf_store_write (w.base.store, s_request_txn, NULL, NULL);
+    return w.reply.status;
+}
+
+static const char *
+s_events (void)
+{
+    return kf_test_events (&w.base.events);
+}
+
+static int
+s_event_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    return desk_apply_event (w.desk, txn, w.now, w.event);
+}
+
+//  An event of another daemon's stream, as the bus hands it over.
+static void
+s_consume (const char *estate, Kf__Envelope *event)
+{
+    event->estate = (char *) estate;
+    event->stream = "other@c1/E001";
+    event->seq = ++w.seq;
+    event->occurred_at_ms = w.now;
+    event->has_occurred_at_ms = 1;
+    w.event = event;
+    kf_arena_reset (w.base.arena);
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
+}
+
+//  The registry's 3-2-1502 with 张三 (owner) and 李四 (member); dispatch's W01.
+static void
+s_register (void)
+{
+    Kf__Unit unit = KF__UNIT__INIT;
+    unit.unit = "3-2-1502";
+    Kf__UnitRegistered registered = KF__UNIT_REGISTERED__INIT;
+    registered.unit = &unit;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
+    event.unit_registered = &registered;
+    s_consume ("E001", &event);
+    char *phones [] = { "13800000000" };
+    Kf__Person owner = KF__PERSON__INIT, member = KF__PERSON__INIT, *people [] = { &owner, &member };
+    owner.name = "张三";
+    owner.phones = phones;
+    owner.n_phones = 1;
+    KF_SET (&owner, role, KF__PERSON_ROLE__PERSON_ROLE_OWNER);
+    member.name = "李四";
+    KF_SET (&member, role, KF__PERSON_ROLE__PERSON_ROLE_MEMBER);
+    Kf__HouseholdFile h = KF__HOUSEHOLD_FILE__INIT;
+    h.estate = "E001";
+    h.unit = "3-2-1502";
+    h.people = people;
+    h.n_people = 2;
+    Kf__HouseholdRegistered hr = KF__HOUSEHOLD_REGISTERED__INIT;
+    hr.household = &h;
+    event = (Kf__Envelope) KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED;
+    event.household_registered = &hr;
+    s_consume ("E001", &event);
+    Kf__Staff staff = KF__STAFF__INIT;
+    staff.staff_id = "W01";
+    staff.estate = "E001";
+    KF_SET (&staff, active, 1);
+    Kf__StaffChanged changed = KF__STAFF_CHANGED__INIT;
+    changed.staff = &staff;
+    event = (Kf__Envelope) KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_STAFF_CHANGED;
+    event.staff_changed = &changed;
+    s_consume ("E001", &event);
+}
+
+typedef struct {
+    Kf__LoanKind kind;
+    const char *tag, *unit, *person, *staff, *phone, *scope;
+    int64_t due_ms;
+    Kf__Role role;
+} s_lend_t;
+
+static Kf__ReplyStatus
+s_lend (s_lend_t a)
+{
+    Kf__Loan l = KF__LOAN__INIT;
+    KF_SET (&l, kind, a.kind ? a.kind : KF__LOAN_KIND__LOAN_KIND_KEY);
+    l.tag = (char *) (a.tag ? a.tag : "K-3-2-1502");
+    l.unit = (char *) (a.staff ? NULL : a.unit ? a.unit : "3-2-1502");
+    l.person = (char *) (a.staff ? NULL : a.person ? a.person : "张三");
+    l.staff_id = (char *) a.staff;
+    l.phone = (char *) a.phone;
+    if (a.due_ms)
+        KF_SET (&l, due_ms, a.due_ms);
+    Kf__Lend q = KF__LEND__INIT;
+    q.loan = &l;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LEND;
+    request.lend = &q;
+    request.scope = (char *) (a.scope ? a.scope : "E001");
+    if (a.role) {
+        request.role = a.role;
+        request.has_role = 1;
+    }
+    return s_do (&request);
+}
+
+static Kf__ReplyStatus
+s_return (const char *loan_id, const char *scope)
+{
+    Kf__ReturnLoan q = KF__RETURN_LOAN__INIT;
+    q.loan_id = (char *) loan_id;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_RETURN_LOAN;
+    request.return_loan = &q;
+    request.scope = (char *) (scope ? scope : "E001");
+    return s_do (&request);
+}
+
+static const Kf__LoanList *
+s_loans (const char *scope, Kf__Role role, bool out_only)
+{
+    Kf__ListLoans q = KF__LIST_LOANS__INIT;
+    q.estate = "E001";
+    KF_SET (&q, out_only, out_only);
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_LOANS;
+    request.list_loans = &q;
+    request.scope = (char *) scope;
+    request.role = role;
+    request.has_role = 1;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    return w.reply.loans;
+}
+
+static int
+s_tick_txn (kf_txn_t *txn, void *arg)
+{
+    *(int *) arg = desk_tick (w.desk, txn, w.now);
+    return *(int *) arg < 0 ? -1 : 0;
+}
+
+//  The clock reaches `local`: how many loans became overdue.
+static int
+s_tick (const char *local)
+{
+    w.now = kf_test_at (local);
+    int n = 0;
+    assert_int_equal (kf_store_write (w.base.store, s_tick_txn, &n, NULL), 0);
+    return n;
+}
+
+//  ---- the key register ---------------------------------------------------------------------
+
+//  Issue 22.2: a key lent to a person of the unit, refused while it is out,
+//  overdue once at its due time, returned; its deadline set and met.
+static void
+test_a_key_lent_overdue_and_returned (void **state)
+{
+    (void) state;
+    s_register ();
+    s_events ();
+    assert_int_equal (s_lend ((s_lend_t) { 0 }), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__Loan *l = w.reply.loan;
+    assert_string_equal (l->loan_id, "E001-L20261201-0001");
+    assert_string_equal (l->phone, "13800000000");   //  the person's, from the register
+    assert_string_equal (l->lent_by, "F01");
+    assert_int_equal (l->due_ms, w.now + 4 * KF_MS_PER_HOUR);            //  desk/key_due: 4h
+    assert_int_equal (l->escalate_at_ms, l->due_ms + 24 * KF_MS_PER_HOUR);   //  desk/escalate_after: 24h
+    assert_string_equal (s_events (), "desk.lent deadline.set");
+    //  One of a tag out at a time.
+    assert_int_equal (s_lend ((s_lend_t) { .person = "李四" }), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_string_equal (w.reply.error, "K-3-2-1502 is out: E001-L20261201-0001, lent to 张三 of 3-2-1502 since "
+                                        "2026-12-01 09:00");
+    assert_string_equal (s_events (), "");
+    //  Due at 13:00: overdue then, once.
+    assert_int_equal (s_tick ("2026-12-01 12:59"), 0);
+    assert_int_equal (s_tick ("2026-12-01 13:00"), 1);
+    assert_string_equal (s_events (), "desk.loan_overdue");
+    assert_int_equal (s_tick ("2026-12-02 13:00"), 0);
+    const Kf__LoanList *list = s_loans ("E001", KF__ROLE__ROLE_FRONT_DESK, true);
+    assert_int_equal (list->n_loans, 1);
+    assert_int_equal (list->out, 1);
+    assert_int_equal (list->overdue, 1);
+    assert_true (list->loans [0]->overdue);
+    //  Back: the deadline is met, the tag free again.
+    assert_int_equal (s_return ("E001-L20261201-0001", NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.loan->status, KF__LOAN_STATUS__LOAN_STATUS_RETURNED);
+    assert_string_equal (w.reply.loan->returned_by, "张三");
+    assert_string_equal (w.reply.loan->received_by, "F01");
+    assert_string_equal (s_events (), "desk.returned deadline.met");
+    assert_int_equal (s_return ("E001-L20261201-0001", NULL), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_non_null (strstr (w.reply.error, "is not out: it came back 2026-12-02 13:00 (张三)"));
+    list = s_loans ("E001", KF__ROLE__ROLE_FRONT_DESK, true);
+    assert_int_equal (list->n_loans, 0);
+    assert_int_equal (list->out, 0);
+    list = s_loans ("E001", KF__ROLE__ROLE_FRONT_DESK, false);
+    assert_int_equal (list->total, 1);   //  the history keeps it
+    assert_int_equal (s_lend ((s_lend_t) { .person = "李四" }), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.loan->loan_id, "E001-L20261202-0001");
+    //  Returned before its due time: its timer goes with it.
+    assert_int_equal (s_return ("E001-L20261202-0001", NULL), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_tick ("2026-12-31 00:00"), 0);
+}
+
+//  Issue 22.8: lending that is refused says why in one line and changes nothing.
+static void
+test_bad_lending_changes_nothing (void **state)
+{
+    (void) state;
+    s_register ();
+    s_events ();
+    assert_int_equal (s_lend ((s_lend_t) { .unit = "5-1-817" }), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_string_equal (w.reply.error, "no unit 5-1-817 in E001");
+    assert_int_equal (s_lend ((s_lend_t) { .person = "王五" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (w.reply.error, "王五 is not a person of 3-2-1502 (the register has 张三, 李四)");
+    assert_int_equal (s_lend ((s_lend_t) { .unit = "3-2" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_lend ((s_lend_t) { .phone = "1380000x" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_lend ((s_lend_t) { .tag = "" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_lend ((s_lend_t) { .tag = "K\n1" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_lend ((s_lend_t) { .due_ms = w.now - 1 }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_lend ((s_lend_t) { .role = KF__ROLE__ROLE_TECHNICIAN }), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_lend ((s_lend_t) { .kind = KF__LOAN_KIND__LOAN_KIND_ITEM, .staff = "W01" }),
+                      KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_non_null (strstr (w.reply.error, "only a key goes to a member of staff"));
+    assert_int_equal (s_lend ((s_lend_t) { .staff = "W99" }), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_string_equal (w.reply.error, "no staff W99 in E001");
+    //  The estate guard: E002's desk neither lends from E001's register nor sees it.
+    assert_int_equal (s_lend ((s_lend_t) { .scope = "E002" }), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_string_equal (s_events (), "");
+    //  A plant room's key to a member of staff.
+    assert_int_equal (s_lend ((s_lend_t) { .tag = "泵房 pump room", .staff = "W01" }), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const char *id = "E001-L20261201-0001";
+    assert_string_equal (w.reply.loan->loan_id, id);
+    assert_string_equal (s_events (), "desk.lent deadline.set");
+    assert_int_equal (s_return (id, "E002"), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_int_equal (s_return ("E001-L20991231-0001", NULL), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_string_equal (s_events (), "");
+    Kf__ListLoans q = KF__LIST_LOANS__INIT;
+    q.estate = "E001";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_LOANS;
+    request.list_loans = &q;
+    request.scope = "E002";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+}
+
+//  Issue 22.2 and 21.6: stored things are kept a month by default; phones
+//  are whole only for the estate's desk.
+static void
+test_stored_things_and_masked_phones (void **state)
+{
+    (void) state;
+    s_register ();
+    assert_int_equal (s_lend ((s_lend_t) { .kind = KF__LOAN_KIND__LOAN_KIND_STORED, .tag = "快递 parcel" }),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.loan->due_ms, w.now + 30 * KF_MS_PER_DAY);
+    const Kf__LoanList *list = s_loans ("E001", KF__ROLE__ROLE_FRONT_DESK, false);
+    assert_string_equal (list->loans [0]->phone, "13800000000");
+    list = s_loans (NULL, KF__ROLE__ROLE_MANAGER, false);
+    assert_string_equal (list->loans [0]->phone, "138****0000");
+    list = s_loans ("E001", KF__ROLE__ROLE_TECHNICIAN, false);
+    assert_string_equal (list->loans [0]->phone, "138****0000");
+}
+
+//  ---- release permits ------------------------------------------------------------------------
+
+//  Billing's news of 3-2-1502: a notice of `fen` (a payment when negative).
+static void
+s_billing (int64_t fen)
+{
+    Kf__InvoiceIssued invoice = KF__INVOICE_ISSUED__INIT;
+    Kf__PaymentReceived payment = KF__PAYMENT_RECEIVED__INIT;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    if (fen > 0) {
+        invoice.unit = "3-2-1502";
+        KF_SET (&invoice, total_fen, fen);
+        event.body_case = KF__ENVELOPE__BODY_INVOICE_ISSUED;
+        event.invoice_issued = &invoice;
+    }
+    else {
+        payment.unit = "3-2-1502";
+        KF_SET (&payment, amount_fen, -fen);
+        event.body_case = KF__ENVELOPE__BODY_PAYMENT_RECEIVED;
+        event.payment_received = &payment;
+    }
+    s_consume ("E001", &event);
+}
+
+typedef struct {
+    const char *person, *override_reason, *date_local;
+    Kf__Role role;
+    bool no_items;
+} s_permit_t;
+
+static Kf__ReplyStatus
+s_permit (s_permit_t a)
+{
+    char *items [] = { "双人床 a double bed", "冰箱 a fridge" };
+    Kf__ReleasePermit p = KF__RELEASE_PERMIT__INIT;
+    p.unit = "3-2-1502";
+    p.person = (char *) (a.person ? a.person : "张三");
+    p.items = items;
+    p.n_items = a.no_items ? 0 : 2;
+    p.plate = "沪A12345";
+    if (a.date_local) {
+        int64_t day = kf_local_day (kf_test_at (a.date_local), 480);
+        KF_SET (&p, date, kf_day_to_yyyymmdd (day));
+    }
+    Kf__IssuePermit q = KF__ISSUE_PERMIT__INIT;
+    q.permit = &p;
+    q.override_reason = (char *) a.override_reason;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_ISSUE_PERMIT;
+    request.issue_permit = &q;
+    request.scope = "E001";
+    if (a.role) {
+        request.role = a.role;
+        request.has_role = 1;
+    }
+    return s_do (&request);
+}
+
+static Kf__ReplyStatus
+s_gate (const char *permit_id)
+{
+    Kf__UsePermit q = KF__USE_PERMIT__INIT;
+    q.permit_id = (char *) permit_id;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_USE_PERMIT;
+    request.use_permit = &q;
+    request.scope = "E001";
+    KF_SET (&request, role, KF__ROLE__ROLE_TECHNICIAN);   //  the gate's guard
+    return s_do (&request);
+}
+
+//  Issue 22.3: a permit is refused while the unit owes, issued on a
+//  supervisor's override with the reason or after the payment; used once
+//  at the gate on its day; unused, it expires at the day's end.
+static void
+test_a_permit_needs_the_fees_paid (void **state)
+{
+    (void) state;
+    s_register ();
+    s_billing (52033);
+    s_events ();
+    assert_int_equal (s_permit ((s_permit_t) { 0 }), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_string_equal (w.reply.error, "3-2-1502 owes ¥520.33: a release permit needs the fees paid, or a supervisor's "
+                                        "override with the reason");
+    assert_int_equal (s_permit ((s_permit_t) { .override_reason = "搬家 moving, pays next week" }),
+                      KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_permit ((s_permit_t) { .person = "李四" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_non_null (strstr (w.reply.error, "an owner or a tenant asks"));
+    assert_int_equal (s_permit ((s_permit_t) { .no_items = true }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_permit ((s_permit_t) { .date_local = "2026-11-30 12:00" }),
+                      KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (s_events (), "");
+    //  A supervisor overrides, with the reason on the permit.
+    assert_int_equal (s_permit ((s_permit_t) { .override_reason = "搬家 moving, pays next week",
+                                               .role = KF__ROLE__ROLE_SUPERVISOR }), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__ReleasePermit *p = w.reply.permit;
+    assert_string_equal (p->permit_id, "E001-P20261201-0001");
+    assert_int_equal (p->owed_fen, 52033);
+    assert_string_equal (p->override_reason, "搬家 moving, pays next week");
+    assert_int_equal (p->date, 20261201);
+    assert_string_equal (s_events (), "desk.permit_issued");
+    //  Paid: the desk issues one itself, for tomorrow.
+    s_billing (-52033);
+    assert_int_equal (s_permit ((s_permit_t) { .override_reason = "no need" , .role = KF__ROLE__ROLE_SUPERVISOR }),
+                      KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);   //  nothing to override
+    assert_int_equal (s_permit ((s_permit_t) { .date_local = "2026-12-02 12:00" }), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.permit->permit_id, "E001-P20261201-0002");
+    assert_int_equal (w.reply.permit->owed_fen, 0);
+    assert_null (w.reply.permit->override_reason);
+    s_events ();
+    //  The gate: today's once; tomorrow's not today.
+    assert_int_equal (s_gate ("E001-P20261201-0001"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.permit->status, KF__PERMIT_STATUS__PERMIT_STATUS_USED);
+    assert_int_equal (s_gate ("E001-P20261201-0001"), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_non_null (strstr (w.reply.error, "was used at 2026-12-01 09:00"));
+    assert_int_equal (s_gate ("E001-P20261201-0002"), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_non_null (strstr (w.reply.error, "is for 20261202, not today (20261201)"));
+    assert_string_equal (s_events (), "desk.permit_used");
+    //  Tomorrow passes unused: expired at its end, once.
+    assert_int_equal (s_tick ("2026-12-02 23:59"), 0);
+    assert_int_equal (s_tick ("2026-12-03 00:00"), 1);
+    assert_string_equal (s_events (), "desk.permit_expired");
+    assert_int_equal (s_tick ("2026-12-04 00:00"), 0);
+    assert_int_equal (s_gate ("E001-P20261201-0002"), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_non_null (strstr (w.reply.error, "expired"));
+    assert_int_equal (s_gate ("E001-P20261201-0009"), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_a_key_lent_overdue_and_returned, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bad_lending_changes_nothing, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_stored_things_and_masked_phones, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_permit_needs_the_fees_paid, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
