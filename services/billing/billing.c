@@ -261,6 +261,47 @@ billing_request_estate (billing_t *self, const Kf__Request *request, const char 
 
 //  ---- units and paid services ------------------------------------------------------------------------------
 
+//  A charge to a unit's next notice (a paid service's, a violation's fine),
+//  once under its id however often the event is replayed.
+static int
+s_charge (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event, const char *charge_id,
+          const char *unit, int64_t amount_fen, const char *description)
+{
+    if (amount_fen <= 0 || !charge_id || !*charge_id || !unit || !kf_unit_valid (unit)
+    ||  !billing_estate (self, event->estate))
+        return 0;
+    if (amount_fen > BILLING_AMOUNT_MAX) {
+        kf_warning ("%s: a charge of %" PRId64 " fen is beyond any notice: not charged", charge_id, amount_fen);
+        return 0;
+    }
+    kf_arena_reset (self->base.scratch);
+    kf_key_t key;
+    if (kf_key_make (&key, "s|s", event->estate, charge_id))
+        return 0;
+    kf_val_t known;
+    int rc = kf_txn_get (txn, self->charges, &key, &known);
+    if (rc != KF_NOTFOUND)
+        return rc == KF_FOUND ? 0 : -1;   //  charged once, however often replayed
+    Kf__InvoiceChargeAdded charge = KF__INVOICE_CHARGE_ADDED__INIT;
+    charge.charge_id = (char *) charge_id;
+    charge.unit = (char *) unit;
+    KF_SET (&charge, amount_fen, amount_fen);
+    charge.description = (char *) description;
+    Kf__ChargeRecord record = KF__CHARGE_RECORD__INIT;
+    record.charge = &charge;
+    record.estate = event->estate;
+    KF_SET (&record, at_ms, kf_event_time (event, now_ms));
+    kf_txn_put_msg (txn, self->charges, &key, &record.base);
+    kf_key_t pending;
+    kf_key_make (&pending, "s|s|s", event->estate, unit, charge_id);
+    kf_txn_put (txn, self->pending, &pending, "", 0);
+    Kf__Envelope out = KF__ENVELOPE__INIT;
+    out.body_case = KF__ENVELOPE__BODY_INVOICE_CHARGE_ADDED;
+    out.invoice_charge_added = &charge;
+    kf_emit (self->base.outbox, txn, now_ms, event->estate, &out, event->event_id);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
 int
 billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
@@ -274,44 +315,20 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
         billing_unit_learn (self, txn, event->estate, u, self->base.scratch);
         return kf_txn_ok (txn) ? 0 : -1;
     }
-    if (event->body_case != KF__ENVELOPE__BODY_ORDER_COMPLETED)
-        return 0;
-    const Kf__OrderCompleted *o = event->order_completed;
-    if (!o->paid_service || o->amount_fen <= 0 || !o->order_no || !o->unit || !kf_unit_valid (o->unit)
-    ||  !billing_estate (self, event->estate))
-        return 0;
-    if (o->amount_fen > BILLING_AMOUNT_MAX) {
-        kf_warning ("%s: a paid service of %" PRId64 " fen is beyond any notice: not charged", o->order_no,
-                    o->amount_fen);
-        return 0;
+    char description [200];
+    if (event->body_case == KF__ENVELOPE__BODY_ORDER_COMPLETED) {
+        const Kf__OrderCompleted *o = event->order_completed;
+        if (!o->paid_service)
+            return 0;
+        snprintf (description, sizeof description, "paid service, order %s", o->order_no ? o->order_no : "");
+        return s_charge (self, txn, now_ms, event, o->order_no, o->unit, o->amount_fen, description);
     }
-    kf_arena_reset (self->base.scratch);
-    kf_key_t key;
-    kf_key_make (&key, "s|s", event->estate, o->order_no);
-    kf_val_t known;
-    int rc = kf_txn_get (txn, self->charges, &key, &known);
-    if (rc != KF_NOTFOUND)
-        return rc == KF_FOUND ? 0 : -1;   //  charged once, however often replayed
-    char description [160];
-    snprintf (description, sizeof description, "paid service, order %s", o->order_no);
-    Kf__InvoiceChargeAdded charge = KF__INVOICE_CHARGE_ADDED__INIT;
-    charge.charge_id = o->order_no;
-    charge.unit = o->unit;
-    KF_SET (&charge, amount_fen, o->amount_fen);
-    charge.description = description;
-    Kf__ChargeRecord record = KF__CHARGE_RECORD__INIT;
-    record.charge = &charge;
-    record.estate = event->estate;
-    KF_SET (&record, at_ms, kf_event_time (event, now_ms));
-    kf_txn_put_msg (txn, self->charges, &key, &record.base);
-    kf_key_t pending;
-    kf_key_make (&pending, "s|s|s", event->estate, o->unit, o->order_no);
-    kf_txn_put (txn, self->pending, &pending, "", 0);
-    Kf__Envelope out = KF__ENVELOPE__INIT;
-    out.body_case = KF__ENVELOPE__BODY_INVOICE_CHARGE_ADDED;
-    out.invoice_charge_added = &charge;
-    kf_emit (self->base.outbox, txn, now_ms, event->estate, &out, event->event_id);
-    return kf_txn_ok (txn) ? 0 : -1;
+    if (event->body_case == KF__ENVELOPE__BODY_VIOLATION_FINED) {
+        const Kf__ViolationFined *f = event->violation_fined;
+        snprintf (description, sizeof description, "%s", f->description ? f->description : "fine");
+        return s_charge (self, txn, now_ms, event, f->violation_id, f->unit, f->amount_fen, description);
+    }
+    return 0;
 }
 
 //  ---- after a restore -------------------------------------------------------------------------

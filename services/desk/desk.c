@@ -64,7 +64,10 @@ desk_tables (desk_t *self, kf_txn_t *txn)
     static const char *const names [] = { DESK_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->units, &self->households, &self->staff, &self->balances, &self->loans,
                                     &self->by_lent, &self->by_unit, &self->out, &self->counters, &self->due,
-                                    &self->permits, &self->by_day, &self->expiry };
+                                    &self->permits, &self->by_day, &self->expiry, &self->violations,
+                                    &self->by_noticed, &self->unit_violations, &self->rectify, &self->shifts,
+                                    &self->open_tickets, &self->breaches, &self->communications,
+                                    &self->by_contact, &self->unit_contacts };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -72,6 +75,20 @@ const desk_estate_t *
 desk_estate (const desk_t *self, const char *id)
 {
     return kf_domain_estate (&self->base, id);
+}
+
+int
+desk_key_id (kf_val_t key, char *id, size_t size)
+{
+    const char *bytes = key.data;
+    size_t at = key.size;
+    while (at > 0 && bytes [at - 1] != '|')
+        at--;
+    if (at == 0 || key.size - at >= size)
+        return -1;
+    memcpy (id, bytes + at, key.size - at);
+    id [key.size - at] = 0;
+    return 0;
 }
 
 bool
@@ -159,6 +176,28 @@ desk_number_seen (desk_t *self, kf_txn_t *txn, const char *estate, const char *w
         kf_txn_add (txn, self->counters, &key, (int64_t) (n - at));
 }
 
+void
+desk_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, const char *subject,
+               Kf__DeadlineKind kind, Kf__Envelope__BodyCase what, int64_t since_ms, int64_t due_ms,
+               const char *unit, const char *handler, const char *text)
+{
+    Kf__Deadline d = KF__DEADLINE__INIT;
+    d.subject = (char *) subject;
+    KF_SET (&d, kind, kind);
+    d.unit = (char *) unit;
+    d.what = (char *) text;
+    d.handler = (char *) handler;
+    KF_SET (&d, department, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
+    if (what == KF__ENVELOPE__BODY_DEADLINE_SET) {
+        KF_SET (&d, due_ms, due_ms);
+        KF_SET (&d, since_ms, since_ms);
+    }
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = what;
+    event.deadline_set = &d;   //  the oneof's members share their storage
+    kf_emit (self->base.outbox, txn, now_ms, estate, &event, NULL);
+}
+
 //  ---- requests ------------------------------------------------------------------------
 
 int
@@ -180,6 +219,30 @@ desk_handle_request (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Requ
             return desk_use_permit (self, txn, now_ms, request, reply, arena);
         case KF__REQUEST__COMMAND_LIST_PERMITS:
             return desk_list_permits (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_RECORD_VIOLATION:
+            return desk_record_violation (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_FOLLOW_VIOLATION:
+            return desk_follow_violation (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_FINE_VIOLATION:
+            return desk_fine_violation (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_VIOLATIONS:
+            return desk_list_violations (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_LOG_DUTY:
+            return desk_log_duty (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_HAND_OVER:
+            return desk_hand_over (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_TAKE_OVER:
+            return desk_take_over (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_CHECK_HANDOVERS:
+            return desk_check_handovers (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_SHIFTS:
+            return desk_list_shifts (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_RECORD_COMMUNICATION:
+            return desk_record_communication (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_FOLLOW_UP_COMMUNICATION:
+            return desk_follow_up_communication (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_COMMUNICATIONS:
+            return desk_list_communications (self, txn, request, reply, arena);
         default:
             return KF_BAD ("kefu-desk does not answer this command");
     }
@@ -195,6 +258,9 @@ desk_apply_event (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelop
     kf_arena_reset (self->base.scratch);
     if (!event->estate || !desk_estate (self, event->estate))
         return 0;   //  not an estate this configuration knows
+    int followed = desk_duty_follow (self, txn, event);
+    if (followed)
+        return followed < 0 ? -1 : 0;
     kf_key_t key;
     switch (event->body_case) {
         case KF__ENVELOPE__BODY_UNIT_REGISTERED: {
@@ -233,7 +299,9 @@ desk_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event)
     assert (self && txn && event);
     desk_tables (self, txn);
     kf_arena_reset (self->base.scratch);
-    return desk_loans_recover (self, txn, event) || desk_permits_recover (self, txn, event) ? -1 : 0;
+    return desk_loans_recover (self, txn, event) || desk_permits_recover (self, txn, event)
+        || desk_violations_recover (self, txn, event) || desk_duty_recover (self, txn, event)
+        || desk_contacts_recover (self, txn, event) ? -1 : 0;
 }
 
 int
@@ -243,5 +311,6 @@ desk_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms)
     desk_tables (self, txn);
     int loans = desk_loans_tick (self, txn, now_ms);
     int permits = loans < 0 ? -1 : desk_permits_tick (self, txn, now_ms);
-    return permits < 0 ? -1 : loans + permits;
+    int violations = permits < 0 ? -1 : desk_violations_tick (self, txn, now_ms);
+    return violations < 0 ? -1 : loans + permits + violations;
 }

@@ -72,21 +72,8 @@ s_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const desk_estate_t *e,
     snprintf (subject, sizeof subject, "loan/%s", l->loan_id);
     snprintf (what, sizeof what, "%s %s lent to %s, due back %s", s_kind_words [l->kind], l->tag,
               s_borrower (l, who, sizeof who), s_local (e, l->due_ms, due, sizeof due));
-    Kf__Deadline d = KF__DEADLINE__INIT;
-    d.subject = subject;
-    KF_SET (&d, kind, KF__DEADLINE_KIND__DEADLINE_KIND_LOAN_RETURN);
-    d.unit = l->unit;
-    d.what = what;
-    d.handler = l->lent_by;
-    KF_SET (&d, department, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
-    if (kind == KF__ENVELOPE__BODY_DEADLINE_SET) {
-        KF_SET (&d, due_ms, l->escalate_at_ms);
-        KF_SET (&d, since_ms, l->lent_at_ms);
-    }
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = kind;
-    event.deadline_set = &d;   //  the oneof's members share their storage
-    kf_emit (self->base.outbox, txn, now_ms, e->estate->id, &event, NULL);
+    desk_deadline (self, txn, now_ms, e->estate->id, subject, KF__DEADLINE_KIND__DEADLINE_KIND_LOAN_RETURN, kind,
+                   l->lent_at_ms, l->escalate_at_ms, l->unit, l->lent_by, what);
 }
 
 static void
@@ -308,16 +295,9 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
 {
     (void) value;
     s_list_t *l = arg;
-    //  The loan's number is the key's last part.
-    const char *bytes = key.data;
-    size_t at = key.size;
-    while (at > 0 && bytes [at - 1] != '|')
-        at--;
     char id [S_ID_SIZE];
-    if (at == 0 || key.size - at >= sizeof id)
+    if (desk_key_id (key, id, sizeof id))
         return kf_txn_fail (txn, "a register key does not decode");
-    memcpy (id, bytes + at, key.size - at);
-    id [key.size - at] = 0;
     Kf__Loan *loan = s_loan_get (l->self, txn, id, l->arena);
     if (!loan)
         return kf_txn_ok (txn) ? 0 : -1;

@@ -9,6 +9,13 @@
                     return, the registers, the overdue reminder, the deadline
       desk_permits.c release permits (放行条): issued when nothing is owed
                     (or a supervisor overrides), used at the gate, expired
+      desk_violations.c violations (违章): recorded with the notice's
+                    deadline, followed up, closed, counted per unit, fined
+                    through billing once
+      desk_duty.c   the duty log of each shift and its handover, signed by
+                    both, listing what is open; the supervisor's daily read
+      desk_contacts.c interviews and communications with a unit's people,
+                    their follow-ups held to their dates
 
     Tables (keys):
       units       estate|unit               ""    the registry announced it
@@ -24,6 +31,16 @@
       permits     permit_id                 ReleasePermit
       by_day      estate|date|permit_id     ""    the permits of a day
       expiry      deadline|permit_id        kf_timers: the end of each issued permit's day
+      violations  violation_id              Violation
+      by_noticed  estate|recorded_at|violation_id       ""
+      unit_violations estate|unit|recorded_at|violation_id ""
+      rectify     deadline|violation_id     kf_timers: each open violation's notice deadline
+      shifts      estate|date|shift         DutyShift: the log and its handover
+      open_tickets estate|ticket_no         ""    the estate's open tickets, from intake's events
+      breaches    estate|clock_id           the ticket's number or the deadline's subject: missed, not yet met
+      communications communication_id       Communication
+      by_contact  estate|at|communication_id        ""
+      unit_contacts estate|unit|at|communication_id ""
 */
 #ifndef DESK_PRIVATE_H_INCLUDED
 #define DESK_PRIVATE_H_INCLUDED
@@ -50,7 +67,9 @@ typedef struct {
 struct _desk_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
     desk_estate_t *estates;         //  base.estates, typed
-    kf_table_t units, households, staff, balances, loans, by_lent, by_unit, out, counters, due, permits, by_day, expiry;
+    kf_table_t units, households, staff, balances, loans, by_lent, by_unit, out, counters, due, permits, by_day, expiry,
+               violations, by_noticed, unit_violations, rectify, shifts, open_tickets, breaches, communications,
+               by_contact, unit_contacts;
 };
 
 void desk_tables (desk_t *self, kf_txn_t *txn);
@@ -80,6 +99,48 @@ int desk_permits_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms);
 //  One of the desk's own permit events taken back from the archive.
 int desk_permits_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
 
+int desk_record_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                           kf_arena_t *arena);
+int desk_follow_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                           kf_arena_t *arena);
+int desk_fine_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                         kf_arena_t *arena);
+int desk_list_violations (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
+                          kf_arena_t *arena);
+//  The open violations whose notice's deadline has passed: how many, or -1.
+int desk_violations_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms);
+int desk_violations_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
+int desk_log_duty (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                   kf_arena_t *arena);
+int desk_hand_over (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                    kf_arena_t *arena);
+int desk_take_over (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                    kf_arena_t *arena);
+int desk_check_handovers (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                          kf_arena_t *arena);
+int desk_list_shifts (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                      kf_arena_t *arena);
+//  What the desk follows for the handover's list: open tickets (ticket.*)
+//  and missed targets (sla.breached, sla.met, deadline.*). 1 when the event
+//  was one of those, 0 when not, -1 when the transaction failed.
+int desk_duty_follow (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+int desk_duty_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
+int desk_record_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                               Kf__Reply *reply, kf_arena_t *arena);
+int desk_follow_up_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                                  Kf__Reply *reply, kf_arena_t *arena);
+int desk_list_communications (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
+                              kf_arena_t *arena);
+int desk_contacts_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
+//  A deadline of kefu-escalation's for something of the desk's: set (due
+//  at due_ms, its period from since_ms) or met / dropped.
+void desk_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, const char *subject,
+                    Kf__DeadlineKind kind, Kf__Envelope__BodyCase what, int64_t since_ms, int64_t due_ms,
+                    const char *unit, const char *handler, const char *text);
+
 //  Whether a unit is in the register the desk has heard of: true; else
 //  false after a NOT_FOUND reply ("no unit 5-1-817 in E001").
 bool desk_unit_known (desk_t *self, kf_txn_t *txn, const char *estate, const char *unit, Kf__Reply *reply,
@@ -89,6 +150,10 @@ bool desk_unit_known (desk_t *self, kf_txn_t *txn, const char *estate, const cha
 //  people; NULL after a one-line reply.
 const Kf__Person *desk_person_of (desk_t *self, kf_txn_t *txn, const char *estate, const char *unit,
                                   const char *person, Kf__Reply *reply, kf_arena_t *arena);
+
+//  The record's number an index key ends with ("...|E001-L20261203-0001");
+//  0, or -1 when the key has none that fits.
+int desk_key_id (kf_val_t key, char *id, size_t size);
 
 //  Text of 1 to max bytes on one line (no control characters).
 bool desk_text_ok (const char *text, size_t max);

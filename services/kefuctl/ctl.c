@@ -48,13 +48,13 @@ ctl_config (ctl_t *ctl)
 }
 
 int
-ctl_option_once (const char *command, const struct option *spec, int index, unsigned *seen)
+ctl_option_once (const char *command, const struct option *spec, int index, uint64_t *seen)
 {
     if (index < 0 || (spec [index].has_arg & ~CTL_REPEATED) == no_argument || (spec [index].has_arg & CTL_REPEATED))
         return 0;
-    assert (index < 32);
-    if (!(*seen & 1u << index)) {
-        *seen |= 1u << index;
+    assert (index < 64);
+    if (!(*seen & UINT64_C (1) << index)) {
+        *seen |= UINT64_C (1) << index;
         return 0;
     }
     if (command)
@@ -104,22 +104,25 @@ int
 ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, const struct option *spec,
              ctl_option_fn *on_option, void *arg, int *code)
 {
-    struct option all [32];
+    //  --json and --help take values no command's option has (a command
+    //  may use any letter for its own).
+    enum { S_JSON = 0x10001, S_HELP = 0x10002 };
+    struct option all [64];
     size_t n = 0;
     for (; spec && spec [n].name; n++) {
-        assert (n < 29);
+        assert (n < 61);
         all [n] = spec [n];
         all [n].has_arg &= ~CTL_REPEATED;
     }
     size_t specs = n;
-    all [n++] = (struct option) { "json", no_argument, NULL, 'J' };
-    all [n++] = (struct option) { "help", no_argument, NULL, 'H' };
+    all [n++] = (struct option) { "json", no_argument, NULL, S_JSON };
+    all [n++] = (struct option) { "help", no_argument, NULL, S_HELP };
     all [n] = (struct option) { NULL, 0, NULL, 0 };
     opterr = 0;
     optind = 0;   //  0, not 1: GNU getopt then forgets main's "+" ordering
     s_hidden_t hidden;
     s_hide_numbers (argc, argv, &hidden);
-    unsigned seen = 0;
+    uint64_t seen = 0;
     int c, index = -1;
     *code = CTL_USAGE;
     //  Options may follow operands ("clock advance 26h --file F"); after
@@ -128,10 +131,10 @@ ctl_options (ctl_t *ctl, const ctl_command_t *command, int argc, char **argv, co
     while ((c = getopt_long (argc, argv, ":h", all, &index)) != -1) {
         const char *value = s_unhidden (optarg, &hidden);
         int rc = 0;
-        if (c == 'J')
+        if (c == S_JSON)
             ctl->json = true;
         else
-        if (c == 'H' || c == 'h') {
+        if (c == S_HELP || c == 'h') {
             printf ("usage: kefuctl %s\n", command->usage);
             *code = 0;
             rc = -1;

@@ -65,7 +65,7 @@ kf_config_t *ctl_config (ctl_t *ctl);
 //  (no COMMAND: kefuctl's own options) when option `index` of `spec` takes
 //  a value, may not be repeated and is marked in *seen already; else marks
 //  it and returns 0.
-int ctl_option_once (const char *command, const struct option *spec, int index, unsigned *seen);
+int ctl_option_once (const char *command, const struct option *spec, int index, uint64_t *seen);
 
 //  Parse a command's options. `spec` is getopt_long's; --json and --help
 //  (or -h) are added to every command. A negative number ("-5", "-2h") is

@@ -28,6 +28,10 @@ typedef struct {
                *status;
     const char *items [S_ITEMS_MAX];
     size_t item_count;
+    const char *what, *category, *served_to, *rectify_by, *outcome, *amount, *reason, *shift, *text, *to, *channel,
+               *follow_up, *follow_up_by;
+    bool pending;
+    bool close, open_only;
     long count;
     bool out, overdue, all;
     Kf__PageRequest page;
@@ -63,10 +67,27 @@ s_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 'v': a->override_reason = value; break;
         case 'S': a->status = value; break;
         case 'i':
+        case 'E':
             if (a->item_count == S_ITEMS_MAX)
-                return ctl_fail (-1, "desk: at most %d --item", S_ITEMS_MAX);
+                return ctl_fail (-1, "desk: at most %d --item or --evidence", S_ITEMS_MAX);
             a->items [a->item_count++] = value;
             break;
+        case 'w': a->what = value; break;
+        case 'C': a->category = value; break;
+        case 'T': a->served_to = value; break;
+        case 'R': a->rectify_by = value; break;
+        case 'X': a->close = true; break;
+        case 'y': a->outcome = value; break;
+        case 'm': a->amount = value; break;
+        case 'r': a->reason = value; break;
+        case 'N': a->open_only = true; break;
+        case 'H': a->shift = value; break;
+        case 'x': a->text = value; break;
+        case 'o' + 256: a->to = value; break;
+        case 'c' + 256: a->channel = value; break;
+        case 'f' + 256: a->follow_up = value; break;
+        case 'F' + 256: a->follow_up_by = value; break;
+        case 'p' + 256: a->pending = true; break;
     }
     return 0;
 }
@@ -81,6 +102,15 @@ static const struct option s_spec [] = {
     { "page-size", required_argument, NULL, 'P' }, { "plate", required_argument, NULL, 'l' },
     { "date", required_argument, NULL, 'D' }, { "override", required_argument, NULL, 'v' },
     { "status", required_argument, NULL, 'S' }, { "item", required_argument | CTL_REPEATED, NULL, 'i' },
+    { "evidence", required_argument | CTL_REPEATED, NULL, 'E' }, { "what", required_argument, NULL, 'w' },
+    { "category", required_argument, NULL, 'C' }, { "served-to", required_argument, NULL, 'T' },
+    { "rectify-by", required_argument, NULL, 'R' }, { "close", no_argument, NULL, 'X' },
+    { "outcome", required_argument, NULL, 'y' }, { "amount", required_argument, NULL, 'm' },
+    { "reason", required_argument, NULL, 'r' }, { "open", no_argument, NULL, 'N' },
+    { "shift", required_argument, NULL, 'H' }, { "text", required_argument, NULL, 'x' },
+    { "to", required_argument, NULL, 'o' + 256 }, { "channel", required_argument, NULL, 'c' + 256 },
+    { "follow-up", required_argument, NULL, 'f' + 256 }, { "follow-up-by", required_argument, NULL, 'F' + 256 },
+    { "pending", no_argument, NULL, 'p' + 256 },
     { NULL, 0, NULL, 0 }
 };
 
@@ -365,6 +395,420 @@ s_permits (ctl_t *ctl, s_args_t *a, const char *estate)
                            s_permit_rows, NULL);
 }
 
+//  ---- violations -------------------------------------------------------------------------
+
+static void
+s_print_violation (ctl_t *ctl, const Kf__Reply *reply)
+{
+    const Kf__Violation *v = reply->violation;
+    char when [64], money [32];
+    printf ("%s %s at %s (the unit's %u%s), %s, put right by %s", v->violation_id,
+            ctl_enum_name (&kf__violation_category__descriptor, v->category), v->unit, v->unit_count,
+            v->unit_count == 1 ? "st" : v->unit_count == 2 ? "nd" : v->unit_count == 3 ? "rd" : "th",
+            ctl_enum_name (&kf__violation_status__descriptor, v->status),
+            ctl_time (ctl, v->estate, v->rectify_by_ms, when, sizeof when));
+    if (v->overdue && v->status == KF__VIOLATION_STATUS__VIOLATION_STATUS_OPEN)
+        printf (" (OVERDUE)");
+    if (v->fine_fen)
+        printf (", fined ¥%s", kf_fen_format (v->fine_fen, money, sizeof money));
+    if (v->outcome)
+        printf (": %s", v->outcome);
+    printf ("\n");
+}
+
+static int
+s_violation (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
+{
+    if (!a->category || !a->what || !a->rectify_by)
+        return ctl_fail (CTL_USAGE, "desk violation: give --category, --what and --rectify-by (a length or a time)");
+    Kf__Violation v = KF__VIOLATION__INIT;
+    v.estate = (char *) estate;
+    v.unit = (char *) unit;
+    int value;
+    if (ctl_enum (&kf__violation_category__descriptor, "desk violation --category", a->category, &value))
+        return CTL_USAGE;
+    KF_SET (&v, category, (Kf__ViolationCategory) value);
+    v.description = (char *) a->what;
+    v.evidence_urls = (char **) a->items;
+    v.n_evidence_urls = a->item_count;
+    v.notice_served_to = (char *) a->served_to;
+    //  A length (3d) from when the desk records it, or a time in the
+    //  estate's offset (a bare date: the end of that day).
+    Kf__RecordViolation q = KF__RECORD_VIOLATION__INIT;
+    kf_err_t err;
+    int64_t ms;
+    if (kf_duration_parse (a->rectify_by, &ms, &err) == 0)
+        KF_SET (&q, rectify_in_ms, ms);
+    else
+    if (ctl_period_time (ctl, "desk violation --rectify-by", estate, a->rectify_by, true, &ms) == 0)
+        KF_SET (&v, rectify_by_ms, ms);
+    else
+        return CTL_USAGE;
+    q.violation = &v;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_RECORD_VIOLATION;
+    request.record_violation = &q;
+    return ctl_print_result (ctl, "kefu-desk", s_call (ctl, &request), KF__REPLY__RESULT_VIOLATION, s_print_violation);
+}
+
+static int
+s_follow (ctl_t *ctl, const s_args_t *a, const char *estate, const char *id)
+{
+    if (!a->note)
+        return ctl_fail (CTL_USAGE, "desk follow: --note says what was found or done");
+    Kf__FollowViolation q = KF__FOLLOW_VIOLATION__INIT;
+    q.estate = (char *) estate;
+    q.violation_id = (char *) id;
+    q.note = (char *) a->note;
+    KF_SET (&q, close, a->close);
+    q.outcome = (char *) a->outcome;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_FOLLOW_VIOLATION;
+    request.follow_violation = &q;
+    return ctl_print_result (ctl, "kefu-desk", s_call (ctl, &request), KF__REPLY__RESULT_VIOLATION, s_print_violation);
+}
+
+static int
+s_fine (ctl_t *ctl, const s_args_t *a, const char *estate, const char *id)
+{
+    kf_err_t err;
+    int64_t fen;
+    if (!a->amount || !a->reason)
+        return ctl_fail (CTL_USAGE, "desk fine: give --amount YUAN and --reason (the rule broken)");
+    if (kf_fen_parse (a->amount, &fen, &err))
+        return ctl_fail (CTL_USAGE, "desk fine: --amount: %s", err.text);
+    Kf__FineViolation q = KF__FINE_VIOLATION__INIT;
+    q.estate = (char *) estate;
+    q.violation_id = (char *) id;
+    KF_SET (&q, amount_fen, fen);
+    q.reason = (char *) a->reason;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_FINE_VIOLATION;
+    request.fine_violation = &q;
+    return ctl_print_result (ctl, "kefu-desk", s_call (ctl, &request), KF__REPLY__RESULT_VIOLATION, s_print_violation);
+}
+
+static int
+s_violation_rows (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all, ctl_page_t *page, void *arg)
+{
+    (void) arg;
+    if (reply->result_case != KF__REPLY__RESULT_VIOLATIONS)
+        return -1;
+    const Kf__ViolationList *list = reply->violations;
+    page->rows = list->n_violations;
+    page->total = list->total;
+    page->next_token = list->next_page_token;
+    if (!table && !all) {
+        ctl_print_json (&list->base);
+        return 0;
+    }
+    for (size_t i = 0; i < list->n_violations; i++) {
+        const Kf__Violation *v = list->violations [i];
+        if (!table) {
+            ctl_print_json (&v->base);
+            continue;
+        }
+        char noticed [64], by [64], nth [16], fine [32] = "", cut [80], state [32];
+        snprintf (nth, sizeof nth, "%u", v->unit_count);
+        if (v->fine_fen)
+            snprintf (fine, sizeof fine, "¥%s", kf_fen_format (v->fine_fen, cut, sizeof cut));
+        snprintf (state, sizeof state, "%s%s", ctl_enum_name (&kf__violation_status__descriptor, v->status),
+                  v->overdue && v->status == KF__VIOLATION_STATUS__VIOLATION_STATUS_OPEN ? ", OVERDUE" : "");
+        ctl_table_row (table, v->violation_id, v->unit, nth, ctl_enum_name (&kf__violation_category__descriptor,
+                                                                           v->category),
+                       ctl_time (ctl, v->estate, v->recorded_at_ms, noticed, sizeof noticed),
+                       ctl_time (ctl, v->estate, v->rectify_by_ms, by, sizeof by), state, fine,
+                       ctl_cut (v->description, 40, cut, sizeof cut));
+    }
+    return 0;
+}
+
+static int
+s_violations (ctl_t *ctl, s_args_t *a, const char *estate)
+{
+    Kf__ListViolations q = KF__LIST_VIOLATIONS__INIT;
+    q.estate = (char *) estate;
+    q.unit = (char *) a->unit;
+    KF_SET (&q, open_only, a->open_only);
+    q.page = &a->page;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_LIST_VIOLATIONS;
+    request.list_violations = &q;
+    ctl_table_t *table = ctl->json ? NULL
+                       : ctl_table_new (9, "VIOLATION", "UNIT", "NTH", "CATEGORY", "NOTICED", "RECTIFY BY", "STATUS",
+                                        "FINE", "WHAT");
+    return ctl_list_pages (ctl, "kefu-desk", s_endpoint (ctl), &request, &a->page, a->all, table, "violation",
+                           s_violation_rows, NULL);
+}
+
+//  ---- the duty log and the handover --------------------------------------------------------
+
+static void
+s_print_shift_one (ctl_t *ctl, const Kf__DutyShift *s)
+{
+    char day [16], when [64], money [32];
+    printf ("%s %s shift of %s: %zu entr%s", s->estate, s->shift, ctl_day (s->date, day, sizeof day), s->n_entries,
+            s->n_entries == 1 ? "y" : "ies");
+    if (s->handed_by)
+        printf (", handed over by %s to %s at %s", s->handed_by, s->handed_to ? s->handed_to : "-",
+                ctl_time (ctl, s->estate, s->handed_at_ms, when, sizeof when));
+    if (s->taken_by)
+        printf (", taken by %s", s->taken_by);
+    if (s->checked_by)
+        printf (", checked by %s%s%s", s->checked_by, s->check_note ? ": " : "", s->check_note ? s->check_note : "");
+    printf ("\n");
+    for (size_t i = 0; i < s->n_entries; i++) {
+        const Kf__DutyEntry *e = s->entries [i];
+        printf ("  %s  %-6s %-8s %s", ctl_time (ctl, s->estate, e->at_ms, when, sizeof when), e->by ? e->by : "-",
+                ctl_enum_name (&kf__duty_entry_kind__descriptor, e->kind), e->text);
+        if (e->amount_fen)
+            printf ("  ¥%s", kf_fen_format (e->amount_fen, money, sizeof money));
+        printf ("\n");
+    }
+    const Kf__HandoverOpen *o = s->open;
+    if (!o)
+        return;
+    struct { const char *what; char **list; size_t n; uint32_t total; } parts [] = {
+        { "open tickets", o->tickets, o->n_tickets, o->ticket_count },
+        { "keys and items out", o->loans_out, o->n_loans_out, (uint32_t) o->n_loans_out },
+        { "permits pending", o->permits_pending, o->n_permits_pending, (uint32_t) o->n_permits_pending },
+        { "violations open", o->violations_open, o->n_violations_open, (uint32_t) o->n_violations_open },
+        { "targets missed", o->breaches, o->n_breaches, (uint32_t) o->n_breaches },
+    };
+    printf ("  still open at the handover:\n");
+    for (size_t p = 0; p < sizeof parts / sizeof parts [0]; p++) {
+        printf ("    %-19s %u", parts [p].what, parts [p].total);
+        for (size_t i = 0; i < parts [p].n; i++)
+            printf ("%s%s", i ? ", " : "  ", parts [p].list [i]);
+        printf ("\n");
+    }
+}
+
+static void
+s_print_shift (ctl_t *ctl, const Kf__Reply *reply)
+{
+    s_print_shift_one (ctl, reply->duty_shift);
+}
+
+static void
+s_print_shifts (ctl_t *ctl, const Kf__Reply *reply)
+{
+    const Kf__DutyShiftList *l = reply->duty_shifts;
+    for (size_t i = 0; i < l->n_shifts; i++)
+        s_print_shift_one (ctl, l->shifts [i]);
+    printf ("%zu shift%s\n", l->n_shifts, l->n_shifts == 1 ? "" : "s");
+}
+
+static int
+s_duty (ctl_t *ctl, const s_args_t *a, const char *estate, const char *action)
+{
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    uint32_t date;
+    char command [32];
+    snprintf (command, sizeof command, "desk %s", action);
+    if (ctl_yyyymmdd (command, "--date", a->date, &date))
+        return CTL_USAGE;
+    bool list = strcmp (action, "shifts") == 0 || strcmp (action, "check") == 0;
+    if (!list && !a->shift)
+        return ctl_fail (CTL_USAGE, "%s: which shift? --shift NAME (day, night)", command);
+    Kf__LogDuty log = KF__LOG_DUTY__INIT;
+    Kf__DutyEntry entry = KF__DUTY_ENTRY__INIT;
+    Kf__HandOver over = KF__HAND_OVER__INIT;
+    Kf__TakeOver take = KF__TAKE_OVER__INIT;
+    Kf__CheckHandovers check = KF__CHECK_HANDOVERS__INIT;
+    Kf__ListShifts shifts = KF__LIST_SHIFTS__INIT;
+    if (strcmp (action, "log") == 0) {
+        int value;
+        if (!a->kind || !a->text)
+            return ctl_fail (CTL_USAGE, "desk log: give --kind (event, call, keys, cash, other) and --text");
+        if (ctl_enum (&kf__duty_entry_kind__descriptor, "desk log --kind", a->kind, &value))
+            return CTL_USAGE;
+        KF_SET (&entry, kind, (Kf__DutyEntryKind) value);
+        entry.text = (char *) a->text;
+        if (a->amount) {
+            kf_err_t err;
+            int64_t fen;
+            if (kf_fen_parse (a->amount, &fen, &err))
+                return ctl_fail (CTL_USAGE, "desk log: --amount: %s", err.text);
+            KF_SET (&entry, amount_fen, fen);
+        }
+        log.estate = (char *) estate;
+        KF_SET (&log, date, date);
+        log.shift = (char *) a->shift;
+        log.entry = &entry;
+        request.command_case = KF__REQUEST__COMMAND_LOG_DUTY;
+        request.log_duty = &log;
+    }
+    else
+    if (strcmp (action, "handover") == 0) {
+        if (!a->to)
+            return ctl_fail (CTL_USAGE, "desk handover: to whom? --to STAFF");
+        over.estate = (char *) estate;
+        KF_SET (&over, date, date);
+        over.shift = (char *) a->shift;
+        over.to = (char *) a->to;
+        over.note = (char *) a->note;
+        request.command_case = KF__REQUEST__COMMAND_HAND_OVER;
+        request.hand_over = &over;
+    }
+    else
+    if (strcmp (action, "takeover") == 0) {
+        take.estate = (char *) estate;
+        KF_SET (&take, date, date);
+        take.shift = (char *) a->shift;
+        request.command_case = KF__REQUEST__COMMAND_TAKE_OVER;
+        request.take_over = &take;
+    }
+    else
+    if (strcmp (action, "check") == 0) {
+        check.estate = (char *) estate;
+        KF_SET (&check, date, date);
+        check.note = (char *) a->note;
+        request.command_case = KF__REQUEST__COMMAND_CHECK_HANDOVERS;
+        request.check_handovers = &check;
+    }
+    else {
+        shifts.estate = (char *) estate;
+        KF_SET (&shifts, date, date);
+        request.command_case = KF__REQUEST__COMMAND_LIST_SHIFTS;
+        request.list_shifts = &shifts;
+    }
+    return list ? ctl_print_result (ctl, "kefu-desk", s_call (ctl, &request), KF__REPLY__RESULT_DUTY_SHIFTS,
+                                    s_print_shifts)
+                : ctl_print_result (ctl, "kefu-desk", s_call (ctl, &request), KF__REPLY__RESULT_DUTY_SHIFT,
+                                    s_print_shift);
+}
+
+//  ---- interviews and communications -----------------------------------------------------------
+
+static void
+s_print_talk (ctl_t *ctl, const Kf__Reply *reply)
+{
+    const Kf__Communication *c = reply->communication;
+    char when [64], due [64];
+    printf ("%s %s with %s of %s by %s at %s", c->communication_id,
+            ctl_enum_name (&kf__communication_kind__descriptor, c->kind), c->person, c->unit, c->by ? c->by : "-",
+            ctl_time (ctl, c->estate, c->at_ms, when, sizeof when));
+    if (c->follow_up_due_ms)
+        printf (c->followed_up_at_ms ? ", followed up: %s" : ", follow-up by %s due %s",
+                c->followed_up_at_ms ? (c->follow_up_note ? c->follow_up_note : "") : c->follow_up_by,
+                ctl_time (ctl, c->estate, c->follow_up_due_ms, due, sizeof due));
+    printf ("\n");
+}
+
+static int
+s_talk (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
+{
+    if (!a->person || !a->kind || !a->channel || !a->text)
+        return ctl_fail (CTL_USAGE, "desk talk: give --person, --kind (interview, contact), --channel and --text");
+    if (!a->follow_up != !a->follow_up_by)
+        return ctl_fail (CTL_USAGE, "desk talk: a follow-up takes --follow-up STAFF and --follow-up-by TIME, both");
+    Kf__Communication c = KF__COMMUNICATION__INIT;
+    int value;
+    if (ctl_enum (&kf__communication_kind__descriptor, "desk talk --kind", a->kind, &value))
+        return CTL_USAGE;
+    KF_SET (&c, kind, (Kf__CommunicationKind) value);
+    if (ctl_enum (&kf__communication_channel__descriptor, "desk talk --channel", a->channel, &value))
+        return CTL_USAGE;
+    KF_SET (&c, channel, (Kf__CommunicationChannel) value);
+    c.estate = (char *) estate;
+    c.unit = (char *) unit;
+    c.person = (char *) a->person;
+    c.summary = (char *) a->text;
+    c.follow_up_by = (char *) a->follow_up;
+    Kf__RecordCommunication q = KF__RECORD_COMMUNICATION__INIT;
+    if (a->follow_up_by) {
+        //  A length (2d) from when the desk records it, or a time.
+        kf_err_t err;
+        int64_t ms;
+        if (kf_duration_parse (a->follow_up_by, &ms, &err) == 0)
+            KF_SET (&q, follow_up_in_ms, ms);
+        else
+        if (ctl_period_time (ctl, "desk talk --follow-up-by", estate, a->follow_up_by, true, &ms) == 0)
+            KF_SET (&c, follow_up_due_ms, ms);
+        else
+            return CTL_USAGE;
+    }
+    q.communication = &c;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_RECORD_COMMUNICATION;
+    request.record_communication = &q;
+    return ctl_print_result (ctl, "kefu-desk", s_call (ctl, &request), KF__REPLY__RESULT_COMMUNICATION, s_print_talk);
+}
+
+static int
+s_followed (ctl_t *ctl, const s_args_t *a, const char *estate, const char *id)
+{
+    if (!a->note)
+        return ctl_fail (CTL_USAGE, "desk followed: --note says what the follow-up found or did");
+    Kf__FollowUpCommunication q = KF__FOLLOW_UP_COMMUNICATION__INIT;
+    q.estate = (char *) estate;
+    q.communication_id = (char *) id;
+    q.note = (char *) a->note;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_FOLLOW_UP_COMMUNICATION;
+    request.follow_up_communication = &q;
+    return ctl_print_result (ctl, "kefu-desk", s_call (ctl, &request), KF__REPLY__RESULT_COMMUNICATION, s_print_talk);
+}
+
+static int
+s_talk_rows (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all, ctl_page_t *page, void *arg)
+{
+    (void) arg;
+    if (reply->result_case != KF__REPLY__RESULT_COMMUNICATIONS)
+        return -1;
+    const Kf__CommunicationList *list = reply->communications;
+    page->rows = list->n_communications;
+    page->total = list->total;
+    page->next_token = list->next_page_token;
+    if (!table && !all) {
+        ctl_print_json (&list->base);
+        return 0;
+    }
+    for (size_t i = 0; i < list->n_communications; i++) {
+        const Kf__Communication *c = list->communications [i];
+        if (!table) {
+            ctl_print_json (&c->base);
+            continue;
+        }
+        char when [64], due [64] = "", cut [80];
+        if (c->follow_up_due_ms)
+            snprintf (due, sizeof due, "%s %s", c->follow_up_by ? c->follow_up_by : "",
+                      c->followed_up_at_ms ? "done" : ctl_time (ctl, c->estate, c->follow_up_due_ms, cut, sizeof cut));
+        ctl_table_row (table, c->communication_id, ctl_enum_name (&kf__communication_kind__descriptor, c->kind),
+                       c->unit, c->person, ctl_enum_name (&kf__communication_channel__descriptor, c->channel),
+                       ctl_time (ctl, c->estate, c->at_ms, when, sizeof when), c->by, due,
+                       ctl_cut (c->summary, 40, cut, sizeof cut));
+    }
+    return 0;
+}
+
+static int
+s_talks (ctl_t *ctl, s_args_t *a, const char *estate)
+{
+    Kf__ListCommunications q = KF__LIST_COMMUNICATIONS__INIT;
+    q.estate = (char *) estate;
+    q.unit = (char *) a->unit;
+    KF_SET (&q, pending_only, a->pending);
+    q.page = &a->page;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_LIST_COMMUNICATIONS;
+    request.list_communications = &q;
+    ctl_table_t *table = ctl->json ? NULL
+                       : ctl_table_new (9, "NUMBER", "KIND", "UNIT", "WITH", "CHANNEL", "WHEN", "BY", "FOLLOW-UP",
+                                        "SUMMARY");
+    return ctl_list_pages (ctl, "kefu-desk", s_endpoint (ctl), &request, &a->page, a->all, table, "communication",
+                           s_talk_rows, NULL);
+}
+
 static int
 s_desk (ctl_t *ctl, int argc, char **argv)
 {
@@ -375,18 +819,29 @@ s_desk (ctl_t *ctl, int argc, char **argv)
     if (first < 0)
         return code;
     const char *action = first < argc ? argv [first] : NULL;
+    static const char *actions = "lend, return, loans, permit, gate, permits, violation, follow, fine, violations, "
+                                 "log, handover, takeover, shifts, check, talk, followed, talks";
     if (!action)
-        return ctl_fail (CTL_USAGE, "desk: give an action (lend, return, loans, permit, gate, permits)");
+        return ctl_fail (CTL_USAGE, "desk: give an action (%s)", actions);
     bool lend = strcmp (action, "lend") == 0, back = strcmp (action, "return") == 0,
          loans = strcmp (action, "loans") == 0, permit = strcmp (action, "permit") == 0,
-         gate = strcmp (action, "gate") == 0, permits = strcmp (action, "permits") == 0;
-    if (!lend && !back && !loans && !permit && !gate && !permits)
-        return ctl_fail (CTL_USAGE, "desk: unknown action '%s' (lend, return, loans, permit, gate, permits)", action);
-    int operands = lend ? 2 : back || permit || gate ? 1 : 0;
+         gate = strcmp (action, "gate") == 0, permits = strcmp (action, "permits") == 0,
+         violation = strcmp (action, "violation") == 0, follow = strcmp (action, "follow") == 0,
+         fine = strcmp (action, "fine") == 0, violations = strcmp (action, "violations") == 0;
+    bool talk = strcmp (action, "talk") == 0, followed = strcmp (action, "followed") == 0,
+         talks = strcmp (action, "talks") == 0;
+    bool duty = strcmp (action, "log") == 0 || strcmp (action, "handover") == 0 || strcmp (action, "takeover") == 0
+             || strcmp (action, "shifts") == 0 || strcmp (action, "check") == 0;
+    if (!lend && !back && !loans && !permit && !gate && !permits && !violation && !follow && !fine && !violations
+    &&  !duty && !talk && !followed && !talks)
+        return ctl_fail (CTL_USAGE, "desk: unknown action '%s' (%s)", action, actions);
+    int operands = lend ? 2 : back || permit || gate || violation || follow || fine || talk || followed ? 1 : 0;
     if (argc - first - 1 != operands)
         return ctl_fail (CTL_USAGE, "desk %s: %s", action, lend ? "give KIND (key, item, store) and TAG"
-                         : back ? "give the LOAN's number" : permit ? "give the UNIT"
-                         : gate ? "give the PERMIT's number" : "takes no operands");
+                         : back ? "give the LOAN's number" : permit || violation || talk ? "give the UNIT"
+                         : gate ? "give the PERMIT's number" : follow || fine ? "give the VIOLATION's number"
+                         : followed ? "give the COMMUNICATION's number"
+                         : "takes no operands");
     if (!ctl_config (ctl))
         return CTL_FAILED;
     char command [32];
@@ -394,6 +849,14 @@ s_desk (ctl_t *ctl, int argc, char **argv)
     const char *estate = ctl_estate (ctl, command, a.estate, &code);
     if (!estate)
         return code;
+    if (duty)
+        return s_duty (ctl, &a, estate, action);
+    if (talk || followed || talks)
+        return talk ? s_talk (ctl, &a, estate, argv [first + 1]) : followed ? s_followed (ctl, &a, estate, argv [first + 1])
+             : s_talks (ctl, &a, estate);
+    if (violation || follow || fine || violations)
+        return violation ? s_violation (ctl, &a, estate, argv [first + 1]) : follow ? s_follow (ctl, &a, estate, argv [first + 1])
+             : fine ? s_fine (ctl, &a, estate, argv [first + 1]) : s_violations (ctl, &a, estate);
     if (permit || gate || permits)
         return permit ? s_permit (ctl, &a, estate, argv [first + 1]) : gate ? s_gate (ctl, &a, estate, argv [first + 1])
              : s_permits (ctl, &a, estate);
@@ -411,7 +874,21 @@ const ctl_command_t ctl_desk_command = {
     "       kefuctl desk permit UNIT --estate E --person NAME --item TEXT... [--plate P]\n"
     "                           [--date YYYY-MM-DD] [--override REASON]\n"
     "       kefuctl desk gate PERMIT --estate E [--note TEXT]\n"
-    "       kefuctl desk permits --estate E [--date YYYY-MM-DD] [--unit U] [--status issued|used|expired]\n\n"
+    "       kefuctl desk permits --estate E [--date YYYY-MM-DD] [--unit U] [--status issued|used|expired]\n"
+    "       kefuctl desk violation UNIT --estate E --category C --what TEXT --rectify-by 3d|TIME\n"
+    "                              [--evidence URL]... [--served-to NAME]\n"
+    "       kefuctl desk follow VIOLATION --estate E --note TEXT [--close [--outcome TEXT]]\n"
+    "       kefuctl desk fine VIOLATION --estate E --amount YUAN --reason TEXT\n"
+    "       kefuctl desk violations --estate E [--unit U] [--open]\n"
+    "       kefuctl desk log --estate E --shift NAME --kind event|call|keys|cash|other --text TEXT [--amount YUAN]\n"
+    "       kefuctl desk handover --estate E --shift NAME --to STAFF [--note TEXT] [--date YYYY-MM-DD]\n"
+    "       kefuctl desk takeover --estate E --shift NAME [--date YYYY-MM-DD]\n"
+    "       kefuctl desk shifts --estate E [--date YYYY-MM-DD]\n"
+    "       kefuctl desk check --estate E [--date YYYY-MM-DD] [--note TEXT]\n"
+    "       kefuctl desk talk UNIT --estate E --person NAME --kind interview|contact --channel C --text TEXT\n"
+    "                         [--follow-up STAFF --follow-up-by 2d|TIME]\n"
+    "       kefuctl desk followed COMMUNICATION --estate E --note TEXT\n"
+    "       kefuctl desk talks --estate E [--unit U] [--pending]\n\n"
     "lend writes a line of the key register (钥匙借用登记表), the items register\n"
     "(物品借用登记表) or the storage register (客户物品寄存登记表): what (its tag),\n"
     "to whom (a person of the unit, as the register has them; a plant room's key\n"
@@ -424,6 +901,20 @@ const ctl_command_t ctl_desk_command = {
     "permit issues a release permit (放行条) for goods leaving the unit on a day\n"
     "(today by default): asked by its owner or tenant, and only while the unit owes\n"
     "nothing, unless a supervisor gives --override with the reason (kept on it).\n"
-    "gate marks it used on its day; unused, it expires at the day's end.",
+    "gate marks it used on its day; unused, it expires at the day's end.\n"
+    "violation records one against a unit (客户违章记录表: renovation, encroachment,\n"
+    "parking, pets, noise, waste, fire_safety, other) with the rectification\n"
+    "notice's deadline, counted per unit; past it the violation is overdue and\n"
+    "escalated like any missed target. follow adds a follow-up, --close ends it.\n"
+    "fine (supervisors) charges a fine through billing to the unit's next notice,\n"
+    "once.\n"
+    "log writes a line of the shift's duty log (值班记录); handover signs it over to\n"
+    "the incoming staff and lists what is still open (tickets, keys and items out,\n"
+    "permits pending, violations, missed targets); takeover is the incoming's\n"
+    "signature. check (supervisors) reads the day's handovers, yesterday's by default.\n"
+    "talk records an interview (访谈) or a communication (沟通记录) with a unit's\n"
+    "people (channel in_person, phone, wechat, letter, other), with a follow-up's\n"
+    "owner and date held like any target; followed records the follow-up. They\n"
+    "stand on the unit's page (kefuctl lookup) with its tickets.",
     s_desk, NULL
 };

@@ -152,6 +152,19 @@ s_print_lookup (ctl_t *ctl, const Kf__Reply *reply)
             printf ("  %-9s none\n", "open");
         for (size_t t = 0; t < cu->n_recent; t++)
             s_print_case (ctl, cu->estate, t == 0 ? "recent" : "", cu->recent [t]);
+        char when [32], cut [100];
+        for (size_t t = 0; t < cu->n_loans_out; t++) {
+            const Kf__Loan *loan = cu->loans_out [t];
+            printf ("  %-9s %s %s %s to %s, due %s\n", t == 0 ? "out" : "", loan->loan_id,
+                    ctl_enum_name (&kf__loan_kind__descriptor, (int) loan->kind), loan->tag,
+                    loan->person ? loan->person : "-", ctl_time (ctl, cu->estate, loan->due_ms, when, sizeof when));
+        }
+        for (size_t t = 0; t < cu->n_communications; t++) {
+            const Kf__Communication *c = cu->communications [t];
+            printf ("  %-9s %s %s with %s  %s  %s\n", t == 0 ? "talks" : "", c->communication_id,
+                    ctl_enum_name (&kf__communication_kind__descriptor, (int) c->kind), c->person ? c->person : "-",
+                    ctl_time (ctl, cu->estate, c->at_ms, when, sizeof when), ctl_cut (c->summary, 40, cut, sizeof cut));
+        }
     }
     if (l->phones_masked)
         printf ("\n(phones masked: only the estate's desk sees them whole)\n");

@@ -70,7 +70,7 @@ main (int argc, char **argv)
     };
     opterr = 0;
     int c, index = -1;
-    unsigned seen = 0;
+    uint64_t seen = 0;
     char *end;
     while ((c = getopt_long (argc, argv, "+:h", options, &index)) != -1) {
         if (ctl_option_once (NULL, options, index, &seen))

@@ -72,7 +72,7 @@ registry_tables (registry_t *self, kf_txn_t *txn)
     kf_table_t *const tables [] = { &self->units, &self->households, &self->phones, &self->balances, &self->cases,
                                     &self->tickets, &self->counters, &self->handovers, &self->tenancies,
                                     &self->titles, &self->lists, &self->vacant, &self->inspections,
-                                    &self->due };
+                                    &self->due, &self->unit_loans, &self->contacts };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -393,6 +393,39 @@ s_case_status (registry_t *self, kf_txn_t *txn, const Kf__Envelope *event, const
     return kf_txn_ok (txn) ? 0 : -1;
 }
 
+//  ---- what the events tell: the desk's news of a unit ------------------------------------
+
+//  A key or an item out to the unit's people (desk.lent), or back
+//  (desk.returned): the unit's page shows what is out.
+static int
+s_desk_loan (registry_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    const Kf__Loan *l = event->body_case == KF__ENVELOPE__BODY_DESK_LENT ? event->desk_lent->loan
+                                                                          : event->desk_returned->loan;
+    kf_key_t key;
+    if (!l || !l->unit || !l->loan_id || !kf_unit_valid (l->unit)
+    ||  kf_key_make (&key, "s|s|s", event->estate, l->unit, l->loan_id))
+        return 0;
+    if (l->status == KF__LOAN_STATUS__LOAN_STATUS_OUT)
+        kf_txn_put_msg (txn, self->unit_loans, &key, &l->base);
+    else
+        kf_txn_del (txn, self->unit_loans, &key);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  An interview or a communication with the unit's people, or its follow-up.
+static int
+s_desk_contact (registry_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    const Kf__Communication *c = event->body_case == KF__ENVELOPE__BODY_DESK_COMMUNICATED
+                               ? event->desk_communicated->communication : event->desk_followed_up->communication;
+    kf_key_t key;
+    if (!c || !c->unit || !c->communication_id || !kf_unit_valid (c->unit)
+    ||  kf_key_make (&key, "s|s|t|s", event->estate, c->unit, c->at_ms, c->communication_id))
+        return 0;
+    return kf_txn_put_msg (txn, self->contacts, &key, &c->base);
+}
+
 //  ---- what the events tell: a unit's cases and what it owes -------------------------------
 
 int
@@ -415,6 +448,12 @@ registry_apply_event (registry_t *self, kf_txn_t *txn, int64_t now_ms, const Kf_
         case KF__ENVELOPE__BODY_TICKET_CANCELLED:
             return s_case_status (self, txn, event, event->ticket_cancelled->ticket_no,
                                   KF__TICKET_STATUS__TICKET_STATUS_CANCELLED, now_ms);
+        case KF__ENVELOPE__BODY_DESK_LENT:
+        case KF__ENVELOPE__BODY_DESK_RETURNED:
+            return s_desk_loan (self, txn, event);
+        case KF__ENVELOPE__BODY_DESK_COMMUNICATED:
+        case KF__ENVELOPE__BODY_DESK_FOLLOWED_UP:
+            return s_desk_contact (self, txn, event);
         case KF__ENVELOPE__BODY_INVOICE_ISSUED:
         case KF__ENVELOPE__BODY_INVOICE_LATE_FEE:
         case KF__ENVELOPE__BODY_INVOICE_SETTLED:

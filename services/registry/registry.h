@@ -28,7 +28,7 @@
 
 #define REGISTRY_OWN_TABLES "units", "households", "phones", "balances", "cases", "tickets", "counters", \
     "handovers", "tenancies", "titles", "lists", \
-    "vacant", "inspections", "due"
+    "vacant", "inspections", "due", "unit_loans", "contacts"
 #define REGISTRY_TABLES KF_BUS_TABLES, REGISTRY_OWN_TABLES
 
 #define REGISTRY_IMPORT_MAX_LINES 200000

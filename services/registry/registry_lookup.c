@@ -57,6 +57,46 @@ s_case_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg)
 }
 
 //  A unit as the lookup answers it: its record, people, money and cases.
+//  The desk's news of a unit (loans out, its last communications), as the
+//  desk announced them, each list in the arena.
+typedef struct {
+    void **items;
+    size_t count, room;
+    kf_arena_t *arena;
+} s_rows_t;
+
+static int
+s_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg)
+{
+    (void) key;
+    s_rows_t *r = arg;
+    return kf_arena_push (r->arena, &r->items, &r->count, &r->room, (void *) msg) ? kf_txn_fail (txn, "out of memory") : 0;
+}
+
+static int
+s_desk_news (registry_t *self, kf_txn_t *txn, Kf__CallerUnit *cu, bool whole, kf_arena_t *arena)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s|s|", cu->estate, cu->unit->unit);
+    s_rows_t loans = { .arena = arena }, contacts = { .arena = arena };
+    if (kf_txn_scan_msg_in (txn, self->unit_loans, &key, &kf__loan__descriptor, arena, s_row, &loans) < 0
+    ||  kf_txn_scan_msg_in (txn, self->contacts, &key, &kf__communication__descriptor, arena, s_row, &contacts) < 0)
+        return -1;
+    cu->loans_out = (Kf__Loan **) loans.items;
+    cu->n_loans_out = loans.count;
+    for (size_t i = 0; !whole && i < loans.count; i++)
+        if (cu->loans_out [i]->phone)
+            cu->loans_out [i]->phone = s_masked (cu->loans_out [i]->phone, arena);
+    //  The last five, newest first (the table holds them oldest first).
+    size_t n = contacts.count < REGISTRY_RECENT_CASES ? contacts.count : REGISTRY_RECENT_CASES;
+    cu->communications = kf_arena_alloc (arena, (n + 1) * sizeof *cu->communications);
+    if (!cu->communications)
+        return kf_txn_fail (txn, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        cu->communications [cu->n_communications++] = contacts.items [contacts.count - 1 - i];
+    return 0;
+}
+
 static Kf__CallerUnit *
 s_caller_unit (registry_t *self, kf_txn_t *txn, const Kf__Request *request, const char *estate, const char *unit,
                const char *phone, kf_arena_t *arena)
@@ -97,7 +137,7 @@ s_caller_unit (registry_t *self, kf_txn_t *txn, const Kf__Request *request, cons
             cu->open_tickets [cu->n_open_tickets++] = c.cases [i];
     for (size_t i = 0; i < recent; i++)
         cu->recent [cu->n_recent++] = c.cases [c.count - 1 - i];
-    return cu;
+    return s_desk_news (self, txn, cu, whole, arena) ? NULL : cu;
 }
 
 typedef struct {

@@ -27,6 +27,8 @@
       vacant      estate|unit              VacantFile: the ledger of vacant units
       inspections estate|unit|date         VacantInspection
       due         deadline|estate/unit     kf_timers: the end of each vacant unit's due day
+      unit_loans  estate|unit|loan_id      Loan: keys and items out, from the desk's events
+      contacts    estate|unit|at|id        Communication: interviews and contacts, from the desk's events
 */
 #ifndef REGISTRY_PRIVATE_H_INCLUDED
 #define REGISTRY_PRIVATE_H_INCLUDED
@@ -61,7 +63,7 @@ struct _registry_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
     registry_cycle_t *cycles;       //  per configured estate, in its order
     kf_table_t units, households, phones, balances, cases, tickets, counters, handovers, tenancies, titles, lists, vacant,
-               inspections, due;
+               inspections, due, unit_loans, contacts;
 };
 
 void registry_tables (registry_t *self, kf_txn_t *txn);

@@ -159,10 +159,22 @@ try {
   await desk.click('#permit-form button[type=submit]');
   await desk.waitForSelector('#permit-result:has-text("owes ¥")');
   await clean(desk, 'the desk', e001);
+  // The day shift's log, handed over to the supervisor with what is open.
+  await go(desk, '#/duty', '#log-form');
+  const shiftDay = await desk.inputValue('form.filters [name=date]');
+  await desk.selectOption('#log-form [name=kind]', 'CALL');
+  await desk.fill('#log-form [name=text]', '3-2-1502 来电询问停水 asked about the water');
+  await desk.click('#log-form button');
+  await desk.waitForSelector('#shifts td:has-text("来电询问停水")');
+  await desk.fill('#handover-form [name=to]', 'S01');
+  await desk.click('#handover-form button');
+  await desk.waitForSelector('#shifts .shift header:has-text("F01 → S01")');
+  await desk.waitForSelector('#shifts .open li:has-text("未结工单")');
+  await clean(desk, 'the desk', e001);
   await go(desk, '#/tickets', `td:text-is("${b}")`);
   await clean(desk, 'the desk', e001);
   await desk.screenshot({ path: `${shots}/desk.png`, fullPage: false });
-  said.push(`desk filed ${a} (a double click: once) and ${b}, transferred ${a} to engineering, took ¥100.00 (${owed} -> ${after}), lent and took back ${loan}, was refused a release permit for a unit that owes`);
+  said.push(`desk filed ${a} (a double click: once) and ${b}, transferred ${a} to engineering, took ¥100.00 (${owed} -> ${after}), lent and took back ${loan}, was refused a release permit for a unit that owes, handed the day shift over`);
 
   // ---- the technician, on a phone -------------------------------------------------------
   step = 'technician';
@@ -215,6 +227,36 @@ try {
   await sup.click(`#permits tr:has(td:text-is("${permit}")) button.gate`);
   await sup.waitForSelector(`#permits tr:has(td:text-is("${permit}")) td:text-is("已放行")`);
   await clean(sup, 'the supervisor', e001);
+  // The desk's handover of two days ago: taken over, then checked.
+  await go(sup, '#/duty', '#check-form');
+  await sup.fill('form.filters [name=date]', shiftDay);
+  await sup.click('form.filters button');
+  await sup.waitForSelector('#shifts .shift header:has-text("F01 → S01")');
+  await sup.click('#takeover');
+  await sup.waitForSelector('#shifts .shift header:has-text("接班 S01")');
+  await sup.click('#check-form button');
+  await sup.waitForSelector('#shifts .shift header:has-text("已检查 S01")');
+  await clean(sup, 'the supervisor', e001);
+  // A violation: recorded with its notice, fined once, put right.
+  await go(sup, '#/violations', '#violation-form');
+  await sup.fill('#violation-form [name=unit]', '3-2-1502');
+  await sup.selectOption('#violation-form [name=category]', 'FIRE_SAFETY');
+  await sup.fill('#violation-form [name=what]', '消防通道堆放杂物 things in the fire lane');
+  await sup.fill('#violation-form [name=served]', '张三');
+  await sup.click('#violation-form button[type=submit]');
+  await sup.waitForSelector('#violation-result[data-violation]');
+  const violation = await sup.getAttribute('#violation-result', 'data-violation');
+  const row = `#violations tr:has(td:text-is("${violation}"))`;
+  await sup.fill(`${row} form.fine [name=amount]`, '200');
+  await sup.fill(`${row} form.fine [name=reason]`, '《管理规约》第十二条');
+  await sup.click(`${row} form.fine button`);
+  await sup.waitForSelector(`${row} td:text-is("¥200.00")`);
+  await sup.screenshot({ path: `${shots}/violations.png`, fullPage: false });
+  await sup.fill(`${row} form.follow [name=note]`, '已清理 cleared');
+  await sup.check(`${row} form.follow [name=close]`);
+  await sup.click(`${row} form.follow button`);
+  await sup.waitForSelector(row, { state: 'detached' });
+  await clean(sup, 'the supervisor', e001);
   // The return visit of the completed repair, answered.
   await go(sup, '#/visits', 'form.filters');
   const due = await sup.evaluate(() => localDate(now() + 8 * 86400000, 'E001'));
@@ -231,7 +273,7 @@ try {
     await sup.waitForSelector(`section[data-report="${name}"] a[download="${name}.csv"]`);
   await sup.waitForSelector('section[data-report="satisfaction-technician"] td:text-is("W01")');
   await clean(sup, 'the supervisor', e001);
-  said.push(`supervisor saw ${b} breached on the board, let a permit out on arrears with a reason, answered the visit of ${a}, read six reports`);
+  said.push(`supervisor saw ${b} breached on the board, let a permit out on arrears with a reason, took over and checked the handover, fined and closed ${violation}, answered the visit of ${a}, read six reports`);
 
   // ---- the other estate's desk sees its own only ------------------------------------------
   step = 'E002 desk';

@@ -491,10 +491,12 @@ static inline bool
 h_output_holds (void *arg)
 {
     h_until_t *u = arg;
-    char *argv [24] = { "kefuctl", "--config", (char *) u->config };
+    char *argv [48] = { "kefuctl", "--config", (char *) u->config };
     int n = 3;
-    for (int i = 0; u->argv [i] && n < 23; i++)
+    for (int i = 0; u->argv [i]; i++) {
+        assert (n < 47);   //  a test's command line fits, or it says so
         argv [n++] = (char *) u->argv [i];
+    }
     argv [n] = NULL;
     return h_runv (kf_test_dir, u->out, u->out_size, u->err, u->err_size, argv) == 0 && strstr (u->out, u->text);
 }

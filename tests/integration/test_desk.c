@@ -52,7 +52,19 @@ s_write_config (void)
         "        staff\n"
         "            F03\n                name = Desk\n                department = customer_service\n"
         "                role = front_desk\n"
-        "            W03\n                name = Tech\n                department = engineering\n";
+        "            W03\n                name = Tech\n                department = engineering\n"
+        "    E004\n        name = Garden\n"
+        "        staff\n"
+        "            F04\n                name = Desk\n                department = customer_service\n"
+        "                role = front_desk\n"
+        "            S04\n                name = Boss\n                department = customer_service\n"
+        "                role = supervisor\n"
+        "    E005\n        name = Orchard\n"
+        "        staff\n"
+        "            F05\n                name = Desk\n                department = customer_service\n"
+        "                role = front_desk\n"
+        "            W05\n                name = Night desk\n                department = customer_service\n"
+        "                role = front_desk\n";
     h_cluster_config (text, sizeof text, H_OUTBOX_YEAR, middle, s_services);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
@@ -83,9 +95,9 @@ s_import (const char *estate)
     CTL_OK ("units", "import", path, "--estate", estate);
 }
 
-//  The loan's number in kefuctl's "E001-L20261201-0001 key ..." line.
+//  The number a kefuctl line starts with: "E001-L20261201-0001 key ...".
 static void
-s_loan_id (char *id, size_t size)
+s_number (char *id, size_t size)
 {
     const char *end = strchr (s_out, ' ');
     assert_non_null (end);
@@ -102,7 +114,7 @@ test_an_overdue_key_escalates (void **state)
     UNTIL ("lent to 张三 of 3-2-1502", "--as", "F01", "--role", "front_desk", "--scope", "E001", "desk", "lend", "key",
            "K-3-2-1502", "--unit", "3-2-1502", "--person", "张三", "--due", "3h");
     char id [64];
-    s_loan_id (id, sizeof id);
+    s_number (id, sizeof id);
     //  The same key while it is out; a person the unit does not have; a
     //  unit the register does not hold: refused, nothing written.
     assert_int_equal (CTL ("--as", "F01", "--role", "front_desk", "--scope", "E001", "desk", "lend", "key",
@@ -207,12 +219,89 @@ test_a_permit_waits_for_the_payment (void **state)
     CTL_OK ("billing", "pay", "3-2-1502", "257.20", "--ref", "WX-D1", "--estate", "E003");
     s_desk_heard_billing ("E003");
     assert_int_equal (h_runv (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, argv), 0);
-    assert_non_null (strstr (s_out, "E003-P20261201-0001 release permit for 3-2-1502 (张三) on 2026-12-01: 2 items"));
-    CTL_OK ("--as", "W03", "--role", "technician", "--scope", "E003", "desk", "gate", "E003-P20261201-0001");
+    assert_non_null (strstr (s_out, "release permit for 3-2-1502 (张三) on "));   //  today, whichever day the clock says
+    assert_non_null (strstr (s_out, ": 2 items, vehicle 沪A12345"));
+    char id [64];
+    s_number (id, sizeof id);
+    assert_non_null (strstr (id, "E003-P"));
+    CTL_OK ("--as", "W03", "--role", "technician", "--scope", "E003", "desk", "gate", id);
     assert_non_null (strstr (s_out, "used at the gate"));
-    assert_int_equal (CTL ("--as", "W03", "--role", "technician", "--scope", "E003", "desk", "gate",
-                           "E003-P20261201-0001"), 1);
+    assert_int_equal (CTL ("--as", "W03", "--role", "technician", "--scope", "E003", "desk", "gate", id), 1);
     assert_non_null (strstr (s_err, "goods leave once"));
+}
+
+//  Issue 22.4: a violation noticed with a deadline, escalated when it
+//  passes, fined once by a supervisor and charged by billing on the next
+//  notice, closed.
+static void
+test_a_violation_fined_through_billing (void **state)
+{
+    (void) state;
+    s_import ("E004");
+    CTL_OK ("billing", "schedule", "--estate", "E004", "--from", "2026-01-01", "--rate", "highrise:2.00");
+    UNTIL ("the unit's 1st", "--as", "F04", "--role", "front_desk", "--scope", "E004", "desk", "violation", "3-2-1503",
+           "--category", "fire_safety", "--what", "消防通道堆放杂物 things in the fire lane", "--rectify-by", "1d",
+           "--evidence", "https://img.example/e004/lane.jpg", "--served-to", "李四");
+    char id [64];
+    s_number (id, sizeof id);
+    assert_int_equal (CTL ("--as", "F04", "--role", "front_desk", "--scope", "E004", "desk", "violation", "3-2-1503",
+                           "--category", "littering", "--what", "x", "--rectify-by", "1d"), 2);
+    assert_int_equal (CTL ("--as", "F04", "--role", "front_desk", "--scope", "E004", "desk", "fine", id,
+                           "--amount", "200", "--reason", "规约第十二条"), 1);
+    assert_non_null (strstr (s_err, "only a supervisor fines"));
+    CTL_OK ("--as", "S04", "--role", "supervisor", "--scope", "E004", "desk", "fine", id, "--amount", "200",
+            "--reason", "《管理规约》第十二条 fire lanes kept clear");
+    assert_non_null (strstr (s_out, "fined ¥200.00"));
+    //  A day on, not put right: overdue and escalated.
+    CTL_OK ("clock", "advance", "25h", "--file", s_clock);
+    char subject [80];
+    snprintf (subject, sizeof subject, "violation/%s", id);
+    UNTIL ("violation_rectification missed", "sla", "--estate", "E004", "--subject", subject);
+    UNTIL ("OVERDUE", "desk", "violations", "--estate", "E004", "--open");
+    CTL_OK ("--as", "F04", "--role", "front_desk", "--scope", "E004", "desk", "follow", id, "--note", "已清理 cleared",
+            "--close");
+    assert_non_null (strstr (s_out, "VIOLATION_STATUS_CLOSED") || strstr (s_out, "closed"));
+    //  Billing charges the fine on the next notice, once.
+    h_caught_up_t heard = { s_config, "billing", "desk", "desk@c1/E004" };
+    assert_true (h_wait_for (h_caught_up, &heard, 15000));
+    CTL_OK ("billing", "run", "--estate", "E004", "--period", "2026-12");
+    CTL_OK ("billing", "statement", "3-2-1503", "--estate", "E004");
+    assert_int_equal (h_occurrences (s_out, "违章罚款"), 1);
+}
+
+//  Issues 22.5 and 22.6 through kefuctl: an interview on the unit's page,
+//  a shift's log and its handover listing what is open, signed by both.
+static void
+test_the_unit_page_and_the_handover (void **state)
+{
+    (void) state;
+    s_import ("E005");
+    UNTIL ("interview with 张三 of 3-2-1502", "--as", "F05", "--role", "front_desk", "--scope", "E005", "desk", "talk",
+           "3-2-1502", "--person", "张三", "--kind", "interview", "--channel", "in_person", "--text",
+           "对电梯维修进度不满 unhappy with the lift works", "--follow-up", "F05", "--follow-up-by", "2d");
+    assert_int_equal (CTL ("--as", "F05", "--role", "front_desk", "--scope", "E005", "desk", "talk", "3-2-1502",
+                           "--person", "张三", "--kind", "interview", "--channel", "in_person", "--text", "x",
+                           "--follow-up", "F05", "--follow-up-by", "2099-01-01"), 1);   //  beyond 90 days
+    CTL_OK ("--as", "F05", "--role", "front_desk", "--scope", "E005", "desk", "talk", "3-2-1502", "--person", "张三",
+            "--kind", "contact", "--channel", "phone", "--text", "约定明早上门 a visit tomorrow morning");
+    UNTIL ("talks", "--as", "F05", "--role", "front_desk", "--scope", "E005", "lookup", "3-2-1502");
+    assert_non_null (strstr (s_out, "约定明早上门"));
+    CTL_OK ("--as", "F05", "--role", "front_desk", "--scope", "E005", "desk", "lend", "key", "K-E005", "--unit",
+            "3-2-1502", "--person", "张三");
+    UNTIL ("K-E005", "--as", "F05", "--role", "front_desk", "--scope", "E005", "lookup", "3-2-1502");
+    CTL_OK ("--as", "F05", "--role", "front_desk", "--scope", "E005", "desk", "log", "--shift", "day", "--kind", "cash",
+            "--text", "备用金 float counted", "--amount", "500");
+    CTL_OK ("--as", "F05", "--role", "front_desk", "--scope", "E005", "desk", "handover", "--shift", "day", "--to",
+            "W05");
+    assert_non_null (strstr (s_out, "handed over by F05 to W05"));
+    assert_non_null (strstr (s_out, "keys and items out  1"));
+    assert_int_equal (CTL ("--as", "F05", "--role", "front_desk", "--scope", "E005", "desk", "takeover", "--shift",
+                           "day"), 1);
+    assert_non_null (strstr (s_err, "only they sign for it"));
+    CTL_OK ("--as", "W05", "--role", "front_desk", "--scope", "E005", "desk", "takeover", "--shift", "day");
+    CTL_OK ("desk", "shifts", "--estate", "E005");
+    assert_non_null (strstr (s_out, "taken by W05"));
+    assert_non_null (strstr (s_out, "¥500.00"));
 }
 
 int
@@ -222,6 +311,8 @@ main (void)
         cmocka_unit_test (test_an_overdue_key_escalates),
         cmocka_unit_test (test_kill9_of_the_desk_loses_nothing),
         cmocka_unit_test (test_a_permit_waits_for_the_payment),
+        cmocka_unit_test (test_a_violation_fined_through_billing),
+        cmocka_unit_test (test_the_unit_page_and_the_handover),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }

@@ -611,6 +611,39 @@ test_paid_service_charged_once (void **state)
     assert_int_equal (st->balance_fen, 28033 + 22033);
 }
 
+static void
+s_fined (const char *violation_id, int64_t fen)
+{
+    Kf__ViolationFined f = KF__VIOLATION_FINED__INIT;
+    f.violation_id = (char *) violation_id;
+    f.unit = "1-1-101";
+    KF_SET (&f, amount_fen, fen);
+    f.description = "违章罚款 fine, parking";
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = "E001";
+    event.event_id = "fedcba9876543210fedcba9876543210";
+    event.body_case = KF__ENVELOPE__BODY_VIOLATION_FINED;
+    event.violation_fined = &f;
+    w.event = &event;
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
+}
+
+//  Issue 22.4: the desk's fine is charged to the unit's next notice once,
+//  under the violation's number, however often the event comes.
+static void
+test_a_fine_charged_once (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_schedule ("E001", 20260101, 235, 400);
+    s_events ();
+    s_fined ("E001-V20261105-0001", 20000);
+    s_fined ("E001-V20261105-0001", 20000);   //  replayed
+    assert_string_equal (s_events (), "invoice.charge_added");
+    s_run ("E001", 202611);
+    assert_non_null (strstr (s_events (), "issued(420.33)"));   //  ¥220.33 + ¥200.00
+}
+
 //  ---- arrears ---------------------------------------------------------------------------------------
 
 static void
@@ -701,6 +734,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_payments_oldest_first_with_credit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_restore_skips_the_receipts_lost_events_used, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_paid_service_charged_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_fine_charged_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_reminders_and_late_fees, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -479,6 +479,304 @@ test_a_permit_needs_the_fees_paid (void **state)
     assert_int_equal (s_gate ("E001-P20261201-0009"), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
 }
 
+//  ---- violations -----------------------------------------------------------------------------
+
+static Kf__ReplyStatus
+s_violation (const char *unit, Kf__ViolationCategory category, int64_t rectify_by_ms)
+{
+    char *urls [] = { "https://img.example/e001/1.jpg" };
+    Kf__Violation v = KF__VIOLATION__INIT;
+    v.unit = (char *) unit;
+    if (category)
+        KF_SET (&v, category, category);
+    v.description = "消防通道堆放杂物 things stacked in the fire lane";
+    v.evidence_urls = urls;
+    v.n_evidence_urls = 1;
+    v.notice_served_to = "张三";
+    KF_SET (&v, rectify_by_ms, rectify_by_ms);
+    Kf__RecordViolation q = KF__RECORD_VIOLATION__INIT;
+    q.violation = &v;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_RECORD_VIOLATION;
+    request.record_violation = &q;
+    request.scope = "E001";
+    return s_do (&request);
+}
+
+static Kf__ReplyStatus
+s_follow (const char *id, const char *note, bool close)
+{
+    Kf__FollowViolation q = KF__FOLLOW_VIOLATION__INIT;
+    q.violation_id = (char *) id;
+    q.note = (char *) note;
+    KF_SET (&q, close, close);
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_FOLLOW_VIOLATION;
+    request.follow_violation = &q;
+    request.scope = "E001";
+    return s_do (&request);
+}
+
+static Kf__ReplyStatus
+s_fine (const char *id, int64_t fen, Kf__Role role)
+{
+    Kf__FineViolation q = KF__FINE_VIOLATION__INIT;
+    q.violation_id = (char *) id;
+    KF_SET (&q, amount_fen, fen);
+    q.reason = "《管理规约》第十二条 fire lanes kept clear";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_FINE_VIOLATION;
+    request.fine_violation = &q;
+    request.scope = "E001";
+    KF_SET (&request, role, role);
+    return s_do (&request);
+}
+
+//  Issue 22.4: a violation with its notice's deadline (a timer and a
+//  deadline of escalation's), counted per unit, followed up, overdue once,
+//  fined once by a supervisor, closed.
+static void
+test_a_violation_noticed_fined_and_closed (void **state)
+{
+    (void) state;
+    s_register ();
+    s_events ();
+    int64_t by = kf_test_at ("2026-12-03 18:00");
+    const Kf__ViolationCategory lane = KF__VIOLATION_CATEGORY__VIOLATION_CATEGORY_FIRE_SAFETY;
+    //  Bad input: nothing recorded.
+    assert_int_equal (s_violation ("5-1-817", lane, by), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_string_equal (w.reply.error, "no unit 5-1-817 in E001");
+    assert_int_equal (s_violation ("3-2-1502", 0, by), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_violation ("3-2-1502", lane, w.now - 1), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_violation ("3-2-1502", lane, by), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.violation->violation_id, "E001-V20261201-0001");
+    assert_int_equal (w.reply.violation->unit_count, 1);
+    assert_string_equal (s_events (), "violation.recorded deadline.set");
+    assert_int_equal (s_violation ("3-2-1502", KF__VIOLATION_CATEGORY__VIOLATION_CATEGORY_PARKING, by),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.violation->unit_count, 2);   //  the unit's second
+    s_events ();
+    assert_int_equal (s_follow ("E001-V20261201-0001", "已电话提醒 called", false), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.violation->n_follow_ups, 1);
+    assert_string_equal (s_events (), "violation.followed");
+    //  The deadline passes: overdue, once (each of the two).
+    assert_int_equal (s_tick ("2026-12-03 18:00"), 2);
+    assert_string_equal (s_events (), "violation.overdue violation.overdue");
+    assert_int_equal (s_tick ("2026-12-04 18:00"), 0);
+    //  Fined by a supervisor, once; not by the desk.
+    assert_int_equal (s_fine ("E001-V20261201-0001", 20000, KF__ROLE__ROLE_FRONT_DESK),
+                      KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_fine ("E001-V20261201-0001", 20000, KF__ROLE__ROLE_SUPERVISOR), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.violation->fine_fen, 20000);
+    assert_string_equal (s_events (), "violation.fined");
+    assert_int_equal (s_fine ("E001-V20261201-0001", 20000, KF__ROLE__ROLE_SUPERVISOR),
+                      KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_non_null (strstr (w.reply.error, "a violation is fined once"));
+    assert_string_equal (s_events (), "");
+    //  Put right: closed, its deadline met; nothing more on it.
+    assert_int_equal (s_follow ("E001-V20261201-0001", "已清理 cleared", true), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.violation->status, KF__VIOLATION_STATUS__VIOLATION_STATUS_CLOSED);
+    assert_string_equal (w.reply.violation->outcome, "已清理 cleared");
+    assert_string_equal (s_events (), "violation.closed deadline.met");
+    assert_int_equal (s_follow ("E001-V20261201-0001", "again", false), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    Kf__ListViolations q = KF__LIST_VIOLATIONS__INIT;
+    q.unit = "3-2-1502";
+    KF_SET (&q, open_only, 1);
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_VIOLATIONS;
+    request.list_violations = &q;
+    request.scope = "E001";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.violations->total, 1);
+    assert_string_equal (w.reply.violations->violations [0]->violation_id, "E001-V20261201-0002");
+}
+
+//  ---- the duty log and the handover ---------------------------------------------------------
+
+static Kf__ReplyStatus
+s_duty (Kf__Request *request, const char *actor, Kf__Role role)
+{
+    request->scope = "E001";
+    KF_SET (request, role, role);
+    kf_arena_reset (w.base.arena);
+    request->actor = (char *) actor;
+    w.request = request;
+    kf_store_write (w.base.store, s_request_txn, NULL, NULL);
+    return w.reply.status;
+}
+
+static Kf__ReplyStatus
+s_log (const char *actor, Kf__DutyEntryKind kind, const char *text)
+{
+    Kf__DutyEntry entry = KF__DUTY_ENTRY__INIT;
+    KF_SET (&entry, kind, kind);
+    entry.text = (char *) text;
+    Kf__LogDuty q = KF__LOG_DUTY__INIT;
+    q.shift = "day";
+    q.entry = &entry;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LOG_DUTY;
+    request.log_duty = &q;
+    return s_duty (&request, actor, KF__ROLE__ROLE_FRONT_DESK);
+}
+
+//  Intake's and escalation's news the handover lists: an open ticket and a missed target.
+static void
+s_ticket_news (void)
+{
+    Kf__TicketFiled f = KF__TICKET_FILED__INIT;
+    f.ticket_no = "E001-20261201-0007";
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_FILED;
+    event.ticket_filed = &f;
+    s_consume ("E001", &event);
+    f.ticket_no = "E001-20261201-0008";
+    s_consume ("E001", &event);
+    Kf__SlaAlert a = KF__SLA_ALERT__INIT;
+    a.ticket_no = "E001-20261201-0007";
+    a.clock_id = "E001-20261201-0007/resolution";
+    event = (Kf__Envelope) KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_SLA_BREACHED;
+    event.sla_breached = &a;
+    s_consume ("E001", &event);
+    Kf__TicketClosed c = KF__TICKET_CLOSED__INIT;
+    c.ticket_no = "E001-20261201-0008";
+    event = (Kf__Envelope) KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_TICKET_CLOSED;
+    event.ticket_closed = &c;
+    s_consume ("E001", &event);
+}
+
+//  Issue 22.5: a shift's log, its handover listing what is open by itself,
+//  signed by the outgoing and the incoming, read by the supervisor the
+//  day after.
+static void
+test_a_shift_handed_over_and_checked (void **state)
+{
+    (void) state;
+    s_register ();
+    s_ticket_news ();
+    assert_int_equal (s_lend ((s_lend_t) { 0 }), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_events ();
+    assert_int_equal (s_log ("F01", KF__DUTY_ENTRY_KIND__DUTY_ENTRY_KIND_CALL, "3-2-1502 来电询问停水 asked about the water"),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_log ("F01", 0, "x"), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (s_events (), "desk.logged");
+    //  The handover: what is open, listed by the desk.
+    Kf__HandOver over = KF__HAND_OVER__INIT;
+    over.shift = "day";
+    over.to = "F02";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_HAND_OVER;
+    request.hand_over = &over;
+    assert_int_equal (s_duty (&request, "F01", KF__ROLE__ROLE_FRONT_DESK), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__HandoverOpen *open = w.reply.duty_shift->open;
+    assert_int_equal (open->ticket_count, 1);
+    assert_string_equal (open->tickets [0], "E001-20261201-0007");
+    assert_int_equal (open->n_loans_out, 1);
+    assert_string_equal (open->loans_out [0], "E001-L20261201-0001");
+    assert_int_equal (open->n_breaches, 1);
+    assert_string_equal (open->breaches [0], "E001-20261201-0007");
+    assert_string_equal (s_events (), "desk.handed_over");
+    assert_int_equal (s_duty (&request, "F01", KF__ROLE__ROLE_FRONT_DESK), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_int_equal (s_log ("F01", KF__DUTY_ENTRY_KIND__DUTY_ENTRY_KIND_EVENT, "late"),
+                      KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);   //  its log is closed
+    //  Only the one named signs for it.
+    Kf__TakeOver take = KF__TAKE_OVER__INIT;
+    take.shift = "day";
+    request = (Kf__Request) KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_TAKE_OVER;
+    request.take_over = &take;
+    assert_int_equal (s_duty (&request, "F03", KF__ROLE__ROLE_FRONT_DESK), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_duty (&request, "F02", KF__ROLE__ROLE_FRONT_DESK), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.duty_shift->taken_by, "F02");
+    assert_string_equal (s_events (), "desk.taken_over");
+    //  The next day the supervisor reads yesterday's handovers; the desk may not.
+    w.now = kf_test_at ("2026-12-02 09:00");
+    Kf__CheckHandovers check = KF__CHECK_HANDOVERS__INIT;
+    check.note = "交接清楚 clear";
+    request = (Kf__Request) KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_CHECK_HANDOVERS;
+    request.check_handovers = &check;
+    assert_int_equal (s_duty (&request, "F01", KF__ROLE__ROLE_FRONT_DESK), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_duty (&request, "S01", KF__ROLE__ROLE_SUPERVISOR), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.duty_shifts->n_shifts, 1);
+    assert_string_equal (w.reply.duty_shifts->shifts [0]->checked_by, "S01");
+    assert_string_equal (s_events (), "desk.handover_checked");
+    //  A day whose shift is not handed over: the check waits.
+    assert_int_equal (s_log ("F02", KF__DUTY_ENTRY_KIND__DUTY_ENTRY_KIND_CASH, "备用金 float counted"),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    w.now = kf_test_at ("2026-12-03 09:00");
+    assert_int_equal (s_duty (&request, "S01", KF__ROLE__ROLE_SUPERVISOR), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_non_null (strstr (w.reply.error, "not handed over and taken yet"));
+}
+
+//  ---- interviews and communications ------------------------------------------------------
+
+static Kf__ReplyStatus
+s_talk (const char *unit, const char *follow_up_by, int64_t due_ms)
+{
+    Kf__Communication c = KF__COMMUNICATION__INIT;
+    c.unit = (char *) unit;
+    c.person = "张三";
+    KF_SET (&c, kind, KF__COMMUNICATION_KIND__COMMUNICATION_KIND_INTERVIEW);
+    KF_SET (&c, channel, KF__COMMUNICATION_CHANNEL__COMMUNICATION_CHANNEL_IN_PERSON);
+    c.summary = "对电梯维修进度不满 unhappy with the lift works";
+    c.follow_up_by = (char *) follow_up_by;
+    if (due_ms)
+        KF_SET (&c, follow_up_due_ms, due_ms);
+    Kf__RecordCommunication q = KF__RECORD_COMMUNICATION__INIT;
+    q.communication = &c;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_RECORD_COMMUNICATION;
+    request.record_communication = &q;
+    request.scope = "E001";
+    return s_do (&request);
+}
+
+//  Issue 22.6: an interview with its follow-up's owner and date (a
+//  deadline of escalation's), followed up once.
+static void
+test_an_interview_and_its_follow_up (void **state)
+{
+    (void) state;
+    s_register ();
+    s_events ();
+    int64_t due = kf_test_at ("2026-12-03 18:00");
+    assert_int_equal (s_talk ("5-1-817", NULL, 0), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    assert_int_equal (s_talk ("3-2-1502", "S01", 0), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);   //  no date
+    assert_int_equal (s_talk ("3-2-1502", NULL, due), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);   //  no owner
+    assert_int_equal (s_talk ("3-2-1502", "S01", w.now - 1), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_string_equal (s_events (), "");
+    assert_int_equal (s_talk ("3-2-1502", "S01", due), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.communication->communication_id, "E001-C20261201-0001");
+    assert_string_equal (s_events (), "desk.communicated deadline.set");
+    assert_int_equal (s_talk ("3-2-1502", NULL, 0), KF__REPLY_STATUS__REPLY_STATUS_OK);   //  nothing to follow
+    assert_string_equal (s_events (), "desk.communicated");
+    Kf__FollowUpCommunication f = KF__FOLLOW_UP_COMMUNICATION__INIT;
+    f.communication_id = "E001-C20261201-0001";
+    f.note = "已回电说明工期 called back with the dates";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_FOLLOW_UP_COMMUNICATION;
+    request.follow_up_communication = &f;
+    request.scope = "E001";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (s_events (), "desk.followed_up deadline.met");
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    f.communication_id = "E001-C20261201-0002";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);   //  asked for none
+    Kf__ListCommunications q = KF__LIST_COMMUNICATIONS__INIT;
+    q.unit = "3-2-1502";
+    request = (Kf__Request) KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_COMMUNICATIONS;
+    request.list_communications = &q;
+    request.scope = "E001";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.communications->total, 2);
+    assert_string_equal (w.reply.communications->communications [0]->communication_id, "E001-C20261201-0002");
+}
+
 int
 main (void)
 {
@@ -487,6 +785,9 @@ main (void)
         cmocka_unit_test_setup_teardown (test_bad_lending_changes_nothing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stored_things_and_masked_phones, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_permit_needs_the_fees_paid, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_violation_noticed_fined_and_closed, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_shift_handed_over_and_checked, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_an_interview_and_its_follow_up, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -725,6 +725,61 @@ test_inspection_cycles (void **state)
     assert_int_equal (registry_cycle_parse ("14", &c, &err), -1);
 }
 
+//  Issue 22.2 and 22.6: the desk's news of a unit stands on its page:
+//  what is out to its people, its last interviews and communications.
+static void
+test_the_desk_news_on_the_unit_page (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    Kf__Loan loan = KF__LOAN__INIT;
+    loan.loan_id = "E001-L20261101-0001";
+    loan.unit = "1-1-101";
+    loan.person = "Zhang, San";
+    loan.tag = "K-1-1-101";
+    loan.phone = "13800000001";
+    KF_SET (&loan, kind, KF__LOAN_KIND__LOAN_KIND_KEY);
+    KF_SET (&loan, status, KF__LOAN_STATUS__LOAN_STATUS_OUT);
+    Kf__DeskLent lent = KF__DESK_LENT__INIT;
+    lent.loan = &loan;
+    Kf__Envelope e = KF__ENVELOPE__INIT;
+    e.body_case = KF__ENVELOPE__BODY_DESK_LENT;
+    e.desk_lent = &lent;
+    s_consume ("E001", &e);
+    Kf__Communication talk = KF__COMMUNICATION__INIT;
+    talk.communication_id = "E001-C20261101-0001";
+    talk.unit = "1-1-101";
+    talk.person = "Zhang, San";
+    talk.summary = "asked about the lift works";
+    KF_SET (&talk, at_ms, w.now);
+    Kf__DeskCommunication said = KF__DESK_COMMUNICATION__INIT;
+    said.communication = &talk;
+    e = (Kf__Envelope) KF__ENVELOPE__INIT;
+    e.body_case = KF__ENVELOPE__BODY_DESK_COMMUNICATED;
+    e.desk_communicated = &said;
+    s_consume ("E001", &e);
+    assert_int_equal (s_lookup ("E001", KF__ROLE__ROLE_FRONT_DESK, "E001", NULL, "1-1-101"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    const Kf__CallerUnit *cu = w.reply.caller_lookup->units [0];
+    assert_int_equal (cu->n_loans_out, 1);
+    assert_string_equal (cu->loans_out [0]->tag, "K-1-1-101");
+    assert_string_equal (cu->loans_out [0]->phone, "13800000001");
+    assert_int_equal (cu->n_communications, 1);
+    assert_string_equal (cu->communications [0]->summary, "asked about the lift works");
+    //  The group sees the phone masked.
+    assert_int_equal (s_lookup (NULL, KF__ROLE__ROLE_MANAGER, "E001", NULL, "1-1-101"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.caller_lookup->units [0]->loans_out [0]->phone, "138****0001");
+    //  Back: no longer out.
+    KF_SET (&loan, status, KF__LOAN_STATUS__LOAN_STATUS_RETURNED);
+    Kf__DeskReturned back = KF__DESK_RETURNED__INIT;
+    back.loan = &loan;
+    e = (Kf__Envelope) KF__ENVELOPE__INIT;
+    e.body_case = KF__ENVELOPE__BODY_DESK_RETURNED;
+    e.desk_returned = &back;
+    s_consume ("E001", &e);
+    assert_int_equal (s_lookup ("E001", KF__ROLE__ROLE_FRONT_DESK, "E001", NULL, "1-1-101"), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.caller_lookup->units [0]->n_loans_out, 0);
+}
+
 int
 main (void)
 {
@@ -736,6 +791,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_handover_let_and_move_out, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_monthly_lists_catch_up, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_vacant_units_inspected_monthly, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_the_desk_news_on_the_unit_page, s_setup, s_teardown),
         cmocka_unit_test (test_inspection_cycles),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

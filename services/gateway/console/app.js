@@ -150,9 +150,9 @@ async function signOut() {
 // ---- the frame: header, tabs, the live stream --------------------------------------------
 
 const TABS = {
-  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'registers', 'permits', 'board'],
+  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'registers', 'permits', 'violations', 'duty', 'board'],
   ROLE_SUPERVISOR: ['tickets', 'board', 'orders', 'visits', 'evaluation', 'reports', 'file', 'counter', 'registers',
-                    'permits'],
+                    'permits', 'violations', 'duty'],
   ROLE_MANAGER: ['board', 'tickets', 'orders', 'visits', 'evaluation', 'reports', 'wall'],
   ROLE_TECHNICIAN: ['mine'],
   ROLE_OPERATIONS: ['wall', 'board', 'tickets', 'reports'],
@@ -483,7 +483,12 @@ function lookupCard(u, phone, use) {
       (p.phones || []).join(', ')))),
     h('p', {}, `${t('open tickets')}: `, (u.open_tickets || []).length ? '' : t('none')),
     h('ul', { class: 'cases' }, cases(u.open_tickets)),
-    h('p', {}, t('recent cases')), h('ul', { class: 'cases' }, cases(u.recent)));
+    h('p', {}, t('recent cases')), h('ul', { class: 'cases' }, cases(u.recent)),
+    (u.loans_out || []).length ? h('p', { class: 'loans-out' }, `${t('out now')}: `,
+      u.loans_out.map((l) => `${label('LoanKind', l.kind)} ${l.tag} · ${l.person || ''} · ${t('due')} ${when(l.due_ms, u.estate)}`)
+        .join('；')) : null,
+    (u.communications || []).length ? h('ul', { class: 'talks' }, u.communications.map((c) => h('li', {},
+      label('CommunicationKind', c.kind), ' · ', when(c.at_ms, u.estate), ' · ', c.person || '', ' · ', c.summary || ''))) : null);
 }
 
 // ---- the front desk: the counter ---------------------------------------------------------
@@ -548,6 +553,7 @@ async function registersPage(root) {
       say(line, true, `${t('lent')}: ${done.loan_id}, ${t('due')} ${when(done.due_ms, estate)}`);
       line.dataset.loan = done.loan_id;
       lend.reset();
+      lend.elements.count.value = 1;
       load();
     } catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
   } },
@@ -635,6 +641,145 @@ async function permitsPage(root) {
       (reply.permits || []).map((p) => ({ cells: [p.permit_id, p.unit, p.person, (p.items || []).join('、'), p.plate || '',
         label('PermitStatus', p.status), p.override_reason ? `${yuan(p.owed_fen)} · ${p.override_reason}` : '',
         String(p.status).endsWith('ISSUED') ? h('button', { type: 'button', class: 'gate', onclick: () => gate(p) }, t('let out')) : ''] }))));
+  }
+  await load();
+  view.live = (kind) => { if (kind.startsWith('desk.')) debounced(load)(); };
+}
+
+// ---- the desk's violations (违章) ------------------------------------------------------------
+
+async function violationsPage(root) {
+  const estate = picked() || (estates()[0] || {}).id;
+  const fines = me.role === 'ROLE_SUPERVISOR' || me.role === 'ROLE_MANAGER';
+  const line = h('p', { id: 'violation-result', role: 'status' });
+  const form = h('form', { id: 'violation-form', class: 'grid-form', onsubmit: async (event) => {
+    event.preventDefault();
+    const f = form.elements;
+    const violation = { estate, unit: f.unit.value.trim(), category: f.category.value, description: f.what.value.trim(),
+                        notice_served_to: f.served.value.trim() || undefined,
+                        evidence_urls: f.evidence.value.split('\n').map((x) => x.trim()).filter(Boolean) };
+    try {
+      const done = await api('record_violation', { violation, rectify_in_ms: String(Math.round(Number(f.days.value) * 86400000)) });
+      say(line, true, `${t('recorded')}: ${done.violation_id} (${t('nth of unit', { n: done.unit_count })})`);
+      line.dataset.violation = done.violation_id;
+      form.reset();
+      form.elements.days.value = 3;
+      load();
+    } catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  } },
+    field(t('unit'), h('input', { name: 'unit', required: true, placeholder: '3-2-1502' })),
+    field(t('category'), h('select', { name: 'category' }, options('ViolationCategory', 'OTHER'))),
+    field(t('served to'), h('input', { name: 'served' })),
+    field(t('rectify in days'), h('input', { name: 'days', type: 'number', min: 0.1, step: 'any', value: 3, required: true })),
+    h('label', { class: 'wide' }, h('span', {}, t('what was seen')), h('input', { name: 'what', required: true, maxlength: 1000 })),
+    h('label', { class: 'wide' }, h('span', {}, t('evidence')), h('textarea', { name: 'evidence', rows: 2, placeholder: 'https://…' })),
+    h('button', { type: 'submit' }, t('record violation')), line);
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('unit'), h('input', { name: 'unit', placeholder: '3-2-1502', size: 10 })),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'open', checked: true }), t('open only')),
+    h('button', {}, t('find')));
+  const out = h('div', { id: 'violations' });
+  root.append(h('h2', {}, t('violations title')), form, h('h3', {}, t('register')), controls, out);
+  const act = (command, body) => async (event) => {
+    event.preventDefault();
+    try { await api(command, body(event.target.elements)); say(line, true, t('saved')); load(); }
+    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  };
+  async function load() {
+    const f = controls.elements;
+    const reply = await api('list_violations', { estate, unit: f.unit.value.trim() || undefined, open_only: f.open.checked,
+                                                 page: { page_size: 100 } });
+    fill(out, table([t('number'), t('unit'), t('nth'), t('category'), t('rectify by'), t('state'), t('fine'), t('what'), ''],
+      (reply.violations || []).map((v) => {
+        const open = String(v.status).endsWith('OPEN');
+        const follow = h('form', { class: 'inline-form follow', onsubmit: act('follow_violation', (e) => ({
+          estate, violation_id: v.violation_id, note: e.note.value, close: e.close.checked })) },
+          h('input', { name: 'note', required: true, placeholder: t('follow-up'), size: 14 }),
+          h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'close' }), t('close it')),
+          h('button', {}, t('save')));
+        const fine = h('form', { class: 'inline-form fine', onsubmit: act('fine_violation', (e) => ({
+          estate, violation_id: v.violation_id, amount_fen: toFen(e.amount.value), reason: e.reason.value })) },
+          h('input', { name: 'amount', inputmode: 'decimal', required: true, size: 6, placeholder: '¥' }),
+          h('input', { name: 'reason', required: true, placeholder: t('rule broken'), size: 12 }),
+          h('button', {}, t('fine it')));
+        return { cells: [v.violation_id, v.unit, v.unit_count, label('ViolationCategory', v.category),
+          open ? countdown(v.rectify_by_ms) : when(v.rectify_by_ms, estate),
+          label('ViolationStatus', v.status) + (open && v.overdue ? ` · ${t('overdue')}` : ''),
+          v.fine_fen && v.fine_fen !== '0' ? yuan(v.fine_fen) : '', v.outcome || v.description,
+          h('div', {}, open ? follow : '', open && fines && !(v.fine_fen && v.fine_fen !== '0') ? fine : '')] };
+      })));
+  }
+  await load();
+  view.live = (kind) => { if (kind.startsWith('violation.')) debounced(load)(); };
+}
+
+// ---- the desk's duty log, its handover, and its communications -----------------------------
+
+async function dutyPage(root) {
+  const estate = picked() || (estates()[0] || {}).id;
+  const supervisor = me.role === 'ROLE_SUPERVISOR' || me.role === 'ROLE_MANAGER';
+  const line = h('p', { id: 'duty-result', role: 'status' });
+  const pick = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('day'), h('input', { name: 'date', type: 'date', value: localDate(now(), estate) })),
+    field(t('shift'), h('input', { name: 'shift', value: 'day', required: true, size: 8 })),
+    h('button', {}, t('find')));
+  const day = () => Number(pick.elements.date.value.replace(/-/g, '')) || undefined;
+  const shift = () => pick.elements.shift.value.trim();
+  const run = (command, body) => async (event) => {
+    event.preventDefault();
+    try {
+      await api(command, body(event.target.elements));
+      say(line, true, t('saved'));
+      if (event.target.reset) event.target.reset();
+      load();
+    }
+    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  };
+  const log = h('form', { id: 'log-form', class: 'inline-form', onsubmit: run('log_duty', (f) => ({ estate, date: day(),
+    shift: shift(), entry: { kind: f.kind.value, text: f.text.value.trim(),
+                             amount_fen: f.amount.value ? toFen(f.amount.value) : undefined } })) },
+    h('select', { name: 'kind' }, options('DutyEntryKind', 'EVENT')),
+    h('input', { name: 'text', required: true, placeholder: t('what'), size: 30 }),
+    h('input', { name: 'amount', inputmode: 'decimal', placeholder: '¥', size: 6 }), h('button', {}, t('log it')));
+  const over = h('form', { id: 'handover-form', class: 'inline-form', onsubmit: run('hand_over', (f) => ({ estate,
+    date: day(), shift: shift(), to: f.to.value.trim(), note: f.note.value.trim() || undefined })) },
+    h('input', { name: 'to', required: true, placeholder: t('incoming staff'), size: 10 }),
+    h('input', { name: 'note', placeholder: t('note'), size: 20 }), h('button', {}, t('hand over')));
+  const take = h('button', { type: 'button', id: 'takeover', onclick: run('take_over', () => ({ estate, date: day(), shift: shift() })) },
+    t('take over'));
+  const check = h('form', { id: 'check-form', class: 'inline-form', onsubmit: run('check_handovers', (f) => ({ estate,
+    date: day(), note: f.note.value.trim() || undefined })) },
+    h('input', { name: 'note', placeholder: t('note'), size: 20 }), h('button', {}, t('checked')));
+  const out = h('div', { id: 'shifts' });
+  const talk = h('form', { id: 'talk-form', class: 'grid-form', onsubmit: run('record_communication', (f) => ({
+    communication: { estate, unit: f.unit.value.trim(), person: f.person.value.trim(), kind: f.kind.value,
+                     channel: f.channel.value, summary: f.summary.value.trim(),
+                     follow_up_by: f.owner.value.trim() || undefined },
+    follow_up_in_ms: f.owner.value.trim() ? String(Math.round(Number(f.days.value || 1) * 86400000)) : undefined })) },
+    field(t('unit'), h('input', { name: 'unit', required: true, placeholder: '3-2-1502' })),
+    field(t('person'), h('input', { name: 'person', required: true })),
+    field(t('type'), h('select', { name: 'kind' }, options('CommunicationKind', 'CONTACT'))),
+    field(t('channel'), h('select', { name: 'channel' }, options('CommunicationChannel', 'PHONE'))),
+    h('label', { class: 'wide' }, h('span', {}, t('what was said')), h('input', { name: 'summary', required: true, maxlength: 2000 })),
+    field(t('follow-up owner'), h('input', { name: 'owner', placeholder: 'F01', size: 8 })),
+    field(t('follow-up in days'), h('input', { name: 'days', type: 'number', min: 0.1, step: 'any', value: 1 })),
+    h('button', { type: 'submit' }, t('record talk')));
+  root.append(h('h2', {}, t('duty title')), pick, line, h('h3', {}, t('duty log')), log, h('h3', {}, t('handover')),
+              over, take, supervisor ? h('h3', {}, t('daily check')) : null, supervisor ? check : null, out,
+              h('h3', {}, t('talk title')), talk);
+  async function load() {
+    const reply = await api('list_shifts', { estate, date: day() });
+    fill(out, ...(reply.shifts || []).map((s) => h('article', { class: 'card shift' },
+      h('header', {}, h('strong', {}, s.shift), s.handed_by ? ` · ${t('handed')} ${s.handed_by} → ${s.handed_to}` : '',
+        s.taken_by ? ` · ${t('taken')} ${s.taken_by}` : '', s.checked_by ? ` · ${t('checked')} ${s.checked_by}` : ''),
+      table([t('when'), t('actor'), t('type'), t('what')], (s.entries || []).map((e) => ({ cells: [when(e.at_ms, estate),
+        e.by, label('DutyEntryKind', e.kind), e.text + (e.amount_fen && e.amount_fen !== '0' ? ` ${yuan(e.amount_fen)}` : '')] }))),
+      s.open ? h('ul', { class: 'open' },
+        h('li', {}, `${t('open tickets')}: ${s.open.ticket_count || 0} ${(s.open.tickets || []).join(', ')}`),
+        h('li', {}, `${t('out now')}: ${(s.open.loans_out || []).join(', ') || t('none')}`),
+        h('li', {}, `${t('tab permits')}: ${(s.open.permits_pending || []).join(', ') || t('none')}`),
+        h('li', {}, `${t('tab violations')}: ${(s.open.violations_open || []).join(', ') || t('none')}`),
+        h('li', {}, `${t('targets missed')}: ${(s.open.breaches || []).join(', ') || t('none')}`)) : null)));
   }
   await load();
   view.live = (kind) => { if (kind.startsWith('desk.')) debounced(load)(); };
@@ -944,7 +1089,7 @@ async function wallPage(root) {
 }
 
 const PAGES = { tickets: ticketsPage, file: filePage, counter: counterPage, registers: registersPage,
-                permits: permitsPage, board: boardPage, orders: ordersPage,
+                permits: permitsPage, violations: violationsPage, duty: dutyPage, board: boardPage, orders: ordersPage,
                 visits: visitsPage, evaluation: evaluationPage, reports: reportsPage, mine: minePage, wall: wallPage };
 
 // ---- starting ------------------------------------------------------------------------------

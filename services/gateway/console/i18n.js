@@ -34,6 +34,22 @@ const KEFU_TEXT = {
   'tab wall': ['总览', 'Overview'],
   'tab registers': ['登记簿', 'Registers'],
   'tab permits': ['放行条', 'Permits'],
+  'tab violations': ['违章', 'Violations'],
+  'tab duty': ['值班', 'Duty'],
+  'duty title': ['值班记录与交接班', 'Duty log and handover'], 'shift': ['班次', 'Shift'], 'duty log': ['值班日志', 'Duty log'],
+  'log it': ['记录', 'Log'], 'handover': ['交接班', 'Handover'], 'incoming staff': ['接班人工号', 'Incoming staff id'],
+  'hand over': ['交班', 'Hand over'], 'take over': ['接班签字', 'Take over'], 'daily check': ['主管检查', 'Daily check'],
+  'checked': ['已检查', 'Checked'], 'handed': ['交班', 'handed'], 'taken': ['接班', 'taken'],
+  'targets missed': ['超时未办结', 'Targets missed'], 'talk title': ['客户访谈与沟通记录', 'Interviews and communications'],
+  'what was said': ['沟通内容', 'What was said'], 'follow-up owner': ['跟进人工号', 'Follow-up by (staff id)'],
+  'follow-up in days': ['跟进期限（天）', 'Follow-up within (days)'], 'record talk': ['登记沟通', 'Record'],
+  'violations title': ['客户违章记录', 'Violations'], 'served to': ['整改通知送达', 'Notice served to'],
+  'rectify in days': ['整改期限（天）', 'Put right within (days)'], 'what was seen': ['违章情况', 'What was seen'],
+  'evidence': ['证据链接（每行一个）', 'Evidence URLs (one a line)'], 'record violation': ['登记违章', 'Record violation'],
+  'recorded': ['已登记', 'Recorded'], 'nth of unit': ['该户第 {n} 次', 'the unit\'s no. {n}'],
+  'open only': ['仅未整改', 'Open only'], 'nth': ['次数', 'No.'], 'rectify by': ['整改期限', 'Put right by'],
+  'fine': ['罚款', 'Fine'], 'follow-up': ['跟进情况', 'Follow-up'], 'close it': ['已整改', 'Put right'],
+  'save': ['保存', 'Save'], 'rule broken': ['违反条款', 'Rule broken'], 'fine it': ['罚款', 'Fine'],
   // the desk's registers and permits
   'registers title': ['钥匙、物品借用与寄存登记', 'Keys and items lent, things stored'],
   'lend': ['借出 / 寄存', 'Lend / store'], 'register': ['登记簿', 'Register'], 'tag': ['编号 / 名称', 'Tag'],
@@ -166,6 +182,15 @@ const KEFU_ENUMS = {
   LoanKind: { KEY: ['钥匙', 'key'], ITEM: ['物品', 'item'], STORED: ['寄存', 'stored'] },
   LoanStatus: { OUT: ['未归还', 'out'], RETURNED: ['已归还', 'returned'] },
   PermitStatus: { ISSUED: ['有效', 'issued'], USED: ['已放行', 'used'], EXPIRED: ['已过期', 'expired'] },
+  ViolationCategory: { RENOVATION: ['违规装修', 'renovation'], ENCROACHMENT: ['占用公共区域/违建', 'encroachment'],
+                       PARKING: ['乱停车', 'parking'], PETS: ['宠物', 'pets'], NOISE: ['噪音扰民', 'noise'],
+                       WASTE: ['乱丢垃圾/高空抛物', 'waste'], FIRE_SAFETY: ['堵塞消防通道', 'fire safety'], OTHER: ['其他', 'other'] },
+  ViolationStatus: { OPEN: ['待整改', 'open'], CLOSED: ['已结案', 'closed'] },
+  DutyEntryKind: { EVENT: ['事件', 'event'], CALL: ['来电', 'call'], KEYS: ['钥匙', 'keys'], CASH: ['现金', 'cash'],
+                   OTHER: ['其他', 'other'] },
+  CommunicationKind: { INTERVIEW: ['访谈', 'interview'], CONTACT: ['沟通', 'contact'] },
+  CommunicationChannel: { IN_PERSON: ['面谈/上门', 'in person'], PHONE: ['电话', 'phone'], WECHAT: ['微信', 'WeChat'],
+                          LETTER: ['书面', 'letter'], OTHER: ['其他', 'other'] },
 };
 
 // Each enum's values in the JSON API's spelling: <PREFIX>_<NAME>.
@@ -174,7 +199,9 @@ const KEFU_ENUM_PREFIX = {
   Hazard: 'HAZARD_', Priority: 'PRIORITY_', OrderStatus: 'ORDER_STATUS_', PauseReason: 'PAUSE_REASON_',
   Department: 'DEPARTMENT_', SlaTarget: 'SLA_TARGET_', EscalationLevel: 'ESCALATION_LEVEL_', Role: 'ROLE_',
   Satisfaction: 'SATISFACTION_', Occupancy: 'OCCUPANCY_', PersonRole: 'PERSON_ROLE_', LoanKind: 'LOAN_KIND_',
-  LoanStatus: 'LOAN_STATUS_', PermitStatus: 'PERMIT_STATUS_',
+  LoanStatus: 'LOAN_STATUS_', PermitStatus: 'PERMIT_STATUS_', ViolationCategory: 'VIOLATION_CATEGORY_',
+  ViolationStatus: 'VIOLATION_STATUS_', DutyEntryKind: 'DUTY_ENTRY_KIND_', CommunicationKind: 'COMMUNICATION_KIND_',
+  CommunicationChannel: 'COMMUNICATION_CHANNEL_',
 };
 
 let kefuLang = localStorage.getItem('kefu.lang') === 'en' ? 1 : 0;
@@ -231,6 +258,12 @@ const KEFU_KINDS = {
   'desk.lent': ['借出登记', 'lent'], 'desk.returned': ['归还', 'returned'], 'desk.loan_overdue': ['借用超时', 'loan overdue'],
   'desk.permit_issued': ['开具放行条', 'permit issued'], 'desk.permit_used': ['门岗放行', 'permit used'],
   'desk.permit_expired': ['放行条过期', 'permit expired'],
+  'violation.recorded': ['登记违章', 'violation recorded'], 'violation.followed': ['违章跟进', 'violation followed up'],
+  'violation.closed': ['违章结案', 'violation closed'], 'violation.overdue': ['违章整改超期', 'violation overdue'],
+  'violation.fined': ['违章罚款', 'violation fined'],
+  'desk.logged': ['值班记录', 'duty logged'], 'desk.handed_over': ['交班', 'handed over'],
+  'desk.taken_over': ['接班', 'taken over'], 'desk.handover_checked': ['交接班已检查', 'handover checked'],
+  'desk.communicated': ['客户沟通', 'communication'], 'desk.followed_up': ['沟通已跟进', 'followed up'],
   'staff.changed': ['人员变更', 'staff changed'],
 };
 

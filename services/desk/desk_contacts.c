@@ -1,0 +1,243 @@
+/*  desk_contacts — interviews (客户访谈记录 QR-035SD) and communications
+    (客户沟通记录表 QR-023) with a unit's people: who, when, how, what was
+    said, and who follows it up by when. The follow-up's date is a deadline
+    of kefu-escalation's (its owner the handler: warned, breached, raised
+    like any target), met when the follow-up is recorded. The registry
+    keeps each unit's last ones from desk.communicated, so they stand on the
+    unit's page with its tickets. See desk_private.h.
+*/
+#include "desk_private.h"
+#include "kf_page.h"
+
+#define S_TEXT_MAX     2000
+#define S_NAME_MAX     64
+#define S_FOLLOW_MAX   (90 * KF_MS_PER_DAY)
+#define S_PAST_MAX     (30 * KF_MS_PER_DAY)
+#define S_ID_SIZE      48
+
+static Kf__Communication *
+s_get (desk_t *self, kf_txn_t *txn, const char *id, kf_arena_t *arena)
+{
+    kf_key_t key;
+    if (!id || kf_key_make (&key, "s", id))
+        return NULL;
+    return (Kf__Communication *) kf_txn_find_msg_in (txn, self->communications, &key, &kf__communication__descriptor,
+                                                   arena);
+}
+
+static void
+s_put (desk_t *self, kf_txn_t *txn, const Kf__Communication *c)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s", c->communication_id);
+    kf_txn_put_msg (txn, self->communications, &key, &c->base);
+    kf_key_make (&key, "s|t|s", c->estate, c->at_ms, c->communication_id);
+    kf_txn_put (txn, self->by_contact, &key, "", 0);
+    kf_key_make (&key, "s|s|t|s", c->estate, c->unit, c->at_ms, c->communication_id);
+    kf_txn_put (txn, self->unit_contacts, &key, "", 0);
+}
+
+static void
+s_announce (desk_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope__BodyCase kind, Kf__Communication *c,
+            const char *actor)
+{
+    Kf__DeskCommunication body = KF__DESK_COMMUNICATION__INIT;
+    body.communication = c;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = kind;
+    event.desk_communicated = &body;   //  the oneof's members share their storage
+    event.actor = (char *) actor;
+    kf_emit (self->base.outbox, txn, now_ms, c->estate, &event, NULL);
+}
+
+static void
+s_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Communication *c, Kf__Envelope__BodyCase what)
+{
+    char subject [S_ID_SIZE + 16], text [300];
+    snprintf (subject, sizeof subject, "follow-up/%s", c->communication_id);
+    snprintf (text, sizeof text, "沟通跟进 follow-up of %s with %s (%s)", c->communication_id,
+              c->person ? c->person : "?", c->unit);
+    desk_deadline (self, txn, now_ms, c->estate, subject, KF__DEADLINE_KIND__DEADLINE_KIND_COMMUNICATION_FOLLOW_UP,
+                   what, c->at_ms, c->follow_up_due_ms, c->unit, c->follow_up_by, text);
+}
+
+static const desk_estate_t *
+s_estate (desk_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply, kf_arena_t *arena)
+{
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, named, reply, arena);
+    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
+    if (estate && !e)
+        KF_NOT_FOUND ("unknown estate '%s'", estate->id);
+    return e;
+}
+
+int
+desk_record_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                           kf_arena_t *arena)
+{
+    const Kf__Communication *in = request->record_communication->communication;
+    int64_t in_ms = request->record_communication->follow_up_in_ms;
+    if (!in)
+        return KF_BAD ("the communication is required");
+    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
+        return KF_FORBIDDEN ("a technician does not keep the communication log");
+    const desk_estate_t *e = s_estate (self, request, in->estate, reply, arena);
+    if (!e)
+        return -1;
+    if (!in->has_kind || in->kind < KF__COMMUNICATION_KIND__COMMUNICATION_KIND_INTERVIEW
+    ||  in->kind > KF__COMMUNICATION_KIND__COMMUNICATION_KIND_CONTACT)
+        return KF_BAD ("an interview or a contact?");
+    if (!in->has_channel || in->channel < KF__COMMUNICATION_CHANNEL__COMMUNICATION_CHANNEL_IN_PERSON
+    ||  in->channel > KF__COMMUNICATION_CHANNEL__COMMUNICATION_CHANNEL_OTHER)
+        return KF_BAD ("how: in_person, phone, wechat, letter or other");
+    if (!desk_text_ok (in->person, S_NAME_MAX))
+        return KF_BAD ("with whom? a name of 1 to %d characters", S_NAME_MAX);
+    if (!desk_text_ok (in->summary, S_TEXT_MAX))
+        return KF_BAD ("what was said: 1 to %d characters on one line", S_TEXT_MAX);
+    if (in->at_ms && (in->at_ms > now_ms || in->at_ms < now_ms - S_PAST_MAX))
+        return KF_BAD ("when it took place: not later than now, not more than 30 days back");
+    if (in_ms && in->follow_up_due_ms)
+        return KF_BAD ("a follow-up's date is a time or a length from now, not both");
+    int64_t due = in_ms ? now_ms + in_ms : in->follow_up_due_ms;
+    if ((in->follow_up_by && *in->follow_up_by) != (due != 0))
+        return KF_BAD ("a follow-up names its owner (a staff id) and its date, both or neither");
+    if (in->follow_up_by && *in->follow_up_by && !kf_config_valid_id (in->follow_up_by))
+        return KF_BAD ("'%s' is not a staff id", in->follow_up_by);
+    if (due && (due <= now_ms || due > now_ms + S_FOLLOW_MAX))
+        return KF_BAD ("a follow-up's date is after now and within 90 days");
+    if (!desk_unit_known (self, txn, e->estate->id, in->unit, reply, arena))
+        return -1;
+    Kf__Communication *c = (Kf__Communication *) kf_arena_message (arena, &kf__communication__descriptor);
+    if (!c)
+        return kf_txn_fail (txn, "out of memory");
+    *c = *in;
+    c->estate = (char *) e->estate->id;
+    if (!(c->communication_id = desk_number (self, txn, e, "communication", 'C', now_ms, arena)))
+        return kf_txn_ok (txn) ? kf_txn_fail (txn, "out of memory") : -1;
+    KF_SET (c, at_ms, in->at_ms ? in->at_ms : now_ms);
+    c->by = request->actor;
+    if (c->follow_up_by && !*c->follow_up_by)
+        c->follow_up_by = NULL;
+    if (due)
+        KF_SET (c, follow_up_due_ms, due);
+    c->has_followed_up_at_ms = 0;
+    c->follow_up_note = NULL;
+    s_put (self, txn, c);
+    s_announce (self, txn, now_ms, KF__ENVELOPE__BODY_DESK_COMMUNICATED, c, request->actor);
+    if (c->follow_up_due_ms)
+        s_deadline (self, txn, now_ms, c, KF__ENVELOPE__BODY_DEADLINE_SET);
+    if (!kf_txn_ok (txn))
+        return -1;
+    reply->result_case = KF__REPLY__RESULT_COMMUNICATION;
+    reply->communication = c;
+    return 0;
+}
+
+int
+desk_follow_up_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                              Kf__Reply *reply, kf_arena_t *arena)
+{
+    const Kf__FollowUpCommunication *q = request->follow_up_communication;
+    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
+        return KF_FORBIDDEN ("a technician does not keep the communication log");
+    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    if (!e)
+        return -1;
+    if (!desk_text_ok (q->note, S_TEXT_MAX))
+        return KF_BAD ("the follow-up says what it found or did: 1 to %d characters on one line", S_TEXT_MAX);
+    Kf__Communication *c = q->communication_id ? s_get (self, txn, q->communication_id, arena) : NULL;
+    if (!c || !c->estate || strcmp (c->estate, e->estate->id) != 0)
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no communication %s in %s", q->communication_id ? q->communication_id
+                                                                                                : "", e->estate->id)
+                               : -1;
+    if (!c->follow_up_due_ms)
+        return KF_CONFLICT ("%s asked for no follow-up", c->communication_id);
+    if (c->followed_up_at_ms)
+        return KF_CONFLICT ("%s was followed up already", c->communication_id);
+    KF_SET (c, followed_up_at_ms, now_ms);
+    c->follow_up_note = q->note;
+    s_put (self, txn, c);
+    s_announce (self, txn, now_ms, KF__ENVELOPE__BODY_DESK_FOLLOWED_UP, c, request->actor);
+    s_deadline (self, txn, now_ms, c, KF__ENVELOPE__BODY_DEADLINE_MET);
+    if (!kf_txn_ok (txn))
+        return -1;
+    reply->result_case = KF__REPLY__RESULT_COMMUNICATION;
+    reply->communication = c;
+    return 0;
+}
+
+typedef struct {
+    desk_t *self;
+    const Kf__ListCommunications *query;
+    Kf__CommunicationList *list;
+    size_t room;
+    kf_arena_t *arena;
+} s_list_t;
+
+static int
+s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+{
+    (void) value;
+    s_list_t *l = arg;
+    char id [S_ID_SIZE];
+    if (desk_key_id (key, id, sizeof id))
+        return kf_txn_fail (txn, "a communication key does not decode");
+    Kf__Communication *c = s_get (l->self, txn, id, l->arena);
+    if (!c)
+        return kf_txn_ok (txn) ? 0 : -1;
+    if (l->query->pending_only && (!c->follow_up_due_ms || c->followed_up_at_ms))
+        return 0;
+    if (show && kf_arena_push (l->arena, (void ***) &l->list->communications, &l->list->n_communications, &l->room, c))
+        return kf_txn_fail (txn, "out of memory");
+    return 1;
+}
+
+int
+desk_list_communications (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
+                          kf_arena_t *arena)
+{
+    const Kf__ListCommunications *q = request->list_communications;
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
+    if (!estate)
+        return -1;
+    if (q->unit && !kf_unit_valid (q->unit))
+        return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", q->unit);
+    s_list_t l = { .self = self, .query = q, .arena = arena,
+                   .list = (Kf__CommunicationList *) kf_arena_message (arena, &kf__communication_list__descriptor) };
+    if (!l.list)
+        return kf_txn_fail (txn, "out of memory");
+    kf_key_t prefix, top;
+    if (q->unit) {
+        kf_key_make (&prefix, "s|s|", estate->id, q->unit);
+        kf_key_make (&top, "s|s|t", estate->id, q->unit, INT64_MAX);
+    }
+    else {
+        kf_key_make (&prefix, "s|", estate->id);
+        kf_key_make (&top, "s|t", estate->id, INT64_MAX);
+    }
+    kf_page_t page;
+    int rc = kf_page_walk (txn, q->unit ? self->unit_contacts : self->by_contact, &prefix, &top, q->page,
+                           kf_page_size (q->page, DESK_PAGE_DEFAULT, DESK_PAGE_MAX), s_list_row, &l, arena, &page);
+    if (kf_page_result (rc, reply, arena))
+        return -1;
+    l.list->next_page_token = page.next_token;
+    KF_SET (l.list, total, page.total);
+    reply->result_case = KF__REPLY__RESULT_COMMUNICATIONS;
+    reply->communications = l.list;
+    return 0;
+}
+
+int
+desk_contacts_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event)
+{
+    const Kf__DeskCommunication *body = event->body_case == KF__ENVELOPE__BODY_DESK_COMMUNICATED
+                                      ? event->desk_communicated
+                                      : event->body_case == KF__ENVELOPE__BODY_DESK_FOLLOWED_UP
+                                      ? event->desk_followed_up : NULL;
+    const Kf__Communication *c = body ? body->communication : NULL;
+    if (!c || !c->communication_id || !c->estate || !c->unit || !desk_estate (self, c->estate))
+        return 0;
+    s_put (self, txn, c);
+    desk_number_seen (self, txn, c->estate, "communication", 'C', c->communication_id);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
