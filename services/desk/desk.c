@@ -77,6 +77,42 @@ desk_estate (const desk_t *self, const char *id)
     return kf_domain_estate (&self->base, id);
 }
 
+const desk_estate_t *
+desk_request_estate (desk_t *self, const Kf__Request *request, const char *named, bool changes, Kf__Reply *reply,
+                     kf_arena_t *arena)
+{
+    if (changes && request->role == KF__ROLE__ROLE_TECHNICIAN) {
+        KF_FORBIDDEN ("a technician does not keep the desk's registers");
+        return NULL;
+    }
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, named, reply, arena);
+    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
+    if (estate && !e)
+        KF_NOT_FOUND ("unknown estate '%s'", estate->id);
+    return e;
+}
+
+int
+desk_page (kf_txn_t *txn, kf_table_t by_estate, kf_table_t by_unit, const char *estate, const char *unit,
+           const Kf__PageRequest *page, kf_page_row_fn *fn, void *arg, Kf__Reply *reply, kf_arena_t *arena,
+           kf_page_t *result)
+{
+    if (unit && !kf_unit_valid (unit))
+        return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", unit);
+    kf_key_t prefix, top;
+    if (unit) {
+        kf_key_make (&prefix, "s|s|", estate, unit);
+        kf_key_make (&top, "s|s|t", estate, unit, INT64_MAX);
+    }
+    else {
+        kf_key_make (&prefix, "s|", estate);
+        kf_key_make (&top, "s|t", estate, INT64_MAX);
+    }
+    int rc = kf_page_walk (txn, unit ? by_unit : by_estate, &prefix, &top, page,
+                           kf_page_size (page, DESK_PAGE_DEFAULT, DESK_PAGE_MAX), fn, arg, arena, result);
+    return kf_page_result (rc, reply, arena);
+}
+
 int
 desk_key_id (kf_val_t key, char *id, size_t size)
 {

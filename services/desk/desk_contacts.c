@@ -7,7 +7,6 @@
     unit's page with its tickets. See desk_private.h.
 */
 #include "desk_private.h"
-#include "kf_page.h"
 
 #define S_TEXT_MAX     2000
 #define S_NAME_MAX     64
@@ -61,16 +60,6 @@ s_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Communication
                    what, c->at_ms, c->follow_up_due_ms, c->unit, c->follow_up_by, text);
 }
 
-static const desk_estate_t *
-s_estate (desk_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply, kf_arena_t *arena)
-{
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, named, reply, arena);
-    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
-    if (estate && !e)
-        KF_NOT_FOUND ("unknown estate '%s'", estate->id);
-    return e;
-}
-
 int
 desk_record_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                            kf_arena_t *arena)
@@ -79,9 +68,7 @@ desk_record_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf
     int64_t in_ms = request->record_communication->follow_up_in_ms;
     if (!in)
         return KF_BAD ("the communication is required");
-    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
-        return KF_FORBIDDEN ("a technician does not keep the communication log");
-    const desk_estate_t *e = s_estate (self, request, in->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, in->estate, true, reply, arena);
     if (!e)
         return -1;
     if (!in->has_kind || in->kind < KF__COMMUNICATION_KIND__COMMUNICATION_KIND_INTERVIEW
@@ -138,9 +125,7 @@ desk_follow_up_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const
                               Kf__Reply *reply, kf_arena_t *arena)
 {
     const Kf__FollowUpCommunication *q = request->follow_up_communication;
-    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
-        return KF_FORBIDDEN ("a technician does not keep the communication log");
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, true, reply, arena);
     if (!e)
         return -1;
     if (!desk_text_ok (q->note, S_TEXT_MAX))
@@ -197,28 +182,16 @@ desk_list_communications (desk_t *self, kf_txn_t *txn, const Kf__Request *reques
                           kf_arena_t *arena)
 {
     const Kf__ListCommunications *q = request->list_communications;
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
-    if (!estate)
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
+    if (!e)
         return -1;
-    if (q->unit && !kf_unit_valid (q->unit))
-        return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", q->unit);
     s_list_t l = { .self = self, .query = q, .arena = arena,
                    .list = (Kf__CommunicationList *) kf_arena_message (arena, &kf__communication_list__descriptor) };
     if (!l.list)
         return kf_txn_fail (txn, "out of memory");
-    kf_key_t prefix, top;
-    if (q->unit) {
-        kf_key_make (&prefix, "s|s|", estate->id, q->unit);
-        kf_key_make (&top, "s|s|t", estate->id, q->unit, INT64_MAX);
-    }
-    else {
-        kf_key_make (&prefix, "s|", estate->id);
-        kf_key_make (&top, "s|t", estate->id, INT64_MAX);
-    }
     kf_page_t page;
-    int rc = kf_page_walk (txn, q->unit ? self->unit_contacts : self->by_contact, &prefix, &top, q->page,
-                           kf_page_size (q->page, DESK_PAGE_DEFAULT, DESK_PAGE_MAX), s_list_row, &l, arena, &page);
-    if (kf_page_result (rc, reply, arena))
+    if (desk_page (txn, self->by_contact, self->unit_contacts, e->estate->id, q->unit, q->page, s_list_row, &l, reply,
+                   arena, &page))
         return -1;
     l.list->next_page_token = page.next_token;
     KF_SET (l.list, total, page.total);

@@ -19,20 +19,6 @@
 #define S_LISTED_MAX    50
 #define S_ID_SIZE       96
 
-static const desk_estate_t *
-s_estate (desk_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply, kf_arena_t *arena)
-{
-    if (request->role == KF__ROLE__ROLE_TECHNICIAN) {
-        KF_FORBIDDEN ("a technician keeps no duty log of the desk's");
-        return NULL;
-    }
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, named, reply, arena);
-    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
-    if (estate && !e)
-        KF_NOT_FOUND ("unknown estate '%s'", estate->id);
-    return e;
-}
-
 static uint32_t
 s_day (const desk_estate_t *e, int64_t now_ms, int back)
 {
@@ -107,7 +93,7 @@ desk_log_duty (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *r
                kf_arena_t *arena)
 {
     const Kf__LogDuty *q = request->log_duty;
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, true, reply, arena);
     if (!e)
         return -1;
     const Kf__DutyEntry *in = q->entry;
@@ -260,7 +246,7 @@ desk_hand_over (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
                 kf_arena_t *arena)
 {
     const Kf__HandOver *q = request->hand_over;
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, true, reply, arena);
     if (!e)
         return -1;
     if (!request->actor || !*request->actor)
@@ -294,7 +280,7 @@ desk_take_over (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
                 kf_arena_t *arena)
 {
     const Kf__TakeOver *q = request->take_over;
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, true, reply, arena);
     if (!e)
         return -1;
     Kf__DutyShift *s = s_shift (self, txn, e, q->date, q->shift, now_ms, false, reply, arena);
@@ -351,7 +337,7 @@ desk_list_shifts (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request
                   kf_arena_t *arena)
 {
     const Kf__ListShifts *q = request->list_shifts;
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
     if (!e)
         return -1;
     int64_t day;
@@ -375,7 +361,7 @@ desk_check_handovers (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Req
     const Kf__CheckHandovers *q = request->check_handovers;
     if (request->role != KF__ROLE__ROLE_SUPERVISOR && request->role != KF__ROLE__ROLE_MANAGER)
         return KF_FORBIDDEN ("the daily check of the handovers is a supervisor's");
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, true, reply, arena);
     if (!e)
         return -1;
     int64_t day;

@@ -13,7 +13,6 @@
     See desk_private.h.
 */
 #include "desk_private.h"
-#include "kf_page.h"
 #include "kf_timers.h"
 
 #define S_TAG_MAX     64
@@ -139,12 +138,9 @@ desk_lend (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reque
     const Kf__Loan *in = request->lend->loan;
     if (!in)
         return KF_BAD ("the loan is required");
-    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
-        return KF_FORBIDDEN ("a technician does not keep the desk's registers");
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, in->estate, reply, arena);
-    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
+    const desk_estate_t *e = desk_request_estate (self, request, in->estate, true, reply, arena);
     if (!e)
-        return estate ? KF_NOT_FOUND ("unknown estate '%s'", estate->id) : -1;
+        return -1;
     if (s_check_loan (e, in, now_ms, reply, arena))
         return -1;
     const Kf__Lend *lend = request->lend;
@@ -223,12 +219,9 @@ desk_return (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
              kf_arena_t *arena)
 {
     const Kf__ReturnLoan *q = request->return_loan;
-    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
-        return KF_FORBIDDEN ("a technician does not keep the desk's registers");
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
-    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, true, reply, arena);
     if (!e)
-        return estate ? KF_NOT_FOUND ("unknown estate '%s'", estate->id) : -1;
+        return -1;
     if (!q->loan_id || !*q->loan_id)
         return KF_BAD ("which loan comes back? its number, e.g. %s-L20261203-0001", e->estate->id);
     if (q->returned_by && !desk_text_ok (q->returned_by, S_NAME_MAX))
@@ -340,36 +333,25 @@ int
 desk_list_loans (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
     const Kf__ListLoans *q = request->list_loans;
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
-    if (!estate)
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
+    if (!e)
         return -1;
-    if (q->unit && !kf_unit_valid (q->unit))
-        return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", q->unit);
     if (q->has_kind && q->kind > KF__LOAN_KIND__LOAN_KIND_STORED)
         return KF_BAD ("kind %d is not a key, an item or stored things", (int) q->kind);
-    s_list_t l = { .self = self, .query = q, .arena = arena, .whole = kf_request_sees_phones (request, estate->id),
+    s_list_t l = { .self = self, .query = q, .arena = arena, .whole = kf_request_sees_phones (request, e->estate->id),
                    .list = (Kf__LoanList *) kf_arena_message (arena, &kf__loan_list__descriptor) };
     if (!l.list)
         return kf_txn_fail (txn, "out of memory");
     KF_SET (l.list, out, 0);
     KF_SET (l.list, overdue, 0);
-    kf_key_t prefix, top;
-    if (q->unit) {
-        kf_key_make (&prefix, "s|s|", estate->id, q->unit);
-        kf_key_make (&top, "s|s|t", estate->id, q->unit, INT64_MAX);
-    }
-    else {
-        kf_key_make (&prefix, "s|", estate->id);
-        kf_key_make (&top, "s|t", estate->id, INT64_MAX);
-    }
     kf_page_t page;
-    int rc = kf_page_walk (txn, q->unit ? self->by_unit : self->by_lent, &prefix, &top, q->page,
-                           kf_page_size (q->page, DESK_PAGE_DEFAULT, DESK_PAGE_MAX), s_list_row, &l, arena, &page);
-    if (kf_page_result (rc, reply, arena))
+    if (desk_page (txn, self->by_lent, self->by_unit, e->estate->id, q->unit, q->page, s_list_row, &l, reply, arena,
+                   &page))
         return -1;
     l.list->next_page_token = page.next_token;
     KF_SET (l.list, total, page.total);
-    kf_key_make (&prefix, "s|", estate->id);
+    kf_key_t prefix;
+    kf_key_make (&prefix, "s|", e->estate->id);
     if (kf_txn_scan (txn, self->out, &prefix, s_count_out, &l) < 0)
         return -1;
     reply->result_case = KF__REPLY__RESULT_LOANS;

@@ -8,7 +8,6 @@
 */
 #include "desk_private.h"
 #include "kf_money.h"
-#include "kf_page.h"
 #include "kf_timers.h"
 
 #define S_ITEMS_MAX    20
@@ -59,16 +58,6 @@ s_today (const desk_estate_t *e, int64_t now_ms)
     return kf_day_to_yyyymmdd (kf_local_day (now_ms, e->estate->utc_offset_min));
 }
 
-static const desk_estate_t *
-s_estate (desk_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply, kf_arena_t *arena)
-{
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, named, reply, arena);
-    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
-    if (estate && !e)
-        KF_NOT_FOUND ("unknown estate '%s'", estate->id);
-    return e;
-}
-
 //  ---- issue -------------------------------------------------------------------------------
 
 static int
@@ -96,9 +85,7 @@ desk_issue_permit (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reques
     const Kf__ReleasePermit *in = q->permit;
     if (!in)
         return KF_BAD ("the permit is required");
-    if (request->role == KF__ROLE__ROLE_TECHNICIAN)
-        return KF_FORBIDDEN ("a technician does not issue release permits");
-    const desk_estate_t *e = s_estate (self, request, in->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, in->estate, true, reply, arena);
     if (!e)
         return -1;
     uint32_t today = s_today (e, now_ms);
@@ -167,7 +154,7 @@ desk_use_permit (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
                  kf_arena_t *arena)
 {
     const Kf__UsePermit *q = request->use_permit;
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
     if (!e)
         return -1;
     if (!q->permit_id || !*q->permit_id)
@@ -235,7 +222,7 @@ int
 desk_list_permits (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
     const Kf__ListPermits *q = request->list_permits;
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
     if (!e)
         return -1;
     int64_t day;

@@ -50,6 +50,7 @@
 #include "kf_commands.h"
 #include "kf_domain.h"
 #include "kf_field.h"
+#include "kf_page.h"
 #include "kf_time.h"
 #include <assert.h>
 #include <inttypes.h>
@@ -140,6 +141,20 @@ int desk_contacts_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *even
 void desk_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, const char *subject,
                     Kf__DeadlineKind kind, Kf__Envelope__BodyCase what, int64_t since_ms, int64_t due_ms,
                     const char *unit, const char *handler, const char *text);
+
+//  The estate a request is for, through the shared estate guard
+//  (kf_request_estate); `changes` refuses a technician, who may read the
+//  desk's registers (and use a permit at the gate) but keeps none. NULL
+//  after a one-line reply.
+const desk_estate_t *desk_request_estate (desk_t *self, const Kf__Request *request, const char *named, bool changes,
+                                          Kf__Reply *reply, kf_arena_t *arena);
+
+//  A page of a register, newest first: its unit's index (estate|unit|time|id)
+//  when a unit is named, else its estate's (estate|time|id); fn sees each
+//  row (kf_page_row_fn). 0, or -1 after a reply or a failed transaction.
+int desk_page (kf_txn_t *txn, kf_table_t by_estate, kf_table_t by_unit, const char *estate, const char *unit,
+               const Kf__PageRequest *page, kf_page_row_fn *fn, void *arg, Kf__Reply *reply, kf_arena_t *arena,
+               kf_page_t *result);
 
 //  Whether a unit is in the register the desk has heard of: true; else
 //  false after a NOT_FOUND reply ("no unit 5-1-817 in E001").

@@ -11,7 +11,6 @@
 */
 #include "desk_private.h"
 #include "kf_money.h"
-#include "kf_page.h"
 #include "kf_timers.h"
 
 #define S_TEXT_MAX      1000
@@ -70,20 +69,6 @@ s_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Violation *v,
                    what, v->recorded_at_ms, v->rectify_by_ms, v->unit, v->recorded_by, text);
 }
 
-static const desk_estate_t *
-s_estate (desk_t *self, const Kf__Request *request, const char *named, Kf__Reply *reply, kf_arena_t *arena)
-{
-    if (request->role == KF__ROLE__ROLE_TECHNICIAN) {
-        KF_FORBIDDEN ("a technician does not keep the violations register");
-        return NULL;
-    }
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, named, reply, arena);
-    const desk_estate_t *e = estate ? desk_estate (self, estate->id) : NULL;
-    if (estate && !e)
-        KF_NOT_FOUND ("unknown estate '%s'", estate->id);
-    return e;
-}
-
 //  The violation of the estate named by the request; NULL after a reply.
 static Kf__Violation *
 s_find (desk_t *self, kf_txn_t *txn, const desk_estate_t *e, const char *id, Kf__Reply *reply, kf_arena_t *arena)
@@ -107,7 +92,7 @@ desk_record_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
     const Kf__Violation *in = request->record_violation->violation;
     if (!in)
         return KF_BAD ("the violation is required");
-    const desk_estate_t *e = s_estate (self, request, in->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, in->estate, true, reply, arena);
     if (!e)
         return -1;
     if (!in->has_category || in->category < KF__VIOLATION_CATEGORY__VIOLATION_CATEGORY_RENOVATION
@@ -170,7 +155,7 @@ desk_follow_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
                        kf_arena_t *arena)
 {
     const Kf__FollowViolation *q = request->follow_violation;
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, true, reply, arena);
     if (!e)
         return -1;
     if (!desk_text_ok (q->note, S_TEXT_MAX))
@@ -224,7 +209,7 @@ desk_fine_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Requ
                      kf_arena_t *arena)
 {
     const Kf__FineViolation *q = request->fine_violation;
-    const desk_estate_t *e = s_estate (self, request, q->estate, reply, arena);
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, true, reply, arena);
     if (!e)
         return -1;
     if (request->role != KF__ROLE__ROLE_SUPERVISOR && request->role != KF__ROLE__ROLE_MANAGER)
@@ -296,28 +281,16 @@ int
 desk_list_violations (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
     const Kf__ListViolations *q = request->list_violations;
-    const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
-    if (!estate)
+    const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
+    if (!e)
         return -1;
-    if (q->unit && !kf_unit_valid (q->unit))
-        return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", q->unit);
     s_list_t l = { .self = self, .query = q, .arena = arena,
                    .list = (Kf__ViolationList *) kf_arena_message (arena, &kf__violation_list__descriptor) };
     if (!l.list)
         return kf_txn_fail (txn, "out of memory");
-    kf_key_t prefix, top;
-    if (q->unit) {
-        kf_key_make (&prefix, "s|s|", estate->id, q->unit);
-        kf_key_make (&top, "s|s|t", estate->id, q->unit, INT64_MAX);
-    }
-    else {
-        kf_key_make (&prefix, "s|", estate->id);
-        kf_key_make (&top, "s|t", estate->id, INT64_MAX);
-    }
     kf_page_t page;
-    int rc = kf_page_walk (txn, q->unit ? self->unit_violations : self->by_noticed, &prefix, &top, q->page,
-                           kf_page_size (q->page, DESK_PAGE_DEFAULT, DESK_PAGE_MAX), s_list_row, &l, arena, &page);
-    if (kf_page_result (rc, reply, arena))
+    if (desk_page (txn, self->by_noticed, self->unit_violations, e->estate->id, q->unit, q->page, s_list_row, &l, reply,
+                   arena, &page))
         return -1;
     l.list->next_page_token = page.next_token;
     KF_SET (l.list, total, page.total);
