@@ -67,14 +67,22 @@ const char *const kf_config_type_names [] = {
 
 //  The desk's registers: how long each kind is lent by default, and how
 //  long past due a loan is escalated; the group's, and an estate's.
-#define S_DESK_KEYS(prefix, key, item, stored, escalate) \
+#define S_DESK_KEYS(prefix, key, item, stored, escalate, patrols, window, deposit, fees) \
     { prefix "desk/key_due", T_DURATION, key, false, 5 * 60000, 30 * S_DAY, \
       "a key lent is due back this long after it goes out, unless the desk says when" }, \
     { prefix "desk/item_due", T_DURATION, item, false, 5 * 60000, 90 * S_DAY, "... an item lent" }, \
     { prefix "desk/stored_due", T_DURATION, stored, false, 60 * 60000, 366 * S_DAY, \
       "... an owner's things stored at the desk, collected by then" }, \
     { prefix "desk/escalate_after", T_DURATION, escalate, false, 0, 30 * S_DAY, \
-      "a loan still out this long after its due time is escalated (the desk is reminded at the due time)" }
+      "a loan still out this long after its due time is escalated (the desk is reminded at the due time)" }, \
+    { prefix "desk/patrol_times", T_STRING, patrols, false, 0, 0, \
+      "a renovation's site patrols while work is on: up to four times of the day, on working days (装修现场每天两次)" }, \
+    { prefix "desk/patrol_window", T_DURATION, window, false, 15 * 60000, 12 * 3600000, \
+      "a patrol is done within this long of its time, else it is missed" }, \
+    { prefix "desk/renovation_deposit", T_STRING, deposit, false, 0, 0, \
+      "a renovation's deposit in yuan (2000.00), charged through billing with the permit, returned at completion" }, \
+    { prefix "desk/renovation_fees", T_STRING, fees, false, 0, 0, \
+      "a renovation's fees in yuan (装修管理费, 垃圾清运费), charged through billing with the permit; 0: none" }
 
 //  Return visits and evaluations: the group's, with defaults, and an
 //  estate's (the group's apply where it says nothing).
@@ -269,9 +277,9 @@ const kf_config_key_t kf_config_schema [] = {
       "as registry/vacant_inspection, for this estate" },
 
     { "desk", T_SECTION, NULL, false, 0, 0, "the front desk's registers (each key may be set per estate too)" },
-    S_DESK_KEYS ("", "4h", "24h", "30d", "24h"),
+    S_DESK_KEYS ("", "4h", "24h", "30d", "24h", "10:00, 15:00", "3h", "2000.00", "300.00"),
     { "estates/*/desk", T_SECTION, NULL, false, 0, 0, "this estate's desk rules, replacing the group's key by key" },
-    S_DESK_KEYS ("estates/*/", NULL, NULL, NULL, NULL),
+    S_DESK_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
 
     { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
     { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,

@@ -302,6 +302,61 @@ s_charge (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *ev
     return kf_txn_ok (txn) ? 0 : -1;
 }
 
+//  A renovation's money (issue 22.7): its deposit and fees charged on the
+//  unit's next notice when its permit is issued, each once under
+//  "<id>/deposit" and "<id>/fees"; at completion the deposit comes back as
+//  a payment to the unit (billing's own idempotent pay, reference
+//  "<id>/deposit-return"): it pays what the unit owes first, the rest is
+//  the unit's credit. Only a deposit charged is returned.
+static int
+s_renovation (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
+{
+    const Kf__Renovation *r = event->body_case == KF__ENVELOPE__BODY_RENOVATION_APPROVED
+                            ? event->renovation_approved->renovation : event->renovation_completed->renovation;
+    if (!r || !r->renovation_id || !r->unit)
+        return 0;
+    char id [160], description [200];
+    if (event->body_case == KF__ENVELOPE__BODY_RENOVATION_APPROVED) {
+        snprintf (id, sizeof id, "%s/deposit", r->renovation_id);
+        snprintf (description, sizeof description, "装修押金 renovation deposit, %s", r->renovation_id);
+        if (s_charge (self, txn, now_ms, event, id, r->unit, r->deposit_fen, description))
+            return -1;
+        snprintf (id, sizeof id, "%s/fees", r->renovation_id);
+        snprintf (description, sizeof description, "装修管理费 renovation fees, %s", r->renovation_id);
+        return s_charge (self, txn, now_ms, event, id, r->unit, r->fees_fen, description);
+    }
+    kf_key_t key;
+    kf_val_t charged;
+    snprintf (id, sizeof id, "%s/deposit", r->renovation_id);
+    if (r->deposit_fen <= 0 || kf_key_make (&key, "s|s", event->estate, id))
+        return 0;
+    int rc = kf_txn_get (txn, self->charges, &key, &charged);
+    if (rc != KF_FOUND)
+        return rc == KF_NOTFOUND ? 0 : -1;
+    snprintf (id, sizeof id, "%s/deposit-return", r->renovation_id);
+    Kf__Pay pay = KF__PAY__INIT;
+    pay.estate = event->estate;
+    pay.unit = r->unit;
+    KF_SET (&pay, amount_fen, r->deposit_fen);
+    pay.payment_ref = id;
+    pay.method = "deposit";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_PAY;
+    request.pay = &pay;
+    request.actor = "billing";
+    KF_SET (&request, role, KF__ROLE__ROLE_OPERATIONS);
+    Kf__Reply reply = KF__REPLY__INIT;
+    reply.status = KF__REPLY_STATUS__REPLY_STATUS_OK;
+    kf_arena_reset (self->base.scratch);
+    if (billing_pay (self, txn, now_ms, &request, &reply, self->base.scratch)) {
+        if (!kf_txn_ok (txn))
+            return -1;
+        kf_warning ("%s: the deposit of %s is not returned: %s", event->estate, r->renovation_id,
+                    reply.error ? reply.error : "refused");
+    }
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
 int
 billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
@@ -323,6 +378,9 @@ billing_apply_event (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
         snprintf (description, sizeof description, "paid service, order %s", o->order_no ? o->order_no : "");
         return s_charge (self, txn, now_ms, event, o->order_no, o->unit, o->amount_fen, description);
     }
+    if (event->body_case == KF__ENVELOPE__BODY_RENOVATION_APPROVED
+    ||  event->body_case == KF__ENVELOPE__BODY_RENOVATION_COMPLETED)
+        return s_renovation (self, txn, now_ms, event);
     if (event->body_case == KF__ENVELOPE__BODY_VIOLATION_FINED) {
         const Kf__ViolationFined *f = event->violation_fined;
         snprintf (description, sizeof description, "%s", f->description ? f->description : "fine");

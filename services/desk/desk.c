@@ -4,6 +4,7 @@
     desk_private.h.
 */
 #include "desk_private.h"
+#include "kf_money.h"
 
 //  ---- set-up -------------------------------------------------------------------------
 
@@ -12,6 +13,26 @@ s_rule_ms (kf_config_t *config, const char *estate, const char *key)
 {
     char path [128];
     return kf_config_duration_ms (config, kf_config_rule (config, estate, key, path, sizeof path));
+}
+
+//  "10:00, 15:00": up to four times of the day, in order. 0, or -1 with why.
+static int
+s_patrol_times (const char *text, desk_estate_t *e, kf_err_t *err)
+{
+    e->patrol_count = 0;
+    const char *p = text ? text : "";
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        int minute;
+        if (e->patrol_count == 4 || kf_hhmm_parse (&p, &minute) || minute >= 24 * 60
+        ||  (e->patrol_count && minute <= e->patrol_minutes [e->patrol_count - 1]))
+            return kf_err_set (err, "'%s' is not up to four times of the day in order (10:00, 15:00)", text);
+        e->patrol_minutes [e->patrol_count++] = minute;
+    }
+    return e->patrol_count ? 0 : kf_err_set (err, "no patrol time: give one or more (10:00, 15:00)");
 }
 
 desk_t *
@@ -35,6 +56,35 @@ desk_new (kf_config_t *config, kf_err_t *err)
         e->due_ms [KF__LOAN_KIND__LOAN_KIND_ITEM] = s_rule_ms (config, e->estate->id, "desk/item_due");
         e->due_ms [KF__LOAN_KIND__LOAN_KIND_STORED] = s_rule_ms (config, e->estate->id, "desk/stored_due");
         e->escalate_after_ms = s_rule_ms (config, e->estate->id, "desk/escalate_after");
+        e->patrol_window_ms = s_rule_ms (config, e->estate->id, "desk/patrol_window");
+        char path [128];
+        const char *key = kf_config_rule (config, e->estate->id, "desk/patrol_times", path, sizeof path);
+        if (s_patrol_times (kf_config_str (config, key), e, err)) {
+            kf_err_prefix (err, "%s", key);
+            desk_destroy (&self);
+            return NULL;
+        }
+        struct { const char *rule; int64_t *fen; } money [] = {
+            { "desk/renovation_deposit", &e->deposit_fen }, { "desk/renovation_fees", &e->fees_fen },
+        };
+        for (size_t m = 0; m < 2; m++) {
+            key = kf_config_rule (config, e->estate->id, money [m].rule, path, sizeof path);
+            if (kf_fen_parse (kf_config_str (config, key), money [m].fen, err) || *money [m].fen < 0) {
+                kf_err_prefix (err, "%s", key);
+                desk_destroy (&self);
+                return NULL;
+            }
+        }
+        //  The renovation policy's limit, as escalation reads it (the estate's, else the group's).
+        kf_err_t ignored;
+        key = kf_config_rule (config, e->estate->id, "sla/renovation/resolution", path, sizeof path);
+        if (kf_sla_limit_parse (kf_config_str (config, key), &e->review_limit, &ignored))
+            e->review_limit.kind = KF_SLA_NONE;
+        key = kf_config_rule (config, e->estate->id, "sla/renovation/hours", path, sizeof path);
+        e->review_working = strcmp (kf_config_str (config, key) ? kf_config_str (config, key) : "", "working") == 0;
+        const char *cutoff = kf_config_str (config, "sla/same_day_cutoff");
+        if (!cutoff || kf_hhmm_parse (&cutoff, &e->cutoff_minute))
+            e->cutoff_minute = 16 * 60;
     }
     return self;
 }
@@ -67,7 +117,8 @@ desk_tables (desk_t *self, kf_txn_t *txn)
                                     &self->permits, &self->by_day, &self->expiry, &self->violations,
                                     &self->by_noticed, &self->unit_violations, &self->rectify, &self->shifts,
                                     &self->open_tickets, &self->breaches, &self->communications,
-                                    &self->by_contact, &self->unit_contacts };
+                                    &self->by_contact, &self->unit_contacts, &self->renovations,
+                                    &self->by_submitted, &self->unit_renovations, &self->site };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -75,6 +126,42 @@ const desk_estate_t *
 desk_estate (const desk_t *self, const char *id)
 {
     return kf_domain_estate (&self->base, id);
+}
+
+void *
+desk_record_get (kf_txn_t *txn, kf_table_t table, const char *id, const ProtobufCMessageDescriptor *descriptor,
+                 kf_arena_t *arena)
+{
+    kf_key_t key;
+    if (!id || kf_key_make (&key, "s", id))
+        return NULL;
+    return kf_txn_find_msg_in (txn, table, &key, descriptor, arena);
+}
+
+void
+desk_record_put (kf_txn_t *txn, kf_table_t table, const char *id, const ProtobufCMessage *record, kf_table_t by_estate,
+                 kf_table_t by_unit, const char *estate, const char *unit, int64_t at_ms)
+{
+    kf_key_t key;
+    kf_key_make (&key, "s", id);
+    kf_txn_put_msg (txn, table, &key, record);
+    kf_key_make (&key, "s|t|s", estate, at_ms, id);
+    kf_txn_put (txn, by_estate, &key, "", 0);
+    if (unit) {
+        kf_key_make (&key, "s|s|t|s", estate, unit, at_ms, id);
+        kf_txn_put (txn, by_unit, &key, "", 0);
+    }
+}
+
+void
+desk_emit (desk_t *self, kf_txn_t *txn, int64_t at_ms, const char *estate, Kf__Envelope__BodyCase kind,
+           ProtobufCMessage *body, const char *actor)
+{
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = kind;
+    event.desk_lent = (Kf__DeskLent *) (void *) body;   //  the oneof's members share one pointer
+    event.actor = (char *) actor;
+    kf_emit (self->base.outbox, txn, at_ms, estate, &event, NULL);
 }
 
 const desk_estate_t *
@@ -279,6 +366,18 @@ desk_handle_request (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Requ
             return desk_follow_up_communication (self, txn, now_ms, request, reply, arena);
         case KF__REQUEST__COMMAND_LIST_COMMUNICATIONS:
             return desk_list_communications (self, txn, request, reply, arena);
+        case KF__REQUEST__COMMAND_SUBMIT_RENOVATION:
+            return desk_submit_renovation (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_REVIEW_RENOVATION:
+            return desk_review_renovation (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_START_RENOVATION:
+            return desk_start_renovation (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_PATROL_RENOVATION:
+            return desk_patrol_renovation (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_COMPLETE_RENOVATION:
+            return desk_complete_renovation (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_RENOVATIONS:
+            return desk_list_renovations (self, txn, request, reply, arena);
         default:
             return KF_BAD ("kefu-desk does not answer this command");
     }
@@ -337,7 +436,7 @@ desk_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event)
     kf_arena_reset (self->base.scratch);
     return desk_loans_recover (self, txn, event) || desk_permits_recover (self, txn, event)
         || desk_violations_recover (self, txn, event) || desk_duty_recover (self, txn, event)
-        || desk_contacts_recover (self, txn, event) ? -1 : 0;
+        || desk_contacts_recover (self, txn, event) || desk_renovations_recover (self, txn, event) ? -1 : 0;
 }
 
 int
@@ -348,5 +447,6 @@ desk_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms)
     int loans = desk_loans_tick (self, txn, now_ms);
     int permits = loans < 0 ? -1 : desk_permits_tick (self, txn, now_ms);
     int violations = permits < 0 ? -1 : desk_violations_tick (self, txn, now_ms);
-    return violations < 0 ? -1 : loans + permits + violations;
+    int patrols = violations < 0 ? -1 : desk_renovations_tick (self, txn, now_ms);
+    return patrols < 0 ? -1 : loans + permits + violations + patrols;
 }

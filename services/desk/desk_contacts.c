@@ -17,23 +17,14 @@
 static Kf__Communication *
 s_get (desk_t *self, kf_txn_t *txn, const char *id, kf_arena_t *arena)
 {
-    kf_key_t key;
-    if (!id || kf_key_make (&key, "s", id))
-        return NULL;
-    return (Kf__Communication *) kf_txn_find_msg_in (txn, self->communications, &key, &kf__communication__descriptor,
-                                                   arena);
+    return desk_record_get (txn, self->communications, id, &kf__communication__descriptor, arena);
 }
 
 static void
 s_put (desk_t *self, kf_txn_t *txn, const Kf__Communication *c)
 {
-    kf_key_t key;
-    kf_key_make (&key, "s", c->communication_id);
-    kf_txn_put_msg (txn, self->communications, &key, &c->base);
-    kf_key_make (&key, "s|t|s", c->estate, c->at_ms, c->communication_id);
-    kf_txn_put (txn, self->by_contact, &key, "", 0);
-    kf_key_make (&key, "s|s|t|s", c->estate, c->unit, c->at_ms, c->communication_id);
-    kf_txn_put (txn, self->unit_contacts, &key, "", 0);
+    desk_record_put (txn, self->communications, c->communication_id, &c->base, self->by_contact, self->unit_contacts,
+                     c->estate, c->unit, c->at_ms);
 }
 
 static void
@@ -42,11 +33,7 @@ s_announce (desk_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope__BodyCase 
 {
     Kf__DeskCommunication body = KF__DESK_COMMUNICATION__INIT;
     body.communication = c;
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = kind;
-    event.desk_communicated = &body;   //  the oneof's members share their storage
-    event.actor = (char *) actor;
-    kf_emit (self->base.outbox, txn, now_ms, c->estate, &event, NULL);
+    desk_emit (self, txn, now_ms, c->estate, kind, &body.base, actor);
 }
 
 static void

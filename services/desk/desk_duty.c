@@ -69,11 +69,7 @@ s_put (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__DutyShift *s, Kf__
     kf_txn_put_msg (txn, self->shifts, &key, &s->base);
     Kf__DeskShift body = KF__DESK_SHIFT__INIT;
     body.shift = (Kf__DutyShift *) s;
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = kind;
-    event.desk_logged = &body;   //  the oneof's members share their storage
-    event.actor = (char *) actor;
-    kf_emit (self->base.outbox, txn, now_ms, s->estate, &event, NULL);
+    desk_emit (self, txn, now_ms, s->estate, kind, &body.base, actor);
 }
 
 static int

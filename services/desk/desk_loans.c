@@ -30,10 +30,7 @@ static const char *const s_kind_words [] = { "", "key", "item", "stored things" 
 static Kf__Loan *
 s_loan_get (desk_t *self, kf_txn_t *txn, const char *loan_id, kf_arena_t *arena)
 {
-    kf_key_t key;
-    if (!loan_id || kf_key_make (&key, "s", loan_id))
-        return NULL;
-    return (Kf__Loan *) kf_txn_find_msg_in (txn, self->loans, &key, &kf__loan__descriptor, arena);
+    return desk_record_get (txn, self->loans, loan_id, &kf__loan__descriptor, arena);
 }
 
 static void
@@ -81,11 +78,7 @@ s_announce (desk_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, Kf_
 {
     Kf__DeskLent body = KF__DESK_LENT__INIT;   //  DeskLent, DeskReturned and DeskLoanOverdue are one shape
     body.loan = loan;
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = kind;
-    event.desk_lent = &body;
-    event.actor = (char *) actor;
-    kf_emit (self->base.outbox, txn, now_ms, estate, &event, NULL);
+    desk_emit (self, txn, now_ms, estate, kind, &body.base, actor);
 }
 
 //  ---- the borrower ----------------------------------------------------------------------
@@ -193,14 +186,8 @@ desk_lend (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reque
     KF_SET (l, overdue, 0);
     l->has_returned_at_ms = 0;
     l->returned_by = l->received_by = NULL;
-    s_loan_put (self, txn, l);
-    kf_key_t key;
-    kf_key_make (&key, "s|t|s", e->estate->id, now_ms, l->loan_id);
-    kf_txn_put (txn, self->by_lent, &key, "", 0);
-    if (l->unit) {
-        kf_key_make (&key, "s|s|t|s", e->estate->id, l->unit, now_ms, l->loan_id);
-        kf_txn_put (txn, self->by_unit, &key, "", 0);
-    }
+    desk_record_put (txn, self->loans, l->loan_id, &l->base, self->by_lent, self->by_unit, e->estate->id, l->unit,
+                     now_ms);
     kf_txn_put (txn, self->out, &out, l->loan_id, strlen (l->loan_id));
     kf_timers_arm (txn, self->due, l->due_ms, l->loan_id);
     s_announce (self, txn, now_ms, e->estate->id, KF__ENVELOPE__BODY_DESK_LENT, l, request->actor);
@@ -408,14 +395,9 @@ desk_loans_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event)
     const Kf__Loan *was = s_loan_get (self, txn, l->loan_id, self->base.scratch);
     if (was && was->status == KF__LOAN_STATUS__LOAN_STATUS_OUT && !was->overdue)
         kf_timers_disarm (txn, self->due, was->due_ms, was->loan_id);
-    s_loan_put (self, txn, l);
+    desk_record_put (txn, self->loans, l->loan_id, &l->base, self->by_lent, self->by_unit, l->estate, l->unit,
+                     l->lent_at_ms);
     kf_key_t key;
-    kf_key_make (&key, "s|t|s", l->estate, l->lent_at_ms, l->loan_id);
-    kf_txn_put (txn, self->by_lent, &key, "", 0);
-    if (l->unit) {
-        kf_key_make (&key, "s|s|t|s", l->estate, l->unit, l->lent_at_ms, l->loan_id);
-        kf_txn_put (txn, self->by_unit, &key, "", 0);
-    }
     kf_key_make (&key, "s|s", l->estate, l->tag);
     if (l->status == KF__LOAN_STATUS__LOAN_STATUS_OUT) {
         kf_txn_put (txn, self->out, &key, l->loan_id, strlen (l->loan_id));

@@ -23,10 +23,7 @@
 static Kf__ReleasePermit *
 s_permit_get (desk_t *self, kf_txn_t *txn, const char *permit_id, kf_arena_t *arena)
 {
-    kf_key_t key;
-    if (!permit_id || kf_key_make (&key, "s", permit_id))
-        return NULL;
-    return (Kf__ReleasePermit *) kf_txn_find_msg_in (txn, self->permits, &key, &kf__release_permit__descriptor, arena);
+    return desk_record_get (txn, self->permits, permit_id, &kf__release_permit__descriptor, arena);
 }
 
 static void
@@ -45,11 +42,7 @@ s_announce (desk_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope__BodyCase 
 {
     Kf__DeskPermit body = KF__DESK_PERMIT__INIT;
     body.permit = p;
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = kind;
-    event.desk_permit_issued = &body;   //  the oneof's members share their storage
-    event.actor = (char *) actor;
-    kf_emit (self->base.outbox, txn, now_ms, p->estate, &event, NULL);
+    desk_emit (self, txn, now_ms, p->estate, kind, &body.base, actor);
 }
 
 static uint32_t

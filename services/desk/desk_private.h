@@ -16,6 +16,9 @@
                     both, listing what is open; the supervisor's daily read
       desk_contacts.c interviews and communications with a unit's people,
                     their follow-ups held to their dates
+      desk_renovations.c renovations: the application, its two reviews
+                    within the policy's limit, the permit and passes, site
+                    patrols twice a day, the completion inspection
 
     Tables (keys):
       units       estate|unit               ""    the registry announced it
@@ -41,6 +44,10 @@
       communications communication_id       Communication
       by_contact  estate|at|communication_id        ""
       unit_contacts estate|unit|at|communication_id ""
+      renovations renovation_id             Renovation
+      by_submitted estate|submitted_at|id   ""
+      unit_renovations estate|unit|submitted_at|id ""
+      site        deadline|<id>/S, deadline|<id>/M<slot>   kf_timers: the next patrol, each open one's end
 */
 #ifndef DESK_PRIVATE_H_INCLUDED
 #define DESK_PRIVATE_H_INCLUDED
@@ -51,6 +58,7 @@
 #include "kf_domain.h"
 #include "kf_field.h"
 #include "kf_page.h"
+#include "kf_sla.h"
 #include "kf_time.h"
 #include <assert.h>
 #include <inttypes.h>
@@ -63,6 +71,13 @@ typedef struct {
     const kf_estate_t *estate;
     int64_t due_ms [4];             //  by kf.LoanKind: how long a loan is out by default
     int64_t escalate_after_ms;      //  still out this long after its due time: escalated
+    int patrol_minutes [4];         //  renovation patrols: minutes after local midnight, on working days
+    int patrol_count;
+    int64_t patrol_window_ms;       //  a patrol is done within this long of its time
+    kf_sla_limit_t review_limit;    //  both renovation reviews within it (sla/renovation/resolution)
+    bool review_working;            //  ... on the estate's working hours
+    int cutoff_minute;              //  sla/same_day_cutoff
+    int64_t deposit_fen, fees_fen;  //  a renovation's deposit and fees (desk/renovation_deposit, _fees)
 } desk_estate_t;
 
 struct _desk_t {
@@ -70,7 +85,7 @@ struct _desk_t {
     desk_estate_t *estates;         //  base.estates, typed
     kf_table_t units, households, staff, balances, loans, by_lent, by_unit, out, counters, due, permits, by_day, expiry,
                violations, by_noticed, unit_violations, rectify, shifts, open_tickets, breaches, communications,
-               by_contact, unit_contacts;
+               by_contact, unit_contacts, renovations, by_submitted, unit_renovations, site;
 };
 
 void desk_tables (desk_t *self, kf_txn_t *txn);
@@ -136,11 +151,42 @@ int desk_list_communications (desk_t *self, kf_txn_t *txn, const Kf__Request *re
                               kf_arena_t *arena);
 int desk_contacts_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
 
+int desk_submit_renovation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                            kf_arena_t *arena);
+int desk_review_renovation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                            kf_arena_t *arena);
+int desk_start_renovation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                           kf_arena_t *arena);
+int desk_patrol_renovation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                            kf_arena_t *arena);
+int desk_complete_renovation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
+                              Kf__Reply *reply, kf_arena_t *arena);
+int desk_list_renovations (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
+                           kf_arena_t *arena);
+//  The patrols whose time or window's end has come: how many opened or
+//  were missed, or -1.
+int desk_renovations_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms);
+int desk_renovations_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event);
+
 //  A deadline of kefu-escalation's for something of the desk's: set (due
 //  at due_ms, its period from since_ms) or met / dropped.
 void desk_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, const char *subject,
                     Kf__DeadlineKind kind, Kf__Envelope__BodyCase what, int64_t since_ms, int64_t due_ms,
                     const char *unit, const char *handler, const char *text);
+
+//  A register's record by its number (NULL: none, or the transaction failed).
+void *desk_record_get (kf_txn_t *txn, kf_table_t table, const char *id, const ProtobufCMessageDescriptor *descriptor,
+                       kf_arena_t *arena);
+
+//  A record kept under its number, and indexed by the time it was made:
+//  estate|at|id in `by_estate`, estate|unit|at|id in `by_unit`.
+void desk_record_put (kf_txn_t *txn, kf_table_t table, const char *id, const ProtobufCMessage *record,
+                      kf_table_t by_estate, kf_table_t by_unit, const char *estate, const char *unit, int64_t at_ms);
+
+//  An event of the desk's: `body` is the message the Envelope's `kind`
+//  holds (every body is reached through the same union pointer).
+void desk_emit (desk_t *self, kf_txn_t *txn, int64_t at_ms, const char *estate, Kf__Envelope__BodyCase kind,
+                ProtobufCMessage *body, const char *actor);
 
 //  The estate a request is for, through the shared estate guard
 //  (kf_request_estate); `changes` refuses a technician, who may read the

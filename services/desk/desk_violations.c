@@ -26,23 +26,14 @@
 static Kf__Violation *
 s_get (desk_t *self, kf_txn_t *txn, const char *id, kf_arena_t *arena)
 {
-    kf_key_t key;
-    if (!id || kf_key_make (&key, "s", id))
-        return NULL;
-    return (Kf__Violation *) kf_txn_find_msg_in (txn, self->violations, &key, &kf__violation__descriptor, arena);
+    return desk_record_get (txn, self->violations, id, &kf__violation__descriptor, arena);
 }
 
-//  The record and its two indexes (the estate's, the unit's), by when it was recorded.
 static void
 s_put (desk_t *self, kf_txn_t *txn, const Kf__Violation *v)
 {
-    kf_key_t key;
-    kf_key_make (&key, "s", v->violation_id);
-    kf_txn_put_msg (txn, self->violations, &key, &v->base);
-    kf_key_make (&key, "s|t|s", v->estate, v->recorded_at_ms, v->violation_id);
-    kf_txn_put (txn, self->by_noticed, &key, "", 0);
-    kf_key_make (&key, "s|s|t|s", v->estate, v->unit, v->recorded_at_ms, v->violation_id);
-    kf_txn_put (txn, self->unit_violations, &key, "", 0);
+    desk_record_put (txn, self->violations, v->violation_id, &v->base, self->by_noticed, self->unit_violations, v->estate,
+                     v->unit, v->recorded_at_ms);
 }
 
 static void
@@ -51,11 +42,7 @@ s_announce (desk_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope__BodyCase 
 {
     Kf__ViolationEvent body = KF__VIOLATION_EVENT__INIT;
     body.violation = v;
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = kind;
-    event.violation_recorded = &body;   //  the oneof's members share their storage
-    event.actor = (char *) actor;
-    kf_emit (self->base.outbox, txn, now_ms, v->estate, &event, NULL);
+    desk_emit (self, txn, now_ms, v->estate, kind, &body.base, actor);
 }
 
 static void

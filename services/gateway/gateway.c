@@ -164,7 +164,7 @@ gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
     if (id == KF__REQUEST__COMMAND_IMPORT_UNITS)
         return "registry";
     return id < 40 ? "intake" : id < 60 ? "dispatch" : id < 70 ? "escalation" : id < 90 ? "survey"
-         : id < 110 ? "billing" : id < 120 ? "archive" : id < 140 ? "registry" : id < 160 ? "desk" : NULL;
+         : id < 110 ? "billing" : id < 120 ? "archive" : id < 140 ? "registry" : id < 180 ? "desk" : NULL;
 }
 
 Kf__Request *

@@ -29,8 +29,10 @@ typedef struct {
     const char *items [S_ITEMS_MAX];
     size_t item_count;
     const char *what, *category, *served_to, *rectify_by, *outcome, *amount, *reason, *shift, *text, *to, *channel,
-               *follow_up, *follow_up_by;
-    bool pending;
+               *follow_up, *follow_up_by, *applicant, *contractor, *from, *until;
+    bool pending, approve, refuse, raise, failed;
+    const char *workers [S_ITEMS_MAX];
+    size_t worker_count;
     bool close, open_only;
     long count;
     bool out, overdue, all;
@@ -88,6 +90,19 @@ s_option (ctl_t *ctl, int option, const char *value, void *arg)
         case 'f' + 256: a->follow_up = value; break;
         case 'F' + 256: a->follow_up_by = value; break;
         case 'p' + 256: a->pending = true; break;
+        case 'a' + 256: a->applicant = value; break;
+        case 'k' + 256: a->contractor = value; break;
+        case 'F' + 512: a->from = value; break;
+        case 'U' + 512: a->until = value; break;
+        case 'A' + 512: a->approve = true; break;
+        case 'R' + 512: a->refuse = true; break;
+        case 'V' + 512: a->raise = true; break;
+        case 'X' + 512: a->failed = true; break;
+        case 'W' + 512:
+            if (a->worker_count == S_ITEMS_MAX)
+                return ctl_fail (-1, "desk: at most %d --worker", S_ITEMS_MAX);
+            a->workers [a->worker_count++] = value;
+            break;
     }
     return 0;
 }
@@ -111,6 +126,12 @@ static const struct option s_spec [] = {
     { "to", required_argument, NULL, 'o' + 256 }, { "channel", required_argument, NULL, 'c' + 256 },
     { "follow-up", required_argument, NULL, 'f' + 256 }, { "follow-up-by", required_argument, NULL, 'F' + 256 },
     { "pending", no_argument, NULL, 'p' + 256 },
+    { "applicant", required_argument, NULL, 'a' + 256 }, { "contractor", required_argument, NULL, 'k' + 256 },
+    { "plan", required_argument | CTL_REPEATED, NULL, 'E' }, { "finding", required_argument | CTL_REPEATED, NULL, 'E' },
+    { "worker", required_argument | CTL_REPEATED, NULL, 'W' + 512 }, { "from", required_argument, NULL, 'F' + 512 },
+    { "until", required_argument, NULL, 'U' + 512 }, { "approve", no_argument, NULL, 'A' + 512 },
+    { "refuse", no_argument, NULL, 'R' + 512 }, { "violation", no_argument, NULL, 'V' + 512 },
+    { "failed", no_argument, NULL, 'X' + 512 },
     { NULL, 0, NULL, 0 }
 };
 
@@ -809,6 +830,182 @@ s_talks (ctl_t *ctl, s_args_t *a, const char *estate)
                            s_talk_rows, NULL);
 }
 
+//  ---- renovations ------------------------------------------------------------------------------
+
+static void
+s_print_renovation (ctl_t *ctl, const Kf__Reply *reply)
+{
+    const Kf__Renovation *r = reply->renovation;
+    char when [64];
+    printf ("%s renovation of %s (%s, %s): %s, reviews due %s", r->renovation_id, r->unit, r->applicant,
+            r->contractor, ctl_enum_name (&kf__renovation_status__descriptor, r->status),
+            ctl_time (ctl, r->estate, r->review_due_ms, when, sizeof when));
+    if (r->status == KF__RENOVATION_STATUS__RENOVATION_STATUS_WORKING && r->next_slot_ms)
+        printf (", next patrol %s", ctl_time (ctl, r->estate, r->next_slot_ms, when, sizeof when));
+    if (r->has_patrols_done || r->has_patrols_missed)
+        printf (", patrols %u done, %u missed", r->patrols_done, r->patrols_missed);
+    printf ("\n");
+    for (size_t i = 0; i < r->n_reviews; i++)
+        printf ("  review %u by %s: %s%s%s\n", r->reviews [i]->step, r->reviews [i]->by ? r->reviews [i]->by : "-",
+                r->reviews [i]->approved ? "approved" : "refused", r->reviews [i]->reason ? ": " : "",
+                r->reviews [i]->reason ? r->reviews [i]->reason : "");
+    for (size_t i = 0; i < r->n_workers; i++)
+        if (r->workers [i]->pass_no)
+            printf ("  pass %s  %s\n", r->workers [i]->pass_no, r->workers [i]->name);
+}
+
+static int
+s_renovation_call (ctl_t *ctl, Kf__Request *request)
+{
+    return ctl_print_result (ctl, "kefu-desk", s_call (ctl, request), KF__REPLY__RESULT_RENOVATION, s_print_renovation);
+}
+
+static int
+s_renovate (ctl_t *ctl, const s_args_t *a, const char *estate, const char *unit)
+{
+    if (!a->applicant || !a->contractor || !a->what || !a->item_count || !a->worker_count || !a->from || !a->until)
+        return ctl_fail (CTL_USAGE, "desk renovate: give --applicant, --contractor, --what, --plan URL..., "
+                         "--worker NAME:ID4:PHONE..., --from and --until");
+    Kf__Renovation r = KF__RENOVATION__INIT;
+    r.estate = (char *) estate;
+    r.unit = (char *) unit;
+    r.applicant = (char *) a->applicant;
+    r.contractor = (char *) a->contractor;
+    r.description = (char *) a->what;
+    r.plan_urls = (char **) a->items;
+    r.n_plan_urls = a->item_count;
+    if (ctl_yyyymmdd ("desk renovate", "--from", a->from, &r.start_date)
+    ||  ctl_yyyymmdd ("desk renovate", "--until", a->until, &r.end_date))
+        return CTL_USAGE;
+    r.has_start_date = r.has_end_date = 1;
+    Kf__RenovationWorker workers [S_ITEMS_MAX], *list [S_ITEMS_MAX];
+    char texts [S_ITEMS_MAX][160];
+    for (size_t i = 0; i < a->worker_count; i++) {
+        kf__renovation_worker__init (&workers [i]);
+        snprintf (texts [i], sizeof texts [i], "%s", a->workers [i]);
+        char *id = strchr (texts [i], ':'), *phone = id ? strchr (id + 1, ':') : NULL;
+        if (!phone)
+            return ctl_fail (CTL_USAGE, "desk renovate: --worker '%s' is not NAME:ID4:PHONE", a->workers [i]);
+        *id++ = 0;
+        *phone++ = 0;
+        workers [i].name = texts [i];
+        workers [i].id_last4 = id;
+        workers [i].phone = phone;
+        list [i] = &workers [i];
+    }
+    r.workers = list;
+    r.n_workers = a->worker_count;
+    Kf__SubmitRenovation q = KF__SUBMIT_RENOVATION__INIT;
+    q.renovation = &r;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_SUBMIT_RENOVATION;
+    request.submit_renovation = &q;
+    return s_renovation_call (ctl, &request);
+}
+
+static int
+s_review (ctl_t *ctl, const s_args_t *a, const char *estate, const char *id)
+{
+    if (a->approve == a->refuse)
+        return ctl_fail (CTL_USAGE, "desk review: --approve or --refuse (with --reason)");
+    Kf__ReviewRenovation q = KF__REVIEW_RENOVATION__INIT;
+    q.estate = (char *) estate;
+    q.renovation_id = (char *) id;
+    KF_SET (&q, approved, a->approve);
+    q.reason = (char *) a->reason;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_REVIEW_RENOVATION;
+    request.review_renovation = &q;
+    return s_renovation_call (ctl, &request);
+}
+
+static int
+s_site_step (ctl_t *ctl, const s_args_t *a, const char *estate, const char *id, const char *action)
+{
+    Kf__RenovationStep q = KF__RENOVATION_STEP__INIT;
+    q.estate = (char *) estate;
+    q.renovation_id = (char *) id;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    if (strcmp (action, "start") == 0) {
+        request.command_case = KF__REQUEST__COMMAND_START_RENOVATION;
+        request.start_renovation = &q;
+    }
+    else
+    if (strcmp (action, "patrol") == 0) {
+        q.findings = (char **) a->items;
+        q.n_findings = a->item_count;
+        KF_SET (&q, raise_violations, a->raise);
+        request.command_case = KF__REQUEST__COMMAND_PATROL_RENOVATION;
+        request.patrol_renovation = &q;
+    }
+    else {
+        if (!a->note)
+            return ctl_fail (CTL_USAGE, "desk complete: --note says what the completion inspection found");
+        q.note = (char *) a->note;
+        KF_SET (&q, passed, !a->failed);
+        request.command_case = KF__REQUEST__COMMAND_COMPLETE_RENOVATION;
+        request.complete_renovation = &q;
+    }
+    return s_renovation_call (ctl, &request);
+}
+
+static int
+s_renovation_rows (ctl_t *ctl, const Kf__Reply *reply, ctl_table_t *table, bool all, ctl_page_t *page, void *arg)
+{
+    (void) arg;
+    if (reply->result_case != KF__REPLY__RESULT_RENOVATIONS)
+        return -1;
+    const Kf__RenovationList *list = reply->renovations;
+    page->rows = list->n_renovations;
+    page->total = list->total;
+    page->next_token = list->next_page_token;
+    if (!table && !all) {
+        ctl_print_json (&list->base);
+        return 0;
+    }
+    for (size_t i = 0; i < list->n_renovations; i++) {
+        const Kf__Renovation *r = list->renovations [i];
+        if (!table) {
+            ctl_print_json (&r->base);
+            continue;
+        }
+        char due [64], from [16], until [16], patrols [32], cut [80];
+        snprintf (patrols, sizeof patrols, "%u/%u", r->patrols_done, r->patrols_missed);
+        ctl_table_row (table, r->renovation_id, r->unit, r->applicant,
+                       ctl_enum_name (&kf__renovation_status__descriptor, r->status),
+                       ctl_time (ctl, r->estate, r->review_due_ms, due, sizeof due), ctl_day (r->start_date, from, sizeof from),
+                       ctl_day (r->end_date, until, sizeof until), patrols, ctl_cut (r->description, 30, cut, sizeof cut));
+    }
+    return 0;
+}
+
+static int
+s_renovations (ctl_t *ctl, s_args_t *a, const char *estate)
+{
+    Kf__ListRenovations q = KF__LIST_RENOVATIONS__INIT;
+    q.estate = (char *) estate;
+    q.unit = (char *) a->unit;
+    if (a->status) {
+        int value;
+        if (ctl_enum (&kf__renovation_status__descriptor, "desk renovations --status", a->status, &value))
+            return CTL_USAGE;
+        KF_SET (&q, status, (Kf__RenovationStatus) value);
+    }
+    q.page = &a->page;
+    Kf__Request request;
+    ctl_request_init (ctl, &request);
+    request.command_case = KF__REQUEST__COMMAND_LIST_RENOVATIONS;
+    request.list_renovations = &q;
+    ctl_table_t *table = ctl->json ? NULL
+                       : ctl_table_new (9, "RENOVATION", "UNIT", "APPLICANT", "STATUS", "REVIEWS DUE", "FROM", "UNTIL",
+                                        "PATROLS DONE/MISSED", "WHAT");
+    return ctl_list_pages (ctl, "kefu-desk", s_endpoint (ctl), &request, &a->page, a->all, table, "renovation",
+                           s_renovation_rows, NULL);
+}
+
 static int
 s_desk (ctl_t *ctl, int argc, char **argv)
 {
@@ -820,7 +1017,8 @@ s_desk (ctl_t *ctl, int argc, char **argv)
         return code;
     const char *action = first < argc ? argv [first] : NULL;
     static const char *actions = "lend, return, loans, permit, gate, permits, violation, follow, fine, violations, "
-                                 "log, handover, takeover, shifts, check, talk, followed, talks";
+                                 "log, handover, takeover, shifts, check, talk, followed, talks, renovate, review, "
+                                 "start, patrol, complete, renovations";
     if (!action)
         return ctl_fail (CTL_USAGE, "desk: give an action (%s)", actions);
     bool lend = strcmp (action, "lend") == 0, back = strcmp (action, "return") == 0,
@@ -830,17 +1028,23 @@ s_desk (ctl_t *ctl, int argc, char **argv)
          fine = strcmp (action, "fine") == 0, violations = strcmp (action, "violations") == 0;
     bool talk = strcmp (action, "talk") == 0, followed = strcmp (action, "followed") == 0,
          talks = strcmp (action, "talks") == 0;
+    bool renovate = strcmp (action, "renovate") == 0, review = strcmp (action, "review") == 0,
+         site = strcmp (action, "start") == 0 || strcmp (action, "patrol") == 0 || strcmp (action, "complete") == 0,
+         renovations = strcmp (action, "renovations") == 0;
     bool duty = strcmp (action, "log") == 0 || strcmp (action, "handover") == 0 || strcmp (action, "takeover") == 0
              || strcmp (action, "shifts") == 0 || strcmp (action, "check") == 0;
     if (!lend && !back && !loans && !permit && !gate && !permits && !violation && !follow && !fine && !violations
-    &&  !duty && !talk && !followed && !talks)
+    &&  !duty && !talk && !followed && !talks && !renovate && !review && !site && !renovations)
         return ctl_fail (CTL_USAGE, "desk: unknown action '%s' (%s)", action, actions);
-    int operands = lend ? 2 : back || permit || gate || violation || follow || fine || talk || followed ? 1 : 0;
+    int operands = lend ? 2
+                 : back || permit || gate || violation || follow || fine || talk || followed || renovate || review || site
+                 ? 1 : 0;
     if (argc - first - 1 != operands)
         return ctl_fail (CTL_USAGE, "desk %s: %s", action, lend ? "give KIND (key, item, store) and TAG"
                          : back ? "give the LOAN's number" : permit || violation || talk ? "give the UNIT"
                          : gate ? "give the PERMIT's number" : follow || fine ? "give the VIOLATION's number"
-                         : followed ? "give the COMMUNICATION's number"
+                         : followed ? "give the COMMUNICATION's number" : renovate ? "give the UNIT"
+                         : review || site ? "give the RENOVATION's number"
                          : "takes no operands");
     if (!ctl_config (ctl))
         return CTL_FAILED;
@@ -851,6 +1055,9 @@ s_desk (ctl_t *ctl, int argc, char **argv)
         return code;
     if (duty)
         return s_duty (ctl, &a, estate, action);
+    if (renovate || review || site || renovations)
+        return renovate ? s_renovate (ctl, &a, estate, argv [first + 1]) : review ? s_review (ctl, &a, estate, argv [first + 1])
+             : site ? s_site_step (ctl, &a, estate, argv [first + 1], action) : s_renovations (ctl, &a, estate);
     if (talk || followed || talks)
         return talk ? s_talk (ctl, &a, estate, argv [first + 1]) : followed ? s_followed (ctl, &a, estate, argv [first + 1])
              : s_talks (ctl, &a, estate);
@@ -888,7 +1095,13 @@ const ctl_command_t ctl_desk_command = {
     "       kefuctl desk talk UNIT --estate E --person NAME --kind interview|contact --channel C --text TEXT\n"
     "                         [--follow-up STAFF --follow-up-by 2d|TIME]\n"
     "       kefuctl desk followed COMMUNICATION --estate E --note TEXT\n"
-    "       kefuctl desk talks --estate E [--unit U] [--pending]\n\n"
+    "       kefuctl desk talks --estate E [--unit U] [--pending]\n"
+    "       kefuctl desk renovate UNIT --estate E --applicant NAME --contractor C --what TEXT --plan URL...\n"
+    "                             --worker NAME:ID4:PHONE... --from YYYY-MM-DD --until YYYY-MM-DD\n"
+    "       kefuctl desk review RENOVATION --estate E --approve|--refuse [--reason TEXT]\n"
+    "       kefuctl desk start|patrol|complete RENOVATION --estate E [--finding TEXT... [--violation]]\n"
+    "                             [--note TEXT [--failed]]\n"
+    "       kefuctl desk renovations --estate E [--unit U] [--status S]\n\n"
     "lend writes a line of the key register (钥匙借用登记表), the items register\n"
     "(物品借用登记表) or the storage register (客户物品寄存登记表): what (its tag),\n"
     "to whom (a person of the unit, as the register has them; a plant room's key\n"
@@ -915,6 +1128,13 @@ const ctl_command_t ctl_desk_command = {
     "talk records an interview (访谈) or a communication (沟通记录) with a unit's\n"
     "people (channel in_person, phone, wechat, letter, other), with a follow-up's\n"
     "owner and date held like any target; followed records the follow-up. They\n"
-    "stand on the unit's page (kefuctl lookup) with its tickets.",
+    "stand on the unit's page (kefuctl lookup) with its tickets.\n"
+    "renovate files a renovation application (装修申请); review is the preliminary\n"
+    "review (初审, a supervisor) then the second (复审, a manager), both due within\n"
+    "sla/renovation/resolution (2 working days); the second approval issues the\n"
+    "permit and a pass per worker. start begins the work: site patrols twice a day\n"
+    "(desk/patrol_times) each due within desk/patrol_window, missed otherwise; patrol\n"
+    "records the open one (--violation: each finding a violation of the unit);\n"
+    "complete is the completion inspection (--failed: work goes on).",
     s_desk, NULL
 };

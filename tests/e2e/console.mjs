@@ -171,10 +171,25 @@ try {
   await desk.waitForSelector('#shifts .shift header:has-text("F01 → S01")');
   await desk.waitForSelector('#shifts .open li:has-text("未结工单")');
   await clean(desk, 'the desk', e001);
+  // A renovation application, for the supervisor's preliminary review.
+  await go(desk, '#/renovations', '#renovation-form');
+  await desk.fill('#renovation-form [name=unit]', '3-2-1502');
+  await desk.fill('#renovation-form [name=applicant]', '张三');
+  await desk.fill('#renovation-form [name=contractor]', '安居装饰 Anju Decor');
+  await desk.fill('#renovation-form [name=from]', shiftDay);
+  await desk.fill('#renovation-form [name=until]', shiftDay);
+  await desk.fill('#renovation-form [name=what]', '厨卫翻新 kitchen and bathroom');
+  await desk.fill('#renovation-form [name=plans]', 'https://plans.example/3-2-1502.pdf');
+  await desk.fill('#renovation-form [name=workers]', '王师傅, 123X, 13900000009');
+  await desk.click('#renovation-form button[type=submit]');
+  await desk.waitForSelector('#renovation-result[data-renovation]');
+  const renovation = await desk.getAttribute('#renovation-result', 'data-renovation');
+  await desk.waitForSelector(`#renovations tr:has(td:text-is("${renovation}")) td:text-is("待初审")`);
+  await clean(desk, 'the desk', e001);
   await go(desk, '#/tickets', `td:text-is("${b}")`);
   await clean(desk, 'the desk', e001);
   await desk.screenshot({ path: `${shots}/desk.png`, fullPage: false });
-  said.push(`desk filed ${a} (a double click: once) and ${b}, transferred ${a} to engineering, took ¥100.00 (${owed} -> ${after}), lent and took back ${loan}, was refused a release permit for a unit that owes, handed the day shift over`);
+  said.push(`desk filed ${a} (a double click: once) and ${b}, transferred ${a} to engineering, took ¥100.00 (${owed} -> ${after}), lent and took back ${loan}, was refused a release permit for a unit that owes, handed the day shift over, applied for renovation ${renovation}`);
 
   // ---- the technician, on a phone -------------------------------------------------------
   step = 'technician';
@@ -237,6 +252,11 @@ try {
   await sup.click('#check-form button');
   await sup.waitForSelector('#shifts .shift header:has-text("已检查 S01")');
   await clean(sup, 'the supervisor', e001);
+  // The renovation's preliminary review (初审).
+  await go(sup, '#/renovations', '#renovation-form');
+  await sup.click(`#renovations tr:has(td:text-is("${renovation}")) button.approve`);
+  await sup.waitForSelector(`#renovations tr:has(td:text-is("${renovation}")) td:text-is("待复审")`);
+  await clean(sup, 'the supervisor', e001);
   // A violation: recorded with its notice, fined once, put right.
   await go(sup, '#/violations', '#violation-form');
   await sup.fill('#violation-form [name=unit]', '3-2-1502');
@@ -273,7 +293,7 @@ try {
     await sup.waitForSelector(`section[data-report="${name}"] a[download="${name}.csv"]`);
   await sup.waitForSelector('section[data-report="satisfaction-technician"] td:text-is("W01")');
   await clean(sup, 'the supervisor', e001);
-  said.push(`supervisor saw ${b} breached on the board, let a permit out on arrears with a reason, took over and checked the handover, fined and closed ${violation}, answered the visit of ${a}, read six reports`);
+  said.push(`supervisor saw ${b} breached on the board, let a permit out on arrears with a reason, took over and checked the handover, passed ${renovation}'s first review, fined and closed ${violation}, answered the visit of ${a}, read six reports`);
 
   // ---- the other estate's desk sees its own only ------------------------------------------
   step = 'E002 desk';

@@ -64,7 +64,15 @@ s_write_config (void)
         "            F05\n                name = Desk\n                department = customer_service\n"
         "                role = front_desk\n"
         "            W05\n                name = Night desk\n                department = customer_service\n"
-        "                role = front_desk\n";
+        "                role = front_desk\n"
+        "    E006\n        name = Lakeside\n"
+        "        staff\n"
+        "            F06\n                name = Desk\n                department = customer_service\n"
+        "                role = front_desk\n"
+        "            S06\n                name = Works\n                department = engineering\n"
+        "                role = supervisor\n"
+        "            M06\n                name = Manager\n                department = customer_service\n"
+        "                role = manager\n";
     h_cluster_config (text, sizeof text, H_OUTBOX_YEAR, middle, s_services);
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
@@ -304,6 +312,64 @@ test_the_unit_page_and_the_handover (void **state)
     assert_non_null (strstr (s_out, "¥500.00"));
 }
 
+//  Issue 22.7 on the file clock: a renovation reviewed after its two
+//  working days breaches its deadline; work on, its patrols come twice a
+//  day, one done, one missed and flagged.
+static void
+test_a_renovation_reviewed_late_and_patrolled (void **state)
+{
+    (void) state;
+    s_import ("E006");
+    CTL_OK ("billing", "schedule", "--estate", "E006", "--from", "2026-01-01", "--rate", "highrise:2.00");
+    //  A Tuesday morning (the other tests move the clock by lengths only).
+    CTL_OK ("clock", "set", "2027-06-01T09:00:00+08:00", "--file", s_clock);
+    UNTIL ("renovation of 3-2-1502", "--as", "F06", "--role", "front_desk", "--scope", "E006", "desk", "renovate",
+           "3-2-1502", "--applicant", "张三", "--contractor", "安居装饰 Anju Decor", "--what", "厨卫翻新 kitchen",
+           "--plan", "https://plans.example/e006.pdf", "--worker", "王师傅:123X:13900000009", "--from", "2027-06-07",
+           "--until", "2027-06-30");
+    assert_non_null (strstr (s_out, "reviews due 2027-06-03 18:00"));
+    char id [64];
+    s_number (id, sizeof id);
+    //  The preliminary review is not the desk's.
+    assert_int_equal (CTL ("--as", "F06", "--role", "front_desk", "--scope", "E006", "desk", "review", id, "--approve"),
+                      1);
+    assert_non_null (strstr (s_err, "the preliminary review (初审) is a supervisor's"));
+    //  The next Monday: late, breached, the chain raised.
+    CTL_OK ("clock", "set", "2027-06-07T09:00:00+08:00", "--file", s_clock);
+    char subject [80];
+    snprintf (subject, sizeof subject, "renovation/%s", id);
+    UNTIL ("renovation_review missed", "sla", "--estate", "E006", "--subject", subject);
+    assert_int_equal (CTL ("--as", "F06", "--role", "front_desk", "--scope", "E006", "desk", "start", id), 1);
+    assert_non_null (strstr (s_err, "no permit to start on"));
+    //  In order: the supervisor, then (not the supervisor again) the manager.
+    CTL_OK ("--as", "S06", "--role", "supervisor", "--scope", "E006", "desk", "review", id, "--approve");
+    assert_int_equal (CTL ("--as", "S06", "--role", "supervisor", "--scope", "E006", "desk", "review", id, "--approve"),
+                      1);
+    assert_non_null (strstr (s_err, "the second review (复审) is a manager's"));
+    CTL_OK ("--as", "M06", "--role", "manager", "--scope", "E006", "desk", "review", id, "--approve");
+    assert_non_null (strstr (s_out, "-W1"));   //  the worker's pass
+    UNTIL ("met late", "sla", "--estate", "E006", "--subject", subject);
+    //  Work on: the 10:00 patrol recorded, the 15:00 one missed.
+    CTL_OK ("--as", "F06", "--role", "front_desk", "--scope", "E006", "desk", "start", id);
+    assert_non_null (strstr (s_out, "next patrol 2027-06-07 10:00"));
+    CTL_OK ("clock", "set", "2027-06-07T10:30:00+08:00", "--file", s_clock);
+    UNTIL ("renovation of", "--as", "W06", "--role", "technician", "--scope", "E006", "desk", "patrol", id);
+    CTL_OK ("clock", "set", "2027-06-07T18:30:00+08:00", "--file", s_clock);
+    UNTIL (" 1/1 ", "desk", "renovations", "--estate", "E006", "--status", "working");
+    //  The completion inspection; billing charged the deposit and the fees
+    //  with the permit, and returns the deposit once.
+    CTL_OK ("--as", "S06", "--role", "supervisor", "--scope", "E006", "desk", "complete", id, "--note",
+            "验收合格 passed");
+    h_caught_up_t heard = { s_config, "billing", "desk", "desk@c1/E006" };
+    assert_true (h_wait_for (h_caught_up, &heard, 15000));
+    CTL_OK ("billing", "run", "--estate", "E006", "--period", "2027-06");
+    CTL_OK ("billing", "statement", "3-2-1502", "--estate", "E006");
+    assert_int_equal (h_occurrences (s_out, "deposit-return"), 1);
+    CTL_OK ("billing", "run", "--estate", "E006", "--period", "2027-07");
+    CTL_OK ("billing", "statement", "3-2-1502", "--estate", "E006");
+    assert_int_equal (h_occurrences (s_out, "deposit-return"), 1);
+}
+
 int
 main (void)
 {
@@ -313,6 +379,7 @@ main (void)
         cmocka_unit_test (test_a_permit_waits_for_the_payment),
         cmocka_unit_test (test_a_violation_fined_through_billing),
         cmocka_unit_test (test_the_unit_page_and_the_handover),
+        cmocka_unit_test (test_a_renovation_reviewed_late_and_patrolled),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }

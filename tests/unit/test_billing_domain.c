@@ -644,6 +644,48 @@ test_a_fine_charged_once (void **state)
     assert_non_null (strstr (s_events (), "issued(420.33)"));   //  ¥220.33 + ¥200.00
 }
 
+static void
+s_renovation (Kf__Envelope__BodyCase what)
+{
+    Kf__Renovation r = KF__RENOVATION__INIT;
+    r.renovation_id = "E001-R20261105-0001";
+    r.unit = "1-1-101";
+    KF_SET (&r, deposit_fen, 200000);
+    KF_SET (&r, fees_fen, 30000);
+    Kf__RenovationEvent body = KF__RENOVATION_EVENT__INIT;
+    body.renovation = &r;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.estate = "E001";
+    event.event_id = "00112233445566778899aabbccddeeff";
+    event.body_case = what;
+    event.renovation_approved = &body;
+    w.event = &event;
+    assert_int_equal (kf_store_write (w.base.store, s_event_txn, NULL, NULL), 0);
+}
+
+//  Issue 22.7: a renovation's deposit and fees are charged once with its
+//  permit; at completion the deposit comes back once, as a payment that
+//  pays what the unit owes first.
+static void
+test_a_renovation_deposit_charged_and_returned_once (void **state)
+{
+    (void) state;
+    assert_int_equal (s_import ("E001", s_units_csv), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_schedule ("E001", 20260101, 235, 400);
+    s_events ();
+    s_renovation (KF__ENVELOPE__BODY_RENOVATION_APPROVED);
+    s_renovation (KF__ENVELOPE__BODY_RENOVATION_APPROVED);   //  replayed
+    assert_string_equal (s_events (), "invoice.charge_added invoice.charge_added");
+    s_run ("E001", 202611);
+    assert_non_null (strstr (s_events (), "issued(2520.33)"));   //  ¥220.33 + ¥2,000.00 + ¥300.00
+    s_renovation (KF__ENVELOPE__BODY_RENOVATION_COMPLETED);
+    s_renovation (KF__ENVELOPE__BODY_RENOVATION_COMPLETED);   //  replayed
+    const char *events = s_events ();
+    assert_non_null (strstr (events, "payment.received"));
+    assert_null (strstr (strstr (events, "payment.received") + 1, "payment.received"));   //  once
+    assert_int_equal (s_statement ("1-1-101")->balance_fen, 252033 - 200000);
+}
+
 //  ---- arrears ---------------------------------------------------------------------------------------
 
 static void
@@ -735,6 +777,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_restore_skips_the_receipts_lost_events_used, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_paid_service_charged_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_fine_charged_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_renovation_deposit_charged_and_returned_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_reminders_and_late_fees, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

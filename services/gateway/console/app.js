@@ -150,10 +150,10 @@ async function signOut() {
 // ---- the frame: header, tabs, the live stream --------------------------------------------
 
 const TABS = {
-  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'registers', 'permits', 'violations', 'duty', 'board'],
+  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'registers', 'permits', 'violations', 'duty', 'renovations', 'board'],
   ROLE_SUPERVISOR: ['tickets', 'board', 'orders', 'visits', 'evaluation', 'reports', 'file', 'counter', 'registers',
-                    'permits', 'violations', 'duty'],
-  ROLE_MANAGER: ['board', 'tickets', 'orders', 'visits', 'evaluation', 'reports', 'wall'],
+                    'permits', 'violations', 'duty', 'renovations'],
+  ROLE_MANAGER: ['board', 'tickets', 'orders', 'visits', 'evaluation', 'reports', 'renovations', 'wall'],
   ROLE_TECHNICIAN: ['mine'],
   ROLE_OPERATIONS: ['wall', 'board', 'tickets', 'reports'],
 };
@@ -785,6 +785,71 @@ async function dutyPage(root) {
   view.live = (kind) => { if (kind.startsWith('desk.')) debounced(load)(); };
 }
 
+// ---- renovations: the application, its reviews, the patrols -------------------------------
+
+async function renovationsPage(root) {
+  const estate = picked() || (estates()[0] || {}).id;
+  const line = h('p', { id: 'renovation-result', role: 'status' });
+  const call = (command, body) => async (event) => {
+    if (event) event.preventDefault();
+    try {
+      const r = await api(command, body(event && event.target.elements));
+      say(line, true, `${t('saved')}: ${r.renovation_id}`);
+      line.dataset.renovation = r.renovation_id;
+      if (event && event.target.reset) event.target.reset();
+      load();
+    } catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  };
+  const form = h('form', { id: 'renovation-form', class: 'grid-form', onsubmit: call('submit_renovation', (f) => ({
+    renovation: { estate, unit: f.unit.value.trim(), applicant: f.applicant.value.trim(), contractor: f.contractor.value.trim(),
+                  description: f.what.value.trim(), plan_urls: f.plans.value.split('\n').map((x) => x.trim()).filter(Boolean),
+                  workers: f.workers.value.split('\n').map((x) => x.trim()).filter(Boolean).map((x) => {
+                    const [name, id_last4, phone] = x.split(/[,，:]\s*/); return { name, id_last4, phone }; }),
+                  start_date: Number(f.from.value.replace(/-/g, '')), end_date: Number(f.until.value.replace(/-/g, '')) } })) },
+    field(t('unit'), h('input', { name: 'unit', required: true, placeholder: '3-2-1502' })),
+    field(t('applicant'), h('input', { name: 'applicant', required: true })),
+    field(t('contractor'), h('input', { name: 'contractor', required: true })),
+    field(t('from'), h('input', { name: 'from', type: 'date', required: true })),
+    field(t('to'), h('input', { name: 'until', type: 'date', required: true })),
+    h('label', { class: 'wide' }, h('span', {}, t('what')), h('input', { name: 'what', required: true, maxlength: 1000 })),
+    h('label', { class: 'wide' }, h('span', {}, t('plans')), h('textarea', { name: 'plans', rows: 2, required: true, placeholder: 'https://…' })),
+    h('label', { class: 'wide' }, h('span', {}, t('workers')), h('textarea', { name: 'workers', rows: 2, required: true,
+                                                                       placeholder: '王师傅, 123X, 13900000009' })),
+    h('button', { type: 'submit' }, t('apply')), line);
+  const out = h('div', { id: 'renovations' });
+  root.append(h('h2', {}, t('renovations title')), form, out);
+  const id = (r) => ({ estate, renovation_id: r.renovation_id });
+  async function load() {
+    const reply = await api('list_renovations', { estate, page: { page_size: 100 } });
+    fill(out, table([t('number'), t('unit'), t('applicant'), t('state'), t('reviews due'), t('patrols'), ''],
+      (reply.renovations || []).map((r) => {
+        const status = String(r.status).replace('RENOVATION_STATUS_', '');
+        const acts = [];
+        if (status === 'SUBMITTED' || status === 'REVIEWED') {
+          acts.push(h('button', { type: 'button', class: 'approve', onclick: () => call('review_renovation', () => ({ ...id(r), approved: true }))() },
+            status === 'SUBMITTED' ? t('first review') : t('second review')));
+          acts.push(h('form', { class: 'inline-form refuse', onsubmit: call('review_renovation', (f) => ({ ...id(r), approved: false,
+            reason: f.reason.value })) }, h('input', { name: 'reason', required: true, size: 10, placeholder: t('reason') }),
+            h('button', {}, t('refuse'))));
+        }
+        if (status === 'APPROVED') acts.push(h('button', { type: 'button', class: 'start', onclick: () => call('start_renovation', () => id(r))() }, t('work starts')));
+        if (status === 'WORKING') {
+          acts.push(h('form', { class: 'inline-form patrol', onsubmit: call('patrol_renovation', (f) => ({ ...id(r),
+            findings: f.finding.value.trim() ? [f.finding.value.trim()] : [], raise_violations: !!f.finding.value.trim() })) },
+            h('input', { name: 'finding', size: 12, placeholder: t('finding') }), h('button', {}, t('patrolled'))));
+          acts.push(h('form', { class: 'inline-form complete', onsubmit: call('complete_renovation', (f) => ({ ...id(r),
+            note: f.note.value, passed: true })) }, h('input', { name: 'note', required: true, size: 10, placeholder: t('note') }),
+            h('button', {}, t('inspected'))));
+        }
+        return { cells: [r.renovation_id, r.unit, r.applicant, label('RenovationStatus', r.status),
+          status === 'SUBMITTED' || status === 'REVIEWED' ? countdown(r.review_due_ms) : when(r.review_due_ms, estate),
+          `${r.patrols_done || 0} / ${r.patrols_missed || 0}`, h('div', {}, ...acts)] };
+      })));
+  }
+  await load();
+  view.live = (kind) => { if (kind.startsWith('renovation.')) debounced(load)(); };
+}
+
 // ---- supervisors: the SLA board ----------------------------------------------------------
 
 async function boardPage(root) {
@@ -1089,7 +1154,8 @@ async function wallPage(root) {
 }
 
 const PAGES = { tickets: ticketsPage, file: filePage, counter: counterPage, registers: registersPage,
-                permits: permitsPage, violations: violationsPage, duty: dutyPage, board: boardPage, orders: ordersPage,
+                permits: permitsPage, violations: violationsPage, duty: dutyPage, renovations: renovationsPage,
+                board: boardPage, orders: ordersPage,
                 visits: visitsPage, evaluation: evaluationPage, reports: reportsPage, mine: minePage, wall: wallPage };
 
 // ---- starting ------------------------------------------------------------------------------

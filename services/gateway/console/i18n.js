@@ -36,6 +36,14 @@ const KEFU_TEXT = {
   'tab permits': ['放行条', 'Permits'],
   'tab violations': ['违章', 'Violations'],
   'tab duty': ['值班', 'Duty'],
+  'tab renovations': ['装修', 'Renovations'],
+  'renovations title': ['装修申请与审核', 'Renovations'], 'applicant': ['申请人', 'Applicant'],
+  'contractor': ['施工单位', 'Contractor'], 'plans': ['图纸链接（每行一个）', 'Plans (URLs, one a line)'],
+  'workers': ['施工人员（姓名, 证件后四位, 电话；每行一人）', 'Workers (name, ID last four, phone; one a line)'],
+  'apply': ['提交申请', 'Apply'], 'reviews due': ['审核期限', 'Reviews due'], 'patrols': ['巡查 完成/漏查', 'Patrols done/missed'],
+  'first review': ['初审通过', 'Pass first review'], 'second review': ['复审通过', 'Pass second review'],
+  'refuse': ['不通过', 'Refuse'], 'reason': ['理由', 'Reason'], 'work starts': ['开工', 'Work starts'],
+  'finding': ['发现问题', 'Finding'], 'patrolled': ['已巡查', 'Patrolled'], 'inspected': ['竣工验收', 'Completion passed'],
   'duty title': ['值班记录与交接班', 'Duty log and handover'], 'shift': ['班次', 'Shift'], 'duty log': ['值班日志', 'Duty log'],
   'log it': ['记录', 'Log'], 'handover': ['交接班', 'Handover'], 'incoming staff': ['接班人工号', 'Incoming staff id'],
   'hand over': ['交班', 'Hand over'], 'take over': ['接班签字', 'Take over'], 'daily check': ['主管检查', 'Daily check'],
@@ -189,6 +197,8 @@ const KEFU_ENUMS = {
   DutyEntryKind: { EVENT: ['事件', 'event'], CALL: ['来电', 'call'], KEYS: ['钥匙', 'keys'], CASH: ['现金', 'cash'],
                    OTHER: ['其他', 'other'] },
   CommunicationKind: { INTERVIEW: ['访谈', 'interview'], CONTACT: ['沟通', 'contact'] },
+  RenovationStatus: { SUBMITTED: ['待初审', 'submitted'], REVIEWED: ['待复审', 'reviewed'], APPROVED: ['已发证', 'approved'],
+                      WORKING: ['施工中', 'working'], COMPLETED: ['已竣工', 'completed'], REJECTED: ['未通过', 'rejected'] },
   CommunicationChannel: { IN_PERSON: ['面谈/上门', 'in person'], PHONE: ['电话', 'phone'], WECHAT: ['微信', 'WeChat'],
                           LETTER: ['书面', 'letter'], OTHER: ['其他', 'other'] },
 };
@@ -201,7 +211,7 @@ const KEFU_ENUM_PREFIX = {
   Satisfaction: 'SATISFACTION_', Occupancy: 'OCCUPANCY_', PersonRole: 'PERSON_ROLE_', LoanKind: 'LOAN_KIND_',
   LoanStatus: 'LOAN_STATUS_', PermitStatus: 'PERMIT_STATUS_', ViolationCategory: 'VIOLATION_CATEGORY_',
   ViolationStatus: 'VIOLATION_STATUS_', DutyEntryKind: 'DUTY_ENTRY_KIND_', CommunicationKind: 'COMMUNICATION_KIND_',
-  CommunicationChannel: 'COMMUNICATION_CHANNEL_',
+  CommunicationChannel: 'COMMUNICATION_CHANNEL_', RenovationStatus: 'RENOVATION_STATUS_',
 };
 
 let kefuLang = localStorage.getItem('kefu.lang') === 'en' ? 1 : 0;
@@ -264,6 +274,11 @@ const KEFU_KINDS = {
   'desk.logged': ['值班记录', 'duty logged'], 'desk.handed_over': ['交班', 'handed over'],
   'desk.taken_over': ['接班', 'taken over'], 'desk.handover_checked': ['交接班已检查', 'handover checked'],
   'desk.communicated': ['客户沟通', 'communication'], 'desk.followed_up': ['沟通已跟进', 'followed up'],
+  'renovation.submitted': ['装修申请', 'renovation applied'], 'renovation.reviewed': ['装修初审', 'first review passed'],
+  'renovation.approved': ['装修复审·发证', 'renovation approved'], 'renovation.rejected': ['装修审核未通过', 'renovation refused'],
+  'renovation.started': ['装修开工', 'work started'], 'renovation.patrol_due': ['装修巡查到时', 'patrol due'],
+  'renovation.patrolled': ['装修巡查', 'patrolled'], 'renovation.patrol_missed': ['装修漏查', 'patrol missed'],
+  'renovation.completed': ['装修竣工', 'renovation completed'],
   'staff.changed': ['人员变更', 'staff changed'],
 };
 
