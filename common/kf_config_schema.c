@@ -75,8 +75,8 @@ const char *const kf_config_type_names [] = {
       "... an owner's things stored at the desk, collected by then" }, \
     { prefix "desk/escalate_after", T_DURATION, escalate, false, 0, 30 * S_DAY, \
       "a loan still out this long after its due time is escalated (the desk is reminded at the due time)" }, \
-    { prefix "desk/patrol_times", T_STRING, patrols, false, 0, 0, \
-      "a renovation's site patrols while work is on: up to four times of the day, on working days (装修现场每天两次)" }, \
+    { prefix "desk/patrol_schedule", T_STRING, patrols, false, 0, 0, \
+      "a renovation's site patrols while work is on, a schedule (装修现场每天两次: workdays 10:00, 15:00)" }, \
     { prefix "desk/patrol_window", T_DURATION, window, false, 15 * 60000, 12 * 3600000, \
       "a patrol is done within this long of its time, else it is missed" }, \
     { prefix "desk/renovation_deposit", T_STRING, deposit, false, 0, 0, \
@@ -277,7 +277,7 @@ const kf_config_key_t kf_config_schema [] = {
       "as registry/vacant_inspection, for this estate" },
 
     { "desk", T_SECTION, NULL, false, 0, 0, "the front desk's registers (each key may be set per estate too)" },
-    S_DESK_KEYS ("", "4h", "24h", "30d", "24h", "10:00, 15:00", "3h", "2000.00", "300.00"),
+    S_DESK_KEYS ("", "4h", "24h", "30d", "24h", "workdays 10:00, 15:00", "3h", "2000.00", "300.00"),
     { "estates/*/desk", T_SECTION, NULL, false, 0, 0, "this estate's desk rules, replacing the group's key by key" },
     S_DESK_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
 

@@ -15,26 +15,6 @@ s_rule_ms (kf_config_t *config, const char *estate, const char *key)
     return kf_config_duration_ms (config, kf_config_rule (config, estate, key, path, sizeof path));
 }
 
-//  "10:00, 15:00": up to four times of the day, in order. 0, or -1 with why.
-static int
-s_patrol_times (const char *text, desk_estate_t *e, kf_err_t *err)
-{
-    e->patrol_count = 0;
-    const char *p = text ? text : "";
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        int minute;
-        if (e->patrol_count == 4 || kf_hhmm_parse (&p, &minute) || minute >= 24 * 60
-        ||  (e->patrol_count && minute <= e->patrol_minutes [e->patrol_count - 1]))
-            return kf_err_set (err, "'%s' is not up to four times of the day in order (10:00, 15:00)", text);
-        e->patrol_minutes [e->patrol_count++] = minute;
-    }
-    return e->patrol_count ? 0 : kf_err_set (err, "no patrol time: give one or more (10:00, 15:00)");
-}
-
 desk_t *
 desk_new (kf_config_t *config, kf_err_t *err)
 {
@@ -58,8 +38,8 @@ desk_new (kf_config_t *config, kf_err_t *err)
         e->escalate_after_ms = s_rule_ms (config, e->estate->id, "desk/escalate_after");
         e->patrol_window_ms = s_rule_ms (config, e->estate->id, "desk/patrol_window");
         char path [128];
-        const char *key = kf_config_rule (config, e->estate->id, "desk/patrol_times", path, sizeof path);
-        if (s_patrol_times (kf_config_str (config, key), e, err)) {
+        const char *key = kf_config_rule (config, e->estate->id, "desk/patrol_schedule", path, sizeof path);
+        if (kf_schedule_parse (kf_config_str (config, key), &e->patrols, err)) {
             kf_err_prefix (err, "%s", key);
             desk_destroy (&self);
             return NULL;

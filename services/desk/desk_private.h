@@ -58,6 +58,7 @@
 #include "kf_domain.h"
 #include "kf_field.h"
 #include "kf_page.h"
+#include "kf_schedule.h"
 #include "kf_sla.h"
 #include "kf_time.h"
 #include <assert.h>
@@ -71,8 +72,7 @@ typedef struct {
     const kf_estate_t *estate;
     int64_t due_ms [4];             //  by kf.LoanKind: how long a loan is out by default
     int64_t escalate_after_ms;      //  still out this long after its due time: escalated
-    int patrol_minutes [4];         //  renovation patrols: minutes after local midnight, on working days
-    int patrol_count;
+    kf_schedule_t patrols;          //  renovation patrols while work is on (desk/patrol_schedule)
     int64_t patrol_window_ms;       //  a patrol is done within this long of its time
     kf_sla_limit_t review_limit;    //  both renovation reviews within it (sla/renovation/resolution)
     bool review_working;            //  ... on the estate's working hours

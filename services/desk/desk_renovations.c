@@ -4,7 +4,8 @@
     policy's limit (sla/renovation/resolution, 2 working days by default:
     a deadline of escalation's from the submission, met by the last review);
     the permit and the workers' passes; while work is on, site patrols twice
-    a day (desk/patrol_times on the estate's working days), each due within
+    a day (desk/patrol_schedule: the estate's working days at 10:00 and
+    15:00, kf_schedule), each due within
     desk/patrol_window (a deadline, and missed once when its window passes),
     each finding able to raise a violation of the unit; the completion
     inspection.
@@ -99,22 +100,11 @@ s_reply (Kf__Reply *reply, Kf__Renovation *r, kf_txn_t *txn)
 
 //  ---- the patrols' times -----------------------------------------------------------------
 
-//  The first patrol time at or after `t` on a working day of the estate.
+//  The first patrol at or after `t`, on the estate's calendar.
 static int64_t
 s_next_slot (const desk_estate_t *e, int64_t t)
 {
-    int offset = e->estate->utc_offset_min;
-    int64_t day = kf_local_day (t, offset);
-    for (int n = 0; n < 400 && e->patrol_count; n++, day++) {
-        if (!kf_calendar_is_working_day (e->estate->calendar, day))
-            continue;
-        for (int i = 0; i < e->patrol_count; i++) {
-            int64_t slot = kf_local_day_start (day, offset) + e->patrol_minutes [i] * KF_MS_PER_MINUTE;
-            if (slot >= t)
-                return slot;
-        }
-    }
-    return 0;
+    return kf_schedule_next (&e->patrols, e->estate->calendar, t);
 }
 
 static void

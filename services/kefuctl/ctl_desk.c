@@ -1133,7 +1133,7 @@ const ctl_command_t ctl_desk_command = {
     "review (初审, a supervisor) then the second (复审, a manager), both due within\n"
     "sla/renovation/resolution (2 working days); the second approval issues the\n"
     "permit and a pass per worker. start begins the work: site patrols twice a day\n"
-    "(desk/patrol_times) each due within desk/patrol_window, missed otherwise; patrol\n"
+    "(desk/patrol_schedule) each due within desk/patrol_window, missed otherwise; patrol\n"
     "records the open one (--violation: each finding a violation of the unit);\n"
     "complete is the completion inspection (--failed: work goes on).",
     s_desk, NULL
