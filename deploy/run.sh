@@ -69,6 +69,9 @@ When kefuctl ping answers, try, in another terminal:
                        --rate villa:4.00 --parking 300 --fixed garbage:10 --vacant-discount 30
                    $ctl billing run --estate E001 --period $(date +%Y-%m)
                    $ctl billing pay 1-1-101 100 --ref WX0001 --estate E001;  $ctl billing statement 1-1-101 --estate E001
+  the front desk   $ctl --as F01 --role front_desk --scope E001 desk lend key K-3-2-1502 --unit 3-2-1502 --person 张三
+                   $ctl desk loans --estate E001 --out;  $ctl desk permits --estate E001;  $ctl desk --help
+                   (registers, release permits, violations, the duty log and handover, renovations)
   web console      http://127.0.0.1:8080/   sign in as F01 (front desk), S01 (supervisor), W01 (technician)
                    or D01 (deputy GM) of E001, MF1 of E002; password $demo_password (API: /console/openapi.json)
   staff accounts   $ctl users list;  $ctl users add NAME --role front_desk --estate E001
