@@ -113,6 +113,19 @@ s_handshake (int type, int port, const char *certificate)
     return event;
 }
 
+//  The handshake's event, asked up to three times while none comes (0);
+//  true when it is `want`. Any other event is the answer, and a failure.
+static bool
+s_handshake_until (int type, int port, const char *certificate, int want)
+{
+    int event = 0;
+    for (int tries = 0; tries < 3 && event == 0; tries++)
+        event = s_handshake (type, port, certificate);
+    if (event != want)
+        fprintf (stderr, "handshake of %s: event 0x%x, not 0x%x\n", certificate, event, want);
+    return event == want;
+}
+
 static bus_effect_t
 s_effect (const char *consumer, const char *stream)
 {
@@ -160,10 +173,12 @@ test_known_key_works_unknown_refused (void **state)
     uint64_t all = 500;
     assert_true (h_wait_for (s_consumer_done, &all, 60000));
     //  The handshake admits the known key and refuses another.
-    assert_int_equal (s_handshake (ZMQ_SUB, s.subscribe, "node.cert"), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
-    assert_int_equal (s_handshake (ZMQ_SUB, s.subscribe, "rogue.cert"), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    assert_int_equal (s_handshake (ZMQ_DEALER, s.replay, "node.cert"), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
-    assert_int_equal (s_handshake (ZMQ_DEALER, s.replay, "rogue.cert"), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    //  (Asked again when no event came in time: under load a handshake may
+    //  outlast one monitor's wait; what it answers is what is judged.)
+    assert_true (s_handshake_until (ZMQ_SUB, s.subscribe, "node.cert", ZMQ_EVENT_HANDSHAKE_SUCCEEDED));
+    assert_true (s_handshake_until (ZMQ_SUB, s.subscribe, "rogue.cert", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH));
+    assert_true (s_handshake_until (ZMQ_DEALER, s.replay, "node.cert", ZMQ_EVENT_HANDSHAKE_SUCCEEDED));
+    assert_true (s_handshake_until (ZMQ_DEALER, s.replay, "rogue.cert", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH));
     assert_int_equal (h_stop (&consumer, 20000), 0);
     assert_int_equal (h_stop (&producer, 20000), 0);
     assert_int_equal (h_stop (&bus, 20000), 0);
