@@ -313,7 +313,7 @@ s_renovation (billing_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope
 {
     const Kf__Renovation *r = event->body_case == KF__ENVELOPE__BODY_RENOVATION_APPROVED
                             ? event->renovation_approved->renovation : event->renovation_completed->renovation;
-    if (!r || !r->renovation_id || !r->unit)
+    if (!r || !r->renovation_id || !r->unit || !event->estate || !billing_estate (self, event->estate))
         return 0;
     char id [160], description [200];
     if (event->body_case == KF__ENVELOPE__BODY_RENOVATION_APPROVED) {

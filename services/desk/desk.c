@@ -258,7 +258,7 @@ desk_number (desk_t *self, kf_txn_t *txn, const desk_estate_t *e, const char *wh
     kf_key_t key;
     kf_key_make (&key, "s|s|u", what, e->estate->id, today);
     uint64_t n = kf_txn_next (txn, self->counters, &key);
-    char id [64];
+    char id [DESK_ID_SIZE];
     snprintf (id, sizeof id, "%s-%c%08u-%04" PRIu64, e->estate->id, letter, today, n);
     return n ? kf_arena_strdup (arena, id) : NULL;
 }

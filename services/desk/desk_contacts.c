@@ -12,7 +12,6 @@
 #define S_NAME_MAX     64
 #define S_FOLLOW_MAX   (90 * KF_MS_PER_DAY)
 #define S_PAST_MAX     (30 * KF_MS_PER_DAY)
-#define S_ID_SIZE      48
 
 static Kf__Communication *
 s_get (desk_t *self, kf_txn_t *txn, const char *id, kf_arena_t *arena)
@@ -39,7 +38,7 @@ s_announce (desk_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope__BodyCase 
 static void
 s_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Communication *c, Kf__Envelope__BodyCase what)
 {
-    char subject [S_ID_SIZE + 16], text [300];
+    char subject [DESK_ID_SIZE + 16], text [300];
     snprintf (subject, sizeof subject, "follow-up/%s", c->communication_id);
     snprintf (text, sizeof text, "沟通跟进 follow-up of %s with %s (%s)", c->communication_id,
               c->person ? c->person : "?", c->unit);
@@ -55,6 +54,8 @@ desk_record_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf
     int64_t in_ms = request->record_communication->follow_up_in_ms;
     if (!in)
         return KF_BAD ("the communication is required");
+    if (in_ms < 0 || in_ms > S_FOLLOW_MAX)
+        return KF_BAD ("a follow-up's date is after now and within 90 days");
     const desk_estate_t *e = desk_request_estate (self, request, in->estate, true, reply, arena);
     if (!e)
         return -1;
@@ -151,7 +152,7 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
 {
     (void) value;
     s_list_t *l = arg;
-    char id [S_ID_SIZE];
+    char id [DESK_ID_SIZE];
     if (desk_key_id (key, id, sizeof id))
         return kf_txn_fail (txn, "a communication key does not decode");
     Kf__Communication *c = s_get (l->self, txn, id, l->arena);

@@ -17,7 +17,8 @@
 #define S_NOTE_MAX      500
 #define S_ENTRIES_MAX   500
 #define S_LISTED_MAX    50
-#define S_ID_SIZE       96
+#define S_CASH_MAX      (INT64_C (1000000) * 100)
+#define S_ID_SIZE       (DESK_ID_SIZE + 64)   //  a ticket number or a clock's id
 
 static uint32_t
 s_day (const desk_estate_t *e, int64_t now_ms, int back)
@@ -100,6 +101,8 @@ desk_log_duty (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *r
         return KF_BAD ("the entry says what in 1 to %d characters on one line", S_TEXT_MAX);
     if (in->amount_fen && in->kind != KF__DUTY_ENTRY_KIND__DUTY_ENTRY_KIND_CASH)
         return KF_BAD ("an amount goes with a cash entry");
+    if (in->amount_fen < 0 || in->amount_fen > S_CASH_MAX)
+        return KF_BAD ("a cash amount is ¥0 to ¥1,000,000.00");
     Kf__DutyShift *s = s_shift (self, txn, e, q->date, q->shift, now_ms, true, reply, arena);
     if (!s)
         return -1;
@@ -167,14 +170,24 @@ s_loan_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
                                                                                      : 0;
 }
 
+//  The estate's permits by day (estate|date|id): from today on, those not yet used.
 static int
-s_permit_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *arg)
+s_permit_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
 {
-    (void) key;
+    (void) value;
     s_open_t *o = arg;
-    const Kf__ReleasePermit *p = (const Kf__ReleasePermit *) msg;
-    if (p->status != KF__PERMIT_STATUS__PERMIT_STATUS_ISSUED || p->date < o->today)
+    char estate [KF_ID_MAX + 1], id [DESK_ID_SIZE];
+    uint32_t date;
+    if (kf_key_scan (key.data, key.size, "s|u|s", estate, sizeof estate, &date, id, sizeof id))
+        return kf_txn_fail (txn, "a permit key does not decode");
+    if (date < o->today)
         return 0;
+    kf_key_t k;
+    kf_key_make (&k, "s", id);
+    const Kf__ReleasePermit *p = (const Kf__ReleasePermit *) kf_txn_find_msg_in (txn, o->self->permits, &k,
+                                                                              &kf__release_permit__descriptor, o->arena);
+    if (!p || p->status != KF__PERMIT_STATUS__PERMIT_STATUS_ISSUED)
+        return kf_txn_ok (txn) ? 0 : -1;
     return s_push (o, &o->open->permits_pending, &o->open->n_permits_pending, &o->rooms [2], p->permit_id)
          ? kf_txn_fail (txn, "out of memory") : 0;
 }
@@ -228,7 +241,7 @@ s_open_now (desk_t *self, kf_txn_t *txn, const desk_estate_t *e, int64_t now_ms,
     kf_key_make (&prefix, "s|", e->estate->id);
     if (kf_txn_scan (txn, self->open_tickets, &prefix, s_ticket_row, &o) < 0
     ||  kf_txn_scan (txn, self->out, &prefix, s_loan_row, &o) < 0
-    ||  kf_txn_scan_msg_in (txn, self->permits, NULL, &kf__release_permit__descriptor, arena, s_permit_row, &o) < 0
+    ||  kf_txn_scan (txn, self->by_day, &prefix, s_permit_row, &o) < 0
     ||  kf_txn_scan (txn, self->by_noticed, &prefix, s_violation_row, &o) < 0
     ||  kf_txn_scan (txn, self->breaches, &prefix, s_breach_row, &o) < 0)
         return NULL;

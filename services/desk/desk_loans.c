@@ -21,7 +21,6 @@
 #define S_COUNT_MAX   999
 #define S_DUE_MAX_MS  (366 * KF_MS_PER_DAY)
 #define S_FIRE_MAX    1000     //  overdue loans one tick step marks
-#define S_ID_SIZE     48
 
 static const char *const s_kind_words [] = { "", "key", "item", "stored things" };
 
@@ -64,7 +63,7 @@ static void
 s_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const desk_estate_t *e, const Kf__Loan *l,
             Kf__Envelope__BodyCase kind)
 {
-    char subject [S_ID_SIZE + 8], what [300], who [128], due [32];
+    char subject [DESK_ID_SIZE + 8], what [300], who [128], due [32];
     snprintf (subject, sizeof subject, "loan/%s", l->loan_id);
     snprintf (what, sizeof what, "%s %s lent to %s, due back %s", s_kind_words [l->kind], l->tag,
               s_borrower (l, who, sizeof who), s_local (e, l->due_ms, due, sizeof due));
@@ -102,8 +101,9 @@ s_check_loan (const desk_estate_t *e, const Kf__Loan *in, int64_t now_ms, Kf__Re
     char when [32];
     if (!in->has_kind || in->kind < KF__LOAN_KIND__LOAN_KIND_KEY || in->kind > KF__LOAN_KIND__LOAN_KIND_STORED)
         return KF_BAD ("what is lent: a key, an item, or stored things");
-    if (!desk_text_ok (in->tag, S_TAG_MAX))
-        return KF_BAD ("the tag names what is lent in 1 to %d characters (K-3-2-1502, 梯子 ladder 2)", S_TAG_MAX);
+    if (!desk_text_ok (in->tag, S_TAG_MAX) || strchr (in->tag, '|'))
+        return KF_BAD ("the tag names what is lent in 1 to %d characters, without '|' (K-3-2-1502, 梯子 ladder 2)",
+                       S_TAG_MAX);
     if (in->has_count && (in->count < 1 || in->count > S_COUNT_MAX))
         return KF_BAD ("count %u is not 1 to %d", in->count, S_COUNT_MAX);
     if (in->note && *in->note && !desk_text_ok (in->note, S_NOTE_MAX))
@@ -154,7 +154,7 @@ desk_lend (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reque
     kf_key_make (&out, "s|s", e->estate->id, in->tag);
     int rc = kf_txn_get (txn, self->out, &out, &value);
     if (rc == KF_FOUND) {
-        char id [S_ID_SIZE] = "", who [128], since [32];
+        char id [DESK_ID_SIZE] = "", who [128], since [32];
         snprintf (id, sizeof id, "%.*s", (int) value.size, (const char *) value.data);
         const Kf__Loan *other = s_loan_get (self, txn, id, arena);
         if (!other)
@@ -275,7 +275,7 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
 {
     (void) value;
     s_list_t *l = arg;
-    char id [S_ID_SIZE];
+    char id [DESK_ID_SIZE];
     if (desk_key_id (key, id, sizeof id))
         return kf_txn_fail (txn, "a register key does not decode");
     Kf__Loan *loan = s_loan_get (l->self, txn, id, l->arena);
@@ -301,7 +301,7 @@ s_count_out (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
 {
     (void) key;
     s_list_t *l = arg;
-    char id [S_ID_SIZE];
+    char id [DESK_ID_SIZE];
     if (value.size >= sizeof id)
         return kf_txn_fail (txn, "an out entry does not decode");
     memcpy (id, value.data, value.size);

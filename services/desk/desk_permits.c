@@ -18,7 +18,6 @@
 #define S_NOTE_MAX     500
 #define S_DAYS_AHEAD   30        //  a permit for at most this many days on
 #define S_FIRE_MAX     1000
-#define S_ID_SIZE      48
 
 static Kf__ReleasePermit *
 s_permit_get (desk_t *self, kf_txn_t *txn, const char *permit_id, kf_arena_t *arena)
@@ -196,7 +195,7 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
 {
     (void) value;
     s_list_t *l = arg;
-    char estate [KF_ID_MAX + 1], id [S_ID_SIZE];
+    char estate [KF_ID_MAX + 1], id [DESK_ID_SIZE];
     uint32_t date;
     if (kf_key_scan (key.data, key.size, "s|u|s", estate, sizeof estate, &date, id, sizeof id))
         return kf_txn_fail (txn, "a permit key does not decode");

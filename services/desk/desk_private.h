@@ -67,6 +67,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  Room for a record's number: "<estate>-<letter><yyyymmdd>-<n>", the
+//  estate's id at most KF_ID_MAX and the day's counter any size.
+#define DESK_ID_SIZE (KF_ID_MAX + 40)
+//  Bytes of a name the desk writes down: a person's, a company's (UTF-8).
+#define DESK_NAME_MAX 128
+
 //  An estate's rules for its registers (the estate's value, else the group's).
 typedef struct {
     const kf_estate_t *estate;

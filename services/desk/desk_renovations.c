@@ -28,7 +28,6 @@
 #define S_FINDINGS_MAX  20
 #define S_PATROLS_MAX   1000     //  kept on the record (a year of work twice a day ...)
 #define S_FIRE_MAX      1000
-#define S_ID_SIZE       48
 #define S_TIMER_SIZE    80
 #define S_RECTIFY_MS    (3 * KF_MS_PER_DAY)   //  a patrol's violation is put right within three days
 
@@ -59,7 +58,7 @@ s_announce (desk_t *self, kf_txn_t *txn, int64_t at_ms, Kf__Envelope__BodyCase k
 static void
 s_review_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Renovation *r, Kf__Envelope__BodyCase what)
 {
-    char subject [S_ID_SIZE + 16], text [200];
+    char subject [DESK_ID_SIZE + 16], text [200];
     snprintf (subject, sizeof subject, "renovation/%s", r->renovation_id);
     snprintf (text, sizeof text, "装修审核 review of %s (%s)", r->renovation_id, r->unit);
     desk_deadline (self, txn, now_ms, r->estate, subject, KF__DEADLINE_KIND__DEADLINE_KIND_RENOVATION_REVIEW, what,
@@ -70,7 +69,7 @@ static void
 s_patrol_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Renovation *r, const Kf__RenovationPatrol *p,
                    Kf__Envelope__BodyCase what)
 {
-    char subject [S_ID_SIZE + 48], text [200];
+    char subject [DESK_ID_SIZE + 48], text [200];
     snprintf (subject, sizeof subject, "patrol/%s/%" PRId64, r->renovation_id, p->slot_ms);
     snprintf (text, sizeof text, "装修巡查 site patrol of %s (%s)", r->renovation_id, r->unit);
     desk_deadline (self, txn, now_ms, r->estate, subject, KF__DEADLINE_KIND__DEADLINE_KIND_RENOVATION_PATROL, what,
@@ -123,8 +122,8 @@ s_check (const Kf__Renovation *in, Kf__Reply *reply, kf_arena_t *arena)
 {
     if (!desk_text_ok (in->applicant, S_NAME_MAX))
         return KF_BAD ("who applies? the owner's (or tenant's) name");
-    if (!desk_text_ok (in->contractor, S_NAME_MAX * 2))
-        return KF_BAD ("the contractor (施工单位) is 1 to %d characters", S_NAME_MAX * 2);
+    if (!desk_text_ok (in->contractor, DESK_NAME_MAX))
+        return KF_BAD ("the contractor (施工单位) is 1 to %d bytes", DESK_NAME_MAX);
     if (!desk_text_ok (in->description, S_TEXT_MAX))
         return KF_BAD ("what is done: 1 to %d characters on one line", S_TEXT_MAX);
     if (in->n_plan_urls == 0 || in->n_plan_urls > S_URLS_MAX)
@@ -137,7 +136,7 @@ s_check (const Kf__Renovation *in, Kf__Reply *reply, kf_arena_t *arena)
         return KF_BAD ("the workers: 1 to %d, each with a name, the last four of an ID and a phone", S_WORKERS_MAX);
     for (size_t i = 0; i < in->n_workers; i++) {
         const Kf__RenovationWorker *w = in->workers [i];
-        if (!desk_text_ok (w->name, S_NAME_MAX) || !w->id_last4 || strlen (w->id_last4) != 4
+        if (!desk_text_ok (w->name, DESK_NAME_MAX) || !w->id_last4 || strlen (w->id_last4) != 4
         ||  !w->phone || !kf_phone_valid (w->phone))
             return KF_BAD ("worker %zu needs a name, the last four characters of an ID (never more) and a phone", i + 1);
     }
@@ -246,7 +245,7 @@ desk_review_renovation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__R
         //  The permit is the application's number; a pass per worker.
         KF_SET (r, status, KF__RENOVATION_STATUS__RENOVATION_STATUS_APPROVED);
         for (size_t i = 0; i < r->n_workers; i++) {
-            char pass [S_ID_SIZE + 8];
+            char pass [DESK_ID_SIZE + 8];
             snprintf (pass, sizeof pass, "%s-W%zu", r->renovation_id, i + 1);
             if (!(r->workers [i]->pass_no = kf_arena_strdup (arena, pass)))
                 return kf_txn_fail (txn, "out of memory");
@@ -390,13 +389,16 @@ desk_complete_renovation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf_
     s_timer_id (id, sizeof id, r->renovation_id, 'S', 0);
     if (r->next_slot_ms)
         kf_timers_disarm (txn, self->site, r->next_slot_ms, id);
-    //  A patrol still open is owed no more.
+    //  A patrol not done is owed no more: an open one's miss is disarmed,
+    //  and its deadline, or a missed one's still breached, is withdrawn.
     for (size_t i = 0; i < r->n_patrols; i++) {
         Kf__RenovationPatrol *p = r->patrols [i];
-        if (p->done_at_ms || p->missed)
+        if (p->done_at_ms)
             continue;
-        s_timer_id (id, sizeof id, r->renovation_id, 'M', p->slot_ms);
-        kf_timers_disarm (txn, self->site, p->due_ms, id);
+        if (!p->missed) {
+            s_timer_id (id, sizeof id, r->renovation_id, 'M', p->slot_ms);
+            kf_timers_disarm (txn, self->site, p->due_ms, id);
+        }
         s_patrol_deadline (self, txn, now_ms, r, p, KF__ENVELOPE__BODY_DEADLINE_DROPPED);
     }
     KF_SET (r, status, KF__RENOVATION_STATUS__RENOVATION_STATUS_COMPLETED);
@@ -419,7 +421,7 @@ s_site (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
     kf_arena_reset (self->base.scratch);
     kf_arena_t *arena = self->base.scratch;
     const char *bar = strrchr (id, '/');
-    char rid [S_ID_SIZE];
+    char rid [DESK_ID_SIZE];
     if (!bar || (size_t) (bar - id) >= sizeof rid)
         return 0;
     snprintf (rid, sizeof rid, "%.*s", (int) (bar - id), id);
@@ -429,8 +431,19 @@ s_site (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
         return kf_txn_ok (txn) ? 0 : -1;
     char next_id [S_TIMER_SIZE];
     if (bar [1] == 'S') {
-        if (r->next_slot_ms != at_ms || r->n_patrols >= S_PATROLS_MAX)
+        if (r->next_slot_ms != at_ms)
             return 0;
+        //  The record keeps the latest patrols: the oldest done one goes
+        //  (an open or missed one stays while it is owed).
+        if (r->n_patrols >= S_PATROLS_MAX) {
+            size_t old = 0;
+            while (old < r->n_patrols && !r->patrols [old]->done_at_ms)
+                old++;
+            if (old == r->n_patrols)
+                old = 0;
+            memmove (r->patrols + old, r->patrols + old + 1, (r->n_patrols - old - 1) * sizeof *r->patrols);
+            r->n_patrols--;
+        }
         Kf__RenovationPatrol *p = (Kf__RenovationPatrol *) kf_arena_message (arena, &kf__renovation_patrol__descriptor);
         size_t room = r->n_patrols;
         if (!p || kf_arena_push (arena, (void ***) &r->patrols, &r->n_patrols, &room, p))
@@ -483,7 +496,7 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
 {
     (void) value;
     s_list_t *l = arg;
-    char id [S_ID_SIZE];
+    char id [DESK_ID_SIZE];
     if (desk_key_id (key, id, sizeof id))
         return kf_txn_fail (txn, "a renovation key does not decode");
     Kf__Renovation *r = s_get (l->self, txn, id, l->arena);

@@ -21,7 +21,6 @@
 #define S_RECTIFY_MAX   (90 * KF_MS_PER_DAY)
 #define S_FINE_MAX      (100000 * 100)   //  ¥100,000
 #define S_FIRE_MAX      1000
-#define S_ID_SIZE       48
 
 static Kf__Violation *
 s_get (desk_t *self, kf_txn_t *txn, const char *id, kf_arena_t *arena)
@@ -48,7 +47,7 @@ s_announce (desk_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope__BodyCase 
 static void
 s_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Violation *v, Kf__Envelope__BodyCase what)
 {
-    char subject [S_ID_SIZE + 16], text [300], category [48];
+    char subject [DESK_ID_SIZE + 16], text [300], category [48];
     snprintf (subject, sizeof subject, "violation/%s", v->violation_id);
     kf_enum_short_name (&kf__violation_category__descriptor, v->category, category, sizeof category);
     snprintf (text, sizeof text, "违章整改 %s at %s (%s): put right", v->violation_id, v->unit, category);
@@ -97,11 +96,13 @@ desk_record_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
     const Kf__RecordViolation *q = request->record_violation;
     if (q->rectify_in_ms && in->rectify_by_ms)
         return KF_BAD ("the notice's deadline is a time or a length from now, not both");
+    if (q->rectify_in_ms < 0 || q->rectify_in_ms > S_RECTIFY_MAX)
+        return KF_BAD ("the notice's deadline (rectify by) is after now and within 90 days");
     int64_t rectify_by = q->rectify_in_ms ? now_ms + q->rectify_in_ms : in->rectify_by_ms;
     if (!rectify_by || rectify_by <= now_ms || rectify_by > now_ms + S_RECTIFY_MAX)
         return KF_BAD ("the notice's deadline (rectify by) is after now and within 90 days");
-    if (in->notice_served_to && *in->notice_served_to && !desk_text_ok (in->notice_served_to, S_NAME_MAX))
-        return KF_BAD ("the notice was served to 1 to %d characters of a name", S_NAME_MAX);
+    if (in->notice_served_to && *in->notice_served_to && !desk_text_ok (in->notice_served_to, DESK_NAME_MAX))
+        return KF_BAD ("the notice was served to a name (a person's or a company's) of 1 to %d bytes", DESK_NAME_MAX);
     if (!desk_unit_known (self, txn, e->estate->id, in->unit, reply, arena))
         return -1;
     Kf__Violation *v = (Kf__Violation *) kf_arena_message (arena, &kf__violation__descriptor);
@@ -224,6 +225,7 @@ desk_fine_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Requ
     fined.unit = v->unit;
     KF_SET (&fined, amount_fen, q->amount_fen);
     fined.description = description;
+    fined.reason = q->reason;
     Kf__Envelope event = KF__ENVELOPE__INIT;
     event.body_case = KF__ENVELOPE__BODY_VIOLATION_FINED;
     event.violation_fined = &fined;
@@ -251,7 +253,7 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
 {
     (void) value;
     s_list_t *l = arg;
-    char id [S_ID_SIZE];
+    char id [DESK_ID_SIZE];
     if (desk_key_id (key, id, sizeof id))
         return kf_txn_fail (txn, "a violation key does not decode");
     Kf__Violation *v = s_get (l->self, txn, id, l->arena);
@@ -325,7 +327,7 @@ desk_violations_recover (desk_t *self, kf_txn_t *txn, const Kf__Envelope *event)
             Kf__Violation *v = f ? s_get (self, txn, f->violation_id, self->base.scratch) : NULL;
             if (v && !v->fine_fen) {
                 KF_SET (v, fine_fen, f->amount_fen);
-                v->fine_reason = f->description;
+                v->fine_reason = f->reason ? f->reason : f->description;
                 v->fined_by = event->actor;
                 s_put (self, txn, v);
             }

@@ -306,6 +306,7 @@ test_bad_lending_changes_nothing (void **state)
     assert_int_equal (s_lend ((s_lend_t) { .phone = "1380000x" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_int_equal (s_lend ((s_lend_t) { .tag = "" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_int_equal (s_lend ((s_lend_t) { .tag = "K\n1" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_lend ((s_lend_t) { .tag = "K|1" }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);   //  not a key's
     assert_int_equal (s_lend ((s_lend_t) { .due_ms = w.now - 1 }), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_int_equal (s_lend ((s_lend_t) { .role = KF__ROLE__ROLE_TECHNICIAN }), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
     assert_int_equal (s_lend ((s_lend_t) { .kind = KF__LOAN_KIND__LOAN_KIND_ITEM, .staff = "W01" }),
@@ -548,6 +549,19 @@ test_a_violation_noticed_fined_and_closed (void **state)
     assert_string_equal (w.reply.error, "no unit 5-1-817 in E001");
     assert_int_equal (s_violation ("3-2-1502", 0, by), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_int_equal (s_violation ("3-2-1502", lane, w.now - 1), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    //  A length from now that would overflow the clock: refused, not wrapped.
+    Kf__Violation v = KF__VIOLATION__INIT;
+    v.unit = "3-2-1502";
+    KF_SET (&v, category, lane);
+    v.description = "x";
+    Kf__RecordViolation rv = KF__RECORD_VIOLATION__INIT;
+    rv.violation = &v;
+    KF_SET (&rv, rectify_in_ms, INT64_MAX);
+    Kf__Request overflow = KF__REQUEST__INIT;
+    overflow.command_case = KF__REQUEST__COMMAND_RECORD_VIOLATION;
+    overflow.record_violation = &rv;
+    overflow.scope = "E001";
+    assert_int_equal (s_do (&overflow), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_string_equal (s_events (), "");
     assert_int_equal (s_violation ("3-2-1502", lane, by), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_string_equal (w.reply.violation->violation_id, "E001-V20261201-0001");
@@ -621,6 +635,47 @@ s_log (const char *actor, Kf__DutyEntryKind kind, const char *text)
     return s_duty (&request, actor, KF__ROLE__ROLE_FRONT_DESK);
 }
 
+//  E002's 9-9-909 and its owner, and a release permit of theirs.
+static void
+s_other_estate_permit (void)
+{
+    Kf__Unit unit = KF__UNIT__INIT;
+    unit.unit = "9-9-909";
+    Kf__UnitRegistered registered = KF__UNIT_REGISTERED__INIT;
+    registered.unit = &unit;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_UNIT_REGISTERED;
+    event.unit_registered = &registered;
+    s_consume ("E002", &event);
+    Kf__Person owner = KF__PERSON__INIT, *people [] = { &owner };
+    owner.name = "外人";
+    KF_SET (&owner, role, KF__PERSON_ROLE__PERSON_ROLE_OWNER);
+    Kf__HouseholdFile h = KF__HOUSEHOLD_FILE__INIT;
+    h.estate = "E002";
+    h.unit = "9-9-909";
+    h.people = people;
+    h.n_people = 1;
+    Kf__HouseholdRegistered hr = KF__HOUSEHOLD_REGISTERED__INIT;
+    hr.household = &h;
+    event = (Kf__Envelope) KF__ENVELOPE__INIT;
+    event.body_case = KF__ENVELOPE__BODY_HOUSEHOLD_REGISTERED;
+    event.household_registered = &hr;
+    s_consume ("E002", &event);
+    char *items [] = { "沙发 a sofa" };
+    Kf__ReleasePermit p = KF__RELEASE_PERMIT__INIT;
+    p.unit = "9-9-909";
+    p.person = "外人";
+    p.items = items;
+    p.n_items = 1;
+    Kf__IssuePermit q = KF__ISSUE_PERMIT__INIT;
+    q.permit = &p;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_ISSUE_PERMIT;
+    request.issue_permit = &q;
+    request.scope = "E002";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+}
+
 //  Intake's and escalation's news the handover lists: an open ticket and a missed target.
 static void
 s_ticket_news (void)
@@ -658,6 +713,9 @@ test_a_shift_handed_over_and_checked (void **state)
     s_register ();
     s_ticket_news ();
     assert_int_equal (s_lend ((s_lend_t) { 0 }), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    //  A permit of E001's for tomorrow, and one of E002's: only E001's is this handover's.
+    assert_int_equal (s_permit ((s_permit_t) { .date_local = "2026-12-02 12:00" }), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    s_other_estate_permit ();
     s_events ();
     assert_int_equal (s_log ("F01", KF__DUTY_ENTRY_KIND__DUTY_ENTRY_KIND_CALL, "3-2-1502 来电询问停水 asked about the water"),
                       KF__REPLY_STATUS__REPLY_STATUS_OK);
@@ -678,6 +736,8 @@ test_a_shift_handed_over_and_checked (void **state)
     assert_string_equal (open->loans_out [0], "E001-L20261201-0001");
     assert_int_equal (open->n_breaches, 1);
     assert_string_equal (open->breaches [0], "E001-20261201-0007");
+    assert_int_equal (open->n_permits_pending, 1);
+    assert_string_equal (open->permits_pending [0], "E001-P20261201-0001");
     assert_string_equal (s_events (), "desk.handed_over");
     assert_int_equal (s_duty (&request, "F01", KF__ROLE__ROLE_FRONT_DESK), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
     assert_int_equal (s_log ("F01", KF__DUTY_ENTRY_KIND__DUTY_ENTRY_KIND_EVENT, "late"),
@@ -790,7 +850,7 @@ s_renovate (void)
     Kf__Renovation r = KF__RENOVATION__INIT;
     r.unit = "3-2-1502";
     r.applicant = "张三";
-    r.contractor = "安居装饰 Anju Decor";
+    r.contractor = "上海市浦东新区安居装饰工程有限公司第一施工分公司";   //  72 bytes: the notice goes to it
     r.description = "厨卫翻新 kitchen and bathroom";
     r.plan_urls = plans;
     r.n_plan_urls = 1;
@@ -896,7 +956,13 @@ test_a_renovation_reviewed_patrolled_and_completed (void **state)
     assert_int_equal (w.reply.renovation->status, KF__RENOVATION_STATUS__RENOVATION_STATUS_COMPLETED);
     assert_int_equal (w.reply.renovation->patrols_done, 1);
     assert_int_equal (w.reply.renovation->patrols_missed, 7);
-    s_events ();
+    //  The missed patrols' deadlines, still breached, are withdrawn with the works.
+    const char *events = s_events ();
+    size_t dropped = 0;
+    for (const char *at = events; (at = strstr (at, "deadline.dropped")); at++)
+        dropped++;
+    assert_int_equal (dropped, 7);
+    assert_non_null (strstr (events, "renovation.completed"));
     assert_int_equal (s_tick ("2026-12-31 00:00"), 0);   //  no patrols after completion
     assert_string_equal (s_events (), "");
 }
