@@ -159,11 +159,38 @@ desk_request_estate (desk_t *self, const Kf__Request *request, const char *named
     return e;
 }
 
-int
-desk_page (kf_txn_t *txn, kf_table_t by_estate, kf_table_t by_unit, const char *estate, const char *unit,
-           const Kf__PageRequest *page, kf_page_row_fn *fn, void *arg, Kf__Reply *reply, kf_arena_t *arena,
-           kf_page_t *result)
+typedef struct {
+    const desk_register_t *reg;
+    const void *query;
+    void ***items;
+    size_t *count, room;
+    kf_arena_t *arena;
+} s_list_t;
+
+static int
+s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
 {
+    (void) value;
+    s_list_t *l = arg;
+    char id [DESK_ID_SIZE];
+    if (desk_key_id (key, id, sizeof id))
+        return kf_txn_fail (txn, "a register's index key does not decode");
+    ProtobufCMessage *record = desk_record_get (txn, l->reg->records, id, l->reg->descriptor, l->arena);
+    if (!record)
+        return kf_txn_ok (txn) ? 0 : -1;
+    if (!l->reg->keep (record, l->query))
+        return 0;
+    if (show && kf_arena_push (l->arena, l->items, l->count, &l->room, record))
+        return kf_txn_fail (txn, "out of memory");
+    return 1;
+}
+
+int
+desk_list (kf_txn_t *txn, const desk_register_t *reg, const char *estate, const char *unit,
+           const Kf__PageRequest *page, const void *query, void ***items, size_t *count, Kf__Reply *reply,
+           kf_arena_t *arena, kf_page_t *result)
+{
+    s_list_t l = { .reg = reg, .query = query, .items = items, .count = count, .room = *count, .arena = arena };
     if (unit && !kf_unit_valid (unit))
         return KF_BAD ("'%s' is not a unit (building-unit-room, e.g. 3-2-1502)", unit);
     kf_key_t prefix, top;
@@ -175,8 +202,8 @@ desk_page (kf_txn_t *txn, kf_table_t by_estate, kf_table_t by_unit, const char *
         kf_key_make (&prefix, "s|", estate);
         kf_key_make (&top, "s|t", estate, INT64_MAX);
     }
-    int rc = kf_page_walk (txn, unit ? by_unit : by_estate, &prefix, &top, page,
-                           kf_page_size (page, DESK_PAGE_DEFAULT, DESK_PAGE_MAX), fn, arg, arena, result);
+    int rc = kf_page_walk (txn, unit ? reg->by_unit : reg->by_estate, &prefix, &top, page,
+                           kf_page_size (page, DESK_PAGE_DEFAULT, DESK_PAGE_MAX), s_list_row, &l, arena, result);
     return kf_page_result (rc, reply, arena);
 }
 

@@ -139,30 +139,11 @@ desk_follow_up_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const
     return 0;
 }
 
-typedef struct {
-    desk_t *self;
-    const Kf__ListCommunications *query;
-    Kf__CommunicationList *list;
-    size_t room;
-    kf_arena_t *arena;
-} s_list_t;
-
-static int
-s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+static bool
+s_keep (const ProtobufCMessage *record, const void *query)
 {
-    (void) value;
-    s_list_t *l = arg;
-    char id [DESK_ID_SIZE];
-    if (desk_key_id (key, id, sizeof id))
-        return kf_txn_fail (txn, "a communication key does not decode");
-    Kf__Communication *c = s_get (l->self, txn, id, l->arena);
-    if (!c)
-        return kf_txn_ok (txn) ? 0 : -1;
-    if (l->query->pending_only && (!c->follow_up_due_ms || c->followed_up_at_ms))
-        return 0;
-    if (show && kf_arena_push (l->arena, (void ***) &l->list->communications, &l->list->n_communications, &l->room, c))
-        return kf_txn_fail (txn, "out of memory");
-    return 1;
+    const Kf__Communication *c = (const Kf__Communication *) record;
+    return !((const Kf__ListCommunications *) query)->pending_only || (c->follow_up_due_ms && !c->followed_up_at_ms);
 }
 
 int
@@ -173,18 +154,19 @@ desk_list_communications (desk_t *self, kf_txn_t *txn, const Kf__Request *reques
     const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
     if (!e)
         return -1;
-    s_list_t l = { .self = self, .query = q, .arena = arena,
-                   .list = (Kf__CommunicationList *) kf_arena_message (arena, &kf__communication_list__descriptor) };
-    if (!l.list)
+    Kf__CommunicationList *list = (Kf__CommunicationList *) kf_arena_message (arena, &kf__communication_list__descriptor);
+    if (!list)
         return kf_txn_fail (txn, "out of memory");
+    const desk_register_t reg = { self->communications, self->by_contact, self->unit_contacts,
+                                  &kf__communication__descriptor, s_keep };
     kf_page_t page;
-    if (desk_page (txn, self->by_contact, self->unit_contacts, e->estate->id, q->unit, q->page, s_list_row, &l, reply,
-                   arena, &page))
+    if (desk_list (txn, &reg, e->estate->id, q->unit, q->page, q, (void ***) &list->communications,
+                   &list->n_communications, reply, arena, &page))
         return -1;
-    l.list->next_page_token = page.next_token;
-    KF_SET (l.list, total, page.total);
+    list->next_page_token = page.next_token;
+    KF_SET (list, total, page.total);
     reply->result_case = KF__REPLY__RESULT_COMMUNICATIONS;
-    reply->communications = l.list;
+    reply->communications = list;
     return 0;
 }
 

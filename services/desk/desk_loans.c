@@ -253,54 +253,28 @@ desk_return (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
 
 //  ---- the registers ------------------------------------------------------------------------
 
-typedef struct {
-    desk_t *self;
-    const Kf__ListLoans *query;
-    bool whole;                 //  phones shown whole
-    Kf__LoanList *list;
-    size_t room;
-    kf_arena_t *arena;
-} s_list_t;
-
 static bool
-s_matches (const s_list_t *l, const Kf__Loan *loan)
+s_keep (const ProtobufCMessage *record, const void *query)
 {
-    const Kf__ListLoans *q = l->query;
+    const Kf__Loan *loan = (const Kf__Loan *) record;
+    const Kf__ListLoans *q = query;
     bool out = loan->status == KF__LOAN_STATUS__LOAN_STATUS_OUT;
     return (!q->kind || loan->kind == q->kind) && (!q->out_only || out) && (!q->overdue_only || (out && loan->overdue));
 }
 
-static int
-s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
-{
-    (void) value;
-    s_list_t *l = arg;
-    char id [DESK_ID_SIZE];
-    if (desk_key_id (key, id, sizeof id))
-        return kf_txn_fail (txn, "a register key does not decode");
-    Kf__Loan *loan = s_loan_get (l->self, txn, id, l->arena);
-    if (!loan)
-        return kf_txn_ok (txn) ? 0 : -1;
-    if (!s_matches (l, loan))
-        return 0;
-    if (show) {
-        if (loan->phone && !l->whole) {
-            char masked [32];
-            kf_phone_mask (loan->phone, masked, sizeof masked);
-            loan->phone = kf_arena_strdup (l->arena, masked);
-        }
-        if (kf_arena_push (l->arena, (void ***) &l->list->loans, &l->list->n_loans, &l->room, loan))
-            return kf_txn_fail (txn, "out of memory");
-    }
-    return 1;
-}
+typedef struct {
+    desk_t *self;
+    const Kf__ListLoans *query;
+    Kf__LoanList *list;
+    kf_arena_t *arena;
+} s_count_t;
 
 //  What is out now, and how much of it overdue (of the unit's, when asked).
 static int
 s_count_out (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
 {
     (void) key;
-    s_list_t *l = arg;
+    s_count_t *l = arg;
     char id [DESK_ID_SIZE];
     if (value.size >= sizeof id)
         return kf_txn_fail (txn, "an out entry does not decode");
@@ -325,24 +299,34 @@ desk_list_loans (desk_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Re
         return -1;
     if (q->has_kind && q->kind > KF__LOAN_KIND__LOAN_KIND_STORED)
         return KF_BAD ("kind %d is not a key, an item or stored things", (int) q->kind);
-    s_list_t l = { .self = self, .query = q, .arena = arena, .whole = kf_request_sees_phones (request, e->estate->id),
-                   .list = (Kf__LoanList *) kf_arena_message (arena, &kf__loan_list__descriptor) };
-    if (!l.list)
+    Kf__LoanList *list = (Kf__LoanList *) kf_arena_message (arena, &kf__loan_list__descriptor);
+    if (!list)
         return kf_txn_fail (txn, "out of memory");
-    KF_SET (l.list, out, 0);
-    KF_SET (l.list, overdue, 0);
+    const desk_register_t reg = { self->loans, self->by_lent, self->by_unit, &kf__loan__descriptor, s_keep };
     kf_page_t page;
-    if (desk_page (txn, self->by_lent, self->by_unit, e->estate->id, q->unit, q->page, s_list_row, &l, reply, arena,
+    if (desk_list (txn, &reg, e->estate->id, q->unit, q->page, q, (void ***) &list->loans, &list->n_loans, reply, arena,
                    &page))
         return -1;
-    l.list->next_page_token = page.next_token;
-    KF_SET (l.list, total, page.total);
+    list->next_page_token = page.next_token;
+    KF_SET (list, total, page.total);
+    //  Phones whole for the estate's desk only.
+    bool whole = kf_request_sees_phones (request, e->estate->id);
+    for (size_t i = 0; !whole && i < list->n_loans; i++)
+        if (list->loans [i]->phone) {
+            char masked [32];
+            kf_phone_mask (list->loans [i]->phone, masked, sizeof masked);
+            list->loans [i]->phone = kf_arena_strdup (arena, masked);
+        }
+    //  What is out now, and overdue: the out tags (of the unit's, when asked).
+    s_count_t c = { .self = self, .query = q, .list = list, .arena = arena };
+    KF_SET (list, out, 0);
+    KF_SET (list, overdue, 0);
     kf_key_t prefix;
     kf_key_make (&prefix, "s|", e->estate->id);
-    if (kf_txn_scan (txn, self->out, &prefix, s_count_out, &l) < 0)
+    if (kf_txn_scan (txn, self->out, &prefix, s_count_out, &c) < 0)
         return -1;
     reply->result_case = KF__REPLY__RESULT_LOANS;
-    reply->loans = l.list;
+    reply->loans = list;
     return 0;
 }
 

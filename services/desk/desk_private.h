@@ -201,12 +201,23 @@ void desk_emit (desk_t *self, kf_txn_t *txn, int64_t at_ms, const char *estate, 
 const desk_estate_t *desk_request_estate (desk_t *self, const Kf__Request *request, const char *named, bool changes,
                                           Kf__Reply *reply, kf_arena_t *arena);
 
+//  Whether a register's record goes on a list: its query's filters.
+typedef bool (desk_keep_fn) (const ProtobufCMessage *record, const void *query);
+
 //  A page of a register, newest first: its unit's index (estate|unit|time|id)
-//  when a unit is named, else its estate's (estate|time|id); fn sees each
-//  row (kf_page_row_fn). 0, or -1 after a reply or a failed transaction.
-int desk_page (kf_txn_t *txn, kf_table_t by_estate, kf_table_t by_unit, const char *estate, const char *unit,
-               const Kf__PageRequest *page, kf_page_row_fn *fn, void *arg, Kf__Reply *reply, kf_arena_t *arena,
-               kf_page_t *result);
+//  when a unit is named, else its estate's (estate|time|id); each row's
+//  record (`records`, by the key's last part, as `descriptor`) that `keep`
+//  keeps is counted, and pushed onto *items when on the page. 0, or -1
+//  after a reply or a failed transaction.
+typedef struct {
+    kf_table_t records, by_estate, by_unit;
+    const ProtobufCMessageDescriptor *descriptor;
+    desk_keep_fn *keep;
+} desk_register_t;
+
+int desk_list (kf_txn_t *txn, const desk_register_t *reg, const char *estate, const char *unit,
+               const Kf__PageRequest *page, const void *query, void ***items, size_t *count, Kf__Reply *reply,
+               kf_arena_t *arena, kf_page_t *result);
 
 //  Whether a unit is in the register the desk has heard of: true; else
 //  false after a NOT_FOUND reply ("no unit 5-1-817 in E001").

@@ -483,30 +483,11 @@ desk_renovations_tick (desk_t *self, kf_txn_t *txn, int64_t now_ms)
 
 //  ---- the list --------------------------------------------------------------------------------
 
-typedef struct {
-    desk_t *self;
-    const Kf__ListRenovations *query;
-    Kf__RenovationList *list;
-    size_t room;
-    kf_arena_t *arena;
-} s_list_t;
-
-static int
-s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+static bool
+s_keep (const ProtobufCMessage *record, const void *query)
 {
-    (void) value;
-    s_list_t *l = arg;
-    char id [DESK_ID_SIZE];
-    if (desk_key_id (key, id, sizeof id))
-        return kf_txn_fail (txn, "a renovation key does not decode");
-    Kf__Renovation *r = s_get (l->self, txn, id, l->arena);
-    if (!r)
-        return kf_txn_ok (txn) ? 0 : -1;
-    if (l->query->status && r->status != l->query->status)
-        return 0;
-    if (show && kf_arena_push (l->arena, (void ***) &l->list->renovations, &l->list->n_renovations, &l->room, r))
-        return kf_txn_fail (txn, "out of memory");
-    return 1;
+    const Kf__ListRenovations *q = query;
+    return !q->status || ((const Kf__Renovation *) record)->status == q->status;
 }
 
 int
@@ -516,18 +497,19 @@ desk_list_renovations (desk_t *self, kf_txn_t *txn, const Kf__Request *request, 
     const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
     if (!e)
         return -1;
-    s_list_t l = { .self = self, .query = q, .arena = arena,
-                   .list = (Kf__RenovationList *) kf_arena_message (arena, &kf__renovation_list__descriptor) };
-    if (!l.list)
+    Kf__RenovationList *list = (Kf__RenovationList *) kf_arena_message (arena, &kf__renovation_list__descriptor);
+    if (!list)
         return kf_txn_fail (txn, "out of memory");
+    const desk_register_t reg = { self->renovations, self->by_submitted, self->unit_renovations,
+                                  &kf__renovation__descriptor, s_keep };
     kf_page_t page;
-    if (desk_page (txn, self->by_submitted, self->unit_renovations, e->estate->id, q->unit, q->page, s_list_row, &l,
+    if (desk_list (txn, &reg, e->estate->id, q->unit, q->page, q, (void ***) &list->renovations, &list->n_renovations,
                    reply, arena, &page))
         return -1;
-    l.list->next_page_token = page.next_token;
-    KF_SET (l.list, total, page.total);
+    list->next_page_token = page.next_token;
+    KF_SET (list, total, page.total);
     reply->result_case = KF__REPLY__RESULT_RENOVATIONS;
-    reply->renovations = l.list;
+    reply->renovations = list;
     return 0;
 }
 

@@ -240,30 +240,11 @@ desk_fine_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Requ
 
 //  ---- the register ------------------------------------------------------------------------
 
-typedef struct {
-    desk_t *self;
-    const Kf__ListViolations *query;
-    Kf__ViolationList *list;
-    size_t room;
-    kf_arena_t *arena;
-} s_list_t;
-
-static int
-s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
+static bool
+s_keep (const ProtobufCMessage *record, const void *query)
 {
-    (void) value;
-    s_list_t *l = arg;
-    char id [DESK_ID_SIZE];
-    if (desk_key_id (key, id, sizeof id))
-        return kf_txn_fail (txn, "a violation key does not decode");
-    Kf__Violation *v = s_get (l->self, txn, id, l->arena);
-    if (!v)
-        return kf_txn_ok (txn) ? 0 : -1;
-    if (l->query->open_only && v->status != KF__VIOLATION_STATUS__VIOLATION_STATUS_OPEN)
-        return 0;
-    if (show && kf_arena_push (l->arena, (void ***) &l->list->violations, &l->list->n_violations, &l->room, v))
-        return kf_txn_fail (txn, "out of memory");
-    return 1;
+    const Kf__Violation *v = (const Kf__Violation *) record;
+    return !((const Kf__ListViolations *) query)->open_only || v->status == KF__VIOLATION_STATUS__VIOLATION_STATUS_OPEN;
 }
 
 int
@@ -273,18 +254,19 @@ desk_list_violations (desk_t *self, kf_txn_t *txn, const Kf__Request *request, K
     const desk_estate_t *e = desk_request_estate (self, request, q->estate, false, reply, arena);
     if (!e)
         return -1;
-    s_list_t l = { .self = self, .query = q, .arena = arena,
-                   .list = (Kf__ViolationList *) kf_arena_message (arena, &kf__violation_list__descriptor) };
-    if (!l.list)
+    Kf__ViolationList *list = (Kf__ViolationList *) kf_arena_message (arena, &kf__violation_list__descriptor);
+    if (!list)
         return kf_txn_fail (txn, "out of memory");
+    const desk_register_t reg = { self->violations, self->by_noticed, self->unit_violations, &kf__violation__descriptor,
+                                  s_keep };
     kf_page_t page;
-    if (desk_page (txn, self->by_noticed, self->unit_violations, e->estate->id, q->unit, q->page, s_list_row, &l, reply,
-                   arena, &page))
+    if (desk_list (txn, &reg, e->estate->id, q->unit, q->page, q, (void ***) &list->violations, &list->n_violations,
+                   reply, arena, &page))
         return -1;
-    l.list->next_page_token = page.next_token;
-    KF_SET (l.list, total, page.total);
+    list->next_page_token = page.next_token;
+    KF_SET (list, total, page.total);
     reply->result_case = KF__REPLY__RESULT_VIOLATIONS;
-    reply->violations = l.list;
+    reply->violations = list;
     return 0;
 }
 
