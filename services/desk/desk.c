@@ -224,12 +224,8 @@ desk_key_id (kf_val_t key, char *id, size_t size)
 bool
 desk_text_ok (const char *text, size_t max)
 {
-    if (!text || !*text || strlen (text) > max)
-        return false;
-    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return false;
-    return true;
+    kf_err_t err;
+    return text && kf_text_check ("text", text, max, &err) == 0;
 }
 
 bool

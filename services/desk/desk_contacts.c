@@ -9,7 +9,6 @@
 #include "desk_private.h"
 
 #define S_TEXT_MAX     2000
-#define S_NAME_MAX     64
 #define S_FOLLOW_MAX   (90 * KF_MS_PER_DAY)
 #define S_PAST_MAX     (30 * KF_MS_PER_DAY)
 
@@ -65,8 +64,8 @@ desk_record_communication (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf
     if (!in->has_channel || in->channel < KF__COMMUNICATION_CHANNEL__COMMUNICATION_CHANNEL_IN_PERSON
     ||  in->channel > KF__COMMUNICATION_CHANNEL__COMMUNICATION_CHANNEL_OTHER)
         return KF_BAD ("how: in_person, phone, wechat, letter or other");
-    if (!desk_text_ok (in->person, S_NAME_MAX))
-        return KF_BAD ("with whom? a name of 1 to %d characters", S_NAME_MAX);
+    if (!desk_text_ok (in->person, DESK_NAME_MAX))
+        return KF_BAD ("with whom? a name of 1 to %d characters", DESK_NAME_MAX);
     if (!desk_text_ok (in->summary, S_TEXT_MAX))
         return KF_BAD ("what was said: 1 to %d characters on one line", S_TEXT_MAX);
     if (in->at_ms && (in->at_ms > now_ms || in->at_ms < now_ms - S_PAST_MAX))

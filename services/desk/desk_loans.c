@@ -17,7 +17,6 @@
 
 #define S_TAG_MAX     64
 #define S_NOTE_MAX    500
-#define S_NAME_MAX    64
 #define S_COUNT_MAX   999
 #define S_DUE_MAX_MS  (366 * KF_MS_PER_DAY)
 #define S_FIRE_MAX    1000     //  overdue loans one tick step marks
@@ -110,8 +109,8 @@ s_check_loan (const desk_estate_t *e, const Kf__Loan *in, int64_t now_ms, Kf__Re
         return KF_BAD ("the note is at most %d characters on one line", S_NOTE_MAX);
     if (in->phone && !kf_phone_valid (in->phone))
         return KF_BAD ("'%s' is not a phone (5 to 20 digits with an optional leading +)", in->phone);
-    if (in->person && *in->person && !desk_text_ok (in->person, S_NAME_MAX))
-        return KF_BAD ("a person's name is 1 to %d characters", S_NAME_MAX);
+    if (in->person && *in->person && !desk_text_ok (in->person, DESK_NAME_MAX))
+        return KF_BAD ("a person's name is 1 to %d characters", DESK_NAME_MAX);
     if (in->staff_id && (in->unit || in->person))
         return KF_BAD ("lent to a person of a unit or to a member of staff, not both");
     if (in->staff_id && in->kind != KF__LOAN_KIND__LOAN_KIND_KEY)
@@ -211,8 +210,8 @@ desk_return (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *req
         return -1;
     if (!q->loan_id || !*q->loan_id)
         return KF_BAD ("which loan comes back? its number, e.g. %s-L20261203-0001", e->estate->id);
-    if (q->returned_by && !desk_text_ok (q->returned_by, S_NAME_MAX))
-        return KF_BAD ("a person's name is 1 to %d characters", S_NAME_MAX);
+    if (q->returned_by && !desk_text_ok (q->returned_by, DESK_NAME_MAX))
+        return KF_BAD ("a person's name is 1 to %d characters", DESK_NAME_MAX);
     if (q->note && *q->note && !desk_text_ok (q->note, S_NOTE_MAX))
         return KF_BAD ("the note is at most %d characters on one line", S_NOTE_MAX);
     Kf__Loan *l = s_loan_get (self, txn, q->loan_id, arena);

@@ -70,8 +70,8 @@
 //  Room for a record's number: "<estate>-<letter><yyyymmdd>-<n>", the
 //  estate's id at most KF_ID_MAX and the day's counter any size.
 #define DESK_ID_SIZE (KF_ID_MAX + 40)
-//  Bytes of a name the desk writes down: a person's, a company's (UTF-8).
-#define DESK_NAME_MAX 128
+//  Characters of a name the desk writes down: a person's, a company's.
+#define DESK_NAME_MAX 64
 
 //  An estate's rules for its registers (the estate's value, else the group's).
 typedef struct {
@@ -233,7 +233,8 @@ const Kf__Person *desk_person_of (desk_t *self, kf_txn_t *txn, const char *estat
 //  0, or -1 when the key has none that fits.
 int desk_key_id (kf_val_t key, char *id, size_t size);
 
-//  Text of 1 to max bytes on one line (no control characters).
+//  Text of 1 to max characters, valid UTF-8, on one line (kf_text_check:
+//  no control characters, not blank).
 bool desk_text_ok (const char *text, size_t max);
 
 //  A new number "<estate>-<letter><yyyymmdd>-<n>" from the day's counter

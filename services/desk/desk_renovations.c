@@ -22,7 +22,6 @@
 #include "kf_timers.h"
 
 #define S_TEXT_MAX      1000
-#define S_NAME_MAX      64
 #define S_URLS_MAX      20
 #define S_WORKERS_MAX   50
 #define S_FINDINGS_MAX  20
@@ -120,10 +119,10 @@ s_timer_id (char *id, size_t size, const char *renovation_id, char what, int64_t
 static int
 s_check (const Kf__Renovation *in, Kf__Reply *reply, kf_arena_t *arena)
 {
-    if (!desk_text_ok (in->applicant, S_NAME_MAX))
+    if (!desk_text_ok (in->applicant, DESK_NAME_MAX))
         return KF_BAD ("who applies? the owner's (or tenant's) name");
     if (!desk_text_ok (in->contractor, DESK_NAME_MAX))
-        return KF_BAD ("the contractor (施工单位) is 1 to %d bytes", DESK_NAME_MAX);
+        return KF_BAD ("the contractor (施工单位) is 1 to %d characters", DESK_NAME_MAX);
     if (!desk_text_ok (in->description, S_TEXT_MAX))
         return KF_BAD ("what is done: 1 to %d characters on one line", S_TEXT_MAX);
     if (in->n_plan_urls == 0 || in->n_plan_urls > S_URLS_MAX)

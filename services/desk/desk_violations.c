@@ -16,7 +16,6 @@
 #define S_TEXT_MAX      1000
 #define S_URL_MAX       500
 #define S_URLS_MAX      10
-#define S_NAME_MAX      64
 #define S_FOLLOW_UPS    100
 #define S_RECTIFY_MAX   (90 * KF_MS_PER_DAY)
 #define S_FINE_MAX      (100000 * 100)   //  ¥100,000
@@ -102,7 +101,8 @@ desk_record_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
     if (!rectify_by || rectify_by <= now_ms || rectify_by > now_ms + S_RECTIFY_MAX)
         return KF_BAD ("the notice's deadline (rectify by) is after now and within 90 days");
     if (in->notice_served_to && *in->notice_served_to && !desk_text_ok (in->notice_served_to, DESK_NAME_MAX))
-        return KF_BAD ("the notice was served to a name (a person's or a company's) of 1 to %d bytes", DESK_NAME_MAX);
+        return KF_BAD ("the notice was served to a name (a person's or a company's) of 1 to %d characters",
+                       DESK_NAME_MAX);
     if (!desk_unit_known (self, txn, e->estate->id, in->unit, reply, arena))
         return -1;
     Kf__Violation *v = (Kf__Violation *) kf_arena_message (arena, &kf__violation__descriptor);
