@@ -607,6 +607,15 @@ kf_unit_valid (const char *unit)
     return parts == 3;
 }
 
+bool
+kf_url_valid (const char *url, size_t max)
+{
+    bool ok = url && (strncmp (url, "https://", 8) == 0 || strncmp (url, "http://", 7) == 0) && strlen (url) <= max;
+    for (const char *c = url; ok && *c; c++)
+        ok = (unsigned char) *c > 0x20 && *c != 0x7f;
+    return ok;
+}
+
 void
 kf_phone_mask (const char *phone, char *out, size_t size)
 {

@@ -117,6 +117,9 @@ int kf_ref_check (const char *field, const char *ref, size_t max_chars, kf_err_t
 bool kf_unit_valid (const char *unit);
 //  A phone number: 5 to 20 digits, with an optional leading +.
 bool kf_phone_valid (const char *phone);
+//  An http(s) URL (a photo's, a plan's, evidence) of at most max bytes,
+//  without spaces or control characters.
+bool kf_url_valid (const char *url, size_t max);
 //  A phone as shown to someone who may not see it whole: the first three
 //  and last four digits of a long number (138****0000), the last two of a
 //  short one. Writes at most size bytes, always terminated.

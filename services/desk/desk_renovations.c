@@ -128,8 +128,7 @@ s_check (const Kf__Renovation *in, Kf__Reply *reply, kf_arena_t *arena)
     if (in->n_plan_urls == 0 || in->n_plan_urls > S_URLS_MAX)
         return KF_BAD ("the plans: 1 to %d URLs", S_URLS_MAX);
     for (size_t i = 0; i < in->n_plan_urls; i++)
-        if (!desk_text_ok (in->plan_urls [i], 500)
-        ||  (strncmp (in->plan_urls [i], "https://", 8) != 0 && strncmp (in->plan_urls [i], "http://", 7) != 0))
+        if (!kf_url_valid (in->plan_urls [i], 500))
             return KF_BAD ("plan %zu is not an http(s) URL", i + 1);
     if (in->n_workers == 0 || in->n_workers > S_WORKERS_MAX)
         return KF_BAD ("the workers: 1 to %d, each with a name, the last four of an ID and a phone", S_WORKERS_MAX);

@@ -89,8 +89,7 @@ desk_record_violation (desk_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Re
     if (in->n_evidence_urls > S_URLS_MAX)
         return KF_BAD ("at most %d evidence URLs", S_URLS_MAX);
     for (size_t i = 0; i < in->n_evidence_urls; i++)
-        if (!desk_text_ok (in->evidence_urls [i], S_URL_MAX)
-        ||  (strncmp (in->evidence_urls [i], "https://", 8) != 0 && strncmp (in->evidence_urls [i], "http://", 7) != 0))
+        if (!kf_url_valid (in->evidence_urls [i], S_URL_MAX))
             return KF_BAD ("evidence %zu is not an http(s) URL of at most %d characters", i + 1, S_URL_MAX);
     const Kf__RecordViolation *q = request->record_violation;
     if (q->rectify_in_ms && in->rectify_by_ms)

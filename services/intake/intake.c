@@ -193,11 +193,8 @@ intake_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *repl
         return KF_BAD ("at most %d photos", S_PHOTOS_MAX);
     for (size_t i = 0; i < f->n_photo_urls; i++) {
         const char *url = f->photo_urls [i];
-        bool ok = (strncmp (url, "https://", 8) == 0 || strncmp (url, "http://", 7) == 0) && strlen (url) <= S_URL_MAX;
-        for (const char *c = url; ok && *c; c++)
-            ok = (unsigned char) *c > 0x20 && *c != 0x7f;
-        if (!ok)
-            return KF_BAD ("photo_urls: '%.60s' is not an http(s) URL", url);
+        if (!kf_url_valid (url, S_URL_MAX))
+            return KF_BAD ("photo_urls: '%.60s' is not an http(s) URL", url ? url : "");
     }
     if (f->n_hazards > S_HAZARDS_MAX)
         return KF_BAD ("at most %d hazards", S_HAZARDS_MAX);

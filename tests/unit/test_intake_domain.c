@@ -170,6 +170,14 @@ test_field_checks (void **state)
     assert_false (kf_phone_valid ("138 0000 0000"));
     assert_false (kf_phone_valid ("++8613800000000"));
     assert_false (kf_phone_valid ("123456789012345678901"));
+    //  The URLs a photo, a plan or evidence may be (intake's and the desk's).
+    assert_true (kf_url_valid ("https://img.example/a.jpg", 40));
+    assert_true (kf_url_valid ("http://img.example/a.jpg", 40));
+    assert_false (kf_url_valid ("ftp://img.example/a.jpg", 40));
+    assert_false (kf_url_valid ("https://img.example/a b.jpg", 40));
+    assert_false (kf_url_valid ("https://img.example/a.jpg\n", 40));
+    assert_false (kf_url_valid ("https://img.example/a-long-name.jpg", 20));
+    assert_false (kf_url_valid (NULL, 40));
 }
 
 static void
