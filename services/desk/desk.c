@@ -95,7 +95,8 @@ desk_tables (desk_t *self, kf_txn_t *txn)
     kf_table_t *const tables [] = { &self->units, &self->households, &self->staff, &self->balances, &self->loans,
                                     &self->by_lent, &self->by_unit, &self->out, &self->counters, &self->due,
                                     &self->permits, &self->by_day, &self->expiry, &self->violations,
-                                    &self->by_noticed, &self->unit_violations, &self->rectify, &self->shifts,
+                                    &self->by_noticed, &self->unit_violations, &self->open_violations, &self->rectify,
+                                    &self->shifts,
                                     &self->open_tickets, &self->breaches, &self->communications,
                                     &self->by_contact, &self->unit_contacts, &self->renovations,
                                     &self->by_submitted, &self->unit_renovations, &self->site };

@@ -27,7 +27,7 @@
 #include "envelope.pb-c.h"
 
 #define DESK_OWN_TABLES "units", "households", "staff", "balances", "loans", "by_lent", "by_unit", "out", "counters", \
-    "due", "permits", "by_day", "expiry", "violations", "by_noticed", "unit_violations", \
+    "due", "permits", "by_day", "expiry", "violations", "by_noticed", "unit_violations", "open_violations", \
     "rectify", "shifts", "open_tickets", "breaches", "communications", "by_contact", "unit_contacts", \
     "renovations", "by_submitted", "unit_renovations", "site"
 #define DESK_TABLES KF_BUS_TABLES, DESK_OWN_TABLES

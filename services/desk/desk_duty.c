@@ -199,13 +199,7 @@ s_violation_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     s_open_t *o = arg;
     char id [S_ID_SIZE];
     if (desk_key_id (key, id, sizeof id))
-        return kf_txn_fail (txn, "a violation key does not decode");
-    kf_key_t k;
-    kf_key_make (&k, "s", id);
-    const Kf__Violation *v = (const Kf__Violation *) kf_txn_find_msg_in (txn, o->self->violations, &k,
-                                                                      &kf__violation__descriptor, o->arena);
-    if (!v || v->status != KF__VIOLATION_STATUS__VIOLATION_STATUS_OPEN)
-        return kf_txn_ok (txn) ? 0 : -1;
+        return kf_txn_fail (txn, "an open violation's key does not decode");
     return s_push (o, &o->open->violations_open, &o->open->n_violations_open, &o->rooms [3], id)
          ? kf_txn_fail (txn, "out of memory") : 0;
 }
@@ -242,7 +236,7 @@ s_open_now (desk_t *self, kf_txn_t *txn, const desk_estate_t *e, int64_t now_ms,
     if (kf_txn_scan (txn, self->open_tickets, &prefix, s_ticket_row, &o) < 0
     ||  kf_txn_scan (txn, self->out, &prefix, s_loan_row, &o) < 0
     ||  kf_txn_scan (txn, self->by_day, &prefix, s_permit_row, &o) < 0
-    ||  kf_txn_scan (txn, self->by_noticed, &prefix, s_violation_row, &o) < 0
+    ||  kf_txn_scan (txn, self->open_violations, &prefix, s_violation_row, &o) < 0
     ||  kf_txn_scan (txn, self->breaches, &prefix, s_breach_row, &o) < 0)
         return NULL;
     return o.open;

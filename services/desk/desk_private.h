@@ -37,6 +37,7 @@
       violations  violation_id              Violation
       by_noticed  estate|recorded_at|violation_id       ""
       unit_violations estate|unit|recorded_at|violation_id ""
+      open_violations estate|violation_id   ""    the ones not yet closed
       rectify     deadline|violation_id     kf_timers: each open violation's notice deadline
       shifts      estate|date|shift         DutyShift: the log and its handover
       open_tickets estate|ticket_no         ""    the estate's open tickets, from intake's events
@@ -90,7 +91,7 @@ struct _desk_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
     desk_estate_t *estates;         //  base.estates, typed
     kf_table_t units, households, staff, balances, loans, by_lent, by_unit, out, counters, due, permits, by_day, expiry,
-               violations, by_noticed, unit_violations, rectify, shifts, open_tickets, breaches, communications,
+               violations, by_noticed, unit_violations, open_violations, rectify, shifts, open_tickets, breaches, communications,
                by_contact, unit_contacts, renovations, by_submitted, unit_renovations, site;
 };
 

@@ -27,11 +27,19 @@ s_get (desk_t *self, kf_txn_t *txn, const char *id, kf_arena_t *arena)
     return desk_record_get (txn, self->violations, id, &kf__violation__descriptor, arena);
 }
 
+//  The record, its indexes, and the estate's open ones (a handover lists
+//  those without reading the estate's whole history).
 static void
 s_put (desk_t *self, kf_txn_t *txn, const Kf__Violation *v)
 {
     desk_record_put (txn, self->violations, v->violation_id, &v->base, self->by_noticed, self->unit_violations, v->estate,
                      v->unit, v->recorded_at_ms);
+    kf_key_t key;
+    kf_key_make (&key, "s|s", v->estate, v->violation_id);
+    if (v->status == KF__VIOLATION_STATUS__VIOLATION_STATUS_OPEN)
+        kf_txn_put (txn, self->open_violations, &key, "", 0);
+    else
+        kf_txn_del (txn, self->open_violations, &key);
 }
 
 static void

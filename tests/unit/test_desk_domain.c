@@ -716,6 +716,13 @@ test_a_shift_handed_over_and_checked (void **state)
     //  A permit of E001's for tomorrow, and one of E002's: only E001's is this handover's.
     assert_int_equal (s_permit ((s_permit_t) { .date_local = "2026-12-02 12:00" }), KF__REPLY_STATUS__REPLY_STATUS_OK);
     s_other_estate_permit ();
+    //  Two violations, one put right: the open one is listed.
+    int64_t by = kf_test_at ("2026-12-05 18:00");
+    assert_int_equal (s_violation ("3-2-1502", KF__VIOLATION_CATEGORY__VIOLATION_CATEGORY_PARKING, by),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_violation ("3-2-1502", KF__VIOLATION_CATEGORY__VIOLATION_CATEGORY_NOISE, by),
+                      KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (s_follow ("E001-V20261201-0001", "已挪车 moved", true), KF__REPLY_STATUS__REPLY_STATUS_OK);
     s_events ();
     assert_int_equal (s_log ("F01", KF__DUTY_ENTRY_KIND__DUTY_ENTRY_KIND_CALL, "3-2-1502 来电询问停水 asked about the water"),
                       KF__REPLY_STATUS__REPLY_STATUS_OK);
@@ -736,6 +743,8 @@ test_a_shift_handed_over_and_checked (void **state)
     assert_string_equal (open->loans_out [0], "E001-L20261201-0001");
     assert_int_equal (open->n_breaches, 1);
     assert_string_equal (open->breaches [0], "E001-20261201-0007");
+    assert_int_equal (open->n_violations_open, 1);
+    assert_string_equal (open->violations_open [0], "E001-V20261201-0002");
     assert_int_equal (open->n_permits_pending, 1);
     assert_string_equal (open->permits_pending [0], "E001-P20261201-0001");
     assert_string_equal (s_events (), "desk.handed_over");
