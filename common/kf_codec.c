@@ -584,6 +584,12 @@ kf_ref_check (const char *field, const char *ref, size_t max_chars, kf_err_t *er
 }
 
 bool
+kf_unit_common (const char *unit)
+{
+    return unit && unit [0] == '0' && unit [1] == '-' && kf_unit_valid (unit);
+}
+
+bool
 kf_unit_valid (const char *unit)
 {
     //  building-unit-room: three parts of 1-8 letters or digits.

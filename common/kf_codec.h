@@ -115,6 +115,11 @@ int kf_ref_check (const char *field, const char *ref, size_t max_chars, kf_err_t
 //  A unit of an estate: building-unit-room, three parts of 1-8 letters or
 //  digits ("3-2-1502").
 bool kf_unit_valid (const char *unit);
+//  A unit code of the estate's common areas (公共区域): building 0, e.g.
+//  "0-0-0", "0-B1-PUMP". Valid without being in the register: a round's
+//  findings are filed there.
+bool kf_unit_common (const char *unit);
+#define KF_COMMON_AREA "0-0-0"     //  the estate's common areas, as a whole
 //  A phone number: 5 to 20 digits, with an optional leading +.
 bool kf_phone_valid (const char *phone);
 //  An http(s) URL (a photo's, a plan's, evidence) of at most max bytes,

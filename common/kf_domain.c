@@ -62,6 +62,20 @@ kf_emit (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *estate,
     return kf_outbox_append (outbox, txn, event, now_ms) ? 0 : -1;
 }
 
+int
+kf_emit_deadline (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *estate,
+                  Kf__Envelope__BodyCase what, Kf__Deadline *deadline)
+{
+    assert (deadline && (what == KF__ENVELOPE__BODY_DEADLINE_SET || what == KF__ENVELOPE__BODY_DEADLINE_MET
+                         || what == KF__ENVELOPE__BODY_DEADLINE_DROPPED));
+    if (what != KF__ENVELOPE__BODY_DEADLINE_SET)
+        deadline->has_due_ms = deadline->has_since_ms = 0;
+    Kf__Envelope event = KF__ENVELOPE__INIT;
+    event.body_case = what;
+    event.deadline_set = deadline;   //  the oneof's members share their storage
+    return kf_emit (outbox, txn, now_ms, estate, &event, NULL);
+}
+
 bool
 kf_request_sees (const Kf__Request *request, const char *estate)
 {

@@ -50,6 +50,12 @@ void kf_domain_tables (kf_domain_t *self, kf_txn_t *txn, const char *const *name
 int kf_emit (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *estate, Kf__Envelope *event,
              const char *causation);
 
+//  A deadline of escalation's (deadline.set, .met or .dropped, `what`):
+//  the subject held to a time, as the producer words it. due_ms and
+//  since_ms go only with deadline.set. 0, or -1 (sticky).
+int kf_emit_deadline (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const char *estate,
+                      Kf__Envelope__BodyCase what, Kf__Deadline *deadline);
+
 //  Whether a request bound to an estate (its scope) may see this one.
 bool kf_request_sees (const Kf__Request *request, const char *estate);
 

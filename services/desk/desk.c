@@ -315,14 +315,9 @@ desk_deadline (desk_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate, 
     d.what = (char *) text;
     d.handler = (char *) handler;
     KF_SET (&d, department, KF__DEPARTMENT__DEPARTMENT_CUSTOMER_SERVICE);
-    if (what == KF__ENVELOPE__BODY_DEADLINE_SET) {
-        KF_SET (&d, due_ms, due_ms);
-        KF_SET (&d, since_ms, since_ms);
-    }
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = what;
-    event.deadline_set = &d;   //  the oneof's members share their storage
-    kf_emit (self->base.outbox, txn, now_ms, estate, &event, NULL);
+    KF_SET (&d, due_ms, due_ms);
+    KF_SET (&d, since_ms, since_ms);
+    kf_emit_deadline (self->base.outbox, txn, now_ms, estate, what, &d);
 }
 
 //  ---- requests ------------------------------------------------------------------------

@@ -169,6 +169,9 @@ dispatch_apply_event (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf_
             return s_on_visit_unsatisfied (self, txn, now_ms, event);
         case KF__ENVELOPE__BODY_ESCALATION_RAISED:
             return s_on_escalation (self, txn, now_ms, event);
+        case KF__ENVELOPE__BODY_RENOVATION_STARTED:
+        case KF__ENVELOPE__BODY_RENOVATION_COMPLETED:
+            return dispatch_on_renovation (self, txn, event);
         default:
             return 0;
     }
@@ -394,6 +397,21 @@ dispatch_handle_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const 
         case KF__REQUEST__COMMAND_BEGIN_SIGN_IN:
         case KF__REQUEST__COMMAND_END_SIGN_IN:
             return dispatch_accounts_request (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_ADD_PLAN:
+        case KF__REQUEST__COMMAND_SET_PLAN:
+        case KF__REQUEST__COMMAND_LIST_PLANS:
+            return dispatch_plans_request (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_LIST_ROUNDS:
+        case KF__REQUEST__COMMAND_SHOW_ROUND:
+        case KF__REQUEST__COMMAND_START_ROUND:
+        case KF__REQUEST__COMMAND_CHECK_IN:
+        case KF__REQUEST__COMMAND_RECORD_CHECKPOINT:
+        case KF__REQUEST__COMMAND_FINISH_ROUND:
+            return dispatch_rounds_request (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_REPORT_ROUNDS:
+            return dispatch_report_rounds (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_SHOW_CHECKPOINT:
+            return dispatch_show_checkpoint (self, txn, now_ms, request, reply, arena);
         default:
             return KF_BAD ("kefu-dispatch does not answer this command");
     }
@@ -429,6 +447,9 @@ dispatch_recover (dispatch_t *self, kf_txn_t *txn, const Kf__Envelope *event)
     kf_arena_reset (self->base.scratch);
     if (event->body_case == KF__ENVELOPE__BODY_STAFF_CHANGED)
         return s_recover_staff (self, txn, event->staff_changed->staff);
+    int rounds = dispatch_rounds_recover (self, txn, event);
+    if (rounds)
+        return rounds;
     const ProtobufCMessage *body = kf_event_body (event);
     const char *order_no = body ? kf_summary_string (body, "order_no") : NULL;
     if (!order_no || !event->estate)

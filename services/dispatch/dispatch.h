@@ -25,6 +25,11 @@
       a move the status does not allow is refused (CONFLICT).
     - Rectification: visit.unsatisfied opens an order for the same
       department, due dispatch/rectification_due (24 h) after the visit.
+    - Plans and rounds (巡检, issue 23): a plan's schedule makes a round at
+      each slot, given to someone of its department on shift; a round not
+      finished in its window is missed (and a deadline of escalation's
+      breaches); an item not OK is a finding intake files as a ticket.
+      See dispatch_plans.c and dispatch_rounds.c.
 */
 #ifndef DISPATCH_H_INCLUDED
 #define DISPATCH_H_INCLUDED
@@ -36,7 +41,8 @@
 #include "envelope.pb-c.h"
 
 //  dispatch's tables, after the bus's.
-#define DISPATCH_OWN_TABLES "orders", "by_ticket", "by_estate", "by_created", "queue", "staff", "counters", "accounts"
+#define DISPATCH_OWN_TABLES "orders", "by_ticket", "by_estate", "by_created", "queue", "staff", "counters", "accounts", \
+                            "plans", "rounds", "rounds_by_slot", "round_timers", "renovations_on"
 #define DISPATCH_TABLES KF_BUS_TABLES, DISPATCH_OWN_TABLES
 
 #define DISPATCH_TEXT_MAX     2000    //  characters of a reason or note
@@ -64,12 +70,26 @@ Kf__Department dispatch_route (dispatch_t *self, const char *estate, Kf__TicketT
 //  Returns how many records changed, or -1 when the transaction failed.
 int dispatch_load_staff (dispatch_t *self, kf_txn_t *txn, int64_t now_ms);
 
+//  Bring the stored plans of rounds in line with the configuration (at
+//  start): a plan the file changed wins, one it no longer has is paused.
+//  Returns how many changed, or -1 (a plan that does not hold: the reason
+//  is the transaction's).
+int dispatch_load_plans (dispatch_t *self, kf_txn_t *txn, int64_t now_ms);
+
+//  Whether a round timer is due (a read: the tick's cheap check).
+bool dispatch_rounds_due (dispatch_t *self, kf_txn_t *txn, int64_t now_ms);
+
+//  The round timers due: the plans' slots (a round each) and the rounds'
+//  windows (missed). Returns how many did something, or -1.
+int dispatch_rounds_tick (dispatch_t *self, kf_txn_t *txn, int64_t now_ms);
+
 //  Answer one request inside txn (kf_command_fn's contract).
 int dispatch_handle_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
                              Kf__Reply *reply, kf_arena_t *arena);
 
 //  Apply a consumed event: ticket.filed, .closed, .reopened, .cancelled,
-//  visit.unsatisfied, escalation.raised; others change nothing. 0, or -1
+//  visit.unsatisfied, escalation.raised, renovation.started, .completed;
+//  others change nothing. 0, or -1
 //  when the transaction failed.
 int dispatch_apply_event (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 

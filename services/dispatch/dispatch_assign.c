@@ -24,8 +24,8 @@ typedef struct {
 static bool
 s_has_skill (const Kf__Staff *staff, Kf__Category category)
 {
-    if (staff->n_skills == 0)
-        return true;   //  skills = any: the whole department's work
+    if (staff->n_skills == 0 || category == KF__CATEGORY__CATEGORY_UNSPECIFIED)
+        return true;   //  skills = any: the whole department's work; no skill asked: anyone's
     for (size_t i = 0; i < staff->n_skills; i++)
         if (staff->skills [i] == category)
             return true;
@@ -91,27 +91,40 @@ dispatch_assign_to (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *
     return dispatch_emit (self, txn, now_ms, order, &event, causation_id, actor, arena);
 }
 
+int
+dispatch_pick (dispatch_t *self, kf_txn_t *txn, const char *estate_id, Kf__Department department,
+               Kf__Category category, bool emergency, int64_t now_ms, const char *exclude, dispatch_person_t *person)
+{
+    const dispatch_estate_t *estate = dispatch_estate (self, estate_id);
+    if (!estate)
+        return 0;
+    s_pick_t p = {
+        .estate = estate, .department = department, .category = category, .emergency = emergency,
+        .now_ms = now_ms, .exclude = exclude,
+    };
+    kf_key_t prefix;
+    kf_key_make (&prefix, "s|", estate_id);
+    if (kf_txn_scan_msg (txn, self->staff, &prefix, &kf__staff__descriptor, s_pick_row, &p) < 0)
+        return -1;
+    if (!p.found)
+        return 0;
+    snprintf (person->staff_id, sizeof person->staff_id, "%s", p.staff_id);
+    snprintf (person->name, sizeof person->name, "%s", p.name);
+    return 1;
+}
+
 //  Assign by the rules. Returns 1 when someone took it, 0 when nobody is
 //  available (the order is unchanged), -1 when the transaction failed.
 int
 dispatch_assign_auto (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Order *order, Kf__AssignedBy by,
                       const char *reason, const char *exclude, const char *causation_id, kf_arena_t *arena)
 {
-    const dispatch_estate_t *estate = dispatch_estate (self, order->estate);
-    if (!estate)
-        return 0;
-    s_pick_t p = {
-        .estate = estate, .department = order->created->department, .category = order->created->category,
-        .emergency = order->created->priority == KF__PRIORITY__PRIORITY_EMERGENCY,
-        .now_ms = now_ms, .exclude = exclude,
-    };
-    kf_key_t prefix;
-    kf_key_make (&prefix, "s|", order->estate);
-    if (kf_txn_scan_msg (txn, self->staff, &prefix, &kf__staff__descriptor, s_pick_row, &p) < 0)
-        return -1;
-    if (!p.found)
-        return 0;
-    return dispatch_assign_to (self, txn, now_ms, order, p.staff_id, p.name, by, reason, causation_id, NULL,
+    dispatch_person_t person;
+    int found = dispatch_pick (self, txn, order->estate, order->created->department, order->created->category,
+                               order->created->priority == KF__PRIORITY__PRIORITY_EMERGENCY, now_ms, exclude, &person);
+    if (found <= 0)
+        return found;
+    return dispatch_assign_to (self, txn, now_ms, order, person.staff_id, person.name, by, reason, causation_id, NULL,
                                arena) ? -1 : 1;
 }
 

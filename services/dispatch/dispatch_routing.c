@@ -116,6 +116,8 @@ dispatch_tables (dispatch_t *self, kf_txn_t *txn)
 {
     static const char *const names [] = { DISPATCH_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->orders, &self->by_ticket, &self->by_estate, &self->by_created,
-                                    &self->queue, &self->staff, &self->counters, &self->accounts };
+                                    &self->queue, &self->staff, &self->counters, &self->accounts,
+                                    &self->plans, &self->rounds, &self->rounds_by_slot, &self->round_timers,
+                                    &self->renovations_on };
     kf_domain_tables (&self->base, txn, names, tables);
 }

@@ -1,9 +1,11 @@
 /*  kefu-dispatch — work orders. See dispatch.h.
 
-    Consumes ticket.*, visit.unsatisfied and escalation.raised of every
-    estate, publishes order.*, answers kefuctl's order and staff commands on
-    services/dispatch/endpoint, and once a second offers queued orders to
-    whoever has come on shift (the daemon's one periodic job).
+    Consumes ticket.*, visit.unsatisfied, escalation.raised and
+    renovation.started/completed of every estate, publishes order.* and
+    round.*, answers kefuctl's order, staff, plan and round commands on
+    services/dispatch/endpoint, and once a second (its one periodic job)
+    offers queued orders to whoever has come on shift and fires the round
+    timers due: the plans' slots and the rounds' windows.
 */
 #include "dispatch.h"
 #include "kf_service.h"
@@ -38,24 +40,30 @@ static int
 s_load_staff (kf_txn_t *txn, void *arg)
 {
     s_app_t *app = arg;
-    return dispatch_load_staff (app->dispatch, txn, kf_clock_now (kf_bus_clock (app->bus))) < 0 ? -1 : 0;
+    int64_t now_ms = kf_clock_now (kf_bus_clock (app->bus));
+    if (dispatch_load_staff (app->dispatch, txn, now_ms) < 0)
+        return -1;
+    return dispatch_load_plans (app->dispatch, txn, now_ms) < 0 ? -1 : 0;
 }
 
-//  The queues: a read finds them empty almost always; only then a write.
+//  The queues and the round timers: a read finds nothing to do almost
+//  always; only then a write.
 static int
 s_tick_due (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    (void) now_ms;
-    return dispatch_has_queued (((s_app_t *) app)->dispatch, txn);
+    dispatch_t *dispatch = ((s_app_t *) app)->dispatch;
+    return dispatch_has_queued (dispatch, txn) || dispatch_rounds_due (dispatch, txn, now_ms);
 }
 
 static int
 s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
 {
-    int assigned = dispatch_tick (((s_app_t *) app)->dispatch, txn, now_ms);
+    dispatch_t *dispatch = ((s_app_t *) app)->dispatch;
+    int assigned = dispatch_tick (dispatch, txn, now_ms);
     if (assigned > 0)
         kf_info ("%d queued order%s assigned", assigned, assigned == 1 ? "" : "s");
-    return assigned;
+    int rounds = assigned < 0 ? -1 : dispatch_rounds_tick (dispatch, txn, now_ms);
+    return rounds < 0 ? -1 : assigned + rounds;
 }
 
 //  On the bus: the outbox, and the staff from the file.

@@ -164,7 +164,8 @@ gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
     if (id == KF__REQUEST__COMMAND_IMPORT_UNITS)
         return "registry";
     return id < 40 ? "intake" : id < 60 ? "dispatch" : id < 70 ? "escalation" : id < 90 ? "survey"
-         : id < 110 ? "billing" : id < 120 ? "archive" : id < 140 ? "registry" : id < 180 ? "desk" : NULL;
+         : id < 110 ? "billing" : id < 120 ? "archive" : id < 140 ? "registry" : id < 180 ? "desk"
+         : id < 200 ? "dispatch" : NULL;
 }
 
 Kf__Request *

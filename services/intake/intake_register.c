@@ -1,4 +1,6 @@
-/*  intake_register — what intake knows of its estates' registers: each
+/*  intake_register — what intake knows of its estates' registers, and the
+    tickets other daemons' findings file (a handover's defects, a vacant
+    unit's, a round's: round.finding at a checkpoint's area). Each
     unit, and each unit's people by phone, as kefu-registry announced them
     (unit.registered, household.registered). A filing is checked against
     it: an estate whose register holds units files only for those units
@@ -75,9 +77,57 @@ s_file_findings (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelo
     return 1;
 }
 
+//  A round's finding (round.finding): a ticket at the checkpoint's area,
+//  reported by whoever walked the round, with the photo; routed as usual.
+//  Its idempotency key is the round's and the finding's number.
+static int
+s_file_round_finding (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
+{
+    const Kf__RoundFinding *x = event->round_finding;
+    if (!x->round_id || !x->by_phone || !x->has_index)
+        return 1;
+    kf_arena_reset (self->base.scratch);
+    kf_arena_t *arena = self->base.scratch;
+    char key [KF_ID_MAX * 3 + 32], text [900];
+    snprintf (key, sizeof key, "round/%s/%u", x->round_id, x->index);
+    snprintf (text, sizeof text, "巡检 round %s, %s%s%s%s: %s — %s%s%s", x->round_id, x->checkpoint ? x->checkpoint : "",
+              x->place ? " (" : "", x->place ? x->place : "", x->place ? ")" : "", x->what ? x->what : "",
+              x->observed ? x->observed : "not OK", x->note ? ". " : "", x->note ? x->note : "");
+    Kf__FileTicket f = KF__FILE_TICKET__INIT;
+    f.estate = event->estate;
+    f.unit = x->area && *x->area ? x->area : KF_COMMON_AREA;
+    f.reporter_name = x->by_name && *x->by_name ? x->by_name : x->by;
+    f.reporter_phone = x->by_phone;
+    KF_SET (&f, type, KF__TICKET_TYPE__TICKET_TYPE_REPAIR);
+    KF_SET (&f, channel, KF__CHANNEL__CHANNEL_ON_SITE_VISIT);
+    KF_SET (&f, category, x->has_category && x->category ? x->category : KF__CATEGORY__CATEGORY_OTHER);
+    f.description = text;
+    char *photos [1] = { x->photo_url };
+    if (x->photo_url) {
+        f.photo_urls = photos;
+        f.n_photo_urls = 1;
+    }
+    f.idempotency_key = key;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
+    request.file_ticket = &f;
+    request.actor = x->by && *x->by ? x->by : "dispatch";
+    KF_SET (&request, role, KF__ROLE__ROLE_FRONT_DESK);
+    Kf__Reply reply = KF__REPLY__INIT;
+    if (intake_file (self, txn, now_ms, &request, &reply, arena)) {
+        if (!kf_txn_ok (txn))
+            return -1;
+        kf_warning ("%s: finding %u of round %s is not filed: %s", event->estate, x->index, x->round_id,
+                    reply.error ? reply.error : "refused");
+    }
+    return 1;
+}
+
 int
 intake_register_apply (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
+    if (event->body_case == KF__ENVELOPE__BODY_ROUND_FINDING)
+        return intake_owned (self, event->estate) ? s_file_round_finding (self, txn, now_ms, event) : 1;
     bool unit = event->body_case == KF__ENVELOPE__BODY_UNIT_REGISTERED;
     bool handed = event->body_case == KF__ENVELOPE__BODY_UNIT_HANDED_OVER;
     bool inspected = event->body_case == KF__ENVELOPE__BODY_UNIT_INSPECTED;
@@ -187,8 +237,8 @@ s_unit_checked (intake_t *self, kf_txn_t *txn, const Kf__FileTicket *f, const ch
         *unit = kf_arena_strdup (arena, p.unit);
         return *unit ? 0 : kf_txn_fail (txn, "out of memory");
     }
-    if (!intake_owned (self, f->estate)->check_units)
-        return 0;
+    if (!intake_owned (self, f->estate)->check_units || kf_unit_common (f->unit))
+        return 0;   //  not checked, or the estate's common areas (no register lists them)
     kf_key_make (&key, "s|s", "units", f->estate);
     if (kf_txn_counter (txn, self->counters, &key) == 0)
         return kf_txn_ok (txn) ? 0 : -1;   //  no register yet: every well-formed unit

@@ -503,6 +503,8 @@ s_print_daily (ctl_t *ctl, const Kf__Reply *reply)
     printf ("  open at midnight   %u\n", d->open_at_end);
     printf ("  SLA targets missed %u\n", d->breaches);
     printf ("  return visits      %u done, %u satisfied\n", d->visits_done, d->visits_satisfied);
+    printf ("  rounds             %u due, %u done, %u late, %u missed; %u findings\n", d->rounds_due, d->rounds_done,
+            d->rounds_late, d->rounds_missed, d->round_findings);
 }
 
 int

@@ -92,10 +92,7 @@ s_deadline (registry_t *self, kf_txn_t *txn, int64_t now_ms, const char *estate,
         KF_SET (&d, due_ms, s_due_end (self, estate, file->next_due));
         KF_SET (&d, since_ms, since_ms);
     }
-    Kf__Envelope event = KF__ENVELOPE__INIT;
-    event.body_case = kind;
-    event.deadline_set = &d;   //  the oneof's members share their storage
-    kf_emit (self->base.outbox, txn, now_ms, estate, &event, NULL);
+    kf_emit_deadline (self->base.outbox, txn, now_ms, estate, kind, &d);
 }
 
 static const registry_cycle_t *

@@ -141,6 +141,11 @@ survey_count (survey_t *self, kf_txn_t *txn, const survey_estate_t *e, int64_t a
         case D_VISITS_SATISFIED: KF_SET (d, visits_satisfied, d->visits_satisfied + 1); break;
         case D_OPENED: KF_SET (d, opened, d->opened + 1); break;
         case D_ENDED: KF_SET (d, ended, d->ended + 1); break;
+        case D_ROUNDS_DUE: KF_SET (d, rounds_due, d->rounds_due + 1); break;
+        case D_ROUNDS_DONE: KF_SET (d, rounds_done, d->rounds_done + 1); break;
+        case D_ROUNDS_LATE: KF_SET (d, rounds_late, d->rounds_late + 1); break;
+        case D_ROUNDS_MISSED: KF_SET (d, rounds_missed, d->rounds_missed + 1); break;
+        case D_ROUND_FINDINGS: KF_SET (d, round_findings, d->round_findings + 1); break;
     }
     kf_txn_put_msg (txn, self->days, &key, &d->base);
 }
@@ -324,6 +329,33 @@ survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Env
             if (!event->sla_breached->deadline)
                 survey_count (self, txn, e, at, D_BREACHES, arena);
             break;
+        //  Rounds: due on the day of their time, done or late on the day
+        //  they were finished, missed on the day their window ended; each
+        //  finding counts that day and goes into the Pareto by its category.
+        case KF__ENVELOPE__BODY_ROUND_DUE:
+        case KF__ENVELOPE__BODY_ROUND_FINISHED:
+        case KF__ENVELOPE__BODY_ROUND_MISSED: {
+            const Kf__Round *r = event->round_due->round;
+            if (!r)
+                break;
+            if (event->body_case == KF__ENVELOPE__BODY_ROUND_DUE)
+                survey_count (self, txn, e, r->slot_ms, D_ROUNDS_DUE, arena);
+            else
+            if (event->body_case == KF__ENVELOPE__BODY_ROUND_MISSED)
+                survey_count (self, txn, e, r->due_ms, D_ROUNDS_MISSED, arena);
+            else
+                survey_count (self, txn, e, at, r->late ? D_ROUNDS_LATE : D_ROUNDS_DONE, arena);
+            break;
+        }
+        case KF__ENVELOPE__BODY_ROUND_FINDING: {
+            const Kf__RoundFinding *f = event->round_finding;
+            char source [S_ID_MAX];
+            survey_count (self, txn, e, at, D_ROUND_FINDINGS, arena);
+            snprintf (source, sizeof source, "round/%.60s/%u", f->round_id ? f->round_id : "", f->index);
+            survey_problem (self, txn, event->estate, at, f->has_category ? f->category : KF__CATEGORY__CATEGORY_OTHER,
+                            source);
+            break;
+        }
         default:
             break;
     }

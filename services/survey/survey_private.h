@@ -72,7 +72,7 @@ struct _survey_t {
 
 //  The day's statistics, counted as events come.
 typedef enum { D_FILED, D_CLOSED, D_COMPLAINTS, D_REPAIRS, D_BREACHES, D_VISITS_DONE, D_VISITS_SATISFIED, D_OPENED,
-               D_ENDED } survey_count_t;
+               D_ENDED, D_ROUNDS_DUE, D_ROUNDS_DONE, D_ROUNDS_LATE, D_ROUNDS_MISSED, D_ROUND_FINDINGS } survey_count_t;
 
 typedef struct {
     Kf__VisitReason reason;

@@ -115,7 +115,7 @@ test_errors_name_the_key (void **state)
     struct { const char *text; const char *reason; } cases [] = {
         //  Unknown keys, with what was expected.
         { MINIMAL "        nmae = x\n",
-          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, intake_certificate, priority, routing, staff, sla, escalation, billing, survey, registry, desk)" },
+          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, intake_certificate, priority, routing, staff, plans, sla, escalation, billing, survey, registry, desk)" },
         { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, routing, sla, escalation, billing, survey, registry, desk, dispatch, priority, security, archive, services, gateway, accounts)" },
         { MINIMAL "services\n    mailer\n        endpoint = ipc://x\n", "unknown key services/mailer" },
         //  Bad values, with what was expected.
