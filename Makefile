@@ -122,10 +122,14 @@ $(O)/tests/%: tests/unit/%.c $(LIBKEFU) | $(O)/tests
 
 # A service's domain logic without its main.c: every object of
 # services/<service>/ but main.o. test_<service>_domain and
-# bench_<service> link it; test_<module> links services/*/<module>.o (a
-# service's module tested alone, such as bus_guard or sse_window).
+# bench_<service> link it, and so does test_<service>_<concern>_domain (one
+# concern's tests in a file of their own, such as dispatch's rounds);
+# test_<module> links services/*/<module>.o (a service's module tested
+# alone, such as bus_guard or sse_window).
 SERVICE_OBJ = $(patsubst %.c,$(O)/%.o,$(filter-out %/main.c,$(wildcard services/$(1)/*.c)))
 $(foreach s,$(SERVICES),$(eval $(O)/tests/test_$(s)_domain: $(call SERVICE_OBJ,$(s))))
+$(foreach s,$(SERVICES),$(foreach t,$(filter tests/unit/test_$(s)_%_domain.c,$(UNIT_SRC)),\
+    $(eval $(O)/tests/$(basename $(notdir $(t))): $(call SERVICE_OBJ,$(s)))))
 $(foreach t,$(UNIT_SRC),$(foreach m,$(wildcard services/*/$(patsubst test_%,%,$(notdir $(t)))),\
     $(eval $(O)/tests/$(basename $(notdir $(t))): $(patsubst %.c,$(O)/%.o,$(m)))))
 

@@ -151,7 +151,11 @@ s_item_parse (const char *from, const char *to, Kf__CheckItem *item, kf_arena_t 
     item->what = s_trimmed (arena, what, end);
     if (!item->what)
         return kf_err_set (err, "out of memory");
-    return kf_text_check ("what to check", item->what, KF_CHECK_WHAT_MAX, err);
+    if (kf_text_check ("what to check", item->what, KF_CHECK_WHAT_MAX, err))
+        return -1;
+    if (item->kind == KF__CHECK_KIND__CHECK_KIND_READING && strpbrk (item->what, "()"))
+        return kf_err_set (err, "a reading's WHAT holds no parentheses: its (UNIT MIN..MAX) come last");
+    return 0;
 }
 
 int
@@ -238,8 +242,11 @@ kf_checkpoint_check (const Kf__Checkpoint *cp, kf_err_t *err)
                                cp->name, i + 1);
         if (kf_text_check ("what to check", item->what, KF_CHECK_WHAT_MAX, &why))
             return kf_err_set (err, "checkpoint %s, item %zu: %s", cp->name, i + 1, why.text);
-        if (item->unit && kf_text_check ("its unit", item->unit, 16, &why))
-            return kf_err_set (err, "checkpoint %s, item %zu: %s", cp->name, i + 1, why.text);
+        if (strchr (item->what, ';') || (item->kind == KF__CHECK_KIND__CHECK_KIND_READING && strpbrk (item->what, "()")))
+            return kf_err_set (err, "checkpoint %s, item %zu: what to check holds no ';' (and a reading's no "
+                               "parentheses)", cp->name, i + 1);
+        if (item->unit && (kf_text_check ("its unit", item->unit, 16, &why) || strpbrk (item->unit, " ();.")))
+            return kf_err_set (err, "checkpoint %s, item %zu: its unit is one word (e.g. MPa)", cp->name, i + 1);
         if (item->has_range && (item->kind != KF__CHECK_KIND__CHECK_KIND_READING || item->min_milli > item->max_milli
                                 || item->min_milli < -KF_READING_MAX || item->max_milli > KF_READING_MAX))
             return kf_err_set (err, "checkpoint %s, item %zu: a range belongs to a reading, low to high", cp->name,

@@ -239,8 +239,11 @@ s_load_one (const char *plan_id, void *arg)
     //  A new plan's first round is the first slot from now; a changed one
     //  keeps its rounds made and takes its next slot from the new schedule.
     dispatch_plan_arm (self, l->txn, &wanted, l->now_ms);
-    kf_notice ("plan %s/%s %s from the configuration: %s, next round %" PRId64, l->estate, plan_id,
-               stored ? "updated" : "added", wanted.schedule, wanted.next_slot_ms);
+    char next [40];
+    kf_local_format (wanted.next_slot_ms ? wanted.next_slot_ms : INT64_MAX,
+                     kf_calendar_offset (dispatch_estate (self, l->estate)->estate->calendar), next, sizeof next);
+    kf_notice ("plan %s/%s %s from the configuration: %s, next round %s", l->estate, plan_id,
+               stored ? "updated" : "added", wanted.schedule, wanted.paused ? "none (paused)" : next);
     l->changed++;
     dispatch_plan_put (self, l->txn, &wanted);
     return s_announce (self, l->txn, l->now_ms, &wanted, NULL);

@@ -635,9 +635,10 @@ dispatch_rounds_recover (dispatch_t *self, kf_txn_t *txn, const Kf__Envelope *ev
     kf_arena_t *arena = self->base.scratch;
     char timer [S_TIMER_SIZE];
     if (event->body_case == KF__ENVELOPE__BODY_ROUND_PLANNED) {
-        Kf__Plan *plan = event->round_planned->plan;
-        if (!plan || !plan->plan_id || !event->estate || !dispatch_estate (self, event->estate))
+        const Kf__Plan *told = event->round_planned->plan;
+        if (!told || !told->plan_id || !event->estate || !dispatch_estate (self, event->estate))
             return 0;
+        Kf__Plan copy = *told, *plan = &copy;   //  the stream's estate, whatever the body says
         plan->estate = event->estate;
         Kf__Plan *was = dispatch_plan_get (self, txn, plan->estate, plan->plan_id, arena);
         snprintf (timer, sizeof timer, "P/%s/%s", plan->estate, plan->plan_id);
@@ -658,9 +659,10 @@ dispatch_rounds_recover (dispatch_t *self, kf_txn_t *txn, const Kf__Envelope *ev
         default:
             return 0;
     }
-    Kf__Round *round = event->round_due->round;
-    if (!round || !round->round_id || !event->estate || !dispatch_estate (self, event->estate))
+    const Kf__Round *told = event->round_due->round;
+    if (!told || !told->round_id || !told->plan_id || !event->estate || !dispatch_estate (self, event->estate))
         return 0;
+    Kf__Round copy = *told, *round = &copy;
     round->estate = event->estate;
     s_miss_timer (timer, sizeof timer, round);
     bool open = round->status != KF__ROUND_STATUS__ROUND_STATUS_DONE && !round->missed;

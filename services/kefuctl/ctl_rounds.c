@@ -93,10 +93,10 @@ s_print_plan_line (ctl_t *ctl, const Kf__Plan *p)
 {
     char next [64], window [32];
     kf_duration_format (p->window_ms, window, sizeof window);
-    printf ("%s  %s: %s, within %s, %s%s%s; %zu checkpoints, %u rounds made, next %s\n", p->plan_id, p->name,
+    printf ("%s  %s: %s, within %s, %s%s%s; %zu checkpoint%s, %u round%s made, next %s\n", p->plan_id, p->name,
             p->schedule, window, ctl_enum_name (&kf__department__descriptor, p->department),
             p->while_renovation ? ", while a renovation is on" : "", p->paused ? " (paused)" : "", p->n_checkpoints,
-            p->rounds_made, p->paused || !p->next_slot_ms ? "-" : ctl_time (ctl, p->estate, p->next_slot_ms, next,
+            p->n_checkpoints == 1 ? "" : "s", p->rounds_made, p->rounds_made == 1 ? "" : "s", p->paused || !p->next_slot_ms ? "-" : ctl_time (ctl, p->estate, p->next_slot_ms, next,
                                                                               sizeof next));
 }
 
@@ -507,7 +507,7 @@ s_rounds (ctl_t *ctl, int argc, char **argv)
         request.command_case = KF__REQUEST__COMMAND_LIST_ROUNDS;
         request.list_rounds = &q;
         ctl_table_t *table = ctl->json ? NULL : ctl_table_new (8, "ROUND", "PLAN", "STATUS", "AT", "DUE BY", "BY",
-                                                                "FINDINGS", "");
+                                                                "FINDINGS", "NOTE");
         return ctl_list_pages (ctl, "kefu-dispatch", s_endpoint (ctl), &request, &a.page, a.all, table, "round",
                                s_round_rows, NULL);
     }

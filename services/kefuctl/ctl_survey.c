@@ -458,7 +458,7 @@ s_print_pareto (ctl_t *ctl, const Kf__Reply *reply)
 {
     (void) ctl;
     const Kf__ParetoReport *r = reply->pareto;
-    printf ("Pareto of %" PRIu64 " problem%s (complaints, unsatisfied return visits, evaluation answers)\n\n", r->total,
+    printf ("Pareto of %" PRIu64 " problem%s (complaints, unsatisfied return visits, evaluation answers, round findings)\n\n", r->total,
             r->total == 1 ? "" : "s");
     ctl_table_t *table = ctl_table_new (4, "CATEGORY", "COUNT", "CUMULATIVE", "PARETO");
     for (size_t i = 0; i < r->n_rows; i++) {

@@ -260,6 +260,9 @@ test_a_finding_files_a_ticket_with_an_order (void **state)
     UNTIL (ticket, "orders", "--estate", "E003");
     CTL_OK ("rounds", "report", "--estate", "E003", "--from", "2027-07-05", "--to", "2027-07-05");
     assert_non_null (strstr (s_out, "pump room"));
+    //  The finding is in the day's statistics and in the Pareto, by its category.
+    UNTIL ("1 findings", "report", "daily", "--estate", "E003", "--date", "2027-07-05");
+    UNTIL ("fire_safety", "report", "pareto", "--estate", "E003", "--from", "2027-07-01", "--to", "2027-07-31");
     CTL_OK ("--as", "S03", "--role", "supervisor", "--scope", "E003", "plans", "pause", "PUMP");
 #undef S03
 }
