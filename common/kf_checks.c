@@ -228,8 +228,8 @@ kf_checkpoint_check (const Kf__Checkpoint *cp, kf_err_t *err)
         return kf_err_set (err, "checkpoint: %s", why.text);
     if (cp->place && kf_text_check ("its place", cp->place, KF_CHECKPOINT_PLACE_MAX, &why))
         return kf_err_set (err, "checkpoint %s: %s", cp->name, why.text);
-    if (cp->area && !kf_unit_valid (cp->area))
-        return kf_err_set (err, "checkpoint %s: area '%s' is not a unit code (building-unit-room; common areas 0-...)",
+    if (cp->area && !kf_unit_common (cp->area))
+        return kf_err_set (err, "checkpoint %s: area '%s' is not a common area's unit code (0-..., e.g. 0-B1-PUMP)",
                            cp->name, cp->area);
     if (cp->n_items == 0)
         return kf_err_set (err, "checkpoint %s has no check: each needs a yes_no, reading or photo item", cp->name);

@@ -10,8 +10,10 @@
     e.g. "yes_no: 水泵处于自动状态; reading: 出水压力 (MPa 0.30..1.20); photo: 控制柜"
 
     A checkpoint: "NAME | PLACE | AREA | ITEMS", PLACE and AREA may be
-    empty; AREA is the unit code its findings are filed at (0-0-0, the
-    estate's common areas, when empty).
+    empty; AREA is the common area's unit code its findings are filed at
+    (0-..., such as 0-B1-PUMP; 0-0-0, the estate's common areas as a
+    whole, when empty): rounds walk common areas, a unit's own
+    inspections are the registry's.
 
     Readings are fixed-point thousandths (no floats): "1.2" is 1200.
 */

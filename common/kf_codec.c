@@ -88,6 +88,22 @@ s_chars (const char *text, size_t bytes)
     return n;
 }
 
+char *
+kf_utf8_clip (char *text, size_t max_chars)
+{
+    assert (text);
+    size_t len = strlen (text), at = 0;
+    for (size_t chars = 0; at < len && chars < max_chars; chars++) {
+        uint32_t cp;
+        size_t step = kf_utf8_decode (text + at, len - at, &cp);
+        if (step == 0)
+            break;
+        at += step;
+    }
+    text [at] = 0;
+    return text;
+}
+
 size_t
 kf_utf8_length (const char *text)
 {

@@ -93,6 +93,10 @@ size_t kf_utf8_decode (const char *text, size_t size, uint32_t *code_point);
 bool kf_utf8_valid (const char *text, size_t size);
 //  Code points in a valid UTF-8 string ("at most 2,000 characters").
 size_t kf_utf8_length (const char *text);
+//  Text made by snprintf from parts, which may have cut a character in
+//  two: ended after its last whole character, and after at most max_chars
+//  of them. Returns text.
+char *kf_utf8_clip (char *text, size_t max_chars);
 //  The first control character in valid UTF-8 text (C0, DEL or C1: a
 //  newline, a tab, an escape...): its offset in bytes and, in *code_point,
 //  the character; -1 when there is none.

@@ -53,8 +53,8 @@ s_plan_id_valid (const char *id)
     if (n == 0 || n > DISPATCH_PLAN_ID_MAX)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!isalnum ((unsigned char) id [i]) && id [i] != '-' && id [i] != '_')
-            return false;
+        if (!isalnum ((unsigned char) id [i]) && id [i] != '_')
+            return false;   //  no '-': a round's id <estate>-<plan>-<date>-<time> reads one way only
     return true;
 }
 
@@ -66,7 +66,7 @@ dispatch_plan_check (dispatch_t *self, const Kf__Plan *plan, int64_t now_ms, kf_
     if (!e)
         return kf_err_set (err, "unknown estate '%s'", plan->estate ? plan->estate : "");
     if (!s_plan_id_valid (plan->plan_id))
-        return kf_err_set (err, "plan_id '%s' is not a plan id (1 to %d letters, digits, - or _)",
+        return kf_err_set (err, "plan_id '%s' is not a plan id (1 to %d letters, digits or _)",
                            plan->plan_id ? plan->plan_id : "", DISPATCH_PLAN_ID_MAX);
     kf_err_t why;
     if (kf_text_check ("name", plan->name, 64, &why))
@@ -237,8 +237,13 @@ s_load_one (const char *plan_id, void *arg)
         wanted.has_rounds_made = stored->has_rounds_made;
     }
     //  A new plan's first round is the first slot from now; a changed one
-    //  keeps its rounds made and takes its next slot from the new schedule.
-    dispatch_plan_arm (self, l->txn, &wanted, l->now_ms);
+    //  keeps its rounds made and takes its next slot from the new schedule,
+    //  counted from the slot it still owed (one that fell while the daemon
+    //  was down is made, not skipped).
+    int64_t from = l->now_ms;
+    if (stored && !stored->paused && stored->next_slot_ms && stored->next_slot_ms < from)
+        from = stored->next_slot_ms;
+    dispatch_plan_arm (self, l->txn, &wanted, from);
     char next [40];
     kf_local_format (wanted.next_slot_ms ? wanted.next_slot_ms : INT64_MAX,
                      kf_calendar_offset (dispatch_estate (self, l->estate)->estate->calendar), next, sizeof next);
@@ -258,8 +263,15 @@ s_unlisted_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *
     Kf__Plan *plan = (Kf__Plan *) msg;
     char path [192];
     snprintf (path, sizeof path, "estates/%s/plans/%s/name", l->estate, plan->plan_id);
-    if (!plan->from_config || plan->paused || kf_config_has (l->self->base.config, path))
-        return 0;
+    if (!plan->from_config || plan->paused || kf_config_has (l->self->base.config, path)) {
+        //  Kept: its timer armed as the record says (a plan whose estate
+        //  left the file and came back lost it when it went stale).
+        char id [S_TIMER_SIZE];
+        s_timer_id (id, sizeof id, plan);
+        if (!plan->paused && plan->next_slot_ms)
+            kf_timers_arm (txn, l->self->round_timers, plan->next_slot_ms, id);
+        return kf_txn_ok (txn) ? 0 : -1;
+    }
     KF_SET (plan, paused, 1);
     KF_SET (plan, from_config, 0);
     plan->has_config_digest = 0;

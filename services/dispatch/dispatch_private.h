@@ -244,9 +244,20 @@ int dispatch_rounds_request (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, co
 Kf__Round *dispatch_round_get (dispatch_t *self, kf_txn_t *txn, const char *round_id, kf_arena_t *arena);
 
 //  Walk an estate's rounds whose time falls in [from, to), soonest first.
+//  Each round is decoded into the scratch arena and gone after fn: fn
+//  copies what it keeps.
 typedef int (dispatch_round_fn) (kf_txn_t *txn, Kf__Round *round, void *arg);
 int dispatch_rounds_walk (dispatch_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to,
-                          kf_arena_t *arena, dispatch_round_fn *fn, void *arg);
+                          dispatch_round_fn *fn, void *arg);
+
+//  The period of a list or report: the request's, else `back` before and
+//  `ahead` after now (or `back` before its end). 0, or -1 when it is not a
+//  period of at most DISPATCH_PERIOD_DAYS.
+#define DISPATCH_PERIOD_DAYS 400
+#define DISPATCH_TIME_MAX    INT64_C (253402300800000)   //  9999-12-31: beyond it, not a time
+#define DISPATCH_PERIOD_MAX  (DISPATCH_PERIOD_DAYS * KF_MS_PER_DAY)
+int dispatch_rounds_period (const Kf__TimeRange *period, int64_t now_ms, int64_t back, int64_t ahead, int64_t *from,
+                            int64_t *to);
 
 int dispatch_report_rounds (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request,
                             Kf__Reply *reply, kf_arena_t *arena);

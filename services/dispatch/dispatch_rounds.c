@@ -75,6 +75,7 @@ s_deadline (dispatch_t *self, kf_txn_t *txn, int64_t at_ms, const Kf__Round *rou
     char subject [DISPATCH_ROUND_ID_MAX + 8], text [200];
     snprintf (subject, sizeof subject, "round/%s", round->round_id);
     snprintf (text, sizeof text, "巡检 round %s: %s", round->round_id, round->name ? round->name : "");
+    kf_utf8_clip (text, sizeof text);
     Kf__Deadline d = KF__DEADLINE__INIT;
     d.subject = subject;
     KF_SET (&d, kind, KF__DEADLINE_KIND__DEADLINE_KIND_ROUND);
@@ -95,8 +96,8 @@ s_miss_timer (char *id, size_t size, const Kf__Round *round)
 //  ---- generation ---------------------------------------------------------------------------
 
 //  The round of a plan's slot: made, offered to someone on shift, its
-//  window armed, announced. NULL when the transaction failed.
-static Kf__Round *
+//  window armed, announced. 1 when made, 0 when it was made already, -1.
+static int
 s_make (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Plan *plan, int64_t slot_ms, kf_arena_t *arena)
 {
     const dispatch_estate_t *e = dispatch_estate (self, plan->estate);
@@ -107,14 +108,12 @@ s_make (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Plan *plan, i
     snprintf (round_id, sizeof round_id, "%s-%s-%08u-%02d%02d", plan->estate, plan->plan_id,
               (unsigned) kf_day_to_yyyymmdd (day), minutes / 60, minutes % 60);
     if (dispatch_round_get (self, txn, round_id, arena))
-        return NULL;   //  made already (a slot is made once)
+        return 0;   //  made already (a slot is made once)
     if (!kf_txn_ok (txn))
-        return NULL;
+        return -1;
     Kf__Round *round = (Kf__Round *) kf_arena_message (arena, &kf__round__descriptor);
-    if (!round || !(round->round_id = kf_arena_strdup (arena, round_id))) {
-        kf_txn_fail (txn, "out of memory");
-        return NULL;
-    }
+    if (!round || !(round->round_id = kf_arena_strdup (arena, round_id)))
+        return kf_txn_fail (txn, "out of memory");
     round->plan_id = plan->plan_id;
     round->estate = plan->estate;
     round->name = plan->name;
@@ -133,7 +132,7 @@ s_make (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Plan *plan, i
               ? dispatch_pick (self, txn, plan->estate, plan->department, plan->skill, false, now_ms, NULL, &person)
               : 0;
     if (found < 0)
-        return NULL;
+        return -1;
     if (found) {
         round->staff_id = kf_arena_strdup (arena, person.staff_id);
         round->staff_name = kf_arena_strdup (arena, person.name);
@@ -145,7 +144,7 @@ s_make (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Plan *plan, i
     s_put (self, txn, round);
     s_emit (self, txn, now_ms, KF__ENVELOPE__BODY_ROUND_DUE, round, NULL, NULL);
     s_deadline (self, txn, now_ms, round, KF__ENVELOPE__BODY_DEADLINE_SET);
-    return kf_txn_ok (txn) ? round : NULL;
+    return kf_txn_ok (txn) ? 1 : -1;
 }
 
 //  "P/<estate>/<plan>": the plan's slot came.
@@ -162,11 +161,11 @@ s_slot (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, int64_t at_ms, const ch
     if (!plan || plan->paused || plan->next_slot_ms != at_ms || !dispatch_estate (self, estate))
         return kf_txn_ok (txn) ? 0 : -1;   //  stale: paused, changed, or a slot already done
     bool skip = plan->while_renovation && !dispatch_renovation_on (self, txn, estate);
-    if (!skip) {
-        if (!s_make (self, txn, now_ms, plan, at_ms, arena) && !kf_txn_ok (txn))
-            return -1;
+    int made = skip ? 0 : s_make (self, txn, now_ms, plan, at_ms, arena);
+    if (made < 0)
+        return -1;
+    if (made)
         KF_SET (plan, rounds_made, plan->rounds_made + 1);
-    }
     dispatch_plan_arm (self, txn, plan, at_ms + 1);
     dispatch_plan_put (self, txn, plan);
     return kf_txn_ok (txn) ? 1 : -1;
@@ -414,6 +413,8 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
                 Kf__Staff *who = actor ? dispatch_staff_get (self, txn, round->estate, actor, arena) : NULL;
                 if (!who && !kf_txn_ok (txn))
                     return -1;
+                //  Its skill is not asked: nobody with it was on shift, and a
+                //  round walked by another of the department beats one missed.
                 if (!who || !who->active || who->department != round->department)
                     return KF_FORBIDDEN ("round %s is for the %s department's staff: %s is not one of them",
                                          round->round_id, kf_enum_short_name (&kf__department__descriptor,
@@ -511,7 +512,7 @@ s_step (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
 
 int
 dispatch_rounds_walk (dispatch_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to,
-                      kf_arena_t *arena, dispatch_round_fn *fn, void *arg)
+                      dispatch_round_fn *fn, void *arg)
 {
     kf_key_t start, prefix;
     kf_key_make (&prefix, "s|", estate);
@@ -525,7 +526,9 @@ dispatch_rounds_walk (dispatch_t *self, kf_txn_t *txn, const char *estate, int64
         int64_t slot;
         if (kf_key_scan (k.data, k.size, "s|t|s", id, sizeof id, &slot, round_id, sizeof round_id) || slot >= to)
             break;
-        Kf__Round *round = dispatch_round_get (self, txn, round_id, arena);
+        //  One round at a time in the scratch arena: a year's walk holds one.
+        kf_arena_reset (self->base.scratch);
+        Kf__Round *round = dispatch_round_get (self, txn, round_id, self->base.scratch);
         if (round)
             rc = fn (txn, round, arg);
         else
@@ -533,7 +536,21 @@ dispatch_rounds_walk (dispatch_t *self, kf_txn_t *txn, const char *estate, int64
             rc = -1;
     }
     kf_cursor_close (&cursor);
+    kf_arena_reset (self->base.scratch);
     return rc < 0 || !kf_txn_ok (txn) ? -1 : 0;
+}
+
+int
+dispatch_rounds_period (const Kf__TimeRange *period, int64_t now_ms, int64_t back, int64_t ahead, int64_t *from,
+                        int64_t *to)
+{
+    bool has_from = period && period->has_from_ms, has_to = period && period->has_to_ms;
+    if ((has_from && (period->from_ms < 0 || period->from_ms > DISPATCH_TIME_MAX))
+    ||  (has_to && (period->to_ms < 0 || period->to_ms > DISPATCH_TIME_MAX)))
+        return -1;
+    *to = has_to ? period->to_ms : now_ms + ahead;
+    *from = has_from ? period->from_ms : *to - ahead - back;
+    return *to > *from && *to - *from <= DISPATCH_PERIOD_MAX ? 0 : -1;
 }
 
 typedef struct {
@@ -556,15 +573,20 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
         return kf_txn_fail (txn, "a round index holds a bad key");
     if (slot < l->from)
         return 2;
-    Kf__Round *round = dispatch_round_get (l->self, txn, round_id, l->arena);
+    //  Every row of the period is counted; only a page's are kept.
+    kf_arena_reset (l->self->base.scratch);
+    Kf__Round *round = dispatch_round_get (l->self, txn, round_id, l->self->base.scratch);
     if (!round)
         return kf_txn_ok (txn) ? 0 : -1;
     const Kf__ListRounds *q = l->query;
     bool match = (!q->plan_id || !*q->plan_id || strcmp (q->plan_id, round->plan_id) == 0)
               && (!q->has_status || !q->status || q->status == round->status)
               && (!q->staff_id || !*q->staff_id || (round->staff_id && strcmp (q->staff_id, round->staff_id) == 0));
-    if (match && show && kf_arena_push (l->arena, (void ***) &l->list->rounds, &l->list->n_rounds, &l->room, round))
-        return kf_txn_fail (txn, "out of memory");
+    if (match && show) {
+        round = dispatch_round_get (l->self, txn, round_id, l->arena);
+        if (!round || kf_arena_push (l->arena, (void ***) &l->list->rounds, &l->list->n_rounds, &l->room, round))
+            return kf_txn_fail (txn, "out of memory");
+    }
     return match;
 }
 
@@ -576,10 +598,9 @@ s_list (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
     const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
     if (!estate)
         return -1;
-    int64_t from = q->period && q->period->has_from_ms ? q->period->from_ms : now_ms - 7 * KF_MS_PER_DAY;
-    int64_t to = q->period && q->period->has_to_ms ? q->period->to_ms : now_ms + KF_MS_PER_DAY;
-    if (to <= from)
-        return KF_BAD ("the period ends before it begins");
+    int64_t from, to;
+    if (dispatch_rounds_period (q->period, now_ms, 7 * KF_MS_PER_DAY, KF_MS_PER_DAY, &from, &to))
+        return KF_BAD ("the period must begin before it ends, within %d days", DISPATCH_PERIOD_DAYS);
     s_list_t l = { .self = self, .query = q, .from = from, .arena = arena,
                    .list = (Kf__RoundList *) kf_arena_message (arena, &kf__round_list__descriptor) };
     if (!l.list)
@@ -591,6 +612,7 @@ s_list (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *requ
     int rc = kf_page_walk (txn, self->rounds_by_slot, &prefix, &top, q->page,
                            kf_page_size (q->page, DISPATCH_PAGE_DEFAULT, DISPATCH_PAGE_MAX), s_list_row, &l, arena,
                            &page);
+    kf_arena_reset (self->base.scratch);
     if (kf_page_result (rc, reply, arena))
         return -1;
     KF_SET (l.list, total, page.total);

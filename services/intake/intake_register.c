@@ -47,10 +47,11 @@ s_file_findings (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelo
         const Kf__HandoverDefect *d = findings [i];
         kf_arena_reset (self->base.scratch);
         kf_arena_t *arena = self->base.scratch;
-        char key [80], text [700];
+        char key [80], text [2800];   //  a place and a description of 500 characters each, in UTF-8
         snprintf (key, sizeof key, "%.40s/finding-%zu", event->event_id, i + 1);
         snprintf (text, sizeof text, "%s: %s%s%s", what, d->place ? d->place : "", d->place ? ": " : "",
                   d->description ? d->description : "");
+        kf_utf8_clip (text, INTAKE_TEXT_MAX);
         Kf__FileTicket f = KF__FILE_TICKET__INIT;
         f.estate = event->estate;
         f.unit = (char *) unit;
@@ -88,11 +89,12 @@ s_file_round_finding (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
         return 1;
     kf_arena_reset (self->base.scratch);
     kf_arena_t *arena = self->base.scratch;
-    char key [KF_ID_MAX * 3 + 32], text [900];
+    char key [KF_ID_MAX * 3 + 32], text [INTAKE_TEXT_MAX * 4 + 1];
     snprintf (key, sizeof key, "round/%s/%u", x->round_id, x->index);
     snprintf (text, sizeof text, "巡检 round %s, %s%s%s%s: %s — %s%s%s", x->round_id, x->checkpoint ? x->checkpoint : "",
               x->place ? " (" : "", x->place ? x->place : "", x->place ? ")" : "", x->what ? x->what : "",
               x->observed ? x->observed : "not OK", x->note ? ". " : "", x->note ? x->note : "");
+    kf_utf8_clip (text, INTAKE_TEXT_MAX);   //  a description's limit, on a whole character
     Kf__FileTicket f = KF__FILE_TICKET__INIT;
     f.estate = event->estate;
     f.unit = x->area && *x->area ? x->area : KF_COMMON_AREA;

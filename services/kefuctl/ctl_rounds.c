@@ -341,6 +341,8 @@ s_print_report (ctl_t *ctl, const Kf__Reply *reply)
     }
 }
 
+static const char *s_history_estate;   //  whose offset the times are shown in
+
 static void
 s_print_history (ctl_t *ctl, const Kf__Reply *reply)
 {
@@ -352,7 +354,7 @@ s_print_history (ctl_t *ctl, const Kf__Reply *reply)
         const Kf__CheckpointRecord *rec = h->records [i];
         char at [64], findings [32];
         snprintf (findings, sizeof findings, "%u not OK", rec->visit ? rec->visit->findings : 0);
-        ctl_table_row (table, rec->round_id, ctl_time (ctl, NULL, rec->slot_ms, at, sizeof at),
+        ctl_table_row (table, rec->round_id, ctl_time (ctl, s_history_estate, rec->slot_ms, at, sizeof at),
                        ctl_enum_name (&kf__round_status__descriptor, rec->status), rec->staff_id,
                        !rec->visit || !rec->visit->recorded_at_ms ? "not recorded"
                        : rec->visit->findings ? findings : "OK");
@@ -528,6 +530,7 @@ s_rounds (ctl_t *ctl, int argc, char **argv)
         q.period = &period;
         request.command_case = KF__REQUEST__COMMAND_SHOW_CHECKPOINT;
         request.show_checkpoint = &q;
+        s_history_estate = estate;
         return ctl_print_result (ctl, "kefu-dispatch", s_call (ctl, &request), KF__REPLY__RESULT_CHECKPOINT_HISTORY,
                                  s_print_history);
     }

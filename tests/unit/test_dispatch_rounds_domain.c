@@ -232,7 +232,8 @@ test_checkpoint_text (void **state)
         { "a | | | yes_no:  ", "what to check is required" },
         { "a | | yes_no: x", "NAME | PLACE | AREA | ITEMS" },
         { " | | | yes_no: x", "its name is required" },
-        { "a | | B1 | yes_no: x", "not a unit code" },
+        { "a | | B1 | yes_no: x", "not a common area's unit code" },
+        { "a | | 3-2-1502 | yes_no: x", "not a common area's unit code" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         Kf__Checkpoint x = KF__CHECKPOINT__INIT;
@@ -293,6 +294,47 @@ test_bad_plans_stop_the_start (void **state)
     assert_string_equal (s_events (), "");
     assert_int_equal (s_tick ("2026-11-23 09:00"), 1);
     assert_string_equal (s_events (), "round.due:FIRE-20261123-0900 deadline.set");
+}
+
+//  A restart that edits a plan after its slot passed unmade (the daemon
+//  was down at 09:00) still makes that slot's round; a plan's name of 64
+//  Chinese characters is whole in the deadline's text (an event cut in the
+//  middle of a character would not decode).
+static void
+test_a_changed_plan_still_owes_its_slot (void **state)
+{
+    (void) state;
+    char changed [4096], name [64 * 3 + 1] = "";
+    for (int i = 0; i < 64; i++)
+        strcat (name, "巡");
+    snprintf (changed, sizeof changed, "%s", s_fire);
+    char *at = strstr (changed, "name = fire");
+    assert_non_null (at);
+    char rest [4096];
+    snprintf (rest, sizeof rest, "%s", at + strlen ("name = fire"));
+    snprintf (at, sizeof changed - (size_t) (at - changed), "name = \"%s\"%s", name, rest);
+    w.now = kf_test_at ("2026-11-23 09:30");
+    kf_err_t err;
+    assert_int_equal (s_start (changed, &err), 0);
+    assert_string_equal (s_events (), "round.planned");
+    assert_int_equal (s_tick ("2026-11-23 09:30"), 1);
+    assert_string_equal (s_events (), "round.due:FIRE-20261123-0900 deadline.set");
+    //  A plan id reads one way in a round's id: no '-'.
+    Kf__Plan plan = KF__PLAN__INIT;
+    plan.plan_id = "A-B";
+    Kf__AddPlan add = KF__ADD_PLAN__INIT;
+    add.plan = &plan;
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_ADD_PLAN;
+    request.add_plan = &add;
+    assert_int_equal (s_do (&request, "S01", KF__ROLE__ROLE_SUPERVISOR), BAD);
+    assert_non_null (strstr (w.reply.error, "not a plan id"));
+    //  Text cut by snprintf ends on a whole character.
+    char cut [8] = "ab巡";   //  "ab", one whole character, one cut after its first byte
+    cut [5] = (char) 0xe5;
+    cut [6] = 0;
+    assert_string_equal (kf_utf8_clip (cut, 100), "ab巡");
+    assert_string_equal (kf_utf8_clip (cut, 2), "ab");
 }
 
 static void
@@ -558,6 +600,7 @@ main (void)
     struct CMUnitTest tests [] = {
         cmocka_unit_test (test_checkpoint_text),
         cmocka_unit_test_setup_teardown (test_bad_plans_stop_the_start, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_changed_plan_still_owes_its_slot, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_the_file_wins_and_a_plan_left_out_is_paused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_each_slot_once_across_downtime, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_only_while_a_renovation_is_on, s_setup, s_teardown),
