@@ -1056,17 +1056,67 @@ async function reportsPage(root) {
   await load();
 }
 
-// ---- technicians: my orders, on a phone --------------------------------------------------
+// ---- technicians: my orders and my rounds, on a phone ------------------------------------
+
+// A reading as typed ("0.85", "-1,5") in thousandths of its unit, a string
+// integer ("850"): the decimal is read as text, no floats on the way. null
+// when it is not a number of at most three decimals.
+function toMilli(text) {
+  const m = /^\s*([+-]?)(\d{1,9})(?:[.,](\d{1,3}))?\s*$/.exec(text || '');
+  if (!m) return null;
+  const value = BigInt(m[2]) * 1000n + BigInt((m[3] || '').padEnd(3, '0'));
+  return (m[1] === '-' && value ? '-' : '') + String(value);
+}
+// Thousandths as people read them: "850" -> "0.85".
+function milli(value) {
+  const n = BigInt(value || 0), a = n < 0n ? -n : n;
+  const places = String(a % 1000n).padStart(3, '0').replace(/0+$/, '');
+  return (n < 0n ? '-' : '') + (a / 1000n) + (places ? '.' + places : '');
+}
+const isSet = (ms) => Boolean(ms) && ms !== '0';
+
+// A round still to walk: due, named, under way, or missed once begun (it may be finished late).
+const roundOpen = (r) => ['ROUND_STATUS_DUE', 'ROUND_STATUS_ASSIGNED', 'ROUND_STATUS_STARTED'].includes(r.status)
+  || (r.status === 'ROUND_STATUS_MISSED' && isSet(r.started_at_ms));
+
+// What is typed into a page's forms marked data-keep, put back once the page
+// is drawn again (an event, another card's step): nobody types a checkpoint twice.
+function keepTyped(root) {
+  const key = (form, input) => `${form.dataset.keep}\n${input.name}\n${input.type === 'radio' ? input.value : ''}`;
+  const typed = new Map();
+  for (const form of root.querySelectorAll('form[data-keep]'))
+    for (const input of form.elements)
+      if (input.name) typed.set(key(form, input), input.type === 'radio' ? input.checked : input.value);
+  return () => {
+    for (const form of root.querySelectorAll('form[data-keep]'))
+      for (const input of form.elements) {
+        const value = input.name ? typed.get(key(form, input)) : undefined;
+        if (value === undefined) continue;
+        if (input.type === 'radio') input.checked = value;
+        else input.value = value;
+      }
+  };
+}
 
 async function minePage(root) {
-  const out = h('div', { class: 'cards' }), line = h('p', { role: 'status' });
-  root.append(h('h2', {}, t('mine title')), line, out);
-  const act = (command, body) => async (event) => {
+  const out = h('div', { class: 'cards' }), rounds = h('div', { class: 'cards' }), line = h('p', { role: 'status' });
+  root.append(h('h2', {}, t('mine title')), line, out, h('h2', {}, t('my rounds')), rounds);
+  // A step: the button pressed (or the form's) is off until the answer; a
+  // refusal is said where it was asked (a round's card), else at the top.
+  const act = (command, body, where) => async (event) => {
     event.preventDefault();
-    try { await api(command, body(event.target)); say(line, true, t('saved')); load(); }
-    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+    const button = event.submitter || (event.currentTarget instanceof HTMLButtonElement ? event.currentTarget : null);
+    if (button) button.disabled = true;
+    try { await api(command, body(event.currentTarget)); say(line, true, t('saved')); refresh(); }
+    catch (error) { say(where || line, false, `${t('failed')}: ${error.message}`); }
+    finally { if (button) button.disabled = false; }
   };
-  async function load() {
+  // The technician's estate and department: the department's rounds nobody
+  // was named for are theirs to take (all the estate's, if the staff file does not say).
+  const estate = me.estate || picked();
+  const staff = estate ? await api('list_staff', { estate }).catch(() => null) : null;
+  const department = (((staff && staff.staff) || []).find((s) => s.staff_id === me.staff) || {}).department || null;
+  async function myOrders() {
     const reply = await api('list_orders', { estate: me.estate || undefined, staff_id: me.staff, page: { page_size: 200 } });
     const open = (reply.orders || []).filter((o) => ['ORDER_STATUS_ASSIGNED', 'ORDER_STATUS_ACCEPTED',
       'ORDER_STATUS_STARTED', 'ORDER_STATUS_PAUSED'].includes(o.status) && o.staff_id === me.staff);
@@ -1077,39 +1127,140 @@ async function minePage(root) {
       const running = ((sla && sla.clocks) || []).filter((c) => !c.stopped && !(c.met_at_ms && c.met_at_ms !== '0'));
       if (running.length) o.created.due_at_ms = String(Math.min(...running.map((c) => Number(c.deadline_ms))));
     }));
-    open.sort((a, b) => Number(a.created.due_at_ms || 9e15) - Number(b.created.due_at_ms || 9e15));
-    fill(out, ...(open.length ? open.map((o) => {
-      const c = o.created, no = o.order_no;
-      const step = {
-        ORDER_STATUS_ASSIGNED: h('button', { class: 'big', onclick: act('accept_order', () => ({ order_no: no })) }, t('accept')),
-        ORDER_STATUS_ACCEPTED: h('button', { class: 'big', onclick: act('start_order', () => ({ order_no: no })) }, t('start')),
-        ORDER_STATUS_PAUSED: h('form', { onsubmit: act('resume_order', (x) => ({ order_no: no, note: x.note.value || undefined })) },
-          h('input', { name: 'note', placeholder: t('note') }), h('button', { class: 'big' }, t('resume'))),
-        ORDER_STATUS_STARTED: h('div', {},
-          h('form', { class: 'stack', onsubmit: act('complete_order', (x) => ({ order_no: no, note: x.note.value,
-              labour_minutes: Number(x.labour.value) || undefined, paid_service: x.paid.checked || undefined,
-              amount_fen: x.paid.checked ? toFen(x.amount.value) : undefined })) },
-            h('textarea', { name: 'note', placeholder: t('note'), required: true, rows: 2 }),
-            field(t('labour'), h('input', { name: 'labour', type: 'number', min: 1, max: 20160, inputmode: 'numeric' })),
-            h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'paid' }), t('paid service')),
-            field(t('amount'), h('input', { name: 'amount', inputmode: 'decimal' })),
-            h('button', { class: 'big' }, t('complete'))),
-          h('form', { class: 'stack', onsubmit: act('pause_order', (x) => ({ order_no: no, reason: x.reason.value, note: x.note.value })) },
-            h('select', { name: 'reason' }, options('PauseReason', 'WAITING_FOR_PARTS')),
-            h('input', { name: 'note', placeholder: t('reason'), required: true }),
-            h('button', { class: 'big secondary' }, t('pause')))),
-      }[o.status];
-      return h('article', { class: 'card', 'data-order': no },
-        h('header', {}, h('strong', {}, c.unit), ' · ', label('Category', c.category), ' · ',
-          h('span', { class: 'badge' }, label('OrderStatus', o.status))),
-        h('p', {}, c.description || ''),
-        h('p', { class: 'meta' }, no, c.due_at_ms && c.due_at_ms !== '0' ? [' · ', t('due'), ' ', when(c.due_at_ms, o.estate),
-          ' · ', countdown(c.due_at_ms)] : null),
-        step);
-    }) : [h('p', {}, t('nothing assigned'))]));
+    return open.sort((a, b) => Number(a.created.due_at_ms || 9e15) - Number(b.created.due_at_ms || 9e15));
   }
+  async function myRounds() {
+    if (!estate) return [];
+    const [named, due] = await Promise.all([
+      api('list_rounds', { estate, staff_id: me.staff, page: { page_size: 100 } }),
+      api('list_rounds', { estate, status: 'ROUND_STATUS_DUE', page: { page_size: 100 } }),
+    ]);
+    return [...(named.rounds || []).filter((r) => r.staff_id === me.staff),
+            ...(due.rounds || []).filter((r) => !r.staff_id && (!department || r.department === department))]
+      .filter(roundOpen).sort((a, b) => Number(a.due_ms) - Number(b.due_ms));
+  }
+  const orderCard = (o) => {
+    const c = o.created, no = o.order_no;
+    const step = {
+      ORDER_STATUS_ASSIGNED: h('button', { class: 'big', onclick: act('accept_order', () => ({ order_no: no })) }, t('accept')),
+      ORDER_STATUS_ACCEPTED: h('button', { class: 'big', onclick: act('start_order', () => ({ order_no: no })) }, t('start')),
+      ORDER_STATUS_PAUSED: h('form', { 'data-keep': no + '/resume',
+                                       onsubmit: act('resume_order', (x) => ({ order_no: no, note: x.note.value || undefined })) },
+        h('input', { name: 'note', placeholder: t('note') }), h('button', { class: 'big' }, t('resume'))),
+      ORDER_STATUS_STARTED: h('div', {},
+        h('form', { class: 'stack', 'data-keep': no + '/complete', onsubmit: act('complete_order', (x) => ({ order_no: no,
+            note: x.note.value, labour_minutes: Number(x.labour.value) || undefined, paid_service: x.paid.checked || undefined,
+            amount_fen: x.paid.checked ? toFen(x.amount.value) : undefined })) },
+          h('textarea', { name: 'note', placeholder: t('note'), required: true, rows: 2 }),
+          field(t('labour'), h('input', { name: 'labour', type: 'number', min: 1, max: 20160, inputmode: 'numeric' })),
+          h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'paid' }), t('paid service')),
+          field(t('amount'), h('input', { name: 'amount', inputmode: 'decimal' })),
+          h('button', { class: 'big' }, t('complete'))),
+        h('form', { class: 'stack', 'data-keep': no + '/pause',
+                    onsubmit: act('pause_order', (x) => ({ order_no: no, reason: x.reason.value, note: x.note.value })) },
+          h('select', { name: 'reason' }, options('PauseReason', 'WAITING_FOR_PARTS')),
+          h('input', { name: 'note', placeholder: t('reason'), required: true }),
+          h('button', { class: 'big secondary' }, t('pause')))),
+    }[o.status];
+    return h('article', { class: 'card', 'data-order': no },
+      h('header', {}, h('strong', {}, c.unit), ' · ', label('Category', c.category), ' · ',
+        h('span', { class: 'badge' }, label('OrderStatus', o.status))),
+      h('p', {}, c.description || ''),
+      h('p', { class: 'meta' }, no, c.due_at_ms && c.due_at_ms !== '0' ? [' · ', t('due'), ' ', when(c.due_at_ms, o.estate),
+        ' · ', countdown(c.due_at_ms)] : null),
+      step);
+  };
+  // An item of a checkpoint, as asked: yes or no, a reading, a photo's address; a note besides.
+  const itemField = (item, n) => {
+    const unit = item.unit ? ' ' + item.unit : '';
+    const range = item.kind === 'CHECK_KIND_READING' && item.has_range
+      ? ` (${milli(item.min_milli)}–${milli(item.max_milli)}${unit})` : unit ? ` (${unit.trim()})` : '';
+    const answer = {
+      CHECK_KIND_YES_NO: h('span', { class: 'choice' },
+        h('label', { class: 'check' }, h('input', { type: 'radio', name: `ok-${n}`, value: 'yes', required: true }), t('yes')),
+        h('label', { class: 'check' }, h('input', { type: 'radio', name: `ok-${n}`, value: 'no' }), t('no'))),
+      CHECK_KIND_READING: h('input', { name: `reading-${n}`, inputmode: 'decimal', required: true, autocomplete: 'off',
+                                       'aria-label': item.what }),
+      CHECK_KIND_PHOTO: h('input', { name: `photo-${n}`, type: 'url', required: true, placeholder: 'https://',
+                                     'aria-label': item.what }),
+    }[item.kind];
+    return h('fieldset', { 'data-item': n }, h('legend', {}, item.what, range), answer || null,
+      h('input', { name: `note-${n}`, placeholder: t('note optional'), maxlength: 500 }));
+  };
+  // The result of an item, from its form: one per item, as record_checkpoint takes them.
+  const result = (form, item, n) => {
+    const e = form.elements, note = e[`note-${n}`].value.trim() || undefined;
+    if (item.kind === 'CHECK_KIND_YES_NO') return { item: n, ok: e[`ok-${n}`].value === 'yes', note };
+    if (item.kind === 'CHECK_KIND_PHOTO') return { item: n, photo_url: e[`photo-${n}`].value.trim(), note };
+    const reading = toMilli(e[`reading-${n}`].value);
+    if (reading === null) throw new ApiError(`${item.what}: ${t('not a reading')}`);
+    return { item: n, reading_milli: reading, note };
+  };
+  const recorded = (item, r) => {
+    const ok = Boolean(r && r.ok);
+    const value = !r ? '' : item.kind === 'CHECK_KIND_READING' ? milli(r.reading_milli) + (item.unit ? ' ' + item.unit : '')
+      : item.kind === 'CHECK_KIND_YES_NO' ? t(r.ok ? 'yes' : 'no') : '';
+    return h('li', { 'data-ok': ok ? 'yes' : 'no' }, h('span', {}, item.what), value ? h('strong', {}, value) : null,
+      r && r.photo_url ? h('a', { href: r.photo_url, target: '_blank', rel: 'noopener' }, t('photo')) : null,
+      h('span', { class: ok ? 'badge ok' : 'badge late' }, t(ok ? 'ok' : 'not ok')),
+      r && r.note ? h('span', { class: 'meta' }, r.note) : null);
+  };
+  const roundCard = (r) => {
+    const id = r.round_id, status = h('p', { role: 'status' });
+    const visitOf = (name) => (r.visits || []).find((v) => v.checkpoint === name);
+    const points = r.checkpoints || [];
+    const done = points.every((cp) => isSet((visitOf(cp.name) || {}).recorded_at_ms));
+    const checkpoint = (cp) => {
+      const visit = visitOf(cp.name), items = cp.items || [];
+      const step = !visit
+        ? h('button', { class: 'big secondary', onclick: act('check_in', () => ({ round_id: id, checkpoint: cp.name }), status) },
+            t('check in'))
+        : !isSet(visit.recorded_at_ms)
+          ? h('form', { class: 'stack', 'data-keep': `${id}/${cp.name}`,
+                        onsubmit: act('record_checkpoint', (x) => ({ round_id: id, checkpoint: cp.name,
+                                                                     results: items.map((item, i) => result(x, item, i + 1)) }), status) },
+              items.map((item, i) => itemField(item, i + 1)), h('button', { class: 'big' }, t('save')))
+          : h('ul', { class: 'results' }, items.map((item, i) =>
+              recorded(item, (visit.results || []).find((x) => Number(x.item) === i + 1))));
+      return h('li', { class: 'checkpoint', 'data-checkpoint': cp.name },
+        h('strong', {}, cp.name), cp.place ? [' · ', cp.place] : null,
+        visit ? h('p', { class: 'meta' }, t('checked in'), ' ', when(visit.checked_in_at_ms, r.estate),
+                  isSet(visit.recorded_at_ms) ? [' · ', t('findings n', { n: visit.findings || 0 })] : null) : null,
+        step);
+    };
+    return h('article', { class: 'card', 'data-round': id },
+      h('header', {}, h('strong', {}, r.name), ' · ',
+        h('span', { class: r.missed ? 'badge late' : 'badge' }, label('RoundStatus', r.status)),
+        r.staff_id ? null : [' · ', label('Department', r.department), ' · ', t('nobody named')]),
+      h('p', { class: 'meta' }, id, ' · ', when(r.slot_ms, r.estate), ' · ', t('due'), ' ', when(r.due_ms, r.estate), ' · ',
+        countdown(r.due_ms)),
+      status,
+      !isSet(r.started_at_ms)
+        ? h('button', { class: 'big', onclick: act('start_round', () => ({ round_id: id }), status) }, t('start round'))
+        : [h('ol', { class: 'checkpoints' }, points.map(checkpoint)),
+           done ? h('form', { class: 'stack', 'data-keep': id + '/finish',
+                              onsubmit: act('finish_round', (x) => ({ round_id: id, note: x.note.value.trim() || undefined }), status) },
+                    h('textarea', { name: 'note', placeholder: t('note optional'), rows: 2, maxlength: 500 }),
+                    h('button', { class: 'big' }, t('finish round'))) : null]);
+  };
+  // Only the newest load draws: an older one's answer may predate a step.
+  let loads = 0;
+  async function load() {
+    const mine = ++loads;
+    const [open, walk] = await Promise.all([myOrders(), myRounds().catch((error) => error)]);
+    if (mine !== loads) return;
+    const restore = keepTyped(root);
+    fill(out, ...(open.length ? open.map(orderCard) : [h('p', {}, t('nothing assigned'))]));
+    fill(rounds, ...(walk instanceof Error ? [h('p', { class: 'error' }, walk.message)]
+                     : walk.length ? walk.map(roundCard) : [h('p', {}, t('no rounds'))]));
+    restore();
+  }
+  const refresh = () => load().catch((error) => say(line, false, `${t('failed')}: ${error.message}`));
   await load();
-  view.live = (kind, data) => { if (kind === 'resync' || JSON.stringify(data).includes(me.staff)) debounced(load)(); };
+  const reload = debounced(refresh);
+  view.live = (kind, data) => {
+    if (kind === 'resync' || kind.startsWith('round.') || JSON.stringify(data).includes(me.staff)) reload();
+  };
 }
 
 // ---- operations and managers: the overview -----------------------------------------------

@@ -133,6 +133,13 @@ const KEFU_TEXT = {
   'mine title': ['我的工单', 'My orders'], 'accept': ['接单', 'Accept'], 'start': ['开始', 'Start'],
   'complete': ['完工', 'Complete'], 'labour': ['用时（分钟）', 'Labour (minutes)'], 'paid service': ['有偿服务', 'Paid service'],
   'nothing assigned': ['暂无派给你的工单', 'Nothing is assigned to you'],
+  // technician: rounds (巡检)
+  'my rounds': ['我的巡检', 'My rounds'], 'no rounds': ['暂无待做的巡检', 'No rounds to walk'],
+  'start round': ['开始巡检', 'Start the round'], 'check in': ['签到', 'Check in'], 'checked in': ['已签到', 'Checked in'],
+  'finish round': ['完成巡检', 'Finish the round'], 'nobody named': ['本部门待领', 'nobody named: anyone of it'],
+  'yes': ['是', 'yes'], 'no': ['否', 'no'], 'ok': ['正常', 'OK'], 'not ok': ['异常', 'NOT OK'], 'photo': ['照片', 'photo'],
+  'note optional': ['备注（选填）', 'Note (optional)'], 'findings n': ['发现问题 {n} 项', '{n} found not OK'],
+  'not a reading': ['读数须为数字，最多三位小数', 'a reading is a number, at most three decimals'],
   // overview
   'kpis': ['各项目指标', 'KPIs per estate'], 'on-time': ['准时率', 'On-time'], 'collection': ['收缴率', 'Collection'],
   'open cases': ['未结工单', 'Open cases'], 'events': ['实时事件', 'Live events'],
@@ -199,6 +206,8 @@ const KEFU_ENUMS = {
   CommunicationKind: { INTERVIEW: ['访谈', 'interview'], CONTACT: ['沟通', 'contact'] },
   RenovationStatus: { SUBMITTED: ['待初审', 'submitted'], REVIEWED: ['待复审', 'reviewed'], APPROVED: ['已发证', 'approved'],
                       WORKING: ['施工中', 'working'], COMPLETED: ['已竣工', 'completed'], REJECTED: ['未通过', 'rejected'] },
+  RoundStatus: { DUE: ['待巡检', 'due'], ASSIGNED: ['已派', 'assigned'], STARTED: ['巡检中', 'under way'],
+                 DONE: ['已完成', 'done'], MISSED: ['已超时', 'missed'] },
   CommunicationChannel: { IN_PERSON: ['面谈/上门', 'in person'], PHONE: ['电话', 'phone'], WECHAT: ['微信', 'WeChat'],
                           LETTER: ['书面', 'letter'], OTHER: ['其他', 'other'] },
 };
@@ -211,7 +220,7 @@ const KEFU_ENUM_PREFIX = {
   Satisfaction: 'SATISFACTION_', Occupancy: 'OCCUPANCY_', PersonRole: 'PERSON_ROLE_', LoanKind: 'LOAN_KIND_',
   LoanStatus: 'LOAN_STATUS_', PermitStatus: 'PERMIT_STATUS_', ViolationCategory: 'VIOLATION_CATEGORY_',
   ViolationStatus: 'VIOLATION_STATUS_', DutyEntryKind: 'DUTY_ENTRY_KIND_', CommunicationKind: 'COMMUNICATION_KIND_',
-  CommunicationChannel: 'COMMUNICATION_CHANNEL_', RenovationStatus: 'RENOVATION_STATUS_',
+  CommunicationChannel: 'COMMUNICATION_CHANNEL_', RenovationStatus: 'RENOVATION_STATUS_', RoundStatus: 'ROUND_STATUS_',
 };
 
 let kefuLang = localStorage.getItem('kefu.lang') === 'en' ? 1 : 0;
@@ -279,6 +288,10 @@ const KEFU_KINDS = {
   'renovation.started': ['装修开工', 'work started'], 'renovation.patrol_due': ['装修巡查到时', 'patrol due'],
   'renovation.patrolled': ['装修巡查', 'patrolled'], 'renovation.patrol_missed': ['装修漏查', 'patrol missed'],
   'renovation.completed': ['装修竣工', 'renovation completed'],
+  'round.planned': ['巡检计划变更', 'plan changed'], 'round.due': ['巡检到时', 'round due'],
+  'round.started': ['开始巡检', 'round started'], 'round.checked': ['巡检点已记录', 'checkpoint recorded'],
+  'round.finished': ['巡检完成', 'round finished'], 'round.missed': ['巡检超时', 'round missed'],
+  'round.finding': ['巡检发现问题', 'round finding'],
   'staff.changed': ['人员变更', 'staff changed'],
 };
 
