@@ -17,7 +17,6 @@
 #include "kf_log.h"
 #include <ctype.h>
 
-#define S_TIMER_SIZE 64
 
 Kf__Plan *
 dispatch_plan_get (dispatch_t *self, kf_txn_t *txn, const char *estate, const char *plan_id, kf_arena_t *arena)
@@ -38,8 +37,8 @@ dispatch_plan_put (dispatch_t *self, kf_txn_t *txn, const Kf__Plan *plan)
         kf_txn_put_msg (txn, self->plans, &key, &plan->base);
 }
 
-static void
-s_timer_id (char *id, size_t size, const Kf__Plan *plan)
+void
+dispatch_plan_timer_id (char *id, size_t size, const Kf__Plan *plan)
 {
     snprintf (id, size, "P/%s/%s", plan->estate, plan->plan_id);
 }
@@ -101,8 +100,8 @@ dispatch_plan_check (dispatch_t *self, const Kf__Plan *plan, int64_t now_ms, kf_
 void
 dispatch_plan_arm (dispatch_t *self, kf_txn_t *txn, Kf__Plan *plan, int64_t from_ms)
 {
-    char id [S_TIMER_SIZE];
-    s_timer_id (id, sizeof id, plan);
+    char id [DISPATCH_PLAN_TIMER_SIZE];
+    dispatch_plan_timer_id (id, sizeof id, plan);
     if (plan->next_slot_ms)
         kf_timers_disarm (txn, self->round_timers, plan->next_slot_ms, id);
     KF_SET (plan, next_slot_ms, 0);
@@ -266,8 +265,8 @@ s_unlisted_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *msg, void *
     if (!plan->from_config || plan->paused || kf_config_has (l->self->base.config, path)) {
         //  Kept: its timer armed as the record says (a plan whose estate
         //  left the file and came back lost it when it went stale).
-        char id [S_TIMER_SIZE];
-        s_timer_id (id, sizeof id, plan);
+        char id [DISPATCH_PLAN_TIMER_SIZE];
+        dispatch_plan_timer_id (id, sizeof id, plan);
         if (!plan->paused && plan->next_slot_ms)
             kf_timers_arm (txn, l->self->round_timers, plan->next_slot_ms, id);
         return kf_txn_ok (txn) ? 0 : -1;

@@ -224,6 +224,11 @@ void dispatch_plan_put (dispatch_t *self, kf_txn_t *txn, const Kf__Plan *plan);
 int dispatch_plan_check (dispatch_t *self, const Kf__Plan *plan, int64_t now_ms, kf_schedule_t *schedule,
                          kf_err_t *err);
 
+//  The id of a plan's slot timer, "P/<estate>/<plan>" (dispatch_rounds.c
+//  fires it).
+#define DISPATCH_PLAN_TIMER_SIZE (KF_ID_MAX + DISPATCH_PLAN_ID_MAX + 8)
+void dispatch_plan_timer_id (char *id, size_t size, const Kf__Plan *plan);
+
 //  The plan's next round at or after from_ms armed (its old one disarmed);
 //  none while it is paused.
 void dispatch_plan_arm (dispatch_t *self, kf_txn_t *txn, Kf__Plan *plan, int64_t from_ms);

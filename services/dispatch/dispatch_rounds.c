@@ -663,7 +663,7 @@ dispatch_rounds_recover (dispatch_t *self, kf_txn_t *txn, const Kf__Envelope *ev
         Kf__Plan copy = *told, *plan = &copy;   //  the stream's estate, whatever the body says
         plan->estate = event->estate;
         Kf__Plan *was = dispatch_plan_get (self, txn, plan->estate, plan->plan_id, arena);
-        snprintf (timer, sizeof timer, "P/%s/%s", plan->estate, plan->plan_id);
+        dispatch_plan_timer_id (timer, sizeof timer, plan);
         if (was && was->next_slot_ms)
             kf_timers_disarm (txn, self->round_timers, was->next_slot_ms, timer);
         if (plan->next_slot_ms && !plan->paused)

@@ -32,10 +32,37 @@ s_index (intake_t *self, kf_txn_t *txn, const Kf__HouseholdFile *h, bool add)
         }
 }
 
+//  One finding of another daemon's filed as the desk would file it: a
+//  repair at `f`'s unit, seen on site, under its idempotency key (so a
+//  replayed event files nothing twice). A refusal is logged, not fatal:
+//  the event is applied. 0, or -1 when the transaction failed.
+static int
+s_file_finding (intake_t *self, kf_txn_t *txn, int64_t now_ms, Kf__FileTicket *f, const char *actor)
+{
+    kf_arena_reset (self->base.scratch);
+    KF_SET (f, type, KF__TICKET_TYPE__TICKET_TYPE_REPAIR);
+    KF_SET (f, channel, KF__CHANNEL__CHANNEL_ON_SITE_VISIT);
+    if (!f->has_category || !f->category)
+        KF_SET (f, category, KF__CATEGORY__CATEGORY_OTHER);
+    kf_utf8_clip (f->description, INTAKE_TEXT_MAX);   //  a description's limit, on a whole character
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
+    request.file_ticket = f;
+    request.actor = (char *) actor;
+    KF_SET (&request, role, KF__ROLE__ROLE_FRONT_DESK);
+    Kf__Reply reply = KF__REPLY__INIT;
+    if (intake_file (self, txn, now_ms, &request, &reply, self->base.scratch)) {
+        if (!kf_txn_ok (txn))
+            return -1;
+        kf_warning ("%s: finding %s at %s is not filed: %s", f->estate, f->idempotency_key, f->unit,
+                    reply.error ? reply.error : "refused");
+    }
+    return 0;
+}
+
 //  Findings of the register's — a handover's defects (入伙验房), a vacant
 //  unit's inspection — each a ticket reported from the phone the registry
-//  named, filed as the desk would file it. Its idempotency key is the
-//  event's and the finding's, so a replayed event files nothing twice.
+//  named; the key is the event's and the finding's number.
 static int
 s_file_findings (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event, const char *unit,
                  Kf__HandoverDefect **findings, size_t count, const char *what, const char *name, const char *phone,
@@ -45,64 +72,46 @@ s_file_findings (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelo
         return 1;
     for (size_t i = 0; i < count; i++) {
         const Kf__HandoverDefect *d = findings [i];
-        kf_arena_reset (self->base.scratch);
-        kf_arena_t *arena = self->base.scratch;
         char key [80], text [2800];   //  a place and a description of 500 characters each, in UTF-8
         snprintf (key, sizeof key, "%.40s/finding-%zu", event->event_id, i + 1);
         snprintf (text, sizeof text, "%s: %s%s%s", what, d->place ? d->place : "", d->place ? ": " : "",
                   d->description ? d->description : "");
-        kf_utf8_clip (text, INTAKE_TEXT_MAX);
         Kf__FileTicket f = KF__FILE_TICKET__INIT;
         f.estate = event->estate;
         f.unit = (char *) unit;
         f.reporter_name = (char *) name;
         f.reporter_phone = (char *) phone;
-        KF_SET (&f, type, KF__TICKET_TYPE__TICKET_TYPE_REPAIR);
-        KF_SET (&f, channel, KF__CHANNEL__CHANNEL_ON_SITE_VISIT);
-        KF_SET (&f, category, d->has_category ? d->category : KF__CATEGORY__CATEGORY_OTHER);
+        f.category = d->category;
+        f.has_category = d->has_category;
         f.description = text;
         f.idempotency_key = key;
-        Kf__Request request = KF__REQUEST__INIT;
-        request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
-        request.file_ticket = &f;
-        request.actor = by && *by ? (char *) by : "registry";
-        KF_SET (&request, role, KF__ROLE__ROLE_FRONT_DESK);
-        Kf__Reply reply = KF__REPLY__INIT;
-        if (intake_file (self, txn, now_ms, &request, &reply, arena)) {
-            if (!kf_txn_ok (txn))
-                return -1;
-            kf_warning ("%s: finding %zu (%s) of %s is not filed: %s", event->estate, i + 1, what, unit,
-                        reply.error ? reply.error : "refused");
-        }
+        if (s_file_finding (self, txn, now_ms, &f, by && *by ? by : "registry"))
+            return -1;
     }
     return 1;
 }
 
 //  A round's finding (round.finding): a ticket at the checkpoint's area,
 //  reported by whoever walked the round, with the photo; routed as usual.
-//  Its idempotency key is the round's and the finding's number.
+//  Its key is the round's and the finding's number.
 static int
 s_file_round_finding (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
     const Kf__RoundFinding *x = event->round_finding;
     if (!x->round_id || !x->by_phone || !x->has_index)
         return 1;
-    kf_arena_reset (self->base.scratch);
-    kf_arena_t *arena = self->base.scratch;
     char key [KF_ID_MAX * 3 + 32], text [INTAKE_TEXT_MAX * 4 + 1];
     snprintf (key, sizeof key, "round/%s/%u", x->round_id, x->index);
     snprintf (text, sizeof text, "巡检 round %s, %s%s%s%s: %s — %s%s%s", x->round_id, x->checkpoint ? x->checkpoint : "",
               x->place ? " (" : "", x->place ? x->place : "", x->place ? ")" : "", x->what ? x->what : "",
               x->observed ? x->observed : "not OK", x->note ? ". " : "", x->note ? x->note : "");
-    kf_utf8_clip (text, INTAKE_TEXT_MAX);   //  a description's limit, on a whole character
     Kf__FileTicket f = KF__FILE_TICKET__INIT;
     f.estate = event->estate;
     f.unit = x->area && *x->area ? x->area : KF_COMMON_AREA;
     f.reporter_name = x->by_name && *x->by_name ? x->by_name : x->by;
     f.reporter_phone = x->by_phone;
-    KF_SET (&f, type, KF__TICKET_TYPE__TICKET_TYPE_REPAIR);
-    KF_SET (&f, channel, KF__CHANNEL__CHANNEL_ON_SITE_VISIT);
-    KF_SET (&f, category, x->has_category && x->category ? x->category : KF__CATEGORY__CATEGORY_OTHER);
+    f.category = x->category;
+    f.has_category = x->has_category;
     f.description = text;
     char *photos [1] = { x->photo_url };
     if (x->photo_url) {
@@ -110,19 +119,7 @@ s_file_round_finding (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__E
         f.n_photo_urls = 1;
     }
     f.idempotency_key = key;
-    Kf__Request request = KF__REQUEST__INIT;
-    request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
-    request.file_ticket = &f;
-    request.actor = x->by && *x->by ? x->by : "dispatch";
-    KF_SET (&request, role, KF__ROLE__ROLE_FRONT_DESK);
-    Kf__Reply reply = KF__REPLY__INIT;
-    if (intake_file (self, txn, now_ms, &request, &reply, arena)) {
-        if (!kf_txn_ok (txn))
-            return -1;
-        kf_warning ("%s: finding %u of round %s is not filed: %s", event->estate, x->index, x->round_id,
-                    reply.error ? reply.error : "refused");
-    }
-    return 1;
+    return s_file_finding (self, txn, now_ms, &f, x->by && *x->by ? x->by : "dispatch") ? -1 : 1;
 }
 
 int

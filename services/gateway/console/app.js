@@ -86,10 +86,16 @@ function yuan(fen) {
   const n = BigInt(fen || 0), a = n < 0n ? -n : n;
   return (n < 0n ? '-' : '') + '¥' + (a / 100n) + '.' + String(a % 100n).padStart(2, '0');
 }
-function toFen(text) {
-  const m = /^\s*(\d{1,12})(?:\.(\d{1,2}))?\s*$/.exec(text || '');
-  return m ? String(BigInt(m[1]) * 100n + BigInt((m[2] || '').padEnd(2, '0'))) : null;
+// A decimal as typed, in units of 10^-places, a string integer: the digits
+// are read as text, no floats on the way. null when it is not a number of
+// at most `places` decimals (or is negative, unless `signed`).
+function toScaled(text, places, signed) {
+  const m = new RegExp(`^\\s*(${signed ? '[+-]?' : ''})(\\d{1,12})(?:[.,](\\d{1,${places}}))?\\s*$`).exec(text || '');
+  if (!m) return null;
+  const value = BigInt(m[2]) * 10n ** BigInt(places) + BigInt((m[3] || '').padEnd(places, '0'));
+  return (m[1] === '-' && value ? '-' : '') + String(value);
 }
+const toFen = (text) => toScaled(text, 2, false);
 const permille = (n) => (n === undefined ? '-' : (Number(n) / 10).toFixed(1) + ' %');
 const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
 
@@ -1061,12 +1067,7 @@ async function reportsPage(root) {
 // A reading as typed ("0.85", "-1,5") in thousandths of its unit, a string
 // integer ("850"): the decimal is read as text, no floats on the way. null
 // when it is not a number of at most three decimals.
-function toMilli(text) {
-  const m = /^\s*([+-]?)(\d{1,9})(?:[.,](\d{1,3}))?\s*$/.exec(text || '');
-  if (!m) return null;
-  const value = BigInt(m[2]) * 1000n + BigInt((m[3] || '').padEnd(3, '0'));
-  return (m[1] === '-' && value ? '-' : '') + String(value);
-}
+const toMilli = (text) => toScaled(text, 3, true);
 // Thousandths as people read them: "850" -> "0.85".
 function milli(value) {
   const n = BigInt(value || 0), a = n < 0n ? -n : n;
