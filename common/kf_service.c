@@ -125,6 +125,8 @@ kf_service_run (kf_daemon_t *daemon, const kf_service_options_t *options)
     if (commands) {
         kf_notice ("%s: commands on %s", producer, kf_config_str (config, endpoint));
         status = kf_bus_run (bus) == 0 ? 0 : 1;
+        if (options->on_stop)
+            options->on_stop (options->app, bus);
         const kf_commands_stats_t *stats = kf_commands_stats (commands);
         kf_notice ("stopping after %llu requests in %llu transactions", (unsigned long long) stats->requests,
                    (unsigned long long) stats->batches);

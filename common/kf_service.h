@@ -48,6 +48,10 @@ typedef struct {
     int (*on_tick) (void *app, kf_txn_t *txn, int64_t now_ms);
     int tick_ms;
     int tick_rounds;
+    //  When the loop has stopped (a signal), before the commands and the
+    //  bus go: the service ends what it had under way and records it
+    //  (kf_bus_write still works). NULL: nothing to end.
+    void (*on_stop) (void *app, kf_bus_t *bus);
     //  The archive's: its replay endpoint serves this source, not the
     //  outbox, and its heartbeat says so (kf_bus_options_t).
     const kf_replay_source_t *replay_source;
