@@ -11,18 +11,28 @@
 #include <string.h>
 
 int
-kf_hmac_sha256_hex (const void *key, size_t key_size, const void *data, size_t size, char hex [KF_HMAC_HEX_SIZE])
+kf_hmac_sha256 (const void *key, size_t key_size, const void *data, size_t size, uint8_t mac [KF_HMAC_SIZE])
 {
-    assert (key && (data || size == 0) && hex);
+    assert ((key || key_size == 0) && (data || size == 0) && mac);
     if (sodium_init () < 0)
         return -1;
     crypto_auth_hmacsha256_state state;
-    unsigned char mac [crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_init (&state, key, key_size);
     crypto_auth_hmacsha256_update (&state, data, size);
     crypto_auth_hmacsha256_final (&state, mac);
-    sodium_bin2hex (hex, KF_HMAC_HEX_SIZE, mac, sizeof mac);
     sodium_memzero (&state, sizeof state);
+    return 0;
+}
+
+int
+kf_hmac_sha256_hex (const void *key, size_t key_size, const void *data, size_t size, char hex [KF_HMAC_HEX_SIZE])
+{
+    assert (key && (data || size == 0) && hex);
+    unsigned char mac [crypto_auth_hmacsha256_BYTES];
+    if (kf_hmac_sha256 (key, key_size, data, size, mac))
+        return -1;
+    sodium_bin2hex (hex, KF_HMAC_HEX_SIZE, mac, sizeof mac);
+    sodium_memzero (mac, sizeof mac);
     return 0;
 }
 

@@ -15,12 +15,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define KF_HMAC_SIZE            32     //  bytes of a MAC
 #define KF_HMAC_HEX_SIZE        65     //  64 hex digits and the NUL
 #define KF_SIGNATURE_SIZE       96     //  "t=...,v1=..." and the NUL
 #define KF_HMAC_SECRET_MIN      16     //  bytes: shorter secrets are refused
 
-//  HMAC-SHA256 of data under key, in lower-case hex. 0, or -1 when
-//  libsodium cannot start.
+//  HMAC-SHA256 of data under key (a key of any length, as RFC 2104 says:
+//  key chains such as Tencent Cloud's TC3 feed one MAC in as the next
+//  key). 0, or -1 when libsodium cannot start.
+int kf_hmac_sha256 (const void *key, size_t key_size, const void *data, size_t size, uint8_t mac [KF_HMAC_SIZE]);
+
+//  The same in lower-case hex.
 int kf_hmac_sha256_hex (const void *key, size_t key_size, const void *data, size_t size,
                         char hex [KF_HMAC_HEX_SIZE]);
 

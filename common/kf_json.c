@@ -233,3 +233,16 @@ kf_json_encode_lists (const ProtobufCMessage *msg)
 {
     return s_encode (msg, true);
 }
+
+char *
+kf_json_quote (const char *text)
+{
+    assert (text);
+    kf_json_buf_t b = { 0 };
+    s_encode_string (&b, text);
+    if (b.oom) {
+        free (b.data);
+        return NULL;
+    }
+    return b.data;
+}

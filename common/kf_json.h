@@ -8,7 +8,7 @@
         its enum prefix ("REPAIR", any case) or the number also works
       - bytes as base64 (standard or URL-safe, padding optional on input)
       - unset fields are left out; null on input means unset
-    Decoding is strict: unknown fields, duplicate fields, two members of one
+    Decoding is strict (kf_json_decode_lenient skips unknown fields): unknown fields, duplicate fields, two members of one
     oneof, a wrong type, an out-of-range number, bad UTF-8, a NUL in a string
     or trailing garbage are errors that name the field. Decoded messages are
     validated by kf_codec_validate before they are returned.
@@ -36,5 +36,18 @@ char *kf_json_encode_lists (const ProtobufCMessage *msg);
 //  type; free it with kf_codec_free. NULL with a one-line reason on error.
 ProtobufCMessage *kf_json_decode (const ProtobufCMessageDescriptor *descriptor,
                                   const char *text, size_t size, kf_err_t *err);
+
+//  The same, but a member the message does not have is skipped (its value
+//  still well-formed JSON, within KF_JSON_MAX_DEPTH): for answers of
+//  other people's APIs, which gain fields without asking. Everything else
+//  is as strict as kf_json_decode: a field it has, of the wrong type, is
+//  an error.
+ProtobufCMessage *kf_json_decode_lenient (const ProtobufCMessageDescriptor *descriptor,
+                                          const char *text, size_t size, kf_err_t *err);
+
+//  text as a JSON string, quoted and escaped as kf_json_encode writes
+//  strings (UTF-8 as it is, invalid bytes as U+FFFD): for JSON that no
+//  message describes. A new string (malloc), NULL when out of memory.
+char *kf_json_quote (const char *text);
 
 #endif

@@ -1,6 +1,7 @@
 /*  kf_json_decode — JSON to a message, driven by its descriptor: strict
-    (unknown, duplicate and mistyped fields are errors naming the field),
-    bounded in depth, validated by kf_codec. See kf_json.h.
+    (unknown, duplicate and mistyped fields are errors naming the field;
+    the lenient variant skips unknown ones), bounded in depth, validated by
+    kf_codec. See kf_json.h.
 */
 #include "kf_json_private.h"
 
@@ -11,6 +12,7 @@ typedef struct {
     int depth;
     kf_err_t *err;
     bool failed;
+    bool lenient;       //  skip members the message does not have
 } s_parser_t;
 
 static int
@@ -522,6 +524,63 @@ s_parse_field (s_parser_t *s, ProtobufCMessage *msg, const ProtobufCFieldDescrip
     }
 }
 
+//  Past one JSON value of any shape, checked as the typed parsers check
+//  theirs (well-formed strings and numbers, bounded depth): a member the
+//  lenient decoder does not keep.
+static int
+s_skip_value (s_parser_t *s)
+{
+    s_skip_ws (s);
+    if (s->p >= s->end)
+        return s_fail (s, "expected a value, found the end");
+    if (*s->p == '"') {
+        char *str = s_parse_string (s, NULL);
+        free (str);
+        return str ? 0 : -1;
+    }
+    if (*s->p == '{' || *s->p == '[') {
+        char close = *s->p == '{' ? '}' : ']';
+        bool object = close == '}';
+        if (++s->depth > KF_JSON_MAX_DEPTH)
+            return s_fail (s, "nested more than %d deep", KF_JSON_MAX_DEPTH);
+        s->p++;
+        int rc = 0;
+        if (s_peek (s, close))
+            s->p++;
+        else
+        while (rc == 0) {
+            if (object) {
+                char *key = s_parse_string (s, NULL);
+                if (!key) {
+                    rc = -1;
+                    break;
+                }
+                free (key);
+                rc = s_expect (s, ':');
+            }
+            if (rc == 0)
+                rc = s_skip_value (s);
+            if (rc == 0 && s_peek (s, ','))
+                s->p++;
+            else {
+                if (rc == 0)
+                    rc = s_expect (s, close);
+                break;
+            }
+        }
+        s->depth--;
+        return rc;
+    }
+    if (s_literal (s, "true") || s_literal (s, "false") || s_literal (s, "null"))
+        return 0;
+    bool integral;
+    size_t n = s_number_token (s, &integral);
+    if (n == 0)
+        return s_fail (s, "expected a value, found '%c'", *s->p);
+    s->p += n;
+    return 0;
+}
+
 static int
 s_parse_message (s_parser_t *s, ProtobufCMessage *msg)
 {
@@ -544,6 +603,20 @@ s_parse_message (s_parser_t *s, ProtobufCMessage *msg)
             break;
         }
         const ProtobufCFieldDescriptor *f = s_find_field (d, key);
+        if (!f && s->lenient) {
+            free (key);
+            rc = s_expect (s, ':');
+            if (rc == 0)
+                rc = s_skip_value (s);
+            if (rc == 0 && s_peek (s, ','))
+                s->p++;
+            else {
+                if (rc == 0)
+                    rc = s_expect (s, '}');
+                break;
+            }
+            continue;
+        }
         if (!f)
             rc = s_fail (s, "%s has no field '%s'", d->name, key);
         else
@@ -569,12 +642,12 @@ s_parse_message (s_parser_t *s, ProtobufCMessage *msg)
     return rc;
 }
 
-ProtobufCMessage *
-kf_json_decode (const ProtobufCMessageDescriptor *descriptor, const char *text, size_t size,
-                kf_err_t *err)
+static ProtobufCMessage *
+s_decode (const ProtobufCMessageDescriptor *descriptor, const char *text, size_t size, bool lenient,
+          kf_err_t *err)
 {
     assert (descriptor && (text || size == 0));
-    s_parser_t s = { .start = text, .p = text, .end = text + size, .err = err };
+    s_parser_t s = { .start = text, .p = text, .end = text + size, .err = err, .lenient = lenient };
     if (size > 4 * (size_t) KF_CODEC_MAX_MESSAGE) {
         kf_err_set (err, "JSON of %zu bytes is larger than allowed", size);
         return NULL;
@@ -595,4 +668,18 @@ kf_json_decode (const ProtobufCMessageDescriptor *descriptor, const char *text, 
     if (s.failed)
         kf_codec_free (&msg);
     return msg;
+}
+
+ProtobufCMessage *
+kf_json_decode (const ProtobufCMessageDescriptor *descriptor, const char *text, size_t size,
+                kf_err_t *err)
+{
+    return s_decode (descriptor, text, size, false, err);
+}
+
+ProtobufCMessage *
+kf_json_decode_lenient (const ProtobufCMessageDescriptor *descriptor, const char *text, size_t size,
+                        kf_err_t *err)
+{
+    return s_decode (descriptor, text, size, true, err);
 }

@@ -519,6 +519,52 @@ test_json_rejects (void **state)
     free (json);
 }
 
+//  Other people's answers: unknown members skipped, as well-formed JSON
+//  within the depth bound; the members kefu has as strict as ever.
+static void
+test_json_lenient (void **state)
+{
+    (void) state;
+    const char *json = "{\"Extra\": {\"a\": [1, -2.5e3, true, false, null, \"\\u00e9\", {}], \"b\": []},"
+                       " \"note\": \"kept\", \"more\": \"x\"}";
+    kf_err_t err;
+    assert_null (s_decode (&kf__add_note__descriptor, json, &err));
+    assert_non_null (strstr (err.text, "kf.AddNote has no field 'Extra'"));
+    Kf__AddNote *note = (Kf__AddNote *) kf_json_decode_lenient (&kf__add_note__descriptor, json, strlen (json), &err);
+    assert_non_null (note);
+    assert_string_equal (note->note, "kept");
+    ProtobufCMessage *msg = &note->base;
+    kf_codec_free (&msg);
+    const char *bad [] = {
+        "{\"Extra\": [1, 2,], \"note\": \"x\"}",      //  not JSON
+        "{\"Extra\": tru}",
+        "{\"Extra\": \"\\ud800\"}",
+        "{\"Extra\": {\"a\" 1}}",
+        "{\"Extra\": 1, \"note\": 5}",                   //  a known member, mistyped
+        "{\"note\": \"a\", \"note\": \"b\"}",
+        "{\"Extra\": 1} x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        msg = kf_json_decode_lenient (&kf__add_note__descriptor, bad [i], strlen (bad [i]), &err);
+        if (msg)
+            fail_msg ("accepted: %s", bad [i]);
+    }
+    char deep [200] = "{\"Extra\": ";
+    size_t n = strlen (deep);
+    for (int i = 0; i < KF_JSON_MAX_DEPTH + 1; i++)
+        deep [n++] = '[';
+    for (int i = 0; i < KF_JSON_MAX_DEPTH + 1; i++)
+        deep [n++] = ']';
+    deep [n++] = '}';
+    deep [n] = 0;
+    assert_null (kf_json_decode_lenient (&kf__add_note__descriptor, deep, n, &err));
+    assert_non_null (strstr (err.text, "nested more than"));
+
+    char *quoted = kf_json_quote ("say \"hi\"\\\n\x01 é \xC0");
+    assert_string_equal (quoted, "\"say \\\"hi\\\"\\\\\\n\\u0001 é \\ufffd\"");
+    free (quoted);
+}
+
 static void
 test_json_request_envelopes_commands (void **state)
 {
@@ -551,6 +597,7 @@ main (void)
         cmocka_unit_test (test_json_empty_lists),
         cmocka_unit_test (test_json_encodes_invalid_utf8_safely),
         cmocka_unit_test (test_json_rejects),
+        cmocka_unit_test (test_json_lenient),
         cmocka_unit_test (test_json_request_envelopes_commands),
     };
     return cmocka_run_group_tests_name ("kf_codec", tests, NULL, NULL);

@@ -19,6 +19,10 @@ test_rfc4231_vectors (void **state)
     //  Test case 2: a short key.
     assert_int_equal (kf_hmac_sha256_hex ("Jefe", 4, "what do ya want for nothing?", 28, hex), 0);
     assert_string_equal (hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    uint8_t mac [KF_HMAC_SIZE];     //  the same in bytes
+    assert_int_equal (kf_hmac_sha256 ("Jefe", 4, "what do ya want for nothing?", 28, mac), 0);
+    assert_int_equal (mac [0], 0x5b);
+    assert_int_equal (mac [KF_HMAC_SIZE - 1], 0x43);
     //  Test case 6: a key longer than the block, hashed first.
     unsigned char key [131];
     memset (key, 0xaa, sizeof key);
