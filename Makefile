@@ -22,6 +22,9 @@ PKGS   := libczmq libzmq lmdb libprotobuf-c libmicrohttpd libsystemd libsodium
 # Deferred (=) so that pkg-config runs only once deps.sh has installed things.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+# libcurl is kefu-notify's alone (its SMTP and HTTP channels).
+CURL_CFLAGS = $(shell pkg-config --cflags libcurl)
+CURL_LIBS   = $(shell pkg-config --libs libcurl)
 
 CFLAGS_BASE = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
               -D_GNU_SOURCE -g -MMD -MP -Icommon -I$(GEN) $(PKG_CFLAGS)
@@ -103,7 +106,7 @@ PROGRAMS := $(foreach s,$(SERVICES),$(O)/bin/$(if $(filter kefuctl,$(s)),kefuctl
 define service_rule
 $(O)/bin/$(if $(filter kefuctl,$(1)),kefuctl,kefu-$(1)): $(patsubst %.c,$(O)/%.o,$(wildcard services/$(1)/*.c)) $(LIBKEFU) | $(O)/bin
 	$$(call say,LD,$$@)
-	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS)
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS) $(if $(filter notify,$(1)),$$(CURL_LIBS))
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
@@ -132,6 +135,11 @@ $(foreach s,$(SERVICES),$(foreach t,$(filter tests/unit/test_$(s)_%_domain.c,$(U
     $(eval $(O)/tests/$(basename $(notdir $(t))): $(call SERVICE_OBJ,$(s)))))
 $(foreach t,$(UNIT_SRC),$(foreach m,$(wildcard services/*/$(patsubst test_%,%,$(notdir $(t)))),\
     $(eval $(O)/tests/$(basename $(notdir $(t))): $(patsubst %.c,$(O)/%.o,$(m)))))
+# kefu-notify's objects, and the tests that link them, use libcurl.
+$(O)/services/notify/%.o: CFLAGS += $(CURL_CFLAGS)
+$(O)/tests/test_notify%: LDLIBS += $(CURL_LIBS)
+# The provider adapters' tests link the HTTP helpers the adapters call.
+$(O)/tests/test_notify_sms $(O)/tests/test_notify_wechat: $(O)/services/notify/notify_http.o
 
 # ---- integration tests: helper daemons and cmocka drivers -------------------
 # tests/integration/test_*.c are drivers (run by make test); the other .c
@@ -175,7 +183,12 @@ FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
 $(O)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBKEFU)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBKEFU) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(filter %.o,$^) $(LIBKEFU) -o $@ $(LDLIBS)
+
+# The providers' answers, read by kefu-notify's adapters (which name
+# libcurl's errors).
+$(O)/fuzz_provider_answers: $(patsubst %,$(O)/services/notify/%.o,notify_sms notify_wechat notify_http)
+$(O)/fuzz_provider_answers: LDLIBS += $(CURL_LIBS)
 
 # A fuzz target asked for from another flavour is built as the fuzz flavour.
 ifneq ($(BUILD),fuzz)
@@ -209,7 +222,14 @@ deps:
 export ASAN_OPTIONS  ?= detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_string_checks=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
+# kefu-notify's providers in its integration test (tests/notify/peers.mjs):
+# an SMTP server from the npm registry, as package-lock.json pins it.
+NOTIFY_PEERS := tests/notify/node_modules/.package-lock.json
+$(NOTIFY_PEERS): tests/notify/package-lock.json
+	cd tests/notify && npm ci --no-audit --no-fund --loglevel=error
+
 # One flavour: build, then every unit test.
+check check-reverse: $(NOTIFY_PEERS)
 check: all
 	@sh tests/run-unit.sh $(UNIT_BIN) $(INTEG_TESTS)
 

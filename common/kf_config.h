@@ -67,7 +67,7 @@ const char *kf_config_backup_dir (const kf_config_t *self, char *path, size_t si
 //  The daemons with a services/<name> section of endpoints (not the
 //  gateway): "intake", "dispatch", ..., "archive", KF_SERVICE_COUNT of
 //  them, NULL-terminated.
-#define KF_SERVICE_COUNT 8
+#define KF_SERVICE_COUNT 9
 const char *const *kf_config_services (void);
 int64_t kf_config_int (const kf_config_t *self, const char *path);
 int64_t kf_config_duration_ms (const kf_config_t *self, const char *path);

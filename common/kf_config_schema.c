@@ -105,6 +105,33 @@ const char *const kf_config_type_names [] = {
     { prefix "survey/collection_days", T_INT, days, false, 1, 60, \
       "days the evaluation forms are collected after the hand-out on the 15th" }
 
+//  kefu-notify's rules: the group's, with defaults, and an estate's.
+#define S_NOTIFY_KEYS(prefix, language, quiet, rate) \
+    { prefix "notify/language", T_STRING, language, false, 0, 0, \
+      "the language of messages to people who have not said theirs: zh or en" }, \
+    { prefix "notify/quiet_hours", T_STRING, quiet, false, 0, 0, \
+      "local hours when residents' notices wait (fee notices, reminders); escalations and emergencies always go: " \
+      "21:00-08:00, or none" }, \
+    { prefix "notify/rate_per_hour", T_INT, rate, false, 1, 1000, \
+      "messages one address gets through one channel in a clock hour; more wait for the next (emergencies go)" }, \
+    { prefix "notify/templates", T_SECTION, NULL, false, 0, 0, \
+      "messages by event kind (order.assigned, ...), replacing the built-in texts" }, \
+    { prefix "notify/templates/*", T_SECTION, NULL, false, 0, 0, "one kind's messages" }, \
+    { prefix "notify/templates/*/zh", T_STRING, NULL, false, 0, 0, \
+      "the text in Chinese, with {field} placeholders of the event's body" }, \
+    { prefix "notify/templates/*/en", T_STRING, NULL, false, 0, 0, "... in English" }, \
+    { prefix "notify/templates/*/subject_zh", T_STRING, NULL, false, 0, 0, "an email's subject in Chinese" }, \
+    { prefix "notify/templates/*/subject_en", T_STRING, NULL, false, 0, 0, "... in English" }, \
+    { prefix "notify/templates/*/sms_template", T_STRING, NULL, false, 0, 0, \
+      "the SMS provider's approved template id for this kind; unset: no SMS for it" }, \
+    { prefix "notify/templates/*/sms_params", T_STRING, NULL, false, 0, 0, \
+      "its parameters, in order, separated by |: {ticket_no} | {unit}" }, \
+    { prefix "notify/templates/*/wechat_template", T_STRING, NULL, false, 0, 0, \
+      "the official account's template id for this kind; unset: no WeChat message for it" }, \
+    { prefix "notify/templates/*/wechat_params", T_STRING, NULL, false, 0, 0, \
+      "first | keyword1 | ... | remark, separated by |" }, \
+    { prefix "notify/templates/*/off", T_BOOL, NULL, false, 0, 0, "true: nobody is told of this kind" }
+
 #define S_POLICY(name, help, match, hours, first, on_site, resolution, transferred) \
     { "sla/" name, T_SECTION, NULL, false, 0, 0, help }, \
     S_POLICY_KEYS ("", name, match, hours, "waiting_for_owner, waiting_for_parts", first, on_site, resolution, \
@@ -123,7 +150,7 @@ const char *const kf_config_type_names [] = {
       "(that server's own); unset: the cluster's" }
 
 static const char *const s_service_names [KF_SERVICE_COUNT + 1] = {
-    "intake", "dispatch", "escalation", "survey", "billing", "archive", "registry", "desk", NULL
+    "intake", "dispatch", "escalation", "survey", "billing", "archive", "registry", "desk", "notify", NULL
 };
 
 
@@ -197,6 +224,9 @@ const kf_config_key_t kf_config_schema [] = {
     { "estates/*/staff/*/on_call", T_BOOL, "false", false, 0, 0,
       "takes emergencies when off shift: nights, weekends and holidays" },
     { "estates/*/staff/*/phone", T_STRING, NULL, false, 0, 0, "how to reach them" },
+    { "estates/*/staff/*/email", T_STRING, NULL, false, 0, 0, "where kefu-notify emails them, if it should" },
+    { "estates/*/staff/*/language", T_STRING, NULL, false, 0, 0,
+      "the language of their messages (zh or en); unset: the estate's (notify/language)" },
     { "estates/*/staff/*/role", T_ROLE, "technician", false, 0, 0, "what they may do" },
     { "estates/*/staff/*/active", T_BOOL, "true", false, 0, 0,
       "false once the person has left: the record stays, no new orders" },
@@ -305,6 +335,41 @@ const kf_config_key_t kf_config_schema [] = {
     { "estates/*/desk", T_SECTION, NULL, false, 0, 0, "this estate's desk rules, replacing the group's key by key" },
     S_DESK_KEYS ("estates/*/", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
 
+    { "notify", T_SECTION, NULL, false, 0, 0, "kefu-notify: messages to people (each rule may be set per estate too)" },
+    S_NOTIFY_KEYS ("", "zh", "21:00-08:00", "10"),
+    { "estates/*/notify", T_SECTION, NULL, false, 0, 0, "this estate's notify rules, replacing the group's key by key" },
+    S_NOTIFY_KEYS ("estates/*/", NULL, NULL, NULL),
+    { "notify/staff_channels", T_STRING, "webhook", false, 0, 0,
+      "how staff are told: webhook (the group's WeChat Work gateway), email, or both (webhook, email)" },
+    { "notify/retry_first", T_DURATION, "1m", false, 1000, 3600000,
+      "a failed try is retried after this, then after twice as long each time, at most an hour apart" },
+    { "notify/retry_for", T_DURATION, "24h", false, 60000, 30 * S_DAY,
+      "a message not sent this long after its event is given up: failed, with an alarm" },
+    { "notify/call_timeout", T_DURATION, "20s", false, 1000, 300000, "the longest one call to a provider may take" },
+    { "notify/email", T_SECTION, NULL, false, 0, 0, "email over SMTP (libcurl); off without a url" },
+    { "notify/email/url", T_STRING, NULL, false, 0, 0, "smtp://host:587 (with STARTTLS) or smtps://host:465" },
+    { "notify/email/from", T_STRING, NULL, false, 0, 0, "the sender: kefu@example.com" },
+    { "notify/email/user", T_STRING, NULL, false, 0, 0, "SMTP AUTH user, if the server wants one" },
+    { "notify/email/password", T_STRING, NULL, false, 0, 0, "... its password; never logged" },
+    { "notify/email/starttls", T_BOOL, "true", false, 0, 0, "refuse to send unless STARTTLS succeeds" },
+    { "notify/email/ca_file", T_PATH, NULL, false, 0, 0, "the CA the server's certificate is checked with" },
+    { "notify/webhook", T_SECTION, NULL, false, 0, 0,
+      "signed JSON to the group's own WeChat Work / SMS gateway; off without a url" },
+    { "notify/webhook/url", T_STRING, NULL, false, 0, 0, "deliveries are POSTed here; GET url/<id> asks for one" },
+    { "notify/webhook/secret", T_STRING, NULL, false, 0, 0,
+      "the shared secret of the Kefu-Signature header, 16 bytes at least; never logged" },
+    { "notify/sms", T_SECTION, NULL, false, 0, 0, "Tencent Cloud SMS (API 2021-01-11); off without a url" },
+    { "notify/sms/url", T_STRING, NULL, false, 0, 0, "https://sms.tencentcloudapi.com" },
+    { "notify/sms/secret_id", T_STRING, NULL, false, 0, 0, "the API key's SecretId" },
+    { "notify/sms/secret_key", T_STRING, NULL, false, 0, 0, "its SecretKey; never logged" },
+    { "notify/sms/app_id", T_STRING, NULL, false, 0, 0, "the SmsSdkAppId" },
+    { "notify/sms/sign_name", T_STRING, NULL, false, 0, 0, "the approved signature (签名)" },
+    { "notify/sms/region", T_STRING, "ap-guangzhou", false, 0, 0, "the API region" },
+    { "notify/wechat", T_SECTION, NULL, false, 0, 0, "WeChat official-account template messages; off without a url" },
+    { "notify/wechat/url", T_STRING, NULL, false, 0, 0, "https://api.weixin.qq.com" },
+    { "notify/wechat/app_id", T_STRING, NULL, false, 0, 0, "the official account's appid" },
+    { "notify/wechat/app_secret", T_STRING, NULL, false, 0, 0, "its AppSecret; never logged" },
+
     { "dispatch", T_SECTION, NULL, false, 0, 0, "work orders" },
     { "dispatch/rectification_due", T_DURATION, "24h", false, 3600000, 7 * S_DAY,
       "a rectification order after an unsatisfied return visit is due this long after the visit" },
@@ -343,6 +408,7 @@ const kf_config_key_t kf_config_schema [] = {
     S_SERVICE ("archive"),
     S_SERVICE ("registry"),
     S_SERVICE ("desk"),
+    S_SERVICE ("notify"),
     { "services/gateway", T_SECTION, NULL, false, 0, 0, "the HTTP gateway" },
     { "services/gateway/listen", T_LISTEN, "127.0.0.1:8080", false, 0, 0, "address of the HTTP API, console and /metrics" },
     { "services/gateway/console", T_PATH, "services/gateway/console", false, 0, 0,

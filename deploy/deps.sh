@@ -4,6 +4,8 @@
 # Chromium: the web console's end-to-end test; systemd: systemd-analyze
 # verifies deploy/systemd/, and libsystemd-dev brings sd_notify; iproute2:
 # make multihost's network namespaces, veth pairs and tc netem;
+# libcurl: kefu-notify's SMTP and HTTP channels; openssl: the throwaway
+# certificate of the SMTP server kefu-notify's test talks STARTTLS to;
 # fonts-noto-cjk: the console's Chinese in the browser test and its
 # screenshots, which are blank boxes without a CJK font).
 # Idempotent and quiet when everything is present; as root it installs what is
@@ -15,9 +17,10 @@ libczmq-dev libzmq3-dev libsodium-dev
 libprotobuf-c-dev protobuf-c-compiler
 liblmdb-dev lmdb-utils
 libcmocka-dev libmicrohttpd-dev
+libcurl4-openssl-dev
 libsystemd-dev systemd
 clang-14 libclang-rt-14-dev
-socat bash iproute2
+socat bash iproute2 openssl
 fonts-noto-cjk"
 
 missing=""

@@ -6,7 +6,7 @@
 #   deploy/install.sh --role ROLE [--role ROLE] [--site SITE]... [--prefix DIR]
 #                     [--root DIR] [--bin DIR] [--config FILE] [--keys DIR]
 #
-#   --role cluster      kefu-bus, -archive, -dispatch, -escalation, -survey, -billing, -registry, -desk
+#   --role cluster      kefu-bus, -archive, -dispatch, -escalation, -survey, -billing, -registry, -desk, -notify
 #   --role estate       kefu-intake@SITE for each --site (at least one)
 #   --role operations   kefu-gateway (kefuctl is installed on every host)
 #   --site SITE         an instance kefu-intake@SITE, reading
@@ -162,7 +162,7 @@ fi
 # Enable the role's units: kefu.target wants them, multi-user.target wants it.
 enable="kefu.target"
 if has_role cluster; then
-    for name in bus archive dispatch escalation survey billing registry desk; do enable="$enable kefu-$name.service"; done
+    for name in bus archive dispatch escalation survey billing registry desk notify; do enable="$enable kefu-$name.service"; done
 fi
 has_role operations && enable="$enable kefu-gateway.service"
 for site in $sites; do enable="$enable kefu-intake@$site.service"; done

@@ -41,7 +41,7 @@ mkdir -p "$logdir" || exit 1
 
 # The bus first, the services in the order events flow, the gateway last.
 daemons=(bus)
-for name in archive intake dispatch escalation survey billing registry desk gateway; do
+for name in archive intake dispatch escalation survey billing registry desk notify gateway; do
     [ -x "$bin/kefu-$name" ] && daemons+=("$name")
 done
 

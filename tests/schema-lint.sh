@@ -37,7 +37,7 @@ done
 bodies=$(sed -n '/oneof body/,/^  }/p' proto/envelope.proto | sed -n 's/^ *[A-Za-z]* \([a-z_]*\) = [0-9]*;.*/\1/p')
 for b in $bodies; do
     case "$b" in
-        ticket_*|order_*|staff_*|sla_*|escalation_*|visit_*|evaluation_*|report_*|invoice_*|payment_*|reminder_*|unit_*|household_*|deadline_*|desk_*|violation_*|renovation_*|round_*) ;;
+        ticket_*|order_*|staff_*|sla_*|escalation_*|visit_*|evaluation_*|report_*|invoice_*|payment_*|reminder_*|unit_*|household_*|deadline_*|desk_*|violation_*|renovation_*|round_*|notification_*) ;;
         *) echo "proto/envelope.proto: body '$b' is not <domain>_<event>" >&2; failed=$((failed + 1)) ;;
     esac
 done

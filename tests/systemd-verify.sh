@@ -29,7 +29,7 @@ umask 077
 expect "install of a cluster host" install_sh --root "$c" --prefix /opt/kefu --bin "$bin" \
     --role cluster --role operations --site c1 >"$tmp/out" 2>&1 || { cat "$tmp/out"; exit 1; }
 for program in kefu-bus kefu-archive kefu-intake kefu-dispatch kefu-escalation kefu-survey kefu-billing kefu-registry kefu-desk \
-    kefu-gateway kefuctl; do
+    kefu-notify kefu-gateway kefuctl; do
     expect "$program installed" test -x "$c/opt/kefu/bin/$program"
 done
 # Readable by the kefu user, whatever umask install.sh was run with.
@@ -41,7 +41,7 @@ done
 expect "the hardening drop-in installed" test -f "$c/etc/systemd/system/kefu-.service.d/10-kefu.conf"
 got=$(wanted "$c")
 [ "$got" = "kefu-archive.service kefu-billing.service kefu-bus.service kefu-desk.service kefu-dispatch.service kefu-escalation.service \
-kefu-gateway.service kefu-intake@c1.service kefu-registry.service kefu-survey.service " ] || fail "cluster's kefu.target wants: $got"
+kefu-gateway.service kefu-intake@c1.service kefu-notify.service kefu-registry.service kefu-survey.service " ] || fail "cluster's kefu.target wants: $got"
 expect "multi-user.target wants kefu.target" test -L "$c/etc/systemd/system/multi-user.target.wants/kefu.target"
 expect "kefu.conf is 0640" mode_is 640 "$c/etc/kefu/kefu.conf"
 expect "intake-c1.conf links to kefu.conf" [ "$(readlink "$c/etc/kefu/intake-c1.conf")" = kefu.conf ]
@@ -114,7 +114,7 @@ analyze() {   # ROOT UNIT...
     done
 }
 analyze "$c" kefu.target kefu-bus.service kefu-archive.service kefu-dispatch.service kefu-escalation.service kefu-survey.service \
-    kefu-billing.service kefu-registry.service kefu-desk.service kefu-gateway.service kefu-intake@c1.service
+    kefu-billing.service kefu-registry.service kefu-desk.service kefu-notify.service kefu-gateway.service kefu-intake@c1.service
 analyze "$e" kefu.target kefu-intake@e1.service
 # And verify does look at the binaries: without kefu-bus, its unit fails.
 rm "$c/opt/kefu/bin/kefu-bus"

@@ -77,6 +77,8 @@ s_staff_from_config (dispatch_t *self, const char *estate, const char *staff_id,
     KF_SET (staff, department, kf_config_enum (self->base.config, S_PATH ("department")));
     KF_SET (staff, role, kf_config_enum (self->base.config, S_PATH ("role")));
     staff->phone = (char *) kf_config_str (self->base.config, S_PATH ("phone"));
+    staff->email = (char *) kf_config_str (self->base.config, S_PATH ("email"));
+    staff->language = (char *) kf_config_str (self->base.config, S_PATH ("language"));
     KF_SET (staff, on_call, kf_config_bool (self->base.config, S_PATH ("on_call")));
     KF_SET (staff, active, kf_config_bool (self->base.config, S_PATH ("active")));
     const char *listed = kf_config_str (self->base.config, S_PATH ("skills"));

@@ -165,7 +165,7 @@ gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
         return "registry";
     return id < 40 ? "intake" : id < 60 ? "dispatch" : id < 70 ? "escalation" : id < 90 ? "survey"
          : id < 110 ? "billing" : id < 120 ? "archive" : id < 140 ? "registry" : id < 180 ? "desk"
-         : id < 200 ? "dispatch" : NULL;
+         : id < 200 ? "dispatch" : id < 220 ? "notify" : NULL;
 }
 
 Kf__Request *

@@ -15,7 +15,7 @@ const ctl_command_t *const ctl_commands [] = {
     &ctl_orders_command, &ctl_order_command, &ctl_staff_command, &ctl_users_command,
     &ctl_sla_command, &ctl_visits_command, &ctl_evaluation_command, &ctl_household_command, &ctl_registry_command,
     &ctl_units_command,
-    &ctl_billing_command, &ctl_desk_command, &ctl_plans_command, &ctl_rounds_command,
+    &ctl_billing_command, &ctl_desk_command, &ctl_plans_command, &ctl_rounds_command, &ctl_notify_command,
     &ctl_report_command, &ctl_history_command,
     &ctl_tap_command, &ctl_lag_command, &ctl_top_command, &ctl_streams_command, &ctl_ping_command, &ctl_clock_command, &ctl_backup_command, &ctl_restore_command,
     &ctl_openapi_command,

@@ -183,6 +183,7 @@ extern const ctl_command_t ctl_history_command;
 extern const ctl_command_t ctl_lookup_command, ctl_household_command, ctl_registry_command;
 extern const ctl_command_t ctl_desk_command;
 extern const ctl_command_t ctl_plans_command, ctl_rounds_command;
+extern const ctl_command_t ctl_notify_command;
 
 //  The reports of each service: report <name> [options], argv [0] the name.
 int ctl_report_sla (ctl_t *ctl, int argc, char **argv);

@@ -17,7 +17,7 @@
 
 //  Room for a whole estate's history of the kill -9 test, one event a line.
 static char s_config [256], s_clock [256], s_out [4 << 20], s_err [4096];
-static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_registry, s_desk, s_loader;
+static h_proc_t s_bus, s_archive, s_intake, s_dispatch, s_escalation, s_survey, s_billing, s_registry, s_desk, s_notify, s_loader;
 
 #define CTL_AS(who, role, ...) h_run (kf_test_dir, s_out, sizeof s_out, s_err, sizeof s_err, "kefuctl", "--config", \
                                       s_config, "--as", who, "--role", role, __VA_ARGS__, NULL)
@@ -33,7 +33,7 @@ s_write_config (void)
         "archive\n    recover_wait = 20s\n"
         "registry\n    check_units = false\n",   //  its tickets are for units no register holds
         (const char *[]) { "intake", "dispatch", "escalation", "archive", "survey", "billing", "registry", "desk",
-                           NULL });
+                           "notify", NULL });
     h_write ("kefu.conf", text, s_config, sizeof s_config);
 }
 
@@ -80,7 +80,7 @@ s_cluster_start (bool dispatch, bool escalation)
 static void
 s_cluster_stop (void)
 {
-    h_proc_t *procs [] = { &s_desk, &s_registry, &s_billing, &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
+    h_proc_t *procs [] = { &s_notify, &s_desk, &s_registry, &s_billing, &s_survey, &s_escalation, &s_dispatch, &s_intake, &s_archive, &s_bus };
     for (size_t i = 0; i < sizeof procs / sizeof procs [0]; i++)
         if (procs [i]->pid > 0)
             s_stop (procs [i]);
@@ -439,10 +439,11 @@ test_every_daemon_restored_in_turn (void **state)
     s_daemon (&s_billing, "billing");
     s_daemon (&s_registry, "registry");
     s_daemon (&s_desk, "desk");
+    s_daemon (&s_notify, "notify");
     struct { const char *name; h_proc_t *proc; } daemons [] = {
         { "intake", &s_intake }, { "dispatch", &s_dispatch }, { "escalation", &s_escalation },
         { "survey", &s_survey }, { "billing", &s_billing }, { "registry", &s_registry }, { "desk", &s_desk },
-        { "archive", &s_archive },
+        { "notify", &s_notify }, { "archive", &s_archive },
     };
     size_t count = sizeof daemons / sizeof daemons [0];
     char tickets [16][64];

@@ -28,7 +28,7 @@
 static char s_config [256], s_clock [256];
 static unsigned s_port;
 static const char *s_services [] = {
-    "intake", "dispatch", "escalation", "survey", "billing", "archive", "registry", "desk", NULL
+    "intake", "dispatch", "escalation", "survey", "billing", "archive", "registry", "desk", "notify", NULL
 };
 static h_proc_t s_procs [H_CLUSTER_MAX], s_gateway;
 

@@ -115,8 +115,8 @@ test_errors_name_the_key (void **state)
     struct { const char *text; const char *reason; } cases [] = {
         //  Unknown keys, with what was expected.
         { MINIMAL "        nmae = x\n",
-          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, intake_certificate, priority, routing, staff, plans, sla, escalation, billing, survey, registry, desk)" },
-        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, routing, sla, escalation, billing, survey, registry, desk, dispatch, priority, security, archive, services, gateway, accounts)" },
+          "bad.conf: unknown key estates/E001/nmae (expected one of: name, utc_offset, calendar, intake, intake_endpoint, intake_certificate, priority, routing, staff, plans, sla, escalation, billing, survey, registry, desk, notify)" },
+        { MINIMAL "colour = blue\n", "bad.conf: unknown key colour (expected one of: cluster, bus, calendars, estates, routing, sla, escalation, billing, survey, registry, desk, notify, dispatch, priority, security, archive, services, gateway, accounts)" },
         { MINIMAL "services\n    mailer\n        endpoint = ipc://x\n", "unknown key services/mailer" },
         //  Bad values, with what was expected.
         { MINIMAL "        utc_offset = 8\n", "bad.conf: estates/E001/utc_offset: '8' is not a UTC offset (expected e.g. +08:00)" },

@@ -1,0 +1,214 @@
+/*  kefu-notify — the events that concern a person, told to that person by
+    email, signed webhook, SMS or WeChat. See notify.h.
+
+    The wiring: events and commands come through kf_service; a pump on the
+    loop claims what is due (committed SENDING first) and hands it to the
+    sender's thread (notify_sender.h), whose outcomes come back on a socket
+    and are recorded each in a transaction of its own.
+*/
+#include "notify.h"
+#include "notify_sender.h"
+#include "kf_service.h"
+#include <curl/curl.h>
+
+#define S_PUMP_MS      200     //  how often due deliveries are looked for
+//  Deliveries handed to the sender and not yet answered: the one in its
+//  call and the next. The sender makes one call at a time, so more would
+//  not go faster — only leave more SENDING rows in doubt at a kill -9.
+#define S_OUTSTANDING  2
+
+typedef struct {
+    notify_t *notify;
+    kf_bus_t *bus;
+    notify_sender_t *sender;
+    size_t outstanding;
+    bool stopping;
+    //  For the transactions below.
+    int64_t now_ms;
+    zmsg_t *claimed;
+    int done;
+    char id [NOTIFY_ID_SIZE];
+    bool probed;
+    notify_result_t result;
+} s_app_t;
+
+static int
+s_on_request (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+              kf_arena_t *arena)
+{
+    return notify_handle_request (((s_app_t *) app)->notify, txn, now_ms, request, reply, arena);
+}
+
+static int
+s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
+{
+    return notify_apply_event (((s_app_t *) app)->notify, txn, now_ms, event);
+}
+
+static int
+s_due_txn (kf_txn_t *txn, void *arg)
+{
+    s_app_t *app = arg;
+    app->done = notify_next_due (app->notify, txn) <= app->now_ms;
+    return 0;
+}
+
+static int
+s_claim_txn (kf_txn_t *txn, void *arg)
+{
+    s_app_t *app = arg;
+    //  The store may run this again (a map grown): only the last run's
+    //  claims are the committed ones.
+    zmsg_destroy (&app->claimed);
+    app->claimed = zmsg_new ();
+    if (!app->claimed)
+        return kf_txn_fail (txn, "out of memory");
+    app->done = notify_claim (app->notify, txn, app->now_ms, S_OUTSTANDING - app->outstanding, app->claimed);
+    return app->done < 0 ? -1 : 0;
+}
+
+//  The pump: what is due, claimed and committed, then handed over — in
+//  that order, so that a call is never made for a delivery the store does
+//  not show SENDING.
+static int
+s_pump (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop, (void) timer_id;
+    s_app_t *app = arg;
+    if (app->stopping || app->outstanding >= S_OUTSTANDING)
+        return 0;
+    app->now_ms = kf_clock_now (kf_bus_clock (app->bus));
+    kf_err_t err;
+    //  Most turns find nothing due: a read says so without a commit.
+    if (kf_store_read (kf_bus_store (app->bus), s_due_txn, app, &err) || !app->done)
+        return 0;
+    if (kf_bus_write (app->bus, s_claim_txn, app, &err)) {
+        kf_warning ("notify: claiming due deliveries failed: %s", err.text);
+        zmsg_destroy (&app->claimed);
+        return 0;
+    }
+    //  A message each, so that the sender sees a stop between two.
+    for (zframe_t *f = app->claimed ? zmsg_pop (app->claimed) : NULL; f; f = zmsg_pop (app->claimed)) {
+        zmsg_t *one = zmsg_new ();
+        zmsg_append (one, &f);
+        app->outstanding++;
+        notify_sender_send (app->sender, &one);
+        zmsg_destroy (&one);
+    }
+    zmsg_destroy (&app->claimed);
+    return 0;
+}
+
+static int
+s_record_txn (kf_txn_t *txn, void *arg)
+{
+    s_app_t *app = arg;
+    return notify_record (app->notify, txn, app->now_ms, app->id, app->probed, &app->result);
+}
+
+static int
+s_on_outcome (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop, (void) reader;
+    s_app_t *app = arg;
+    if (notify_sender_recv (app->sender, app->id, sizeof app->id, &app->probed, &app->result))
+        return 0;
+    if (app->outstanding)
+        app->outstanding--;
+    app->now_ms = kf_clock_now (kf_bus_clock (app->bus));
+    kf_err_t err;
+    //  Not recorded (the disk, say): the row stays SENDING and the next
+    //  start treats it as in flight, which never sends it twice.
+    if (kf_bus_write (app->bus, s_record_txn, app, &err))
+        kf_warning ("notify: recording delivery %s failed: %s", app->id, err.text);
+    //  The sender is free: the next due one now, not at the next turn.
+    return s_pump (loop, -1, app);
+}
+
+//  A stop: the call under way is finished and recorded, what the sender
+//  had not begun comes back not attempted and is pending again — so a
+//  clean stop leaves nothing SENDING, and no false alarm at the start.
+static void
+s_on_stop (void *arg, kf_bus_t *bus)
+{
+    (void) bus;
+    s_app_t *app = arg;
+    if (!app->sender)
+        return;
+    app->stopping = true;
+    notify_sender_stop (app->sender);
+    zpoller_t *poller = zpoller_new (notify_sender_sock (app->sender), NULL);
+    int64_t deadline = zclock_mono () + notify_channels (app->notify)->timeout_ms + 2000;
+    while (poller && app->outstanding && zclock_mono () < deadline)
+        if (zpoller_wait (poller, (int) (deadline - zclock_mono ())))
+            s_on_outcome (NULL, NULL, app);
+    if (app->outstanding)
+        kf_warning ("notify: %zu deliveries still in flight at the stop", app->outstanding);
+    zpoller_destroy (&poller);
+}
+
+static int
+s_recover_txn (kf_txn_t *txn, void *arg)
+{
+    s_app_t *app = arg;
+    app->done = notify_recover_in_flight (app->notify, txn, app->now_ms);
+    return app->done < 0 ? -1 : 0;
+}
+
+static int
+s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
+{
+    s_app_t *app = arg;
+    app->bus = bus;
+    notify_set_outbox (app->notify, kf_bus_outbox (bus));
+    app->now_ms = kf_clock_now (kf_bus_clock (bus));
+    if (kf_bus_write (bus, s_recover_txn, app, err))
+        return -1;
+    if (app->done > 0)
+        kf_warning ("notify: %d deliveries were in flight when kefu-notify stopped", app->done);
+    app->sender = notify_sender_new (notify_channels (app->notify));
+    if (!app->sender)
+        return kf_err_set (err, "cannot start the sender");
+    zloop_t *loop = kf_bus_loop (bus);
+    if (zloop_reader (loop, notify_sender_sock (app->sender), s_on_outcome, app) == -1
+    ||  zloop_timer (loop, S_PUMP_MS, 0, s_pump, app) == -1)
+        return kf_err_set (err, "cannot start the pump");
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    int status;
+    kf_daemon_t *daemon = kf_daemon_new ("kefu-notify",
+        "Tells people what concerns them (email, signed webhooks, SMS, WeChat); every delivery\n"
+        "kept, retried and never sent twice; answers kefuctl notify on services/notify/endpoint.",
+        argc, argv, &status);
+    if (!daemon)
+        return status;
+    if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        kf_error ("libcurl does not start");
+        kf_daemon_destroy (&daemon);
+        return 1;
+    }
+    kf_err_t err;
+    s_app_t app = { .notify = notify_new (kf_daemon_config (daemon), &err) };
+    if (app.notify) {
+        const char *tables [] = { NOTIFY_TABLES, NULL };
+        kf_service_options_t options = {
+            .service = "notify", .tables = tables, .estates = NULL,
+            .on_request = s_on_request, .on_event = s_on_event, .on_start = s_on_start, .on_stop = s_on_stop,
+            .app = &app,
+        };
+        status = kf_service_run (daemon, &options);
+    }
+    else {
+        kf_error ("%s", err.text);
+        status = 1;
+    }
+    notify_sender_destroy (&app.sender);
+    notify_destroy (&app.notify);
+    curl_global_cleanup ();
+    kf_daemon_destroy (&daemon);
+    return status;
+}
