@@ -408,7 +408,23 @@ try {
     await sup.waitForSelector(`section[data-report="${name}"] a[download="${name}.csv"]`);
   await sup.waitForSelector('section[data-report="satisfaction-technician"] td:text-is("W01")');
   await clean(sup, 'the supervisor', e001);
-  said.push(`supervisor saw ${b} breached on the board, let a permit out on arrears with a reason, took over and checked the handover, passed ${renovation}'s first review, fined and closed ${violation}, answered the visit of ${a}, read six reports`);
+  // The messages: the gateway never answered, so W01's orders were given
+  // up after a day; the supervisor dismisses one alarm with the reason.
+  await go(sup, '#/messages', '#message-alarms');
+  await sup.check('form.filters [name=alarms]');
+  await sup.click('form.filters button');
+  const failed = '#messages tr:has(td:text-is("发送失败")):has(td:text-is("派工"))';
+  await sup.waitForSelector(failed);
+  const gaveUp = await sup.$$eval('#messages tr:has(td:text-is("发送失败"))', (rows) => rows.length);
+  await sup.fill(`${failed} >> nth=0 >> form.dismiss [name=reason]`, '已电话通知 told by phone');
+  await sup.click(`${failed} >> nth=0 >> form.dismiss button`);
+  await sup.waitForSelector('#message-result:has-text("已保存")');
+  await sup.uncheck('form.filters [name=alarms]');
+  await sup.click('form.filters button');
+  await sup.waitForSelector('#messages tr:has(td:text-is("已撤销")):has(td:has-text("by S01: 已电话通知"))');
+  await clean(sup, 'the supervisor', e001);
+  await sup.screenshot({ path: `${shots}/messages.png`, fullPage: false });
+  said.push(`supervisor saw ${b} breached on the board, let a permit out on arrears with a reason, took over and checked the handover, passed ${renovation}'s first review, fined and closed ${violation}, answered the visit of ${a}, read six reports, dismissed the alarm of one of ${gaveUp} messages given up`);
 
   // ---- the other estate's desk sees its own only ------------------------------------------
   step = 'E002 desk';

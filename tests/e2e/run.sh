@@ -62,9 +62,16 @@ services
     billing
         endpoint = ipc://$dir/billing
         replay = ipc://$dir/billing-replay
+    notify
+        endpoint = ipc://$dir/notify
+        replay = ipc://$dir/notify-replay
     gateway
         listen = 127.0.0.1:$port
         console = $root/services/gateway/console
+notify
+    webhook                             # nothing listens there: each message fails, then gives up
+        url = http://127.0.0.1:9/hook
+        secret = "e2e-webhook-secret-0123456789"
 gateway
     tokens
         ops
@@ -86,7 +93,7 @@ finish() {
     exit "$status"
 }
 trap finish EXIT INT TERM
-for service in intake dispatch escalation survey billing; do
+for service in intake dispatch escalation survey billing notify; do
     tries=0
     until "$bin/kefuctl" --config "$dir/kefu.conf" ping "$service" >/dev/null 2>&1; do
         tries=$((tries + 1))

@@ -156,10 +156,11 @@ async function signOut() {
 // ---- the frame: header, tabs, the live stream --------------------------------------------
 
 const TABS = {
-  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'registers', 'permits', 'violations', 'duty', 'renovations', 'board'],
+  ROLE_FRONT_DESK: ['tickets', 'file', 'counter', 'registers', 'permits', 'violations', 'duty', 'renovations', 'board',
+                    'messages'],
   ROLE_SUPERVISOR: ['tickets', 'board', 'orders', 'visits', 'evaluation', 'reports', 'file', 'counter', 'registers',
-                    'permits', 'violations', 'duty', 'renovations'],
-  ROLE_MANAGER: ['board', 'tickets', 'orders', 'visits', 'evaluation', 'reports', 'renovations', 'wall'],
+                    'permits', 'violations', 'duty', 'renovations', 'messages'],
+  ROLE_MANAGER: ['board', 'tickets', 'orders', 'visits', 'evaluation', 'reports', 'renovations', 'messages', 'wall'],
   ROLE_TECHNICIAN: ['mine'],
   ROLE_OPERATIONS: ['wall', 'board', 'tickets', 'reports'],
 };
@@ -717,6 +718,57 @@ async function violationsPage(root) {
   }
   await load();
   view.live = (kind) => { if (kind.startsWith('violation.')) debounced(load)(); };
+}
+
+// ---- messages to people (kefu-notify) ----------------------------------------------------
+
+// What was told to whom, when, through which channel, and what failed;
+// an alarm (failed, uncertain) is ended here by a supervisor: sent again,
+// or dismissed with the reason.
+async function messagesPage(root) {
+  const estate = picked() || (estates()[0] || {}).id;
+  const ends = me.role === 'ROLE_SUPERVISOR' || me.role === 'ROLE_MANAGER';
+  const line = h('p', { id: 'message-result', role: 'status' });
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } },
+    field(t('state'), h('select', { name: 'status' }, options('DeliveryStatus', '', true))),
+    field(t('ticket'), h('input', { name: 'ticket', size: 20, placeholder: 'E001-20261201-0001' })),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'alarms' }), t('alarms only')),
+    h('button', {}, t('find')));
+  const alarms = h('p', { id: 'message-alarms' });
+  const out = h('div', { id: 'messages' });
+  root.append(h('h2', {}, t('messages title')), controls, alarms, line, out);
+  const act = (command, body) => async (event) => {
+    event.preventDefault();
+    try { await api(command, body(event.target.elements)); say(line, true, t('saved')); load(); }
+    catch (error) { say(line, false, `${t('failed')}: ${error.message}`); }
+  };
+  async function load() {
+    const f = controls.elements;
+    const reply = await api('list_deliveries', { estate, status: f.status.value || undefined,
+                                                 ticket_no: f.ticket.value.trim() || undefined,
+                                                 alarms: f.alarms.checked, page: { page_size: 100 } });
+    alarms.textContent = t('open alarms', { n: reply.alarms || 0 });
+    alarms.classList.toggle('late', Number(reply.alarms || 0) > 0);
+    fill(out, table([t('made'), t('about'), t('channel'), t('recipient'), t('state'), t('tries'), t('sent at'), t('ticket'),
+                     t('reason'), ''],
+      (reply.deliveries || []).map((d) => {
+        const alarm = /_(FAILED|UNCERTAIN)$/.test(d.status);
+        const again = h('form', { class: 'inline-form again', onsubmit: act('retry_delivery', () => ({ estate, id: d.id })) },
+          h('button', {}, t('send again')));
+        const dismiss = h('form', { class: 'inline-form dismiss', onsubmit: act('dismiss_delivery', (e) => ({
+          estate, id: d.id, reason: e.reason.value.trim() })) },
+          h('input', { name: 'reason', required: true, placeholder: t('why'), size: 14 }),
+          h('button', {}, t('dismiss')));
+        const to = d.recipient || {};
+        return { cells: [when(d.created_at_ms, estate), kindLabel(d.kind), label('NotifyChannel', d.channel),
+          `${to.name || '-'} ${to.address || ''}`.trim(), label('DeliveryStatus', d.status), d.attempts || 0,
+          d.sent_at_ms ? when(d.sent_at_ms, estate) : '',
+          d.ticket_no ? h('a', { href: '#/ticket/' + d.ticket_no }, d.ticket_no) : '', d.reason || '',
+          alarm && ends ? h('div', {}, again, dismiss) : ''] };
+      })));
+  }
+  await load();
+  view.live = (kind) => { if (kind.startsWith('notification.') || kind === 'resync') debounced(load)(); };
 }
 
 // ---- the desk's duty log, its handover, and its communications -----------------------------
@@ -1307,7 +1359,7 @@ async function wallPage(root) {
 
 const PAGES = { tickets: ticketsPage, file: filePage, counter: counterPage, registers: registersPage,
                 permits: permitsPage, violations: violationsPage, duty: dutyPage, renovations: renovationsPage,
-                board: boardPage, orders: ordersPage,
+                board: boardPage, orders: ordersPage, messages: messagesPage,
                 visits: visitsPage, evaluation: evaluationPage, reports: reportsPage, mine: minePage, wall: wallPage };
 
 // ---- starting ------------------------------------------------------------------------------

@@ -37,6 +37,12 @@ const KEFU_TEXT = {
   'tab violations': ['违章', 'Violations'],
   'tab duty': ['值班', 'Duty'],
   'tab renovations': ['装修', 'Renovations'],
+  'tab messages': ['通知', 'Messages'],
+  'messages title': ['通知记录：发给谁、何时、经什么渠道、是否送达', 'Messages: told to whom, when, how, and what failed'],
+  'alarms only': ['仅看告警', 'Alarms only'], 'open alarms': ['未处理告警 {n} 条', '{n} open alarms'],
+  'made': ['生成时间', 'Made'], 'about': ['事由', 'About'], 'recipient': ['接收人', 'To'], 'tries': ['尝试次数', 'Tries'],
+  'sent at': ['送达时间', 'Sent'], 'send again': ['重新发送', 'Send again'], 'why': ['原因', 'Why'],
+  'dismiss': ['不再发送', 'Dismiss'],
   'renovations title': ['装修申请与审核', 'Renovations'], 'applicant': ['申请人', 'Applicant'],
   'contractor': ['施工单位', 'Contractor'], 'plans': ['图纸链接（每行一个）', 'Plans (URLs, one a line)'],
   'workers': ['施工人员（姓名, 证件后四位, 电话；每行一人）', 'Workers (name, ID last four, phone; one a line)'],
@@ -206,6 +212,11 @@ const KEFU_ENUMS = {
   CommunicationKind: { INTERVIEW: ['访谈', 'interview'], CONTACT: ['沟通', 'contact'] },
   RenovationStatus: { SUBMITTED: ['待初审', 'submitted'], REVIEWED: ['待复审', 'reviewed'], APPROVED: ['已发证', 'approved'],
                       WORKING: ['施工中', 'working'], COMPLETED: ['已竣工', 'completed'], REJECTED: ['未通过', 'rejected'] },
+  DeliveryStatus: { PENDING: ['待发送', 'pending'], SENDING: ['发送中', 'sending'], SENT: ['已送达', 'sent'],
+                    FAILED: ['发送失败', 'failed'], UNCERTAIN: ['未确认', 'uncertain'], SUPPRESSED: ['未发送', 'not sent'],
+                    DISMISSED: ['已撤销', 'dismissed'] },
+  NotifyChannel: { EMAIL: ['邮件', 'email'], WEBHOOK: ['企业微信/短信网关', 'gateway'], SMS: ['短信', 'SMS'],
+                   WECHAT: ['微信公众号', 'WeChat'] },
   RoundStatus: { DUE: ['待巡检', 'due'], ASSIGNED: ['已派', 'assigned'], STARTED: ['巡检中', 'under way'],
                  DONE: ['已完成', 'done'], MISSED: ['已超时', 'missed'] },
   CommunicationChannel: { IN_PERSON: ['面谈/上门', 'in person'], PHONE: ['电话', 'phone'], WECHAT: ['微信', 'WeChat'],
@@ -221,6 +232,7 @@ const KEFU_ENUM_PREFIX = {
   LoanStatus: 'LOAN_STATUS_', PermitStatus: 'PERMIT_STATUS_', ViolationCategory: 'VIOLATION_CATEGORY_',
   ViolationStatus: 'VIOLATION_STATUS_', DutyEntryKind: 'DUTY_ENTRY_KIND_', CommunicationKind: 'COMMUNICATION_KIND_',
   CommunicationChannel: 'COMMUNICATION_CHANNEL_', RenovationStatus: 'RENOVATION_STATUS_', RoundStatus: 'ROUND_STATUS_',
+  DeliveryStatus: 'DELIVERY_STATUS_', NotifyChannel: 'NOTIFY_CHANNEL_',
 };
 
 let kefuLang = localStorage.getItem('kefu.lang') === 'en' ? 1 : 0;
@@ -293,6 +305,8 @@ const KEFU_KINDS = {
   'round.finished': ['巡检完成', 'round finished'], 'round.missed': ['巡检超时', 'round missed'],
   'round.finding': ['巡检发现问题', 'round finding'],
   'staff.changed': ['人员变更', 'staff changed'],
+  'notification.sent': ['通知已送达', 'message sent'], 'notification.failed': ['通知发送失败', 'message failed'],
+  'notification.uncertain': ['通知未确认', 'message uncertain'],
 };
 
 const kindLabel = (kind) => (KEFU_KINDS[kind] ? KEFU_KINDS[kind][kefuLang] : kind);
