@@ -19,6 +19,8 @@
 struct _gateway_t {
     gateway_token_t *tokens;
     size_t token_count;
+    gateway_token_t payments;      //  the payment gateway's callback; secret_len 0: none
+    int64_t payments_tolerance_ms;
 };
 
 //  ---- tokens -----------------------------------------------------------------------------
@@ -69,6 +71,41 @@ s_load_token (const char *name, void *arg)
     return 0;
 }
 
+//  The payment gateway's callback: who its payments are recorded as (the
+//  whole group's, as the counter records them: billing's pay, idempotent
+//  by the payment's reference), signed with a secret of its own.
+static int
+s_load_payments (gateway_t *self, kf_config_t *config, kf_err_t *err)
+{
+    const char *secret = kf_config_str (config, "gateway/payments/secret");
+    if (!secret)
+        return 0;
+    size_t len = strlen (secret);
+    if (len < GATEWAY_SECRET_MIN || len > GATEWAY_SECRET_MAX)
+        return kf_err_set (err, "gateway/payments/secret: a secret is %d to %d characters", GATEWAY_SECRET_MIN,
+                           GATEWAY_SECRET_MAX);
+    for (size_t i = 0; i < self->token_count; i++)
+        if (self->tokens [i].secret_len == len && memcmp (self->tokens [i].secret, secret, len) == 0)
+            return kf_err_set (err, "gateway/payments/secret: the same as token %s's", self->tokens [i].name);
+    gateway_token_t *t = &self->payments;
+    snprintf (t->name, sizeof t->name, "payments");
+    memcpy (t->secret, secret, len + 1);
+    t->secret_len = len;
+    t->role = KF__ROLE__ROLE_FRONT_DESK;
+    snprintf (t->staff, sizeof t->staff, "payment-gateway");
+    self->payments_tolerance_ms = kf_config_duration_ms (config, "gateway/payments/tolerance");
+    return 0;
+}
+
+const gateway_token_t *
+gateway_payments (const gateway_t *self, int64_t *tolerance_ms)
+{
+    assert (self);
+    if (tolerance_ms)
+        *tolerance_ms = self->payments_tolerance_ms;
+    return self->payments.secret_len ? &self->payments : NULL;
+}
+
 static int
 s_count_token (const char *name, void *arg)
 {
@@ -92,7 +129,7 @@ gateway_new (kf_config_t *config, kf_err_t *err)
         return NULL;
     }
     s_load_t load = { self, config, err };
-    if (kf_config_each (config, "gateway/tokens", s_load_token, &load)) {
+    if (kf_config_each (config, "gateway/tokens", s_load_token, &load) || s_load_payments (self, config, err)) {
         gateway_destroy (&self);
         return NULL;
     }
@@ -107,6 +144,7 @@ gateway_destroy (gateway_t **self_p)
     if (self) {
         if (self->tokens)
             memset (self->tokens, 0, self->token_count * sizeof *self->tokens);   //  secrets do not linger
+        memset (&self->payments, 0, sizeof self->payments);
         free (self->tokens);
         free (self);
         *self_p = NULL;

@@ -39,6 +39,11 @@ void gateway_destroy (gateway_t **self_p);
 
 size_t gateway_token_count (const gateway_t *self);
 
+//  The payment gateway's identity (gateway/payments): its secret signs
+//  each callback, within *tolerance_ms of the clock; NULL when none is
+//  configured.
+const gateway_token_t *gateway_payments (const gateway_t *self, int64_t *tolerance_ms);
+
 //  The token whose secret this is, or NULL. Every token is compared, each
 //  in time that depends only on the lengths, so the answer's timing tells
 //  nothing of any secret.

@@ -98,6 +98,8 @@ s_body_limit (const http_t *self, const char *url)
 {
     if (strcmp (url, "/api/v1/session") == 0)
         return S_SESSION_BODY_MAX < self->max_body ? S_SESSION_BODY_MAX : self->max_body;
+    if (strcmp (url, "/payments/callback") == 0)
+        return S_PAYMENT_BODY_MAX < self->max_body ? S_PAYMENT_BODY_MAX : self->max_body;
     return self->max_body;
 }
 
@@ -167,6 +169,11 @@ s_route (http_t *self, http_conn_t *c, const char *url, const char *method)
         //  Every signed-in caller: each sees its estates' events only.
         if (s_method (c, method, "GET") && http_signed_in (c))
             return http_stream (self, c);
+    }
+    else
+    if (strcmp (url, "/payments/callback") == 0) {
+        if (s_method (c, method, "POST"))
+            http_payment (self, c);
     }
     else
     if (strcmp (url, "/metrics") == 0) {

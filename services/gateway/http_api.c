@@ -3,6 +3,7 @@
     http_private.h.
 */
 #include "http_private.h"
+#include "kf_hmac.h"
 
 //  ---- the API --------------------------------------------------------------------------------
 
@@ -27,16 +28,15 @@ http_send_request (http_t *self, const char *service, Kf__Request *request, cons
     return 0;
 }
 
-void
-http_api (http_t *self, http_conn_t *c, const char *command)
+//  The command of the body, as `token`, to its daemon; the connection
+//  waits for the reply.
+static void
+s_forward (http_t *self, http_conn_t *c, const gateway_token_t *token, const char *command, const char *service)
 {
-    if (!http_signed_in (c))
-        return;
     int status;
     const char *to;
     kf_err_t err;
-    const char *service = MHD_lookup_connection_value (c->connection, MHD_GET_ARGUMENT_KIND, "service");
-    Kf__Request *request = gateway_request (c->token, command, service, c->body, c->body_size, &to, &status, &err);
+    Kf__Request *request = gateway_request (token, command, service, c->body, c->body_size, &to, &status, &err);
     if (!request) {
         http_error (c, status, status == 404 ? KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND
                     : status == 403 ? KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN
@@ -55,6 +55,42 @@ http_api (http_t *self, http_conn_t *c, const char *command)
     c->kind = C_API;
     c->deadline_ms = http_now () + self->timeout_ms;
     http_suspend (c);
+}
+
+void
+http_api (http_t *self, http_conn_t *c, const char *command)
+{
+    if (!http_signed_in (c))
+        return;
+    s_forward (self, c, c->token, command,
+               MHD_lookup_connection_value (c->connection, MHD_GET_ARGUMENT_KIND, "service"));
+}
+
+//  ---- the payment gateway's callback ---------------------------------------------------------
+
+void
+http_payment (http_t *self, http_conn_t *c)
+{
+    int64_t tolerance_ms;
+    const gateway_token_t *token = gateway_payments (self->gateway, &tolerance_ms);
+    if (!token) {
+        http_error (c, 404, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND,
+                    "no payment callback here (gateway/payments/secret is not set)");
+        return;
+    }
+    //  Signed by the payment gateway over its time and this very body
+    //  (kf_webhook_sign), at most tolerance_ms from our wall clock: a
+    //  forged or replayed-late callback records nothing. A repeat within
+    //  the window is harmless: pay is idempotent by payment_ref.
+    const char *signature = MHD_lookup_connection_value (c->connection, MHD_HEADER_KIND, "Kefu-Signature");
+    if (!signature || !kf_webhook_verify (token->secret, signature, c->body ? c->body : "", c->body_size,
+                                          zclock_time (), tolerance_ms)) {
+        kf_warning ("payments: a callback refused: %s Kefu-Signature", signature ? "a wrong or stale" : "no");
+        http_error (c, 401, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN,
+                    "the callback's Kefu-Signature is missing, wrong or stale");
+        return;
+    }
+    s_forward (self, c, token, "pay", NULL);
 }
 
 //  ---- /metrics ---------------------------------------------------------------------------------

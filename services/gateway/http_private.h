@@ -52,6 +52,7 @@
 #define S_SSE_WINDOW_BYTES (8 << 20)   //  ... and their packed bytes at most
 #define S_FILE_MAX        (4 << 20)
 #define S_SESSION_BODY_MAX 4096        //  a sign-in's body: a token, nothing more
+#define S_PAYMENT_BODY_MAX 4096        //  a payment callback's body: one Pay
 #define S_MHD_RUNS        256          //  MHD_run calls a wake-up at most while MHD has work at once
 #define S_READ_BUFFER     (128 << 10)  //  a connection's memory in MHD (it reads half of it at a time)
 #define S_SWEEP_MS        200          //  how often connections are looked at for clients gone
@@ -216,6 +217,9 @@ int http_send_request (http_t *self, const char *service, Kf__Request *request, 
 void http_file (http_t *self, http_conn_t *c, const char *name);
 
 void http_api (http_t *self, http_conn_t *c, const char *command);
+//  POST /payments/callback: the payment gateway's signed Pay, recorded by
+//  billing as the payment gateway (gateway/payments).
+void http_payment (http_t *self, http_conn_t *c);
 
 void http_scrape_done (http_t *self, http_conn_t *c);
 

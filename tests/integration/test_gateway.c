@@ -23,6 +23,7 @@
 
 #include "kf_test.h"
 #include "kf_harness.h"
+#include "kf_hmac.h"
 #include "commands.pb-c.h"
 
 static char s_config [256], s_clock [256];
@@ -36,6 +37,7 @@ static h_proc_t s_procs [H_CLUSTER_MAX], s_gateway;
 #define DESK1 "desk-E001-0123456789abcdef"
 #define DESK2 "desk-E002-0123456789abcdef"
 #define OPS1  "ops-E001-0123456789abcdef"
+#define PAY   "payments-0123456789abcdef"
 
 #define OUT_SIZE (1 << 20)
 static char s_out [OUT_SIZE], s_err [4096];
@@ -54,6 +56,7 @@ s_write_config (void)
         "        staff\n            F01\n                name = \"Front desk 前台\"\n"
         "                department = customer_service\n                role = front_desk\n"
         "    E002\n        name = Maple\n"
+        "registry\n    check_units = false\n"   //  the payment test's register is not the other tests' units
         "services\n"
         "    intake\n        endpoint = ipc://%s/intake\n        replay = ipc://%s/intake-replay\n"
         "    dispatch\n        endpoint = ipc://%s/dispatch\n        replay = ipc://%s/dispatch-replay\n"
@@ -71,6 +74,7 @@ s_write_config (void)
         "            staff = F01\n"
         "        desk2\n            secret = \"" DESK2 "\"\n            estate = E002\n            role = front_desk\n"
         "        ops1\n            secret = \"" OPS1 "\"\n            estate = E001\n            role = operations\n"
+        "    payments\n        secret = \"" PAY "\"\n"
         "    sessions\n        recheck = 1s\n"
         "accounts\n    lockout_after = 3\n    lockout_for = 1h\n",
         d, d, d, d, d, d, d, d, d, d, d, d, d, d, d, s_port, root);
@@ -1179,6 +1183,63 @@ test_slow_clients_cannot_lock_everyone_out (void **state)
     assert_true (s_gateway_said ("whose request head was not whole within 2000 ms"));
 }
 
+//  ---- the payment gateway's callback ----------------------------------------------------------
+
+//  POST /payments/callback with body, signed at `at_ms` with `secret`
+//  (NULL: no signature); the status.
+static int
+s_callback (const char *body, const char *secret, int64_t at_ms)
+{
+    char signature [KF_SIGNATURE_SIZE] = "", request [2048];
+    if (secret)
+        assert_int_equal (kf_webhook_sign (secret, at_ms, body, strlen (body), signature), 0);
+    int n = snprintf (request, sizeof request, "POST /payments/callback HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                      "Connection: close\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s%s%s\r\n%s",
+                      s_port, strlen (body), secret ? "Kefu-Signature: " : "", signature, secret ? "\r\n" : "", body);
+    return s_raw (request, (size_t) n);
+}
+
+//  Issue 24.5: the group's payment gateway records a payment through
+//  billing's pay, signed and idempotent by its reference; a forged, stale
+//  or unsigned callback records nothing.
+static void
+test_the_payment_gateways_callback (void **state)
+{
+    (void) state;
+    char path [256];
+    h_write ("pay-units.csv", "unit,area_m2,owner_name,owner_phone,occupancy\n7-1-701,100,周七,13800000077,occupied\n",
+             path, sizeof path);
+    assert_int_equal (CTL ("units", "import", path, "--estate", "E001"), 0);
+    UNTIL ("7-1-701", "--json", "units", "--estate", "E001");
+    const char *pay = "{\"estate\":\"E001\",\"unit\":\"7-1-701\",\"amount_fen\":\"12345\","
+                      "\"payment_ref\":\"WX420000000077\",\"method\":\"wechat\"}";
+    int64_t now = zclock_time ();
+    //  Refused, and nothing recorded: unsigned, forged, stale, not POST.
+    assert_int_equal (s_callback (pay, NULL, now), 401);
+    assert_non_null (strstr (s_body (), "Kefu-Signature is missing, wrong or stale"));
+    assert_int_equal (s_callback (pay, "not-the-payments-secret-000", now), 401);
+    assert_int_equal (s_callback (pay, PAY, now - 10 * 60 * 1000), 401);
+    assert_int_equal (s_http ("GET", "/payments/callback", NULL, NULL, NULL), 405);
+    assert_int_equal (CTL ("billing", "statement", "7-1-701", "--estate", "E001"), 0);
+    assert_null (strstr (s_out, "WX420000000077"));
+    //  Signed: recorded once, however often the gateway calls back.
+    assert_int_equal (s_callback (pay, PAY, now), 200);
+    assert_non_null (strstr (s_body (), "\"payment_ref\":\"WX420000000077\""));
+    assert_int_equal (s_callback (pay, PAY, zclock_time ()), 200);
+    assert_int_equal (CTL ("--json", "billing", "statement", "7-1-701", "--estate", "E001"), 0);
+    assert_int_equal (h_occurrences (s_out, "payment WX420000000077"), 1);
+    assert_non_null (strstr (s_out, "\"balance_fen\":\"-12345\"}"));
+    //  The same reference for another amount is a conflict; a unit that is
+    //  not there, a body that is not a Pay, are the caller's mistakes.
+    const char *other = "{\"estate\":\"E001\",\"unit\":\"7-1-701\",\"amount_fen\":\"1\","
+                        "\"payment_ref\":\"WX420000000077\",\"method\":\"wechat\"}";
+    assert_int_equal (s_callback (other, PAY, zclock_time ()), 409);
+    assert_int_equal (s_callback ("{\"estate\":\"E001\",\"unit\":\"9-9-999\",\"amount_fen\":\"100\","
+                                  "\"payment_ref\":\"WX-X\"}", PAY, zclock_time ()), 404);
+    assert_int_equal (s_callback ("{\"colour\":\"red\"}", PAY, zclock_time ()), 400);
+    assert_true (h_log_contains (&s_gateway, "payments: a callback refused"));
+}
+
 int
 main (void)
 {
@@ -1195,6 +1256,7 @@ main (void)
         cmocka_unit_test (test_an_estate_operations_token_sees_its_estate_only),
         cmocka_unit_test (test_backups_go_under_backup_dir),
         cmocka_unit_test (test_slow_clients_cannot_lock_everyone_out),
+        cmocka_unit_test (test_the_payment_gateways_callback),
     };
     return H_RUN_TESTS (tests, s_cluster_up, s_cluster_down);
 }
