@@ -1,6 +1,7 @@
 /*  kf_openapi — the HTTP API's description. See kf_openapi.h.  */
 #include "kf_openapi.h"
 #include "kf_codec.h"
+#include "kf_config.h"
 #include "kf_proto_docs.h"
 #include "kf_schema.h"
 #include "kf_version.h"
@@ -498,11 +499,14 @@ s_command_routes (FILE *out, s_set_t *messages, s_set_t *enums)
         s_string (out, *summary ? summary : s_doc (command->name, NULL));
         fputs (",\"description\":", out);
         s_string (out, s_doc (command->name, NULL));
-        if (f->id < 20)
+        if (f->id < 20) {
+            //  Every daemon the configuration knows, in its order.
             fputs (",\"parameters\":[{\"name\":\"service\",\"in\":\"query\",\"required\":true,\"schema\":"
-                   "{\"type\":\"string\",\"enum\":[\"intake\",\"dispatch\",\"escalation\",\"survey\",\"billing\","
-                   "\"archive\",\"registry\",\"desk\"]},\"description\":\"the daemon that answers: every daemon answers this command\"}]",
-                   out);
+                   "{\"type\":\"string\",\"enum\":[", out);
+            for (const char *const *name = kf_config_services (); *name; name++)
+                fprintf (out, "%s\"%s\"", name == kf_config_services () ? "" : ",", *name);
+            fputs ("]},\"description\":\"the daemon that answers: every daemon answers this command\"}]", out);
+        }
         fputs (",\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":", out);
         s_ref (out, command->name);
         char *example = kf_openapi_example (command);

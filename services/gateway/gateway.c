@@ -222,9 +222,11 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
     *to = gateway_service (field, service);
     if (!*to) {
         *http_status = 400;
-        kf_err_set (err, "%s goes to one daemon: add ?service=intake, dispatch, escalation, survey, billing, archive "
-                    "registry or desk",
-                    command);
+        char names [256] = "";
+        for (const char *const *s = kf_config_services (); *s; s++)
+            snprintf (names + strlen (names), sizeof names - strlen (names), "%s%s", s == kf_config_services () ? ""
+                      : s [1] ? ", " : " or ", *s);
+        kf_err_set (err, "%s goes to one daemon: add ?service=%s", command, names);
         return NULL;
     }
     //  The bus and the stores are operations' business, and a copy of a

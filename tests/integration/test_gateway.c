@@ -371,6 +371,8 @@ test_bad_requests (void **state)
     assert_int_equal (s_http ("GET", "/console/openapi.yaml", NULL, NULL, NULL), 200);
     //  A daemon that is not running: 504 after the timeout would be slow; ping needs ?service=.
     assert_int_equal (s_http ("POST", "/api/v1/ping", DESK1, NULL, "{}"), 400);
+    assert_non_null (strstr (s_body (), "add ?service=intake, dispatch, escalation, survey, billing, archive, registry, "
+                                         "desk or notify"));   //  every daemon, from the one list
     assert_int_equal (s_http ("POST", "/api/v1/ping?service=intake", DESK1, NULL, "{}"), 200);
     assert_non_null (strstr (s_body (), "\"service\":\"intake@c1\""));
     //  Each route takes its methods: a command is POST only (405, Allow).
