@@ -137,14 +137,15 @@ s_on_stop (void *arg, kf_bus_t *bus)
         return;
     app->stopping = true;
     notify_sender_stop (app->sender);
-    zpoller_t *poller = zpoller_new (notify_sender_sock (app->sender), NULL);
+    //  zmq_poll, not zpoller: the signal that stopped the loop also makes
+    //  CZMQ's pollers return at once.
+    zmq_pollitem_t item = { zsock_resolve (notify_sender_sock (app->sender)), 0, ZMQ_POLLIN, 0 };
     int64_t deadline = zclock_mono () + notify_channels (app->notify)->timeout_ms + 2000;
-    while (poller && app->outstanding && zclock_mono () < deadline)
-        if (zpoller_wait (poller, (int) (deadline - zclock_mono ())))
+    while (app->outstanding && zclock_mono () < deadline)
+        if (zmq_poll (&item, 1, (long) (deadline - zclock_mono ())) > 0 && (item.revents & ZMQ_POLLIN))
             s_on_outcome (NULL, NULL, app);
     if (app->outstanding)
         kf_warning ("notify: %zu deliveries still in flight at the stop", app->outstanding);
-    zpoller_destroy (&poller);
 }
 
 static int

@@ -26,7 +26,8 @@ typedef enum {
     NOTIFY_RETRY,         //  certainly not taken: try again later
     NOTIFY_FAILED,        //  refused for good (a bad address, a template the provider does not know)
     NOTIFY_UNKNOWN,       //  the answer was lost: it may have been taken
-    NOTIFY_ABSENT         //  a webhook probe: the gateway does not have it, so it may be sent
+    NOTIFY_ABSENT,        //  a webhook probe: the gateway does not have it, so it may be sent
+    NOTIFY_UNTRIED        //  never begun (the daemon was stopping): due again at once, no try counted
 } notify_outcome_t;
 
 #define NOTIFY_REASON_MAX     256

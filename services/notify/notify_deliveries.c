@@ -426,6 +426,12 @@ notify_record (notify_t *self, kf_txn_t *txn, int64_t now_ms, const char *id, bo
             d->next_at_ms = 0, d->has_next_at_ms = false;
             return s_put (self, txn, d) || s_announce (self, txn, now_ms, d, KF__ENVELOPE__BODY_NOTIFICATION_SENT)
                  ? -1 : 0;
+        case NOTIFY_UNTRIED:
+            //  Handed to the sender as the daemon stopped, and never begun:
+            //  it was not a try, and it is due again at once.
+            KF_SET (d, attempts, d->attempts ? d->attempts - 1 : 0);
+            d->reason = reason;
+            return s_pend (self, txn, d, now_ms);
         case NOTIFY_ABSENT:
             //  The gateway never had it: now it may be sent.
             d->reason = "the gateway did not have it";

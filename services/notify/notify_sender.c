@@ -333,8 +333,8 @@ s_job (s_worker_t *self, zframe_t *frame)
     }
     else
     if (atomic_load (&self->shared->stopping)) {
-        //  Never begun: certainly not taken, so it may simply go later.
-        result.outcome = NOTIFY_RETRY;
+        //  Never begun: certainly not taken, so it simply goes at the next start.
+        result.outcome = NOTIFY_UNTRIED;
         snprintf (result.reason, sizeof result.reason, "not attempted: kefu-notify was stopping");
     }
     else

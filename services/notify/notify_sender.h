@@ -24,7 +24,7 @@ void notify_sender_destroy (notify_sender_t **self_p);
 
 //  The daemon is stopping: the call under way is finished, every delivery
 //  handed over and not yet begun is answered at once as not attempted
-//  (RETRY). The outcomes are still read as before, until none is owed.
+//  (NOTIFY_UNTRIED). The outcomes are still read as before, until none is owed.
 void notify_sender_stop (notify_sender_t *self);
 
 //  Where the outcomes arrive (a zloop reader).

@@ -161,6 +161,10 @@ s_write_config (void)
         "    E005\n        name = Orchard\n        staff\n"
         "            W05\n                name = Zhou\n                department = engineering\n"
         "                shifts = \"daily 00:00-24:00\"\n"
+        "    E007\n        name = Hillside\n        staff\n"
+        "            W07\n                name = Qian\n                department = engineering\n"
+        "                email = w07@example.com\n"
+        "                shifts = \"daily 00:00-24:00\"\n"
         "    E006\n        name = Lakeside\n        notify\n            quiet_hours = 21:00-08:00\n"
         "        staff\n"
         "            W06\n                name = Wu\n                department = engineering\n"
@@ -342,6 +346,33 @@ test_an_email_cut_off_is_uncertain (void **state)
     assert_int_equal (s_lines ("webhook.log", "\"address\":\"W04\"", NULL), 1);
 }
 
+//  A clean stop (SIGTERM) in the middle of a call: the call is finished
+//  and recorded, the message not begun is handed back, so nothing is in
+//  doubt at the next start and each message arrives once.
+static void
+test_a_clean_stop_leaves_nothing_in_doubt (void **state)
+{
+    (void) state;
+    char ticket_no [64];
+    s_mode ("slow", 2000);
+    s_file ("E007", "13800000007", NULL, ticket_no, sizeof ticket_no);
+    SEEN ("webhook.log", "\"address\":\"W07\"", ticket_no);
+    //  The log is the whole suite's: this test's lines are those past its counts.
+    int doubt = h_log_count (S_NOTIFY, "in flight when kefu-notify stopped");
+    int left = h_log_count (S_NOTIFY, "still in flight at the stop");
+    assert_int_equal (h_stop (S_NOTIFY, 15000), 0);
+    assert_int_equal (h_log_count (S_NOTIFY, "still in flight at the stop"), left);
+    s_mode ("ok", 0);
+    h_start (S_NOTIFY);
+    char *argv [] = { "kefuctl", "--config", s_config, "ping", "notify", NULL };
+    if (!h_wait_for (h_cluster_answers, argv, 10000))
+        fail_msg ("kefu-notify does not answer after its restart");
+    UNTIL ("2 of 2 messages", "notify", "log", "--estate", "E007", "--status", "sent");
+    assert_int_equal (s_lines ("webhook.log", "\"address\":\"W07\"", NULL), 1);
+    assert_int_equal (s_lines ("mail.log", "w07@example.com", NULL), 1);
+    assert_int_equal (h_log_count (S_NOTIFY, "in flight when kefu-notify stopped"), doubt);
+}
+
 //  Issue 24.2: a gateway answering 503 is retried with backoff until
 //  notify/retry_for has passed, then the delivery fails with the reason
 //  and an alarm; retried by hand, it goes once the gateway takes it.
@@ -400,6 +431,7 @@ main (void)
         cmocka_unit_test_setup (test_a_kill_before_the_answer_asks_the_gateway, s_setup),
         cmocka_unit_test_setup (test_a_kill_after_the_answer_never_sends_twice, s_setup),
         cmocka_unit_test_setup (test_an_email_cut_off_is_uncertain, s_setup),
+        cmocka_unit_test_setup (test_a_clean_stop_leaves_nothing_in_doubt, s_setup),
         cmocka_unit_test_setup (test_a_refusing_gateway_is_retried_then_given_up, s_setup),
         cmocka_unit_test_setup (test_quiet_hours_hold_a_residents_notice, s_setup),
     };

@@ -8,8 +8,9 @@
 // The receiving side counts: every POST and every accepted message is a
 // line in DIR/webhook.log or DIR/mail.log, so a test sees a second call.
 // DIR/mode says how the next calls are answered:
-//   ok | fail-503 | kill-before PID | kill-after PID | smtp-kill PID
-// (kill-*: kill -9 PID, the kefu-notify under test, around the answer).
+//   ok | fail-503 | kill-before PID | kill-after PID | smtp-kill PID | slow MS
+// (kill-*: kill -9 PID, the kefu-notify under test, around the answer;
+// slow: each webhook answered MS milliseconds late).
 //   usage: node peers.mjs DIR SECRET   (writes DIR/peers.json with the ports)
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -63,7 +64,8 @@ const http = createServer((req, res) => {
     taken.add(id);
     if (how === 'kill-before') { kill(pid); writeFileSync(`${dir}/mode`, 'ok'); }
     res.on('finish', () => { if (how === 'kill-after') { kill(pid); writeFileSync(`${dir}/mode`, 'ok'); } });
-    res.writeHead(repeat ? 409 : 200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    const answer = () => res.writeHead(repeat ? 409 : 200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    if (how === 'slow') setTimeout(answer, Number(pid)); else answer();
   });
 });
 

@@ -554,6 +554,25 @@ test_nobody_of_another_estate (void **state)
     assert_int_equal (s_do (&request, "E001", KF__ROLE__ROLE_TECHNICIAN), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
 }
 
+//  Handed to the sender as the daemon stopped, never begun: due again at
+//  once, no try counted.
+static void
+test_an_untried_delivery_goes_at_once (void **state)
+{
+    (void) state;
+    s_staff ("E001", "W06", NULL);
+    s_assigned ("E001", "E001-20261201-0013", "W06", NULL);
+    assert_int_equal (s_claim (), 1);
+    char id [NOTIFY_ID_SIZE];
+    snprintf (id, sizeof id, "%s", s_log ("E001", false)->deliveries [0]->id);
+    s_answer (id, NOTIFY_UNTRIED, "not attempted: kefu-notify was stopping");
+    const Kf__Delivery *d = s_log ("E001", false)->deliveries [0];
+    assert_int_equal (d->status, S_STATUS (PENDING));
+    assert_int_equal (d->attempts, 0);
+    assert_int_equal (d->next_at_ms, w.now);
+    assert_int_equal (s_claim (), 1);
+}
+
 //  A resident's notice retried into the night waits for the morning; the
 //  rate limit's next hour too.
 static void
@@ -711,6 +730,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_in_flight_at_a_stop_is_asked_or_raised, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_an_opt_out_is_kept_suppressed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_nobody_of_another_estate, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_an_untried_delivery_goes_at_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_quiet_hours_hold_retries_too, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_providers_words_are_made_safe, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_the_bus_hears_no_address, s_setup, s_teardown),
