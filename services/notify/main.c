@@ -87,12 +87,18 @@ s_pump (zloop_t *loop, int timer_id, void *arg)
         zmsg_destroy (&app->claimed);
         return 0;
     }
-    //  A message each, so that the sender sees a stop between two.
-    for (zframe_t *f = app->claimed ? zmsg_pop (app->claimed) : NULL; f; f = zmsg_pop (app->claimed)) {
+    //  A message each ([id][delivery]), so that the sender sees a stop
+    //  between two. Only what it was given is owed an answer: one it
+    //  could not be given stays SENDING, for the next start to settle.
+    while (app->claimed && zmsg_size (app->claimed) >= 2) {
         zmsg_t *one = zmsg_new ();
-        zmsg_append (one, &f);
-        app->outstanding++;
-        notify_sender_send (app->sender, &one);
+        zframe_t *id = zmsg_pop (app->claimed), *delivery = zmsg_pop (app->claimed);
+        zmsg_append (one, &id);
+        zmsg_append (one, &delivery);
+        if (notify_sender_send (app->sender, &one) == 0)
+            app->outstanding++;
+        else
+            kf_warning ("notify: the sender could not be handed a delivery: it waits for the next start");
         zmsg_destroy (&one);
     }
     zmsg_destroy (&app->claimed);
@@ -139,8 +145,11 @@ s_on_stop (void *arg, kf_bus_t *bus)
     notify_sender_stop (app->sender);
     //  zmq_poll, not zpoller: the signal that stopped the loop also makes
     //  CZMQ's pollers return at once.
+    //  The call under way may be two (WeChat's token, then the message):
+    //  the unit's TimeoutStopSec (90s) is more than twice the longest
+    //  notify/call_timeout (40s), and a bit.
     zmq_pollitem_t item = { zsock_resolve (notify_sender_sock (app->sender)), 0, ZMQ_POLLIN, 0 };
-    int64_t deadline = zclock_mono () + notify_channels (app->notify)->timeout_ms + 2000;
+    int64_t deadline = zclock_mono () + 2 * notify_channels (app->notify)->timeout_ms + 2000;
     while (app->outstanding && zclock_mono () < deadline)
         if (zmq_poll (&item, 1, (long) (deadline - zclock_mono ())) > 0 && (item.revents & ZMQ_POLLIN))
             s_on_outcome (NULL, NULL, app);

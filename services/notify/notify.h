@@ -55,8 +55,8 @@ int notify_handle_request (notify_t *self, kf_txn_t *txn, int64_t now_ms, const 
 int notify_apply_event (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event);
 
 //  At most `max` pending deliveries due by now_ms, each marked SENDING with
-//  its attempt counted, copied into *claimed (packed Delivery messages, a
-//  zmsg_t frame each, for the sender). Held ones (the rate limit) move to
+//  its attempt counted, copied into *claimed (two frames each, for the
+//  sender: its id, then the packed Delivery). Held ones (the rate limit) move to
 //  their next time. Returns how many were claimed, or -1.
 int notify_claim (notify_t *self, kf_txn_t *txn, int64_t now_ms, size_t max, zmsg_t *claimed);
 

@@ -362,7 +362,9 @@ s_claim_one (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
     Kf__Delivery *d = s_get (self, txn, id, arena);
     if (!d || d->status != KF__DELIVERY_STATUS__DELIVERY_STATUS_PENDING || d->next_at_ms != at_ms)
         return 0;   //  stale: retried, dismissed or re-armed since
-    int over = d->probe ? 0 : s_rate_over (self, txn, d, c->now_ms);
+    //  The limit counts messages to a person, not tries: a retry or a probe
+    //  of one already counted is not another.
+    int over = d->probe || d->attempts > 0 ? 0 : s_rate_over (self, txn, d, c->now_ms);
     if (over < 0)
         return -1;
     if (over) {
@@ -380,6 +382,7 @@ s_claim_one (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
     uint8_t *packed = kf_codec_pack (&d->base, &size);
     if (!packed)
         return kf_txn_fail (txn, "out of memory");
+    zmsg_addstr (c->claimed, d->id);
     zmsg_addmem (c->claimed, packed, size);
     free (packed);
     return 1;
@@ -430,6 +433,7 @@ notify_record (notify_t *self, kf_txn_t *txn, int64_t now_ms, const char *id, bo
             //  Handed to the sender as the daemon stopped, and never begun:
             //  it was not a try, and it is due again at once.
             KF_SET (d, attempts, d->attempts ? d->attempts - 1 : 0);
+            KF_SET (d, probe, probed);   //  a question not asked is still to ask
             d->reason = reason;
             return s_pend (self, txn, d, now_ms);
         case NOTIFY_ABSENT:
@@ -486,12 +490,14 @@ s_recover_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     if (!d || d->status != KF__DELIVERY_STATUS__DELIVERY_STATUS_SENDING)
         return 0;
     r->count++;
-    //  A webhook's gateway is asked at once: the call it was in died with
-    //  the daemon, so nothing of it is still under way.
+    //  A webhook's gateway is asked — a call's time after the call began,
+    //  at the soonest: the gateway may still be taking the POST the dead
+    //  process sent, and would not know it yet.
     if (d->channel == KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_WEBHOOK) {
         KF_SET (d, probe, true);
         d->reason = "kefu-notify stopped while the gateway was being called: asking it";
-        return s_in_flight (self, txn, d, false) || s_pend (self, txn, d, r->now_ms) ? -1 : 0;
+        int64_t ask = d->last_attempt_ms + self->channels.timeout_ms;
+        return s_in_flight (self, txn, d, false) || s_pend (self, txn, d, ask > r->now_ms ? ask : r->now_ms) ? -1 : 0;
     }
     notify_result_t lost = { .outcome = NOTIFY_UNKNOWN };
     snprintf (lost.reason, sizeof lost.reason, "kefu-notify stopped while the provider was being called");
@@ -695,6 +701,9 @@ notify_resolve (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request
         if (s_put (self, txn, d))
             return -1;
     }
+    //  Stored whole; answered as the log shows it to this caller.
+    if (!kf_request_sees_phones (request, estate->id))
+        s_mask (d, arena);
     reply->result_case = KF__REPLY__RESULT_DELIVERY;
     reply->delivery = d;
     return 0;

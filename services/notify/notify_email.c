@@ -28,32 +28,41 @@ s_base64 (const char *text, size_t size, char *out, size_t room)
     sodium_bin2base64 (out, room, (const unsigned char *) text, size, sodium_base64_VARIANT_ORIGINAL);
 }
 
-//  The subject as RFC 2047 encoded-words of at most 75 characters each
-//  (45 bytes of text: 60 of base64 and 12 of frame), cut between whole
-//  UTF-8 characters, folded onto lines of their own; malloc'd.
-#define S_WORD_BYTES 45
+//  The subject as RFC 2047 encoded-words of at most 64 characters (39
+//  bytes of text: 52 of base64 and 12 of frame), so that even the first,
+//  after "Subject: ", keeps its line within 76; cut between whole UTF-8
+//  characters (at most 3 bytes back: text that is not UTF-8 is cut where
+//  it falls), folded onto lines of their own; malloc'd, NULL when out of
+//  memory.
+#define S_WORD_BYTES 39
+#define S_WORD_MIN   (S_WORD_BYTES - 3)
+#define S_WORD_ROOM  (sodium_base64_ENCODED_LEN (S_WORD_BYTES, sodium_base64_VARIANT_ORIGINAL) + 16)
 
 static char *
 s_subject (const char *subject)
 {
     size_t size = strlen (subject);
-    size_t words = size / 30 + 1;    //  a cut may come up to 3 bytes early, never more
-    size_t room = words * (sodium_base64_ENCODED_LEN (S_WORD_BYTES, sodium_base64_VARIANT_ORIGINAL) + 16) + 1;
+    size_t room = (size / S_WORD_MIN + 2) * S_WORD_ROOM;
     char *out = malloc (room);
     if (!out)
         return NULL;
     size_t used = 0;
+    out [0] = 0;
     for (size_t at = 0; at < size; ) {
         size_t n = size - at < S_WORD_BYTES ? size - at : S_WORD_BYTES;
-        //  Back to a character's start: never a continuation byte first.
-        while (at + n < size && n > 1 && ((unsigned char) subject [at + n] & 0xC0) == 0x80)
+        //  Back to a character's start, never a continuation byte first.
+        for (int back = 0; back < 3 && at + n < size && ((unsigned char) subject [at + n] & 0xC0) == 0x80; back++)
             n--;
         char word [sodium_base64_ENCODED_LEN (S_WORD_BYTES, sodium_base64_VARIANT_ORIGINAL)];
         s_base64 (subject + at, n, word, sizeof word);
-        used += (size_t) snprintf (out + used, room - used, "%s=?UTF-8?B?%s?=", used ? "\r\n " : "", word);
+        int wrote = snprintf (out + used, room - used, "%s=?UTF-8?B?%s?=", used ? "\r\n " : "", word);
+        if (wrote < 0 || (size_t) wrote >= room - used) {
+            free (out);
+            return NULL;
+        }
+        used += (size_t) wrote;
         at += n;
     }
-    out [used] = 0;
     return out;
 }
 

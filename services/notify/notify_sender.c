@@ -18,6 +18,7 @@
 typedef struct {
     const notify_channels_t *channels;
     atomic_bool stopping;
+    CURL *curl;                        //  made before the thread, used by it alone
 } s_shared_t;
 
 struct _notify_sender_t {
@@ -315,16 +316,25 @@ s_deliver (s_worker_t *self, const Kf__Delivery *d, notify_result_t *result)
 
 //  ---- the actor -------------------------------------------------------------------
 
+//  One delivery: [id][packed Delivery]. Every one given is answered, even
+//  one that does not read (never begun: due again).
 static void
-s_job (s_worker_t *self, zframe_t *frame)
+s_job (s_worker_t *self, zmsg_t *msg)
 {
-    Kf__Delivery *d = kf__delivery__unpack (NULL, zframe_size (frame), zframe_data (frame));
-    if (!d || !d->id) {
+    char *id = zmsg_popstr (msg);
+    zframe_t *frame = zmsg_pop (msg);
+    Kf__Delivery *d = frame ? kf__delivery__unpack (NULL, zframe_size (frame), zframe_data (frame)) : NULL;
+    zframe_destroy (&frame);
+    if (!d || !d->id || !id || strcmp (d->id, id) != 0) {
         kf_warning ("notify: the sender got a delivery it cannot read");
+        if (id)
+            zsock_send (self->pipe, "ssiss", id, "0", (int) NOTIFY_UNTRIED, "the sender could not read it", "");
         if (d)
             kf__delivery__free_unpacked (d, NULL);
+        zstr_free (&id);
         return;
     }
+    zstr_free (&id);
     notify_result_t result;
     memset (&result, 0, sizeof result);
     if (!d->recipient || !d->recipient->address || !*d->recipient->address) {
@@ -348,9 +358,9 @@ static void
 s_actor (zsock_t *pipe, void *arg)
 {
     s_shared_t *shared = arg;
-    s_worker_t self = { .channels = shared->channels, .shared = shared, .pipe = pipe, .curl = curl_easy_init () };
+    s_worker_t self = { .channels = shared->channels, .shared = shared, .pipe = pipe, .curl = shared->curl };
     zsock_signal (pipe, 0);
-    while (self.curl) {
+    while (true) {
         zmsg_t *msg = zmsg_recv (pipe);
         if (!msg)
             break;
@@ -359,12 +369,9 @@ s_actor (zsock_t *pipe, void *arg)
             zmsg_destroy (&msg);
             break;
         }
-        for (zframe_t *f = first; f; f = zmsg_next (msg))
-            s_job (&self, f);
+        s_job (&self, msg);
         zmsg_destroy (&msg);
     }
-    if (self.curl)
-        curl_easy_cleanup (self.curl);
 }
 
 notify_sender_t *
@@ -376,8 +383,11 @@ notify_sender_new (const notify_channels_t *channels)
         return NULL;
     self->shared.channels = channels;
     atomic_init (&self->shared.stopping, false);
-    self->actor = zactor_new (s_actor, &self->shared);
+    self->shared.curl = curl_easy_init ();
+    self->actor = self->shared.curl ? zactor_new (s_actor, &self->shared) : NULL;
     if (!self->actor) {
+        if (self->shared.curl)
+            curl_easy_cleanup (self->shared.curl);
         free (self);
         return NULL;
     }
@@ -390,6 +400,7 @@ notify_sender_destroy (notify_sender_t **self_p)
     assert (self_p);
     if (*self_p) {
         zactor_destroy (&(*self_p)->actor);
+        curl_easy_cleanup ((*self_p)->shared.curl);
         free (*self_p);
         *self_p = NULL;
     }

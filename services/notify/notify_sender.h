@@ -30,8 +30,8 @@ void notify_sender_stop (notify_sender_t *self);
 //  Where the outcomes arrive (a zloop reader).
 zsock_t *notify_sender_sock (notify_sender_t *self);
 
-//  Hand over the claimed deliveries (a frame each, packed Delivery); takes
-//  the message.
+//  Hand over one claimed delivery ([id][packed Delivery]); takes the
+//  message. 0, or -1 when it could not be given (then no answer is owed).
 int notify_sender_send (notify_sender_t *self, zmsg_t **claimed_p);
 
 //  Read one outcome; 0, or -1 when the message is not one.
