@@ -366,6 +366,8 @@ const kf_config_key_t kf_config_schema [] = {
     { "notify/sms/app_id", T_STRING, NULL, false, 0, 0, "the SmsSdkAppId" },
     { "notify/sms/sign_name", T_STRING, NULL, false, 0, 0, "the approved signature (签名)" },
     { "notify/sms/region", T_STRING, "ap-guangzhou", false, 0, 0, "the API region" },
+    { "notify/sms/code_template", T_STRING, NULL, false, 0, 0,
+      "the approved template of sign-in codes (parameters: the code, its minutes); unset: codes go by webhook" },
     { "notify/wechat", T_SECTION, NULL, false, 0, 0, "WeChat official-account template messages; off without a url" },
     { "notify/wechat/url", T_STRING, NULL, false, 0, 0, "https://api.weixin.qq.com" },
     { "notify/wechat/app_id", T_STRING, NULL, false, 0, 0, "the official account's appid" },

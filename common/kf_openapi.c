@@ -524,7 +524,8 @@ s_command_routes (FILE *out, s_set_t *messages, s_set_t *enums)
 bool
 kf_openapi_served (const ProtobufCFieldDescriptor *command)
 {
-    return command->id != KF__REQUEST__COMMAND_BEGIN_SIGN_IN && command->id != KF__REQUEST__COMMAND_END_SIGN_IN;
+    return command->id != KF__REQUEST__COMMAND_BEGIN_SIGN_IN && command->id != KF__REQUEST__COMMAND_END_SIGN_IN
+        && command->id != KF__REQUEST__COMMAND_SEND_CODE;
 }
 
 char *

@@ -357,6 +357,8 @@ notify_handle_request (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
             return notify_resolve (self, txn, now_ms, request, false, reply, arena);
         case KF__REQUEST__COMMAND_TEST_NOTIFICATION:
             return notify_test (self, txn, now_ms, request, reply, arena);
+        case KF__REQUEST__COMMAND_SEND_CODE:
+            return notify_send_code (self, txn, now_ms, request, reply, arena);
         default:
             return KF_BAD ("kefu-notify does not answer this command");
     }

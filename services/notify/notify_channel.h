@@ -62,6 +62,7 @@ typedef struct {
     const char *app_id;     //  SmsSdkAppId
     const char *sign_name;  //  the approved signature (签名)
     const char *region;     //  e.g. ap-guangzhou
+    const char *code_template;  //  sign-in codes' template; NULL: codes go by webhook
 } notify_sms_config_t;
 
 typedef struct {

@@ -362,6 +362,10 @@ s_claim_one (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
     Kf__Delivery *d = s_get (self, txn, id, arena);
     if (!d || d->status != KF__DELIVERY_STATUS__DELIVERY_STATUS_PENDING || d->next_at_ms != at_ms)
         return 0;   //  stale: retried, dismissed or re-armed since
+    //  A code that has stopped working is worth nothing to its person.
+    if (d->kind && strcmp (d->kind, NOTIFY_CODE_KIND) == 0 && c->now_ms >= d->give_up_at_ms)
+        return s_alarmed (self, txn, c->now_ms, d, KF__DELIVERY_STATUS__DELIVERY_STATUS_FAILED,
+                          "the code expired before it could be sent") ? -1 : 0;
     //  The limit counts messages to a person, not tries: a retry or a probe
     //  of one already counted is not another.
     int over = d->probe || d->attempts > 0 ? 0 : s_rate_over (self, txn, d, c->now_ms);
@@ -579,6 +583,17 @@ s_matches (const Kf__ListDeliveries *q, const Kf__Delivery *d)
     return true;
 }
 
+//  A sign-in code's text in the log and in replies: that it went, not the
+//  code (whoever reads the log could sign in as the person).
+static void
+s_hide_code (Kf__Delivery *d)
+{
+    if (d->kind && strcmp (d->kind, NOTIFY_CODE_KIND) == 0) {
+        d->text = "(a sign-in code)";
+        d->n_params = 0, d->params = NULL;
+    }
+}
+
 //  A phone in a delivery, as the caller may see it (kf_phone_mask).
 static void
 s_mask (Kf__Delivery *d, kf_arena_t *arena)
@@ -607,6 +622,7 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
     if (show) {
         if (!l->phones)
             s_mask (d, arena);
+        s_hide_code (d);
         if (kf_arena_push (arena, (void ***) &l->out->deliveries, &l->out->n_deliveries, &l->room, d))
             return -1;
     }
@@ -704,8 +720,53 @@ notify_resolve (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request
     //  Stored whole; answered as the log shows it to this caller.
     if (!kf_request_sees_phones (request, estate->id))
         s_mask (d, arena);
+    s_hide_code (d);
     reply->result_case = KF__REPLY__RESULT_DELIVERY;
     reply->delivery = d;
+    return 0;
+}
+
+//  A delivery a command makes (not an event): pending now, urgent (a person
+//  is waiting for it), given up at give_up_ms; *out the stored delivery.
+typedef struct {
+    const char *kind, *event_id, *text, *subject, *template_id;
+    char **params;
+    size_t n_params;
+    Kf__Recipient *recipient;
+    Kf__NotifyChannel channel;
+    int64_t give_up_ms;
+} s_made_t;
+
+static int
+s_made_now (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, const kf_estate_t *estate,
+            const s_made_t *m, kf_arena_t *arena, Kf__Delivery **out)
+{
+    Kf__Delivery *d = kf_arena_alloc (arena, sizeof *d);
+    if (!d)
+        return kf_txn_fail (txn, "out of memory");
+    kf__delivery__init (d);
+    char id [NOTIFY_ID_SIZE];
+    notify_delivery_id (m->event_id, m->recipient, m->channel, id);
+    d->id = kf_arena_strdup (arena, id);
+    d->estate = (char *) estate->id;
+    d->event_id = kf_arena_strdup (arena, m->event_id);
+    d->kind = (char *) m->kind;
+    d->recipient = m->recipient;
+    KF_SET (d, channel, m->channel);
+    KF_SET (d, urgent, true);
+    d->actor = request->actor;
+    d->text = (char *) m->text;
+    d->subject = (char *) m->subject;
+    d->template_id = (char *) m->template_id;
+    d->params = m->params;
+    d->n_params = m->n_params;
+    KF_SET (d, created_at_ms, now_ms);
+    KF_SET (d, give_up_at_ms, m->give_up_ms);
+    KF_SET (d, status, KF__DELIVERY_STATUS__DELIVERY_STATUS_PENDING);
+    KF_SET (d, next_at_ms, now_ms);
+    if (!d->id || !d->event_id || s_record_new (self, txn, now_ms, d))
+        return -1;
+    *out = d;
     return 0;
 }
 
@@ -738,39 +799,95 @@ notify_test (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *r
     snprintf (event_id, sizeof event_id, "test/%" PRId64 "/%.24s", now_ms,
               request->request_id ? request->request_id : "");
     Kf__Recipient *r = kf_arena_alloc (arena, sizeof *r);
-    Kf__Delivery *d = kf_arena_alloc (arena, sizeof *d);
-    if (!r || !d)
+    char **params = kf_arena_alloc (arena, sizeof *params);
+    if (!r || !params)
         return -1;
     kf__recipient__init (r);
     KF_SET (r, kind, KF__RECIPIENT_KIND__RECIPIENT_KIND_STAFF);
     r->address = q->address;
     r->name = request->actor;
-    kf__delivery__init (d);
-    char id [NOTIFY_ID_SIZE];
-    notify_delivery_id (event_id, r, q->channel, id);
-    d->id = kf_arena_strdup (arena, id);
-    d->estate = (char *) estate->id;
-    d->event_id = kf_arena_strdup (arena, event_id);
-    d->kind = "test";
-    d->recipient = r;
-    KF_SET (d, channel, q->channel);
-    KF_SET (d, urgent, true);
-    d->actor = request->actor;
-    d->text = q->text && *q->text ? q->text
-            : e->language == NOTIFY_EN ? "A test message from kefu-notify." : "kefu 通知测试消息。";
-    d->subject = e->language == NOTIFY_EN ? "kefu-notify test" : "kefu 通知测试";
+    s_made_t m = {
+        .kind = "test", .event_id = event_id, .recipient = r, .channel = q->channel,
+        .text = q->text && *q->text ? q->text
+              : e->language == NOTIFY_EN ? "A test message from kefu-notify." : "kefu 通知测试消息。",
+        .subject = e->language == NOTIFY_EN ? "kefu-notify test" : "kefu 通知测试",
+        .give_up_ms = now_ms + self->retry_for_ms,
+    };
     if (templated) {
-        d->template_id = q->template_id;
-        d->params = &d->text;
-        d->n_params = 1;
+        params [0] = (char *) m.text;
+        m.template_id = q->template_id, m.params = params, m.n_params = 1;
     }
-    KF_SET (d, created_at_ms, now_ms);
-    KF_SET (d, give_up_at_ms, now_ms + self->retry_for_ms);
-    KF_SET (d, status, KF__DELIVERY_STATUS__DELIVERY_STATUS_PENDING);
-    KF_SET (d, next_at_ms, now_ms);
-    if (s_record_new (self, txn, now_ms, d))
+    Kf__Delivery *d;
+    if (s_made_now (self, txn, now_ms, request, estate, &m, arena, &d))
         return -1;
     reply->result_case = KF__REPLY__RESULT_DELIVERY;
     reply->delivery = d;
+    return 0;
+}
+
+int
+notify_send_code (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                  kf_arena_t *arena)
+{
+    const Kf__SendCode *q = request->send_code;
+    const kf_estate_t *estate = kf_request_estate (self->base.config, request, q->estate, reply, arena);
+    if (!estate)
+        return 0;
+    if (request->role != KF__ROLE__ROLE_OPERATIONS)
+        return KF_FORBIDDEN ("sign-in codes are the gateway's to send");
+    if (!q->unit || !kf_unit_valid (q->unit))
+        return KF_BAD ("unit '%s' is not a unit (building-unit-room)", q->unit ? q->unit : "");
+    if (!q->phone || !kf_phone_valid (q->phone))
+        return KF_BAD ("phone '%s' is not a phone", q->phone ? q->phone : "");
+    size_t digits = q->code ? strspn (q->code, "0123456789") : 0;
+    if (!q->code || digits < 4 || digits > 8 || q->code [digits])
+        return KF_BAD ("code is 4 to 8 digits");
+    if (!q->has_expires_at_ms || q->expires_at_ms <= now_ms)
+        return KF_BAD ("expires_at_ms is required, and in the future");
+    //  SMS when the provider has a template for codes, else the group's gateway.
+    const notify_channels_t *c = &self->channels;
+    Kf__NotifyChannel channel = c->sms.code_template && notify_channel_on (c, KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_SMS)
+                              ? KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_SMS
+                              : notify_channel_on (c, KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_WEBHOOK)
+                              ? KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_WEBHOOK : KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_UNSPECIFIED;
+    if (channel == KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_UNSPECIFIED)
+        return KF_CONFLICT ("no channel reaches a phone: set notify/sms (with code_template) or notify/webhook");
+    const notify_estate_t *e = notify_estate (self, estate->id);
+    int64_t minutes = (q->expires_at_ms - now_ms + 59999) / 60000;
+    char *text = kf_arena_alloc (arena, 200), *span = kf_arena_alloc (arena, 24), **params = kf_arena_alloc (arena, 2 * sizeof *params);
+    char event_id [80];
+    Kf__Recipient *r = kf_arena_alloc (arena, sizeof *r);
+    if (!text || !span || !params || !r)
+        return kf_txn_fail (txn, "out of memory");
+    snprintf (text, 200, e->language == NOTIFY_EN ? "Your kefu sign-in code is %s. It is good for %" PRId64
+                                                    " minutes; tell it to nobody."
+                                                  : "您的登录验证码是 %s，%" PRId64 " 分钟内有效，请勿告诉他人。",
+              q->code, minutes);
+    snprintf (span, 24, "%" PRId64, minutes);
+    params [0] = q->code, params [1] = span;
+    //  One delivery per code issued: the code's own time names it.
+    snprintf (event_id, sizeof event_id, "code/%" PRId64 "/%.24s", q->expires_at_ms,
+              request->request_id ? request->request_id : "");
+    kf__recipient__init (r);
+    KF_SET (r, kind, KF__RECIPIENT_KIND__RECIPIENT_KIND_RESIDENT);
+    r->id = q->unit;
+    r->address = q->phone;
+    s_made_t m = {
+        .kind = NOTIFY_CODE_KIND, .event_id = event_id, .recipient = r, .channel = channel, .text = text,
+        .give_up_ms = q->expires_at_ms,
+    };
+    if (channel == KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_SMS)
+        m.template_id = c->sms.code_template, m.params = params, m.n_params = 2;
+    Kf__Delivery *d;
+    if (s_made_now (self, txn, now_ms, request, estate, &m, arena, &d))
+        return -1;
+    //  The reply is as the log shows it.
+    Kf__Delivery *shown = kf_arena_alloc (arena, sizeof *shown);
+    if (!shown)
+        return kf_txn_fail (txn, "out of memory");
+    *shown = *d;
+    s_hide_code (shown);
+    reply->result_case = KF__REPLY__RESULT_DELIVERY;
+    reply->delivery = shown;
     return 0;
 }

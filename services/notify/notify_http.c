@@ -87,6 +87,7 @@ notify_channels_load (notify_channels_t *self, const kf_config_t *config, kf_err
     sms->app_id = kf_config_str (config, "notify/sms/app_id");
     sms->sign_name = kf_config_str (config, "notify/sms/sign_name");
     sms->region = kf_config_str (config, "notify/sms/region");
+    sms->code_template = kf_config_str (config, "notify/sms/code_template");
     if (s_set (sms->url)) {
         if (s_url ("notify/sms/url", sms->url, http, err))
             return -1;

@@ -143,5 +143,9 @@ int notify_resolve (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Req
                     Kf__Reply *reply, kf_arena_t *arena);
 int notify_test (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                  kf_arena_t *arena);
+//  The gateway's: a one-time sign-in code to a person's phone (SendCode).
+int notify_send_code (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
+                      kf_arena_t *arena);
+#define NOTIFY_CODE_KIND "sign_in.code"
 
 #endif

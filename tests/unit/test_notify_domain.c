@@ -22,6 +22,7 @@
 #include "../../services/notify/notify_private.h"
 #include "kf_commands.h"
 #include "kf_field.h"
+#include "kf_openapi.h"
 #include "kf_test.h"
 #include "kf_test_world.h"
 #include "kf_test_events.h"
@@ -570,6 +571,62 @@ test_nobody_of_another_estate (void **state)
     assert_int_equal (s_do (&request, "E001", KF__ROLE__ROLE_TECHNICIAN), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
 }
 
+static Kf__ReplyStatus
+s_send_code (const char *code, int64_t expires_at_ms, Kf__Role role)
+{
+    Kf__SendCode q = KF__SEND_CODE__INIT;
+    q.estate = "E001";
+    q.unit = "3-2-1502";
+    q.phone = "13800000021";
+    q.code = (char *) code;
+    KF_SET (&q, expires_at_ms, expires_at_ms);
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SEND_CODE;
+    request.send_code = &q;
+    return s_do (&request, "E001", role ? role : KF__ROLE__ROLE_OPERATIONS);
+}
+
+//  The gateway's sign-in code: sent at once even at night, by the group's
+//  gateway here (no SMS code template), the code in what the sender gets
+//  and never in the log; not sent once it has expired; the gateway's alone.
+static void
+test_a_sign_in_code (void **state)
+{
+    (void) state;
+    w.now = kf_test_at ("2026-12-01 23:30");
+    int64_t expires = w.now + 5 * 60000;
+    assert_int_equal (s_send_code ("123456", expires, KF__ROLE__ROLE_FRONT_DESK), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_int_equal (s_send_code ("12ab", expires, 0), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_send_code ("123456", w.now, 0), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    assert_int_equal (s_send_code ("123456", expires, 0), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.delivery->text, "(a sign-in code)");
+    const Kf__Delivery *d = s_log ("E001", false)->deliveries [0];
+    assert_string_equal (d->kind, "sign_in.code");
+    assert_string_equal (d->text, "(a sign-in code)");
+    assert_true (d->urgent);
+    assert_int_equal (d->channel, S_WEBHOOK);
+    assert_int_equal (d->next_at_ms, w.now);   //  23:30, quiet hours or not
+    assert_int_equal (d->give_up_at_ms, expires);
+    assert_int_equal (s_claim (), 1);
+    zframe_t *frame = zmsg_last (w.claimed);
+    Kf__Delivery *sent = kf__delivery__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    assert_non_null (sent);
+    assert_non_null (strstr (sent->text, "123456"));
+    assert_non_null (strstr (sent->text, "5 分钟"));
+    kf__delivery__free_unpacked (sent, NULL);
+    //  A second code, its delivery kept pending past its expiry: never sent.
+    assert_int_equal (s_send_code ("654321", w.now + 60000, 0), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    w.now += 60000;
+    assert_int_equal (s_claim (), 0);
+    const Kf__DeliveryList *alarms = s_log ("E001", true);
+    assert_int_equal (alarms->n_deliveries, 1);
+    assert_string_equal (alarms->deliveries [0]->reason, "the code expired before it could be sent");
+    //  Not a command of the API.
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name (&kf__request__descriptor,
+                                                                                         "send_code");
+    assert_false (kf_openapi_served (f));
+}
+
 //  Handed to the sender as the daemon stopped, never begun: due again at
 //  once, no try counted.
 static void
@@ -763,6 +820,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_an_opt_out_is_kept_suppressed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_nobody_of_another_estate, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_an_untried_delivery_goes_at_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_sign_in_code, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_quiet_hours_hold_retries_too, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_providers_words_are_made_safe, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_the_bus_hears_no_address, s_setup, s_teardown),
