@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #define S_BACKOFF_MAX_MS 3600000     //  retries at most an hour apart
+#define S_CODE_LIFE_MAX_MS (30 * 60000)  //  a sign-in code lives at most this long
 #define S_HOUR_MS        3600000
 #define S_DAY_MS         (24 * 3600000LL)
 
@@ -87,6 +88,17 @@ s_get (notify_t *self, kf_txn_t *txn, const char *id, kf_arena_t *arena)
     if (!id || kf_key_make (&key, "s", id))
         return NULL;
     return (Kf__Delivery *) kf_txn_find_msg_in (txn, self->deliveries, &key, &kf__delivery__descriptor, arena);
+}
+
+//  A sign-in code's text in the log and in replies: that it went, not the
+//  code (whoever reads the log could sign in as the person).
+static void
+s_hide_code (Kf__Delivery *d)
+{
+    if (d->kind && strcmp (d->kind, NOTIFY_CODE_KIND) == 0) {
+        d->text = "(a sign-in code)";
+        d->n_params = 0, d->params = NULL;
+    }
 }
 
 //  A copy of text from outside fit to be stored: one line, whole UTF-8
@@ -185,6 +197,7 @@ s_alarmed (notify_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Delivery *d, Kf__D
 {
     KF_SET (d, status, status);
     d->reason = (char *) reason;
+    s_hide_code (d);   //  never sent again (notify_resolve): its code need not be kept
     kf_warning ("notify: delivery %s (%s to %s) %s: %s", d->id, d->kind,
                 d->recipient && d->recipient->name ? d->recipient->name : "?",
                 status == KF__DELIVERY_STATUS__DELIVERY_STATUS_FAILED ? "failed" : "is uncertain", reason);
@@ -365,7 +378,8 @@ s_claim_one (kf_txn_t *txn, int64_t at_ms, const char *id, void *arg)
     //  A code that has stopped working is worth nothing to its person.
     if (d->kind && strcmp (d->kind, NOTIFY_CODE_KIND) == 0 && c->now_ms >= d->give_up_at_ms)
         return s_alarmed (self, txn, c->now_ms, d, KF__DELIVERY_STATUS__DELIVERY_STATUS_FAILED,
-                          "the code expired before it could be sent") ? -1 : 0;
+                          d->probe || d->attempts ? "the code expired; it may have gone before"
+                                                  : "the code expired before it could be sent") ? -1 : 0;
     //  The limit counts messages to a person, not tries: a retry or a probe
     //  of one already counted is not another.
     int over = d->probe || d->attempts > 0 ? 0 : s_rate_over (self, txn, d, c->now_ms);
@@ -426,6 +440,7 @@ notify_record (notify_t *self, kf_txn_t *txn, int64_t now_ms, const char *id, bo
     KF_SET (d, probe, false);
     switch (result->outcome) {
         case NOTIFY_SENT:
+            s_hide_code (d);   //  gone: the store keeps no code it will not send again
             KF_SET (d, status, KF__DELIVERY_STATUS__DELIVERY_STATUS_SENT);
             KF_SET (d, sent_at_ms, now_ms);
             d->provider_ref = s_clean (arena, result->reference);
@@ -583,16 +598,6 @@ s_matches (const Kf__ListDeliveries *q, const Kf__Delivery *d)
     return true;
 }
 
-//  A sign-in code's text in the log and in replies: that it went, not the
-//  code (whoever reads the log could sign in as the person).
-static void
-s_hide_code (Kf__Delivery *d)
-{
-    if (d->kind && strcmp (d->kind, NOTIFY_CODE_KIND) == 0) {
-        d->text = "(a sign-in code)";
-        d->n_params = 0, d->params = NULL;
-    }
-}
 
 //  A phone in a delivery, as the caller may see it (kf_phone_mask).
 static void
@@ -692,6 +697,8 @@ notify_resolve (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request
     &&  d->status != KF__DELIVERY_STATUS__DELIVERY_STATUS_UNCERTAIN)
         return KF_CONFLICT ("delivery %s is not failed or uncertain: nothing to %s", q->id,
                             retry ? "retry" : "dismiss");
+    if (retry && d->kind && strcmp (d->kind, NOTIFY_CODE_KIND) == 0)
+        return KF_CONFLICT ("a sign-in code is never sent again: the person asks for a new one");
     d->actor = request->actor;
     char why [NOTIFY_REASON_MAX + 64];
     //  Dismissed says the status already: "dismissed: by S04: ...". A retry
@@ -745,11 +752,23 @@ s_made_now (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *re
     if (!d)
         return kf_txn_fail (txn, "out of memory");
     kf__delivery__init (d);
+    //  The command's own event id, made unique (a gateway's request ids
+    //  start again when it does), so that no command's delivery is ever
+    //  another's: a replay of a request makes a delivery of its own.
+    unsigned char nonce [8];
+    char hex [17], event_id [160];
+    randombytes_buf (nonce, sizeof nonce);
+    sodium_bin2hex (hex, sizeof hex, nonce, sizeof nonce);
+    snprintf (event_id, sizeof event_id, "%s/%s", m->event_id, hex);
     char id [NOTIFY_ID_SIZE];
-    notify_delivery_id (m->event_id, m->recipient, m->channel, id);
+    notify_delivery_id (event_id, m->recipient, m->channel, id);
+    kf_key_t key;
+    kf_val_t found;
+    if (kf_key_make (&key, "s", id) || kf_txn_get (txn, self->deliveries, &key, &found) == KF_FOUND)
+        return kf_txn_fail (txn, "delivery %s exists already", id);
     d->id = kf_arena_strdup (arena, id);
     d->estate = (char *) estate->id;
-    d->event_id = kf_arena_strdup (arena, m->event_id);
+    d->event_id = kf_arena_strdup (arena, event_id);
     d->kind = (char *) m->kind;
     d->recipient = m->recipient;
     KF_SET (d, channel, m->channel);
@@ -842,8 +861,12 @@ notify_send_code (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reque
     size_t digits = q->code ? strspn (q->code, "0123456789") : 0;
     if (!q->code || digits < 4 || digits > 8 || q->code [digits])
         return KF_BAD ("code is 4 to 8 digits");
-    if (!q->has_expires_at_ms || q->expires_at_ms <= now_ms)
-        return KF_BAD ("expires_at_ms is required, and in the future");
+    if (!q->has_expires_at_ms || q->expires_at_ms <= now_ms || q->expires_at_ms - now_ms > S_CODE_LIFE_MAX_MS)
+        return KF_BAD ("expires_at_ms is required, in the future and at most 30 minutes on");
+    //  Only to a phone the register gives the unit's owner or tenant: a
+    //  code for 3-2-1502 never reaches anyone else's phone.
+    if (!notify_people_holds (self, txn, estate->id, q->unit, q->phone))
+        return kf_txn_ok (txn) ? KF_NOT_FOUND ("no owner or tenant of %s %s has that phone", estate->id, q->unit) : -1;
     //  SMS when the provider has a template for codes, else the group's gateway.
     const notify_channels_t *c = &self->channels;
     Kf__NotifyChannel channel = c->sms.code_template && notify_channel_on (c, KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_SMS)
@@ -853,7 +876,9 @@ notify_send_code (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reque
     if (channel == KF__NOTIFY_CHANNEL__NOTIFY_CHANNEL_UNSPECIFIED)
         return KF_CONFLICT ("no channel reaches a phone: set notify/sms (with code_template) or notify/webhook");
     const notify_estate_t *e = notify_estate (self, estate->id);
-    int64_t minutes = (q->expires_at_ms - now_ms + 59999) / 60000;
+    int64_t minutes = (q->expires_at_ms - now_ms) / 60000;   //  whole minutes left, never more than there are
+    if (minutes < 1)
+        minutes = 1;
     char *text = kf_arena_alloc (arena, 200), *span = kf_arena_alloc (arena, 24), **params = kf_arena_alloc (arena, 2 * sizeof *params);
     char event_id [80];
     Kf__Recipient *r = kf_arena_alloc (arena, sizeof *r);
@@ -887,6 +912,8 @@ notify_send_code (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Reque
         return kf_txn_fail (txn, "out of memory");
     *shown = *d;
     s_hide_code (shown);
+    if (!kf_request_sees_phones (request, estate->id))
+        s_mask (shown, arena);
     reply->result_case = KF__REPLY__RESULT_DELIVERY;
     reply->delivery = shown;
     return 0;

@@ -93,6 +93,18 @@ s_phone_of (const Kf__Person *p, const char *phone)
     return false;
 }
 
+bool
+notify_people_holds (notify_t *self, kf_txn_t *txn, const char *estate, const char *unit, const char *phone)
+{
+    const Kf__HouseholdFile *h = s_find (self, txn, self->households, estate, unit, &kf__household_file__descriptor);
+    for (size_t i = 0; h && i < h->n_people; i++)
+        if ((h->people [i]->role == KF__PERSON_ROLE__PERSON_ROLE_OWNER
+             || h->people [i]->role == KF__PERSON_ROLE__PERSON_ROLE_TENANT)
+        &&  s_phone_of (h->people [i], phone))
+            return true;
+    return false;
+}
+
 //  ---- telling ----------------------------------------------------------------------
 
 typedef struct {

@@ -120,6 +120,10 @@ notify_language_t notify_language_of (const notify_estate_t *estate, const char 
 //  of them, 1 when it was applied, -1 when the transaction failed.
 int notify_people_follow (notify_t *self, kf_txn_t *txn, const Kf__Envelope *event);
 
+//  Whether the phone is an owner's or a tenant's of the unit, as the
+//  registry last announced its household.
+bool notify_people_holds (notify_t *self, kf_txn_t *txn, const char *estate, const char *unit, const char *phone);
+
 //  The deliveries an event makes: each person it concerns, through each
 //  channel they are reached by. 0, or -1.
 int notify_people_tell (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event,

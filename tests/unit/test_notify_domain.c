@@ -589,12 +589,38 @@ s_send_code (const char *code, int64_t expires_at_ms, Kf__Role role)
 //  The gateway's sign-in code: sent at once even at night, by the group's
 //  gateway here (no SMS code template), the code in what the sender gets
 //  and never in the log; not sent once it has expired; the gateway's alone.
+//  The text of a delivery as the store holds it (not as the log shows it).
+static char s_stored_text [512];
+
+static int
+s_stored_txn (kf_txn_t *txn, void *arg)
+{
+    notify_tables (w.notify, txn);
+    kf_key_t key;
+    kf_key_make (&key, "s", (const char *) arg);
+    Kf__Delivery *d = (Kf__Delivery *) kf_txn_find_msg_in (txn, w.notify->deliveries, &key, &kf__delivery__descriptor,
+                                                          w.base.arena);
+    snprintf (s_stored_text, sizeof s_stored_text, "%s", d && d->text ? d->text : "");
+    return 0;
+}
+
+static const char *
+s_stored (const char *id)
+{
+    assert_int_equal (kf_store_read (w.base.store, s_stored_txn, (void *) id, NULL), 0);
+    return s_stored_text;
+}
+
 static void
 test_a_sign_in_code (void **state)
 {
     (void) state;
     w.now = kf_test_at ("2026-12-01 23:30");
     int64_t expires = w.now + 5 * 60000;
+    //  Only to a phone of the unit's owner or tenant, as the register has it.
+    assert_int_equal (s_send_code ("123456", expires, 0), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    s_household ("E001", "3-2-1502", "13800000021", KF__CONTACT_CHANNEL__CONTACT_CHANNEL_NONE);
+    assert_int_equal (s_send_code ("123456", w.now + 31 * 60000, 0), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_int_equal (s_send_code ("123456", expires, KF__ROLE__ROLE_FRONT_DESK), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
     assert_int_equal (s_send_code ("12ab", expires, 0), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     assert_int_equal (s_send_code ("123456", w.now, 0), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
@@ -614,6 +640,12 @@ test_a_sign_in_code (void **state)
     assert_non_null (strstr (sent->text, "123456"));
     assert_non_null (strstr (sent->text, "5 分钟"));
     kf__delivery__free_unpacked (sent, NULL);
+    //  Sent: the store no longer holds the code; the bus never heard it.
+    char id [NOTIFY_ID_SIZE];
+    snprintf (id, sizeof id, "%s", d->id);
+    assert_non_null (strstr (s_stored (id), "123456"));
+    s_answer (id, NOTIFY_SENT, NULL);
+    assert_string_equal (s_stored (id), "(a sign-in code)");
     //  A second code, its delivery kept pending past its expiry: never sent.
     assert_int_equal (s_send_code ("654321", w.now + 60000, 0), KF__REPLY_STATUS__REPLY_STATUS_OK);
     w.now += 60000;
@@ -621,6 +653,9 @@ test_a_sign_in_code (void **state)
     const Kf__DeliveryList *alarms = s_log ("E001", true);
     assert_int_equal (alarms->n_deliveries, 1);
     assert_string_equal (alarms->deliveries [0]->reason, "the code expired before it could be sent");
+    //  ... and never sent again, even by a supervisor.
+    snprintf (id, sizeof id, "%s", alarms->deliveries [0]->id);
+    assert_int_equal (s_resolve ("E001", id, true, NULL, 0), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
     //  Not a command of the API.
     const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name (&kf__request__descriptor,
                                                                                          "send_code");
