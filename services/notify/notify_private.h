@@ -10,8 +10,8 @@
                           channel each of them is reached through
       notify_deliveries.c a delivery's life: made from an event, held by
                           quiet hours and the rate limit, claimed, answered,
-                          retried, given up, found in flight at a start; the
-                          log, retry, dismiss and test commands
+                          retried, given up, found in flight at a start
+      notify_commands.c   the log, retry, dismiss, test and send_code commands
       notify_http.c       the channels' settings, and what an HTTP call's
                           failure means
       notify_webhook.c    the signed webhook and its probe
@@ -141,6 +141,22 @@ void notify_delivery_id (const char *event_id, const Kf__Recipient *recipient, K
 int notify_deliver (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event,
                     const notify_kind_t *kind, const ProtobufCMessage *body, const Kf__Recipient *recipient,
                     Kf__NotifyChannel channel, bool urgent, const char *ticket_no);
+
+//  The record (notify_deliveries.c), for the commands: a delivery by id
+//  (NULL: none, or the transaction failed); stored; its alarm raised or
+//  ended; pending again at at_ms (or the end of its estate's quiet hours,
+//  for a resident's notice); a new one stored with its log and queue rows.
+Kf__Delivery *notify_delivery_get (notify_t *self, kf_txn_t *txn, const char *id, kf_arena_t *arena);
+int notify_delivery_put (notify_t *self, kf_txn_t *txn, const Kf__Delivery *d);
+int notify_delivery_alarm (notify_t *self, kf_txn_t *txn, const Kf__Delivery *d, bool raise);
+int notify_delivery_pend (notify_t *self, kf_txn_t *txn, Kf__Delivery *d, int64_t at_ms);
+int notify_delivery_record_new (notify_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Delivery *d);
+//  A sign-in code's text as the log shows it: that it went, not the code.
+void notify_delivery_hide_code (Kf__Delivery *d);
+//  A copy of text from outside fit to be stored: one line of whole UTF-8.
+char *notify_text_clean (kf_arena_t *arena, const char *text);
+
+//  ---- commands (notify_commands.c) -----------------------------------------------------
 
 int notify_list (notify_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena);
 int notify_resolve (notify_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, bool retry,
