@@ -17,6 +17,13 @@
 //  not go faster — only leave more SENDING rows in doubt at a kill -9.
 #define S_OUTSTANDING  2
 
+//  An answer of the sender's, until it is recorded.
+typedef struct {
+    char id [NOTIFY_ID_SIZE];
+    bool probed;
+    notify_result_t result;
+} s_answer_t;
+
 typedef struct {
     notify_t *notify;
     kf_bus_t *bus;
@@ -27,9 +34,8 @@ typedef struct {
     int64_t now_ms;
     zmsg_t *claimed;
     int done;
-    char id [NOTIFY_ID_SIZE];
-    bool probed;
-    notify_result_t result;
+    s_answer_t answers [S_OUTSTANDING];
+    size_t answer_count;
 } s_app_t;
 
 static int
@@ -53,13 +59,24 @@ s_due_txn (kf_txn_t *txn, void *arg)
     return 0;
 }
 
+//  One transaction: the answers that came recorded, then what is due
+//  claimed into the room they left (none while stopping). So in steady
+//  state a delivery costs one commit, not two: its claim rides on the
+//  commit of the answer before it.
 static int
-s_claim_txn (kf_txn_t *txn, void *arg)
+s_settle_txn (kf_txn_t *txn, void *arg)
 {
     s_app_t *app = arg;
+    for (size_t i = 0; i < app->answer_count; i++) {
+        const s_answer_t *a = &app->answers [i];
+        if (notify_record (app->notify, txn, app->now_ms, a->id, a->probed, &a->result))
+            return -1;
+    }
     //  The store may run this again (a map grown): only the last run's
     //  claims are the committed ones.
     zmsg_destroy (&app->claimed);
+    if (app->stopping || app->outstanding >= S_OUTSTANDING)
+        return 0;
     app->claimed = zmsg_new ();
     if (!app->claimed)
         return kf_txn_fail (txn, "out of memory");
@@ -67,29 +84,14 @@ s_claim_txn (kf_txn_t *txn, void *arg)
     return app->done < 0 ? -1 : 0;
 }
 
-//  The pump: what is due, claimed and committed, then handed over — in
-//  that order, so that a call is never made for a delivery the store does
-//  not show SENDING.
-static int
-s_pump (zloop_t *loop, int timer_id, void *arg)
+//  What was claimed, committed, handed to the sender — in that order, so
+//  that a call is never made for a delivery the store does not show
+//  SENDING. A message each ([id][delivery]), so that the sender sees a
+//  stop between two. Only what it was given is owed an answer: one it
+//  could not be given stays SENDING, for the next start to settle.
+static void
+s_hand_over (s_app_t *app)
 {
-    (void) loop, (void) timer_id;
-    s_app_t *app = arg;
-    if (app->stopping || app->outstanding >= S_OUTSTANDING)
-        return 0;
-    app->now_ms = kf_clock_now (kf_bus_clock (app->bus));
-    kf_err_t err;
-    //  Most turns find nothing due: a read says so without a commit.
-    if (kf_store_read (kf_bus_store (app->bus), s_due_txn, app, &err) || !app->done)
-        return 0;
-    if (kf_bus_write (app->bus, s_claim_txn, app, &err)) {
-        kf_warning ("notify: claiming due deliveries failed: %s", err.text);
-        zmsg_destroy (&app->claimed);
-        return 0;
-    }
-    //  A message each ([id][delivery]), so that the sender sees a stop
-    //  between two. Only what it was given is owed an answer: one it
-    //  could not be given stays SENDING, for the next start to settle.
     while (app->claimed && zmsg_size (app->claimed) >= 2) {
         zmsg_t *one = zmsg_new ();
         zframe_t *id = zmsg_pop (app->claimed), *delivery = zmsg_pop (app->claimed);
@@ -102,33 +104,61 @@ s_pump (zloop_t *loop, int timer_id, void *arg)
         zmsg_destroy (&one);
     }
     zmsg_destroy (&app->claimed);
+}
+
+//  The pump, for what falls due while the sender is idle.
+static int
+s_pump (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop, (void) timer_id;
+    s_app_t *app = arg;
+    if (app->stopping || app->outstanding >= S_OUTSTANDING)
+        return 0;
+    app->now_ms = kf_clock_now (kf_bus_clock (app->bus));
+    kf_err_t err;
+    //  Most turns find nothing due: a read says so without a commit.
+    if (kf_store_read (kf_bus_store (app->bus), s_due_txn, app, &err) || !app->done)
+        return 0;
+    app->answer_count = 0;
+    if (kf_bus_write (app->bus, s_settle_txn, app, &err)) {
+        kf_warning ("notify: claiming due deliveries failed: %s", err.text);
+        zmsg_destroy (&app->claimed);
+        return 0;
+    }
+    s_hand_over (app);
     return 0;
 }
 
-static int
-s_record_txn (kf_txn_t *txn, void *arg)
-{
-    s_app_t *app = arg;
-    return notify_record (app->notify, txn, app->now_ms, app->id, app->probed, &app->result);
-}
-
+//  The sender's answers: every one waiting now (at most S_OUTSTANDING),
+//  recorded together with the claim of what comes next.
 static int
 s_on_outcome (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void) loop, (void) reader;
     s_app_t *app = arg;
-    if (notify_sender_recv (app->sender, app->id, sizeof app->id, &app->probed, &app->result))
+    zsock_t *sock = notify_sender_sock (app->sender);
+    app->answer_count = 0;
+    do {
+        s_answer_t *a = &app->answers [app->answer_count];
+        if (notify_sender_recv (app->sender, a->id, sizeof a->id, &a->probed, &a->result))
+            break;
+        app->answer_count++;
+        if (app->outstanding)
+            app->outstanding--;
+    } while (app->answer_count < S_OUTSTANDING && (zsock_events (sock) & ZMQ_POLLIN));
+    if (!app->answer_count)
         return 0;
-    if (app->outstanding)
-        app->outstanding--;
     app->now_ms = kf_clock_now (kf_bus_clock (app->bus));
     kf_err_t err;
-    //  Not recorded (the disk, say): the row stays SENDING and the next
-    //  start treats it as in flight, which never sends it twice.
-    if (kf_bus_write (app->bus, s_record_txn, app, &err))
-        kf_warning ("notify: recording delivery %s failed: %s", app->id, err.text);
-    //  The sender is free: the next due one now, not at the next turn.
-    return s_pump (loop, -1, app);
+    //  Not recorded (the disk, say): the rows stay SENDING and the next
+    //  start treats them as in flight, which never sends them twice.
+    if (kf_bus_write (app->bus, s_settle_txn, app, &err)) {
+        kf_warning ("notify: recording %zu answers failed: %s", app->answer_count, err.text);
+        zmsg_destroy (&app->claimed);
+        return 0;
+    }
+    s_hand_over (app);
+    return 0;
 }
 
 //  A stop: the call under way is finished and recorded, what the sender
