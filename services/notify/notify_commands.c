@@ -82,6 +82,14 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
     return 1;
 }
 
+static int
+s_count_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) txn, (void) key, (void) value;
+    (*(uint32_t *) arg)++;
+    return 0;
+}
+
 int
 notify_list (notify_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
@@ -110,12 +118,8 @@ notify_list (notify_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Repl
     KF_SET (out, total, page.total);
     out->next_page_token = page.next_token;
     uint32_t alarms = 0;
-    kf_cursor_t *cursor = kf_cursor_open (txn, self->alarms);
-    kf_val_t k, v;
-    for (int found = cursor ? kf_cursor_seek (cursor, &prefix, &k, &v) : -1;
-         found == KF_FOUND && kf_key_has_prefix (k, &prefix); found = kf_cursor_next (cursor, &k, &v))
-        alarms++;
-    kf_cursor_close (&cursor);
+    if (kf_txn_scan (txn, self->alarms, &prefix, s_count_row, &alarms) < 0)
+        return -1;
     KF_SET (out, alarms, alarms);
     reply->result_case = KF__REPLY__RESULT_DELIVERIES;
     reply->deliveries = out;

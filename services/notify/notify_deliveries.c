@@ -478,17 +478,12 @@ typedef struct {
 } s_recover_t;
 
 static int
-s_recover_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+s_recover_one (kf_txn_t *txn, s_recover_t *r, const char *id)
 {
-    (void) value;
-    s_recover_t *r = arg;
     notify_t *self = r->self;
-    char id [NOTIFY_ID_SIZE + 8];
-    if (kf_key_scan (key.data, key.size, "s", id, sizeof id))
-        return 0;
     Kf__Delivery *d = notify_delivery_get (self, txn, id, self->base.scratch);
     if (!d || d->status != KF__DELIVERY_STATUS__DELIVERY_STATUS_SENDING)
-        return 0;
+        return kf_txn_ok (txn) ? 0 : -1;
     r->count++;
     //  A webhook's gateway is asked — a call's time after the call began,
     //  at the soonest: the gateway may still be taking the POST the dead
@@ -497,11 +492,38 @@ s_recover_one (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
         KF_SET (d, probe, true);
         d->reason = "kefu-notify stopped while the gateway was being called: asking it";
         int64_t ask = d->last_attempt_ms + self->channels.timeout_ms;
-        return s_in_flight (self, txn, d, false) || notify_delivery_pend (self, txn, d, ask > r->now_ms ? ask : r->now_ms) ? -1 : 0;
+        return s_in_flight (self, txn, d, false) || notify_delivery_pend (self, txn, d, ask > r->now_ms ? ask : r->now_ms)
+             ? -1 : 0;
     }
     notify_result_t lost = { .outcome = NOTIFY_UNKNOWN };
     snprintf (lost.reason, sizeof lost.reason, "kefu-notify stopped while the provider was being called");
     return notify_record (self, txn, r->now_ms, id, d->probe, &lost);
+}
+
+//  The ids of the in_flight table (malloc'd: notify_record resets the
+//  scratch arena).
+typedef struct {
+    char (*ids) [NOTIFY_ID_SIZE];
+    size_t count, room;
+} s_ids_t;
+
+static int
+s_collect (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) value;
+    s_ids_t *l = arg;
+    if (key.size >= NOTIFY_ID_SIZE)
+        return 0;   //  not an id of ours
+    if (l->count == l->room) {
+        size_t room = l->room ? l->room * 2 : 8;
+        void *grown = realloc (l->ids, room * sizeof *l->ids);
+        if (!grown)
+            return kf_txn_fail (txn, "out of memory");
+        l->ids = grown, l->room = room;
+    }
+    memcpy (l->ids [l->count], key.data, key.size);
+    l->ids [l->count++][key.size] = 0;
+    return 0;
 }
 
 int
@@ -512,34 +534,10 @@ notify_recover_in_flight (notify_t *self, kf_txn_t *txn, int64_t now_ms)
     kf_arena_reset (self->base.scratch);
     s_recover_t r = { self, now_ms, 0 };
     //  notify_record deletes the row it is called for: collect first.
-    kf_cursor_t *cursor = kf_cursor_open (txn, self->in_flight);
-    if (!cursor)
-        return -1;
-    char (*ids) [NOTIFY_ID_SIZE] = NULL;
-    size_t count = 0, room = 0;
-    kf_val_t k, v;
-    for (int rc = kf_cursor_first (cursor, &k, &v); rc == KF_FOUND; rc = kf_cursor_next (cursor, &k, &v)) {
-        if (count == room) {
-            room = room ? room * 2 : 64;
-            void *grown = realloc (ids, room * sizeof *ids);
-            if (!grown) {
-                free (ids);
-                kf_cursor_close (&cursor);
-                return kf_txn_fail (txn, "out of memory");
-            }
-            ids = grown;
-        }
-        if (k.size < NOTIFY_ID_SIZE) {
-            memcpy (ids [count], k.data, k.size);
-            ids [count++][k.size] = 0;
-        }
-    }
-    kf_cursor_close (&cursor);
-    int rc = 0;
-    for (size_t i = 0; i < count && rc == 0; i++) {
-        kf_val_t key = { .data = ids [i], .size = strlen (ids [i]) };
-        rc = s_recover_one (txn, key, (kf_val_t) { 0 }, &r);
-    }
-    free (ids);
+    s_ids_t l = { 0 };
+    int rc = kf_txn_scan (txn, self->in_flight, NULL, s_collect, &l) < 0 ? -1 : 0;
+    for (size_t i = 0; i < l.count && rc == 0; i++)
+        rc = s_recover_one (txn, &r, l.ids [i]);
+    free (l.ids);
     return rc ? -1 : r.count;
 }
