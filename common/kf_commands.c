@@ -1,6 +1,8 @@
 /*  kf_commands — request/reply with group commit and nested transactions.  */
 #include "kf_commands.h"
 
+#include "kf_codec.h"
+#include "kf_domain.h"
 #include "kf_net.h"
 #include "kf_restore.h"
 #include "kf_scope.h"
@@ -292,6 +294,21 @@ s_key_allows (const kf_key_identity_t *key, const Kf__Request *request, kf_err_t
     return 0;
 }
 
+//  An owner's request (DESIGN.md §7): bound to one estate and one unit,
+//  and only for the commands an owner has (kf_owner_may). 0, or -1 with
+//  the reason.
+static int
+s_owner_allows (const Kf__Request *request, kf_err_t *err)
+{
+    if (request->role != KF__ROLE__ROLE_OWNER)
+        return 0;
+    if (!request->scope || !*request->scope || !request->unit || !kf_unit_valid (request->unit))
+        return kf_err_set (err, "an owner's request is bound to an estate and a unit");
+    if (!kf_owner_may (request->command_case))
+        return kf_err_set (err, "an owner may not do that: only their own cases, visits, evaluation and statement");
+    return 0;
+}
+
 static int
 s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -340,7 +357,7 @@ s_on_requests (zloop_t *loop, zsock_t *reader, void *arg)
             p->request = NULL;
         }
         else
-        if (s_key_allows (key, p->request, &err)) {
+        if (s_key_allows (key, p->request, &err) || s_owner_allows (p->request, &err)) {
             kf_reply_error (&p->reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, self->arena, "%s", err.text);
             p->request = NULL;
         }

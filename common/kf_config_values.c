@@ -157,6 +157,11 @@ kf_config_check_value (const kf_config_key_t *key, const char *value, kf_err_t *
             int number;
             if (kf_enum_parse (descriptor, value, &number) || number == 0)
                 return kf_err_set (err, "'%s' is not a %s", value, kf_config_type_names [key->type]);
+            //  Owners sign in with a code to the register's phone, for
+            //  their unit alone: no staff member or token is one.
+            if (key->type == T_ROLE && number == KF__ROLE__ROLE_OWNER)
+                return kf_err_set (err, "'owner' is no staff role: owners sign in with a code (POST /api/v1/owner_code), "
+                                   "not as staff or by a token; a %s", kf_config_type_names [key->type]);
             return 0;
         }
         case T_CATEGORIES: {

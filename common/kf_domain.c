@@ -83,6 +83,35 @@ kf_request_sees (const Kf__Request *request, const char *estate)
 }
 
 bool
+kf_request_sees_unit (const Kf__Request *request, const char *estate, const char *unit)
+{
+    if (!kf_request_sees (request, estate))
+        return false;
+    if (request->role != KF__ROLE__ROLE_OWNER)
+        return true;
+    return request->scope && *request->scope && estate && strcmp (request->scope, estate) == 0
+        && request->unit && *request->unit && unit && strcmp (request->unit, unit) == 0;
+}
+
+bool
+kf_owner_may (Kf__Request__CommandCase command)
+{
+    switch (command) {
+        case KF__REQUEST__COMMAND_FILE_TICKET:
+        case KF__REQUEST__COMMAND_SHOW_TICKET:
+        case KF__REQUEST__COMMAND_LIST_TICKETS:
+        case KF__REQUEST__COMMAND_LIST_VISITS:
+        case KF__REQUEST__COMMAND_ANSWER_VISIT:
+        case KF__REQUEST__COMMAND_EVALUATION_STATUS:
+        case KF__REQUEST__COMMAND_ANSWER_EVALUATION:
+        case KF__REQUEST__COMMAND_STATEMENT:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool
 kf_request_sees_phones (const Kf__Request *request, const char *estate)
 {
     bool desk = request->role == KF__ROLE__ROLE_FRONT_DESK || request->role == KF__ROLE__ROLE_SUPERVISOR

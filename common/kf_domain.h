@@ -59,6 +59,17 @@ int kf_emit_deadline (kf_outbox_t *outbox, kf_txn_t *txn, int64_t now_ms, const 
 //  Whether a request bound to an estate (its scope) may see this one.
 bool kf_request_sees (const Kf__Request *request, const char *estate);
 
+//  Whether a request may see what belongs to one unit of an estate: an
+//  owner (ROLE_OWNER) their own unit only, the request's unit of the
+//  estate of its scope; staff every unit of an estate kf_request_sees.
+//  The one check every daemon makes before it shows an owner a thing.
+bool kf_request_sees_unit (const Kf__Request *request, const char *estate, const char *unit);
+
+//  The commands an owner may send at all (their cases, return visits,
+//  evaluation and statement); kf_commands refuses every other before any
+//  handler sees it, and an owner's request without its estate and unit.
+bool kf_owner_may (Kf__Request__CommandCase command);
+
 //  Whether a request sees the phones of an estate's people whole: the
 //  desk of that estate (its receptionists, supervisors and managers), not
 //  the group's, nor a technician, nor operations. Others see them masked

@@ -65,6 +65,8 @@ billing_statement (billing_t *self, kf_txn_t *txn, const Kf__Request *request, K
         return -1;
     if (!q->unit || !kf_unit_valid (q->unit))
         return KF_BAD ("unit '%s' is not a unit (building-unit-room)", q->unit ? q->unit : "");
+    if (!kf_request_sees_unit (request, e->estate->id, q->unit))
+        return KF_FORBIDDEN ("an owner sees the statement of their own unit, %s", request->unit);
     Kf__Unit *unit = billing_unit_get (self, txn, e->estate->id, q->unit, arena);
     if (!unit)
         return kf_txn_ok (txn) ? KF_NOT_FOUND ("no unit %s in %s", q->unit, e->estate->id) : -1;

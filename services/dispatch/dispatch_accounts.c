@@ -157,9 +157,10 @@ s_add (dispatch_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *reque
         return KF_NOT_FOUND ("unknown estate '%s'", estate);
     if (*estate ? !kf_request_sees (request, estate) : !kf_scope_is_group (request->scope))
         return KF_FORBIDDEN ("an account of %s is not yours to add", *estate ? estate : "the whole group");
-    if (!add->has_role || add->role == KF__ROLE__ROLE_UNSPECIFIED
+    if (!add->has_role || add->role == KF__ROLE__ROLE_UNSPECIFIED || add->role == KF__ROLE__ROLE_OWNER
     ||  !protobuf_c_enum_descriptor_get_value (&kf__role__descriptor, add->role))
-        return KF_BAD ("role is required: front_desk, technician, supervisor, manager or operations");
+        return KF_BAD ("role is required: front_desk, technician, supervisor, manager or operations (owners sign in "
+                       "with a code, never with an account)");
     if (add->role == KF__ROLE__ROLE_OPERATIONS && !kf_scope_is_group (request->scope))
         return KF_FORBIDDEN ("operations accounts are the group's to add");
     if (add->password_hash && *add->password_hash && !s_hash_valid (add->password_hash))

@@ -171,6 +171,13 @@ intake_check_filing (intake_t *self, const Kf__Request *request, Kf__Reply *repl
                                f->estate);
     if (!intake_owned (self, f->estate))
         return KF_BAD ("estate %s is filed by %s, not by %s", f->estate, estate->intake, self->producer);
+    //  An owner files for their own unit, through the owners' page.
+    if (request->role == KF__ROLE__ROLE_OWNER) {
+        if (!f->unit || !kf_request_sees_unit (request, f->estate, f->unit))
+            return KF_FORBIDDEN ("an owner files for their own unit, %s", request->unit);
+        if (!f->has_channel || f->channel != KF__CHANNEL__CHANNEL_APP_WEB)
+            return KF_BAD ("an owner's case comes through the owners' page: channel app_web");
+    }
     //  No unit: the register may know the reporter's phone (intake_register_unit).
     if (f->unit && *f->unit && !kf_unit_valid (f->unit))
         return KF_BAD ("unit '%s' is not building-unit-room (e.g. 3-2-1502)", f->unit);
@@ -221,7 +228,8 @@ intake_load (intake_t *self, kf_txn_t *txn, const Kf__Request *request, const ch
     ||  !kf_request_sees (request, estate)
     ||  kf_key_make (&key, "s", ticket_no)
     ||  kf_txn_get_msg_in (txn, self->tickets, &key, &kf__ticket__descriptor, arena,
-                           (ProtobufCMessage **) &ticket) != KF_FOUND) {
+                           (ProtobufCMessage **) &ticket) != KF_FOUND
+    ||  !kf_request_sees_unit (request, estate, ticket->filed ? ticket->filed->unit : NULL)) {
         if (kf_txn_ok (txn))
             kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "no ticket '%s'",
                             ticket_no ? ticket_no : "");

@@ -82,6 +82,9 @@ intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Repl
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena, "unknown estate '%s'", estate);
     if (!estate && request->scope && *request->scope)
         estate = request->scope;
+    if (request->role == KF__ROLE__ROLE_OWNER && !kf_request_sees_unit (request, estate, q->unit))
+        return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, arena,
+                               "an owner lists the cases of their own unit, %s", request->unit);
     if (estate && !intake_owned (self, estate))
         return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND, arena,
                                kf_config_estate_find (self->base.config, estate)

@@ -224,9 +224,31 @@ s_unit_cmp (const void *key, const void *member)
     return strcmp ((const char *) key, *(char *const *) member);
 }
 
+//  What an owner is shown of an evaluation: whether their own household
+//  was drawn and has answered, never which others were.
+static int
+s_owner_view (survey_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__EvaluationStatusView *view)
+{
+    Kf__EvaluationSampled *s = view->sample;
+    char **own = bsearch (request->unit, s->units, s->n_units, sizeof *s->units, s_unit_cmp);
+    s->n_units = 0;
+    view->n_not_answered = 0;
+    view->next_page_token = NULL;
+    if (!own)
+        return 0;
+    s->units [s->n_units++] = *own;
+    kf_key_t key;
+    kf_val_t answer;
+    kf_key_make (&key, "s|s", s->evaluation_id, *own);
+    int rc = kf_txn_get (txn, self->answers, &key, &answer);
+    if (rc == KF_NOTFOUND && view->not_answered)
+        view->not_answered [view->n_not_answered++] = *own;
+    return rc < 0 ? -1 : 0;
+}
+
 //  The evaluation, with one page of the drawn households that have not
 //  answered (whom to chase), in unit order: the page token is the last
-//  unit of the page before.
+//  unit of the page before. An owner sees their own household's alone.
 int
 survey_evaluation_status (survey_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply,
                           kf_arena_t *arena)
@@ -259,6 +281,8 @@ survey_evaluation_status (survey_t *self, kf_txn_t *txn, const Kf__Request *requ
         }
         view->not_answered [view->n_not_answered++] = s->units [i];
     }
+    if (request->role == KF__ROLE__ROLE_OWNER && s_owner_view (self, txn, request, view))
+        return -1;
     reply->result_case = KF__REPLY__RESULT_EVALUATION;
     reply->evaluation = view;
     return 0;
@@ -277,6 +301,8 @@ survey_answer_evaluation (survey_t *self, kf_txn_t *txn, int64_t now_ms, const K
         return KF_CONFLICT ("%s closed its collection", s->evaluation_id);
     if (now_ms < s->hand_out_at_ms)
         return KF_CONFLICT ("%s is handed out on the 15th; answers come after", s->evaluation_id);
+    if (!kf_request_sees_unit (request, view->estate, q->unit))
+        return KF_FORBIDDEN ("an owner answers for their own household, %s", request->unit);
     if (!q->unit || !bsearch (q->unit, s->units, s->n_units, sizeof *s->units, s_unit_cmp))
         return KF_BAD ("unit '%s' was not drawn for %s", q->unit ? q->unit : "", s->evaluation_id);
     if (q->n_answers == 0 || q->n_answers > 5)
@@ -326,6 +352,8 @@ survey_answer_evaluation (survey_t *self, kf_txn_t *txn, int64_t now_ms, const K
     event.evaluation_answered = &answered;
     event.actor = request->actor;
     kf_emit (self->base.outbox, txn, now_ms, view->estate, &event, NULL);
+    if (request->role == KF__ROLE__ROLE_OWNER && s_owner_view (self, txn, request, view))
+        return -1;
     reply->result_case = KF__REPLY__RESULT_EVALUATION;
     reply->evaluation = view;
     return kf_txn_ok (txn) ? 0 : -1;

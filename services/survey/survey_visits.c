@@ -150,7 +150,7 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
 {
     const Kf__AnswerVisit *q = request->answer_visit;
     Kf__Visit *v = survey_visit_get (self, txn, q->visit_id, arena);
-    if (!v || !kf_request_sees (request, v->estate))
+    if (!v || !kf_request_sees_unit (request, v->estate, v->scheduled ? v->scheduled->unit : NULL))
         return kf_txn_ok (txn) ? KF_NOT_FOUND ("no visit '%s'", q->visit_id ? q->visit_id : "") : -1;
     const survey_estate_t *e = survey_estate (self, v->estate);
     if (!e)
@@ -258,6 +258,7 @@ typedef struct {
     const Kf__ListVisits *query;
     Kf__VisitList *list;
     kf_arena_t *arena;
+    const Kf__Request *request;   //  an owner's sees their unit's visits only
 } s_visits_t;
 
 static int
@@ -273,11 +274,14 @@ s_visit_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
     if (l->query->has_due_before_ms && l->query->due_before_ms && -minus_due >= l->query->due_before_ms)
         return 2;
     const char *ticket_no = l->query->ticket_no && *l->query->ticket_no ? l->query->ticket_no : NULL;
-    if (!show && !ticket_no)
+    bool owner = l->request->role == KF__ROLE__ROLE_OWNER;
+    if (!show && !ticket_no && !owner)
         return 1;
     Kf__Visit *v = survey_visit_get (l->self, txn, visit_id, l->arena);
     if (!v)
         return kf_txn_ok (txn) ? kf_txn_fail (txn, "index names visit %s, which is not there", visit_id) : -1;
+    if (!kf_request_sees_unit (l->request, v->estate, v->scheduled ? v->scheduled->unit : NULL))
+        return 0;
     if (ticket_no && !s_visit_of (v, ticket_no))
         return 0;
     if (show)
@@ -293,7 +297,8 @@ survey_list_visits (survey_t *self, kf_txn_t *txn, const Kf__Request *request, K
     if (!e)
         return -1;
     uint32_t size = kf_page_size (q->page, SURVEY_PAGE_DEFAULT, SURVEY_PAGE_MAX);
-    s_visits_t l = { self, q, (Kf__VisitList *) kf_arena_message (arena, &kf__visit_list__descriptor), arena };
+    s_visits_t l = { self, q, (Kf__VisitList *) kf_arena_message (arena, &kf__visit_list__descriptor), arena,
+                     request };
     if (!l.list || !(l.list->visits = kf_arena_alloc (arena, size * sizeof *l.list->visits)))
         return kf_txn_fail (txn, "out of memory");
     kf_key_t prefix, top;

@@ -378,9 +378,18 @@ test_units_from_the_registry (void **state)
     request.command_case = KF__REQUEST__COMMAND_STATEMENT;
     request.statement = &statement;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    //  An owner of 1-1-101 sees their own statement, not their neighbour's.
+    request.scope = "E001";
+    request.unit = "1-1-101";
+    KF_SET (&request, role, KF__ROLE__ROLE_OWNER);
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_string_equal (w.reply.statement->unit, "1-1-101");
+    statement.unit = "1-1-102";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    request.unit = NULL;
+    request.has_role = 0;
     request.command_case = KF__REQUEST__COMMAND_LIST_UNITS;
     request.list_units = &list;
-    request.scope = "E001";
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     //  Billing imports nothing itself now.
     Kf__ImportUnits import = KF__IMPORT_UNITS__INIT;

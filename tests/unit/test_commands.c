@@ -267,6 +267,26 @@ test_malformed_requests (void **state)
     assert_string_equal (reply->pong->version, KF_VERSION);
     assert_true (reply->pong->has_now_ms && reply->pong->now_ms > 0);
     kf_codec_free ((ProtobufCMessage **) &reply);
+    //  An owner's request: bound to an estate and a unit, and for an
+    //  owner's commands only; refused before any handler (or ping) sees it.
+    request.role = KF__ROLE__ROLE_OWNER;
+    request.has_role = 1;
+    request.scope = "E001";
+    s_send (client, &request);
+    reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_non_null (strstr (reply->error, "bound to an estate and a unit"));
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    request.unit = "3-2-1502";
+    s_send (client, &request);
+    reply = s_reply (client);
+    assert_int_equal (reply->status, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    assert_non_null (strstr (reply->error, "an owner may not"));
+    kf_codec_free ((ProtobufCMessage **) &reply);
+    request.role = 0;
+    request.has_role = 0;
+    request.scope = NULL;
+    request.unit = NULL;
     //  So are bus status and backup, outside the batch's transaction.
     Kf__GetBusStatus get = KF__GET_BUS_STATUS__INIT;
     request.command_case = KF__REQUEST__COMMAND_BUS_STATUS;

@@ -159,6 +159,8 @@ test_errors_name_the_key (void **state)
           "estates/E001/staff/T01/shifts: '8:30-17:30' is not a span of hours" },
         { MINIMAL "        staff\n            T01\n                name = Wang\n                department = engineering\n"
                   "                role = boss\n", "estates/E001/staff/T01/role: 'boss' is not a role" },
+        { MINIMAL "        staff\n            T01\n                name = Wang\n                department = engineering\n"
+                  "                role = owner\n", "estates/E001/staff/T01/role: 'owner' is no staff role" },
         { MINIMAL "        staff\n            T.1\n                name = Wang\n", "estates/E001/staff/T.1: 'T.1' is not an identifier" },
         { MINIMAL "routing\n    plumbing = category:plumbing\n", "unknown key routing/plumbing" },
         { MINIMAL "dispatch\n    rectification_due = 30m\n", "dispatch/rectification_due: '30m' is outside 1h..7d" },

@@ -989,6 +989,8 @@ test_accounts (void **state)
     add.estate = "E001";
     KF_SET (&add, role, KF__ROLE__ROLE_OPERATIONS);
     assert_int_equal (s_do (&adding, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    KF_SET (&add, role, KF__ROLE__ROLE_OWNER);   //  owners sign in with a code, never with an account
+    assert_int_equal (s_do (&adding, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
     KF_SET (&add, role, KF__ROLE__ROLE_FRONT_DESK);
     assert_int_equal (s_do (&adding, "D01", KF__ROLE__ROLE_MANAGER), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_string_equal (w.reply.account->staff_id, "desk-2");

@@ -237,6 +237,59 @@ test_a_scoped_caller_sees_its_estate_only (void **state)
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
 }
 
+//  An owner (ROLE_OWNER, bound to W9 3-2-1502) files through the owners'
+//  page for their own unit, and sees their own unit's cases alone.
+static void
+test_an_owner_sees_their_own_unit_only (void **state)
+{
+    (void) state;
+    char neighbours [64], mine [64];
+    Kf__FileTicket other = s_filing ("W9", "owner-other");
+    other.unit = "3-2-1501";
+    assert_int_equal (s_file (&other, neighbours, sizeof neighbours), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    Kf__Request request = KF__REQUEST__INIT;
+    request.scope = "W9";
+    request.unit = "3-2-1502";
+    request.actor = "owner";
+    KF_SET (&request, role, KF__ROLE__ROLE_OWNER);
+    request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
+    Kf__FileTicket f = s_filing ("W9", "owner-mine");
+    request.file_ticket = &f;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);   //  not "by phone"
+    f.channel = KF__CHANNEL__CHANNEL_APP_WEB;
+    f.unit = "3-2-1501";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);     //  not their unit
+    f.unit = "3-2-1502";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    snprintf (mine, sizeof mine, "%s", w.reply.ticket->ticket_no);
+    //  The neighbour's case is not found, as another estate's would not be.
+    Kf__ShowTicket show = KF__SHOW_TICKET__INIT;
+    request.command_case = KF__REQUEST__COMMAND_SHOW_TICKET;
+    request.show_ticket = &show;
+    show.ticket_no = neighbours;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    show.ticket_no = mine;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_true (w.reply.ticket->n_timeline > 0);
+    //  A list is of their unit, or refused.
+    Kf__ListTickets list = KF__LIST_TICKETS__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;
+    request.list_tickets = &list;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    list.unit = "3-2-1501";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    list.unit = "3-2-1502";
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.tickets->total, 1);
+    assert_string_equal (w.reply.tickets->tickets [0]->ticket_no, mine);
+    //  Staff of the estate see both.
+    request.role = KF__ROLE__ROLE_FRONT_DESK;
+    request.unit = NULL;
+    list.unit = NULL;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.tickets->total, 2);
+}
+
 static int
 s_event_txn (kf_txn_t *txn, void *arg)
 {
@@ -459,6 +512,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_list_by_phone_text_and_overdue, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_field_checks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_scoped_caller_sees_its_estate_only, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_an_owner_sees_their_own_unit_only, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_numbers_per_estate_and_local_day, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_timeline_and_unsatisfied_visit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_units_the_register_holds, s_setup, s_teardown),

@@ -582,6 +582,98 @@ test_evaluation_collection (void **state)
     assert_null (strstr (s_events (), "evaluation.sampled"));
 }
 
+//  An owner (ROLE_OWNER) sees their own unit's return visits and answers
+//  them, and of the quarter's evaluation whether their own household was
+//  drawn, never which others were.
+static void
+test_an_owner_sees_their_own_visits_and_household (void **state)
+{
+    (void) state;
+    s_households (10, 0);
+    w.now = kf_test_at ("2026-12-01 09:00");
+    const Kf__EvaluationStatusView *v = s_sample (2026, 4, 5, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    char mine [16], neighbour [16], undrawn [16] = "";
+    snprintf (mine, sizeof mine, "%s", v->sample->units [0]);
+    snprintf (neighbour, sizeof neighbour, "%s", v->sample->units [1]);
+    for (int i = 1; i <= 10 && !undrawn [0]; i++) {
+        char u [16];
+        snprintf (u, sizeof u, "1-1-%d", i);
+        if (strcmp (u, mine) && strcmp (u, neighbour))
+            snprintf (undrawn, sizeof undrawn, "%s", u);
+    }
+    char my_ticket [64], their_ticket [64];
+    s_repair (mine, KF__CATEGORY__CATEGORY_PLUMBING, my_ticket);
+    s_repair (neighbour, KF__CATEGORY__CATEGORY_PLUMBING, their_ticket);
+    char their_visit [64];
+    snprintf (their_visit, sizeof their_visit, "%s", s_visit_of (their_ticket)->scheduled->visit_id);
+
+    Kf__Request request = KF__REQUEST__INIT;
+    request.scope = "E001";
+    request.unit = mine;
+    request.actor = "owner";
+    KF_SET (&request, role, KF__ROLE__ROLE_OWNER);
+    Kf__ListVisits list = KF__LIST_VISITS__INIT;
+    list.estate = "E001";
+    KF_SET (&list, pending_only, 1);
+    request.command_case = KF__REQUEST__COMMAND_LIST_VISITS;
+    request.list_visits = &list;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.visits->total, 1);
+    assert_int_equal (w.reply.visits->n_visits, 1);
+    assert_string_equal (w.reply.visits->visits [0]->scheduled->ticket_no, my_ticket);
+    char my_visit [64];
+    snprintf (my_visit, sizeof my_visit, "%s", w.reply.visits->visits [0]->scheduled->visit_id);
+    Kf__AnswerVisit a = KF__ANSWER_VISIT__INIT;
+    KF_SET (&a, reached, 1);
+    KF_SET (&a, satisfaction, KF__SATISFACTION__SATISFACTION_SATISFIED);
+    KF_SET (&a, score, 5);
+    request.command_case = KF__REQUEST__COMMAND_ANSWER_VISIT;
+    request.answer_visit = &a;
+    a.visit_id = their_visit;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
+    a.visit_id = my_visit;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_true (w.reply.visit->done);
+
+    //  The evaluation: their household drawn, nobody else's shown.
+    Kf__GetEvaluationStatus get = KF__GET_EVALUATION_STATUS__INIT;
+    get.evaluation_id = "E001-2026Q4";
+    request.command_case = KF__REQUEST__COMMAND_EVALUATION_STATUS;
+    request.evaluation_status = &get;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.evaluation->sample->n_units, 1);
+    assert_string_equal (w.reply.evaluation->sample->units [0], mine);
+    assert_int_equal (w.reply.evaluation->n_not_answered, 1);
+    request.unit = undrawn;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.evaluation->sample->n_units, 0);
+    assert_int_equal (w.reply.evaluation->n_not_answered, 0);
+    //  An answer for another household is refused; their own recorded.
+    w.now = kf_test_at ("2026-12-16 10:00");
+    Kf__AreaScore score = KF__AREA_SCORE__INIT;
+    KF_SET (&score, area, KF__DEPARTMENT__DEPARTMENT_CLEANING);
+    KF_SET (&score, score, 4);
+    Kf__AreaScore *answers [] = { &score };
+    Kf__AnswerEvaluation e = KF__ANSWER_EVALUATION__INIT;
+    e.evaluation_id = "E001-2026Q4";
+    e.unit = neighbour;
+    e.answers = answers;
+    e.n_answers = 1;
+    request.unit = mine;
+    request.command_case = KF__REQUEST__COMMAND_ANSWER_EVALUATION;
+    request.answer_evaluation = &e;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN);
+    e.unit = mine;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.evaluation->sample->n_units, 1);
+    assert_int_equal (w.reply.evaluation->n_not_answered, 0);
+    //  The store's record keeps the whole draw.
+    const Kf__EvaluationStatusView *st = s_status ("E001-2026Q4", 50, NULL, KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (st->sample->n_units, 2);
+    assert_int_equal (st->n_not_answered, 1);
+    assert_string_equal (st->not_answered [0], neighbour);
+}
+
 //  ---- statistics ----------------------------------------------------------------------------------
 
 static void
@@ -918,6 +1010,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_fatigue_and_merging, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_draw_rules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_evaluation_collection, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_an_owner_sees_their_own_visits_and_household, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_daily_report, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_satisfaction_and_pareto, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_daily_reports_catch_up, s_setup, s_teardown),
