@@ -465,6 +465,24 @@ s_fixed_routes (FILE *out)
     s_json_body (out, "kf.SessionView");
     fputs ("},\"default\":{\"$ref\":\"#/components/responses/Error\"}}},\"delete\":{\"operationId\":\"sign_out\","
            "\"summary\":\"sign out\",\"responses\":{\"200\":{\"description\":\"signed out\"}}}},", out);
+    fputs ("\"/api/v1/owner_code\":{\"post\":{\"operationId\":\"owner_code\",\"summary\":\"an owner or tenant "
+           "asks for a one-time sign-in code, sent only to a phone the register gives them for the unit; the same "
+           "answer either way (429: codes to one phone are gateway/owners/code_gap apart, codes_per_hour at most)\","
+           "\"security\":[],\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":"
+           "{\"$ref\":\"#/components/schemas/kf.OwnerCodeRequest\"},\"example\":{\"estate\":\"E001\",\"unit\":"
+           "\"3-2-1502\",\"phone\":\"13800000000\"}}}},\"responses\":{\"200\":{\"description\":\"asked\","
+           "\"content\":", out);
+    s_json_body (out, "kf.OwnerCodeSent");
+    fputs ("},\"default\":{\"$ref\":\"#/components/responses/Error\"}}}},", out);
+    fputs ("\"/api/v1/owner_session\":{\"post\":{\"operationId\":\"owner_session\",\"summary\":\"the code "
+           "received, for a session (the kefu_session cookie) bound to the unit, role owner: the unit's own cases, "
+           "return visits, evaluation and statement; 401 for a wrong or spent code\",\"security\":[],"
+           "\"requestBody\":{\"required\":true,\"content\":{\"application/json\":{\"schema\":{\"$ref\":"
+           "\"#/components/schemas/kf.OwnerSignIn\"},\"example\":{\"estate\":\"E001\",\"unit\":\"3-2-1502\","
+           "\"phone\":\"13800000000\",\"code\":\"123456\"}}}},\"responses\":{\"200\":{\"description\":"
+           "\"who the session is\",\"content\":", out);
+    s_json_body (out, "kf.SessionView");
+    fputs ("},\"default\":{\"$ref\":\"#/components/responses/Error\"}}}},", out);
     fputs ("\"/api/v1/whoami\":{\"get\":{\"operationId\":\"whoami\",\"summary\":\"the caller's token or session\","
            "\"responses\":{\"200\":{\"description\":\"who the caller is\",\"content\":", out);
     s_json_body (out, "kf.SessionView");
@@ -540,6 +558,9 @@ kf_openapi_document (void)
     s_reach (&messages, &enums, &kf__reply__descriptor);
     s_reach (&messages, &enums, &kf__session_request__descriptor);
     s_reach (&messages, &enums, &kf__session_view__descriptor);
+    s_reach (&messages, &enums, &kf__owner_code_request__descriptor);
+    s_reach (&messages, &enums, &kf__owner_code_sent__descriptor);
+    s_reach (&messages, &enums, &kf__owner_sign_in__descriptor);
     fprintf (out, "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"kefu\",\"version\":\"%s\",\"description\":", KF_VERSION);
     s_string (out, "The HTTP API of kefu-gateway: every kefuctl operation is POST /api/v1/<command>, the body the "
                    "JSON of the command's protobuf message, the answer the JSON of the reply's result. JSON is "

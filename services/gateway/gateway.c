@@ -1,5 +1,6 @@
 /*  gateway — the HTTP gateway's decisions. See gateway.h.  */
 #include "gateway.h"
+#include "kf_domain.h"
 #include "kf_version.h"
 #include "kf_field.h"
 #include "kf_json.h"
@@ -206,6 +207,43 @@ gateway_service (const ProtobufCFieldDescriptor *command, const char *service)
          : id < 200 ? "dispatch" : id < 220 ? "notify" : NULL;
 }
 
+//  A string field of an owner's command that names their estate or unit:
+//  theirs when left out; another's is refused. 0, or -1 with the reason.
+static int
+s_owner_field (ProtobufCMessage *message, const char *name, const char *theirs, kf_err_t *err)
+{
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field_by_name (message->descriptor, name);
+    if (!field || field->type != PROTOBUF_C_TYPE_STRING || field->label == PROTOBUF_C_LABEL_REPEATED)
+        return 0;
+    char **value = kf_field_set (message, field);
+    if (*value && **value)
+        return strcmp (*value, theirs) == 0 ? 0 : kf_err_set (err, "%s: an owner speaks for their own, %s", name, theirs);
+    char *copy = kf_codec_allocator.alloc (NULL, strlen (theirs) + 1);
+    if (!copy)
+        return kf_err_set (err, "out of memory");
+    strcpy (copy, theirs);
+    kf_codec_allocator.free (NULL, *value);
+    *value = copy;
+    return 0;
+}
+
+//  An owner's command, bound to their estate and unit; a filing comes
+//  from the owners' page and their phone (the register gives the name).
+static int
+s_owner_bind (const gateway_token_t *token, ProtobufCMessage *message, kf_err_t *err)
+{
+    if (s_owner_field (message, "estate", token->estate, err) || s_owner_field (message, "unit", token->unit, err))
+        return -1;
+    if (message->descriptor == &kf__file_ticket__descriptor) {
+        Kf__FileTicket *f = (Kf__FileTicket *) message;
+        if (!f->has_channel)
+            KF_SET (f, channel, KF__CHANNEL__CHANNEL_APP_WEB);
+        if (s_owner_field (message, "reporter_phone", token->phone, err))
+            return -1;
+    }
+    return 0;
+}
+
 Kf__Request *
 gateway_request (const gateway_token_t *token, const char *command, const char *service, const char *body,
                  size_t size, const char **to, int *http_status, kf_err_t *err)
@@ -244,9 +282,21 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
         kf_err_set (err, "a backup copies every estate's data: the group's operations only, not %s's", token->estate);
         return NULL;
     }
+    bool owner = token->role == KF__ROLE__ROLE_OWNER;
+    if (owner && !kf_owner_may ((Kf__Request__CommandCase) field->id)) {
+        *http_status = 403;
+        kf_err_set (err, "an owner may not %s: only their own cases, return visits, evaluation and statement",
+                    command);
+        return NULL;
+    }
     ProtobufCMessage *message = kf_json_decode (field->descriptor, size ? body : "{}", size ? size : 2, err);
     if (!message) {
         *http_status = 400;
+        return NULL;
+    }
+    if (owner && s_owner_bind (token, message, err)) {
+        kf_codec_free (&message);
+        *http_status = 403;
         return NULL;
     }
     Kf__Request *request = (Kf__Request *) kf_codec_allocator.alloc (NULL, sizeof *request);
@@ -260,9 +310,10 @@ gateway_request (const gateway_token_t *token, const char *command, const char *
     request->actor = strdup (token->staff);
     request->scope = strdup (token->estate);
     KF_SET (request, role, token->role);
+    request->unit = owner ? strdup (token->unit) : NULL;
     request->command_case = (Kf__Request__CommandCase) field->id;
     *(ProtobufCMessage **) ((char *) request + field->offset) = message;
-    if (!request->actor || !request->scope) {
+    if (!request->actor || !request->scope || (owner && !request->unit)) {
         kf_codec_free ((ProtobufCMessage **) &request);
         *http_status = 500;
         kf_err_set (err, "out of memory");

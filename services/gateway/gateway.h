@@ -20,6 +20,8 @@
 
 #define GATEWAY_SECRET_MIN 16
 #define GATEWAY_SECRET_MAX 200
+#define GATEWAY_UNIT_MAX   26     //  building-unit-room, 8 characters a part (kf_unit_valid)
+#define GATEWAY_PHONE_MAX  21     //  an optional + and 20 digits (kf_phone_valid)
 
 typedef struct {
     char name [KF_ID_MAX + 1];       //  what logs show
@@ -28,6 +30,10 @@ typedef struct {
     char estate [KF_ID_MAX + 1];     //  empty: the whole group
     Kf__Role role;
     char staff [KF_ID_MAX + 1];      //  the actor of its requests
+    //  An owner's (ROLE_OWNER, signed in by a code): their one unit of
+    //  `estate`, and the phone the code went to.
+    char unit [GATEWAY_UNIT_MAX + 1];
+    char phone [GATEWAY_PHONE_MAX + 1];
 } gateway_token_t;
 
 typedef struct _gateway_t gateway_t;
@@ -56,7 +62,10 @@ const char *gateway_service (const ProtobufCFieldDescriptor *command, const char
 
 //  A request from a command name, a JSON body and a token. On error,
 //  *http_status and `error` say why (404 unknown command, 400 bad JSON,
-//  403 a role that may not). Free the request with kf_codec_free.
+//  403 a role that may not). An owner's request is bound to their unit:
+//  only an owner's commands (kf_owner_may), the command's estate and unit
+//  theirs (filled in when left out, 403 when another's), a filing theirs
+//  from the owners' page. Free the request with kf_codec_free.
 Kf__Request *gateway_request (const gateway_token_t *token, const char *command, const char *service,
                               const char *body, size_t size, const char **to, int *http_status, kf_err_t *err);
 

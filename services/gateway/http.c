@@ -91,12 +91,21 @@ http_now (void)
 
 //  ---- the MHD callbacks ------------------------------------------------------------------------
 
+//  The routes that open a session: the only POSTs to /api/v1/ of callers
+//  not signed in.
+static bool
+s_signs_in (const char *url)
+{
+    return strcmp (url, "/api/v1/session") == 0 || strcmp (url, "/api/v1/owner_code") == 0
+        || strcmp (url, "/api/v1/owner_session") == 0;
+}
+
 //  The most a route's body may be: a sign-in's is small, and never more
 //  than max_body.
 static size_t
 s_body_limit (const http_t *self, const char *url)
 {
-    if (strcmp (url, "/api/v1/session") == 0)
+    if (s_signs_in (url))
         return S_SESSION_BODY_MAX < self->max_body ? S_SESSION_BODY_MAX : self->max_body;
     if (strcmp (url, "/payments/callback") == 0)
         return S_PAYMENT_BODY_MAX < self->max_body ? S_PAYMENT_BODY_MAX : self->max_body;
@@ -160,15 +169,33 @@ s_route (http_t *self, http_conn_t *c, const char *url, const char *method)
         }
     }
     else
+    if (strcmp (url, "/api/v1/owner_code") == 0 || strcmp (url, "/api/v1/owner_session") == 0) {
+        if (s_method (c, method, "POST")) {
+            if (strcmp (url, "/api/v1/owner_code") == 0)
+                http_owner_code (self, c);
+            else
+                http_owner_session (self, c);
+        }
+    }
+    else
+    if (strcmp (url, "/owner") == 0 || strcmp (url, "/owner/") == 0) {
+        if (s_method (c, method, "GET, HEAD"))
+            http_file (self, c, "owner.html");
+    }
+    else
     if (strcmp (url, "/api/v1/whoami") == 0) {
         if (s_method (c, method, "GET") && http_signed_in (c))
             http_answer (c, 200, "application/json", http_session_view (self, c));
     }
     else
     if (strcmp (url, "/api/v1/events") == 0) {
-        //  Every signed-in caller: each sees its estates' events only.
-        if (s_method (c, method, "GET") && http_signed_in (c))
-            return http_stream (self, c);
+        //  Every signed-in caller: each sees its estates' events only. An
+        //  estate's events are every unit's: not an owner's to watch.
+        if (s_method (c, method, "GET") && http_signed_in (c)) {
+            if (c->token->role != KF__ROLE__ROLE_OWNER)
+                return http_stream (self, c);
+            http_error (c, 403, KF__REPLY_STATUS__REPLY_STATUS_FORBIDDEN, "the live stream is the staff's");
+        }
     }
     else
     if (strcmp (url, "/payments/callback") == 0) {
@@ -233,8 +260,7 @@ s_refuse_early (http_t *self, http_conn_t *c, const char *url, const char *metho
         return false;
     if (strncmp (url, "/api/v1/", 8) == 0 && s_from_another_site (c))
         return true;
-    bool session = strcmp (url, "/api/v1/session") == 0;
-    if (!session && strncmp (url, "/api/v1/", 8) == 0 && !http_signed_in (c))
+    if (!s_signs_in (url) && strncmp (url, "/api/v1/", 8) == 0 && !http_signed_in (c))
         return true;
     size_t limit = s_body_limit (self, url);
     const char *length = MHD_lookup_connection_value (c->connection, MHD_HEADER_KIND, "Content-Length");
@@ -495,6 +521,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     if (now - self->last_sweep_ms >= S_SWEEP_MS) {
         self->last_sweep_ms = now;
         http_guard_sweep (self->guard);
+        http_owner_sweep (self, now);
     }
     if (now - self->last_ping_ms > S_SSE_PING_MS) {
         self->last_ping_ms = now;
@@ -556,7 +583,7 @@ http_new (kf_config_t *config, kf_net_t *net, gateway_t *gateway, kf_clock_t *cl
     self->session_idle_ms = kf_config_duration_ms (config, "gateway/sessions/idle");
     self->session_lifetime_ms = kf_config_duration_ms (config, "gateway/sessions/lifetime");
     self->recheck_ms = kf_config_duration_ms (config, "gateway/sessions/recheck");
-    if (http_sign_in_start (self, err)) {
+    if (http_sign_in_start (self, err) || http_owner_start (self, err)) {
         http_destroy (&self);
         return NULL;
     }
@@ -660,6 +687,7 @@ http_destroy (http_t **self_p)
     zlistx_destroy (&self->streams);
     zhashx_destroy (&self->sessions);
     http_sign_in_stop (self);
+    http_owner_stop (self);
     gateway_metrics_destroy (&self->metrics);
     http_guard_destroy (&self->guard);
     sse_window_destroy (&self->window);

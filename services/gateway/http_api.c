@@ -190,7 +190,7 @@ http_on_reply (zloop_t *loop, zsock_t *dealer, void *arg)
                                                       NULL);
     zframe_destroy (&frame);
     http_conn_t *c = reply && reply->request_id ? zhashx_lookup (self->pending, reply->request_id) : NULL;
-    if (!c && reply && reply->request_id && http_sessions_checked (self, reply)) {
+    if (!c && reply && reply->request_id && (http_sessions_checked (self, reply) || http_owner_sent (self, reply))) {
         kf_codec_free ((ProtobufCMessage **) &reply);
         return 0;
     }

@@ -10,6 +10,7 @@
       http_sign_in.c  a person's sign-in: the account from kefu-dispatch,
                       the password checked in a thread of its own, the
                       lockout's count; sessions' accounts asked after
+      http_owner.c    owners' and tenants' sign-in by a one-time code
       http_api.c      commands to the daemons, /metrics, their replies
       http_stream.c   the live stream (Server-Sent Events) and its resume
     (http_guard.c: connections outside their answer; sse_window.c: the
@@ -134,6 +135,12 @@ struct _http_t {
     zhashx_t *sessions;      //  cookie -> http_session_t *
     zhashx_t *checks;        //  request id of an account's check -> the session's cookie (a string)
     zactor_t *verifier;      //  checks passwords against hashes, off the loop
+    zhashx_t *owner_codes;   //  "<estate>|<unit>|<phone>" -> an owner's code waiting (http_owner.c)
+    zhashx_t *owner_rates;   //  "p|<phone>", "u|<estate>|<unit>" -> codes asked for in the hour
+    zhashx_t *owner_sends;   //  request id of a send_code -> its code's key
+    unsigned char owner_key [32];   //  the codes' hashes' key, random at each start
+    int64_t code_life_ms, code_gap_ms;
+    unsigned code_attempts, codes_per_hour;
     char *decoy_hash;        //  checked for unknown users, so that they take as long
     size_t verifying;        //  sign-ins at the verifier now
     int64_t session_idle_ms, session_lifetime_ms, recheck_ms;
@@ -209,6 +216,18 @@ bool http_sessions_checked (http_t *self, const Kf__Reply *reply);
 
 //  Ask after the accounts of sessions not asked after for recheck_ms.
 void http_sessions_check (http_t *self, int64_t now);
+
+//  ---- http_owner.c ----
+int http_owner_start (http_t *self, kf_err_t *err);
+void http_owner_stop (http_t *self);
+//  POST /api/v1/owner_code: a code to the phone, if it is the unit's.
+void http_owner_code (http_t *self, http_conn_t *c);
+//  POST /api/v1/owner_session: the code, for a session bound to the unit.
+void http_owner_session (http_t *self, http_conn_t *c);
+//  kefu-notify's reply to a send_code: false when the reply was not one.
+bool http_owner_sent (http_t *self, const Kf__Reply *reply);
+//  Codes and counts past their time go.
+void http_owner_sweep (http_t *self, int64_t now);
 
 //  Send a request to a daemon by service name ("dispatch"), the reply to
 //  come back with this id. -1 when it cannot be sent.

@@ -77,6 +77,7 @@ http_session_view (http_t *self, http_conn_t *c)
     view.estate = (char *) token->estate;
     KF_SET (&view, role, token->role);
     view.staff = (char *) token->staff;
+    view.unit = token->unit [0] ? (char *) token->unit : NULL;
     KF_SET (&view, now_ms, kf_clock_now (self->clock));
     http_session_t *session = c->session [0] ? zhashx_lookup (self->sessions, c->session) : NULL;
     if (session) {
@@ -137,6 +138,9 @@ http_session_open (http_t *self, http_conn_t *c, const gateway_token_t *who, con
     s_who (c, &session->who);
     if (user)
         kf_notice ("session opened for %s (%s)", user, who->name);
+    else
+    if (who->role == KF__ROLE__ROLE_OWNER)
+        kf_notice ("session opened for an owner of %s %s", who->estate, who->unit);
     else
         kf_notice ("session opened for token %s", who->name);
     http_answer (c, 200, "application/json", http_session_view (self, c));
