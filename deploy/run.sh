@@ -47,6 +47,13 @@ if [ ! -f var/.demo-registers ]; then
         touch var/.demo-registers
     ) &
 fi
+# The demo's stand-in for the group's message gateway (the demo
+# configuration's notify/webhook): what kefu-notify sends, one line each in
+# var/log/messages.log. Stopped with the cluster (the same Ctrl-C).
+if command -v node >/dev/null 2>&1 && grep -q '127.0.0.1:8081/hook' var/kefu.conf; then
+    mkdir -p var/log
+    node deploy/demo-gateway.mjs 8081 demo-webhook-secret-0000 var/log/messages.log 2>>var/log/demo-gateway.err &
+fi
 cat <<TEXT
 
 kefu is starting: logs in var/log/, stores in var/data/, sockets in var/run/.
@@ -74,6 +81,8 @@ When kefuctl ping answers, try, in another terminal:
                    (registers, release permits, violations, the duty log and handover, renovations)
   web console      http://127.0.0.1:8080/   sign in as F01 (front desk), S01 (supervisor), W01 (technician)
                    or D01 (deputy GM) of E001, MF1 of E002; password $demo_password (API: /console/openapi.json)
+  owners' page     http://127.0.0.1:8080/owner?estate=E001   unit 3-2-1502, phone 13800000000: the code
+                   comes to var/log/messages.log (the demo's stand-in for the SMS gateway)
   staff accounts   $ctl users list;  $ctl users add NAME --role front_desk --estate E001
   HTTP API         curl -H 'Authorization: Bearer demo-desk-e001-000000' -d '{}' http://127.0.0.1:8080/api/v1/list_tickets
   metrics          curl -H 'Authorization: Bearer demo-operations-0000' http://127.0.0.1:8080/metrics

@@ -7,32 +7,6 @@
 // sees. Plain browser JavaScript, no build step; every text from i18n.js.
 'use strict';
 
-// ---- small tools -------------------------------------------------------------------------
-
-const $ = (selector, root) => (root || document).querySelector(selector);
-
-// An element from its tag, attributes and children: data is set as text,
-// never as HTML, so nothing a reporter typed can run.
-function h(tag, attrs, ...children) {
-  const element = document.createElementNS(tag === 'svg' || attrs?.svg ? 'http://www.w3.org/2000/svg'
-                                           : 'http://www.w3.org/1999/xhtml', tag);
-  for (const [name, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false || name === 'svg') continue;
-    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
-    else if (name === 'value' && 'value' in element) element.value = value;
-    else element.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    element.append(child instanceof Node ? child : String(child));
-  }
-  return element;
-}
-const svg = (tag, attrs, ...children) => h(tag, { ...attrs, svg: true }, ...children);
-// An element's children replaced; nothing shown for null or false.
-const fill = (element, ...children) =>
-  element.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
-
 let me = null;            // who is signed in (the session's view)
 let clockSkew = 0;        // the cluster's clock minus the browser's
 let estateFilter = '';    // the estate picked in the header; '' for all of the caller's
@@ -81,11 +55,6 @@ function left(ms) {
   return (minutes < 0 ? '-' : '') + text;
 }
 
-// Money is fen, as strings in JSON: no floats on the way.
-function yuan(fen) {
-  const n = BigInt(fen || 0), a = n < 0n ? -n : n;
-  return (n < 0n ? '-' : '') + '¥' + (a / 100n) + '.' + String(a % 100n).padStart(2, '0');
-}
 // A decimal as typed, in units of 10^-places, a string integer: the digits
 // are read as text, no floats on the way. null when it is not a number of
 // at most `places` decimals (or is negative, unless `signed`).
@@ -97,7 +66,6 @@ function toScaled(text, places, signed) {
 }
 const toFen = (text) => toScaled(text, 2, false);
 const permille = (n) => (n === undefined ? '-' : (Number(n) / 10).toFixed(1) + ' %');
-const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
 
 function options(kind, selected, withAny) {
   return [withAny ? h('option', { value: '' }, t('any')) : null,

@@ -149,6 +149,24 @@ const KEFU_TEXT = {
   // overview
   'kpis': ['各项目指标', 'KPIs per estate'], 'on-time': ['准时率', 'On-time'], 'collection': ['收缴率', 'Collection'],
   'open cases': ['未结工单', 'Open cases'], 'events': ['实时事件', 'Live events'],
+  // the owners' page (/owner)
+  'owner page': ['业主服务', 'Owner services'], 'owner sign in': ['业主登录', 'Owner sign-in'],
+  'estate id': ['项目编号', 'Estate id'], 'room': ['房号（楼栋-单元-房间）', 'Unit (building-unit-room)'],
+  'my phone': ['登记的手机号', 'Your phone on the register'], 'send code': ['获取验证码', 'Send me a code'],
+  'code': ['验证码', 'Code'], 'code sent': ['如该手机号是本房屋登记的业主或租户电话，验证码已发出，{m} 分钟内有效。',
+                                             'If that phone is on the register for the unit, a code is on its way; it is good for {m} minutes.'],
+  'resend in': ['{s} 秒后可重新获取', 'another in {s} s'],
+  'owner tab cases': ['我的报事', 'My cases'], 'owner tab new': ['报修投诉', 'Report'],
+  'owner tab visits': ['回访测评', 'Visits'], 'owner tab bills': ['账单', 'Bills'],
+  'no cases': ['暂无报事记录', 'No cases yet'], 'case filed': ['已受理，单号 {no}', 'Received: case {no}'],
+  'report it': ['提交', 'Send'], 'what happened': ['请描述问题', 'What is wrong'],
+  'no visits': ['暂无待回访的事项', 'Nothing to answer'], 'visit of': ['工单 {no} 的回访', 'About case {no}'],
+  'owner answer': ['提交评价', 'Send my answer'], 'thanks': ['感谢您的评价', 'Thank you'],
+  'evaluation of': ['{id} 季度满意度测评', 'Quarterly evaluation {id}'],
+  'owed now': ['当前欠费', 'Owed now'], 'credit now': ['预存余额', 'In credit'], 'owner notices': ['缴费通知', 'Fee notices'],
+  'period': ['账期', 'Period'], 'owner total': ['应缴', 'Total'], 'paid': ['已缴', 'Paid'], 'late fee': ['滞纳金', 'Late fee'],
+  'reminded': ['已催缴 {n} 次', 'reminded {n}×'], 'settled': ['已结清', 'settled'], 'lines': ['收支明细', 'Lines'],
+  'owner debit': ['应收', 'Charged'], 'owner credit': ['实收', 'Paid'],
 };
 
 const KEFU_ENUMS = {
@@ -193,7 +211,7 @@ const KEFU_ENUMS = {
                      DEPUTY_GM: ['三级·副总经理', '3 · deputy GM'] },
   Role: {
     FRONT_DESK: ['前台客服', 'front desk'], TECHNICIAN: ['维修人员', 'technician'], SUPERVISOR: ['客服主管', 'supervisor'],
-    MANAGER: ['经理', 'manager'], OPERATIONS: ['运维', 'operations'],
+    MANAGER: ['经理', 'manager'], OPERATIONS: ['运维', 'operations'], OWNER: ['业主', 'owner'],
   },
   Satisfaction: { SATISFIED: ['满意', 'satisfied'], FAIRLY_SATISFIED: ['比较满意', 'fairly satisfied'],
                   UNSATISFIED: ['不满意', 'unsatisfied'] },
