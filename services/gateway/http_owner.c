@@ -11,9 +11,13 @@
     the phone is the unit's: who lives where is nobody's to learn from it.
     A code becomes good only when kefu-notify says it was sent, so a code
     for a phone the register does not know can never be guessed into a
-    session. One code per code_gap and codes_per_hour an hour per phone, twice
-    as many per unit whatever the phones: with attempts tries a code, a
-    guesser gets few tries an hour at a million codes.
+    session. One code per code_gap and codes_per_hour an hour per phone, a
+    unit twice as many codes sent, an address twenty times as many asked
+    for and ten codes' worth of wrong tries: with attempts tries a code, a
+    guesser gets few tries an hour at a million codes, and many wrong codes
+    in a minute are a warning in the log. A new code does not end the one
+    before while that one is good: asking again for someone's phone cannot
+    take their code from them.
 */
 #include "http_private.h"
 
@@ -21,6 +25,7 @@
 #define S_CODES_MAX     10000      //  codes waiting at once; more get 503
 #define S_RATES_MAX     100000     //  phones and units counted in the hour
 #define S_HOUR_MS       3600000LL
+#define S_WRONG_WARN    20         //  wrong codes in a minute that are worth a warning
 #define S_OWNER_BODY    "estate, unit and phone"
 
 typedef struct {
@@ -29,6 +34,8 @@ typedef struct {
     char phone [GATEWAY_PHONE_MAX + 1];
     unsigned char hash [crypto_generichash_BYTES];   //  of the code, keyed by the gateway's own key
     int64_t expires_ms;      //  http_now's
+    unsigned char prev_hash [crypto_generichash_BYTES];   //  the code before, while it is good
+    int64_t prev_expires_ms; //  0: none
     unsigned attempts;
     bool sent;               //  kefu-notify sent it: the phone is the unit's
     char request_id [32];    //  the send_code's, while it is out
@@ -104,7 +111,22 @@ http_owner_sweep (http_t *self, int64_t now)
             zlistx_add_end (over, strdup (zhashx_cursor (self->owner_rates)));
     for (char *key = zlistx_first (over); key; key = zlistx_next (over))
         zhashx_delete (self->owner_rates, key);
+    zlistx_purge (over);
+    //  A send_code never answered (kefu-notify down) is forgotten with its code.
+    for (char *key = zhashx_first (self->owner_sends); key; key = zhashx_next (self->owner_sends)) {
+        s_code_t *code = zhashx_lookup (self->owner_codes, key);
+        if (!code || strcmp (code->request_id, zhashx_cursor (self->owner_sends)) != 0)
+            zlistx_add_end (over, strdup (zhashx_cursor (self->owner_sends)));
+    }
+    for (char *id = zlistx_first (over); id; id = zlistx_next (over))
+        zhashx_delete (self->owner_sends, id);
     zlistx_destroy (&over);
+    if (now - self->wrong_since_ms >= 60000) {
+        if (self->wrong_codes >= S_WRONG_WARN)
+            kf_warning ("owners: %u wrong sign-in codes in the last minute", self->wrong_codes);
+        self->wrong_codes = 0;
+        self->wrong_since_ms = now;
+    }
 }
 
 //  The count of `key` ("p|<phone>" or "u|<estate>|<unit>"): false when one
@@ -146,6 +168,29 @@ s_rate_count (http_t *self, const char *key, int64_t now)
     return 0;
 }
 
+//  The caller's address, as text, for its own counts.
+static void
+s_address (http_conn_t *c, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info (c->connection,
+                                                                    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    snprintf (out, size, "?");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop (AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, out, (socklen_t) size);
+    else
+    if (sa && sa->sa_family == AF_INET6)
+        inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, out, (socklen_t) size);
+}
+
+static void
+s_too_many (http_t *self, http_conn_t *c, int64_t wait_ms)
+{
+    http_error (c, 429, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE,
+                "codes to one phone are %" PRId64 " s apart and %u an hour at most: ask again in %" PRId64 " s",
+                self->code_gap_ms / 1000, self->codes_per_hour, (wait_ms + 999) / 1000);
+}
+
 //  The estate, unit and phone of a body, checked; the code's key out.
 static bool
 s_who_asks (http_t *self, http_conn_t *c, const char *estate, const char *unit, const char *phone, char *key,
@@ -168,7 +213,7 @@ http_owner_code (http_t *self, http_conn_t *c)
     Kf__OwnerCodeRequest *q = (Kf__OwnerCodeRequest *) kf_json_decode (&kf__owner_code_request__descriptor,
                                                                        c->body ? c->body : "{}",
                                                                        c->body ? c->body_size : 2, &err);
-    char key [128], phone_key [64], unit_key [80];
+    char key [128], phone_key [64], unit_key [80], address [INET6_ADDRSTRLEN], address_key [INET6_ADDRSTRLEN + 4];
     if (!q) {
         http_error (c, 400, KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST, "bad JSON: %s (send %s)", err.text,
                     S_OWNER_BODY);
@@ -179,17 +224,20 @@ http_owner_code (http_t *self, http_conn_t *c)
         return;
     }
     int64_t now = http_now (), wait_ms = 0;
+    s_address (c, address, sizeof address);
     snprintf (phone_key, sizeof phone_key, "p|%s", q->phone);
     snprintf (unit_key, sizeof unit_key, "u|%s|%s", q->estate, q->unit);
+    snprintf (address_key, sizeof address_key, "a|%s", address);
+    //  The unit's count is of codes sent (http_owner_sent): asking for
+    //  phones that are not the unit's does not spend its owners' codes.
     if (!s_rate_allows (self, phone_key, self->codes_per_hour, true, now, &wait_ms)
-    ||  !s_rate_allows (self, unit_key, 2 * self->codes_per_hour, false, now, &wait_ms)) {
-        http_error (c, 429, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE,
-                    "codes to one phone are %" PRId64 " s apart and %u an hour at most: ask again in %" PRId64 " s",
-                    self->code_gap_ms / 1000, self->codes_per_hour, (wait_ms + 999) / 1000);
+    ||  !s_rate_allows (self, unit_key, 2 * self->codes_per_hour, false, now, &wait_ms)
+    ||  !s_rate_allows (self, address_key, 20 * self->codes_per_hour, false, now, &wait_ms)) {
+        s_too_many (self, c, wait_ms);
         kf_codec_free ((ProtobufCMessage **) &q);
         return;
     }
-    if (zhashx_size (self->owner_codes) >= S_CODES_MAX || zhashx_size (self->owner_rates) + 2 >= S_RATES_MAX) {
+    if (zhashx_size (self->owner_codes) >= S_CODES_MAX || zhashx_size (self->owner_rates) + 3 >= S_RATES_MAX) {
         http_error (c, 503, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, "too many sign-ins at once: try again shortly");
         kf_codec_free ((ProtobufCMessage **) &q);
         return;
@@ -225,10 +273,23 @@ http_owner_code (http_t *self, http_conn_t *c)
         kf_codec_free ((ProtobufCMessage **) &q);
         return;
     }
+    //  The code before stays good till its own end, beside this one.
+    s_code_t *before = zhashx_lookup (self->owner_codes, key);
+    if (before && before->sent && before->expires_ms > now) {
+        memcpy (code->prev_hash, before->hash, sizeof code->prev_hash);
+        code->prev_expires_ms = before->expires_ms;
+    }
+    else
+    if (before && before->prev_expires_ms > now) {
+        memcpy (code->prev_hash, before->prev_hash, sizeof code->prev_hash);
+        code->prev_expires_ms = before->prev_expires_ms;
+    }
+    if (before)
+        code->attempts = before->attempts;
     zhashx_delete (self->owner_codes, key);
     zhashx_insert (self->owner_codes, key, code);
     s_rate_count (self, phone_key, now);
-    s_rate_count (self, unit_key, now);
+    s_rate_count (self, address_key, now);
     Kf__OwnerCodeSent answer = KF__OWNER_CODE_SENT__INIT;
     KF_SET (&answer, expires_in_s, self->code_life_ms / 1000);
     KF_SET (&answer, next_in_s, self->code_gap_ms / 1000);
@@ -247,15 +308,20 @@ http_owner_sent (http_t *self, const Kf__Reply *reply)
         if (reply->status == KF__REPLY_STATUS__REPLY_STATUS_OK) {
             code->sent = true;
             code->request_id [0] = 0;
+            char unit_key [80];
+            snprintf (unit_key, sizeof unit_key, "u|%s|%s", code->estate, code->unit);
+            s_rate_count (self, unit_key, http_now ());
         }
         else {
             //  Not the unit's phone (or no channel reaches phones): the
-            //  code was never sent, and is never good.
+            //  code was never sent, and is never good (one before it may be).
             char masked [32];
             kf_phone_mask (code->phone, masked, sizeof masked);
             kf_info ("owners: no code for %s %s to %s: %s", code->estate, code->unit, masked,
                      reply->error ? reply->error : "refused");
-            zhashx_delete (self->owner_codes, key);
+            code->request_id [0] = 0;
+            if (code->prev_expires_ms <= http_now ())
+                zhashx_delete (self->owner_codes, key);
         }
     }
     zhashx_delete (self->owner_sends, reply->request_id);
@@ -280,14 +346,31 @@ http_owner_session (http_t *self, http_conn_t *c)
         kf_codec_free ((ProtobufCMessage **) &q);
         return;
     }
+    char address [INET6_ADDRSTRLEN], guesses_key [INET6_ADDRSTRLEN + 4];
+    s_address (c, address, sizeof address);
+    snprintf (guesses_key, sizeof guesses_key, "g|%s", address);
+    int64_t now = http_now (), wait_ms = 0;
+    if (!s_rate_allows (self, guesses_key, 10 * self->code_attempts, false, now, &wait_ms)) {
+        http_error (c, 429, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE,
+                    "too many wrong codes from here: try again in %" PRId64 " s", (wait_ms + 999) / 1000);
+        kf_codec_free ((ProtobufCMessage **) &q);
+        return;
+    }
     s_code_t *code = zhashx_lookup (self->owner_codes, key);
+    bool live = code && ((code->sent && code->expires_ms > now) || code->prev_expires_ms > now);
     bool good = false;
-    if (code && code->sent && code->expires_ms > http_now () && q->code && strlen (q->code) == S_CODE_DIGITS) {
+    if (live && q->code && strlen (q->code) == S_CODE_DIGITS) {
         unsigned char hash [crypto_generichash_BYTES];
         s_hash (self, q->code, hash);
-        good = sodium_memcmp (hash, code->hash, sizeof hash) == 0;
+        good = (code->sent && code->expires_ms > now && sodium_memcmp (hash, code->hash, sizeof hash) == 0)
+            || (code->prev_expires_ms > now && sodium_memcmp (hash, code->prev_hash, sizeof hash) == 0);
+        sodium_memzero (hash, sizeof hash);
     }
-    if (code && code->sent && !good && ++code->attempts >= self->code_attempts)
+    if (!good) {
+        self->wrong_codes++;
+        s_rate_count (self, guesses_key, now);
+    }
+    if (live && !good && ++code->attempts >= self->code_attempts)
         zhashx_delete (self->owner_codes, key);   //  no more tries: a new code is asked for
     if (q->code)
         sodium_memzero (q->code, strlen (q->code));

@@ -141,6 +141,8 @@ struct _http_t {
     unsigned char owner_key [32];   //  the codes' hashes' key, random at each start
     int64_t code_life_ms, code_gap_ms;
     unsigned code_attempts, codes_per_hour;
+    unsigned wrong_codes;        //  wrong codes since wrong_since_ms (a warning past a count a minute)
+    int64_t wrong_since_ms;
     char *decoy_hash;        //  checked for unknown users, so that they take as long
     size_t verifying;        //  sign-ins at the verifier now
     int64_t session_idle_ms, session_lifetime_ms, recheck_ms;

@@ -346,6 +346,33 @@ intake_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__Repl
     return kf_txn_ok (txn) ? 0 : -1;
 }
 
+void
+intake_owner_view (const Kf__Request *request, Kf__Ticket *ticket, kf_arena_t *arena)
+{
+    if (request->role != KF__ROLE__ROLE_OWNER || !ticket->filed)
+        return;
+    Kf__TicketFiled *f = ticket->filed;
+    if (f->reporter_phone) {
+        char masked [32];
+        kf_phone_mask (f->reporter_phone, masked, sizeof masked);
+        f->reporter_phone = kf_arena_strdup (arena, masked);
+    }
+    if (f->reporter_name && *f->reporter_name) {
+        //  The first character, whole (UTF-8), and a mark for the rest.
+        size_t first = 1;
+        while (f->reporter_name [first] && ((unsigned char) f->reporter_name [first] & 0xC0) == 0x80)
+            first++;
+        char *name = kf_arena_alloc (arena, first + 2);
+        if (name) {
+            memcpy (name, f->reporter_name, first);
+            memcpy (name + first, "*", 2);
+        }
+        f->reporter_name = name;
+    }
+    for (size_t i = 0; i < ticket->n_timeline; i++)
+        ticket->timeline [i]->summary = ticket->timeline [i]->actor = NULL;
+}
+
 //  ---- events of other services ---------------------------------------------------
 
 //  A target of the ticket was missed: the desk's list can show the overdue.

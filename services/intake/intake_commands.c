@@ -82,9 +82,11 @@ intake_file (intake_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *r
         snprintf (ticket_no, sizeof ticket_no, "%s", seen->ticket_no ? seen->ticket_no : "");
         bool same = seen->request_hash == hash;
         kf_codec_free ((ProtobufCMessage **) &seen);
+        //  An owner is not told another filing's number (it may be another unit's).
         if (!same)
             return kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_CONFLICT, arena,
-                                   "idempotency_key '%s' already filed %s with other details", f->idempotency_key, ticket_no);
+                                   "idempotency_key '%s' already filed %s with other details", f->idempotency_key,
+                                   request->role == KF__ROLE__ROLE_OWNER ? "a case" : ticket_no);
         Kf__Ticket *ticket = intake_load (self, txn, request, ticket_no, reply, arena);
         return ticket ? intake_reply_ticket (self, txn, ticket, reply, arena) : -1;
     }
@@ -243,5 +245,8 @@ int
 intake_show (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
     Kf__Ticket *ticket = intake_load (self, txn, request, request->show_ticket->ticket_no, reply, arena);
-    return ticket ? intake_reply_ticket (self, txn, ticket, reply, arena) : -1;
+    if (!ticket || intake_reply_ticket (self, txn, ticket, reply, arena))
+        return -1;
+    intake_owner_view (request, ticket, arena);
+    return 0;
 }

@@ -43,6 +43,7 @@ typedef struct {
     int64_t from;
     Kf__TicketList *list;
     kf_arena_t *arena;
+    const Kf__Request *request;
 } s_list_t;
 
 static int
@@ -68,8 +69,10 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
         return -1;
     if (!s_matches (l->query, ticket))
         return 0;
-    if (show)
+    if (show) {
+        intake_owner_view (l->request, ticket, l->arena);
         l->list->tickets [l->list->n_tickets++] = ticket;
+    }
     return 1;
 }
 
@@ -92,7 +95,7 @@ intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Repl
     int64_t to = q->filed && q->filed->has_to_ms ? q->filed->to_ms : INT64_MAX;
     uint32_t page_size = kf_page_size (q->page, INTAKE_PAGE_DEFAULT, INTAKE_PAGE_MAX);
     s_list_t l = {
-        .self = self, .query = q, .estate = estate, .arena = arena,
+        .self = self, .query = q, .estate = estate, .arena = arena, .request = request,
         .from = q->filed && q->filed->has_from_ms ? q->filed->from_ms : INT64_MIN,
         .list = (Kf__TicketList *) kf_arena_message (arena, &kf__ticket_list__descriptor),
     };

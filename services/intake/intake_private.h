@@ -96,6 +96,12 @@ int intake_publish (intake_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope 
 //  Answer with the ticket and its timeline.
 int intake_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__Reply *reply, kf_arena_t *arena);
 
+//  A ticket as an owner (ROLE_OWNER) is shown it: the reporter's phone
+//  masked and their name cut to its first character (a unit's cases may be
+//  a former occupant's), the timeline's what and when without the staff's
+//  notes and names. Nothing changes for staff.
+void intake_owner_view (const Kf__Request *request, Kf__Ticket *ticket, kf_arena_t *arena);
+
 //  A ticket as filed (the caller's `ticket`, filled in here), with its
 //  idempotency record and indexes: for a filing, and for a ticket.filed of
 //  ours taken back from the archive after a restore.

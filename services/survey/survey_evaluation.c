@@ -231,6 +231,7 @@ s_owner_view (survey_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Eva
 {
     Kf__EvaluationSampled *s = view->sample;
     char **own = bsearch (request->unit, s->units, s->n_units, sizeof *s->units, s_unit_cmp);
+    s->has_seed = s->has_occupied = 0;   //  the seed would redo the draw
     s->n_units = 0;
     view->n_not_answered = 0;
     view->next_page_token = NULL;
@@ -258,13 +259,16 @@ survey_evaluation_status (survey_t *self, kf_txn_t *txn, const Kf__Request *requ
     if (!view || !kf_request_sees (request, view->estate))
         return kf_txn_ok (txn) ? KF_NOT_FOUND ("no evaluation '%s'", q->evaluation_id ? q->evaluation_id : "") : -1;
     const Kf__EvaluationSampled *s = view->sample;
-    const char *after = q->page && q->page->page_token && *q->page->page_token ? q->page->page_token : NULL;
+    //  An owner's page is their household alone: a token naming another
+    //  unit would tell whether that one was drawn.
+    bool owner = request->role == KF__ROLE__ROLE_OWNER;
+    const char *after = !owner && q->page && q->page->page_token && *q->page->page_token ? q->page->page_token : NULL;
     if (after && !bsearch (after, s->units, s->n_units, sizeof *s->units, s_unit_cmp))
         return KF_BAD ("page_token is not one this service gave: ask again without it for the first page");
     uint32_t size = kf_page_size (q->page, SURVEY_PAGE_DEFAULT, SURVEY_PAGE_MAX);
     if (!(view->not_answered = kf_arena_alloc (arena, size * sizeof *view->not_answered)))
         return kf_txn_fail (txn, "out of memory");
-    for (size_t i = 0; i < s->n_units; i++) {
+    for (size_t i = 0; !owner && i < s->n_units; i++) {
         if (after && strcmp (s->units [i], after) <= 0)
             continue;
         kf_key_t key;
@@ -281,7 +285,7 @@ survey_evaluation_status (survey_t *self, kf_txn_t *txn, const Kf__Request *requ
         }
         view->not_answered [view->n_not_answered++] = s->units [i];
     }
-    if (request->role == KF__ROLE__ROLE_OWNER && s_owner_view (self, txn, request, view))
+    if (owner && s_owner_view (self, txn, request, view))
         return -1;
     reply->result_case = KF__REPLY__RESULT_EVALUATION;
     reply->evaluation = view;

@@ -159,6 +159,9 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
         return KF_CONFLICT ("visit %s is done already", q->visit_id);
     if (request->role == KF__ROLE__ROLE_TECHNICIAN)
         return KF_FORBIDDEN ("a technician does not record return visits of work");
+    //  An owner answering is reached: a call that did not reach them is the staff's to record.
+    if (request->role == KF__ROLE__ROLE_OWNER && !q->reached)
+        return KF_BAD ("an owner's answer is reached: true, with their satisfaction");
     const Kf__VisitScheduled *s = v->scheduled;
     Kf__Envelope event = KF__ENVELOPE__INIT;
     if (!q->reached) {

@@ -271,6 +271,12 @@ test_an_owner_sees_their_own_unit_only (void **state)
     show.ticket_no = mine;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_true (w.reply.ticket->n_timeline > 0);
+    //  Shown as an owner sees a unit's case: the reporter masked, the
+    //  timeline without the staff's words and names.
+    assert_string_equal (w.reply.ticket->filed->reporter_phone, "138****0000");
+    assert_string_equal (w.reply.ticket->filed->reporter_name, "张*");
+    assert_null (w.reply.ticket->timeline [0]->summary);
+    assert_null (w.reply.ticket->timeline [0]->actor);
     //  A list is of their unit, or refused.
     Kf__ListTickets list = KF__LIST_TICKETS__INIT;
     request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;
@@ -282,6 +288,16 @@ test_an_owner_sees_their_own_unit_only (void **state)
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.tickets->total, 1);
     assert_string_equal (w.reply.tickets->tickets [0]->ticket_no, mine);
+    assert_string_equal (w.reply.tickets->tickets [0]->filed->reporter_phone, "138****0000");
+    //  A key reused with other details names no other case to an owner.
+    request.command_case = KF__REQUEST__COMMAND_FILE_TICKET;
+    Kf__FileTicket reused = s_filing ("W9", "owner-other");
+    reused.channel = KF__CHANNEL__CHANNEL_APP_WEB;
+    request.file_ticket = &reused;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_CONFLICT);
+    assert_null (strstr (w.reply.error, neighbours));
+    request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;
+    request.list_tickets = &list;
     //  Staff of the estate see both.
     request.role = KF__ROLE__ROLE_FRONT_DESK;
     request.unit = NULL;

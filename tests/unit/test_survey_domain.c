@@ -632,6 +632,9 @@ test_an_owner_sees_their_own_visits_and_household (void **state)
     a.visit_id = their_visit;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_NOT_FOUND);
     a.visit_id = my_visit;
+    a.reached = 0;   //  "not reached" is the staff's to record
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_BAD_REQUEST);
+    a.reached = 1;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_true (w.reply.visit->done);
 
@@ -644,6 +647,16 @@ test_an_owner_sees_their_own_visits_and_household (void **state)
     assert_int_equal (w.reply.evaluation->sample->n_units, 1);
     assert_string_equal (w.reply.evaluation->sample->units [0], mine);
     assert_int_equal (w.reply.evaluation->n_not_answered, 1);
+    assert_false (w.reply.evaluation->sample->has_seed);   //  the seed would redo the draw
+    //  A page token naming a neighbour tells nothing of whether they were drawn.
+    Kf__PageRequest page = KF__PAGE_REQUEST__INIT;
+    page.page_token = undrawn;
+    get.page = &page;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    page.page_token = neighbour;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    assert_int_equal (w.reply.evaluation->sample->n_units, 1);
+    get.page = NULL;
     request.unit = undrawn;
     assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
     assert_int_equal (w.reply.evaluation->sample->n_units, 0);

@@ -1379,4 +1379,8 @@ $('#estate-pick').addEventListener('change', (event) => {
 window.addEventListener('hashchange', view);
 setLanguage(kefuLang === 1);
 signinTexts();
-whoami().then((who) => { if (who) start(who); });
+// An owner's session belongs on the owners' page.
+whoami().then((who) => {
+  if (who && who.role === 'ROLE_OWNER') location.replace('/owner');
+  else if (who) start(who);
+});

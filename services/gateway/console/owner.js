@@ -211,12 +211,21 @@ function visitForm(visit) {
 
 // This quarter's evaluation, when the owner's household was drawn for it
 // and has not answered: a score for each of the five service areas.
+// The quarter's collection may run into the next quarter, so this
+// quarter's and the last are asked after; the one open now is answered.
 async function evaluationForm() {
-  const day = new Date(now() + ((me.estate_views && me.estate_views[0]) || {}).utc_offset_min * 60000);
-  const id = `${me.estate}-${day.getUTCFullYear()}Q${Math.floor(day.getUTCMonth() / 3) + 1}`;
-  let status;
-  try { status = await api('evaluation_status', { evaluation_id: id }); } catch { return null; }
-  if (status.closed || !(status.not_answered || []).includes(me.unit)) return null;
+  const offset = (((me.estate_views && me.estate_views[0]) || {}).utc_offset_min || 0) * 60000;
+  const day = new Date(now() + offset);
+  const quarter = day.getUTCFullYear() * 4 + Math.floor(day.getUTCMonth() / 3);
+  let id = null;
+  for (const q of [quarter, quarter - 1]) {
+    const candidate = `${me.estate}-${Math.floor(q / 4)}Q${(q % 4) + 1}`;
+    const status = await api('evaluation_status', { evaluation_id: candidate }).catch(() => null);
+    const s = status && status.sample;
+    if (s && !status.closed && (status.not_answered || []).includes(me.unit)
+        && Number(s.hand_out_at_ms) <= now() && now() < Number(s.closes_at_ms)) { id = candidate; break; }
+  }
+  if (!id) return null;
   const areas = values('Department');
   const said = h('p', { role: 'status' });
   const form = h('form', { id: 'evaluation', class: 'stack' }, h('h3', {}, t('evaluation of', { id })),
