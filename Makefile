@@ -294,6 +294,7 @@ bench: deps
 	@build/release/tests/bench_registry
 	@build/release/tests/bench_archive
 	@build/release/tests/bench_gateway
+	@build/release/tests/bench_storm
 
 clean:
 	rm -rf build
