@@ -56,10 +56,12 @@ kf_page_size (const Kf__PageRequest *page, uint32_t fallback, uint32_t max)
     return size > max ? max : size ? size : 1;
 }
 
-int
-kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_key_t *top,
-              const Kf__PageRequest *page, uint32_t page_size, kf_page_row_fn *fn, void *arg,
-              kf_arena_t *arena, kf_page_t *result)
+//  The walk, counting every match for total (`count`), or stopping at the
+//  first match past the page: then a token's page starts at its row, not
+//  after a walk down to it, and the caller says the total.
+static int
+s_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_key_t *top, const Kf__PageRequest *page,
+        uint32_t page_size, kf_page_row_fn *fn, void *arg, kf_arena_t *arena, kf_page_t *result, bool count)
 {
     assert (txn && top && fn && arena && result);
     memset (result, 0, sizeof *result);
@@ -69,9 +71,10 @@ kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_
         return KF_PAGE_BAD_TOKEN;
     kf_cursor_t *cursor = kf_cursor_open (txn, index);
     kf_val_t k, v;
-    int rc = cursor ? kf_cursor_seek (cursor, top, &k, &v) : -1;
+    const kf_key_t *from = !count && after.size ? &after : top;
+    int rc = cursor ? kf_cursor_seek (cursor, from, &k, &v) : -1;
     rc = rc == KF_FOUND ? kf_cursor_prev (cursor, &k, &v) : rc == KF_NOTFOUND ? kf_cursor_last (cursor, &k, &v) : rc;
-    bool paging = after.size > 0, more = false;
+    bool paging = count && after.size > 0, more = false;
     uint8_t last [KF_KEY_MAX];
     size_t last_size = 0;
     for (; rc == KF_FOUND; rc = kf_cursor_prev (cursor, &k, &v)) {
@@ -100,8 +103,11 @@ kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_
             last_size = k.size;
         }
         else
-        if (!shown_before)
+        if (!shown_before) {
             more = true;
+            if (!count)
+                break;
+        }
     }
     kf_cursor_close (&cursor);
     if (rc == -1 || !kf_txn_ok (txn))
@@ -109,6 +115,22 @@ kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_
     if (more)
         result->next_token = s_token_encode (last, last_size, arena);
     return 0;
+}
+
+int
+kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_key_t *top,
+              const Kf__PageRequest *page, uint32_t page_size, kf_page_row_fn *fn, void *arg,
+              kf_arena_t *arena, kf_page_t *result)
+{
+    return s_walk (txn, index, prefix, top, page, page_size, fn, arg, arena, result, true);
+}
+
+int
+kf_page_walk_page (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_key_t *top,
+                   const Kf__PageRequest *page, uint32_t page_size, kf_page_row_fn *fn, void *arg,
+                   kf_arena_t *arena, kf_page_t *result)
+{
+    return s_walk (txn, index, prefix, top, page, page_size, fn, arg, arena, result, false);
 }
 
 int

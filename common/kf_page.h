@@ -36,6 +36,14 @@ int kf_page_walk (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const
                   const Kf__PageRequest *page, uint32_t page_size, kf_page_row_fn *fn, void *arg,
                   kf_arena_t *arena, kf_page_t *result);
 
+//  The same walk for one page alone: it starts at the page token's row
+//  and stops at the first match past the page, so its cost is the page's,
+//  whatever the list's length. result->total counts only what it saw: the
+//  caller gives the total from counts it keeps (intake's tallies).
+int kf_page_walk_page (kf_txn_t *txn, kf_table_t index, const kf_key_t *prefix, const kf_key_t *top,
+                       const Kf__PageRequest *page, uint32_t page_size, kf_page_row_fn *fn, void *arg,
+                       kf_arena_t *arena, kf_page_t *result);
+
 //  Oldest first, for histories: walk `index` forwards from `from` (or
 //  after the page token's row) while keys start with `prefix`, showing at
 //  most page_size matching rows. Rows are not counted beyond the page:

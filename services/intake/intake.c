@@ -119,7 +119,7 @@ intake_tables (intake_t *self, kf_txn_t *txn)
     static const char *const names [] = { INTAKE_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->tickets, &self->timeline, &self->idempotency, &self->counters,
                                     &self->by_filed, &self->by_estate, &self->units, &self->households,
-                                    &self->phones };
+                                    &self->phones, &self->by_status, &self->tallies };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -240,12 +240,27 @@ intake_load (intake_t *self, kf_txn_t *txn, const Kf__Request *request, const ch
     return ticket;
 }
 
+//  The status a ticket was stored with, 0 for none (a new ticket).
+static Kf__TicketStatus
+s_stored_status (intake_t *self, kf_txn_t *txn, const kf_key_t *key)
+{
+    kf_val_t value;
+    if (kf_txn_get (txn, self->tickets, key, &value) != KF_FOUND)
+        return 0;
+    Kf__Ticket *stored = (Kf__Ticket *) kf_codec_unpack (&kf__ticket__descriptor, value.data, value.size, NULL);
+    Kf__TicketStatus status = stored ? stored->status : 0;
+    kf_codec_free ((ProtobufCMessage **) &stored);
+    return status;
+}
+
 int
 intake_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket)
 {
     kf_key_t key;
     kf_key_make (&key, "s", ticket->ticket_no);
-    return kf_txn_put_msg (txn, self->tickets, &key, &ticket->base);
+    Kf__TicketStatus was = s_stored_status (self, txn, &key);
+    kf_txn_put_msg (txn, self->tickets, &key, &ticket->base);
+    return intake_tally_save (self, txn, ticket, was);
 }
 
 //  A line on a ticket's timeline, numbered in the order it was written.

@@ -22,7 +22,7 @@
 
 //  intake's tables, after the bus's.
 #define INTAKE_OWN_TABLES "tickets", "timeline", "idempotency", "counters", "by_filed", "by_estate", "units", \
-    "households", "phones"
+    "households", "phones", "by_status", "tallies"
 #define INTAKE_TABLES KF_BUS_TABLES, INTAKE_OWN_TABLES
 
 #define INTAKE_TEXT_MAX     2000   //  characters of a description, note, reason
@@ -70,5 +70,10 @@ int intake_recover (void *app, kf_txn_t *txn, const Kf__Envelope *event);
 //  most one ticket each. Numbers may be left unused; none is used twice.
 int intake_restored (void *app, kf_txn_t *txn, const Kf__RestoreMarker *marker, const char *stream,
                      uint64_t restored_head, uint64_t seen_head);
+
+//  Once, at a start, for a store from before them: the status index and
+//  the day tallies (intake_tally.c) of every ticket (*built of them; 0
+//  when done before). 0, or -1.
+int intake_tally_build (intake_t *self, kf_txn_t *txn, uint64_t *built);
 
 #endif

@@ -44,7 +44,17 @@ typedef struct {
     Kf__TicketList *list;
     kf_arena_t *arena;
     const Kf__Request *request;
+    bool by_status;   //  walking the by_status index (estate, status, filed at, ticket)
 } s_list_t;
+
+//  A list of an estate's tickets filtered by nothing but their status and
+//  filing period: its page from an index, its total from the tallies.
+static bool
+s_plain (const Kf__ListTickets *q)
+{
+    return !(q->has_type && q->type) && !(q->has_category && q->category) && !(q->unit && *q->unit)
+        && !(q->reporter_phone && *q->reporter_phone) && !(q->text && *q->text) && !q->overdue;
+}
 
 static int
 s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
@@ -53,7 +63,10 @@ s_list_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, bool show, void *arg)
     s_list_t *l = arg;
     char ticket_no [S_TICKET_NO_MAX + 1], e [KF_ID_MAX + 1];
     int64_t at;
-    if (l->estate ? kf_key_scan (key.data, key.size, "s|t|s", e, sizeof e, &at, ticket_no, sizeof ticket_no)
+    uint32_t status;
+    if (l->by_status ? kf_key_scan (key.data, key.size, "s|u|t|s", e, sizeof e, &status, &at, ticket_no,
+                                    sizeof ticket_no)
+      : l->estate ? kf_key_scan (key.data, key.size, "s|t|s", e, sizeof e, &at, ticket_no, sizeof ticket_no)
                   : kf_key_scan (key.data, key.size, "t|s", &at, ticket_no, sizeof ticket_no))
         return kf_txn_fail (txn, "a ticket index key does not decode");
     if (at < l->from)
@@ -106,6 +119,30 @@ intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Repl
 
     //  Newest first: from the end of the range backwards.
     kf_key_t prefix = { 0 }, top;
+    if (estate && s_plain (q)) {
+        Kf__TicketStatus status = q->has_status ? q->status : 0;
+        l.by_status = status != 0;
+        if (status) {
+            kf_key_make (&prefix, "s|u|", estate, (uint32_t) status);
+            kf_key_make (&top, "s|u|t", estate, (uint32_t) status, to);
+        }
+        else {
+            kf_key_make (&prefix, "s|", estate);
+            kf_key_make (&top, "s|t", estate, to);
+        }
+        kf_page_t page;
+        uint64_t total;
+        int rc = kf_page_walk_page (txn, status ? self->by_status : self->by_estate, &prefix, &top, q->page,
+                                    page_size, s_list_row, &l, arena, &page);
+        if (kf_page_result (rc, reply, arena)
+        ||  intake_tally_total (self, txn, estate, status, l.from, to, arena, &total))
+            return -1;
+        KF_SET (l.list, total, total);
+        l.list->next_page_token = page.next_token;
+        reply->result_case = KF__REPLY__RESULT_TICKETS;
+        reply->tickets = l.list;
+        return 0;
+    }
     if (estate) {
         kf_key_make (&prefix, "s|", estate);
         kf_key_make (&top, "s|t", estate, to);

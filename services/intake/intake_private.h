@@ -58,6 +58,7 @@ struct _intake_t {
     size_t owned_count;
     const char **estate_ids;     //  the owned ones, NULL-terminated, for the bus
     kf_table_t tickets, timeline, idempotency, counters, by_filed, by_estate, units, households, phones;
+    kf_table_t by_status, tallies;   //  intake_tally.c
 };
 
 const intake_owned_t *intake_owned (intake_t *self, const char *estate);
@@ -95,6 +96,16 @@ int intake_publish (intake_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope 
 
 //  Answer with the ticket and its timeline.
 int intake_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__Reply *reply, kf_arena_t *arena);
+
+//  ---- intake_tally.c ----
+//  The status index and the day's tallies follow a ticket saved with a
+//  status other than `was` (0: a new ticket). 0, or -1 (sticky).
+int intake_tally_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket, Kf__TicketStatus was);
+
+//  The tickets of an estate (of `status`, or all for 0) filed in [from,
+//  to): from the tallies, not a walk over the tickets. 0, or -1.
+int intake_tally_total (intake_t *self, kf_txn_t *txn, const char *estate, Kf__TicketStatus status, int64_t from,
+                        int64_t to, kf_arena_t *arena, uint64_t *total);
 
 //  A ticket as an owner (ROLE_OWNER) is shown it: the reporter's phone
 //  masked and their name cut to its first character (a unit's cases may be

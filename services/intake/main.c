@@ -10,6 +10,8 @@
 #include "intake.h"
 #include "kf_service.h"
 
+#include <inttypes.h>
+
 static int
 s_on_request (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
               kf_arena_t *arena)
@@ -23,10 +25,23 @@ s_on_event (void *app, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
     return intake_apply_event (app, txn, now_ms, event);
 }
 
+//  A store from before the status index and the tallies gets them, once.
+static int
+s_build_tallies (kf_txn_t *txn, void *app)
+{
+    uint64_t built;
+    if (intake_tally_build (app, txn, &built))
+        return -1;
+    if (built)
+        kf_notice ("the status index and day tallies of %" PRIu64 " tickets built", built);
+    return 0;
+}
+
 static int
 s_on_start (void *app, kf_bus_t *bus, kf_err_t *err)
 {
-    (void) err;
+    if (kf_bus_write (bus, s_build_tallies, app, err))
+        return -1;
     intake_set_outbox (app, kf_bus_outbox (bus));
     char owned [512] = "";
     for (const char *const *e = intake_estates (app); *e; e++)

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../services/intake/intake.h"
+#include "../../services/intake/intake_private.h"
 #include "kf_commands.h"
 #include "kf_filing.h"
 #include "kf_test.h"
@@ -306,6 +306,157 @@ test_an_owner_sees_their_own_unit_only (void **state)
     assert_int_equal (w.reply.tickets->total, 2);
 }
 
+//  A list's total and the page, as the list command answers them.
+static uint64_t
+s_total (Kf__TicketStatus status, int64_t from, int64_t to, const char *token, char *next, size_t size)
+{
+    Kf__TimeRange filed = KF__TIME_RANGE__INIT;
+    if (from)
+        KF_SET (&filed, from_ms, from);
+    if (to)
+        KF_SET (&filed, to_ms, to);
+    Kf__PageRequest page = KF__PAGE_REQUEST__INIT;
+    KF_SET (&page, page_size, 3);
+    page.page_token = (char *) token;
+    Kf__ListTickets list = KF__LIST_TICKETS__INIT;
+    list.estate = "W9";
+    list.filed = &filed;
+    list.page = &page;
+    if (status)
+        KF_SET (&list, status, status);
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_LIST_TICKETS;
+    request.list_tickets = &list;
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    if (next)
+        snprintf (next, size, "%s", w.reply.tickets->next_page_token ? w.reply.tickets->next_page_token : "");
+    return w.reply.tickets->total;
+}
+
+static int
+s_forget_tallies_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
+{
+    (void) txn; (void) value;
+    zlistx_add_end (arg, zframe_new (key.data, key.size));
+    return 0;
+}
+
+//  A store from before the tallies: its status index and tallies gone.
+static int
+s_forget_tallies_txn (kf_txn_t *txn, void *arg)
+{
+    (void) arg;
+    intake_tables (w.intake, txn);
+    kf_table_t tables [] = { w.intake->by_status, w.intake->tallies };
+    for (int t = 0; t < 2; t++) {
+        zlistx_t *keys = zlistx_new ();
+        zlistx_set_destructor (keys, (zlistx_destructor_fn *) zframe_destroy);
+        kf_txn_scan (txn, tables [t], NULL, s_forget_tallies_row, keys);
+        for (zframe_t *f = zlistx_first (keys); f; f = zlistx_next (keys)) {
+            kf_key_t key = { .size = zframe_size (f) };
+            memcpy (key.data, zframe_data (f), key.size);
+            kf_txn_del (txn, tables [t], &key);
+        }
+        zlistx_destroy (&keys);
+    }
+    return 0;
+}
+
+static int
+s_build_txn (kf_txn_t *txn, void *arg)
+{
+    return intake_tally_build (w.intake, txn, arg);
+}
+
+//  A list's total comes from the tallies of whole days and the index at
+//  the part-days (issue 25.3): the same as counting, for every status and
+//  period, across closes and cancels; its pages from the status index.
+//  And a store from before them gets them built once.
+static void
+test_list_totals_from_the_tallies (void **state)
+{
+    (void) state;
+    const int64_t day = 86400000;
+    int64_t start = w.now, at [12];
+    uint64_t built = 1;
+    kf_store_write (w.base.store, s_build_txn, &built, NULL);   //  as the daemon's start does
+    assert_int_equal (built, 0);
+    char numbers [12][64];
+    for (int i = 0; i < 12; i++) {
+        w.now = start + i * (day / 3);   //  three a day, over four days
+        at [i] = w.now;
+        char key [16];
+        snprintf (key, sizeof key, "tally-%d", i);
+        Kf__FileTicket f = s_filing ("W9", key);
+        assert_int_equal (s_file (&f, numbers [i], sizeof numbers [i]), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    }
+    //  Closed: 0, 3, 6, 9; cancelled: 1; the others open.
+    for (int i = 0; i < 12; i += 3) {
+        Kf__CloseTicket close = KF__CLOSE_TICKET__INIT;
+        close.ticket_no = numbers [i];
+        close.resolution = "fixed";
+        Kf__Request request = KF__REQUEST__INIT;
+        request.command_case = KF__REQUEST__COMMAND_CLOSE_TICKET;
+        request.close_ticket = &close;
+        request.actor = "alice";
+        assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    }
+    Kf__CancelTicket cancel = KF__CANCEL_TICKET__INIT;
+    cancel.ticket_no = numbers [1];
+    cancel.reason = "twice";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.command_case = KF__REQUEST__COMMAND_CANCEL_TICKET;
+    request.cancel_ticket = &cancel;
+    request.actor = "sup";
+    KF_SET (&request, role, KF__ROLE__ROLE_SUPERVISOR);
+    assert_int_equal (s_do (&request), KF__REPLY_STATUS__REPLY_STATUS_OK);
+    Kf__TicketStatus of [12];
+    for (int i = 0; i < 12; i++)
+        of [i] = i == 1 ? KF__TICKET_STATUS__TICKET_STATUS_CANCELLED
+               : i % 3 == 0 ? KF__TICKET_STATUS__TICKET_STATUS_CLOSED : KF__TICKET_STATUS__TICKET_STATUS_OPEN;
+    const Kf__TicketStatus statuses [] = { 0, KF__TICKET_STATUS__TICKET_STATUS_OPEN,
+                                           KF__TICKET_STATUS__TICKET_STATUS_CLOSED,
+                                           KF__TICKET_STATUS__TICKET_STATUS_CANCELLED };
+    const int64_t froms [] = { 0, at [2], at [2] + 1, start - day, at [5] };
+    const int64_t tos [] = { 0, at [9], at [9] + 1, at [11] + day, at [6] };
+    for (int round = 0; round < 2; round++) {
+        for (size_t s = 0; s < 4; s++)
+            for (size_t r = 0; r < sizeof froms / sizeof froms [0]; r++) {
+                uint64_t want = 0;
+                for (int i = 0; i < 12; i++)
+                    want += (!statuses [s] || of [i] == statuses [s]) && (!froms [r] || at [i] >= froms [r])
+                         && (!tos [r] || at [i] < tos [r]);
+                if (s_total (statuses [s], froms [r], tos [r], NULL, NULL, 0) != want)
+                    fail_msg ("status %d, range %zu: total %" PRIu64 ", not %" PRIu64, statuses [s], r,
+                              w.reply.tickets->total, want);
+            }
+        if (round == 1)
+            break;
+        //  Built at the start, not again; a store from before them (the
+        //  index and tallies gone) gets them, once, and the same totals.
+        kf_store_write (w.base.store, s_build_txn, &built, NULL);
+        assert_int_equal (built, 0);
+        kf_store_write (w.base.store, s_forget_tallies_txn, NULL, NULL);
+        assert_int_equal (s_total (KF__TICKET_STATUS__TICKET_STATUS_OPEN, 0, 0, NULL, NULL, 0), 0);
+        kf_store_write (w.base.store, s_build_txn, &built, NULL);
+        assert_int_equal (built, 12);
+    }
+    //  The open ones, newest first, a page at a time: 11, 10, 8 | 7, 5, 4 | 2.
+    char next [256], token [256];
+    assert_int_equal (s_total (KF__TICKET_STATUS__TICKET_STATUS_OPEN, 0, 0, NULL, next, sizeof next), 7);
+    assert_string_equal (w.reply.tickets->tickets [0]->ticket_no, numbers [11]);
+    assert_string_equal (w.reply.tickets->tickets [2]->ticket_no, numbers [8]);
+    snprintf (token, sizeof token, "%s", next);
+    s_total (KF__TICKET_STATUS__TICKET_STATUS_OPEN, 0, 0, token, next, sizeof next);
+    assert_int_equal (w.reply.tickets->n_tickets, 3);
+    assert_string_equal (w.reply.tickets->tickets [0]->ticket_no, numbers [7]);
+    snprintf (token, sizeof token, "%s", next);
+    s_total (KF__TICKET_STATUS__TICKET_STATUS_OPEN, 0, 0, token, next, sizeof next);
+    assert_int_equal (w.reply.tickets->n_tickets, 1);
+    assert_string_equal (w.reply.tickets->tickets [0]->ticket_no, numbers [2]);
+    assert_string_equal (next, "");
+}
+
 static int
 s_event_txn (kf_txn_t *txn, void *arg)
 {
@@ -529,6 +680,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_field_checks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_scoped_caller_sees_its_estate_only, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_an_owner_sees_their_own_unit_only, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_list_totals_from_the_tallies, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_numbers_per_estate_and_local_day, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_timeline_and_unsatisfied_visit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_units_the_register_holds, s_setup, s_teardown),
