@@ -122,17 +122,10 @@ intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Repl
     if (estate && s_plain (q)) {
         Kf__TicketStatus status = q->has_status ? q->status : 0;
         l.by_status = status != 0;
-        if (status) {
-            kf_key_make (&prefix, "s|u|", estate, (uint32_t) status);
-            kf_key_make (&top, "s|u|t", estate, (uint32_t) status, to);
-        }
-        else {
-            kf_key_make (&prefix, "s|", estate);
-            kf_key_make (&top, "s|t", estate, to);
-        }
+        kf_table_t index = intake_index_range (self, estate, status, to, &prefix, &top);
         kf_page_t page;
         uint64_t total;
-        int rc = kf_page_walk_page (txn, status ? self->by_status : self->by_estate, &prefix, &top, q->page,
+        int rc = kf_page_walk_page (txn, index, &prefix, &top, q->page,
                                     page_size, s_list_row, &l, arena, &page);
         if (kf_page_result (rc, reply, arena)
         ||  intake_tally_total (self, txn, estate, status, l.from, to, arena, &total))

@@ -102,6 +102,11 @@ int intake_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__
 //  status other than `was` (0: a new ticket). 0, or -1 (sticky).
 int intake_tally_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket, Kf__TicketStatus was);
 
+//  The index of an estate's tickets of `status` (by_status), or of all
+//  (0: by_estate), and the prefix and top of its walk down from `to`.
+kf_table_t intake_index_range (intake_t *self, const char *estate, Kf__TicketStatus status, int64_t to,
+                               kf_key_t *prefix, kf_key_t *top);
+
 //  The tickets of an estate (of `status`, or all for 0) filed in [from,
 //  to): from the tallies, not a walk over the tickets. 0, or -1.
 int intake_tally_total (intake_t *self, kf_txn_t *txn, const char *estate, Kf__TicketStatus status, int64_t from,

@@ -50,6 +50,20 @@ typedef struct {
     uint64_t count;
 } s_build_t;
 
+kf_table_t
+intake_index_range (intake_t *self, const char *estate, Kf__TicketStatus status, int64_t to, kf_key_t *prefix,
+                    kf_key_t *top)
+{
+    if (status) {
+        kf_key_make (prefix, "s|u|", estate, (uint32_t) status);
+        kf_key_make (top, "s|u|t", estate, (uint32_t) status, to);
+        return self->by_status;
+    }
+    kf_key_make (prefix, "s|", estate);
+    kf_key_make (top, "s|t", estate, to);
+    return self->by_estate;
+}
+
 static int
 s_build_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *message, void *arg)
 {
@@ -106,18 +120,10 @@ s_edge_count (intake_t *self, kf_txn_t *txn, const char *estate, Kf__TicketStatu
     if (from >= to)
         return 0;
     kf_key_t prefix, top;
-    if (status) {
-        kf_key_make (&prefix, "s|u|", estate, (uint32_t) status);
-        kf_key_make (&top, "s|u|t", estate, (uint32_t) status, to);
-    }
-    else {
-        kf_key_make (&prefix, "s|", estate);
-        kf_key_make (&top, "s|t", estate, to);
-    }
+    kf_table_t index = intake_index_range (self, estate, status, to, &prefix, &top);
     s_edge_t e = { from, status != 0 };
     kf_page_t page;
-    if (kf_page_walk (txn, status ? self->by_status : self->by_estate, &prefix, &top, NULL, 1, s_edge_row, &e, arena,
-                      &page))
+    if (kf_page_walk (txn, index, &prefix, &top, NULL, 1, s_edge_row, &e, arena, &page))
         return -1;
     *count += page.total;
     return 0;
