@@ -173,6 +173,7 @@ $(O)/tests/%: tests/bench/%.c $(LIBKEFU) | $(O)/tests
 
 # A benchmark of a service's domain logic links it, without its main.c.
 $(foreach s,escalation billing archive registry,$(eval $(O)/tests/bench_$(s): $(call SERVICE_OBJ,$(s))))
+$(O)/tests/bench_cases: $(call SERVICE_OBJ,intake)
 
 $(O)/common $(O)/gen-obj $(O)/bin $(O)/tests:
 	@mkdir -p $@
@@ -295,6 +296,7 @@ bench: deps
 	@build/release/tests/bench_archive
 	@build/release/tests/bench_gateway
 	@build/release/tests/bench_storm
+	@build/release/tests/bench_cases
 
 clean:
 	rm -rf build

@@ -243,12 +243,25 @@ s_estate_load (notify_t *self, notify_estate_t *e, kf_err_t *err)
     snprintf (path, sizeof path, "estates/%s/notify/templates", id);
     if (kf_config_each (config, path, s_known_kind, err))
         return -1;
+    //  An estate with no templates of its own has the group's: parsed
+    //  once, not once an estate (a thousand estates' copies were most of
+    //  kefu-notify's memory).
+    bool own = kf_config_has (config, path);
+    if (!own && self->group) {
+        e->messages = self->group;
+        e->shared = true;
+        return 0;
+    }
     e->messages = calloc (notify_kind_count, sizeof *e->messages);
     if (!e->messages)
         return kf_err_set (err, "out of memory");
     for (size_t k = 0; k < notify_kind_count; k++)
         if (s_messages_load (self, id, &notify_kinds [k], &e->messages [k], err))
             return kf_err_prefix (err, "estate %s", id), -1;
+    if (!own) {
+        self->group = e->messages;
+        e->shared = true;
+    }
     return 0;
 }
 
@@ -301,10 +314,15 @@ notify_destroy (notify_t **self_p)
     notify_t *self = *self_p;
     if (self) {
         for (size_t i = 0; self->estates && i < self->base.estate_count; i++) {
+            if (self->estates [i].shared)
+                continue;
             for (size_t k = 0; self->estates [i].messages && k < notify_kind_count; k++)
                 s_messages_free (&self->estates [i].messages [k]);
             free (self->estates [i].messages);
         }
+        for (size_t k = 0; self->group && k < notify_kind_count; k++)
+            s_messages_free (&self->group [k]);
+        free (self->group);
         kf_domain_fini (&self->base);
         free (self);
         *self_p = NULL;

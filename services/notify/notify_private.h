@@ -99,11 +99,13 @@ typedef struct {
     int quiet_from_min, quiet_to_min;  //  local minutes of the day; equal: no quiet hours
     int64_t rate_per_hour;
     notify_messages_t *messages;       //  notify_kind_count of them
+    bool shared;                       //  the group's messages (notify_t.group), not its own
 } notify_estate_t;
 
 struct _notify_t {
     kf_domain_t base;
     notify_estate_t *estates;
+    notify_messages_t *group;          //  shared by every estate with no templates of its own
     notify_channels_t channels;
     bool staff_webhook, staff_email;   //  notify/staff_channels
     int64_t retry_first_ms, retry_for_ms;

@@ -824,6 +824,30 @@ s_refused (const char *notify_section, const char *needle)
     kf_config_destroy (&config);
 }
 
+//  Estates with no templates of their own share the group's, parsed once
+//  (a thousand estates' copies were most of kefu-notify's memory); an
+//  estate with its own has its own.
+static void
+test_estates_share_the_groups_templates (void **state)
+{
+    (void) state;
+    kf_err_t err;
+    kf_config_t *config = kf_config_load_text (
+        "bus\n    publish = ipc://x/in\n    subscribe = ipc://x/out\n"
+        "estates\n    A1\n        name = a\n    A2\n        name = b\n"
+        "        notify\n            templates\n                ticket_closed\n                    zh = \"好了 {ticket_no}\"\n"
+        "    A3\n        name = c\n", "share", &err);
+    assert_non_null (config);
+    notify_t *notify = notify_new (config, &err);
+    assert_non_null (notify);
+    const notify_estate_t *a1 = notify_estate (notify, "A1"), *a2 = notify_estate (notify, "A2"),
+                          *a3 = notify_estate (notify, "A3");
+    assert_ptr_equal (a1->messages, a3->messages);
+    assert_ptr_not_equal (a1->messages, a2->messages);
+    notify_destroy (&notify);
+    kf_config_destroy (&config);
+}
+
 static void
 test_the_configuration_s_mistakes (void **state)
 {
@@ -848,6 +872,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_an_order_is_told_once_per_channel, s_setup, s_teardown),
+        cmocka_unit_test (test_estates_share_the_groups_templates),
         cmocka_unit_test_setup_teardown (test_quiet_hours_hold_notices_but_not_emergencies, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_the_rate_limit_holds_the_eleventh, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_a_delivery_retried_then_given_up, s_setup, s_teardown),
