@@ -286,6 +286,7 @@ multihost: deps
 
 # Measurements, printed; they never fail the build (a timing is not a test).
 bench: deps
+	@sh deploy/deps.sh --bench
 	$(MAKE) --no-print-directory -j2 BUILD=release all
 	@build/release/tests/bench_bus
 	@build/release/tests/bench_intake
@@ -295,7 +296,8 @@ bench: deps
 	@build/release/tests/bench_registry
 	@build/release/tests/bench_archive
 	@build/release/tests/bench_gateway
-	@build/release/tests/bench_storm
+	@KEFU_STORM_RATE_FILE=build/release/storm.rate build/release/tests/bench_storm
+	@KEFU_STORM_RATE_FILE=build/release/storm.rate sh tests/bench/pg_peer.sh
 	@build/release/tests/bench_cases
 
 clean:

@@ -7,7 +7,8 @@
 # libcurl: kefu-notify's SMTP and HTTP channels; openssl: the throwaway
 # certificate of the SMTP server kefu-notify's test talks STARTTLS to;
 # fonts-noto-cjk: the console's Chinese in the browser test and its
-# screenshots, which are blank boxes without a CJK font).
+# screenshots, which are blank boxes without a CJK font). With --bench: the
+# benchmark's PostgreSQL peer instead.
 # Idempotent and quiet when everything is present; as root it installs what is
 # missing with apt-get, otherwise it prints the exact command and fails.
 set -eu
@@ -35,6 +36,16 @@ done
 # packaging of Node that brings npm is left alone) and Debian's Chromium.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+
+# make bench's peer (tests/bench/pg_peer.sh): Debian's PostgreSQL, for the
+# benchmark only, so `deps.sh --bench` adds it and nothing else asks for it.
+if [ "${1:-}" = "--bench" ]; then
+    missing=""
+    for p in postgresql; do
+        status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        case "$status" in *" installed") ;; *) missing="$missing $p" ;; esac
+    done
+fi
 
 [ -z "$missing" ] && exit 0
 
