@@ -26,7 +26,8 @@ finish() {
     $as "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
     rm -rf "$dir"
 }
-trap finish EXIT INT TERM
+trap finish EXIT
+trap 'exit 130' INT TERM
 $as "$bin/initdb" -D "$dir/data" -A trust -U bench >"$dir/initdb.log" 2>&1 \
     || { echo "pg_peer: initdb failed:"; tail -3 "$dir/initdb.log"; exit 0; }
 $as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \

@@ -378,14 +378,12 @@ test_list_totals_from_the_tallies (void **state)
     (void) state;
     const int64_t day = 86400000;
     int64_t start = w.now, at [12];
-    uint64_t built = 1;
-    kf_store_write (w.base.store, s_build_txn, &built, NULL);   //  as the daemon's start does
-    assert_int_equal (built, 0);
+    uint64_t built = 0;
     char numbers [12][64];
     for (int i = 0; i < 12; i++) {
         w.now = start + i * (day / 3);   //  three a day, over four days
         at [i] = w.now;
-        char key [16];
+        char key [32];
         snprintf (key, sizeof key, "tally-%d", i);
         Kf__FileTicket f = s_filing ("W9", key);
         assert_int_equal (s_file (&f, numbers [i], sizeof numbers [i]), KF__REPLY_STATUS__REPLY_STATUS_OK);
@@ -417,6 +415,10 @@ test_list_totals_from_the_tallies (void **state)
     const Kf__TicketStatus statuses [] = { 0, KF__TICKET_STATUS__TICKET_STATUS_OPEN,
                                            KF__TICKET_STATUS__TICKET_STATUS_CLOSED,
                                            KF__TICKET_STATUS__TICKET_STATUS_CANCELLED };
+    //  The start's build after saves that ran ahead of it (a recovery from
+    //  the archive does): each ticket counted once, not twice.
+    kf_store_write (w.base.store, s_build_txn, &built, NULL);
+    assert_int_equal (built, 12);
     const int64_t froms [] = { 0, at [2], at [2] + 1, start - day, at [5] };
     const int64_t tos [] = { 0, at [9], at [9] + 1, at [11] + day, at [6] };
     for (int round = 0; round < 2; round++) {
