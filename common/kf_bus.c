@@ -459,6 +459,11 @@ kf_bus_new (kf_config_t *config, kf_store_t *store, kf_clock_t *clock, const kf_
         if (!self->inbox || !self->sub || !self->arena)
             goto oom;
         zsock_set_rcvhwm (self->sub, S_HWM);
+        //  A SUB sends its subscriptions through its pipe, and libzmq drops
+        //  those past the send high-water mark (1,000) without a word: an
+        //  intake of a thousand estates lost its last estates and _sys/.
+        //  It sends nothing else, so its sending has no limit.
+        zsock_set_sndhwm (self->sub, 0);
         if (options->estates) {
             self->estates = zhashx_new ();
             for (const char *const *e = options->estates; *e; e++) {
