@@ -240,27 +240,13 @@ intake_load (intake_t *self, kf_txn_t *txn, const Kf__Request *request, const ch
     return ticket;
 }
 
-//  The status a ticket was stored with, 0 for none (a new ticket).
-static Kf__TicketStatus
-s_stored_status (intake_t *self, kf_txn_t *txn, const kf_key_t *key)
-{
-    kf_val_t value;
-    if (kf_txn_get (txn, self->tickets, key, &value) != KF_FOUND)
-        return 0;
-    Kf__Ticket *stored = (Kf__Ticket *) kf_codec_unpack (&kf__ticket__descriptor, value.data, value.size, NULL);
-    Kf__TicketStatus status = stored ? stored->status : 0;
-    kf_codec_free ((ProtobufCMessage **) &stored);
-    return status;
-}
-
 int
 intake_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket)
 {
     kf_key_t key;
     kf_key_make (&key, "s", ticket->ticket_no);
-    Kf__TicketStatus was = s_stored_status (self, txn, &key);
     kf_txn_put_msg (txn, self->tickets, &key, &ticket->base);
-    return intake_tally_save (self, txn, ticket, was);
+    return intake_tally_save (self, txn, ticket);
 }
 
 //  A line on a ticket's timeline, numbered in the order it was written.

@@ -98,9 +98,9 @@ int intake_publish (intake_t *self, kf_txn_t *txn, int64_t now_ms, Kf__Envelope 
 int intake_reply_ticket (intake_t *self, kf_txn_t *txn, Kf__Ticket *ticket, Kf__Reply *reply, kf_arena_t *arena);
 
 //  ---- intake_tally.c ----
-//  The status index and the day's tallies follow a ticket saved with a
-//  status other than `was` (0: a new ticket). 0, or -1 (sticky).
-int intake_tally_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket, Kf__TicketStatus was);
+//  The status index and the day's tallies follow a ticket saved: the index
+//  says the status it had (none: a new ticket). 0, or -1 (sticky).
+int intake_tally_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket);
 
 //  The index of an estate's tickets of `status` (by_status), or of all
 //  (0: by_estate), and the prefix and top of its walk down from `to`.

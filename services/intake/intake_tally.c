@@ -27,19 +27,31 @@ s_tally_add (intake_t *self, kf_txn_t *txn, const char *estate, Kf__TicketStatus
     kf_txn_add (txn, self->tallies, &key, delta);
 }
 
-int
-intake_tally_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket, Kf__TicketStatus was)
+//  The ticket's row of the status index under `status`: found or not.
+static bool
+s_indexed (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket, Kf__TicketStatus status, kf_key_t *key)
 {
-    if (was == ticket->status || !ticket->estate || !ticket->ticket_no)
+    kf_val_t found;
+    kf_key_make (key, "s|u|t|s", ticket->estate, (uint32_t) status, ticket->filed_at_ms, ticket->ticket_no);
+    return kf_txn_get (txn, self->by_status, key, &found) == KF_FOUND;
+}
+
+int
+intake_tally_save (intake_t *self, kf_txn_t *txn, const Kf__Ticket *ticket)
+{
+    //  Most saves (a note, a timeline's line, overdue) keep the status:
+    //  one lookup in the index, no ticket read back.
+    kf_key_t key;
+    if (!ticket->estate || !ticket->ticket_no || s_indexed (self, txn, ticket, ticket->status, &key))
         return kf_txn_ok (txn) ? 0 : -1;
     int64_t day = ticket->filed_at_ms / S_DAY_MS;
-    kf_key_t key;
-    if (was) {
-        kf_key_make (&key, "s|u|t|s", ticket->estate, (uint32_t) was, ticket->filed_at_ms, ticket->ticket_no);
-        kf_txn_del (txn, self->by_status, &key);
-        s_tally_add (self, txn, ticket->estate, was, day, -1);
+    for (size_t i = 0; i < S_STATUSES; i++) {
+        kf_key_t was;
+        if (s_statuses [i] != ticket->status && s_indexed (self, txn, ticket, s_statuses [i], &was)) {
+            kf_txn_del (txn, self->by_status, &was);
+            s_tally_add (self, txn, ticket->estate, s_statuses [i], day, -1);
+        }
     }
-    kf_key_make (&key, "s|u|t|s", ticket->estate, (uint32_t) ticket->status, ticket->filed_at_ms, ticket->ticket_no);
     kf_txn_put (txn, self->by_status, &key, "", 0);
     s_tally_add (self, txn, ticket->estate, ticket->status, day, 1);
     return kf_txn_ok (txn) ? 0 : -1;
@@ -99,7 +111,7 @@ s_build_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *message, void 
     (void) key;
     s_build_t *b = arg;
     b->count++;
-    return intake_tally_save (b->self, txn, (const Kf__Ticket *) message, 0) ? -1 : 0;
+    return intake_tally_save (b->self, txn, (const Kf__Ticket *) message) ? -1 : 0;
 }
 
 int
