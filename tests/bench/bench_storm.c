@@ -129,6 +129,7 @@ s_usage (pid_t pid, double *cpu_s, double *rss_mib)
 //  ---- one run ---------------------------------------------------------------------------------
 
 typedef struct {
+    int run;             //  in every request id: a late reply of the run before is nobody's
     int count;
     uint64_t *sent, *filed, *created, *assigned, *completing, *visited;   //  µs, 0: not yet
     char (*staff) [16];
@@ -152,7 +153,7 @@ s_file (zsock_t *intake, s_run_t *r, int i, int run)
     //  A unit of its own each: a second case of one unit would fold into
     //  its pending return visit (visit.merged), not schedule another.
     snprintf (unit, sizeof unit, "%d-%d-%d", run + 10, i % 100 + 1, i / 100 + 1);
-    snprintf (id, sizeof id, "f%d", i);
+    snprintf (id, sizeof id, "f%d:%d", run, i);
     snprintf (estate, sizeof estate, "E%04u", (unsigned) (i % (int) s_estates) + 1);
     Kf__FileTicket f = kf_filing (estate, key, "kitchen tap drips into the cupboard below");
     f.unit = unit;
@@ -168,7 +169,7 @@ static void
 s_step (zsock_t *dispatch, s_run_t *r, int i, char step)
 {
     char id [16], order [64], estate [8];
-    snprintf (id, sizeof id, "%c%d", step, i);
+    snprintf (id, sizeof id, "%c%d:%d", step, r->run, i);
     snprintf (order, sizeof order, "%s-W1", r->numbers [i]);
     snprintf (estate, sizeof estate, "%.5s", r->numbers [i]);
     Kf__AcceptOrder accept = KF__ACCEPT_ORDER__INIT;
@@ -220,15 +221,15 @@ s_print_stage (const char *name, uint64_t *from, uint64_t *to, int count)
     return rate;
 }
 
-//  Every consumer's cursors at every producer's head: the total lag;
-//  UINT64_MAX when a daemon did not answer (nothing is known to have
-//  landed). A late answer left on a probe is taken for no other's.
-static uint64_t
-s_lag (zsock_t **dealers)
+//  Each service's bus status, asked on its probe socket; false when one
+//  did not answer (its slot stays NULL). A late answer left on a probe is
+//  taken for no other's.
+static bool
+s_statuses (zsock_t **dealers, Kf__BusStatus **status)
 {
-    Kf__BusStatus *status [S_DAEMONS] = { NULL };
     bool all = true;
     for (int s = 0; s_services [s]; s++) {
+        status [s] = NULL;
         while (zsock_events (dealers [s]) & ZMQ_POLLIN) {
             zframe_t *stale = zframe_recv (dealers [s]);
             zframe_destroy (&stale);
@@ -255,20 +256,56 @@ s_lag (zsock_t **dealers)
         if (reply)
             kf__reply__free_unpacked (reply, NULL);
     }
+    return all;
+}
+
+static void
+s_statuses_free (Kf__BusStatus **status)
+{
+    for (int s = 0; s_services [s]; s++)
+        if (status [s]) {
+            kf__bus_status__free_unpacked (status [s], NULL);
+            status [s] = NULL;
+        }
+}
+
+//  Every consumer's cursors at every producer's head: the total lag.
+static uint64_t
+s_lag (Kf__BusStatus **status)
+{
+    //  Thousands of streams and of cursors: the heads by name.
+    zhashx_t *heads = zhashx_new ();
+    for (int p = 0; s_services [p]; p++)
+        for (size_t h = 0; status [p] && h < status [p]->n_heads; h++)
+            zhashx_insert (heads, status [p]->heads [h]->stream, status [p]->heads [h]);
     uint64_t lag = 0;
     for (int c = 0; s_services [c]; c++)
         for (size_t k = 0; status [c] && k < status [c]->n_cursors; k++) {
             const Kf__Cursor *cursor = status [c]->cursors [k];
-            for (int p = 0; s_services [p]; p++)
-                for (size_t h = 0; status [p] && h < status [p]->n_heads; h++)
-                    if (strcmp (status [p]->heads [h]->stream, cursor->stream) == 0
-                    &&  status [p]->heads [h]->head_seq > cursor->last_seq)
-                        lag += status [p]->heads [h]->head_seq - cursor->last_seq;
+            const Kf__StreamHead *head = zhashx_lookup (heads, cursor->stream);
+            if (head && head->head_seq > cursor->last_seq)
+                lag += head->head_seq - cursor->last_seq;
         }
-    for (int s = 0; s_services [s]; s++)
-        if (status [s])
-            kf__bus_status__free_unpacked (status [s], NULL);
-    return all ? lag : UINT64_MAX;
+    zhashx_destroy (&heads);
+    return lag;
+}
+
+//  What the run cost the bus, per service: replays asked and the events
+//  they brought, events skipped as already applied (a replay racing live
+//  traffic brings those), and what its outbox and LMDB map hold after it.
+static void
+s_print_bus (Kf__BusStatus **before, Kf__BusStatus **after)
+{
+    printf ("    service      replays   replayed  duplicates    outbox  map used / size MiB\n");
+    for (int s = 0; s_services [s]; s++) {
+        const Kf__BusStatus *b = before [s], *a = after [s];
+        if (!a)
+            continue;
+        printf ("    %-12s %7" PRIu64 " %10" PRIu64 " %11" PRIu64 " %9" PRIu64 "  %7.0f / %.0f\n", s_services [s],
+                a->replays - (b ? b->replays : 0), a->replayed_events - (b ? b->replayed_events : 0),
+                a->duplicate_events - (b ? b->duplicate_events : 0), a->outbox_events,
+                (double) a->map_used_bytes / 1048576.0, (double) a->map_size_bytes / 1048576.0);
+    }
 }
 
 //  Read back a sample: three SLA clocks each, and the assignment on its timeline.
@@ -319,13 +356,15 @@ s_read_back (zsock_t **dealers, s_run_t *r)
 static void
 s_run (zsock_t **dealers, zsock_t **probes, zsock_t *bus, int run, int count, uint64_t rate)
 {
-    s_run_t r = { .count = count, .tickets = zhashx_new () };
+    s_run_t r = { .run = run, .count = count, .tickets = zhashx_new () };
     uint64_t **columns [] = { &r.sent, &r.filed, &r.created, &r.assigned, &r.completing, &r.visited };
     for (size_t c = 0; c < sizeof columns / sizeof columns [0]; c++)
         *columns [c] = calloc ((size_t) count, sizeof (uint64_t));
     r.staff = calloc ((size_t) count, sizeof *r.staff);
     r.numbers = calloc ((size_t) count, sizeof *r.numbers);
     double cpu0 [S_DAEMONS], cpu1 [S_DAEMONS], rss [S_DAEMONS];
+    Kf__BusStatus *bus0 [S_DAEMONS] = { NULL }, *bus1 [S_DAEMONS] = { NULL };
+    s_statuses (probes, bus0);
     for (int d = 0; d < S_DAEMONS; d++)
         s_usage (s_daemon (d)->pid, &cpu0 [d], &rss [d]);
     zsock_t *intake = dealers [0], *dispatch = dealers [1];
@@ -339,9 +378,13 @@ s_run (zsock_t **dealers, zsock_t **probes, zsock_t *bus, int run, int count, ui
     //  progress once everything has landed ends the run.
     while (assigned < count || visited < to_visit || !landed_at) {
         uint64_t now = (uint64_t) zclock_usecs ();
-        if (filed == count && !landed_at && now - probed > 20000) {
+        //  A status of every daemon (thousands of cursors each with many
+        //  estates) ten times a second: often enough to see the landing
+        //  within 0.1 s, seldom enough not to be the load.
+        if (filed == count && !landed_at && now - probed > 100000) {
             probed = now;
-            if (s_lag (probes) == 0)
+            s_statuses_free (bus1);
+            if (s_statuses (probes, bus1) && s_lag (bus1) == 0)
                 landed_at = (uint64_t) zclock_usecs ();
         }
         if (landed_at && now - progress > 1000000)
@@ -364,10 +407,12 @@ s_run (zsock_t **dealers, zsock_t **probes, zsock_t *bus, int run, int count, ui
         now = (uint64_t) zclock_usecs ();
         if (last && which != bus) {
             Kf__Reply *reply = kf__reply__unpack (NULL, zframe_size (last), zframe_data (last));
-            int i = reply && reply->request_id ? atoi (reply->request_id + 1) : -1;
+            int i = -1, of = 0;
             char what = reply && reply->request_id ? reply->request_id [0] : 0;
+            if (what && (sscanf (reply->request_id + 1, "%d:%d", &of, &i) != 2 || of != run))
+                what = 0, i = -1;
             bool ok = reply && reply->status == KF__REPLY_STATUS__REPLY_STATUS_OK;
-            if (!ok && reply)
+            if (!ok && reply && what)
                 fprintf (stderr, "bench_storm: %c%d refused: %s\n", what, i, reply->error ? reply->error : "?");
             if (ok && what == 'f' && i >= 0 && i < count && reply->ticket && !r.filed [i]) {
                 r.filed [i] = now;
@@ -444,6 +489,9 @@ s_run (zsock_t **dealers, zsock_t **probes, zsock_t *bus, int run, int count, ui
     if (assigned < count)
         printf ("    (%d assignments not seen by the bench's own SUB: dropped to it at the high-water mark)\n",
                 count - assigned);
+    s_print_bus (bus0, bus1);
+    s_statuses_free (bus0);
+    s_statuses_free (bus1);
     s_read_back (probes, &r);
     double total = 0;
     printf ("    daemon        cpu s   rss MiB\n");
@@ -538,14 +586,21 @@ main (void)
     h_init ();
     printf ("\nstorm: the whole cluster (bus, nine daemons, the gateway) on one host; FileTicket to kefu-intake,\n"
             "each effect timed from the filing's send as it is seen (after its producer's commit)\n");
-    //  KEFU_STORM_SCALE=10 runs a tenth of the tickets (a quick look).
+    //  KEFU_STORM_SCALE=10 runs a tenth of the tickets (a quick look),
     int counts [] = { 5000, 20000, 20000 };
     const char *scale = getenv ("KEFU_STORM_SCALE");
     for (int i = 0; scale && i < 3; i++)
         counts [i] = counts [i] * atoi (scale) / 100 > 100 ? counts [i] * atoi (scale) / 100 : 100;
     const uint64_t rates [] = { 1000, 5000, 0 };
-    const unsigned estates [] = { 1, 100, 1000 };
-    for (size_t e = 0; e < sizeof estates / sizeof estates [0]; e++)
+    //  KEFU_STORM_ESTATES=1000 runs that size alone.
+    unsigned estates [] = { 1, 100, 1000 };
+    size_t sizes = sizeof estates / sizeof estates [0];
+    const char *only = getenv ("KEFU_STORM_ESTATES");
+    if (only && atoi (only) > 0 && atoi (only) <= 10000) {
+        estates [0] = (unsigned) atoi (only);
+        sizes = 1;
+    }
+    for (size_t e = 0; e < sizes; e++)
         s_estates_run (estates [e], counts, rates, 3);
     return 0;
 }
