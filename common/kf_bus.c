@@ -240,8 +240,13 @@ s_on_sub (zloop_t *loop, zsock_t *reader, void *arg)
             self->stats.malformed++;
         else
         if (topic_size == strlen (S_HEARTBEAT_TOPIC) && memcmp (zmq_msg_data (&topic), S_HEARTBEAT_TOPIC,
-                                                                topic_size) == 0)
+                                                                topic_size) == 0) {
+            //  The beat came after every event its producer sent before it:
+            //  apply those first, or their streams look behind and a replay
+            //  would bring again what is about to be applied.
+            kf_bus_apply_batch (self);
             kf_bus_on_heartbeat (self, zmq_msg_data (&body), zmq_msg_size (&body));
+        }
         else
         if (topic_size >= 5 && memcmp (zmq_msg_data (&topic), "_sys/", 5) == 0)
             ;   //  the bus's own (_sys/alarm, _sys/bus): for operations, not events
