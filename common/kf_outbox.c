@@ -106,8 +106,10 @@ s_load_sent (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
     ||  value.size != 8)
         return 0;
     kf_outbox_stream_t *stream = s_stream (self, name);
-    if (stream)
+    if (stream) {
         stream->sent = stream->checkpointed = kf_outbox_be64_read (value.data);
+        stream->unsent = true;
+    }
     return 0;
 }
 
@@ -118,6 +120,7 @@ s_meet_stream (const Kf__StreamHead *head, void *arg)
     kf_outbox_stream_t *stream = s_stream (self, head->stream);
     if (!stream)
         return -1;
+    stream->unsent = true;
     //  The continuation a restore announced goes on being announced.
     if (head->has_previous_epoch && head->epoch == self->epoch) {
         stream->previous_epoch = head->previous_epoch;
@@ -265,8 +268,10 @@ s_write_heads (kf_txn_t *txn, void *arg)
 {
     kf_outbox_t *self = arg;
     for (kf_outbox_stream_t *stream = zhashx_first (self->streams); stream; stream = zhashx_next (self->streams))
-        if (stream->txn_id == kf_txn_id (txn))
+        if (stream->txn_id == kf_txn_id (txn)) {
             kf_outbox_put_head (self, txn, zhashx_cursor (self->streams), stream, stream->head_seq, stream->first_seq);
+            stream->unsent = true;   //  should the commit fail, the flush finds nothing new
+        }
 }
 
 //  A stream's head within a transaction: from the store the first time,

@@ -32,6 +32,8 @@ typedef struct {
     uint64_t first_seq;
     uint64_t previous_epoch;   //  after a restore: the epoch this one continues (0: none)
     uint64_t epoch_from_seq;   //  after a restore: the first sequence of this epoch
+    bool unsent;            //  appended to since its last flush, or not flushed since the start:
+                            //  a flush looks only at these, not at every estate's stream
 } kf_outbox_stream_t;
 
 struct _kf_outbox_t {

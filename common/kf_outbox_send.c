@@ -124,16 +124,19 @@ s_flush_streams (kf_txn_t *txn, void *arg)
     Kf__StreamHead head;
     for (kf_outbox_stream_t *stream = zhashx_first (self->streams); stream && !all->flush.stopped;
          stream = zhashx_next (self->streams)) {
+        if (!stream->unsent)
+            continue;
         const char *name = zhashx_cursor (self->streams);
         if (kf_outbox_head (self, txn, name, &head))
             return -1;
-        if (head.head_seq <= stream->sent)
-            continue;
-        all->flush.stream = stream;
-        //  Sequences below first_seq were trimmed: nothing to send there.
-        uint64_t from = stream->sent + 1 < head.first_seq ? head.first_seq : stream->sent + 1;
-        if (s_read (self, txn, name, from, head.head_seq, SIZE_MAX, true, s_flush_one, &all->flush) < 0)
-            return -1;
+        if (head.head_seq > stream->sent) {
+            all->flush.stream = stream;
+            //  Sequences below first_seq were trimmed: nothing to send there.
+            uint64_t from = stream->sent + 1 < head.first_seq ? head.first_seq : stream->sent + 1;
+            if (s_read (self, txn, name, from, head.head_seq, SIZE_MAX, true, s_flush_one, &all->flush) < 0)
+                return -1;
+        }
+        stream->unsent = all->flush.stopped;   //  a send refused: the tick's flush tries again
     }
     return 0;
 }
