@@ -45,6 +45,7 @@ struct _kf_config_t {
     size_t estate_count;
     kf_calendar_t **calendars;   //  one per estate, owned
     char **intakes;              //  defaulted intake ids, owned
+    zhashx_t *estate_ids;        //  estate id -> its index + 1: every event asks, for a thousand estates
 };
 
 //  Check every node below `node` against the schema.
@@ -187,13 +188,17 @@ s_build_estates (kf_config_t *self, kf_err_t *err)
     self->estates = calloc (self->estate_count, sizeof *self->estates);
     self->calendars = calloc (self->estate_count, sizeof *self->calendars);
     self->intakes = calloc (self->estate_count, sizeof *self->intakes);
-    if (!self->estates || !self->calendars || !self->intakes)
+    self->estate_ids = zhashx_new ();
+    if (!self->estates || !self->calendars || !self->intakes || !self->estate_ids)
         return kf_err_set (err, "out of memory");
     size_t i = 0;
     for (zconfig_t *e = zconfig_child (estates); e; e = zconfig_next (e), i++) {
         kf_estate_t *estate = &self->estates [i];
         char path [128];
         snprintf (estate->id, sizeof estate->id, "%s", zconfig_name (e));
+        //  (s_check_tree refused two estates of one id.)
+        if (zhashx_insert (self->estate_ids, estate->id, (void *) (uintptr_t) (i + 1)))
+            return kf_err_set (err, "%s: estate %s is listed twice", self->origin, estate->id);
         snprintf (path, sizeof path, "estates/%s/name", estate->id);
         estate->name = s_value (self, path, NULL);
         snprintf (path, sizeof path, "estates/%s/utc_offset", estate->id);
@@ -322,6 +327,7 @@ kf_config_destroy (kf_config_t **self_p)
         free (self->calendars);
         free (self->intakes);
         free (self->estates);
+        zhashx_destroy (&self->estate_ids);
         zconfig_destroy (&self->root);
         free (self->origin);
         free (self);
@@ -354,10 +360,8 @@ int
 kf_config_estate_index (const kf_config_t *self, const char *id)
 {
     assert (self);
-    for (size_t i = 0; id && i < self->estate_count; i++)
-        if (strcmp (self->estates [i].id, id) == 0)
-            return (int) i;
-    return -1;
+    uintptr_t found = id && self->estate_ids ? (uintptr_t) zhashx_lookup (self->estate_ids, id) : 0;
+    return (int) found - 1;
 }
 
 const char *

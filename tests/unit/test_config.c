@@ -319,6 +319,34 @@ test_ids (void **state)
     assert_false (kf_ticket_no_estate ("E001-20261123-0001", estate, 4));
 }
 
+//  A group's worth of estates: each found where the file lists it (every
+//  event asks, so it is looked up by name, not walked).
+static void
+test_many_estates (void **state)
+{
+    (void) state;
+    size_t size = 128 + 1200 * 40;
+    char *text = malloc (size);
+    assert_non_null (text);
+    int n = snprintf (text, size, "bus\n    publish = ipc://in\n    subscribe = ipc://out\nestates\n");
+    for (int e = 1200; e >= 1; e--)   //  not in name order: the index is the file's
+        n += snprintf (text + n, size - (size_t) n, "    G%04d\n        name = estate %d\n", e, e);
+    kf_err_t err;
+    kf_config_t *config = kf_config_load_text (text, "test", &err);
+    free (text);
+    if (!config)
+        fail_msg ("%s", err.text);
+    assert_int_equal (kf_config_estate_count (config), 1200);
+    assert_int_equal (kf_config_estate_index (config, "G1200"), 0);
+    assert_int_equal (kf_config_estate_index (config, "G0001"), 1199);
+    assert_int_equal (kf_config_estate_index (config, "G0600"), 600);
+    assert_string_equal (kf_config_estate_find (config, "G0600")->name, "estate 600");
+    assert_int_equal (kf_config_estate_index (config, "G0000"), -1);
+    assert_int_equal (kf_config_estate_index (config, "G060"), -1);
+    assert_int_equal (kf_config_estate_index (config, NULL), -1);
+    kf_config_destroy (&config);
+}
+
 int
 main (void)
 {
@@ -331,6 +359,7 @@ main (void)
         cmocka_unit_test (test_missing_file),
         cmocka_unit_test (test_terms),
         cmocka_unit_test (test_ids),
+        cmocka_unit_test (test_many_estates),
     };
     return cmocka_run_group_tests_name ("kf_config", tests, NULL, NULL);
 }
