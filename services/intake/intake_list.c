@@ -117,37 +117,26 @@ intake_list (intake_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Repl
     if (!l.list || !l.list->tickets)
         return kf_txn_fail (txn, "out of memory");
 
-    //  Newest first: from the end of the range backwards.
+    //  Newest first: from the end of the range backwards. A plain list
+    //  walks one page of its index and takes its total from the tallies;
+    //  a filtered one counts what matches as it walks.
     kf_key_t prefix = { 0 }, top;
-    if (estate && s_plain (q)) {
-        Kf__TicketStatus status = q->has_status ? q->status : 0;
-        l.by_status = status != 0;
-        kf_table_t index = intake_index_range (self, estate, status, to, &prefix, &top);
-        kf_page_t page;
-        uint64_t total;
-        int rc = kf_page_walk_page (txn, index, &prefix, &top, q->page,
-                                    page_size, s_list_row, &l, arena, &page);
-        if (kf_page_result (rc, reply, arena)
-        ||  intake_tally_total (self, txn, estate, status, l.from, to, arena, &total))
-            return -1;
-        KF_SET (l.list, total, total);
-        l.list->next_page_token = page.next_token;
-        reply->result_case = KF__REPLY__RESULT_TICKETS;
-        reply->tickets = l.list;
-        return 0;
-    }
-    if (estate) {
-        kf_key_make (&prefix, "s|", estate);
-        kf_key_make (&top, "s|t", estate, to);
-    }
+    bool plain = estate && s_plain (q);
+    Kf__TicketStatus status = plain && q->has_status ? q->status : 0;
+    l.by_status = status != 0;
+    kf_table_t index = self->by_filed;
+    if (estate)
+        index = intake_index_range (self, estate, status, to, &prefix, &top);
     else
         kf_key_make (&top, "t", to);
     kf_page_t page;
-    int rc = kf_page_walk (txn, estate ? self->by_estate : self->by_filed, &prefix, &top, q->page, page_size,
-                           s_list_row, &l, arena, &page);
-    if (kf_page_result (rc, reply, arena))
+    uint64_t total = 0;
+    int rc = plain ? kf_page_walk_page (txn, index, &prefix, &top, q->page, page_size, s_list_row, &l, arena, &page)
+                   : kf_page_walk (txn, index, &prefix, &top, q->page, page_size, s_list_row, &l, arena, &page);
+    if (kf_page_result (rc, reply, arena)
+    ||  (plain && intake_tally_total (self, txn, estate, status, l.from, to, arena, &total)))
         return -1;
-    KF_SET (l.list, total, page.total);
+    KF_SET (l.list, total, plain ? total : page.total);
     l.list->next_page_token = page.next_token;
     reply->result_case = KF__REPLY__RESULT_TICKETS;
     reply->tickets = l.list;
