@@ -1,8 +1,10 @@
 /*  kf_commands — request/reply with group commit and nested transactions.  */
 #include "kf_commands.h"
 
+#include "kf_backup.h"
 #include "kf_codec.h"
 #include "kf_domain.h"
+#include "kf_field.h"
 #include "kf_net.h"
 #include "kf_restore.h"
 #include "kf_scope.h"
@@ -10,6 +12,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +40,10 @@ struct _kf_commands_t {
     kf_arena_t *arena;
     s_pending_t *pending;
     size_t pending_len, pending_size;
+    //  The backup being copied (one at a time) and whom to tell when done.
+    kf_backup_t *backup;
+    zmsg_t *backup_routing;
+    char *backup_request_id;
 };
 
 int
@@ -102,20 +109,7 @@ s_backup_directory (kf_commands_t *self, char *path, size_t size, kf_err_t *err)
     return kf_err_set (err, "backup: 99 copies of %s in one second already", kf_bus_name (self->bus));
 }
 
-//  A backup that failed half way: what it wrote goes (the copy, its
-//  manifest, the lock a reading of it made), then its directory.
-static void
-s_backup_discard (const char *directory)
-{
-    const char *files [] = { "data.mdb", "lock.mdb", KF_RESTORE_MANIFEST, NULL };
-    char path [PATH_MAX + 32];
-    for (int i = 0; files [i]; i++) {
-        snprintf (path, sizeof path, "%s/%s", directory, files [i]);
-        unlink (path);
-    }
-    if (rmdir (directory) != 0)
-        kf_warning ("backup: %s is left behind: %s", directory, strerror (errno));
-}
+static int s_on_backup (zloop_t *loop, zsock_t *reader, void *arg);
 
 static void
 s_handle_common (kf_commands_t *self, s_pending_t *p)
@@ -165,29 +159,35 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
                                 "backups go under cluster/backup_dir, named by the daemon: send no directory");
                 return;
             }
+            if (self->backup) {
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena,
+                                "a backup is being copied already, into %s: ask again when it is done",
+                                kf_backup_directory (self->backup));
+                return;
+            }
             char directory [PATH_MAX];
             kf_err_t err;
             if (s_backup_directory (self, directory, sizeof directory, &err)) {
                 kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s", err.text);
                 return;
             }
-            if (kf_store_backup (kf_bus_store (self->bus), directory, &err)
-            ||  kf_restore_manifest_write (directory, kf_bus_name (self->bus), kf_clock_now (kf_bus_clock (self->bus)),
-                                           &err)) {
-                s_backup_discard (directory);   //  no half copy is left to be taken for a backup
-                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s", err.text);
+            //  Copied in a thread of its own: the loop goes on, and the
+            //  reply goes when the copy is done (s_on_backup).
+            self->backup = kf_backup_start (kf_bus_store (self->bus), directory, kf_bus_name (self->bus),
+                                            kf_clock_now (kf_bus_clock (self->bus)), &err);
+            if (!self->backup || zloop_reader (kf_bus_loop (self->bus), kf_backup_pipe (self->backup), s_on_backup,
+                                               self)) {
+                kf_backup_destroy (&self->backup);
+                rmdir (directory);
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s",
+                                *err.text ? err.text : "backup: cannot watch the copy");
                 return;
             }
-            Kf__BackupDone *done = (Kf__BackupDone *) kf_arena_message (self->arena, &kf__backup_done__descriptor);
-            char data [PATH_MAX + 16];
-            snprintf (data, sizeof data, "%s/data.mdb", directory);
-            done->path = kf_arena_strdup (self->arena, directory);
-            done->bytes = (uint64_t) zsys_file_size (data);
-            done->has_bytes = 1;
-            kf_notice ("backup of the store written to %s by %s", directory,
+            self->backup_routing = p->routing;
+            p->routing = NULL;
+            self->backup_request_id = p->request->request_id ? strdup (p->request->request_id) : NULL;
+            kf_notice ("backup of the store into %s begun by %s", directory,
                        p->request->actor && *p->request->actor ? p->request->actor : "?");
-            reply->result_case = KF__REPLY__RESULT_BACKUP;
-            reply->backup = done;
             break;
         }
         case KF__REQUEST__COMMAND_RESOLVE_STREAM: {
@@ -262,15 +262,53 @@ s_handle_batch (kf_txn_t *txn, void *arg)
 }
 
 static void
-s_send_reply (kf_commands_t *self, s_pending_t *p)
+s_send (kf_commands_t *self, zmsg_t **routing, const Kf__Reply *reply)
 {
-    zframe_t *body = zframe_new (NULL, protobuf_c_message_get_packed_size (&p->reply.base));
+    zframe_t *body = zframe_new (NULL, protobuf_c_message_get_packed_size (&reply->base));
     if (!body)
         return;
-    protobuf_c_message_pack (&p->reply.base, zframe_data (body));
-    zmsg_append (p->routing, &body);
+    protobuf_c_message_pack (&reply->base, zframe_data (body));
+    zmsg_append (*routing, &body);
     //  ROUTER drops replies to clients that went away; nothing waits here.
-    zmsg_send (&p->routing, self->router);
+    zmsg_send (routing, self->router);
+}
+
+//  A pending request's reply; a backup's goes later (s_on_backup).
+static void
+s_send_reply (kf_commands_t *self, s_pending_t *p)
+{
+    if (p->routing)
+        s_send (self, &p->routing, &p->reply);
+}
+
+//  The backup's copy and manifest are done, or failed: its reply.
+static int
+s_on_backup (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    kf_commands_t *self = arg;
+    zloop_reader_end (loop, reader);
+    Kf__Reply reply = KF__REPLY__INIT;
+    Kf__BackupDone done = KF__BACKUP_DONE__INIT;
+    reply.request_id = self->backup_request_id;
+    uint64_t bytes = 0;
+    kf_err_t err;
+    if (kf_backup_finish (self->backup, &bytes, &err) == 0) {
+        done.path = (char *) kf_backup_directory (self->backup);
+        KF_SET (&done, bytes, bytes);
+        KF_SET (&reply, status, KF__REPLY_STATUS__REPLY_STATUS_OK);
+        reply.result_case = KF__REPLY__RESULT_BACKUP;
+        reply.backup = &done;
+        kf_notice ("backup of the store written to %s (%" PRIu64 " bytes)", done.path, bytes);
+    }
+    else {
+        KF_SET (&reply, status, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE);
+        reply.error = err.text;
+        kf_warning ("backup into %s failed: %s", kf_backup_directory (self->backup), err.text);
+    }
+    s_send (self, &self->backup_routing, &reply);
+    kf_backup_destroy (&self->backup);
+    zstr_free (&self->backup_request_id);
+    return 0;
 }
 
 //  What the key that sent a request lets it do (DESIGN.md §7): an estate
@@ -445,6 +483,12 @@ kf_commands_destroy (kf_commands_t **self_p)
         zsock_destroy (&self->router);
         for (size_t i = 0; i < self->pending_len; i++)
             zmsg_destroy (&self->pending [i].routing);
+        if (self->backup) {
+            zloop_reader_end (kf_bus_loop (self->bus), kf_backup_pipe (self->backup));
+            kf_backup_destroy (&self->backup);   //  waits for the copy: no half copy is left
+        }
+        zmsg_destroy (&self->backup_routing);
+        zstr_free (&self->backup_request_id);
         free (self->pending);
         kf_arena_destroy (&self->arena);
         free (self->backup_dir);

@@ -315,6 +315,8 @@ kf_store_used (kf_store_t *self)
 static bool
 s_recoverable (kf_store_t *self, int rc)
 {
+    if ((rc == MDB_MAP_FULL || rc == MDB_MAP_RESIZED) && atomic_load (&self->copying) > 0)
+        return false;   //  not with the copy's transaction open (kf_store_copy_begin)
     if (rc == MDB_MAP_FULL) {
         if (self->map_size >= self->map_size_max)
             return false;
@@ -389,6 +391,9 @@ s_run (kf_store_t *self, bool write, kf_txn_fn *fn, void *arg, kf_err_t *err)
             return 0;   //  a read that went well
         if (txn.rc != KF_TXN_ABORTED && s_recoverable (self, txn.rc))
             continue;
+        if (txn.rc == MDB_MAP_FULL && atomic_load (&self->copying) > 0)
+            snprintf (txn.reason.text, sizeof txn.reason.text, "store %s: full while a backup is being copied "
+                      "(the map grows when the copy is done); nothing was written", self->path);
         if (err)
             *err = txn.reason;
         return -1;
@@ -406,6 +411,33 @@ int
 kf_store_read (kf_store_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err)
 {
     return s_run (self, false, fn, arg, err);
+}
+
+int
+kf_store_copy_begin (kf_store_t *self, kf_err_t *err)
+{
+    assert (self);
+    size_t used = kf_store_used (self);
+    size_t headroom = used / 4 > ((size_t) 256 << 20) ? used / 4 : (size_t) 256 << 20;
+    size_t wanted = used + headroom > self->map_size_max ? self->map_size_max : used + headroom;
+    if (wanted > self->map_size && atomic_load (&self->copying) == 0) {
+        int rc = mdb_env_set_mapsize (self->env, wanted);
+        if (rc != 0)
+            return kf_err_set (err, "store %s: cannot grow the map ahead of a copy: %s", self->path,
+                               mdb_strerror (rc));
+        kf_info ("store %s: map grown from %zu to %zu KiB ahead of a copy", self->path, self->map_size >> 10,
+                 wanted >> 10);
+        self->map_size = wanted;
+    }
+    atomic_fetch_add (&self->copying, 1);
+    return 0;
+}
+
+void
+kf_store_copy_end (kf_store_t *self)
+{
+    assert (self && atomic_load (&self->copying) > 0);
+    atomic_fetch_sub (&self->copying, 1);
 }
 
 int

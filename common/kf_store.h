@@ -116,6 +116,16 @@ int kf_store_read (kf_store_t *self, kf_txn_fn *fn, void *arg, kf_err_t *err);
 //  Online compact copy into `directory` (created if missing; must be empty).
 int kf_store_backup (kf_store_t *self, const char *directory, kf_err_t *err);
 
+//  A copy made from another thread while this one goes on writing (a big
+//  store takes minutes). LMDB lets the map grow only with no transaction
+//  open in the process, and the copy holds one: kf_store_copy_begin, in
+//  the writing thread, grows the map ahead by a quarter of what is used
+//  (at least 256 MiB) and holds it at that size until the copying thread
+//  has called kf_store_copy_end after kf_store_backup; a write that does
+//  not fit meanwhile fails with that reason and writes nothing.
+int kf_store_copy_begin (kf_store_t *self, kf_err_t *err);
+void kf_store_copy_end (kf_store_t *self);
+
 //  Durable commits of write transactions that wrote something, and how long
 //  each took, as a
 //  histogram: buckets [i] counts the commits that took at most

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <time.h>
 #include <lmdb.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ struct _kf_store_t {
     size_t map_size_max;
     uint64_t txn_count;   //  transactions begun, redos included
     kf_store_commits_t commits;
+    atomic_int copying;   //  copies being made from another thread: the map keeps its size meanwhile
 };
 
 struct _kf_txn_t {

@@ -310,6 +310,34 @@ s_scan_and_delete (kf_txn_t *txn, void *arg)
     return kf_txn_ok (txn) ? 0 : -1;
 }
 
+//  A copy from another thread holds a read transaction, and LMDB may grow
+//  the map only with none open: the map is grown ahead of the copy (here
+//  to its 1 MiB ceiling), and a write that does not fit until the copy
+//  ends fails with that reason and writes nothing.
+static void
+test_map_keeps_its_size_while_copied (void **state)
+{
+    (void) state;
+    char path [256];
+    snprintf (path, sizeof path, "%s/copied", kf_test_dir);
+    kf_store_options_t options = { .map_size = 256 << 10, .map_size_max = 1 << 20 };
+    kf_err_t err;
+    kf_store_t *store = kf_store_new (path, s_tables, &options, &err);
+    assert_non_null (store);
+    assert_int_equal (kf_store_copy_begin (store, &err), 0);
+    assert_int_equal (kf_store_map_size (store), 1 << 20);
+    s_job_t job = { store, "E002", 20000, -1, 0 };
+    assert_int_equal (kf_store_write (store, s_put_records, &job, &err), -1);
+    assert_non_null (strstr (err.text, "full while a backup is being copied"));
+    s_read_t r = { .store = store };
+    kf_store_read (store, s_count_tickets, &r, NULL);
+    assert_int_equal (r.count, 0);
+    kf_store_copy_end (store);
+    s_job_t small = { store, "E002", 10, -1, 0 };
+    assert_int_equal (kf_store_write (store, s_put_records, &small, &err), 0);
+    kf_store_destroy (&store);
+}
+
 static void
 test_scan_cursor_delete (void **state)
 {
@@ -590,6 +618,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_sticky_error_aborts_everything, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_failing_on_purpose, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_map_full_grows_and_redoes, kf_test_dir_setup, kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_map_keeps_its_size_while_copied, kf_test_dir_setup,
+                                         kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_scan_cursor_delete, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_backup_is_a_usable_copy, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_stale_readers_are_cleared, kf_test_dir_setup, kf_test_dir_teardown),
