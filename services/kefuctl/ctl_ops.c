@@ -553,7 +553,11 @@ const ctl_command_t ctl_backup_command = {
     "e.g. intake@c1-20261202T053000Z, on the daemon's host, with the store's file mode. A\n"
     "manifest.json beside the copy (its producer, epoch and heads, the copy's size and\n"
     "SHA-256) is what kefuctl restore checks. Prints where each copy is; fails when one\n"
-    "daemon does not answer or cannot write its copy.", s_backup, NULL
+    "daemon does not answer or cannot write its copy.\n\n"
+    "The copy is made in a thread of the daemon's own: it goes on answering requests and\n"
+    "applying events meanwhile, and answers this one when the copy and its manifest are\n"
+    "done (one copy at a time). A store of years of cases takes minutes: give kefuctl\n"
+    "--timeout 3600000 (ms) to wait for it.", s_backup, NULL
 };
 
 //  ---- openapi -------------------------------------------------------------------------
