@@ -50,6 +50,8 @@ s_write_config (unsigned estates)
     int n = snprintf (text, size,
         "cluster\n    name = c1\n    data_dir = %s/data\n    log_level = warning\n"
         "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n"
+        //  The smallest retention by count: the outboxes are trimmed while the storm runs.
+        "    outbox_max_events = 1000\n"
         "registry\n    check_units = false\n"
         "estates\n", d, d, d);
     for (unsigned e = 1; e <= estates; e++)   //  two plumbers each, around the clock
@@ -101,19 +103,25 @@ s_daemon (int i)
     return i < S_DAEMONS - 1 ? &s_procs [i] : &s_gateway;
 }
 
-//  A daemon's CPU seconds so far and its resident memory now, from /proc.
+//  A daemon's CPU seconds and bytes written to its disk so far, and its
+//  resident memory now, from /proc.
+typedef struct {
+    double cpu_s, rss_mib;
+    uint64_t written;
+} s_usage_t;
+
 static void
-s_usage (pid_t pid, double *cpu_s, double *rss_mib)
+s_usage (pid_t pid, s_usage_t *u)
 {
     char path [64], line [512];
-    *cpu_s = *rss_mib = 0;
+    *u = (s_usage_t) { 0 };
     snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
     FILE *f = fopen (path, "r");
     if (f && fgets (line, sizeof line, f)) {
         const char *p = strrchr (line, ')');   //  the name may hold spaces
         unsigned long utime = 0, stime = 0;
         if (p && sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2)
-            *cpu_s = (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+            u->cpu_s = (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
     }
     if (f)
         fclose (f);
@@ -121,7 +129,14 @@ s_usage (pid_t pid, double *cpu_s, double *rss_mib)
     f = fopen (path, "r");
     while (f && fgets (line, sizeof line, f))
         if (strncmp (line, "VmRSS:", 6) == 0)
-            *rss_mib = strtod (line + 6, NULL) / 1024.0;
+            u->rss_mib = strtod (line + 6, NULL) / 1024.0;
+    if (f)
+        fclose (f);
+    snprintf (path, sizeof path, "/proc/%d/io", (int) pid);
+    f = fopen (path, "r");
+    while (f && fgets (line, sizeof line, f))
+        if (strncmp (line, "write_bytes:", 12) == 0)
+            u->written = strtoull (line + 12, NULL, 10);
     if (f)
         fclose (f);
 }
@@ -362,11 +377,11 @@ s_run (zsock_t **dealers, zsock_t **probes, zsock_t *bus, int run, int count, ui
         *columns [c] = calloc ((size_t) count, sizeof (uint64_t));
     r.staff = calloc ((size_t) count, sizeof *r.staff);
     r.numbers = calloc ((size_t) count, sizeof *r.numbers);
-    double cpu0 [S_DAEMONS], cpu1 [S_DAEMONS], rss [S_DAEMONS];
+    s_usage_t use0 [S_DAEMONS], use1 [S_DAEMONS];
     Kf__BusStatus *bus0 [S_DAEMONS] = { NULL }, *bus1 [S_DAEMONS] = { NULL };
     s_statuses (probes, bus0);
     for (int d = 0; d < S_DAEMONS; d++)
-        s_usage (s_daemon (d)->pid, &cpu0 [d], &rss [d]);
+        s_usage (s_daemon (d)->pid, &use0 [d]);
     zsock_t *intake = dealers [0], *dispatch = dealers [1];
     zpoller_t *poller = zpoller_new (intake, dispatch, bus, NULL);
     int next = 0, filed = 0, assigned = 0, to_visit = 0, visited = 0;
@@ -464,7 +479,7 @@ s_run (zsock_t **dealers, zsock_t **probes, zsock_t *bus, int run, int count, ui
         if (r.filed [i] > last_filed)
             last_filed = r.filed [i];
     for (int d = 0; d < S_DAEMONS; d++)
-        s_usage (s_daemon (d)->pid, &cpu1 [d], &rss [d]);
+        s_usage (s_daemon (d)->pid, &use1 [d]);
     char load [32];
     snprintf (load, sizeof load, rate ? "%" PRIu64 "/s" : "flat out", rate);
     printf ("\n  %u estate%s, %s: %d tickets, %d in flight at most\n", s_estates, s_estates == 1 ? "" : "s", load,
@@ -493,13 +508,16 @@ s_run (zsock_t **dealers, zsock_t **probes, zsock_t *bus, int run, int count, ui
     s_statuses_free (bus0);
     s_statuses_free (bus1);
     s_read_back (probes, &r);
-    double total = 0;
-    printf ("    daemon        cpu s   rss MiB\n");
+    double total = 0, written = 0;
+    printf ("    daemon        cpu s   rss MiB   written MiB\n");
     for (int d = 0; d < S_DAEMONS; d++) {
-        total += cpu1 [d] - cpu0 [d];
-        printf ("    %-12s %6.2f %9.1f\n", s_daemon (d)->name, cpu1 [d] - cpu0 [d], rss [d]);
+        double cpu = use1 [d].cpu_s - use0 [d].cpu_s, mib = (double) (use1 [d].written - use0 [d].written) / 1048576.0;
+        total += cpu;
+        written += mib;
+        printf ("    %-12s %6.2f %9.1f %13.1f\n", s_daemon (d)->name, cpu, use1 [d].rss_mib, mib);
     }
-    printf ("    all          %6.2f           %.0f µs of CPU a ticket\n", total, filed ? total * 1e6 / filed : 0);
+    printf ("    all          %6.2f           %13.1f   %.0f µs of CPU and %.1f KiB written a ticket\n", total, written,
+            filed ? total * 1e6 / filed : 0, filed ? written * 1024.0 / filed : 0);
     zpoller_destroy (&poller);
     for (int i = 0; i < count; i++)
         free (r.numbers [i]);
@@ -563,11 +581,11 @@ s_estates_run (unsigned estates, const int *counts, const uint64_t *rates, int r
     if (!s_subscribed (dealers [0], bus))
         fprintf (stderr, "bench_storm: the bus never spoke (see %s)\n", kf_test_dir);
     else {
-        double cpu, rss;
+        s_usage_t use;
         printf ("\n%u estate%s, at rest:", estates, estates == 1 ? "" : "s");
         for (int d = 0; d < S_DAEMONS; d++) {
-            s_usage (s_daemon (d)->pid, &cpu, &rss);
-            printf (" %s %.0f MiB%s", s_daemon (d)->name, rss, d + 1 < S_DAEMONS ? "," : "\n");
+            s_usage (s_daemon (d)->pid, &use);
+            printf (" %s %.0f MiB%s", s_daemon (d)->name, use.rss_mib, d + 1 < S_DAEMONS ? "," : "\n");
         }
         for (int i = 0; i < runs; i++)
             s_run (dealers, probes, bus, i + 1, counts [i], rates [i]);
