@@ -233,6 +233,9 @@ int kf_txn_scan_msg_in (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix
 //  Entries in a table.
 uint64_t kf_txn_count (kf_txn_t *self, kf_table_t table);
 
+//  Every entry of a table goes (the table stays); 0 or -1 (sticky).
+int kf_txn_clear (kf_txn_t *self, kf_table_t table);
+
 //  ---- cursors --------------------------------------------------------------
 //  Positioning calls return KF_FOUND, KF_NOTFOUND (nothing there) or -1.
 

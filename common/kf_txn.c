@@ -306,6 +306,17 @@ kf_txn_count (kf_txn_t *self, kf_table_t table)
 }
 
 int
+kf_txn_clear (kf_txn_t *self, kf_table_t table)
+{
+    assert (self && self->write);
+    if (self->rc)
+        return -1;
+    int rc = mdb_drop (self->txn, table, 0);
+    self->dirty = true;
+    return rc ? s_txn_error (self, rc, "clear") : 0;
+}
+
+int
 kf_txn_scan (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix, kf_scan_fn *fn, void *arg)
 {
     assert (self && fn);

@@ -62,35 +62,6 @@ typedef struct {
     uint64_t count;
 } s_build_t;
 
-static int
-s_key_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
-{
-    (void) txn; (void) value;
-    zframe_t *frame = zframe_new (key.data, key.size);
-    return frame && zlistx_add_end (arg, frame) ? 0 : -1;
-}
-
-//  Every row of a table goes (rows are collected, then deleted: a cursor
-//  does not walk a table it deletes from).
-static int
-s_clear (kf_txn_t *txn, kf_table_t table)
-{
-    zlistx_t *keys = zlistx_new ();
-    if (!keys)
-        return kf_txn_fail (txn, "out of memory");
-    zlistx_set_destructor (keys, (zlistx_destructor_fn *) zframe_destroy);
-    int rc = kf_txn_scan (txn, table, NULL, s_key_row, keys);
-    for (zframe_t *f = rc < 0 ? NULL : zlistx_first (keys); f; f = zlistx_next (keys)) {
-        kf_key_t key = { .size = zframe_size (f) };
-        if (key.size > sizeof key.data)
-            continue;
-        memcpy (key.data, zframe_data (f), key.size);
-        kf_txn_del (txn, table, &key);
-    }
-    zlistx_destroy (&keys);
-    return rc < 0 ? -1 : 0;
-}
-
 kf_table_t
 intake_index_range (intake_t *self, const char *estate, Kf__TicketStatus status, int64_t to, kf_key_t *prefix,
                     kf_key_t *top)
@@ -128,7 +99,7 @@ intake_tally_build (intake_t *self, kf_txn_t *txn, uint64_t *built)
     //  A store from before the tallies: every ticket counted once, now.
     //  What saves made before this (a recovery from the archive runs ahead
     //  of the start's build) is cleared first, so nothing counts twice.
-    if (s_clear (txn, self->by_status) || s_clear (txn, self->tallies))
+    if (kf_txn_clear (txn, self->by_status) || kf_txn_clear (txn, self->tallies))
         return -1;
     s_build_t b = { self, 0 };
     if (kf_txn_scan_msg (txn, self->tickets, NULL, &kf__ticket__descriptor, s_build_row, &b) < 0)
