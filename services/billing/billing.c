@@ -131,7 +131,7 @@ billing_tables (billing_t *self, kf_txn_t *txn)
     static const char *const names [] = { BILLING_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->units, &self->schedules, &self->invoices, &self->unit_invoices,
                                     &self->open, &self->payments, &self->refunds, &self->charges, &self->pending,
-                                    &self->runs, &self->ledger, &self->arrears, &self->counters };
+                                    &self->runs, &self->ledger, &self->arrears, &self->counters, &self->collection };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -199,6 +199,12 @@ billing_invoice_put (billing_t *self, kf_txn_t *txn, const Kf__Invoice *invoice)
     const Kf__InvoiceIssued *i = invoice->issued;
     kf_key_t key, open;
     s_invoice_key (&key, invoice->estate, i->period, i->unit);
+    //  What it was, for the collection tallies (most saves are of a
+    //  notice the caller read, but not all of them say so).
+    ProtobufCMessage *was = NULL;
+    if (kf_txn_get_msg (txn, self->invoices, &key, &kf__invoice__descriptor, &was) >= 0)
+        billing_collection_move (self, txn, (const Kf__Invoice *) was, invoice);
+    kf_codec_free (&was);
     kf_txn_put_msg (txn, self->invoices, &key, &invoice->base);
     kf_key_make (&open, "s|t|s|u|s", invoice->estate, i->due_at_ms, invoice->estate, i->period, i->unit);
     if (invoice->settled_at_ms)

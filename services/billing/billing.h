@@ -41,7 +41,7 @@
 #include "envelope.pb-c.h"
 
 #define BILLING_OWN_TABLES "units", "schedules", "invoices", "unit_invoices", "open", "payments", \
-    "refunds", "charges", "pending", "runs", "ledger", "arrears", "counters"
+    "refunds", "charges", "pending", "runs", "ledger", "arrears", "counters", "collection"
 #define BILLING_TABLES KF_BUS_TABLES, BILLING_OWN_TABLES
 
 #define BILLING_RUN_CHUNK        20000     //  units one run request visits
@@ -104,5 +104,10 @@ int64_t billing_late_fee_accrue (int64_t principal, int64_t unpaid, int64_t exac
 //  once, from the exact amount, and never above the cap (cap_percent of
 //  the principal, rounded down: a cap of ¥16.836 is ¥16.83).
 int64_t billing_late_fee_charged (int64_t principal, int64_t exact, int cap_percent);
+
+//  At the start, in a write transaction: a store from before the collection
+//  tallies (per estate and month, kept with every notice saved) gets them,
+//  its notices counted once; `built` says how many (0: nothing to do).
+int billing_collection_build (billing_t *self, kf_txn_t *txn, uint64_t *built);
 
 #endif

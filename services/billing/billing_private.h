@@ -65,7 +65,7 @@ struct _billing_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
     billing_estate_t *estates;        //  base.estates, typed
     kf_table_t units, schedules, invoices, unit_invoices, open, payments, refunds, charges, pending, runs, ledger,
-               arrears, counters;
+               arrears, counters, collection;
 };
 
 
@@ -88,6 +88,13 @@ billing_invoice_get (billing_t *self, kf_txn_t *txn, const char *estate, uint32_
 bool billing_invoice_no_parse (const char *invoice_no, char *estate, uint32_t *period, char *unit);
 
 void billing_invoice_put (billing_t *self, kf_txn_t *txn, const Kf__Invoice *invoice);
+
+//  The collection tallies (billing_reports.c): per estate and month, what
+//  its notices billed and what of that was collected, moved by every save
+//  of a notice from what it was to what it is (NULL: none), so a report
+//  over a year or the whole group reads two counters a month, not every
+//  notice (billing_collection_build in billing.h counts an older store's).
+void billing_collection_move (billing_t *self, kf_txn_t *txn, const Kf__Invoice *was, const Kf__Invoice *is);
 
 int64_t billing_outstanding (const Kf__Invoice *invoice);
 

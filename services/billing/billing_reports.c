@@ -1,5 +1,6 @@
 /*  billing_reports — a unit's statement, an estate's collection rate by
-    month, and its arrears by age. See billing_private.h.
+    month from the collection tallies (kept here too), and its arrears by
+    age. See billing_private.h.
 */
 #include "billing_private.h"
 
@@ -108,6 +109,112 @@ s_period_valid (uint32_t period)
     return period / 100 >= 2000 && period / 100 <= 2999 && period % 100 >= 1 && period % 100 <= 12;
 }
 
+//  ---- the collection tallies ------------------------------------------------------------------
+
+#define S_BUILT "built"   //  the tallies' own key: the notices were counted once
+
+//  A notice's part of its month: what it billed, and what was collected
+//  of that (late fees are not billed fees).
+static void
+s_part (const Kf__Invoice *invoice, int64_t *billed, int64_t *collected)
+{
+    *billed = *collected = 0;
+    if (invoice && invoice->issued) {
+        *billed = invoice->issued->total_fen;
+        *collected = invoice->paid_fen < *billed ? invoice->paid_fen : *billed;
+        *collected = *collected < 0 ? 0 : *collected;
+    }
+}
+
+static void
+s_tally_key (kf_key_t *key, const char *estate, uint32_t period, const char *what)
+{
+    kf_key_make (key, "s|u|s", estate, period, what);
+}
+
+void
+billing_collection_move (billing_t *self, kf_txn_t *txn, const Kf__Invoice *was, const Kf__Invoice *is)
+{
+    int64_t billed_was, collected_was, billed, collected;
+    s_part (was, &billed_was, &collected_was);
+    s_part (is, &billed, &collected);
+    const Kf__Invoice *which = is ? is : was;
+    if (!which || !which->issued || !which->estate)
+        return;
+    kf_key_t key;
+    if (billed != billed_was) {
+        s_tally_key (&key, which->estate, which->issued->period, "billed");
+        kf_txn_add (txn, self->collection, &key, billed - billed_was);
+    }
+    if (collected != collected_was) {
+        s_tally_key (&key, which->estate, which->issued->period, "collected");
+        kf_txn_add (txn, self->collection, &key, collected - collected_was);
+    }
+}
+
+static int
+s_build_row (kf_txn_t *txn, kf_val_t key, const ProtobufCMessage *message, void *arg)
+{
+    (void) key;
+    void **b = arg;
+    (*(uint64_t *) b [1])++;
+    billing_collection_move (b [0], txn, NULL, (const Kf__Invoice *) message);
+    return kf_txn_ok (txn) ? 0 : -1;
+}
+
+int
+billing_collection_build (billing_t *self, kf_txn_t *txn, uint64_t *built)
+{
+    billing_tables (self, txn);
+    kf_key_t key;
+    kf_val_t found;
+    kf_key_make (&key, "s", S_BUILT);
+    *built = 0;
+    int rc = kf_txn_get (txn, self->collection, &key, &found);
+    if (rc != KF_NOTFOUND)
+        return rc < 0 ? -1 : 0;
+    //  A store from before the tallies: every notice counted once, now.
+    //  What saves made before this (a recovery from the archive runs ahead
+    //  of the start's build) is cleared first, so nothing counts twice.
+    void *b [2] = { self, built };
+    if (kf_txn_clear (txn, self->collection) || kf_txn_scan_msg (txn, self->invoices, NULL, &kf__invoice__descriptor, s_build_row, b) < 0)
+        return -1;
+    return kf_txn_put (txn, self->collection, &key, "", 0);
+}
+
+//  An estate's months from..to: the sums of its tallies.
+static void
+s_collection_sum (billing_t *self, kf_txn_t *txn, const char *estate, uint32_t from, uint32_t to, int64_t *billed,
+                  int64_t *collected)
+{
+    *billed = *collected = 0;
+    kf_key_t start, prefix;
+    kf_key_make (&start, "s|u", estate, from);
+    kf_key_make (&prefix, "s|", estate);
+    kf_cursor_t *cursor = kf_cursor_open (txn, self->collection);
+    kf_val_t k, v;
+    for (int found = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;
+         found == KF_FOUND && kf_key_has_prefix (k, &prefix); found = kf_cursor_next (cursor, &k, &v)) {
+        char id [KF_ID_MAX + 1], what [16];
+        uint32_t period;
+        if (kf_key_scan (k.data, k.size, "s|u|s", id, sizeof id, &period, what, sizeof what) || period > to)
+            break;
+        if (v.size != 8) {
+            kf_txn_fail (txn, "a collection tally is not 8 bytes long");
+            break;
+        }
+        uint64_t n = 0;   //  a counter: big-endian (kf_txn_add)
+        for (int b = 0; b < 8; b++)
+            n = n << 8 | ((const uint8_t *) v.data) [b];
+        if (strcmp (what, "billed") == 0)
+            *billed += (int64_t) n;
+        else
+        if (strcmp (what, "collected") == 0)
+            *collected += (int64_t) n;
+    }
+    kf_cursor_close (&cursor);
+}
+
 int
 billing_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, Kf__Reply *reply, kf_arena_t *arena)
 {
@@ -125,30 +232,8 @@ billing_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, 
         const char *estate = self->estates [i].estate->id;
         if ((only && strcmp (only, estate) != 0) || !kf_request_sees (request, estate))
             continue;
-        int64_t billed = 0, collected = 0;
-        kf_key_t start, prefix;
-        kf_key_make (&start, "s|u", estate, from);
-        kf_key_make (&prefix, "s|", estate);
-        kf_cursor_t *cursor = kf_cursor_open (txn, self->invoices);
-        kf_val_t k, v;
-        for (int found = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;
-             found == KF_FOUND && kf_key_has_prefix (k, &prefix); found = kf_cursor_next (cursor, &k, &v)) {
-            char id [KF_ID_MAX + 1], unit [S_UNIT_MAX + 1];
-            uint32_t period;
-            if (kf_key_scan (k.data, k.size, "s|u|s", id, sizeof id, &period, unit, sizeof unit) || period > to)
-                break;
-            Kf__Invoice *invoice = (Kf__Invoice *) kf_codec_unpack (&kf__invoice__descriptor, v.data, v.size, NULL);
-            if (!invoice || !invoice->issued) {
-                kf_codec_free ((ProtobufCMessage **) &invoice);
-                kf_cursor_close (&cursor);
-                return kf_txn_fail (txn, "a notice does not decode");
-            }
-            int64_t total = invoice->issued->total_fen;
-            billed += total;
-            collected += invoice->paid_fen < total ? invoice->paid_fen : total;
-            kf_codec_free ((ProtobufCMessage **) &invoice);
-        }
-        kf_cursor_close (&cursor);
+        int64_t billed, collected;
+        s_collection_sum (self, txn, estate, from, to, &billed, &collected);
         Kf__CollectionRow *row = (Kf__CollectionRow *) kf_arena_message (arena, &kf__collection_row__descriptor);
         if (!row)
             return kf_txn_fail (txn, "out of memory");
@@ -162,7 +247,7 @@ billing_collection (billing_t *self, kf_txn_t *txn, const Kf__Request *request, 
     KF_SET (report, period_to, to);
     reply->result_case = KF__REPLY__RESULT_COLLECTION;
     reply->collection = report;
-    return 0;
+    return kf_txn_ok (txn) ? 0 : -1;
 }
 
 int

@@ -10,6 +10,8 @@
 #include "billing.h"
 #include "kf_service.h"
 
+#include <inttypes.h>
+
 #define S_TICK_MS      1000
 #define S_TICK_STEPS   10     //  arrears chunks one tick may take
 
@@ -46,11 +48,24 @@ s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
     return billing_arrears_step (((s_app_t *) app)->billing, txn, now_ms) < 0 ? -1 : 1;
 }
 
+//  A store from before the collection tallies gets them, once.
+static int
+s_build_collection (kf_txn_t *txn, void *billing)
+{
+    uint64_t built;
+    if (billing_collection_build (billing, txn, &built))
+        return -1;
+    if (built)
+        kf_notice ("the collection tallies of %" PRIu64 " notices built", built);
+    return 0;
+}
+
 static int
 s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 {
     s_app_t *app = arg;
-    (void) err;
+    if (kf_bus_write (bus, s_build_collection, app->billing, err))
+        return -1;
     billing_set_outbox (app->billing, kf_bus_outbox (bus));
     return 0;
 }
