@@ -317,6 +317,29 @@ kf_txn_clear (kf_txn_t *self, kf_table_t table)
 }
 
 int
+kf_txn_first_time (kf_txn_t *self, kf_table_t table, const char *mark)
+{
+    assert (self && self->write && mark);
+    kf_key_t key;
+    kf_val_t found;
+    if (kf_key_make (&key, "s", mark))
+        return kf_txn_fail (self, "store %s: '%s' is no mark", self->store->path, mark);
+    int rc = kf_txn_get (self, table, &key, &found);
+    if (rc != KF_NOTFOUND)
+        return rc < 0 ? -1 : 0;
+    return kf_txn_put (self, table, &key, "", 0) ? -1 : 1;
+}
+
+bool
+kf_val_counter (kf_val_t value, uint64_t *count)
+{
+    if (value.size != 8)
+        return false;
+    *count = kf_store_read_be (value.data, 8);
+    return true;
+}
+
+int
 kf_txn_scan (kf_txn_t *self, kf_table_t table, const kf_key_t *prefix, kf_scan_fn *fn, void *arg)
 {
     assert (self && fn);

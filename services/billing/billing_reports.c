@@ -166,20 +166,19 @@ int
 billing_collection_build (billing_t *self, kf_txn_t *txn, uint64_t *built)
 {
     billing_tables (self, txn);
-    kf_key_t key;
-    kf_val_t found;
-    kf_key_make (&key, "s", S_BUILT);
     *built = 0;
-    int rc = kf_txn_get (txn, self->collection, &key, &found);
-    if (rc != KF_NOTFOUND)
-        return rc < 0 ? -1 : 0;
+    int rc = kf_txn_first_time (txn, self->collection, S_BUILT);
+    if (rc <= 0)
+        return rc;
     //  A store from before the tallies: every notice counted once, now.
     //  What saves made before this (a recovery from the archive runs ahead
-    //  of the start's build) is cleared first, so nothing counts twice.
+    //  of the start's build) is cleared first, so nothing counts twice
+    //  (and the mark with it: it is put back).
     void *b [2] = { self, built };
-    if (kf_txn_clear (txn, self->collection) || kf_txn_scan_msg (txn, self->invoices, NULL, &kf__invoice__descriptor, s_build_row, b) < 0)
+    if (kf_txn_clear (txn, self->collection) || kf_txn_first_time (txn, self->collection, S_BUILT) < 0
+    ||  kf_txn_scan_msg (txn, self->invoices, NULL, &kf__invoice__descriptor, s_build_row, b) < 0)
         return -1;
-    return kf_txn_put (txn, self->collection, &key, "", 0);
+    return 0;
 }
 
 //  An estate's months from..to: the sums of its tallies.
@@ -199,13 +198,11 @@ s_collection_sum (billing_t *self, kf_txn_t *txn, const char *estate, uint32_t f
         uint32_t period;
         if (kf_key_scan (k.data, k.size, "s|u|s", id, sizeof id, &period, what, sizeof what) || period > to)
             break;
-        if (v.size != 8) {
-            kf_txn_fail (txn, "a collection tally is not 8 bytes long");
+        uint64_t n;
+        if (!kf_val_counter (v, &n)) {
+            kf_txn_fail (txn, "a collection tally is not a counter");
             break;
         }
-        uint64_t n = 0;   //  a counter: big-endian (kf_txn_add)
-        for (int b = 0; b < 8; b++)
-            n = n << 8 | ((const uint8_t *) v.data) [b];
         if (strcmp (what, "billed") == 0)
             *billed += (int64_t) n;
         else

@@ -89,23 +89,22 @@ int
 intake_tally_build (intake_t *self, kf_txn_t *txn, uint64_t *built)
 {
     intake_tables (self, txn);
-    kf_key_t key;
-    kf_val_t found;
-    kf_key_make (&key, "s", S_BUILT);
     *built = 0;
-    int rc = kf_txn_get (txn, self->tallies, &key, &found);
-    if (rc != KF_NOTFOUND)
-        return rc < 0 ? -1 : 0;
+    int rc = kf_txn_first_time (txn, self->tallies, S_BUILT);
+    if (rc <= 0)
+        return rc;
     //  A store from before the tallies: every ticket counted once, now.
     //  What saves made before this (a recovery from the archive runs ahead
-    //  of the start's build) is cleared first, so nothing counts twice.
-    if (kf_txn_clear (txn, self->by_status) || kf_txn_clear (txn, self->tallies))
+    //  of the start's build) is cleared first, so nothing counts twice
+    //  (and the mark with it: it is put back).
+    if (kf_txn_clear (txn, self->by_status) || kf_txn_clear (txn, self->tallies)
+    ||  kf_txn_first_time (txn, self->tallies, S_BUILT) < 0)
         return -1;
     s_build_t b = { self, 0 };
     if (kf_txn_scan_msg (txn, self->tickets, NULL, &kf__ticket__descriptor, s_build_row, &b) < 0)
         return -1;
     *built = b.count;
-    return kf_txn_put (txn, self->tallies, &key, "", 0);
+    return 0;
 }
 
 //  Rows of the index in [from, to): a count, through the page walk's rows.
