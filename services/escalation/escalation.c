@@ -83,7 +83,7 @@ escalation_tables (escalation_t *self, kf_txn_t *txn)
 {
     static const char *const names [] = { ESCALATION_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->cases, &self->timers, &self->board, &self->outcomes, &self->complaints,
-                                    &self->staff };
+                                    &self->staff, &self->tallies };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -147,6 +147,21 @@ escalation_met_record (const escalation_ctx_t *x, const Kf__SlaClock *k, int64_t
 
 //  The target's outcome for the reports, under its deadline: on time or
 //  late. A later outcome of the same target replaces an earlier one.
+//  The outcome under `deadline_ms`, if any, goes, and leaves the tallies.
+static void
+s_outcome_del (escalation_ctx_t *x, const Kf__SlaClock *k, int64_t deadline_ms)
+{
+    const Kf__SlaCase *c = x->c;
+    kf_key_t key;
+    ProtobufCMessage *was = NULL;
+    if (kf_key_make (&key, "s|t|s|u|u", c->estate, deadline_ms, c->ticket_no, k->target, c->round)
+    ||  kf_txn_get_msg (x->txn, x->self->outcomes, &key, &kf__sla_met__descriptor, &was) != KF_FOUND)
+        return;
+    escalation_tally_outcome (x->self, x->txn, c->estate, deadline_ms, (const Kf__SlaMet *) was, -1);
+    kf_codec_free (&was);
+    kf_txn_del (x->txn, x->self->outcomes, &key);
+}
+
 void
 escalation_outcome (escalation_ctx_t *x, Kf__SlaClock *k, const Kf__SlaMet *m)
 {
@@ -154,22 +169,21 @@ escalation_outcome (escalation_ctx_t *x, Kf__SlaClock *k, const Kf__SlaMet *m)
     kf_key_t key;
     if (!c->ticket_no)
         return;   //  a deadline's: not a case of the on-time rate (escalation.md)
-    if (k->outcome_deadline_ms && k->outcome_deadline_ms != k->deadline_ms
-    &&  kf_key_make (&key, "s|t|s|u|u", c->estate, k->outcome_deadline_ms, c->ticket_no, k->target, c->round) == 0)
-        kf_txn_del (x->txn, x->self->outcomes, &key);
-    if (kf_key_make (&key, "s|t|s|u|u", c->estate, k->deadline_ms, c->ticket_no, k->target, c->round) == 0)
+    if (k->outcome_deadline_ms && k->outcome_deadline_ms != k->deadline_ms)
+        s_outcome_del (x, k, k->outcome_deadline_ms);
+    s_outcome_del (x, k, k->deadline_ms);   //  a later outcome replaces an earlier one
+    if (kf_key_make (&key, "s|t|s|u|u", c->estate, k->deadline_ms, c->ticket_no, k->target, c->round) == 0) {
         kf_txn_put_msg (x->txn, x->self->outcomes, &key, &m->base);
+        escalation_tally_outcome (x->self, x->txn, c->estate, k->deadline_ms, m, 1);
+    }
     KF_SET (k, outcome_deadline_ms, k->deadline_ms);
 }
 
 void
 escalation_outcome_drop (escalation_ctx_t *x, Kf__SlaClock *k)
 {
-    kf_key_t key;
-    if (k->outcome_deadline_ms && x->c->ticket_no
-    &&  kf_key_make (&key, "s|t|s|u|u", x->c->estate, k->outcome_deadline_ms, x->c->ticket_no, k->target,
-                     x->c->round) == 0)
-        kf_txn_del (x->txn, x->self->outcomes, &key);
+    if (k->outcome_deadline_ms && x->c->ticket_no)
+        s_outcome_del (x, k, k->outcome_deadline_ms);
     KF_SET (k, outcome_deadline_ms, 0);
 }
 
@@ -181,8 +195,13 @@ escalation_complaint_state (escalation_ctx_t *x, char state)
     if (c->type != KF__TICKET_TYPE__TICKET_TYPE_COMPLAINT
     ||  kf_key_make (&key, "s|t|s", c->estate, c->filed_at_ms, c->ticket_no))
         return;
-    if (state)
+    kf_val_t was;
+    if (kf_txn_get (x->txn, x->self->complaints, &key, &was) == KF_FOUND && was.size == 1)
+        escalation_tally_complaint (x->self, x->txn, c->estate, c->filed_at_ms, *(const char *) was.data, -1);
+    if (state) {
         kf_txn_put (x->txn, x->self->complaints, &key, &state, 1);
+        escalation_tally_complaint (x->self, x->txn, c->estate, c->filed_at_ms, state, 1);
+    }
     else
         kf_txn_del (x->txn, x->self->complaints, &key);
 }

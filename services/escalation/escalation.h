@@ -27,7 +27,9 @@
       general manager: the estate's managers) follow at configured
       intervals. A case reopened twice goes to level 2 at once.
     - Reports: outcomes of every target (on time or late) are kept by
-      estate and deadline; complaints by estate and filing time.
+      estate and deadline; complaints by estate and filing time; and
+      counts of both per estate and UTC day, in the same transactions
+      (escalation_tally.c), which the report reads for whole days.
 */
 #ifndef ESCALATION_H_INCLUDED
 #define ESCALATION_H_INCLUDED
@@ -39,7 +41,7 @@
 #include "envelope.pb-c.h"
 
 //  escalation's tables, after the bus's.
-#define ESCALATION_OWN_TABLES "cases", "timers", "board", "outcomes", "complaints", "staff"
+#define ESCALATION_OWN_TABLES "cases", "timers", "board", "outcomes", "complaints", "staff", "tallies"
 #define ESCALATION_TABLES KF_BUS_TABLES, ESCALATION_OWN_TABLES
 
 #define ESCALATION_BOARD_DEFAULT 50
@@ -74,5 +76,10 @@ int escalation_fire_due (escalation_t *self, kf_txn_t *txn, int64_t now_ms, size
 
 //  Armed timers (for tests, benchmarks and ops).
 uint64_t escalation_timer_count (escalation_t *self, kf_txn_t *txn);
+
+//  At the start, in a write transaction: a store from before the on-time
+//  report's day tallies gets them, its records counted once; `built` says
+//  how many (0: nothing to do).
+int escalation_tally_build (escalation_t *self, kf_txn_t *txn, uint64_t *built);
 
 #endif

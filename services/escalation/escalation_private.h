@@ -101,7 +101,7 @@ struct _escalation_t {
     int cutoff_minute;
     int64_t level_after_ms [3];     //  [1]: level 1 to 2, [2]: level 2 to 3
     uint32_t reopens_to_supervisor;
-    kf_table_t cases, timers, board, outcomes, complaints, staff;
+    kf_table_t cases, timers, board, outcomes, complaints, staff, tallies;
 };
 
 //  What a change to one case works with.
@@ -137,6 +137,26 @@ void escalation_outcome (escalation_ctx_t *x, Kf__SlaClock *k, const Kf__SlaMet 
 void escalation_outcome_drop (escalation_ctx_t *x, Kf__SlaClock *k);
 
 void escalation_complaint_state (escalation_ctx_t *x, char state);
+
+//  The on-time report's day tallies (escalation_tally.c): an outcome
+//  counted under its deadline's UTC day by category and by department, a
+//  valid complaint ('0' open, '1' handled) under its filing day; delta +1
+//  when its record is written, -1 when it is replaced or removed.
+#define ESCALATION_TALLY_CATEGORY   0
+#define ESCALATION_TALLY_DEPARTMENT 1
+#define ESCALATION_TALLY_COMPLAINTS 2
+void escalation_tally_outcome (escalation_t *self, kf_txn_t *txn, const char *estate, int64_t deadline_ms,
+                               const Kf__SlaMet *m, int delta);
+void escalation_tally_complaint (escalation_t *self, kf_txn_t *txn, const char *estate, int64_t filed_at_ms,
+                                 char state, int delta);
+//  Every count of an estate's days in [from, to), which must be whole UTC
+//  days: fn (what, slot, which: 0 all, 1 on time or handled, count).
+typedef void (escalation_tally_fn) (uint32_t what, uint32_t slot, uint32_t which, uint64_t count, void *arg);
+int escalation_tally_read (escalation_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to,
+                           escalation_tally_fn *fn, void *arg);
+//  The first UTC midnight at or after at_ms, and the last at or before it.
+int64_t escalation_tally_day_after (int64_t at_ms);
+int64_t escalation_tally_day_of (int64_t at_ms);
 
 int escalation_show (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                  kf_arena_t *arena);

@@ -1,5 +1,7 @@
 /*  escalation_reports — the on-time report: targets met on time, by
-    category, department or estate, and the valid-complaint handling rate.
+    category, department or estate, and the valid-complaint handling rate,
+    from the day tallies for whole days (escalation_tally.c) and from the
+    records for the part-days at the ends of its period.
     See escalation_private.h.
 */
 #include "escalation_private.h"
@@ -81,6 +83,56 @@ s_count_complaint (kf_val_t key, kf_val_t value, void *arg)
     return 0;
 }
 
+//  Whole days' counts from the tallies, as s_count_outcome and
+//  s_count_complaint count the records.
+static void
+s_count_tally (uint32_t what, uint32_t slot, uint32_t which, uint64_t count, void *arg)
+{
+    s_report_t *r = arg;
+    bool by_estate = strcmp (r->group_by, "estate") == 0;
+    if (what == ESCALATION_TALLY_COMPLAINTS) {
+        if (which == 0)
+            r->complaints += count;
+        else
+            r->handled += count;
+        return;
+    }
+    if (what == ESCALATION_TALLY_CATEGORY && by_estate) {
+        if (which == 0)
+            r->estate_total [r->estate_index] += count;
+        else
+            r->estate_on_time [r->estate_index] += count;
+        return;
+    }
+    bool grouped = what == ESCALATION_TALLY_CATEGORY ? strcmp (r->group_by, "category") == 0
+                                                     : strcmp (r->group_by, "department") == 0;
+    if (grouped && slot < S_CATEGORIES) {
+        if (which == 0)
+            r->total [slot] += count;
+        else
+            r->on_time [slot] += count;
+    }
+}
+
+//  An estate's outcomes and complaints of [from, to): the whole UTC days
+//  from the tallies, the part-days at its ends from the records.
+static int
+s_estate_counts (escalation_t *self, kf_txn_t *txn, const char *estate, s_report_t *r)
+{
+    int64_t from = r->from_ms, to = r->to_ms;
+    int64_t first = from < INT64_MIN / 2 ? INT64_MIN : escalation_tally_day_after (from);
+    int64_t last = escalation_tally_day_of (to);
+    if (first >= last)
+        first = last = to;   //  not a whole day in it: every record
+    if ((from < first && (s_range (txn, self->outcomes, estate, from, first, s_count_outcome, r)
+                      ||  s_range (txn, self->complaints, estate, from, first, s_count_complaint, r)))
+    ||  (first < last && escalation_tally_read (self, txn, estate, first, last, s_count_tally, r))
+    ||  (last < to && (s_range (txn, self->outcomes, estate, last, to, s_count_outcome, r)
+                   ||  s_range (txn, self->complaints, estate, last, to, s_count_complaint, r))))
+        return -1;
+    return 0;
+}
+
 static int
 s_report_row (Kf__SlaReport *report, kf_arena_t *arena, const char *key, uint64_t total, uint64_t on_time)
 {
@@ -124,8 +176,7 @@ s_report (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *
     for (size_t i = 0; i < n; i++) {
         r.estate_index = i;
         r.estate_total [i] = r.estate_on_time [i] = 0;
-        if (s_range (txn, self->outcomes, estates [i]->estate->id, r.from_ms, r.to_ms, s_count_outcome, &r)
-        ||  s_range (txn, self->complaints, estates [i]->estate->id, r.from_ms, r.to_ms, s_count_complaint, &r))
+        if (s_estate_counts (self, txn, estates [i]->estate->id, &r))
             return kf_txn_ok (txn) ? kf_txn_fail (txn, "cannot read the outcomes") : -1;
     }
     report->rows = kf_arena_alloc (arena, (n + S_CATEGORIES) * sizeof *report->rows);

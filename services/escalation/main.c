@@ -9,6 +9,8 @@
 #include "escalation.h"
 #include "kf_service.h"
 
+#include <inttypes.h>
+
 #define S_TICK_MS     250
 #define S_FIRE_BATCH  10000   //  timers one transaction fires
 #define S_TICK_BATCHES 20     //  transactions one tick may take when many are due
@@ -47,11 +49,24 @@ s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
     return fired;
 }
 
+//  A store from before the on-time report's day tallies gets them, once.
+static int
+s_build_tallies (kf_txn_t *txn, void *escalation)
+{
+    uint64_t built;
+    if (escalation_tally_build (escalation, txn, &built))
+        return -1;
+    if (built)
+        kf_notice ("the on-time report's day tallies of %" PRIu64 " outcomes and complaints built", built);
+    return 0;
+}
+
 static int
 s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 {
     s_app_t *app = arg;
-    (void) err;
+    if (kf_bus_write (bus, s_build_tallies, app->escalation, err))
+        return -1;
     escalation_set_outbox (app->escalation, kf_bus_outbox (bus));
     return 0;
 }
