@@ -7,7 +7,9 @@
     the deadline (a million breaches, each raising level 1 and arming the
     chain). Prints the rates, the store's size, and the process's anonymous
     memory (its own heap, apart from LMDB's file pages), which must not grow
-    with the number of timers. Never fails.
+    with the number of timers; then the on-time report over the month of
+    the million late outcomes, from its day tallies and from the records.
+    Never fails.
 */
 #include "../unit/kf_test.h"
 #include "../../services/escalation/escalation.h"
@@ -90,6 +92,13 @@ s_rss (long *anon, long *file)
         fclose (status);
 }
 
+static int
+s_cmp_u64 (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
 static double
 s_fire_all (kf_store_t *store, s_bench_t *b, const char *what)
 {
@@ -103,6 +112,68 @@ s_fire_all (kf_store_t *store, s_bench_t *b, const char *what)
     double seconds = (double) (bench_now_us () - start) / 1e6;
     printf ("  fire %-30s %8ld timers in %6.2f s: %9.0f timers/s\n", what, total, seconds, (double) total / seconds);
     return seconds;
+}
+
+typedef struct {
+    escalation_t *escalation;
+    int64_t now, from, to;
+    Kf__Reply reply;
+    kf_arena_t *arena;
+} s_report_t;
+
+static int
+s_report_txn (kf_txn_t *txn, void *arg)
+{
+    s_report_t *r = arg;
+    Kf__TimeRange period = KF__TIME_RANGE__INIT;
+    period.from_ms = r->from;
+    period.to_ms = r->to;
+    period.has_from_ms = period.has_to_ms = 1;
+    Kf__ReportSla report = KF__REPORT_SLA__INIT;
+    report.period = &period;
+    report.estate = "E001";
+    report.group_by = "category";
+    Kf__Request request = KF__REQUEST__INIT;
+    request.role = KF__ROLE__ROLE_MANAGER;
+    request.has_role = 1;
+    request.command_case = KF__REQUEST__COMMAND_REPORT_SLA;
+    request.report_sla = &report;
+    kf_arena_reset (r->arena);
+    kf__reply__init (&r->reply);
+    return escalation_handle_request (r->escalation, txn, r->now, &request, &r->reply, r->arena);
+}
+
+//  The on-time report over November (issue 25.3): its whole days from the
+//  day tallies; then the same outcomes read from the records, as the
+//  report reads part-days (the month in half-days, none of them whole).
+static void
+s_report (kf_store_t *store, s_bench_t *b)
+{
+    s_report_t r = { .escalation = b->escalation, .now = b->now, .arena = kf_arena_new () };
+    kf_time_parse ("2026-11-01 00:00", 0, &r.from, NULL);
+    kf_time_parse ("2026-12-01 00:00", 0, &r.to, NULL);
+    int64_t month_from = r.from, month_to = r.to;
+    uint64_t took [20], outcomes = 0;
+    for (int i = 0; i < 20; i++) {
+        uint64_t t0 = bench_now_us ();
+        kf_store_write (store, s_report_txn, &r, NULL);
+        took [i] = bench_now_us () - t0;
+    }
+    for (size_t i = 0; r.reply.sla_report && i < r.reply.sla_report->n_rows; i++)
+        outcomes += r.reply.sla_report->rows [i]->total;
+    qsort (took, 20, sizeof *took, s_cmp_u64);
+    uint64_t records = 0, t0 = bench_now_us ();
+    for (r.from = month_from; r.from < month_to; r.from += 12 * 3600000LL) {
+        r.to = r.from + 12 * 3600000LL;
+        kf_store_write (store, s_report_txn, &r, NULL);
+        for (size_t i = 0; r.reply.sla_report && i < r.reply.sla_report->n_rows; i++)
+            records += r.reply.sla_report->rows [i]->total;
+    }
+    double scan_s = (double) (bench_now_us () - t0) / 1e6;
+    printf ("  on-time report, E001 over November (%" PRIu64 " outcomes): p50 %.2f ms, max %.2f ms from the day "
+            "tallies; from the records: %.2f s (%s)\n", outcomes, took [10] / 1000.0, took [19] / 1000.0, scan_s,
+            records == outcomes ? "equal" : "NOT EQUAL");
+    kf_arena_destroy (&r.arena);
 }
 
 int
@@ -168,6 +239,8 @@ main (void)
     s_rss (&anon2, &file2);
     printf ("  armed after: %" PRIu64 " (each case's next level); store %.0f MiB; anonymous memory %ld kB\n",
             armed.timers, kf_store_used (store) / 1048576.0, anon2);
+
+    s_report (store, &b);
 
     escalation_destroy (&b.escalation);
     kf_outbox_destroy (&outbox);
