@@ -66,6 +66,16 @@ s_copy (zsock_t *pipe, void *arg)
     }
 }
 
+//  The actor's word that the copy is done. zsock_wait returns -1 when a
+//  signal (SIGINT, SIGTERM) interrupts it: that is not the word.
+static void
+s_wait_for_the_copy (kf_backup_t *self)
+{
+    while (zsock_wait (self->actor) == -1 && (errno == EINTR || errno == EAGAIN))
+        ;
+    self->finished = true;
+}
+
 kf_backup_t *
 kf_backup_start (kf_store_t *store, const char *directory, const char *producer, int64_t taken_at_ms,
                  kf_err_t *err)
@@ -101,10 +111,10 @@ kf_backup_destroy (kf_backup_t **self_p)
     assert (self_p);
     kf_backup_t *self = *self_p;
     if (self) {
-        if (self->actor && !self->finished) {
-            kf_notice ("backup: waiting for the copy into %s to end", self->directory);
-            zsock_wait (self->actor);
-        }
+        //  The copy uses the store and the directory: it ends before they
+        //  can go, whatever signals come meanwhile.
+        if (self->actor && !self->finished)
+            s_wait_for_the_copy (self);
         zactor_destroy (&self->actor);
         free (self->directory);
         free (self->producer);
@@ -124,8 +134,7 @@ int
 kf_backup_finish (kf_backup_t *self, uint64_t *bytes, kf_err_t *err)
 {
     assert (self && self->actor && !self->finished);
-    zsock_wait (self->actor);
-    self->finished = true;
+    s_wait_for_the_copy (self);
     if (self->rc != 0) {
         if (err)
             *err = self->err;

@@ -110,6 +110,7 @@ s_backup_directory (kf_commands_t *self, char *path, size_t size, kf_err_t *err)
 }
 
 static int s_on_backup (zloop_t *loop, zsock_t *reader, void *arg);
+static void s_backup_done (kf_commands_t *self);
 
 static void
 s_handle_common (kf_commands_t *self, s_pending_t *p)
@@ -166,7 +167,7 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
                 return;
             }
             char directory [PATH_MAX];
-            kf_err_t err;
+            kf_err_t err = { "" };
             if (s_backup_directory (self, directory, sizeof directory, &err)) {
                 kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s", err.text);
                 return;
@@ -175,12 +176,9 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
             //  reply goes when the copy is done (s_on_backup).
             self->backup = kf_backup_start (kf_bus_store (self->bus), directory, kf_bus_name (self->bus),
                                             kf_clock_now (kf_bus_clock (self->bus)), &err);
-            if (!self->backup || zloop_reader (kf_bus_loop (self->bus), kf_backup_pipe (self->backup), s_on_backup,
-                                               self)) {
-                kf_backup_destroy (&self->backup);
+            if (!self->backup) {
                 rmdir (directory);
-                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s",
-                                *err.text ? err.text : "backup: cannot watch the copy");
+                kf_reply_error (reply, KF__REPLY_STATUS__REPLY_STATUS_UNAVAILABLE, self->arena, "%s", err.text);
                 return;
             }
             self->backup_routing = p->routing;
@@ -188,6 +186,10 @@ s_handle_common (kf_commands_t *self, s_pending_t *p)
             self->backup_request_id = p->request->request_id ? strdup (p->request->request_id) : NULL;
             kf_notice ("backup of the store into %s begun by %s", directory,
                        p->request->actor && *p->request->actor ? p->request->actor : "?");
+            if (zloop_reader (kf_bus_loop (self->bus), kf_backup_pipe (self->backup), s_on_backup, self)) {
+                kf_warning ("backup: cannot watch the copy from the loop: waiting for it here");
+                s_backup_done (self);
+            }
             break;
         }
         case KF__REQUEST__COMMAND_RESOLVE_STREAM: {
@@ -281,12 +283,11 @@ s_send_reply (kf_commands_t *self, s_pending_t *p)
         s_send (self, &p->routing, &p->reply);
 }
 
-//  The backup's copy and manifest are done, or failed: its reply.
-static int
-s_on_backup (zloop_t *loop, zsock_t *reader, void *arg)
+//  The backup's copy and manifest are done, or failed (or, at a stop,
+//  waited for): its reply, then the backup goes.
+static void
+s_backup_done (kf_commands_t *self)
 {
-    kf_commands_t *self = arg;
-    zloop_reader_end (loop, reader);
     Kf__Reply reply = KF__REPLY__INIT;
     Kf__BackupDone done = KF__BACKUP_DONE__INIT;
     reply.request_id = self->backup_request_id;
@@ -308,6 +309,13 @@ s_on_backup (zloop_t *loop, zsock_t *reader, void *arg)
     s_send (self, &self->backup_routing, &reply);
     kf_backup_destroy (&self->backup);
     zstr_free (&self->backup_request_id);
+}
+
+static int
+s_on_backup (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    zloop_reader_end (loop, reader);
+    s_backup_done (arg);
     return 0;
 }
 
@@ -480,13 +488,16 @@ kf_commands_destroy (kf_commands_t **self_p)
     if (self) {
         if (self->router)
             zloop_reader_end (kf_bus_loop (self->bus), self->router);
+        if (self->backup) {
+            //  A copy under way is waited for (no half copy is left behind)
+            //  and answered, the socket still there.
+            zloop_reader_end (kf_bus_loop (self->bus), kf_backup_pipe (self->backup));
+            kf_notice ("backup: waiting for the copy into %s to end", kf_backup_directory (self->backup));
+            s_backup_done (self);
+        }
         zsock_destroy (&self->router);
         for (size_t i = 0; i < self->pending_len; i++)
             zmsg_destroy (&self->pending [i].routing);
-        if (self->backup) {
-            zloop_reader_end (kf_bus_loop (self->bus), kf_backup_pipe (self->backup));
-            kf_backup_destroy (&self->backup);   //  waits for the copy: no half copy is left
-        }
         zmsg_destroy (&self->backup_routing);
         zstr_free (&self->backup_request_id);
         free (self->pending);
