@@ -120,8 +120,12 @@ static int
 s_estate_counts (escalation_t *self, kf_txn_t *txn, const char *estate, s_report_t *r)
 {
     int64_t from = r->from_ms, to = r->to_ms;
-    int64_t first = from < INT64_MIN / 2 ? INT64_MIN : escalation_tally_day_after (from);
-    int64_t last = escalation_tally_day_of (to);
+    //  Times far outside any calendar (a hostile period) are read from the
+    //  records: their day arithmetic would overflow. No start at all is
+    //  the beginning of time, the tallies' first day.
+    bool sane = (from == INT64_MIN || (from > INT64_MIN / 2 && from < INT64_MAX / 2)) && to > INT64_MIN / 2;
+    int64_t first = !sane ? to : from == INT64_MIN ? INT64_MIN : escalation_tally_day_after (from);
+    int64_t last = !sane ? to : escalation_tally_day_of (to);
     if (first >= last)
         first = last = to;   //  not a whole day in it: every record
     if ((from < first && (s_range (txn, self->outcomes, estate, from, first, s_count_outcome, r)

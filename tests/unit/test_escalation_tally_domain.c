@@ -132,6 +132,19 @@ test_whole_days_agree_with_the_records (void **state)
     s_add_report (&counts, "E001", "estate", kf_test_at ("2026-10-01 00:00"), kf_test_at ("2026-10-19 09:00"));
     assert_int_equal (counts.complaints, 2);   //  t1 and t4; t3 was withdrawn
     assert_int_equal (counts.handled, 1);
+    //  Periods at the ends of time count what is in them (nothing here),
+    //  with no day arithmetic overflowing on the way (UBSan would stop).
+    const int64_t ends [][2] = { { INT64_MIN, INT64_MIN + 1000 }, { INT64_MIN + 5, -INT64_C (9223372036854775000) },
+                                 { INT64_MAX - 1000, INT64_MAX }, { INT64_MIN / 2 - 5, 0 } };
+    for (size_t i = 0; i < sizeof ends / sizeof ends [0]; i++) {
+        s_counts_t none = { .rows = 0 };
+        s_add_report (&none, "E001", "estate", ends [i][0], ends [i][1]);
+        assert_int_equal (none.rows, 0);
+        assert_int_equal (none.complaints, 0);
+    }
+    s_counts_t all = { .rows = 0 };
+    s_add_report (&all, "E001", "estate", INT64_MIN, kf_test_at ("2026-10-19 09:00"));
+    assert_int_equal (all.total [0], counts.total [0]);
 }
 
 static int
