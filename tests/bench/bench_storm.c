@@ -50,8 +50,14 @@ s_write_config (unsigned estates)
     int n = snprintf (text, size,
         "cluster\n    name = c1\n    data_dir = %s/data\n    log_level = warning\n"
         "bus\n    publish = ipc://%s/bus-in\n    subscribe = ipc://%s/bus-out\n"
-        //  The smallest retention by count: the outboxes are trimmed while the storm runs.
-        "    outbox_max_events = 1000\n"
+        //  Retention by count that the storm passes (45,000 events in one
+        //  estate's intake stream): the outboxes are trimmed as it runs.
+        //  Not much less: a consumer that missed the first events (it
+        //  joined late) asks for them a beat later, and an outbox that
+        //  keeps less than that (1,000 did) has trimmed them away, the
+        //  archive too having joined late: every consumer stops on the
+        //  stream, rightly, for an operator.
+        "    outbox_max_events = 20000\n"
         "registry\n    check_units = false\n"
         "estates\n", d, d, d);
     for (unsigned e = 1; e <= estates; e++)   //  two plumbers each, around the clock
