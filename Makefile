@@ -173,6 +173,7 @@ $(O)/tests/%: tests/bench/%.c $(LIBKEFU) | $(O)/tests
 
 # A benchmark of a service's domain logic links it, without its main.c.
 $(foreach s,escalation billing archive registry,$(eval $(O)/tests/bench_$(s): $(call SERVICE_OBJ,$(s))))
+$(O)/tests/bench_daily: $(call SERVICE_OBJ,survey)
 $(O)/tests/bench_cases: $(call SERVICE_OBJ,intake)
 
 $(O)/common $(O)/gen-obj $(O)/bin $(O)/tests:
@@ -293,6 +294,7 @@ bench: deps
 	@build/release/tests/bench_dispatch
 	@build/release/tests/bench_escalation
 	@build/release/tests/bench_billing
+	@build/release/tests/bench_daily
 	@build/release/tests/bench_registry
 	@build/release/tests/bench_archive
 	@build/release/tests/bench_gateway
