@@ -334,3 +334,16 @@ kf_local_format (int64_t utc_ms, int offset_min, char *buf, size_t size)
     snprintf (buf, size, "%04d-%02d-%02d %02d:%02d", year, month, day, (int) (minute / 60), (int) (minute % 60));
     return buf;
 }
+
+int64_t
+kf_utc_midnight_before (int64_t utc_ms)
+{
+    return kf_floor_div (utc_ms, KF_MS_PER_DAY) * KF_MS_PER_DAY;
+}
+
+int64_t
+kf_utc_midnight_after (int64_t utc_ms)
+{
+    int64_t midnight = kf_utc_midnight_before (utc_ms);
+    return midnight == utc_ms ? midnight : midnight + KF_MS_PER_DAY;
+}

@@ -31,6 +31,12 @@ int kf_weekday (int64_t days);
 int64_t kf_local_day (int64_t utc_ms, int offset_min);
 int64_t kf_local_day_start (int64_t day, int offset_min);
 
+//  The UTC midnight at or before utc_ms, and the first at or after it:
+//  the whole days of a period, as day tallies count them. For times
+//  within a quarter of int64 of 0 (a caller checks a hostile period).
+int64_t kf_utc_midnight_before (int64_t utc_ms);
+int64_t kf_utc_midnight_after (int64_t utc_ms);
+
 //  yyyymmdd as a number (20261123), e.g. for ticket numbers and reports.
 uint32_t kf_day_to_yyyymmdd (int64_t day);
 int kf_yyyymmdd_to_day (uint32_t yyyymmdd, int64_t *day);

@@ -154,9 +154,7 @@ void escalation_tally_complaint (escalation_t *self, kf_txn_t *txn, const char *
 typedef void (escalation_tally_fn) (uint32_t what, uint32_t slot, uint32_t which, uint64_t count, void *arg);
 int escalation_tally_read (escalation_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to,
                            escalation_tally_fn *fn, void *arg);
-//  The first UTC midnight at or after at_ms, and the last at or before it.
-int64_t escalation_tally_day_after (int64_t at_ms);
-int64_t escalation_tally_day_of (int64_t at_ms);
+
 
 int escalation_show (escalation_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request *request, Kf__Reply *reply,
                  kf_arena_t *arena);

@@ -124,8 +124,8 @@ s_estate_counts (escalation_t *self, kf_txn_t *txn, const char *estate, s_report
     //  records: their day arithmetic would overflow. No start at all is
     //  the beginning of time, the tallies' first day.
     bool sane = (from == INT64_MIN || (from > INT64_MIN / 2 && from < INT64_MAX / 2)) && to > INT64_MIN / 2;
-    int64_t first = !sane ? to : from == INT64_MIN ? INT64_MIN : escalation_tally_day_after (from);
-    int64_t last = !sane ? to : escalation_tally_day_of (to);
+    int64_t first = !sane ? to : from == INT64_MIN ? INT64_MIN : kf_utc_midnight_after (from);
+    int64_t last = !sane ? to : kf_utc_midnight_before (to);
     if (first >= last)
         first = last = to;   //  not a whole day in it: every record
     if ((from < first && (s_range (txn, self->outcomes, estate, from, first, s_count_outcome, r)

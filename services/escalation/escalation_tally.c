@@ -8,8 +8,8 @@
     See escalation_private.h.
 */
 #include "escalation_private.h"
+#include "kf_tally.h"
 
-#define S_DAY_MS  86400000LL
 #define S_BUILT   "built"          //  the tallies' own key: counted from the records once
 
 //  A tally's key: estate, day (its first UTC ms), what is counted
@@ -21,18 +21,11 @@ s_key (kf_key_t *key, const char *estate, int64_t day, uint32_t what, uint32_t s
     kf_key_make (key, "s|t|u|u|u", estate, day, what, slot, which);
 }
 
-static int64_t
-s_day (int64_t at_ms)
-{
-    int64_t day = at_ms / S_DAY_MS;
-    return (at_ms < 0 && at_ms % S_DAY_MS ? day - 1 : day) * S_DAY_MS;
-}
-
 void
 escalation_tally_outcome (escalation_t *self, kf_txn_t *txn, const char *estate, int64_t deadline_ms,
                           const Kf__SlaMet *m, int delta)
 {
-    int64_t day = s_day (deadline_ms);
+    int64_t day = kf_utc_midnight_before (deadline_ms);
     const uint32_t slots [2] = { (uint32_t) m->category, (uint32_t) m->department };
     for (uint32_t what = 0; what < 2; what++) {
         kf_key_t key;
@@ -49,7 +42,7 @@ void
 escalation_tally_complaint (escalation_t *self, kf_txn_t *txn, const char *estate, int64_t filed_at_ms, char state,
                             int delta)
 {
-    int64_t day = s_day (filed_at_ms);
+    int64_t day = kf_utc_midnight_before (filed_at_ms);
     kf_key_t key;
     s_key (&key, estate, day, ESCALATION_TALLY_COMPLAINTS, 0, 0);
     kf_txn_add (txn, self->tallies, &key, delta);
@@ -59,45 +52,31 @@ escalation_tally_complaint (escalation_t *self, kf_txn_t *txn, const char *estat
     }
 }
 
+typedef struct {
+    escalation_tally_fn *fn;
+    void *arg;
+} s_read_t;
+
+static int
+s_read_one (kf_txn_t *txn, kf_val_t key, uint64_t count, void *arg)
+{
+    (void) txn;
+    s_read_t *r = arg;
+    char id [S_ID_SIZE];
+    int64_t day;
+    uint32_t what, slot, which;
+    if (kf_key_scan (key.data, key.size, "s|t|u|u|u", id, sizeof id, &day, &what, &slot, &which))
+        return -1;
+    r->fn (what, slot, which, count, r->arg);
+    return 0;
+}
+
 int
 escalation_tally_read (escalation_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to,
                        escalation_tally_fn *fn, void *arg)
 {
-    kf_key_t start, prefix;
-    kf_key_make (&prefix, "s|", estate);
-    kf_key_make (&start, "s|t", estate, from);
-    kf_cursor_t *cursor = kf_cursor_open (txn, self->tallies);
-    kf_val_t k, v;
-    int rc = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;
-    for (; rc == KF_FOUND && kf_key_has_prefix (k, &prefix); rc = kf_cursor_next (cursor, &k, &v)) {
-        char id [S_ID_SIZE];
-        int64_t day;
-        uint32_t what, slot, which;
-        uint64_t count;
-        if (kf_key_scan (k.data, k.size, "s|t|u|u|u", id, sizeof id, &day, &what, &slot, &which)
-        ||  !kf_val_counter (v, &count)) {
-            rc = kf_txn_fail (txn, "an on-time tally does not decode");
-            break;
-        }
-        if (day >= to)
-            break;
-        fn (what, slot, which, count, arg);
-    }
-    kf_cursor_close (&cursor);
-    return rc < 0 ? -1 : 0;
-}
-
-int64_t
-escalation_tally_day_after (int64_t at_ms)
-{
-    int64_t day = s_day (at_ms);
-    return day == at_ms ? day : day + S_DAY_MS;
-}
-
-int64_t
-escalation_tally_day_of (int64_t at_ms)
-{
-    return s_day (at_ms);
+    s_read_t r = { fn, arg };
+    return kf_tally_walk (txn, self->tallies, estate, from, to, s_read_one, &r);
 }
 
 //  ---- built once, for a store from before the tallies ----------------------------------------

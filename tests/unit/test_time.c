@@ -188,6 +188,22 @@ test_money (void **state)
     assert_string_equal (kf_fen_format (INT64_MIN, buf, sizeof buf), "-92233720368547758.08");
 }
 
+//  The whole UTC days of a period (day tallies): before 1970 too.
+static void
+test_utc_midnights (void **state)
+{
+    (void) state;
+    const int64_t day = 86400000;
+    assert_int_equal (kf_utc_midnight_before (0), 0);
+    assert_int_equal (kf_utc_midnight_after (0), 0);
+    assert_int_equal (kf_utc_midnight_before (1), 0);
+    assert_int_equal (kf_utc_midnight_after (1), day);
+    assert_int_equal (kf_utc_midnight_before (-1), -day);
+    assert_int_equal (kf_utc_midnight_after (-1), 0);
+    assert_int_equal (kf_utc_midnight_before (3 * day - 1), 2 * day);
+    assert_int_equal (kf_utc_midnight_after (-day), -day);
+}
+
 int
 main (void)
 {
@@ -195,6 +211,7 @@ main (void)
         cmocka_unit_test (test_civil_round_trip),
         cmocka_unit_test (test_weekday),
         cmocka_unit_test (test_local_day),
+        cmocka_unit_test (test_utc_midnights),
         cmocka_unit_test (test_time_parse_and_format),
         cmocka_unit_test (test_durations),
         cmocka_unit_test (test_offsets),
