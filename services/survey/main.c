@@ -10,6 +10,8 @@
 #include "survey.h"
 #include "kf_service.h"
 
+#include <inttypes.h>
+
 #define S_TICK_MS      1000
 
 typedef struct {
@@ -37,11 +39,24 @@ s_on_tick (void *app, kf_txn_t *txn, int64_t now_ms)
     return survey_tick (((s_app_t *) app)->survey, txn, now_ms);
 }
 
+//  A store from before the satisfaction report's day tallies gets them, once.
+static int
+s_build_tallies (kf_txn_t *txn, void *survey)
+{
+    uint64_t built;
+    if (survey_tally_build (survey, txn, &built))
+        return -1;
+    if (built)
+        kf_notice ("the satisfaction report's day tallies of %" PRIu64 " answers and visits built", built);
+    return 0;
+}
+
 static int
 s_on_start (void *arg, kf_bus_t *bus, kf_err_t *err)
 {
     s_app_t *app = arg;
-    (void) err;
+    if (kf_bus_write (bus, s_build_tallies, app->survey, err))
+        return -1;
     survey_set_outbox (app->survey, kf_bus_outbox (bus));
     return 0;
 }

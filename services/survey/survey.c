@@ -89,13 +89,14 @@ survey_estate (const survey_t *self, const char *id)
     return kf_domain_estate (&self->base, id);
 }
 
-static void
-s_tables (survey_t *self, kf_txn_t *txn)
+void
+survey_tables (survey_t *self, kf_txn_t *txn)
 {
     static const char *const names [] = { SURVEY_OWN_TABLES, NULL };
     kf_table_t *const tables [] = { &self->visits, &self->visit_timers, &self->pending, &self->by_estate,
                                     &self->by_unit, &self->households, &self->evaluations, &self->answers,
-                                    &self->outcomes, &self->problems, &self->days, &self->tickets, &self->counters };
+                                    &self->outcomes, &self->problems, &self->days, &self->tickets, &self->counters,
+                                    &self->tallies };
     kf_domain_tables (&self->base, txn, names, tables);
 }
 
@@ -244,7 +245,7 @@ int
 survey_apply_event (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Envelope *event)
 {
     assert (self && txn && event);
-    s_tables (self, txn);
+    survey_tables (self, txn);
     const survey_estate_t *e = survey_estate (self, event->estate);
     if (!e)
         return 0;
@@ -590,7 +591,7 @@ int
 survey_tick (survey_t *self, kf_txn_t *txn, int64_t now_ms)
 {
     assert (self && txn);
-    s_tables (self, txn);
+    survey_tables (self, txn);
     int done = s_overdue (self, txn, now_ms);
     for (size_t i = 0; i < self->base.estate_count && done >= 0; i++) {
         int a = s_daily (self, txn, now_ms, &self->estates [i]);
@@ -607,7 +608,7 @@ survey_handle_request (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__
                        kf_arena_t *arena)
 {
     assert (self && txn && request && reply && arena);
-    s_tables (self, txn);
+    survey_tables (self, txn);
     switch (request->command_case) {
         case KF__REQUEST__COMMAND_LIST_VISITS:
             return survey_list_visits (self, txn, request, reply, arena);

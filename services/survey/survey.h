@@ -32,7 +32,7 @@
 #include "envelope.pb-c.h"
 
 #define SURVEY_OWN_TABLES "visits", "visit_timers", "pending", "by_estate", "by_unit", "households", \
-    "evaluations", "answers", "outcomes", "problems", "days", "tickets", "counters"
+    "evaluations", "answers", "outcomes", "problems", "days", "tickets", "counters", "tallies"
 #define SURVEY_TABLES KF_BUS_TABLES, SURVEY_OWN_TABLES
 
 #define SURVEY_PAGE_DEFAULT 50
@@ -64,5 +64,10 @@ int survey_tick (survey_t *self, kf_txn_t *txn, int64_t now_ms);
 //  household order, into `drawn`; returns how many.
 size_t survey_draw (const uint32_t *last_sampled, size_t count, uint32_t quarter, unsigned percent, uint64_t seed,
                     size_t *drawn);
+
+//  At the start, in a write transaction: a store from before the
+//  satisfaction report's day tallies gets them, its answers and visits
+//  counted once; `built` says how many (0: nothing to do).
+int survey_tally_build (survey_t *self, kf_txn_t *txn, uint64_t *built);
 
 #endif

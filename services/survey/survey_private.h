@@ -11,6 +11,7 @@
                           answers
       survey_reports.c    satisfaction, the Pareto of problems, the daily
                           statistics
+      survey_tally.c      the satisfaction report's counts per estate and day
 
 
     Tables (keys):
@@ -28,6 +29,8 @@
       tickets       ticket_no                     TicketMark
       counters      name                          big-endian count; period|<job> the next period of a
                                                   periodic job (kf_period)
+      tallies       estate|day|what|name|which    big-endian count: answers (all, satisfied, score) by
+                                                  estate, department, technician; visits due, on time
 */
 #ifndef SURVEY_PRIVATE_H_INCLUDED
 #define SURVEY_PRIVATE_H_INCLUDED
@@ -66,6 +69,7 @@ struct _survey_t {
     kf_domain_t base;               //  config, outbox, scratch arena, estates, tables
     survey_estate_t *estates;        //  base.estates, typed
     int report_minute;
+    kf_table_t tallies;
     kf_table_t visits, visit_timers, pending, by_estate, by_unit, households, evaluations, answers, outcomes, problems,
                days, tickets, counters;
 };
@@ -96,6 +100,26 @@ void survey_problem (survey_t *self, kf_txn_t *txn, const char *estate, int64_t 
                      const char *source);
 
 Kf__Visit *survey_visit_get (survey_t *self, kf_txn_t *txn, const char *visit_id, kf_arena_t *arena);
+
+void survey_tables (survey_t *self, kf_txn_t *txn);
+
+//  The satisfaction report's day tallies (survey_tally.c): an answer under
+//  the UTC day it was given, for the estate, its department and its
+//  technician; a visit due under its due day when scheduled, and on time
+//  under the same day when answered in its window.
+#define SURVEY_TALLY_ESTATE     0
+#define SURVEY_TALLY_DEPARTMENT 1
+#define SURVEY_TALLY_TECHNICIAN 2
+#define SURVEY_TALLY_DUE        3
+void survey_tally_answer (survey_t *self, kf_txn_t *txn, const char *estate, int64_t answered_ms,
+                          const Kf__VisitCompleted *c);
+void survey_tally_due (survey_t *self, kf_txn_t *txn, const char *estate, int64_t due_ms, bool on_time);
+//  Every count of an estate's days in [from, to), whole UTC days: fn (what,
+//  the group's name, which: 0 all/due, 1 satisfied/on time, 2 score, count).
+typedef void (survey_tally_fn) (uint32_t what, const char *name, uint32_t which, uint64_t count, void *arg);
+int survey_tally_read (survey_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to,
+                       survey_tally_fn *fn, void *arg);
+
 
 //  The visit and its indexes: pending ones are listed and timed.
 void survey_visit_put (survey_t *self, kf_txn_t *txn, const Kf__Visit *v);

@@ -18,6 +18,18 @@ typedef struct {
     int64_t to_ms;
 } s_satisfaction_t;
 
+//  The report's group of that key, made when new (NULL when full).
+static s_group_t *
+s_group (s_satisfaction_t *r, const char *key_text)
+{
+    size_t g = 0;
+    while (g < r->count && strcmp (r->groups [g].key, key_text) != 0)
+        g++;
+    if (g == r->count && r->count < r->size)
+        snprintf (r->groups [r->count++].key, S_ID_MAX, "%s", key_text);
+    return g < r->count ? &r->groups [g] : NULL;
+}
+
 static int
 s_satisfaction_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
 {
@@ -40,15 +52,11 @@ s_satisfaction_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
         snprintf (key_text, sizeof key_text, "%s", c->technician_id ? c->technician_id : "-");
     else
         snprintf (key_text, sizeof key_text, "%s", r->estate);
-    size_t g = 0;
-    while (g < r->count && strcmp (r->groups [g].key, key_text) != 0)
-        g++;
-    if (g == r->count && r->count < r->size)
-        snprintf (r->groups [r->count++].key, S_ID_MAX, "%s", key_text);
-    if (g < r->count) {
-        r->groups [g].answered++;
-        r->groups [g].satisfied += c->satisfaction != KF__SATISFACTION__SATISFACTION_UNSATISFIED;
-        r->groups [g].score += c->score;
+    s_group_t *group = s_group (r, key_text);
+    if (group) {
+        group->answered++;
+        group->satisfied += c->satisfaction != KF__SATISFACTION__SATISFACTION_UNSATISFIED;
+        group->score += c->score;
     }
     kf_codec_free ((ProtobufCMessage **) &c);
     return 0;
@@ -56,17 +64,16 @@ s_satisfaction_row (kf_txn_t *txn, kf_val_t key, kf_val_t value, void *arg)
 
 typedef struct {
     survey_t *self;
-    int64_t from_ms, to_ms;
     uint64_t due, on_time;
 } s_timeliness_t;
 
-//  Visits due in the period, and of those, done within their window.
+//  Visits due in [from, to), and of those, done within their window.
 static int
-s_timeliness (s_timeliness_t *t, kf_txn_t *txn, const char *estate, kf_arena_t *arena)
+s_timeliness (s_timeliness_t *t, kf_txn_t *txn, const char *estate, int64_t from, int64_t to, kf_arena_t *arena)
 {
     kf_key_t start, prefix;
     kf_key_make (&prefix, "s|", estate);
-    kf_key_make (&start, "s|t", estate, -(t->to_ms - 1));
+    kf_key_make (&start, "s|t", estate, -(to - 1));
     kf_cursor_t *cursor = kf_cursor_open (txn, t->self->by_estate);
     kf_val_t k, v;
     for (int found = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;
@@ -74,7 +81,7 @@ s_timeliness (s_timeliness_t *t, kf_txn_t *txn, const char *estate, kf_arena_t *
         char id [KF_ID_MAX + 1], visit_id [S_ID_MAX];
         int64_t minus_due;
         if (kf_key_scan (k.data, k.size, "s|t|s", id, sizeof id, &minus_due, visit_id, sizeof visit_id)
-        ||  -minus_due < t->from_ms)
+        ||  -minus_due < from)
             break;
         Kf__Visit *visit = survey_visit_get (t->self, txn, visit_id, arena);
         t->due++;
@@ -82,6 +89,80 @@ s_timeliness (s_timeliness_t *t, kf_txn_t *txn, const char *estate, kf_arena_t *
     }
     kf_cursor_close (&cursor);
     return kf_txn_ok (txn) ? 0 : -1;
+}
+
+//  The answers of [from, to), from the records.
+static int
+s_answers (survey_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to, s_satisfaction_t *r)
+{
+    kf_key_t start, prefix;
+    kf_key_make (&prefix, "s|", estate);
+    kf_key_make (&start, "s|t", estate, from);
+    kf_cursor_t *cursor = kf_cursor_open (txn, self->outcomes);
+    kf_val_t k, v;
+    int stop = 0;
+    r->to_ms = to;
+    for (int found = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;
+         found == KF_FOUND && kf_key_has_prefix (k, &prefix) && !stop; found = kf_cursor_next (cursor, &k, &v))
+        stop = s_satisfaction_row (txn, k, v, r);
+    kf_cursor_close (&cursor);
+    return stop < 0 ? -1 : 0;
+}
+
+typedef struct {
+    s_satisfaction_t *r;
+    s_timeliness_t *t;
+} s_whole_t;
+
+//  Whole days' counts from the tallies, as the records are counted.
+static void
+s_tally_row (uint32_t what, const char *name, uint32_t which, uint64_t count, void *arg)
+{
+    s_whole_t *w = arg;
+    if (what == SURVEY_TALLY_DUE) {
+        if (which == 0)
+            w->t->due += count;
+        else
+            w->t->on_time += count;
+        return;
+    }
+    const char *group_by = w->r->group_by;
+    if ((what == SURVEY_TALLY_ESTATE && strcmp (group_by, "estate") == 0)
+    ||  (what == SURVEY_TALLY_DEPARTMENT && strcmp (group_by, "department") == 0)
+    ||  (what == SURVEY_TALLY_TECHNICIAN && strcmp (group_by, "technician") == 0)) {
+        s_group_t *group = s_group (w->r, what == SURVEY_TALLY_ESTATE ? w->r->estate : name);
+        if (group && which == 0)
+            group->answered += count;
+        else
+        if (group && which == 1)
+            group->satisfied += count;
+        else
+        if (group)
+            group->score += count;
+    }
+}
+
+//  An estate's answers and visits due in [from, to): the whole UTC days
+//  from the tallies, the part-days at its ends from the records. Times far
+//  outside any calendar are read from the records (their day arithmetic
+//  would overflow); no start at all (s_period's INT64_MIN / 2) is the
+//  beginning of time, the tallies' first day.
+static int
+s_estate_counts (survey_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to, s_satisfaction_t *r,
+                 s_timeliness_t *t, kf_arena_t *arena)
+{
+    bool sane = from < INT64_MAX / 2 && to > INT64_MIN / 2 + S_DAY_MS && to < INT64_MAX / 2;
+    int64_t first = !sane ? to : from <= INT64_MIN / 2 ? INT64_MIN : kf_utc_midnight_after (from);
+    int64_t last = !sane ? to : kf_utc_midnight_before (to);
+    if (first >= last)
+        first = last = to;   //  not a whole day in it: every record
+    s_whole_t whole = { r, t };
+    if ((from < first && (s_answers (self, txn, estate, from, first, r)
+                      ||  s_timeliness (t, txn, estate, from, first, arena)))
+    ||  (first < last && survey_tally_read (self, txn, estate, first, last, s_tally_row, &whole))
+    ||  (last < to && (s_answers (self, txn, estate, last, to, r) || s_timeliness (t, txn, estate, last, to, arena))))
+        return -1;
+    return 0;
 }
 
 static int
@@ -107,7 +188,7 @@ survey_report_satisfaction (survey_t *self, kf_txn_t *txn, int64_t now_ms, const
     if (only && (!survey_estate (self, only) || !kf_request_sees (request, only)))
         return KF_NOT_FOUND ("unknown estate '%s'", only);
     s_satisfaction_t r = { .group_by = group_by, .size = 1000, .to_ms = to };
-    s_timeliness_t t = { .self = self, .from_ms = from, .to_ms = to };
+    s_timeliness_t t = { .self = self };
     r.groups = kf_arena_alloc (arena, r.size * sizeof *r.groups);
     Kf__SatisfactionReport *report = (Kf__SatisfactionReport *) kf_arena_message (arena,
                                                                                    &kf__satisfaction_report__descriptor);
@@ -118,17 +199,7 @@ survey_report_satisfaction (survey_t *self, kf_txn_t *txn, int64_t now_ms, const
         if ((only && strcmp (only, estate) != 0) || !kf_request_sees (request, estate))
             continue;
         r.estate = estate;
-        kf_key_t start, prefix;
-        kf_key_make (&prefix, "s|", estate);
-        kf_key_make (&start, "s|t", estate, from);
-        kf_cursor_t *cursor = kf_cursor_open (txn, self->outcomes);
-        kf_val_t k, v;
-        int stop = 0;
-        for (int found = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;
-             found == KF_FOUND && kf_key_has_prefix (k, &prefix) && !stop; found = kf_cursor_next (cursor, &k, &v))
-            stop = s_satisfaction_row (txn, k, v, &r);
-        kf_cursor_close (&cursor);
-        if (stop < 0 || s_timeliness (&t, txn, estate, arena))
+        if (s_estate_counts (self, txn, estate, from, to, &r, &t, arena))
             return -1;
     }
     report->rows = kf_arena_alloc (arena, (r.count + 1) * sizeof *report->rows);

@@ -136,6 +136,7 @@ survey_schedule (survey_t *self, kf_txn_t *txn, int64_t now_ms, const survey_est
     kf_key_t key;
     kf_key_make (&key, "s|t|s", e->estate->id, -s.due_at_ms, visit_id);
     kf_txn_put (txn, self->by_estate, &key, "", 0);
+    survey_tally_due (self, txn, e->estate->id, s.due_at_ms, false);
     kf_key_make (&key, "s|s|t|s", e->estate->id, f->unit, f->done_at_ms, visit_id);
     kf_txn_put (txn, self->by_unit, &key, "", 0);
     Kf__Envelope event = KF__ENVELOPE__INIT;
@@ -215,6 +216,9 @@ survey_answer (survey_t *self, kf_txn_t *txn, int64_t now_ms, const Kf__Request 
     kf_key_t key;
     kf_key_make (&key, "s|t|s", v->estate, now_ms, s->visit_id);
     kf_txn_put_msg (txn, self->outcomes, &key, &c->base);
+    survey_tally_answer (self, txn, v->estate, now_ms, c);
+    if (c->on_time)
+        survey_tally_due (self, txn, v->estate, s->due_at_ms, true);
     survey_count (self, txn, e, now_ms, D_VISITS_DONE, self->base.scratch);
     if (q->satisfaction != KF__SATISFACTION__SATISFACTION_UNSATISFIED)
         survey_count (self, txn, e, now_ms, D_VISITS_SATISFIED, self->base.scratch);
