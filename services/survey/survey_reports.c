@@ -73,7 +73,9 @@ s_timeliness (s_timeliness_t *t, kf_txn_t *txn, const char *estate, int64_t from
 {
     kf_key_t start, prefix;
     kf_key_make (&prefix, "s|", estate);
-    kf_key_make (&start, "s|t", estate, -(to - 1));
+    //  The index is by -due: from the latest due before `to` (a period
+    //  ending at the first instant of time starts at the index's end).
+    kf_key_make (&start, "s|t", estate, to - 1 == INT64_MIN ? INT64_MAX : -(to - 1));
     kf_cursor_t *cursor = kf_cursor_open (txn, t->self->by_estate);
     kf_val_t k, v;
     for (int found = cursor ? kf_cursor_seek (cursor, &start, &k, &v) : -1;

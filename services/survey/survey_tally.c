@@ -29,9 +29,12 @@ void
 survey_tally_answer (survey_t *self, kf_txn_t *txn, const char *estate, int64_t answered_ms,
                      const Kf__VisitCompleted *c)
 {
-    char department [48];
+    //  The names as the report's groups have them (s_satisfaction_row):
+    //  a technician's id cut to a group's length.
+    char department [48], technician [S_ID_MAX];
     kf_enum_short_name (&kf__department__descriptor, c->department, department, sizeof department);
-    const char *names [3] = { "", department, c->technician_id ? c->technician_id : "-" };
+    snprintf (technician, sizeof technician, "%s", c->technician_id ? c->technician_id : "-");
+    const char *names [3] = { "", department, technician };
     bool satisfied = c->satisfaction != KF__SATISFACTION__SATISFACTION_UNSATISFIED;
     for (uint32_t what = SURVEY_TALLY_ESTATE; what <= SURVEY_TALLY_TECHNICIAN; what++) {
         s_add (self, txn, estate, answered_ms, what, names [what], 0, 1);

@@ -140,6 +140,7 @@ test_whole_days_agree_with_the_records (void **state)
     s_counts_t none = { .rows = 0 };
     s_add_report (&none, "estate", INT64_MAX - 1000, INT64_MAX);
     s_add_report (&none, "estate", INT64_MIN + 5, -INT64_C (9223372036854775000));
+    s_add_report (&none, "estate", INT64_MIN, INT64_MIN + 1);
     assert_int_equal (none.rows, 0);
     assert_int_equal (none.due, 0);
 }
