@@ -236,11 +236,13 @@ uint64_t kf_txn_count (kf_txn_t *self, kf_table_t table);
 //  Every entry of a table goes (the table stays); 0 or -1 (sticky).
 int kf_txn_clear (kf_txn_t *self, kf_table_t table);
 
-//  A one-off job of a table (a tally counted from its records once, on
-//  the first start of a build that keeps it): 1 when `mark` is not in the
-//  table yet, and it is put there now, in this transaction, so the caller
-//  does the job; 0 when it was done before; -1 on error (sticky).
-int kf_txn_first_time (kf_txn_t *self, kf_table_t table, const char *mark);
+//  A table rebuilt from other records once (a tally counted from what it
+//  counts, on the first start of a build that keeps it): when `mark` is
+//  not in the table yet, the table is emptied (what saves made before the
+//  rebuild counted would count twice), marked, and 1 returned, so the
+//  caller refills it in this transaction; 0 when it was done before; -1
+//  on error (sticky).
+int kf_txn_rebuild_once (kf_txn_t *self, kf_table_t table, const char *mark);
 
 //  A counter's value (kf_txn_add) as a cursor or a scan saw it; false when
 //  it is not one.

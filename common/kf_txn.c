@@ -317,7 +317,7 @@ kf_txn_clear (kf_txn_t *self, kf_table_t table)
 }
 
 int
-kf_txn_first_time (kf_txn_t *self, kf_table_t table, const char *mark)
+kf_txn_rebuild_once (kf_txn_t *self, kf_table_t table, const char *mark)
 {
     assert (self && self->write && mark);
     kf_key_t key;
@@ -327,7 +327,7 @@ kf_txn_first_time (kf_txn_t *self, kf_table_t table, const char *mark)
     int rc = kf_txn_get (self, table, &key, &found);
     if (rc != KF_NOTFOUND)
         return rc < 0 ? -1 : 0;
-    return kf_txn_put (self, table, &key, "", 0) ? -1 : 1;
+    return kf_txn_clear (self, table) || kf_txn_put (self, table, &key, "", 0) ? -1 : 1;
 }
 
 bool

@@ -167,16 +167,12 @@ billing_collection_build (billing_t *self, kf_txn_t *txn, uint64_t *built)
 {
     billing_tables (self, txn);
     *built = 0;
-    int rc = kf_txn_first_time (txn, self->collection, S_BUILT);
+    int rc = kf_txn_rebuild_once (txn, self->collection, S_BUILT);
     if (rc <= 0)
         return rc;
     //  A store from before the tallies: every notice counted once, now.
-    //  What saves made before this (a recovery from the archive runs ahead
-    //  of the start's build) is cleared first, so nothing counts twice
-    //  (and the mark with it: it is put back).
     void *b [2] = { self, built };
-    if (kf_txn_clear (txn, self->collection) || kf_txn_first_time (txn, self->collection, S_BUILT) < 0
-    ||  kf_txn_scan_msg (txn, self->invoices, NULL, &kf__invoice__descriptor, s_build_row, b) < 0)
+    if (kf_txn_scan_msg (txn, self->invoices, NULL, &kf__invoice__descriptor, s_build_row, b) < 0)
         return -1;
     return 0;
 }

@@ -116,14 +116,11 @@ escalation_tally_build (escalation_t *self, kf_txn_t *txn, uint64_t *built)
 {
     escalation_tables (self, txn);
     *built = 0;
-    int rc = kf_txn_first_time (txn, self->tallies, S_BUILT);
+    int rc = kf_txn_rebuild_once (txn, self->tallies, S_BUILT);
     if (rc <= 0)
         return rc;
-    //  Cleared first (the mark with it: it is put back): what saves made
-    //  before this counted is counted again below, once.
     *built = kf_txn_count (txn, self->outcomes) + kf_txn_count (txn, self->complaints);
-    if (kf_txn_clear (txn, self->tallies) || kf_txn_first_time (txn, self->tallies, S_BUILT) < 0
-    ||  kf_txn_scan (txn, self->outcomes, NULL, s_count_outcome, self) < 0
+    if (kf_txn_scan (txn, self->outcomes, NULL, s_count_outcome, self) < 0
     ||  kf_txn_scan (txn, self->complaints, NULL, s_count_complaint, self) < 0)
         return -1;
     return 0;

@@ -90,15 +90,13 @@ intake_tally_build (intake_t *self, kf_txn_t *txn, uint64_t *built)
 {
     intake_tables (self, txn);
     *built = 0;
-    int rc = kf_txn_first_time (txn, self->tallies, S_BUILT);
+    int rc = kf_txn_rebuild_once (txn, self->tallies, S_BUILT);
     if (rc <= 0)
         return rc;
-    //  A store from before the tallies: every ticket counted once, now.
-    //  What saves made before this (a recovery from the archive runs ahead
-    //  of the start's build) is cleared first, so nothing counts twice
-    //  (and the mark with it: it is put back).
-    if (kf_txn_clear (txn, self->by_status) || kf_txn_clear (txn, self->tallies)
-    ||  kf_txn_first_time (txn, self->tallies, S_BUILT) < 0)
+    //  A store from before the tallies: every ticket counted once, now,
+    //  into an empty index too (a recovery from the archive runs ahead of
+    //  the start's build: what its saves indexed would count twice).
+    if (kf_txn_clear (txn, self->by_status))
         return -1;
     s_build_t b = { self, 0 };
     if (kf_txn_scan_msg (txn, self->tickets, NULL, &kf__ticket__descriptor, s_build_row, &b) < 0)

@@ -338,6 +338,45 @@ test_map_keeps_its_size_while_copied (void **state)
     kf_store_destroy (&store);
 }
 
+static int
+s_rebuild (kf_txn_t *txn, void *arg)
+{
+    int *rc = arg;
+    *rc = kf_txn_rebuild_once (txn, kf_store_table (kf_txn_store (txn), "counters"), "built");
+    return *rc < 0 ? -1 : 0;
+}
+
+static int
+s_count_rows (kf_txn_t *txn, void *arg)
+{
+    *(uint64_t *) arg = kf_txn_count (txn, kf_store_table (kf_txn_store (txn), "counters"));
+    return 0;
+}
+
+//  A table rebuilt once: emptied and marked the first time, then left be.
+static void
+test_rebuild_once (void **state)
+{
+    (void) state;
+    kf_store_t *store = s_open ("once", 0);
+    s_job_t job = { store, "E003", 3, -1, 0 };
+    assert_int_equal (kf_store_write (store, s_put_records, &job, NULL), 0);   //  a counter row
+    uint64_t rows = 0;
+    kf_store_read (store, s_count_rows, &rows, NULL);
+    assert_int_equal (rows, 1);
+    int rc = -2;
+    assert_int_equal (kf_store_write (store, s_rebuild, &rc, NULL), 0);
+    assert_int_equal (rc, 1);
+    kf_store_read (store, s_count_rows, &rows, NULL);
+    assert_int_equal (rows, 1);   //  the mark alone
+    assert_int_equal (kf_store_write (store, s_put_records, &job, NULL), 0);
+    assert_int_equal (kf_store_write (store, s_rebuild, &rc, NULL), 0);
+    assert_int_equal (rc, 0);
+    kf_store_read (store, s_count_rows, &rows, NULL);
+    assert_int_equal (rows, 2);   //  kept: done before
+    kf_store_destroy (&store);
+}
+
 static void
 test_scan_cursor_delete (void **state)
 {
@@ -620,6 +659,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_map_full_grows_and_redoes, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_map_keeps_its_size_while_copied, kf_test_dir_setup,
                                          kf_test_dir_teardown),
+        cmocka_unit_test_setup_teardown (test_rebuild_once, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_scan_cursor_delete, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_backup_is_a_usable_copy, kf_test_dir_setup, kf_test_dir_teardown),
         cmocka_unit_test_setup_teardown (test_stale_readers_are_cleared, kf_test_dir_setup, kf_test_dir_teardown),
