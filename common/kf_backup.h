@@ -9,8 +9,9 @@
     Started in the loop's thread after a commit, so the copy holds
     everything acknowledged before the request. The store keeps its map's
     size while the copy runs (kf_store_copy_begin): the map is grown ahead
-    first. Destroying a backup under way waits for the copy to finish: a
-    half copy is never left behind to be taken for a backup.
+    first. Destroying a backup under way waits for the copy to finish, and
+    a copy that fails is removed; one cut short by kill -9 has no
+    manifest, which kefuctl restore refuses.
 */
 #ifndef KF_BACKUP_H_INCLUDED
 #define KF_BACKUP_H_INCLUDED

@@ -1,6 +1,7 @@
 /*  kf_tally — counters kept per estate and time. See kf_tally.h.  */
 #include "kf_tally.h"
 #include "kf_config.h"
+#include "kf_time.h"
 
 int
 kf_tally_walk (kf_txn_t *txn, kf_table_t table, const char *estate, int64_t from, int64_t to, kf_tally_fn *fn,
@@ -31,4 +32,14 @@ kf_tally_walk (kf_txn_t *txn, kf_table_t table, const char *estate, int64_t from
     }
     kf_cursor_close (&cursor);
     return rc < 0 ? -1 : 0;
+}
+
+void
+kf_tally_days (int64_t from, int64_t to, int64_t *first, int64_t *last)
+{
+    bool sane = from < INT64_MAX / 2 && to > INT64_MIN / 2 && to < INT64_MAX / 2;
+    *first = !sane ? to : from <= INT64_MIN / 2 ? INT64_MIN : kf_utc_midnight_after (from);
+    *last = !sane ? to : kf_utc_midnight_before (to);
+    if (*first >= *last)
+        *first = *last = to;
 }

@@ -5,6 +5,7 @@
     See escalation_private.h.
 */
 #include "escalation_private.h"
+#include "kf_tally.h"
 
 //  ---- the on-time report ------------------------------------------------------------------
 
@@ -119,15 +120,8 @@ s_count_tally (uint32_t what, uint32_t slot, uint32_t which, uint64_t count, voi
 static int
 s_estate_counts (escalation_t *self, kf_txn_t *txn, const char *estate, s_report_t *r)
 {
-    int64_t from = r->from_ms, to = r->to_ms;
-    //  Times far outside any calendar (a hostile period) are read from the
-    //  records: their day arithmetic would overflow. No start at all is
-    //  the beginning of time, the tallies' first day.
-    bool sane = (from == INT64_MIN || (from > INT64_MIN / 2 && from < INT64_MAX / 2)) && to > INT64_MIN / 2;
-    int64_t first = !sane ? to : from == INT64_MIN ? INT64_MIN : kf_utc_midnight_after (from);
-    int64_t last = !sane ? to : kf_utc_midnight_before (to);
-    if (first >= last)
-        first = last = to;   //  not a whole day in it: every record
+    int64_t from = r->from_ms, to = r->to_ms, first, last;
+    kf_tally_days (from, to, &first, &last);
     if ((from < first && (s_range (txn, self->outcomes, estate, from, first, s_count_outcome, r)
                       ||  s_range (txn, self->complaints, estate, from, first, s_count_complaint, r)))
     ||  (first < last && escalation_tally_read (self, txn, estate, first, last, s_count_tally, r))

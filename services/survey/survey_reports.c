@@ -2,6 +2,7 @@
     the daily statistics. See survey_private.h.
 */
 #include "survey_private.h"
+#include "kf_tally.h"
 
 //  ---- reports ------------------------------------------------------------------------------------
 
@@ -145,19 +146,14 @@ s_tally_row (uint32_t what, const char *name, uint32_t which, uint64_t count, vo
 }
 
 //  An estate's answers and visits due in [from, to): the whole UTC days
-//  from the tallies, the part-days at its ends from the records. Times far
-//  outside any calendar are read from the records (their day arithmetic
-//  would overflow); no start at all (s_period's INT64_MIN / 2) is the
-//  beginning of time, the tallies' first day.
+//  from the tallies, the part-days at its ends from the records
+//  (kf_tally_days; no start at all is s_period's INT64_MIN / 2).
 static int
 s_estate_counts (survey_t *self, kf_txn_t *txn, const char *estate, int64_t from, int64_t to, s_satisfaction_t *r,
                  s_timeliness_t *t, kf_arena_t *arena)
 {
-    bool sane = from < INT64_MAX / 2 && to > INT64_MIN / 2 + S_DAY_MS && to < INT64_MAX / 2;
-    int64_t first = !sane ? to : from <= INT64_MIN / 2 ? INT64_MIN : kf_utc_midnight_after (from);
-    int64_t last = !sane ? to : kf_utc_midnight_before (to);
-    if (first >= last)
-        first = last = to;   //  not a whole day in it: every record
+    int64_t first, last;
+    kf_tally_days (from, to, &first, &last);
     s_whole_t whole = { r, t };
     if ((from < first && (s_answers (self, txn, estate, from, first, r)
                       ||  s_timeliness (t, txn, estate, from, first, arena)))

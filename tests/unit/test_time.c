@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "kf_time.h"
+#include "kf_tally.h"
 #include "kf_money.h"
 
 static void
@@ -204,6 +205,32 @@ test_utc_midnights (void **state)
     assert_int_equal (kf_utc_midnight_after (-day), -day);
 }
 
+//  A report's whole days and part-days (kf_tally_days).
+static void
+test_tally_days (void **state)
+{
+    (void) state;
+    const int64_t day = 86400000;
+    int64_t first, last;
+    kf_tally_days (day / 2, 5 * day + 7, &first, &last);   //  part, three whole days, part
+    assert_int_equal (first, day);
+    assert_int_equal (last, 5 * day);
+    kf_tally_days (day, 3 * day, &first, &last);           //  whole days only
+    assert_int_equal (first, day);
+    assert_int_equal (last, 3 * day);
+    kf_tally_days (day + 5, 2 * day + 4, &first, &last);   //  no whole day: all records
+    assert_int_equal (first, 2 * day + 4);
+    assert_int_equal (last, 2 * day + 4);
+    kf_tally_days (INT64_MIN / 2, 2 * day + 4, &first, &last);   //  no start
+    assert_int_equal (first, INT64_MIN);
+    assert_int_equal (last, 2 * day);
+    kf_tally_days (INT64_MAX - 1000, INT64_MAX, &first, &last);  //  hostile: records only
+    assert_int_equal (first, INT64_MAX);
+    kf_tally_days (INT64_MIN, INT64_MIN + 1, &first, &last);
+    assert_int_equal (first, INT64_MIN + 1);
+    assert_int_equal (last, INT64_MIN + 1);
+}
+
 int
 main (void)
 {
@@ -212,6 +239,7 @@ main (void)
         cmocka_unit_test (test_weekday),
         cmocka_unit_test (test_local_day),
         cmocka_unit_test (test_utc_midnights),
+        cmocka_unit_test (test_tally_days),
         cmocka_unit_test (test_time_parse_and_format),
         cmocka_unit_test (test_durations),
         cmocka_unit_test (test_offsets),
